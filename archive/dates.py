@@ -1,0 +1,90 @@
+"""EDTF dates kept as written, with sortable numeric bounds.
+
+A historian's `1950~` or `196X` must survive as written and still sort and filter, so every
+date is stored three ways: the EDTF text, and the earliest and latest day it may mean as
+integers (YYYYMMDD). Bounds include the uncertainty (`1950~` spans 1949–1951) so a date
+filter by overlap never misses a record whose date might fall in the range.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import edtf
+
+from archive.errors import DateError
+
+OPEN_LOWER = 0
+OPEN_UPPER = 99991231
+
+
+@dataclass(frozen=True)
+class EDTFDate:
+    text: str
+    lower: int
+    upper: int
+
+    @property
+    def display(self) -> str:
+        return describe(self.text)
+
+
+def _as_int(value: time.struct_time, fallback: int) -> int:
+    if value is None or value.tm_year <= 0 or value.tm_year > 9999:
+        return fallback
+    return value.tm_year * 10000 + value.tm_mon * 100 + value.tm_mday
+
+
+def coerce_text(value: object) -> str:
+    """YAML reads `1870` as an int and `1870-05-03` as a date; give both back as written."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:04d}"
+    if isinstance(value, str):
+        return value.strip()
+    raise DateError(f"expected an EDTF date such as 1870, 1895-08, 1950~ or 1910/1968, got {value!r}")
+
+
+def parse_date(value: object) -> EDTFDate:
+    """Parse an EDTF date; raise DateError saying what was expected."""
+    text = coerce_text(value)
+    if not text:
+        raise DateError("expected an EDTF date such as 1870, 1895-08, 1950~ or 1910/1968, got nothing")
+    try:
+        parsed = edtf.parse_edtf(text)
+        lower = _as_int(parsed.lower_fuzzy(), OPEN_LOWER)
+        upper = _as_int(parsed.upper_fuzzy(), OPEN_UPPER)
+    except Exception as exc:  # the edtf package raises several types for bad input
+        raise DateError(
+            f"'{text}' is not an EDTF date (expected e.g. 1870, 1895-08, 1950~, 1910/1968, 196X)"
+        ) from exc
+    if lower > upper:
+        raise DateError(f"'{text}' ends before it begins")
+    return EDTFDate(text=text, lower=lower, upper=upper)
+
+
+_QUALIFIERS = {"~": "circa ", "?": "", "%": "circa "}
+
+
+def describe(text: str) -> str:
+    """A reader-facing rendering: `1950~` → `circa 1950`, `196X` → `1960s`, `a/b` → `a–b`."""
+    if "/" in text:
+        start, _, end = text.partition("/")
+        return f"{describe(start) if start not in ('', '..') else 'before'}–{describe(end) if end not in ('', '..') else 'present'}"
+    prefix = ""
+    suffix = ""
+    if text and text[-1] in _QUALIFIERS:
+        prefix = _QUALIFIERS[text[-1]]
+        if text[-1] == "?":
+            suffix = " (uncertain)"
+        text = text[:-1]
+    if len(text) == 4 and text.endswith("XX") and text[:2].isdigit():
+        text = f"{int(text[:2]) + 1}th century"
+    elif len(text) == 4 and text.endswith("X") and text[:3].isdigit():
+        text = f"{text[:3]}0s"
+    return f"{prefix}{text}{suffix}"

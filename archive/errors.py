@@ -1,0 +1,53 @@
+"""Domain errors. The library raises these; only the edges (CLI, API, site) format them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ReckoningError(Exception):
+    """Base of every error the archive reports to a user."""
+
+
+@dataclass
+class ContentProblem:
+    """One problem in a source file: where it is and what was expected."""
+
+    path: str
+    field: str | None
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.field:
+            where += f": field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class ContentError(ReckoningError):
+    """Source content that cannot be ingested; nothing was written."""
+
+    def __init__(self, problems: list[ContentProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class DateError(ReckoningError, ValueError):
+    """A date that is not valid EDTF."""
+
+
+class NotFound(ReckoningError):
+    """No object with that id exists for this viewer."""
+
+
+class Gone(ReckoningError):
+    """The object existed but was withdrawn; only a tombstone remains."""
+
+    def __init__(self, message: str, tombstone: dict):
+        super().__init__(message)
+        self.tombstone = tombstone
+
+
+class NotBuilt(ReckoningError):
+    """An output (database, index, site) that a command needs has not been made yet."""

@@ -1,0 +1,78 @@
+"""One typed settings object, read once and handed down.
+
+Defaults make `reckon` work from a repository root with no configuration: content from
+`./content`, and the database, search index and site written into the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_site_dir(home: Path) -> Path:
+    """Prefer a `site/` theme folder in the working directory; fall back to the one shipped."""
+    local = home / "site"
+    return local if (local / "templates").is_dir() else PACKAGE_ROOT / "site"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    content_dir: Path
+    database_url: str
+    index_dir: Path
+    public_dir: Path
+    site_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    today_override: date | None = None
+    source_date_epoch: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def today(self) -> date:
+        """The date the access rule judges embargoes by (fixed in tests, real otherwise)."""
+        return self.today_override or date.today()
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix):])
+        return None
+
+
+def load_settings(
+    home: str | Path | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: object,
+) -> Settings:
+    """Build settings from the environment and explicit overrides (CLI flags, tests).
+
+    Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
+    preview embargoes), SOURCE_DATE_EPOCH. Overrides win over the environment.
+    """
+    env = dict(os.environ if environ is None else environ)
+    home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
+    content = Path(env.get("RECKON_CONTENT") or home_path / "content")
+    today_text = env.get("RECKON_TODAY")
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    settings = Settings(
+        home=home_path,
+        content_dir=content.resolve(),
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{home_path / 'reckon.db'}",
+        index_dir=home_path / "index",
+        public_dir=home_path / "public",
+        site_dir=_default_site_dir(home_path),
+        today_override=date.fromisoformat(today_text) if today_text else None,
+        source_date_epoch=int(epoch) if epoch else None,
+    )
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    for key in ("content_dir", "index_dir", "public_dir", "site_dir"):
+        if key in clean:
+            clean[key] = Path(clean[key]).resolve()
+    return replace(settings, **clean)

@@ -1,0 +1,19 @@
+"""The one URL builder, shared by the site, the API and the templates."""
+
+from __future__ import annotations
+
+SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
+KIND_BY_PREFIX = {"rec": "record", "nar": "narrative", "harm": "harm", "tl": "timeline"}
+
+
+def kind_of(object_id: str) -> str | None:
+    return KIND_BY_PREFIX.get(object_id.split("-", 1)[0])
+
+
+def page_url(kind: str, object_id: str | None = None) -> str:
+    section = SECTIONS[kind]
+    return f"/{section}/" if object_id is None else f"/{section}/{object_id}/"
+
+
+def api_url(kind: str, object_id: str | None = None) -> str:
+    return "/api" + page_url(kind, object_id).rstrip("/")

@@ -1,0 +1,1 @@
+"""Sources in: readers for each content format, validation, and the ingest pipeline."""

@@ -1,0 +1,91 @@
+"""Turning validated source objects into store rows (the main row and its children)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlmodel import SQLModel
+
+from archive import models as m
+from archive.dates import parse_date
+from ingest.readers import Parsed
+
+
+def content_hash(obj: Parsed) -> str:
+    payload = json.dumps(
+        {"kind": obj.kind, "scheme": obj.scheme, "data": obj.source.model_dump(mode="json"), "body": obj.body},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _dated(value: str) -> dict:
+    parsed = parse_date(value)
+    return {"date": parsed.text, "date_lower": parsed.lower, "date_upper": parsed.upper}
+
+
+def main_fields(obj: Parsed) -> dict:
+    """The values of the object's own row, without id and bookkeeping."""
+    s = obj.source
+    if obj.kind == "agent":
+        return {"name": s.name, "kind": s.kind, "description": s.description, "parent_id": s.parent}
+    if obj.kind == "concept":
+        return {"scheme": obj.scheme, "notation": s.notation, "label": s.label,
+                "definition": s.definition, "alt_labels": list(s.alt_labels), "broader_id": s.broader}
+    common = {"access": s.access, "embargo_until": s.embargo_until, "title": s.title}
+    if obj.kind == "record":
+        return common | _dated(s.date) | {
+            "type": s.type, "creators": list(s.creators), "subjects": list(s.subjects),
+            "language": s.language, "source": s.source, "source_url": s.source_url,
+            "rights": s.rights, "body": obj.body}
+    if obj.kind == "narrative":
+        return common | _dated(s.date) | {
+            "fictional": s.fictional, "narrator_name": s.narrator.name,
+            "narrator_display": s.narrator.display_name, "name_policy": s.narrator.name_policy,
+            "interviewer": s.interviewer, "place": s.place, "language": s.language,
+            "summary": s.summary, "content_note": s.content_note, "harm_types": list(s.harm_types),
+            "release_signed": s.release.signed if s.release else None,
+            "release_licence": s.release.licence if s.release else "", "body": obj.body}
+    if obj.kind == "harm":
+        statuses = [e.status for e in sorted(s.accountability, key=lambda e: parse_date(e.date).lower)]
+        return common | _dated(s.date) | {
+            "status": statuses[-1] if statuses else "documented", "description": obj.body}
+    if obj.kind == "timeline":
+        return common | {"summary": s.summary, "description": obj.body}
+    raise ValueError(f"unknown kind {obj.kind}")
+
+
+def child_rows(obj: Parsed) -> list[SQLModel]:
+    """Rows that belong to the object and are replaced with it."""
+    s = obj.source
+    if obj.kind == "narrative":
+        return [m.ConsentEntry(narrative_id=s.id, position=i, date=c.date, use=c.use,
+                               granted=c.granted, recorded_by=c.recorded_by, note=c.note)
+                for i, c in enumerate(s.consent)]
+    if obj.kind == "harm":
+        rows: list[SQLModel] = [m.HarmConcept(harm_id=s.id, concept_id=c)
+                                for c in dict.fromkeys(s.harm_types + s.affected_groups)]
+        rows += [m.HarmAgent(harm_id=s.id, agent_id=a) for a in dict.fromkeys(s.responsible)]
+        rows += [m.Evidence(harm_id=s.id, position=i, record_id=e.record, narrative_id=e.narrative,
+                            quote=e.quote, locator=e.locator, note=e.note)
+                 for i, e in enumerate(s.evidence)]
+        rows += [m.AccountabilityEvent(harm_id=s.id, position=i, status=e.status,
+                                       source_record_id=e.source, note=e.note, **_dated(e.date))
+                 for i, e in enumerate(s.accountability)]
+        return rows
+    if obj.kind == "timeline":
+        return [m.TimelineEntry(timeline_id=s.id, position=i, title=e.title, text=e.text,
+                                ref=e.ref, **_dated(e.date))
+                for i, e in enumerate(s.entries)]
+    return []
+
+
+# Child tables and the column that points at their parent, per kind.
+CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
+    "narrative": [(m.ConsentEntry, "narrative_id")],
+    "harm": [(m.HarmConcept, "harm_id"), (m.HarmAgent, "harm_id"), (m.Evidence, "harm_id"),
+             (m.AccountabilityEvent, "harm_id")],
+    "timeline": [(m.TimelineEntry, "timeline_id")],
+}

@@ -1,0 +1,198 @@
+"""What each kind of source document must contain, field by field.
+
+Pydantic models give every error a field path (`evidence[0].quote`), which the readers turn
+into file:line messages. Unknown fields are refused, so a misspelt `embargo_untill` cannot
+silently publish an embargoed narrative.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from archive.access import Level
+from archive.dates import coerce_text, parse_date
+
+ACCOUNTABILITY_STATUSES = ("documented", "acknowledged", "apologized", "repair-committed", "repaired")
+RECORD_TYPES = (
+    "policy", "minutes", "resolution", "correspondence", "publication", "article",
+    "press-release", "statement", "court-decision", "law", "report", "news", "directory",
+    "image", "other",
+)
+CONSENT_USES = ("publish-text", "publish-media", "quote", "use-name", "research")
+NAME_POLICIES = ("full", "initials", "pseudonym", "anonymous")
+
+
+def _edtf(value: object) -> str:
+    return parse_date(value).text
+
+
+def _iso_day(value: object) -> str:
+    text = coerce_text(value)
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError as exc:
+        raise ValueError(f"expected a calendar date YYYY-MM-DD, got '{text}'") from exc
+
+
+def _text(value: object) -> object:
+    return "" if value is None else value
+
+
+EDTF = Annotated[str, BeforeValidator(_edtf)]
+Day = Annotated[str, BeforeValidator(_iso_day)]
+Text = Annotated[str, BeforeValidator(_text)]
+AccessLevel = Literal["public", "staff", "restricted", "embargoed", "withdrawn"]
+
+
+def _id_pattern(prefix: str) -> str:
+    return rf"^{prefix}-[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Accessible(Strict):
+    access: AccessLevel = "public"
+    embargo_until: Day | None = None
+
+    @model_validator(mode="after")
+    def _embargo_needs_date(self):
+        if self.access == Level.EMBARGOED and not self.embargo_until:
+            raise ValueError("access 'embargoed' needs embargo_until: YYYY-MM-DD (embargoes are never open-ended)")
+        return self
+
+
+class AgentSource(Strict):
+    id: str = Field(pattern=_id_pattern("agent"))
+    name: str = Field(min_length=1)
+    kind: Literal["institution", "person"] = "institution"
+    description: Text = ""
+    parent: str | None = None
+
+
+class ConceptSource(Strict):
+    id: str
+    label: str = Field(min_length=1)
+    notation: Text = ""
+    definition: Text = ""
+    alt_labels: list[str] = []
+    broader: str | None = None
+
+
+class HarmTypeSource(ConceptSource):
+    id: str = Field(pattern=_id_pattern("ht"))
+
+
+class AffectedGroupSource(ConceptSource):
+    id: str = Field(pattern=_id_pattern("ag"))
+
+
+class TaxonomySource(Strict):
+    harm_types: list[HarmTypeSource] = Field(min_length=1)
+    affected_groups: list[AffectedGroupSource] = Field(min_length=1)
+
+
+class RecordSource(Accessible):
+    id: str = Field(pattern=_id_pattern("rec"))
+    title: str = Field(min_length=1)
+    date: EDTF
+    type: Literal[RECORD_TYPES] = "other"  # type: ignore[valid-type]
+    creators: list[str] = []
+    subjects: list[str] = []
+    language: str = "en"
+    source: str = Field(min_length=1, description="the citation: every record names its source")
+    source_url: Text = ""
+    rights: Text = ""
+
+
+class EvidenceSource(Strict):
+    record: str | None = None
+    narrative: str | None = None
+    quote: str = Field(min_length=1)
+    locator: Text = ""
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if bool(self.record) == bool(self.narrative):
+            raise ValueError("give exactly one of 'record' or 'narrative' as the quotation's source")
+        return self
+
+
+class AccountabilitySource(Strict):
+    status: Literal[ACCOUNTABILITY_STATUSES]  # type: ignore[valid-type]
+    date: EDTF
+    source: str | None = None
+    note: Text = ""
+
+
+class HarmSource(Accessible):
+    id: str = Field(pattern=_id_pattern("harm"))
+    title: str = Field(min_length=1)
+    date: EDTF
+    harm_types: list[str] = Field(min_length=1)
+    affected_groups: list[str] = []
+    responsible: list[str] = []
+    evidence: list[EvidenceSource] = Field(min_length=1)
+    accountability: list[AccountabilitySource] = []
+
+
+class NarratorSource(Strict):
+    name: Text = ""
+    display_name: str = Field(min_length=1)
+    name_policy: Literal[NAME_POLICIES] = "anonymous"  # type: ignore[valid-type]
+
+
+class ConsentSource(Strict):
+    date: Day
+    use: Literal[CONSENT_USES]  # type: ignore[valid-type]
+    granted: bool
+    recorded_by: Text = ""
+    note: Text = ""
+
+
+class ReleaseSource(Strict):
+    signed: Day
+    licence: Text = ""
+
+
+class NarrativeSource(Accessible):
+    id: str = Field(pattern=_id_pattern("nar"))
+    title: str = Field(min_length=1)
+    fictional: bool = False
+    narrator: NarratorSource
+    interviewer: Text = ""
+    date: EDTF
+    place: Text = ""
+    language: str = "en"
+    summary: Text = ""
+    content_note: Text = ""
+    harm_types: list[str] = []
+    consent: list[ConsentSource] = []
+    release: ReleaseSource | None = None
+
+    @field_validator("consent")
+    @classmethod
+    def _consent_in_order(cls, value: list[ConsentSource]) -> list[ConsentSource]:
+        days = [c.date for c in value]
+        if days != sorted(days):
+            raise ValueError("consent decisions are a dated log: list them oldest first")
+        return value
+
+
+class TimelineEntrySource(Strict):
+    date: EDTF
+    title: str = Field(min_length=1)
+    text: Text = ""
+    ref: str | None = None
+
+
+class TimelineSource(Accessible):
+    id: str = Field(pattern=_id_pattern("tl"))
+    title: str = Field(min_length=1)
+    summary: Text = ""
+    entries: list[TimelineEntrySource] = Field(min_length=1)

@@ -1,0 +1,1 @@
+"""The static site build and the Starlette application."""
