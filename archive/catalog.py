@@ -80,11 +80,11 @@ class Catalog:
     # -- lookups of small tables --------------------------------------------------------
     @cached_property
     def agents(self) -> dict[str, m.Agent]:
-        return {a.id: a for a in self.session.exec(select(m.Agent).where(m.Agent.deleted == False))}  # noqa: E712
+        return {a.id: a for a in self.session.exec(select(m.Agent).where(m.Agent.deleted == False))}
 
     @cached_property
     def concepts(self) -> dict[str, m.Concept]:
-        return {c.id: c for c in self.session.exec(select(m.Concept).where(m.Concept.deleted == False))}  # noqa: E712
+        return {c.id: c for c in self.session.exec(select(m.Concept).where(m.Concept.deleted == False))}
 
     def agent_refs(self, ids: list[str]) -> list[dict]:
         return [{"id": a, "name": self.agents[a].name, "kind": self.agents[a].kind} for a in ids if a in self.agents]

@@ -51,7 +51,9 @@ class IngestReport:
 def check_content(settings: Settings) -> tuple[list[Parsed], list[ContentProblem]]:
     """Read and validate all content without touching the store. Raises ContentError."""
     result = read_content(settings.content_dir)
-    problems = result.problems + check_references(result.objects)
+    # References are checked only once every file reads cleanly, so one broken file gives
+    # one clear error rather than a cascade of "unknown id" errors in the files citing it.
+    problems = result.problems or check_references(result.objects)
     if problems:
         raise ContentError(problems)
     return result.objects, result.warnings

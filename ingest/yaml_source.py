@@ -55,12 +55,30 @@ def format_loc(loc: tuple) -> str | None:
     return text or None
 
 
-def _yaml_error(display_path: str, exc: yaml.YAMLError, offset: int) -> ContentError:
+class TextDateLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as written: `1870-05-03` stays text for the EDTF parser,
+    and an impossible date such as `2008-13-45` becomes a field error instead of a crash."""
+
+
+TextDateLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load(text: str) -> tuple[object, yaml.Node | None]:
+    return yaml.load(text, Loader=TextDateLoader), yaml.compose(text, Loader=TextDateLoader)
+
+
+def _yaml_error(display_path: str, exc: yaml.YAMLError, offset: int, front_matter: bool = True) -> ContentError:
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 + offset if mark is not None else None
     reason = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context_mark", None)
+    if context is not None and mark is not None and context.line != mark.line:
+        reason += f" (in the value that starts on line {context.line + 1 + offset})"
     return ContentError(
-        [ContentProblem(display_path, "front matter" if offset else None,
+        [ContentProblem(display_path, "front matter" if front_matter else None,
                         f"invalid YAML: {reason} (expected 'key: value' lines)", line)]
     )
 
@@ -68,10 +86,9 @@ def _yaml_error(display_path: str, exc: yaml.YAMLError, offset: int) -> ContentE
 def read_yaml_file(path: Path, display_path: str) -> YamlDocument:
     text = path.read_text(encoding="utf-8")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data, node = _load(text)
     except yaml.YAMLError as exc:
-        raise _yaml_error(display_path, exc, 0) from exc
+        raise _yaml_error(display_path, exc, 0, front_matter=False) from exc
     return YamlDocument(path, display_path, data, node, 0)
 
 
@@ -86,16 +103,17 @@ def read_markdown_file(path: Path, display_path: str) -> YamlDocument:
     handler = YAMLHandler()
     try:
         front, body = handler.split(text)
+        # The YAML text starts right after the opening '---', usually with its line break.
+        offset = 1 - front[:1].count("\n")
     except ValueError as exc:
         raise ContentError(
             [ContentProblem(display_path, "front matter",
                             "expected a closing '---' line after the front matter", 1)]
         ) from exc
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(front)
+        data, node = _load(front)
     except yaml.YAMLError as exc:
-        raise _yaml_error(display_path, exc, 1) from exc
-    body_line = front.count("\n") + 3
-    return YamlDocument(path, display_path, data, node, 1, body=body, body_line=body_line)
+        raise _yaml_error(display_path, exc, offset) from exc
+    body_line = offset + front.count("\n") + 2
+    return YamlDocument(path, display_path, data, node, offset, body=body, body_line=body_line)
 

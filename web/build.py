@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -47,9 +47,9 @@ def template_environment(settings: Settings) -> Environment:
 def build_time(settings: Settings) -> str:
     """The date printed on pages: SOURCE_DATE_EPOCH when set, so builds are reproducible."""
     if settings.source_date_epoch is not None:
-        moment = datetime.fromtimestamp(settings.source_date_epoch, timezone.utc)
+        moment = datetime.fromtimestamp(settings.source_date_epoch, UTC)
     else:
-        moment = datetime.combine(settings.today(), datetime.min.time(), timezone.utc)
+        moment = datetime.combine(settings.today(), datetime.min.time(), UTC)
     return moment.date().isoformat()
 
 

@@ -1,0 +1,56 @@
+"""Fixtures that build real archives: a real SQLite file, a real whoosh index, a real site."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from archive.db import open_engine
+from archive.settings import Settings, load_settings
+from ingest.pipeline import ingest
+from web.publish import publish
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "content"
+MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
+# A fixed "today" so embargo tests do not change meaning as the calendar moves.
+TODAY = date(2026, 11, 23)
+
+
+def make_settings(home: Path, content: Path, today: date = TODAY) -> Settings:
+    return load_settings(home=home, environ={}, content_dir=content, today_override=today)
+
+
+@pytest.fixture
+def minimal(tmp_path: Path) -> Settings:
+    """A small, valid content folder copied into a temporary home (not yet ingested)."""
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    return make_settings(tmp_path, tmp_path / "content")
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The bundled sample collection, ingested, indexed and built once for the session."""
+    home = tmp_path_factory.mktemp("sample")
+    settings = make_settings(home, SAMPLE)
+    ingest(settings)
+    publish(settings)
+    return settings
+
+
+@pytest.fixture
+def session_for():
+    engines = []
+
+    def open_session(settings: Settings) -> Session:
+        engine = open_engine(settings)
+        engines.append(engine)
+        return Session(engine)
+
+    yield open_session
+    for engine in engines:
+        engine.dispose()

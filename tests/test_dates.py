@@ -1,0 +1,55 @@
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archive.dates import describe, parse_date
+from archive.errors import DateError
+
+
+@pytest.mark.parametrize(
+    ("text", "lower", "upper"),
+    [
+        ("1870", 18700101, 18701231),
+        ("1895-08", 18950801, 18950831),
+        ("1950~", 19490101, 19511231),  # approximate: the bounds widen so filters never miss it
+        ("1910/1968", 19100101, 19681231),
+        ("196X", 19600101, 19691231),
+        ("1870-05-03/1870-05-06", 18700503, 18700506),
+    ],
+)
+def test_edtf_kept_as_written_with_sortable_bounds(text, lower, upper):
+    parsed = parse_date(text)
+    assert (parsed.text, parsed.lower, parsed.upper) == (text, lower, upper)
+
+
+def test_yaml_numbers_and_dates_are_read_back_as_written():
+    assert parse_date(1870).text == "1870"
+    assert parse_date(date(2008, 7, 10)).text == "2008-07-10"
+
+
+@pytest.mark.parametrize("bad", ["2008-13-45", "ca. 1910", "18700", "", "1968/1910"])
+def test_bad_dates_say_what_was_expected(bad):
+    with pytest.raises(DateError, match="EDTF|ends before"):
+        parse_date(bad)
+
+
+def test_reader_facing_dates():
+    assert describe("1950~") == "circa 1950"
+    assert describe("196X") == "1960s"
+    assert describe("1910/1968") == "1910–1968"
+
+
+@given(st.dates(min_value=date(1000, 1, 1), max_value=date(2999, 12, 31)))
+def test_a_day_is_its_own_bounds(day):
+    parsed = parse_date(day.isoformat())
+    as_int = day.year * 10000 + day.month * 100 + day.day
+    assert parsed.lower == parsed.upper == as_int
+
+
+@given(st.integers(min_value=1000, max_value=2999), st.integers(min_value=0, max_value=30))
+def test_interval_bounds_contain_both_ends(start, length):
+    parsed = parse_date(f"{start}/{start + length}")
+    assert parsed.lower == start * 10000 + 101
+    assert parsed.upper == (start + length) * 10000 + 1231
