@@ -80,13 +80,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from ingest.pipeline import ingest
     from web.app import create_app
-    from web.publish import needs_publishing, publish
+    from web.publish import outputs_missing, publish
 
     settings = _settings(args)
-    if args.rebuild or needs_publishing(settings):
-        print(f"ingesting {settings.content_dir} and building the site first…")
-        report = ingest(settings)
-        _print_warnings(report.warnings)
+    # Ingest first (a no-op when nothing changed), and publish when the content changed or the
+    # outputs are missing, so `reckon serve` on a fresh checkout shows the sample at once.
+    report = ingest(settings)
+    _print_warnings(report.warnings)
+    if args.rebuild or report.changed or outputs_missing(settings):
+        print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
         publish(settings)
     print(f"serving the archive at http://{settings.host}:{settings.port}/")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
@@ -116,11 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("search", cmd_search, "Search the public index and print ranked hits.")
     p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value')
     p.add_argument("--limit", type=int, default=10, help="how many hits to print (default 10)")
-    p = add("serve", cmd_serve, "Serve the site and the JSON API (ingests and builds first if needed).")
+    p = add("serve", cmd_serve, "Serve the site and the JSON API; ingests content first and rebuilds when it changed.")
     p.add_argument("--content", help="content folder (default: ./content)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
-    p.add_argument("--rebuild", action="store_true", help="ingest and build even if outputs exist")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the index and site even if nothing changed")
     return parser
 
 

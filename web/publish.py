@@ -38,8 +38,5 @@ def publish(settings: Settings) -> PublishReport:
     return PublishReport(indexed=indexed, site=build_site(settings))
 
 
-def needs_publishing(settings: Settings) -> bool:
-    from archive.db import store_exists
-
-    return not (store_exists(settings) and (settings.public_dir / "index.html").exists()
-                and settings.index_dir.is_dir())
+def outputs_missing(settings: Settings) -> bool:
+    return not ((settings.public_dir / "index.html").exists() and settings.index_dir.is_dir())

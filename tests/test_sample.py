@@ -1,0 +1,140 @@
+"""The bundled sample collection, end to end: content → store → index → site → app.
+
+The sample is what a new user first sees, so its promises are tested on it directly: its
+size, evidence that is really in its sources, and no word of a non-public narrative in any
+public output.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from archive.markup import to_plain_text
+from search.query import open_index, search
+from tests.conftest import SAMPLE
+from web.app import create_app
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]{6,}")
+
+
+def front_matter(path):
+    _, front, body = path.read_text().split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def narratives():
+    return {p.stem: front_matter(p) for p in sorted((SAMPLE / "narratives").glob("*.md"))}
+
+
+def is_public(meta) -> bool:
+    consent = [c for c in meta.get("consent", []) if c["use"] == "publish-text"]
+    return meta.get("access", "public") == "public" and bool(consent) and consent[-1]["granted"]
+
+
+def test_sample_is_big_enough_to_show_the_product():
+    assert len(list((SAMPLE / "records").glob("*.md"))) >= 30
+    assert len(list((SAMPLE / "harms").glob("*.md"))) >= 12
+    assert len(list((SAMPLE / "timelines").glob("*.md"))) >= 2
+    taxonomy = yaml.safe_load((SAMPLE / "taxonomy.yaml").read_text())
+    assert len(taxonomy["harm_types"]) >= 12 and taxonomy["affected_groups"]
+    states = {meta.get("access", "public") for meta, _ in narratives().values()}
+    assert len(narratives()) >= 6
+    assert {"public", "staff", "restricted", "embargoed", "withdrawn"} <= states
+    assert any(meta["narrator"]["name_policy"] in ("pseudonym", "anonymous") and is_public(meta)
+               for meta, _ in narratives().values())
+
+
+def test_every_sample_narrative_is_labelled_a_fictional_composite():
+    for object_id, (meta, body) in narratives().items():
+        assert meta["fictional"] is True, object_id
+        assert "fictional composite" in body.lower(), object_id
+        assert "fictional composite" in meta["summary"].lower(), object_id
+
+
+def hidden_vocabulary() -> dict[str, set[str]]:
+    """Long words of each non-public narrative that no public source file uses."""
+    public_words: set[str] = set()
+    for path in SAMPLE.rglob("*"):
+        if path.suffix not in (".md", ".yaml") or path.name == "README.md":
+            continue
+        if path.parent.name == "narratives" and not is_public(front_matter(path)[0]):
+            continue
+        public_words |= {w.lower() for w in WORD.findall(path.read_text())}
+    hidden = {}
+    for object_id, (meta, body) in narratives().items():
+        if not is_public(meta):
+            text = " ".join([meta["title"], meta["summary"], meta["narrator"]["name"],
+                             meta["narrator"]["display_name"], to_plain_text(body)])
+            hidden[object_id] = {w for w in WORD.findall(text) if w.lower() not in public_words}
+    return hidden
+
+
+def test_no_word_of_a_non_public_narrative_reaches_any_public_output(sample):
+    hidden = hidden_vocabulary()
+    assert len(hidden) >= 4 and all(len(words) >= 5 for words in hidden.values()), hidden
+    site = "\n".join(html.unescape(p.read_text(errors="replace")).lower()
+                     for p in sample.public_dir.rglob("*") if p.is_file())
+    ix = open_index(sample.index_dir)
+    with ix.searcher() as searcher:
+        stored = " ".join(str(f) for f in searcher.all_stored_fields()).lower()
+    with TestClient(create_app(sample)) as client:
+        api = " ".join(client.get(f"/api/{kind}").text for kind in ("records", "narratives", "harms", "timelines"))
+        for object_id, words in hidden.items():
+            answer = client.get(f"/api/narratives/{object_id}")
+            assert answer.status_code in (404, 410)
+            for word in words:
+                assert not re.search(rf"\b{re.escape(word.lower())}\b", site), (object_id, word)
+                assert word.lower() not in stored, (object_id, word)
+                assert word.lower() not in answer.text.lower() and word.lower() not in api.lower()
+                assert search(ix, word).total == 0, (object_id, word)
+
+
+def test_private_names_of_public_narrators_stay_private(sample):
+    site = "\n".join(html.unescape(p.read_text()) for p in sample.public_dir.rglob("*.html"))
+    for object_id, (meta, _) in narratives().items():
+        narrator = meta["narrator"]
+        if narrator["name_policy"] != "full" and narrator["name"]:
+            assert narrator["name"] not in site, object_id
+
+
+@pytest.mark.parametrize("path", ["/", "/harms/", "/timelines/", "/records/", "/narratives/", "/search/"])
+def test_section_pages_answer(sample, path):
+    with TestClient(create_app(sample)) as client:
+        assert client.get(path).status_code == 200
+
+
+def test_a_harm_page_shows_its_evidence_linked_to_the_source(sample):
+    with TestClient(create_app(sample)) as client:
+        harms = client.get("/api/harms").json()["items"]
+        assert len(harms) >= 12
+        for item in harms:
+            harm = client.get(f"/api/harms/{item['id']}").json()
+            assert harm["evidence"], item["id"]
+            page = html.unescape(client.get(harm["url"]).text)
+            for ev in harm["evidence"]:
+                assert ev["quote"] in page and f'href="{ev["source"]["url"]}"' in page
+                source = client.get(f"/api/{ev['source']['type']}s/{ev['source']['id']}").json()
+                assert " ".join(ev["quote"].split()) in source["text"]
+
+
+def test_a_timeline_page_lists_its_entries_in_order(sample):
+    with TestClient(create_app(sample)) as client:
+        for item in client.get("/api/timelines").json()["items"]:
+            timeline = client.get(f"/api/timelines/{item['id']}").json()
+            lowers = [e["date"]["lower"] for e in timeline["entries"]]
+            assert len(lowers) >= 8 and lowers == sorted(lowers)
+            page = html.unescape(client.get(timeline["url"]).text)
+            assert all(e["title"] in page for e in timeline["entries"])
+
+
+def test_search_for_apology_finds_the_2008_apology(sample):
+    with TestClient(create_app(sample)) as client:
+        results = client.get("/api/search", params={"q": "apology"}).json()
+    assert results["total"] >= 3
+    assert any("2008" in hit["date"] for hit in results["hits"][:5])
+    assert all("<mark>" in hit["snippet"] or "apolog" in hit["title"].lower() for hit in results["hits"][:3])
