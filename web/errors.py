@@ -1,0 +1,54 @@
+"""The API's one error shape, and the handlers that turn domain errors into it."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from archive.errors import Gone, NotBuilt, NotFound
+from search.query import QueryError
+
+log = logging.getLogger("reckoning")
+
+
+def error(status: int, error_code: str, detail: str, **extra) -> JSONResponse:
+    """{"error": code, "detail": message}, with the right status; never a traceback."""
+    return JSONResponse({"error": error_code, "detail": detail, **extra}, status_code=status)
+
+
+async def not_found(request: Request, exc: Exception) -> JSONResponse:
+    return error(404, "not_found", str(exc))
+
+
+async def gone(request: Request, exc: Gone) -> JSONResponse:
+    return error(410, "withdrawn", str(exc), tombstone=exc.tombstone)
+
+
+async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
+    return error(400, "bad_query", str(exc))
+
+
+async def not_built(request: Request, exc: NotBuilt) -> JSONResponse:
+    return error(503, "not_built", str(exc))
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    return error(exc.status_code, "http_error", str(exc.detail))
+
+
+async def server_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path)
+    return error(500, "internal_error", "the server met an error; it has been logged")
+
+
+HANDLERS = {
+    NotFound: not_found, Gone: gone, QueryError: bad_query, NotBuilt: not_built,
+    HTTPException: http_error, Exception: server_error,
+}
+
+
+async def unknown_endpoint(request: Request) -> JSONResponse:
+    return error(404, "not_found", "no such API endpoint")
