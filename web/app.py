@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -19,6 +20,7 @@ from archive.settings import Settings
 from search.query import open_index
 from web import api
 from web.errors import HANDLERS, unknown_endpoint
+from web.security import SecurityHeaders
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -38,4 +40,5 @@ def create_app(settings: Settings) -> Starlette:
     ]
     settings.public_dir.mkdir(parents=True, exist_ok=True)
     routes.append(Mount("/", StaticFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS)
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS,
+                     middleware=[Middleware(SecurityHeaders)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from archive.errors import ContentError, ReckoningError
 from archive.settings import Settings, load_settings
@@ -95,6 +96,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from web.audit import audit
+
+    settings = _settings(args)
+    report = audit(settings)
+    for leak in report.leaks:
+        print(leak)
+    print(f"audit: {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
+          f"checked in {report.places} public places: {len(report.leaks)} leaks")
+    return 1 if report.leaks else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive.preservation import export_bag
+
+    path = export_bag(_settings(args), args.bag)
+    print(f"wrote the archive as a BagIt bag to {path}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from archive.preservation import verify_bag
+
+    count = verify_bag(args.bag)
+    print(f"{args.bag}: bag is valid, {count} payload files match their SHA-256 manifest")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from archive.preservation import import_bag
+
+    counts = import_bag(_settings(args), args.bag)
+    print(f"restored {sum(counts.values())} rows in {len(counts)} tables from {args.bag}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reckon",
@@ -123,6 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index and site even if nothing changed")
+    add("audit", cmd_audit, "Scan the built site, the public index and the anonymous API for any trace "
+        "of hidden material; exits 1 and names each leak.")
+    p = add("export", cmd_export, "Write the whole archive (every table, revisions included) as a BagIt bag.")
+    p.add_argument("--bag", required=True, type=Path, help="new folder to write the bag into")
+    p = add("verify", cmd_verify, "Check a bag's fixity against its SHA-256 manifests.")
+    p.add_argument("bag", type=Path, help="the bag folder")
+    p = add("import", cmd_import, "Restore a bag into an empty archive.")
+    p.add_argument("--bag", required=True, type=Path, help="the bag folder")
     return parser
 
 
@@ -136,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ReckoningError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # full disk, unwritable folder, a file where a folder should be
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write or read{where}: {exc.strerror or exc}; nothing was published", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
