@@ -18,7 +18,7 @@ RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 
 
 def reckon(settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([RECKON, "--home", str(settings.home), *args], input=stdin, text=True,
+    return subprocess.run([RECKON, "--home", str(settings.home), *args], input=stdin, text=True, check=False,
                           capture_output=True, timeout=60, env={**os.environ, "RECKON_CONTENT": str(settings.content_dir)})
 
 
