@@ -367,6 +367,9 @@ def test_transcript_uploads_are_sniffed_and_kept_out_of_public(client, archive):
     wrong_type = client.post("/staff/narratives/new", data=data,
                              files={"transcript_file": ("notes.docx", b"PK\x03\x04", "application/zip")})
     assert wrong_type.status_code == 400 and "expected a .vtt, .srt or OHMS .xml" in html.unescape(wrong_type.text)
+    too_big = client.post("/staff/narratives/new", data=data,
+                          files={"transcript_file": ("long.vtt", b"WEBVTT\n" + b"x" * 5 * 1024 * 1024, "text/vtt")})
+    assert too_big.status_code == 400 and "'long.vtt' is larger than 5 MB" in html.unescape(too_big.text)
     vtt = b"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nI started on the ward.\n"
     good = client.post("/staff/narratives/new", data=data,
                        files={"transcript_file": ("../../etc/interview one.vtt", vtt, "text/vtt")})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from archive.settings import Settings
@@ -22,7 +22,7 @@ from web.staff.session import SignInLimiter, StaffSessions, secret_key
 MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
 
 
-def routes(settings: Settings) -> list[Mount]:
+def routes(settings: Settings) -> list[Route | Mount]:
     pages = Pages(settings)
     guard = make_guard(pages)
     signin, signout = signin_handlers(pages, SignInLimiter())
@@ -38,5 +38,9 @@ def routes(settings: Settings) -> list[Mount]:
         *api_routes(),
         Route("/{rest:path}", not_found),
     ]
-    return [Mount("/staff", routes=staff, max_body_size=MAX_BODY,
+    async def to_dashboard(request: Request) -> Response:
+        # Without this, "/staff" would fall through to the static site's 404.
+        return RedirectResponse("/staff/", 308)
+
+    return [Route("/staff", to_dashboard), Mount("/staff", routes=staff, max_body_size=MAX_BODY,
                   middleware=[Middleware(StaffSessions, key=secret_key(settings))])]

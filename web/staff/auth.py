@@ -54,6 +54,13 @@ def make_guard(pages: Pages):
         def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             @wraps(handler)
             async def endpoint(request: Request) -> Response:
+                try:
+                    return await checked(request)
+                finally:
+                    if request.method == "POST" and hasattr(request.state, "form"):
+                        await request.state.form.close()  # uploaded files' temporary files
+
+            async def checked(request: Request) -> Response:
                 if request.method == "POST":
                     form = await request.form(**FORM_LIMITS)
                     request.state.form = form
