@@ -48,6 +48,7 @@ class Submission(SQLModel, table=True):
     summary: str = ""
     body: str = ""
     content_note: str = ""
+    redact_names: str = ""  # third parties' names, one a line: replaced in every public text
     release_signed: bool = False
     release_date: str = ""
     release_licence: str = ""
@@ -72,6 +73,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "summary": ("Summary", "textarea"),
     "body": ("Transcript", "textarea"),
     "content_note": ("Content note", "text"),
+    "redact_names": ("Third-party names to redact (one a line)", "textarea"),
     "release_signed": ("Release signed", "bool"),
     "release_date": ("Release signed on (YYYY-MM-DD)", "text"),
     "release_licence": ("Licence", "text"),
@@ -142,6 +144,10 @@ def validate(raw: dict) -> Checked:
         errors["release_date"] = "the date the release was signed is required when it is signed"
     if v["embargo_until"]:
         _iso_day(v["embargo_until"], "embargo_until", errors)
+    names = [n.strip() for n in v["redact_names"].splitlines() if n.strip()]
+    if any(len(n) < 2 for n in names):
+        errors["redact_names"] = "each name to redact needs at least 2 characters"
+    v["redact_names"] = "\n".join(names)
     if len(v["body"]) > MAX_TEXT:
         errors["body"] = f"the transcript is longer than {MAX_TEXT:,} characters; upload it as a file"
     return out
@@ -159,3 +165,26 @@ def publish_problems(sub: Submission) -> list[str]:
         # readers' job (ingest/), not yet wired here: until then the text must be typed.
         problems.append("there is no typed transcript")
     return problems
+
+
+REDACTED_NAME = "[redacted: name of a third party]"
+
+
+def redaction_names(sub: Submission) -> list[str]:
+    """Names to hide in public text: the listed third parties, and an anonymized narrator's."""
+    names = [n for n in sub.redact_names.splitlines() if n.strip()]
+    if sub.anonymize and sub.narrator_name.strip():
+        names.append(sub.narrator_name.strip())
+    return sorted(set(names), key=len, reverse=True)  # longest first: "Ann Lee" before "Ann"
+
+
+def redact(text: str, names: list[str]) -> str:
+    """Replace each name, as a whole word in any case, with a token no editor would write.
+
+    The unredacted master stays in the submission (staff only); the store's public narrative
+    text is the redacted one, so no output can show a name whatever it reads.
+    """
+    for name in names:
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+        text = pattern.sub(REDACTED_NAME, text)
+    return text

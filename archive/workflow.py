@@ -21,7 +21,14 @@ from archive.dates import parse_date
 from archive.errors import NotFound, ReckoningError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
 from archive.revisions import record_write, snapshot
-from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
+from archive.submissions import (
+    FIELDS,
+    STATE_LABELS,
+    Submission,
+    publish_problems,
+    redact,
+    redaction_names,
+)
 
 EDITABLE_BY_OWNER = ("draft", "returned")
 CLOSED = ("rejected", "withdrawn")
@@ -185,12 +192,13 @@ def _access(sub: Submission) -> str:
 def _sync_narrative(session: Session, sub: Submission, actor: str, today: date | None = None) -> Narrative:
     """Write the published submission into the store as a Narrative with its consent log."""
     when = parse_date(sub.date)
+    names = redaction_names(sub)
     values = {
-        "title": sub.title, "date": when.text, "date_lower": when.lower, "date_upper": when.upper,
+        "title": redact(sub.title, names), "date": when.text, "date_lower": when.lower, "date_upper": when.upper,
         "narrator_name": sub.narrator_name, "narrator_display": sub.narrator_display,
         "name_policy": "pseudonym" if sub.anonymize else "full", "interviewer": sub.interviewer,
-        "place": sub.place, "language": sub.language, "summary": sub.summary,
-        "content_note": sub.content_note, "body": sub.body,
+        "place": sub.place, "language": sub.language, "summary": redact(sub.summary, names),
+        "content_note": redact(sub.content_note, names), "body": redact(sub.body, names),
         "release_signed": sub.release_date if sub.release_signed else None,
         "release_licence": sub.release_licence, "access": _access(sub),
         "embargo_until": sub.embargo_until or None, "source_path": source_path(sub.owner),

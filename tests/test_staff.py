@@ -188,8 +188,10 @@ def test_a_bad_date_is_shown_beside_its_field_and_nothing_typed_is_lost(client, 
 
 def test_embargoed_narrative_stays_out_of_every_public_output_until_its_date(client, archive):
     sign_in(client, "alice")
-    sub_id = submit(client, title="Glimmerwick testimony", body="## [00:00:00] Start\nGlimmerwick said so.",
-                    embargo_until="2030-01-01")
+    body = ("## [00:00:00] Start\nI am Private Personname. Glimmerwick, said Dr. Ottoline Brask; "
+            "OTTOLINE BRASK said it twice.")
+    sub_id = submit(client, title="Glimmerwick testimony", body=body, embargo_until="2030-01-01",
+                    redact_names="Ottoline Brask\n")
     sign_in(client, "carol")
     published = act(client, sub_id, "publish")
     assert published.status_code == 200 and "Published “Glimmerwick testimony”" in published.text
@@ -210,7 +212,13 @@ def test_embargoed_narrative_stays_out_of_every_public_output_until_its_date(cli
     with TestClient(create_app(later)) as public:
         view = public.get(f"/api/narratives/{sub_id}").json()
         assert view["narrator"] == "R. M. (pseudonym)"
-    assert "Private Personname" not in site_text(later) and "Private Personname" not in str(view)
+    # The third party and the anonymized narrator's private name are redacted everywhere public;
+    # the master text stays with the submission for staff.
+    published_text = site_text(later) + str(view) + str(search(open_index(later.index_dir), "Glimmerwick").hits)
+    for secret in ("Personname", "Ottoline", "OTTOLINE", "Brask"):
+        assert secret not in published_text, secret
+    assert view["text"].count("[redacted: name of a third party]") == 3
+    assert stored(archive, sub_id).body == body
 
 
 def test_withdrawal_leaves_the_api_and_search_at_once_and_the_site_at_the_next_build(client, archive):

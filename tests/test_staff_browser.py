@@ -88,7 +88,8 @@ def test_a_contributor_submits_an_embargoed_narrative_and_a_curator_publishes_it
             page.fill("#narrator_display", "F. C.")
             page.fill("#narrator_name", "Private Ferncastle")
             page.fill("#date", "the spring of 1962")  # not EDTF: comes back with the error beside it
-            page.fill("#body", "## [00:00:00] Arrival\nFerncastle remembers the ward.")
+            page.fill("#body", "## [00:00:00] Arrival\nFerncastle remembers the ward and Nurse Holloway.")
+            page.fill("#redact_names", "Nurse Holloway")
             page.check("#release_signed")
             page.fill("#release_date", "2024-05-01")
             page.fill("#embargo_until", "2040-01-01")
@@ -98,6 +99,7 @@ def test_a_contributor_submits_an_embargoed_narrative_and_a_curator_publishes_it
             assert page.input_value("#title") == "Ferncastle recollections"
             assert "Ferncastle remembers the ward." in page.input_value("#body")
             assert page.input_value("#embargo_until") == "2040-01-01"
+            assert page.input_value("#redact_names") == "Nurse Holloway"
             page.fill("#date", "1962~")
             page.click("button:has-text('Save and submit for review')")
             assert page.inner_text("#state") == "Submitted"
