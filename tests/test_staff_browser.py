@@ -97,7 +97,7 @@ def test_a_contributor_submits_an_embargoed_narrative_and_a_curator_publishes_it
             page.click("button:has-text('Save and submit for review')")
             assert "is not an EDTF date" in page.inner_text("#date-error")
             assert page.input_value("#title") == "Ferncastle recollections"
-            assert "Ferncastle remembers the ward." in page.input_value("#body")
+            assert "Ferncastle remembers the ward and Nurse Holloway." in page.input_value("#body")
             assert page.input_value("#embargo_until") == "2040-01-01"
             assert page.input_value("#redact_names") == "Nurse Holloway"
             page.fill("#date", "1962~")
