@@ -156,6 +156,18 @@ def test_admin_pages_are_refused_to_contributors_and_curators(client, archive):
     assert sign_in(client, "erin", "a long passphrase").status_code == 200
 
 
+def test_a_disabled_account_is_signed_out_at_once(client, archive):
+    sign_in(client, "bob")
+    bob_cookie = client.cookies.get("reckon_staff")
+    sign_in(client, "dana")
+    page = client.get("/staff/admin/users")
+    client.post("/staff/admin/users/bob", data={"csrf_token": csrf_of(page.text), "change": "disable"})
+    client.cookies.clear()
+    client.cookies.set("reckon_staff", bob_cookie, path="/staff")
+    assert client.get("/staff/").url.path == "/staff/signin"
+    assert sign_in(client, "bob").status_code == 401
+
+
 def test_passwords_are_stored_only_as_argon2_hashes(archive):
     engine = open_engine(archive)
     with Session(engine) as session:
@@ -206,11 +218,18 @@ def test_embargoed_narrative_stays_out_of_every_public_output_until_its_date(cli
 
     # On the embargo date it opens at the next build, without anyone touching it.
     later = make_settings(archive.home, archive.content_dir, today=date(2030, 1, 1))
-    publish(later)
-    assert "Glimmerwick" in site_text(later)
-    assert index_hits(later, "Glimmerwick") == 1
     with TestClient(create_app(later)) as public:
+        sign_in(public, "alice")  # the dashboard's publish button is for curators
+        refused = public.post("/staff/publish", data={"csrf_token": csrf_of(public.get("/staff/").text)})
+        assert refused.status_code == 403
+        assert "Glimmerwick" not in site_text(later)
+        sign_in(public, "carol")
+        done = public.post("/staff/publish", data={"csrf_token": csrf_of(public.get("/staff/").text)})
+        assert done.status_code == 200 and "Published the site" in done.text
+        assert "Glimmerwick" in site_text(later)
+        assert index_hits(later, "Glimmerwick") == 1
         view = public.get(f"/api/narratives/{sub_id}").json()
+        assert public.get("/api/search", params={"q": "Glimmerwick"}).json()["total"] == 1
         assert view["narrator"] == "R. M. (pseudonym)"
     # The third party and the anonymized narrator's private name are redacted everywhere public;
     # the master text stays with the submission for staff.
@@ -411,5 +430,14 @@ def test_api_tokens_submit_narratives_and_are_hashed_at_rest(client, archive):
     assert created.status_code == 201
     body = created.json()
     assert body["state"] == "submitted" and body["owner"] == "alice" and body["id"] == "nar-scripted"
-    stale = client.put(f"/staff/api/narratives/{body['id']}", json=data | {"version": 1}, headers=auth)
-    assert stale.status_code in (403, 409)  # submitted work is the curator's now
+    locked = client.put(f"/staff/api/narratives/{body['id']}", json=data | {"version": 2}, headers=auth)
+    assert locked.status_code == 403  # submitted: the curator's turn now
+
+    draft = client.post("/staff/api/narratives", json=data | {"submit": False, "title": "Draft"}, headers=auth).json()
+    assert draft["state"] == "draft" and draft["version"] == 1
+    edited = client.put(f"/staff/api/narratives/{draft['id']}", json=data | {"version": 1, "place": "Gary", "submit": False},
+                        headers=auth)
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+    stale = client.put(f"/staff/api/narratives/{draft['id']}", json=data | {"version": 1, "submit": False}, headers=auth)
+    assert stale.status_code == 409 and stale.json()["error"] == "stale_edit"
+    assert stored(archive, draft["id"]).place == "Gary"
