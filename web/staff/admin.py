@@ -14,10 +14,11 @@ from archive.db import transaction
 from archive.errors import NotFound
 from archive.models import User
 from archive.workflow import audit_log
+from web.staff.auth import Guard
 from web.staff.pages import Pages, flash
 
 
-def admin_routes(pages: Pages, guard) -> list[Route]:
+def admin_routes(pages: Pages, guard: Guard) -> list[Route]:
     def users_page(request: Request, user: User, status: int = 200, error: str = "", typed: dict | None = None):
         with Session(request.app.state.engine) as session:
             everyone = list(session.exec(select(User).order_by(User.username)))

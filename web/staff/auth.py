@@ -30,6 +30,8 @@ from web.staff.session import CSRF_FIELD, SignInLimiter, csrf_ok
 RANK = {Role.CONTRIBUTOR: 1, Role.CURATOR: 2, Role.ADMIN: 3}
 FORM_LIMITS = {"max_files": 1, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
 Handler = Callable[[Request, User], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+Guard = Callable[..., Callable[[Handler], Endpoint]]
 
 
 def _fingerprint(user: User) -> str:
@@ -49,9 +51,11 @@ def signed_in_user(request: Request) -> User | None:
     return user
 
 
-def make_guard(pages: Pages):
-    def guard(role: Role = Role.CONTRIBUTOR) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
-        def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def make_guard(pages: Pages) -> Guard:
+    """`guard(role)` wraps a handler(request, user) into an endpoint that enforces the rules above."""
+
+    def guard(role: Role = Role.CONTRIBUTOR) -> Callable[[Handler], Endpoint]:
+        def decorate(handler: Handler) -> Endpoint:
             @wraps(handler)
             async def endpoint(request: Request) -> Response:
                 try:
@@ -95,7 +99,7 @@ def _safe_next(target: str | None) -> str:
     return "/staff/"
 
 
-def signin_handlers(pages: Pages, limiter: SignInLimiter):
+def signin_handlers(pages: Pages, limiter: SignInLimiter) -> tuple[Endpoint, Endpoint]:
     async def signin(request: Request) -> Response:
         next_url = _safe_next(request.query_params.get("next"))
         if request.method == "GET":

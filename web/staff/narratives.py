@@ -21,6 +21,7 @@ from archive.urls import page_url
 from archive.users import viewer_of
 from search.query import open_index
 from web.publish import index_public, publish
+from web.staff.auth import Guard
 from web.staff.pages import Pages, flash
 from web.staff.uploads import Transcript, UploadError, has_file, keep, read_upload
 
@@ -29,7 +30,7 @@ ACTION_LABELS = {"submit": "Submit for review", "start_review": "Start review",
                  "return": "Return to contributor", "reject": "Reject", "publish": "Publish"}
 
 
-def narrative_routes(settings: Settings, pages: Pages, guard) -> list[Route]:
+def narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Route]:
     def reopen_index(request: Request) -> None:
         # The index folder was swapped for a new one; give live search the new one at once.
         try:
