@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import shutil
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -33,6 +34,7 @@ from tests.staff_helpers import (
 )
 from web.app import create_app
 from web.publish import publish
+from web.staff.session import secret_key
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +168,22 @@ def test_a_disabled_account_is_signed_out_at_once(client, archive):
     client.cookies.set("reckon_staff", bob_cookie, path="/staff")
     assert client.get("/staff/").url.path == "/staff/signin"
     assert sign_in(client, "bob").status_code == 401
+
+
+def test_the_session_key_comes_from_the_environment_or_a_private_file(archive):
+    assert secret_key(replace(archive, secret_key="from-the-environment")) == "from-the-environment"
+    first = secret_key(archive)
+    path = archive.home / "secret.key"
+    assert path.read_text().strip() == first and len(first) >= 48
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert secret_key(archive) == first  # kept, so sessions survive a restart
+
+
+def test_staff_pages_are_never_cached_or_framed(client):
+    response = client.get("/staff/signin")
+    assert response.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert client.get("/staff", follow_redirects=False).headers["location"] == "/staff/"
 
 
 def test_passwords_are_stored_only_as_argon2_hashes(archive):
