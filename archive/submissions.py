@@ -175,7 +175,7 @@ def redaction_names(sub: Submission) -> list[str]:
     names = [n for n in sub.redact_names.splitlines() if n.strip()]
     if sub.anonymize and sub.narrator_name.strip():
         names.append(sub.narrator_name.strip())
-    return sorted(set(names), key=len, reverse=True)  # longest first: "Ann Lee" before "Ann"
+    return sorted(set(names), key=lambda n: (-len(n), n))  # longest first: "Ann Lee" before "Ann"
 
 
 def redact(text: str, names: list[str]) -> str:
