@@ -114,6 +114,7 @@ def test_wrong_passwords_are_slowed_then_refused_for_that_name_and_address(clien
     assert "Signed in as" not in locked.text
     assert sign_in(client, "bob").status_code == 200  # another name is not locked out
     assert [e.action for e in audit_lines(archive) if e.object_id == "alice"][-1] == "signin-locked"
+    assert [e.action for e in audit_lines(archive) if e.object_id == "bob"][-1] == "signin"
 
 
 def test_unknown_user_fails_like_a_wrong_password(client):

@@ -139,6 +139,9 @@ def signin_handlers(pages: Pages, limiter: SignInLimiter) -> tuple[Endpoint, End
             return pages.render(request, "signin.html", status=401, username=username, next_url=next_url,
                                 error="Wrong username or password.")
         limiter.succeeded(key)
+        with transaction(engine) as session:
+            session.add(AuditEvent(actor=user.username, action="signin", object_type="user",
+                                   object_id=user.username, detail=f"from {client}"))
         request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
         request.session.update({"uid": user.id, "fp": _fingerprint(user)})
         return RedirectResponse(next_url, 303)
