@@ -75,26 +75,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from ingest.pipeline import ingest
-    from web.app import create_app
-    from web.publish import outputs_missing, publish
-
-    settings = _settings(args)
-    # Ingest first (a no-op when nothing changed), and publish when the content changed or the
-    # outputs are missing, so `reckon serve` on a fresh checkout shows the sample at once.
-    report = ingest(settings)
-    _print_warnings(report.warnings)
-    if args.rebuild or report.changed or outputs_missing(settings):
-        print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
-        publish(settings)
-    print(f"serving the archive at http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
-    return 0
-
-
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -128,6 +108,26 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ingest.pipeline import ingest
+    from web.app import create_app
+    from web.publish import outputs_missing, publish
+
+    settings = _settings(args)
+    # Ingest first (a no-op when nothing changed), and publish when the content changed or the
+    # outputs are missing, so `reckon serve` on a fresh checkout shows the sample at once.
+    report = ingest(settings)
+    _print_warnings(report.warnings)
+    if args.rebuild or report.changed or outputs_missing(settings):
+        print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
+        publish(settings)
+    print(f"serving the archive at http://{settings.host}:{settings.port}/")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reckon",
@@ -151,11 +151,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("search", cmd_search, "Search the public index and print ranked hits.")
     p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value')
     p.add_argument("--limit", type=int, default=10, help="how many hits to print (default 10)")
-    p = add("serve", cmd_serve, "Serve the site and the JSON API; ingests content first and rebuilds when it changed.")
-    p.add_argument("--content", help="content folder (default: ./content)")
-    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (default 8000)")
-    p.add_argument("--rebuild", action="store_true", help="rebuild the index and site even if nothing changed")
     p = add("user", cmd_user, "Manage staff accounts: 'add' one, or make an API 'token' for scripts.")
     p.add_argument("action", choices=["add", "token"], help="add: a new account; token: print a new API token")
     p.add_argument("name", help="the username")
@@ -164,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password-stdin", action="store_true",
                    help="for add: read the password from the first line of standard input (for scripts)")
     p.add_argument("--label", default="script", help="for token: what the token is for")
+    p = add("serve", cmd_serve, "Serve the site and the JSON API; ingests content first and rebuilds when it changed.")
+    p.add_argument("--content", help="content folder (default: ./content)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the index and site even if nothing changed")
     return parser
 
 

@@ -29,7 +29,7 @@ class Pages:
         response.headers["X-Frame-Options"] = "DENY"
         # No script runs on staff pages; forms post only back to this site.
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+            "default-src 'self'; script-src 'none'; style-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         return response
 
