@@ -128,7 +128,9 @@ def _upsert_kind(session: Session, kind: str, objects: list[Parsed], report: Ing
         session.add_all(child_rows(obj))
     seen = {o.id for o in objects}
     for row in existing.values():
-        if row.id not in seen and not row.deleted:
+        # Only rows read from a content file can go missing from it; staff-submitted
+        # narratives (source_path "staff:<user>") live in the store alone.
+        if row.id not in seen and not row.deleted and not row.source_path.startswith("staff:"):
             before = snapshot(row)
             row.deleted = True
             record_write(session, row, object_type=kind, action="delete", actor=ACTOR,

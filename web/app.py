@@ -18,7 +18,7 @@ from archive.db import open_engine
 from archive.errors import NotBuilt
 from archive.settings import Settings
 from search.query import open_index
-from web import api
+from web import api, staff
 from web.errors import HANDLERS, unknown_endpoint
 from web.security import SecurityHeaders
 
@@ -37,6 +37,7 @@ def create_app(settings: Settings) -> Starlette:
     routes = [
         *api.routes(settings),
         Route("/api/{rest:path}", unknown_endpoint),
+        *staff.routes(settings),  # /staff: the staff app, with its own session cookie
     ]
     settings.public_dir.mkdir(parents=True, exist_ok=True)
     routes.append(Mount("/", StaticFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))

@@ -76,6 +76,39 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ReckoningError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from archive import users
+    from archive.db import open_engine, transaction
+
+    settings = _settings(args)
+    password = _read_password(args) if args.action == "add" else ""
+    engine = open_engine(settings)
+    try:
+        with transaction(engine) as session:
+            if args.action == "add":
+                users.create_user(session, args.name, password, args.role, actor="cli")
+                print(f"added {args.name} ({args.role}); sign in at /staff/signin")
+            else:
+                user = users.get_user(session, args.name)
+                if user is None:
+                    raise users.UserError(f"no user '{args.name}': add one with 'reckon user add'")
+                print(users.issue_token(session, user, args.label, actor="cli"))
+    finally:
+        engine.dispose()
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -155,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("search", cmd_search, "Search the public index and print ranked hits.")
     p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value')
     p.add_argument("--limit", type=int, default=10, help="how many hits to print (default 10)")
+    p = add("user", cmd_user, "Manage staff accounts: 'add' one, or make an API 'token' for scripts.")
+    p.add_argument("action", choices=["add", "token"], help="add: a new account; token: print a new API token")
+    p.add_argument("name", help="the username")
+    p.add_argument("--role", default="contributor", choices=["contributor", "curator", "admin"],
+                   help="for add: contributor (default), curator or admin")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="for add: read the password from the first line of standard input (for scripts)")
+    p.add_argument("--label", default="script", help="for token: what the token is for")
     p = add("serve", cmd_serve, "Serve the site and the JSON API; ingests content first and rebuilds when it changed.")
     p.add_argument("--content", help="content folder (default: ./content)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")

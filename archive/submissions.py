@@ -1,0 +1,190 @@
+"""A narrative as staff submit it: the working copy that review and publishing act on.
+
+A submission is not a Narrative: nothing of it exists in the store's public tables until a
+curator publishes it, so a draft can never reach a public output whatever the access rule
+says. Publishing writes (and later re-syncs) the Narrative row and its consent log.
+
+`validate()` is the one check of submitted values, shared by the web form and the token API,
+so both give the same field-by-field errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from archive.dates import parse_date
+from archive.errors import DateError
+from archive.models import utcnow
+
+STATES = ("draft", "submitted", "in_review", "returned", "published", "rejected", "withdrawn")
+STATE_LABELS = {"draft": "Draft", "submitted": "Submitted", "in_review": "In review",
+                "returned": "Returned", "published": "Published", "rejected": "Rejected",
+                "withdrawn": "Withdrawn"}
+SCOPES = ("public", "staff")
+REVIEW = ("pending", "done")
+MAX_TEXT = 2_000_000  # characters of transcript typed in the form
+
+
+class Submission(SQLModel, table=True):
+    """The working copy of a staff-submitted narrative, with its review state and version."""
+
+    id: str = Field(primary_key=True)  # becomes the narrative's id when published
+    owner: str = Field(index=True)
+    state: str = Field(default="draft", index=True)
+    version: int = 1
+    comment: str = ""  # the curator's comment when returned or rejected
+    title: str = ""
+    narrator_display: str = ""
+    narrator_name: str = ""  # private: staff only
+    anonymize: bool = True
+    interviewer: str = ""
+    date: str = ""
+    place: str = ""
+    language: str = "en"
+    summary: str = ""
+    body: str = ""
+    content_note: str = ""
+    redact_names: str = ""  # third parties' names, one a line: replaced in every public text
+    release_signed: bool = False
+    release_date: str = ""
+    release_licence: str = ""
+    scope: str = "public"
+    embargo_until: str = ""
+    narrator_review: str = "pending"
+    upload_path: str = ""  # a stored transcript file (WebVTT, SRT, OHMS XML), parsed later
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# Editable fields in form order: name → (label, kind).
+FIELDS: dict[str, tuple[str, str]] = {
+    "title": ("Title", "text"),
+    "narrator_display": ("Narrator's public name or pseudonym", "text"),
+    "narrator_name": ("Narrator's private name (staff only)", "text"),
+    "anonymize": ("Anonymize: show only the pseudonym", "bool"),
+    "interviewer": ("Interviewer", "text"),
+    "date": ("Date of the interview (EDTF)", "text"),
+    "place": ("Place", "text"),
+    "language": ("Language", "text"),
+    "summary": ("Summary", "textarea"),
+    "body": ("Transcript", "textarea"),
+    "content_note": ("Content note", "text"),
+    "redact_names": ("Third-party names to redact (one a line)", "textarea"),
+    "release_signed": ("Release signed", "bool"),
+    "release_date": ("Release signed on (YYYY-MM-DD)", "text"),
+    "release_licence": ("Licence", "text"),
+    "scope": ("Who may see it", "choice"),
+    "embargo_until": ("Embargo until (YYYY-MM-DD, empty for none)", "text"),
+    "narrator_review": ("Narrator's review of the transcript", "choice"),
+}
+CHOICES = {"scope": {"public": "Public", "staff": "Researchers and staff only"},
+           "narrator_review": {"pending": "Pending", "done": "Done"}}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass
+class Checked:
+    values: dict = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _truthy(value: object) -> bool:
+    return value is True or str(value).lower() in ("1", "on", "true", "yes")
+
+
+def _iso_day(value: str, name: str, errors: dict[str, str]) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        errors[name] = f"expected a day as YYYY-MM-DD, got '{value}'"
+
+
+def validate(raw: dict) -> Checked:
+    """Clean the submitted values and say, per field, what was expected.
+
+    Every value comes back (cleaned or as typed) so a form re-shown with errors loses nothing.
+    """
+    out = Checked()
+    for name, (_label, kind) in FIELDS.items():
+        value = raw.get(name)
+        if kind == "bool":
+            out.values[name] = _truthy(value)
+        else:
+            out.values[name] = "" if value is None else str(value).replace("\r\n", "\n").strip()
+    v, errors = out.values, out.errors
+    if not v["title"]:
+        errors["title"] = "a title is required"
+    if not v["narrator_display"]:
+        errors["narrator_display"] = "a public name or pseudonym is required (it is what readers see)"
+    if v["date"]:
+        try:
+            v["date"] = parse_date(v["date"]).text
+        except DateError as exc:
+            errors["date"] = str(exc)
+    else:
+        errors["date"] = "expected an EDTF date such as 1970, 1995-08, 1950~ or 1910/1968"
+    if not v["language"]:
+        v["language"] = "en"
+    elif not _LANGUAGE.match(v["language"]):
+        errors["language"] = f"expected a language code such as en or es-MX, got '{v['language']}'"
+    for name in ("scope", "narrator_review"):
+        if v[name] not in CHOICES[name]:
+            errors[name] = f"expected one of {', '.join(CHOICES[name])}, got '{v[name]}'"
+    if v["release_date"]:
+        _iso_day(v["release_date"], "release_date", errors)
+    elif v["release_signed"]:
+        errors["release_date"] = "the date the release was signed is required when it is signed"
+    if v["embargo_until"]:
+        _iso_day(v["embargo_until"], "embargo_until", errors)
+    names = [n.strip() for n in v["redact_names"].splitlines() if n.strip()]
+    if any(len(n) < 2 for n in names):
+        errors["redact_names"] = "each name to redact needs at least 2 characters"
+    v["redact_names"] = "\n".join(names)
+    if len(v["body"]) > MAX_TEXT:
+        errors["body"] = f"the transcript is longer than {MAX_TEXT:,} characters; upload it as a file"
+    return out
+
+
+def publish_problems(sub: Submission) -> list[str]:
+    """What must be true before a curator may publish (the promises made to the narrator)."""
+    problems = []
+    if not sub.release_signed:
+        problems.append("no signed release is on file")
+    if sub.narrator_review != "done":
+        problems.append("the narrator has not yet reviewed the transcript")
+    if not sub.body.strip():
+        # An uploaded transcript file is kept, but turning it into text is the transcript
+        # readers' job (ingest/), not yet wired here: until then the text must be typed.
+        problems.append("there is no typed transcript")
+    return problems
+
+
+REDACTED_NAME = "[redacted: name of a third party]"
+
+
+def redaction_names(sub: Submission) -> list[str]:
+    """Names to hide in public text: the listed third parties, and an anonymized narrator's."""
+    names = [n for n in sub.redact_names.splitlines() if n.strip()]
+    if sub.anonymize and sub.narrator_name.strip():
+        names.append(sub.narrator_name.strip())
+    return sorted(set(names), key=lambda n: (-len(n), n))  # longest first: "Ann Lee" before "Ann"
+
+
+def redact(text: str, names: list[str]) -> str:
+    """Replace each name, as a whole word in any case, with a token no editor would write.
+
+    The unredacted master stays in the submission (staff only); the store's public narrative
+    text is the redacted one, so no output can show a name whatever it reads.
+    """
+    for name in names:
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+        text = pattern.sub(REDACTED_NAME, text)
+    return text

@@ -1,0 +1,295 @@
+"""Review and publishing of staff submissions: who may do what, in which state.
+
+States: draft → submitted → in review → published, or returned (with a comment, back to
+its contributor) or rejected; withdrawn at any time. Every write goes through
+`revisions.record_write` (who, when, previous values), and every edit names the version it
+started from: a stale edit is refused with `StaleEdit`, never silently overwriting a
+colleague's work.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from archive.access import PUBLISH_TEXT, Viewer, consent_decision
+from archive.dates import parse_date
+from archive.errors import NotFound, ReckoningError
+from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
+from archive.revisions import record_write, snapshot
+from archive.submissions import (
+    FIELDS,
+    STATE_LABELS,
+    Submission,
+    publish_problems,
+    redact,
+    redaction_names,
+)
+
+EDITABLE_BY_OWNER = ("draft", "returned")
+CLOSED = ("rejected", "withdrawn")
+# action → (states it may start from, state it leads to, curators only?)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
+    "submit": (("draft", "returned"), "submitted", False),
+    "start_review": (("submitted",), "in_review", True),
+    "return": (("submitted", "in_review"), "returned", True),
+    "reject": (("submitted", "in_review"), "rejected", True),
+    "publish": (("submitted", "in_review"), "published", True),
+}
+
+
+class WorkflowError(ReckoningError):
+    """An action the submission's state does not allow, or that is missing something."""
+
+
+class Forbidden(ReckoningError):
+    """The viewer's role or ownership does not allow this."""
+
+
+class StaleEdit(ReckoningError):
+    """Someone saved the submission after this edit began; nothing was written."""
+
+
+def source_path(owner: str) -> str:
+    """Where a staff narrative came from; ingest leaves rows with this prefix alone."""
+    return f"staff:{owner}"
+
+
+def can_view(viewer: Viewer, sub: Submission) -> bool:
+    return viewer.is_curator or sub.owner == viewer.username
+
+
+def can_edit(viewer: Viewer, sub: Submission) -> bool:
+    if sub.state in CLOSED:
+        return False
+    if viewer.is_curator:
+        return True
+    return sub.owner == viewer.username and sub.state in EDITABLE_BY_OWNER
+
+
+def get(session: Session, viewer: Viewer, sub_id: str) -> Submission:
+    """The submission if this viewer may see it; another contributor's draft is Forbidden."""
+    sub = session.get(Submission, sub_id)
+    if sub is None:
+        raise NotFound(f"no submission '{sub_id}'")
+    if not can_view(viewer, sub):
+        raise Forbidden(f"'{sub_id}' belongs to another contributor")
+    return sub
+
+
+def visible_to(session: Session, viewer: Viewer) -> list[Submission]:
+    query = select(Submission).order_by(Submission.updated_at.desc(), Submission.id)
+    if not viewer.is_curator:
+        query = query.where(Submission.owner == viewer.username)
+    return list(session.exec(query))
+
+
+def _slug(title: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return words[:48].rstrip("-") or "untitled"
+
+
+def new_id(session: Session, title: str) -> str:
+    """A stable, readable id (`nar-my-title`, then `-2`, `-3`) unused by any narrative."""
+    base = f"nar-{_slug(title)}"
+    candidate, n = base, 1
+    while session.get(Submission, candidate) or session.get(Narrative, candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def create(session: Session, viewer: Viewer, values: dict, upload_path: str = "",
+           sub_id: str | None = None) -> Submission:
+    """A new draft owned by `viewer`, from values already checked by `submissions.validate`."""
+    if not viewer.is_staff:
+        raise Forbidden("only staff may submit narratives")
+    sub = Submission(id=sub_id or new_id(session, values["title"]), owner=viewer.username, **values)
+    sub.upload_path = upload_path
+    record_write(session, sub, object_type="submission", action="create", actor=viewer.username, before=None)
+    session.flush()
+    return sub
+
+
+def _claim_version(session: Session, sub: Submission, expected: int) -> None:
+    """Move the version on by one only if it is still `expected` (one conditional UPDATE)."""
+    result = session.exec(update(Submission).where(Submission.id == sub.id, Submission.version == expected)
+                          .values(version=expected + 1))
+    if result.rowcount != 1:
+        session.refresh(sub)
+        last = session.exec(select(Revision).where(Revision.object_type == "submission",
+                                                   Revision.object_id == sub.id)
+                            .order_by(Revision.id.desc())).first()
+        who = f" by {last.actor} at {last.at:%Y-%m-%d %H:%M} UTC" if last else ""
+        raise StaleEdit(f"'{sub.title}' was changed{who} after you opened it (you started from version "
+                        f"{expected}, it is now version {sub.version}). Your changes were NOT saved; "
+                        f"they are still in the form. Open the current version, compare, and apply them again.")
+    sub.version = expected + 1
+
+
+def save(session: Session, viewer: Viewer, sub_id: str, version: int, values: dict,
+         upload_path: str | None = None) -> Submission:
+    """Write an edit made from `version`; refuses stale edits and edits the viewer may not make."""
+    sub = get(session, viewer, sub_id)
+    if not can_edit(viewer, sub):
+        raise Forbidden(f"'{sub.title}' is {STATE_LABELS[sub.state].lower()}: you may not edit it now")
+    before = snapshot(sub)
+    _claim_version(session, sub, version)
+    for name in FIELDS:
+        setattr(sub, name, values[name])
+    if upload_path:
+        sub.upload_path = upload_path
+    record_write(session, sub, object_type="submission", action="update", actor=viewer.username, before=before)
+    if sub.state == "published":
+        _sync_narrative(session, sub, viewer.username)  # a curator's edit of a live narrative
+    session.flush()
+    return sub
+
+
+def act(session: Session, viewer: Viewer, sub_id: str, action: str, version: int,
+        comment: str = "", today: date | None = None) -> Submission:
+    """Move a submission through review: submit, start_review, return, reject, publish."""
+    if action not in TRANSITIONS:
+        raise WorkflowError(f"unknown action '{action}'")
+    sub = get(session, viewer, sub_id)
+    starts, target, curators_only = TRANSITIONS[action]
+    if curators_only and not viewer.is_curator:
+        raise Forbidden("only curators may review and publish")
+    if not curators_only and sub.owner != viewer.username and not viewer.is_curator:
+        raise Forbidden(f"'{sub_id}' belongs to another contributor")
+    if sub.state not in starts:
+        raise WorkflowError(f"a {STATE_LABELS[sub.state].lower()} narrative cannot be sent to "
+                            f"'{STATE_LABELS[target].lower()}'")
+    if action == "return" and not comment.strip():
+        raise WorkflowError("say what needs changing: returning a narrative needs a comment")
+    if action == "publish" and (problems := publish_problems(sub)):
+        raise WorkflowError("cannot publish yet: " + "; ".join(problems))
+    before = snapshot(sub)
+    _claim_version(session, sub, version)
+    sub.state = target
+    if action in ("return", "reject"):
+        sub.comment = comment.strip()
+    elif action == "submit":
+        sub.comment = ""
+    record_write(session, sub, object_type="submission", action=action, actor=viewer.username,
+                 before=before, detail=f"now {target}")
+    if action == "publish":
+        _sync_narrative(session, sub, viewer.username, today)
+    session.flush()
+    return sub
+
+
+def _access(sub: Submission) -> str:
+    if sub.scope == "staff":
+        return "staff"
+    return "embargoed" if sub.embargo_until else "public"
+
+
+def _sync_narrative(session: Session, sub: Submission, actor: str, today: date | None = None) -> Narrative:
+    """Write the published submission into the store as a Narrative with its consent log."""
+    when = parse_date(sub.date)
+    names = redaction_names(sub)
+    values = {
+        "title": redact(sub.title, names), "date": when.text, "date_lower": when.lower, "date_upper": when.upper,
+        "narrator_name": sub.narrator_name, "narrator_display": sub.narrator_display,
+        "name_policy": "pseudonym" if sub.anonymize else "full", "interviewer": sub.interviewer,
+        "place": sub.place, "language": sub.language, "summary": redact(sub.summary, names),
+        "content_note": redact(sub.content_note, names), "body": redact(sub.body, names),
+        "release_signed": sub.release_date if sub.release_signed else None,
+        "release_licence": sub.release_licence, "access": _access(sub),
+        "embargo_until": sub.embargo_until or None, "source_path": source_path(sub.owner),
+        "deleted": False,
+    }
+    row = session.get(Narrative, sub.id)
+    before = snapshot(row) if row is not None else None
+    if row is None:
+        row = Narrative(id=sub.id, **values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    record_write(session, row, object_type="narrative", action="publish" if before is None else "update",
+                 actor=actor, before=before)
+    session.flush()
+    consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))
+    # Staff-only scope is an access level, not a refusal: appending a refusal here would read
+    # as a withdrawal. So the log only ever gains a grant, when the scope is public.
+    if sub.scope == "public" and consent_decision(consent, PUBLISH_TEXT) is not True:
+        session.add(ConsentEntry(narrative_id=sub.id, position=len(consent),
+                                 date=sub.release_date or (today or date.today()).isoformat(),
+                                 use=PUBLISH_TEXT, granted=True, recorded_by=sub.owner,
+                                 note="recorded with the staff submission"))
+    return row
+
+
+def withdraw(session: Session, viewer: Viewer, sub_id: str, today: date) -> Submission:
+    """Withdraw consent: one action, effective for every live reader of the store at once.
+
+    Appends a refusal to the consent log (never edits it) and sets the narrative's access
+    to withdrawn; the audit line says who and when, and nothing of the content.
+    """
+    sub = get(session, viewer, sub_id)
+    if sub.state == "withdrawn":
+        raise WorkflowError("this narrative is already withdrawn")
+    if not viewer.is_curator and sub.owner != viewer.username:
+        raise Forbidden(f"'{sub_id}' belongs to another contributor")
+    before = snapshot(sub)
+    sub.version += 1
+    sub.state = "withdrawn"
+    record_write(session, sub, object_type="submission", action="withdraw", actor=viewer.username,
+                 before=before, detail="consent withdrawn")
+    row = session.get(Narrative, sub.id)
+    if row is not None:
+        consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))
+        session.add(ConsentEntry(narrative_id=sub.id, position=len(consent), date=today.isoformat(),
+                                 use=PUBLISH_TEXT, granted=False, recorded_by=viewer.username,
+                                 note="consent withdrawn at the narrator's request"))
+        row_before = snapshot(row)
+        row.access = "withdrawn"
+        record_write(session, row, object_type="narrative", action="withdraw", actor=viewer.username,
+                     before=row_before, detail="consent withdrawn")
+    session.flush()
+    return sub
+
+
+# -- history and diffs --------------------------------------------------------------------
+
+def history(session: Session, sub_id: str) -> list[Revision]:
+    return list(session.exec(select(Revision).where(Revision.object_type == "submission",
+                                                    Revision.object_id == sub_id).order_by(Revision.id)))
+
+
+def state_at(revisions: list[Revision], revision_id: int) -> dict:
+    """The submission's values just after `revision_id`, rebuilt from the changes logged."""
+    values: dict = {}
+    for rev in revisions:
+        for name, (_old, new) in rev.changes.items():
+            values[name] = new
+        if rev.id == revision_id:
+            return values
+    raise NotFound(f"no revision {revision_id} of this submission")
+
+
+def diff_revisions(session: Session, sub_id: str, old_id: int, new_id: int) -> list[dict]:
+    """Field by field, what changed between two revisions; long text as a unified diff."""
+    revisions = history(session, sub_id)
+    old, new = state_at(revisions, old_id), state_at(revisions, new_id)
+    changes = []
+    for name in FIELDS | {"state": None, "comment": None}:
+        a, b = old.get(name), new.get(name)
+        if a == b:
+            continue
+        entry = {"field": name, "label": FIELDS.get(name, (name.capitalize(), ""))[0],
+                 "old": a, "new": b, "lines": []}
+        if isinstance(a, str) and isinstance(b, str) and ("\n" in a or "\n" in b):
+            entry["lines"] = list(difflib.unified_diff(a.splitlines(), b.splitlines(), "before", "after",
+                                                       lineterm="", n=2))
+        changes.append(entry)
+    return changes
+
+
+def audit_log(session: Session, limit: int = 500) -> list[AuditEvent]:
+    return list(session.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))

@@ -1,0 +1,72 @@
+"""Helpers for the staff app tests: a real archive with four staff accounts, signed in over HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session, select
+
+from archive.db import open_engine, transaction
+from archive.submissions import Submission
+from archive.users import create_user
+
+PASSWORD = "correct horse battery"
+USERS = {"alice": "contributor", "bob": "contributor", "carol": "curator", "dana": "admin"}
+FORM = {
+    "title": "Working the night ward", "narrator_display": "R. M.", "narrator_name": "Private Personname",
+    "anonymize": "1", "interviewer": "J. Interviewer", "date": "2019-03-14", "place": "Chicago",
+    "language": "en", "summary": "A nurse remembers the segregated night ward.",
+    "body": "## [00:00:00] Beginning\n**Narrator:** I started on the ward in 1961.\n",
+    "content_note": "", "release_signed": "1", "release_date": "2019-03-14",
+    "release_licence": "CC BY-NC 4.0", "scope": "public", "embargo_until": "", "narrator_review": "done",
+}
+
+
+def add_users(settings) -> None:
+    engine = open_engine(settings)
+    try:
+        with transaction(engine) as session:
+            for name, role in USERS.items():
+                create_user(session, name, PASSWORD, role)
+    finally:
+        engine.dispose()
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def version_of(html: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    client.cookies.clear()
+    page = client.get("/staff/signin")
+    return client.post("/staff/signin", data={"csrf_token": csrf_of(page.text), "username": username,
+                                              "password": password})
+
+
+def submit(client, then: str = "submit", **changes) -> str:
+    """Fill in and send the submission form; returns the new narrative's id."""
+    page = client.get("/staff/narratives/new")
+    response = client.post("/staff/narratives/new",
+                           data=FORM | changes | {"csrf_token": csrf_of(page.text), "then": then})
+    assert response.status_code == 200, response.text
+    return str(response.url).rstrip("/").rsplit("/", 1)[-1]
+
+
+def act(client, sub_id: str, action: str, **extra):
+    page = client.get(f"/staff/narratives/{sub_id}")
+    return client.post(f"/staff/narratives/{sub_id}/act",
+                       data={"csrf_token": csrf_of(page.text), "version": version_of(page.text),
+                             "action": action, **extra})
+
+
+def stored(settings, sub_id: str) -> Submission | None:
+    engine = open_engine(settings)
+    try:
+        with Session(engine) as session:
+            return session.exec(select(Submission).where(Submission.id == sub_id)).first()
+    finally:
+        engine.dispose()

@@ -1,0 +1,122 @@
+"""A new staff member in a real browser: headless Chromium against `reckon serve`.
+
+Needs Debian's `chromium` (/usr/bin/chromium, or RECKON_CHROMIUM) and the `playwright` Python
+package (in the test extras; it drives the system browser, it downloads none). Skipped, with
+the reason, where Chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import MINIMAL
+
+CHROMIUM = os.environ.get("RECKON_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
+PASSWORD = "a long passphrase"
+# As root and on a closed network Chromium needs these to start quickly and quietly.
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    for name, role in (("ana", "contributor"), ("cora", "curator")):
+        subprocess.run([RECKON, "user", "add", name, "--role", role, "--password-stdin"], cwd=tmp_path,
+                       input=PASSWORD + "\n", text=True, check=True, capture_output=True, timeout=60)
+    port = free_port()
+    process = subprocess.Popen([RECKON, "serve", "--port", str(port)], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                httpx.get(base + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "server did not start within 60 s"
+                time.sleep(0.3)
+        yield base, tmp_path
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def sign_in(page, base: str, name: str) -> None:
+    page.goto(base + "/staff/")
+    assert page.url.endswith("/staff/signin?next=/staff/")
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(base + "/staff/")
+
+
+def test_a_contributor_submits_an_embargoed_narrative_and_a_curator_publishes_it(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, home = server
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = browser.new_page()
+            sign_in(page, base, "ana")
+            page.click("text=Submit a narrative")
+            page.fill("#title", "Ferncastle recollections")
+            page.fill("#narrator_display", "F. C.")
+            page.fill("#narrator_name", "Private Ferncastle")
+            page.fill("#date", "the spring of 1962")  # not EDTF: comes back with the error beside it
+            page.fill("#body", "## [00:00:00] Arrival\nFerncastle remembers the ward and Nurse Holloway.")
+            page.fill("#redact_names", "Nurse Holloway")
+            page.check("#release_signed")
+            page.fill("#release_date", "2024-05-01")
+            page.fill("#embargo_until", "2040-01-01")
+            page.select_option("#narrator_review", "done")
+            page.click("button:has-text('Save and submit for review')")
+            assert "is not an EDTF date" in page.inner_text("#date-error")
+            assert page.input_value("#title") == "Ferncastle recollections"
+            assert "Ferncastle remembers the ward and Nurse Holloway." in page.input_value("#body")
+            assert page.input_value("#embargo_until") == "2040-01-01"
+            assert page.input_value("#redact_names") == "Nurse Holloway"
+            page.fill("#date", "1962~")
+            page.click("button:has-text('Save and submit for review')")
+            assert page.inner_text("#state") == "Submitted"
+            narrative_url = page.url
+            page.screenshot(path=str(home / "submitted.png"), full_page=True)
+            page.click("button:has-text('Sign out')")
+
+            sign_in(page, base, "cora")
+            page.goto(narrative_url)
+            page.click("#do-publish")
+            assert "Published “Ferncastle recollections”" in page.inner_text("main")
+            assert page.inner_text("#state") == "Published"
+
+            sub_id = narrative_url.rstrip("/").rsplit("/", 1)[-1]
+            public = page.goto(f"{base}/narratives/{sub_id}/")
+            assert public.status == 404  # embargoed until 2040: not on the public site
+            assert page.request.get(f"{base}/api/narratives/{sub_id}").status == 404
+            assert page.request.get(f"{base}/api/search?q=Ferncastle").json()["total"] == 0
+        finally:
+            browser.close()

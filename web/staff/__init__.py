@@ -1,0 +1,46 @@
+"""The staff app, mounted at /staff: sign-in, submissions, review, publishing, admin.
+
+Server-rendered HTML from the theme's `templates/staff/`, usable without a command line.
+The session middleware wraps these routes only; the public site and API never see a cookie.
+"""
+
+from __future__ import annotations
+
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+
+from archive.settings import Settings
+from web.staff.admin import admin_routes
+from web.staff.api import api_routes
+from web.staff.auth import make_guard, signin_handlers
+from web.staff.narratives import narrative_routes
+from web.staff.pages import Pages
+from web.staff.session import SignInLimiter, StaffSessions, secret_key
+
+MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
+
+
+def routes(settings: Settings) -> list[Route | Mount]:
+    pages = Pages(settings)
+    guard = make_guard(pages)
+    signin, signout = signin_handlers(pages, SignInLimiter())
+
+    async def not_found(request: Request) -> Response:
+        return pages.error(request, 404, "Not found", "There is no such staff page.")
+
+    staff = [
+        Route("/signin", signin, methods=["GET", "POST"]),
+        Route("/signout", signout, methods=["POST"]),
+        *narrative_routes(settings, pages, guard),
+        *admin_routes(pages, guard),
+        *api_routes(),
+        Route("/{rest:path}", not_found),
+    ]
+    async def to_dashboard(request: Request) -> Response:
+        # Without this, "/staff" would fall through to the static site's 404.
+        return RedirectResponse("/staff/", 308)
+
+    return [Route("/staff", to_dashboard), Mount("/staff", routes=staff, max_body_size=MAX_BODY,
+                  middleware=[Middleware(StaffSessions, key=secret_key(settings))])]

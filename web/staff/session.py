@@ -1,0 +1,103 @@
+"""The staff session: a signed cookie, its secret, CSRF tokens and the sign-in rate limit.
+
+The cookie is Starlette's signed session (itsdangerous): HttpOnly, SameSite=Lax, and Secure
+whenever the request came over TLS (uvicorn sets the scheme from the proxy's
+X-Forwarded-Proto), so the same deployment works on a laptop and behind a TLS proxy.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from archive.settings import Settings
+
+COOKIE = "reckon_staff"
+SESSION_HOURS = 8
+CSRF_FIELD = "csrf_token"
+
+
+def secret_key(settings: Settings) -> str:
+    """RECKON_SECRET_KEY, else a random key made once and kept in `secret.key` (mode 0600).
+
+    Never a key written in the code: anyone holding it could forge a curator's session.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.home) / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+class StaffSessions:
+    """Session middleware that marks the cookie Secure on requests that came over HTTPS."""
+
+    def __init__(self, app: ASGIApp, key: str):
+        options = {"secret_key": key, "session_cookie": COOKIE, "max_age": SESSION_HOURS * 3600,
+                   "same_site": "lax", "path": "/staff"}
+        self.plain = SessionMiddleware(app, https_only=False, **options)
+        self.secure = SessionMiddleware(app, https_only=True, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chosen = self.secure if scope.get("scheme") in ("https", "wss") else self.plain
+        await chosen(scope, receive, send)
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token, made on first use; every staff form carries it."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def csrf_ok(request: Request, sent: object) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected) and isinstance(sent, str) and secrets.compare_digest(expected, sent)
+
+
+class SignInLimiter:
+    """Failed sign-ins per username and client address: slowed, then refused for a while.
+
+    Kept in memory, so it is per server process: enough for the one-process `reckon serve`.
+    """
+
+    def __init__(self, max_failures: int = 5, window_seconds: int = 900, step_seconds: float = 0.2):
+        self.max_failures = max_failures
+        self.window = window_seconds
+        self.step = step_seconds
+        self._failures: dict[tuple[str, str], list[float]] = {}
+
+    def _recent(self, key: tuple[str, str]) -> list[float]:
+        now = time.monotonic()
+        recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+        self._failures[key] = recent
+        return recent
+
+    def retry_after(self, key: tuple[str, str]) -> int:
+        """Seconds until this key may try again; 0 when it may try now."""
+        recent = self._recent(key)
+        if len(recent) < self.max_failures:
+            return 0
+        return max(1, int(self.window - (time.monotonic() - recent[0])))
+
+    def failed(self, key: tuple[str, str]) -> float:
+        """Count a failure; returns how long to hold the answer back (grows with each failure)."""
+        recent = self._recent(key)
+        recent.append(time.monotonic())
+        return min(self.step * len(recent), 2.0)
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        self._failures.pop(key, None)
