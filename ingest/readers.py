@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from archive.errors import ContentError, ContentProblem
+from ingest.progress import tick
 from ingest.schema import (
     AgentSource,
     HarmSource,
@@ -22,7 +23,6 @@ from ingest.schema import (
     TaxonomySource,
     TimelineSource,
 )
-from ingest.progress import tick
 from ingest.yaml_source import YamlDocument, read_markdown_file, read_yaml_file
 
 
