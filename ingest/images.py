@@ -52,6 +52,7 @@ def _open_checked(path: Path) -> Image.Image:
     """Open and fully decode an image, turning every failure into an ImageProblem."""
     if not path.is_file():
         raise ImageProblem(f"no such file '{path.name}' (expected a JPEG, PNG or TIFF beside the record)")
+    image: Image.Image | None = None
     try:
         with warnings.catch_warnings():
             # Over the limit Pillow only warns up to twice the limit; refuse at the limit itself.
@@ -60,15 +61,19 @@ def _open_checked(path: Path) -> Image.Image:
             if image.format not in FORMATS:
                 raise ImageProblem(f"'{path.name}' is a {image.format} image; expected JPEG, PNG or TIFF")
             image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageProblem(f"'{path.name}' is too large to decode safely ({exc}); "
-                           f"expected at most {Image.MAX_IMAGE_PIXELS:,} pixels") from exc
-    except UnidentifiedImageError as exc:
-        raise ImageProblem(f"'{path.name}' is not an image Pillow can read; expected JPEG, PNG or TIFF") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Exception as exc:
+        if image is not None:
+            image.close()
         if isinstance(exc, ImageProblem):
             raise
-        raise ImageProblem(f"'{path.name}' is damaged or truncated ({exc}); expected a complete image file") from exc
+        if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+            raise ImageProblem(f"'{path.name}' is too large to decode safely ({exc}); "
+                               f"expected at most {Image.MAX_IMAGE_PIXELS:,} pixels") from exc
+        if isinstance(exc, UnidentifiedImageError):
+            raise ImageProblem(f"'{path.name}' is not an image Pillow can read; expected JPEG, PNG or TIFF") from exc
+        if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)):
+            raise ImageProblem(f"'{path.name}' is damaged or truncated ({exc}); expected a complete image file") from exc
+        raise
     return image
 
 
