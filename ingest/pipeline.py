@@ -19,7 +19,7 @@ from archive.db import open_engine, transaction
 from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
 from ingest.attachments import read_attachments
-from ingest.bulk import BulkWriter
+from ingest.bulk import BulkWriter, fewer_collections
 from ingest.csv_catalog import read_csv_argument
 from ingest.progress import Progress, reading
 from ingest.readers import Parsed, ReadResult, read_content
@@ -91,22 +91,23 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
 
     A stored object whose source is gone is reported in `missing` and kept; `prune=True`
     soft-deletes it (with a revision), as removing a file is easy to do by accident."""
-    result = read_and_check(settings, csv_sources, progress)
-    if strict and result.warnings:
-        raise ContentError(result.warnings)
-    report = IngestReport(warnings=result.warnings)
-    report.skipped["record"] = result.skipped
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            writer = BulkWriter(session, report, prune=prune, progress=progress,
-                                order=_parents_first, before_update=_before_update)
-            for kind in KIND_ORDER:
-                writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind])
-    finally:
-        engine.dispose()
-        if progress is not None:
-            progress.finish()
+    with fewer_collections():
+        result = read_and_check(settings, csv_sources, progress)
+        if strict and result.warnings:
+            raise ContentError(result.warnings)
+        report = IngestReport(warnings=result.warnings)
+        report.skipped["record"] = result.skipped
+        engine = open_engine(settings)
+        try:
+            with transaction(engine) as session:
+                writer = BulkWriter(session, report, prune=prune, progress=progress,
+                                    order=_parents_first, before_update=_before_update)
+                for kind in KIND_ORDER:
+                    writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind])
+        finally:
+            engine.dispose()
+            if progress is not None:
+                progress.finish()
     return report
 
 
