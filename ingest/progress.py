@@ -21,17 +21,18 @@ class Progress:
     """Counts sources read and objects written; prints at most a few times a second."""
 
     def __init__(self, stream: TextIO | None = None, *, total: int | None = None, min_items: int = 500,
-                 interval: float = 0.5):
+                 interval: float | None = None):
         self.stream = stream or sys.stderr
         self.total = total
         self.min_items = min_items
-        self.interval = interval
         self.stage = "reading"
         self.count = 0
         self.started = time.monotonic()
         self._last = 0.0
         self._shown = False
         self.live = self.stream.isatty()
+        # A terminal line is redrawn twice a second; a log gets a line every five seconds.
+        self.interval = interval if interval is not None else (0.5 if self.live else 5.0)
 
     def set_stage(self, stage: str, total: int | None = None) -> None:
         self.stage, self.total, self.count = stage, total, 0
@@ -40,7 +41,7 @@ class Progress:
     def advance(self, n: int = 1) -> None:
         self.count += n
         now = time.monotonic()
-        if self.count >= self.min_items and now - self._last >= (self.interval if self.live else 5.0):
+        if self.count >= self.min_items and now - self._last >= self.interval:
             self._last = now
             self._print(end="\r" if self.live else "\n")
 
