@@ -28,8 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = ("minutes resolution delegation society membership exclusion physicians hospital council "
-         "report segregated apology equity committee petition charter bylaws ruling").split()
+WORDS = ["minutes", "resolution", "delegation", "society", "membership", "exclusion", "physicians", "hospital", "council", "report", "segregated", "apology", "equity", "committee", "petition", "charter", "bylaws", "ruling"]
 
 
 def generate(folder: Path, count: int) -> Path:
