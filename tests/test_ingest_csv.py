@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -183,12 +182,11 @@ def test_cli_prints_the_summary_table_and_the_errors(minimal, capsys):
     assert re.search(r"records\s+0\s+0\s+1\s+0\s+2\s+0\s+0", captured.out), captured.out
 
 
-def test_sample_catalog_in_the_bundled_content(tmp_path, session_for):
-    from tests.conftest import SAMPLE, make_settings
-
-    shutil.copytree(SAMPLE, tmp_path / "content")
-    settings = make_settings(tmp_path, tmp_path / "content")
-    ingest(settings, strict=True)
-    with session_for(settings) as session:
+def test_sample_catalog_in_the_bundled_content(sample, session_for):
+    with session_for(sample) as session:
         row = session.get(m.Record, "rec-ama-race-chronology")
         assert (row.date, row.date_as_written, row.creators) == ("XXXX", "n.d.", ["agent-ama"])
+    page = (sample.public_dir / "records" / "rec-ama-race-chronology" / "index.html").read_text()
+    assert "as written: “n.d.”" in page
+    info = sample.public_dir / "iiif" / "rec-2007-morris-nma-founding-thesis-1" / "info.json"
+    assert '"profile": "level0"' in info.read_text()
