@@ -116,7 +116,10 @@ class BulkWriter:
                 self.report.updated[kind] += 1
             children += child_rows(obj)
         seen = {o.id for o in objects}
-        gone = [row for row_id, row in existing.items() if row_id not in seen and not row["deleted"]]
+        # Only rows read from a content file can go missing from it; objects made in the staff
+        # app (source_path "staff:<user>") live in the store alone and are never reported or pruned.
+        gone = [row for row_id, row in existing.items()
+                if row_id not in seen and not row["deleted"] and not row["source_path"].startswith("staff:")]
         if gone and self.prune:
             for row in gone:
                 updates.append(row | {"deleted": True, "updated_at": now})
