@@ -182,6 +182,12 @@ def test_cli_prints_the_summary_table_and_the_errors(minimal, capsys):
     assert re.search(r"records\s+0\s+0\s+1\s+0\s+2\s+0\s+0", captured.out), captured.out
 
 
+def test_check_validates_a_spreadsheet_without_writing(minimal, capsys):
+    assert main(["--home", str(minimal.home), "check", "--csv", str(WAX_MALFORMED), "--mapping", "wax"]) == 1
+    assert "row 2: malformed CSV" in capsys.readouterr().err
+    assert not (minimal.home / "reckon.db").exists()
+
+
 def test_sample_catalog_in_the_bundled_content(sample, session_for):
     with session_for(sample) as session:
         row = session.get(m.Record, "rec-ama-race-chronology")

@@ -183,3 +183,14 @@ def test_a_broken_pdf_is_a_clear_error(minimal):
     attach(minimal, "pdf: policy.pdf")
     with pytest.raises(ContentError, match=r"rec-2008-apology.md:6: field 'pdf': 'policy.pdf' is damaged or truncated"):
         ingest(minimal)
+
+
+@pytest.mark.parametrize(("mode", "fmt", "name"), [("CMYK", "TIFF", "scan.tif"), ("P", "PNG", "scan.png"),
+                                                   ("L", "JPEG", "scan.jpg")])
+def test_tiff_png_and_greyscale_scans_are_accepted_and_published(minimal, mode, fmt, name):
+    Image.new(mode, (600, 300)).save(minimal.content_dir / "records" / name, fmt)
+    attach(minimal, f"images: [{name}]")
+    ingest(minimal)
+    publish(minimal)
+    with Image.open(minimal.public_dir / "iiif" / "rec-2008-apology-1" / "web.jpg") as web:
+        assert web.size == (600, 300) and web.format == "JPEG"

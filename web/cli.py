@@ -71,7 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ingest.pipeline import check_content
 
     settings = _settings(args)
-    objects, warnings = check_content(settings)
+    objects, warnings = check_content(settings, [(path, args.mapping) for path in args.csv or []])
     _print_warnings(warnings)
     if args.strict and warnings:
         raise ContentError(warnings)
@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("check", cmd_check, "Validate the content folder without writing anything.")
     p.add_argument("--content", help="content folder (default: ./content)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--csv", action="append", metavar="PATH", help="also check this CSV catalogue (repeatable)")
+    p.add_argument("--mapping", metavar="NAME|FILE", help="column mapping for --csv (see `reckon ingest --help`)")
     add("build", cmd_build, "Publish: rebuild the public search index and render the static site into public/.")
     p = add("search", cmd_search, "Search the public index and print ranked hits.")
     p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value')
