@@ -116,6 +116,8 @@ def describe(text: str) -> str:
     if "/" in text:
         start, _, end = text.partition("/")
         return f"{describe(start) if start not in ('', '..') else 'before'}–{describe(end) if end not in ('', '..') else 'present'}"
+    if text == "XXXX":  # EDTF's unspecified year: what a catalogue's "n.d." is read as
+        return "undated"
     prefix = ""
     suffix = ""
     if text and text[-1] in _QUALIFIERS:

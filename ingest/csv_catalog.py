@@ -216,8 +216,7 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
                 f"mapping '{mapping.name}' reads ids from this column, but the header has no such column "
                 f"(found: {', '.join(header[:8])}{'…' if len(header) > 8 else ''})", 1))
             return result
-        mapped_headers = {h for spec in mapping.columns.values()
-                          for h in (spec if isinstance(spec, list) else [spec])}
+        mapped_headers = {h for name in mapping.columns for h in _headers(mapping, name)}
         if "date" in mapping.columns and not _has_column(mapping, "date", dict.fromkeys(header, "")):
             result.warnings.append(RowProblem(
                 display_path, _headers(mapping, "date")[0],
