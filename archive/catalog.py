@@ -20,7 +20,8 @@ from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
 from archive.dates import describe
 from archive.errors import Gone, NotFound
 from archive.markup import to_html, to_plain_text
-from archive.urls import kind_of, page_url
+from archive.media import Media
+from archive.urls import iiif_url, kind_of, page_url
 
 STATUS_LABELS = {
     "documented": "Documented",
@@ -162,7 +163,16 @@ class Catalog:
             "language": row.language, "source": row.source, "source_url": row.source_url,
             "rights": row.rights, "body_html": to_html(row.body), "text": to_plain_text(row.body),
             "cited_by": [r for r in (self.ref(h) for h in sorted(cited_by)) if r],
-        }
+            "date_as_written": row.date_as_written, "keywords": row.keywords,
+            "coverage": row.coverage, "format": row.format, "images": self.images(row.id),
+        } | ({"text": to_plain_text(row.body) + "\n\n" + row.attachment_text} if row.attachment_text else {})
+
+    def images(self, record_id: str) -> list[dict]:
+        """A (visible) record's images, as links to their published derivatives."""
+        rows = self.session.exec(select(Media).where(Media.record_id == record_id).order_by(Media.position)).all()
+        return [{"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
+                 "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
+                 "info": iiif_url(r.id, "info.json")} for r in rows]
 
     def narrative(self, object_id: str) -> dict:
         row, vis = self._row("narrative", object_id)

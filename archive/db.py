@@ -9,8 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-# Importing these registers their tables on SQLModel.metadata (the staff app's are the last two).
-from archive import models, submissions, users  # noqa: F401
+# Importing these registers their tables on SQLModel.metadata.
+from archive import media, models, submissions, users  # noqa: F401
 from archive.settings import Settings
 
 

@@ -69,6 +69,12 @@ class Record(DatedMixin, AccessMixin, SourcedMixin, table=True):
     source_url: str = ""
     rights: str = ""
     body: str = ""
+    # Catalogue imports (CSV) and attachments; see ingest/csv_catalog.py and ingest/pdf_text.py.
+    date_as_written: str = ""  # the date as the source spreadsheet wrote it, before EDTF
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # free-text subjects
+    coverage: str = ""
+    format: str = ""
+    attachment_text: str = ""  # text extracted from an attached PDF, searchable
 
 
 class Narrative(DatedMixin, AccessMixin, SourcedMixin, table=True):

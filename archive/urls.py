@@ -17,3 +17,8 @@ def page_url(kind: str, object_id: str | None = None) -> str:
 
 def api_url(kind: str, object_id: str | None = None) -> str:
     return "/api" + page_url(kind, object_id).rstrip("/")
+
+
+def iiif_url(image_id: str, part: str = "") -> str:
+    """An attached image's published files: `/iiif/<id>/` (info.json, thumbnail.jpg, web.jpg)."""
+    return f"/iiif/{image_id}/{part}"

@@ -8,19 +8,22 @@ re-running on unchanged content writes nothing at all (not even a revision).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from archive import models as m
 from archive.db import open_engine, transaction
 from archive.errors import ContentError, ContentProblem
-from archive.revisions import record_write, snapshot
 from archive.settings import Settings
-from ingest.readers import Parsed, read_content
+from ingest.attachments import read_attachments
+from ingest.bulk import BulkWriter, fewer_collections
+from ingest.csv_catalog import read_csv_argument
+from ingest.progress import Progress, reading
+from ingest.readers import Parsed, ReadResult, read_content
 from ingest.references import check_references
-from ingest.rows import CHILD_TABLES, child_rows, content_hash, main_fields
 
 ACTOR = "ingest"
 # Write order: what is referenced is written (and flushed) before what refers to it.
@@ -33,7 +36,10 @@ class IngestReport:
     updated: Counter = field(default_factory=Counter)
     deleted: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
     warnings: list[ContentProblem] = field(default_factory=list)
+    # Stored objects whose source is gone from this run: reported, kept (unless --prune).
+    missing: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -48,31 +54,66 @@ class IngestReport:
         return "; ".join(parts) or "nothing to ingest"
 
 
-def check_content(settings: Settings) -> tuple[list[Parsed], list[ContentProblem]]:
-    """Read and validate all content without touching the store. Raises ContentError."""
-    result = read_content(settings.content_dir)
+CsvSource = tuple[str | Path, str | Path | None]  # (spreadsheet, mapping name or file)
+
+
+def read_and_check(settings: Settings, csv_sources: Sequence[CsvSource] = (),
+                   progress: Progress | None = None) -> ReadResult:
+    """Read and validate all content without touching the store. Raises ContentError.
+
+    Every problem of the run is collected before raising, so one run lists them all."""
+    with reading(progress):
+        result = read_content(settings.content_dir)
+    for path, mapping in csv_sources:
+        part = read_csv_argument(path, mapping, settings.content_dir)
+        result.objects += part.objects
+        result.problems += part.problems
+        result.warnings += part.warnings
+        result.skipped += part.skipped
     # References are checked only once every file reads cleanly, so one broken file gives
     # one clear error rather than a cascade of "unknown id" errors in the files citing it.
     problems = result.problems or check_references(result.objects)
+    problems = problems + read_attachments(result.objects)
     if problems:
         raise ContentError(problems)
+    return result
+
+
+def check_content(settings: Settings, csv_sources: Sequence[CsvSource] = ()
+                  ) -> tuple[list[Parsed], list[ContentProblem]]:
+    result = read_and_check(settings, csv_sources)
     return result.objects, result.warnings
 
 
-def ingest(settings: Settings, *, strict: bool = False) -> IngestReport:
-    """Bring the store in line with the content folder."""
-    objects, warnings = check_content(settings)
-    if strict and warnings:
-        raise ContentError(warnings)
-    report = IngestReport(warnings=warnings)
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            for kind in KIND_ORDER:
-                _upsert_kind(session, kind, [o for o in objects if o.kind == kind], report)
-    finally:
-        engine.dispose()
+def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
+           csv_sources: Sequence[CsvSource] = (), progress: Progress | None = None) -> IngestReport:
+    """Bring the store in line with the content, in one all-or-nothing transaction.
+
+    A stored object whose source is gone is reported in `missing` and kept; `prune=True`
+    soft-deletes it (with a revision), as removing a file is easy to do by accident."""
+    with fewer_collections():
+        result = read_and_check(settings, csv_sources, progress)
+        if strict and result.warnings:
+            raise ContentError(result.warnings)
+        report = IngestReport(warnings=result.warnings)
+        report.skipped["record"] = result.skipped
+        engine = open_engine(settings)
+        try:
+            with transaction(engine) as session:
+                writer = BulkWriter(session, report, prune=prune, progress=progress,
+                                    order=_parents_first, before_update=_before_update)
+                for kind in KIND_ORDER:
+                    writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind])
+        finally:
+            engine.dispose()
+            if progress is not None:
+                progress.finish()
     return report
+
+
+def _before_update(session: Session, obj: Parsed) -> None:
+    if obj.kind == "narrative":
+        _check_consent_is_appended(session, obj)
 
 
 def _parents_first(objects: list[Parsed]) -> list[Parsed]:
@@ -95,48 +136,6 @@ def _parents_first(objects: list[Parsed]) -> list[Parsed]:
     for obj in objects:
         visit(obj, ())
     return ordered
-
-
-def _upsert_kind(session: Session, kind: str, objects: list[Parsed], report: IngestReport) -> None:
-    table = m.OBJECT_TYPES[kind]
-    existing = {row.id: row for row in session.exec(select(table))}
-    for obj in _parents_first(objects):
-        digest = content_hash(obj)
-        row = existing.get(obj.id)
-        if row is not None and row.content_hash == digest and not row.deleted:
-            report.unchanged[kind] += 1
-            continue
-        if kind == "narrative" and row is not None:
-            _check_consent_is_appended(session, obj)
-        before = snapshot(row) if row is not None else None
-        if row is None:
-            row = table(id=obj.id, **main_fields(obj))
-            action = "create"
-            report.created[kind] += 1
-        else:
-            for key, value in main_fields(obj).items():
-                setattr(row, key, value)
-            action = "update"
-            report.updated[kind] += 1
-        row.deleted = False
-        row.content_hash = digest
-        row.source_path = obj.doc.display_path
-        record_write(session, row, object_type=kind, action=action, actor=ACTOR, before=before)
-        for child_table, column in CHILD_TABLES.get(kind, []):
-            session.exec(delete(child_table).where(getattr(child_table, column) == obj.id))
-        session.flush()
-        session.add_all(child_rows(obj))
-    seen = {o.id for o in objects}
-    for row in existing.values():
-        # Only rows read from a content file can go missing from it; staff-submitted
-        # narratives (source_path "staff:<user>") live in the store alone.
-        if row.id not in seen and not row.deleted and not row.source_path.startswith("staff:"):
-            before = snapshot(row)
-            row.deleted = True
-            record_write(session, row, object_type=kind, action="delete", actor=ACTOR,
-                         before=before, detail="source file removed")
-            report.deleted[kind] += 1
-    session.flush()
 
 
 def _check_consent_is_appended(session: Session, obj: Parsed) -> None:

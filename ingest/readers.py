@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from archive.errors import ContentError, ContentProblem
+from ingest.progress import tick
 from ingest.schema import (
     AgentSource,
     HarmSource,
@@ -34,6 +35,7 @@ class Parsed:
     doc: YamlDocument
     loc: tuple = ()  # where in the document this object sits (for list-based files)
     scheme: str = ""  # concepts only: harm-type or affected-group
+    attachments: dict = field(default_factory=dict)  # what attached files held (ingest.attachments)
 
     @property
     def id(self) -> str:
@@ -52,6 +54,7 @@ class ReadResult:
     objects: list[Parsed] = field(default_factory=list)
     problems: list[ContentProblem] = field(default_factory=list)
     warnings: list[ContentProblem] = field(default_factory=list)
+    skipped: int = 0  # sources read but deliberately not ingested (e.g. blank spreadsheet rows)
 
 
 def _clean_message(error: dict) -> str:
@@ -121,6 +124,7 @@ def markdown_reader(kind: str, folder: str, model: type[BaseModel]) -> Callable[
     def read(content_dir: Path) -> ReadResult:
         result = ReadResult()
         for path in sorted((content_dir / folder).glob("*.md")):
+            tick()
             display = _display(path, content_dir)
             try:
                 doc = read_markdown_file(path, display)
@@ -140,11 +144,19 @@ def markdown_reader(kind: str, folder: str, model: type[BaseModel]) -> Callable[
     return read
 
 
+def read_csv_catalogs(content_dir: Path) -> ReadResult:
+    """CSV catalogues in content/catalog/ (imported lazily: that module builds on this one)."""
+    from ingest.csv_catalog import read_csv_catalogs as read
+
+    return read(content_dir)
+
+
 # The registry: every format the pipeline reads, in the order objects depend on each other.
 READERS: list[Callable[[Path], ReadResult]] = [
     read_agents,
     read_taxonomy,
     markdown_reader("record", "records", RecordSource),
+    read_csv_catalogs,
     markdown_reader("narrative", "narratives", NarrativeSource),
     markdown_reader("harm", "harms", HarmSource),
     markdown_reader("timeline", "timelines", TimelineSource),
@@ -160,4 +172,5 @@ def read_content(content_dir: Path) -> ReadResult:
         total.objects += part.objects
         total.problems += part.problems
         total.warnings += part.warnings
+        total.skipped += part.skipped
     return total

@@ -9,15 +9,15 @@ from sqlmodel import SQLModel
 
 from archive import models as m
 from archive.dates import parse_date
+from archive.media import Media
 from ingest.readers import Parsed
 
 
 def content_hash(obj: Parsed) -> str:
-    payload = json.dumps(
-        {"kind": obj.kind, "scheme": obj.scheme, "data": obj.source.model_dump(mode="json"), "body": obj.body},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
+    document = {"kind": obj.kind, "scheme": obj.scheme, "data": obj.source.model_dump(mode="json"), "body": obj.body}
+    if obj.attachments:  # an attached image or PDF that changed changes the record
+        document["attachments"] = obj.attachments
+    payload = json.dumps(document, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -39,7 +39,9 @@ def main_fields(obj: Parsed) -> dict:
         return common | _dated(s.date) | {
             "type": s.type, "creators": list(s.creators), "subjects": list(s.subjects),
             "language": s.language, "source": s.source, "source_url": s.source_url,
-            "rights": s.rights, "body": obj.body}
+            "rights": s.rights, "body": obj.body, "date_as_written": s.date_as_written,
+            "keywords": list(s.keywords), "coverage": s.coverage, "format": s.format,
+            "attachment_text": obj.attachments.get("pdf", {}).get("text", "")}
     if obj.kind == "narrative":
         return common | _dated(s.date) | {
             "fictional": s.fictional, "narrator_name": s.narrator.name,
@@ -60,6 +62,8 @@ def main_fields(obj: Parsed) -> dict:
 def child_rows(obj: Parsed) -> list[SQLModel]:
     """Rows that belong to the object and are replaced with it."""
     s = obj.source
+    if obj.kind == "record":
+        return [Media(record_id=s.id, **image) for image in obj.attachments.get("images", [])]
     if obj.kind == "narrative":
         return [m.ConsentEntry(narrative_id=s.id, position=i, date=c.date, use=c.use,
                                granted=c.granted, recorded_by=c.recorded_by, note=c.note)
@@ -84,6 +88,7 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
 
 # Child tables and the column that points at their parent, per kind.
 CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
+    "record": [(Media, "record_id")],
     "narrative": [(m.ConsentEntry, "narrative_id")],
     "harm": [(m.HarmConcept, "harm_id"), (m.HarmAgent, "harm_id"), (m.Evidence, "harm_id"),
              (m.AccountabilityEvent, "harm_id")],

@@ -107,6 +107,13 @@ class RecordSource(Accessible):
     source: str = Field(min_length=1, description="the citation: every record names its source")
     source_url: Text = ""
     rights: Text = ""
+    # Catalogue imports and attachments (files are relative to the record's own file).
+    date_as_written: Text = ""
+    keywords: list[str] = []
+    coverage: Text = ""
+    format: Text = ""
+    images: list[str] = []
+    pdf: str | None = None
 
 
 class EvidenceSource(Strict):

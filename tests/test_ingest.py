@@ -53,12 +53,19 @@ def test_an_edit_is_an_update_whose_revision_keeps_the_old_value(minimal, sessio
         assert revision.changes["title"] == ["The AMA apologizes", "The AMA apologises"]
 
 
-def test_a_removed_file_is_soft_deleted(minimal, session_for):
+def test_a_removed_file_is_reported_and_kept_unless_pruned(minimal, session_for):
     ingest(minimal)
     (minimal.content_dir / "narratives/nar-a.md").unlink()
-    assert ingest(minimal).deleted["narrative"] == 1
+    report = ingest(minimal)
+    assert report.deleted["narrative"] == 0
+    assert report.missing["narrative"] == [("nar-a", "content/narratives/nar-a.md")]
+    with session_for(minimal) as session:
+        assert not session.get(m.Narrative, "nar-a").deleted
+    assert ingest(minimal, prune=True).deleted["narrative"] == 1
     with session_for(minimal) as session:
         assert session.get(m.Narrative, "nar-a").deleted
+        revision = session.exec(select(m.Revision).where(m.Revision.action == "delete")).one()
+        assert revision.object_id == "nar-a" and revision.changes == {"deleted": [False, True]}
 
 
 def break_and_ingest(settings, relpath: str, old: str, new: str) -> ContentError:

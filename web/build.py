@@ -21,6 +21,7 @@ from archive.db import open_engine
 from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, page_url
+from web.iiif_files import public_media, write_iiif
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 
@@ -80,7 +81,9 @@ def build_site(settings: Settings) -> BuildReport:
     engine = open_engine(settings)
     try:
         with Session(engine) as session:
-            pages = collect_pages(Catalog(session, PUBLIC, settings.today()))
+            catalog = Catalog(session, PUBLIC, settings.today())
+            pages = collect_pages(catalog)
+            media = public_media(catalog)
     finally:
         engine.dispose()
     with staged_directory(settings.public_dir) as out:
@@ -88,6 +91,7 @@ def build_site(settings: Settings) -> BuildReport:
             target = out / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(env.get_template(template).render(**data), encoding="utf-8")
+        write_iiif(media, out / "iiif", settings)
         static = settings.site_dir / "static"
         if static.is_dir():
             shutil.copytree(static, out / "static")

@@ -32,12 +32,28 @@ def _print_warnings(warnings) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest
+    from ingest.progress import Progress
+    from ingest.summary import summary_table
     from web.publish import index_public
 
     settings = _settings(args)
-    report = ingest(settings, strict=args.strict)
+    csv_sources = [(path, args.mapping) for path in args.csv or []]
+    try:
+        report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
+                        progress=Progress(sys.stderr))
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(summary_table(errors=exc.problems), file=sys.stderr)
+        print(f"{len(exc.problems)} errors; nothing was written", file=sys.stderr)
+        return 1
     _print_warnings(report.warnings)
-    print(f"ingested {settings.content_dir}: {report.summary()}")
+    for kind, items in sorted(report.missing.items()):
+        for object_id, source_path in items:
+            print(f"missing: {source_path}: the source of {kind} '{object_id}' is gone; kept in the "
+                  "store (run with --prune to remove it)", file=sys.stderr)
+    print(f"ingested {settings.content_dir}:")
+    print(summary_table(report))
     count = index_public(settings)
     print(f"indexed {count} public objects into {settings.index_dir}")
     return 0
@@ -56,7 +72,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ingest.pipeline import check_content
 
     settings = _settings(args)
-    objects, warnings = check_content(settings)
+    objects, warnings = check_content(settings, [(path, args.mapping) for path in args.csv or []])
     _print_warnings(warnings)
     if args.strict and warnings:
         raise ContentError(warnings)
@@ -181,9 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "Read the content folder into the store (upsert by id) and refresh the search index.")
     p.add_argument("--content", help="content folder (default: ./content)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--csv", action="append", metavar="PATH",
+                   help="also ingest this CSV catalogue (repeatable); paths in it are relative to it")
+    p.add_argument("--mapping", metavar="NAME|FILE",
+                   help="column mapping for --csv: dublin-core (default), collectionbuilder, omeka, atom, "
+                        "wax, or a mapping YAML file")
+    p.add_argument("--prune", action="store_true",
+                   help="soft-delete stored objects whose source is gone (default: report them and keep them)")
     p = add("check", cmd_check, "Validate the content folder without writing anything.")
     p.add_argument("--content", help="content folder (default: ./content)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--csv", action="append", metavar="PATH", help="also check this CSV catalogue (repeatable)")
+    p.add_argument("--mapping", metavar="NAME|FILE", help="column mapping for --csv (see `reckon ingest --help`)")
     add("build", cmd_build, "Publish: rebuild the public search index and render the static site into public/.")
     p = add("search", cmd_search, "Search the public index and print ranked hits.")
     p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value')

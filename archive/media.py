@@ -1,0 +1,24 @@
+"""Images attached to records: one row per original file, with its SHA-256.
+
+The original stays where the archive keeps it (its path is recorded); only derivatives made
+from it are ever published, and only for records the public may see (see web/iiif_files.py).
+The checksum is the fixity record an archive owes its scans: it shows the file published is
+the file catalogued, and lets the build reuse derivatives made from the same bytes.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class Media(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # the image id, also its IIIF id: <record-id>-<n>
+    record_id: str = Field(foreign_key="record.id", index=True)
+    position: int = 0
+    path: str  # the original's absolute path at ingest (never published)
+    source_path: str = ""  # as written in the record (for messages)
+    sha256: str = Field(index=True)
+    format: str = ""  # JPEG, PNG or TIFF
+    width: int = 0
+    height: int = 0
+    bytes: int = 0

@@ -1,0 +1,44 @@
+"""Files a record points to (images, a PDF), read during the check phase of a run.
+
+They are read before anything is written, with every other problem of the run, so a broken
+scan fails the ingest cleanly; what they hold (checksums, sizes, PDF text) rides on the parsed
+object, so it is part of the record's content hash and a replaced scan is a changed record.
+Paths are relative to the file the record came from (the Markdown file or the spreadsheet).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from archive.errors import ContentProblem
+from ingest.images import ImageProblem, inspect_image
+from ingest.pdf_text import PdfProblem, extract_text
+from ingest.readers import Parsed
+
+
+def read_attachments(objects: list[Parsed]) -> list[ContentProblem]:
+    """Fill `obj.attachments` for every record with images or a PDF; return the problems."""
+    problems: list[ContentProblem] = []
+    for obj in objects:
+        if obj.kind != "record" or not (obj.source.images or obj.source.pdf):
+            continue
+        base = Path(obj.doc.path).parent
+        images = []
+        for index, name in enumerate(obj.source.images):
+            path = (base / name).resolve()
+            try:
+                info = inspect_image(path)
+            except ImageProblem as exc:
+                problems.append(obj.problem(("images", index), str(exc)))
+                continue
+            images.append({"id": f"{obj.id}-{index + 1}", "position": index, "path": str(path),
+                           "source_path": name, "sha256": info.sha256, "format": info.format,
+                           "width": info.width, "height": info.height, "bytes": info.bytes})
+        if images:
+            obj.attachments["images"] = images
+        if obj.source.pdf:
+            try:
+                obj.attachments["pdf"] = extract_text((base / obj.source.pdf).resolve())
+            except PdfProblem as exc:
+                problems.append(obj.problem(("pdf",), str(exc)))
+    return problems
