@@ -19,8 +19,10 @@ from archive.errors import ContentError, ContentProblem
 from archive.revisions import record_write, snapshot
 from archive.settings import Settings
 from ingest.readers import Parsed, read_content
+from ingest.redaction import refresh_redactions
 from ingest.references import check_references
 from ingest.rows import CHILD_TABLES, child_rows, content_hash, main_fields
+from ingest.tagging import suggest_tags
 
 ACTOR = "ingest"
 # Write order: what is referenced is written (and flushed) before what refers to it.
@@ -70,6 +72,9 @@ def ingest(settings: Settings, *, strict: bool = False) -> IngestReport:
         with transaction(engine) as session:
             for kind in KIND_ORDER:
                 _upsert_kind(session, kind, [o for o in objects if o.kind == kind], report)
+            # Proposals for curators, stored apart from the content; both skip what is unchanged.
+            refresh_redactions(session, objects)
+            suggest_tags(session, objects)
     finally:
         engine.dispose()
     return report

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -34,6 +35,7 @@ class Parsed:
     doc: YamlDocument
     loc: tuple = ()  # where in the document this object sits (for list-based files)
     scheme: str = ""  # concepts only: harm-type or affected-group
+    transcript: Any = None  # narratives only: an ingest.transcripts.Transcript, when one is named
 
     @property
     def id(self) -> str:
@@ -140,12 +142,20 @@ def markdown_reader(kind: str, folder: str, model: type[BaseModel]) -> Callable[
     return read
 
 
+def read_narratives(content_dir: Path) -> ReadResult:
+    """Narrative files with the transcripts they name, and OHMS exports standing alone."""
+    # Imported here because ingest.narrative_files builds on this module's readers.
+    from ingest.narrative_files import read_narrative_files
+
+    return read_narrative_files(content_dir, markdown_reader("narrative", "narratives", NarrativeSource))
+
+
 # The registry: every format the pipeline reads, in the order objects depend on each other.
 READERS: list[Callable[[Path], ReadResult]] = [
     read_agents,
     read_taxonomy,
     markdown_reader("record", "records", RecordSource),
-    markdown_reader("narrative", "narratives", NarrativeSource),
+    read_narratives,
     markdown_reader("harm", "harms", HarmSource),
     markdown_reader("timeline", "timelines", TimelineSource),
 ]
