@@ -9,8 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-import archive.redactions  # noqa: F401  (registers the redaction table)
-import archive.tag_suggestions  # noqa: F401  (registers the tag-suggestion tables)
+import archive.redactions  # registers the redaction table
+import archive.tag_suggestions  # registers the tag-suggestion tables
 import archive.transcripts  # noqa: F401  (registers the transcript tables)
 from archive import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from archive.settings import Settings
