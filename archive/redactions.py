@@ -78,14 +78,15 @@ class Redactor:
 
 
 def narrator_spans(narrative: Narrative) -> list[tuple[str, str]]:
-    """The private name of a pseudonymous or anonymous narrator, whole and by its parts."""
+    """The private name of a narrator not shown by full name, whole and by its parts."""
     name = (narrative.narrator_name or "").strip()
-    if not name or narrative.name_policy not in ("pseudonym", "anonymous"):
+    if not name or narrative.name_policy == "full":
         return []
-    shown = narrative.narrator_display if narrative.name_policy == "pseudonym" else token(NARRATOR_NAME)
+    shown = token(NARRATOR_NAME) if narrative.name_policy == "anonymous" else narrative.narrator_display
     parts = {name} | {p.strip(".,") for p in re.split(r"[\s]+", name)}
     parts |= {p for part in list(parts) for p in part.split("-")}
-    return [(p, shown) for p in parts if len(p) >= 3 and p[:1].isupper()]
+    # Parts shorter than four letters (`Ray`, `Li`) would also hide ordinary words (`X-ray`).
+    return [(p, shown) for p in parts if p == name or (len(p) >= 4 and p[:1].isupper())]
 
 
 def redactor_for(session: Session, narrative: Narrative) -> Redactor:

@@ -86,8 +86,9 @@ def detect(fields: dict[str, str], redact: list, narrator: list[tuple[str, str]]
 
     for entry in redact:
         add(entry.text, entry.category, "front-matter", APPROVED)
-    for text, replacement in narrator:
-        add(text, NARRATOR_NAME, "narrator", APPROVED, replacement)
+    for text, replacement in narrator:  # only where found: the Catalog hides the name regardless
+        if _locate(fields, text):
+            add(text, NARRATOR_NAME, "narrator", APPROVED, replacement)
     for category, regex in DETECTORS:
         for value in fields.values():
             for hit in regex.finditer(value):

@@ -188,9 +188,9 @@ class NarrativeSource(Accessible):
 
     @model_validator(mode="after")
     def _anonymize_needs_a_name_to_hide(self):
-        if self.anonymize and (not self.narrator.name or self.narrator.name_policy not in ("pseudonym", "anonymous")):
+        if self.anonymize and (not self.narrator.name or self.narrator.name_policy == "full"):
             raise ValueError("anonymize: true needs narrator.name (the name to hide) and "
-                             "narrator.name_policy pseudonym or anonymous")
+                             "a narrator.name_policy other than full (pseudonym, initials or anonymous)")
         return self
 
     @field_validator("consent")
