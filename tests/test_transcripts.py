@@ -83,8 +83,8 @@ def test_webvtt_cues_become_segments_with_speakers_carried_forward(tmp_path):
     ]
     messages = [str(w) for w in transcript.warnings]
     assert messages == [
-        "narratives/t.vtt: cue 4 (00:01:10.000 --> 00:00:05.000): the cue ends before it starts; "
-        "its end is taken from the next cue",
+        ("narratives/t.vtt: cue 4 (00:01:10.000 --> 00:00:05.000): the cue ends before it starts; "
+        "its end is taken from the next cue"),
         "narratives/t.vtt: cue 5 (00:01:20.000 --> 00:01:20.000): zero-length cue; its end is taken from the next cue",
     ]
 
