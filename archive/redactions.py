@@ -7,8 +7,9 @@ lists, home addresses and other people's health details are approved from the st
 
 The public form replaces every occurrence of an approved span, in every field, with
 `[redacted: <category>]`, a token no editor would write as an editorial bracket. A
-pseudonymized narrator's real name is replaced by the pseudonym. Matching ignores case and
-line breaks, so a name wrapped across two lines of a transcript is still caught.
+pseudonymized narrator's real name is replaced by the pseudonym. Matching ignores line breaks
+and finds the usual spellings (`Coyle`, `COYLE`), so a name wrapped across two lines or
+used as a speaker label is still caught.
 """
 
 from __future__ import annotations
@@ -56,17 +57,26 @@ def _pattern(text: str) -> str:
     return start + core + end
 
 
+def case_variants(text: str) -> set[str]:
+    """The spellings a span is found in: as written, capitalised, upper and lower case.
+
+    Not every case-insensitive match: a narrator called `Secret Legalname` must not turn
+    "no secret" into "no Dr. Q", but `LEGALNAME:` as a transcript's speaker label is hidden.
+    """
+    return {text, text.upper(), text.lower(), text[:1].upper() + text[1:], text.title()}
+
+
 class Redactor:
     """Replaces spans in text; longest spans first, so a full name wins over its surname."""
 
     def __init__(self, spans: Iterable[tuple[str, str]]):
         self.replacements: dict[str, str] = {}
         for text, replacement in spans:
-            key = " ".join(text.split()).casefold()
-            if key and key not in self.replacements:
-                self.replacements[key] = replacement
+            for variant in case_variants(" ".join(text.split())):
+                if variant and variant not in self.replacements:
+                    self.replacements[variant] = replacement
         ordered = sorted(self.replacements, key=len, reverse=True)
-        self._regex = re.compile("|".join(_pattern(t) for t in ordered), re.IGNORECASE) if ordered else None
+        self._regex = re.compile("|".join(_pattern(t) for t in ordered)) if ordered else None
 
     def __bool__(self) -> bool:
         return self._regex is not None
@@ -74,7 +84,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if self._regex is None or not text:
             return text
-        return self._regex.sub(lambda m: self.replacements[" ".join(m.group(0).split()).casefold()], text)
+        return self._regex.sub(lambda m: self.replacements[" ".join(m.group(0).split())], text)
 
 
 def narrator_spans(narrative: Narrative) -> list[tuple[str, str]]:
