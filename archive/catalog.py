@@ -193,7 +193,7 @@ class Catalog:
             "content_note": red(row.content_note),
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
             "licence": row.release_licence, "segments": segments,
-            "text": " ".join(s["text"] for s in segments),
+            "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in segments).strip(),
             "credit": f"Interview by {row.interviewer or 'an archive interviewer'}; "
                       f"published with the narrator's consent"
                       + (f" under {row.release_licence}" if row.release_licence else "") + ".",

@@ -175,3 +175,12 @@ def test_anonymize_needs_a_name_to_hide_and_refuses_a_full_name_policy(minimal, 
     assert "anonymize: true needs narrator.name (the name to hide)" in str(info.value)
     with session_for(minimal) as session:
         assert session.get(m.Narrative, "nar-a").name_policy == "pseudonym"  # nothing changed
+
+
+def test_the_sample_shows_a_transcript_and_a_redaction_without_leaking(sample):
+    page = (sample.public_dir / "narratives/nar-composite-02/index.html").read_text()
+    assert 'id="t-00-31-20"' in page and "by flashlight until dawn" in page
+    assert "[redacted: name of a third party]" in page and "Thank you, Mrs. Ada Winslow." in page
+    text = public_outputs(sample)
+    for secret in ("Harriet Coyle", "Okafor", "Geraldine"):
+        assert secret not in text, secret
