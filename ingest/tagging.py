@@ -34,6 +34,14 @@ class Entry:
     concept_id: str
     phrase: str
     regex: re.Pattern
+    needle: str  # a lowercase literal every match contains: a fast test before the regex
+
+
+def needle(phrase: str) -> str:
+    """The longest word of the phrase (without a final `e`, which inflections may drop)."""
+    words = [w.lower()[:-1] if w.isalpha() and len(w) >= 4 and w.lower().endswith("e") else w.lower()
+             for w in phrase.split()]
+    return max(words, key=len)
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ class Match:
     passage: str
 
 
-def phrase_pattern(phrase: str) -> re.Pattern:
+def phrase_pattern(phrase: str, flags: int = re.IGNORECASE) -> re.Pattern:
     """A phrase as a regex: words in order, any whitespace, simple English inflections."""
     parts = []
     for word in phrase.split():
@@ -54,7 +62,7 @@ def phrase_pattern(phrase: str) -> re.Pattern:
         parts.append(escaped)
     start = r"(?<!\w)" if phrase[:1].isalnum() else ""
     end = r"(?!\w)" if phrase[-1:].isalnum() else ""
-    return re.compile(start + r"\s+".join(parts) + end, re.IGNORECASE)
+    return re.compile(start + r"\s+".join(parts) + end, flags)
 
 
 class Lexicon:
@@ -65,7 +73,8 @@ class Lexicon:
             phrase = " ".join(phrase.split())
             if phrase and (concept_id, phrase.casefold()) not in seen:
                 seen.add((concept_id, phrase.casefold()))
-                self.entries.append(Entry(concept_id, phrase, phrase_pattern(phrase)))
+                # Matched against lowercased text: much faster than a case-insensitive regex.
+                self.entries.append(Entry(concept_id, phrase, phrase_pattern(phrase.lower(), 0), needle(phrase)))
         self.digest = hashlib.sha256(
             "\n".join(f"{e.concept_id}\t{e.phrase}" for e in self.entries).encode()).hexdigest()
 
@@ -82,10 +91,14 @@ class Lexicon:
     def tag(self, text: str) -> list[Match]:
         """The harm types `text` suggests, first match per type, with its sentence."""
         found: dict[str, Match] = {}
+        lower = text.lower()
+        if len(lower) != len(text):  # rare characters whose lower case is longer: keep offsets true
+            lower, text = text.casefold(), text.casefold()
         for entry in self.entries:
-            if entry.concept_id in found:
+            first = lower.find(entry.needle) if entry.concept_id not in found else -1
+            if first < 0:
                 continue
-            hit = entry.regex.search(text)
+            hit = entry.regex.search(lower, max(0, first - len(entry.phrase)))
             if hit:
                 found[entry.concept_id] = Match(entry.concept_id, entry.phrase, passage(text, hit.start(), hit.end()))
         return list(found.values())
