@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from archive.errors import NotFound, ReckoningError
-from archive.models import Narrative, utcnow
+from archive.models import AuditEvent, Narrative, utcnow
 
 PROPOSED, APPROVED, REJECTED = "proposed", "approved", "rejected"
 STATUSES = (PROPOSED, APPROVED, REJECTED)
@@ -123,4 +123,7 @@ def decide(session: Session, redaction_id: int, status: str, actor: str) -> Reda
         raise NotFound(f"no redaction {redaction_id}")
     row.status, row.decided_by, row.decided_at = status, actor, utcnow()
     session.add(row)
+    # The audit line names the decision, never the words, so it can outlive a purge.
+    session.add(AuditEvent(actor=actor, action=status, object_type="narrative", object_id=row.narrative_id,
+                           detail=f"redaction {row.id} ({row.category}): {status}"))
     return row

@@ -14,7 +14,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from archive.errors import NotFound, ReckoningError
-from archive.models import utcnow
+from archive.models import AuditEvent, utcnow
 
 SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
 STATUSES = (SUGGESTED, ACCEPTED, REJECTED)
@@ -68,4 +68,7 @@ def decide(session: Session, suggestion_id: int, status: str, actor: str) -> Tag
         raise NotFound(f"no tag suggestion {suggestion_id}: see 'reckon tags list'")
     row.status, row.decided_by, row.decided_at = status, actor, utcnow()
     session.add(row)
+    # The audit line names the decision, never the words, so it can outlive a purge.
+    session.add(AuditEvent(actor=actor, action=status, object_type=row.object_type, object_id=row.object_id,
+                           detail=f"tag suggestion {row.id} ({row.concept_id}, {row.locator or 'whole'}): {status}"))
     return row

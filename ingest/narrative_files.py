@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from archive.errors import ContentError
+from archive.errors import ContentError, ContentProblem
 from ingest.ohms import narrative_fields, read_ohms
 from ingest.readers import Parsed, ReadResult, validate
 from ingest.schema import NarrativeSource
@@ -42,6 +42,10 @@ def read_narrative_files(content_dir: Path, read_markdown: Callable[[Path], Read
         path = (obj.doc.path.parent / name).resolve()
         named.add(path)
         display = _display(path, content_dir)
+        if not path.is_relative_to(content_dir.resolve()):
+            result.problems.append(obj.problem(("transcript",), f"'{name}' is outside the content folder "
+                                                                "(expected a file next to this one)"))
+            continue
         if not path.is_file():
             result.problems.append(obj.problem(("transcript",), f"no transcript file '{name}' next to this file "
                                                                 "(expected a .vtt, .srt or OHMS .xml file)"))
@@ -53,8 +57,13 @@ def read_narrative_files(content_dir: Path, read_markdown: Callable[[Path], Read
             continue
         result.warnings += obj.transcript.warnings
     folder = content_dir / "narratives"
-    for path in sorted(folder.glob("*.xml")) if folder.is_dir() else []:
-        if path.resolve() in named:
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.resolve() in named or path.suffix.lower() not in (".xml", ".vtt", ".srt"):
+            continue
+        if path.suffix.lower() != ".xml":
+            result.warnings.append(ContentProblem(_display(path, content_dir), None,
+                                                  "no narrative names this transcript (expected `transcript: "
+                                                  f"{path.name}` in a narrative's front matter)"))
             continue
         display = _display(path, content_dir)
         try:

@@ -32,6 +32,10 @@ from ingest.transcripts import (
 )
 
 SYNC_STAMP = re.compile(r"^(\d+)\((\d+)\)$")
+# 5.x transcripts may end with a footnote block and cite it inline: [[footnote]]1[[/footnote]].
+FOOTNOTES = re.compile(r"\[\[footnotes\]\](.*?)\[\[/footnotes\]\]", re.DOTALL)
+FOOTNOTE_NOTE = re.compile(r"\[\[note\]\](.*?)\[\[/note\]\]", re.DOTALL)
+FOOTNOTE_REF = re.compile(r"\[\[footnote\]\](\d+)\[\[/footnote\]\]")
 # Record fields kept as metadata (each with its `_alt` twin when present).
 META_FIELDS = (
     "version", "title", "accession", "date_nonpreferred_format", "duration", "collection_id",
@@ -92,7 +96,12 @@ def read_ohms(path: Path, display: str) -> Transcript:
         cues, warnings = segments_from_captions(parse_captions(vtt, "webvtt", display), display)
     else:
         fmt = "ohms-5"
-        cues = legacy_segments(_raw(record, "transcript"), _text(record, "sync"))
+        text = _raw(record, "transcript")
+        notes = [" ".join(n.split()) for block in FOOTNOTES.findall(text) for n in FOOTNOTE_NOTE.findall(block)]
+        if notes:
+            meta["footnotes"] = notes
+        text = FOOTNOTE_REF.sub(r"[\1]", FOOTNOTES.sub("", text))
+        cues = legacy_segments(text, _text(record, "sync"))
         alt = _raw(record, "transcript_alt")
         if alt.strip():
             meta["transcript_alt"] = alt

@@ -63,26 +63,34 @@ def narrative_fields(row: m.Narrative, session: Session) -> dict[str, str]:
     fields = {"title": row.title, "summary": row.summary, "content_note": row.content_note}
     for i, seg in enumerate(split_segments(row.body)):
         fields[f"body segment {i}"] = f"{seg['title']}\n{seg['text']}"
-    for seg in segments_of(session, row.id):
-        fields[f"transcript segment {seg.position}"] = "\n".join(
-            [seg.speaker, seg.title, seg.synopsis, "; ".join(seg.keywords), seg.text])
+    for seg in segments_of(session, row.id):  # offsets count within each field of a segment
+        for part, value in (("speaker", seg.speaker), ("title", seg.title), ("synopsis", seg.synopsis),
+                            ("keywords", "; ".join(seg.keywords)), ("text", seg.text)):
+            fields[f"transcript segment {seg.position} {part}"] = value
     return {k: v for k, v in fields.items() if v}
 
 
-def _locate(fields: dict[str, str], text: str) -> list[dict]:
+def media_times(session: Session, narrative_id: str) -> dict[str, dict]:
+    """The recording's time range of each transcript field, kept with a span found in it."""
+    return {f"transcript segment {seg.position}": {"start_ms": seg.start_ms, "end_ms": seg.end_ms}
+            for seg in segments_of(session, narrative_id) if seg.start_ms is not None}
+
+
+def _locate(fields: dict[str, str], text: str, times: dict[str, dict] | None = None) -> list[dict]:
     pattern = re.compile(r"\s+".join(re.escape(w) for w in text.split()), re.IGNORECASE)
-    return [{"field": name, "start": hit.start(), "end": hit.end()}
+    return [{"field": name, "start": hit.start(), "end": hit.end()} | (times or {}).get(name.rsplit(" ", 1)[0], {})
             for name, value in fields.items() for hit in pattern.finditer(value)]
 
 
-def detect(fields: dict[str, str], redact: list, narrator: list[tuple[str, str]]) -> list[Proposal]:
+def detect(fields: dict[str, str], redact: list, narrator: list[tuple[str, str]],
+           times: dict[str, dict] | None = None) -> list[Proposal]:
     """All proposals for one narrative, from its text, its `redact:` list and its narrator."""
     found: dict[tuple[str, str], Proposal] = {}
 
     def add(text: str, category: str, origin: str, status: str, replacement: str = "") -> None:
         key = (" ".join(text.split()), category)
         if key[0] and key not in found:
-            found[key] = Proposal(key[0], category, origin, status, replacement, _locate(fields, key[0]))
+            found[key] = Proposal(key[0], category, origin, status, replacement, _locate(fields, key[0], times))
 
     for entry in redact:
         add(entry.text, entry.category, "front-matter", APPROVED)
@@ -119,7 +127,7 @@ def refresh_redactions(session: Session, objects: list[Parsed]) -> int:
         if row is None:
             continue
         proposals = {(p.text, p.category): p for p in detect(
-            narrative_fields(row, session), obj.source.redact, narrator_spans(row))}
+            narrative_fields(row, session), obj.source.redact, narrator_spans(row), media_times(session, obj.id))}
         stored = {(r.text, r.category): r for r in session.exec(
             select(Redaction).where(Redaction.narrative_id == obj.id))}
         for key, old in stored.items():

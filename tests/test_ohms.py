@@ -153,3 +153,15 @@ def test_hostile_or_wrong_xml_is_a_clear_error_and_changes_nothing(minimal, sess
         assert session.get(m.Narrative, "nar-bad") is None
         assert len(session.exec(select(m.Narrative)).all()) == 7
 
+
+
+def test_5x_footnotes_are_kept_apart_and_cited_by_number(tmp_path):
+    text = DUARTE.read_text().replace(
+        "DUARTE: On 7 May 1930.", "DUARTE: On 7 May 1930.[[footnote]]1[[/footnote]]").replace(
+        "[END OF INTERVIEW]", "[END OF INTERVIEW]\n[[footnotes]][[note]]Birth date\nconfirmed.[[/note]][[/footnotes]]")
+    path = tmp_path / "notes.xml"
+    path.write_text(text)
+    transcript = read_ohms(path, "notes.xml")
+    assert transcript.meta["footnotes"] == ["Birth date confirmed."]
+    turns = [s.text for s in transcript.segments if s.kind != INDEX]
+    assert "On 7 May 1930.[1]" in turns and turns[-1] == "[END OF INTERVIEW]"

@@ -184,3 +184,11 @@ def test_the_sample_shows_a_transcript_and_a_redaction_without_leaking(sample):
     text = public_outputs(sample)
     for secret in ("Harriet Coyle", "Okafor", "Geraldine"):
         assert secret not in text, secret
+
+
+def test_a_span_in_the_transcript_keeps_its_media_time_range(archive, session_for):
+    with session_for(archive) as session:
+        row = session.exec(select(Redaction).where(Redaction.text == "Coyle")).one()
+    assert [loc["field"] for loc in row.locations] == ["title", "body segment 0", "transcript segment 0 text"]
+    assert row.locations[-1] == {"field": "transcript segment 0 text", "start": 0, "end": 5,
+                                 "start_ms": 300000, "end_ms": 309000}

@@ -168,3 +168,20 @@ def test_staff_see_where_the_transcript_came_from(minimal, session_for):
     assert staff["transcript_source"]["format"] == "srt"
     assert staff["transcript_source"]["path"] == "content/narratives/nar-a.srt"
     assert "transcript_source" not in public
+
+
+def test_a_transcript_outside_the_content_folder_or_named_by_nobody_is_reported(minimal, tmp_path):
+    write(tmp_path / "elsewhere.vtt", "WEBVTT\n")
+    write(minimal.content_dir / "narratives/stray.srt", SRT)
+    path = minimal.content_dir / "narratives/nar-a.md"
+    path.write_text(path.read_text().replace("release: {signed: 2019-01-01}\n",
+                                             "release: {signed: 2019-01-01}\ntranscript: ../../elsewhere.vtt\n"))
+    with pytest.raises(ContentError) as info:
+        ingest(minimal)
+    assert str(info.value) == ("content/narratives/nar-a.md:10: field 'transcript': '../../elsewhere.vtt' is "
+                               "outside the content folder (expected a file next to this one)")
+    path.write_text(path.read_text().replace("transcript: ../../elsewhere.vtt\n", ""))
+    report = ingest(minimal)
+    assert [str(w) for w in report.warnings] == [
+        ("content/narratives/stray.srt: no narrative names this transcript "
+        "(expected `transcript: stray.srt` in a narrative's front matter)")]
