@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from archive import models as m
 from archive.catalog import split_segments
 from archive.markup import collapse_whitespace, to_plain_text
+from archive.models import utcnow
 from archive.tag_suggestions import SUGGESTED, TaggedState, TagSuggestion
 from archive.transcripts import format_time, segments_of
 from ingest.readers import Parsed
@@ -131,36 +133,60 @@ def _targets(session: Session, obj: Parsed) -> tuple[list[tuple[str, str]], set[
 
 
 def suggest_tags(session: Session, objects: list[Parsed]) -> int:
-    """Propose harm types for every changed record and narrative; returns suggestions added."""
+    """Propose harm types for every changed record and narrative; returns suggestions added.
+
+    Objects tagged before from the same content and lexicon are skipped. Objects seen for the
+    first time are written in bulk (ingest of a large catalog would crawl through the ORM);
+    re-tagging a changed object goes through the ORM so curators' decisions are kept.
+    """
     lexicon = Lexicon.from_concepts(objects)
     hashes = {}
     for kind, table in (("record", m.Record), ("narrative", m.Narrative)):
         hashes |= {(kind, i): h for i, h in session.exec(select(table.id, table.content_hash))}
-    states = {(s.object_type, s.object_id): s for s in session.exec(select(TaggedState))}
+    states = {(t, i): d for t, i, d in session.exec(
+        select(TaggedState.object_type, TaggedState.object_id, TaggedState.digest))}
+    new_states: list[dict] = []
+    new_rows: list[dict] = []
     added = 0
     for obj in objects:
         if obj.kind not in ("record", "narrative"):
             continue
         digest = hashlib.sha256(f"{hashes.get((obj.kind, obj.id), '')}\n{lexicon.digest}".encode()).hexdigest()
-        state = states.get((obj.kind, obj.id))
-        if state is not None and state.digest == digest:
+        known = states.get((obj.kind, obj.id))
+        if known == digest:
             continue
-        added += _store(session, obj, lexicon)
-        if state is None:
-            state = TaggedState(object_type=obj.kind, object_id=obj.id, digest=digest)
-        state.digest = digest
-        session.add(state)
+        found = _suggestions(session, obj, lexicon)
+        if known is None:
+            new_states.append({"object_type": obj.kind, "object_id": obj.id, "digest": digest})
+            new_rows += [{"object_type": obj.kind, "object_id": obj.id, "locator": locator, "concept_id": concept,
+                          "phrase": match.phrase, "passage": match.passage, "status": SUGGESTED,
+                          "decided_by": "", "created_at": utcnow()}
+                         for (locator, concept), match in found.items()]
+            added += len(found)
+            continue
+        added += _retag(session, obj, found)
+        session.exec(update(TaggedState).where(TaggedState.object_type == obj.kind,
+                                               TaggedState.object_id == obj.id).values(digest=digest))
+    if new_states:
+        session.exec(insert(TaggedState), params=new_states)
+    if new_rows:
+        session.exec(insert(TagSuggestion), params=new_rows)
     session.flush()
     return added
 
 
-def _store(session: Session, obj: Parsed, lexicon: Lexicon) -> int:
+def _suggestions(session: Session, obj: Parsed, lexicon: Lexicon) -> dict[tuple[str, str], Match]:
+    """{(locator, harm type): match} for one object, leaving out what curators already tagged."""
     targets, curated = _targets(session, obj)
-    new: dict[tuple[str, str], Match] = {}
+    found: dict[tuple[str, str], Match] = {}
     for locator, text in targets:
         for match in lexicon.tag(text):
             if match.concept_id not in curated:
-                new.setdefault((locator, match.concept_id), match)
+                found.setdefault((locator, match.concept_id), match)
+    return found
+
+
+def _retag(session: Session, obj: Parsed, new: dict[tuple[str, str], Match]) -> int:
     old = {(r.locator, r.concept_id): r for r in session.exec(select(TagSuggestion).where(
         TagSuggestion.object_type == obj.kind, TagSuggestion.object_id == obj.id))}
     for key, row in old.items():

@@ -12,7 +12,8 @@ import yaml
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.tag_suggestions import TagSuggestion
+from archive.models import AuditEvent
+from archive.tag_suggestions import ACCEPTED, TagSuggestion, decide
 from ingest.pipeline import ingest
 from ingest.readers import read_taxonomy
 from ingest.tagging import Lexicon, evaluate, phrase_pattern
@@ -109,3 +110,22 @@ def test_unchanged_objects_are_not_tagged_again_and_bad_ids_are_refused(minimal,
     assert "error: no tag suggestion 999: see 'reckon tags list'" in capsys.readouterr().err
     assert main(["--home", str(minimal.home), "tags", "accept"]) == 1
     assert "needs the suggestion's number" in capsys.readouterr().err
+
+
+def test_a_changed_object_is_tagged_again_and_decisions_are_kept(minimal, session_for):
+    _with_phrases(minimal)
+    ingest(minimal)
+    with session_for(minimal) as session:
+        row = session.exec(select(TagSuggestion).where(TagSuggestion.object_id == "rec-2008-apology")).one()
+        decide(session, row.id, ACCEPTED, "a curator")
+        session.commit()
+    narrative = minimal.content_dir / "narratives/nar-a.md"
+    narrative.write_text(narrative.read_text().replace("They refused to seat our delegation.", "They let us in."))
+    record = minimal.content_dir / "records/rec-2008-apology.md"
+    record.write_text(record.read_text() + "\nLater it barred from membership its critics.\n")
+    ingest(minimal)
+    with session_for(minimal) as session:
+        rows = session.exec(select(TagSuggestion)).all()
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == ACCEPTED)).all()
+    assert [(r.object_id, r.status, r.decided_by) for r in rows] == [("rec-2008-apology", "accepted", "a curator")]
+    assert [(e.actor, e.object_id) for e in events] == [("a curator", "rec-2008-apology")]
