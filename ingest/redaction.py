@@ -35,6 +35,11 @@ DATE = (rf"(?:{MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{MONTH}\s+\d{{4}}|"
         r"\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})")
 STREET = (r"(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.|Boulevard|Blvd\.?|Lane|Drive|Court|Place|Terrace|"
           r"Way|Parkway|Highway|Circle)")
+RELATIVE = (r"(?:mother|father|brother|sister|husband|wife|son|daughter|aunt|uncle|cousin|grandmother|"
+            r"grandfather|neighbou?r|friend|niece|nephew|partner)")
+CONDITION = (r"(?:cancer|diabetes|hiv|aids|syphilis|tuberculosis|dialysis|stroke|heart attack|depression|"
+             r"schizophrenia|dementia|miscarriage|abortion|overdose|addiction|alcoholism|epilepsy|"
+             r"breakdown|kidney failure|amputation)")
 # (category, pattern); a named group `span` narrows the redaction to part of the match.
 DETECTORS: list[tuple[str, re.Pattern]] = [
     ("e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
@@ -44,6 +49,9 @@ DETECTORS: list[tuple[str, re.Pattern]] = [
         r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])|(?i:(?:social security|patient|record|case|medicare|id)"
         r"\s+(?:number|no\.?|#))\s*:?\s*(?P<span>[A-Z0-9][A-Z0-9-]{3,})")),
     ("date of birth", re.compile(rf"(?i:born(?:\s+on)?|date of birth|d\.o\.b\.?|dob)\s*:?\s*(?P<span>{DATE})")),
+    # Another person's health: a relative or friend, then a condition within a few words.
+    ("health details of another person", re.compile(
+        rf"(?i)(?<!\w)(?:my|her|his|their|our)\s+{RELATIVE}(?:'s|s'|’s)?\s+(?:[\w'’-]+\s+){{0,4}}?{CONDITION}(?!\w)")),
 ]
 THIRD_PARTY = "name of a third party"
 

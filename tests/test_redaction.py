@@ -92,10 +92,18 @@ def test_detection_proposes_and_defaults_follow_the_consent_rules():
         ("street address", "1418 Monument Avenue"): "approved",  # home addresses: always redacted
         ("identity number", "123-45-6789"): "proposed",
         ("date of birth", "March 3, 1931"): "proposed",
+        ("health details of another person", "her brother's dialysis"): "approved",  # always redacted
     }
     [email] = [p for p in detect(fields, [], []) if p.category == "e-mail address"]
     start = BODY.index("ada.q@example.org")
     assert email.locations == [{"field": "body", "start": start, "end": start + len("ada.q@example.org")}]
+
+
+def test_other_peoples_health_is_found_and_redacted_by_default():
+    text = "My sister had a stroke in 1961. Our neighbor's long fight with tuberculosis. I had cancer."
+    found = {p.text: p.status for p in detect({"body": text}, [], [])}
+    assert found == {"My sister had a stroke": "approved",
+                     "Our neighbor's long fight with tuberculosis": "approved"}  # not the narrator's own
 
 
 def test_the_redactor_replaces_whole_words_across_line_breaks_longest_first():
@@ -155,13 +163,13 @@ def test_staff_decide_proposals_and_the_next_build_applies_them(archive, session
 def test_removing_a_span_from_the_file_stops_redacting_it(archive):
     path = archive.content_dir / "narratives/nar-a.md"
     path.write_text(path.read_text().replace(
-        '  - {text: "her brother\'s dialysis", category: "health details of another person"}\n', ""))
-    harm = archive.content_dir / "harms/harm-exclusion.md"
-    harm.write_text(harm.read_text().replace(f"  - narrative: nar-a\n    quote: \"{QUOTE}\"\n", ""))
+        '  - {text: "Harriet Coyle", category: "name of a third party"}\n', ""))
     ingest(archive)
     publish(archive)
     text = public_outputs(archive)
-    assert "brother's dialysis" in text.replace("&#39;", "'") and "Harriet Coyle" not in text
+    assert "Harriet Coyle" in text
+    # Still hidden without the entry: detection finds another person's health, redacted by default.
+    assert "brother's dialysis" not in text.replace("&#39;", "'")
 
 
 def test_anonymize_needs_a_name_to_hide_and_refuses_a_full_name_policy(minimal, session_for):
