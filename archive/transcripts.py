@@ -113,7 +113,10 @@ def segment_views(rows: list[TranscriptSegment], redact: Callable[[str], str]) -
             "kind": INDEX, "time": format_time(point.start_ms), "title": redact(point.title),
             "speaker": speakers.pop() if len(speakers) == 1 else "", "start_ms": point.start_ms,
             "end_ms": point.end_ms, "synopsis": synopsis, "keywords": [redact(k) for k in point.keywords],
-            "html": "".join(parts), "text": " ".join(" ".join(texts).split())}))
+            "html": "".join(parts), "text": " ".join(" ".join(texts).split()),
+            # The second-language twins an OHMS index point may carry (`title_alt`, …).
+            "alt": {k: ([redact(x) for x in v] if isinstance(v, list) else redact(v))
+                    for k, v in point.alt.items() if k in ("title", "synopsis", "keywords")}}))
     views.sort(key=lambda v: (v[0], v[1]))
     return [v for _, _, v in views]
 

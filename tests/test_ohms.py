@@ -12,7 +12,7 @@ from archive import models as m
 from archive.access import Role, Viewer
 from archive.catalog import Catalog
 from archive.errors import ContentError
-from archive.transcripts import INDEX, TranscriptSegment
+from archive.transcripts import INDEX, TranscriptSegment, segment_views
 from ingest.ohms import parse_sync, read_ohms
 from ingest.pipeline import ingest
 from tests.conftest import REPO, TODAY
@@ -90,6 +90,10 @@ def test_an_export_without_namespace_and_with_alt_fields_reads_the_same(tmp_path
     assert len(transcript.segments) == len(read_ohms(DUARTE, "d.xml").segments)
     first = transcript.segments[0]
     assert first.alt["title"] == "Infancia" and first.alt["keywords"] == ["Azores", "ganadería"]
+    [view] = [v for v in segment_views(
+        [TranscriptSegment(narrative_id="nar-x", position=0, kind=INDEX, start_ms=0, title=first.title,
+                           alt=first.alt)], str) if v["title"]]
+    assert view["alt"] == {"title": "Infancia", "keywords": ["Azores", "ganadería"]}
 
 
 def test_the_near_empty_export_ingests_as_a_staff_only_narrative(minimal, session_for):
