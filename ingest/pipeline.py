@@ -36,6 +36,7 @@ class IngestReport:
     deleted: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
     warnings: list[ContentProblem] = field(default_factory=list)
+    suggestions: int = 0  # new harm-tag suggestions waiting for a curator (reckon tags)
 
     @property
     def changed(self) -> bool:
@@ -74,7 +75,7 @@ def ingest(settings: Settings, *, strict: bool = False) -> IngestReport:
                 _upsert_kind(session, kind, [o for o in objects if o.kind == kind], report)
             # Proposals for curators, stored apart from the content; both skip what is unchanged.
             refresh_redactions(session, objects)
-            suggest_tags(session, objects)
+            report.suggestions = suggest_tags(session, objects)
     finally:
         engine.dispose()
     return report

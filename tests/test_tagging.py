@@ -64,7 +64,8 @@ def _with_phrases(settings) -> None:
 
 def test_suggestions_wait_for_a_curator_and_publish_once_accepted(minimal, session_for, capsys):
     _with_phrases(minimal)
-    ingest(minimal)
+    assert main(["--home", str(minimal.home), "ingest"]) == 0
+    assert "2 new harm-tag suggestions wait for a curator: see 'reckon tags list'" in capsys.readouterr().out
     with session_for(minimal) as session:
         rows = session.exec(select(TagSuggestion).order_by(TagSuggestion.object_id)).all()
     assert [(r.object_type, r.object_id, r.locator, r.concept_id, r.status) for r in rows] == [

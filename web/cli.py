@@ -37,6 +37,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = ingest(settings, strict=args.strict)
     _print_warnings(report.warnings)
     print(f"ingested {settings.content_dir}: {report.summary()}")
+    if report.suggestions:
+        print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
     count = index_public(settings)
     print(f"indexed {count} public objects into {settings.index_dir}")
     return 0
