@@ -9,9 +9,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-import archive.redactions  # registers the redaction table
-import archive.tag_suggestions  # registers the tag-suggestion tables
-import archive.transcripts  # noqa: F401  (registers the transcript tables)
 from archive import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from archive.settings import Settings
 
@@ -27,6 +24,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def open_engine(settings: Settings) -> Engine:
     """Create the engine and the tables if they are missing."""
+    # Registers the transcript, redaction and tag-suggestion tables before create_all below.
+    from archive import redactions, tag_suggestions, transcripts  # noqa: F401
+
     url = settings.database_url
     if url.startswith("sqlite"):
         if settings.sqlite_path is not None:
