@@ -185,3 +185,15 @@ def test_a_transcript_outside_the_content_folder_or_named_by_nobody_is_reported(
     assert [str(w) for w in report.warnings] == [
         ("content/narratives/stray.srt: no narrative names this transcript "
         "(expected `transcript: stray.srt` in a narrative's front matter)")]
+
+
+def test_a_harm_may_quote_a_narrative_transcript_word_for_word(minimal):
+    attach(minimal, "nar-a.srt", SRT)
+    harm = minimal.content_dir / "harms/harm-exclusion.md"
+    harm.write_text(harm.read_text().replace(
+        "accountability:", '  - narrative: nar-a\n    quote: "could not get on the staff"\naccountability:'))
+    ingest(minimal)
+    harm.write_text(harm.read_text().replace("could not get on the staff", "could not get on the board"))
+    with pytest.raises(ContentError) as info:
+        ingest(minimal)
+    assert "field 'evidence[1].quote': quotation not found word for word" in str(info.value)
