@@ -21,6 +21,9 @@ from archive.dates import describe
 from archive.errors import Gone, NotFound
 from archive.markup import to_html, to_plain_text
 from archive.media import Media
+from archive.redactions import Redactor, redactor_for
+from archive.tag_suggestions import accepted_concepts
+from archive.transcripts import add_anchors, segment_views, segments_of, source_of
 from archive.urls import iiif_url, kind_of, page_url
 
 STATUS_LABELS = {
@@ -122,7 +125,17 @@ class Catalog:
         row = self.session.get(m.OBJECT_TYPES[kind], object_id)
         if row is None or not self.visibility_of(row).visible:
             return None
-        return {"id": row.id, "type": kind, "title": row.title, "url": page_url(kind, row.id)}
+        return {"id": row.id, "type": kind, "title": self.redactor(row)(row.title), "url": page_url(kind, row.id)}
+
+    def redactor(self, row) -> Redactor:
+        """What this viewer may not read of a narrative: staff see the master text."""
+        if not isinstance(row, m.Narrative) or self.visibility_of(row).form is Form.WHOLE:
+            return Redactor([])
+        return redactor_for(self.session, row)
+
+    def with_accepted_tags(self, kind: str, object_id: str, curated: list[str]) -> list[str]:
+        """Curated tags plus the tagger's suggestions a curator accepted (never unreviewed ones)."""
+        return curated + [c for c in accepted_concepts(self.session, kind, object_id) if c not in curated]
 
     def visible_ids(self, kind: str) -> list[str]:
         table = m.OBJECT_TYPES[kind]
@@ -159,7 +172,8 @@ class Catalog:
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
             "date": date_data(row), "record_type": row.type,
-            "creators": self.agent_refs(row.creators), "subjects": self.concept_refs(row.subjects),
+            "creators": self.agent_refs(row.creators),
+            "subjects": self.concept_refs(self.with_accepted_tags("record", row.id, row.subjects)),
             "language": row.language, "source": row.source, "source_url": row.source_url,
             "rights": row.rights, "body_html": to_html(row.body), "text": to_plain_text(row.body),
             "cited_by": [r for r in (self.ref(h) for h in sorted(cited_by)) if r],
@@ -176,14 +190,20 @@ class Catalog:
 
     def narrative(self, object_id: str) -> dict:
         row, vis = self._row("narrative", object_id)
+        # The public form reads the master text through its approved redactions, field by field,
+        # before anything is rendered, so pages, JSON, the index and snippets all agree.
+        red = self.redactor(row)
+        body = red(row.body)
+        segments = add_anchors(split_segments(body) + segment_views(segments_of(self.session, row.id), red))
         data = {
-            "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": row.title,
+            "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": row.interviewer, "date": date_data(row),
-            "place": row.place, "language": row.language, "summary": row.summary,
-            "content_note": row.content_note, "harm_types": self.concept_refs(row.harm_types),
-            "licence": row.release_licence, "segments": split_segments(row.body),
-            "text": to_plain_text(row.body),
+            "place": red(row.place), "language": row.language, "summary": red(row.summary),
+            "content_note": red(row.content_note),
+            "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
+            "licence": row.release_licence, "segments": segments,
+            "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in segments).strip(),
             "credit": f"Interview by {row.interviewer or 'an archive interviewer'}; "
                       f"published with the narrator's consent"
                       + (f" under {row.release_licence}" if row.release_licence else "") + ".",
@@ -194,6 +214,9 @@ class Catalog:
             data["consent"] = [{"date": c.date, "use": c.use, "granted": c.granted,
                                 "recorded_by": c.recorded_by, "note": c.note}
                                for c in sorted(self._consent(row.id), key=lambda c: c.position)]
+            source = source_of(self.session, row.id)
+            if source is not None:
+                data["transcript_source"] = {"path": source.path, "format": source.format, "meta": source.meta}
         return data
 
     def harm(self, object_id: str) -> dict:
@@ -210,7 +233,10 @@ class Catalog:
         for ev in evidence:
             source = self.ref(ev.record_id or ev.narrative_id)
             if source is not None:  # evidence from a source this viewer may not see is left out
-                visible_evidence.append({"source": source, "quote": ev.quote, "locator": ev.locator, "note": ev.note})
+                quote = ev.quote
+                if ev.narrative_id:  # a narrative's redactions hold in quotations from it too
+                    quote = self.redactor(self.session.get(m.Narrative, ev.narrative_id))(quote)
+                visible_evidence.append({"source": source, "quote": quote, "locator": ev.locator, "note": ev.note})
         return {
             "id": row.id, "type": "harm", "url": page_url("harm", row.id), "title": row.title,
             "date": date_data(row), "status": row.status, "status_label": STATUS_LABELS[row.status],

@@ -23,7 +23,9 @@ from ingest.bulk import BulkWriter, fewer_collections
 from ingest.csv_catalog import read_csv_argument
 from ingest.progress import Progress, reading
 from ingest.readers import Parsed, ReadResult, read_content
+from ingest.redaction import refresh_redactions
 from ingest.references import check_references
+from ingest.tagging import suggest_tags
 
 ACTOR = "ingest"
 # Write order: what is referenced is written (and flushed) before what refers to it.
@@ -40,6 +42,7 @@ class IngestReport:
     warnings: list[ContentProblem] = field(default_factory=list)
     # Stored objects whose source is gone from this run: reported, kept (unless --prune).
     missing: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    suggestions: int = 0  # new harm-tag suggestions waiting for a curator (reckon tags)
 
     @property
     def changed(self) -> bool:
@@ -104,6 +107,9 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
                                     order=_parents_first, before_update=_before_update)
                 for kind in KIND_ORDER:
                     writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind])
+                # Proposals for curators, stored apart from the content; both skip what is unchanged.
+                refresh_redactions(session, result.objects)
+                report.suggestions = suggest_tags(session, result.objects)
         finally:
             engine.dispose()
             if progress is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -36,6 +37,7 @@ class Parsed:
     loc: tuple = ()  # where in the document this object sits (for list-based files)
     scheme: str = ""  # concepts only: harm-type or affected-group
     attachments: dict = field(default_factory=dict)  # what attached files held (ingest.attachments)
+    transcript: Any = None  # narratives only: an ingest.transcripts.Transcript, when one is named
 
     @property
     def id(self) -> str:
@@ -151,13 +153,21 @@ def read_csv_catalogs(content_dir: Path) -> ReadResult:
     return read(content_dir)
 
 
+def read_narratives(content_dir: Path) -> ReadResult:
+    """Narrative files with the transcripts they name, and OHMS exports standing alone."""
+    # Imported here because ingest.narrative_files builds on this module's readers.
+    from ingest.narrative_files import read_narrative_files
+
+    return read_narrative_files(content_dir, markdown_reader("narrative", "narratives", NarrativeSource))
+
+
 # The registry: every format the pipeline reads, in the order objects depend on each other.
 READERS: list[Callable[[Path], ReadResult]] = [
     read_agents,
     read_taxonomy,
     markdown_reader("record", "records", RecordSource),
     read_csv_catalogs,
-    markdown_reader("narrative", "narratives", NarrativeSource),
+    read_narratives,
     markdown_reader("harm", "harms", HarmSource),
     markdown_reader("timeline", "timelines", TimelineSource),
 ]

@@ -37,6 +37,9 @@ def check_references(objects: list[Parsed]) -> list[ContentProblem]:
     def text_of(ref: str) -> str:
         if ref not in plain_text:
             plain_text[ref] = to_plain_text(by_id[ref].body)
+            transcript = by_id[ref].transcript  # a narrative's transcript file is its text too
+            if transcript is not None:
+                plain_text[ref] += " " + collapse_whitespace(" ".join(seg.text for seg in transcript.segments))
         return plain_text[ref]
 
     for obj in by_id.values():

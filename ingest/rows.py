@@ -10,13 +10,17 @@ from sqlmodel import SQLModel
 from archive import models as m
 from archive.dates import parse_date
 from archive.media import Media
+from archive.transcripts import TranscriptSegment, TranscriptSource
 from ingest.readers import Parsed
+from ingest.transcripts import transcript_rows
 
 
 def content_hash(obj: Parsed) -> str:
     document = {"kind": obj.kind, "scheme": obj.scheme, "data": obj.source.model_dump(mode="json"), "body": obj.body}
     if obj.attachments:  # an attached image or PDF that changed changes the record
         document["attachments"] = obj.attachments
+    if obj.transcript is not None:  # a changed transcript file changes its narrative
+        document["transcript"] = obj.transcript.digest
     payload = json.dumps(document, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -67,7 +71,7 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
     if obj.kind == "narrative":
         return [m.ConsentEntry(narrative_id=s.id, position=i, date=c.date, use=c.use,
                                granted=c.granted, recorded_by=c.recorded_by, note=c.note)
-                for i, c in enumerate(s.consent)]
+                for i, c in enumerate(s.consent)] + transcript_rows(s.id, obj.transcript)
     if obj.kind == "harm":
         rows: list[SQLModel] = [m.HarmConcept(harm_id=s.id, concept_id=c)
                                 for c in dict.fromkeys(s.harm_types + s.affected_groups)]
@@ -89,7 +93,8 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
 # Child tables and the column that points at their parent, per kind.
 CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
     "record": [(Media, "record_id")],
-    "narrative": [(m.ConsentEntry, "narrative_id")],
+    "narrative": [(m.ConsentEntry, "narrative_id"), (TranscriptSegment, "narrative_id"),
+                  (TranscriptSource, "narrative_id")],
     "harm": [(m.HarmConcept, "harm_id"), (m.HarmAgent, "harm_id"), (m.Evidence, "harm_id"),
              (m.AccountabilityEvent, "harm_id")],
     "timeline": [(m.TimelineEntry, "timeline_id")],

@@ -85,6 +85,7 @@ class ConceptSource(Strict):
 
 class HarmTypeSource(ConceptSource):
     id: str = Field(pattern=_id_pattern("ht"))
+    phrases: list[str] = []  # indicative phrases for the harm tagger (ingest.tagging)
 
 
 class AffectedGroupSource(ConceptSource):
@@ -167,6 +168,13 @@ class ReleaseSource(Strict):
     licence: Text = ""
 
 
+class RedactSource(Strict):
+    """A span the narrative's own file asks to redact: every occurrence, in every output."""
+
+    text: str = Field(min_length=2)
+    category: str = Field(min_length=1, description="the reason class shown publicly")
+
+
 class NarrativeSource(Accessible):
     id: str = Field(pattern=_id_pattern("nar"))
     title: str = Field(min_length=1)
@@ -181,6 +189,16 @@ class NarrativeSource(Accessible):
     harm_types: list[str] = []
     consent: list[ConsentSource] = []
     release: ReleaseSource | None = None
+    transcript: str | None = None  # a .vtt, .srt or OHMS .xml file, relative to this file
+    redact: list[RedactSource] = []
+    anonymize: bool = False  # hide narrator.name everywhere public behind narrator.display_name
+
+    @model_validator(mode="after")
+    def _anonymize_needs_a_name_to_hide(self):
+        if self.anonymize and (not self.narrator.name or self.narrator.name_policy == "full"):
+            raise ValueError("anonymize: true needs narrator.name (the name to hide) and "
+                             "a narrator.name_policy other than full (pseudonym, initials or anonymous)")
+        return self
 
     @field_validator("consent")
     @classmethod

@@ -54,3 +54,13 @@ def session_for():
     yield open_session
     for engine in engines:
         engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print measured figures (tests attach them with `record_property("figure", text)`)."""
+    figures = [value for report in terminalreporter.stats.get("passed", [])
+               for key, value in report.user_properties if key == "figure"]
+    if figures:
+        terminalreporter.section("measured figures")
+        for figure in figures:
+            terminalreporter.write_line(figure)

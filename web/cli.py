@@ -54,8 +54,62 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                   "store (run with --prune to remove it)", file=sys.stderr)
     print(f"ingested {settings.content_dir}:")
     print(summary_table(report))
+    if report.suggestions:
+        print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
     count = index_public(settings)
     print(f"indexed {count} public objects into {settings.index_dir}")
+    return 0
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    from archive.db import open_engine, transaction
+    from archive.tag_suggestions import ACCEPTED, REJECTED, decide, list_suggestions
+
+    settings = _settings(args)
+    engine = open_engine(settings)
+    try:
+        with transaction(engine) as session:
+            if args.action == "list":
+                rows = list_suggestions(session, args.status)
+                for r in rows:
+                    where = f"{r.object_type} {r.object_id}" + (f", {r.locator}" if r.locator else "")
+                    print(f"{r.id:>5}  {r.status:<9} {r.concept_id:<36} {where}\n"
+                          f"       matched {r.phrase!r} in: {r.passage}")
+                print(f"{len(rows)} tag suggestions")
+                return 0
+            if args.id is None:
+                raise ReckoningError(f"'reckon tags {args.action}' needs the suggestion's number (see 'reckon tags list')")
+            row = decide(session, args.id, ACCEPTED if args.action == "accept" else REJECTED, args.by)
+            print(f"tag suggestion {row.id} ({row.concept_id} on {row.object_type} {row.object_id}): {row.status}; "
+                  "run 'reckon build' to publish the change")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_redactions(args: argparse.Namespace) -> int:
+    from archive.db import open_engine, transaction
+    from archive.redactions import APPROVED, REJECTED, decide, list_redactions
+
+    settings = _settings(args)
+    engine = open_engine(settings)
+    try:
+        with transaction(engine) as session:
+            if args.action == "list":
+                rows = list_redactions(session, args.status)
+                for r in rows:
+                    where = ", ".join(sorted({loc["field"] for loc in r.locations})) or "not found in the text"
+                    print(f"{r.id:>5}  {r.status:<9} {r.narrative_id}  [{r.category}] {r.text!r} ({r.origin}; {where})")
+                print(f"{len(rows)} redactions")
+                return 0
+            if args.id is None:
+                raise ReckoningError(f"'reckon redactions {args.action}' needs the redaction's number "
+                                     "(see 'reckon redactions list')")
+            row = decide(session, args.id, APPROVED if args.action == "approve" else REJECTED, args.by)
+            print(f"redaction {row.id} ({row.narrative_id}, {row.category}): {row.status}; "
+                  "run 'reckon build' to publish the change")
+    finally:
+        engine.dispose()
     return 0
 
 
@@ -210,6 +264,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="append", metavar="PATH", help="also check this CSV catalogue (repeatable)")
     p.add_argument("--mapping", metavar="NAME|FILE", help="column mapping for --csv (see `reckon ingest --help`)")
     add("build", cmd_build, "Publish: rebuild the public search index and render the static site into public/.")
+    p = add("tags", cmd_tags, "List the harm tagger's suggestions, or accept or reject one (unpublished until accepted).")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "accept", "reject"])
+    p.add_argument("id", nargs="?", type=int, help="the suggestion's number, for accept and reject")
+    p.add_argument("--status", choices=["suggested", "accepted", "rejected"], help="list only these")
+    p.add_argument("--by", default="curator", help="who decides (recorded with the decision)")
+    p = add("redactions", cmd_redactions, "List proposed redactions of narratives, or approve or reject one.")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "approve", "reject"])
+    p.add_argument("id", nargs="?", type=int, help="the redaction's number, for approve and reject")
+    p.add_argument("--status", choices=["proposed", "approved", "rejected"], help="list only these")
+    p.add_argument("--by", default="curator", help="who decides (recorded with the decision)")
     p = add("search", cmd_search, "Search the public index and print ranked hits.")
     p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value')
     p.add_argument("--limit", type=int, default=10, help="how many hits to print (default 10)")

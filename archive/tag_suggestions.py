@@ -1,0 +1,74 @@
+"""Harm-type tags proposed by the tagger, kept apart from the tags curators wrote.
+
+A suggestion names the object (a record, or one segment of a narrative), the harm type, the
+phrase that matched and the passage around it, so a curator can judge it in place. Nothing
+suggested is published: only `accepted` suggestions join an object's harm types in the
+Catalog. Decisions survive re-ingest (a suggestion found again keeps its status).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, select
+
+from archive.errors import NotFound, ReckoningError
+from archive.models import AuditEvent, utcnow
+
+SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
+STATUSES = (SUGGESTED, ACCEPTED, REJECTED)
+
+
+class TagSuggestion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("object_type", "object_id", "locator", "concept_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    object_type: str = Field(index=True)  # record or narrative
+    object_id: str = Field(index=True)
+    locator: str = ""  # where in the object: "" (the whole record) or "segment 3 (00:04:12)"
+    concept_id: str = Field(foreign_key="concept.id")
+    phrase: str
+    passage: str
+    status: str = SUGGESTED
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TaggedState(SQLModel, table=True):
+    """The content (and lexicon) an object was last tagged from: unchanged ones are skipped."""
+
+    object_type: str = Field(primary_key=True)
+    object_id: str = Field(primary_key=True)
+    digest: str
+
+
+def accepted_concepts(session: Session, object_type: str, object_id: str) -> list[str]:
+    rows = session.exec(select(TagSuggestion.concept_id).where(
+        TagSuggestion.object_type == object_type, TagSuggestion.object_id == object_id,
+        TagSuggestion.status == ACCEPTED).distinct()).all()
+    return sorted(rows)
+
+
+def list_suggestions(session: Session, status: str | None = None) -> list[TagSuggestion]:
+    query = select(TagSuggestion).order_by(TagSuggestion.object_type, TagSuggestion.object_id, TagSuggestion.id)
+    if status:
+        if status not in STATUSES:
+            raise ReckoningError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
+        query = query.where(TagSuggestion.status == status)
+    return list(session.exec(query))
+
+
+def decide(session: Session, suggestion_id: int, status: str, actor: str) -> TagSuggestion:
+    """A curator accepts or rejects one suggestion."""
+    if status not in (ACCEPTED, REJECTED):
+        raise ReckoningError(f"unknown decision {status!r} (expected accepted or rejected)")
+    row = session.get(TagSuggestion, suggestion_id)
+    if row is None:
+        raise NotFound(f"no tag suggestion {suggestion_id}: see 'reckon tags list'")
+    row.status, row.decided_by, row.decided_at = status, actor, utcnow()
+    session.add(row)
+    # The audit line names the decision, never the words, so it can outlive a purge.
+    session.add(AuditEvent(actor=actor, action=status, object_type=row.object_type, object_id=row.object_id,
+                           detail=f"tag suggestion {row.id} ({row.concept_id}, {row.locator or 'whole'}): {status}"))
+    return row

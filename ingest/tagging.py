@@ -1,0 +1,226 @@
+"""The harm tagger: propose harm types for records and narrative segments, with the passage.
+
+A lexicon tagger, deliberately: each harm type's label, alternative labels and indicative
+phrases (`phrases:` in taxonomy.yaml, from the fact sheet) are matched case-insensitively,
+allowing simple inflections (`barred` / `bars`, `segregated hospitals`). Its output is only a
+proposal a curator accepts or rejects (`reckon tags`), so every proposal carries the phrase
+and the sentence that triggered it. Its precision and recall are measured on a labelled set
+in `tests/fixtures/tagging/` (see tests/test_tagging.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from archive import models as m
+from archive.catalog import split_segments
+from archive.markup import collapse_whitespace, to_plain_text
+from archive.models import utcnow
+from archive.tag_suggestions import SUGGESTED, TaggedState, TagSuggestion
+from archive.transcripts import format_time, segments_of
+from ingest.readers import Parsed
+
+HARM_TYPE = "harm-type"
+PASSAGE_CHARS = 240
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    concept_id: str
+    phrase: str
+    regex: re.Pattern
+    needle: str  # a lowercase literal every match contains: a fast test before the regex
+
+
+def needle(phrase: str) -> str:
+    """The longest word of the phrase (without a final `e`, which inflections may drop)."""
+    words = [w.lower()[:-1] if w.isalpha() and len(w) >= 4 and w.lower().endswith("e") else w.lower()
+             for w in phrase.split()]
+    return max(words, key=len)
+
+
+@dataclass(frozen=True)
+class Match:
+    concept_id: str
+    phrase: str
+    passage: str
+
+
+def phrase_pattern(phrase: str, flags: int = re.IGNORECASE) -> re.Pattern:
+    """A phrase as a regex: words in order, any whitespace, simple English inflections."""
+    parts = []
+    for word in phrase.split():
+        escaped = re.escape(word)
+        if word.isalpha() and len(word) >= 4:
+            stem = re.escape(word[:-1]) if word.endswith("e") else escaped
+            escaped = rf"{stem}(?:e|es|ed|ing|s|d)?" if word.endswith("e") else rf"{escaped}(?:s|es|ed|ing)?"
+        parts.append(escaped)
+    start = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    end = r"(?!\w)" if phrase[-1:].isalnum() else ""
+    return re.compile(start + r"\s+".join(parts) + end, flags)
+
+
+class Lexicon:
+    def __init__(self, entries: Iterable[tuple[str, str]]):
+        seen: set[tuple[str, str]] = set()
+        self.entries: list[Entry] = []
+        for concept_id, phrase in entries:
+            phrase = " ".join(phrase.split())
+            if phrase and (concept_id, phrase.casefold()) not in seen:
+                seen.add((concept_id, phrase.casefold()))
+                # Matched against lowercased text: much faster than a case-insensitive regex.
+                self.entries.append(Entry(concept_id, phrase, phrase_pattern(phrase.lower(), 0), needle(phrase)))
+        self.digest = hashlib.sha256(
+            "\n".join(f"{e.concept_id}\t{e.phrase}" for e in self.entries).encode()).hexdigest()
+
+    @classmethod
+    def from_concepts(cls, objects: Iterable[Parsed]) -> Lexicon:
+        """Label, alternative labels and phrases of every harm type in the taxonomy."""
+        pairs = []
+        for obj in objects:
+            if obj.kind == "concept" and obj.scheme == HARM_TYPE:
+                s = obj.source
+                pairs += [(s.id, p) for p in [s.label, *s.alt_labels, *getattr(s, "phrases", [])]]
+        return cls(pairs)
+
+    def tag(self, text: str) -> list[Match]:
+        """The harm types `text` suggests, first match per type, with its sentence."""
+        found: dict[str, Match] = {}
+        lower = text.lower()
+        if len(lower) != len(text):  # rare characters whose lower case is longer: keep offsets true
+            lower, text = text.casefold(), text.casefold()
+        for entry in self.entries:
+            first = lower.find(entry.needle) if entry.concept_id not in found else -1
+            if first < 0:
+                continue
+            hit = entry.regex.search(lower, max(0, first - len(entry.phrase)))
+            if hit:
+                found[entry.concept_id] = Match(entry.concept_id, entry.phrase, passage(text, hit.start(), hit.end()))
+        return list(found.values())
+
+
+def passage(text: str, start: int, end: int) -> str:
+    """The sentence holding text[start:end], cut to a readable length around the match."""
+    left = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
+    right_match = SENTENCE_END.search(text, end)
+    right = right_match.start() if right_match else len(text)
+    if right - left > PASSAGE_CHARS:
+        left = max(left, start - PASSAGE_CHARS // 2)
+        right = min(right, end + PASSAGE_CHARS // 2)
+    return collapse_whitespace(text[left:right])
+
+
+def _targets(session: Session, obj: Parsed) -> tuple[list[tuple[str, str]], set[str]]:
+    """(locator, text) pairs to tag for one object, and the harm types curators already gave it."""
+    if obj.kind == "record":
+        s = obj.source
+        return [("", f"{s.title}. {to_plain_text(obj.body)}")], set(s.subjects)
+    targets = []
+    for i, seg in enumerate(split_segments(obj.body)):
+        where = f"body segment {i}" + (f" ({seg['time']})" if seg["time"] else "")
+        targets.append((where, f"{seg['title']}. {seg['text']}"))
+    for seg in segments_of(session, obj.id):
+        where = f"segment {seg.position}" + (f" ({format_time(seg.start_ms)})" if seg.start_ms is not None else "")
+        targets.append((where, collapse_whitespace(f"{seg.title}. {seg.synopsis} {seg.text}").strip(". ")))
+    return targets, set(obj.source.harm_types)
+
+
+def suggest_tags(session: Session, objects: list[Parsed]) -> int:
+    """Propose harm types for every changed record and narrative; returns suggestions added.
+
+    Objects tagged before from the same content and lexicon are skipped. Objects seen for the
+    first time are written in bulk (ingest of a large catalog would crawl through the ORM);
+    re-tagging a changed object goes through the ORM so curators' decisions are kept.
+    """
+    lexicon = Lexicon.from_concepts(objects)
+    hashes = {}
+    for kind, table in (("record", m.Record), ("narrative", m.Narrative)):
+        hashes |= {(kind, i): h for i, h in session.exec(select(table.id, table.content_hash))}
+    states = {(t, i): d for t, i, d in session.exec(
+        select(TaggedState.object_type, TaggedState.object_id, TaggedState.digest))}
+    new_states: list[dict] = []
+    new_rows: list[dict] = []
+    added = 0
+    for obj in objects:
+        if obj.kind not in ("record", "narrative"):
+            continue
+        digest = hashlib.sha256(f"{hashes.get((obj.kind, obj.id), '')}\n{lexicon.digest}".encode()).hexdigest()
+        known = states.get((obj.kind, obj.id))
+        if known == digest:
+            continue
+        found = _suggestions(session, obj, lexicon)
+        if known is None:
+            new_states.append({"object_type": obj.kind, "object_id": obj.id, "digest": digest})
+            new_rows += [{"object_type": obj.kind, "object_id": obj.id, "locator": locator, "concept_id": concept,
+                          "phrase": match.phrase, "passage": match.passage, "status": SUGGESTED,
+                          "decided_by": "", "created_at": utcnow()}
+                         for (locator, concept), match in found.items()]
+            added += len(found)
+            continue
+        added += _retag(session, obj, found)
+        session.exec(update(TaggedState).where(TaggedState.object_type == obj.kind,
+                                               TaggedState.object_id == obj.id).values(digest=digest))
+    if new_states:
+        session.exec(insert(TaggedState), params=new_states)
+    if new_rows:
+        session.exec(insert(TagSuggestion), params=new_rows)
+    session.flush()
+    return added
+
+
+def _suggestions(session: Session, obj: Parsed, lexicon: Lexicon) -> dict[tuple[str, str], Match]:
+    """{(locator, harm type): match} for one object, leaving out what curators already tagged."""
+    targets, curated = _targets(session, obj)
+    found: dict[tuple[str, str], Match] = {}
+    for locator, text in targets:
+        for match in lexicon.tag(text):
+            if match.concept_id not in curated:
+                found.setdefault((locator, match.concept_id), match)
+    return found
+
+
+def _retag(session: Session, obj: Parsed, new: dict[tuple[str, str], Match]) -> int:
+    old = {(r.locator, r.concept_id): r for r in session.exec(select(TagSuggestion).where(
+        TagSuggestion.object_type == obj.kind, TagSuggestion.object_id == obj.id))}
+    for key, row in old.items():
+        if key not in new and row.status == SUGGESTED:
+            session.delete(row)
+    added = 0
+    for (locator, concept_id), match in new.items():
+        row = old.get((locator, concept_id))
+        if row is None:
+            row = TagSuggestion(object_type=obj.kind, object_id=obj.id, locator=locator, concept_id=concept_id,
+                                phrase=match.phrase, passage=match.passage)
+            added += 1
+        row.phrase, row.passage = match.phrase, match.passage
+        session.add(row)
+    return added
+
+
+@dataclass
+class Score:
+    precision: float
+    recall: float
+    true_positive: int
+    false_positive: int
+    false_negative: int
+
+
+def evaluate(lexicon: Lexicon, examples: list[tuple[str, set[str]]]) -> Score:
+    """Micro-averaged precision and recall of the tagger over (text, expected harm types)."""
+    tp = fp = fn = 0
+    for text, expected in examples:
+        got = {mt.concept_id for mt in lexicon.tag(text)}
+        tp += len(got & expected)
+        fp += len(got - expected)
+        fn += len(expected - got)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return Score(precision, recall, tp, fp, fn)
