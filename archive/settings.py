@@ -32,6 +32,7 @@ class Settings:
     port: int = 8000
     today_override: date | None = None
     source_date_epoch: int | None = None
+    search_engine: str = "whoosh"  # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -54,7 +55,8 @@ def load_settings(
     """Build settings from the environment and explicit overrides (CLI flags, tests).
 
     Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
-    preview embargoes), SOURCE_DATE_EPOCH. Overrides win over the environment.
+    preview embargoes), SOURCE_DATE_EPOCH, RECKON_SEARCH_ENGINE (whoosh | tantivy).
+    Overrides win over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -70,6 +72,7 @@ def load_settings(
         site_dir=_default_site_dir(home_path),
         today_override=date.fromisoformat(today_text) if today_text else None,
         source_date_epoch=int(epoch) if epoch else None,
+        search_engine=env.get("RECKON_SEARCH_ENGINE") or "whoosh",
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):
