@@ -50,7 +50,7 @@ def _dates(view: dict) -> dict:
 def _base(view: dict, kind: str) -> dict:
     return {
         "id": view["id"], "type": kind, "parent": "", "url": view["url"], "title": view["title"],
-        "text": view.get("text", ""), "people": "", "time": "",
+        "text": view.get("text", ""), "people": "", "time": "", "context": "",
         "harm_type": _ids(view.get("harm_types", [])),
         "affected_group": _ids(view.get("affected_groups", [])),
         "institution": [], "language": view.get("language") or "",
@@ -93,7 +93,9 @@ def _narrative_documents(doc: dict, view: dict) -> list[dict]:
         docs.append({
             **doc, "id": f"{view['id']}#{anchor}", "type": "segment", "parent": view["id"],
             "url": page_url("narrative", view["id"]) + "#" + anchor,
-            "title": f"{view['title']} [{seg['time']}] {seg['title']}".strip(),
+            # Only the segment's own heading is searched as its title; the narrative's title is
+            # kept for display, else every segment would match every word of it.
+            "title": seg["title"] or seg["time"], "context": view["title"],
             "text": seg["text"], "time": seg["time"],
             "people": " ".join(filter(None, [seg.get("speaker") or "", view["narrator"]])),
         })

@@ -22,7 +22,7 @@ from search.language import Node
 ENGINES = {"whoosh": "search.whoosh_engine", "tantivy": "search.tantivy_engine"}
 SORTS = ("relevance", "date", "-date")
 # Stored with every document and handed back with each hit.
-STORED_FIELDS = ("id", "type", "parent", "url", "title", "date", "time")
+STORED_FIELDS = ("id", "type", "parent", "url", "title", "date", "time", "context")
 
 
 class EngineError(ReckoningError):

@@ -210,7 +210,7 @@ def search(
     labels = ix.labels()
     results.total = found.total
     results.hits = [
-        Hit(id=h.fields["id"], type=h.fields["type"], title=h.fields["title"], url=h.fields["url"],
+        Hit(id=h.fields["id"], type=h.fields["type"], title=_title(h.fields), url=h.fields["url"],
             date=h.fields["date"] or "", score=round(h.score, 4), snippet=h.snippet,
             parent=h.fields["parent"] or None, time=h.fields["time"] or None)
         for h in found.hits
@@ -222,6 +222,13 @@ def search(
     }
     results.suggestion = _suggestion(ix, query, plain_words(node))
     return results
+
+
+def _title(stored: dict) -> str:
+    """A segment is shown under its narrative: "Narrative title [00:07:15] Segment heading"."""
+    if stored.get("context"):
+        return f"{stored['context']} [{stored['time']}] {stored['title']}"
+    return stored["title"]
 
 
 def _facet_order(name: str):

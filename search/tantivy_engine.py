@@ -45,7 +45,7 @@ def schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name in FAST)
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=True, tokenizer_name=STEM)
-    for name in ("url", "date", "time"):
+    for name in ("url", "date", "time", "context"):
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     for name in ("date_lower", "date_upper"):
         builder.add_integer_field(name, stored=True, indexed=True, fast=True)
@@ -61,7 +61,7 @@ def _analyzer() -> tantivy.TextAnalyzer:
 
 def _document(doc: dict) -> tantivy.Document:
     values = {}
-    for name in (*KEYWORDS, *TEXT_FIELDS, "url", "date", "time"):
+    for name in (*KEYWORDS, *TEXT_FIELDS, "url", "date", "time", "context"):
         value = doc.get(name)
         if isinstance(value, str):
             value = value.lower() if name in KEYWORDS and name not in ("id", "parent") else value

@@ -66,6 +66,7 @@ def schema() -> Schema:
         people=TEXT(stored=True, analyzer=stem),
         date=STORED(),
         time=STORED(),
+        context=STORED(),
         date_lower=NUMERIC(int, bits=32, stored=True, sortable=True),
         date_upper=NUMERIC(int, bits=32, stored=True, sortable=True),
         language=ID(stored=True),
