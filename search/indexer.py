@@ -123,7 +123,7 @@ def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
     writer.delete(sorted(touched))
     _write(writer, readd, progress)
     write_manifest(index_dir, _manifest(engine_name, docs, labels(catalog)))
-    return IndexReport(len(docs), len(readd), len(gone), rebuilt=False)
+    return IndexReport(len(docs), len(readd), sum(1 for i in old if i not in new), rebuilt=False)
 
 
 def staff_index_dir(home: Path, public_dir: Path) -> Path:
