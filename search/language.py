@@ -15,6 +15,7 @@ refused here with a QueryError that says what to fix.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -180,11 +181,20 @@ def _convert(q: wq.Query) -> Node | None:
     raise QueryError(f"cannot read part of the query: {q}")
 
 
+_SIMPLE = re.compile(r"[^\W_]+(?:\s+[^\W_]+)*")
+
+
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> Node | None:
     """Read `text` into a query tree; None for an empty query. Raises QueryError."""
     text = text.strip()
     if not text:
         return None
+    words = text.split()
+    if _SIMPLE.fullmatch(text) and not _OPERATORS.intersection(words):
+        # Plain words, the commonest query, need no grammar: every word must match.
+        nodes = tuple(Word(None, w.lower()) for w in words)
+        return nodes[0] if len(nodes) == 1 else And(nodes)
     check(text)
     try:
         parsed = _PARSER.parse(text)
