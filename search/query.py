@@ -82,6 +82,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._reader: engine.Reader | None = None
+        self._retired: engine.Reader | None = None
         self._manifest: dict = {}
         self._corrector: ListCorrector | None = None
         self._current()
@@ -102,10 +103,12 @@ class SearchIndex:
                 if manifest is None:
                     raise NotBuilt(f"the index at {self.index_dir} is from an older version: run 'reckon index --rebuild'")
                 reader = engine.open_reader(manifest["engine"], self.index_dir)
-                old, self._reader = self._reader, reader
+                # The reader being replaced may still be answering a query in another thread:
+                # close it only at the next swap, seconds or days later.
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired, self._reader = self._reader, reader
                 self._manifest, self._corrector, self._stamp = manifest, None, stamp
-                if old is not None:
-                    old.close()
             return self._reader, self._manifest
 
     @property
@@ -139,9 +142,10 @@ class SearchIndex:
 
     def close(self) -> None:
         with self._lock:
-            if self._reader is not None:
-                self._reader.close()
-                self._reader, self._stamp = None, None
+            for reader in (self._reader, self._retired):
+                if reader is not None:
+                    reader.close()
+            self._reader = self._retired = self._stamp = None
 
 
 def open_index(index_dir: Path) -> SearchIndex:

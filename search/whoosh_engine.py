@@ -62,7 +62,9 @@ def schema() -> Schema:
         parent=ID(stored=True),
         url=STORED(),
         title=TEXT(stored=True, analyzer=stem, field_boost=2.0),
-        text=TEXT(stored=True, analyzer=stem),
+        # Character offsets are stored so snippets are cut from the index's own record of
+        # where each match is, instead of re-analysing every hit's text per query.
+        text=TEXT(stored=True, analyzer=stem, chars=True),
         people=TEXT(stored=True, analyzer=stem),
         date=STORED(),
         time=STORED(),
@@ -224,7 +226,8 @@ class WhooshReader(Reader):
 
     def search(self, request: Request) -> EngineResult:
         query = self.compiler.compile(request.node)
-        options: dict = {"limit": max(request.offset + request.limit, 1), "filter": filter_query(request)}
+        options: dict = {"limit": max(request.offset + request.limit, 1), "filter": filter_query(request),
+                         "terms": True}
         if request.facets:
             options["groupedby"] = {
                 name: sorting.FieldFacet(name, allow_overlap=name in LIST_FIELDS) for name in request.facets}
@@ -235,7 +238,7 @@ class WhooshReader(Reader):
             options["sortedby"] = [sorting.FieldFacet("date_upper", reverse=True), sorting.FieldFacet("id")]
         with self.lock:
             results = self.searcher.search(query, **options)
-            results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60)
+            results.fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
             results.formatter = MarkFormatter(between=" … ")
             facets = {name: {_text(k): v for k, v in results.groups(name).items() if k not in (None, "", b"")}
                       for name in request.facets}
