@@ -197,12 +197,8 @@ class MarkFormatter(highlight.HtmlFormatter):
         return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
 
 
-def filter_query(request: Request) -> wq.Query | None:
+def facet_filter(request: Request) -> wq.Query | None:
     parts: list[wq.Query] = []
-    if request.date_to is not None:
-        parts.append(wq.NumericRange("date_lower", None, request.date_to))
-    if request.date_from is not None:
-        parts.append(wq.NumericRange("date_upper", request.date_from, None))
     for name, values in sorted(request.filters.items()):
         terms = [wq.Term(name, v.lower()) for v in values]
         parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
@@ -219,6 +215,31 @@ class WhooshReader(Reader):
         # queries. Whoosh searchers are not documented thread-safe, so queries take turns.
         self.searcher = ix.searcher()
         self.lock = threading.Lock()
+        self._bounds: list[tuple[int, int]] | None = None
+
+    def date_docs(self, date_from: int | None, date_to: int | None) -> set[int]:
+        """Documents whose dates overlap the range, read from the date columns.
+
+        Whoosh's numeric range queries walk many terms per query; the two sortable columns,
+        read once per searcher, answer the same question with one pass over plain integers.
+        """
+        if self._bounds is None:
+            reader = self.searcher.reader()
+            self._bounds = list(zip(reader.column_reader("date_lower"), reader.column_reader("date_upper"),
+                                    strict=True))
+        low = 0 if date_from is None else date_from
+        high = 99_999_999 if date_to is None else date_to
+        return {n for n, (lower, upper) in enumerate(self._bounds) if lower <= high and upper >= low}
+
+    def filter_docs(self, request: Request) -> set[int] | None:
+        found: set[int] | None = None
+        if request.date_from is not None or request.date_to is not None:
+            found = self.date_docs(request.date_from, request.date_to)
+        facets = facet_filter(request)
+        if facets is not None:
+            matching = set(self.searcher.docs_for_query(facets))
+            found = matching if found is None else found & matching
+        return found
 
     def close(self) -> None:
         self.searcher.close()
@@ -226,8 +247,7 @@ class WhooshReader(Reader):
 
     def search(self, request: Request) -> EngineResult:
         query = self.compiler.compile(request.node)
-        options: dict = {"limit": max(request.offset + request.limit, 1), "filter": filter_query(request),
-                         "terms": True}
+        options: dict = {"limit": max(request.offset + request.limit, 1), "terms": True}
         if request.facets:
             options["groupedby"] = {
                 name: sorting.FieldFacet(name, allow_overlap=name in LIST_FIELDS) for name in request.facets}
@@ -237,6 +257,9 @@ class WhooshReader(Reader):
         elif request.sort == "-date":
             options["sortedby"] = [sorting.FieldFacet("date_upper", reverse=True), sorting.FieldFacet("id")]
         with self.lock:
+            options["filter"] = allowed = self.filter_docs(request)
+            if allowed is not None and not allowed:  # whoosh reads an empty filter as no filter
+                return EngineResult(0, [], {name: {} for name in request.facets})
             results = self.searcher.search(query, **options)
             results.fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
             results.formatter = MarkFormatter(between=" … ")

@@ -148,6 +148,9 @@ def test_date_filter_matches_by_overlap_including_uncertain_dates(ix, corpus):
     assert found == expected
     assert all_ids(ix, '"overlap test"', date_from="1921-01-01", date_to="1921-12-31") == \
         {"rec-1910-interval-test", "rec-1921-after-test"}
+    assert search(ix, "apology", date_from="1500", date_to="1600").total == 0
+    assert search(ix, "", date_from="1500", date_to="1600").total == 0
+    assert search(ix, "apology", filters={"type": ["nothing"]}).total == 0
     with pytest.raises(QueryError, match="from: expected a year"):
         search(ix, "apology", date_from="nineteen hundred")
     with pytest.raises(QueryError, match="is after to"):
