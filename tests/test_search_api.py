@@ -119,7 +119,14 @@ def test_the_engine_is_a_setting_and_an_unknown_one_is_a_clear_error(minimal, ca
     ingest(settings)
     index_all(settings)
     assert open_index(settings.index_dir).engine_name == "tantivy"
-    assert search(open_index(settings.index_dir), "apology").total >= 1
+    ix = open_index(settings.index_dir)
+    assert search(ix, "apology").total >= 1
+    record = settings.content_dir / "records/rec-2008-apology.md"
+    record.write_text(record.read_text().replace("The AMA apologized.", "The AMA apologized in Gribbleton."))
+    ingest(settings)
+    public, _ = index_all(settings)  # an update in place, by the tantivy engine
+    assert (public.added, public.rebuilt) == (1, False)
+    assert [h.id for h in search(ix, "Gribbleton").hits] == ["rec-2008-apology"]
     wrong = load_settings(home=minimal.home, environ={"RECKON_SEARCH_ENGINE": "lucene"},
                           content_dir=minimal.content_dir)
     with pytest.raises(EngineError, match="unknown search engine 'lucene': expected one of whoosh, tantivy"):
