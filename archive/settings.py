@@ -33,6 +33,7 @@ class Settings:
     today_override: date | None = None
     source_date_epoch: int | None = None
     secret_key: str | None = None  # signs staff session cookies; see web/staff/session.py
+    search_engine: str = "whoosh"  # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -55,7 +56,8 @@ def load_settings(
     """Build settings from the environment and explicit overrides (CLI flags, tests).
 
     Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
-    preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions). Overrides win over the environment.
+    preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions),
+    RECKON_SEARCH_ENGINE (whoosh | tantivy). Overrides win over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -72,6 +74,7 @@ def load_settings(
         today_override=date.fromisoformat(today_text) if today_text else None,
         source_date_epoch=int(epoch) if epoch else None,
         secret_key=env.get("RECKON_SECRET_KEY") or None,
+        search_engine=env.get("RECKON_SEARCH_ENGINE") or "whoosh",
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):

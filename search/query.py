@@ -1,4 +1,11 @@
-"""Queries against the index: ranked hits with highlighted snippets.
+"""Searching an index: the one entry point behind `reckon search`, `/api/search` and the site.
+
+`open_index` gives a handle that stays valid while the index beneath it is rebuilt (a new
+folder swapped into place) or updated: before each query it checks the manifest's identity
+and reopens when it changed, so a long-running API process never serves a stale or deleted
+index. `search` reads the query language (search.language), the date range and facet
+filters, asks whichever engine built the index, and returns plain results with facet
+counts and a "did you mean" suggestion.
 
 Snippets are cut from the text stored in the index, which is the viewer's visible form of
 each object, so a snippet cannot show what its page would not.
@@ -6,18 +13,27 @@ each object, so a snippet cannot show what its page would not.
 
 from __future__ import annotations
 
-import html
-from dataclasses import asdict, dataclass
+import calendar
+import functools
+import math
+import os
+import re
+import threading
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from whoosh import highlight, index
-from whoosh.qparser import MultifieldParser, OrGroup
+from whoosh.spelling import ListCorrector
 
-from archive.errors import NotBuilt, ReckoningError
+from archive.dates import parse_date
+from archive.errors import DateError, NotBuilt
+from search import engine
+from search.engine import SORTS, Request
+from search.indexer import MANIFEST, read_manifest
+from search.language import FACETS, QueryError, parse, plain_words
 
-
-class QueryError(ReckoningError):
-    """A query the search language cannot read."""
+__all__ = ["Hit", "QueryError", "Results", "SearchIndex", "date_bound", "open_index", "search"]
+MAX_PER_PAGE = 100
+ISO_PREFIX = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?)?$")
 
 
 @dataclass
@@ -29,6 +45,8 @@ class Hit:
     date: str
     score: float
     snippet: str
+    parent: str | None = None   # for a narrative segment: the narrative's id
+    time: str | None = None     # for a narrative segment: its timestamp, HH:MM:SS
 
 
 @dataclass
@@ -36,34 +54,205 @@ class Results:
     query: str
     total: int
     hits: list[Hit]
+    page: int = 1
+    per_page: int = 20
+    sort: str = "relevance"
+    date_from: str | None = None
+    date_to: str | None = None
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return math.ceil(self.total / self.per_page) if self.per_page else 0
 
     def as_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "hits": [asdict(h) for h in self.hits]}
+        return {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
+                "pages": self.pages, "sort": self.sort, "from": self.date_from, "to": self.date_to,
+                "filters": self.filters, "hits": [asdict(h) for h in self.hits],
+                "facets": self.facets, "suggestion": self.suggestion}
 
 
-def open_index(index_dir: Path):
-    if not index.exists_in(str(index_dir)):
-        raise NotBuilt(f"no search index at {index_dir}: run 'reckon build' first")
-    return index.open_dir(str(index_dir))
+class SearchIndex:
+    """An open index that follows rebuilds and updates of its folder."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._reader: engine.Reader | None = None
+        self._retired: engine.Reader | None = None
+        self._manifest: dict = {}
+        self._corrector: ListCorrector | None = None
+        self._current()
+
+    def _identity(self) -> tuple:
+        try:
+            stat = os.stat(self.index_dir / MANIFEST)
+        except FileNotFoundError:
+            raise NotBuilt(f"no search index at {self.index_dir}: run 'reckon build' first "
+                           "(or 'reckon index')") from None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+    def _current(self) -> tuple[engine.Reader, dict]:
+        stamp = self._identity()
+        with self._lock:
+            if stamp != self._stamp:
+                manifest = read_manifest(self.index_dir)
+                if manifest is None:
+                    raise NotBuilt(f"the index at {self.index_dir} is from an older version: run 'reckon index --rebuild'")
+                reader = engine.open_reader(manifest["engine"], self.index_dir)
+                # The reader being replaced may still be answering a query in another thread:
+                # close it only at the next swap, seconds or days later.
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired, self._reader = self._reader, reader
+                self._manifest, self._corrector, self._stamp = manifest, None, stamp
+            return self._reader, self._manifest
+
+    @property
+    def engine_name(self) -> str:
+        return self._current()[1]["engine"]
+
+    def run(self, request: Request) -> engine.EngineResult:
+        reader, _ = self._current()
+        return reader.search(request)
+
+    def labels(self) -> dict[str, str]:
+        return self._current()[1]["labels"]
+
+    def stored_documents(self) -> list[dict]:
+        return self._current()[0].stored_documents()
+
+    def suggest(self, word: str) -> str | None:
+        """The closest known word to a word the index does not hold, or None."""
+        _, manifest = self._current()
+        vocab: dict[str, int] = manifest["vocabulary"]
+        word = word.lower()
+        if word in vocab or len(word) < 3 or word.isdigit():
+            return None
+        if self._corrector is None:
+            self._corrector = ListCorrector(sorted(vocab))
+        candidates = list(self._corrector._suggestions(word, 2, 1))
+        if not candidates:
+            return None
+        # Closest first, then the commonest, then alphabetical: the same answer every time.
+        return min(candidates, key=lambda c: (-c[0], -vocab.get(c[1], 0), c[1]))[1]
+
+    def close(self) -> None:
+        with self._lock:
+            for reader in (self._reader, self._retired):
+                if reader is not None:
+                    reader.close()
+            self._reader = self._retired = self._stamp = None
 
 
-def search(ix, query: str, limit: int = 20) -> Results:
-    """Run `query` (whoosh's query language: AND/OR/NOT, "phrases", field:value)."""
-    query = query.strip()
-    if not query:
-        return Results(query, 0, [])
-    parser = MultifieldParser(["title", "text"], schema=ix.schema, group=OrGroup.factory(0.9))
+def open_index(index_dir: Path) -> SearchIndex:
+    """Open the index at `index_dir`, whichever engine built it; NotBuilt when there is none."""
+    return SearchIndex(index_dir)
+
+
+def date_bound(text: str | None, end: str) -> int | None:
+    """A `from`/`to` value (a year, YYYY-MM, YYYY-MM-DD or any EDTF date) as YYYYMMDD."""
+    if text is None or not str(text).strip():
+        return None
+    return _bound(str(text).strip(), end)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bound(text: str, end: str) -> int:
+    # The common forms need no EDTF grammar, whose parser costs ~20 ms a date.
+    plain = ISO_PREFIX.match(text)
+    if plain:
+        year, month, day = int(plain["year"]), plain["month"], plain["day"]
+        if end == "from":
+            return year * 10000 + int(month or 1) * 100 + int(day or 1)
+        last_month = int(month or 12)
+        last_day = int(day) if day else calendar.monthrange(year, last_month)[1]
+        return year * 10000 + last_month * 100 + last_day
     try:
-        parsed = parser.parse(query)
-    except Exception as exc:  # whoosh raises several parser errors
-        raise QueryError(f"cannot read the query {query!r}: {exc}") from exc
-    with ix.searcher() as searcher:
-        results = searcher.search(parsed, limit=limit)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=200, surround=60)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-        hits = [
-            Hit(id=r["id"], type=r["type"], title=r["title"], url=r["url"], date=r["date"],
-                score=round(r.score, 4), snippet=r.highlights("text") or html.escape(r["text"][:200]))
-            for r in results
-        ]
-        return Results(query, len(results), hits)
+        parsed = parse_date(text)
+    except DateError as exc:
+        raise QueryError(f"{end}: expected a year such as 1900, or a date such as 1900-05-01 ({exc})") from exc
+    return parsed.lower if end == "from" else parsed.upper
+
+
+def _suggestion(ix: SearchIndex, query: str, words: list[str]) -> str | None:
+    corrected = query
+    for word in words:
+        better = ix.suggest(word)
+        if better:
+            corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", better, corrected, flags=re.IGNORECASE)
+    return corrected if corrected != query else None
+
+
+def search(
+    ix: SearchIndex,
+    query: str = "",
+    limit: int = 20,
+    *,
+    page: int = 1,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    filters: dict[str, list[str]] | None = None,
+    sort: str = "relevance",
+    facets: tuple[str, ...] = FACETS,
+) -> Results:
+    """Run one search. Raises QueryError (with a message for the user) for anything unreadable.
+
+    `query` is the documented language; `date_from`/`date_to` keep objects whose dates overlap
+    the range; `filters` maps a facet name to values (any value of one facet, every facet);
+    `sort` is relevance, date (oldest first) or -date (newest first); `page` counts from 1.
+    An empty query with no filters finds nothing; with filters it lists what they select.
+    """
+    query = (query or "").strip()
+    clean = {k: sorted({v for v in vs if v}) for k, vs in (filters or {}).items()}
+    clean = {k: vs for k, vs in clean.items() if vs}
+    for name in clean:
+        if name not in FACETS:
+            raise QueryError(f"unknown filter '{name}': use one of {', '.join(FACETS)}")
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if not 1 <= limit <= MAX_PER_PAGE:
+        raise QueryError(f"limit must be a whole number from 1 to {MAX_PER_PAGE}")
+    if page < 1:
+        raise QueryError("page must be a whole number from 1")
+    lower, upper = date_bound(date_from, "from"), date_bound(date_to, "to")
+    if lower is not None and upper is not None and lower > upper:
+        raise QueryError(f"from ({date_from}) is after to ({date_to})")
+    node = parse(query)
+    results = Results(query, 0, [], page, limit, sort, date_from or None, date_to or None, clean)
+    if node is None and not clean and lower is None and upper is None:
+        return results
+    request = Request(node, lower, upper, {k: tuple(v) for k, v in clean.items()}, sort,
+                      (page - 1) * limit, limit, tuple(facets))
+    found = ix.run(request)
+    labels = ix.labels()
+    results.total = found.total
+    results.hits = [
+        Hit(id=h.fields["id"], type=h.fields["type"], title=_title(h.fields), url=h.fields["url"],
+            date=h.fields["date"] or "", score=round(h.score, 4), snippet=h.snippet,
+            parent=h.fields["parent"] or None, time=h.fields["time"] or None)
+        for h in found.hits
+    ]
+    results.facets = {
+        name: [{"value": value, "label": labels.get(value, value), "count": count}
+               for value, count in sorted(counts.items(), key=_facet_order(name))]
+        for name, counts in found.facets.items()
+    }
+    results.suggestion = _suggestion(ix, query, plain_words(node))
+    return results
+
+
+def _title(stored: dict) -> str:
+    """A segment is shown under its narrative: "Narrative title [00:07:15] Segment heading"."""
+    if stored.get("context"):
+        return f"{stored['context']} [{stored['time']}] {stored['title']}"
+    return stored["title"]
+
+
+def _facet_order(name: str):
+    if name == "decade":
+        return lambda item: item[0]
+    return lambda item: (-item[1], item[0])

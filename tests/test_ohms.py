@@ -135,7 +135,9 @@ def test_a_narrative_file_publishes_an_ohms_export_with_its_index(minimal, sessi
     assert "Keywords: Azores; Gordon E. Moore" in page
     with TestClient(create_app(minimal)) as client:
         hits = client.get("/api/search", params={"q": "Pescadero"}).json()
-        assert [h["id"] for h in hits["hits"]] == ["nar-a"]
+        # The narrative and its OHMS index segments are found, and nothing else.
+        assert {h["id"].split("#")[0] for h in hits["hits"]} == {"nar-a"}
+        assert any(h["type"] == "segment" and "#t-" in h["url"] for h in hits["hits"])
     with session_for(minimal) as session:
         kinds = session.exec(select(TranscriptSegment.kind).where(TranscriptSegment.narrative_id == "nar-a")).all()
     assert kinds.count(INDEX) == 7

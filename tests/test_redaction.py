@@ -71,8 +71,7 @@ def archive(minimal):
 def public_outputs(settings) -> str:
     """Everything the public can read: site files, index stored fields, API answers."""
     parts = [p.read_text(errors="replace") for p in settings.public_dir.rglob("*") if p.is_file()]
-    with open_index(settings.index_dir).searcher() as searcher:
-        parts += [json.dumps(f) for f in searcher.all_stored_fields()]
+    parts += [json.dumps(f) for f in open_index(settings.index_dir).stored_documents()]
     with TestClient(create_app(settings)) as client:
         for section in ("records", "narratives", "harms", "timelines"):
             listing = client.get(f"/api/{section}").json()

@@ -15,7 +15,8 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.errors import NotBuilt
 from archive.settings import Settings
-from search.query import search
+from search.language import FACETS
+from search.query import open_index, search
 from web.errors import error
 
 API_KINDS = {"records": "record", "narratives": "narrative", "harms": "harm", "timelines": "timeline"}
@@ -45,14 +46,28 @@ def routes(settings: Settings) -> list[Route]:
         return JSONResponse({"items": items, "total": len(items)})
 
     def api_search(request: Request) -> JSONResponse:
+        """`q`, `from`/`to` (dates overlap), facet filters (repeatable), `sort`, `page`, `limit`."""
         ix = request.app.state.index
         if ix is None:
-            raise NotBuilt("the search index has not been built: run 'reckon build'")
+            try:  # built since the app started: open it now
+                ix = request.app.state.index = open_index(settings.index_dir)
+            except NotBuilt:
+                raise NotBuilt("the search index has not been built: run 'reckon build'") from None
+        params = request.query_params
         try:
-            limit = min(max(int(request.query_params.get("limit", "20")), 1), MAX_LIMIT)
+            limit = min(max(int(params.get("limit", "20")), 1), MAX_LIMIT)
         except ValueError:
             return error(400, "bad_request", "limit must be a whole number from 1 to 100")
-        return JSONResponse(search(ix, request.query_params.get("q", ""), limit).as_dict())
+        try:
+            page = int(params.get("page", "1"))
+            if page < 1:
+                raise ValueError(page)
+        except ValueError:
+            return error(400, "bad_request", "page must be a whole number from 1")
+        filters = {name: params.getlist(name) for name in FACETS if params.getlist(name)}
+        results = search(ix, params.get("q", ""), limit, page=page, date_from=params.get("from"),
+                         date_to=params.get("to"), filters=filters, sort=params.get("sort", "relevance"))
+        return JSONResponse(results.as_dict())
 
     found = [Route("/api/search", api_search)]
     for section in API_KINDS:

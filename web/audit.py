@@ -159,12 +159,10 @@ def audit(settings: Settings) -> AuditReport:
         where = str(path.relative_to(settings.public_dir.parent))
         report.leaks += [Leak(where, f) for f in find_in(text, prints)]
 
-    ix = open_index(settings.index_dir)
-    with ix.searcher() as searcher:
-        for stored in searcher.all_stored_fields():
-            report.places += 1
-            where = f"public search index, document {stored.get('id')}"
-            report.leaks += [Leak(where, f) for f in find_in(json.dumps(stored, ensure_ascii=False), prints)]
+    for stored in open_index(settings.index_dir).stored_documents():
+        report.places += 1
+        where = f"public search index, document {stored.get('id')}"
+        report.leaks += [Leak(where, f) for f in find_in(json.dumps(stored, ensure_ascii=False), prints)]
 
     for where, text in api_answers(settings, sorted({f.object_id for f in prints}), prints):
         report.places += 1

@@ -34,7 +34,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest
     from ingest.progress import Progress
     from ingest.summary import summary_table
-    from web.publish import index_public
+    from web.publish import index_all
 
     settings = _settings(args)
     csv_sources = [(path, args.mapping) for path in args.csv or []]
@@ -56,8 +56,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(summary_table(report))
     if report.suggestions:
         print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
-    count = index_public(settings)
-    print(f"indexed {count} public objects into {settings.index_dir}")
+    public, _ = index_all(settings)
+    print(f"indexed {public.documents} public documents into {settings.index_dir} "
+          f"({public.added} written, {public.deleted} removed)")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from web.publish import index_all
+
+    settings = _settings(args)
+    with tqdm(unit="doc", file=sys.stderr, disable=None, leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        public, staff = index_all(settings, rebuild=args.rebuild, progress=progress)
+    for name, report in (("public", public), ("staff", staff)):
+        how = "rebuilt" if report.rebuilt else f"updated ({report.added} written, {report.deleted} removed)"
+        print(f"{name} index {how}: {report.documents} documents [{settings.search_engine}]")
     return 0
 
 
@@ -135,14 +155,27 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from search.indexer import staff_index_dir
+    from search.language import FACETS
     from search.query import open_index, search
 
     settings = _settings(args)
-    ix = open_index(settings.index_dir)
-    results = search(ix, args.query, args.limit)
-    print(f"{results.total} results for {args.query!r}")
-    for rank, hit in enumerate(results.hits, 1):
+    folder = staff_index_dir(settings.home, settings.public_dir) if args.staff else settings.index_dir
+    ix = open_index(folder)
+    filters = {name: getattr(args, name) for name in FACETS if getattr(args, name)}
+    results = search(ix, args.query, args.limit, page=args.page, date_from=args.date_from,
+                     date_to=args.date_to, filters=filters, sort=args.sort)
+    print(f"{results.total} results for {args.query!r}"
+          + (f" (page {results.page} of {results.pages})" if results.pages > 1 else ""))
+    if results.suggestion:
+        print(f"did you mean: {results.suggestion}")
+    first = (results.page - 1) * results.per_page
+    for rank, hit in enumerate(results.hits, first + 1):
         print(f"{rank:>3}. {hit.title}  [{hit.type}, {hit.date}]  {hit.url}")
+    if args.facets:
+        for name, values in results.facets.items():
+            shown = ", ".join(f"{v['value']} ({v['count']})" for v in values)
+            print(f"  {name}: {shown or '-'}")
     return 0
 
 
@@ -275,8 +308,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=["proposed", "approved", "rejected"], help="list only these")
     p.add_argument("--by", default="curator", help="who decides (recorded with the decision)")
     p = add("search", cmd_search, "Search the public index and print ranked hits.")
-    p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value')
-    p.add_argument("--limit", type=int, default=10, help="how many hits to print (default 10)")
+    p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value, word~, word*')
+    p.add_argument("--limit", type=int, default=10, help="how many hits per page (default 10)")
+    p.add_argument("--page", type=int, default=1, help="which page of hits (default 1)")
+    p.add_argument("--from", dest="date_from", help="only objects whose dates overlap from this year/date on")
+    p.add_argument("--to", dest="date_to", help="only objects whose dates overlap up to this year/date")
+    p.add_argument("--sort", default="relevance", choices=("relevance", "date", "-date"),
+                   help="order: relevance (default), date (oldest first), -date (newest first)")
+    for facet in ("type", "harm_type", "affected_group", "institution", "decade"):
+        p.add_argument(f"--{facet.replace('_', '-')}", dest=facet, action="append",
+                       help=f"only hits with this {facet} (repeat for any of several)")
+    p.add_argument("--facets", action="store_true", help="also print facet counts")
+    p.add_argument("--staff", action="store_true", help="search the staff index (everything curators see)")
+    p = add("index", cmd_index, "Bring the public and staff search indexes up to date with the store.")
+    p.add_argument("--rebuild", action="store_true", help="rebuild both indexes from scratch")
     p = add("user", cmd_user, "Manage staff accounts: 'add' one, or make an API 'token' for scripts.")
     p.add_argument("action", choices=["add", "token"], help="add: a new account; token: print a new API token")
     p.add_argument("name", help="the username")

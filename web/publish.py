@@ -1,7 +1,9 @@
-"""Publishing: the public search index and the static site, both from the public Catalog.
+"""Publishing: the search indexes and the static site, both from the store through a Catalog.
 
-The two are always made together, so an embargo that lifted today opens in search and on
-the site in the same step.
+The public index and the site are always made together, so an embargo that lifted today
+opens in search and on the site in the same step. The staff index (everything a curator may
+see) is made in the same step but kept in its own folder beside the store, never under
+the published site.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from archive.access import PUBLIC
+from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import open_engine
 from archive.settings import Settings
-from search.indexer import build_index
+from search.indexer import IndexReport, Progress, build_index, staff_index_dir, update_index
 from web.build import BuildReport, build_site
+
+STAFF = Viewer(Role.CURATOR, "reckon-index")
 
 
 @dataclass
@@ -24,18 +28,42 @@ class PublishReport:
     site: BuildReport
 
 
-def index_public(settings: Settings) -> int:
+def _index(settings: Settings, viewer: Viewer, index_dir, rebuild: bool,
+           progress: Progress | None) -> IndexReport:
     engine = open_engine(settings)
     try:
         with Session(engine) as session:
-            return build_index(Catalog(session, PUBLIC, settings.today()), settings.index_dir)
+            catalog = Catalog(session, viewer, settings.today())
+            if rebuild:
+                count = build_index(catalog, index_dir, settings.search_engine, progress)
+                return IndexReport(count, count, 0, rebuilt=True)
+            return update_index(catalog, index_dir, settings.search_engine, progress)
     finally:
         engine.dispose()
 
 
+def index_public(settings: Settings, rebuild: bool = True, progress: Progress | None = None) -> int:
+    """Build (or, with rebuild=False, update) the public index; return its document count."""
+    return _index(settings, PUBLIC, settings.index_dir, rebuild, progress).documents
+
+
+def index_staff(settings: Settings, rebuild: bool = True, progress: Progress | None = None) -> int:
+    """Build (or update) the staff index, which holds what a curator may see."""
+    folder = staff_index_dir(settings.home, settings.public_dir)
+    return _index(settings, STAFF, folder, rebuild, progress).documents
+
+
+def index_all(settings: Settings, rebuild: bool = False,
+              progress: Progress | None = None) -> tuple[IndexReport, IndexReport]:
+    """Bring both indexes up to date (incrementally unless `rebuild`): (public, staff)."""
+    public = _index(settings, PUBLIC, settings.index_dir, rebuild, progress)
+    staff = _index(settings, STAFF, staff_index_dir(settings.home, settings.public_dir), rebuild, progress)
+    return public, staff
+
+
 def publish(settings: Settings) -> PublishReport:
-    indexed = index_public(settings)
-    return PublishReport(indexed=indexed, site=build_site(settings))
+    public, _ = index_all(settings, rebuild=True)
+    return PublishReport(indexed=public.documents, site=build_site(settings))
 
 
 def outputs_missing(settings: Settings) -> bool:

@@ -20,7 +20,7 @@ from archive.submissions import Checked, Submission, publish_problems, validate
 from archive.urls import page_url
 from archive.users import viewer_of
 from search.query import open_index
-from web.publish import index_public, publish
+from web.publish import index_all, publish
 from web.staff.auth import Guard
 from web.staff.pages import Pages, flash
 from web.staff.uploads import Transcript, UploadError, has_file, keep, read_upload
@@ -161,7 +161,7 @@ def narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Rou
                 workflow.withdraw(session, viewer_of(user), sub_id, settings.today())
         except workflow.WorkflowError as exc:
             return view_page(request, user, sub_id, 400, str(exc))
-        await run_in_threadpool(index_public, settings)
+        await run_in_threadpool(index_all, settings)
         reopen_index(request)
         flash(request, "Withdrawn. The narrative has left the API and search; the public site drops it "
                        "at the next publish.")

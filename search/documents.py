@@ -1,0 +1,133 @@
+"""Search documents built from Catalog views: what one viewer may see, flattened for an index.
+
+Every document comes from a view the Catalog handed out, so it holds the viewer's form of
+the object (the public index never sees a private narrator name or a hidden narrative).
+Engines store these plain dicts as they are; nothing here knows which engine runs.
+
+Narrative transcripts are split into one document per segment, so a hit inside an oral
+history points at the passage and its timestamp, not at the top of a long interview.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+from archive.catalog import Catalog
+from archive.dates import OPEN_LOWER, OPEN_UPPER
+from archive.urls import page_url
+from search.language import TOKEN
+
+INDEXED_KINDS = ("record", "narrative", "harm", "timeline")
+# An undated object sorts last both ways and never matches a date filter: its bounds are
+# inverted (lower above every date, upper below every date).
+UNDATED_LOWER = OPEN_UPPER
+UNDATED_UPPER = OPEN_LOWER
+_WORD = re.compile(TOKEN)
+
+
+def segment_anchor(time: str) -> str:
+    """The element id of a transcript segment on a narrative page: 00:04:12 → t-00-04-12."""
+    return "t-" + time.replace(":", "-")
+
+
+def _ids(refs: Iterable[dict]) -> list[str]:
+    return sorted({r["id"] for r in refs})
+
+
+def _dates(view: dict) -> dict:
+    date = view.get("date")
+    unknown = date and int(date["lower"]) <= OPEN_LOWER and int(date["upper"]) >= OPEN_UPPER
+    if not date or not date.get("edtf") or unknown:  # "XXXX" (n.d.) says nothing about when
+        return {"date": "", "date_lower": UNDATED_LOWER, "date_upper": UNDATED_UPPER, "decade": []}
+    lower, upper = int(date["lower"]), int(date["upper"])
+    decade = [str(lower // 100000 * 10)] if lower > OPEN_LOWER else []
+    return {"date": date["display"], "date_lower": lower, "date_upper": upper, "decade": decade}
+
+
+def _base(view: dict, kind: str) -> dict:
+    return {
+        "id": view["id"], "type": kind, "parent": "", "url": view["url"], "title": view["title"],
+        "text": view.get("text", ""), "people": "", "time": "", "context": "",
+        "harm_type": _ids(view.get("harm_types", [])),
+        "affected_group": _ids(view.get("affected_groups", [])),
+        "institution": [], "language": view.get("language") or "",
+        "collection": view.get("collection") or "",
+        **_dates(view),
+    }
+
+
+def documents_of(kind: str, view: dict) -> list[dict]:
+    """The search documents for one view: one, or for a narrative one plus one per segment."""
+    doc = _base(view, kind)
+    if kind == "record":
+        doc["people"] = " ".join(a["name"] for a in view["creators"])
+        doc["institution"] = _ids(view["creators"])
+        subjects = view.get("subjects", [])
+        doc["harm_type"] = _ids(s for s in subjects if s["scheme"] == "harm-type")
+        doc["affected_group"] = _ids(s for s in subjects if s["scheme"] == "affected-group")
+    elif kind == "harm":
+        doc["people"] = " ".join(a["name"] for a in view["responsible"])
+        doc["institution"] = _ids(view["responsible"])
+    elif kind == "timeline":
+        doc["text"] = " ".join(filter(None, [view.get("summary", ""), view.get("text", "")]))
+    elif kind == "narrative":
+        return _narrative_documents(doc, view)
+    return [doc]
+
+
+def _narrative_documents(doc: dict, view: dict) -> list[dict]:
+    # The narrative itself is found by its title, summary, narrator and any preface; the
+    # transcript is found through its segments.
+    segments = view.get("segments", [])
+    preface = " ".join(s["text"] for s in segments if not s.get("time"))
+    doc["people"] = " ".join(filter(None, [view["narrator"], view.get("interviewer") or ""]))
+    doc["text"] = " ".join(filter(None, [view.get("summary", ""), view.get("place") or "", preface]))
+    docs = [doc]
+    for seg in segments:
+        if not seg.get("time"):
+            continue
+        anchor = segment_anchor(seg["time"])
+        docs.append({
+            **doc, "id": f"{view['id']}#{anchor}", "type": "segment", "parent": view["id"],
+            "url": page_url("narrative", view["id"]) + "#" + anchor,
+            # Only the segment's own heading is searched as its title; the narrative's title is
+            # kept for display, else every segment would match every word of it.
+            "title": seg["title"] or seg["time"], "context": view["title"],
+            "text": seg["text"], "time": seg["time"],
+            "people": " ".join(filter(None, [seg.get("speaker") or "", view["narrator"]])),
+        })
+    return docs
+
+
+def catalog_documents(catalog: Catalog) -> Iterator[dict]:
+    """Every document this Catalog's viewer may see, in a stable order."""
+    for kind in INDEXED_KINDS:
+        for view in catalog.all(kind):
+            yield from documents_of(kind, view)
+
+
+def fingerprint(doc: dict) -> str:
+    """A short hash of a document, so an update rewrites only what changed."""
+    return hashlib.sha1(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def vocabulary(docs: Iterable[dict]) -> dict[str, int]:
+    """Word → number of documents using it: the dictionary "did you mean" corrects against."""
+    counts: Counter = Counter()
+    for doc in docs:
+        counts.update({w.lower() for w in _WORD.findall(f"{doc['title']} {doc['text']} {doc['people']}")
+                       if len(w) > 2 and not w.isdigit()})
+    return dict(counts)
+
+
+def labels(catalog: Catalog) -> dict[str, str]:
+    """Readable labels for facet values (concept and agent ids), from the viewer's Catalog."""
+    found = {c: concept.label for c, concept in catalog.concepts.items()}
+    found.update({a: agent.name for a, agent in catalog.agents.items()})
+    found.update({"record": "Records", "narrative": "Narratives", "harm": "Harms",
+                  "timeline": "Timelines", "segment": "Narrative passages"})
+    return found

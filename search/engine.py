@@ -1,0 +1,109 @@
+"""The narrow interface every search engine implements, and how one is chosen.
+
+Nothing above `search/` knows which engine runs: the indexer hands an engine plain
+documents (search.documents), the query side hands it a parsed query tree
+(search.language) plus filters, and gets back ids, scores, stored fields, snippets and
+facet counts. Two engines implement it: whoosh (pure Python, the default, fine for a few
+thousand objects) and tantivy (a Rust core, for 100,000 and more; `pip install
+'reckoning[tantivy]'`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.errors import ReckoningError
+from search.language import Node
+
+ENGINES = {"whoosh": "search.whoosh_engine", "tantivy": "search.tantivy_engine"}
+SORTS = ("relevance", "date", "-date")
+# Stored with every document and handed back with each hit.
+STORED_FIELDS = ("id", "type", "parent", "url", "title", "date", "time", "context")
+
+
+class EngineError(ReckoningError):
+    """An engine that is unknown or not installed."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One query as an engine sees it: already parsed and checked."""
+
+    node: Node | None                     # None: every document
+    date_from: int | None = None          # YYYYMMDD; a document matches when its dates overlap
+    date_to: int | None = None
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # OR within, AND across
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+    facets: tuple[str, ...] = ()
+
+
+@dataclass
+class EngineHit:
+    fields: dict          # the STORED_FIELDS of the document
+    score: float
+    snippet: str          # HTML: the stored text escaped, matches wrapped in <mark>
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[EngineHit]
+    facets: dict[str, dict[str, int]]
+
+
+class Reader(ABC):
+    """An open index: queries run here. Safe to share between threads."""
+
+    @abstractmethod
+    def search(self, request: Request) -> EngineResult: ...
+
+    @abstractmethod
+    def stored_documents(self) -> list[dict]:
+        """Every stored document (for checks that nothing hidden is in the index)."""
+
+    def close(self) -> None:
+        pass
+
+
+class Writer(ABC):
+    """Adds, replaces and deletes documents; nothing is visible until `commit`."""
+
+    @abstractmethod
+    def add(self, docs: Iterable[dict]) -> None: ...
+
+    @abstractmethod
+    def delete(self, ids: Iterable[str]) -> None:
+        """Delete these objects and every document whose parent they are (segments)."""
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+
+def engine_module(name: str):
+    """The module of engine `name`, which has create(path), open_writer(path) and open_reader(path)."""
+    if name not in ENGINES:
+        raise EngineError(f"unknown search engine {name!r}: expected one of {', '.join(ENGINES)} "
+                          f"(setting RECKON_SEARCH_ENGINE)")
+    try:
+        return importlib.import_module(ENGINES[name])
+    except ImportError as exc:
+        raise EngineError(f"the {name} search engine is not installed: "
+                          f"pip install 'reckoning[{name}]' ({exc})") from exc
+
+
+def create(name: str, path: Path) -> Writer:
+    return engine_module(name).create(Path(path))
+
+
+def open_writer(name: str, path: Path) -> Writer:
+    return engine_module(name).open_writer(Path(path))
+
+
+def open_reader(name: str, path: Path) -> Reader:
+    return engine_module(name).open_reader(Path(path))

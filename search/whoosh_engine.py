@@ -1,0 +1,278 @@
+"""The whoosh engine: pure Python, the default, fine for a collection of a few thousand objects.
+
+Tuned as far as whoosh goes: facets and date sorting read sortable columns (multi-valued
+facets from list columns) through `groupedby`, one searcher is kept open and shared, and
+the build can use several writer processes. Measured figures are in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import columns, highlight, index, sorting
+from whoosh import query as wq
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.lang.snowball.english import EnglishStemmer
+
+from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
+from search.language import (
+    TEXT_FIELDS,
+    TOKEN,
+    And,
+    Everything,
+    Fuzzy,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+)
+
+LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
+SNIPPET_CHARS = 200
+
+
+class FacetKeyword(KEYWORD):
+    """A space-separated keyword field whose column holds the list of values, for facets."""
+
+    def __init__(self) -> None:
+        super().__init__(stored=True, lowercase=True, scorable=False)
+        self.column_type = columns.VarBytesListColumn()
+
+    def to_column_value(self, value):
+        return [v.encode("utf-8") for v in (value or "").split()]
+
+    def from_column_value(self, value):
+        return [v.decode("utf-8") for v in value]
+
+
+def schema() -> Schema:
+    # No stop words: a phrase such as "the color bar" must match as written. The Snowball
+    # English stemmer (Porter2) is the one tantivy uses, so both engines find the same words.
+    stem = StemmingAnalyzer(expression=TOKEN, stoplist=None, minsize=1, maxsize=40,
+                            stemfn=EnglishStemmer().stem)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        type=ID(stored=True, sortable=True),
+        parent=ID(stored=True),
+        url=STORED(),
+        title=TEXT(stored=True, analyzer=stem, field_boost=2.0),
+        # Character offsets are stored so snippets are cut from the index's own record of
+        # where each match is, instead of re-analysing every hit's text per query.
+        text=TEXT(stored=True, analyzer=stem, chars=True),
+        people=TEXT(stored=True, analyzer=stem),
+        date=STORED(),
+        time=STORED(),
+        context=STORED(),
+        date_lower=NUMERIC(int, bits=32, stored=True, sortable=True),
+        date_upper=NUMERIC(int, bits=32, stored=True, sortable=True),
+        language=ID(stored=True),
+        collection=ID(stored=True),
+        **{name: FacetKeyword() for name in LIST_FIELDS},
+    )
+
+
+def _prepare(doc: dict) -> dict:
+    out = {k: v for k, v in doc.items() if k not in LIST_FIELDS}
+    for name in LIST_FIELDS:
+        out[name] = " ".join(doc.get(name) or [])
+    return out
+
+
+class WhooshWriter(Writer):
+    def __init__(self, ix, procs: int = 1):
+        self.ix = ix
+        # Several processes and segments make a large build faster on more than one core.
+        options = {"procs": procs, "multisegment": True, "limitmb": 256} if procs > 1 else {"limitmb": 128}
+        self.writer = ix.writer(**options)
+
+    def add(self, docs: Iterable[dict]) -> None:
+        for doc in docs:
+            self.writer.update_document(**_prepare(doc))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for object_id in ids:
+            self.writer.delete_by_term("id", object_id)
+            self.writer.delete_by_term("parent", object_id)
+
+    def commit(self) -> None:
+        self.writer.commit()
+
+
+class _BulkWriter(WhooshWriter):
+    def add(self, docs: Iterable[dict]) -> None:
+        for doc in docs:  # a fresh index has nothing to replace
+            self.writer.add_document(**_prepare(doc))
+
+
+def create(path: Path, procs: int = 1) -> Writer:
+    path.mkdir(parents=True, exist_ok=True)
+    return _BulkWriter(index.create_in(str(path), schema()), procs)
+
+
+def open_writer(path: Path) -> Writer:
+    return WhooshWriter(index.open_dir(str(path)))
+
+
+def open_reader(path: Path) -> Reader:
+    return WhooshReader(index.open_dir(str(path)))
+
+
+class Compiler:
+    """Turns the language's tree into whoosh queries, stemming words as the index did."""
+
+    def __init__(self, sch: Schema):
+        self.schema = sch
+
+    def stems(self, field: str, text: str) -> list[str]:
+        return [t.text for t in self.schema[field].analyzer(text, mode="query")]
+
+    def fields(self, field: str | None) -> tuple[str, ...]:
+        return TEXT_FIELDS if field is None else (field,)
+
+    def leaf(self, field: str | None, make) -> wq.Query:
+        parts = [q for f in self.fields(field) if (q := make(f)) is not None]
+        if not parts:
+            return wq.NullQuery
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def compile(self, node: Node | None) -> wq.Query:
+        if node is None or isinstance(node, Everything):
+            return wq.Every()
+        if isinstance(node, Word):
+            return self.leaf(node.field, lambda f: self.word(f, node.text))
+        if isinstance(node, Phrase):
+            return self.leaf(node.field, lambda f: self.phrase(f, node.words))
+        if isinstance(node, Fuzzy):
+            return self.leaf(node.field, lambda f: self.fuzzy(f, node.text, node.distance))
+        if isinstance(node, Prefix):
+            return self.leaf(node.field, lambda f: wq.Prefix(f, node.text.lower()))
+        if isinstance(node, And):
+            positive = [self.compile(i) for i in node.items if not isinstance(i, Not)]
+            negative = [self.compile(i.item) for i in node.items if isinstance(i, Not)]
+            query = positive[0] if len(positive) == 1 else wq.And(positive)
+            return wq.AndNot(query, wq.Or(negative)) if negative else query
+        if isinstance(node, Or):
+            return wq.Or([self.compile(i) for i in node.items])
+        if isinstance(node, Not):
+            return wq.AndNot(wq.Every(), self.compile(node.item))
+        raise TypeError(node)
+
+    def word(self, field: str, text: str) -> wq.Query | None:
+        if field not in TEXT_FIELDS:
+            return wq.Term(field, text.lower())
+        stems = self.stems(field, text)
+        if not stems:
+            return None
+        return wq.Term(field, stems[0]) if len(stems) == 1 else wq.Phrase(field, stems)
+
+    def phrase(self, field: str, words: tuple[str, ...]) -> wq.Query | None:
+        if field not in TEXT_FIELDS:
+            return wq.Term(field, " ".join(words).lower())
+        stems = [s for w in words for s in self.stems(field, w)]
+        if not stems:
+            return None
+        return wq.Term(field, stems[0]) if len(stems) == 1 else wq.Phrase(field, stems)
+
+    def fuzzy(self, field: str, text: str, distance: int) -> wq.Query | None:
+        if field not in TEXT_FIELDS:
+            return wq.FuzzyTerm(field, text.lower(), maxdist=distance, prefixlength=1)
+        stems = self.stems(field, text)
+        return wq.FuzzyTerm(field, stems[0], maxdist=distance, prefixlength=1) if stems else None
+
+
+def _text(key) -> str:
+    return key.decode("utf-8") if isinstance(key, bytes) else str(key)
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """Matches as bare <mark> elements, the same markup every engine produces."""
+
+    def format_token(self, text, token, replace=False):
+        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
+
+
+def facet_filter(request: Request) -> wq.Query | None:
+    parts: list[wq.Query] = []
+    for name, values in sorted(request.filters.items()):
+        terms = [wq.Term(name, v.lower()) for v in values]
+        parts.append(terms[0] if len(terms) == 1 else wq.Or(terms))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+class WhooshReader(Reader):
+    def __init__(self, ix):
+        self.ix = ix
+        self.compiler = Compiler(ix.schema)
+        # One searcher, opened once and shared: opening one per query costs more than most
+        # queries. Whoosh searchers are not documented thread-safe, so queries take turns.
+        self.searcher = ix.searcher()
+        self.lock = threading.Lock()
+        self._bounds: list[tuple[int, int]] | None = None
+
+    def date_docs(self, date_from: int | None, date_to: int | None) -> set[int]:
+        """Documents whose dates overlap the range, read from the date columns.
+
+        Whoosh's numeric range queries walk many terms per query; the two sortable columns,
+        read once per searcher, answer the same question with one pass over plain integers.
+        """
+        if self._bounds is None:
+            reader = self.searcher.reader()
+            self._bounds = list(zip(reader.column_reader("date_lower"), reader.column_reader("date_upper"),
+                                    strict=True))
+        low = 0 if date_from is None else date_from
+        high = 99_999_999 if date_to is None else date_to
+        return {n for n, (lower, upper) in enumerate(self._bounds) if lower <= high and upper >= low}
+
+    def filter_docs(self, request: Request) -> set[int] | None:
+        found: set[int] | None = None
+        if request.date_from is not None or request.date_to is not None:
+            found = self.date_docs(request.date_from, request.date_to)
+        facets = facet_filter(request)
+        if facets is not None:
+            matching = set(self.searcher.docs_for_query(facets))
+            found = matching if found is None else found & matching
+        return found
+
+    def close(self) -> None:
+        self.searcher.close()
+        self.ix.close()
+
+    def search(self, request: Request) -> EngineResult:
+        query = self.compiler.compile(request.node)
+        options: dict = {"limit": max(request.offset + request.limit, 1), "terms": True}
+        if request.facets:
+            options["groupedby"] = {
+                name: sorting.FieldFacet(name, allow_overlap=name in LIST_FIELDS) for name in request.facets}
+            options["maptype"] = sorting.Count
+        if request.sort == "date":
+            options["sortedby"] = [sorting.FieldFacet("date_lower"), sorting.FieldFacet("id")]
+        elif request.sort == "-date":
+            options["sortedby"] = [sorting.FieldFacet("date_upper", reverse=True), sorting.FieldFacet("id")]
+        with self.lock:
+            options["filter"] = allowed = self.filter_docs(request)
+            if allowed is not None and not allowed:  # whoosh reads an empty filter as no filter
+                return EngineResult(0, [], {name: {} for name in request.facets})
+            results = self.searcher.search(query, **options)
+            results.fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
+            results.formatter = MarkFormatter(between=" … ")
+            facets = {name: {_text(k): v for k, v in results.groups(name).items() if k not in (None, "", b"")}
+                      for name in request.facets}
+            hits = []
+            for hit in results[request.offset:request.offset + request.limit]:
+                stored = hit.fields()
+                snippet = hit.highlights("text") or html.escape(stored["text"][:SNIPPET_CHARS], quote=False)
+                hits.append(EngineHit({k: stored.get(k, "") for k in STORED_FIELDS},
+                                      hit.score if isinstance(hit.score, float) else 0.0, snippet))
+            return EngineResult(len(results), hits, facets)
+
+    def stored_documents(self) -> list[dict]:
+        with self.lock:
+            return [dict(fields) for fields in self.searcher.all_stored_fields()]
