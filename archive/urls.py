@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
+# Kinds with API endpoints but no page of their own on the site.
+API_SECTIONS = {**SECTIONS, "agent": "agents", "concept": "concepts"}
 KIND_BY_PREFIX = {"rec": "record", "nar": "narrative", "harm": "harm", "tl": "timeline"}
 
 
@@ -16,4 +18,5 @@ def page_url(kind: str, object_id: str | None = None) -> str:
 
 
 def api_url(kind: str, object_id: str | None = None) -> str:
-    return "/api" + page_url(kind, object_id).rstrip("/")
+    section = API_SECTIONS[kind]
+    return f"/api/{section}" if object_id is None else f"/api/{section}/{object_id}"
