@@ -32,6 +32,10 @@ class Settings:
     port: int = 8000
     today_override: date | None = None
     source_date_epoch: int | None = None
+    # Who the archive is to harvesters (OAI-PMH Identify, Dublin Core publisher, identifiers).
+    archive_name: str = "Reckoning archive"
+    admin_email: str = "archive@example.org"
+    oai_repository_id: str = "reckoning.example.org"
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -54,7 +58,9 @@ def load_settings(
     """Build settings from the environment and explicit overrides (CLI flags, tests).
 
     Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
-    preview embargoes), SOURCE_DATE_EPOCH. Overrides win over the environment.
+    preview embargoes), SOURCE_DATE_EPOCH, RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
+    RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace). Overrides win
+    over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -70,6 +76,9 @@ def load_settings(
         site_dir=_default_site_dir(home_path),
         today_override=date.fromisoformat(today_text) if today_text else None,
         source_date_epoch=int(epoch) if epoch else None,
+        archive_name=env.get("RECKON_ARCHIVE_NAME") or Settings.archive_name,
+        admin_email=env.get("RECKON_ADMIN_EMAIL") or Settings.admin_email,
+        oai_repository_id=env.get("RECKON_OAI_ID") or Settings.oai_repository_id,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):
