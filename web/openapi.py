@@ -153,8 +153,8 @@ def _paths() -> dict:
             "parameters": [
                 {"name": "q", "in": "query", "required": False, "schema": STR,
                  "description": "Words, \"phrases\", AND/OR/NOT, field:value."},
-                {"name": "limit", "in": "query", "required": False,
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                {"name": "limit", "in": "query", "required": False, "schema": INT,
+                 "description": "Hits wanted (default 20); values outside 1–100 are brought within."},
             ],
             "responses": {"200": _json("SearchResults", "Ranked hits.", CACHE_HEADERS), **NOT_MODIFIED,
                           **_errors(400, 503)},
