@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import open_engine
+from archive.settings import load_settings
 from ingest.pipeline import ingest
 from tests.conftest import MINIMAL, make_settings
 from tests.live_server import live_server
@@ -135,8 +136,8 @@ def test_public_records_carry_dublin_core_and_hidden_ones_are_not_listed(client,
     text = etree.tostring(doc, encoding="unicode")
     for word in HIDDEN_WORDS:
         assert word not in text, word
-    record = [r for r in doc.iterfind(".//o:record", NS)
-              if r.findtext("o:header/o:identifier", namespaces=NS) == ID + "rec-2008-apology"][0]
+    record = next(r for r in doc.iterfind(".//o:record", NS)
+              if r.findtext("o:header/o:identifier", namespaces=NS) == ID + "rec-2008-apology")
     dc = record.find("o:metadata/oai_dc:dc", NS)
     assert dc.findtext("dc:title", namespaces=NS) == "The AMA apologizes"
     assert "American Medical Association" in texts(dc, "dc:creator")
@@ -288,3 +289,17 @@ def test_resumption_tokens_page_through_the_sample(sample, oai_schema):
         records = oai(client, oai_schema, verb="ListRecords", metadataPrefix="oai_dc", set="type:record")
         assert all(i.startswith(ID + "rec-") for i in texts(records, ".//o:header/o:identifier"))
         assert len(records.findall(".//oai_dc:dc", NS)) == len(records.findall(".//o:record", NS))
+
+
+def test_the_archive_names_itself_from_settings(archive, oai_schema):
+    named = load_settings(home=archive.home, environ={"RECKON_ARCHIVE_NAME": "County Medical Archive",
+                                                      "RECKON_ADMIN_EMAIL": "keeper@county.example",
+                                                      "RECKON_OAI_ID": "archive.county.example"},
+                          content_dir=archive.content_dir, today_override=archive.today_override)
+    with TestClient(create_app(named)) as client:
+        identify = oai(client, oai_schema, verb="Identify")
+        assert identify.findtext(".//o:repositoryName", namespaces=NS) == "County Medical Archive"
+        assert identify.findtext(".//o:adminEmail", namespaces=NS) == "keeper@county.example"
+        doc = oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc",
+                  identifier="oai:archive.county.example:rec-2008-apology")
+        assert doc.findtext(".//dc:publisher", namespaces=NS) == "County Medical Archive"
