@@ -238,10 +238,12 @@ def test_an_embargo_that_lifts_is_harvested_as_changed_that_day(archive, oai_sch
 
 def test_a_removed_public_record_becomes_a_deleted_record(minimal, oai_schema):
     ingest(minimal)
-    (minimal.content_dir / "timelines" / "tl-a.md").unlink()
-    (minimal.content_dir / "narratives" / "nar-d.md").unlink()  # staff only: never known publicly
-    ingest(minimal)
     with TestClient(create_app(minimal)) as client:
+        before = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
+        assert ID + "tl-a" in texts(before, ".//o:identifier")
+        (minimal.content_dir / "timelines" / "tl-a.md").unlink()
+        (minimal.content_dir / "narratives" / "nar-d.md").unlink()  # staff only: never known publicly
+        ingest(minimal)  # while the server runs: the next answer must already know
         doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
         deleted = [h.findtext("o:identifier", namespaces=NS) for h in doc.iterfind(".//o:header", NS)
                    if h.get("status") == "deleted"]

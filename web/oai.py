@@ -31,6 +31,7 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.settings import Settings
 from web.oai_dc import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
+from web.view_cache import StoreClock
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -345,6 +346,10 @@ def serialise(root: etree._Element) -> bytes:
 
 
 def routes(settings: Settings) -> list[Route]:
+    # The list of headers is the whole archive's worth of bulk queries; it is kept for one
+    # (store generation, today), like the API's answers, so a harvest of many pages pays once.
+    kept: dict = {}
+
     async def oai(request: Request) -> Response:
         if request.method == "POST":
             body = (await request.body()).decode("utf-8", errors="replace")
@@ -353,11 +358,21 @@ def routes(settings: Settings) -> list[Route]:
             params = request.query_params.multi_items()
         base_url = str(request.url.replace(query=""))
         site_root = str(request.base_url)
+        engine = request.app.state.engine
+        if kept.get("engine") is not engine:
+            kept.clear()
+            kept.update(engine=engine, clock=StoreClock(engine, settings))
+        state = (kept["clock"].current()[0], settings.today())
 
         def answer() -> bytes:
-            with Session(request.app.state.engine) as session:
-                repo = Repository(Catalog(session, PUBLIC, settings.today()), settings, base_url, site_root)
-                return respond_xml(params, repo)
+            with Session(engine) as session:
+                repo = Repository(Catalog(session, PUBLIC, state[1]), settings, base_url, site_root)
+                if kept.get("state") == state:
+                    repo.__dict__["headers"] = kept["headers"]
+                body = respond_xml(params, repo)
+                if "headers" in repo.__dict__:
+                    kept.update(state=state, headers=repo.headers)
+                return body
 
         body = await run_in_threadpool(answer)
         return Response(body, media_type="text/xml; charset=utf-8",

@@ -12,6 +12,7 @@ the Catalog answered.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime, time
 
@@ -52,7 +53,9 @@ class StoreClock:
         if self.path is None:
             return self._read_latest()
         if self._conn is None:
-            self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            weakref.finalize(self, self._conn.close)  # closed with the app, not left to the collector
         version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             row = self._conn.execute(LATEST_REVISION).fetchone()
@@ -65,16 +68,11 @@ class StoreClock:
             row = conn.execute(text(LATEST_REVISION)).first()
         return (row[0], _as_utc(row[1])) if row else (0, None)
 
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
 
 class ViewCache:
     """Representations keyed by request, valid for one (store generation, today)."""
 
-    def __init__(self, clock: StoreClock, today: Callable[[], date], max_entries: int = 20_000):
+    def __init__(self, clock: StoreClock, today: Callable[[], date], max_entries: int = 10_000):
         self.clock = clock
         self.today = today
         self.max_entries = max_entries
