@@ -5,6 +5,8 @@ from __future__ import annotations
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
 # Kinds with API endpoints but no page of their own on the site.
 API_SECTIONS = {**SECTIONS, "agent": "agents", "concept": "concepts"}
+# The one collection that mixes the public kinds, filtered by `type` like the site's facets.
+API_ALL_OBJECTS = "/api/objects"
 KIND_BY_PREFIX = {"rec": "record", "nar": "narrative", "harm": "harm", "tl": "timeline"}
 
 

@@ -86,6 +86,10 @@ def test_items_carry_evidence_accountability_and_links(client):
     ("/api/narratives?decade=2010&decade=2020", ["nar-a"]),
     ("/api/concepts?scheme=affected-group", ["ag-black-physicians"]),
     ("/api/agents?kind=institution", ["agent-ama"]),
+    ("/api/objects?type=narrative", ["nar-a"]),
+    ("/api/objects?harm_type=ht-exclusion", ["harm-exclusion", "nar-a"]),
+    ("/api/objects?type=record&type=timeline", ["tl-a", "rec-2008-apology"]),
+    ("/api/objects", ["tl-a", "harm-exclusion", "rec-2008-apology", "nar-a"]),
 ])
 def test_filters_match_the_site_facets(client, query, expected):
     response = client.get(query)
@@ -102,6 +106,7 @@ def test_filters_match_the_site_facets(client, query, expected):
      "unknown parameter 'harm_type' for /api/timelines; accepted: limit, cursor"),
     ("/api/narratives?access=staff",
      "unknown parameter 'access' for /api/narratives; accepted: harm_type, decade, limit, cursor"),
+    ("/api/objects?type=segment", "type must be one of record, narrative, harm, timeline; got 'segment'"),
     ("/api/narratives/nar-a?viewer=admin", "/api/narratives/nar-a takes no query parameters; got 'viewer'"),
 ])
 def test_bad_parameters_are_400_with_what_was_expected(client, query, detail):
@@ -145,7 +150,8 @@ def test_hidden_narratives_are_unreachable_by_any_parameter(client):
         assert set(body["tombstone"]) == {"id", "type", "withdrawn", "message", "url"}
         assert HIDDEN[object_id] not in response.text and "Story" not in response.text
     probes = [f"/api/{c}" for c in COLLECTIONS]
-    probes += ["/api/narratives?harm_type=ht-exclusion&limit=100", "/api/narratives?decade=2010",
+    probes += ["/api/objects?type=narrative&limit=100", "/api/objects?harm_type=ht-exclusion",
+               "/api/narratives?harm_type=ht-exclusion&limit=100", "/api/narratives?decade=2010",
                "/api/concepts/ht-exclusion", "/api/agents/agent-ama", "/api/harms/harm-exclusion",
                "/api/narratives/nar-a", "/api/openapi.json"]
     probes += [f"/api/{kind}/{object_id}" for kind in ("records", "harms", "timelines", "agents", "concepts")

@@ -69,6 +69,7 @@ def test_every_sample_object_and_error_matches_the_document(sample):
             assert gone.status_code == 410
             schema["/api/narratives/{id}"]["GET"].validate_response(gone)
         schema["/api/records"]["GET"].validate_response(client.get("/api/records?limit=500"))
+        schema["/api/objects"]["GET"].validate_response(client.get("/api/objects?limit=100"))
         schema["/api/search"]["GET"].validate_response(client.get("/api/search?q=apology"))
         # The check is real: an answer that breaks the document is caught.
         harm = client.get("/api/harms?limit=1").json()["items"][0]["api_url"]

@@ -30,7 +30,7 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog, summary_key
 from archive.errors import NotBuilt, ReckoningError
 from archive.settings import Settings
-from archive.urls import API_SECTIONS, api_url
+from archive.urls import API_ALL_OBJECTS, API_SECTIONS, api_url
 from search.query import search
 from web.errors import error
 from web.http_cache import (
@@ -53,7 +53,9 @@ METHODS = ["GET", "HEAD", "OPTIONS"]
 FACETS = {
     "harm_type": "harm_types", "affected_group": "affected_groups", "institution": "institutions",
     "decade": "decade", "record_type": "record_type", "kind": "agent_kind", "scheme": "scheme",
+    "type": "type",
 }
+PUBLIC_KINDS = ("record", "narrative", "harm", "timeline")
 FILTERS = {
     "record": ("harm_type", "affected_group", "institution", "decade", "record_type"),
     "narrative": ("harm_type", "decade"),
@@ -61,6 +63,7 @@ FILTERS = {
     "timeline": (),
     "agent": ("kind",),
     "concept": ("scheme",),
+    "object": ("type", "harm_type", "affected_group", "institution", "decade"),  # /api/objects
 }
 
 
@@ -81,10 +84,14 @@ class ListQuery:
         unknown = sorted(set(params) - set(allowed) - {"limit", "cursor"})
         if unknown:
             accepted = ", ".join((*allowed, "limit", "cursor"))
-            raise BadRequest(f"unknown parameter '{unknown[0]}' for {api_url(kind)}; accepted: {accepted}")
+            raise BadRequest(f"unknown parameter '{unknown[0]}' for {collection_url(kind)}; accepted: {accepted}")
         filters = []
         for name in allowed:
             values = tuple(sorted(set(params.getlist(name))))
+            if name == "type":
+                for value in values:
+                    if value not in PUBLIC_KINDS:
+                        raise BadRequest(f"type must be one of {', '.join(PUBLIC_KINDS)}; got {value!r}")
             if name == "decade":
                 for value in values:
                     if not (value.isdigit() and int(value) % 10 == 0):
@@ -132,6 +139,16 @@ def decode_cursor(text: str) -> tuple[int, str]:
     raise BadRequest(f"cursor {text!r} is not one this API gave out; start again without it")
 
 
+def collection_url(kind: str) -> str:
+    return API_ALL_OBJECTS if kind == "object" else api_url(kind)
+
+
+def summaries_of(catalog: Catalog, kind: str) -> list[dict]:
+    if kind != "object":
+        return catalog.summaries(kind)
+    return sorted((s for k in PUBLIC_KINDS for s in catalog.summaries(k)), key=summary_key)
+
+
 def page_of(kind: str, summaries: list[dict], query: ListQuery) -> dict:
     chosen = [s for s in summaries if query.matches(s)]
     start = bisect.bisect_right([summary_key(s) for s in chosen], query.cursor) if query.cursor else 0
@@ -142,7 +159,7 @@ def page_of(kind: str, summaries: list[dict], query: ListQuery) -> dict:
     if next_cursor:
         params = [(name, v) for name, values in query.filters for v in values]
         params += [("limit", query.limit), ("cursor", next_cursor)]
-        next_url = api_url(kind) + "?" + urlencode(params)
+        next_url = collection_url(kind) + "?" + urlencode(params)
     return {"items": items, "total": len(chosen), "limit": query.limit,
             "next_cursor": next_cursor, "next": next_url}
 
@@ -196,7 +213,7 @@ def routes(settings: Settings) -> list[Route]:
                 query = ListQuery.parse(kind, request)
             except BadRequest as exc:
                 return bad_request(exc)
-            return await answer(request, ("list", kind, query), lambda cat: page_of(kind, cat.summaries(kind), query))
+            return await answer(request, ("list", kind, query), lambda cat: page_of(kind, summaries_of(cat, kind), query))
         list_objects.__name__ = f"list_{kind}s"
         return list_objects
 
@@ -218,4 +235,5 @@ def routes(settings: Settings) -> list[Route]:
     for section, kind in API_KINDS.items():
         found.append(Route(f"/api/{section}", list_endpoint(kind), methods=METHODS))
         found.append(Route(f"/api/{section}/{{id}}", item_endpoint(kind), methods=METHODS))
+    found.append(Route(API_ALL_OBJECTS, list_endpoint("object"), methods=METHODS))
     return found

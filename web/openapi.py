@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from archive.urls import API_SECTIONS
+from archive.urls import API_ALL_OBJECTS, API_SECTIONS
 
 VERSION = "0.1.0"
 
@@ -100,6 +100,7 @@ FILTER_DOCS = {
     "record_type": ("string", "The record's type as catalogued, e.g. `press-release`; repeatable."),
     "kind": ("string", "Agent kind, e.g. `institution` or `person`; repeatable."),
     "scheme": ("string", "Concept scheme: `harm-type` or `affected-group`; repeatable."),
+    "type": ("string", "Object type: record, narrative, harm or timeline; repeatable."),
 }
 VIEW_SCHEMAS = {"record": "Record", "narrative": "Narrative", "harm": "Harm", "timeline": "Timeline",
                 "agent": "Agent", "concept": "Concept"}
@@ -132,6 +133,8 @@ NOT_MODIFIED = {"304": {"description": "Not modified: the copy named in If-None-
 def _filter_parameter(name: str) -> dict:
     kind, text = FILTER_DOCS[name]
     item = {"type": "integer", "minimum": 0, "multipleOf": 10} if kind == "integer" else STR
+    if name == "type":
+        item = {"type": "string", "enum": ["record", "narrative", "harm", "timeline"]}
     return {"name": name, "in": "query", "required": False, "description": text,
             "schema": {"type": "array", "items": item}, "style": "form", "explode": True}
 
@@ -183,6 +186,13 @@ def _paths() -> dict:
                             "description": f"The {kind}'s stable id."}],
             "responses": {"200": _json(view, f"The {kind}.", CACHE_HEADERS), **NOT_MODIFIED, **item_errors},
         }}
+    paths[API_ALL_OBJECTS] = {"get": {
+        "operationId": "list_objects",
+        "summary": "Records, narratives, harms and timelines together, filtered like the site's facets.",
+        "parameters": [_filter_parameter(f) for f in FILTERS["object"]] + PAGING,
+        "responses": {"200": _json("Page", "A page of objects of any public type.", CACHE_HEADERS),
+                      **NOT_MODIFIED, **_errors(400)},
+    }}
     return paths
 
 
