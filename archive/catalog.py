@@ -268,10 +268,15 @@ class Catalog:
                        "api_url": api_url(kind, row.id), "date": None, "decade": None,
                        "scheme": row.scheme, "notation": row.notation}
                 continue
-            concept_ids = {"record": getattr(row, "subjects", None), "narrative": getattr(row, "harm_types", None),
-                           "harm": concepts_of.get(row.id)}.get(kind) or []
+            if kind == "record":
+                concept_ids, institutions = row.subjects or [], row.creators or []
+            elif kind == "narrative":
+                concept_ids, institutions = row.harm_types or [], []
+            elif kind == "harm":
+                concept_ids, institutions = concepts_of.get(row.id, []), agents_of.get(row.id, [])
+            else:
+                concept_ids, institutions = [], []
             concepts = [self.concepts[c] for c in sorted(concept_ids) if c in self.concepts]
-            institutions = {"record": getattr(row, "creators", None), "harm": agents_of.get(row.id)}.get(kind) or []
             dated = kind != "timeline"
             summary = {
                 "id": row.id, "type": kind, "title": row.title, "url": page_url(kind, row.id),

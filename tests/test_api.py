@@ -101,6 +101,8 @@ def test_filters_match_the_site_facets(client, query, expected):
     ("/api/records?limit=0", "limit must be a whole number from 1 to 100; got '0'"),
     ("/api/records?limit=101", "limit must be a whole number from 1 to 100; got '101'"),
     ("/api/records?decade=1875", "decade must be a year ending in 0, such as 1870; got '1875'"),
+    ("/api/records?decade=1870²", "decade must be a year ending in 0, such as 1870; got '1870²'"),
+    ("/api/records?limit=²", "limit must be a whole number from 1 to 100; got '²'"),
     ("/api/records?cursor=bm9wZQ", "cursor 'bm9wZQ' is not one this API gave out; start again without it"),
     ("/api/timelines?harm_type=ht-exclusion",
      "unknown parameter 'harm_type' for /api/timelines; accepted: limit, cursor"),

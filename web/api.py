@@ -16,6 +16,7 @@ import base64
 import binascii
 import bisect
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,7 @@ API_KINDS = {section: kind for kind, section in API_SECTIONS.items()}
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
 METHODS = ["GET", "HEAD", "OPTIONS"]
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}$")  # ASCII digits only: str.isdigit() admits '²'.
 
 # Which facet filters each collection understands, and the summary field each one reads.
 FACETS = {
@@ -94,12 +96,12 @@ class ListQuery:
                         raise BadRequest(f"type must be one of {', '.join(PUBLIC_KINDS)}; got {value!r}")
             if name == "decade":
                 for value in values:
-                    if not (value.isdigit() and int(value) % 10 == 0):
+                    if not (WHOLE_NUMBER.match(value) and int(value) % 10 == 0):
                         raise BadRequest(f"decade must be a year ending in 0, such as 1870; got {value!r}")
             if values:
                 filters.append((name, values))
         limit_text = params.get("limit", str(DEFAULT_LIMIT))
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+        if not WHOLE_NUMBER.match(limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
             raise BadRequest(f"limit must be a whole number from 1 to {MAX_LIMIT}; got {limit_text!r}")
         cursor = decode_cursor(params["cursor"]) if "cursor" in params else None
         return cls(tuple(filters), int(limit_text), cursor)
