@@ -213,6 +213,9 @@ def test_post_is_answered_like_get(client, oai_schema):
     doc = etree.fromstring(response.content)
     assert oai_schema.validate(doc), oai_schema.error_log
     assert doc.findtext(".//dc:title", namespaces=NS) == "The AMA apologizes"
+    put = client.put("/oai", content=b"verb=Identify")
+    assert put.status_code == 405 and put.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+    assert client.options("/oai").status_code == 204
 
 
 def test_date_selective_harvesting_uses_datestamps(client, oai_schema):

@@ -45,6 +45,8 @@ STAMP = "%Y-%m-%dT%H:%M:%SZ"
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
+ALLOWED = "GET, HEAD, POST, OPTIONS"
+CORS = {"Access-Control-Allow-Origin": "*"}
 LIST_ARGS = ("from", "until", "set", "resumptionToken")
 ARGUMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # verb: (required, optional)
     "Identify": ((), ()),
@@ -351,6 +353,13 @@ def routes(settings: Settings) -> list[Route]:
     kept: dict = {}
 
     async def oai(request: Request) -> Response:
+        # Every method is routed here, so that no other route (the static site) answers for
+        # /oai with its own idea of what is allowed.
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={**CORS, "Allow": ALLOWED,
+                                                      "Access-Control-Allow-Methods": ALLOWED})
+        if request.method not in ("GET", "HEAD", "POST"):
+            return Response(status_code=405, headers={**CORS, "Allow": ALLOWED})
         if request.method == "POST":
             body = (await request.body()).decode("utf-8", errors="replace")
             params = parse_qsl(body, keep_blank_values=True)
@@ -375,7 +384,7 @@ def routes(settings: Settings) -> list[Route]:
                 return body
 
         body = await run_in_threadpool(answer)
-        return Response(body, media_type="text/xml; charset=utf-8",
-                        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"})
+        return Response(body, media_type="text/xml; charset=utf-8", headers={**CORS, "Cache-Control": "no-cache"})
 
-    return [Route("/oai", oai, methods=["GET", "HEAD", "POST"])]
+    every_method = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"]
+    return [Route("/oai", oai, methods=every_method)]

@@ -127,6 +127,9 @@ def _errors(*statuses: int) -> dict:
     return {str(s): _json("Error", texts[s]) for s in statuses}
 
 
+OAI_VERB = {"type": "string", "enum": ["Identify", "ListMetadataFormats", "ListSets", "GetRecord",
+                                       "ListIdentifiers", "ListRecords"]}
+OAI_RESPONSES = {"200": {"description": "An OAI-PMH response document.", "content": {"text/xml": {"schema": STR}}}}
 NOT_MODIFIED = {"304": {"description": "Not modified: the copy named in If-None-Match is current."}}
 
 
@@ -192,6 +195,22 @@ def _paths() -> dict:
         "parameters": [_filter_parameter(f) for f in FILTERS["object"]] + PAGING,
         "responses": {"200": _json("Page", "A page of objects of any public type.", CACHE_HEADERS),
                       **NOT_MODIFIED, **_errors(400)},
+    }}
+    oai_args = ("identifier", "metadataPrefix", "from", "until", "set", "resumptionToken")
+    paths["/oai"] = {"get": {
+        "operationId": "oai_pmh",
+        "summary": "OAI-PMH 2.0 (also by POST): harvest the public archive as Dublin Core.",
+        "description": "Protocol errors are answered with HTTP 200 and an <error code=…> element, "
+                       "as OAI-PMH requires.",
+        "parameters": [{"name": "verb", "in": "query", "required": True, "schema": OAI_VERB}]
+        + [{"name": arg, "in": "query", "required": False, "schema": STR} for arg in oai_args],
+        "responses": OAI_RESPONSES,
+    }, "post": {
+        "operationId": "oai_pmh_post",
+        "summary": "OAI-PMH 2.0 with the arguments in a form body, for long resumption tokens.",
+        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": _obj(
+            {"verb": OAI_VERB}, {arg: STR for arg in oai_args})}}},
+        "responses": OAI_RESPONSES,
     }}
     return paths
 
