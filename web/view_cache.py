@@ -34,7 +34,7 @@ def _as_utc(value: object) -> datetime | None:
 
 
 class StoreClock:
-    """The store's generation (its latest revision id) and when it last changed.
+    """The store's generation (it moves with every commit) and when it last changed.
 
     On SQLite `PRAGMA data_version` on a connection of our own tells, for a few
     microseconds, whether any other connection (this process's pool, or `reckon ingest`
@@ -43,13 +43,14 @@ class StoreClock:
     """
 
     def __init__(self, engine: Engine, settings: Settings):
+        # The generation is opaque: compare it, never read it.
         self.engine = engine
         self.path = settings.sqlite_path
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
-        self._state: tuple[int, datetime | None] = (0, None)
+        self._state: tuple[object, datetime | None] = (0, None)
 
-    def current(self) -> tuple[int, datetime | None]:
+    def current(self) -> tuple[object, datetime | None]:
         if self.path is None:
             return self._read_latest()
         if self._conn is None:
@@ -59,11 +60,12 @@ class StoreClock:
         version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         if version != self._data_version:
             row = self._conn.execute(LATEST_REVISION).fetchone()
-            self._state = (row[0], _as_utc(row[1])) if row else (0, None)
+            # Any commit at all moves the generation, even one that wrote no revision.
+            self._state = ((version, row[0] if row else 0), _as_utc(row[1]) if row else None)
             self._data_version = version
         return self._state
 
-    def _read_latest(self) -> tuple[int, datetime | None]:
+    def _read_latest(self) -> tuple[object, datetime | None]:
         with self.engine.connect() as conn:
             row = conn.execute(text(LATEST_REVISION)).first()
         return (row[0], _as_utc(row[1])) if row else (0, None)
