@@ -10,7 +10,7 @@ its JSON are the same data rendered twice.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 
 from sqlmodel import Session, select
@@ -24,7 +24,7 @@ from archive.media import Media
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
-from archive.urls import iiif_url, kind_of, page_url
+from archive.urls import api_url, iiif_url, kind_of, page_url
 
 STATUS_LABELS = {
     "documented": "Documented",
@@ -267,3 +267,136 @@ class Catalog:
             "text": to_plain_text(row.description) + " " + " ".join(f"{e['title']} {e['text']}" for e in shown),
             "entries": shown,
         }
+
+    # -- listings and harvesting (the API's collections, OAI-PMH) ---------------------------
+    def summaries(self, kind: str) -> list[dict]:
+        """Every object of one kind this viewer may see, in brief, sorted by (date, id).
+
+        Each summary carries the facet values list filters match on (`harm_types`,
+        `affected_groups`, `institutions`, `decade`), read in a few bulk queries so a
+        collection of 100,000 records is not 100,000 view builds.
+        """
+        memo = self.__dict__.setdefault("_summaries", {})
+        if kind not in memo:
+            memo[kind] = sorted(self._summarise(kind), key=summary_key)
+        return memo[kind]
+
+    def _summarise(self, kind: str):
+        table = m.OBJECT_TYPES[kind]
+        rows = self.session.exec(select(table).order_by(table.id)).all()
+        consent = self._consent_by_narrative() if kind == "narrative" else {}
+        concepts_of: dict[str, list[str]] = {}
+        agents_of: dict[str, list[str]] = {}
+        if kind == "harm":
+            for link in self.session.exec(select(m.HarmConcept)):
+                concepts_of.setdefault(link.harm_id, []).append(link.concept_id)
+            for link in self.session.exec(select(m.HarmAgent)):
+                agents_of.setdefault(link.harm_id, []).append(link.agent_id)
+        for row in rows:
+            if not visibility(row, self.viewer, self.today, consent.get(row.id, ())).visible:
+                continue
+            if kind == "agent":
+                yield {"id": row.id, "type": kind, "title": row.name, "url": None,
+                       "api_url": api_url(kind, row.id), "date": None, "decade": None, "agent_kind": row.kind}
+                continue
+            if kind == "concept":
+                yield {"id": row.id, "type": kind, "title": row.label, "url": None,
+                       "api_url": api_url(kind, row.id), "date": None, "decade": None,
+                       "scheme": row.scheme, "notation": row.notation}
+                continue
+            if kind == "record":
+                concept_ids, institutions = row.subjects or [], row.creators or []
+            elif kind == "narrative":
+                concept_ids, institutions = row.harm_types or [], []
+            elif kind == "harm":
+                concept_ids, institutions = concepts_of.get(row.id, []), agents_of.get(row.id, [])
+            else:
+                concept_ids, institutions = [], []
+            concepts = [self.concepts[c] for c in sorted(concept_ids) if c in self.concepts]
+            dated = kind != "timeline"
+            # A narrative's title can hold a redacted span: summaries apply the same redactor as views.
+            title = self.redactor(row)(row.title) if kind == "narrative" else row.title
+            summary = {
+                "id": row.id, "type": kind, "title": title, "url": page_url(kind, row.id),
+                "api_url": api_url(kind, row.id), "date": date_data(row) if dated else None,
+                "decade": decade_of(row.date_lower) if dated else None,
+                "harm_types": [c.id for c in concepts if c.scheme == "harm-type"],
+                "affected_groups": [c.id for c in concepts if c.scheme == "affected-group"],
+                "institutions": sorted(a for a in institutions if a in self.agents),
+            }
+            if kind == "record":
+                summary["record_type"] = row.type
+            yield summary
+
+    def _consent_by_narrative(self) -> dict[str, list[m.ConsentEntry]]:
+        found: dict[str, list[m.ConsentEntry]] = {}
+        for entry in self.session.exec(select(m.ConsentEntry)):
+            found.setdefault(entry.narrative_id, []).append(entry)
+        return found
+
+    def agent(self, object_id: str) -> dict:
+        row, _ = self._row("agent", object_id)
+        return {
+            "id": row.id, "type": "agent", "api_url": api_url("agent", row.id), "name": row.name,
+            "kind": row.kind, "description": row.description,
+            "parent": self.agent_refs([row.parent_id])[0] if row.parent_id in self.agents else None,
+            "records": [brief(s) for s in self.summaries("record") if row.id in s["institutions"]],
+            "harms": [brief(s) for s in self.summaries("harm") if row.id in s["institutions"]],
+        }
+
+    def concept(self, object_id: str) -> dict:
+        row, _ = self._row("concept", object_id)
+        tagged = [brief(s) for kind in ("record", "narrative", "harm") for s in self.summaries(kind)
+                  if row.id in s["harm_types"] or row.id in s["affected_groups"]]
+        return {
+            "id": row.id, "type": "concept", "api_url": api_url("concept", row.id), "label": row.label,
+            "scheme": row.scheme, "notation": row.notation, "definition": row.definition,
+            "alt_labels": list(row.alt_labels or []),
+            "broader": self.concept_refs([row.broader_id])[0] if row.broader_id in self.concepts else None,
+            "narrower": self.concept_refs(sorted(c.id for c in self.concepts.values() if c.broader_id == row.id)),
+            "tagged": tagged,
+        }
+
+    def changes(self, kind: str) -> list[dict]:
+        """What a harvester may know of each object of one kind: `{id, datestamp, deleted}`.
+
+        Visible objects are listed with the moment they last became what the public sees:
+        their last write, or the day their embargo ended if that is later, so incremental
+        harvesting picks up an embargo that lifted without anyone editing the file. Withdrawn
+        narratives, and deleted objects this viewer could have seen, are listed as deleted
+        (nothing but the id and the time). Hidden objects are not listed at all.
+        """
+        table = m.OBJECT_TYPES[kind]
+        consent = self._consent_by_narrative() if kind == "narrative" else {}
+        found = []
+        for row in self.session.exec(select(table).order_by(table.id)).all():
+            entries = consent.get(row.id, ())
+            vis = visibility(row, self.viewer, self.today, entries)
+            stamp = row.updated_at.replace(tzinfo=None)
+            if vis.visible:
+                embargo = getattr(row, "embargo_until", None)
+                if getattr(row, "access", "") == "embargoed" and embargo:
+                    stamp = max(stamp, datetime.fromisoformat(embargo))
+                found.append({"id": row.id, "datestamp": stamp, "deleted": False})
+            elif vis.form is Form.TOMBSTONE or (row.deleted and self._was_visible(row, entries)):
+                found.append({"id": row.id, "datestamp": stamp, "deleted": True})
+        return found
+
+    def _was_visible(self, row, consent) -> bool:
+        """Would this soft-deleted object be visible (or a tombstone) had it not been deleted?"""
+        alive = type(row).model_validate({**row.model_dump(), "deleted": False})
+        return visibility(alive, self.viewer, self.today, consent).form is not Form.HIDDEN
+
+
+def decade_of(date_lower: int) -> int | None:
+    """The decade facet: from the date's lower bound; None for an undated or open start."""
+    return None if date_lower <= 0 else date_lower // 10000 // 10 * 10
+
+
+def summary_key(summary: dict) -> tuple[int, str]:
+    """The stable order of every collection: earliest date first, undated first, then id."""
+    return ((summary["date"] or {}).get("lower") or 0, summary["id"])
+
+
+def brief(summary: dict) -> dict:
+    return {k: summary[k] for k in ("id", "type", "title", "url", "api_url")}

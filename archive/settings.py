@@ -34,6 +34,10 @@ class Settings:
     source_date_epoch: int | None = None
     secret_key: str | None = None  # signs staff session cookies; see web/staff/session.py
     search_engine: str = "whoosh"  # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections
+    # Who the archive is to harvesters (OAI-PMH Identify, Dublin Core publisher, identifiers).
+    archive_name: str = "Reckoning archive"
+    admin_email: str = "archive@example.org"
+    oai_repository_id: str = "reckoning.example.org"
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -57,7 +61,9 @@ def load_settings(
 
     Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
     preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions),
-    RECKON_SEARCH_ENGINE (whoosh | tantivy). Overrides win over the environment.
+    RECKON_SEARCH_ENGINE (whoosh | tantivy), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
+    RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace). Overrides win
+    over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -75,6 +81,9 @@ def load_settings(
         source_date_epoch=int(epoch) if epoch else None,
         secret_key=env.get("RECKON_SECRET_KEY") or None,
         search_engine=env.get("RECKON_SEARCH_ENGINE") or "whoosh",
+        archive_name=env.get("RECKON_ARCHIVE_NAME") or Settings.archive_name,
+        admin_email=env.get("RECKON_ADMIN_EMAIL") or Settings.admin_email,
+        oai_repository_id=env.get("RECKON_OAI_ID") or Settings.oai_repository_id,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):

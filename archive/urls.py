@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
+# Kinds with API endpoints but no page of their own on the site.
+API_SECTIONS = {**SECTIONS, "agent": "agents", "concept": "concepts"}
+# The one collection that mixes the public kinds, filtered by `type` like the site's facets.
+API_ALL_OBJECTS = "/api/objects"
 KIND_BY_PREFIX = {"rec": "record", "nar": "narrative", "harm": "harm", "tl": "timeline"}
 
 
@@ -16,7 +20,8 @@ def page_url(kind: str, object_id: str | None = None) -> str:
 
 
 def api_url(kind: str, object_id: str | None = None) -> str:
-    return "/api" + page_url(kind, object_id).rstrip("/")
+    section = API_SECTIONS[kind]
+    return f"/api/{section}" if object_id is None else f"/api/{section}/{object_id}"
 
 
 def iiif_url(image_id: str, part: str = "") -> str:

@@ -18,7 +18,7 @@ from archive.db import open_engine
 from archive.errors import NotBuilt
 from archive.settings import Settings
 from search.query import open_index
-from web import api, staff
+from web import api, oai, staff
 from web.errors import HANDLERS, unknown_endpoint
 from web.security import SecurityHeaders
 
@@ -36,6 +36,7 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *api.routes(settings),
+        *oai.routes(settings),
         Route("/api/{rest:path}", unknown_endpoint),
         *staff.routes(settings),  # /staff: the staff app, with its own session cookie
     ]

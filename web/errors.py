@@ -36,7 +36,9 @@ async def not_built(request: Request, exc: NotBuilt) -> JSONResponse:
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    return error(exc.status_code, "http_error", str(exc.detail))
+    response = error(exc.status_code, "http_error", str(exc.detail))
+    response.headers.update(exc.headers or {})  # a 405 must keep its Allow header (RFC 9110)
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> JSONResponse:

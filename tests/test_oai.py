@@ -1,0 +1,310 @@
+"""OAI-PMH 2.0 at /oai: every verb and error, validated against the official schemas offline,
+harvested whole by a real client library over real HTTP."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sickle import Sickle
+from sqlmodel import Session
+from starlette.testclient import TestClient
+
+from archive.access import PUBLIC
+from archive.catalog import Catalog
+from archive.db import open_engine
+from archive.settings import load_settings
+from ingest.pipeline import ingest
+from tests.conftest import MINIMAL, make_settings
+from tests.live_server import live_server
+from web.app import create_app
+from web.oai import OAI_NS, OAI_SCHEMA, PAGE_SIZE
+from web.oai_dc import DC_NS, OAI_DC_NS, OAI_DC_SCHEMA
+from web.publish import publish
+
+REPO = Path(__file__).resolve().parent.parent
+XSD_DIR = REPO.parent / "shared" / "samples" / "xsd"
+XSD_FILES = ("OAI-PMH.xsd", "oai_dc.xsd", "simpledc20021212.xsd", "xml.xsd")
+# Where the schemas say their imports live, and the local copy of each.
+REMOTE_SCHEMAS = {
+    OAI_SCHEMA: "OAI-PMH.xsd",
+    OAI_DC_SCHEMA: "oai_dc.xsd",
+    "http://dublincore.org/schemas/xmls/simpledc20021212.xsd": "simpledc20021212.xsd",
+    "http://www.w3.org/2001/03/xml.xsd": "xml.xsd",
+    "http://www.w3.org/2001/xml.xsd": "xml.xsd",
+}
+HIDDEN_WORDS = ["Zanzibarquux", "Quillobard", "Morvendale", "Tessarine", "Plumcourt", "Vantribble", "Legalname"]
+NS = {"o": OAI_NS, "dc": DC_NS, "oai_dc": OAI_DC_NS}
+ID = "oai:reckoning.example.org:"
+
+
+class OfflineSchemas(etree.Resolver):
+    """Serve the schemas' http imports from shared/samples/xsd; never touch the network."""
+
+    def resolve(self, url, pubid, context):
+        name = REMOTE_SCHEMAS.get(url)
+        if name is None and url.startswith("file:"):
+            return None
+        if name is None:
+            raise LookupError(f"a schema tried to fetch {url}, which has no local copy in {XSD_DIR}")
+        return self.resolve_filename(str(XSD_DIR / name), context)
+
+
+@pytest.fixture(scope="session")
+def oai_schema() -> etree.XMLSchema:
+    missing = [n for n in XSD_FILES if not (XSD_DIR / n).is_file()]
+    if missing:
+        pytest.fail(f"the official OAI-PMH schemas are needed offline: missing {', '.join(missing)} in {XSD_DIR} "
+                    "(shared/samples/xsd beside the repository root)")
+    parser = etree.XMLParser(no_network=True)
+    parser.resolvers.add(OfflineSchemas())
+    driver = etree.Element("{http://www.w3.org/2001/XMLSchema}schema")
+    for namespace, location in ((OAI_NS, OAI_SCHEMA), (OAI_DC_NS, OAI_DC_SCHEMA)):
+        etree.SubElement(driver, "{http://www.w3.org/2001/XMLSchema}import", namespace=namespace,
+                         schemaLocation=location)
+    document = etree.fromstring(etree.tostring(driver), parser, base_url=(XSD_DIR / "driver.xsd").as_uri())
+    return etree.XMLSchema(etree.ElementTree(document))
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    """The minimal archive, published: nar-a public, nar-b and nar-g withdrawn, others hidden."""
+    home = tmp_path_factory.mktemp("oai")
+    shutil.copytree(MINIMAL, home / "content")
+    settings = make_settings(home, home / "content")
+    ingest(settings)
+    publish(settings)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def client(archive):
+    with TestClient(create_app(archive)) as client:
+        yield client
+
+
+def oai(client, schema, **params) -> etree._Element:
+    response = client.get("/oai", params=params)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/xml")
+    document = etree.fromstring(response.content)
+    assert schema.validate(document), schema.error_log
+    return document
+
+
+def error_code(document) -> str | None:
+    found = document.find("o:error", NS)
+    return None if found is None else found.get("code")
+
+
+def texts(document, path) -> list[str]:
+    return [e.text for e in document.iterfind(path, NS)]
+
+
+def test_identify_describes_the_repository(client, oai_schema):
+    doc = oai(client, oai_schema, verb="Identify")
+    identify = doc.find("o:Identify", NS)
+    assert identify.findtext("o:baseURL", namespaces=NS) == "http://testserver/oai"
+    assert identify.findtext("o:protocolVersion", namespaces=NS) == "2.0"
+    assert identify.findtext("o:deletedRecord", namespaces=NS) == "persistent"
+    assert identify.findtext("o:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
+    assert identify.findtext("o:adminEmail", namespaces=NS) == "archive@example.org"
+    assert doc.find("o:request", NS).get("verb") == "Identify"
+
+
+def test_formats_and_sets(client, oai_schema):
+    doc = oai(client, oai_schema, verb="ListMetadataFormats")
+    assert texts(doc, ".//o:metadataPrefix") == ["oai_dc"]
+    doc = oai(client, oai_schema, verb="ListMetadataFormats", identifier=ID + "rec-2008-apology")
+    assert texts(doc, ".//o:metadataPrefix") == ["oai_dc"]
+    specs = texts(oai(client, oai_schema, verb="ListSets"), ".//o:setSpec")
+    assert {"type", "type:record", "type:narrative", "type:harm", "type:timeline", "harm_type",
+            "harm_type:ht-exclusion"} <= set(specs)
+
+
+def test_public_records_carry_dublin_core_and_hidden_ones_are_not_listed(client, oai_schema):
+    doc = oai(client, oai_schema, verb="ListRecords", metadataPrefix="oai_dc")
+    live = {h.findtext("o:identifier", namespaces=NS) for h in doc.iterfind(".//o:header", NS)
+            if h.get("status") is None}
+    deleted = {h.findtext("o:identifier", namespaces=NS) for h in doc.iterfind(".//o:header", NS)
+               if h.get("status") == "deleted"}
+    assert live == {ID + i for i in ("rec-2008-apology", "nar-a", "harm-exclusion", "tl-a")}
+    assert deleted == {ID + "nar-b", ID + "nar-g"}
+    text = etree.tostring(doc, encoding="unicode")
+    for word in HIDDEN_WORDS:
+        assert word not in text, word
+    record = next(r for r in doc.iterfind(".//o:record", NS)
+              if r.findtext("o:header/o:identifier", namespaces=NS) == ID + "rec-2008-apology")
+    dc = record.find("o:metadata/oai_dc:dc", NS)
+    assert dc.findtext("dc:title", namespaces=NS) == "The AMA apologizes"
+    assert "American Medical Association" in texts(dc, "dc:creator")
+    assert "http://testserver/records/rec-2008-apology/" in texts(dc, "dc:identifier")
+    harm = oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=ID + "harm-exclusion")
+    assert "http://testserver/records/rec-2008-apology/" in texts(harm, ".//dc:relation")
+    assert "harm_type:ht-exclusion" in texts(harm, ".//o:setSpec")
+
+
+def test_withdrawn_narratives_are_deleted_records_with_nothing_of_their_content(client, oai_schema):
+    for object_id, word in (("nar-b", "Zanzibarquux"), ("nar-g", "Vantribble")):
+        doc = oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=ID + object_id)
+        header = doc.find(".//o:header", NS)
+        assert header.get("status") == "deleted"
+        assert doc.find(".//o:metadata", NS) is None
+        assert texts(header, "o:setSpec") == ["type:narrative"]
+        assert word not in etree.tostring(doc, encoding="unicode")
+
+
+@pytest.mark.parametrize("object_id", ["nar-c", "nar-d", "nar-e", "nar-f", "nar-zzz", "rec-nope"])
+def test_hidden_and_unknown_items_are_indistinguishable(client, oai_schema, object_id):
+    for verb, extra in (("GetRecord", {"metadataPrefix": "oai_dc"}), ("ListMetadataFormats", {})):
+        doc = oai(client, oai_schema, verb=verb, identifier=ID + object_id, **extra)
+        assert error_code(doc) == "idDoesNotExist"
+        assert doc.findtext("o:error", namespaces=NS) == f"no item '{ID}{object_id}' in this repository"
+
+
+@pytest.mark.parametrize(("params", "code"), [
+    ({}, "badVerb"),
+    ({"verb": "Harvest"}, "badVerb"),
+    ({"verb": ["Identify", "Identify"]}, "badVerb"),
+    ({"verb": "Identify", "set": "type"}, "badArgument"),
+    ({"verb": "ListRecords"}, "badArgument"),
+    ({"verb": "GetRecord", "identifier": ID + "rec-2008-apology"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": ["oai_dc", "oai_dc"]}, "badArgument"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "from": "2020-13-45"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "from": "yesterday"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "from": "2020-01-01",
+      "until": "2021-01-01T00:00:00Z"}, "badArgument"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "from": "2021-01-01", "until": "2020-01-01"},
+     "badArgument"),
+    ({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "oai_dc"}, "badArgument"),
+    ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
+    ({"verb": "GetRecord", "metadataPrefix": "mods", "identifier": ID + "rec-2008-apology"},
+     "cannotDisseminateFormat"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "from": "2999-01-01"}, "noRecordsMatch"),
+    ({"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "1999-01-01"}, "noRecordsMatch"),
+    ({"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "harm_type:ht-nothing"}, "noRecordsMatch"),
+    ({"verb": "ListIdentifiers", "resumptionToken": "not-a-token"}, "badResumptionToken"),
+    ({"verb": "ListSets", "resumptionToken": "anything"}, "badResumptionToken"),
+])
+def test_every_protocol_error_is_reported_and_valid(client, oai_schema, params, code):
+    doc = oai(client, oai_schema, **params)
+    assert error_code(doc) == code
+    assert doc.findtext("o:error", namespaces=NS).strip()
+    assert doc.find("o:ListRecords", NS) is None and doc.find("o:ListIdentifiers", NS) is None
+    if code in ("badVerb", "badArgument"):
+        assert dict(doc.find("o:request", NS).attrib) == {}  # the protocol asks for no echo
+
+
+def test_sets_select_by_type_and_harm_type(client, oai_schema):
+    doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc", set="type:narrative")
+    assert texts(doc, ".//o:identifier") == [ID + "nar-a", ID + "nar-b", ID + "nar-g"]
+    doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc", set="harm_type:ht-exclusion")
+    assert texts(doc, ".//o:identifier") == [ID + "harm-exclusion"]
+    doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc", set="type")
+    assert len(texts(doc, ".//o:identifier")) == 6
+
+
+def test_post_is_answered_like_get(client, oai_schema):
+    response = client.post("/oai", data={"verb": "GetRecord", "metadataPrefix": "oai_dc",
+                                         "identifier": ID + "rec-2008-apology"})
+    doc = etree.fromstring(response.content)
+    assert oai_schema.validate(doc), oai_schema.error_log
+    assert doc.findtext(".//dc:title", namespaces=NS) == "The AMA apologizes"
+    put = client.put("/oai", content=b"verb=Identify")
+    assert put.status_code == 405 and put.headers["allow"] == "GET, HEAD, POST, OPTIONS"
+    assert client.options("/oai").status_code == 204
+
+
+def test_date_selective_harvesting_uses_datestamps(client, oai_schema):
+    doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    stamps = sorted(set(texts(doc, ".//o:datestamp")))
+    assert all(len(s) == 20 and s.endswith("Z") for s in stamps)
+    first = stamps[0]
+    same = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": first, "until": first})
+    assert set(texts(same, ".//o:datestamp")) == {first}
+    day = first[:10]
+    whole_day = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc", **{"from": day, "until": day})
+    assert len(texts(whole_day, ".//o:identifier")) == 6
+
+
+def test_an_embargo_that_lifts_is_harvested_as_changed_that_day(archive, oai_schema, session_for):
+    later = make_settings(archive.home, archive.content_dir, today=date(2045, 1, 2))
+    with TestClient(create_app(later)) as client:
+        doc = oai(client, oai_schema, verb="ListRecords", metadataPrefix="oai_dc", **{"from": "2045-01-01"})
+        assert texts(doc, ".//o:identifier") == [ID + "nar-c"]
+        assert texts(doc, ".//o:datestamp") == ["2045-01-01T00:00:00Z"]
+        assert "Quillobard" in etree.tostring(doc, encoding="unicode")
+
+
+def test_a_removed_public_record_becomes_a_deleted_record(minimal, oai_schema):
+    ingest(minimal)
+    with TestClient(create_app(minimal)) as client:
+        before = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
+        assert ID + "tl-a" in texts(before, ".//o:identifier")
+        (minimal.content_dir / "timelines" / "tl-a.md").unlink()
+        (minimal.content_dir / "narratives" / "nar-d.md").unlink()  # staff only: never known publicly
+        ingest(minimal, prune=True)  # while the server runs: the next answer must already know
+        doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
+        deleted = [h.findtext("o:identifier", namespaces=NS) for h in doc.iterfind(".//o:header", NS)
+                   if h.get("status") == "deleted"]
+        assert deleted == [ID + "nar-b", ID + "nar-g", ID + "tl-a"]
+        assert "nar-d" not in etree.tostring(doc, encoding="unicode")
+
+
+@pytest.mark.slow
+def test_sickle_harvests_the_whole_public_sample_over_http(sample, oai_schema):
+    engine = open_engine(sample)
+    with Session(engine) as session:
+        catalog = Catalog(session, PUBLIC, sample.today())
+        public = {ID + i for kind in ("record", "narrative", "harm", "timeline") for i in catalog.visible_ids(kind)}
+        withdrawn = {ID + t["id"] for t in catalog.tombstones()}
+    engine.dispose()
+    assert len(public) > PAGE_SIZE  # so the harvest must follow resumption tokens
+    with live_server(sample) as base:
+        sickle = Sickle(base + "/oai", max_retries=0, timeout=30)
+        assert sickle.Identify().repositoryName == "Reckoning archive"
+        records = list(sickle.ListRecords(metadataPrefix="oai_dc", ignore_deleted=False))
+        identifiers = [h.identifier for h in sickle.ListIdentifiers(metadataPrefix="oai_dc")]
+        sets = {s.setSpec for s in sickle.ListSets()}
+    live = {r.header.identifier for r in records if not r.header.deleted}
+    gone = {r.header.identifier for r in records if r.header.deleted}
+    assert live == public and gone == withdrawn
+    assert len(records) == len(identifiers) == len(set(identifiers))
+    assert all(r.metadata["title"] for r in records if not r.header.deleted)
+    assert {"type:record", "type:harm"} <= sets
+
+
+def test_resumption_tokens_page_through_the_sample(sample, oai_schema):
+    with TestClient(create_app(sample)) as client:
+        doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc")
+        seen = texts(doc, ".//o:identifier")
+        token = doc.find(".//o:resumptionToken", NS)
+        total = int(token.get("completeListSize"))
+        assert len(seen) == PAGE_SIZE < total and token.get("cursor") == "0" and token.text
+        while token is not None and token.text:
+            doc = oai(client, oai_schema, verb="ListIdentifiers", resumptionToken=token.text)
+            assert int(doc.find(".//o:resumptionToken", NS).get("cursor")) == len(seen)
+            seen += texts(doc, ".//o:identifier")
+            token = doc.find(".//o:resumptionToken", NS)
+        assert token is not None and not token.text  # the last page ends the list with an empty token
+        assert len(seen) == len(set(seen)) == total and seen == sorted(seen)
+        records = oai(client, oai_schema, verb="ListRecords", metadataPrefix="oai_dc", set="type:record")
+        assert all(i.startswith(ID + "rec-") for i in texts(records, ".//o:header/o:identifier"))
+        assert len(records.findall(".//oai_dc:dc", NS)) == len(records.findall(".//o:record", NS))
+
+
+def test_the_archive_names_itself_from_settings(archive, oai_schema):
+    named = load_settings(home=archive.home, environ={"RECKON_ARCHIVE_NAME": "County Medical Archive",
+                                                      "RECKON_ADMIN_EMAIL": "keeper@county.example",
+                                                      "RECKON_OAI_ID": "archive.county.example"},
+                          content_dir=archive.content_dir, today_override=archive.today_override)
+    with TestClient(create_app(named)) as client:
+        identify = oai(client, oai_schema, verb="Identify")
+        assert identify.findtext(".//o:repositoryName", namespaces=NS) == "County Medical Archive"
+        assert identify.findtext(".//o:adminEmail", namespaces=NS) == "keeper@county.example"
+        doc = oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc",
+                  identifier="oai:archive.county.example:rec-2008-apology")
+        assert doc.findtext(".//dc:publisher", namespaces=NS) == "County Medical Archive"

@@ -1,0 +1,140 @@
+"""HTTP caching and CORS for the open API: ETag, Last-Modified, Cache-Control, 304s, preflight.
+
+Machine clients (harvesters, notebooks, browser apps on other sites) poll the API; a strong
+ETag computed from the exact bytes sent lets them revalidate for the price of a header, and
+open CORS lets a browser app on any origin read what the public site already shows. Nothing
+here decides *what* is public: the bodies come from the Catalog.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from archive.errors import ReckoningError
+from web.errors import HANDLERS
+
+CACHE_CONTROL = "public, max-age=60"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Link",
+}
+PREFLIGHT_HEADERS = {
+    **CORS_HEADERS,
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, If-None-Match, If-Modified-Since",
+    "Access-Control-Max-Age": "86400",
+}
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Representation:
+    """One answer, ready to send: the exact bytes, their status and validators."""
+
+    body: bytes
+    status: int = 200
+    media_type: str = JSON
+    last_modified: datetime | None = None
+    etag: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.etag:
+            digest = hashlib.blake2b(self.body, digest_size=16).hexdigest()
+            object.__setattr__(self, "etag", f'"{digest}"')
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored."""
+    if header.strip() == "*":
+        return True
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in candidates
+
+
+def _not_modified_since(header: str, last_modified: datetime) -> bool:
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is ignored, as RFC 9110 asks
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= since
+
+
+def respond(request: Request, rep: Representation) -> Response:
+    """Send `rep`, or 304 when the caller's copy is current. Errors are never cached."""
+    headers = dict(CORS_HEADERS)
+    if rep.status != 200:
+        headers["Cache-Control"] = "no-cache"
+        return Response(rep.body, rep.status, headers, rep.media_type)
+    headers["ETag"] = rep.etag
+    headers["Cache-Control"] = CACHE_CONTROL
+    if rep.last_modified is not None:
+        headers["Last-Modified"] = http_date(rep.last_modified)
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        fresh = _etag_matches(if_none_match, rep.etag)
+    else:
+        since = request.headers.get("if-modified-since")
+        fresh = since is not None and rep.last_modified is not None and _not_modified_since(since, rep.last_modified)
+    if fresh:
+        return Response(status_code=304, headers=headers)
+    return Response(rep.body, rep.status, headers, rep.media_type)
+
+
+def preflight() -> Response:
+    return Response(status_code=204, headers=PREFLIGHT_HEADERS)
+
+
+async def error_response(request: Request, exc: Exception) -> Response:
+    """The app's own handler for `exc` (web.errors: one error shape), with CORS headers."""
+    for cls in type(exc).__mro__:
+        if cls in HANDLERS:
+            response = await HANDLERS[cls](request, exc)
+            response.headers.update(CORS_HEADERS)
+            response.headers["Cache-Control"] = "no-cache"
+            return response
+    raise exc  # pragma: no cover - HANDLERS has a catch-all for Exception
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def http_cached(endpoint: Callable[[Request], Response | Awaitable[Response]]) -> Endpoint:
+    """Wrap an endpoint that builds its answer each time: add the validators, CORS, 304s.
+
+    For endpoints whose answer is not worth keeping (a search); the object endpoints keep
+    their rendered bytes in a `web.view_cache.ViewCache` instead.
+    """
+    async def wrapped(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return preflight()
+        try:
+            if inspect.iscoroutinefunction(endpoint):
+                response = await endpoint(request)
+            else:
+                response = await run_in_threadpool(endpoint, request)
+        except (ReckoningError, HTTPException) as exc:
+            return await error_response(request, exc)
+        if response.status_code != 200:
+            response.headers.update(CORS_HEADERS)
+            return response
+        return respond(request, Representation(response.body, media_type=response.media_type or JSON))
+
+    wrapped.__name__ = getattr(endpoint, "__name__", "endpoint")
+    wrapped.__doc__ = endpoint.__doc__
+    return wrapped

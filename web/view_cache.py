@@ -1,0 +1,112 @@
+"""Rendered API answers kept in memory until the store changes or the day turns.
+
+The record endpoints must answer well over a thousand requests a second on one worker
+(ARCHITECTURE.md measured ~580/s for a sync SQLModel endpoint through the thread pool).
+Views are pure functions of (store contents, today): the access rule judges embargoes by
+the day, and every write to the store adds a `Revision`. So the bytes of an answer can be
+kept, keyed by what was asked, and dropped all at once when either the store's latest
+revision or the date changes. Nothing here decides what is public; it only remembers what
+the Catalog answered.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from collections.abc import Callable, Hashable
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+
+from archive.settings import Settings
+from web.http_cache import Representation
+
+LATEST_REVISION = "SELECT id, at FROM revision ORDER BY id DESC LIMIT 1"
+
+
+def _as_utc(value: object) -> datetime | None:
+    if value is None:
+        return None
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class StoreClock:
+    """The store's generation (it moves with every commit) and when it last changed.
+
+    On SQLite `PRAGMA data_version` on a connection of our own tells, for a few
+    microseconds, whether any other connection (this process's pool, or `reckon ingest`
+    in another process) committed since we last looked; only then is the revision table
+    read. Other databases read the latest revision each time.
+    """
+
+    def __init__(self, engine: Engine, settings: Settings):
+        # The generation is opaque: compare it, never read it.
+        self.engine = engine
+        self.path = settings.sqlite_path
+        self._conn: sqlite3.Connection | None = None
+        self._data_version: int | None = None
+        self._state: tuple[object, datetime | None] = (0, None)
+
+    def current(self) -> tuple[object, datetime | None]:
+        if self.path is None:
+            return self._read_latest()
+        if self._conn is None:
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            weakref.finalize(self, self._conn.close)  # closed with the app, not left to the collector
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            row = self._conn.execute(LATEST_REVISION).fetchone()
+            # Any commit at all moves the generation, even one that wrote no revision.
+            self._state = ((version, row[0] if row else 0), _as_utc(row[1]) if row else None)
+            self._data_version = version
+        return self._state
+
+    def _read_latest(self) -> tuple[object, datetime | None]:
+        with self.engine.connect() as conn:
+            row = conn.execute(text(LATEST_REVISION)).first()
+        return (row[0], _as_utc(row[1])) if row else (0, None)
+
+
+class ViewCache:
+    """Representations keyed by request, valid for one (store generation, today)."""
+
+    def __init__(self, clock: StoreClock, today: Callable[[], date], max_entries: int = 10_000):
+        self.clock = clock
+        self.today = today
+        self.max_entries = max_entries
+        self._state: tuple = ()
+        self._entries: dict[Hashable, Representation] = {}
+        self.last_modified: datetime | None = None
+
+    def _check(self) -> tuple:
+        (generation, changed_at), today = self.clock.current(), self.today()
+        state = (generation, today)
+        if state != self._state:
+            self._entries.clear()
+            self._state = state
+            # Answers change when the store does, and when the day turns (embargoes lift):
+            # whichever is later, but never a moment in the future.
+            day_start = datetime.combine(today, time.min, UTC)
+            candidates = [c for c in (changed_at, day_start) if c is not None]
+            self.last_modified = min(max(candidates), datetime.now(UTC))
+        return state
+
+    async def get(self, key: Hashable, build: Callable[[datetime | None], Representation]) -> Representation:
+        """The kept answer for `key`, or `build(last_modified)` run in the thread pool.
+
+        `build` may raise a domain error (NotFound, Gone): errors are not kept.
+        """
+        state = self._check()
+        found = self._entries.get(key)
+        if found is not None:
+            return found
+        rep = await run_in_threadpool(build, self.last_modified)
+        if self._check() == state:  # the store did not change while we were building
+            if len(self._entries) >= self.max_entries:
+                self._entries.pop(next(iter(self._entries)))
+            self._entries[key] = rep
+        return rep
