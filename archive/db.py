@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from archive import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from archive import ledger, models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from archive.settings import Settings
 
 

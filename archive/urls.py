@@ -4,6 +4,10 @@ from __future__ import annotations
 
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
 KIND_BY_PREFIX = {"rec": "record", "nar": "narrative", "harm": "harm", "tl": "timeline"}
+# The accountability ledger's pages (archive/ledger.py); kept apart from SECTIONS because the
+# site build renders these from the ledger views, not from the per-kind loop over SECTIONS.
+LEDGER_SECTIONS = {"commitment": "commitments", "response": "responses", "institution": "institutions"}
+KIND_BY_PREFIX.update({"com": "commitment", "resp": "response"})
 
 
 def kind_of(object_id: str) -> str | None:
@@ -11,7 +15,7 @@ def kind_of(object_id: str) -> str | None:
 
 
 def page_url(kind: str, object_id: str | None = None) -> str:
-    section = SECTIONS[kind]
+    section = SECTIONS.get(kind) or LEDGER_SECTIONS[kind]
     return f"/{section}/" if object_id is None else f"/{section}/{object_id}/"
 
 

@@ -24,7 +24,7 @@ from ingest.rows import CHILD_TABLES, child_rows, content_hash, main_fields
 
 ACTOR = "ingest"
 # Write order: what is referenced is written (and flushed) before what refers to it.
-KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline")
+KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline", "commitment", "response")
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from archive.errors import ContentError, ContentProblem
+from ingest.ledger_schema import CommitmentSource, ResponseSource
 from ingest.schema import (
     AgentSource,
     HarmSource,
@@ -148,6 +149,8 @@ READERS: list[Callable[[Path], ReadResult]] = [
     markdown_reader("narrative", "narratives", NarrativeSource),
     markdown_reader("harm", "harms", HarmSource),
     markdown_reader("timeline", "timelines", TimelineSource),
+    markdown_reader("commitment", "commitments", CommitmentSource),
+    markdown_reader("response", "responses", ResponseSource),
 ]
 
 
