@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from archive.catalog import Catalog
 
 NOT_ASSESSED = "Reliability not assessed"
+LADDER = list(ATTRIBUTION)
 
 
 def _date(obj) -> dict:
@@ -104,8 +105,11 @@ def harm_ledger(cat: Catalog, harm_id: str) -> dict:
             "source": source, "quote": stage.quote, "note": stage.note})
     attribution = []
     for agent_id, history in by_body.items():
+        # Headline the furthest stage reached; the latest is kept too, since a body can step back.
+        furthest = max(history, key=lambda h: LADDER.index(h["stage"]))
         attribution.append({"body": agent_ref(cat, agent_id), "current": history[-1]["stage"],
-                            "current_label": history[-1]["label"], "history": history})
+                            "current_label": history[-1]["label"], "furthest": furthest["stage"],
+                            "furthest_label": furthest["label"], "history": history})
     return {
         "involvement": [{"body": agent_ref(cat, i.agent_id), "kind": i.kind, "label": INVOLVEMENT[i.kind],
                          "note": i.note} for i in involvement],

@@ -49,6 +49,12 @@ def check_references(objects: list[Parsed]) -> list[ContentProblem]:
             problems.append(obj.problem(loc + ("quote",), f"quotation not found word for word in "
                                         f"{by_id[ref].doc.display_path}: \"{link.quote[:60]}\""))
 
+    def lineage(agent_id: str) -> list[str]:
+        chain = [agent_id]
+        while kind_of(chain[-1]) == "agent" and by_id[chain[-1]].source.parent not in (None, *chain):
+            chain.append(by_id[chain[-1]].source.parent)
+        return chain
+
     def check_ledger(obj: Parsed) -> None:
         """References of the accountability ledger (archive/ledger.py)."""
         s = obj.source
@@ -57,9 +63,14 @@ def check_references(objects: list[Parsed]) -> list[ContentProblem]:
                 seen_dates: dict[str, int] = {}
                 for i, item in enumerate(getattr(s, field)):
                     expect(obj, (field, i, "agent"), item.agent, ("agent",))
-                    if kind_of(item.agent) == "agent" and item.agent not in s.responsible:
+                    # A body may answer for what a body nested under it did (the AMA for its House
+                    # of Delegates), so attribution accepts the responsible bodies' ancestors too.
+                    allowed = set(s.responsible) if field == "involvement" else \
+                        {a for r in s.responsible for a in lineage(r)}
+                    if kind_of(item.agent) == "agent" and item.agent not in allowed:
                         problems.append(obj.problem((field, i, "agent"), f"'{item.agent}' is not in this "
-                                                    "harm's 'responsible' list; add it there first"))
+                                                    "harm's 'responsible' list" + ("" if field == "involvement"
+                                                    else " nor a body they belong to") + "; add it there first"))
                     if field == "attribution":
                         expect(obj, (field, i, "source"), item.source, ("record",))
                         lower = parse_date(item.date).lower

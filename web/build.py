@@ -21,6 +21,7 @@ from archive.db import open_engine
 from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, page_url
+from web.ledger_pages import ledger_pages
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 
@@ -71,6 +72,7 @@ def collect_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
             pages.append((f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}))
     for tombstone in catalog.tombstones():
         pages.append((f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone}))
+    pages += ledger_pages(catalog)
     return pages
 
 
