@@ -49,7 +49,7 @@ def test_every_answer_on_the_ama_ledger_links_to_evidence_on_the_site(sample):
         assert 'href="/records/' in part, name
     # what it did: each harm comes with quoted evidence and how far to trust it
     did = parts["did"]
-    for harm in re.findall(r'<section class="ledger-harm" id="([^"]+)">(.*?)</section>', did, re.S):
+    for harm in re.findall(r'<section class="ledger-harm" id="([^"]+)">(.*?)</section>', did, re.DOTALL):
         assert 'href="/records/' in harm[1], harm[0]
     assert "Tolerated it in affiliates" in text(did) and "Failed to act (inaction in policy-making)" in text(did)
     assert "Primary source" in did and "Later secondary account" in did
