@@ -164,8 +164,13 @@ def commitment(cat: Catalog, commitment_id: str) -> dict:
 
 
 def commitments(cat: Catalog) -> list[dict]:
-    views = [commitment(cat, i) for i in cat.visible_ids("commitment")]
-    return sorted(views, key=lambda c: (c["date"]["lower"], c["id"]))
+    """Every visible commitment, oldest first; computed once per Catalog, since every harm
+    view asks which commitments answer it."""
+    cached = cat.__dict__.get("_ledger_commitments")
+    if cached is None:
+        views = [commitment(cat, i) for i in cat.visible_ids("commitment")]
+        cached = cat.__dict__["_ledger_commitments"] = sorted(views, key=lambda c: (c["date"]["lower"], c["id"]))
+    return cached
 
 
 # -- responses ------------------------------------------------------------------------------
@@ -225,7 +230,7 @@ def response_or_none(cat: Catalog, response_id: str) -> dict | None:
 def ledger_agent_ids(cat: Catalog) -> set[str]:
     """Bodies with a ledger page: responsible for a visible harm or party to a visible
     commitment, and the bodies they are nested in (whose pages gather their sub-bodies)."""
-    cache = cat.__dict__.setdefault("_ledger_agents", None)
+    cache = cat.__dict__.get("_ledger_agents")
     if cache is not None:
         return cache
     visible_harms = set(cat.visible_ids("harm"))

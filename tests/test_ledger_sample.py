@@ -4,7 +4,9 @@ with every answer linked to evidence that is itself on the site."""
 
 from __future__ import annotations
 
+import csv
 import html
+import json
 import re
 
 from starlette.testclient import TestClient
@@ -104,6 +106,13 @@ def test_commitments_table_works_without_a_server_or_javascript(sample):
     assert sorted(s for s, _ in rows).count("lapsed") == 3
     assert '<form class="filters" id="commitment-filters" hidden>' in page  # shown only by the script
     assert (sample.public_dir / "static/commitments.js").is_file()
+    with (sample.public_dir / "commitments/commitments.csv").open(newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [r["id"] for r in table] == [r["id"] for r in json.loads(
+        (sample.public_dir / "commitments/commitments.json").read_text())["items"]]
+    upstream = next(r for r in table if r["id"] == "com-2021-plan-upstream")
+    assert (upstream["status"], upstream["by_rule"], upstream["due"]) == ("lapsed", "yes", "2023")
+    assert 'href="/commitments/commitments.csv"' in page
     timeline = read(sample, "timelines/tl-acknowledgement-1997-2022/index.html")
     assert 'href="/commitments/com-2020-dismantle-racist-policies/"' in timeline
 

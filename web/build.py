@@ -21,7 +21,7 @@ from archive.db import open_engine
 from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, page_url
-from web.ledger_pages import ledger_pages
+from web.ledger_pages import ledger_downloads, ledger_pages
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 
@@ -82,7 +82,9 @@ def build_site(settings: Settings) -> BuildReport:
     engine = open_engine(settings)
     try:
         with Session(engine) as session:
-            pages = collect_pages(Catalog(session, PUBLIC, settings.today()))
+            catalog = Catalog(session, PUBLIC, settings.today())
+            pages = collect_pages(catalog)
+            downloads = ledger_downloads(catalog)
     finally:
         engine.dispose()
     with staged_directory(settings.public_dir) as out:
@@ -90,6 +92,8 @@ def build_site(settings: Settings) -> BuildReport:
             target = out / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(env.get_template(template).render(**data), encoding="utf-8")
+        for path, content in downloads.items():
+            (out / path).write_bytes(content)
         static = settings.site_dir / "static"
         if static.is_dir():
             shutil.copytree(static, out / "static")

@@ -8,10 +8,17 @@ are the same data rendered twice.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 from archive.catalog import Catalog
 from archive.ledger import COMMITMENT_STATUSES
 from archive.ledger_views import all_responses, commitments, institution_ledger, institutions
 from archive.urls import api_url, page_url
+
+CSV_COLUMNS = ("id", "title", "made_by", "date", "due", "status", "by_rule", "overdue_days",
+               "progress_entries", "latest_progress", "answers", "source", "url")
 
 
 def page_path(kind: str, object_id: str | None = None) -> str:
@@ -27,7 +34,8 @@ def ledger_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
     pages: list[tuple[str, str, dict]] = [
         (page_path("commitment"), "commitments.html",
          {"items": promised, "statuses": COMMITMENT_STATUSES, "counts": counts,
-          "bodies": sorted(bodies.values(), key=lambda b: b["name"]), "api_url": api_url("commitment")}),
+          "bodies": sorted(bodies.values(), key=lambda b: b["name"]), "api_url": api_url("commitment"),
+          "downloads": page_url("commitment")}),
         (page_path("institution"), "institutions.html", {"items": bodies_list}),
     ]
     pages += [(page_path("commitment", c["id"]), "commitment.html", {"item": c}) for c in promised]
@@ -36,3 +44,23 @@ def ledger_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
                {"item": institution_ledger(catalog, a["id"]), "statuses": COMMITMENT_STATUSES})
               for a in bodies_list]
     return pages
+
+
+def ledger_downloads(catalog: Catalog) -> dict[str, bytes]:
+    """The commitments table as bulk downloads beside its page: JSON (the API's answer) and CSV."""
+    promised = commitments(catalog)
+    folder = page_url("commitment").strip("/")
+    rows = io.StringIO(newline="")
+    writer = csv.writer(rows, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in promised:
+        writer.writerow([
+            c["id"], c["title"], c["made_by"]["name"], c["date"]["edtf"], c["due"]["edtf"] if c["due"] else "",
+            c["status"], "yes" if c["by_rule"] else "no", "" if c["overdue_days"] is None else c["overdue_days"],
+            len(c["progress"]), c["progress"][-1]["date"]["edtf"] if c["progress"] else "",
+            " ".join(h["id"] for h in c["answers"]), c["source"]["id"] if c["source"] else "", c["url"]])
+    listing = {"items": promised, "total": len(promised)}
+    return {
+        f"{folder}/commitments.json": json.dumps(listing, ensure_ascii=False, sort_keys=True, indent=1).encode(),
+        f"{folder}/commitments.csv": rows.getvalue().encode("utf-8"),
+    }
