@@ -29,7 +29,7 @@ def page_path(kind: str, object_id: str | None = None) -> str:
 def ledger_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
     promised = commitments(catalog)
     bodies = {c["made_by"]["id"]: c["made_by"] for c in promised}
-    counts = {s: sum(1 for c in promised if c["status"] == s) for s in COMMITMENT_STATUSES}
+    counts = {s: n for s in COMMITMENT_STATUSES if (n := sum(1 for c in promised if c["status"] == s))}
     bodies_list = institutions(catalog)
     pages: list[tuple[str, str, dict]] = [
         (page_path("commitment"), "commitments.html",
