@@ -256,6 +256,13 @@ def counts(settings) -> tuple[int, int]:
          "        reliability: primary\n"), "",
          (r"^content/responses/resp-descendants.md:16: field 'claims\[1\]': a disputed claim needs the evidence "
          r"for each side")),
+        ("harms/harm-exclusion.md", 'date: "1960"', 'date: "2010"',
+         (r"^content/harms/harm-exclusion.md:37: field 'attribution\[2\].date': attribution is a dated history: "
+         r"list agent-ama's stages oldest first")),
+        ("harms/harm-exclusion.md", "stage: denies-act", "stage: denied",
+         r"^content/harms/harm-exclusion.md:27: field 'attribution\[0\].stage': Input should be 'denies-act'"),
+        ("harms/harm-exclusion.md", "source: rec-1960-acknowledgement", "source: nar-a",
+         r"^content/harms/harm-exclusion.md:34: field 'attribution\[1\].source': 'nar-a' is not a known record id"),
         ("responses/resp-descendants.md", "responds_to: com-progressing", "responds_to: rec-2008-apology",
          (r"^content/responses/resp-descendants.md:7: field 'responds_to': 'rec-2008-apology' is not a known "
          r"harm or commitment id")),
