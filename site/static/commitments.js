@@ -23,12 +23,12 @@
   form.addEventListener("submit", (event) => event.preventDefault());
 
   const keys = {
-    text: (r) => r.cells[0].textContent.trim().toLowerCase(),
-    body: (r) => r.cells[1].textContent.trim().toLowerCase(),
-    date: (r) => Number(r.dataset.date),
-    due: (r) => Number(r.dataset.due),
-    status: (r) => r.dataset.status,
-    progress: (r) => Number(r.dataset.progress),
+    text: (row) => row.cells[0].textContent.trim().toLowerCase(),
+    body: (row) => row.cells[1].textContent.trim().toLowerCase(),
+    date: (row) => Number(row.dataset.date),
+    due: (row) => Number(row.dataset.due),
+    status: (row) => row.dataset.status,
+    progress: (row) => Number(row.dataset.progress),
   };
   for (const th of table.tHead.rows[0].cells) {
     const key = th.dataset.sort;
@@ -42,9 +42,9 @@
       const ascending = th.getAttribute("aria-sort") !== "ascending";
       for (const other of table.tHead.rows[0].cells) other.removeAttribute("aria-sort");
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      const sorted = rows.slice().sort((a, b) => {
-        const x = keys[key](a), y = keys[key](b);
-        return (x < y ? -1 : x > y ? 1 : 0) * (ascending ? 1 : -1);
+      const sorted = rows.slice().sort((first, second) => {
+        const left = keys[key](first), right = keys[key](second);
+        return (left < right ? -1 : left > right ? 1 : 0) * (ascending ? 1 : -1);
       });
       for (const row of sorted) body.appendChild(row);
     });
