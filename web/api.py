@@ -16,6 +16,7 @@ from archive.catalog import Catalog
 from archive.errors import NotBuilt
 from archive.settings import Settings
 from search.query import search
+from web import ledger_api
 from web.errors import error
 
 API_KINDS = {"records": "record", "narratives": "narrative", "harms": "harm", "timelines": "timeline"}
@@ -58,4 +59,4 @@ def routes(settings: Settings) -> list[Route]:
     for section in API_KINDS:
         found.append(Route(f"/api/{section}", list_objects))
         found.append(Route(f"/api/{section}/{{id}}", get_object))
-    return found
+    return found + ledger_api.routes(settings)  # the accountability ledger's endpoints

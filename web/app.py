@@ -17,7 +17,7 @@ from archive.db import open_engine
 from archive.errors import NotBuilt
 from archive.settings import Settings
 from search.query import open_index
-from web import api, ledger_api
+from web import api
 from web.errors import HANDLERS, unknown_endpoint
 
 
@@ -34,7 +34,6 @@ def create_app(settings: Settings) -> Starlette:
 
     routes = [
         *api.routes(settings),
-        *ledger_api.routes(settings),
         Route("/api/{rest:path}", unknown_endpoint),
     ]
     settings.public_dir.mkdir(parents=True, exist_ok=True)
