@@ -19,6 +19,8 @@ from archive import models as m
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
 from archive.dates import describe
 from archive.errors import Gone, NotFound
+from archive.ledger import RELIABILITY
+from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_plain_text
 from archive.media import Media
 from archive.redactions import Redactor, redactor_for
@@ -236,7 +238,9 @@ class Catalog:
                 quote = ev.quote
                 if ev.narrative_id:  # a narrative's redactions hold in quotations from it too
                     quote = self.redactor(self.session.get(m.Narrative, ev.narrative_id))(quote)
-                visible_evidence.append({"source": source, "quote": quote, "locator": ev.locator, "note": ev.note})
+                visible_evidence.append({"source": source, "quote": quote, "locator": ev.locator, "note": ev.note,
+                                         "reliability": ev.reliability or None,
+                                         "reliability_label": RELIABILITY.get(ev.reliability, "")})
         return {
             "id": row.id, "type": "harm", "url": page_url("harm", row.id), "title": row.title,
             "date": date_data(row), "status": row.status, "status_label": STATUS_LABELS[row.status],
@@ -248,6 +252,7 @@ class Catalog:
             "accountability": [{"status": e.status, "status_label": STATUS_LABELS[e.status],
                                 "date": date_data(e), "source": self.ref(e.source_record_id), "note": e.note}
                                for e in events],
+            "ledger": harm_ledger(self, row.id),
         }
 
     def timeline(self, object_id: str) -> dict:

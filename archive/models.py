@@ -137,6 +137,7 @@ class Evidence(SQLModel, table=True):
     quote: str
     locator: str = ""
     note: str = ""
+    reliability: str = ""  # primary | contemporaneous | secondary (archive.ledger.RELIABILITY)
 
 
 class AccountabilityEvent(DatedMixin, table=True):

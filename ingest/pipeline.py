@@ -29,7 +29,7 @@ from ingest.tagging import suggest_tags
 
 ACTOR = "ingest"
 # Write order: what is referenced is written (and flushed) before what refers to it.
-KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline")
+KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline", "commitment", "response")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from archive.errors import ContentError, ContentProblem
+from ingest.ledger_schema import CommitmentSource, ResponseSource
 from ingest.progress import tick
 from ingest.schema import (
     AgentSource,
@@ -170,6 +171,8 @@ READERS: list[Callable[[Path], ReadResult]] = [
     read_narratives,
     markdown_reader("harm", "harms", HarmSource),
     markdown_reader("timeline", "timelines", TimelineSource),
+    markdown_reader("commitment", "commitments", CommitmentSource),
+    markdown_reader("response", "responses", ResponseSource),
 ]
 
 

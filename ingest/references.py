@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from archive.errors import ContentProblem
 from archive.markup import collapse_whitespace, to_plain_text
+from ingest.ledger_references import check_ledger_references
 from ingest.readers import Parsed
 
 
@@ -77,5 +78,6 @@ def check_references(objects: list[Parsed]) -> list[ContentProblem]:
                 expect(obj, ("accountability", i, "source"), event.source, ("record",))
         elif obj.kind == "timeline":
             for i, entry in enumerate(s.entries):
-                expect(obj, ("entries", i, "ref"), entry.ref, ("record", "narrative", "harm", "timeline"))
-    return problems
+                expect(obj, ("entries", i, "ref"), entry.ref,
+                       ("record", "narrative", "harm", "timeline", "commitment"))
+    return problems + check_ledger_references(by_id)

@@ -11,6 +11,12 @@ from archive import models as m
 from archive.dates import parse_date
 from archive.media import Media
 from archive.transcripts import TranscriptSegment, TranscriptSource
+from ingest.ledger_rows import (
+    LEDGER_CHILD_TABLES,
+    LEDGER_KINDS,
+    ledger_child_rows,
+    ledger_main_fields,
+)
 from ingest.readers import Parsed
 from ingest.transcripts import transcript_rows
 
@@ -60,6 +66,8 @@ def main_fields(obj: Parsed) -> dict:
             "status": statuses[-1] if statuses else "documented", "description": obj.body}
     if obj.kind == "timeline":
         return common | {"summary": s.summary, "description": obj.body}
+    if obj.kind in LEDGER_KINDS:
+        return ledger_main_fields(obj)
     raise ValueError(f"unknown kind {obj.kind}")
 
 
@@ -77,17 +85,17 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
                                 for c in dict.fromkeys(s.harm_types + s.affected_groups)]
         rows += [m.HarmAgent(harm_id=s.id, agent_id=a) for a in dict.fromkeys(s.responsible)]
         rows += [m.Evidence(harm_id=s.id, position=i, record_id=e.record, narrative_id=e.narrative,
-                            quote=e.quote, locator=e.locator, note=e.note)
+                            quote=e.quote, locator=e.locator, note=e.note, reliability=e.reliability or "")
                  for i, e in enumerate(s.evidence)]
         rows += [m.AccountabilityEvent(harm_id=s.id, position=i, status=e.status,
                                        source_record_id=e.source, note=e.note, **_dated(e.date))
                  for i, e in enumerate(s.accountability)]
-        return rows
+        return rows + ledger_child_rows(obj)
     if obj.kind == "timeline":
         return [m.TimelineEntry(timeline_id=s.id, position=i, title=e.title, text=e.text,
                                 ref=e.ref, **_dated(e.date))
                 for i, e in enumerate(s.entries)]
-    return []
+    return ledger_child_rows(obj)
 
 
 # Child tables and the column that points at their parent, per kind.
@@ -99,3 +107,5 @@ CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
              (m.AccountabilityEvent, "harm_id")],
     "timeline": [(m.TimelineEntry, "timeline_id")],
 }
+for _kind, _tables in LEDGER_CHILD_TABLES.items():
+    CHILD_TABLES[_kind] = CHILD_TABLES.get(_kind, []) + _tables

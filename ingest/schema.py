@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from archive.access import Level
 from archive.dates import coerce_text, parse_date
+from archive.ledger import ATTRIBUTION, INVOLVEMENT, RELIABILITY
 
 ACCOUNTABILITY_STATUSES = ("documented", "acknowledged", "apologized", "repair-committed", "repaired")
 RECORD_TYPES = (
@@ -123,6 +124,7 @@ class EvidenceSource(Strict):
     quote: str = Field(min_length=1)
     locator: Text = ""
     note: Text = ""
+    reliability: Literal[tuple(RELIABILITY)] | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -138,6 +140,25 @@ class AccountabilitySource(Strict):
     note: Text = ""
 
 
+class InvolvementSource(Strict):
+    """How one responsible body took part in the harm (archive.ledger.INVOLVEMENT)."""
+
+    agent: str
+    kind: Literal[tuple(INVOLVEMENT)]  # type: ignore[valid-type]
+    note: Text = ""
+
+
+class AttributionSource(Strict):
+    """One dated step in what a responsible body admits, and the record that shows it."""
+
+    agent: str
+    stage: Literal[tuple(ATTRIBUTION)]  # type: ignore[valid-type]
+    date: EDTF
+    source: str
+    quote: Text = ""
+    note: Text = ""
+
+
 class HarmSource(Accessible):
     id: str = Field(pattern=_id_pattern("harm"))
     title: str = Field(min_length=1)
@@ -147,6 +168,8 @@ class HarmSource(Accessible):
     responsible: list[str] = []
     evidence: list[EvidenceSource] = Field(min_length=1)
     accountability: list[AccountabilitySource] = []
+    involvement: list[InvolvementSource] = []
+    attribution: list[AttributionSource] = []
 
 
 class NarratorSource(Strict):

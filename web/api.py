@@ -34,6 +34,7 @@ from archive.settings import Settings
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS, api_url
 from search.language import FACETS as SEARCH_FACETS
 from search.query import open_index, search
+from web import ledger_api
 from web.errors import error
 from web.http_cache import (
     CORS_HEADERS,
@@ -253,4 +254,4 @@ def routes(settings: Settings) -> list[Route]:
         found.append(Route(f"/api/{section}", list_endpoint(kind), methods=METHODS))
         found.append(Route(f"/api/{section}/{{id}}", item_endpoint(kind), methods=METHODS))
     found.append(Route(API_ALL_OBJECTS, list_endpoint("object"), methods=METHODS))
-    return found
+    return found + ledger_api.routes(settings)  # the accountability ledger's endpoints

@@ -22,6 +22,7 @@ from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, page_url
 from web.iiif_files import public_media, write_iiif
+from web.ledger_pages import ledger_downloads, ledger_pages
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 
@@ -72,6 +73,7 @@ def collect_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
             pages.append((f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}))
     for tombstone in catalog.tombstones():
         pages.append((f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone}))
+    pages += ledger_pages(catalog)
     return pages
 
 
@@ -84,6 +86,7 @@ def build_site(settings: Settings) -> BuildReport:
             catalog = Catalog(session, PUBLIC, settings.today())
             pages = collect_pages(catalog)
             media = public_media(catalog)
+            downloads = ledger_downloads(catalog)
     finally:
         engine.dispose()
     with staged_directory(settings.public_dir) as out:
@@ -92,6 +95,8 @@ def build_site(settings: Settings) -> BuildReport:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(env.get_template(template).render(**data), encoding="utf-8")
         write_iiif(media, out / "iiif", settings)
+        for path, content in downloads.items():
+            (out / path).write_bytes(content)
         static = settings.site_dir / "static"
         if static.is_dir():
             shutil.copytree(static, out / "static")
