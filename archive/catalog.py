@@ -20,7 +20,7 @@ from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
 from archive.dates import describe
 from archive.errors import Gone, NotFound
 from archive.markup import to_html, to_plain_text
-from archive.urls import kind_of, page_url
+from archive.urls import agent_url, kind_of, page_url
 
 STATUS_LABELS = {
     "documented": "Documented",
@@ -231,3 +231,24 @@ class Catalog:
             "text": to_plain_text(row.description) + " " + " ".join(f"{e['title']} {e['text']}" for e in shown),
             "entries": shown,
         }
+
+    # -- small helpers for the static site (additive) -------------------------------------
+    def added_on(self, kind: str) -> dict[str, str]:
+        """When each object was first ingested (UTC, ISO 8601): orders "recently added" and the feed.
+
+        Only ids are keys, so the answer says nothing about a hidden object unless the caller
+        already holds its id from a visible view.
+        """
+        table = m.OBJECT_TYPES[kind]
+        return {i: (c.replace(tzinfo=None).isoformat(timespec="seconds") + "Z")
+                for i, c in self.session.exec(select(table.id, table.created_at))}
+
+    def agent(self, object_id: str) -> dict:
+        """An agent (institution or person) as its public page shows it."""
+        agent = self.agents.get(object_id)
+        if agent is None:
+            raise NotFound(f"no agent '{object_id}'")
+        parent = self.agents.get(agent.parent_id or "")
+        return {"id": agent.id, "type": "agent", "url": agent_url(agent.id), "name": agent.name,
+                "title": agent.name, "kind": agent.kind, "description": agent.description,
+                "parent": {"id": parent.id, "name": parent.name, "url": agent_url(parent.id)} if parent else None}

@@ -32,6 +32,9 @@ class Settings:
     port: int = 8000
     today_override: date | None = None
     source_date_epoch: int | None = None
+    # Where the published site lives, e.g. "https://example.org/archive/": absolute links in
+    # feeds, sitemaps and citations use it, and its path is the prefix of every page link.
+    base_url: str = "http://127.0.0.1:8000/"
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -70,6 +73,7 @@ def load_settings(
         site_dir=_default_site_dir(home_path),
         today_override=date.fromisoformat(today_text) if today_text else None,
         source_date_epoch=int(epoch) if epoch else None,
+        base_url=env.get("RECKON_BASE_URL") or Settings.base_url,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):
