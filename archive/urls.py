@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote as percent
 from urllib.parse import urlsplit
 
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
@@ -85,3 +86,18 @@ class SiteUrls:
     def absolute(self, path: str) -> str:
         """A full URL (`https://example.org/archive/records/x/`) for feeds, sitemaps, citations."""
         return self.base_url.rstrip("/") + path if path.startswith("/") else path
+
+
+def quote_url(url: str, quote: str) -> str:
+    """A link to the quoted passage itself (a URL text fragment: the browser scrolls to it and
+    highlights it; browsers without support simply open the page)."""
+    words = quote.split()
+    if not words:
+        return url
+
+    def enc(text: str) -> str:
+        return percent(text, safe="").replace("-", "%2D")
+
+    if len(words) <= 8:
+        return f"{url}#:~:text={enc(' '.join(words))}"
+    return f"{url}#:~:text={enc(' '.join(words[:4]))},{enc(' '.join(words[-4:]))}"

@@ -80,7 +80,7 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
     env.globals.update(page_url=page_url, section_titles=SECTION_TITLES, sections=SECTIONS,
                        status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
-                       timeline_json_url=U.timeline_json_url, citation_url=U.citation_url,
+                       timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
                        facet_titles=FACET_TITLES, base_url=urls.base_url)
     return env
 

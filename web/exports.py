@@ -54,7 +54,7 @@ COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], str] | None]]] = {
         ("text", "The archive's description and transcription, as plain text.", lambda v: v["text"]),
     ],
     "narrative": COMMON + DATES + [
-        ("narrator", "The narrator as published (a pseudonym or 'Anonymous narrator' when chosen).", lambda v: v["narrator"]),
+        ("narrator", "The narrator as published: a pseudonym, or no name at all, when the narrator chose so.", lambda v: v["narrator"]),
         ("interviewer", "Who conducted the interview.", lambda v: v["interviewer"]),
         ("place", "Where the interview took place.", lambda v: v["place"]),
         ("fictional", "true for fictional composites written for demonstration.", lambda v: str(v["fictional"]).lower()),

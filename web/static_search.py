@@ -23,8 +23,7 @@ TITLE_WEIGHT = 10
 MAX_TF = 9
 TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
-    "a an and are as at be but by for from had has have he her his i in is it its of on or our she "
-    "that the their them there they this to was we were which who will with you".split())
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have", "he", "her", "his", "i", "in", "is", "it", "its", "of", "on", "or", "our", "she", "that", "the", "their", "them", "there", "they", "this", "to", "was", "we", "were", "which", "who", "will", "with", "you"])
 
 
 def tokens(text: str) -> list[str]:
@@ -41,13 +40,13 @@ def documents(views: dict[str, list[dict]]) -> list[dict]:
             date = (view.get("date") or {}).get("display", "")
             text = " ".join([view.get("summary", ""), view.get("narrator", ""), view.get("text", "")])
             docs.append({"type": kind, "title": view["title"], "url": view["url"], "date": date,
-                         "text": text})
+                         "text": text, "title_terms": view["title"]})
             for seg in view.get("segments", []) if kind == "narrative" else []:
                 if not seg.get("time"):
                     continue
                 docs.append({"type": "segment", "title": f"{view['title']}: {seg['title']}",
                              "url": f"{view['url']}#{segment_anchor(seg['time'])}",
-                             "date": seg["time"], "text": seg.get("text", "")})
+                             "date": seg["time"], "text": seg.get("text", ""), "title_terms": seg["title"]})
     return docs
 
 
@@ -59,7 +58,7 @@ def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
         weights: dict[str, int] = defaultdict(int)
         for term in tokens(doc["text"]):
             weights[term] = min(weights[term] + 1, MAX_TF)
-        for term in set(tokens(doc["title"])):
+        for term in set(tokens(doc["title_terms"])):
             weights[term] += TITLE_WEIGHT
         for term, weight in weights.items():
             shards[term[:2]][term].append([number, weight])
