@@ -149,7 +149,11 @@ class Catalog:
         return getattr(self, kind)(object_id)
 
     def all(self, kind: str) -> list[dict]:
-        return [self.get(kind, i) for i in self.visible_ids(kind)]
+        table = m.OBJECT_TYPES[kind]
+        # The rows are held while the views are made, so `get` finds them in the session's
+        # (weak) identity map instead of querying once per object: 100,000 queries fewer.
+        rows = self.session.exec(select(table).order_by(table.id)).all()
+        return [self.get(kind, r.id) for r in rows if self.visibility_of(r).visible]
 
     def record(self, object_id: str) -> dict:
         row, _ = self._row("record", object_id)

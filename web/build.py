@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -44,6 +45,7 @@ SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm 
 MANIFEST = ".manifest.json"
 LIST_PAGE_SIZE = 200
 RECENT_ON_HOME = 8
+PARALLEL_FROM = 2000  # pages to render before forking workers pays off
 
 
 @dataclass
@@ -225,6 +227,7 @@ def build_site(settings: Settings) -> BuildReport:
     keys: dict[str, str] = {}
     written = unchanged = 0
     made_dirs: set[Path] = set()
+    todo: list[Page] = []
     with staged_directory(settings.public_dir) as out:
         for page in sorted(pages, key=lambda p: p.path):
             key = page_key(page, fingerprint)
@@ -240,14 +243,45 @@ def build_site(settings: Settings) -> BuildReport:
             if page.content is not None:
                 target.write_bytes(page.content)
             else:
-                context = dict(page.data)
-                if page.extra is not None:
-                    context.update(page.extra(page.data))
-                target.write_text(env.get_template(page.template).render(**context), encoding="utf-8")
+                todo.append(page)
             written += 1
+        render_all(env, todo, out)
         (out / MANIFEST).write_text(json.dumps({"version": 1, "pages": keys}, sort_keys=True, indent=0))
     return BuildReport(pages=len(pages), public_dir=settings.public_dir, written=written,
                        unchanged=unchanged, seconds=time.perf_counter() - started)
+
+
+def render_page(env: Environment, page: Page, out: Path) -> None:
+    context = dict(page.data)
+    if page.extra is not None:
+        context.update(page.extra(page.data))
+    (out / page.path).write_text(env.get_template(page.template).render(**context), encoding="utf-8")
+
+
+_JOB: tuple[Environment, list[Page], Path, int] | None = None
+
+
+def _render_share(worker: int) -> int:
+    env, todo, out, workers = _JOB
+    for page in todo[worker::workers]:
+        render_page(env, page, out)
+    return worker
+
+
+def render_all(env: Environment, todo: list[Page], out: Path) -> None:
+    """Render the pages that changed; big builds use every core (forked workers share the data)."""
+    global _JOB
+    workers = min(os.cpu_count() or 1, 8)
+    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for page in todo:
+            render_page(env, page, out)
+        return
+    _JOB = (env, todo, out, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool.map(_render_share, range(workers))
+    finally:
+        _JOB = None
 
 
 def _link(old: Path, new: Path) -> bool:
