@@ -195,3 +195,22 @@ def test_builds_are_reproducible(minimal, tmp_path):
     for path in files:
         assert (one.public_dir / path).read_bytes() == (other.public_dir / path).read_bytes(), path
     assert "Built 2023-11-14" in read(one, "index.html")
+
+
+def test_sample_leak_check_covers_every_new_output(sample):
+    """tests/test_sample.py reads every file in public/; these are the new ones it must meet."""
+    from tests.test_sample import hidden_vocabulary
+
+    public = sample.public_dir
+    new_outputs = ["feed.xml", "sitemap.xml", "robots.txt", "downloads/narratives.jsonl",
+                   "downloads/narratives.csv", "search/meta.json", "search/docs/0.json",
+                   "timelines/tl-exclusion-1846-1968/timeline.json",
+                   "narratives/nar-composite-01/citation.json", "agents/index.html", "browse/index.html"]
+    for path in new_outputs:
+        assert (public / path).is_file(), path
+    indexed = {term for shard in (public / "search/terms").glob("*.json")
+               for term in json.loads(shard.read_text())}
+    assert "apology" in indexed
+    for object_id, words in hidden_vocabulary().items():
+        for word in words:
+            assert word.lower() not in indexed, (object_id, word)
