@@ -214,3 +214,13 @@ def test_sample_leak_check_covers_every_new_output(sample):
     for object_id, words in hidden_vocabulary().items():
         for word in words:
             assert word.lower() not in indexed, (object_id, word)
+
+
+def test_withheld_text_shows_as_a_redaction_mark(minimal):
+    narrative = minimal.content_dir / "narratives/nar-a.md"
+    narrative.write_text(narrative.read_text().replace("I remember the apology.",
+                                                       "I remember [redacted: a name] and the apology."))
+    ingest(minimal)
+    build_site(minimal)
+    page = read(minimal, "narratives/nar-a/index.html")
+    assert '<span class="redacted">[redacted: a name]</span>' in page

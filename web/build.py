@@ -17,6 +17,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from sqlmodel import Session
 
 from archive import urls as U
@@ -79,12 +81,21 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
     )
     env.filters["u"] = urls.link
     env.filters["absolute"] = urls.absolute
+    env.filters["mark_redactions"] = mark_redactions
     env.globals.update(page_url=page_url, section_titles=SECTION_TITLES, sections=SECTIONS,
                        status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
                        timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
                        facet_titles=FACET_TITLES, base_url=urls.base_url)
     return env
+
+
+REDACTION = re.compile(r"\[redacted[^\]<]*\]")
+
+
+def mark_redactions(html: str) -> Markup:
+    """Show `[redacted…]` marks (text withheld at the narrator's request) as marks, not words."""
+    return Markup(REDACTION.sub(lambda m: f'<span class="redacted">{m.group(0)}</span>', str(html)))
 
 
 def build_time(settings: Settings) -> str:

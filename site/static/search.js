@@ -96,7 +96,10 @@
   }
 
   getJSON(apiUrl + "?q=" + encodeURIComponent(q))
-    .then(function (data) { show(data.query, data.total, data.hits); })
+    .then(function (data) {
+      data.hits.forEach(function (hit) { hit.url = prefix(hit.url); });
+      show(data.query, data.total, data.hits);
+    })
     .catch(function () {
       return staticSearch(q).then(function (res) {
         show(q, res.total, res.hits, " (searched this copy's built-in index: every word must match)");
