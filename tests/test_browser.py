@@ -155,3 +155,12 @@ def test_pages_fit_a_phone_screen(browser, static_host):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, (path, width)
     page.close()
+
+
+def test_the_accessibility_check_does_catch_violations(browser):
+    """A check that always answers "no violations" would prove nothing."""
+    page = browser.new_page()
+    page.set_content('<html lang="en"><title>t</title><main><img src="x.png"><a href="/"></a></main></html>')
+    found = axe_violations(page)
+    assert any(v.startswith("image-alt") for v in found) and any(v.startswith("link-name") for v in found)
+    page.close()
