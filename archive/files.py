@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,9 +30,13 @@ def staged_directory(target: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     os.chmod(staging, 0o755)
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
+    for leftover in target.parent.glob(f".{target.name}.old*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # from a run that stopped before its cleanup
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
     if target.exists():
+        old.rmdir()
         target.rename(old)
     staging.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    # The swap is done; removing the previous tree (slow on this disk: ~2 ms a folder) need not
+    # hold up the caller. A non-daemon thread, so a CLI run still finishes it before exiting.
+    threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}).start()

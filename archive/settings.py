@@ -38,6 +38,9 @@ class Settings:
     archive_name: str = "Reckoning archive"
     admin_email: str = "archive@example.org"
     oai_repository_id: str = "reckoning.example.org"
+    # Where the published site lives, e.g. "https://example.org/archive/": absolute links in
+    # feeds, sitemaps and citations use it, and its path is the prefix of every page link.
+    base_url: str = "http://127.0.0.1:8000/"
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -84,6 +87,7 @@ def load_settings(
         archive_name=env.get("RECKON_ARCHIVE_NAME") or Settings.archive_name,
         admin_email=env.get("RECKON_ADMIN_EMAIL") or Settings.admin_email,
         oai_repository_id=env.get("RECKON_OAI_ID") or Settings.oai_repository_id,
+        base_url=env.get("RECKON_BASE_URL") or Settings.base_url,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):

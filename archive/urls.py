@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote as percent
+from urllib.parse import urlsplit
+
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
 # Kinds with API endpoints but no page of their own on the site.
 API_SECTIONS = {**SECTIONS, "agent": "agents", "concept": "concepts"}
@@ -31,3 +34,84 @@ def api_url(kind: str, object_id: str | None = None) -> str:
 def iiif_url(image_id: str, part: str = "") -> str:
     """An attached image's published files: `/iiif/<id>/` (info.json, thumbnail.jpg, web.jpg)."""
     return f"/iiif/{image_id}/{part}"
+
+
+# Site pages that are not one object of the store. Paths are relative to the site's root; the
+# base URL's path is put in front by `SiteUrls` when a page is rendered.
+BROWSE_FACETS = {"harm_type": "harm-types", "affected_group": "affected-groups",
+                 "institution": "institutions", "decade": "decades"}
+SITE_PAGES = {
+    "home": "/", "search": "/search/", "about": "/about/", "agents": "/agents/",
+    "browse": "/browse/", "downloads": "/downloads/", "feed": "/feed.xml",
+    "sitemap": "/sitemap.xml", "robots": "/robots.txt", "not_found": "/404.html",
+}
+
+
+def site_page_url(name: str) -> str:
+    return SITE_PAGES[name]
+
+
+def agent_url(agent_id: str) -> str:
+    return f"/agents/{agent_id}/"
+
+
+def browse_url(facet: str, value: str | int | None = None) -> str:
+    """`/browse/harm-types/` lists a facet's values; `/browse/harm-types/ht-x/` one value's objects."""
+    base = f"/browse/{BROWSE_FACETS[facet]}/"
+    return base if value is None else f"{base}{value}/"
+
+
+def timeline_json_url(timeline_id: str) -> str:
+    """The TimelineJS-compatible JSON beside a timeline's page."""
+    return page_url("timeline", timeline_id) + "timeline.json"
+
+
+def citation_url(kind: str, object_id: str) -> str:
+    """The CSL-JSON citation file beside an object's page."""
+    return page_url(kind, object_id) + "citation.json"
+
+
+def segment_anchor(time: str) -> str:
+    """`00:04:12` → `t-00-04-12`: the id of a transcript segment on its narrative page."""
+    return "t-" + time.replace(":", "-")
+
+
+def static_url(name: str) -> str:
+    return f"/static/{name}"
+
+
+class SiteUrls:
+    """Turns site paths into links for one base URL, so the site can live under a sub-path."""
+
+    def __init__(self, base_url: str):
+        if not base_url.endswith("/"):
+            base_url += "/"
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"RECKON_BASE_URL: expected an absolute http(s) URL such as "
+                             f"'https://example.org/archive/', got {base_url!r}")
+        self.base_url = base_url
+        self.prefix = parts.path.rstrip("/")
+
+    def link(self, path: str) -> str:
+        """A root-relative link (`/archive/records/x/`) for use in the site's own pages."""
+        return self.prefix + path if path.startswith("/") else path
+
+    def absolute(self, path: str) -> str:
+        """A full URL (`https://example.org/archive/records/x/`) for feeds, sitemaps, citations."""
+        return self.base_url.rstrip("/") + path if path.startswith("/") else path
+
+
+def quote_url(url: str, quote: str) -> str:
+    """A link to the quoted passage itself (a URL text fragment: the browser scrolls to it and
+    highlights it; browsers without support simply open the page)."""
+    words = quote.split()
+    if not words:
+        return url
+
+    def enc(text: str) -> str:
+        return percent(text, safe="").replace("-", "%2D")
+
+    if len(words) <= 8:
+        return f"{url}#:~:text={enc(' '.join(words))}"
+    return f"{url}#:~:text={enc(' '.join(words[:4]))},{enc(' '.join(words[-4:]))}"

@@ -6,7 +6,7 @@ import shutil
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from ingest.pipeline import ingest
@@ -40,7 +40,7 @@ LEVELS = st.sampled_from(["public", "staff", "restricted", "embargoed", "withdra
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(levels=st.lists(LEVELS, min_size=3, max_size=3),
        embargo_years=st.lists(st.integers(min_value=2020, max_value=2040), min_size=3, max_size=3),
        consent_withdrawn=st.lists(st.booleans(), min_size=3, max_size=3),

@@ -71,6 +71,18 @@ def theme_words(site_dir: Path) -> set[str]:
     return set().union(*(words(p.read_text(errors="replace")) for p in site_dir.rglob("*") if p.is_file()))
 
 
+# View fields the software writes itself (a credit line, a narrator label): not the object's words.
+GENERATED_FIELDS = ("credit", "narrator", "status_label", "url", "api_url")
+
+
+def _own_words(view: dict, row) -> dict:
+    """The hidden object's own text: its view without generated phrasing, plus its raw names."""
+    own = {k: v for k, v in view.items() if k not in GENERATED_FIELDS}
+    if isinstance(row, m.Narrative):
+        own["narrator_names"] = [row.narrator_name, row.narrator_display]
+    return own
+
+
 def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerprint], int]:
     """Fingerprints of all material the public may not see, and the number of hidden objects."""
     public = Catalog(session, PUBLIC, today)
@@ -84,7 +96,7 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
                 public_words |= words(_view_text(public.get(kind, row.id)))
             else:
                 why = f"{kind} not public: {vis.reason or vis.form.value}"
-                hidden.append((row.id, why, _view_text(admin.get(kind, row.id))))
+                hidden.append((row.id, why, _view_text(_own_words(admin.get(kind, row.id), row))))
                 if vis.form.value == "tombstone":
                     public_words |= words(_view_text(Catalog.tombstone(row, vis)))
     for concept in session.exec(select(m.Concept)):

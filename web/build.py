@@ -1,39 +1,79 @@
 """`reckon build`: render the static site from the store, through the public Catalog.
 
-Read top to bottom: open the store, gather every page's data as the public sees it today,
-render each page from its template into a fresh folder, copy the theme's assets, swap the
-folder into place. Withdrawn narratives get a tombstone page and nothing else.
+Read top to bottom: open the store, gather every public view once, turn them into outputs
+(pages from templates, plus feeds, sitemaps, downloads and the search fallback index), then
+publish them into a fresh folder that is swapped into place (`staged_directory`), so a failed
+build leaves the previous `public/` whole.
+
+Incremental: each output has a key (a hash of its input data, the templates and the
+settings that shape links). The previous build's keys are kept in `public/.manifest.json`;
+an output whose key did not change is hard-linked from the previous site instead of being
+rendered and written again. Withdrawn narratives get a tombstone page and nothing else.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import multiprocessing
+import os
+import re
 import shutil
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from sqlmodel import Session
 
+from archive import urls as U
 from archive.access import PUBLIC
 from archive.catalog import STATUS_LABELS, Catalog
 from archive.db import open_engine
 from archive.files import staged_directory
 from archive.settings import Settings
-from archive.urls import SECTIONS, page_url
+from archive.urls import SECTIONS, SiteUrls, page_url
+from web.browse import FACET_TITLES, agent_pages, browse_groups
+from web.citation import citation_context
+from web.exports import data_dictionary, export_files
+from web.feeds import atom_feed, recent, robots_txt, sitemaps
 from web.iiif_files import public_media, write_iiif
 from web.ledger_pages import ledger_downloads, ledger_pages
+from web.static_search import build_static_index
+from web.timelinejs import timelinejs
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
+MANIFEST = ".manifest.json"
+LIST_PAGE_SIZE = 200
+RECENT_ON_HOME = 8
+PARALLEL_FROM = 2000  # pages to render before forking workers pays off
 
 
 @dataclass
 class BuildReport:
     pages: int
     public_dir: Path
+    written: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
 
 
-def template_environment(settings: Settings) -> Environment:
+@dataclass
+class Page:
+    """One output file: rendered from a template with `data`, or given as `content` bytes."""
+
+    path: str
+    template: str | None = None
+    data: dict = field(default_factory=dict)
+    content: bytes | None = None
+    extra: Callable[[dict], dict] | None = None  # context computed only when really rendered
+
+
+def template_environment(settings: Settings, urls: SiteUrls | None = None) -> Environment:
+    urls = urls or SiteUrls(settings.base_url)
     env = Environment(
         loader=FileSystemLoader(settings.site_dir / "templates"),
         autoescape=select_autoescape(["html", "xml"]),
@@ -41,9 +81,23 @@ def template_environment(settings: Settings) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["u"] = urls.link
+    env.filters["absolute"] = urls.absolute
+    env.filters["mark_redactions"] = mark_redactions
     env.globals.update(page_url=page_url, section_titles=SECTION_TITLES, sections=SECTIONS,
-                       status_labels=STATUS_LABELS)
+                       status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
+                       browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
+                       timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
+                       facet_titles=FACET_TITLES, base_url=urls.base_url)
     return env
+
+
+REDACTION = re.compile(r"\[redacted[^\]<]*\]")
+
+
+def mark_redactions(html: str) -> Markup:
+    """Show `[redacted…]` marks (text withheld at the narrator's request) as marks, not words."""
+    return Markup(REDACTION.sub(lambda m: f'<span class="redacted">{m.group(0)}</span>', str(html)))
 
 
 def build_time(settings: Settings) -> str:
@@ -55,49 +109,205 @@ def build_time(settings: Settings) -> str:
     return moment.date().isoformat()
 
 
-def collect_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
-    """Every page as (path in public/, template, data). Templates get data, never queries."""
+def by_date(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda v: ((v.get("date") or {}).get("lower", 0), v["id"]))
+
+
+def html_path_to_url(path: str) -> str:
+    return "/" + path[: -len("index.html")] if path.endswith("index.html") else "/" + path
+
+
+def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None) -> list[Page]:
+    """Every output of the site. Templates get data, never queries."""
     views = {kind: catalog.all(kind) for kind in SECTIONS}
-    pages: list[tuple[str, str, dict]] = [
-        ("index.html", "home.html", {"timelines": views["timeline"], "harms": views["harm"],
-                                     "records": sorted(views["record"], key=lambda r: r["date"]["lower"]),
-                                     "narratives": views["narrative"]}),
-        ("search/index.html", "search.html", {}),
-        ("404.html", "404.html", {}),
+    added: dict[str, str] = {}
+    for kind in SECTIONS:
+        added.update(catalog.added_on(kind))
+    everything = [v for kind in ("timeline", "harm", "narrative", "record") for v in views[kind]]
+    groups = browse_groups(views, catalog)
+    agents = agent_pages(groups, catalog)
+
+    def cite(data: dict) -> dict:
+        return {"cite": citation_context(data["item"], urls, built_on)}
+
+    pages: list[Page] = [
+        Page("index.html", "home.html", {
+            "timelines": views["timeline"], "harms": views["harm"][:6], "harm_count": len(views["harm"]),
+            "record_count": len(views["record"]), "narrative_count": len(views["narrative"]),
+            "recent": [{"id": v["id"], "type": v["type"], "title": v["title"], "url": v["url"],
+                        "date": v.get("date", {}).get("display", "")}
+                       for v in recent(everything, added, RECENT_ON_HOME)]}),
+        Page("search/index.html", "search.html"),
+        Page("404.html", "404.html"),
+        Page("about/index.html", "about.html"),
+        Page("downloads/index.html", "downloads.html", {"dictionary": data_dictionary(),
+                                                         "counts": {k: len(v) for k, v in views.items()}}),
+        Page("browse/index.html", "browse_index.html", {"groups": {f: [{k: e[k] for k in ("label", "url", "count")}
+                                                                       for e in g] for f, g in groups.items()}}),
+        Page("agents/index.html", "agent_list.html", {"items": [{k: a[k] for k in ("name", "url", "kind", "description")}
+                                                                for a in agents]}),
     ]
+    for facet, entries in groups.items():
+        pages.append(Page(U.browse_url(facet).lstrip("/") + "index.html", "browse_facet.html",
+                          {"facet": facet, "entries": [{k: e[k] for k in ("label", "url", "count")} for e in entries]}))
+        for entry in entries:
+            pages.append(Page(entry["url"].lstrip("/") + "index.html", "browse_value.html",
+                              {"facet": facet, "entry": entry}))
+    for agent in agents:
+        pages.append(Page(agent["url"].lstrip("/") + "index.html", "agent.html", {"item": agent}))
     for kind, items in views.items():
         section = SECTIONS[kind]
-        ordered = sorted(items, key=lambda v: (v.get("date", {}).get("lower", 0), v["id"]))
-        pages.append((f"{section}/index.html", f"{kind}_list.html", {"items": ordered, "kind": kind}))
+        ordered = by_date(items)
+        chunks = [ordered[i:i + LIST_PAGE_SIZE] for i in range(0, len(ordered), LIST_PAGE_SIZE)] or [[]]
+        if kind == "harm":
+            chunks = [ordered]  # the ledger is one table, so it can be sorted and filtered in place
+        for number, chunk in enumerate(chunks, 1):
+            path = f"{section}/index.html" if number == 1 else f"{section}/page/{number}/index.html"
+            pager = {"number": number, "count": len(chunks), "total": len(ordered),
+                     "prev": None if number == 1 else (f"/{section}/" if number == 2 else f"/{section}/page/{number - 1}/"),
+                     "next": None if number == len(chunks) else f"/{section}/page/{number + 1}/"}
+            pages.append(Page(path, f"{kind}_list.html", {"items": chunk, "kind": kind, "pager": pager}))
         for view in items:
-            pages.append((f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}))
+            pages.append(Page(f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}, extra=cite))
+            pages.append(Page(f"{section}/{view['id']}/citation.json",
+                              content=_json(citation_context(view, urls, built_on)["csl"])))
+            if kind == "timeline":
+                pages.append(Page(U.timeline_json_url(view["id"]).lstrip("/"), content=timelinejs(view, urls)))
     for tombstone in catalog.tombstones():
-        pages.append((f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone}))
-    pages += ledger_pages(catalog)
+        pages.append(Page(f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone}))
+
+    pages += [Page(*page) for page in ledger_pages(catalog)]
+
+    html_urls = [html_path_to_url(p.path) for p in pages
+                 if p.path.endswith("index.html") and p.template != "tombstone.html"]
+    files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
+             U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
+    files.update(sitemaps(html_urls, urls))
+    files.update(export_files(views, urls))
+    files.update(build_static_index(views))
+    files.update(ledger_downloads(catalog))
+    if static_dir is not None and static_dir.is_dir():
+        for asset in sorted(static_dir.rglob("*")):
+            if asset.is_file():
+                files["static/" + asset.relative_to(static_dir).as_posix()] = asset.read_bytes()
+    pages += [Page(path, content=content) for path, content in files.items()]
     return pages
 
 
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def _fingerprint(settings: Settings, urls: SiteUrls, built_on: str) -> str:
+    """What every rendered page depends on besides its data: templates, base URL, build date."""
+    digest = hashlib.sha256(f"{urls.base_url}\0{built_on}\0".encode())
+    templates = settings.site_dir / "templates"
+    for path in sorted(templates.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(templates).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def page_key(page: Page, fingerprint: str) -> str:
+    digest = hashlib.sha256(page.path.encode() + b"\0")
+    if page.content is not None:
+        digest.update(page.content)
+    else:
+        digest.update(fingerprint.encode() + page.template.encode())
+        digest.update(json.dumps(page.data, sort_keys=True, default=str, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def read_manifest(public_dir: Path) -> dict[str, str]:
+    try:
+        return json.loads((public_dir / MANIFEST).read_text())["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # no previous build (or an unreadable one): everything is written afresh
+
+
 def build_site(settings: Settings) -> BuildReport:
-    env = template_environment(settings)
-    env.globals["built_on"] = build_time(settings)
+    started = time.perf_counter()
+    urls = SiteUrls(settings.base_url)
+    built_on = build_time(settings)
+    env = template_environment(settings, urls)
+    env.globals["built_on"] = built_on
     engine = open_engine(settings)
     try:
         with Session(engine) as session:
             catalog = Catalog(session, PUBLIC, settings.today())
-            pages = collect_pages(catalog)
+            pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static")
             media = public_media(catalog)
-            downloads = ledger_downloads(catalog)
     finally:
         engine.dispose()
+    fingerprint = _fingerprint(settings, urls, built_on)
+    previous = read_manifest(settings.public_dir)
+    keys: dict[str, str] = {}
+    written = unchanged = 0
+    made_dirs: set[Path] = set()
+    todo: list[Page] = []
     with staged_directory(settings.public_dir) as out:
-        for path, template, data in pages:
-            target = out / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(env.get_template(template).render(**data), encoding="utf-8")
+        for page in sorted(pages, key=lambda p: p.path):
+            key = page_key(page, fingerprint)
+            keys[page.path] = key
+            target = out / page.path
+            if target.parent not in made_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(target.parent)
+            old = settings.public_dir / page.path
+            if previous.get(page.path) == key and _link(old, target):
+                unchanged += 1
+                continue
+            if page.content is not None:
+                target.write_bytes(page.content)
+            else:
+                todo.append(page)
+            written += 1
+        render_all(env, todo, out)
         write_iiif(media, out / "iiif", settings)
-        for path, content in downloads.items():
-            (out / path).write_bytes(content)
-        static = settings.site_dir / "static"
-        if static.is_dir():
-            shutil.copytree(static, out / "static")
-    return BuildReport(pages=len(pages), public_dir=settings.public_dir)
+        (out / MANIFEST).write_text(json.dumps({"version": 1, "pages": keys}, sort_keys=True, indent=0))
+    return BuildReport(pages=len(pages), public_dir=settings.public_dir, written=written,
+                       unchanged=unchanged, seconds=time.perf_counter() - started)
+
+
+def render_page(env: Environment, page: Page, out: Path) -> None:
+    context = dict(page.data)
+    if page.extra is not None:
+        context.update(page.extra(page.data))
+    (out / page.path).write_text(env.get_template(page.template).render(**context), encoding="utf-8")
+
+
+_JOB: tuple[Environment, list[Page], Path, int] | None = None
+
+
+def _render_share(worker: int) -> int:
+    env, todo, out, workers = _JOB
+    for page in todo[worker::workers]:
+        render_page(env, page, out)
+    return worker
+
+
+def render_all(env: Environment, todo: list[Page], out: Path) -> None:
+    """Render the pages that changed; big builds use every core (forked workers share the data)."""
+    global _JOB
+    workers = min(os.cpu_count() or 1, 8)
+    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for page in todo:
+            render_page(env, page, out)
+        return
+    _JOB = (env, todo, out, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pool.map(_render_share, range(workers))
+    finally:
+        _JOB = None
+
+
+def _link(old: Path, new: Path) -> bool:
+    """Reuse the previous build's file without rewriting it (a hard link; a copy across devices)."""
+    try:
+        os.link(old, new)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        shutil.copy2(old, new)
+    return True

@@ -138,7 +138,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     report = publish(settings)
-    print(f"indexed {report.indexed} public objects; wrote {report.site.pages} pages to {report.site.public_dir}")
+    site = report.site
+    print(f"indexed {report.indexed} public objects; published {site.pages} files to {site.public_dir} "
+          f"({site.written} written, {site.unchanged} unchanged) in {site.seconds:.1f} s")
     return 0
 
 

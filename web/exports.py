@@ -1,0 +1,118 @@
+"""Bulk downloads of all public data: JSON Lines and CSV per kind, described field by field.
+
+Made from the build's public views, so a download holds exactly what the pages show. JSON
+Lines keeps each view whole (minus its rendered HTML, which the text duplicates); CSV flattens
+each kind to the columns in `COLUMNS`, whose descriptions are also the data dictionary page,
+so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+
+from archive.urls import SiteUrls
+
+SEP = "; "
+
+
+def _ids(key: str) -> Callable[[dict], str]:
+    return lambda v: SEP.join(x["id"] for x in v.get(key, []))
+
+
+def _labels(key: str) -> Callable[[dict], str]:
+    return lambda v: SEP.join(x.get("label") or x.get("name") or "" for x in v.get(key, []))
+
+
+def _date(part: str) -> Callable[[dict], str]:
+    return lambda v: str((v.get("date") or {}).get(part, ""))
+
+
+COMMON = [
+    ("id", "Stable identifier; never changes once published.", lambda v: v["id"]),
+    ("url", "The object's page on this site (absolute).", None),
+    ("title", "Title as shown on the page.", lambda v: v["title"]),
+]
+DATES = [
+    ("date_edtf", "Date as written, in Extended Date/Time Format (EDTF), e.g. 1950~ or 1910/1968.", _date("edtf")),
+    ("date_display", "The date in words, as the page shows it.", _date("display")),
+    ("date_lower", "Earliest day the date may mean, as YYYYMMDD (0 when open).", _date("lower")),
+    ("date_upper", "Latest day the date may mean, as YYYYMMDD (99991231 when open).", _date("upper")),
+]
+COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], str] | None]]] = {
+    "record": COMMON + DATES + [
+        ("record_type", "Kind of document (minutes, press-release, article…).", lambda v: v["record_type"]),
+        ("creators", "Ids of the agents who made the record, separated by '; '.", _ids("creators")),
+        ("creator_names", "Names of those agents, in the same order.", _labels("creators")),
+        ("subjects", "Ids of taxonomy terms (ht- harm types, ag- affected groups).", _ids("subjects")),
+        ("language", "Language code (BCP 47).", lambda v: v["language"]),
+        ("source", "Where the original is held or was published.", lambda v: v["source"]),
+        ("source_url", "Link to the original, when one exists.", lambda v: v["source_url"]),
+        ("rights", "Rights statement for the record.", lambda v: v["rights"]),
+        ("text", "The archive's description and transcription, as plain text.", lambda v: v["text"]),
+    ],
+    "narrative": COMMON + DATES + [
+        ("narrator", "The narrator as published: a pseudonym, or no name at all, when the narrator chose so.", lambda v: v["narrator"]),
+        ("interviewer", "Who conducted the interview.", lambda v: v["interviewer"]),
+        ("place", "Where the interview took place.", lambda v: v["place"]),
+        ("fictional", "true for fictional composites written for demonstration.", lambda v: str(v["fictional"]).lower()),
+        ("harm_types", "Ids of harm types the narrative describes.", _ids("harm_types")),
+        ("licence", "Licence the narrator's release grants.", lambda v: v["licence"]),
+        ("content_note", "Content note shown before the transcript.", lambda v: v["content_note"]),
+        ("summary", "Short summary.", lambda v: v["summary"]),
+        ("text", "The public transcript as plain text (withheld passages marked [redacted]).", lambda v: v["text"]),
+    ],
+    "harm": COMMON + DATES + [
+        ("status", "Latest accountability status: documented, acknowledged, apologized, repair-committed, repaired.", lambda v: v["status"]),
+        ("harm_types", "Ids of harm types.", _ids("harm_types")),
+        ("affected_groups", "Ids of affected groups.", _ids("affected_groups")),
+        ("responsible", "Ids of the responsible agents.", _ids("responsible")),
+        ("evidence_sources", "Ids of the records quoted as evidence, in order.", lambda v: SEP.join(e["source"]["id"] for e in v["evidence"])),
+        ("text", "The harm's description as plain text.", lambda v: v["text"]),
+    ],
+    "timeline": COMMON + [
+        ("summary", "Short summary.", lambda v: v["summary"]),
+        ("entries", "Number of entries.", lambda v: str(len(v["entries"]))),
+        ("text", "Description and entries as plain text.", lambda v: v["text"]),
+    ],
+}
+KIND_FILES = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
+
+
+def jsonl(views: list[dict], urls: SiteUrls) -> bytes:
+    lines = []
+    for view in views:
+        data = {k: v for k, v in view.items() if not k.endswith("_html") and k != "segments"}
+        if view["type"] == "narrative":  # segments without their HTML twin
+            data["segments"] = [{k: v for k, v in s.items() if k != "html"} for s in view.get("segments", [])]
+        data["url"] = urls.absolute(view["url"])
+        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
+
+
+def csv_file(kind: str, views: list[dict], urls: SiteUrls) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([name for name, _, _ in COLUMNS[kind]])
+    for view in views:
+        writer.writerow([urls.absolute(view["url"]) if get is None else get(view) for _, _, get in COLUMNS[kind]])
+    return out.getvalue().encode("utf-8")
+
+
+def export_files(views: dict[str, list[dict]], urls: SiteUrls) -> dict[str, bytes]:
+    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind."""
+    files = {}
+    for kind, name in KIND_FILES.items():
+        items = sorted(views.get(kind, []), key=lambda v: v["id"])
+        files[f"downloads/{name}.jsonl"] = jsonl(items, urls)
+        files[f"downloads/{name}.csv"] = csv_file(kind, items, urls)
+    return files
+
+
+def data_dictionary() -> list[dict]:
+    """The downloads page's table of fields, from the same column list the CSV is written with."""
+    return [{"kind": kind, "file": KIND_FILES[kind],
+             "columns": [{"name": name, "description": text} for name, text, _ in cols]}
+            for kind, cols in COLUMNS.items()]
