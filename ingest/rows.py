@@ -18,6 +18,7 @@ from ingest.ledger_rows import (
     ledger_main_fields,
 )
 from ingest.readers import Parsed
+from ingest.schema import ACCOUNTABILITY_STATUSES
 from ingest.transcripts import transcript_rows
 
 
@@ -61,7 +62,8 @@ def main_fields(obj: Parsed) -> dict:
             "release_signed": s.release.signed if s.release else None,
             "release_licence": s.release.licence if s.release else "", "body": obj.body}
     if obj.kind == "harm":
-        statuses = [e.status for e in sorted(s.accountability, key=lambda e: parse_date(e.date).lower)]
+        # The furthest stage reached: a later acknowledgement does not undo an earlier apology.
+        statuses = sorted((e.status for e in s.accountability), key=ACCOUNTABILITY_STATUSES.index)
         return common | _dated(s.date) | {
             "status": statuses[-1] if statuses else "documented", "description": obj.body}
     if obj.kind == "timeline":

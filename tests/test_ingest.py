@@ -126,3 +126,13 @@ def test_withdrawing_by_appending_to_the_consent_log_is_accepted(minimal, sessio
     with session_for(minimal) as session:
         entries = session.exec(select(m.ConsentEntry).where(m.ConsentEntry.narrative_id == "nar-a")).all()
         assert [e.granted for e in sorted(entries, key=lambda e: e.position)] == [True, False]
+
+
+def test_a_harms_status_is_the_furthest_stage_reached(minimal, session_for):
+    path = minimal.content_dir / "harms/harm-exclusion.md"
+    path.write_text(path.read_text().replace("    source: rec-2008-apology\n---", (
+        "    source: rec-2008-apology\n  - status: acknowledged\n    date: 2021-02-17\n"
+        "    source: rec-2008-apology\n---")))
+    ingest(minimal)
+    with session_for(minimal) as session:
+        assert session.get(m.Harm, "harm-exclusion").status == "apologized"
