@@ -52,6 +52,17 @@ def transaction(engine: Engine) -> Iterator[Session]:
             raise
 
 
+@contextmanager
+def store_transaction(settings: Settings) -> Iterator[Session]:
+    """A command's one unit of work: open the store, commit (or roll back), and close it."""
+    engine = open_engine(settings)
+    try:
+        with transaction(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
 def store_exists(settings: Settings) -> bool:
     path = settings.sqlite_path
     return path is None or path.exists()

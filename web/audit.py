@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 from archive import models as m
 from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.settings import Settings
 from search.query import open_index
 
@@ -155,12 +155,8 @@ def api_answers(settings: Settings, hidden_ids: Iterable[str], prints: list[Fing
 
 
 def audit(settings: Settings) -> AuditReport:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
     report = AuditReport(prints, hidden_count)
     if not prints:
         return report

@@ -27,12 +27,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
-from sqlmodel import Session
 
 from archive import urls as U
 from archive.access import PUBLIC
 from archive.catalog import STATUS_LABELS, Catalog
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, SiteUrls, page_url
@@ -231,14 +230,10 @@ def build_site(settings: Settings) -> BuildReport:
     built_on = build_time(settings)
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            catalog = Catalog(session, PUBLIC, settings.today())
-            pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static")
-            media = public_media(catalog)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        catalog = Catalog(session, PUBLIC, settings.today())
+        pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static")
+        media = public_media(catalog)
     fingerprint = _fingerprint(settings, urls, built_on)
     previous = read_manifest(settings.public_dir)
     keys: dict[str, str] = {}

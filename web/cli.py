@@ -82,54 +82,46 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_tags(args: argparse.Namespace) -> int:
-    from archive.db import open_engine, transaction
+    from archive.db import store_transaction
     from archive.tag_suggestions import ACCEPTED, REJECTED, decide, list_suggestions
 
     settings = _settings(args)
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            if args.action == "list":
-                rows = list_suggestions(session, args.status)
-                for r in rows:
-                    where = f"{r.object_type} {r.object_id}" + (f", {r.locator}" if r.locator else "")
-                    print(f"{r.id:>5}  {r.status:<9} {r.concept_id:<36} {where}\n"
-                          f"       matched {r.phrase!r} in: {r.passage}")
-                print(f"{len(rows)} tag suggestions")
-                return 0
-            if args.id is None:
-                raise ReckoningError(f"'reckon tags {args.action}' needs the suggestion's number (see 'reckon tags list')")
-            row = decide(session, args.id, ACCEPTED if args.action == "accept" else REJECTED, args.by)
-            print(f"tag suggestion {row.id} ({row.concept_id} on {row.object_type} {row.object_id}): {row.status}; "
-                  "run 'reckon build' to publish the change")
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        if args.action == "list":
+            rows = list_suggestions(session, args.status)
+            for r in rows:
+                where = f"{r.object_type} {r.object_id}" + (f", {r.locator}" if r.locator else "")
+                print(f"{r.id:>5}  {r.status:<9} {r.concept_id:<36} {where}\n"
+                      f"       matched {r.phrase!r} in: {r.passage}")
+            print(f"{len(rows)} tag suggestions")
+            return 0
+        if args.id is None:
+            raise ReckoningError(f"'reckon tags {args.action}' needs the suggestion's number (see 'reckon tags list')")
+        row = decide(session, args.id, ACCEPTED if args.action == "accept" else REJECTED, args.by)
+        print(f"tag suggestion {row.id} ({row.concept_id} on {row.object_type} {row.object_id}): {row.status}; "
+              "run 'reckon build' to publish the change")
     return 0
 
 
 def cmd_redactions(args: argparse.Namespace) -> int:
-    from archive.db import open_engine, transaction
+    from archive.db import store_transaction
     from archive.redactions import APPROVED, REJECTED, decide, list_redactions
 
     settings = _settings(args)
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            if args.action == "list":
-                rows = list_redactions(session, args.status)
-                for r in rows:
-                    where = ", ".join(sorted({loc["field"] for loc in r.locations})) or "not found in the text"
-                    print(f"{r.id:>5}  {r.status:<9} {r.narrative_id}  [{r.category}] {r.text!r} ({r.origin}; {where})")
-                print(f"{len(rows)} redactions")
-                return 0
-            if args.id is None:
-                raise ReckoningError(f"'reckon redactions {args.action}' needs the redaction's number "
-                                     "(see 'reckon redactions list')")
-            row = decide(session, args.id, APPROVED if args.action == "approve" else REJECTED, args.by)
-            print(f"redaction {row.id} ({row.narrative_id}, {row.category}): {row.status}; "
-                  "run 'reckon build' to publish the change")
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        if args.action == "list":
+            rows = list_redactions(session, args.status)
+            for r in rows:
+                where = ", ".join(sorted({loc["field"] for loc in r.locations})) or "not found in the text"
+                print(f"{r.id:>5}  {r.status:<9} {r.narrative_id}  [{r.category}] {r.text!r} ({r.origin}; {where})")
+            print(f"{len(rows)} redactions")
+            return 0
+        if args.id is None:
+            raise ReckoningError(f"'reckon redactions {args.action}' needs the redaction's number "
+                                 "(see 'reckon redactions list')")
+        row = decide(session, args.id, APPROVED if args.action == "approve" else REJECTED, args.by)
+        print(f"redaction {row.id} ({row.narrative_id}, {row.category}): {row.status}; "
+              "run 'reckon build' to publish the change")
     return 0
 
 
@@ -194,23 +186,19 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_user(args: argparse.Namespace) -> int:
     from archive import users
-    from archive.db import open_engine, transaction
+    from archive.db import store_transaction
 
     settings = _settings(args)
     password = _read_password(args) if args.action == "add" else ""
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            if args.action == "add":
-                users.create_user(session, args.name, password, args.role, actor="cli")
-                print(f"added {args.name} ({args.role}); sign in at /staff/signin")
-            else:
-                user = users.get_user(session, args.name)
-                if user is None:
-                    raise users.UserError(f"no user '{args.name}': add one with 'reckon user add'")
-                print(users.issue_token(session, user, args.label, actor="cli"))
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        if args.action == "add":
+            users.create_user(session, args.name, password, args.role, actor="cli")
+            print(f"added {args.name} ({args.role}); sign in at /staff/signin")
+        else:
+            user = users.get_user(session, args.name)
+            if user is None:
+                raise users.UserError(f"no user '{args.name}': add one with 'reckon user add'")
+            print(users.issue_token(session, user, args.label, actor="cli"))
     return 0
 
 

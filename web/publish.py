@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
-
 from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.settings import Settings
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir, update_index
 from web.build import BuildReport, build_site
@@ -30,16 +28,12 @@ class PublishReport:
 
 def _index(settings: Settings, viewer: Viewer, index_dir, rebuild: bool,
            progress: Progress | None) -> IndexReport:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            catalog = Catalog(session, viewer, settings.today())
-            if rebuild:
-                count = build_index(catalog, index_dir, settings.search_engine, progress)
-                return IndexReport(count, count, 0, rebuilt=True)
-            return update_index(catalog, index_dir, settings.search_engine, progress)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        catalog = Catalog(session, viewer, settings.today())
+        if rebuild:
+            count = build_index(catalog, index_dir, settings.search_engine, progress)
+            return IndexReport(count, count, 0, rebuilt=True)
+        return update_index(catalog, index_dir, settings.search_engine, progress)
 
 
 def index_public(settings: Settings, rebuild: bool = True, progress: Progress | None = None) -> int:
