@@ -23,6 +23,7 @@ from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_plain_text
 from archive.media import Media
+from archive.public_history import left_public
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
@@ -372,12 +373,14 @@ class Catalog:
         Visible objects are listed with the moment they last became what the public sees:
         their last write, or the day their embargo ended if that is later, so incremental
         harvesting picks up an embargo that lifted without anyone editing the file. Withdrawn
-        narratives, and deleted objects this viewer could have seen, are listed as deleted
-        (nothing but the id and the time). Hidden objects are not listed at all.
+        narratives, and objects the public once saw and no longer may (restricted, embargoed
+        again, deleted), are listed as deleted with the moment they left (nothing but the id
+        and the time). Objects the public never saw are not listed at all.
         """
         table = m.OBJECT_TYPES[kind]
         consent = self._consent_by_narrative() if kind == "narrative" else {}
         found = []
+        hidden = []
         for row in self.session.exec(select(table).order_by(table.id)).all():
             entries = consent.get(row.id, ())
             vis = visibility(row, self.viewer, self.today, entries)
@@ -387,9 +390,19 @@ class Catalog:
                 if getattr(row, "access", "") == "embargoed" and embargo:
                     stamp = max(stamp, datetime.fromisoformat(embargo))
                 found.append({"id": row.id, "datestamp": stamp, "deleted": False})
-            elif vis.form is Form.TOMBSTONE or (row.deleted and self._was_visible(row, entries)):
+            elif vis.form is Form.TOMBSTONE:
                 found.append({"id": row.id, "datestamp": stamp, "deleted": True})
-        return found
+            else:
+                hidden.append(row)
+        # Objects hidden now that the public once saw (made restricted, staff or embargoed,
+        # pruned) stay listed as deleted from the moment they left (archive/public_history.py).
+        left = left_public(self.session, kind, [r.id for r in hidden], consent)
+        for row in hidden:
+            if row.id in left:
+                found.append({"id": row.id, "datestamp": left[row.id], "deleted": True})
+            elif row.deleted and self._was_visible(row, consent.get(row.id, ())):
+                found.append({"id": row.id, "datestamp": row.updated_at.replace(tzinfo=None), "deleted": True})
+        return sorted(found, key=lambda change: change["id"])
 
     def _was_visible(self, row, consent) -> bool:
         """Would this soft-deleted object be visible (or a tombstone) had it not been deleted?"""
