@@ -27,7 +27,7 @@ from archive.public_history import left_public
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
-from archive.urls import agent_url, api_url, iiif_url, kind_of, page_url
+from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
 
 STATUS_LABELS = {
     "documented": "Documented",
@@ -176,6 +176,7 @@ class Catalog:
         row, _ = self._row("record", object_id)
         cited_by = self.session.exec(
             select(m.Evidence.harm_id).where(m.Evidence.record_id == row.id).distinct()).all()
+        images = self.images(row.id)
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
             "date": date_data(row), "record_type": row.type,
@@ -185,7 +186,8 @@ class Catalog:
             "rights": row.rights, "body_html": to_html(row.body), "text": to_plain_text(row.body),
             "cited_by": [r for r in (self.ref(h) for h in sorted(cited_by)) if r],
             "date_as_written": row.date_as_written, "keywords": row.keywords,
-            "coverage": row.coverage, "format": row.format, "images": self.images(row.id),
+            "coverage": row.coverage, "format": row.format, "images": images,
+            "iiif_manifest": iiif_manifest_url(row.id) if images else None,
         } | ({"text": to_plain_text(row.body) + "\n\n" + row.attachment_text} if row.attachment_text else {})
 
     def images(self, record_id: str) -> list[dict]:
