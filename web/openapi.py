@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS
+from web.openapi_ledger import LEDGER_SCHEMAS, ledger_paths
 
 VERSION = "0.1.0"
 
@@ -59,7 +60,8 @@ SCHEMAS = {
         "creators": _list(_ref("AgentRef")), "subjects": _list(_ref("ConceptRef")), "language": STR,
         "source": STR, "source_url": STR, "rights": STR, "body_html": STR, "text": STR,
         "cited_by": _list(_ref("Ref")),
-    }),
+    }, {"iiif_manifest": _nullable(STR), "images": _list(_obj(
+        {"id": STR, "width": INT, "height": INT, "thumbnail": STR, "web": STR, "info": STR}))}),
     "Segment": _obj({"time": _nullable(STR), "title": STR, "html": STR, "text": STR}),
     "Narrative": _obj({
         "id": STR, "type": STR, "url": STR, "title": STR, "fictional": BOOL, "narrator": STR,
@@ -212,6 +214,7 @@ def _paths() -> dict:
             {"verb": OAI_VERB}, {arg: STR for arg in oai_args})}}},
         "responses": OAI_RESPONSES,
     }}
+    paths.update(ledger_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
     return paths
 
 
@@ -229,5 +232,5 @@ def openapi_document() -> dict:
             "license": {"name": "AGPL-3.0-or-later"},
         },
         "paths": _paths(),
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS | LEDGER_SCHEMAS},
     }
