@@ -23,10 +23,11 @@ from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_plain_text
 from archive.media import Media
+from archive.public_history import left_public
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
-from archive.urls import agent_url, api_url, iiif_url, kind_of, page_url
+from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
 
 STATUS_LABELS = {
     "documented": "Documented",
@@ -175,6 +176,7 @@ class Catalog:
         row, _ = self._row("record", object_id)
         cited_by = self.session.exec(
             select(m.Evidence.harm_id).where(m.Evidence.record_id == row.id).distinct()).all()
+        images = self.images(row.id)
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
             "date": date_data(row), "record_type": row.type,
@@ -184,7 +186,8 @@ class Catalog:
             "rights": row.rights, "body_html": to_html(row.body), "text": to_plain_text(row.body),
             "cited_by": [r for r in (self.ref(h) for h in sorted(cited_by)) if r],
             "date_as_written": row.date_as_written, "keywords": row.keywords,
-            "coverage": row.coverage, "format": row.format, "images": self.images(row.id),
+            "coverage": row.coverage, "format": row.format, "images": images,
+            "iiif_manifest": iiif_manifest_url(row.id) if images else None,
         } | ({"text": to_plain_text(row.body) + "\n\n" + row.attachment_text} if row.attachment_text else {})
 
     def images(self, record_id: str) -> list[dict]:
@@ -372,12 +375,14 @@ class Catalog:
         Visible objects are listed with the moment they last became what the public sees:
         their last write, or the day their embargo ended if that is later, so incremental
         harvesting picks up an embargo that lifted without anyone editing the file. Withdrawn
-        narratives, and deleted objects this viewer could have seen, are listed as deleted
-        (nothing but the id and the time). Hidden objects are not listed at all.
+        narratives, and objects the public once saw and no longer may (restricted, embargoed
+        again, deleted), are listed as deleted with the moment they left (nothing but the id
+        and the time). Objects the public never saw are not listed at all.
         """
         table = m.OBJECT_TYPES[kind]
         consent = self._consent_by_narrative() if kind == "narrative" else {}
         found = []
+        hidden = []
         for row in self.session.exec(select(table).order_by(table.id)).all():
             entries = consent.get(row.id, ())
             vis = visibility(row, self.viewer, self.today, entries)
@@ -387,9 +392,19 @@ class Catalog:
                 if getattr(row, "access", "") == "embargoed" and embargo:
                     stamp = max(stamp, datetime.fromisoformat(embargo))
                 found.append({"id": row.id, "datestamp": stamp, "deleted": False})
-            elif vis.form is Form.TOMBSTONE or (row.deleted and self._was_visible(row, entries)):
+            elif vis.form is Form.TOMBSTONE:
                 found.append({"id": row.id, "datestamp": stamp, "deleted": True})
-        return found
+            else:
+                hidden.append(row)
+        # Objects hidden now that the public once saw (made restricted, staff or embargoed,
+        # pruned) stay listed as deleted from the moment they left (archive/public_history.py).
+        left = left_public(self.session, kind, [r.id for r in hidden], consent)
+        for row in hidden:
+            if row.id in left:
+                found.append({"id": row.id, "datestamp": left[row.id], "deleted": True})
+            elif row.deleted and self._was_visible(row, consent.get(row.id, ())):
+                found.append({"id": row.id, "datestamp": row.updated_at.replace(tzinfo=None), "deleted": True})
+        return sorted(found, key=lambda change: change["id"])
 
     def _was_visible(self, row, consent) -> bool:
         """Would this soft-deleted object be visible (or a tombstone) had it not been deleted?"""

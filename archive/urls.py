@@ -36,6 +36,11 @@ def iiif_url(image_id: str, part: str = "") -> str:
     return f"/iiif/{image_id}/{part}"
 
 
+def iiif_manifest_url(record_id: str) -> str:
+    """A record's IIIF Presentation 3 manifest (records with images only; web/iiif_manifest.py)."""
+    return f"/iiif/{record_id}/manifest.json"
+
+
 # Site pages that are not one object of the store. Paths are relative to the site's root; the
 # base URL's path is put in front by `SiteUrls` when a page is rendered.
 BROWSE_FACETS = {"harm_type": "harm-types", "affected_group": "affected-groups",

@@ -18,7 +18,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 FORMATS = {"JPEG", "PNG", "TIFF"}
 THUMBNAIL = 240
@@ -81,8 +81,12 @@ def inspect_image(path: Path) -> ImageInfo:
     """Check an attached image the way ingest needs: readable, complete, allowed, not a bomb."""
     image = _open_checked(path)
     with image:
-        return ImageInfo(sha256=sha256_of(path), format=image.format or "", width=image.width,
-                         height=image.height, bytes=path.stat().st_size)
+        # The size of the upright picture, as the derivatives are made (EXIF orientation applied):
+        # the IIIF canvas and info.json must agree on it.
+        turned = image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8)
+        width, height = (image.height, image.width) if turned else (image.width, image.height)
+        return ImageInfo(sha256=sha256_of(path), format=image.format or "", width=width,
+                         height=height, bytes=path.stat().st_size)
 
 
 def _pixels(path: Path) -> Image.Image:

@@ -18,7 +18,7 @@ from archive.db import open_engine
 from archive.errors import NotBuilt
 from archive.settings import Settings
 from search.query import open_index
-from web import api, oai, staff
+from web import api, iiif_manifest, oai, staff
 from web.errors import HANDLERS, unknown_endpoint
 from web.security import SecurityHeaders
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings) -> Starlette:
         *api.routes(settings),
         *oai.routes(settings),
         Route("/api/{rest:path}", unknown_endpoint),
+        *iiif_manifest.routes(settings),  # /iiif: manifests from the store, image files with open CORS
         *staff.routes(settings),  # /staff: the staff app, with its own session cookie
     ]
     settings.public_dir.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,7 @@ from web.citation import citation_context
 from web.exports import data_dictionary, export_files
 from web.feeds import atom_feed, recent, robots_txt, sitemaps
 from web.iiif_files import public_media, write_iiif
+from web.iiif_manifest import manifest_files
 from web.ledger_pages import ledger_downloads, ledger_pages
 from web.static_search import build_static_index
 from web.timelinejs import timelinejs
@@ -234,6 +235,8 @@ def build_site(settings: Settings) -> BuildReport:
         catalog = Catalog(session, PUBLIC, settings.today())
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static")
         media = public_media(catalog)
+        manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
+        pages += [Page(path, content=body) for path, body in manifests.items()]
     fingerprint = _fingerprint(settings, urls, built_on)
     previous = read_manifest(settings.public_dir)
     keys: dict[str, str] = {}

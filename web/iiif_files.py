@@ -20,7 +20,7 @@ from archive.catalog import Catalog
 from archive.errors import ReckoningError
 from archive.media import Media
 from archive.settings import Settings
-from archive.urls import iiif_url
+from archive.urls import SiteUrls, iiif_url
 from ingest.images import ImageProblem, info_json, sha256_of, write_derivatives
 
 PARTS_FILE = "info-parts.json"
@@ -67,5 +67,7 @@ def write_iiif(media: list[Media], out: Path, settings: Settings) -> int:
         target = out / row.id
         shutil.copytree(folder, target, ignore=shutil.ignore_patterns(PARTS_FILE))
         parts = json.loads((folder / PARTS_FILE).read_text(encoding="utf-8"))
-        (target / "info.json").write_text(info_json(iiif_url(row.id).rstrip("/"), parts), encoding="utf-8")
+        # The Image API's id is an absolute URL: a viewer on another site builds tile URLs from it.
+        image_id = SiteUrls(settings.base_url).absolute(iiif_url(row.id).rstrip("/"))
+        (target / "info.json").write_text(info_json(image_id, parts), encoding="utf-8")
     return len(media)

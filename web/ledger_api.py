@@ -19,6 +19,7 @@ from archive.catalog import Catalog
 from archive.ledger_views import commitment, commitments, institution_ledger, institutions, response
 from archive.settings import Settings
 from archive.urls import api_url
+from web.http_cache import http_cached
 
 
 def routes(settings: Settings) -> list[Route]:
@@ -31,14 +32,17 @@ def routes(settings: Settings) -> list[Route]:
     def listing(items: list[dict]) -> dict:
         return {"items": items, "total": len(items)}
 
+    def route(path: str, view: Callable[[Catalog, Request], object]) -> Route:
+        # The same validators, CORS and error shape as every other API GET (web/http_cache.py).
+        return Route(path, http_cached(answer(view)), methods=["GET", "HEAD", "OPTIONS"])
+
     commitments_url, institutions_url = api_url("commitment"), api_url("institution")
     by_id = "/{id}"
     return [
-        Route(commitments_url, answer(lambda cat, r: listing(commitments(cat)))),
-        Route(commitments_url + by_id, answer(lambda cat, r: commitment(cat, r.path_params["id"]))),
-        Route(api_url("response") + by_id, answer(lambda cat, r: response(cat, r.path_params["id"]))),
-        Route(institutions_url, answer(lambda cat, r: listing(institutions(cat)))),
-        Route(institutions_url + by_id, answer(lambda cat, r: institution_ledger(cat, r.path_params["id"]))),
-        Route(institutions_url + by_id + "/ledger",
-              answer(lambda cat, r: institution_ledger(cat, r.path_params["id"]))),
+        route(commitments_url, lambda cat, r: listing(commitments(cat))),
+        route(commitments_url + by_id, lambda cat, r: commitment(cat, r.path_params["id"])),
+        route(api_url("response") + by_id, lambda cat, r: response(cat, r.path_params["id"])),
+        route(institutions_url, lambda cat, r: listing(institutions(cat))),
+        route(institutions_url + by_id, lambda cat, r: institution_ledger(cat, r.path_params["id"])),
+        route(institutions_url + by_id + "/ledger", lambda cat, r: institution_ledger(cat, r.path_params["id"])),
     ]

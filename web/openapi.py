@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS
+from web.openapi_ledger import LEDGER_SCHEMAS, ledger_paths
 
 VERSION = "0.1.0"
 
@@ -59,7 +60,8 @@ SCHEMAS = {
         "creators": _list(_ref("AgentRef")), "subjects": _list(_ref("ConceptRef")), "language": STR,
         "source": STR, "source_url": STR, "rights": STR, "body_html": STR, "text": STR,
         "cited_by": _list(_ref("Ref")),
-    }),
+    }, {"iiif_manifest": _nullable(STR), "images": _list(_obj(
+        {"id": STR, "width": INT, "height": INT, "thumbnail": STR, "web": STR, "info": STR}))}),
     "Segment": _obj({"time": _nullable(STR), "title": STR, "html": STR, "text": STR}),
     "Narrative": _obj({
         "id": STR, "type": STR, "url": STR, "title": STR, "fictional": BOOL, "narrator": STR,
@@ -89,7 +91,12 @@ SCHEMAS = {
                      "definition": STR, "alt_labels": STRS, "broader": _nullable(_ref("ConceptRef")),
                      "narrower": _list(_ref("ConceptRef")), "tagged": _list(_ref("Brief"))}),
     "SearchResults": _obj({"query": STR, "total": INT, "hits": _list(_obj(
-        {"id": STR, "type": STR, "title": STR, "url": STR}))}),
+        {"id": STR, "type": STR, "title": STR, "url": STR},
+        {"date": STR, "score": {"type": "number"}, "snippet": STR, "parent": _nullable(STR), "time": _nullable(STR)}))},
+        {"page": INT, "per_page": INT, "pages": INT, "sort": STR, "from": _nullable(STR), "to": _nullable(STR),
+         "filters": {"type": "object", "additionalProperties": STRS}, "suggestion": _nullable(STR),
+         "facets": {"type": "object", "additionalProperties": _list(_obj({"value": STR, "count": INT},
+                                                                          {"label": STR}))}}),
 }
 
 FILTER_DOCS = {
@@ -161,6 +168,18 @@ def _paths() -> dict:
                  "description": "Words, \"phrases\", AND/OR/NOT, field:value."},
                 {"name": "limit", "in": "query", "required": False, "schema": INT,
                  "description": "Hits wanted (default 20); values outside 1–100 are brought within."},
+                {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
+                 "description": "Page of hits, from 1."},
+                {"name": "sort", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["relevance", "date", "-date"]},
+                 "description": "relevance (default), date (oldest first) or -date (newest first)."},
+                *({"name": bound, "in": "query", "required": False, "schema": STR,
+                   "description": f"Keep objects whose dates overlap: {bound} a year, YYYY-MM or YYYY-MM-DD."}
+                  for bound in ("from", "to")),
+                *({"name": facet, "in": "query", "required": False, "style": "form", "explode": True,
+                   "schema": {"type": "array", "items": STR},
+                   "description": f"Facet filter on `{facet}`, as in the answer's `facets`; repeatable."}
+                  for facet in ("type", "harm_type", "affected_group", "institution", "decade")),
             ],
             "responses": {"200": _json("SearchResults", "Ranked hits.", CACHE_HEADERS), **NOT_MODIFIED,
                           **_errors(400, 503)},
@@ -212,6 +231,7 @@ def _paths() -> dict:
             {"verb": OAI_VERB}, {arg: STR for arg in oai_args})}}},
         "responses": OAI_RESPONSES,
     }}
+    paths.update(ledger_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
     return paths
 
 
@@ -229,5 +249,5 @@ def openapi_document() -> dict:
             "license": {"name": "AGPL-3.0-or-later"},
         },
         "paths": _paths(),
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS | LEDGER_SCHEMAS},
     }
