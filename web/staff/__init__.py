@@ -19,6 +19,7 @@ from web.staff.auth import make_guard, signin_handlers
 from web.staff.narratives import narrative_routes
 from web.staff.pages import Pages
 from web.staff.session import StaffSessions, secret_key
+from web.staff.store_narratives import store_narrative_routes
 
 MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
 
@@ -36,6 +37,7 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/signout", signout, methods=["POST"]),
         *narrative_routes(settings, pages, guard),
         *admin_routes(pages, guard),
+        *store_narrative_routes(settings, pages, guard),  # withdrawal of content-file narratives
         *api_routes(),
         Route("/{rest:path}", not_found),
     ]
