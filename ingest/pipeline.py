@@ -14,8 +14,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from archive import ledger_edits, store_consent
 from archive import models as m
-from archive import store_consent
 from archive.db import open_engine, transaction
 from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
@@ -113,6 +113,7 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
                 report.suggestions = suggest_tags(session, result.objects)
                 # Decisions and edits made in the staff app outrank the files: kept, and reported.
                 report.warnings += store_consent.reapply(session)
+                report.warnings += ledger_edits.reconcile(session)
         finally:
             engine.dispose()
             if progress is not None:

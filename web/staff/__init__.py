@@ -16,6 +16,7 @@ from archive.signin_limits import StoreSignInLimiter
 from web.staff.admin import admin_routes
 from web.staff.api import api_routes
 from web.staff.auth import make_guard, signin_handlers
+from web.staff.harms import harm_routes
 from web.staff.narratives import narrative_routes
 from web.staff.pages import Pages
 from web.staff.session import StaffSessions, secret_key
@@ -38,6 +39,7 @@ def routes(settings: Settings) -> list[Route | Mount]:
         *narrative_routes(settings, pages, guard),
         *admin_routes(pages, guard),
         *store_narrative_routes(settings, pages, guard),  # withdrawal of content-file narratives
+        *harm_routes(settings, pages, guard),  # curators' evidence links and accountability events
         *api_routes(),
         Route("/{rest:path}", not_found),
     ]
