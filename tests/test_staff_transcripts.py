@@ -21,6 +21,7 @@ from ingest.pipeline import ingest
 from tests.conftest import MINIMAL, make_settings
 from tests.staff_helpers import FORM, act, add_users, csrf_of, sign_in
 from web.app import create_app
+from web.audit import audit
 from web.publish import publish
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ohms"
@@ -161,3 +162,18 @@ def test_a_broken_upload_is_refused_beside_the_field_and_nothing_typed_is_lost(c
     assert "A typed summary kept." in response.text
     assert submissions(archive) == []  # nothing stored
     assert not (Path(archive.home) / "uploads").exists() or not any((Path(archive.home) / "uploads").iterdir())
+
+
+def test_an_embargoed_upload_reaches_no_public_output(client, archive):
+    sign_in(client, "alice")
+    words = SRT.replace("Ask Mrs Quillfeather.", "The Vexhollow ward was the worst.")
+    response = send(client, "embargoed.srt", words.encode(), embargo_until="2040-01-01")
+    sub_id = str(response.url).rstrip("/").rsplit("/", 1)[-1]
+    publish_as_curator(client, sub_id)
+    assert client.get(f"/api/narratives/{sub_id}").status_code == 404
+    assert client.get("/api/search?q=Vexhollow").json()["total"] == 0
+    assert not (archive.public_dir / "narratives" / sub_id).exists()
+    assert audit(archive).leaks == []
+    sign_in(client, "carol")
+    assert "1 timed passage(s)" not in client.get(f"/staff/narratives/{sub_id}").text  # two: the staff page
+    assert "srt: 2 timed passage(s)" in client.get(f"/staff/narratives/{sub_id}").text

@@ -19,6 +19,7 @@ from ingest.pipeline import ingest
 from tests.conftest import MINIMAL, make_settings
 from tests.staff_helpers import add_users, csrf_of, sign_in
 from web.app import create_app
+from web.audit import audit
 from web.publish import publish
 
 WORD = "Plovdivquench"  # in nar-a's text only
@@ -119,17 +120,18 @@ def test_a_withdrawn_file_narrative_never_comes_back_through_ingest(archive):
     site = "\n".join(p.read_text(errors="replace") for p in archive.public_dir.rglob("*") if p.is_file()
                      and p.suffix in (".html", ".json", ".xml", ".csv", ".jsonl", ".txt"))
     assert WORD not in site
+    assert audit(archive).leaks == []  # the site, the public index and the anonymous API
 
     engine = open_engine(archive)
     try:
         with Session(engine) as session:
             row = session.get(Narrative, "nar-a")
             assert row.access == "withdrawn"
-            audit = [e for e in session.exec(select(AuditEvent).where(AuditEvent.object_id == "nar-a"))
+            withdrawals = [e for e in session.exec(select(AuditEvent).where(AuditEvent.object_id == "nar-a"))
                      if e.action == "withdraw"]
     finally:
         engine.dispose()
-    assert [(e.actor, e.detail) for e in audit] == [("carol", "consent withdrawn")]  # who and when, no content
+    assert [(e.actor, e.detail) for e in withdrawals] == [("carol", "consent withdrawn")]  # who and when, no content
 
 
 def test_only_curators_withdraw_and_never_without_the_csrf_token(archive):
