@@ -89,6 +89,9 @@ def describe(transcript: Transcript) -> str:
         parts.append(f"{points} index point(s)")
     if speakers:
         parts.append("speakers: " + ", ".join(speakers[:6]) + ("…" if len(speakers) > 6 else ""))
+    if transcript.warnings:  # untidy but readable: repaired as ingest repairs it, and said so
+        first = transcript.warnings[0].message
+        parts.append(f"{len(transcript.warnings)} warning(s), first: {first}")
     return f"{transcript.format}: " + "; ".join(parts)
 
 

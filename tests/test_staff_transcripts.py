@@ -132,11 +132,14 @@ def test_an_uploaded_srt_is_redacted_like_typed_text(client, archive):
 
 def test_a_vtt_upload_with_voices_is_kept_with_its_speakers(client, archive):
     sign_in(client, "alice")
-    response = send(client, "talk.vtt", VTT.encode())
+    untidy = VTT.replace("00:00:01.000 --> 00:00:04.000", "00:00:01.000 --> 00:00:01.000")  # zero length
+    response = send(client, "talk.vtt", untidy.encode())
+    assert "1 warning(s), first: cue 1 (00:00:01.000 --&gt; 00:00:01.000): zero-length cue" in response.text
     sub_id = str(response.url).rstrip("/").rsplit("/", 1)[-1]
     publish_as_curator(client, sub_id)
     segments = client.get(f"/api/narratives/{sub_id}").json()["segments"]
     assert [(s["speaker"], s["time"]) for s in segments] == [("Interviewer", "00:00:01"), ("Narrator", "00:00:04")]
+    assert [s["end_ms"] for s in segments] == [4500, 9000]  # the zero-length cue ends where the next begins
 
 
 @pytest.mark.parametrize("name, data, expected", [
