@@ -96,10 +96,12 @@ def withdraw_narrative(session: Session, viewer: Viewer, narrative_id: str, toda
 def reapply(session: Session, actor: str = "ingest") -> list[ContentProblem]:
     """Put staff-made decisions back where an ingest replaced a narrative's consent log.
 
-    Each narrative's staff-made decisions must be the last word for their use: any that is
-    no longer at the end of the log (because the file's log replaced it) is appended again,
-    and a narrative whose last staff-made publication decision is a refusal stays withdrawn.
-    Returns one warning per narrative it had to correct, naming its file.
+    Each narrative's staff-made decisions must be the last word for their use: where the log's
+    last decision for that use now says otherwise (the file's log replaced it, perhaps with a
+    new grant), the staff-made one is appended again; a narrative whose last staff-made
+    publication decision is a refusal stays withdrawn. A file whose log itself now ends with a
+    refusal agrees, and is left as it is. Returns one warning per narrative whose log it had
+    to correct, naming its file.
     """
     warnings: list[ContentProblem] = []
     ids = sorted(set(session.exec(select(StoreConsentDecision.narrative_id))))
@@ -114,8 +116,8 @@ def reapply(session: Session, actor: str = "ingest") -> list[ContentProblem]:
         for use in dict.fromkeys(d.use for d in made):
             last_made = [d for d in made if d.use == use][-1]
             last_logged = [c for c in log if c.use == use]
-            if last_logged and _key(last_logged[-1]) == _key(last_made):
-                continue
+            if last_logged and last_logged[-1].granted == last_made.granted:
+                continue  # the log's last word for this use already agrees (ours, or the file now says so)
             entry = ConsentEntry(narrative_id=narrative_id, position=(log[-1].position + 1) if log else 0,
                                  date=last_made.date, use=use, granted=last_made.granted,
                                  recorded_by=last_made.recorded_by, note=last_made.note)
@@ -129,7 +131,7 @@ def reapply(session: Session, actor: str = "ingest") -> list[ContentProblem]:
             row.access = "withdrawn"
             record_write(session, row, object_type="narrative", action="withdraw-kept", actor=actor,
                          before=before, detail="a staff-app withdrawal outranks the content file")
-            corrected = True
+            # Not itself a conflict to report: the log (now) ends with the refusal either way.
         if corrected:
             warnings.append(ContentProblem(row.source_path or narrative_id, "consent", (
                 "consent was withdrawn in the staff app; the file's consent fields cannot undo that, so "

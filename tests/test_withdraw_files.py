@@ -112,6 +112,17 @@ def test_a_withdrawn_file_narrative_never_comes_back_through_ingest(archive):
         assert not report.changed and not [w for w in report.warnings if w.field == "consent"]
         assert_gone(client)
 
+        # 4. The file catches up and records the refusal itself: it agrees, so nothing to report.
+        path.write_text(path.read_text().replace(
+            "  - {date: 2026-11-24, use: publish-text, granted: true}\n",
+            "  - {date: 2026-11-24, use: publish-text, granted: true}\n"
+            "  - {date: 2026-11-25, use: publish-text, granted: false, note: Withdrawn again.}\n"))
+        report = ingest(archive)
+        assert report.updated["narrative"] == 1
+        assert not [w for w in report.warnings if w.field == "consent"]
+        assert consent_log(archive)[-1] == ("2026-11-25", "publish-text", False)
+        assert_gone(client)
+
         # The next publish replaces the page with a tombstone and drops the words everywhere.
         assert client.post("/staff/publish", data={"csrf_token": csrf_of(client.get("/staff/").text)}
                            ).status_code == 200
