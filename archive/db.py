@@ -26,6 +26,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def open_engine(settings: Settings) -> Engine:
     """Create the engine and the tables if they are missing."""
     # Registers the transcript, redaction and tag-suggestion tables before create_all below.
+    # The staff app's tables: curators' ledger edits, the shared sign-in rate limit, staff-made consent decisions.
+    import archive.ledger_edits
+    import archive.signin_limits
+    import archive.store_consent  # noqa: F401
     from archive import redactions, tag_suggestions, transcripts  # noqa: F401
 
     url = settings.database_url

@@ -55,7 +55,7 @@ class Submission(SQLModel, table=True):
     scope: str = "public"
     embargo_until: str = ""
     narrator_review: str = "pending"
-    upload_path: str = ""  # a stored transcript file (WebVTT, SRT, OHMS XML), parsed later
+    upload_path: str = ""  # a stored transcript file (WebVTT, SRT, OHMS XML): segments
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -160,10 +160,10 @@ def publish_problems(sub: Submission) -> list[str]:
         problems.append("no signed release is on file")
     if sub.narrator_review != "done":
         problems.append("the narrator has not yet reviewed the transcript")
-    if not sub.body.strip():
-        # An uploaded transcript file is kept, but turning it into text is the transcript
-        # readers' job (ingest/), not yet wired here: until then the text must be typed.
-        problems.append("there is no typed transcript")
+    if not sub.body.strip() and not sub.upload_path:
+        # An uploaded file was parsed by the ingest readers when it arrived; it becomes the
+        # narrative's timestamped segments when published (ingest/uploaded_transcripts.py).
+        problems.append("there is no transcript: type it or upload a .vtt, .srt or OHMS .xml file")
     return problems
 
 

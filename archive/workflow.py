@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -214,6 +215,11 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
     record_write(session, row, object_type="narrative", action="publish" if before is None else "update",
                  actor=actor, before=before)
     session.flush()
+    # The uploaded transcript file (if any) becomes the narrative's segments, redacted alike.
+    # Imported here: archive/ is below ingest/ (whose readers these are) in the layering.
+    from ingest.uploaded_transcripts import store_segments
+    store_segments(session, sub.id, Path(sub.upload_path) if sub.upload_path else None,
+                   lambda text: redact(text, names))
     consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))
     # Staff-only scope is an access level, not a refusal: appending a refusal here would read
     # as a withdrawal. So the log only ever gains a grant, when the scope is public.

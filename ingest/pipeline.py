@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from archive import ledger_edits, store_consent
 from archive import models as m
 from archive.db import open_engine, transaction
 from archive.errors import ContentError, ContentProblem
@@ -110,6 +111,9 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
                 # Proposals for curators, stored apart from the content; both skip what is unchanged.
                 refresh_redactions(session, result.objects)
                 report.suggestions = suggest_tags(session, result.objects)
+                # Decisions and edits made in the staff app outrank the files: kept, and reported.
+                report.warnings += store_consent.reapply(session)
+                report.warnings += ledger_edits.reconcile(session)
         finally:
             engine.dispose()
             if progress is not None:
@@ -149,6 +153,7 @@ def _check_consent_is_appended(session: Session, obj: Parsed) -> None:
     stored = session.exec(
         select(m.ConsentEntry).where(m.ConsentEntry.narrative_id == obj.id).order_by(m.ConsentEntry.position)
     ).all()
+    stored = store_consent.without_store_decisions(session, obj.id, stored)  # the file never knew those
     new = obj.source.consent
     for index, old in enumerate(stored):
         if index >= len(new) or (old.date, old.use, old.granted) != (new[index].date, new[index].use, new[index].granted):

@@ -12,6 +12,21 @@ from ingest.ledger_references import check_ledger_references
 from ingest.readers import Parsed
 
 
+def source_plain_text(body: str, transcript_texts: list[str] | tuple[str, ...] = ()) -> str:
+    """The words a quotation is checked against: the Markdown body's plain text, then the
+    transcript's segments (a narrative's transcript file is its text too)."""
+    text = to_plain_text(body)
+    if transcript_texts:
+        text += " " + collapse_whitespace(" ".join(transcript_texts))
+    return text
+
+
+def quotation_found(quote: str, plain_text: str) -> bool:
+    """Is the quotation in the source word for word (whitespace aside)? Ingest and the staff
+    app's evidence links both ask this one function."""
+    return collapse_whitespace(quote) in plain_text
+
+
 def check_references(objects: list[Parsed]) -> list[ContentProblem]:
     problems: list[ContentProblem] = []
     by_id: dict[str, Parsed] = {}
@@ -37,10 +52,9 @@ def check_references(objects: list[Parsed]) -> list[ContentProblem]:
 
     def text_of(ref: str) -> str:
         if ref not in plain_text:
-            plain_text[ref] = to_plain_text(by_id[ref].body)
             transcript = by_id[ref].transcript  # a narrative's transcript file is its text too
-            if transcript is not None:
-                plain_text[ref] += " " + collapse_whitespace(" ".join(seg.text for seg in transcript.segments))
+            texts = [seg.text for seg in transcript.segments] if transcript is not None else []
+            plain_text[ref] = source_plain_text(by_id[ref].body, texts)
         return plain_text[ref]
 
     for obj in by_id.values():
@@ -68,7 +82,7 @@ def check_references(objects: list[Parsed]) -> list[ContentProblem]:
                 ref, field = (ev.record, "record") if ev.record else (ev.narrative, "narrative")
                 if kind_of(ref) != field:
                     problems.append(obj.problem(("evidence", i, field), f"'{ref}' is not a known {field} id"))
-                elif collapse_whitespace(ev.quote) not in text_of(ref):
+                elif not quotation_found(ev.quote, text_of(ref)):
                     problems.append(obj.problem(
                         ("evidence", i, "quote"),
                         f"quotation not found word for word in {by_id[ref].doc.display_path}: "

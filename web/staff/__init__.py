@@ -12,12 +12,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from archive.settings import Settings
+from archive.signin_limits import StoreSignInLimiter
 from web.staff.admin import admin_routes
 from web.staff.api import api_routes
 from web.staff.auth import make_guard, signin_handlers
+from web.staff.harms import harm_routes
 from web.staff.narratives import narrative_routes
 from web.staff.pages import Pages
-from web.staff.session import SignInLimiter, StaffSessions, secret_key
+from web.staff.session import StaffSessions, secret_key
+from web.staff.store_narratives import store_narrative_routes
 
 MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
 
@@ -25,7 +28,7 @@ MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
 def routes(settings: Settings) -> list[Route | Mount]:
     pages = Pages(settings)
     guard = make_guard(pages)
-    signin, signout = signin_handlers(pages, SignInLimiter())
+    signin, signout = signin_handlers(pages, StoreSignInLimiter())
 
     async def not_found(request: Request) -> Response:
         return pages.error(request, 404, "Not found", "There is no such staff page.")
@@ -35,6 +38,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         Route("/signout", signout, methods=["POST"]),
         *narrative_routes(settings, pages, guard),
         *admin_routes(pages, guard),
+        *store_narrative_routes(settings, pages, guard),  # withdrawal of content-file narratives
+        *harm_routes(settings, pages, guard),  # curators' evidence links and accountability events
         *api_routes(),
         Route("/{rest:path}", not_found),
     ]

@@ -22,10 +22,11 @@ from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound
 from archive.models import AuditEvent, User
+from archive.signin_limits import StoreSignInLimiter
 from archive.users import authenticate, is_disabled
 from archive.workflow import Forbidden
 from web.staff.pages import Pages
-from web.staff.session import CSRF_FIELD, SignInLimiter, csrf_ok
+from web.staff.session import CSRF_FIELD, csrf_ok
 
 RANK = {Role.CONTRIBUTOR: 1, Role.CURATOR: 2, Role.ADMIN: 3}
 FORM_LIMITS = {"max_files": 1, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
@@ -99,7 +100,7 @@ def _safe_next(target: str | None) -> str:
     return "/staff/"
 
 
-def signin_handlers(pages: Pages, limiter: SignInLimiter) -> tuple[Endpoint, Endpoint]:
+def signin_handlers(pages: Pages, limiter: StoreSignInLimiter) -> tuple[Endpoint, Endpoint]:
     async def signin(request: Request) -> Response:
         next_url = _safe_next(request.query_params.get("next"))
         if request.method == "GET":
@@ -115,14 +116,14 @@ def signin_handlers(pages: Pages, limiter: SignInLimiter) -> tuple[Endpoint, End
         next_url = _safe_next(str(form.get("next", "")))
         client = request.client.host if request.client else "unknown"
         key = (username.lower(), client)
-        wait = limiter.retry_after(key)
+        engine = request.app.state.engine
+        wait = limiter.retry_after(engine, key)
         if wait:
             response = pages.render(request, "signin.html", status=429, username=username, next_url=next_url,
                                     error=f"Too many failed sign-ins for this name from your address. "
                                           f"Try again in {max(1, wait // 60)} minute(s).")
             response.headers["Retry-After"] = str(wait)
             return response
-        engine = request.app.state.engine
 
         def check() -> User | None:
             with transaction(engine) as session:
@@ -130,15 +131,15 @@ def signin_handlers(pages: Pages, limiter: SignInLimiter) -> tuple[Endpoint, End
 
         user = await run_in_threadpool(check)
         if user is None:
-            delay = limiter.failed(key)
-            if limiter.retry_after(key):
+            delay = limiter.failed(engine, key)
+            if limiter.retry_after(engine, key):
                 with transaction(engine) as session:
                     session.add(AuditEvent(actor=username or "?", action="signin-locked", object_type="user",
                                            object_id=username or "?", detail=f"from {client}"))
             await asyncio.sleep(delay)
             return pages.render(request, "signin.html", status=401, username=username, next_url=next_url,
                                 error="Wrong username or password.")
-        limiter.succeeded(key)
+        limiter.succeeded(engine, key)
         with transaction(engine) as session:
             session.add(AuditEvent(actor=user.username, action="signin", object_type="user",
                                    object_id=user.username, detail=f"from {client}"))

@@ -19,6 +19,7 @@ from archive.settings import Settings
 from archive.submissions import Checked, Submission, publish_problems, validate
 from archive.urls import page_url
 from archive.users import viewer_of
+from ingest.uploaded_transcripts import TranscriptFileError, describe, read_kept, read_uploaded
 from search.query import open_index
 from web.publish import index_all, publish
 from web.staff.auth import Guard
@@ -52,8 +53,13 @@ def narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Rou
         if has_file(upload):
             try:
                 transcript = await read_upload(upload)
+                # Parsed now by the ingest readers, so a broken file is refused beside the field.
+                await run_in_threadpool(read_uploaded, transcript.name, transcript.data)
             except UploadError as exc:
                 checked.errors[UPLOAD_FIELD] = str(exc)
+            except TranscriptFileError as exc:
+                checked.errors[UPLOAD_FIELD] = "; ".join(str(p) for p in exc.problems)
+                transcript = None
         return checked, transcript
 
     def upload_folder(sub_id: str) -> Path:
@@ -111,6 +117,14 @@ def narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Rou
         flash(request, f"Saved “{saved.title}”.")
         return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
 
+    def transcript_info(sub: Submission) -> str:
+        if not sub.upload_path:
+            return ""
+        try:
+            return describe(read_kept(Path(sub.upload_path)))
+        except (OSError, TranscriptFileError) as exc:
+            return f"cannot be read: {exc}"
+
     def view_page(request: Request, user: User, sub_id: str, status: int = 200, error: str = "") -> Response:
         viewer = viewer_of(user)
         with Session(request.app.state.engine) as session:
@@ -123,7 +137,7 @@ def narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Rou
                             actions=actions, action_labels=ACTION_LABELS, can_edit=workflow.can_edit(viewer, sub),
                             problems=publish_problems(sub), public_url=page_url("narrative", sub.id) if live else "",
                             can_withdraw=sub.state != "withdrawn" and (viewer.is_curator or sub.owner == user.username),
-                            error=error)
+                            error=error, transcript_info=transcript_info(sub))
 
     async def show(request: Request, user: User) -> Response:
         return view_page(request, user, request.path_params["id"])

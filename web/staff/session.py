@@ -1,4 +1,4 @@
-"""The staff session: a signed cookie, its secret, CSRF tokens and the sign-in rate limit.
+"""The staff session: a signed cookie, its secret and CSRF tokens (the sign-in limit: archive/signin_limits.py).
 
 The cookie is Starlette's signed session (itsdangerous): HttpOnly, SameSite=Lax, and Secure
 whenever the request came over TLS (uvicorn sets the scheme from the proxy's
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from pathlib import Path
 
 from starlette.middleware.sessions import SessionMiddleware
@@ -66,38 +65,3 @@ def csrf_token(request: Request) -> str:
 def csrf_ok(request: Request, sent: object) -> bool:
     expected = request.session.get("csrf")
     return bool(expected) and isinstance(sent, str) and secrets.compare_digest(expected, sent)
-
-
-class SignInLimiter:
-    """Failed sign-ins per username and client address: slowed, then refused for a while.
-
-    Kept in memory, so it is per server process: enough for the one-process `reckon serve`.
-    """
-
-    def __init__(self, max_failures: int = 5, window_seconds: int = 900, step_seconds: float = 0.2):
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self.step = step_seconds
-        self._failures: dict[tuple[str, str], list[float]] = {}
-
-    def _recent(self, key: tuple[str, str]) -> list[float]:
-        now = time.monotonic()
-        recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-        self._failures[key] = recent
-        return recent
-
-    def retry_after(self, key: tuple[str, str]) -> int:
-        """Seconds until this key may try again; 0 when it may try now."""
-        recent = self._recent(key)
-        if len(recent) < self.max_failures:
-            return 0
-        return max(1, int(self.window - (time.monotonic() - recent[0])))
-
-    def failed(self, key: tuple[str, str]) -> float:
-        """Count a failure; returns how long to hold the answer back (grows with each failure)."""
-        recent = self._recent(key)
-        recent.append(time.monotonic())
-        return min(self.step * len(recent), 2.0)
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        self._failures.pop(key, None)
