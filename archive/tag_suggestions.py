@@ -51,12 +51,15 @@ def accepted_concepts(session: Session, object_type: str, object_id: str) -> lis
     return sorted(rows)
 
 
-def list_suggestions(session: Session, status: str | None = None) -> list[TagSuggestion]:
+def list_suggestions(session: Session, status: str | None = None,
+                     object_id: str | None = None) -> list[TagSuggestion]:
     query = select(TagSuggestion).order_by(TagSuggestion.object_type, TagSuggestion.object_id, TagSuggestion.id)
     if status:
         if status not in STATUSES:
             raise ReckoningError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
         query = query.where(TagSuggestion.status == status)
+    if object_id:
+        query = query.where(TagSuggestion.object_id == object_id)
     return list(session.exec(query))
 
 

@@ -17,7 +17,9 @@ from web.staff.api import api_routes
 from web.staff.auth import make_guard, signin_handlers
 from web.staff.narratives import narrative_routes
 from web.staff.pages import Pages
+from web.staff.redaction_review import redaction_routes
 from web.staff.session import SignInLimiter, StaffSessions, secret_key
+from web.staff.tag_review import tag_routes
 
 MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
 
@@ -36,6 +38,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         *narrative_routes(settings, pages, guard),
         *admin_routes(pages, guard),
         *api_routes(),
+        *tag_routes(pages, guard),
+        *redaction_routes(settings, pages, guard),
         Route("/{rest:path}", not_found),
     ]
     async def to_dashboard(request: Request) -> Response:
