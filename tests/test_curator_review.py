@@ -25,6 +25,7 @@ from search.query import open_index
 from tests.conftest import MINIMAL, make_settings
 from tests.staff_helpers import act, add_users, csrf_of, sign_in, submit
 from web.app import create_app
+from web.audit import audit
 from web.cli import main
 from web.publish import publish
 
@@ -103,6 +104,13 @@ def test_detected_contact_details_are_hidden_everywhere_before_any_review(archiv
     assert "[redacted: e-mail address]" in text and "[redacted: phone number]" in text
     assert "[redacted: street address]" in text
     assert "They refused to seat our delegation." in text  # the rest of the passage is public
+
+    # `reckon audit` looks for every span not rejected, and finds one that got out.
+    report = audit(archive)
+    assert report.leaks == [] and {EMAIL, PHONE, ADDRESS} <= {f.text for f in report.fingerprints}
+    (archive.public_dir / "stray.html").write_text(f"<p>Write to {EMAIL}</p>")
+    assert [str(leak) for leak in audit(archive).leaks] == [
+        f"LEAK: {archive.public_dir.name}/stray.html: '{EMAIL}' from nar-a (redacted span (e-mail address))"]
 
 
 def test_a_staff_published_narrative_goes_through_the_same_detection(archive, client):
