@@ -204,6 +204,18 @@ def test_curators_decide_add_and_reclass_redactions_and_the_api_follows(archive,
     revisions = rows(archive, Revision, object_type="redaction", object_id=str(spans[EMAIL].id))
     assert [r.action for r in revisions] == ["approved", "redaction-reason"]
 
+    # Re-ingesting the changed file keeps every decision: the hand-made spans stay, the e-mail is
+    # not proposed again under its old reason class, the rejected phone number stays public.
+    path = archive.content_dir / "narratives/nar-a.md"
+    path.write_text(path.read_text() + "\nA closing line.\n")
+    ingest(archive)
+    kept = {(r.text, r.category, r.status) for r in rows(archive, Redaction, narrative_id="nar-a")}
+    assert {("our delegation", "name of a third party", "approved"), ("Public", "other", "approved"),
+            (EMAIL, "contact detail", "approved"), (PHONE, "phone number", "rejected")} <= kept
+    assert [r.category for r in rows(archive, Redaction, text=EMAIL)] == ["contact detail"]
+    view = client.get("/api/narratives/nar-a").text
+    assert "[redacted: contact detail]" in view and "A closing line." in view and PHONE in view
+
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"text": "words nowhere in it", "category": "other"}, "does not occur in narrative 'nar-a'"),
