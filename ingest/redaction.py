@@ -5,8 +5,10 @@ addresses, identity numbers, dates of birth, and the names on the narrative's ow
 list where they appear in part (a surname alone). Staff decide (`reckon redactions`);
 the spans the narrative file lists are approved as written, and so are street addresses,
 other people's health details and a pseudonymous narrator's own name. Proposals are kept
-beside the master text with their offsets; the master is never edited. Decisions survive
-re-ingest: a span found again keeps the status a curator gave it.
+beside the master text with their offsets; the master is never edited. Until a curator
+decides, a proposal is hidden from the public like an approved span (archive/redactions.py).
+Decisions survive re-ingest: a span found again keeps the status a curator gave it. Staff
+publishing runs the same detection (`refresh_narrative`) with the submission form's names.
 """
 
 from __future__ import annotations
