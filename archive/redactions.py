@@ -3,10 +3,14 @@
 The master text (the narrative's body and transcript) is never edited. A redaction records
 the words, why (its category), where they were found (field and offsets) and a decision:
 `proposed` by detection, `approved` or `rejected` by staff. Spans the narrative's own file
-lists, home addresses and other people's health details are approved from the start.
+(or the staff submission form) lists, home addresses and other people's health details are
+approved from the start; a curator may add a span by hand (approved).
 
-The public form replaces every occurrence of an approved span, in every field, with
-`[redacted: <category>]`, a token no editor would write as an editorial bracket. A
+The public form replaces every occurrence of a span that is not rejected, in every field,
+with `[redacted: <category>]`, a token no editor would write as an editorial bracket. A
+proposal still waiting for a curator is hidden too: detection only proposes, but what it
+proposes stays out of public view until someone has looked and released it (a rejection is
+the only thing that makes the words public). A
 pseudonymized narrator's real name is replaced by the pseudonym. Matching ignores line breaks
 and finds the usual spellings (`Coyle`, `COYLE`), so a name wrapped across two lines or
 used as a speaker label is still caught.
@@ -21,12 +25,21 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
+from archive import decisions
 from archive.errors import NotFound, ReckoningError
-from archive.models import AuditEvent, Narrative, utcnow
+from archive.models import Narrative, utcnow
 
 PROPOSED, APPROVED, REJECTED = "proposed", "approved", "rejected"
 STATUSES = (PROPOSED, APPROVED, REJECTED)
 NARRATOR_NAME = "narrator's name"
+THIRD_PARTY = "name of a third party"
+# Where a span came from. Listed spans follow their list: the list, not a decision, says
+# whether they are hidden, so they are edited there (the file, or the submission form).
+FRONT_MATTER, STAFF_FORM, NARRATOR, DETECTED, CURATOR = "front-matter", "staff-form", "narrator", "detected", "curator"
+LISTED_ORIGINS = (FRONT_MATTER, STAFF_FORM)
+# The reason classes staff usually pick from (any short phrase is allowed).
+CATEGORIES = ("name of a third party", "e-mail address", "phone number", "street address", "identity number",
+              "date of birth", "health details of another person", "accusation against a living person")
 # CONSENT.md: home addresses and other people's health details are always redacted.
 APPROVED_BY_DEFAULT = {"street address", "health details of another person", NARRATOR_NAME}
 
@@ -100,30 +113,142 @@ def narrator_spans(narrative: Narrative) -> list[tuple[str, str]]:
 
 
 def redactor_for(session: Session, narrative: Narrative) -> Redactor:
-    """What the public form of this narrative hides: approved spans and the narrator's name."""
+    """What the public form of this narrative hides: every span not rejected, and the narrator's name.
+
+    Pending proposals are hidden as well as approved ones (shared/CONSENT.md: detection
+    proposes, and home addresses or other people's details are never shown unreviewed).
+    Approved spans come first, so where a span was entered twice its approved reason wins.
+    """
     rows = session.exec(select(Redaction).where(Redaction.narrative_id == narrative.id,
-                                                Redaction.status == APPROVED)).all()
+                                                Redaction.status != REJECTED)
+                        .order_by((Redaction.status == APPROVED).desc(), Redaction.id)).all()
     spans = [(r.text, r.replacement or token(r.category)) for r in rows]
     return Redactor(spans + narrator_spans(narrative))
 
 
-def list_redactions(session: Session, status: str | None = None) -> list[Redaction]:
+def list_redactions(session: Session, status: str | None = None,
+                    narrative_id: str | None = None) -> list[Redaction]:
     query = select(Redaction).order_by(Redaction.narrative_id, Redaction.id)
     if status:
+        if status not in STATUSES:
+            raise ReckoningError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
         query = query.where(Redaction.status == status)
+    if narrative_id:
+        query = query.where(Redaction.narrative_id == narrative_id)
     return list(session.exec(query))
 
 
+def _about(row: Redaction) -> tuple[str, str]:
+    return ("narrative", row.narrative_id)
+
+
+def _only_unlisted(row: Redaction, status: str) -> None:
+    if status == REJECTED and row.origin in LISTED_ORIGINS + (NARRATOR,):
+        where = {FRONT_MATTER: "the narrative's file (its redact: list)", STAFF_FORM: "the submission form "
+                 "(third-party names)", NARRATOR: "the narrator's name policy"}[row.origin]
+        raise decisions.DecisionError(f"redaction {row.id} is set by {where}; change it there to release it")
+
+
 def decide(session: Session, redaction_id: int, status: str, actor: str) -> Redaction:
-    """Record a curator's decision on one proposed span."""
-    if status not in (APPROVED, REJECTED):
-        raise ReckoningError(f"unknown decision {status!r} (expected approved or rejected)")
+    """Record a curator's decision on one span (the command line and the staff app alike)."""
+    return decisions.decide(
+        session, Redaction, redaction_id, status, actor, allowed=(APPROVED, REJECTED), kind="redaction",
+        subject=_about, missing_hint="see 'reckon redactions list'", check=_only_unlisted,
+        describe=lambda row: f"({row.category})")
+
+
+# -- spans of the master text ------------------------------------------------------------
+
+def narrative_fields(row: Narrative, session: Session) -> dict[str, str]:
+    """Every piece of master text of a narrative, by a name staff can find it under."""
+    from archive.catalog import split_segments  # the Catalog reads redactions: import late
+    from archive.transcripts import segments_of
+
+    fields = {"title": row.title, "summary": row.summary, "content_note": row.content_note}
+    for i, seg in enumerate(split_segments(row.body)):
+        fields[f"body segment {i}"] = f"{seg['title']}\n{seg['text']}"
+    for seg in segments_of(session, row.id):  # offsets count within each field of a segment
+        for part, value in (("speaker", seg.speaker), ("title", seg.title), ("synopsis", seg.synopsis),
+                            ("keywords", "; ".join(seg.keywords)), ("text", seg.text)):
+            fields[f"transcript segment {seg.position} {part}"] = value
+    return {k: v for k, v in fields.items() if v}
+
+
+def media_times(session: Session, narrative_id: str) -> dict[str, dict]:
+    """The recording's time range of each transcript field, kept with a span found in it."""
+    from archive.transcripts import segments_of
+
+    return {f"transcript segment {seg.position}": {"start_ms": seg.start_ms, "end_ms": seg.end_ms}
+            for seg in segments_of(session, narrative_id) if seg.start_ms is not None}
+
+
+def locate(fields: dict[str, str], text: str, times: dict[str, dict] | None = None) -> list[dict]:
+    """Every place `text` occurs (any case, any line breaks) as {field, start, end[, start_ms, end_ms]}."""
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in text.split()), re.IGNORECASE)
+    return [{"field": name, "start": hit.start(), "end": hit.end()} | (times or {}).get(name.rsplit(" ", 1)[0], {})
+            for name, value in fields.items() for hit in pattern.finditer(value)]
+
+
+def check_category(category: str) -> str:
+    """A reason class as the public will read it inside `[redacted: …]`."""
+    category = " ".join(category.split())
+    if not 2 <= len(category) <= 60 or not re.fullmatch(r"[\w' -]+", category):
+        raise ReckoningError(f"reason class {category!r}: expected 2 to 60 letters, spaces, hyphens or "
+                             f"apostrophes, e.g. '{THIRD_PARTY}'")
+    return category
+
+
+def add_span(session: Session, narrative_id: str, actor: str, category: str, text: str = "",
+             field: str = "", start: int | None = None, end: int | None = None) -> Redaction:
+    """A curator's own redaction: the exact words, or a field and character offsets within it.
+
+    The span must be found in the narrative's master text; it is approved at once (a curator
+    chose it) and hidden, like every redaction, wherever the words occur.
+    """
+    row = session.get(Narrative, narrative_id)
+    if row is None:
+        raise NotFound(f"no narrative '{narrative_id}'")
+    category = check_category(category)
+    fields = narrative_fields(row, session)
+    if start is not None or end is not None:
+        if field not in fields:
+            raise ReckoningError(f"field {field!r}: expected one of {', '.join(fields)}")
+        value = fields[field]
+        if start is None or end is None or not 0 <= start < end <= len(value):
+            raise ReckoningError(f"offsets {start}–{end} in {field!r}: expected 0 ≤ start < end ≤ {len(value)}")
+        text = value[start:end]
+    text = " ".join(text.split())
+    if len(text) < 2:
+        raise ReckoningError("the span to redact: expected at least 2 characters of the narrative's text")
+    locations = locate(fields, text, media_times(session, narrative_id))
+    if not locations:
+        raise ReckoningError(f"{text!r} does not occur in narrative '{narrative_id}' (title, summary, content "
+                             f"note or transcript); copy the words exactly")
+    existing = session.exec(select(Redaction).where(Redaction.narrative_id == narrative_id, Redaction.text == text,
+                                                    Redaction.category == category)).first()
+    span = existing or Redaction(narrative_id=narrative_id, text=text, category=category, origin=CURATOR)
+    decisions.record_change(session, span, "redaction", _about(span), actor, "redaction-added",
+                            f"redaction ({category}) added by hand", status=APPROVED, locations=locations,
+                            decided_by=actor, decided_at=utcnow())
+    return span
+
+
+def set_category(session: Session, redaction_id: int, category: str, actor: str) -> Redaction:
+    """Change the reason class the public reads in `[redacted: …]`."""
     row = session.get(Redaction, redaction_id)
     if row is None:
-        raise NotFound(f"no redaction {redaction_id}")
-    row.status, row.decided_by, row.decided_at = status, actor, utcnow()
-    session.add(row)
-    # The audit line names the decision, never the words, so it can outlive a purge.
-    session.add(AuditEvent(actor=actor, action=status, object_type="narrative", object_id=row.narrative_id,
-                           detail=f"redaction {row.id} ({row.category}): {status}"))
+        raise NotFound(f"no redaction {redaction_id}: see 'reckon redactions list'")
+    category = check_category(category)
+    if row.origin in LISTED_ORIGINS:
+        raise ReckoningError(f"redaction {row.id} is listed by the narrative's "
+                             f"{'file' if row.origin == FRONT_MATTER else 'submission form'}; change it there")
+    if category == row.category:
+        return row
+    clash = session.exec(select(Redaction).where(Redaction.narrative_id == row.narrative_id,
+                                                 Redaction.text == row.text, Redaction.category == category)).first()
+    if clash is not None:
+        raise ReckoningError(f"redaction {clash.id} already hides these words as {category!r}")
+    decisions.record_change(session, row, "redaction", _about(row), actor, "redaction-reason",
+                            f"redaction {row.id}: reason class changed to ({category})", category=category,
+                            decided_by=actor, decided_at=utcnow())
     return row

@@ -165,26 +165,3 @@ def publish_problems(sub: Submission) -> list[str]:
         # narrative's timestamped segments when published (ingest/uploaded_transcripts.py).
         problems.append("there is no transcript: type it or upload a .vtt, .srt or OHMS .xml file")
     return problems
-
-
-REDACTED_NAME = "[redacted: name of a third party]"
-
-
-def redaction_names(sub: Submission) -> list[str]:
-    """Names to hide in public text: the listed third parties, and an anonymized narrator's."""
-    names = [n for n in sub.redact_names.splitlines() if n.strip()]
-    if sub.anonymize and sub.narrator_name.strip():
-        names.append(sub.narrator_name.strip())
-    return sorted(set(names), key=lambda n: (-len(n), n))  # longest first: "Ann Lee" before "Ann"
-
-
-def redact(text: str, names: list[str]) -> str:
-    """Replace each name, as a whole word in any case, with a token no editor would write.
-
-    The unredacted master stays in the submission (staff only); the store's public narrative
-    text is the redacted one, so no output can show a name whatever it reads.
-    """
-    for name in names:
-        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
-        text = pattern.sub(REDACTED_NAME, text)
-    return text

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
-from archive.errors import NotFound, ReckoningError
-from archive.models import AuditEvent, utcnow
+from archive import decisions
+from archive.errors import ReckoningError
+from archive.models import utcnow
 
 SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
 STATUSES = (SUGGESTED, ACCEPTED, REJECTED)
@@ -50,25 +51,21 @@ def accepted_concepts(session: Session, object_type: str, object_id: str) -> lis
     return sorted(rows)
 
 
-def list_suggestions(session: Session, status: str | None = None) -> list[TagSuggestion]:
+def list_suggestions(session: Session, status: str | None = None,
+                     object_id: str | None = None) -> list[TagSuggestion]:
     query = select(TagSuggestion).order_by(TagSuggestion.object_type, TagSuggestion.object_id, TagSuggestion.id)
     if status:
         if status not in STATUSES:
             raise ReckoningError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
         query = query.where(TagSuggestion.status == status)
+    if object_id:
+        query = query.where(TagSuggestion.object_id == object_id)
     return list(session.exec(query))
 
 
 def decide(session: Session, suggestion_id: int, status: str, actor: str) -> TagSuggestion:
-    """A curator accepts or rejects one suggestion."""
-    if status not in (ACCEPTED, REJECTED):
-        raise ReckoningError(f"unknown decision {status!r} (expected accepted or rejected)")
-    row = session.get(TagSuggestion, suggestion_id)
-    if row is None:
-        raise NotFound(f"no tag suggestion {suggestion_id}: see 'reckon tags list'")
-    row.status, row.decided_by, row.decided_at = status, actor, utcnow()
-    session.add(row)
-    # The audit line names the decision, never the words, so it can outlive a purge.
-    session.add(AuditEvent(actor=actor, action=status, object_type=row.object_type, object_id=row.object_id,
-                           detail=f"tag suggestion {row.id} ({row.concept_id}, {row.locator or 'whole'}): {status}"))
-    return row
+    """A curator accepts or rejects one suggestion (the command line and the staff app alike)."""
+    return decisions.decide(
+        session, TagSuggestion, suggestion_id, status, actor, allowed=(ACCEPTED, REJECTED), kind="tag suggestion",
+        subject=lambda row: (row.object_type, row.object_id), missing_hint="see 'reckon tags list'",
+        describe=lambda row: f"({row.concept_id}, {row.locator or 'whole'})")

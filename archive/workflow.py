@@ -21,15 +21,9 @@ from archive.access import PUBLISH_TEXT, Viewer, consent_decision
 from archive.dates import parse_date
 from archive.errors import NotFound, ReckoningError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
+from archive.redactions import STAFF_FORM
 from archive.revisions import record_write, snapshot
-from archive.submissions import (
-    FIELDS,
-    STATE_LABELS,
-    Submission,
-    publish_problems,
-    redact,
-    redaction_names,
-)
+from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
 
 EDITABLE_BY_OWNER = ("draft", "returned")
 CLOSED = ("rejected", "withdrawn")
@@ -193,13 +187,14 @@ def _access(sub: Submission) -> str:
 def _sync_narrative(session: Session, sub: Submission, actor: str, today: date | None = None) -> Narrative:
     """Write the published submission into the store as a Narrative with its consent log."""
     when = parse_date(sub.date)
-    names = redaction_names(sub)
+    # The master text goes into the store, as ingest does; what the public may not read is held
+    # as redactions beside it (archive/redactions.py), the one path every output reads through.
     values = {
-        "title": redact(sub.title, names), "date": when.text, "date_lower": when.lower, "date_upper": when.upper,
+        "title": sub.title, "date": when.text, "date_lower": when.lower, "date_upper": when.upper,
         "narrator_name": sub.narrator_name, "narrator_display": sub.narrator_display,
-        "name_policy": "pseudonym" if sub.anonymize else "full", "interviewer": sub.interviewer,
-        "place": sub.place, "language": sub.language, "summary": redact(sub.summary, names),
-        "content_note": redact(sub.content_note, names), "body": redact(sub.body, names),
+        "name_policy": "pseudonym" if sub.anonymize else "full",
+        "interviewer": sub.interviewer, "place": sub.place, "language": sub.language, "summary": sub.summary,
+        "content_note": sub.content_note, "body": sub.body,
         "release_signed": sub.release_date if sub.release_signed else None,
         "release_licence": sub.release_licence, "access": _access(sub),
         "embargo_until": sub.embargo_until or None, "source_path": source_path(sub.owner),
@@ -215,11 +210,15 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
     record_write(session, row, object_type="narrative", action="publish" if before is None else "update",
                  actor=actor, before=before)
     session.flush()
-    # The uploaded transcript file (if any) becomes the narrative's segments, redacted alike.
-    # Imported here: archive/ is below ingest/ (whose readers these are) in the layering.
+    # The uploaded transcript file (if any) becomes the narrative's segments, stored as the master
+    # text; then the same detection as ingest runs over every field, segments included: listed
+    # names approved, found e-mails, phones, addresses proposed (and hidden until rejected).
+    # (Imported here: ingest imports archive, so archive may only reach ingest at call time.)
+    from ingest.redaction import Listed, refresh_narrative
     from ingest.uploaded_transcripts import store_segments
-    store_segments(session, sub.id, Path(sub.upload_path) if sub.upload_path else None,
-                   lambda text: redact(text, names))
+
+    store_segments(session, sub.id, Path(sub.upload_path) if sub.upload_path else None)
+    refresh_narrative(session, row, [Listed(n) for n in sub.redact_names.splitlines() if n.strip()], STAFF_FORM)
     consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))
     # Staff-only scope is an access level, not a refusal: appending a refusal here would read
     # as a withdrawal. So the log only ever gains a grant, when the scope is public.

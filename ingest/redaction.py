@@ -5,8 +5,10 @@ addresses, identity numbers, dates of birth, and the names on the narrative's ow
 list where they appear in part (a surname alone). Staff decide (`reckon redactions`);
 the spans the narrative file lists are approved as written, and so are street addresses,
 other people's health details and a pseudonymous narrator's own name. Proposals are kept
-beside the master text with their offsets; the master is never edited. Decisions survive
-re-ingest: a span found again keeps the status a curator gave it.
+beside the master text with their offsets; the master is never edited. Until a curator
+decides, a proposal is hidden from the public like an approved span (archive/redactions.py).
+Decisions survive re-ingest: a span found again keeps the status a curator gave it. Staff
+publishing runs the same detection (`refresh_narrative`) with the submission form's names.
 """
 
 from __future__ import annotations
@@ -17,16 +19,21 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from archive import models as m
-from archive.catalog import split_segments
 from archive.redactions import (
     APPROVED,
     APPROVED_BY_DEFAULT,
+    CURATOR,
+    FRONT_MATTER,
+    LISTED_ORIGINS,
     NARRATOR_NAME,
     PROPOSED,
+    THIRD_PARTY,
     Redaction,
+    locate,
+    media_times,
+    narrative_fields,
     narrator_spans,
 )
-from archive.transcripts import segments_of
 from ingest.readers import Parsed
 
 MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -53,7 +60,6 @@ DETECTORS: list[tuple[str, re.Pattern]] = [
     ("health details of another person", re.compile(
         rf"(?i)(?<!\w)(?:my|her|his|their|our)\s+{RELATIVE}(?:'s|s'|’s)?\s+(?:[\w'’-]+\s+){{0,4}}?{CONDITION}(?!\w)")),
 ]
-THIRD_PARTY = "name of a third party"
 
 
 @dataclass
@@ -66,44 +72,31 @@ class Proposal:
     locations: list[dict] = field(default_factory=list)
 
 
-def narrative_fields(row: m.Narrative, session: Session) -> dict[str, str]:
-    """Every piece of master text of a narrative, by a name staff can find it under."""
-    fields = {"title": row.title, "summary": row.summary, "content_note": row.content_note}
-    for i, seg in enumerate(split_segments(row.body)):
-        fields[f"body segment {i}"] = f"{seg['title']}\n{seg['text']}"
-    for seg in segments_of(session, row.id):  # offsets count within each field of a segment
-        for part, value in (("speaker", seg.speaker), ("title", seg.title), ("synopsis", seg.synopsis),
-                            ("keywords", "; ".join(seg.keywords)), ("text", seg.text)):
-            fields[f"transcript segment {seg.position} {part}"] = value
-    return {k: v for k, v in fields.items() if v}
+@dataclass(frozen=True)
+class Listed:
+    """A span a narrative's own list names: `redact:` in its file, or the submission form's names."""
 
-
-def media_times(session: Session, narrative_id: str) -> dict[str, dict]:
-    """The recording's time range of each transcript field, kept with a span found in it."""
-    return {f"transcript segment {seg.position}": {"start_ms": seg.start_ms, "end_ms": seg.end_ms}
-            for seg in segments_of(session, narrative_id) if seg.start_ms is not None}
-
-
-def _locate(fields: dict[str, str], text: str, times: dict[str, dict] | None = None) -> list[dict]:
-    pattern = re.compile(r"\s+".join(re.escape(w) for w in text.split()), re.IGNORECASE)
-    return [{"field": name, "start": hit.start(), "end": hit.end()} | (times or {}).get(name.rsplit(" ", 1)[0], {})
-            for name, value in fields.items() for hit in pattern.finditer(value)]
+    text: str
+    category: str = THIRD_PARTY
 
 
 def detect(fields: dict[str, str], redact: list, narrator: list[tuple[str, str]],
-           times: dict[str, dict] | None = None) -> list[Proposal]:
-    """All proposals for one narrative, from its text, its `redact:` list and its narrator."""
+           times: dict[str, dict] | None = None, origin: str = FRONT_MATTER) -> list[Proposal]:
+    """All proposals for one narrative, from its text, its `redact:` list and its narrator.
+
+    `origin` says where the list came from (the file, or the staff submission form).
+    """
     found: dict[tuple[str, str], Proposal] = {}
 
     def add(text: str, category: str, origin: str, status: str, replacement: str = "") -> None:
         key = (" ".join(text.split()), category)
         if key[0] and key not in found:
-            found[key] = Proposal(key[0], category, origin, status, replacement, _locate(fields, key[0], times))
+            found[key] = Proposal(key[0], category, origin, status, replacement, locate(fields, key[0], times))
 
     for entry in redact:
-        add(entry.text, entry.category, "front-matter", APPROVED)
+        add(entry.text, entry.category, origin, APPROVED)
     for text, replacement in narrator:  # only where found: the Catalog hides the name regardless
-        if _locate(fields, text):
+        if locate(fields, text):
             add(text, NARRATOR_NAME, "narrator", APPROVED, replacement)
     for category, regex in DETECTORS:
         for value in fields.values():
@@ -116,47 +109,58 @@ def detect(fields: dict[str, str], redact: list, narrator: list[tuple[str, str]]
             continue
         for part in re.split(r"[\s]+", entry.text):
             part = part.strip(".,")
-            if len(part) >= 3 and part[:1].isupper() and part.casefold() not in listed and _locate(fields, part):
+            if len(part) >= 3 and part[:1].isupper() and part.casefold() not in listed and locate(fields, part):
                 add(part, entry.category, "detected", PROPOSED)
     return list(found.values())
 
 
 def refresh_redactions(session: Session, objects: list[Parsed]) -> int:
-    """Bring stored proposals in line with the narratives; returns how many rows changed.
-
-    Curators' decisions are kept; spans no longer found and never decided are dropped, and
-    a span removed from a narrative's `redact:` list stops being approved.
-    """
+    """Bring stored proposals in line with the ingested narratives; returns how many rows changed."""
     changed = 0
     for obj in objects:
         if obj.kind != "narrative":
             continue
         row = session.get(m.Narrative, obj.id)
-        if row is None:
+        if row is not None:
+            changed += refresh_narrative(session, row, obj.source.redact)
+    return changed
+
+
+def refresh_narrative(session: Session, row: m.Narrative, listed: list, origin: str = FRONT_MATTER) -> int:
+    """Bring one narrative's stored proposals in line with its text and list; returns rows changed.
+
+    Used by ingest (the file's `redact:` list) and by staff publishing (the form's names), so
+    every narrative gets the same detection. Curators' decisions are kept (a span they gave
+    another reason class is not proposed again under the old one); spans no longer found and
+    never decided are dropped, and a span removed from the list stops being approved.
+    """
+    changed = 0
+    proposals = {(p.text, p.category): p for p in detect(
+        narrative_fields(row, session), listed, narrator_spans(row), media_times(session, row.id), origin)}
+    stored = {(r.text, r.category): r for r in session.exec(select(Redaction).where(Redaction.narrative_id == row.id))}
+    decided_texts = {text for (text, _c), r in stored.items() if r.decided_by}
+    for key, old in stored.items():
+        if key not in proposals and (not old.decided_by or old.origin in LISTED_ORIGINS):
+            session.delete(old)
+            changed += 1
+    for key, new in proposals.items():
+        old = stored.get(key)
+        if old is None:
+            if new.origin == "detected" and new.text in decided_texts:
+                continue  # a curator already judged these words, under the reason class they chose
+            session.add(Redaction(narrative_id=row.id, text=new.text, category=new.category,
+                                  status=new.status, origin=new.origin, replacement=new.replacement,
+                                  locations=new.locations))
+            changed += 1
             continue
-        proposals = {(p.text, p.category): p for p in detect(
-            narrative_fields(row, session), obj.source.redact, narrator_spans(row), media_times(session, obj.id))}
-        stored = {(r.text, r.category): r for r in session.exec(
-            select(Redaction).where(Redaction.narrative_id == obj.id))}
-        for key, old in stored.items():
-            if key not in proposals and (not old.decided_by or old.origin == "front-matter"):
-                session.delete(old)
-                changed += 1
-        for key, new in proposals.items():
-            old = stored.get(key)
-            if old is None:
-                session.add(Redaction(narrative_id=obj.id, text=new.text, category=new.category,
-                                      status=new.status, origin=new.origin, replacement=new.replacement,
-                                      locations=new.locations))
-                changed += 1
-                continue
-            status = old.status if old.decided_by and new.origin == "detected" else new.status
-            values = {"status": status, "origin": new.origin, "replacement": new.replacement,
-                      "locations": new.locations}
-            if any(getattr(old, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(old, k, v)
-                session.add(old)
-                changed += 1
+        decided = old.decided_by and new.origin == "detected"
+        values = {"status": old.status if decided else new.status,
+                  "origin": old.origin if decided and old.origin == CURATOR else new.origin,
+                  "replacement": new.replacement, "locations": new.locations}
+        if any(getattr(old, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(old, k, v)
+            session.add(old)
+            changed += 1
     session.flush()
     return changed

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import delete
@@ -95,13 +94,11 @@ def describe(transcript: Transcript) -> str:
     return f"{transcript.format}: " + "; ".join(parts)
 
 
-def store_segments(session: Session, narrative_id: str, path: Path | None,
-                   redact: Callable[[str], str]) -> int:
+def store_segments(session: Session, narrative_id: str, path: Path | None) -> int:
     """Replace a staff narrative's segments with those of its uploaded file; returns how many.
 
-    `redact` is applied to every text field first: a staff narrative's stored text is its
-    public form (the typed master stays with the submission), so names listed for redaction
-    never reach the store's segments either.
+    Segments are stored as the master text, like an ingested transcript's: the narrative's
+    redactions (refreshed right after, over every segment field) apply in every output.
     """
     for table in (TranscriptSegment, TranscriptSource):
         session.exec(delete(table).where(table.narrative_id == narrative_id))  # type: ignore[call-overload]
@@ -109,12 +106,8 @@ def store_segments(session: Session, narrative_id: str, path: Path | None,
         return 0
     transcript = read_kept(path)
     for segment in transcript.segments:
-        segment.text = redact(segment.text)
-        segment.speaker = redact(segment.speaker)
-        segment.title = redact(segment.title)
-        segment.synopsis = redact(segment.synopsis)
-        segment.keywords = [redact(k) for k in segment.keywords]
-        segment.alt = {}  # second-language twins are not redacted field by field: keep them out
+        # Second-language twins are outside the redaction's field list: keep them out entirely.
+        segment.alt = {}
     transcript.meta = {k: v for k, v in transcript.meta.items() if k in ("version", "duration", "fmt")}
     for row in transcript_rows(narrative_id, transcript):
         session.add(row)

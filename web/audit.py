@@ -3,7 +3,7 @@
 The access rule is meant to keep restricted, embargoed and withdrawn material out of every
 output; this is the independent check that it did. It takes fingerprints of everything the
 public may not see (distinctive words of hidden objects, the private names of narrators who
-appear under a pseudonym) and scans every public output for them: each file of the built
+appear under a pseudonym, the words of every redacted span not rejected) and scans every public output for them: each file of the built
 site, the stored fields of the public search index, and the anonymous API's answers.
 """
 
@@ -23,6 +23,7 @@ from archive import models as m
 from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import store_transaction
+from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from search.query import open_index
 
@@ -89,11 +90,17 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     admin = Catalog(session, ADMIN, today)
     public_words: set[str] = theme_words(site_dir)
     hidden: list[tuple[str, str, str]] = []  # (object id, why, text)
+    spans = redacted_spans(session)
+    span_views: set[str] = set()  # words of the public views of narratives with redacted spans
     for kind in AUDITED_KINDS:
         for row in session.exec(select(m.OBJECT_TYPES[kind]).order_by(m.OBJECT_TYPES[kind].id)):
             vis = public.visibility_of(row)
             if vis.visible:
-                public_words |= words(_view_text(public.get(kind, row.id)))
+                view_words = words(_view_text(public.get(kind, row.id)))
+                if kind == "narrative" and row.id in spans:
+                    span_views |= view_words  # kept apart: the spans are checked against other objects
+                else:
+                    public_words |= view_words
             else:
                 why = f"{kind} not public: {vis.reason or vis.form.value}"
                 hidden.append((row.id, why, _view_text(_own_words(admin.get(kind, row.id), row))))
@@ -103,6 +110,8 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
         public_words |= words(f"{concept.label} {concept.definition} {' '.join(concept.alt_labels)}")
     for agent in session.exec(select(m.Agent)):
         public_words |= words(f"{agent.name} {agent.description}")
+    elsewhere = set(public_words)  # public words outside the narratives that hide spans
+    public_words |= span_views
 
     found: list[Fingerprint] = []
     for object_id, why, text in hidden:
@@ -112,7 +121,20 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
         if narrative.name_policy != "full" and narrative.narrator_name.strip():
             found.append(Fingerprint(narrative.narrator_name.strip(), narrative.id,
                                      f"private name of a narrator shown as '{narrative.narrator_display}'"))
+        for text, category in spans.get(narrative.id, []) if public.visibility_of(narrative).visible else []:
+            # One word another public object also uses (a common surname) cannot be told apart;
+            # a phrase, an e-mail address or a number can.
+            if " " in text or not WORD.fullmatch(text) or text.lower() not in elsewhere:
+                found.append(Fingerprint(text, narrative.id, f"redacted span ({category})"))
     return found, len(hidden)
+
+
+def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Spans the public form of each narrative hides (not rejected; the narrator's name apart)."""
+    spans: dict[str, list[tuple[str, str]]] = {}
+    for row in session.exec(select(Redaction).where(Redaction.status != REJECTED, Redaction.origin != NARRATOR)):
+        spans.setdefault(row.narrative_id, []).append((" ".join(row.text.split()), row.category))
+    return spans
 
 
 def find_in(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
@@ -121,7 +143,9 @@ def find_in(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
     present = words(text)
     for f in prints:
         needle = f.text.lower()
-        if (" " in needle and needle in " ".join(text.split())) or needle in present:
+        phrase = " " in needle and needle in " ".join(text.split())
+        token = " " not in needle and not WORD.fullmatch(needle) and needle in text  # an e-mail, a number
+        if phrase or token or needle in present:
             yield f
 
 

@@ -19,8 +19,10 @@ from web.staff.auth import make_guard, signin_handlers
 from web.staff.harms import harm_routes
 from web.staff.narratives import narrative_routes
 from web.staff.pages import Pages
+from web.staff.redaction_review import redaction_routes
 from web.staff.session import StaffSessions, secret_key
 from web.staff.store_narratives import store_narrative_routes
+from web.staff.tag_review import tag_routes
 
 MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
 
@@ -41,6 +43,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         *store_narrative_routes(settings, pages, guard),  # withdrawal of content-file narratives
         *harm_routes(settings, pages, guard),  # curators' evidence links and accountability events
         *api_routes(),
+        *tag_routes(pages, guard),
+        *redaction_routes(settings, pages, guard),
         Route("/{rest:path}", not_found),
     ]
     async def to_dashboard(request: Request) -> Response:
