@@ -23,6 +23,7 @@ from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_plain_text
 from archive.media import Media
+from archive.passage_notes import apply_passage_notes, notes_of
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
@@ -201,12 +202,13 @@ class Catalog:
         red = self.redactor(row)
         body = red(row.body)
         segments = add_anchors(split_segments(body) + segment_views(segments_of(self.session, row.id), red))
+        passage_notes = apply_passage_notes(segments, notes_of(self.session, row.id), red)
         data = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": row.interviewer, "date": date_data(row),
             "place": red(row.place), "language": row.language, "summary": red(row.summary),
-            "content_note": red(row.content_note),
+            "content_note": red(row.content_note), "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
             "licence": row.release_licence, "segments": segments,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in segments).strip(),

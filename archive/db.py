@@ -26,7 +26,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def open_engine(settings: Settings) -> Engine:
     """Create the engine and the tables if they are missing."""
     # Registers the transcript, redaction and tag-suggestion tables before create_all below.
-    from archive import redactions, tag_suggestions, transcripts  # noqa: F401
+    from archive import passage_notes, redactions, tag_suggestions, transcripts  # noqa: F401
 
     url = settings.database_url
     if url.startswith("sqlite"):
