@@ -36,7 +36,7 @@ def check_content_notes(obj: Parsed) -> list[ContentProblem]:
                 if starts else "the narrative has no timed segments (## [hh:mm:ss] headings or a transcript file)")))
         elif note.start is not None:
             low, high = seconds(note.start), seconds(note.end)
-            ends = starts[1:] + [10**9]
+            ends = (starts[1:] + [10**9]) if starts else []
             if not any(s < high and e > low for s, e in zip(starts, ends, strict=True)):
                 problems.append(obj.problem(("content_notes", i, "from"), (
                     f"the range {note.start}–{note.end} holds no transcript segment; segments start at {listed}"
