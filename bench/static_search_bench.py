@@ -1,7 +1,7 @@
 """Benchmark: the static search fallback's files (public/search/) for N generated records.
 
-    .venv/bin/python bench/static_search_bench.py --records 10000
-    .venv/bin/python bench/static_search_bench.py --records 100000
+    .venv/bin/python -m bench.static_search_bench --records 10000
+    .venv/bin/python -m bench.static_search_bench --records 100000
 
 Generates the build benchmark's store (bench/build_bench.py), reads the public views once,
 then times `build_static_index` (wall and CPU) and prints the size of each kind of file and
