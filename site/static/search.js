@@ -97,9 +97,11 @@
       out.appendChild(p);
     }
     var layout = el("div", {"class": "search-layout"});
-    layout.appendChild(facetPanel(res.facets || {}));
     var list = el("section", {"class": "hits", "aria-labelledby": "hits-h"});
     list.appendChild(el("h2", {id: "hits-h"}, "Results"));
+    var jump = el("p", {"class": "to-filters"});
+    jump.appendChild(el("a", {href: "#facets-h"}, "Filter these results"));
+    list.appendChild(jump);
     if (!res.hits.length) list.appendChild(el("p", {}, "Nothing matches. Try fewer words, another spelling or fewer filters."));
     var ol = el("ol", {start: String((state.page - 1) * PER_PAGE + 1)});
     res.hits.forEach(function (hit) {
@@ -117,12 +119,13 @@
     if (res.hits.length) list.appendChild(ol);
     list.appendChild(pager(res.pages));
     layout.appendChild(list);
+    layout.appendChild(facetPanel(res.facets || {}));  // after the results, as it is read
     out.appendChild(layout);
   }
 
   function facetPanel(facets) {
     var panel = el("section", {"class": "facets", "aria-labelledby": "facets-h"});
-    panel.appendChild(el("h2", {id: "facets-h"}, "Filter results"));
+    panel.appendChild(el("h2", {id: "facets-h", tabindex: "-1"}, "Filter results"));
     FACETS.forEach(function (name) {
       var entries = (facets[name] || []).slice();
       var chosen = state.filters[name] || [];
