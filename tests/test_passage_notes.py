@@ -148,3 +148,18 @@ def test_the_sample_folds_the_death_in_the_corridor(sample):
     assert ("1", "t-00-07-15") in sections(page)
     assert [key for key, _ in sections(page)].count("1") == 1
     assert "Describes the death of a patient left in a hospital corridor." in page
+
+
+def test_a_note_can_fold_a_cue_of_a_transcript_file(minimal):
+    write_narrative(minimal, '  - at: "00:20:30"\n    note: "Describes a beating."\n'
+                             '  - from: "00:21:00"\n    to: "00:21:10"\n    note: "Describes an arrest."\n')
+    path = minimal.content_dir / "narratives/nar-a.md"
+    path.write_text(path.read_text().replace("redact:\n", "transcript: nar-a.vtt\nredact:\n", 1))
+    (minimal.content_dir / "narratives/nar-a.vtt").write_text(
+        "WEBVTT\n\n00:20:30.500 --> 00:20:59.000\n<v Narrator>They beat him in the yard.\n\n"
+        "00:21:05.000 --> 00:21:40.000\n<v Narrator>Then they took him away.\n\n"
+        "00:22:00.000 --> 00:22:30.000\n<v Narrator>We never saw him again.\n")
+    ingest(minimal)
+    build_site(minimal)
+    page = (minimal.public_dir / "narratives/nar-a/index.html").read_text()
+    assert sections(page)[-3:] == [("1", "t-00-20-30"), ("2", "t-00-21-05"), ("", "t-00-22-00")]
