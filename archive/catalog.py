@@ -16,6 +16,7 @@ from functools import cached_property
 from sqlmodel import Session, select
 
 from archive import models as m
+from archive import passage_notes as notes
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
 from archive.dates import describe
 from archive.errors import Gone, NotFound
@@ -23,7 +24,6 @@ from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_plain_text
 from archive.media import Media
-from archive.passage_notes import apply_passage_notes, notes_of
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
@@ -202,7 +202,7 @@ class Catalog:
         red = self.redactor(row)
         body = red(row.body)
         segments = add_anchors(split_segments(body) + segment_views(segments_of(self.session, row.id), red))
-        passage_notes = apply_passage_notes(segments, notes_of(self.session, row.id), red)
+        passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         data = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),

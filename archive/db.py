@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 # Importing these registers their tables on SQLModel.metadata.
-from archive import ledger, media, models, submissions, users  # noqa: F401
+from archive import ledger, media, models, passage_notes, submissions, users  # noqa: F401
 from archive.settings import Settings
 
 
@@ -26,7 +26,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def open_engine(settings: Settings) -> Engine:
     """Create the engine and the tables if they are missing."""
     # Registers the transcript, redaction and tag-suggestion tables before create_all below.
-    from archive import passage_notes, redactions, tag_suggestions, transcripts  # noqa: F401
+    from archive import redactions, tag_suggestions, transcripts  # noqa: F401
 
     url = settings.database_url
     if url.startswith("sqlite"):
