@@ -16,6 +16,7 @@ from functools import cached_property
 from sqlmodel import Session, select
 
 from archive import models as m
+from archive import passage_notes as notes
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
 from archive.dates import describe
 from archive.errors import Gone, NotFound
@@ -204,12 +205,13 @@ class Catalog:
         red = self.redactor(row)
         body = red(row.body)
         segments = add_anchors(split_segments(body) + segment_views(segments_of(self.session, row.id), red))
+        passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         data = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": row.interviewer, "date": date_data(row),
             "place": red(row.place), "language": row.language, "summary": red(row.summary),
-            "content_note": red(row.content_note),
+            "content_note": red(row.content_note), "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
             "licence": row.release_licence, "segments": segments,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in segments).strip(),

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 # Importing these registers their tables on SQLModel.metadata.
-from archive import ledger, media, models, submissions, users  # noqa: F401
+from archive import ledger, media, models, passage_notes, submissions, users  # noqa: F401
 from archive.settings import Settings
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from archive.errors import ContentProblem
 from archive.markup import collapse_whitespace, to_plain_text
+from ingest.content_notes import check_content_notes
 from ingest.ledger_references import check_ledger_references
 from ingest.readers import Parsed
 
@@ -71,6 +72,7 @@ def check_references(objects: list[Parsed]) -> list[ContentProblem]:
         elif obj.kind == "narrative":
             for i, ref in enumerate(s.harm_types):
                 expect(obj, ("harm_types", i), ref, ("concept",), "ht-")
+            problems += check_content_notes(obj)
         elif obj.kind == "harm":
             for i, ref in enumerate(s.harm_types):
                 expect(obj, ("harm_types", i), ref, ("concept",), "ht-")

@@ -7,6 +7,7 @@ silently publish an embargoed narrative.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -198,6 +199,41 @@ class RedactSource(Strict):
     category: str = Field(min_length=1, description="the reason class shown publicly")
 
 
+def _timestamp(value: object) -> object:
+    """ "HH:MM:SS" as written; YAML 1.1 reads an unquoted 1:04:12 as sexagesimal seconds."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value // 3600:02d}:{value % 3600 // 60:02d}:{value % 60:02d}"
+    if isinstance(value, str) and re.match(r"^\d{1,2}:[0-5]\d:[0-5]\d$", value.strip()):
+        hours, rest = value.strip().split(":", 1)
+        return f"{int(hours):02d}:{rest}"
+    raise ValueError(f"expected a time HH:MM:SS (quoted), got '{value}'")
+
+
+Timestamp = Annotated[str, BeforeValidator(_timestamp)]
+
+
+class ContentNoteSource(Strict):
+    """A content note on part of a transcript (archive/passage_notes.py): the segment starting
+    `at` a time, or every segment overlapping `from`–`to`; the page folds it behind the note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    note: str = Field(min_length=1)
+    at: Timestamp | None = None
+    start: Timestamp | None = Field(default=None, alias="from")
+    end: Timestamp | None = Field(default=None, alias="to")
+
+    @model_validator(mode="after")
+    def _one_place(self):
+        if (self.at is None) == (self.start is None):
+            raise ValueError("a content note needs either at: HH:MM:SS (one segment) "
+                             "or from: and to: HH:MM:SS (a time range)")
+        if self.start is not None and (self.end is None or self.end <= self.start):
+            raise ValueError("a content note's to: must be a time after its from:")
+        if self.at is not None and self.end is not None:
+            raise ValueError("a content note takes at: or from:/to:, not both")
+        return self
+
+
 class NarrativeSource(Accessible):
     id: str = Field(pattern=_id_pattern("nar"))
     title: str = Field(min_length=1)
@@ -209,6 +245,7 @@ class NarrativeSource(Accessible):
     language: str = "en"
     summary: Text = ""
     content_note: Text = ""
+    content_notes: list[ContentNoteSource] = []  # notes on passages: see ContentNoteSource
     harm_types: list[str] = []
     consent: list[ConsentSource] = []
     release: ReleaseSource | None = None

@@ -101,7 +101,7 @@ def test_search_works_on_a_static_host_and_finds_a_narrative_segment(browser, st
     page = browser.new_page()
     page.goto(static_host + "/search/?q=picket%20line")
     page.wait_for_selector("#results ol li")
-    status = page.inner_text("#results p")
+    status = page.inner_text("#search-status")
     assert "built-in index" in status
     links = [a.get_attribute("href") for a in page.query_selector_all("#results ol a")]
     assert any(link.startswith("/narratives/nar-composite-01/") for link in links), links
@@ -112,8 +112,8 @@ def test_search_works_on_a_static_host_and_finds_a_narrative_segment(browser, st
     assert page.locator(f"#{anchor}").is_visible()  # the content note opens for a direct link
     # A word that is in no public object finds nothing (and says so).
     page.goto(static_host + "/search/?q=zzzznothing")
-    page.wait_for_selector("#results p")
-    assert page.inner_text("#results p").startswith("0 results")
+    page.wait_for_selector("#search-status:has-text('result')")
+    assert page.inner_text("#search-status").startswith("0 results")
     page.close()
 
 

@@ -89,6 +89,8 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
                        timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
                        facet_titles=FACET_TITLES, base_url=urls.base_url)
+    # Who to write to for corrections and takedowns (the about page); part of _fingerprint.
+    env.globals["archive"] = {"name": settings.archive_name, "contact": settings.admin_email}
     return env
 
 
@@ -201,6 +203,7 @@ def _json(data) -> bytes:
 def _fingerprint(settings: Settings, urls: SiteUrls, built_on: str) -> str:
     """What every rendered page depends on besides its data: templates, base URL, build date."""
     digest = hashlib.sha256(f"{urls.base_url}\0{built_on}\0".encode())
+    digest.update(f"{settings.archive_name}\0{settings.admin_email}\0".encode())
     templates = settings.site_dir / "templates"
     for path in sorted(templates.rglob("*")):
         if path.is_file():

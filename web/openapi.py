@@ -68,7 +68,12 @@ SCHEMAS = {
         "name_policy": STR, "interviewer": STR, "date": _ref("Date"), "place": STR, "language": STR,
         "summary": STR, "content_note": STR, "harm_types": _list(_ref("ConceptRef")), "licence": STR,
         "segments": _list(_ref("Segment")), "text": STR, "credit": STR,
+        "passage_notes": _list(_ref("PassageNote")),
     }),
+    # A content note on part of the transcript (archive/passage_notes.py), already redacted.
+    "PassageNote": _obj({"number": INT, "note": STR, "at": _nullable(STR), "from": _nullable(STR),
+                         "to": _nullable(STR), "segments": STRS, "first": _nullable(STR),
+                         "last": _nullable(STR)}),
     "Evidence": _obj({"source": _ref("Ref"), "quote": STR, "locator": STR, "note": STR}),
     "AccountabilityEvent": _obj({"status": STR, "status_label": STR, "date": _ref("Date"),
                                  "source": _nullable(_ref("Ref")), "note": STR}),
