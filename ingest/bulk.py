@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session, SQLModel
 
 from archive import models as m
+from archive.errors import ContentError, ContentProblem
 from archive.revisions import diff
 from ingest.progress import Progress
 from ingest.readers import Parsed
@@ -78,6 +79,9 @@ class BulkWriter:
         self.progress = progress
         self.order = order
         self.before_update = before_update
+        # Problems found against the stored rows (before_update), collected so a run reports
+        # them all; the caller rolls the transaction back when there are any.
+        self.problems: list[ContentProblem] = []
 
     def upsert_kind(self, kind: str, objects: list[Parsed]) -> None:
         """Write one kind in batches of BATCH objects, so what a batch builds (rows, revisions,
@@ -137,7 +141,11 @@ class BulkWriter:
                 self.report.created[kind] += 1
             else:
                 if self.before_update is not None:
-                    self.before_update(self.session, obj)
+                    try:
+                        self.before_update(self.session, obj)
+                    except ContentError as exc:
+                        self.problems += exc.problems
+                        continue
                 changed.append((obj, values))
                 self.report.updated[kind] += 1
             children += child_rows(obj)
