@@ -26,10 +26,13 @@ class ContentProblem:
 
 
 class ContentError(ReckoningError):
-    """Source content that cannot be ingested; nothing was written."""
+    """Source content that cannot be ingested; nothing was written.
 
-    def __init__(self, problems: list[ContentProblem]):
+    `warnings` are the run's other findings, so a refused run can still show them all."""
+
+    def __init__(self, problems: list[ContentProblem], warnings: list[ContentProblem] | None = None):
         self.problems = problems
+        self.warnings = list(warnings or [])
         super().__init__("\n".join(str(p) for p in problems))
 
 

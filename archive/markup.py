@@ -6,6 +6,7 @@ transcript must show as text, never run.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -20,10 +21,23 @@ def to_html(text: str) -> str:
     return _parser().render(text or "")
 
 
+# Text with none of these has no Markdown markup: no inline syntax, entity or escape anywhere,
+# and no line that could open a heading, quote, list, fence or setext underline.
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]<&\x00]")
+_BLOCK_MARKUP = re.compile(r"[ \t]*(?:[-+=#>~]|\d{1,9}[.)])")  # at the start of a line ...
+_BLOCK_MARKUP_LINE = re.compile(r"[\r\n][ \t]*(?:[-+=#>~]|\d{1,9}[.)])")  # ... \r ends one too
+
+
 def to_plain_text(text: str) -> str:
     """The words a reader sees, whitespace collapsed: used for quotation checks and indexing."""
+    text = text or ""
+    if (_INLINE_MARKUP.search(text) is None and _BLOCK_MARKUP.match(text) is None
+            and _BLOCK_MARKUP_LINE.search(text) is None):
+        # Plain prose (most record bodies): parsing would give back the same words, at a
+        # third of ingest's tagging time for 100,000 records.
+        return collapse_whitespace(text)
     parts: list[str] = []
-    for token in _parser().parse(text or ""):
+    for token in _parser().parse(text):
         if token.type == "inline":
             for child in token.children or []:
                 if child.type in ("text", "code_inline"):

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session, SQLModel
 
 from archive import models as m
+from archive.errors import ContentError, ContentProblem
 from archive.revisions import diff
 from ingest.progress import Progress
 from ingest.readers import Parsed
@@ -26,6 +27,7 @@ from ingest.rows import CHILD_TABLES, child_rows, content_hash, main_fields
 ACTOR = "ingest"
 BOOKKEEPING = {"created_at", "updated_at", "content_hash"}  # as in archive.revisions.snapshot
 CHUNK = 500  # ids per IN (...) clause, well under SQLite's variable limit
+BATCH = 2000  # objects written per round of executemany statements
 
 
 def _plain(value: object) -> object:
@@ -77,57 +79,87 @@ class BulkWriter:
         self.progress = progress
         self.order = order
         self.before_update = before_update
+        # Problems found against the stored rows (before_update), collected so a run reports
+        # them all; the caller rolls the transaction back when there are any.
+        self.problems: list[ContentProblem] = []
 
     def upsert_kind(self, kind: str, objects: list[Parsed]) -> None:
+        """Write one kind in batches of BATCH objects, so what a batch builds (rows, revisions,
+        bound parameters) is freed before the next one; only ids and hashes of stored rows are
+        held for the whole kind, and full rows are read only for objects that changed."""
         table = m.OBJECT_TYPES[kind]
-        columns = table.__table__.columns  # type: ignore[attr-defined]
-        existing = {row["id"]: dict(row) for row in self.session.execute(select(*columns)).mappings()}
+        core = table.__table__  # type: ignore[attr-defined]
+        stored = {row.id: (row.content_hash, row.deleted, row.source_path) for row in self.session.execute(
+            select(core.c.id, core.c.content_hash, core.c.deleted, core.c.source_path))}
         now = m.utcnow()
         template = _defaults(table)
-        creates: list[dict] = []
-        updates: list[dict] = []
-        bookkeeping: list[tuple[str, str, dict]] = []  # (id, action, changes)
-        replaced_children: list[str] = []
-        children: list[SQLModel] = []
         if self.progress is not None and objects:
             self.progress.set_stage(f"{kind}s", len(objects))
-        for obj in self.order(objects):
+        ordered = self.order(objects)
+        for start in range(0, len(ordered), BATCH):
+            self._upsert_batch(kind, table, ordered[start:start + BATCH], stored, template, now)
+        seen = {o.id for o in objects}
+        # Only rows read from a content file can go missing from it; objects made in the staff
+        # app (source_path "staff:<user>") live in the store alone and are never reported or pruned.
+        gone = sorted((row_id, path) for row_id, (_, deleted, path) in stored.items()
+                      if row_id not in seen and not deleted and not path.startswith("staff:"))
+        if gone and self.prune:
+            for start in range(0, len(gone), CHUNK):
+                rows = self._full_rows(table, [row_id for row_id, _ in gone[start:start + CHUNK]])
+                updates = [row | {"deleted": True, "updated_at": now} for row in rows.values()]
+                bookkeeping = [(row_id, "delete", {"deleted": [False, True]}) for row_id in rows]
+                self.report.deleted[kind] += len(rows)
+                self._write(table, kind, [], updates, bookkeeping, [], [], now)
+        elif gone:
+            self.report.missing[kind] = gone
+
+    def _full_rows(self, table, ids: list[str]) -> dict[str, dict]:
+        core = table.__table__
+        rows: dict[str, dict] = {}
+        for start in range(0, len(ids), CHUNK):
+            statement = select(*core.columns).where(core.c.id.in_(ids[start:start + CHUNK]))
+            rows |= {row["id"]: dict(row) for row in self.session.execute(statement).mappings()}
+        return rows
+
+    def _upsert_batch(self, kind: str, table, objects: list[Parsed], stored: dict, template: dict,
+                      now: datetime) -> None:
+        creates: list[dict] = []
+        changed: list[tuple[Parsed, dict]] = []
+        children: list[SQLModel] = []
+        for obj in objects:
             if self.progress is not None:
                 self.progress.advance()
             digest = content_hash(obj)
-            old = existing.get(obj.id)
-            if old is not None and old["content_hash"] == digest and not old["deleted"]:
+            old = stored.get(obj.id)
+            if old is not None and old[0] == digest and not old[1]:
                 self.report.unchanged[kind] += 1
                 continue
             values = {"id": obj.id, **main_fields(obj), "deleted": False, "content_hash": digest,
                       "source_path": obj.doc.display_path, "updated_at": now}
             if old is None:
-                row = template | {"created_at": now} | values
-                creates.append(row)
-                bookkeeping.append((obj.id, "create", diff({}, snapshot_values(row))))
+                creates.append(template | {"created_at": now} | values)
                 self.report.created[kind] += 1
             else:
                 if self.before_update is not None:
-                    self.before_update(self.session, obj)
-                row = old | values
-                updates.append(row)
-                bookkeeping.append((obj.id, "update", diff(snapshot_values(old), snapshot_values(row))))
-                replaced_children.append(obj.id)
+                    try:
+                        self.before_update(self.session, obj)
+                    except ContentError as exc:
+                        self.problems += exc.problems
+                        continue
+                changed.append((obj, values))
                 self.report.updated[kind] += 1
             children += child_rows(obj)
-        seen = {o.id for o in objects}
-        # Only rows read from a content file can go missing from it; objects made in the staff
-        # app (source_path "staff:<user>") live in the store alone and are never reported or pruned.
-        gone = [row for row_id, row in existing.items()
-                if row_id not in seen and not row["deleted"] and not row["source_path"].startswith("staff:")]
-        if gone and self.prune:
-            for row in gone:
-                updates.append(row | {"deleted": True, "updated_at": now})
-                bookkeeping.append((row["id"], "delete", {"deleted": [False, True]}))
-                self.report.deleted[kind] += 1
-        elif gone:
-            self.report.missing[kind] = sorted((row["id"], row["source_path"]) for row in gone)
-        self._write(table, kind, creates, updates, bookkeeping, replaced_children, children, now)
+        bookkeeping: list[tuple[str, str, dict]] = [
+            (row["id"], "create", diff({}, snapshot_values(row))) for row in creates]
+        updates: list[dict] = []
+        if changed:
+            olds = self._full_rows(table, [obj.id for obj, _ in changed])
+            for obj, values in changed:
+                old_row = olds[obj.id]
+                row = old_row | values
+                updates.append(row)
+                bookkeeping.append((obj.id, "update", diff(snapshot_values(old_row), snapshot_values(row))))
+        self._write(table, kind, creates, updates, bookkeeping, [obj.id for obj, _ in changed], children, now)
 
     def _write(self, table, kind, creates, updates, bookkeeping, replaced_children, children, now) -> None:
         # Core statements on the session's own connection: executemany, no per-object ORM work.

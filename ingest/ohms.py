@@ -16,7 +16,7 @@ import hashlib
 import itertools
 import re
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -65,10 +65,30 @@ def _keywords(value: str) -> list[str]:
     return [k.strip() for k in value.split(";") if k.strip()]
 
 
-def load_xml(path: Path, display: str) -> Element:
-    """The `<record>` of an OHMS export, parsed with defusedxml; hostile or broken XML is a ContentError naming the file and line."""
+class _LineBuilder(TreeBuilder):
+    """Builds the tree and notes the line each element starts on, so a problem inside an
+    export (an index point, a cue of its WebVTT transcript) names its line in the file."""
+
+    def __init__(self, lines: dict[Element, int]):
+        super().__init__()
+        self.lines = lines
+        self.parser: SafeET.DefusedXMLParser | None = None
+
+    def start(self, tag, attrs):  # type: ignore[no-untyped-def]
+        element = super().start(tag, attrs)
+        if self.parser is not None:
+            self.lines[element] = self.parser.parser.CurrentLineNumber  # expat's position
+        return element
+
+
+def load_xml(path: Path, display: str, lines: dict[Element, int] | None = None) -> Element:
+    """The `<record>` of an OHMS export, parsed with defusedxml; hostile or broken XML is a
+    ContentError naming the file and line. `lines`, if given, receives each element's line."""
+    builder = _LineBuilder({} if lines is None else lines)
+    parser = SafeET.DefusedXMLParser(target=builder, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    builder.parser = parser
     try:
-        root = SafeET.parse(str(path)).getroot()
+        root = SafeET.parse(str(path), parser=parser).getroot()
     except DefusedXmlException as exc:
         raise ContentError([ContentProblem(display, None, (
             f"refused: the XML declares entities or external references ({type(exc).__name__}); "
@@ -80,20 +100,27 @@ def load_xml(path: Path, display: str) -> Element:
     record = root.find("record")
     if root.tag != "ROOT" or record is None:
         raise ContentError([ContentProblem(display, None,
-                                           f"root element <{root.tag}> is not an OHMS export (expected <ROOT><record>…)")])
+                                           f"root element <{root.tag}> is not an OHMS export (expected <ROOT><record>…)",
+                                           builder.lines.get(root))])
     return record
 
 
 def read_ohms(path: Path, display: str) -> Transcript:
     """Read an OHMS export: metadata, index segments and transcript segments in time order."""
     data = path.read_bytes()
-    record = load_xml(path, display)
+    lines: dict[Element, int] = {}
+    record = load_xml(path, display, lines)
     meta = _metadata(record)
     warnings: list[ContentProblem] = []
     vtt = _text(record, "vtt_transcript")
     if vtt:
         fmt = "ohms-6"
-        cues, warnings = segments_from_captions(parse_captions(vtt, "webvtt", display), display)
+        # Lines before the WebVTT text's first line: its element's line, plus any line breaks
+        # between the tag and `WEBVTT` (the text is stripped before it is parsed).
+        element = record.find("vtt_transcript")
+        raw = element.text or ""  # type: ignore[union-attr]
+        offset = lines.get(element, 1) - 1 + raw[:len(raw) - len(raw.lstrip())].count("\n")  # type: ignore[arg-type]
+        cues, warnings = segments_from_captions(parse_captions(vtt, "webvtt", display, offset), display, vtt, offset)
     else:
         fmt = "ohms-5"
         text = _raw(record, "transcript")
@@ -102,11 +129,14 @@ def read_ohms(path: Path, display: str) -> Transcript:
             meta["footnotes"] = notes
         text = FOOTNOTE_REF.sub(r"[\1]", FOOTNOTES.sub("", text))
         cues = legacy_segments(text, _text(record, "sync"))
+        sync = record.find("sync")
+        warnings += [ContentProblem(display, "sync", message, lines.get(sync))  # type: ignore[arg-type]
+                     for message in sync_problems(_text(record, "sync"))]
         alt = _raw(record, "transcript_alt")
         if alt.strip():
             meta["transcript_alt"] = alt
             meta["sync_alt"] = _text(record, "sync_alt")
-    index = index_segments(record, display, warnings)
+    index = index_segments(record, display, warnings, lines)
     segments = sorted(index + cues, key=lambda s: (s.start_ms or 0, s.kind != INDEX))
     return Transcript(display, fmt, segments, hashlib.sha256(data).hexdigest(), meta=meta, warnings=warnings)
 
@@ -132,7 +162,8 @@ def _metadata(record: Element) -> dict:
     return meta
 
 
-def index_segments(record: Element, display: str, warnings: list[ContentProblem]) -> list[Segment]:
+def index_segments(record: Element, display: str, warnings: list[ContentProblem],
+                   lines: dict[Element, int] | None = None) -> list[Segment]:
     """Index points, each running until the next one starts."""
     points: list[Segment] = []
     for number, point in enumerate(record.findall("index/point"), 1):
@@ -140,8 +171,10 @@ def index_segments(record: Element, display: str, warnings: list[ContentProblem]
         try:
             start = int(float(raw_time) * 1000)
         except ValueError:
+            where = point.find("time")
             warnings.append(ContentProblem(display, f"index point {number}",
-                                           f"time {raw_time!r} is not a number of seconds; point skipped"))
+                                           f"time {raw_time!r} is not a number of seconds; point skipped",
+                                           (lines or {}).get(where if where is not None else point)))
             continue
         alt = {key: _text(point, f"{key}_alt") for key in ("title", "synopsis", "keywords", "subjects",
                                                            "partial_transcript")}
@@ -176,6 +209,21 @@ def parse_sync(sync: str) -> dict[int, int]:
         if match:
             times.setdefault(int(match.group(1)), k * step)
     return times
+
+
+def sync_problems(sync: str) -> list[str]:
+    """What `parse_sync` had to leave out of a 5.x `sync` string, in words."""
+    if not sync:
+        return []
+    if ":" not in sync:
+        return [(f"{sync[:40]!r} is not an OHMS sync string; the transcript is left untimed "
+                "(expected '1:|13(3)|19(14)|…': minutes per step, then line(word) stamps)")]
+    bad = [stamp.strip() for stamp in sync.split(":", 1)[1].split("|")
+           if stamp.strip() and SYNC_STAMP.match(stamp.strip()) is None]
+    if not bad:
+        return []
+    return [(f"sync stamp{'s' if len(bad) > 1 else ''} {', '.join(repr(b) for b in bad[:5])} could not be read "
+            "and were left out (expected line(word), e.g. '13(3)')")]
 
 
 def legacy_segments(transcript: str, sync: str) -> list[Segment]:

@@ -79,7 +79,7 @@ def read_and_check(settings: Settings, csv_sources: Sequence[CsvSource] = (),
     problems = result.problems or check_references(result.objects)
     problems = problems + read_attachments(result.objects)
     if problems:
-        raise ContentError(problems)
+        raise ContentError(problems, result.warnings)
     return result
 
 
@@ -96,7 +96,12 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
     A stored object whose source is gone is reported in `missing` and kept; `prune=True`
     soft-deletes it (with a revision), as removing a file is easy to do by accident."""
     with fewer_collections():
-        result = read_and_check(settings, csv_sources, progress)
+        try:
+            result = read_and_check(settings, csv_sources, progress)
+        except ContentError as exc:
+            if strict and exc.warnings:  # every warning is an error too, listed in the same run
+                raise ContentError(exc.problems + exc.warnings) from exc
+            raise
         if strict and result.warnings:
             raise ContentError(result.warnings)
         report = IngestReport(warnings=result.warnings)
@@ -108,6 +113,8 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
                                     order=_parents_first, before_update=_before_update)
                 for kind in KIND_ORDER:
                     writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind])
+                if writer.problems:  # found against the store (e.g. an edited consent log): roll back
+                    raise ContentError(writer.problems, result.warnings)
                 # Proposals for curators, stored apart from the content; both skip what is unchanged.
                 refresh_redactions(session, result.objects)
                 report.suggestions = suggest_tags(session, result.objects)

@@ -7,6 +7,7 @@ readers have run (see `ingest.references`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from ingest.schema import (
 from ingest.yaml_source import YamlDocument, read_markdown_file, read_yaml_file
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     """One source object, with the document it came from (for error locations)."""
 
@@ -126,15 +127,22 @@ def markdown_reader(kind: str, folder: str, model: type[BaseModel]) -> Callable[
 
     def read(content_dir: Path) -> ReadResult:
         result = ReadResult()
-        for path in sorted((content_dir / folder).glob("*.md")):
+        directory = content_dir / folder
+        # Names and display paths as plain strings: pathlib's sorting and relative_to were a
+        # tenth of the reading time at 100,000 files.
+        names = sorted(entry.name for entry in os.scandir(directory) if entry.name.endswith(".md")) \
+            if directory.is_dir() else []
+        prefix = f"{content_dir.name}/{folder}/"
+        for name in names:
             tick()
-            display = _display(path, content_dir)
+            path, display = directory / name, prefix + name
             try:
                 doc = read_markdown_file(path, display)
             except ContentError as exc:
                 result.problems += exc.problems
                 continue
             source, problems = validate(model, doc.data, doc)
+            doc.data = None  # the validated source holds it now; 100,000 of each add up
             result.problems += problems
             if source is None:
                 continue

@@ -81,7 +81,7 @@ class ConceptSource(Strict):
     label: str = Field(min_length=1)
     notation: Text = ""
     definition: Text = ""
-    alt_labels: list[str] = []
+    alt_labels: list[str] = Field(default_factory=list)
     broader: str | None = None
 
 
@@ -104,18 +104,18 @@ class RecordSource(Accessible):
     title: str = Field(min_length=1)
     date: EDTF
     type: Literal[RECORD_TYPES] = "other"  # type: ignore[valid-type]
-    creators: list[str] = []
-    subjects: list[str] = []
+    creators: list[str] = Field(default_factory=list)
+    subjects: list[str] = Field(default_factory=list)
     language: str = "en"
     source: str = Field(min_length=1, description="the citation: every record names its source")
     source_url: Text = ""
     rights: Text = ""
     # Catalogue imports and attachments (files are relative to the record's own file).
     date_as_written: Text = ""
-    keywords: list[str] = []
+    keywords: list[str] = Field(default_factory=list)
     coverage: Text = ""
     format: Text = ""
-    images: list[str] = []
+    images: list[str] = Field(default_factory=list)
     pdf: str | None = None
 
 

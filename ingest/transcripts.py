@@ -77,36 +77,93 @@ def _ms(value: str) -> int:
     return Timestamp.from_string(value).in_milliseconds()
 
 
-def segments_from_captions(captions: list[Caption], display: str) -> tuple[list[Segment], list[ContentProblem]]:
-    """Cues in file order, with speakers carried forward and bad timings repaired or flagged."""
+TIMING_LINE = re.compile(r"^\s*(\S+)\s*-->\s*(\S+)")
+LINE_BREAK = re.compile(r"\r\n|\r|\n")  # WebVTT's line terminators (webvtt-py splits on these)
+
+
+def _timing_ms(line: str, fmt: str) -> tuple[int, int] | None:
+    """(start, end) in ms of a cue timings line as written (SRT's decimal comma, WebVTT's dot)."""
+    match = TIMING_LINE.match(line)
+    if match is None:
+        return None
+    start, end = match.group(1), match.group(2)
+    if fmt == "srt":
+        start, end = start.replace(",", "."), end.replace(",", ".")
+    try:
+        return _ms(start), _ms(end)
+    except (MalformedCaptionError, ValueError, TypeError):
+        return None
+
+
+def cue_lines(captions: list[Caption], text: str, fmt: str = "webvtt") -> tuple[list[int | None], list[tuple[int, str]]]:
+    """The 1-based line of each caption's timings line in `text`, and the timings lines
+    (line, text) that gave no caption: webvtt-py leaves out a cue it cannot read without a
+    word, so those are found here by walking the file's `-->` lines in step with the cues."""
+    lines = LINE_BREAK.split(text)
+    arrows = [(number, line) for number, line in enumerate(lines, 1) if "-->" in line]
+    found: list[int | None] = []
+    unread: list[tuple[int, str]] = []
+    position = 0
+    for caption in captions:
+        wanted = (_ms(caption.start), _ms(caption.end))
+        for index in range(position, len(arrows)):
+            if _timing_ms(arrows[index][1], fmt) == wanted:
+                unread += arrows[position:index]
+                found.append(arrows[index][0])
+                position = index + 1
+                break
+        else:
+            found.append(None)
+    return found, unread + arrows[position:]
+
+
+def segments_from_captions(captions: list[Caption], display: str, text: str | None = None,
+                           line_offset: int = 0, fmt: str = "webvtt") -> tuple[list[Segment], list[ContentProblem]]:
+    """Cues in file order, with speakers carried forward and bad timings repaired or flagged.
+
+    With the file's `text`, every warning names the line of its cue (plus `line_offset`, the
+    lines before the caption text in its file, e.g. inside an OHMS export), and a cue that
+    webvtt-py could not read is reported rather than silently missing."""
     segments: list[Segment] = []
     warnings: list[ContentProblem] = []
+    lines, unread = cue_lines(captions, text, fmt) if text is not None else ([None] * len(captions), [])
+
+    def warn(line: int | None, message: str) -> None:
+        warnings.append(ContentProblem(display, None, message, None if line is None else line + line_offset))
+
+    for line, raw in unread:
+        if _timing_ms(raw, fmt) is None:
+            stamp = "HH:MM:SS,mmm" if fmt == "srt" else "HH:MM:SS.mmm"
+            warn(line, f"cue timings {raw.strip()!r} could not be read; the cue is left out "
+                       f"(expected '{stamp} --> {stamp}')")
+        else:
+            warn(line, f"cue {raw.strip()!r} has no text or no blank line before it; it is left out "
+                       "(expected the cue text on the lines after its timings)")
     speaker = ""
-    for number, caption in enumerate(captions, 1):
+    for number, (caption, line) in enumerate(zip(captions, lines, strict=True), 1):
         where = f"cue {number} ({caption.start} --> {caption.end})"
-        text = cue_text(caption)
-        label, text = (caption.voice.strip(), text) if caption.voice else split_speaker(text)
+        text_ = cue_text(caption)
+        label, text_ = (caption.voice.strip(), text_) if caption.voice else split_speaker(text_)
         speaker = label or speaker
-        if not text:
-            warnings.append(ContentProblem(display, None, f"{where}: empty cue skipped"))
+        if not text_:
+            warn(line, f"{where}: empty cue skipped")
             continue
         start, end = _ms(caption.start), _ms(caption.end)
         if end < start:
-            warnings.append(ContentProblem(
-                display, None, f"{where}: the cue ends before it starts; its end is taken from the next cue"))
+            warn(line, f"{where}: the cue ends before it starts; its end is taken from the next cue")
             end = None
         elif end == start:
-            warnings.append(ContentProblem(
-                display, None, f"{where}: zero-length cue; its end is taken from the next cue"))
+            warn(line, f"{where}: zero-length cue; its end is taken from the next cue")
             end = None
-        segments.append(Segment(start_ms=start, end_ms=end, text=text, speaker=speaker))
+        segments.append(Segment(start_ms=start, end_ms=end, text=text_, speaker=speaker))
+    warnings.sort(key=lambda w: w.line or 0)
     for current, following in itertools.pairwise(segments):
         if current.end_ms is None and following.start_ms is not None and following.start_ms > (current.start_ms or 0):
             current.end_ms = following.start_ms
     return segments, warnings
 
 
-def parse_captions(text: str, fmt: str, display: str) -> list[Caption]:
+def parse_captions(text: str, fmt: str, display: str, line_offset: int = 0) -> list[Caption]:
     """Parse WebVTT or SRT text; a file the library cannot read is one clear error."""
     text = text.lstrip("\ufeff")
     try:
@@ -116,7 +173,9 @@ def parse_captions(text: str, fmt: str, display: str) -> list[Caption]:
     except (MalformedFileError, MalformedCaptionError, ValueError) as exc:
         expected = "a WebVTT file starting with 'WEBVTT'" if fmt == "webvtt" else \
             "SRT cues ('1', '00:00:01,000 --> 00:00:04,000', text)"
-        raise ContentError([ContentProblem(display, None, f"cannot read the {fmt} transcript: {exc} (expected {expected})")]) from exc
+        # webvtt-py refuses a whole file only for its first lines (the header or first cue).
+        raise ContentError([ContentProblem(display, None, f"cannot read the {fmt} transcript: {exc} (expected {expected})",
+                                           1 + line_offset)]) from exc
 
 
 def read_caption_file(path: Path, display: str) -> Transcript:
@@ -129,7 +188,8 @@ def read_caption_file(path: Path, display: str) -> Transcript:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ContentError([ContentProblem(display, None, f"not UTF-8 text at byte {exc.start} (expected UTF-8)")]) from exc
-    segments, warnings = segments_from_captions(parse_captions(text, fmt, display), display)
+    text = text.lstrip("\ufeff")
+    segments, warnings = segments_from_captions(parse_captions(text, fmt, display), display, text, fmt=fmt)
     if not segments:
         warnings.append(ContentProblem(display, None, "the transcript has no cues"))
     return Transcript(display, fmt, segments, hashlib.sha256(data).hexdigest(), warnings=warnings)

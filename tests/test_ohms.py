@@ -102,7 +102,7 @@ def test_the_near_empty_export_ingests_as_a_staff_only_narrative(minimal, sessio
     report = ingest(minimal)
     assert report.created["narrative"] == 10
     assert [str(w) for w in report.warnings] == [
-        ("content/narratives/small-sample-vtt-ohms.xml: cue 6 (01:01:22.000 --> 00:00:00.000): "
+        ("content/narratives/small-sample-vtt-ohms.xml:61: cue 6 (01:01:22.000 --> 00:00:00.000): "
         "the cue ends before it starts; its end is taken from the next cue")]
     with session_for(minimal) as session:
         empty = session.get(m.Narrative, "nar-empty-ohms")

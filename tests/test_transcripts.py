@@ -83,9 +83,9 @@ def test_webvtt_cues_become_segments_with_speakers_carried_forward(tmp_path):
     ]
     messages = [str(w) for w in transcript.warnings]
     assert messages == [
-        ("narratives/t.vtt: cue 4 (00:01:10.000 --> 00:00:05.000): the cue ends before it starts; "
+        ("narratives/t.vtt:14: cue 4 (00:01:10.000 --> 00:00:05.000): the cue ends before it starts; "
         "its end is taken from the next cue"),
-        "narratives/t.vtt: cue 5 (00:01:20.000 --> 00:01:20.000): zero-length cue; its end is taken from the next cue",
+        "narratives/t.vtt:17: cue 5 (00:01:20.000 --> 00:01:20.000): zero-length cue; its end is taken from the next cue",
     ]
 
 
@@ -102,7 +102,7 @@ def test_srt_speaker_labels_are_read_from_name_prefixes(tmp_path):
 def test_a_narrative_transcript_is_stored_and_shown_by_time(minimal, session_for):
     attach(minimal, "nar-a.vtt", MESSY_VTT)
     report = ingest(minimal)
-    assert len(report.warnings) == 2 and "nar-a.vtt: cue 4" in str(report.warnings[0])
+    assert len(report.warnings) == 2 and "nar-a.vtt:14: cue 4" in str(report.warnings[0])
     with session_for(minimal) as session:
         stored = session.exec(select(TranscriptSegment).where(TranscriptSegment.narrative_id == "nar-a")).all()
         assert len(stored) == 6
@@ -145,7 +145,7 @@ def test_a_missing_or_broken_transcript_is_an_error_and_changes_nothing(minimal,
     write(minimal.content_dir / "narratives/nar-a.vtt", "not a caption file\n")
     with pytest.raises(ContentError) as info:
         ingest(minimal)
-    assert "content/narratives/nar-a.vtt: cannot read the webvtt transcript" in str(info.value)
+    assert "content/narratives/nar-a.vtt:1: cannot read the webvtt transcript" in str(info.value)
     assert "expected a WebVTT file starting with 'WEBVTT'" in str(info.value)
     with session_for(minimal) as session:
         assert session.exec(select(TranscriptSegment)).all() == []

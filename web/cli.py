@@ -42,6 +42,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
                         progress=Progress(sys.stderr))
     except ContentError as exc:
+        _print_warnings(exc.warnings)
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         print(summary_table(errors=exc.problems), file=sys.stderr)
@@ -140,7 +141,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from ingest.pipeline import check_content
 
     settings = _settings(args)
-    objects, warnings = check_content(settings, [(path, args.mapping) for path in args.csv or []])
+    try:
+        objects, warnings = check_content(settings, [(path, args.mapping) for path in args.csv or []])
+    except ContentError as exc:
+        if args.strict:
+            raise ContentError(exc.problems + exc.warnings) from exc
+        _print_warnings(exc.warnings)
+        raise
     _print_warnings(warnings)
     if args.strict and warnings:
         raise ContentError(warnings)
