@@ -229,9 +229,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     report = audit(settings)
     for leak in report.leaks:
         print(leak)
+    for failure in report.failures:
+        print(f"UNREADABLE: {failure}")
     print(f"audit: {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
           f"checked in {report.places} public places: {len(report.leaks)} leaks")
-    return 1 if report.leaks else 0
+    return 1 if report.leaks or report.failures else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
