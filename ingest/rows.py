@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 from archive import models as m
 from archive.dates import parse_date
-from archive.media import Media
+from archive.media import Attachment, Media
 from archive.transcripts import TranscriptSegment, TranscriptSource
 from ingest.ledger_rows import (
     LEDGER_CHILD_TABLES,
@@ -77,7 +77,11 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
     """Rows that belong to the object and are replaced with it."""
     s = obj.source
     if obj.kind == "record":
-        return [Media(record_id=s.id, **image) for image in obj.attachments.get("images", [])]
+        rows: list[SQLModel] = [Media(record_id=s.id, **image) for image in obj.attachments.get("images", [])]
+        if pdf := obj.attachments.get("pdf"):  # the original, kept for the preservation bag
+            rows.append(Attachment(record_id=s.id, kind="pdf", path=pdf["path"], source_path=pdf["source_path"],
+                                   sha256=pdf["sha256"], bytes=pdf["bytes"]))
+        return rows
     if obj.kind == "narrative":
         return [m.ConsentEntry(narrative_id=s.id, position=i, date=c.date, use=c.use,
                                granted=c.granted, recorded_by=c.recorded_by, note=c.note)
@@ -102,7 +106,7 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
 
 # Child tables and the column that points at their parent, per kind.
 CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
-    "record": [(Media, "record_id")],
+    "record": [(Media, "record_id"), (Attachment, "record_id")],
     "narrative": [(m.ConsentEntry, "narrative_id"), (TranscriptSegment, "narrative_id"),
                   (TranscriptSource, "narrative_id")],
     "harm": [(m.HarmConcept, "harm_id"), (m.HarmAgent, "harm_id"), (m.Evidence, "harm_id"),

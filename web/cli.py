@@ -256,7 +256,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from archive.preservation import import_bag
 
     counts = import_bag(_settings(args), args.bag)
-    print(f"restored {sum(counts.values())} rows in {len(counts)} tables from {args.bag}")
+    files = counts.pop("originals", 0)
+    print(f"restored {sum(counts.values())} rows in {len(counts)} tables and {files} original files from {args.bag}")
     return 0
 
 
