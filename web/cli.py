@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from archive.errors import ContentError, ReckoningError
 from archive.settings import Settings, load_settings
 
@@ -352,7 +354,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:  # full disk, unwritable folder, a file where a folder should be
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: cannot write or read{where}: {exc.strerror or exc}; nothing was published", file=sys.stderr)
+        print(f"error: cannot write or read{where}: {exc.strerror or exc}; nothing was published or "
+              "changed (the previous site, index and store are as they were)", file=sys.stderr)
+        return 1
+    except OperationalError as exc:  # SQLite: disk full, I/O error, read-only file
+        print(f"error: cannot write or read the store ({getattr(exc, 'orig', None) or exc}): is the disk full "
+              "or the folder read-only? The store was rolled back; nothing was changed", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
