@@ -210,6 +210,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest
     from web.app import create_app
     from web.publish import outputs_missing, publish
+    from web.security import server_options
 
     settings = _settings(args)
     # Ingest first (a no-op when nothing changed), and publish when the content changed or the
@@ -220,7 +221,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
         publish(settings)
     print(f"serving the archive at http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                **server_options(settings))
     return 0
 
 
