@@ -7,9 +7,10 @@ import json
 
 from sqlmodel import SQLModel
 
+from archive import media
 from archive import models as m
 from archive.dates import parse_date
-from archive.media import Attachment, Media
+from archive.media import Media
 from archive.transcripts import TranscriptSegment, TranscriptSource
 from ingest.ledger_rows import (
     LEDGER_CHILD_TABLES,
@@ -77,11 +78,11 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
     """Rows that belong to the object and are replaced with it."""
     s = obj.source
     if obj.kind == "record":
-        rows: list[SQLModel] = [Media(record_id=s.id, **image) for image in obj.attachments.get("images", [])]
+        files: list[SQLModel] = [Media(record_id=s.id, **image) for image in obj.attachments.get("images", [])]
         if pdf := obj.attachments.get("pdf"):  # the original, kept for the preservation bag
-            rows.append(Attachment(record_id=s.id, kind="pdf", path=pdf["path"], source_path=pdf["source_path"],
-                                   sha256=pdf["sha256"], bytes=pdf["bytes"]))
-        return rows
+            files.append(media.Attachment(record_id=s.id, kind="pdf", path=pdf["path"],
+                                          source_path=pdf["source_path"], sha256=pdf["sha256"], bytes=pdf["bytes"]))
+        return files
     if obj.kind == "narrative":
         return [m.ConsentEntry(narrative_id=s.id, position=i, date=c.date, use=c.use,
                                granted=c.granted, recorded_by=c.recorded_by, note=c.note)
@@ -106,12 +107,13 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
 
 # Child tables and the column that points at their parent, per kind.
 CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
-    "record": [(Media, "record_id"), (Attachment, "record_id")],
+    "record": [(Media, "record_id")],
     "narrative": [(m.ConsentEntry, "narrative_id"), (TranscriptSegment, "narrative_id"),
                   (TranscriptSource, "narrative_id")],
     "harm": [(m.HarmConcept, "harm_id"), (m.HarmAgent, "harm_id"), (m.Evidence, "harm_id"),
              (m.AccountabilityEvent, "harm_id")],
     "timeline": [(m.TimelineEntry, "timeline_id")],
 }
+CHILD_TABLES["record"].append((media.Attachment, "record_id"))  # an attached PDF's original
 for _kind, _tables in LEDGER_CHILD_TABLES.items():
     CHILD_TABLES[_kind] = CHILD_TABLES.get(_kind, []) + _tables

@@ -190,3 +190,16 @@ def test_a_public_route_the_audit_cannot_walk_stops_it_by_name(minimal):
     app.router.routes.insert(0, Mount("/files", StaticFiles(directory=minimal.home)))
     with pytest.raises(UnwalkableRoute, match="/files"):
         audit(minimal, app)
+    # A mount serving part of the built site (wrapped, say to add headers) is read from disk.
+    app = create_app(minimal)
+    app.router.routes.insert(0, Mount("/iiif", app=Wrapped(StaticFiles(directory=minimal.public_dir / "iiif",
+                                                                      check_dir=False))))
+    assert audit(minimal, app).leaks == []
+
+
+class Wrapped:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        await self.app(scope, receive, send)

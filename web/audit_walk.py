@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -76,13 +77,23 @@ class Walker:
     """Walks one app through a TestClient; ids: every id in the store by kind, hidden ones too."""
 
     def __init__(self, client: TestClient, ids: dict[str, list[str]], words: list[str], oai_namespace: str,
-                 site_mount_dirs: Iterable[str] = ()):
+                 site_dirs: Iterable[Path] = ()):
         self.client = client
         self.ids = ids
         self.words = words
         self.oai_namespace = oai_namespace
         self.walk = Walk()
-        self.site_dirs = tuple(site_mount_dirs)
+        self.site_dirs = [Path(d).resolve() for d in site_dirs]
+
+    def serves_built_files(self, app) -> bool:
+        """A mount serving files of the built site (directly or wrapped, e.g. to add headers):
+        those files are read from disk, and IIIF ones are also fetched by reference."""
+        for _ in range(5):
+            if isinstance(app, StaticFiles):
+                folder = Path(app.directory or "").resolve()
+                return any(folder == d or d in folder.parents for d in self.site_dirs)
+            app = getattr(app, "app", None)
+        return False
 
     def fetch(self, label: str, url: str, method: str = "GET", scan: bool = True, **kwargs):
         response = self.client.request(method, url, **kwargs)
@@ -102,10 +113,10 @@ class Walker:
             if template.startswith(PRIVATE_PREFIXES):
                 continue
             if isinstance(route, Mount):
-                if isinstance(route.app, StaticFiles) and str(route.app.directory) in self.site_dirs:
+                if self.serves_built_files(route.app):
                     continue  # the built site: every file is read from disk, IIIF walked by reference
                 raise UnwalkableRoute(f"reckon audit does not know how to walk the mount {template or '/'} "
-                                      "(not the built site): add it to web/audit_walk.py")
+                                      "(it does not serve the built site): add it to web/audit_walk.py")
             if isinstance(route, Route) and route.endpoint is unknown_endpoint:
                 self.fetch("API", template.split("{", 1)[0] + "no-such-endpoint")
                 continue
@@ -121,9 +132,9 @@ class Walker:
             self.search(template)
         elif not params:
             self.pages(label_of(template), template)
-        elif params == ["id"] and "{id}" in template:
-            for object_id in self.candidates(template):
-                self.fetch(label_of(template), template.replace("{id}", object_id))
+        elif len(params) == 1 and f"{{{params[0]}}}" in template:  # one plain parameter: an id
+            for object_id in self.candidates(template.replace(f"{{{params[0]}}}", "{id}")):
+                self.fetch(label_of(template), template.replace(f"{{{params[0]}}}", object_id))
         else:
             raise UnwalkableRoute(f"reckon audit does not know how to walk the public GET route {template} "
                                   f"(parameters {', '.join(params)}): add it to web/audit_walk.py")

@@ -212,9 +212,6 @@ def _paths() -> dict:
             {"verb": OAI_VERB}, {arg: STR for arg in oai_args})}}},
         "responses": OAI_RESPONSES,
     }}
-    from web.openapi_ledger import ledger_paths  # the ledger's endpoints (web/ledger_api.py)
-
-    paths.update(ledger_paths())
     return paths
 
 

@@ -12,7 +12,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from archive.settings import Settings
-from web.security import served_over_tls
 from web.staff.admin import admin_routes
 from web.staff.api import api_routes
 from web.staff.auth import make_guard, signin_handlers
@@ -44,5 +43,4 @@ def routes(settings: Settings) -> list[Route | Mount]:
         return RedirectResponse("/staff/", 308)
 
     return [Route("/staff", to_dashboard), Mount("/staff", routes=staff, max_body_size=MAX_BODY,
-                  middleware=[Middleware(StaffSessions, key=secret_key(settings),
-                                                    always_secure=served_over_tls(settings))])]
+                  middleware=[Middleware(StaffSessions, key=secret_key(settings), settings=settings)])]

@@ -1,9 +1,8 @@
 """The staff session: a signed cookie, its secret, CSRF tokens and the sign-in rate limit.
 
 The cookie is Starlette's signed session (itsdangerous): HttpOnly, SameSite=Lax, and Secure
-whenever the request came over TLS (uvicorn sets the scheme from X-Forwarded-Proto, believed
-only from RECKON_TRUSTED_PROXIES) or the archive's base URL is https, so the same deployment
-works on a laptop and behind a TLS proxy.
+whenever the request came over TLS (uvicorn sets the scheme from the proxy's
+X-Forwarded-Proto), so the same deployment works on a laptop and behind a TLS proxy.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from archive.settings import Settings
+from web.security import served_over_tls
 
 COOKIE = "reckon_staff"
 SESSION_HOURS = 8
@@ -42,15 +42,16 @@ def secret_key(settings: Settings) -> str:
 
 
 class StaffSessions:
-    """Session middleware that marks the cookie Secure on requests that came over HTTPS, and
-    always when the archive is published at an https base URL (`always_secure`)."""
+    """Session middleware that marks the cookie Secure on requests that came over HTTPS (through
+    a proxy in RECKON_TRUSTED_PROXIES: see web.security.server_options), and always when the
+    archive is published at an https base URL."""
 
-    def __init__(self, app: ASGIApp, key: str, always_secure: bool = False):
+    def __init__(self, app: ASGIApp, key: str, settings: Settings | None = None):
         options = {"secret_key": key, "session_cookie": COOKIE, "max_age": SESSION_HOURS * 3600,
                    "same_site": "lax", "path": "/staff"}
         self.plain = SessionMiddleware(app, https_only=False, **options)
         self.secure = SessionMiddleware(app, https_only=True, **options)
-        self.always_secure = always_secure
+        self.always_secure = settings is not None and served_over_tls(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         tls = self.always_secure or scope.get("scheme") in ("https", "wss")
