@@ -32,7 +32,7 @@ LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger"
 IMAGE = REPO / "content" / "catalog" / "images" / "illustration-nma-founding-title-page.png"
 RECORD = """---
 id: rec-glasswing
-title: Glasswing ledger of admissions
+title: Glasswing ledger of Quarrendell
 date: 1931
 type: minutes
 creators: [agent-ama]
@@ -40,7 +40,7 @@ source: "Minutes, 1931."
 images: [glasswing.png]
 access: public
 ---
-The Glasswing committee's minutes record the Thistlebrook admissions.
+The Glasswing committee's minutes record the Thistlebrook hearings.
 """
 
 

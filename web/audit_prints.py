@@ -11,11 +11,13 @@ This adds what that misses:
   sitemap entry, a feed link or an IIIF file at one of them is named even if it holds no words.
 
 Ids are not words of the text: a request for a hidden id is echoed in its refusal, so ids
-are counted public here and a hidden object is caught by its address instead.
+are counted public here and a hidden object is caught by its address instead. The words of
+the OpenAPI document are the software's own, public like the theme's.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 
@@ -53,11 +55,19 @@ def store_ids(session: Session) -> dict[str, list[str]]:
     return ids
 
 
+def software_words(words: Callable[[str], set[str]]) -> set[str]:
+    """The API's own fixed text (its OpenAPI document) is public by definition, like the theme."""
+    from web.openapi import openapi_document
+
+    return words(json.dumps(openapi_document(), ensure_ascii=False))
+
+
 def more_hidden(session: Session, public: Catalog, admin: Catalog, public_words: set[str],
                 words: Callable[[str], set[str]], text_of: Callable[[dict, object], str]) -> list[tuple[str, str, str]]:
     """(object id, why, text) for hidden ledger objects and for the hidden parts of visible
     objects; adds the public ledger views' words, and every id, to `public_words`."""
     public_words |= {i.lower() for found in store_ids(session).values() for i in found}
+    public_words |= software_words(words)
     hidden = []
     for kind in PAGE_KINDS:
         table = m.OBJECT_TYPES[kind]
