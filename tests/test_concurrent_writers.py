@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -163,3 +164,34 @@ def test_simultaneous_stale_edits_one_wins_the_others_are_refused(servers):
     assert stored.title == f"Edited by editor {winner}"
     for client in editors:
         client.close()
+
+
+@pytest.mark.slow
+def test_a_store_held_by_another_writer_delays_a_submission_or_refuses_it_cleanly(servers):
+    """SQLite busy: another process holding the write lock for a moment (a `reckon ingest`, a
+    backup) makes a submission wait (busy timeout) and succeed; held past the timeout, the
+    answer is a clear 503 to retry, never a 500, and nothing half-written is left."""
+    settings, bases = servers
+    client = signed_in(bases[0], "bob")
+
+    def submit_while_held(seconds: float, title: str) -> httpx.Response:
+        token = csrf_of(client.get("/staff/narratives/new").text)
+        holder = sqlite3.connect(settings.sqlite_path, timeout=30, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as another writer holds it
+        releaser = threading.Timer(seconds, holder.rollback)
+        releaser.start()
+        try:
+            return client.post("/staff/narratives/new", data=FORM | {"title": title, "csrf_token": token,
+                                                                    "then": "save"})
+        finally:
+            releaser.join()
+            holder.close()
+
+    waited = submit_while_held(1.5, "Held for a moment")
+    assert waited.status_code == 200 and "Held for a moment" in waited.text
+    refused = submit_while_held(7, "Held too long")
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"] == "busy" and refused.headers["retry-after"]
+    titles = [sub.title for sub in stored_submissions(settings)]
+    assert titles.count("Held for a moment") == 1 and "Held too long" not in titles
+    client.close()
