@@ -22,3 +22,18 @@ class Media(SQLModel, table=True):
     width: int = 0
     height: int = 0
     bytes: int = 0
+
+
+class Attachment(SQLModel, table=True):
+    """A file attached to a record (a PDF), kept like an image: its path and SHA-256.
+
+    Only its extracted text is published (searchable, on the record's page); the original is
+    kept for staff and for the preservation bag (archive/originals.py).
+    """
+
+    record_id: str = Field(foreign_key="record.id", primary_key=True)
+    kind: str = Field(default="pdf", primary_key=True)
+    path: str  # absolute path at ingest (never published)
+    source_path: str = ""
+    sha256: str = ""
+    bytes: int = 0

@@ -1,8 +1,10 @@
 """Preservation packages: the whole archive as a BagIt bag, its fixity check, and its restore.
 
 A bag holds every table of the store as JSON Lines (every object with its revisions, consent
-log, audit lines), so nothing entrusted to the archive depends on this software to survive;
-`bagit` writes SHA-256 manifests so any later copy can be checked byte for byte.
+log, audit lines) and the original files the rows point to (scans, PDFs, transcript files,
+uploads; see archive/originals.py), so nothing entrusted to the archive depends on this
+software to survive; `bagit` writes SHA-256 manifests so any later copy can be checked byte
+for byte.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlmodel import SQLModel
 
 from archive.db import open_engine
 from archive.errors import ReckoningError
+from archive.originals import export_originals, repoint, restore_originals
 from archive.settings import Settings
 
 FORMAT = "reckoning-bag/1"
@@ -46,27 +49,38 @@ def dump_tables(engine: Engine) -> dict[str, list[dict]]:
 
 
 def export_bag(settings: Settings, target: Path) -> Path:
-    """Write the archive into a new BagIt bag at `target` (which must not exist yet)."""
+    """Write the archive into a new BagIt bag at `target` (which must not exist yet).
+
+    The bag is written beside `target` and renamed into place only when complete, so a full
+    disk or a failed copy leaves no half bag behind (only the error).
+    """
     target = Path(target)
     if target.exists():
         raise BagError(f"{target} already exists: choose a new folder for the bag")
-    engine = open_engine(settings)
-    try:
-        tables = dump_tables(engine)
-    finally:
-        engine.dispose()
     staging = target.with_name(target.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    (staging / "tables").mkdir(parents=True)
-    for name, rows in tables.items():
-        with open(staging / "tables" / f"{name}.jsonl", "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
-    (staging / "reckoning.json").write_text(json.dumps(
-        {"format": FORMAT, "tables": {n: len(r) for n, r in tables.items()}}, indent=2, sort_keys=True))
-    bagit.make_bag(str(staging), {"Source-Organization": "Reckoning archive",
-                                  "External-Description": "Reckoning archive export: every table as JSON Lines"},
-                   checksums=["sha256"])
-    staging.rename(target)
+    engine = open_engine(settings)
+    try:
+        (staging / "tables").mkdir(parents=True)
+        tables = dump_tables(engine)
+        for name, rows in tables.items():
+            with open(staging / "tables" / f"{name}.jsonl", "w", encoding="utf-8") as out:
+                out.writelines(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
+        with engine.connect() as conn:
+            originals = export_originals(conn, staging, Path(settings.content_dir).parent)
+        (staging / "reckoning.json").write_text(json.dumps(
+            {"format": FORMAT, "tables": {n: len(r) for n, r in tables.items()}, "originals": len(originals)},
+            indent=2, sort_keys=True))
+        bagit.make_bag(str(staging), {"Source-Organization": "Reckoning archive",
+                                      "External-Description": "Reckoning archive export: every table as JSON "
+                                                              "Lines, and the original files the rows point to"},
+                       checksums=["sha256"])
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        engine.dispose()
     return target
 
 
@@ -137,12 +151,14 @@ def import_bag(settings: Settings, path: Path) -> dict[str, int]:
         raise BagError(f"{path}: expected a {FORMAT} bag, found {manifest.get('format')!r}")
     engine = open_engine(settings)
     counts: dict[str, int] = {}
+    moved: dict = {}
     try:
         with engine.begin() as conn:
             for table in SQLModel.metadata.sorted_tables:
                 if conn.execute(select(func.count()).select_from(table)).scalar():
                     raise BagError(f"the archive at {settings.database_url} is not empty "
                                    f"(table {table.name}): restore only into an empty archive")
+            moved = restore_originals(data, Path(settings.home))
             for table in SQLModel.metadata.sorted_tables:
                 source = data / "tables" / f"{table.name}.jsonl"
                 rows = []
@@ -151,8 +167,13 @@ def import_bag(settings: Settings, path: Path) -> dict[str, int]:
                         raw = json.loads(line)
                         rows.append({c.name: _restore_value(c, raw.get(c.name)) for c in table.columns if c.name in raw})
                 if rows:
-                    conn.execute(insert(table), _parents_first(table, rows))
+                    conn.execute(insert(table), _parents_first(table, repoint(table.name, rows, moved)))
                 counts[table.name] = len(rows)
+    except BaseException:
+        for restored in moved.values():  # nothing restored half: the files go with the rows
+            Path(restored).unlink(missing_ok=True)
+        raise
     finally:
         engine.dispose()
+    counts["originals"] = len(moved)
     return counts

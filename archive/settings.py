@@ -41,6 +41,9 @@ class Settings:
     # Where the published site lives, e.g. "https://example.org/archive/": absolute links in
     # feeds, sitemaps and citations use it, and its path is the prefix of every page link.
     base_url: str = "http://127.0.0.1:8000/"
+    # Addresses of reverse proxies whose X-Forwarded-Proto/-For headers are believed (comma-
+    # separated; "*" for any). Behind TLS at such a proxy the staff cookie is marked Secure.
+    trusted_proxies: str = "127.0.0.1,::1"
     extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
@@ -65,8 +68,9 @@ def load_settings(
     Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
     preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions),
     RECKON_SEARCH_ENGINE (whoosh | tantivy), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
-    RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace). Overrides win
-    over the environment.
+    RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace),
+    RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed). Overrides win over the
+    environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -88,6 +92,7 @@ def load_settings(
         admin_email=env.get("RECKON_ADMIN_EMAIL") or Settings.admin_email,
         oai_repository_id=env.get("RECKON_OAI_ID") or Settings.oai_repository_id,
         base_url=env.get("RECKON_BASE_URL") or Settings.base_url,
+        trusted_proxies=env.get("RECKON_TRUSTED_PROXIES") or Settings.trusted_proxies,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):

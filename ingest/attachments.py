@@ -38,7 +38,9 @@ def read_attachments(objects: list[Parsed]) -> list[ContentProblem]:
             obj.attachments["images"] = images
         if obj.source.pdf:
             try:
-                obj.attachments["pdf"] = extract_text((base / obj.source.pdf).resolve())
+                pdf = (base / obj.source.pdf).resolve()
+                obj.attachments["pdf"] = extract_text(pdf) | {"path": str(pdf), "source_path": obj.source.pdf,
+                                                            "bytes": pdf.stat().st_size}
             except PdfProblem as exc:
                 problems.append(obj.problem(("pdf",), str(exc)))
     return problems

@@ -7,6 +7,7 @@ import json
 
 from sqlmodel import SQLModel
 
+from archive import media
 from archive import models as m
 from archive.dates import parse_date
 from archive.media import Media
@@ -79,7 +80,11 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
     """Rows that belong to the object and are replaced with it."""
     s = obj.source
     if obj.kind == "record":
-        return [Media(record_id=s.id, **image) for image in obj.attachments.get("images", [])]
+        files: list[SQLModel] = [Media(record_id=s.id, **image) for image in obj.attachments.get("images", [])]
+        if pdf := obj.attachments.get("pdf"):  # the original, kept for the preservation bag
+            files.append(media.Attachment(record_id=s.id, kind="pdf", path=pdf["path"],
+                                          source_path=pdf["source_path"], sha256=pdf["sha256"], bytes=pdf["bytes"]))
+        return files
     if obj.kind == "narrative":
         return [m.ConsentEntry(narrative_id=s.id, position=i, date=c.date, use=c.use,
                                granted=c.granted, recorded_by=c.recorded_by, note=c.note)
@@ -111,5 +116,6 @@ CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
              (m.AccountabilityEvent, "harm_id")],
     "timeline": [(m.TimelineEntry, "timeline_id")],
 }
+CHILD_TABLES["record"].append((media.Attachment, "record_id"))  # an attached PDF's original
 for _kind, _tables in LEDGER_CHILD_TABLES.items():
     CHILD_TABLES[_kind] = CHILD_TABLES.get(_kind, []) + _tables

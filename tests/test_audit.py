@@ -16,11 +16,20 @@ from web.cli import main
 from web.publish import publish
 
 
+@pytest.mark.slow
 def test_the_sample_build_has_no_leaks(sample):
     report = audit(sample)
     assert report.hidden_objects >= 4 and len(report.fingerprints) >= 40
     assert report.places > 100
     assert report.leaks == [], [str(leak) for leak in report.leaks[:5]]
+    assert report.failures == []
+    walked = "\n".join(report.where)  # every kind of public surface was read
+    for surface in ("OAI-PMH /oai?verb=ListRecords&metadataPrefix=oai_dc&set=type:harm",
+                    "OAI-PMH /oai?verb=ListRecords&resumptionToken=", "OAI-PMH /oai?verb=GetRecord&identifier=",
+                    "API /api/commitments/", "API /api/institutions/", "API /api/responses/",
+                    "API /api/agents/", "API /api/concepts/", "API /api/objects", "IIIF /iiif/",
+                    "staff /staff/", "public/feed.xml", "public/sitemap.xml", "public search index"):
+        assert surface in walked, surface
 
 
 def test_a_planted_leak_is_named_with_its_file_and_source(minimal, capsys):

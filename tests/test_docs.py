@@ -21,5 +21,6 @@ def test_readme_documents_every_command_and_setting():
     commands = build_parser()._subparsers._group_actions[0].choices
     for name in commands:
         assert f"`reckon {name}" in README, name
-    for setting in ("DATABASE_URL", "RECKON_HOME", "RECKON_CONTENT", "RECKON_TODAY", "SOURCE_DATE_EPOCH"):
+    for setting in ("DATABASE_URL", "RECKON_HOME", "RECKON_CONTENT", "RECKON_TODAY", "SOURCE_DATE_EPOCH",
+                    "RECKON_TRUSTED_PROXIES"):
         assert setting in README

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlmodel import Session, select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from archive import models as m
@@ -26,6 +27,8 @@ from archive.db import store_transaction
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from search.query import open_index
+from web.audit_prints import ADDRESS, find_addresses, hidden_addresses, more_hidden, store_ids
+from web.audit_walk import Walker
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 MIN_LENGTH = 7  # shorter words are too common to tell hidden text from public text
@@ -39,6 +42,7 @@ class Fingerprint:
     text: str
     object_id: str
     why: str
+    kind: str = "word"  # or "address": a hidden object's page or image (web/audit_prints.py)
 
 
 @dataclass(frozen=True)
@@ -57,14 +61,21 @@ class AuditReport:
     hidden_objects: int
     places: int = 0
     leaks: list[Leak] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # answers the audit could not read (a 5xx, a loop)
+    where: list[str] = field(default_factory=list)  # every place scanned, in order
 
 
 def words(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(text)}
 
 
-def _view_text(view: dict) -> str:
-    return json.dumps(view, ensure_ascii=False)
+def _view_text(view) -> str:
+    """The text a view holds: its values, not its field names (which every API answer shares)."""
+    if isinstance(view, dict):
+        return " ".join(_view_text(v) for v in view.values())
+    if isinstance(view, list):
+        return " ".join(_view_text(v) for v in view)
+    return "" if view is None else str(view)
 
 
 def theme_words(site_dir: Path) -> set[str]:
@@ -72,13 +83,24 @@ def theme_words(site_dir: Path) -> set[str]:
     return set().union(*(words(p.read_text(errors="replace")) for p in site_dir.rglob("*") if p.is_file()))
 
 
-# View fields the software writes itself (a credit line, a narrator label): not the object's words.
-GENERATED_FIELDS = ("credit", "narrator", "status_label", "url", "api_url")
+# View fields the software writes itself (a credit line, a narrator label, any `*_label` from a
+# vocabulary, a computed lateness note) and ids (a hidden id is caught as an address): not the
+# object's own words.
+GENERATED_FIELDS = ("id", "credit", "narrator", "url", "api_url", "lateness")
+
+
+def _strip_generated(value):
+    if isinstance(value, dict):
+        return {k: _strip_generated(v) for k, v in value.items()
+                if k not in GENERATED_FIELDS and not k.endswith("_label")}
+    if isinstance(value, list):
+        return [_strip_generated(v) for v in value]
+    return value
 
 
 def _own_words(view: dict, row) -> dict:
     """The hidden object's own text: its view without generated phrasing, plus its raw names."""
-    own = {k: v for k, v in view.items() if k not in GENERATED_FIELDS}
+    own = _strip_generated(view)
     if isinstance(row, m.Narrative):
         own["narrator_names"] = [row.narrator_name, row.narrator_display]
     return own
@@ -106,6 +128,7 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
                 hidden.append((row.id, why, _view_text(_own_words(admin.get(kind, row.id), row))))
                 if vis.form.value == "tombstone":
                     public_words |= words(_view_text(Catalog.tombstone(row, vis)))
+    hidden += more_hidden(session, public, admin, public_words, words, lambda v, r: _view_text(_own_words(v, r)))
     for concept in session.exec(select(m.Concept)):
         public_words |= words(f"{concept.label} {concept.definition} {' '.join(concept.alt_labels)}")
     for agent in session.exec(select(m.Agent)):
@@ -153,50 +176,47 @@ def public_files(public_dir: Path) -> Iterable[Path]:
     return sorted(p for p in public_dir.rglob("*") if p.is_file())
 
 
-def api_answers(settings: Settings, hidden_ids: Iterable[str], prints: list[Fingerprint]) -> Iterator[tuple[str, str]]:
-    """Every anonymous API answer worth auditing: all listings, all items, hidden ids, searches."""
+def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
+    """Scan every public surface for fingerprints of hidden material: each file of the built
+    site (pages, JSON, feeds, sitemap, downloads, static search shards, IIIF files), the public
+    index, and every answer `app` (by default `create_app(settings)`) gives an anonymous caller,
+    its routes walked by `web.audit_walk` (API, ledger API, OAI-PMH, IIIF); a public route it
+    cannot walk raises `UnwalkableRoute`, naming it."""
     from web.app import create_app
 
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        for section in ("records", "narratives", "harms", "timelines"):
-            listing = client.get(f"/api/{section}")
-            yield f"/api/{section}", listing.text
-            for item in listing.json().get("items", []):
-                path = f"/api/{section}/{item['id']}"
-                yield path, client.get(path).text
-        for object_id in hidden_ids:
-            kind = object_id.split("-", 1)[0]
-            section = {"rec": "records", "nar": "narratives", "harm": "harms", "tl": "timelines"}.get(kind)
-            if section:
-                path = f"/api/{section}/{object_id}"
-                yield path, client.get(path).text
-        for word in sorted({f.text for f in prints if " " not in f.text}):
-            answer = client.get("/api/search", params={"q": word})
-            # The answer echoes the query; only what it found can leak.
-            found = answer.json() if answer.status_code == 200 else {"error": answer.text}
-            found.pop("query", None)
-            yield f"/api/search?q={word}", json.dumps(found, ensure_ascii=False)
-
-
-def audit(settings: Settings) -> AuditReport:
     with store_transaction(settings) as session:
         prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
-    report = AuditReport(prints, hidden_count)
-    if not prints:
+        addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
+                     in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
+        ids = store_ids(session)
+    report = AuditReport(prints + addresses, hidden_count)
+    if not report.fingerprints:
         return report
 
-    for path in public_files(settings.public_dir):
+    def scan(where: str, text: str) -> None:
         report.places += 1
+        report.where.append(where)
+        report.leaks.extend(Leak(where, f) for f in [*find_in(text, prints), *find_addresses(text, addresses)])
+
+    site_texts = []
+    for path in public_files(settings.public_dir):
         text = path.read_text(encoding="utf-8", errors="replace")
-        where = str(path.relative_to(settings.public_dir.parent))
-        report.leaks += [Leak(where, f) for f in find_in(text, prints)]
+        site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
+        scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")
+        if "/iiif/" in text:
+            site_texts.append(text)
 
     for stored in open_index(settings.index_dir).stored_documents():
-        report.places += 1
-        where = f"public search index, document {stored.get('id')}"
-        report.leaks += [Leak(where, f) for f in find_in(json.dumps(stored, ensure_ascii=False), prints)]
+        scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
 
-    for where, text in api_answers(settings, sorted({f.object_id for f in prints}), prints):
-        report.places += 1
-        report.leaks += [Leak(f"API {where}", f) for f in find_in(text, prints)]
+    app = app or create_app(settings)
+    search_words = sorted({f.text for f in prints if " " not in f.text})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        walker = Walker(client, ids, search_words, settings.oai_repository_id,
+                        site_dirs=[settings.public_dir])
+        walker.routes(app)
+        walker.iiif(site_texts + [text for _, text in walker.walk.answers])
+    for where, text in walker.walk.answers:
+        scan(where, text)
+    report.failures = walker.walk.failures
     return report

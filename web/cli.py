@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from archive.errors import ContentError, ReckoningError
 from archive.settings import Settings, load_settings
 
@@ -215,6 +217,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ingest.pipeline import ingest
     from web.app import create_app
     from web.publish import outputs_missing, publish
+    from web.security import server_options
 
     settings = _settings(args)
     # Ingest first (a no-op when nothing changed), and publish when the content changed or the
@@ -225,7 +228,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
         publish(settings)
     print(f"serving the archive at http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                **server_options(settings))
     return 0
 
 
@@ -236,9 +240,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     report = audit(settings)
     for leak in report.leaks:
         print(leak)
+    for failure in report.failures:
+        print(f"UNREADABLE: {failure}")
     print(f"audit: {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
           f"checked in {report.places} public places: {len(report.leaks)} leaks")
-    return 1 if report.leaks else 0
+    return 1 if report.leaks or report.failures else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -261,7 +267,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from archive.preservation import import_bag
 
     counts = import_bag(_settings(args), args.bag)
-    print(f"restored {sum(counts.values())} rows in {len(counts)} tables from {args.bag}")
+    files = counts.pop("originals", 0)
+    print(f"restored {sum(counts.values())} rows in {len(counts)} tables and {files} original files from {args.bag}")
     return 0
 
 
@@ -356,7 +363,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:  # full disk, unwritable folder, a file where a folder should be
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"error: cannot write or read{where}: {exc.strerror or exc}; nothing was published", file=sys.stderr)
+        print(f"error: cannot write or read{where}: {exc.strerror or exc}; nothing was published or "
+              "changed (the previous site, index and store are as they were)", file=sys.stderr)
+        return 1
+    except OperationalError as exc:  # SQLite: disk full, I/O error, read-only file
+        print(f"error: cannot write or read the store ({getattr(exc, 'orig', None) or exc}): is the disk full "
+              "or the folder read-only? The store was rolled back; nothing was changed", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

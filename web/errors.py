@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -46,9 +47,19 @@ async def server_error(request: Request, exc: Exception) -> JSONResponse:
     return error(500, "internal_error", "the server met an error; it has been logged")
 
 
+async def store_busy(request: Request, exc: OperationalError) -> JSONResponse:
+    """Another process held the SQLite store past the busy timeout: ask the client to retry
+    (nothing was written: the unit of work rolled back). Any other store failure is a 500."""
+    if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+        return await server_error(request, exc)
+    response = error(503, "busy", "the archive is busy with another write; nothing was saved, try again in a moment")
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 HANDLERS = {
     NotFound: not_found, Gone: gone, QueryError: bad_query, NotBuilt: not_built,
-    HTTPException: http_error, Exception: server_error,
+    HTTPException: http_error, OperationalError: store_busy, Exception: server_error,
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from archive.settings import Settings
+
 CSP_DIRECTIVES = (
     "default-src 'self'",
     "script-src 'self'",
@@ -47,3 +49,18 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def server_options(settings: Settings) -> dict:
+    """How uvicorn is told whom to believe about the original request.
+
+    X-Forwarded-Proto (and -For) are honoured only from the trusted proxies
+    (RECKON_TRUSTED_PROXIES), so a client cannot claim TLS it did not use; behind a trusted
+    TLS proxy the request's scheme is https and the staff cookie is marked Secure.
+    """
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
+
+
+def served_over_tls(settings: Settings) -> bool:
+    """A site published at an https base URL is only ever meant to be reached over TLS."""
+    return settings.base_url.lower().startswith("https://")

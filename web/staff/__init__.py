@@ -52,4 +52,4 @@ def routes(settings: Settings) -> list[Route | Mount]:
         return RedirectResponse("/staff/", 308)
 
     return [Route("/staff", to_dashboard), Mount("/staff", routes=staff, max_body_size=MAX_BODY,
-                  middleware=[Middleware(StaffSessions, key=secret_key(settings))])]
+                  middleware=[Middleware(StaffSessions, key=secret_key(settings), settings=settings)])]

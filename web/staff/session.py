@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from archive.settings import Settings
+from web.security import served_over_tls
 
 COOKIE = "reckon_staff"
 SESSION_HOURS = 8
@@ -40,16 +41,20 @@ def secret_key(settings: Settings) -> str:
 
 
 class StaffSessions:
-    """Session middleware that marks the cookie Secure on requests that came over HTTPS."""
+    """Session middleware that marks the cookie Secure on requests that came over HTTPS (through
+    a proxy in RECKON_TRUSTED_PROXIES: see web.security.server_options), and always when the
+    archive is published at an https base URL."""
 
-    def __init__(self, app: ASGIApp, key: str):
+    def __init__(self, app: ASGIApp, key: str, settings: Settings | None = None):
         options = {"secret_key": key, "session_cookie": COOKIE, "max_age": SESSION_HOURS * 3600,
                    "same_site": "lax", "path": "/staff"}
         self.plain = SessionMiddleware(app, https_only=False, **options)
         self.secure = SessionMiddleware(app, https_only=True, **options)
+        self.always_secure = settings is not None and served_over_tls(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        chosen = self.secure if scope.get("scheme") in ("https", "wss") else self.plain
+        tls = self.always_secure or scope.get("scheme") in ("https", "wss")
+        chosen = self.secure if tls else self.plain
         await chosen(scope, receive, send)
 
 

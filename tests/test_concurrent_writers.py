@@ -1,0 +1,197 @@
+"""Many staff writing at once against a real server lose nothing and merge nothing silently.
+
+`reckon serve` runs in its own process on a free loopback port (uvicorn, the real SQLite file);
+threads sign in over HTTP with real passwords and CSRF tokens, and submit and edit at the same
+moment. Every submission must be stored exactly once, of simultaneous edits made from the same
+version exactly one may win and the others get the clear refusal, and no request may fail with
+a server error (a SQLite "database is locked" would be one).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from archive.db import open_engine
+from archive.submissions import Submission
+from ingest.pipeline import ingest
+from tests.conftest import MINIMAL, make_settings
+from tests.live_server import free_port
+from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, version_of
+from web.publish import publish
+
+RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
+WRITERS = 12
+EACH = 4
+STALE_EDITORS = 6
+
+
+def start_server(settings, port: int) -> subprocess.Popen:
+    env = dict(os.environ, RECKON_TODAY=settings.today().isoformat(), RECKON_SECRET_KEY="concurrency-test-key")
+    return subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(process: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/staff/signin", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"reckon serve did not start: {process.stderr.read()}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """Two `reckon serve` processes on one store (as README advises, with one secret key), so
+    writes really race in SQLite, not only in one event loop."""
+    home = tmp_path_factory.mktemp("concurrent")
+    shutil.copytree(MINIMAL, home / "content")
+    minimal = make_settings(home, home / "content")
+    ingest(minimal)
+    publish(minimal)
+    add_users(minimal)
+    ports = [free_port(), free_port()]
+    processes = [start_server(minimal, port) for port in ports]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for process, base in zip(processes, bases):
+            wait_for(process, base)
+        yield minimal, bases
+    finally:
+        logs = []
+        for process in processes:
+            process.terminate()
+            logs.append(process.communicate(timeout=10)[1])
+    for log in logs:
+        assert "Traceback" not in log, log  # no unhandled error reached a server's log
+
+
+def signed_in(base: str, username: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
+    page = client.get("/staff/signin")
+    answer = client.post("/staff/signin", data={"csrf_token": csrf_of(page.text), "username": username,
+                                                "password": PASSWORD})
+    assert answer.status_code == 200 and "Signed in as" in answer.text, answer.text
+    return client
+
+
+def stored_submissions(settings) -> list[Submission]:
+    engine = open_engine(settings)
+    try:
+        with Session(engine) as session:
+            return list(session.exec(select(Submission)))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_simultaneous_submissions_are_all_kept_exactly_once(servers):
+    settings, bases = servers
+    statuses: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(WRITERS)
+
+    def writer(n: int) -> list[str]:
+        client = signed_in(bases[n % 2], "alice" if n % 4 < 2 else "bob")
+        titles = []
+        forms = [csrf_of(client.get("/staff/narratives/new").text) for _ in range(EACH)]
+        barrier.wait()  # everyone posts at the same moment
+        for i, token in enumerate(forms):
+            title = f"Concurrent testimony {n}-{i}"
+            answer = client.post("/staff/narratives/new", data=FORM | {
+                "title": title, "csrf_token": token, "then": "submit" if i % 2 else "save"})
+            with lock:
+                statuses.append(answer.status_code)
+            titles.append(title)
+        client.close()
+        return titles
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        sent = [t for titles in pool.map(writer, range(WRITERS)) for t in titles]
+    assert Counter(statuses) == Counter({200: WRITERS * EACH}), statuses
+    kept = Counter(sub.title for sub in stored_submissions(settings))
+    assert {t: kept[t] for t in sent} == {t: 1 for t in sent}  # every one, each exactly once
+    assert len({sub.id for sub in stored_submissions(settings)}) == len(sent)
+
+
+@pytest.mark.slow
+def test_simultaneous_stale_edits_one_wins_the_others_are_refused(servers):
+    settings, bases = servers
+    owner = signed_in(bases[0], "alice")
+    page = owner.get("/staff/narratives/new")
+    created = owner.post("/staff/narratives/new", data=FORM | {"csrf_token": csrf_of(page.text), "then": "save"})
+    sub_id = str(created.url).rstrip("/").rsplit("/", 1)[-1]
+    editors = [owner] + [signed_in(bases[n % 2], "carol") for n in range(1, STALE_EDITORS)]
+    # Every editor opens the edit form at the same version, then all save at once.
+    forms = [client.get(f"/staff/narratives/{sub_id}/edit").text for client in editors]
+    assert len({version_of(form) for form in forms}) == 1
+    barrier = threading.Barrier(STALE_EDITORS)
+
+    def save(n: int) -> httpx.Response:
+        barrier.wait()
+        return editors[n].post(f"/staff/narratives/{sub_id}/edit", data=FORM | {
+            "title": f"Edited by editor {n}", "csrf_token": csrf_of(forms[n]), "version": version_of(forms[n]),
+            "then": "save"})
+
+    with ThreadPoolExecutor(STALE_EDITORS) as pool:
+        answers = list(pool.map(save, range(STALE_EDITORS)))
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == Counter({200: 1, 409: STALE_EDITORS - 1}), statuses
+    winner = next(n for n, a in enumerate(answers) if a.status_code == 200)
+    for answer in answers:
+        if answer.status_code == 409:
+            assert "Your changes were NOT saved" in answer.text
+            assert re.search(r'name="title"[^>]*value="Edited by editor \d"', answer.text)  # what was typed is kept
+    (stored,) = [s for s in stored_submissions(settings) if s.id == sub_id]
+    assert stored.title == f"Edited by editor {winner}"
+    for client in editors:
+        client.close()
+
+
+@pytest.mark.slow
+def test_a_store_held_by_another_writer_delays_a_submission_or_refuses_it_cleanly(servers):
+    """SQLite busy: another process holding the write lock for a moment (a `reckon ingest`, a
+    backup) makes a submission wait (busy timeout) and succeed; held past the timeout, the
+    answer is a clear 503 to retry, never a 500, and nothing half-written is left."""
+    settings, bases = servers
+    client = signed_in(bases[0], "bob")
+
+    def submit_while_held(seconds: float, title: str) -> httpx.Response:
+        token = csrf_of(client.get("/staff/narratives/new").text)
+        holder = sqlite3.connect(settings.sqlite_path, timeout=30, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, as another writer holds it
+        releaser = threading.Timer(seconds, holder.rollback)
+        releaser.start()
+        try:
+            return client.post("/staff/narratives/new", data=FORM | {"title": title, "csrf_token": token,
+                                                                    "then": "save"})
+        finally:
+            releaser.join()
+            holder.close()
+
+    waited = submit_while_held(1.5, "Held for a moment")
+    assert waited.status_code == 200 and "Held for a moment" in waited.text
+    refused = submit_while_held(7, "Held too long")
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"] == "busy" and refused.headers["retry-after"]
+    titles = [sub.title for sub in stored_submissions(settings)]
+    assert titles.count("Held for a moment") == 1 and "Held too long" not in titles
+    client.close()
