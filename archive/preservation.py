@@ -38,10 +38,15 @@ def _plain(value: object) -> object:
 
 
 def dump_tables(engine: Engine) -> dict[str, list[dict]]:
-    """Every row of every table, in primary-key order: the archive as plain data."""
+    """Every row of every preserved table, in primary-key order: the archive as plain data.
+
+    Tables marked `info={"preserve": False}` (sign-in failures) are operational, not archive.
+    """
     tables: dict[str, list[dict]] = {}
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
+            if table.info.get("preserve") is False:
+                continue
             order = list(table.primary_key.columns) or list(table.columns)
             rows = conn.execute(select(table).order_by(*order)).mappings()
             tables[table.name] = [{k: _plain(v) for k, v in row.items()} for row in rows]

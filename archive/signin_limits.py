@@ -21,6 +21,10 @@ Key = tuple[str, str]  # (username in lower case, client address)
 
 
 class SignInFailure(SQLModel, table=True):
+    # Operational data (usernames and client addresses), not the archive: preservation bags
+    # leave it out, so a bag handed to another institution carries no one's sign-in attempts.
+    __table_args__ = {"info": {"preserve": False}}
+
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True)
     client: str

@@ -202,3 +202,13 @@ def test_summary_is_the_start_of_the_text_cut_at_a_word():
     assert summary_of(" One.\n\nTwo. ") == "One. Two."
     long = summary_of("word " * 400)
     assert long.endswith("…") and len(long) <= 601 and not long[:-1].endswith(" ")
+
+
+def test_an_archive_without_images_answers_404_under_iiif_not_a_server_error(minimal):
+    ingest(minimal)
+    publish(minimal)
+    assert not (minimal.public_dir / "iiif").exists()
+    with TestClient(create_app(minimal)) as client:
+        for path in ("/iiif/0/info.json", "/iiif/anything/full/max/0/default.jpg"):
+            answer = client.get(path)
+            assert answer.status_code == 404, (path, answer.status_code)

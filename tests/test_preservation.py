@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from archive.db import open_engine
 from archive.preservation import BagError, dump_tables, export_bag, import_bag, verify_bag
+from archive.signin_limits import SignInFailure
 from ingest.pipeline import ingest
 from tests.conftest import make_settings
 from web.cli import main
@@ -18,7 +19,8 @@ def test_export_verify_import_round_trip_loses_nothing(minimal, tmp_path):
     path.write_text(path.read_text().replace("The AMA apologizes", "The AMA apologises"))
     ingest(minimal)  # so the bag carries an update revision too
     bag = export_bag(minimal, tmp_path / "bag")
-    assert verify_bag(bag) == len(SQLModel.metadata.sorted_tables) + 2  # the tables, reckoning.json, originals.jsonl
+    preserved = [t for t in SQLModel.metadata.sorted_tables if t.info.get("preserve") is not False]
+    assert verify_bag(bag) == len(preserved) + 2  # the tables, reckoning.json, originals.jsonl
     restored = make_settings(tmp_path / "restored", minimal.content_dir)
     counts = import_bag(restored, bag)
     assert counts["revision"] >= 2 and counts["consententry"] >= 1
@@ -48,3 +50,18 @@ def test_restore_refuses_an_archive_that_is_not_empty(minimal, tmp_path):
         import_bag(minimal, bag)
     with pytest.raises(BagError, match="already exists"):
         export_bag(minimal, bag)
+
+
+def test_the_bag_carries_no_sign_in_attempts(minimal, tmp_path):
+    ingest(minimal)
+    engine = open_engine(minimal)
+    try:
+        with Session(engine) as session:
+            session.add(SignInFailure(username="somebody", client="203.0.113.9", at=1.0))
+            session.commit()
+    finally:
+        engine.dispose()
+    bag = export_bag(minimal, tmp_path / "bag")
+    words = "".join(p.read_text(encoding="utf-8", errors="replace") for p in bag.rglob("*") if p.is_file())
+    assert "203.0.113.9" not in words and "somebody" not in words
+    assert not (bag / "data" / "tables" / f"{SignInFailure.__tablename__}.jsonl").exists()

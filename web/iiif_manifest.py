@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from iiif_prezi3 import (
     Annotation,
@@ -33,7 +34,7 @@ from iiif_prezi3 import (
 )
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
@@ -166,10 +167,16 @@ def manifest_files(catalog: Catalog, media: list[Media], urls: SiteUrls, archive
 class _OpenToAll:
     """Static IIIF files (info.json, tiles) with open CORS: viewers on other sites fetch them."""
 
-    def __init__(self, app: StaticFiles):
+    def __init__(self, app: StaticFiles, directory: Path):
         self.app = app
+        self.directory = directory
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.directory.is_dir():
+            # An archive without images (or not built yet) has no /iiif/ folder: that is a 404,
+            # not the server error StaticFiles raises for a missing directory.
+            await PlainTextResponse("Not Found", status_code=404, headers=CORS_HEADERS)(scope, receive, send)
+            return
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = list(message.get("headers", [])) + [
@@ -189,6 +196,7 @@ def routes(settings: Settings) -> list[Route | Mount]:
         # The same bytes as the static site's copy (manifest_files), so either may be cached.
         return Response(manifest_bytes(manifest(view, urls, settings.archive_name)), media_type=MEDIA_TYPE)
 
-    files = StaticFiles(directory=settings.public_dir / "iiif", check_dir=False)
+    directory = settings.public_dir / "iiif"
+    files = StaticFiles(directory=directory, check_dir=False)
     return [Route("/iiif/{id}/manifest.json", http_cached(get_manifest), methods=["GET", "HEAD", "OPTIONS"]),
-            Mount("/iiif", app=_OpenToAll(files))]
+            Mount("/iiif", app=_OpenToAll(files, directory))]
