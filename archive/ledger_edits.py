@@ -1,7 +1,7 @@
 """Curators' additions to the harm ledger from the staff app: evidence links, accountability events.
 
 A curator links a record, a narrative or one segment of a narrative to a harm as evidence
-(the quotation is checked word for word against the source by `ingest.references`, the same
+(the quotation is checked word for word against the source by `archive.quotations`, the same
 check `reckon ingest` makes), or adds a dated accountability event. Each addition:
 
 - names the harm version it started from (the id of the harm's latest revision); a harm
@@ -45,6 +45,7 @@ from archive.models import (
     Revision,
     utcnow,
 )
+from archive.quotations import quotation_found, source_plain_text
 from archive.transcripts import segments_of
 
 STAGES = ("documented", "acknowledged", "apologized", "repair-committed", "repaired")
@@ -144,7 +145,6 @@ def check_evidence(session: Session, raw: dict, today: date) -> dict:
     """Clean an evidence link's values; raise LedgerFormError naming each bad field.
 
     The quotation is looked for in the source exactly as `reckon ingest` looks for it."""
-    from ingest.references import quotation_found, source_plain_text  # ingest's one quotation check
 
     values = {name: _text(raw, name) for name in ("source_kind", "source_id", "segment", "quote", "locator",
                                                   "note", "reliability")}

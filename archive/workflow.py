@@ -21,6 +21,7 @@ from archive.access import PUBLISH_TEXT, Viewer, consent_decision
 from archive.dates import parse_date
 from archive.errors import NotFound, ReckoningError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
+from archive.redaction_detection import Listed, refresh_narrative
 from archive.redactions import STAFF_FORM
 from archive.revisions import record_write, snapshot
 from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
@@ -213,8 +214,8 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
     # The uploaded transcript file (if any) becomes the narrative's segments, stored as the master
     # text; then the same detection as ingest runs over every field, segments included: listed
     # names approved, found e-mails, phones, addresses proposed (and hidden until rejected).
-    # (Imported here: ingest imports archive, so archive may only reach ingest at call time.)
-    from ingest.redaction import Listed, refresh_narrative
+    # (Imported here: ingest imports archive, so archive may only reach ingest at call time.
+    # Reading an uploaded file is the one ingest step left in publishing.)
     from ingest.uploaded_transcripts import store_segments
 
     store_segments(session, sub.id, Path(sub.upload_path) if sub.upload_path else None)

@@ -7,25 +7,10 @@ quotation is checked word for word (whitespace aside) against its source's plain
 from __future__ import annotations
 
 from archive.errors import ContentProblem
-from archive.markup import collapse_whitespace, to_plain_text
+from archive.quotations import quotation_found, source_plain_text
 from ingest.content_notes import check_content_notes
 from ingest.ledger_references import check_ledger_references
 from ingest.readers import Parsed
-
-
-def source_plain_text(body: str, transcript_texts: list[str] | tuple[str, ...] = ()) -> str:
-    """The words a quotation is checked against: the Markdown body's plain text, then the
-    transcript's segments (a narrative's transcript file is its text too)."""
-    text = to_plain_text(body)
-    if transcript_texts:
-        text += " " + collapse_whitespace(" ".join(transcript_texts))
-    return text
-
-
-def quotation_found(quote: str, plain_text: str) -> bool:
-    """Is the quotation in the source word for word (whitespace aside)? Ingest and the staff
-    app's evidence links both ask this one function."""
-    return collapse_whitespace(quote) in plain_text
 
 
 def check_references(objects: list[Parsed]) -> list[ContentProblem]:

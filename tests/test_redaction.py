@@ -18,9 +18,9 @@ from archive import models as m
 from archive.access import Role, Viewer
 from archive.catalog import Catalog
 from archive.errors import ContentError
+from archive.redaction_detection import detect
 from archive.redactions import Redaction, Redactor
 from ingest.pipeline import ingest
-from ingest.redaction import detect
 from search.query import open_index
 from tests.conftest import TODAY
 from web.app import create_app

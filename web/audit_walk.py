@@ -169,6 +169,12 @@ class Walker:
                 self.walk.failures.append(f"API {template}?q={word} answered {response.status_code}")
             found = response.json() if response.status_code == 200 else {"error": response.text}
             found.pop("query", None)  # the answer echoes the query; only what it found can leak
+            if found.get("suggestion"):
+                # "Did you mean" keeps the query's own words where it has nothing better: only the
+                # words it put in place of the query's came from the index, and those can leak.
+                asked = set(re.findall(r"\w+", word.casefold()))
+                found["suggestion"] = " ".join(w for w in re.findall(r"\w+", found["suggestion"])
+                                               if w.casefold() not in asked)
             self.walk.answers.append((f"API {template}?q={word}", json.dumps(found, ensure_ascii=False)))
 
     def oai_request(self, template: str, **args: str) -> etree._Element | None:
