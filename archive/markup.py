@@ -20,10 +20,23 @@ def to_html(text: str) -> str:
     return _parser().render(text or "")
 
 
+def to_html_and_text(text: str) -> tuple[str, str]:
+    """`(to_html(text), to_plain_text(text))` from one parse: the site build makes both for
+    every record, and parsing is most of Markdown's cost."""
+    parser = _parser()
+    env: dict = {}
+    tokens = parser.parse(text or "", env)
+    return parser.renderer.render(tokens, parser.options, env), _plain(tokens)
+
+
 def to_plain_text(text: str) -> str:
     """The words a reader sees, whitespace collapsed: used for quotation checks and indexing."""
+    return _plain(_parser().parse(text or ""))
+
+
+def _plain(tokens) -> str:
     parts: list[str] = []
-    for token in _parser().parse(text or ""):
+    for token in tokens:
         if token.type == "inline":
             for child in token.children or []:
                 if child.type in ("text", "code_inline"):

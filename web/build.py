@@ -7,18 +7,24 @@ build leaves the previous `public/` whole.
 
 Incremental: each output has a key (a hash of its input data, the templates and the
 settings that shape links). The previous build's keys are kept in `public/.manifest.json`;
-an output whose key did not change is hard-linked from the previous site instead of being
-rendered and written again. Withdrawn narratives get a tombstone page and nothing else.
+when it is there, only outputs whose key changed are rendered, into a staging folder, and
+then moved into the live site one by one, and outputs of objects no longer public are
+deleted (see `update_in_place`). Record views come from a cache of unchanged records
+(`web.build_cache`), so a rebuild reads only changed records through the Catalog; every
+record's visibility is still decided afresh by the access rule. Withdrawn narratives get a
+tombstone page and nothing else.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import multiprocessing
 import os
 import re
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,7 +42,8 @@ from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, SiteUrls, page_url
 from web.browse import FACET_TITLES, agent_pages, browse_groups
-from web.citation import citation_context
+from web.build_cache import RecordViews
+from web.citation import citation_context, citation_data, csl_json
 from web.exports import data_dictionary, export_files
 from web.feeds import atom_feed, recent, robots_txt, sitemaps
 from web.iiif_files import public_media, write_iiif
@@ -46,6 +53,7 @@ from web.timelinejs import timelinejs
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 MANIFEST = ".manifest.json"
+MANIFEST_VERSION = 2  # 2: pages and published images, updated in place
 LIST_PAGE_SIZE = 200
 RECENT_ON_HOME = 8
 PARALLEL_FROM = 2000  # pages to render before forking workers pays off
@@ -69,6 +77,7 @@ class Page:
     data: dict = field(default_factory=dict)
     content: bytes | None = None
     extra: Callable[[dict], dict] | None = None  # context computed only when really rendered
+    digest: str | None = None  # stands for `data` in the page's key when known (a cached view's key)
 
 
 def template_environment(settings: Settings, urls: SiteUrls | None = None) -> Environment:
@@ -116,9 +125,14 @@ def html_path_to_url(path: str) -> str:
     return "/" + path[: -len("index.html")] if path.endswith("index.html") else "/" + path
 
 
-def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None) -> list[Page]:
-    """Every output of the site. Templates get data, never queries."""
-    views = {kind: catalog.all(kind) for kind in SECTIONS}
+def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
+                  records: tuple[list[dict], dict[str, str]] | None = None) -> list[Page]:
+    """Every output of the site. Templates get data, never queries.
+
+    `records`, when given, are the public record views and each one's key (from the build's
+    view cache, `web.build_cache`), in place of asking the Catalog for all of them."""
+    views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
+    digests = records[1] if records is not None else {}
     added: dict[str, str] = {}
     for kind in SECTIONS:
         added.update(catalog.added_on(kind))
@@ -165,11 +179,15 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
             pager = {"number": number, "count": len(chunks), "total": len(ordered),
                      "prev": None if number == 1 else (f"/{section}/" if number == 2 else f"/{section}/page/{number - 1}/"),
                      "next": None if number == len(chunks) else f"/{section}/page/{number + 1}/"}
+            if kind == "record":  # what record_list.html shows, so the page's key is cheap to make
+                chunk = [{k: v[k] for k in ("id", "url", "title", "date", "record_type")} for v in chunk]
             pages.append(Page(path, f"{kind}_list.html", {"items": chunk, "kind": kind, "pager": pager}))
         for view in items:
-            pages.append(Page(f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}, extra=cite))
+            digest = digests.get(view["id"]) if kind == "record" else None
+            pages.append(Page(f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}, extra=cite,
+                              digest=digest))
             pages.append(Page(f"{section}/{view['id']}/citation.json",
-                              content=_json(citation_context(view, urls, built_on)["csl"])))
+                              content=_json(csl_json(citation_data(view, urls, built_on)))))
             if kind == "timeline":
                 pages.append(Page(U.timeline_json_url(view["id"]).lstrip("/"), content=timelinejs(view, urls)))
     for tombstone in catalog.tombstones():
@@ -208,86 +226,168 @@ def _fingerprint(settings: Settings, urls: SiteUrls, built_on: str) -> str:
 
 
 def page_key(page: Page, fingerprint: str) -> str:
-    digest = hashlib.sha256(page.path.encode() + b"\0")
+    digest = hashlib.blake2b(page.path.encode() + b"\0", digest_size=20)
     if page.content is not None:
         digest.update(page.content)
     else:
-        digest.update(fingerprint.encode() + page.template.encode())
-        digest.update(json.dumps(page.data, sort_keys=True, default=str, ensure_ascii=False).encode())
+        digest.update(fingerprint.encode() + b"\0" + page.template.encode() + b"\0")
+        digest.update(page.digest.encode() if page.digest is not None else _data_bytes(page.data))
     return digest.hexdigest()
 
 
-def read_manifest(public_dir: Path) -> dict[str, str]:
+def _data_bytes(data: dict) -> bytes:
+    """A page's data as bytes for its key. marshal (version 2: no back-references, so equal
+    data gives equal bytes) is many times faster than JSON; data it cannot hold falls back."""
     try:
-        return json.loads((public_dir / MANIFEST).read_text())["pages"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}  # no previous build (or an unreadable one): everything is written afresh
+        return b"m" + marshal.dumps(data, 2)
+    except ValueError:
+        return b"j" + json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+
+
+def read_manifest(public_dir: Path) -> dict[str, str]:
+    return (_previous_build(public_dir) or {}).get("pages", {})
+
+
+def _previous_build(public_dir: Path) -> dict | None:
+    """The previous build's manifest, or None when there is none this build can trust."""
+    try:
+        manifest = json.loads((public_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None  # no previous build (or an unreadable one): everything is written afresh
+    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION or manifest.get("applying"):
+        return None  # an older layout, or a build stopped while updating in place
+    return manifest
 
 
 def build_site(settings: Settings) -> BuildReport:
+    """Render the site. With a previous build in place, only changed files are written: into a
+    staging folder first (a failure there leaves `public/` untouched), then moved into place
+    one by one, and files of objects no longer public are removed. Without one, the whole site
+    is written into a fresh folder swapped into place."""
     started = time.perf_counter()
     urls = SiteUrls(settings.base_url)
     built_on = build_time(settings)
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
+    record_cache = RecordViews(settings.public_dir)
     with store_transaction(settings) as session:
         catalog = Catalog(session, PUBLIC, settings.today())
-        pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static")
+        records = record_cache.views(catalog)
+        pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records)
         media = public_media(catalog)
     fingerprint = _fingerprint(settings, urls, built_on)
-    previous = read_manifest(settings.public_dir)
-    keys: dict[str, str] = {}
-    written = unchanged = 0
-    made_dirs: set[Path] = set()
-    todo: list[Page] = []
-    with staged_directory(settings.public_dir) as out:
-        for page in sorted(pages, key=lambda p: p.path):
-            key = page_key(page, fingerprint)
-            keys[page.path] = key
-            target = out / page.path
-            if target.parent not in made_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(target.parent)
-            old = settings.public_dir / page.path
-            if previous.get(page.path) == key and _link(old, target):
-                unchanged += 1
-                continue
-            if page.content is not None:
-                target.write_bytes(page.content)
-            else:
-                todo.append(page)
-            written += 1
-        render_all(env, todo, out)
-        write_iiif(media, out / "iiif", settings)
-        (out / MANIFEST).write_text(json.dumps({"version": 1, "pages": keys}, sort_keys=True, indent=0))
+    keys = {page.path: page_key(page, fingerprint) for page in pages}
+    images = {row.id: row.sha256 for row in media}
+    manifest = {"version": MANIFEST_VERSION, "pages": keys, "iiif": images}
+    previous = _previous_build(settings.public_dir)
+    if previous is None or not settings.public_dir.is_dir():
+        with staged_directory(settings.public_dir) as out:
+            write_pages(env, pages, out)
+            write_iiif(media, out / "iiif", settings)
+            _write_manifest(out, manifest)
+        written, unchanged = len(pages), 0
+    else:
+        written, unchanged = update_in_place(settings, env, pages, keys, media, previous, manifest)
+    record_cache.save()
     return BuildReport(pages=len(pages), public_dir=settings.public_dir, written=written,
                        unchanged=unchanged, seconds=time.perf_counter() - started)
 
 
+def _write_manifest(folder: Path, manifest: dict) -> None:
+    temp = folder / (MANIFEST + ".new")
+    temp.write_text(json.dumps(manifest, sort_keys=True, indent=0))
+    os.replace(temp, folder / MANIFEST)
+
+
+def update_in_place(settings: Settings, env: Environment, pages: list[Page], keys: dict[str, str],
+                    media: list, previous: dict, manifest: dict) -> tuple[int, int]:
+    """Bring the previous site to this build's pages, touching only what changed."""
+    public = settings.public_dir
+    old_pages, old_images = previous.get("pages", {}), previous.get("iiif", {})
+    changed = [page for page in pages if old_pages.get(page.path) != keys[page.path]]
+    removed = sorted(set(old_pages) - set(keys))
+    new_media = [row for row in media if old_images.get(row.id) != row.sha256]
+    gone_images = sorted(set(old_images) - set(manifest["iiif"]))
+    if not (changed or removed or new_media or gone_images):
+        return 0, len(pages)
+    stage = Path(tempfile.mkdtemp(prefix=f".{public.name}.new-", dir=public.parent))
+    try:
+        write_pages(env, changed, stage)
+        write_iiif(new_media, stage / "iiif", settings)
+        # From here until the new manifest is written the site is between two builds: say so,
+        # so a build stopped half-way is followed by a full one rather than trusted.
+        _write_manifest(public, {"version": MANIFEST_VERSION, "applying": True})
+        made: set[Path] = set()
+        for page in changed:
+            target = public / page.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.replace(stage / page.path, target)
+        for path in removed:
+            (public / path).unlink(missing_ok=True)
+            _prune_empty(public, (public / path).parent)
+        for image_id in gone_images + [row.id for row in new_media]:
+            shutil.rmtree(public / "iiif" / image_id, ignore_errors=True)
+        for row in new_media:
+            (public / "iiif").mkdir(exist_ok=True)
+            os.replace(stage / "iiif" / row.id, public / "iiif" / row.id)
+        if gone_images:
+            _prune_empty(public, public / "iiif")
+        _write_manifest(public, manifest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return len(changed), len(pages) - len(changed)
+
+
+def _prune_empty(root: Path, folder: Path) -> None:
+    """Remove folders left empty (an empty `records/<id>/` would still name a hidden object)."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (or already gone)
+        folder = folder.parent
+
+
 def render_page(env: Environment, page: Page, out: Path) -> None:
+    target = out / page.path
+    if page.content is not None:
+        target.write_bytes(page.content)
+        return
     context = dict(page.data)
     if page.extra is not None:
         context.update(page.extra(page.data))
-    (out / page.path).write_text(env.get_template(page.template).render(**context), encoding="utf-8")
+    target.write_text(env.get_template(page.template).render(**context), encoding="utf-8")
 
 
 _JOB: tuple[Environment, list[Page], Path, int] | None = None
+SHARE = 64  # pages handed to a worker at a time: a page's folder-mates mostly go to the same one
 
 
 def _render_share(worker: int) -> int:
     env, todo, out, workers = _JOB
-    for page in todo[worker::workers]:
-        render_page(env, page, out)
+    _write_share([p for n, p in enumerate(todo) if n // SHARE % workers == worker], env, out)
     return worker
 
 
-def render_all(env: Environment, todo: list[Page], out: Path) -> None:
-    """Render the pages that changed; big builds use every core (forked workers share the data)."""
+def _write_share(pages: list[Page], env: Environment, out: Path) -> None:
+    made: set[Path] = set()
+    for page in pages:
+        folder = (out / page.path).parent
+        if folder not in made:
+            folder.mkdir(parents=True, exist_ok=True)
+            made.add(folder)
+        render_page(env, page, out)
+
+
+def write_pages(env: Environment, todo: list[Page], out: Path) -> None:
+    """Write these pages under `out`; big builds use every core (forked workers share the data)."""
     global _JOB
+    todo = sorted(todo, key=lambda p: p.path)
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for page in todo:
-            render_page(env, page, out)
+        _write_share(todo, env, out)
         return
     _JOB = (env, todo, out, workers)
     try:
@@ -295,14 +395,3 @@ def render_all(env: Environment, todo: list[Page], out: Path) -> None:
             pool.map(_render_share, range(workers))
     finally:
         _JOB = None
-
-
-def _link(old: Path, new: Path) -> bool:
-    """Reuse the previous build's file without rewriting it (a hard link; a copy across devices)."""
-    try:
-        os.link(old, new)
-    except FileNotFoundError:
-        return False
-    except OSError:
-        shutil.copy2(old, new)
-    return True

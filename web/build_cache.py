@@ -1,0 +1,125 @@
+"""The site build's cache of public record views, so a rebuild reads only changed records.
+
+Records are the kind that grows to 100,000 objects; making each one's public view (a Markdown
+parse, its subjects, images and the harms citing it) is most of a build. A view depends on:
+
+- the record's row: its `content_hash` (ingest sets it from the file's content) and
+  `updated_at` (every other write, through `archive.revisions.record_write`, moves it);
+- whether the public may see it today: decided by `archive.access.visibility` itself, on the
+  row's access fields and the build's date, every build, for every record. A record that is
+  hidden today is left out and dropped from the cache, whatever the cache held;
+- what it takes from other tables: the harms citing it (as this viewer sees them today),
+  accepted tag suggestions and images. These are read in bulk every build and hashed into
+  the record's key, so a harm that becomes hidden, or a newly accepted tag, re-makes the view;
+- the agents and taxonomy terms it names: a digest of those tables is the cache's generation,
+  and any change to them starts the cache afresh.
+
+Anything else (templates, base URL, build date) shapes pages, not views: page keys hold it.
+The cache lives beside the published folder (`.public.cache/records.marshal`), never in it,
+and is written only after a successful build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlmodel import select
+
+from archive import models as m
+from archive.access import visibility
+from archive.catalog import Catalog
+
+CACHE_VERSION = "record-views-1"  # change when a record view's shape or the key's recipe changes
+
+
+def cache_dir(public_dir: Path) -> Path:
+    return public_dir.parent / f".{public_dir.name}.cache"
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def generation(catalog: Catalog) -> str:
+    """What every record view shares: the agents and terms it names, and the cache's recipe."""
+    agents = sorted((a.id, a.name, a.kind) for a in catalog.agents.values())
+    concepts = sorted((c.id, c.label, c.scheme, c.notation) for c in catalog.concepts.values())
+    return _digest(CACHE_VERSION, agents, concepts)
+
+
+class RecordViews:
+    """Public record views for one build: cached ones reused, the rest made by the Catalog."""
+
+    def __init__(self, public_dir: Path):
+        self.path = cache_dir(public_dir) / "records.marshal"
+        self.fresh: dict[str, tuple[str, dict]] = {}
+        self.made = 0
+        self.reused = 0
+        self._dirty = False
+
+    def load(self, gen: str) -> dict[str, tuple[str, dict]]:
+        try:
+            with open(self.path, "rb") as handle:
+                stored_gen, entries = marshal.load(handle)
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}  # no cache (or an unreadable one): every view is made afresh
+        return entries if stored_gen == gen else {}
+
+    def views(self, catalog: Catalog) -> tuple[list[dict], dict[str, str]]:
+        """Every record the catalog's viewer may see today, in id order, and each one's key."""
+        gen = generation(catalog)
+        table = m.Record
+        rows = catalog.session.exec(select(table.id, table.content_hash, table.updated_at, table.access,
+                                           table.embargo_until, table.deleted).order_by(table.id)).all()
+        bulk = catalog._record_bulk()
+        refs: dict[str, dict | None] = {}
+        keys: dict[str, str] = {}
+        for record_id, content_hash, updated_at, access, embargo, deleted in rows:
+            # The one access rule, on the row's own access fields and today's date.
+            seen = visibility(SimpleNamespace(access=access, embargo_until=embargo, deleted=deleted),
+                              catalog.viewer, catalog.today)
+            if not seen.visible:
+                continue
+            context = None
+            cited = bulk["cited_by"].get(record_id)
+            tags = bulk["tags"].get(record_id)
+            images = bulk["images"].get(record_id)
+            if cited or tags or images:
+                context = ([refs[h] if h in refs else refs.setdefault(h, catalog.ref(h)) for h in cited or []],
+                           tags, [(i.id, i.width, i.height, i.sha256) for i in images or []])
+            keys[record_id] = _digest(content_hash, str(updated_at), access, embargo, context)
+        stored = self.load(gen)
+        missing = [i for i, key in keys.items() if stored.get(i, ("",))[0] != key]
+        made = {v["id"]: v for v in catalog.views("record", missing)} if missing else {}
+        views = []
+        for record_id, key in keys.items():
+            view = made.get(record_id)
+            if view is None:
+                if record_id in made or record_id in missing:
+                    continue  # the Catalog did not show it after all: never fall back to the cache
+                view = stored[record_id][1]
+            self.fresh[record_id] = (key, view)
+            views.append(view)
+        self.made, self.reused = len(made), len(views) - len(made)
+        self._dirty = bool(made) or set(stored) != set(self.fresh)
+        self._gen = gen
+        return views, {i: keys[i] for i in self.fresh}
+
+    def save(self) -> None:
+        """Keep this build's views for the next one (only when something changed)."""
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_suffix(".new")
+        try:
+            with open(temp, "wb") as handle:
+                marshal.dump((self._gen, self.fresh), handle)
+        except ValueError:  # a value marshal cannot hold: keep no cache rather than a wrong one
+            temp.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
+            return
+        os.replace(temp, self.path)
