@@ -146,6 +146,15 @@ class Catalog:
         rows = self.session.exec(select(table).order_by(table.id)).all()
         return [r.id for r in rows if self.visibility_of(r).visible]
 
+    def visible_among(self, kind: str, ids: list[str]) -> set[str]:
+        """Which of these ids this viewer may see: judges only those rows, not the whole table."""
+        table = m.OBJECT_TYPES[kind]
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            rows = self.session.exec(select(table).where(table.id.in_(ids[start:start + 500]))).all()
+            found |= {r.id for r in rows if self.visibility_of(r).visible}
+        return found
+
     def tombstones(self) -> list[dict]:
         """Withdrawn narratives, as the tombstones this viewer sees in their place."""
         rows = self.session.exec(select(m.Narrative).order_by(m.Narrative.id)).all()

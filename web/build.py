@@ -77,7 +77,8 @@ class Page:
     data: dict = field(default_factory=dict)
     content: bytes | None = None
     extra: Callable[[dict], dict] | None = None  # context computed only when really rendered
-    digest: str | None = None  # stands for `data` in the page's key when known (a cached view's key)
+    digest: str | None = None  # stands for `data` (or `make`'s bytes) in the page's key when known
+    make: Callable[[], bytes] | None = None  # content made only when really written (needs `digest`)
 
 
 def template_environment(settings: Settings, urls: SiteUrls | None = None) -> Environment:
@@ -88,6 +89,7 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one build, one set of templates: no stat() per page rendered
     )
     env.filters["u"] = urls.link
     env.filters["absolute"] = urls.absolute
@@ -186,8 +188,12 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
             digest = digests.get(view["id"]) if kind == "record" else None
             pages.append(Page(f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}, extra=cite,
                               digest=digest))
-            pages.append(Page(f"{section}/{view['id']}/citation.json",
-                              content=_json(csl_json(citation_data(view, urls, built_on)))))
+            if digest is not None:  # the file is made only if its record (or the base URL, or the date) changed
+                pages.append(Page(f"{section}/{view['id']}/citation.json", digest=f"{digest}\0{urls.base_url}\0{built_on}",
+                                  make=lambda view=view: _json(csl_json(citation_data(view, urls, built_on)))))
+            else:
+                pages.append(Page(f"{section}/{view['id']}/citation.json",
+                                  content=_json(csl_json(citation_data(view, urls, built_on)))))
             if kind == "timeline":
                 pages.append(Page(U.timeline_json_url(view["id"]).lstrip("/"), content=timelinejs(view, urls)))
     for tombstone in catalog.tombstones():
@@ -229,6 +235,8 @@ def page_key(page: Page, fingerprint: str) -> str:
     digest = hashlib.blake2b(page.path.encode() + b"\0", digest_size=20)
     if page.content is not None:
         digest.update(page.content)
+    elif page.make is not None:
+        digest.update(b"made\0" + page.digest.encode())
     else:
         digest.update(fingerprint.encode() + b"\0" + page.template.encode() + b"\0")
         digest.update(page.digest.encode() if page.digest is not None else _data_bytes(page.data))
@@ -352,8 +360,8 @@ def _prune_empty(root: Path, folder: Path) -> None:
 
 def render_page(env: Environment, page: Page, out: Path) -> None:
     target = out / page.path
-    if page.content is not None:
-        target.write_bytes(page.content)
+    if page.content is not None or page.make is not None:
+        target.write_bytes(page.content if page.content is not None else page.make())
         return
     context = dict(page.data)
     if page.extra is not None:
