@@ -66,6 +66,7 @@ class BuildReport:
     written: int = 0
     unchanged: int = 0
     seconds: float = 0.0
+    records_made: int = 0  # record views made through the Catalog (the rest came from the cache)
 
 
 @dataclass
@@ -298,7 +299,8 @@ def build_site(settings: Settings) -> BuildReport:
         written, unchanged = update_in_place(settings, env, pages, keys, media, previous, manifest)
     record_cache.save()
     return BuildReport(pages=len(pages), public_dir=settings.public_dir, written=written,
-                       unchanged=unchanged, seconds=time.perf_counter() - started)
+                       unchanged=unchanged, seconds=time.perf_counter() - started,
+                       records_made=record_cache.made)
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
