@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from archive.urls import segment_anchor
 
@@ -53,15 +53,16 @@ def documents(views: dict[str, list[dict]]) -> list[dict]:
 def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     """The files of the fallback index, by path under public/."""
     docs = documents(views)
-    shards: dict[str, dict[str, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
+    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for number, doc in enumerate(docs):
-        weights: dict[str, int] = defaultdict(int)
-        for term in tokens(doc["text"]):
-            weights[term] = min(weights[term] + 1, MAX_TF)
+        weights = {term: min(count, MAX_TF) for term, count in Counter(tokens(doc["text"])).items()}
         for term in set(tokens(doc["title_terms"])):
-            weights[term] += TITLE_WEIGHT
+            weights[term] = weights.get(term, 0) + TITLE_WEIGHT
         for term, weight in weights.items():
-            shards[term[:2]][term].append([number, weight])
+            postings[term].append((number, weight))
+    shards: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(dict)
+    for term, found in postings.items():
+        shards[term[:2]][term] = found
     files: dict[str, bytes] = {}
     for prefix, terms in shards.items():
         files[f"search/terms/{prefix}.json"] = _json({t: terms[t] for t in sorted(terms)})
