@@ -130,7 +130,7 @@ def html_path_to_url(path: str) -> str:
 
 
 def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
-                  records: tuple[list[dict], dict[str, str]] | None = None) -> list[Page]:
+                  records: tuple[list[dict], dict[str, str]] | None = None, memo=None) -> list[Page]:
     """Every output of the site. Templates get data, never queries.
 
     `records`, when given, are the public record views and each one's key (from the build's
@@ -208,8 +208,8 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
-    files.update(export_files(views, urls))
-    files.update(build_static_index(views))
+    files.update(export_files(views, urls, memo) if memo is not None else export_files(views, urls))
+    files.update(build_static_index(views, memo))
     files.update(ledger_downloads(catalog))
     if static_dir is not None and static_dir.is_dir():
         for asset in sorted(static_dir.rglob("*")):
@@ -286,7 +286,8 @@ def build_site(settings: Settings) -> BuildReport:
         with store_transaction(settings) as session:
             catalog = Catalog(session, PUBLIC, settings.today())
             records = record_cache.views(catalog)
-            pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records)
+            pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
+                                  memo=record_cache.memo)
             media = public_media(catalog)
     finally:
         if collecting:

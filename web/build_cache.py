@@ -35,7 +35,7 @@ from archive import models as m
 from archive.access import visibility
 from archive.catalog import Catalog
 
-CACHE_VERSION = "record-views-1"  # change when a record view's shape or the key's recipe changes
+CACHE_VERSION = "record-views-2"  # change when a record view's shape or the key's recipe changes
 
 
 def cache_dir(public_dir: Path) -> Path:
@@ -58,12 +58,12 @@ class RecordViews:
 
     def __init__(self, public_dir: Path):
         self.path = cache_dir(public_dir) / "records.pickle"
-        self.fresh: dict[str, tuple[str, dict]] = {}
+        self.fresh: dict[str, tuple[str, dict, dict]] = {}  # id: (key, view, parts made from the view)
         self.made = 0
         self.reused = 0
         self._dirty = False
 
-    def load(self, gen: str) -> dict[str, tuple[str, dict]]:
+    def load(self, gen: str) -> dict[str, tuple[str, dict, dict]]:
         try:
             with open(self.path, "rb") as handle:
                 stored_gen, entries = pickle.load(handle)
@@ -100,16 +100,30 @@ class RecordViews:
         views = []
         for record_id, key in keys.items():
             view = made.get(record_id)
-            if view is None:
-                if record_id in made or record_id in missing:
-                    continue  # the Catalog did not show it after all: never fall back to the cache
+            if view is not None:
+                self.fresh[record_id] = (key, view, {})
+            elif record_id in missing:
+                continue  # the Catalog did not show it after all: never fall back to the cache
+            else:
+                self.fresh[record_id] = stored[record_id]
                 view = stored[record_id][1]
-            self.fresh[record_id] = (key, view)
             views.append(view)
         self.made, self.reused = len(made), len(views) - len(made)
         self._dirty = bool(made) or set(stored) != set(self.fresh)
         self._gen = gen
         return views, {i: keys[i] for i in self.fresh}
+
+    def memo(self, view: dict, name: str, make):
+        """A piece an aggregate output makes from one record's view (its download line, its
+        search terms), kept with the view: made again only when the record's key changes."""
+        entry = self.fresh.get(view["id"]) if view.get("type") == "record" else None
+        if entry is None or entry[1] is not view:
+            return make()
+        parts = entry[2]
+        if name not in parts:
+            parts[name] = make()
+            self._dirty = True
+        return parts[name]
 
     def save(self) -> None:
         """Keep this build's views for the next one (only when something changed)."""

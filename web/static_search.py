@@ -40,7 +40,7 @@ def documents(views: dict[str, list[dict]]) -> list[dict]:
             date = (view.get("date") or {}).get("display", "")
             text = " ".join([view.get("summary", ""), view.get("narrator", ""), view.get("text", "")])
             docs.append({"type": kind, "title": view["title"], "url": view["url"], "date": date,
-                         "text": text, "title_terms": view["title"]})
+                         "text": text, "title_terms": view["title"], "view": view})
             for seg in view.get("segments", []) if kind == "narrative" else []:
                 if not seg.get("time"):
                     continue
@@ -50,14 +50,23 @@ def documents(views: dict[str, list[dict]]) -> list[dict]:
     return docs
 
 
-def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
-    """The files of the fallback index, by path under public/."""
+def term_weights(doc: dict) -> dict[str, int]:
+    """How strongly each word stands for one document: its count (capped), more in the title."""
+    weights = {term: min(count, MAX_TF) for term, count in Counter(tokens(doc["text"])).items()}
+    for term in set(tokens(doc["title_terms"])):
+        weights[term] = weights.get(term, 0) + TITLE_WEIGHT
+    return weights
+
+
+def build_static_index(views: dict[str, list[dict]], memo=None) -> dict[str, bytes]:
+    """The files of the fallback index, by path under public/. `memo(view, name, make)` may
+    hand back an object's term weights from an earlier build (see web/build_cache.py)."""
     docs = documents(views)
     postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for number, doc in enumerate(docs):
-        weights = {term: min(count, MAX_TF) for term, count in Counter(tokens(doc["text"])).items()}
-        for term in set(tokens(doc["title_terms"])):
-            weights[term] = weights.get(term, 0) + TITLE_WEIGHT
+        view = doc.get("view")
+        weights = term_weights(doc) if memo is None or view is None else \
+            memo(view, "terms", lambda doc=doc: term_weights(doc))
         for term, weight in weights.items():
             postings[term].append((number, weight))
     shards: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(dict)
