@@ -144,6 +144,8 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     groups = browse_groups(views, catalog)
     agents = agent_pages(groups, catalog)
 
+    citing = hashlib.blake2b(f"{urls.base_url}\0{built_on}".encode(), digest_size=8).hexdigest()
+
     def cite(data: dict) -> dict:
         return {"cite": citation_context(data["item"], urls, built_on)}
 
@@ -191,7 +193,7 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
             pages.append(Page(f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}, extra=cite,
                               digest=digest))
             if digest is not None:  # the file is made only if its record (or the base URL, or the date) changed
-                pages.append(Page(f"{section}/{view['id']}/citation.json", digest=f"{digest}\0{urls.base_url}\0{built_on}",
+                pages.append(Page(f"{section}/{view['id']}/citation.json", digest=f"{digest}-{citing}",
                                   make=lambda view=view: _json(csl_json(citation_data(view, urls, built_on)))))
             else:
                 pages.append(Page(f"{section}/{view['id']}/citation.json",
@@ -245,6 +247,25 @@ def page_key(page: Page, fingerprint: str) -> str:
     return digest.hexdigest()
 
 
+class PageKeys:
+    """`page_key` for a whole build. A page known by a digest (200,000 of them at 100,000
+    records) needs no hash of its path: the manifest is keyed by path already."""
+
+    def __init__(self, fingerprint: str):
+        self.fingerprint = fingerprint
+        self.prefixes: dict[str, str] = {}
+
+    def key(self, page: Page) -> str:
+        if page.digest is None:
+            return page_key(page, self.fingerprint)
+        kind = "made" if page.make is not None else page.template
+        prefix = self.prefixes.get(kind)
+        if prefix is None:
+            seed = "made" if page.make is not None else f"{self.fingerprint}\0{page.template}"
+            prefix = self.prefixes[kind] = hashlib.blake2b(seed.encode(), digest_size=8).hexdigest()
+        return f"{prefix}-{page.digest}"
+
+
 def _data_bytes(data: dict) -> bytes:
     """A page's data as bytes for its key. marshal (version 2: no back-references, so equal
     data gives equal bytes) is many times faster than JSON; data it cannot hold falls back."""
@@ -279,21 +300,26 @@ def build_site(settings: Settings) -> BuildReport:
     built_on = build_time(settings)
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
-    record_cache = RecordViews(settings.public_dir)
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived objects and no cycles to speak of: collections only cost time
     try:
-        with store_transaction(settings) as session:
-            catalog = Catalog(session, PUBLIC, settings.today())
-            records = record_cache.views(catalog)
-            pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
-                                  memo=record_cache.memo)
-            media = public_media(catalog)
+        return _build(settings, urls, built_on, env, started)
     finally:
         if collecting:
             gc.enable()
+
+
+def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float) -> BuildReport:
+    record_cache = RecordViews(settings.public_dir)
+    with store_transaction(settings) as session:
+        catalog = Catalog(session, PUBLIC, settings.today())
+        records = record_cache.views(catalog)
+        pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
+                              memo=record_cache.memo)
+        media = public_media(catalog)
     fingerprint = _fingerprint(settings, urls, built_on)
-    keys = {page.path: page_key(page, fingerprint) for page in pages}
+    keyer = PageKeys(fingerprint)
+    keys = {page.path: keyer.key(page) for page in pages}
     images = {row.id: row.sha256 for row in media}
     manifest = {"version": MANIFEST_VERSION, "pages": keys, "iiif": images}
     previous = _previous_build(settings.public_dir)

@@ -15,7 +15,7 @@ parse, its subjects, images and the harms citing it) is most of a build. A view 
   and any change to them starts the cache afresh.
 
 Anything else (templates, base URL, build date) shapes pages, not views: page keys hold it.
-The cache lives beside the published folder (`.public.cache/records.pickle`), never in it,
+The cache lives beside the published folder (`.public.cache/records-NN.pickle`, in 64 shards), never in it,
 and is written only after a successful build. It is a pickle (the fastest to load of the
 standard formats: ~3x marshal here), so it is as private as the store itself: it lives in the
 working folder, never under `public/`.
@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -35,7 +36,8 @@ from archive import models as m
 from archive.access import visibility
 from archive.catalog import Catalog
 
-CACHE_VERSION = "record-views-2"  # change when a record view's shape or the key's recipe changes
+CACHE_VERSION = "record-views-3"  # change when a record view's shape or the key's recipe changes
+SHARDS = 64  # cache files: a rebuild after one change rewrites one of them, not all 600 MB
 
 
 def cache_dir(public_dir: Path) -> Path:
@@ -57,19 +59,30 @@ class RecordViews:
     """Public record views for one build: cached ones reused, the rest made by the Catalog."""
 
     def __init__(self, public_dir: Path):
-        self.path = cache_dir(public_dir) / "records.pickle"
+        self.folder = cache_dir(public_dir)
         self.fresh: dict[str, tuple[str, dict, dict]] = {}  # id: (key, view, parts made from the view)
         self.made = 0
         self.reused = 0
-        self._dirty = False
+        self._dirty: set[int] = set()  # shards to write back
+
+    @staticmethod
+    def shard(record_id: str) -> int:
+        return zlib.crc32(record_id.encode()) % SHARDS
+
+    def _path(self, shard: int) -> Path:
+        return self.folder / f"records-{shard:02d}.pickle"
 
     def load(self, gen: str) -> dict[str, tuple[str, dict, dict]]:
-        try:
-            with open(self.path, "rb") as handle:
-                stored_gen, entries = pickle.load(handle)
-        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
-            return {}  # no cache (or an unreadable one): every view is made afresh
-        return entries if stored_gen == gen else {}
+        entries: dict[str, tuple[str, dict, dict]] = {}
+        for shard in range(SHARDS):
+            try:
+                with open(self._path(shard), "rb") as handle:
+                    stored_gen, part = pickle.load(handle)
+            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+                continue  # no such shard (or an unreadable one): its views are made afresh
+            if stored_gen == gen:
+                entries.update(part)
+        return entries
 
     def views(self, catalog: Catalog) -> tuple[list[dict], dict[str, str]]:
         """Every record the catalog's viewer may see today, in id order, and each one's key."""
@@ -109,7 +122,7 @@ class RecordViews:
                 view = stored[record_id][1]
             views.append(view)
         self.made, self.reused = len(made), len(views) - len(made)
-        self._dirty = bool(made) or set(stored) != set(self.fresh)
+        self._dirty = {self.shard(i) for i in made} | {self.shard(i) for i in stored.keys() - self.fresh.keys()}
         self._gen = gen
         return views, {i: keys[i] for i in self.fresh}
 
@@ -122,15 +135,21 @@ class RecordViews:
         parts = entry[2]
         if name not in parts:
             parts[name] = make()
-            self._dirty = True
+            self._dirty.add(self.shard(view["id"]))
         return parts[name]
 
     def save(self) -> None:
-        """Keep this build's views for the next one (only when something changed)."""
+        """Keep this build's views for the next one: only the shards that changed are written."""
         if not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(".new")
-        with open(temp, "wb") as handle:
-            pickle.dump((self._gen, self.fresh), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, self.path)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        by_shard: dict[int, dict] = {shard: {} for shard in self._dirty}
+        for record_id, entry in self.fresh.items():
+            shard = self.shard(record_id)
+            if shard in by_shard:
+                by_shard[shard][record_id] = entry
+        for shard, part in by_shard.items():
+            temp = self._path(shard).with_suffix(".new")
+            with open(temp, "wb") as handle:
+                pickle.dump((self._gen, part), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self._path(shard))
