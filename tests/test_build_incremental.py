@@ -153,3 +153,13 @@ def test_a_build_stopped_while_updating_in_place_is_followed_by_a_full_one(many,
     report = build_site(many)
     assert report.unchanged == 0  # nothing of the interrupted site was trusted
     assert_same_as_fresh_build(many, tmp_path)
+
+
+def test_renaming_an_agent_remakes_the_records_that_name_it(many, tmp_path):
+    edit(many, "agents.yaml", "name: American Medical Association", "name: The Renamed Association")
+    ingest(many)
+    report = build_site(many)
+    assert report.records_made == MANY + 1  # agents and terms are the cache's generation
+    files = assert_same_as_fresh_build(many, tmp_path)
+    assert b"The Renamed Association" in files["records/rec-gen-004/index.html"]
+    assert b"American Medical Association" not in files["downloads/records.jsonl"]

@@ -11,10 +11,11 @@ parse, its subjects, images and the harms citing it) is most of a build. A view 
 - what it takes from other tables: the harms citing it (as this viewer sees them today),
   accepted tag suggestions and images. These are read in bulk every build and hashed into
   the record's key, so a harm that becomes hidden, or a newly accepted tag, re-makes the view;
-- the agents and taxonomy terms it names: a digest of those tables is the cache's generation,
-  and any change to them starts the cache afresh.
+- the agents and taxonomy terms it names, and the code that makes views (`SHAPING_MODULES`):
+  a digest of those is the cache's generation, and any change to them starts the cache afresh.
 
-Anything else (templates, base URL, build date) shapes pages, not views: page keys hold it.
+A record's key holds the generation too, since it also keys the record's page and citation
+file. Anything else (templates, base URL, build date) shapes pages, not views: page keys hold it.
 The cache lives beside the published folder (`.public.cache/records-NN.pickle`, in 64 shards), never in it,
 and is written only after a successful build. It is a pickle (the fastest to load of the
 standard formats: ~3x marshal here), so it is as private as the store itself: it lives in the
@@ -24,6 +25,7 @@ working folder, never under `public/`.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import pickle
 import zlib
@@ -48,11 +50,28 @@ def _digest(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
+# The code that shapes a record's view and the pieces cached with it: a change to any of these
+# files (a new field, a new redaction, another Markdown version) starts the cache afresh, so
+# no view made by older code outlives an upgrade.
+SHAPING_MODULES = ("archive.catalog", "archive.access", "archive.markup", "archive.dates", "archive.urls",
+                   "archive.media", "archive.tag_suggestions", "web.build_cache", "web.exports",
+                   "web.static_search", "markdown_it")
+
+
+def _code_digest() -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for name in SHAPING_MODULES:
+        module = importlib.import_module(name)
+        digest.update(name.encode() + b"\0" + str(getattr(module, "__version__", "")).encode() + b"\0")
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
 def generation(catalog: Catalog) -> str:
-    """What every record view shares: the agents and terms it names, and the cache's recipe."""
+    """What every record view shares: the agents and terms it names, and the code making it."""
     agents = sorted((a.id, a.name, a.kind) for a in catalog.agents.values())
     concepts = sorted((c.id, c.label, c.scheme, c.notation) for c in catalog.concepts.values())
-    return _digest(CACHE_VERSION, agents, concepts)
+    return _digest(CACHE_VERSION, _code_digest(), agents, concepts)
 
 
 class RecordViews:
@@ -106,7 +125,7 @@ class RecordViews:
             if cited or tags or images:
                 context = ([refs[h] if h in refs else refs.setdefault(h, catalog.ref(h)) for h in cited or []],
                            tags, [(i.id, i.width, i.height, i.sha256) for i in images or []])
-            keys[record_id] = _digest(content_hash, str(updated_at), access, embargo, context)
+            keys[record_id] = _digest(gen, content_hash, str(updated_at), access, embargo, context)
         stored = self.load(gen)
         missing = {i for i, key in keys.items() if stored.get(i, ("",))[0] != key}
         made = {v["id"]: v for v in catalog.views("record", sorted(missing))} if missing else {}
