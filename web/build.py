@@ -320,7 +320,8 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
     fingerprint = _fingerprint(settings, urls, built_on)
     keyer = PageKeys(fingerprint)
     keys = {page.path: keyer.key(page) for page in pages}
-    images = {row.id: row.sha256 for row in media}
+    # An image's files depend on its bytes and (its info.json's id) on where the site lives.
+    images = {row.id: f"{row.sha256} {settings.base_url}" for row in media}
     manifest = {"version": MANIFEST_VERSION, "pages": keys, "iiif": images}
     previous = _previous_build(settings.public_dir)
     if previous is None or not settings.public_dir.is_dir():
@@ -350,7 +351,7 @@ def update_in_place(settings: Settings, env: Environment, pages: list[Page], key
     old_pages, old_images = previous.get("pages", {}), previous.get("iiif", {})
     changed = [page for page in pages if old_pages.get(page.path) != keys[page.path]]
     removed = sorted(set(old_pages) - set(keys))
-    new_media = [row for row in media if old_images.get(row.id) != row.sha256]
+    new_media = [row for row in media if old_images.get(row.id) != manifest["iiif"][row.id]]
     gone_images = sorted(set(old_images) - set(manifest["iiif"]))
     if not (changed or removed or new_media or gone_images):
         return 0, len(pages)
