@@ -163,3 +163,20 @@ def test_renaming_an_agent_remakes_the_records_that_name_it(many, tmp_path):
     files = assert_same_as_fresh_build(many, tmp_path)
     assert b"The Renamed Association" in files["records/rec-gen-004/index.html"]
     assert b"American Medical Association" not in files["downloads/records.jsonl"]
+
+
+def test_an_image_of_a_record_made_restricted_is_removed_in_place(many, tmp_path):
+    from PIL import Image
+
+    from tests.test_ingest_media import attach
+
+    Image.new("RGB", (300, 200), (10, 20, 30)).save(many.content_dir / "records" / "scan.png")
+    attach(many, "images: [scan.png]")
+    ingest(many)
+    build_site(many)
+    assert (many.public_dir / "iiif/rec-2008-apology-1/info.json").is_file()
+    edit(many, "records/rec-2008-apology.md", "images: [scan.png]", "images: [scan.png]\naccess: restricted")
+    ingest(many)
+    build_site(many)
+    assert not (many.public_dir / "iiif").exists()  # the folder and the emptied iiif/ are gone
+    assert_same_as_fresh_build(many, tmp_path)
