@@ -22,11 +22,11 @@ from archive.dates import describe
 from archive.errors import Gone, NotFound
 from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
-from archive.markup import to_html, to_plain_text
+from archive.markup import to_html, to_html_and_text, to_plain_text
 from archive.media import Media
 from archive.public_history import left_public
 from archive.redactions import Redactor, redactor_for
-from archive.tag_suggestions import accepted_concepts
+from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
 from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
 
@@ -139,12 +139,23 @@ class Catalog:
 
     def with_accepted_tags(self, kind: str, object_id: str, curated: list[str]) -> list[str]:
         """Curated tags plus the tagger's suggestions a curator accepted (never unreviewed ones)."""
-        return curated + [c for c in accepted_concepts(self.session, kind, object_id) if c not in curated]
+        bulk = self.__dict__.get("_record_bulk") if kind == "record" else None
+        accepted = bulk["tags"].get(object_id, []) if bulk is not None else accepted_concepts(self.session, kind, object_id)
+        return curated + [c for c in accepted if c not in curated]
 
     def visible_ids(self, kind: str) -> list[str]:
         table = m.OBJECT_TYPES[kind]
         rows = self.session.exec(select(table).order_by(table.id)).all()
         return [r.id for r in rows if self.visibility_of(r).visible]
+
+    def visible_among(self, kind: str, ids: list[str]) -> set[str]:
+        """Which of these ids this viewer may see: judges only those rows, not the whole table."""
+        table = m.OBJECT_TYPES[kind]
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            rows = self.session.exec(select(table).where(table.id.in_(ids[start:start + 500]))).all()
+            found |= {r.id for r in rows if self.visibility_of(r).visible}
+        return found
 
     def tombstones(self) -> list[dict]:
         """Withdrawn narratives, as the tombstones this viewer sees in their place."""
@@ -171,12 +182,56 @@ class Catalog:
         # The rows are held while the views are made, so `get` finds them in the session's
         # (weak) identity map instead of querying once per object: 100,000 queries fewer.
         rows = self.session.exec(select(table).order_by(table.id)).all()
-        return [self.get(kind, r.id) for r in rows if self.visibility_of(r).visible]
+        return self._views(kind, [r for r in rows if self.visibility_of(r).visible])
+
+    def views(self, kind: str, ids: list[str]) -> list[dict]:
+        """The views of these objects (in this order) that this viewer may see; hidden or
+        missing ones are left out. Records are made in bulk: what each record's view takes
+        from other tables (cited by, accepted tags, images) is read in one query per table."""
+        table = m.OBJECT_TYPES[kind]
+        wanted = set(ids)
+        rows = {r.id: r for r in self.session.exec(select(table).where(table.id.in_(wanted))).all()} \
+            if len(wanted) < 500 else {r.id: r for r in self.session.exec(select(table)).all() if r.id in wanted}
+        return self._views(kind, [rows[i] for i in ids if i in rows and self.visibility_of(rows[i]).visible])
+
+    def _views(self, kind: str, rows: list) -> list[dict]:
+        if kind != "record" or len(rows) < 50:
+            return [self.get(kind, r.id) for r in rows]
+        self.__dict__["_record_bulk"] = self._record_bulk()
+        try:
+            return [self.get(kind, r.id) for r in rows]
+        finally:
+            del self.__dict__["_record_bulk"]
+
+    def _record_bulk(self) -> dict:
+        """What `record()` would otherwise query once per record, read once for all of them."""
+        cited: dict[str, set[str]] = {}
+        for record_id, harm_id in self.session.exec(
+                select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None))):
+            cited.setdefault(record_id, set()).add(harm_id)
+        tags: dict[str, set[str]] = {}
+        for object_id, concept_id in self.session.exec(
+                select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
+                    TagSuggestion.object_type == "record", TagSuggestion.status == ACCEPTED)):
+            tags.setdefault(object_id, set()).add(concept_id)
+        images: dict[str, list[Media]] = {}
+        for row in self.session.exec(select(Media).order_by(Media.record_id, Media.position)):
+            images.setdefault(row.record_id, []).append(row)
+        return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+                "tags": {k: sorted(v) for k, v in tags.items()}, "images": images, "refs": {}}
 
     def record(self, object_id: str) -> dict:
         row, _ = self._row("record", object_id)
-        cited_by = self.session.exec(
-            select(m.Evidence.harm_id).where(m.Evidence.record_id == row.id).distinct()).all()
+        bulk = self.__dict__.get("_record_bulk")
+        if bulk is None:
+            cited_by = self.session.exec(
+                select(m.Evidence.harm_id).where(m.Evidence.record_id == row.id).distinct()).all()
+            refs = [self.ref(h) for h in sorted(cited_by)]
+        else:
+            known = bulk["refs"]
+            refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
+                    for h in bulk["cited_by"].get(row.id, [])]
+        body_html, body_text = to_html_and_text(row.body)
         images = self.images(row.id)
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
@@ -184,16 +239,18 @@ class Catalog:
             "creators": self.agent_refs(row.creators),
             "subjects": self.concept_refs(self.with_accepted_tags("record", row.id, row.subjects)),
             "language": row.language, "source": row.source, "source_url": row.source_url,
-            "rights": row.rights, "body_html": to_html(row.body), "text": to_plain_text(row.body),
-            "cited_by": [r for r in (self.ref(h) for h in sorted(cited_by)) if r],
+            "rights": row.rights, "body_html": body_html, "text": body_text,
+            "cited_by": [r for r in refs if r],
             "date_as_written": row.date_as_written, "keywords": row.keywords,
             "coverage": row.coverage, "format": row.format, "images": images,
             "iiif_manifest": iiif_manifest_url(row.id) if images else None,
-        } | ({"text": to_plain_text(row.body) + "\n\n" + row.attachment_text} if row.attachment_text else {})
+        } | ({"text": body_text + "\n\n" + row.attachment_text} if row.attachment_text else {})
 
     def images(self, record_id: str) -> list[dict]:
         """A (visible) record's images, as links to their published derivatives."""
-        rows = self.session.exec(select(Media).where(Media.record_id == record_id).order_by(Media.position)).all()
+        bulk = self.__dict__.get("_record_bulk")
+        rows = bulk["images"].get(record_id, []) if bulk is not None else self.session.exec(
+            select(Media).where(Media.record_id == record_id).order_by(Media.position)).all()
         return [{"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
                  "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
                  "info": iiif_url(r.id, "info.json")} for r in rows]

@@ -28,6 +28,15 @@ _BLOCK_MARKUP = re.compile(r"[ \t]*(?:[-+=#>~]|\d{1,9}[.)])")  # at the start of
 _BLOCK_MARKUP_LINE = re.compile(r"[\r\n][ \t]*(?:[-+=#>~]|\d{1,9}[.)])")  # ... \r ends one too
 
 
+def to_html_and_text(text: str) -> tuple[str, str]:
+    """`(to_html(text), to_plain_text(text))` from one parse: the site build makes both for
+    every record, and parsing is most of Markdown's cost."""
+    parser = _parser()
+    env: dict = {}
+    tokens = parser.parse(text or "", env)
+    return parser.renderer.render(tokens, parser.options, env), _plain(tokens)
+
+
 def to_plain_text(text: str) -> str:
     """The words a reader sees, whitespace collapsed: used for quotation checks and indexing."""
     text = text or ""
@@ -36,8 +45,12 @@ def to_plain_text(text: str) -> str:
         # Plain prose (most record bodies): parsing would give back the same words, at a
         # third of ingest's tagging time for 100,000 records.
         return collapse_whitespace(text)
+    return _plain(_parser().parse(text))
+
+
+def _plain(tokens) -> str:
     parts: list[str] = []
-    for token in _parser().parse(text):
+    for token in tokens:
         if token.type == "inline":
             for child in token.children or []:
                 if child.type in ("text", "code_inline"):

@@ -81,33 +81,55 @@ COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], str] | None]]] = {
 KIND_FILES = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
 
 
-def jsonl(views: list[dict], urls: SiteUrls) -> bytes:
-    lines = []
-    for view in views:
-        data = {k: v for k, v in view.items() if not k.endswith("_html") and k != "segments"}
-        if view["type"] == "narrative":  # segments without their HTML twin
-            data["segments"] = [{k: v for k, v in s.items() if k != "html"} for s in view.get("segments", [])]
-        data["url"] = urls.absolute(view["url"])
-        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=True))
-    return ("\n".join(lines) + ("\n" if lines else "")).encode("utf-8")
+Memo = Callable[[dict, str, Callable[[], object]], object]
 
 
-def csv_file(kind: str, views: list[dict], urls: SiteUrls) -> bytes:
+def _no_memo(view: dict, name: str, make: Callable[[], object]) -> object:
+    return make()
+
+
+def jsonl_line(view: dict, urls: SiteUrls) -> str:
+    data = {k: v for k, v in view.items() if not k.endswith("_html") and k != "segments"}
+    if view["type"] == "narrative":  # segments without their HTML twin
+        data["segments"] = [{k: v for k, v in s.items() if k != "html"} for s in view.get("segments", [])]
+    data["url"] = urls.absolute(view["url"])
+    return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def jsonl(views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
+    """One view per line. `memo` may hand back a line made by an earlier build (the site
+    build's record view cache keeps them beside each unchanged record's view)."""
+    name = "jsonl\0" + urls.base_url
+    return "".join(memo(v, name, lambda v=v: jsonl_line(v, urls)) for v in views).encode("utf-8")
+
+
+def csv_header(kind: str) -> str:
+    return _csv_line([name for name, _, _ in COLUMNS[kind]])
+
+
+def csv_row(kind: str, view: dict, urls: SiteUrls) -> str:
+    return _csv_line([urls.absolute(view["url"]) if get is None else get(view) for _, _, get in COLUMNS[kind]])
+
+
+def _csv_line(values: list[str]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([name for name, _, _ in COLUMNS[kind]])
-    for view in views:
-        writer.writerow([urls.absolute(view["url"]) if get is None else get(view) for _, _, get in COLUMNS[kind]])
-    return out.getvalue().encode("utf-8")
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue()
 
 
-def export_files(views: dict[str, list[dict]], urls: SiteUrls) -> dict[str, bytes]:
+def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
+    name = "csv\0" + urls.base_url
+    rows = [memo(v, name, lambda v=v: csv_row(kind, v, urls)) for v in views]
+    return (csv_header(kind) + "".join(rows)).encode("utf-8")
+
+
+def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = _no_memo) -> dict[str, bytes]:
     """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind."""
     files = {}
     for kind, name in KIND_FILES.items():
         items = sorted(views.get(kind, []), key=lambda v: v["id"])
-        files[f"downloads/{name}.jsonl"] = jsonl(items, urls)
-        files[f"downloads/{name}.csv"] = csv_file(kind, items, urls)
+        files[f"downloads/{name}.jsonl"] = jsonl(items, urls, memo)
+        files[f"downloads/{name}.csv"] = csv_file(kind, items, urls, memo)
     return files
 
 
