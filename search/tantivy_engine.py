@@ -17,6 +17,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
+from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 from search.language import (
     TEXT_FIELDS,
     And,
@@ -35,7 +36,6 @@ KEYWORDS = ("id", "type", "parent", "harm_type", "affected_group", "institution"
             "language", "collection")
 FAST = ("type", "harm_type", "affected_group", "institution", "decade")
 TITLE_BOOST = 2.0
-SNIPPET_CHARS = 200
 HEAP = 128_000_000
 
 
@@ -189,6 +189,7 @@ class TantivyReader(Reader):
         self.schema = ix.schema
         self.compiler = Compiler(self.schema)
         self.searcher = ix.searcher()
+        self.highlighter = Highlighter(self.compiler.stems)
 
     def search(self, request: Request) -> EngineResult:
         main = self.compiler.compile(request.node)
@@ -202,14 +203,20 @@ class TantivyReader(Reader):
         elif request.sort == "-date":
             options.update(order_by_field="date_upper", order=tantivy.Order.Desc)
         found = self.searcher.search(query, **options)
-        snippets = tantivy.SnippetGenerator.create(self.searcher, main, self.schema, "text")
-        snippets.set_max_num_chars(SNIPPET_CHARS)
+        terms = query_terms(request.node, self.compiler.stems)
+        generator = None  # tantivy's own highlighter, only for what search.snippets cannot mark
         hits = []
         for key, address in found.hits:
             doc = self.searcher.doc(address)
             stored = {name: (doc.get_first(name) or "") for name in STORED_FIELDS}
-            snippet = _mark(snippets.snippet_from_doc(doc)) or \
-                html.escape((doc.get_first("text") or "")[:SNIPPET_CHARS], quote=False)
+            text = doc.get_first("text") or ""
+            snippet = self.highlighter.snippet(text, terms)
+            if snippet is None and terms.fuzzy:
+                if generator is None:
+                    generator = tantivy.SnippetGenerator.create(self.searcher, main, self.schema, "text")
+                    generator.set_max_num_chars(SNIPPET_CHARS)
+                snippet = _mark(generator.snippet_from_doc(doc))
+            snippet = snippet or html.escape(text[:SNIPPET_CHARS], quote=False)
             score = float(key) if request.sort == "relevance" else 0.0
             hits.append(EngineHit(stored, score, snippet))
         return EngineResult(found.count or 0, hits, self.facets(query, request.facets))
