@@ -42,8 +42,12 @@ class Terms:
         return bool(self.stems or self.prefixes)
 
 
-def query_terms(node: Node | None, analyse: Callable[[str], list[str]]) -> Terms:
-    """The words of the positive parts of `node` that search the highlighted field."""
+def query_terms(node: Node | None, analyse: Callable[[str], list[str]],
+                expand_fuzzy: Callable[[str, int], list[str]] | None = None) -> Terms:
+    """The words of the positive parts of `node` that search the highlighted field.
+
+    `expand_fuzzy(text, distance)`, where the engine can say which indexed words a fuzzy term
+    matches, turns fuzzy terms into words to mark."""
     stems: set[str] = set()
     prefixes: list[str] = []
     fuzzy = False
@@ -67,7 +71,10 @@ def query_terms(node: Node | None, analyse: Callable[[str], list[str]]) -> Terms
         elif isinstance(item, Prefix):
             prefixes.append(item.text.lower())
         elif isinstance(item, Fuzzy):
-            fuzzy = True
+            if expand_fuzzy is None:
+                fuzzy = True
+            else:
+                stems.update(expand_fuzzy(item.text, item.distance))
 
     walk(node)
     return Terms(frozenset(stems), tuple(prefixes), fuzzy)

@@ -17,7 +17,6 @@ import tantivy
 from tantivy import Occur, Query
 
 from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
-from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 from search.language import (
     TEXT_FIELDS,
     And,
@@ -30,6 +29,7 @@ from search.language import (
     Prefix,
     Word,
 )
+from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 
 STEM = "en_stem"
 KEYWORDS = ("id", "type", "parent", "harm_type", "affected_group", "institution", "decade",
