@@ -111,6 +111,11 @@ class SearchIndex:
                 self._manifest, self._corrector, self._stamp = manifest, None, stamp
             return self._reader, self._manifest
 
+    def generation(self) -> tuple:
+        """Changes whenever the index is rebuilt or updated: a key for caching answers."""
+        self._current()
+        return self._stamp
+
     @property
     def engine_name(self) -> str:
         return self._current()[1]["engine"]
