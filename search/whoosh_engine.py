@@ -8,7 +8,6 @@ the build can use several writer processes. Measured figures are in bench/README
 from __future__ import annotations
 
 import html
-import itertools
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from whoosh import columns, index, matching, sorting
 from whoosh import query as wq
-from whoosh.analysis import Filter, StemmingAnalyzer
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.snowball.english import EnglishStemmer
 
@@ -37,7 +36,6 @@ from search.language import (
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
-PAIR_SEP = " "
 
 
 class FacetKeyword(KEYWORD):
@@ -52,19 +50,6 @@ class FacetKeyword(KEYWORD):
 
     def from_column_value(self, value):
         return [v.decode("utf-8") for v in value]
-
-
-class PairFilter(Filter):
-    """Each two adjacent tokens as one token "a b" (whoosh's BiWordFilter fails on empty text)."""
-
-    def __call__(self, tokens):
-        previous = None
-        for token in tokens:
-            text = token.text
-            if previous is not None:
-                token.text = previous + PAIR_SEP + text
-                yield token
-            previous = text
 
 
 def schema() -> Schema:
@@ -82,10 +67,6 @@ def schema() -> Schema:
         # where each match is, instead of re-analysing every hit's text per query.
         text=TEXT(stored=True, analyzer=stem, chars=True),
         people=TEXT(stored=True, analyzer=stem),
-        # Each pair of adjacent stemmed words of the text as one term: a two-word phrase is then
-        # one posting list instead of a position-by-position check in Python (637 ms at p95
-        # for phrases of common words over 10,000 records, before this field).
-        pairs=TEXT(analyzer=stem | PairFilter(), phrase=False),
         date=STORED(),
         time=STORED(),
         context=STORED(),
@@ -99,7 +80,6 @@ def schema() -> Schema:
 
 def _prepare(doc: dict) -> dict:
     out = {k: v for k, v in doc.items() if k not in LIST_FIELDS}
-    out["pairs"] = doc.get("text", "")
     for name in LIST_FIELDS:
         out[name] = " ".join(doc.get(name) or [])
     return out
@@ -215,11 +195,6 @@ class Compiler:
             return None
         if len(stems) == 1:
             return wq.Term(field, stems[0])
-        if field == "text" and "pairs" in self.schema:
-            pairs = [wq.Term("pairs", a + PAIR_SEP + b) for a, b in itertools.pairwise(stems)]
-            # Two words: the pair is the phrase. More: the pairs narrow the documents down and the
-            # phrase is checked only in those.
-            return pairs[0] if len(pairs) == 1 else wq.And([*pairs, wq.Phrase(field, stems)])
         return wq.Phrase(field, stems)
 
     def fuzzy(self, field: str, text: str, distance: int) -> wq.Query | None:
@@ -329,8 +304,6 @@ class WhooshReader(Reader):
             for sub in query.subqueries:
                 found |= self.docset(sub)
             return found
-        if isinstance(query, wq.And) and any(isinstance(sub, wq.Phrase) for sub in query.subqueries):
-            return set(self.searcher.docs_for_query(query))  # the phrase is checked in the others' docs
         if isinstance(query, wq.And):
             parts = sorted((self.docset(sub) for sub in query.subqueries), key=len)
             return parts[0].intersection(*parts[1:]) if parts else set()

@@ -174,7 +174,9 @@ def endpoint(settings: Settings, *, in_staff_app: bool = False):
         if request.method == "OPTIONS":
             return preflight()
         try:
-            role = await run_in_threadpool(token_role, request)
+            role = None
+            if "authorization" in request.headers:  # a store lookup only when a token is sent
+                role = await run_in_threadpool(token_role, request)
             if role is None and in_staff_app:
                 role = await run_in_threadpool(session_role, request)
             if role is None and in_staff_app:
