@@ -203,20 +203,15 @@ class TantivyReader(Reader):
         elif request.sort == "-date":
             options.update(order_by_field="date_upper", order=tantivy.Order.Desc)
         found = self.searcher.search(query, **options)
-        terms = query_terms(request.node, self.compiler.stems)
-        generator = None  # tantivy's own highlighter, only for what search.snippets cannot mark
+        # Fuzzy terms stay unmarked: the binding does not say which words they matched (and
+        # tantivy's own snippet generator marks none for them either).
+        terms = query_terms(request.node, self.compiler.stems, lambda text, distance: [])
         hits = []
         for key, address in found.hits:
             doc = self.searcher.doc(address)
             stored = {name: (doc.get_first(name) or "") for name in STORED_FIELDS}
             text = doc.get_first("text") or ""
-            snippet = self.highlighter.snippet(text, terms)
-            if snippet is None and terms.fuzzy:
-                if generator is None:
-                    generator = tantivy.SnippetGenerator.create(self.searcher, main, self.schema, "text")
-                    generator.set_max_num_chars(SNIPPET_CHARS)
-                snippet = _mark(generator.snippet_from_doc(doc))
-            snippet = snippet or html.escape(text[:SNIPPET_CHARS], quote=False)
+            snippet = self.highlighter.snippet(text, terms) or html.escape(text[:SNIPPET_CHARS], quote=False)
             score = float(key) if request.sort == "relevance" else 0.0
             hits.append(EngineHit(stored, score, snippet))
         return EngineResult(found.count or 0, hits, self.facets(query, request.facets))
