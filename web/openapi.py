@@ -88,7 +88,7 @@ SCHEMAS = {
     "Concept": _obj({"id": STR, "type": STR, "api_url": STR, "label": STR, "scheme": STR, "notation": STR,
                      "definition": STR, "alt_labels": STRS, "broader": _nullable(_ref("ConceptRef")),
                      "narrower": _list(_ref("ConceptRef")), "tagged": _list(_ref("Brief"))}),
-    "SearchResults": _obj({"query": STR, "total": INT, "hits": _list(_obj(
+    "SearchResults": _obj({"query": STR, "total": INT, "index": STR, "hits": _list(_obj(
         {"id": STR, "type": STR, "title": STR, "url": STR}))}),
 }
 
@@ -155,7 +155,8 @@ def _paths() -> dict:
 
     paths: dict = {
         "/api/search": {"get": {
-            "operationId": "search", "summary": "Full-text search of the public index.",
+            "operationId": "search", "summary": "Full-text search of the public index "
+            "(of the staff index for a curator's `Authorization: Bearer` token; `index` says which).",
             "parameters": [
                 {"name": "q", "in": "query", "required": False, "schema": STR,
                  "description": "Words, \"phrases\", AND/OR/NOT, field:value."},
