@@ -36,6 +36,8 @@ from search.language import (
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
+CACHE_FROM = 500             # posting sets at least this big are kept per searcher...
+CACHED_POSTINGS = 1_000_000  # ...up to this many document numbers in all (some 40 MB)
 
 
 class FacetKeyword(KEYWORD):
@@ -222,6 +224,15 @@ def _ids(matcher) -> list[int]:
     return found
 
 
+def _set_algebra(query: wq.Query) -> bool:
+    """Whether `docset` answers `query` from posting lists alone (no phrase to check)."""
+    if isinstance(query, (wq.Or, wq.And)):
+        return all(_set_algebra(sub) for sub in query.subqueries)
+    if isinstance(query, wq.AndNot):
+        return _set_algebra(query.a) and _set_algebra(query.b)
+    return isinstance(query, (wq.Term, wq.Every, wq.FuzzyTerm, wq.Prefix)) or query is wq.NullQuery
+
+
 def _text(key) -> str:
     return key.decode("utf-8") if isinstance(key, bytes) else str(key)
 
@@ -246,6 +257,8 @@ class WhooshReader(Reader):
         self.lock = threading.Lock()
         self._bounds: list[tuple[int, int]] | None = None
         self._columns: dict[str, list] = {}
+        self._postings: dict[tuple[str, str], set[int]] = {}  # oldest first
+        self._cached_ids = 0
         self.highlighter = Highlighter(self.stems)
 
     def date_docs(self, date_from: int | None, date_to: int | None) -> set[int]:
@@ -279,7 +292,23 @@ class WhooshReader(Reader):
     # -- matching documents as sets: counts and facets without whoosh's per-document loop ----
 
     def term_docs(self, field: str, text: str) -> set[int]:
-        """Every live document holding `text` in `field`, read block by block."""
+        """Every live document holding `text` in `field`, read block by block.
+
+        A common word's set (thousands of documents) costs milliseconds to read and recurs
+        across queries, so the biggest are kept while this searcher lives, up to
+        CACHED_POSTINGS document numbers in all; callers must not change the set returned."""
+        key = (field, text)
+        found = self._postings.get(key)
+        if found is None:
+            found = self._read_term_docs(field, text)
+            if len(found) >= CACHE_FROM and len(found) <= CACHED_POSTINGS:
+                while self._postings and self._cached_ids + len(found) > CACHED_POSTINGS:
+                    self._cached_ids -= len(self._postings.pop(next(iter(self._postings))))
+                self._postings[key] = found
+                self._cached_ids += len(found)
+        return found
+
+    def _read_term_docs(self, field: str, text: str) -> set[int]:
         reader = self.searcher.reader()
         if (field, text) not in reader:
             return set()
@@ -298,7 +327,7 @@ class WhooshReader(Reader):
         matching document in Python, which for a common word is most of a query's time.
         """
         if isinstance(query, wq.Term):
-            return self.term_docs(query.fieldname, query.text)
+            return self.term_docs(query.fieldname, query.text)  # shared: never changed in place
         if isinstance(query, wq.Or):
             found: set[int] = set()
             for sub in query.subqueries:
@@ -350,13 +379,19 @@ class WhooshReader(Reader):
             options["filter"] = allowed = self.filter_docs(request)
             if allowed is not None and not allowed:  # whoosh reads an empty filter as no filter
                 return EngineResult(0, [], {name: {} for name in request.facets})
-            matched = self.docset(query)
-            if allowed is not None:
-                matched &= allowed
-            if not matched:
-                return EngineResult(0, [], {name: {} for name in request.facets})
-            # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
-            results = self.searcher.search(query, **options)
+            if _set_algebra(query):
+                matched = self.docset(query)
+                if allowed is not None:
+                    matched = matched & allowed
+                if not matched:
+                    return EngineResult(0, [], {name: {} for name in request.facets})
+                # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
+                results = self.searcher.search(query, **options)
+            else:
+                # A phrase is checked position by position, which is the cost: do it once, for
+                # every match, and take both the count and the top hits from that one pass.
+                results = self.searcher.search(query, **{**options, "limit": None})
+                matched = set(results.docs())
             facets = {name: self.facet_counts(name, matched) for name in request.facets}
             terms = query_terms(request.node, self.stems, self.fuzzy_stems)
             hits = []
