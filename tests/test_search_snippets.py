@@ -12,7 +12,10 @@ from search.language import parse
 from search.query import search
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 from search.tantivy_engine import _analyzer
-from tests.test_search import corpus, ix  # noqa: F401 - the shared, session-scoped fixtures
+from tests import test_search as known
+
+# The known-answer suite's session-scoped fixtures: its corpus, indexed by both engines.
+corpus, ix = known.corpus, known.ix
 
 ANALYSE = _analyzer().analyze
 
