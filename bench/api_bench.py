@@ -29,6 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from archive.settings import load_settings
 from ingest.pipeline import ingest
+from search.indexer import read_manifest
 from web.publish import publish
 
 # wrk's Lua hooks: rotate over a list of paths, and print p95 and totals as JSON at the end.
@@ -47,6 +48,16 @@ done = function(summary, latency, requests)
     summary.errors.status))
 end
 """
+
+
+DISTINCT_SEARCHES = 1500  # more than web.search_api.CACHED_ANSWERS
+
+
+def search_words(settings, count: int) -> list[str]:
+    """Words the public index holds ("did you mean" vocabulary), the commonest first."""
+    vocabulary = read_manifest(settings.index_dir)["vocabulary"]
+    words = sorted((w for w in vocabulary if w.isascii() and w.isalpha()), key=lambda w: (-vocabulary[w], w))
+    return words[:count]
 
 
 def free_port() -> int:
@@ -98,12 +109,16 @@ def main() -> None:
                         sys.exit("the server did not start")
                     time.sleep(0.2)
             record_paths = [r["api_url"] for r in records]
+            distinct = [f"/api/search?q={word}" for word in search_words(settings, DISTINCT_SEARCHES)]
             facet = records[0]["harm_types"][0] if records[0]["harm_types"] else "ht-exclusion-from-membership"
             scenarios = {
                 "one record GET": [record_paths[0]],
                 f"record GETs over {len(record_paths)} records": record_paths,
                 "collection page with a facet filter": [f"/api/records?harm_type={facet}&limit=20"],
                 "search": ["/api/search?q=apology", "/api/search?q=exclusion", "/api/search?q=hospital"],
+                # More distinct searches than the answer cache holds, asked in rotation: every
+                # request misses the cache and runs the engine (the honest cost of a search).
+                f"search, {len(distinct)} distinct queries (no cache hits)": distinct,
             }
             print(f"one uvicorn worker, wrk -t1 -c{args.connections} -d{args.seconds}s, {os.cpu_count()} cores")
             for name, paths in scenarios.items():

@@ -33,6 +33,7 @@ from search.language import FACETS, QueryError, parse, plain_words
 
 __all__ = ["Hit", "QueryError", "Results", "SearchIndex", "date_bound", "open_index", "search"]
 MAX_PER_PAGE = 100
+MAX_OFFSET = 1_000_000  # deepest result a page may start at (tantivy's offsets are 32-bit)
 ISO_PREFIX = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -110,6 +111,11 @@ class SearchIndex:
                 self._retired, self._reader = self._reader, reader
                 self._manifest, self._corrector, self._stamp = manifest, None, stamp
             return self._reader, self._manifest
+
+    def generation(self) -> tuple:
+        """Changes whenever the index is rebuilt or updated: a key for caching answers."""
+        self._current()
+        return self._stamp
 
     @property
     def engine_name(self) -> str:
@@ -218,6 +224,9 @@ def search(
         raise QueryError(f"limit must be a whole number from 1 to {MAX_PER_PAGE}")
     if page < 1:
         raise QueryError("page must be a whole number from 1")
+    if (page - 1) * limit > MAX_OFFSET:
+        raise QueryError(f"page {page} starts past result {MAX_OFFSET:,}, the deepest a search pages to; "
+                         "narrow the search instead")
     lower, upper = date_bound(date_from, "from"), date_bound(date_to, "to")
     if lower is not None and upper is not None and lower > upper:
         raise QueryError(f"from ({date_from}) is after to ({date_to})")

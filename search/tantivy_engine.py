@@ -29,13 +29,13 @@ from search.language import (
     Prefix,
     Word,
 )
+from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 
 STEM = "en_stem"
 KEYWORDS = ("id", "type", "parent", "harm_type", "affected_group", "institution", "decade",
             "language", "collection")
 FAST = ("type", "harm_type", "affected_group", "institution", "decade")
 TITLE_BOOST = 2.0
-SNIPPET_CHARS = 200
 HEAP = 128_000_000
 
 
@@ -189,6 +189,7 @@ class TantivyReader(Reader):
         self.schema = ix.schema
         self.compiler = Compiler(self.schema)
         self.searcher = ix.searcher()
+        self.highlighter = Highlighter(self.compiler.stems)
 
     def search(self, request: Request) -> EngineResult:
         main = self.compiler.compile(request.node)
@@ -202,14 +203,15 @@ class TantivyReader(Reader):
         elif request.sort == "-date":
             options.update(order_by_field="date_upper", order=tantivy.Order.Desc)
         found = self.searcher.search(query, **options)
-        snippets = tantivy.SnippetGenerator.create(self.searcher, main, self.schema, "text")
-        snippets.set_max_num_chars(SNIPPET_CHARS)
+        # Fuzzy terms stay unmarked: the binding does not say which words they matched (and
+        # tantivy's own snippet generator marks none for them either).
+        terms = query_terms(request.node, self.compiler.stems, lambda text, distance: [])
         hits = []
         for key, address in found.hits:
             doc = self.searcher.doc(address)
             stored = {name: (doc.get_first(name) or "") for name in STORED_FIELDS}
-            snippet = _mark(snippets.snippet_from_doc(doc)) or \
-                html.escape((doc.get_first("text") or "")[:SNIPPET_CHARS], quote=False)
+            text = doc.get_first("text") or ""
+            snippet = self.highlighter.snippet(text, terms) or html.escape(text[:SNIPPET_CHARS], quote=False)
             score = float(key) if request.sort == "relevance" else 0.0
             hits.append(EngineHit(stored, score, snippet))
         return EngineResult(found.count or 0, hits, self.facets(query, request.facets))

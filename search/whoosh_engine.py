@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from whoosh import columns, highlight, index, sorting
+from whoosh import columns, index, matching, sorting
 from whoosh import query as wq
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
@@ -32,9 +33,11 @@ from search.language import (
     Prefix,
     Word,
 )
+from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
-SNIPPET_CHARS = 200
+CACHE_FROM = 500             # posting sets at least this big are kept per searcher...
+CACHED_POSTINGS = 1_000_000  # ...up to this many document numbers in all (some 40 MB)
 
 
 class FacetKeyword(KEYWORD):
@@ -123,6 +126,24 @@ def open_reader(path: Path) -> Reader:
     return WhooshReader(index.open_dir(str(path)))
 
 
+class _AndNotMatcher(matching.AndNotMatcher):
+    """Whoosh 2.7's AndNotMatcher with one fix: after skipping blocks by quality the positive
+    side may be used up, and the original then reads its id and fails with an IndexError
+    (a query such as `(word OR other) NOT common` crashed the search)."""
+
+    def _find_next(self):
+        if not self.a.is_active():
+            return False
+        return super()._find_next()
+
+
+class AndNot(wq.AndNot):
+    def matcher(self, searcher, context=None):
+        scored = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(scored, excluded)
+
+
 class Compiler:
     """Turns the language's tree into whoosh queries, stemming words as the index did."""
 
@@ -156,20 +177,17 @@ class Compiler:
             positive = [self.compile(i) for i in node.items if not isinstance(i, Not)]
             negative = [self.compile(i.item) for i in node.items if isinstance(i, Not)]
             query = positive[0] if len(positive) == 1 else wq.And(positive)
-            return wq.AndNot(query, wq.Or(negative)) if negative else query
+            return AndNot(query, wq.Or(negative)) if negative else query
         if isinstance(node, Or):
             return wq.Or([self.compile(i) for i in node.items])
         if isinstance(node, Not):
-            return wq.AndNot(wq.Every(), self.compile(node.item))
+            return AndNot(wq.Every(), self.compile(node.item))
         raise TypeError(node)
 
     def word(self, field: str, text: str) -> wq.Query | None:
         if field not in TEXT_FIELDS:
             return wq.Term(field, text.lower())
-        stems = self.stems(field, text)
-        if not stems:
-            return None
-        return wq.Term(field, stems[0]) if len(stems) == 1 else wq.Phrase(field, stems)
+        return self.phrase(field, (text,))
 
     def phrase(self, field: str, words: tuple[str, ...]) -> wq.Query | None:
         if field not in TEXT_FIELDS:
@@ -177,7 +195,9 @@ class Compiler:
         stems = [s for w in words for s in self.stems(field, w)]
         if not stems:
             return None
-        return wq.Term(field, stems[0]) if len(stems) == 1 else wq.Phrase(field, stems)
+        if len(stems) == 1:
+            return wq.Term(field, stems[0])
+        return wq.Phrase(field, stems)
 
     def fuzzy(self, field: str, text: str, distance: int) -> wq.Query | None:
         if field not in TEXT_FIELDS:
@@ -186,15 +206,35 @@ class Compiler:
         return wq.FuzzyTerm(field, stems[0], maxdist=distance, prefixlength=1) if stems else None
 
 
+def _leaves(reader) -> list[tuple]:
+    return list(reader.leaf_readers()) if not reader.is_atomic() else [(reader, 0)]
+
+
+def _ids(matcher) -> list[int]:
+    """A posting list's document numbers, a block at a time where the codec allows it."""
+    if not (hasattr(matcher, "_read_ids") and hasattr(matcher, "_blocklength")):
+        return list(matcher.all_ids())  # a segment with deletions (filtered), or another codec
+    found: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        found.extend(matcher._ids[matcher._i:])
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
+    return found
+
+
+def _set_algebra(query: wq.Query) -> bool:
+    """Whether `docset` answers `query` from posting lists alone (no phrase to check)."""
+    if isinstance(query, (wq.Or, wq.And)):
+        return all(_set_algebra(sub) for sub in query.subqueries)
+    if isinstance(query, wq.AndNot):
+        return _set_algebra(query.a) and _set_algebra(query.b)
+    return isinstance(query, (wq.Term, wq.Every, wq.FuzzyTerm, wq.Prefix)) or query is wq.NullQuery
+
+
 def _text(key) -> str:
     return key.decode("utf-8") if isinstance(key, bytes) else str(key)
-
-
-class MarkFormatter(highlight.HtmlFormatter):
-    """Matches as bare <mark> elements, the same markup every engine produces."""
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
 
 
 def facet_filter(request: Request) -> wq.Query | None:
@@ -216,6 +256,10 @@ class WhooshReader(Reader):
         self.searcher = ix.searcher()
         self.lock = threading.Lock()
         self._bounds: list[tuple[int, int]] | None = None
+        self._columns: dict[str, list] = {}
+        self._postings: dict[tuple[str, str], set[int]] = {}  # oldest first
+        self._cached_ids = 0
+        self.highlighter = Highlighter(self.stems)
 
     def date_docs(self, date_from: int | None, date_to: int | None) -> set[int]:
         """Documents whose dates overlap the range, read from the date columns.
@@ -245,13 +289,88 @@ class WhooshReader(Reader):
         self.searcher.close()
         self.ix.close()
 
+    # -- matching documents as sets: counts and facets without whoosh's per-document loop ----
+
+    def term_docs(self, field: str, text: str) -> set[int]:
+        """Every live document holding `text` in `field`, read block by block.
+
+        A common word's set (thousands of documents) costs milliseconds to read and recurs
+        across queries, so the biggest are kept while this searcher lives, up to
+        CACHED_POSTINGS document numbers in all; callers must not change the set returned."""
+        key = (field, text)
+        found = self._postings.get(key)
+        if found is None:
+            found = self._read_term_docs(field, text)
+            if len(found) >= CACHE_FROM and len(found) <= CACHED_POSTINGS:
+                while self._postings and self._cached_ids + len(found) > CACHED_POSTINGS:
+                    self._cached_ids -= len(self._postings.pop(next(iter(self._postings))))
+                self._postings[key] = found
+                self._cached_ids += len(found)
+        return found
+
+    def _read_term_docs(self, field: str, text: str) -> set[int]:
+        reader = self.searcher.reader()
+        if (field, text) not in reader:
+            return set()
+        found: set[int] = set()
+        for leaf, offset in _leaves(reader):
+            if (field, text) not in leaf:
+                continue
+            matcher = leaf.postings(field, text)
+            found.update(n + offset for n in _ids(matcher))
+        return found
+
+    def docset(self, query: wq.Query) -> set[int]:
+        """The documents `query` matches, combined with C-speed set operations.
+
+        Whoosh counts a query's matches (and groups them into facets) by stepping through every
+        matching document in Python, which for a common word is most of a query's time.
+        """
+        if isinstance(query, wq.Term):
+            return self.term_docs(query.fieldname, query.text)  # shared: never changed in place
+        if isinstance(query, wq.Or):
+            found: set[int] = set()
+            for sub in query.subqueries:
+                found |= self.docset(sub)
+            return found
+        if isinstance(query, wq.And):
+            parts = sorted((self.docset(sub) for sub in query.subqueries), key=len)
+            return parts[0].intersection(*parts[1:]) if parts else set()
+        if isinstance(query, wq.AndNot):
+            return self.docset(query.a) - self.docset(query.b)
+        if isinstance(query, wq.Every):
+            return set(self.searcher.reader().all_doc_ids())
+        if query is wq.NullQuery:
+            return set()
+        if isinstance(query, (wq.FuzzyTerm, wq.Prefix)):
+            reader = self.searcher.reader()
+            found = set()
+            for text in query._btexts(reader):
+                found |= self.term_docs(query.fieldname, _text(text))
+            return found
+        return set(self.searcher.docs_for_query(query))
+
+    def facet_values(self, name: str) -> list:
+        """The facet's value(s) of every document, by document number, read once per searcher."""
+        if name not in self._columns:
+            reader = self.searcher.reader()
+            column = reader.column_reader(name) if reader.has_column(name) else None
+            self._columns[name] = list(column) if column is not None else []
+        return self._columns[name]
+
+    def facet_counts(self, name: str, docs: set[int]) -> dict[str, int]:
+        values = self.facet_values(name)
+        counts: Counter = Counter()
+        if name in LIST_FIELDS:
+            for n in docs:
+                counts.update(values[n])
+        else:
+            counts.update(values[n] for n in docs)
+        return {_text(k): v for k, v in counts.items() if k not in (None, "", b"")}
+
     def search(self, request: Request) -> EngineResult:
         query = self.compiler.compile(request.node)
-        options: dict = {"limit": max(request.offset + request.limit, 1), "terms": True}
-        if request.facets:
-            options["groupedby"] = {
-                name: sorting.FieldFacet(name, allow_overlap=name in LIST_FIELDS) for name in request.facets}
-            options["maptype"] = sorting.Count
+        options: dict = {"limit": max(request.offset + request.limit, 1)}
         if request.sort == "date":
             options["sortedby"] = [sorting.FieldFacet("date_lower"), sorting.FieldFacet("id")]
         elif request.sort == "-date":
@@ -260,18 +379,39 @@ class WhooshReader(Reader):
             options["filter"] = allowed = self.filter_docs(request)
             if allowed is not None and not allowed:  # whoosh reads an empty filter as no filter
                 return EngineResult(0, [], {name: {} for name in request.facets})
-            results = self.searcher.search(query, **options)
-            results.fragmenter = highlight.PinpointFragmenter(maxchars=SNIPPET_CHARS, surround=60, autotrim=True)
-            results.formatter = MarkFormatter(between=" … ")
-            facets = {name: {_text(k): v for k, v in results.groups(name).items() if k not in (None, "", b"")}
-                      for name in request.facets}
+            if _set_algebra(query):
+                matched = self.docset(query)
+                if allowed is not None:
+                    matched = matched & allowed
+                if not matched:
+                    return EngineResult(0, [], {name: {} for name in request.facets})
+                # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
+                results = self.searcher.search(query, **options)
+            else:
+                # A phrase is checked position by position, which is the cost: do it once, for
+                # every match, and take both the count and the top hits from that one pass.
+                results = self.searcher.search(query, **{**options, "limit": None})
+                matched = set(results.docs())
+            facets = {name: self.facet_counts(name, matched) for name in request.facets}
+            terms = query_terms(request.node, self.stems, self.fuzzy_stems)
             hits = []
             for hit in results[request.offset:request.offset + request.limit]:
                 stored = hit.fields()
-                snippet = hit.highlights("text") or html.escape(stored["text"][:SNIPPET_CHARS], quote=False)
+                text = stored.get("text", "")
+                snippet = self.highlighter.snippet(text, terms) or html.escape(text[:SNIPPET_CHARS], quote=False)
                 hits.append(EngineHit({k: stored.get(k, "") for k in STORED_FIELDS},
                                       hit.score if isinstance(hit.score, float) else 0.0, snippet))
-            return EngineResult(len(results), hits, facets)
+            return EngineResult(len(matched), hits, facets)
+
+    def stems(self, text: str) -> list[str]:
+        return self.compiler.stems("text", text)
+
+    def fuzzy_stems(self, text: str, distance: int) -> list[str]:
+        """The indexed words a fuzzy term matches in the text field, for marking them."""
+        query = self.compiler.fuzzy("text", text, distance)
+        if query is None:
+            return []
+        return [_text(t) for t in query._btexts(self.searcher.reader())]
 
     def stored_documents(self) -> list[dict]:
         with self.lock:

@@ -24,23 +24,20 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from archive.access import PUBLIC
 from archive.catalog import Catalog, summary_key
-from archive.errors import NotBuilt, ReckoningError
+from archive.errors import ReckoningError
 from archive.settings import Settings
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS, api_url
-from search.language import FACETS as SEARCH_FACETS
-from search.query import open_index, search
-from web import ledger_api
+from web import ledger_api, search_api
 from web.errors import error
 from web.http_cache import (
     CORS_HEADERS,
     Representation,
     error_response,
-    http_cached,
     preflight,
     respond,
 )
@@ -224,31 +221,7 @@ def routes(settings: Settings) -> list[Route]:
     async def openapi(request: Request) -> Response:
         return await answer(request, ("openapi",), lambda _cat: openapi_document())
 
-    def api_search(request: Request) -> JSONResponse:
-        """`q`, `from`/`to` (dates overlap), facet filters (repeatable), `sort`, `page`, `limit`."""
-        ix = request.app.state.index
-        if ix is None:
-            try:  # built since the app started: open it now
-                ix = request.app.state.index = open_index(settings.index_dir)
-            except NotBuilt:
-                raise NotBuilt("the search index has not been built: run 'reckon build'") from None
-        params = request.query_params
-        try:
-            limit = min(max(int(params.get("limit", "20")), 1), MAX_LIMIT)
-        except ValueError:
-            return error(400, "bad_request", "limit must be a whole number from 1 to 100")
-        try:
-            page = int(params.get("page", "1"))
-            if page < 1:
-                raise ValueError(page)
-        except ValueError:
-            return error(400, "bad_request", "page must be a whole number from 1")
-        filters = {name: params.getlist(name) for name in SEARCH_FACETS if params.getlist(name)}
-        results = search(ix, params.get("q", ""), limit, page=page, date_from=params.get("from"),
-                         date_to=params.get("to"), filters=filters, sort=params.get("sort", "relevance"))
-        return JSONResponse(results.as_dict())
-
-    found = [Route("/api/search", http_cached(api_search), methods=METHODS),
+    found = [Route("/api/search", search_api.endpoint(settings), methods=METHODS),
              Route("/api/openapi.json", openapi, methods=METHODS)]
     for section, kind in API_KINDS.items():
         found.append(Route(f"/api/{section}", list_endpoint(kind), methods=METHODS))

@@ -95,7 +95,7 @@ SCHEMAS = {
     "Concept": _obj({"id": STR, "type": STR, "api_url": STR, "label": STR, "scheme": STR, "notation": STR,
                      "definition": STR, "alt_labels": STRS, "broader": _nullable(_ref("ConceptRef")),
                      "narrower": _list(_ref("ConceptRef")), "tagged": _list(_ref("Brief"))}),
-    "SearchResults": _obj({"query": STR, "total": INT, "hits": _list(_obj(
+    "SearchResults": _obj({"query": STR, "total": INT, "index": STR, "hits": _list(_obj(
         {"id": STR, "type": STR, "title": STR, "url": STR},
         {"date": STR, "score": {"type": "number"}, "snippet": STR, "parent": _nullable(STR), "time": _nullable(STR)}))},
         {"page": INT, "per_page": INT, "pages": INT, "sort": STR, "from": _nullable(STR), "to": _nullable(STR),
@@ -167,7 +167,8 @@ def _paths() -> dict:
 
     paths: dict = {
         "/api/search": {"get": {
-            "operationId": "search", "summary": "Full-text search of the public index.",
+            "operationId": "search", "summary": "Full-text search of the public index "
+            "(of the staff index for a curator's `Authorization: Bearer` token; `index` says which).",
             "parameters": [
                 {"name": "q", "in": "query", "required": False, "schema": STR,
                  "description": "Words, \"phrases\", AND/OR/NOT, field:value."},

@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 
 from archive.settings import Settings
 from archive.signin_limits import StoreSignInLimiter
+from web import search_api
 from web.staff.admin import admin_routes
 from web.staff.api import api_routes
 from web.staff.auth import make_guard, signin_handlers
@@ -45,6 +46,8 @@ def routes(settings: Settings) -> list[Route | Mount]:
         *api_routes(),
         *tag_routes(pages, guard),
         *redaction_routes(settings, pages, guard),
+        # /api/search answered from the staff index for a signed-in curator (web.search_api).
+        Route("/api/search", search_api.endpoint(settings, in_staff_app=True), methods=["GET", "HEAD"]),
         Route("/{rest:path}", not_found),
     ]
     async def to_dashboard(request: Request) -> Response:
