@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 
 from sqlmodel import Session, select
 
 from archive.db import open_engine, transaction
 from archive.submissions import Submission
 from archive.users import create_user
+from ingest.pipeline import ingest
+from tests.conftest import MINIMAL, make_settings
+from web.publish import publish
 
 PASSWORD = "correct horse battery"
 USERS = {"alice": "contributor", "bob": "contributor", "carol": "curator", "dana": "admin"}
@@ -70,3 +76,23 @@ def stored(settings, sub_id: str) -> Submission | None:
             return session.exec(select(Submission).where(Submission.id == sub_id)).first()
     finally:
         engine.dispose()
+
+
+def staff_archive_template(home: Path, prepare: Callable[[Path], None] | None = None) -> Path:
+    """The minimal content (changed by `prepare` first, if given) ingested and published, with
+    the four accounts: made once per test module, then copied for each test (`copy_archive`)."""
+    shutil.copytree(MINIMAL, home / "content")
+    if prepare is not None:
+        prepare(home / "content")
+    settings = make_settings(home, home / "content")
+    ingest(settings)
+    publish(settings)
+    add_users(settings)
+    return home
+
+
+def copy_archive(template: Path, tmp_path: Path):
+    """A test's own copy of a template archive, so what one test writes no other test sees."""
+    home = tmp_path / "home"
+    shutil.copytree(template, home)
+    return make_settings(home, home / "content")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 
 import pytest
 from sqlmodel import Session, select
@@ -22,12 +21,17 @@ from archive.redactions import Redaction
 from archive.tag_suggestions import TagSuggestion
 from ingest.pipeline import ingest
 from search.query import open_index
-from tests.conftest import MINIMAL, make_settings
-from tests.staff_helpers import act, add_users, csrf_of, sign_in, submit
+from tests.staff_helpers import (
+    act,
+    copy_archive,
+    csrf_of,
+    sign_in,
+    staff_archive_template,
+    submit,
+)
 from web.app import create_app
 from web.audit import audit
 from web.cli import main
-from web.publish import publish
 
 EMAIL, PHONE, ADDRESS = "wren.quillfeather@example.org", "(312) 555-0199", "2207 Larkspur Avenue"
 SECRETS = (EMAIL, PHONE, ADDRESS, "Larkspur", "quillfeather")
@@ -48,21 +52,12 @@ def with_phrases_and_contact_details(content) -> None:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    home = tmp_path_factory.mktemp("curator-template")
-    shutil.copytree(MINIMAL, home / "content")
-    with_phrases_and_contact_details(home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    add_users(settings)
-    return home
+    return staff_archive_template(tmp_path_factory.mktemp("curator-template"), with_phrases_and_contact_details)
 
 
 @pytest.fixture
 def archive(template, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(template, home)
-    return make_settings(home, home / "content")
+    return copy_archive(template, tmp_path)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ is checked by looking for that word in the built site, the public index and the 
 from __future__ import annotations
 
 import html
-import shutil
 from dataclasses import replace
 from datetime import date
 
@@ -20,14 +19,15 @@ from archive.models import AuditEvent, ConsentEntry, Narrative, User
 from archive.users import ApiToken
 from ingest.pipeline import ingest
 from search.query import open_index, search
-from tests.conftest import MINIMAL, make_settings
+from tests.conftest import make_settings
 from tests.staff_helpers import (
     FORM,
     PASSWORD,
     act,
-    add_users,
+    copy_archive,
     csrf_of,
     sign_in,
+    staff_archive_template,
     stored,
     submit,
     version_of,
@@ -40,20 +40,12 @@ from web.staff.session import secret_key
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """Ingested, published, with four accounts: made once, copied for each test."""
-    home = tmp_path_factory.mktemp("staff-template")
-    shutil.copytree(MINIMAL, home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    add_users(settings)
-    return home
+    return staff_archive_template(tmp_path_factory.mktemp("staff-template"))
 
 
 @pytest.fixture
 def archive(template, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(template, home)
-    return make_settings(home, home / "content")
+    return copy_archive(template, tmp_path)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ Real app (TestClient), real SQLite store, real ingest of real files, real publis
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from sqlmodel import Session, select
@@ -16,10 +15,8 @@ from archive.db import open_engine
 from archive.ledger_edits import IN_FILE, LedgerEdit
 from archive.models import AuditEvent, Evidence, Revision
 from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
-from tests.staff_helpers import add_users, csrf_of, sign_in
+from tests.staff_helpers import copy_archive, csrf_of, sign_in, staff_archive_template
 from web.app import create_app
-from web.publish import publish
 
 HARM = "/staff/harms/harm-exclusion"
 NARRATIVE_QUOTE = "I remember the apology."
@@ -27,20 +24,12 @@ NARRATIVE_QUOTE = "I remember the apology."
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    home = tmp_path_factory.mktemp("ledger-template")
-    shutil.copytree(MINIMAL, home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    add_users(settings)
-    return home
+    return staff_archive_template(tmp_path_factory.mktemp("ledger-template"))
 
 
 @pytest.fixture
 def archive(template, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(template, home)
-    return make_settings(home, home / "content")
+    return copy_archive(template, tmp_path)
 
 
 @pytest.fixture

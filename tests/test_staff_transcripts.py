@@ -7,7 +7,6 @@ Through the real app (TestClient), a real SQLite store and the real publish.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,12 +17,16 @@ from archive.db import open_engine
 from archive.redactions import Redaction
 from archive.submissions import Submission
 from archive.transcripts import TranscriptSegment
-from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
-from tests.staff_helpers import FORM, act, add_users, csrf_of, sign_in
+from tests.staff_helpers import (
+    FORM,
+    act,
+    copy_archive,
+    csrf_of,
+    sign_in,
+    staff_archive_template,
+)
 from web.app import create_app
 from web.audit import audit
-from web.publish import publish
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ohms"
 if not SAMPLES.is_dir():  # a worktree beside /work/shared, or the main checkout
@@ -36,20 +39,12 @@ SRT = ("1\n00:00:01,000 --> 00:00:04,000\nINTERVIEWER: Where did you train?\n\n"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    home = tmp_path_factory.mktemp("upload-template")
-    shutil.copytree(MINIMAL, home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    add_users(settings)
-    return home
+    return staff_archive_template(tmp_path_factory.mktemp("upload-template"))
 
 
 @pytest.fixture
 def archive(template, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(template, home)
-    return make_settings(home, home / "content")
+    return copy_archive(template, tmp_path)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ never re-publishes the narrative. Real SQLite store, index, built site, app and 
 
 from __future__ import annotations
 
-import shutil
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -16,11 +16,9 @@ from starlette.testclient import TestClient
 from archive.db import open_engine
 from archive.models import AuditEvent, ConsentEntry, Narrative
 from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
-from tests.staff_helpers import add_users, csrf_of, sign_in
+from tests.staff_helpers import copy_archive, csrf_of, sign_in, staff_archive_template
 from web.app import create_app
 from web.audit import audit
-from web.publish import publish
 
 WORD = "Plovdivquench"  # in nar-a's text only
 OAI = "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:reckoning.example.org:nar-a"
@@ -28,22 +26,16 @@ OAI = "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:reckoning.exampl
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    home = tmp_path_factory.mktemp("withdraw-template")
-    shutil.copytree(MINIMAL, home / "content")
-    path = home / "content" / "narratives" / "nar-a.md"
-    path.write_text(path.read_text() + f"\nThe {WORD} ward was closed in 1962.\n")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    add_users(settings)
-    return home
+    def add_sentence(content: Path) -> None:
+        path = content / "narratives" / "nar-a.md"
+        path.write_text(path.read_text() + f"\nThe {WORD} ward was closed in 1962.\n")
+
+    return staff_archive_template(tmp_path_factory.mktemp("withdraw-template"), add_sentence)
 
 
 @pytest.fixture
 def archive(template, tmp_path):
-    home = tmp_path / "home"
-    shutil.copytree(template, home)
-    return make_settings(home, home / "content")
+    return copy_archive(template, tmp_path)
 
 
 def consent_log(settings) -> list[tuple]:
