@@ -21,11 +21,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings) -> Iterator[str]:
-    """Serve `create_app(settings)` (lifespan and all) and yield its base URL."""
+def live_server(settings: Settings, **options) -> Iterator[str]:
+    """Serve `create_app(settings)` (lifespan and all) and yield its base URL; `options` go to
+    uvicorn (e.g. the proxy settings `reckon serve` passes)."""
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+                            lifespan="on", **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

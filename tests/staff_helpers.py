@@ -96,3 +96,13 @@ def copy_archive(template: Path, tmp_path: Path):
     home = tmp_path / "home"
     shutil.copytree(template, home)
     return make_settings(home, home / "content")
+
+
+def submissions(settings) -> list[Submission]:
+    """Every submission in the store, read with a connection of its own."""
+    engine = open_engine(settings)
+    try:
+        with Session(engine) as session:
+            return list(session.exec(select(Submission)))
+    finally:
+        engine.dispose()

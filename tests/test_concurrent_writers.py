@@ -22,14 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlmodel import Session, select
 
-from archive.db import open_engine
-from archive.submissions import Submission
 from ingest.pipeline import ingest
 from tests.conftest import MINIMAL, make_settings
 from tests.live_server import free_port
-from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, version_of
+from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, submissions, version_of
 from web.publish import publish
 
 RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
@@ -93,14 +90,6 @@ def signed_in(base: str, username: str) -> httpx.Client:
     return client
 
 
-def stored_submissions(settings) -> list[Submission]:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            return list(session.exec(select(Submission)))
-    finally:
-        engine.dispose()
-
 
 @pytest.mark.slow
 def test_simultaneous_submissions_are_all_kept_exactly_once(servers):
@@ -127,9 +116,9 @@ def test_simultaneous_submissions_are_all_kept_exactly_once(servers):
     with ThreadPoolExecutor(WRITERS) as pool:
         sent = [t for titles in pool.map(writer, range(WRITERS)) for t in titles]
     assert Counter(statuses) == Counter({200: WRITERS * EACH}), statuses
-    kept = Counter(sub.title for sub in stored_submissions(settings))
+    kept = Counter(sub.title for sub in submissions(settings))
     assert {t: kept[t] for t in sent} == {t: 1 for t in sent}  # every one, each exactly once
-    assert len({sub.id for sub in stored_submissions(settings)}) == len(sent)
+    assert len({sub.id for sub in submissions(settings)}) == len(sent)
 
 
 @pytest.mark.slow
@@ -160,7 +149,7 @@ def test_simultaneous_stale_edits_one_wins_the_others_are_refused(servers):
         if answer.status_code == 409:
             assert "Your changes were NOT saved" in answer.text
             assert re.search(r'name="title"[^>]*value="Edited by editor \d"', answer.text)  # what was typed is kept
-    (stored,) = [s for s in stored_submissions(settings) if s.id == sub_id]
+    (stored,) = [s for s in submissions(settings) if s.id == sub_id]
     assert stored.title == f"Edited by editor {winner}"
     for client in editors:
         client.close()
@@ -192,6 +181,6 @@ def test_a_store_held_by_another_writer_delays_a_submission_or_refuses_it_cleanl
     refused = submit_while_held(7, "Held too long")
     assert refused.status_code == 503, refused.text
     assert refused.json()["error"] == "busy" and refused.headers["retry-after"]
-    titles = [sub.title for sub in stored_submissions(settings)]
+    titles = [sub.title for sub in submissions(settings)]
     assert titles.count("Held for a moment") == 1 and "Held too long" not in titles
     client.close()

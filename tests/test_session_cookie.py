@@ -7,36 +7,20 @@ Real uvicorn (in a thread, with the same proxy options `reckon serve` gives it),
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 
-from tests.live_server import free_port
+from tests.live_server import live_server
 from tests.staff_helpers import PASSWORD, add_users, csrf_of
-from web.app import create_app
 from web.security import server_options
 
 
 @contextmanager
 def serving(settings):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", **server_options(settings)))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with live_server(settings, **server_options(settings)) as base:
+        yield base
 
 
 def sign_in_cookie(base: str, headers: dict | None = None) -> str:

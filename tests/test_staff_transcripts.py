@@ -15,7 +15,6 @@ from starlette.testclient import TestClient
 
 from archive.db import open_engine
 from archive.redactions import Redaction
-from archive.submissions import Submission
 from archive.transcripts import TranscriptSegment
 from tests.staff_helpers import (
     FORM,
@@ -24,6 +23,7 @@ from tests.staff_helpers import (
     csrf_of,
     sign_in,
     staff_archive_template,
+    submissions,
 )
 from web.app import create_app
 from web.audit import audit
@@ -59,14 +59,6 @@ def send(client, name: str, data: bytes, **changes):
                        data=FORM | {"body": ""} | changes | {"csrf_token": csrf_of(page.text), "then": "submit"},
                        files={"transcript_file": (name, data, "application/octet-stream")})
 
-
-def submissions(settings) -> list[Submission]:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            return list(session.exec(select(Submission)))
-    finally:
-        engine.dispose()
 
 
 def publish_as_curator(client, sub_id: str) -> None:
