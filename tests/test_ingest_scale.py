@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from archive import models as m
-from archive.markup import _parser, collapse_whitespace, to_plain_text
+from archive.markup import _parser, _plain, to_plain_text
 from ingest.bulk import BATCH
 from ingest.pipeline import ingest
 from ingest.readers import read_content
@@ -84,19 +84,8 @@ def test_lines_come_from_composing_the_failing_file_again(minimal):
 
 
 def parsed_plain_text(text: str) -> str:
-    """`to_plain_text` as it was before the fast path: always through the parser."""
-    parts: list[str] = []
-    for token in _parser().parse(text):
-        if token.type == "inline":
-            for child in token.children or []:
-                if child.type in ("text", "code_inline"):
-                    parts.append(child.content)
-                elif child.type in ("softbreak", "hardbreak"):
-                    parts.append(" ")
-            parts.append(" ")
-        elif token.type in ("code_block", "fence"):
-            parts.append(token.content + " ")
-    return collapse_whitespace("".join(parts))
+    """`to_plain_text` without the fast path: always through the parser."""
+    return _plain(_parser().parse(text))
 
 
 PROSE = st.lists(st.sampled_from(
