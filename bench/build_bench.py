@@ -27,7 +27,7 @@ from sqlalchemy import insert, update
 from archive import models as m
 from archive.db import open_engine
 from archive.settings import load_settings
-from web.build import build_site
+from web.build import buffers, build_site
 from web.build_cache import cache_dir
 
 WORDS = ["society", "membership", "physicians", "hospital", "county", "exclusion", "delegates", "resolution", "bylaws", "segregation", "wards", "meeting", "apology", "council", "minutes", "report", "letter", "committee", "association", "national", "medical", "record", "practice", "patients", "staff", "privileges", "journal", "protest"]
@@ -115,17 +115,22 @@ def main() -> None:
         generate(settings, args.records)
         print(f"generated {args.records} records in {time.perf_counter() - started:.1f} s ({home})")
     # The full build starts from nothing: no site, no view cache.
-    shutil.rmtree(settings.public_dir, ignore_errors=True)
-    shutil.rmtree(cache_dir(settings.public_dir), ignore_errors=True)
+    if settings.public_dir.is_symlink():
+        settings.public_dir.unlink()  # the double-buffered site: a symlink to one of two buffers
+    for folder in (settings.public_dir, *buffers(settings.public_dir), cache_dir(settings.public_dir)):
+        shutil.rmtree(folder, ignore_errors=True)
     full, cpu = timed(settings)
     print(f"full build:         {full.pages} files in {full.seconds:.1f} s = {full.pages / full.seconds:.0f} files/s "
           f"({full.written} written; {cpu:.1f} s CPU; load {os.getloadavg()[0]:.1f})")
     if args.full_only:
         return
-    change_one_record(settings, args.records // 2)
-    one, cpu = timed(settings)
-    print(f"one record changed: {one.seconds:.2f} s ({one.written} written, {one.unchanged} reused, "
-          f"{one.records_made} record read through the Catalog; {cpu:.2f} s CPU; load {os.getloadavg()[0]:.1f})")
+    for label, n in (("one record changed (fills the 2nd buffer)", args.records // 2),
+                     ("one record changed", args.records // 3), ("one record changed", args.records // 4)):
+        change_one_record(settings, n)
+        one, cpu = timed(settings)
+        print(f"{label}: {one.seconds:.2f} s ({one.written} written, {one.applied} files into the standby, "
+              f"{one.records_made} record read through the Catalog; {cpu:.2f} s CPU; "
+              f"load {os.getloadavg()[0]:.1f})")
     same, cpu = timed(settings)
     print(f"nothing changed:    {same.seconds:.2f} s ({same.written} written, {same.unchanged} reused, "
           f"{same.records_made} records read; {cpu:.2f} s CPU; load {os.getloadavg()[0]:.1f})")

@@ -3,16 +3,21 @@ a build from scratch, and above all must never keep showing what has become hidd
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from ingest.pipeline import ingest
-from web.build import build_site
+from web.build import MANIFEST_VERSION, buffers, build_site, live_buffer
 from web.build_cache import cache_dir
 
+RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 MANY = 60  # above the Catalog's bulk threshold, so the bulk path and the cache are both used
 
 
@@ -89,6 +94,9 @@ def test_a_record_made_restricted_disappears_from_every_output_on_rebuild(many, 
     assert not (many.public_dir / "records/rec-gen-011").exists()  # not even an empty folder
     cached = b"".join(p.read_bytes() for p in cache_dir(many.public_dir).rglob("*") if p.is_file())
     assert b"zorblequant" not in cached  # the cache does not keep it either
+    for buffer in buffers(many.public_dir):  # nor the retired buffer, though it is never served
+        kept = all_text(site_files(buffer))
+        assert "zorblequant" not in kept and "rec-gen-011" not in kept, buffer
 
 
 @pytest.mark.slow
@@ -143,28 +151,147 @@ def test_templates_and_base_url_changes_rebuild_like_a_fresh_build(many, tmp_pat
     assert b"Theme marker 42" in files["records/rec-gen-001/index.html"]
 
 
-def test_a_build_stopped_half_way_leaves_the_live_site_alone_and_the_next_one_cleans_up(many, tmp_path):
-    before = {p.relative_to(many.public_dir): p.read_bytes() for p in many.public_dir.rglob("*") if p.is_file()}
-    # What a build killed while linking and rendering leaves: a half-made folder beside public/.
-    leftover = many.public_dir.parent / f".{many.public_dir.name}.new-killed"
-    (leftover / "records/rec-gen-005").mkdir(parents=True)
-    (leftover / "records/rec-gen-005/index.html").write_text("half-made")
-    after_kill = {p.relative_to(many.public_dir): p.read_bytes() for p in many.public_dir.rglob("*") if p.is_file()}
-    assert after_kill == before  # the live site was never written into
+def tree(folder) -> dict[str, tuple[int, bytes]]:
+    """Every file under `folder` with its inode and bytes: a file rewritten in place or renamed
+    over shows up as changed, one left alone does not."""
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_the_site_is_a_symlink_flipped_between_two_buffers(many, tmp_path):
+    public = many.public_dir
+    first, second = buffers(public)
+    assert public.is_symlink() and live_buffer(public) == first
     edit(many, "records/rec-gen-005.md", "word5x", "wordfive")
     ingest(many)
-    build_site(many)
-    assert not leftover.exists()
+    build_site(many)  # fills the second buffer; the first is left as it was
+    assert live_buffer(public) == second
+    # The retired buffer keeps no stale copy of what changed: it was scrubbed after the flip.
+    assert not (first / "records/rec-gen-005/index.html").exists()
+    assert (first / "records/rec-gen-040/index.html").exists()
+    assert_same_as_fresh_build(many, tmp_path, "fresh-1")
+    edit(many, "records/rec-gen-006.md", "word6x", "wordsix")
+    ingest(many)
+    build_site(many)  # the first buffer again, brought up to date from two builds ago
+    assert live_buffer(public) == first
+    files = assert_same_as_fresh_build(many, tmp_path, "fresh-2")
+    assert b"wordfive" in files["records/rec-gen-005/index.html"]
+    assert b"wordsix" in files["records/rec-gen-006/index.html"]
+    assert not [p.name for p in many.home.iterdir() if ".stage-" in p.name or ".link-" in p.name]
+
+
+def test_a_rebuild_writes_only_changed_files_into_the_standby_and_never_the_live_tree(many, tmp_path):
+    edit(many, "records/rec-gen-005.md", "word5x", "wordfive")
+    ingest(many)
+    build_site(many)  # now the second buffer is live and the first is the standby
+    first, second = buffers(many.public_dir)
+    live_before, standby_before = tree(second), tree(first)
+    edit(many, "records/rec-gen-006.md", "word6x", "wordsix")
+    ingest(many)
+    report = build_site(many)
+    # The old live tree: nothing was rewritten in it; after the flip, the files the new live
+    # site changed were scrubbed out of it (so no stale copy of anything stays on disk).
+    retired = tree(second)
+    assert all(retired[path] == live_before[path] for path in retired if path != ".manifest.json")
+    scrubbed = set(live_before) - set(retired)
+    assert "records/rec-gen-006/index.html" in scrubbed and "records/rec-gen-040/index.html" not in scrubbed
+    standby_after = tree(first)
+    rewritten = {path for path in standby_after if standby_after[path][0] != standby_before.get(path, (None,))[0]}
+    # (+ 1: the manifest; at most, since a freed inode number may be handed out again)
+    assert 0 < report.applied < 60 and len(rewritten) <= report.applied + 1, (report, sorted(rewritten))
+    assert {"records/rec-gen-005/index.html", "records/rec-gen-006/index.html"} <= rewritten
+    assert "records/rec-gen-040/index.html" not in rewritten
+    assert 0 < report.written <= report.applied  # this build's changes; the standby also caught up on the last
     assert_same_as_fresh_build(many, tmp_path)
 
 
-def test_unchanged_files_are_shared_with_the_previous_build_not_copied(many):
-    page = "records/rec-gen-007/index.html"
-    old_inode = (many.public_dir / page).stat().st_ino
-    edit(many, "records/rec-gen-006.md", "word6x", "wordsix")
+def test_a_standby_left_half_updated_is_rebuilt_whole(many, tmp_path):
+    edit(many, "records/rec-gen-005.md", "word5x", "wordfive")
     ingest(many)
     build_site(many)
-    assert (many.public_dir / page).stat().st_ino == old_inode
+    first, _second = buffers(many.public_dir)
+    # What a build killed while moving files into the standby leaves: a mixed standby saying so.
+    (first / ".manifest.json").write_text(f'{{"version": {MANIFEST_VERSION}, "applying": true}}')
+    (first / "records/rec-gen-007/index.html").write_text("half-moved")
+    (first / "records/rec-gen-stray").mkdir()
+    (first / "records/rec-gen-stray/index.html").write_text("left behind")
+    leftover = many.home / f".{first.name}.stage-killed"
+    (leftover / "records").mkdir(parents=True)
+    live = tree(many.public_dir)
+    edit(many, "records/rec-gen-006.md", "word6x", "wordsix")
+    ingest(many)
+    report = build_site(many)
+    assert report.applied == report.pages and not leftover.exists()
+    assert live_buffer(many.public_dir) == first
+    retired = tree(_second)  # the old live site, less what this build changed (scrubbed after the flip)
+    assert all(retired[path] == live[path] for path in retired if path != ".manifest.json")
+    assert_same_as_fresh_build(many, tmp_path)
+
+
+def test_a_site_of_the_older_layout_is_converted_once(many, tmp_path):
+    public = many.public_dir
+    target = live_buffer(public)
+    public.unlink()
+    shutil.copytree(target, public)  # a real folder, as builds before double buffering made
+    shutil.rmtree(target)
+    build_site(many)
+    assert public.is_symlink() and live_buffer(public) is not None
+    assert_same_as_fresh_build(many, tmp_path)
+
+
+def test_the_running_app_serves_the_new_pages_after_a_flip(many):
+    from starlette.testclient import TestClient
+
+    from web.app import create_app
+
+    with TestClient(create_app(many)) as client:
+        assert "word7x" in client.get("/records/rec-gen-007/").text
+        for word in ("secondword", "thirdword"):  # both buffers, in turn
+            edit(many, "records/rec-gen-007.md", "word7x" if word == "secondword" else "secondword", word)
+            ingest(many)
+            build_site(many)
+            page = client.get("/records/rec-gen-007/")
+            assert page.status_code == 200 and word in page.text
+        edit(many, "records/rec-gen-008.md", "type: minutes", "type: minutes\naccess: withdrawn")
+        ingest(many)
+        build_site(many)
+        assert client.get("/records/rec-gen-008/").status_code == 404
+
+
+@pytest.mark.slow
+def test_a_build_killed_mid_way_leaves_the_live_site_byte_identical(many, tmp_path):
+    edit(many, "records/rec-gen-005.md", "word5x", "wordfive")
+    ingest(many)
+    build_site(many)  # both buffers made: the killed builds below are updates in place
+    first, _second = buffers(many.public_dir)
+    before = tree(many.public_dir)
+    env = dict(os.environ, RECKON_TODAY=many.today().isoformat(), SOURCE_DATE_EPOCH="1000000000")
+    killed = 0
+    for moment in ("stage", "applying", "stage"):  # rendering into staging; moving files into the standby
+        process = subprocess.Popen([RECKON, "--home", str(many.home), "build"], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while process.poll() is None:
+            if moment == "stage" and list(many.home.glob(f".{first.name}.stage-*")):
+                break
+            if moment == "applying" and b"applying" in _read(first / ".manifest.json"):
+                break
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            killed += 1
+            assert tree(many.public_dir) == before, moment  # same files, bytes and inodes
+            assert live_buffer(many.public_dir) == _second
+    assert killed >= 2
+    report = build_site(replace(many, source_date_epoch=1000000000))
+    assert live_buffer(many.public_dir) == first and report.written > 0
+    assert_same_as_fresh_build(replace(many, source_date_epoch=1000000000), tmp_path)
+
+
+def _read(path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def test_renaming_an_agent_remakes_the_records_that_name_it(many, tmp_path):

@@ -178,6 +178,11 @@ def test_rebuild_reuses_unchanged_pages_and_rewrites_only_what_changed(published
     second = build_site(published)
     assert 0 < second.written < 40, second
     assert "I remember the apology well." in read(published, "narratives/nar-a/index.html")
+    narrative.write_text(narrative.read_text().replace("the apology well.", "the apology very well."))
+    ingest(published)
+    third = build_site(published)  # back to the first buffer (double buffering), updated in place
+    assert 0 < third.written < 40 and third.applied < 80, third
+    assert "I remember the apology very well." in read(published, "narratives/nar-a/index.html")
     assert harm_page.stat().st_ino == inode  # not rewritten: the very same file
     manifest = json.loads(read(published, MANIFEST))
     assert set(manifest["pages"]) >= {"index.html", "narratives/nar-a/index.html"}

@@ -41,7 +41,8 @@ def create_app(settings: Settings) -> Starlette:
         *iiif_manifest.routes(settings),  # /iiif: manifests from the store, image files with open CORS
         *staff.routes(settings),  # /staff: the staff app, with its own session cookie
     ]
-    settings.public_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.public_dir.is_symlink():  # a built site is a symlink to its live buffer (web.build)
+        settings.public_dir.mkdir(parents=True, exist_ok=True)
     routes.append(Mount("/", StaticFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS,
                      middleware=[Middleware(SecurityHeaders)])

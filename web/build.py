@@ -2,14 +2,16 @@
 
 Read top to bottom: open the store, gather every public view once, turn them into outputs
 (pages from templates, plus feeds, sitemaps, downloads and the search fallback index), then
-publish them into a fresh folder that is swapped into place (`staged_directory`), so a failed
-build leaves the previous `public/` whole.
+publish them by double buffering: `public_dir` is a symlink to one of two folders beside it
+(`.public.a`, `.public.b`). The live one is never written; a build brings the other (the
+standby) up to date and then flips the symlink in one rename, so a build killed at any
+moment leaves the previous `public/` whole and serving (issue 8).
 
 Incremental: each output has a key (a hash of its input data, the templates and the
-settings that shape links). The previous build's keys are kept in `public/.manifest.json`;
-when it is there, only outputs whose key changed are rendered; the rest are hard-linked from
-the previous site into the new folder, and outputs of objects no longer public are simply
-not carried over (see `update_in_place`). Record views come from a cache of unchanged records
+settings that shape links). Each buffer keeps its own build's keys in its `.manifest.json`.
+The standby is two builds behind: only outputs whose key differs from the standby's own are
+rendered and renamed into it, and outputs of objects no longer public are deleted from it
+(see `update_in_place`). Record views come from a cache of unchanged records
 (`web.build_cache`), so a rebuild reads only changed records through the Catalog; every
 record's visibility is still decided afresh by the access rule. Withdrawn narratives get a
 tombstone page and nothing else.
@@ -24,6 +26,9 @@ import marshal
 import multiprocessing
 import os
 import re
+import shutil
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,7 +58,7 @@ from web.timelinejs import timelinejs
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 MANIFEST = ".manifest.json"
-MANIFEST_VERSION = 3  # 3: pages and published images, unchanged files hard-linked into a new folder
+MANIFEST_VERSION = 4  # 4: one manifest per buffer of the double-buffered site
 LIST_PAGE_SIZE = 200
 RECENT_ON_HOME = 8
 PARALLEL_FROM = 2000  # pages to render before forking workers pays off
@@ -67,6 +72,7 @@ class BuildReport:
     unchanged: int = 0
     seconds: float = 0.0
     records_made: int = 0  # record views made through the Catalog (the rest came from the cache)
+    applied: int = 0  # files written into the standby buffer (its changes since two builds ago)
 
 
 @dataclass
@@ -289,12 +295,14 @@ def _previous_build(public_dir: Path) -> dict | None:
         return None  # no previous build (or an unreadable one): everything is written afresh
     if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
         return None  # an older layout: build everything afresh
+    if manifest.get("applying") or not isinstance(manifest.get("pages"), dict):
+        return None  # a buffer an update stopped half-way through: rebuild it whole
     return manifest
 
 
 def build_site(settings: Settings) -> BuildReport:
-    """Render the site into a fresh folder swapped into place whole. With a previous build in
-    place, only changed files are rendered; unchanged ones are hard-linked from it."""
+    """Render the site into the standby buffer and flip `public_dir` to it. With a previous
+    build in the standby, only files changed since it are rendered."""
     started = time.perf_counter()
     urls = SiteUrls(settings.base_url)
     built_on = build_time(settings)
@@ -325,19 +333,110 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
     # An image's files depend on its bytes and (its info.json's id) on where the site lives.
     images = {row.id: f"{row.sha256} {settings.base_url}" for row in media}
     manifest = {"version": MANIFEST_VERSION, "pages": keys, "iiif": images}
-    previous = _previous_build(settings.public_dir)
-    if previous is None or not settings.public_dir.is_dir():
-        with staged_directory(settings.public_dir) as out:
+    public = settings.public_dir
+    live = live_buffer(public)
+    serving = _previous_build(live) if live is not None else None
+    written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else len(pages)
+    if serving is not None and serving["pages"] == keys and serving.get("iiif", {}) == images:
+        record_cache.save()  # the live site is this build already: nothing to write, nothing to flip
+        return BuildReport(pages=len(pages), public_dir=public, written=0, unchanged=len(pages),
+                           seconds=time.perf_counter() - started, records_made=record_cache.made)
+    first, second = buffers(public)
+    standby = second if live == first else first
+    clear_leftovers(public)
+    previous = _previous_build(standby) if live is not None else None
+    if previous is None or not standby.is_dir():
+        with staged_directory(standby) as out:  # a fresh standby, made whole before it is named
             write_pages(env, pages, out)
             write_iiif(media, out / "iiif", settings)
             _write_manifest(out, manifest)
-        written, unchanged = len(pages), 0
+        applied = len(pages)
     else:
-        written, unchanged = update_in_place(settings, env, pages, keys, media, previous, manifest)
+        applied = update_in_place(settings, env, standby, pages, keys, media, previous, manifest)
+    flip(public, standby)
+    if live is not None and serving is not None:
+        scrub_standby(live, serving, manifest)
     record_cache.save()
-    return BuildReport(pages=len(pages), public_dir=settings.public_dir, written=written,
-                       unchanged=unchanged, seconds=time.perf_counter() - started,
-                       records_made=record_cache.made)
+    return BuildReport(pages=len(pages), public_dir=public, written=written,
+                       unchanged=len(pages) - written, seconds=time.perf_counter() - started,
+                       records_made=record_cache.made, applied=applied)
+
+
+def buffers(public_dir: Path) -> tuple[Path, Path]:
+    """The two folders `public_dir` takes turns to point at, beside it (hidden, so a host that
+    serves the parent folder does not list them)."""
+    return (public_dir.parent / f".{public_dir.name}.a", public_dir.parent / f".{public_dir.name}.b")
+
+
+def clear_leftovers(public_dir: Path) -> None:
+    """Remove what a killed build leaves beside the site (staging folders, a temp symlink, the
+    older layout's swap folders); none of it is ever served."""
+    names = [f".{public_dir.name}.link-*", f".{public_dir.name}.new-*", f".{public_dir.name}.old-*"]
+    names += [f".{buffer.name}.stage-*" for buffer in buffers(public_dir)]
+    for name in names:
+        for leftover in public_dir.parent.glob(name):
+            if leftover.is_symlink() or leftover.is_file():
+                leftover.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def live_buffer(public_dir: Path) -> Path | None:
+    """The buffer `public_dir` points at now, or None before the first double-buffered build
+    (no site yet, or a real folder from the older layout)."""
+    if not public_dir.is_symlink():
+        return None
+    target = public_dir.parent / os.readlink(public_dir)
+    return target if target in buffers(public_dir) else None
+
+
+def flip(public_dir: Path, standby: Path) -> None:
+    """Point `public_dir` at `standby` in one step: a new symlink renamed over the old one, so a
+    reader (or the running app's StaticFiles, which resolves the folder per request) sees either
+    the old site or the new one, never a mixture and never nothing.
+
+    A real folder from the older layout cannot be renamed over atomically: it is moved aside
+    and replaced by the symlink once, the only moment `public_dir` is briefly missing.
+    """
+    temp = public_dir.parent / f".{public_dir.name}.link-{os.getpid()}"
+    temp.unlink(missing_ok=True)
+    os.symlink(standby.name, temp)  # relative: the home folder can be moved or mounted elsewhere
+    if public_dir.is_dir() and not public_dir.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{public_dir.name}.old-", dir=public_dir.parent))
+        old.rmdir()
+        public_dir.rename(old)
+        os.replace(temp, public_dir)
+        threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}).start()
+        return
+    os.replace(temp, public_dir)
+
+
+def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
+    """Right after a flip, delete from the buffer just retired every file the live site no
+    longer has as it is: changed pages and images, and those of objects no longer public.
+
+    Not served, but on disk: without this the retired buffer would keep a withdrawn
+    narrative's page and the old downloads (with its full text) until the next build. What
+    is left is a subset of the live site, and the manifest says so, so the next build
+    renders exactly the missing files. The manifest says "applying" meanwhile: a kill
+    half-way makes the next build remake this buffer whole.
+    """
+    pages, images = live_build["pages"], live_build.get("iiif", {})
+    stale = [path for path, key in its_build.get("pages", {}).items() if pages.get(path) != key]
+    stale_images = [i for i, value in its_build.get("iiif", {}).items() if images.get(i) != value]
+    if not (stale or stale_images):
+        return
+    _write_manifest(buffer, {"version": MANIFEST_VERSION, "applying": True})
+    for path in stale:
+        (buffer / path).unlink(missing_ok=True)
+        _prune_empty(buffer, (buffer / path).parent)
+    for image_id in stale_images:
+        shutil.rmtree(buffer / "iiif" / image_id, ignore_errors=True)
+    stale_set, stale_image_set = set(stale), set(stale_images)
+    _write_manifest(buffer, {
+        "version": MANIFEST_VERSION,
+        "pages": {p: k for p, k in its_build.get("pages", {}).items() if p not in stale_set},
+        "iiif": {i: v for i, v in its_build.get("iiif", {}).items() if i not in stale_image_set}})
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
@@ -346,58 +445,60 @@ def _write_manifest(folder: Path, manifest: dict) -> None:
     os.replace(temp, folder / MANIFEST)
 
 
-def update_in_place(settings: Settings, env: Environment, pages: list[Page], keys: dict[str, str],
-                    media: list, previous: dict, manifest: dict) -> tuple[int, int]:
-    """Bring the previous site to this build's pages, rendering only what changed.
+def update_in_place(settings: Settings, env: Environment, standby: Path, pages: list[Page],
+                    keys: dict[str, str], media: list, previous: dict, manifest: dict) -> int:
+    """Bring the standby buffer from its own build (`previous`, two builds ago) to this one,
+    writing only the files whose key differs and deleting those this build no longer has.
 
-    The new site is a fresh folder swapped in whole, like a full build (issue 8's promise: a
-    build killed at any moment leaves the previous `public/` whole and serving). Unchanged
-    files are hard links to the previous site's, so they cost neither rendering nor bytes;
-    changed files are written new, never through a link (that would edit the live site too).
+    The standby is not served, so it may be edited in place; the live buffer is never
+    touched. Changed files are rendered into a staging folder and renamed over their old
+    selves (a new inode each: never written through, in case a file is shared by a hard link).
+    While files move, the standby's manifest says "applying", so a build killed half-way is
+    followed by a full rebuild of the standby rather than trusted. Returns files written.
     """
-    public = settings.public_dir
     old_pages, old_images = previous.get("pages", {}), previous.get("iiif", {})
     changed = [page for page in pages if old_pages.get(page.path) != keys[page.path]]
     removed = sorted(set(old_pages) - set(keys))
     new_media = [row for row in media if old_images.get(row.id) != manifest["iiif"][row.id]]
     gone_images = sorted(set(old_images) - set(manifest["iiif"]))
     if not (changed or removed or new_media or gone_images):
-        return 0, len(pages)
-    kept_pages = set(keys) - {page.path for page in changed}
-    kept_images = {image_id for image_id in manifest["iiif"] if image_id in old_images} - {r.id for r in new_media}
-    with staged_directory(public) as out:
-        _link_unchanged(public, out, kept_pages, kept_images)
-        write_pages(env, changed, out)
-        write_iiif(new_media, out / "iiif", settings)
-        _write_manifest(out, manifest)
-    return len(changed), len(pages) - len(changed)
+        return 0
+    stage = Path(tempfile.mkdtemp(prefix=f".{standby.name}.stage-", dir=standby.parent))
+    try:
+        write_pages(env, changed, stage)
+        write_iiif(new_media, stage / "iiif", settings)
+        _write_manifest(standby, {"version": MANIFEST_VERSION, "applying": True})
+        made: set[Path] = set()
+        for page in changed:
+            target = standby / page.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.replace(stage / page.path, target)
+        for path in removed:
+            (standby / path).unlink(missing_ok=True)
+            _prune_empty(standby, (standby / path).parent)
+        for image_id in gone_images + [row.id for row in new_media]:
+            shutil.rmtree(standby / "iiif" / image_id, ignore_errors=True)
+        for row in new_media:
+            (standby / "iiif").mkdir(exist_ok=True)
+            os.replace(stage / "iiif" / row.id, standby / "iiif" / row.id)
+        if gone_images:
+            _prune_empty(standby, standby / "iiif")
+        _write_manifest(standby, manifest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return len(changed)
 
 
-def _link_unchanged(public: Path, out: Path, kept_pages: set[str], kept_images: set[str]) -> None:
-    """Hard-link into `out` the previous site's files this build keeps as they are.
-
-    Only what the manifest names is linked: pages still public and unchanged, and the tile
-    folders of images still public and unchanged. Anything else in the old folder (a page of
-    an object no longer public, a stray file) is left behind with it, and no empty folder of
-    a hidden object is made, since folders are made only for a file linked into them.
-    """
-    made: set[str] = set()
-
-    def link(relative: str) -> None:
-        parent = os.path.dirname(relative)
-        if parent and parent not in made:
-            os.makedirs(os.path.join(out, parent), exist_ok=True)
-            made.add(parent)
-        os.link(os.path.join(public, relative), os.path.join(out, relative))
-
-    for relative in kept_pages:
-        link(relative)
-    for image_id in kept_images:
-        root = public / "iiif" / image_id
-        for folder, _dirs, files in os.walk(root):
-            base = os.path.relpath(folder, public)
-            for name in files:
-                link(os.path.join(base, name))
+def _prune_empty(root: Path, folder: Path) -> None:
+    """Remove folders left empty (an empty `records/<id>/` would still name a hidden object)."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (or already gone)
+        folder = folder.parent
 
 
 def render_page(env: Environment, page: Page, out: Path) -> None:
