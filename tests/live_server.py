@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 from archive.settings import Settings
@@ -40,3 +45,34 @@ def live_server(settings: Settings, **options) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
+
+
+@contextmanager
+def reckon_serve(home: Path, users: dict[str, str], password: str) -> Iterator[str]:
+    """`reckon serve` as a real process in `home` (its content/ already there), with these
+    staff accounts added by `reckon user add`; yields the base URL once it answers."""
+    for name, role in users.items():
+        subprocess.run([RECKON, "user", "add", name, "--role", role, "--password-stdin"], cwd=home,
+                       input=password + "\n", text=True, check=True, capture_output=True, timeout=60)
+    port = free_port()
+    process = subprocess.Popen([RECKON, "serve", "--port", str(port)], cwd=home,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                httpx.get(base + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "server did not start within 60 s"
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()

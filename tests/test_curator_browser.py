@@ -8,16 +8,14 @@ detection has proposed redactions.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import MINIMAL
+from tests.live_server import reckon_serve
 from tests.test_curator_review import EMAIL, PHONE, with_phrases_and_contact_details
-from tests.test_staff_browser import CHROMIUM, FLAGS, PASSWORD, RECKON, free_port, sign_in
+from tests.test_staff_browser import CHROMIUM, FLAGS, PASSWORD, sign_in
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,28 +27,8 @@ pytestmark = [
 def server(tmp_path):
     shutil.copytree(MINIMAL, tmp_path / "content")
     with_phrases_and_contact_details(tmp_path / "content")
-    for name, role in (("ana", "contributor"), ("cora", "curator")):
-        subprocess.run([RECKON, "user", "add", name, "--role", role, "--password-stdin"], cwd=tmp_path,
-                       input=PASSWORD + "\n", text=True, check=True, capture_output=True, timeout=60)
-    port = free_port()
-    process = subprocess.Popen([RECKON, "serve", "--port", str(port)], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                httpx.get(base + "/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "server did not start within 60 s"
-                time.sleep(0.3)
+    with reckon_serve(tmp_path, {"ana": "contributor", "cora": "curator"}, PASSWORD) as base:
         yield base, tmp_path
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
 
 
 def test_a_curator_accepts_a_tag_and_rejects_a_redaction_and_the_api_shows_both(server):

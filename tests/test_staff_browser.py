@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import MINIMAL
+from tests.live_server import reckon_serve
 
 CHROMIUM = os.environ.get("RECKON_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 PASSWORD = "a long passphrase"
 # As root and on a closed network Chromium needs these to start quickly and quietly.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,37 +28,12 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture
 def server(tmp_path):
     shutil.copytree(MINIMAL, tmp_path / "content")
-    for name, role in (("ana", "contributor"), ("cora", "curator")):
-        subprocess.run([RECKON, "user", "add", name, "--role", role, "--password-stdin"], cwd=tmp_path,
-                       input=PASSWORD + "\n", text=True, check=True, capture_output=True, timeout=60)
-    port = free_port()
-    process = subprocess.Popen([RECKON, "serve", "--port", str(port)], cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                httpx.get(base + "/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "server did not start within 60 s"
-                time.sleep(0.3)
+    with reckon_serve(tmp_path, {"ana": "contributor", "cora": "curator"}, PASSWORD) as base:
         yield base, tmp_path
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
 
 
 def sign_in(page, base: str, name: str) -> None:
