@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,18 @@ TODAY = date(2026, 11, 23)
 
 def make_settings(home: Path, content: Path, today: date = TODAY) -> Settings:
     return load_settings(home=home, environ={}, content_dir=content, today_override=today)
+
+
+def published_minimal(home: Path, prepare: Callable[[Path], None] | None = None) -> Settings:
+    """The minimal content copied into `home` (changed by `prepare` first, if given), ingested
+    and published: the starting archive most module-scoped fixtures build once."""
+    shutil.copytree(MINIMAL, home / "content")
+    if prepare is not None:
+        prepare(home / "content")
+    settings = make_settings(home, home / "content")
+    ingest(settings)
+    publish(settings)
+    return settings
 
 
 @pytest.fixture

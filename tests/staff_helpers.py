@@ -12,9 +12,7 @@ from sqlmodel import Session, select
 from archive.db import open_engine, transaction
 from archive.submissions import Submission
 from archive.users import create_user
-from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
-from web.publish import publish
+from tests.conftest import make_settings, published_minimal
 
 PASSWORD = "correct horse battery"
 USERS = {"alice": "contributor", "bob": "contributor", "carol": "curator", "dana": "admin"}
@@ -79,15 +77,9 @@ def stored(settings, sub_id: str) -> Submission | None:
 
 
 def staff_archive_template(home: Path, prepare: Callable[[Path], None] | None = None) -> Path:
-    """The minimal content (changed by `prepare` first, if given) ingested and published, with
-    the four accounts: made once per test module, then copied for each test (`copy_archive`)."""
-    shutil.copytree(MINIMAL, home / "content")
-    if prepare is not None:
-        prepare(home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    add_users(settings)
+    """The published minimal archive (see `published_minimal`) with the four accounts: made once
+    per test module, then copied for each test (`copy_archive`)."""
+    add_users(published_minimal(home, prepare))
     return home
 
 

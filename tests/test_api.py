@@ -3,17 +3,16 @@ that no parameter reaches what the public site does not show."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
+from tests.conftest import make_settings, published_minimal
 from web.app import create_app
-from web.publish import publish
 
 HIDDEN = {"nar-b": "Zanzibarquux", "nar-c": "Quillobard", "nar-d": "Morvendale", "nar-e": "Tessarine",
           "nar-f": "Plumcourt", "nar-g": "Vantribble"}
@@ -24,14 +23,11 @@ COLLECTIONS = ("records", "narratives", "harms", "timelines", "agents", "concept
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     """The minimal archive with every narrative, hidden or not, tagged with the harm type."""
-    home = tmp_path_factory.mktemp("api")
-    shutil.copytree(MINIMAL, home / "content")
-    for path in (home / "content" / "narratives").glob("*.md"):
-        path.write_text(path.read_text().replace("\ntitle:", "\nharm_types: [ht-exclusion]\ntitle:", 1))
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    return settings
+    def tag_every_narrative(content: Path) -> None:
+        for path in (content / "narratives").glob("*.md"):
+            path.write_text(path.read_text().replace("\ntitle:", "\nharm_types: [ht-exclusion]\ntitle:", 1))
+
+    return published_minimal(tmp_path_factory.mktemp("api"), tag_every_narrative)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ harvested whole by a real client library over real HTTP."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,12 +17,11 @@ from archive.catalog import Catalog
 from archive.db import open_engine
 from archive.settings import load_settings
 from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
+from tests.conftest import make_settings, published_minimal
 from tests.live_server import live_server
 from web.app import create_app
 from web.oai import OAI_NS, OAI_SCHEMA, PAGE_SIZE
 from web.oai_dc import DC_NS, OAI_DC_NS, OAI_DC_SCHEMA
-from web.publish import publish
 
 REPO = Path(__file__).resolve().parent.parent
 XSD_DIR = REPO.parent / "shared" / "samples" / "xsd"
@@ -72,12 +70,7 @@ def oai_schema() -> etree.XMLSchema:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory):
     """The minimal archive, published: nar-a public, nar-b and nar-g withdrawn, others hidden."""
-    home = tmp_path_factory.mktemp("oai")
-    shutil.copytree(MINIMAL, home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    return settings
+    return published_minimal(tmp_path_factory.mktemp("oai"))
 
 
 @pytest.fixture(scope="module")
