@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from archive.errors import NotFound, ReckoningError
 from archive.models import AuditEvent, Revision, utcnow
@@ -23,6 +23,21 @@ Row = TypeVar("Row", bound=SQLModel)
 
 class DecisionError(ReckoningError):
     """A decision the row does not allow (an unknown status, a span its source file lists)."""
+
+
+def listing(session: Session, table: type[Row], order: tuple, *, status: str | None,
+            allowed: tuple[str, ...], **where: object) -> list[Row]:
+    """Proposal rows in `order`, of one `status` (checked against `allowed`) if given, and with
+    each column in `where` equal to its value where that value is given (None: any)."""
+    query = select(table).order_by(*order)
+    if status:
+        if status not in allowed:
+            raise ReckoningError(f"unknown status {status!r} (expected one of {', '.join(allowed)})")
+        query = query.where(table.status == status)
+    for column, value in where.items():
+        if value:
+            query = query.where(getattr(table, column) == value)
+    return list(session.exec(query))
 
 
 def decide(session: Session, table: type[Row], row_id: int, status: str, actor: str, *,

@@ -128,14 +128,8 @@ def redactor_for(session: Session, narrative: Narrative) -> Redactor:
 
 def list_redactions(session: Session, status: str | None = None,
                     narrative_id: str | None = None) -> list[Redaction]:
-    query = select(Redaction).order_by(Redaction.narrative_id, Redaction.id)
-    if status:
-        if status not in STATUSES:
-            raise ReckoningError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
-        query = query.where(Redaction.status == status)
-    if narrative_id:
-        query = query.where(Redaction.narrative_id == narrative_id)
-    return list(session.exec(query))
+    return decisions.listing(session, Redaction, (Redaction.narrative_id, Redaction.id), status=status,
+                             allowed=STATUSES, narrative_id=narrative_id)
 
 
 def _about(row: Redaction) -> tuple[str, str]:

@@ -14,7 +14,6 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from archive import decisions
-from archive.errors import ReckoningError
 from archive.models import utcnow
 
 SUGGESTED, ACCEPTED, REJECTED = "suggested", "accepted", "rejected"
@@ -53,14 +52,9 @@ def accepted_concepts(session: Session, object_type: str, object_id: str) -> lis
 
 def list_suggestions(session: Session, status: str | None = None,
                      object_id: str | None = None) -> list[TagSuggestion]:
-    query = select(TagSuggestion).order_by(TagSuggestion.object_type, TagSuggestion.object_id, TagSuggestion.id)
-    if status:
-        if status not in STATUSES:
-            raise ReckoningError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
-        query = query.where(TagSuggestion.status == status)
-    if object_id:
-        query = query.where(TagSuggestion.object_id == object_id)
-    return list(session.exec(query))
+    return decisions.listing(session, TagSuggestion,
+                             (TagSuggestion.object_type, TagSuggestion.object_id, TagSuggestion.id),
+                             status=status, allowed=STATUSES, object_id=object_id)
 
 
 def decide(session: Session, suggestion_id: int, status: str, actor: str) -> TagSuggestion:
