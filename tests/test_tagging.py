@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from archive.errors import ReckoningError
 from archive.models import AuditEvent
-from archive.tag_suggestions import ACCEPTED, TagSuggestion, decide
+from archive.redactions import list_redactions
+from archive.tag_suggestions import ACCEPTED, TagSuggestion, decide, list_suggestions
 from ingest.pipeline import ingest
 from ingest.readers import read_taxonomy
 from ingest.tagging import Lexicon, evaluate, phrase_pattern
@@ -130,3 +133,13 @@ def test_a_changed_object_is_tagged_again_and_decisions_are_kept(minimal, sessio
         events = session.exec(select(AuditEvent).where(AuditEvent.action == ACCEPTED)).all()
     assert [(r.object_id, r.status, r.decided_by) for r in rows] == [("rec-2008-apology", "accepted", "a curator")]
     assert [(e.actor, e.object_id) for e in events] == [("a curator", "rec-2008-apology")]
+
+
+def test_an_unknown_status_filter_is_refused_by_name_for_tags_and_redactions(minimal, session_for):
+    ingest(minimal)
+    with session_for(minimal) as session:
+        with pytest.raises(ReckoningError, match=r"unknown status 'maybe' \(expected one of suggested, accepted, rejected\)"):
+            list_suggestions(session, status="maybe")
+        with pytest.raises(ReckoningError, match=r"unknown status 'maybe' \(expected one of proposed, approved, rejected\)"):
+            list_redactions(session, status="maybe")
+        assert all(s.status == ACCEPTED for s in list_suggestions(session, status=ACCEPTED))
