@@ -427,11 +427,7 @@ def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
     if not (stale or stale_images):
         return
     _write_manifest(buffer, {"version": MANIFEST_VERSION, "applying": True})
-    for path in stale:
-        (buffer / path).unlink(missing_ok=True)
-        _prune_empty(buffer, (buffer / path).parent)
-    for image_id in stale_images:
-        shutil.rmtree(buffer / "iiif" / image_id, ignore_errors=True)
+    _remove(buffer, stale, stale_images)
     stale_set, stale_image_set = set(stale), set(stale_images)
     _write_manifest(buffer, {
         "version": MANIFEST_VERSION,
@@ -475,20 +471,25 @@ def update_in_place(settings: Settings, env: Environment, standby: Path, pages: 
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             os.replace(stage / page.path, target)
-        for path in removed:
-            (standby / path).unlink(missing_ok=True)
-            _prune_empty(standby, (standby / path).parent)
-        for image_id in gone_images + [row.id for row in new_media]:
-            shutil.rmtree(standby / "iiif" / image_id, ignore_errors=True)
+        _remove(standby, removed, gone_images + [row.id for row in new_media])
         for row in new_media:
             (standby / "iiif").mkdir(exist_ok=True)
             os.replace(stage / "iiif" / row.id, standby / "iiif" / row.id)
-        if gone_images:
-            _prune_empty(standby, standby / "iiif")
         _write_manifest(standby, manifest)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return len(changed)
+
+
+def _remove(buffer: Path, pages: list[str], image_ids: list[str]) -> None:
+    """Delete these pages and image tile folders from a buffer, and the folders they leave empty."""
+    for path in pages:
+        (buffer / path).unlink(missing_ok=True)
+        _prune_empty(buffer, (buffer / path).parent)
+    for image_id in image_ids:
+        shutil.rmtree(buffer / "iiif" / image_id, ignore_errors=True)
+    if image_ids:
+        _prune_empty(buffer, buffer / "iiif")
 
 
 def _prune_empty(root: Path, folder: Path) -> None:
