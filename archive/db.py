@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, create_engine
 # Importing these registers their tables on SQLModel.metadata.
 from archive import ledger, media, models, passage_notes, submissions, users  # noqa: F401
 from archive.settings import Settings
+from archive.store_schema import bring_up_to_date
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -24,7 +25,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def open_engine(settings: Settings) -> Engine:
-    """Create the engine and the tables if they are missing."""
+    """Create the engine, and the tables and columns the store lacks (`archive.store_schema`)."""
     # Registers the transcript, redaction and tag-suggestion tables before create_all below.
     # The staff app's tables: curators' ledger edits, the shared sign-in rate limit, staff-made consent decisions.
     import archive.ledger_edits
@@ -41,6 +42,7 @@ def open_engine(settings: Settings) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
+    bring_up_to_date(engine, SQLModel.metadata)  # a store made by an older version gains its new columns
     return engine
 
 

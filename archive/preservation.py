@@ -160,6 +160,8 @@ def import_bag(settings: Settings, path: Path) -> dict[str, int]:
     try:
         with engine.begin() as conn:
             for table in SQLModel.metadata.sorted_tables:
+                if table.info.get("preserve") is False:
+                    continue  # operational rows (the schema's fingerprint, sign-in failures)
                 if conn.execute(select(func.count()).select_from(table)).scalar():
                     raise BagError(f"the archive at {settings.database_url} is not empty "
                                    f"(table {table.name}): restore only into an empty archive")
