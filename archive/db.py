@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -41,8 +41,9 @@ def open_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
+    new_store = not set(inspect(engine).get_table_names()) & set(SQLModel.metadata.tables)
     SQLModel.metadata.create_all(engine)
-    bring_up_to_date(engine, SQLModel.metadata)  # a store made by an older version gains its new columns
+    bring_up_to_date(engine, SQLModel.metadata, new_store)  # a store made by an older version gains its new columns
     return engine
 
 

@@ -69,11 +69,19 @@ def fingerprint(metadata: MetaData, dialect: Dialect) -> str:
 _FINGERPRINTS: dict[tuple[int, int, str], str] = {}
 
 
-def bring_up_to_date(engine: Engine, metadata: MetaData) -> list[str]:
+def bring_up_to_date(engine: Engine, metadata: MetaData, new_store: bool = False) -> list[str]:
     """Add the columns and indexes the models have and the store lacks; what was added, as
-    `table.column` / `index name` lines (empty when the store was already up to date)."""
+    `column table.name` / `index name` lines (empty when the store was already up to date).
+
+    `new_store`: every table was just made by `create_all` (the store had none of them before),
+    so there is nothing to compare."""
     wanted = fingerprint(metadata, engine.dialect)
     table = StoreSchema.__table__
+    if new_store:
+        with engine.begin() as conn:
+            conn.execute(delete(table).where(table.c.key == KEY))
+            conn.execute(insert(table).values(key=KEY, fingerprint=wanted))
+        return []
     with engine.connect() as conn:
         if conn.execute(select(table.c.fingerprint).where(table.c.key == KEY)).scalar() == wanted:
             return []
