@@ -94,3 +94,36 @@ def apply_passage_notes(segments: list[dict], notes: list[PassageNote],
         seg["content_note"] = None if not numbers else {
             "key": "-".join(map(str, numbers)), "notes": [public[n - 1]["note"] for n in numbers]}
     return public
+
+
+# How the staff form writes passage notes: one a line, a segment's start time or a time range
+# first, then the note. The same two shapes as a content file's `content_notes` (`at`, or
+# `from`/`to`), so a note means the same whichever way it reached the archive.
+NOTE_LINE = re.compile(r"^(\d{1,2}:[0-5]\d:[0-5]\d)(?:\s*(?:-|–|—|to)\s*(\d{1,2}:[0-5]\d:[0-5]\d))?\s+(\S.*)$")
+NOTE_LINE_SHAPE = "'00:04:12 note' for the segment starting then, or '00:04:12-00:09:30 note' for a time range"
+
+
+def parse_note_lines(text: str, narrative_id: str = "") -> list[PassageNote]:
+    """The staff form's passage notes as rows; ValueError naming the first line that is not one."""
+    found: list[PassageNote] = []
+    for number, line in enumerate((ln.strip() for ln in text.splitlines()), 1):
+        if not line:
+            continue
+        match = NOTE_LINE.match(line)
+        if not match:
+            raise ValueError(f"line {number}: expected {NOTE_LINE_SHAPE}, got '{line[:60]}'")
+        start, end, note = (match.group(1), match.group(2), match.group(3))
+        start, end = clock(seconds(start)), (clock(seconds(end)) if end else None)  # 0:09:00 as 00:09:00
+        if end is not None and seconds(end) <= seconds(start):
+            raise ValueError(f"line {number}: the range {start}-{end} ends before it starts")
+        found.append(PassageNote(narrative_id=narrative_id, position=len(found), note=note.strip(),
+                                 at=start if end is None else None,
+                                 start=start if end is not None else None, end=end))
+    return found
+
+
+def uncovered(notes: list[PassageNote], segments: list[dict]) -> list[str]:
+    """A line for each note that covers no segment: it would leave its passage unannounced."""
+    starts = ", ".join(s["time"] for s in segments if s.get("time")) or "none (no timed segments)"
+    return [f"the content note at {n.at or f'{n.start}-{n.end}'} ('{n.note[:40]}') covers no transcript "
+            f"segment; segments start at {starts}" for n in notes if not covered(n, segments)]

@@ -19,6 +19,7 @@ from sqlmodel import Field, SQLModel
 from archive.dates import parse_date
 from archive.errors import DateError
 from archive.models import utcnow
+from archive.passage_notes import parse_note_lines
 
 STATES = ("draft", "submitted", "in_review", "returned", "published", "rejected", "withdrawn")
 STATE_LABELS = {"draft": "Draft", "submitted": "Submitted", "in_review": "In review",
@@ -48,6 +49,7 @@ class Submission(SQLModel, table=True):
     summary: str = ""
     body: str = ""
     content_note: str = ""
+    passage_notes: str = ""  # content notes on passages, one a line (archive/passage_notes.py)
     redact_names: str = ""  # third parties' names, one a line: replaced in every public text
     release_signed: bool = False
     release_date: str = ""
@@ -73,6 +75,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "summary": ("Summary", "textarea"),
     "body": ("Transcript", "textarea"),
     "content_note": ("Content note", "text"),
+    "passage_notes": ("Content notes on passages (one a line)", "textarea"),
     "redact_names": ("Third-party names to redact (one a line)", "textarea"),
     "release_signed": ("Release signed", "bool"),
     "release_date": ("Release signed on (YYYY-MM-DD)", "text"),
@@ -148,6 +151,11 @@ def validate(raw: dict) -> Checked:
     if any(len(n) < 2 for n in names):
         errors["redact_names"] = "each name to redact needs at least 2 characters"
     v["redact_names"] = "\n".join(names)
+    v["passage_notes"] = "\n".join(line.strip() for line in v["passage_notes"].splitlines() if line.strip())
+    try:
+        parse_note_lines(v["passage_notes"])  # their form; what each covers is checked at publishing
+    except ValueError as exc:
+        errors["passage_notes"] = str(exc)
     if len(v["body"]) > MAX_TEXT:
         errors["body"] = f"the transcript is longer than {MAX_TEXT:,} characters; upload it as a file"
     return out

@@ -14,17 +14,20 @@ import re
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from archive.access import PUBLISH_TEXT, Viewer, consent_decision
+from archive.catalog import split_segments
 from archive.dates import parse_date
 from archive.errors import NotFound, ReckoningError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
+from archive.passage_notes import PassageNote, parse_note_lines, uncovered
 from archive.redaction_detection import Listed, refresh_narrative
 from archive.redactions import STAFF_FORM
 from archive.revisions import record_write, snapshot
 from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
+from archive.transcripts import add_anchors, segment_views, segments_of
 
 EDITABLE_BY_OWNER = ("draft", "returned")
 CLOSED = ("rejected", "withdrawn")
@@ -219,6 +222,7 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
     from ingest.uploaded_transcripts import store_segments
 
     store_segments(session, sub.id, Path(sub.upload_path) if sub.upload_path else None)
+    _store_passage_notes(session, sub)
     refresh_narrative(session, row, [Listed(n) for n in sub.redact_names.splitlines() if n.strip()], STAFF_FORM)
     consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))
     # Staff-only scope is an access level, not a refusal: appending a refusal here would read
@@ -229,6 +233,18 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
                                  use=PUBLISH_TEXT, granted=True, recorded_by=sub.owner,
                                  note="recorded with the staff submission"))
     return row
+
+
+def _store_passage_notes(session: Session, sub: Submission) -> None:
+    """The submission's passage notes replace the narrative's, once each is shown to cover a
+    segment of the transcript as published (typed headings and uploaded cues alike): a note
+    that covered nothing would leave the hard passage it was written for unannounced."""
+    notes = parse_note_lines(sub.passage_notes, sub.id)
+    segments = add_anchors(split_segments(sub.body) + segment_views(segments_of(session, sub.id), str))
+    if problems := uncovered(notes, segments):
+        raise WorkflowError("cannot publish yet: " + "; ".join(problems))
+    session.execute(delete(PassageNote).where(PassageNote.narrative_id == sub.id))
+    session.add_all(notes)
 
 
 def withdraw(session: Session, viewer: Viewer, sub_id: str, today: date) -> Submission:
