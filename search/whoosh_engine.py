@@ -34,6 +34,10 @@ from search.language import (
     Word,
 )
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
+from search.whoosh_pairs import PAIR_FIELD, PairField, Pairs, choose_common
+from search.whoosh_pairs import load as load_pairs
+from search.whoosh_pairs import save as save_pairs
+from search.whoosh_within import KnownPhrase, phrase_within
 
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
 CACHE_FROM = 500             # posting sets at least this big are kept per searcher...
@@ -54,11 +58,14 @@ class FacetKeyword(KEYWORD):
         return [v.decode("utf-8") for v in value]
 
 
+STEM = EnglishStemmer().stem  # Snowball English (Porter2), the stemmer tantivy uses
+
+
 def schema() -> Schema:
     # No stop words: a phrase such as "the color bar" must match as written. The Snowball
     # English stemmer (Porter2) is the one tantivy uses, so both engines find the same words.
-    stem = StemmingAnalyzer(expression=TOKEN, stoplist=None, minsize=1, maxsize=40,
-                            stemfn=EnglishStemmer().stem)
+    # search.whoosh_pairs repeats this analysis to make its pair terms: change both together.
+    stem = StemmingAnalyzer(expression=TOKEN, stoplist=None, minsize=1, maxsize=40, stemfn=STEM)
     return Schema(
         id=ID(stored=True, unique=True),
         type=ID(stored=True, sortable=True),
@@ -77,26 +84,37 @@ def schema() -> Schema:
         language=ID(stored=True),
         collection=ID(stored=True),
         **{name: FacetKeyword() for name in LIST_FIELDS},
+        **{PAIR_FIELD: PairField()},
     )
 
 
-def _prepare(doc: dict) -> dict:
+def _prepare(doc: dict, pairs: Pairs | None) -> dict:
     out = {k: v for k, v in doc.items() if k not in LIST_FIELDS}
     for name in LIST_FIELDS:
         out[name] = " ".join(doc.get(name) or [])
+    if pairs is not None:
+        out[PAIR_FIELD] = pairs.tokens(doc)
     return out
 
 
+def _pairs(ix, path: Path) -> Pairs | None:
+    """The index's common-word pairs; None for an index made before pairs (phrases are then
+    checked position by position, as they were: slower, never wrong)."""
+    return Pairs(load_pairs(path), STEM) if PAIR_FIELD in ix.schema else None
+
+
 class WhooshWriter(Writer):
-    def __init__(self, ix, procs: int = 1):
+    def __init__(self, ix, path: Path, procs: int = 1):
         self.ix = ix
+        self.path = path
+        self.pairs = _pairs(ix, path)
         # Several processes and segments make a large build faster on more than one core.
         options = {"procs": procs, "multisegment": True, "limitmb": 256} if procs > 1 else {"limitmb": 128}
         self.writer = ix.writer(**options)
 
     def add(self, docs: Iterable[dict]) -> None:
         for doc in docs:
-            self.writer.update_document(**_prepare(doc))
+            self.writer.update_document(**_prepare(doc, self.pairs))
 
     def delete(self, ids: Iterable[str]) -> None:
         for object_id in ids:
@@ -108,22 +126,38 @@ class WhooshWriter(Writer):
 
 
 class _BulkWriter(WhooshWriter):
+    """Writes a fresh index; its common stems are chosen from the first batch of documents."""
+
+    def __init__(self, ix, path: Path, procs: int = 1):
+        self.ix, self.path, self.pairs = ix, path, None
+        options = {"procs": procs, "multisegment": True, "limitmb": 256} if procs > 1 else {"limitmb": 128}
+        self.writer = ix.writer(**options)
+
     def add(self, docs: Iterable[dict]) -> None:
+        docs = list(docs)
+        if self.pairs is None:
+            self.pairs = Pairs(choose_common(docs, STEM), STEM)
         for doc in docs:  # a fresh index has nothing to replace
-            self.writer.add_document(**_prepare(doc))
+            self.writer.add_document(**_prepare(doc, self.pairs))
+
+    def commit(self) -> None:
+        # Recorded before the index is swapped into place, so no reader sees pairs without it.
+        save_pairs(self.path, sorted(self.pairs.common) if self.pairs else [])
+        super().commit()
 
 
 def create(path: Path, procs: int = 1) -> Writer:
     path.mkdir(parents=True, exist_ok=True)
-    return _BulkWriter(index.create_in(str(path), schema()), procs)
+    return _BulkWriter(index.create_in(str(path), schema()), path, procs)
 
 
 def open_writer(path: Path) -> Writer:
-    return WhooshWriter(index.open_dir(str(path)))
+    return WhooshWriter(index.open_dir(str(path)), path)
 
 
 def open_reader(path: Path) -> Reader:
-    return WhooshReader(index.open_dir(str(path)))
+    ix = index.open_dir(str(path))
+    return WhooshReader(ix, _pairs(ix, path))
 
 
 class _AndNotMatcher(matching.AndNotMatcher):
@@ -230,7 +264,11 @@ def _set_algebra(query: wq.Query) -> bool:
         return all(_set_algebra(sub) for sub in query.subqueries)
     if isinstance(query, wq.AndNot):
         return _set_algebra(query.a) and _set_algebra(query.b)
-    return isinstance(query, (wq.Term, wq.Every, wq.FuzzyTerm, wq.Prefix)) or query is wq.NullQuery
+    return isinstance(query, (wq.Term, wq.Every, wq.FuzzyTerm, wq.Prefix, KnownPhrase)) or query is wq.NullQuery
+
+
+def _has_known(query: wq.Query) -> bool:
+    return isinstance(query, KnownPhrase) or any(_has_known(q) for q in query.children())
 
 
 def _text(key) -> str:
@@ -248,8 +286,9 @@ def facet_filter(request: Request) -> wq.Query | None:
 
 
 class WhooshReader(Reader):
-    def __init__(self, ix):
+    def __init__(self, ix, pairs: Pairs | None = None):
         self.ix = ix
+        self.pairs = pairs
         self.compiler = Compiler(ix.schema)
         # One searcher, opened once and shared: opening one per query costs more than most
         # queries. Whoosh searchers are not documented thread-safe, so queries take turns.
@@ -328,6 +367,8 @@ class WhooshReader(Reader):
         """
         if isinstance(query, wq.Term):
             return self.term_docs(query.fieldname, query.text)  # shared: never changed in place
+        if isinstance(query, KnownPhrase):
+            return query.docs  # shared: never changed in place
         if isinstance(query, wq.Or):
             found: set[int] = set()
             for sub in query.subqueries:
@@ -349,6 +390,40 @@ class WhooshReader(Reader):
                 found |= self.term_docs(query.fieldname, _text(text))
             return found
         return set(self.searcher.docs_for_query(query))
+
+    # -- phrases through common-word pairs (search.whoosh_pairs) --------------------------------
+
+    def known_phrases(self, query: wq.Query) -> wq.Query:
+        """`query` with each phrase replaced by one whose documents are found through pair terms,
+        when the index has them; the tree is otherwise the same, so scores are the same."""
+        if self.pairs is None:
+            return query
+        if isinstance(query, wq.Phrase):
+            return KnownPhrase(query.fieldname, list(query.words), self.phrase_docs(query.fieldname, list(query.words)))
+        if isinstance(query, (wq.And, wq.Or)):
+            return query.__class__([self.known_phrases(q) for q in query.subqueries], boost=query.boost)
+        if isinstance(query, wq.AndNot):
+            return AndNot(self.known_phrases(query.a), self.known_phrases(query.b))
+        return query
+
+    def phrase_docs(self, field: str, stems: list[str]) -> set[int]:
+        """The documents holding the phrase `stems` in `field`.
+
+        Two common stems: their pair term's documents, exactly. A longer phrase with common
+        pairs: the position check runs only where all its pair terms and words occur. A phrase
+        with no common pair holds a rarer word, so few documents need checking."""
+        pairs = self.pairs
+        terms = pairs.terms(field, stems)
+        if pairs.exact(stems):
+            return self.term_docs(PAIR_FIELD, terms[0])
+        if not terms:
+            return set(self.searcher.docs_for_query(wq.Phrase(field, stems)))
+        parts = sorted([self.term_docs(PAIR_FIELD, t) for t in terms] + [self.term_docs(field, s) for s in stems],
+                       key=len)
+        candidates = parts[0].intersection(*parts[1:])
+        if not candidates:
+            return set()
+        return set(self.searcher.docs_for_query(phrase_within(field, stems, candidates)))
 
     def facet_values(self, name: str) -> list:
         """The facet's value(s) of every document, by document number, read once per searcher."""
@@ -379,6 +454,7 @@ class WhooshReader(Reader):
             options["filter"] = allowed = self.filter_docs(request)
             if allowed is not None and not allowed:  # whoosh reads an empty filter as no filter
                 return EngineResult(0, [], {name: {} for name in request.facets})
+            query = self.known_phrases(query)
             if _set_algebra(query):
                 matched = self.docset(query)
                 if allowed is not None:
@@ -386,7 +462,10 @@ class WhooshReader(Reader):
                 if not matched:
                     return EngineResult(0, [], {name: {} for name in request.facets})
                 # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
-                results = self.searcher.search(query, **options)
+                # Not with a phrase: whoosh's top-N search can drop a document that belongs in
+                # the top hits of an OR of phrases (it rewrites unions by their maximum scores;
+                # tests/test_whoosh_pairs.py), so phrases are ranked over every match, as before.
+                results = self.searcher.search(query, **{**options, "limit": None} if _has_known(query) else options)
             else:
                 # A phrase is checked position by position, which is the cost: do it once, for
                 # every match, and take both the count and the top hits from that one pass.
