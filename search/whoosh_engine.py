@@ -37,6 +37,7 @@ from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 from search.whoosh_pairs import PAIR_FIELD, PairField, Pairs, choose_common
 from search.whoosh_pairs import load as load_pairs
 from search.whoosh_pairs import save as save_pairs
+from search.whoosh_ranking import ScoreTables, candidates, rankable, restrict
 from search.whoosh_within import KnownPhrase, phrase_within
 
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
@@ -299,6 +300,7 @@ class WhooshReader(Reader):
         self._postings: dict[tuple[str, str], set[int]] = {}  # oldest first
         self._cached_ids = 0
         self.highlighter = Highlighter(self.stems)
+        self.tables = ScoreTables(self.searcher, _leaves(self.searcher.reader()), self.docset)
 
     def date_docs(self, date_from: int | None, date_to: int | None) -> set[int]:
         """Documents whose dates overlap the range, read from the date columns.
@@ -461,11 +463,7 @@ class WhooshReader(Reader):
                     matched = matched & allowed
                 if not matched:
                     return EngineResult(0, [], {name: {} for name in request.facets})
-                # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
-                # Not with a phrase: whoosh's top-N search can drop a document that belongs in
-                # the top hits of an OR of phrases (it rewrites unions by their maximum scores;
-                # tests/test_whoosh_pairs.py), so phrases are ranked over every match, as before.
-                results = self.searcher.search(query, **{**options, "limit": None} if _has_known(query) else options)
+                results = self.top(query, matched, request, options)
             else:
                 # A phrase is checked position by position, which is the cost: do it once, for
                 # every match, and take both the count and the top hits from that one pass.
@@ -481,6 +479,22 @@ class WhooshReader(Reader):
                 hits.append(EngineHit({k: stored.get(k, "") for k in STORED_FIELDS},
                                       hit.score if isinstance(hit.score, float) else 0.0, snippet))
             return EngineResult(len(matched), hits, facets)
+
+    def top(self, query: wq.Query, matched: set[int], request: Request, options: dict):
+        """Whoosh's results holding the requested page of `query`'s matches (all in `matched`)."""
+        if request.sort == "relevance" and rankable(query):
+            # Scores summed from per-word tables choose the few documents that can be on the
+            # page; whoosh scores only those, exactly (search.whoosh_ranking).
+            scores = self.tables.approximate(query, matched)
+            if len(scores) == len(matched):
+                chosen = candidates(scores, request.offset + request.limit)
+                return self.searcher.search(restrict(query, chosen), limit=None)
+        if _has_known(query):
+            # Whoosh's top-N search can drop a document that belongs in the top hits of an OR
+            # of phrases (it rewrites unions by their maximum scores): rank every match.
+            return self.searcher.search(query, **{**options, "limit": None})
+        # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
+        return self.searcher.search(query, **options)
 
     def stems(self, text: str) -> list[str]:
         return self.compiler.stems("text", text)
