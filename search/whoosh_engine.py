@@ -38,11 +38,12 @@ from search.whoosh_pairs import PAIR_FIELD, PairField, Pairs, choose_common
 from search.whoosh_pairs import load as load_pairs
 from search.whoosh_pairs import save as save_pairs
 from search.whoosh_ranking import ScoreTables, candidates, rankable, restrict
-from search.whoosh_within import KnownPhrase, phrase_within
+from search.whoosh_within import KnownPhrase, phrase_docs_in
 
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
 CACHE_FROM = 500             # posting sets at least this big are kept per searcher...
 CACHED_POSTINGS = 1_000_000  # ...up to this many document numbers in all (some 40 MB)
+SCORE_DIRECTLY = 256         # whoosh scores this few matches faster than score tables are read
 
 
 class FacetKeyword(KEYWORD):
@@ -350,6 +351,10 @@ class WhooshReader(Reader):
         return found
 
     def _read_term_docs(self, field: str, text: str) -> set[int]:
+        if field in TEXT_FIELDS:
+            # Reading a word's documents decompresses its postings, positions and all; the
+            # score table reads them once for both (and is needed to rank its matches anyway).
+            return set(self.tables.table(field, text))
         reader = self.searcher.reader()
         if (field, text) not in reader:
             return set()
@@ -418,14 +423,12 @@ class WhooshReader(Reader):
         terms = pairs.terms(field, stems)
         if pairs.exact(stems):
             return self.term_docs(PAIR_FIELD, terms[0])
-        if not terms:
-            return set(self.searcher.docs_for_query(wq.Phrase(field, stems)))
         parts = sorted([self.term_docs(PAIR_FIELD, t) for t in terms] + [self.term_docs(field, s) for s in stems],
                        key=len)
         candidates = parts[0].intersection(*parts[1:])
         if not candidates:
             return set()
-        return set(self.searcher.docs_for_query(phrase_within(field, stems, candidates)))
+        return phrase_docs_in(self.searcher, field, stems, candidates)
 
     def facet_values(self, name: str) -> list:
         """The facet's value(s) of every document, by document number, read once per searcher."""
@@ -482,6 +485,8 @@ class WhooshReader(Reader):
 
     def top(self, query: wq.Query, matched: set[int], request: Request, options: dict):
         """Whoosh's results holding the requested page of `query`'s matches (all in `matched`)."""
+        if request.sort == "relevance" and len(matched) <= SCORE_DIRECTLY:
+            return self.searcher.search(restrict(query, matched), limit=None)
         if request.sort == "relevance" and rankable(query):
             # Scores summed from per-word tables choose the few documents that can be on the
             # page; whoosh scores only those, exactly (search.whoosh_ranking).

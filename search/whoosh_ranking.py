@@ -20,12 +20,12 @@ import heapq
 from collections.abc import Callable
 
 from whoosh import query as wq
-from whoosh.scoring import WeightLengthScorer
+from whoosh.scoring import BM25FScorer, WeightLengthScorer
 
 from search.whoosh_within import KnownPhrase, Within
 
 CACHE_FROM = 500             # tables of at least this many documents are kept per searcher...
-CACHED_SCORES = 1_000_000    # ...up to this many entries in all
+CACHED_SCORES = 600_000      # ...up to this many entries in all (some 60 MB)
 MARGIN = 1e-6                # relative: sums in another order differ by far less than this
 
 
@@ -82,6 +82,22 @@ class ScoreTables:
                     matcher.next()
                 continue
             lengths = self._field_lengths(searcher, offset, field)
+            if type(scorer) is BM25FScorer:
+                # whoosh.scoring.bm25, written out with its operations in the same order (so
+                # the same result) and the length part worked out once per distinct length.
+                idf, k1, b, avgfl, k1_1 = scorer.idf, scorer.K1, scorer.B, scorer.avgfl, scorer.K1 + 1
+                norms = {n: k1 * ((1 - b) + b * n / avgfl) for n in set(lengths) if n is not None}
+                while matcher.is_active():
+                    if matcher._ids is None:
+                        matcher._read_ids()
+                    if matcher._weights is None:
+                        matcher._read_weights()
+                    i = matcher._i
+                    found.update((doc + offset, idf * ((w * k1_1) / (w + norms[lengths[doc]])))
+                                 for doc, w in zip(matcher._ids[i:], matcher._weights[i:], strict=True))
+                    matcher._i = matcher._blocklength - 1
+                    matcher.next()
+                continue
             score = scorer._score
             while matcher.is_active():
                 if matcher._ids is None:
