@@ -73,7 +73,7 @@ class ScoreTables:
             if (field, word) not in reader:
                 continue
             matcher = searcher.postings(field, word, weighting=top.weighting)
-            scorer = matcher.scorer
+            scorer = getattr(matcher, "scorer", None)
             plain = (isinstance(scorer, WeightLengthScorer) and hasattr(matcher, "_read_ids")
                      and hasattr(matcher, "_read_weights") and not reader.has_deletions())
             if not plain:  # another scorer or codec, or deletions: ask the matcher document by document

@@ -18,7 +18,7 @@ from archive.errors import ReckoningError
 from search.engine import Request
 from search.language import FACETS, parse
 from search.query import open_index, search
-from search.whoosh_engine import STEM, WhooshReader
+from search.whoosh_engine import STEM, WhooshReader, open_writer
 from search.whoosh_pairs import PAIRS_FILE, Pairs, load
 from tests import test_search as known
 
@@ -109,3 +109,27 @@ def test_an_index_whose_pairs_record_is_missing_is_refused_clearly(corpus, tmp_p
     (copy / PAIRS_FILE).write_text('{"format": 99, "common": []}')
     with pytest.raises(ReckoningError, match="from another version.*reckon index --rebuild"):
         open_index(copy)
+
+
+def test_an_updated_index_keeps_its_pairs_and_still_equals_the_position_check(corpus, tmp_path):
+    """An update adds pair terms with the stems chosen at the build, and deletes leave whoosh's
+    deleted-document bookkeeping in place: both paths must still agree."""
+    copy = tmp_path / "index"
+    shutil.copytree(corpus["home"] / "index-whoosh", copy)
+    common = load(copy)
+    docs = sorted(corpus["docs"].values(), key=lambda d: d["id"])[::3]
+    writer = open_writer(copy)
+    writer.delete([d["id"] for d in docs[:5]])
+    writer.add([{**d, "text": d["text"] + " of the updated text in the archive"} for d in docs[5:]])
+    writer.commit()
+    assert load(copy) == common
+    with_pairs = WhooshReader(index.open_dir(str(copy)), Pairs(common, STEM))
+    without = WhooshReader(index.open_dir(str(copy)), None)
+    try:
+        for query in ['"of the"', '"the updated text"', '"in the archive"', '"of the" OR hospital', "the"]:
+            for request in requests(query):
+                same(with_pairs.search(request), without.search(request))
+        assert with_pairs.search(Request(parse('"updated text in the archive"'))).total == len(docs) - 5
+    finally:
+        with_pairs.close()
+        without.close()

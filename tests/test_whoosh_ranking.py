@@ -9,12 +9,14 @@ belongs in the top hits, which the last test shows.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from whoosh import index
 
 from search.engine import Request
 from search.language import parse
-from search.whoosh_engine import STEM, WhooshReader
+from search.whoosh_engine import STEM, WhooshReader, open_writer
 from search.whoosh_pairs import Pairs, load
 from tests import test_search as known
 
@@ -70,3 +72,24 @@ def test_whoosh_top_n_search_is_not_the_reference(reader):
     assert top_n != every
     found = reader.search(Request(parse('"of the" OR "in the"'), limit=20))
     assert [h.fields["id"] for h in found.hits] == [reader.searcher.stored_fields(d)["id"] for d in every]
+
+
+def test_an_updated_index_with_several_segments_and_deletions_ranks_the_same(corpus, tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(corpus["home"] / "index-whoosh", copy)
+    docs = sorted(corpus["docs"].values(), key=lambda d: d["id"])[1::4]
+    writer = open_writer(copy)
+    writer.delete([d["id"] for d in docs[:4]])
+    writer.add([{**d, "text": d["text"] + " of the hospital"} for d in docs[4:]])
+    writer.commit()
+    opened = WhooshReader(index.open_dir(str(copy)), Pairs(load(copy), STEM))
+    try:
+        assert not opened.searcher.reader().is_atomic()
+        for query in QUERIES:
+            for request in requests(query):
+                found = opened.search(request)
+                total, hits = every_match_scored(opened, request)
+                assert found.total == total, request
+                assert [(h.fields["id"], h.score) for h in found.hits] == hits, request
+    finally:
+        opened.close()
