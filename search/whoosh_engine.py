@@ -19,6 +19,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.snowball.english import EnglishStemmer
 
+from search import whoosh_neighbours as neighbours
 from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
 from search.language import (
     TEXT_FIELDS,
@@ -43,7 +44,6 @@ from search.whoosh_within import KnownPhrase, phrase_docs_in
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
 CACHE_FROM = 500             # posting sets at least this big are kept per searcher...
 CACHED_POSTINGS = 1_000_000  # ...up to this many document numbers in all (some 40 MB)
-SCORE_DIRECTLY = 256         # whoosh scores this few matches faster than score tables are read
 
 
 class FacetKeyword(KEYWORD):
@@ -428,6 +428,8 @@ class WhooshReader(Reader):
         candidates = parts[0].intersection(*parts[1:])
         if not candidates:
             return set()
+        if not terms and neighbours.worthwhile(self.searcher.reader(), field, stems, len(candidates)):
+            return neighbours.phrase_docs(self.searcher, stems, candidates, pairs.stem)
         return phrase_docs_in(self.searcher, field, stems, candidates)
 
     def facet_values(self, name: str) -> list:
@@ -485,7 +487,8 @@ class WhooshReader(Reader):
 
     def top(self, query: wq.Query, matched: set[int], request: Request, options: dict):
         """Whoosh's results holding the requested page of `query`'s matches (all in `matched`)."""
-        if request.sort == "relevance" and len(matched) <= SCORE_DIRECTLY:
+        if request.sort == "relevance" and len(matched) <= request.offset + request.limit:
+            # Every match is on the page: whoosh scores them all, with no tables to read.
             return self.searcher.search(restrict(query, matched), limit=None)
         if request.sort == "relevance" and rankable(query):
             # Scores summed from per-word tables choose the few documents that can be on the

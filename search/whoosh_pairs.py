@@ -55,12 +55,12 @@ class Pairs:
 
     def __init__(self, common: Iterable[str], stem: Callable[[str], str]):
         self.common = frozenset(common)
-        self._stem = functools.lru_cache(maxsize=200_000)(stem)
+        self.stem = functools.lru_cache(maxsize=200_000)(stem)  # the stemmer, cached
 
     def stems(self, value: str) -> list[str]:
         """The stems whoosh indexes for `value`, in position order: the text fields' analyzer
         is the TOKEN pattern, lower-casing and the stemmer, with no stop words."""
-        stem = self._stem
+        stem = self.stem
         return [stem(word.lower()) for word in _TOKEN.findall(value)]
 
     def tokens(self, doc: dict) -> str:

@@ -15,11 +15,13 @@ import pytest
 from whoosh import index
 
 from archive.errors import ReckoningError
+from search import whoosh_neighbours as neighbours
 from search.engine import Request
 from search.language import FACETS, parse
 from search.query import open_index, search
 from search.whoosh_engine import STEM, WhooshReader, open_writer
 from search.whoosh_pairs import PAIRS_FILE, Pairs, load
+from search.whoosh_within import phrase_docs_in
 from tests import test_search as known
 
 corpus = known.corpus  # the known-answer suite's session-scoped fixture
@@ -133,3 +135,19 @@ def test_an_updated_index_keeps_its_pairs_and_still_equals_the_position_check(co
     finally:
         with_pairs.close()
         without.close()
+
+
+def test_a_phrase_checked_beside_its_rarer_word_equals_the_position_check(readers, corpus):
+    """search.whoosh_neighbours reads only the rarer word's offsets and the stored text."""
+    with_pairs, _ = readers
+    searcher, pairs = with_pairs.searcher, with_pairs.pairs
+    everything = set(range(searcher.doc_count_all()))
+    checked = 0
+    for query in phrases(corpus, pairs.common) + ['"the hospital"', '"hospital the"', '"medical the"']:
+        stems = pairs.stems(query)
+        if len(stems) != 2:
+            continue
+        expected = phrase_docs_in(searcher, "text", stems, everything)
+        assert neighbours.phrase_docs(searcher, stems, everything, pairs.stem) == expected, query
+        checked += bool(expected)
+    assert checked > 50
