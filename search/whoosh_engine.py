@@ -19,6 +19,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.snowball.english import EnglishStemmer
 
+from search import whoosh_neighbours as neighbours
 from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
 from search.language import (
     TEXT_FIELDS,
@@ -34,6 +35,11 @@ from search.language import (
     Word,
 )
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
+from search.whoosh_pairs import PAIR_FIELD, PairField, Pairs, choose_common
+from search.whoosh_pairs import load as load_pairs
+from search.whoosh_pairs import save as save_pairs
+from search.whoosh_ranking import ScoreTables, candidates, rankable, restrict
+from search.whoosh_within import KnownPhrase, phrase_docs_in
 
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
 CACHE_FROM = 500             # posting sets at least this big are kept per searcher...
@@ -54,11 +60,14 @@ class FacetKeyword(KEYWORD):
         return [v.decode("utf-8") for v in value]
 
 
+STEM = EnglishStemmer().stem  # Snowball English (Porter2), the stemmer tantivy uses
+
+
 def schema() -> Schema:
     # No stop words: a phrase such as "the color bar" must match as written. The Snowball
     # English stemmer (Porter2) is the one tantivy uses, so both engines find the same words.
-    stem = StemmingAnalyzer(expression=TOKEN, stoplist=None, minsize=1, maxsize=40,
-                            stemfn=EnglishStemmer().stem)
+    # search.whoosh_pairs repeats this analysis to make its pair terms: change both together.
+    stem = StemmingAnalyzer(expression=TOKEN, stoplist=None, minsize=1, maxsize=40, stemfn=STEM)
     return Schema(
         id=ID(stored=True, unique=True),
         type=ID(stored=True, sortable=True),
@@ -77,26 +86,37 @@ def schema() -> Schema:
         language=ID(stored=True),
         collection=ID(stored=True),
         **{name: FacetKeyword() for name in LIST_FIELDS},
+        **{PAIR_FIELD: PairField()},
     )
 
 
-def _prepare(doc: dict) -> dict:
+def _prepare(doc: dict, pairs: Pairs | None) -> dict:
     out = {k: v for k, v in doc.items() if k not in LIST_FIELDS}
     for name in LIST_FIELDS:
         out[name] = " ".join(doc.get(name) or [])
+    if pairs is not None:
+        out[PAIR_FIELD] = pairs.tokens(doc)
     return out
 
 
+def _pairs(ix, path: Path) -> Pairs | None:
+    """The index's common-word pairs; None for an index made before pairs (phrases are then
+    checked position by position, as they were: slower, never wrong)."""
+    return Pairs(load_pairs(path), STEM) if PAIR_FIELD in ix.schema else None
+
+
 class WhooshWriter(Writer):
-    def __init__(self, ix, procs: int = 1):
+    def __init__(self, ix, path: Path, procs: int = 1):
         self.ix = ix
+        self.path = path
+        self.pairs = _pairs(ix, path)
         # Several processes and segments make a large build faster on more than one core.
         options = {"procs": procs, "multisegment": True, "limitmb": 256} if procs > 1 else {"limitmb": 128}
         self.writer = ix.writer(**options)
 
     def add(self, docs: Iterable[dict]) -> None:
         for doc in docs:
-            self.writer.update_document(**_prepare(doc))
+            self.writer.update_document(**_prepare(doc, self.pairs))
 
     def delete(self, ids: Iterable[str]) -> None:
         for object_id in ids:
@@ -108,22 +128,38 @@ class WhooshWriter(Writer):
 
 
 class _BulkWriter(WhooshWriter):
+    """Writes a fresh index; its common stems are chosen from the first batch of documents."""
+
+    def __init__(self, ix, path: Path, procs: int = 1):
+        self.ix, self.path, self.pairs = ix, path, None
+        options = {"procs": procs, "multisegment": True, "limitmb": 256} if procs > 1 else {"limitmb": 128}
+        self.writer = ix.writer(**options)
+
     def add(self, docs: Iterable[dict]) -> None:
+        docs = list(docs)
+        if self.pairs is None:
+            self.pairs = Pairs(choose_common(docs, STEM), STEM)
         for doc in docs:  # a fresh index has nothing to replace
-            self.writer.add_document(**_prepare(doc))
+            self.writer.add_document(**_prepare(doc, self.pairs))
+
+    def commit(self) -> None:
+        # Recorded before the index is swapped into place, so no reader sees pairs without it.
+        save_pairs(self.path, sorted(self.pairs.common) if self.pairs else [])
+        super().commit()
 
 
 def create(path: Path, procs: int = 1) -> Writer:
     path.mkdir(parents=True, exist_ok=True)
-    return _BulkWriter(index.create_in(str(path), schema()), procs)
+    return _BulkWriter(index.create_in(str(path), schema()), path, procs)
 
 
 def open_writer(path: Path) -> Writer:
-    return WhooshWriter(index.open_dir(str(path)))
+    return WhooshWriter(index.open_dir(str(path)), path)
 
 
 def open_reader(path: Path) -> Reader:
-    return WhooshReader(index.open_dir(str(path)))
+    ix = index.open_dir(str(path))
+    return WhooshReader(ix, _pairs(ix, path))
 
 
 class _AndNotMatcher(matching.AndNotMatcher):
@@ -230,7 +266,11 @@ def _set_algebra(query: wq.Query) -> bool:
         return all(_set_algebra(sub) for sub in query.subqueries)
     if isinstance(query, wq.AndNot):
         return _set_algebra(query.a) and _set_algebra(query.b)
-    return isinstance(query, (wq.Term, wq.Every, wq.FuzzyTerm, wq.Prefix)) or query is wq.NullQuery
+    return isinstance(query, (wq.Term, wq.Every, wq.FuzzyTerm, wq.Prefix, KnownPhrase)) or query is wq.NullQuery
+
+
+def _has_known(query: wq.Query) -> bool:
+    return isinstance(query, KnownPhrase) or any(_has_known(q) for q in query.children())
 
 
 def _text(key) -> str:
@@ -248,8 +288,9 @@ def facet_filter(request: Request) -> wq.Query | None:
 
 
 class WhooshReader(Reader):
-    def __init__(self, ix):
+    def __init__(self, ix, pairs: Pairs | None = None):
         self.ix = ix
+        self.pairs = pairs
         self.compiler = Compiler(ix.schema)
         # One searcher, opened once and shared: opening one per query costs more than most
         # queries. Whoosh searchers are not documented thread-safe, so queries take turns.
@@ -260,6 +301,7 @@ class WhooshReader(Reader):
         self._postings: dict[tuple[str, str], set[int]] = {}  # oldest first
         self._cached_ids = 0
         self.highlighter = Highlighter(self.stems)
+        self.tables = ScoreTables(self.searcher, _leaves(self.searcher.reader()), self.docset)
 
     def date_docs(self, date_from: int | None, date_to: int | None) -> set[int]:
         """Documents whose dates overlap the range, read from the date columns.
@@ -309,6 +351,10 @@ class WhooshReader(Reader):
         return found
 
     def _read_term_docs(self, field: str, text: str) -> set[int]:
+        if field in TEXT_FIELDS:
+            # Reading a word's documents decompresses its postings, positions and all; the
+            # score table reads them once for both (and is needed to rank its matches anyway).
+            return set(self.tables.table(field, text))
         reader = self.searcher.reader()
         if (field, text) not in reader:
             return set()
@@ -328,6 +374,8 @@ class WhooshReader(Reader):
         """
         if isinstance(query, wq.Term):
             return self.term_docs(query.fieldname, query.text)  # shared: never changed in place
+        if isinstance(query, KnownPhrase):
+            return query.docs  # shared: never changed in place
         if isinstance(query, wq.Or):
             found: set[int] = set()
             for sub in query.subqueries:
@@ -349,6 +397,40 @@ class WhooshReader(Reader):
                 found |= self.term_docs(query.fieldname, _text(text))
             return found
         return set(self.searcher.docs_for_query(query))
+
+    # -- phrases through common-word pairs (search.whoosh_pairs) --------------------------------
+
+    def known_phrases(self, query: wq.Query) -> wq.Query:
+        """`query` with each phrase replaced by one whose documents are found through pair terms,
+        when the index has them; the tree is otherwise the same, so scores are the same."""
+        if self.pairs is None:
+            return query
+        if isinstance(query, wq.Phrase):
+            return KnownPhrase(query.fieldname, list(query.words), self.phrase_docs(query.fieldname, list(query.words)))
+        if isinstance(query, (wq.And, wq.Or)):
+            return query.__class__([self.known_phrases(q) for q in query.subqueries], boost=query.boost)
+        if isinstance(query, wq.AndNot):
+            return AndNot(self.known_phrases(query.a), self.known_phrases(query.b))
+        return query
+
+    def phrase_docs(self, field: str, stems: list[str]) -> set[int]:
+        """The documents holding the phrase `stems` in `field`.
+
+        Two common stems: their pair term's documents, exactly. A longer phrase with common
+        pairs: the position check runs only where all its pair terms and words occur. A phrase
+        with no common pair holds a rarer word, so few documents need checking."""
+        pairs = self.pairs
+        terms = pairs.terms(field, stems)
+        if pairs.exact(stems):
+            return self.term_docs(PAIR_FIELD, terms[0])
+        parts = sorted([self.term_docs(PAIR_FIELD, t) for t in terms] + [self.term_docs(field, s) for s in stems],
+                       key=len)
+        candidates = parts[0].intersection(*parts[1:])
+        if not candidates:
+            return set()
+        if not terms and neighbours.worthwhile(self.searcher.reader(), field, stems, len(candidates)):
+            return neighbours.phrase_docs(self.searcher, stems, candidates, pairs.stem)
+        return phrase_docs_in(self.searcher, field, stems, candidates)
 
     def facet_values(self, name: str) -> list:
         """The facet's value(s) of every document, by document number, read once per searcher."""
@@ -379,14 +461,14 @@ class WhooshReader(Reader):
             options["filter"] = allowed = self.filter_docs(request)
             if allowed is not None and not allowed:  # whoosh reads an empty filter as no filter
                 return EngineResult(0, [], {name: {} for name in request.facets})
+            query = self.known_phrases(query)
             if _set_algebra(query):
                 matched = self.docset(query)
                 if allowed is not None:
                     matched = matched & allowed
                 if not matched:
                     return EngineResult(0, [], {name: {} for name in request.facets})
-                # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
-                results = self.searcher.search(query, **options)
+                results = self.top(query, matched, request, options)
             else:
                 # A phrase is checked position by position, which is the cost: do it once, for
                 # every match, and take both the count and the top hits from that one pass.
@@ -402,6 +484,25 @@ class WhooshReader(Reader):
                 hits.append(EngineHit({k: stored.get(k, "") for k in STORED_FIELDS},
                                       hit.score if isinstance(hit.score, float) else 0.0, snippet))
             return EngineResult(len(matched), hits, facets)
+
+    def top(self, query: wq.Query, matched: set[int], request: Request, options: dict):
+        """Whoosh's results holding the requested page of `query`'s matches (all in `matched`)."""
+        if request.sort == "relevance" and len(matched) <= request.offset + request.limit:
+            # Every match is on the page: whoosh scores them all, with no tables to read.
+            return self.searcher.search(restrict(query, matched), limit=None)
+        if request.sort == "relevance" and rankable(query):
+            # Scores summed from per-word tables choose the few documents that can be on the
+            # page; whoosh scores only those, exactly (search.whoosh_ranking).
+            scores = self.tables.approximate(query, matched)
+            if len(scores) == len(matched):
+                chosen = candidates(scores, request.offset + request.limit)
+                return self.searcher.search(restrict(query, chosen), limit=None)
+        if _has_known(query):
+            # Whoosh's top-N search can drop a document that belongs in the top hits of an OR
+            # of phrases (it rewrites unions by their maximum scores): rank every match.
+            return self.searcher.search(query, **{**options, "limit": None})
+        # The top hits only: without a count or facets whoosh may skip low-scoring blocks.
+        return self.searcher.search(query, **options)
 
     def stems(self, text: str) -> list[str]:
         return self.compiler.stems("text", text)
