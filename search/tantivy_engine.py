@@ -10,6 +10,7 @@ the text escaped here and matches wrapped in <mark>.
 from __future__ import annotations
 
 import html
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +31,12 @@ from search.language import (
     Word,
 )
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
+from search.tantivy_facets import FIELD as ALL_FACETS
+from search.tantivy_facets import count_facets, facet_values
+from search.tantivy_pairs import FIELD as PAIRS
+from search.tantivy_pairs import TOKENIZER as PAIR_TOKENIZER
+from search.tantivy_pairs import PairMaker, codes, idf, read_common, term, write_common
+from search.tantivy_pairs import tokenizer as pair_tokenizer
 
 STEM = "en_stem"
 KEYWORDS = ("id", "type", "parent", "harm_type", "affected_group", "institution", "decade",
@@ -49,7 +56,28 @@ def schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     for name in ("date_lower", "date_upper"):
         builder.add_integer_field(name, stored=True, indexed=True, fast=True)
+    # Neighbouring common stems of the full text as one term each (search/tantivy_pairs.py):
+    # a two-word phrase becomes one term. Frequencies, no positions.
+    builder.add_text_field(PAIRS, stored=False, tokenizer_name=PAIR_TOKENIZER, index_option="freq")
+    # Every facet value as "name/value" in one column, counted by one aggregation
+    # (search/tantivy_facets.py).
+    builder.add_text_field(ALL_FACETS, stored=False, tokenizer_name="raw", fast=True, index_option="basic")
     return builder.build()
+
+
+def _open(ix: tantivy.Index) -> tantivy.Index:
+    ix.register_tokenizer(PAIR_TOKENIZER, pair_tokenizer())
+    return ix
+
+
+def _has_field(sch: tantivy.Schema, name: str) -> bool:
+    """Whether the index has this field: indexes built before the pair and combined facet
+    fields existed lack them, and are answered without them (the same answers, slower)."""
+    try:
+        Query.term_query(sch, name, "")
+    except ValueError:
+        return False
+    return True
 
 
 def _analyzer() -> tantivy.TextAnalyzer:
@@ -59,7 +87,7 @@ def _analyzer() -> tantivy.TextAnalyzer:
             .filter(tantivy.Filter.stemmer("english")).build())
 
 
-def _document(doc: dict) -> tantivy.Document:
+def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = False) -> tantivy.Document:
     values = {}
     for name in (*KEYWORDS, *TEXT_FIELDS, "url", "date", "time", "context"):
         value = doc.get(name)
@@ -68,17 +96,34 @@ def _document(doc: dict) -> tantivy.Document:
             values[name] = [value] if value != "" or name in STORED_FIELDS else []
         else:
             values[name] = [v.lower() for v in value or []]
+    if pairs is not None:
+        values[PAIRS] = pairs.values(doc.get("text") or "")
+    if all_facets:
+        values[ALL_FACETS] = facet_values(values)
     values = {k: v for k, v in values.items() if v}
     return tantivy.Document(**values, date_lower=int(doc["date_lower"]), date_upper=int(doc["date_upper"]))
 
 
 class TantivyWriter(Writer):
-    def __init__(self, ix: tantivy.Index, threads: int = 1):
+    def __init__(self, ix: tantivy.Index, path: Path, threads: int = 1):
         self.writer = ix.writer(HEAP, threads)
+        self.path = path
+        self.pairs = None
+        self.all_facets = _has_field(ix.schema, ALL_FACETS)
+        if _has_field(ix.schema, PAIRS):
+            common = read_common(path)
+            self.pairs = PairMaker(_analyzer(), common)
+            self.choose = common is None
 
     def add(self, docs: Iterable[dict]) -> None:
+        docs = list(docs)
+        if self.pairs is not None and self.choose and docs:
+            # The first documents written fix the index's common stems for good.
+            self.pairs.set_common(self.pairs.choose_common([d.get("text") or "" for d in docs]))
+            write_common(self.path, self.pairs.common)
+            self.choose = False
         for doc in docs:
-            self.writer.add_document(_document(doc))
+            self.writer.add_document(_document(doc, self.pairs, self.all_facets))
 
     def delete(self, ids: Iterable[str]) -> None:
         for object_id in ids:
@@ -92,15 +137,15 @@ class TantivyWriter(Writer):
 
 def create(path: Path, threads: int = 1) -> Writer:
     path.mkdir(parents=True, exist_ok=True)
-    return TantivyWriter(tantivy.Index(schema(), path=str(path), reuse=False), threads)
+    return TantivyWriter(_open(tantivy.Index(schema(), path=str(path), reuse=False)), path, threads)
 
 
 def open_writer(path: Path) -> Writer:
-    return TantivyWriter(tantivy.Index.open(str(path)))
+    return TantivyWriter(_open(tantivy.Index.open(str(path))), path)
 
 
 def open_reader(path: Path) -> Reader:
-    return TantivyReader(tantivy.Index.open(str(path)))
+    return TantivyReader(_open(tantivy.Index.open(str(path))), read_common(path))
 
 
 def _all(items: list[Query], occur: Occur) -> Query:
@@ -109,9 +154,14 @@ def _all(items: list[Query], occur: Occur) -> Query:
 
 
 class Compiler:
-    def __init__(self, sch: tantivy.Schema):
+    def __init__(self, sch: tantivy.Schema, searcher: tantivy.Searcher | None = None,
+                 common: list[str] | None = None):
         self.schema = sch
         self.analyzer = _analyzer()
+        # With the pair field, phrases of common stems over the full text are answered from
+        # it (see phrase()); `common` is the list the index's pairs were made from.
+        self.code_of = codes(common or [])
+        self.searcher = searcher if searcher is not None and self.code_of and _has_field(sch, PAIRS) else None
 
     def stems(self, text: str) -> list[str]:
         return self.analyzer.analyze(text)
@@ -155,7 +205,33 @@ class Compiler:
             return None
         if len(stems) == 1:
             return Query.term_query(self.schema, field, stems[0])
+        if field == "text" and self.searcher is not None and all(s in self.code_of for s in stems):
+            return self.phrase(stems)
         return Query.phrase_query(self.schema, field, stems)
+
+    def phrase(self, stems: list[str]) -> Query:
+        """The phrase over the full text, through the pair field: the same matches and scores.
+
+        Two words: the pair term, whose frequency and field lengths are the phrase's (see
+        search/tantivy_pairs.py), boosted by idf(phrase) / idf(pair) so its BM25 score is the
+        phrase query's (tantivy scores a phrase with the sum of its words' idf). Longer: the
+        phrase query itself, ANDed with its pairs (scoring nothing) so positions are checked
+        only in documents holding every pair.
+        """
+        searcher = self.searcher
+        assert searcher is not None
+        pairs = [term(self.code_of, a, b) for a, b in itertools.pairwise(stems)]
+        if len(pairs) > 1:
+            narrow = _all([Query.term_query(self.schema, PAIRS, p) for p in pairs], Occur.Must)
+            return Query.boolean_query([(Occur.Must, Query.phrase_query(self.schema, "text", stems)),
+                                        (Occur.Must, Query.const_score_query(narrow, 0.0))])
+        total = searcher.num_docs
+        pair_freq = searcher.doc_freq(PAIRS, pairs[0])
+        if pair_freq == 0:
+            return Query.empty_query()
+        words = sum(idf(searcher.doc_freq("text", s), total) for s in stems)
+        return Query.boost_query(Query.term_query(self.schema, PAIRS, pairs[0]),
+                                 words / idf(pair_freq, total))
 
     def fuzzy(self, field: str, text: str, distance: int) -> Query | None:
         stems = self.stems(text) if field in TEXT_FIELDS else [text.lower()]
@@ -184,11 +260,13 @@ def filter_query(sch: tantivy.Schema, request: Request) -> Query | None:
 
 
 class TantivyReader(Reader):
-    def __init__(self, ix: tantivy.Index):
+    def __init__(self, ix: tantivy.Index, common: list[str] | None = None):
         self.ix = ix
         self.schema = ix.schema
-        self.compiler = Compiler(self.schema)
         self.searcher = ix.searcher()
+        self.common = common
+        self.all_facets = _has_field(self.schema, ALL_FACETS)
+        self.compiler = Compiler(self.schema, self.searcher, common)
         self.highlighter = Highlighter(self.compiler.stems)
 
     def search(self, request: Request) -> EngineResult:
@@ -197,7 +275,11 @@ class TantivyReader(Reader):
         # Filters select; they must not change scores, so they count for nothing.
         query = main if filters is None else Query.boolean_query(
             [(Occur.Must, main), (Occur.Must, Query.const_score_query(filters, 0.0))])
-        options: dict = {"limit": request.limit, "offset": request.offset, "count": True}
+        # With type counts asked for, the total is their sum (search/tantivy_facets.py), so
+        # the search for the top hits need not count (tantivy-py cannot count facets and
+        # collect the top hits in one pass).
+        by_type = "type" in request.facets and self.all_facets
+        options: dict = {"limit": request.limit, "offset": request.offset, "count": not by_type}
         if request.sort == "date":
             options.update(order_by_field="date_lower", order=tantivy.Order.Asc)
         elif request.sort == "-date":
@@ -214,11 +296,17 @@ class TantivyReader(Reader):
             snippet = self.highlighter.snippet(text, terms) or html.escape(text[:SNIPPET_CHARS], quote=False)
             score = float(key) if request.sort == "relevance" else 0.0
             hits.append(EngineHit(stored, score, snippet))
-        return EngineResult(found.count or 0, hits, self.facets(query, request.facets))
+        total = found.count or 0
+        facets: dict[str, dict[str, int]] = {}
+        if request.facets and self.all_facets:
+            facets, type_total = count_facets(self.searcher, query, request.facets)
+            total = type_total if by_type else total
+        elif request.facets:
+            facets = self.facets(query, request.facets)
+        return EngineResult(total, hits, facets)
 
     def facets(self, query: Query, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
-        if not names:
-            return {}
+        """Counts per facet value, one aggregation per facet (indexes without the combined field)."""
         spec = {name: {"terms": {"field": name, "size": 10_000}} for name in names}
         answer = self.searcher.aggregate(query, spec)
         return {name: {b["key"]: b["doc_count"] for b in answer[name]["buckets"] if b["key"]}
