@@ -119,21 +119,34 @@ def fingerprint(doc: dict) -> str:
     return hashlib.sha1(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def vocabulary(docs: Iterable[dict]) -> dict[str, int]:
-    """Word → number of documents using it: the dictionary "did you mean" corrects against.
+def count_words(docs: Iterable[dict], counts: Counter) -> None:
+    """Add to `counts` the words each document uses (once a document), as lowercased UTF-8 bytes.
 
-    Words of three letters or more, lowercased, not all digits. ASCII text (nearly all) is
-    split as bytes, which cost a tenth of the regular expression at 100,000 records; the
-    short and all-digit words are dropped once from the totals, not once per document.
+    ASCII text (nearly all) is split as bytes, a tenth of the regular expression's cost at
+    100,000 records; short and all-digit words are dropped by `vocabulary_of`, once per word
+    rather than once per document.
     """
-    counts: Counter = Counter()
     for doc in docs:
         text = f"{doc['title']} {doc['text']} {doc['people']}"
         if text.isascii():
             counts.update(set(text.encode().translate(_ASCII_WORDS).split()))
         else:
             counts.update({w.lower().encode() for w in _WORD.findall(text) if len(w) > 2 and not w.isdigit()})
+
+
+def vocabulary_of(counts: Counter) -> dict[str, int]:
+    """The vocabulary from `count_words` counts: words of three letters or more, not all digits."""
     return {w.decode(): n for w, n in counts.items() if len(w) > 2 and not w.isdigit()}
+
+
+def vocabulary(docs: Iterable[dict]) -> dict[str, int]:
+    """Word → number of documents using it: the dictionary "did you mean" corrects against.
+
+    Words of three letters or more, lowercased, not all digits.
+    """
+    counts: Counter = Counter()
+    count_words(docs, counts)
+    return vocabulary_of(counts)
 
 
 def labels(catalog: Catalog) -> dict[str, str]:
