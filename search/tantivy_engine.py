@@ -253,7 +253,11 @@ def filter_query(sch: tantivy.Schema, request: Request) -> Query | None:
         parts.append(Query.range_query(sch, "date_upper", tantivy.FieldType.Integer, request.date_from,
                                        99_999_999))
     for name, values in sorted(request.filters.items()):
-        parts.append(Query.term_set_query(sch, name, [v.lower() for v in values]))
+        terms = sorted({v.lower() for v in values})
+        # One value: a plain term's posting list, which tantivy intersects with the query by
+        # skipping (half the time of a term set, which first marks every match in a bitset).
+        parts.append(Query.term_query(sch, name, terms[0]) if len(terms) == 1 else
+                     Query.term_set_query(sch, name, terms))
     if not parts:
         return None
     return _all(parts, Occur.Must)

@@ -43,7 +43,7 @@ import tantivy
 FIELD = "text_pairs"
 TOKENIZER = "pairs_bigram"
 COMMON_FILE = "common-stems.txt"
-COMMON_SHARE = 0.3
+COMMON_SHARE = 0.1
 COMMON_MAX = 1000
 CODE_BASE = 0xE000       # Unicode private use area: never a character of the field's input
 UNCOMMON = "-"
