@@ -2,9 +2,14 @@
 
 Optional (`pip install 'reckoning[tantivy]'`), chosen by the `search_engine` setting. It
 answers the same query trees, filters and facets as the whoosh engine: words are stemmed
-by tantivy's English stemmer (`en_stem`), facets are terms aggregations over fast fields,
-date sorting reads fast fields, and snippets come from tantivy's snippet generator, with
-the text escaped here and matches wrapped in <mark>.
+by tantivy's English stemmer (`en_stem`), facets are one terms aggregation over a combined
+fast field (search/tantivy_facets.py), date sorting reads fast fields, two-word phrases of
+common words are one term of a word-pair field (search/tantivy_pairs.py), and snippets are
+cut by search/snippets.py from the stored text.
+
+An index written before the pair and combined facet fields existed lacks them; it is
+answered the old way (a phrase query, five aggregations), with the same answers, and its
+writers keep its format. `reckon index --rebuild` brings it the speed-ups.
 """
 
 from __future__ import annotations
