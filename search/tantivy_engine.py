@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import itertools
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -167,6 +168,7 @@ class Compiler:
         # it (see phrase()); `common` is the list the index's pairs were made from.
         self.code_of = codes(common or [])
         self.searcher = searcher if searcher is not None and self.code_of and _has_field(sch, PAIRS) else None
+        self._bm25_documents: int | None = None
 
     def stems(self, text: str) -> list[str]:
         return self.analyzer.analyze(text)
@@ -230,13 +232,29 @@ class Compiler:
             narrow = _all([Query.term_query(self.schema, PAIRS, p) for p in pairs], Occur.Must)
             return Query.boolean_query([(Occur.Must, Query.phrase_query(self.schema, "text", stems)),
                                         (Occur.Must, Query.const_score_query(narrow, 0.0))])
-        total = searcher.num_docs
         pair_freq = searcher.doc_freq(PAIRS, pairs[0])
         if pair_freq == 0:
             return Query.empty_query()
+        total = self.bm25_documents()
+        if total is None:
+            return Query.phrase_query(self.schema, "text", stems)
         words = sum(idf(searcher.doc_freq("text", s), total) for s in stems)
         return Query.boost_query(Query.term_query(self.schema, PAIRS, pairs[0]),
                                  words / idf(pair_freq, total))
+
+    def bm25_documents(self) -> int | None:
+        """The N of tantivy's BM25 idf: every document of the searcher's segments, deleted ones
+        not yet merged away included (`searcher.num_docs` counts live ones only, and a boost
+        computed from it gave other scores once documents were deleted). Read once, from an
+        explanation of a score; None if it cannot be read (phrases then skip the pair field)."""
+        if self._bm25_documents is None and self.searcher is not None:
+            found = self.searcher.search(Query.all_query(), limit=1, count=False).hits
+            if not found:
+                return None
+            address = found[0][1]
+            query = Query.term_query(self.schema, "id", self.searcher.doc(address).get_first("id") or "")
+            self._bm25_documents = _explained_n(json.loads(query.explain(self.searcher, address).to_json()))
+        return self._bm25_documents or None
 
     def fuzzy(self, field: str, text: str, distance: int) -> Query | None:
         stems = self.stems(text) if field in TEXT_FIELDS else [text.lower()]
@@ -244,6 +262,17 @@ class Compiler:
 
     def prefix(self, field: str, text: str) -> Query:
         return Query.regex_query(self.schema, field, _regex_escape(text.lower()) + ".*")
+
+
+def _explained_n(node) -> int:
+    """The "N, total number of docs" figure in a BM25 explanation (0 if there is none)."""
+    if isinstance(node, dict):
+        if str(node.get("description", "")).startswith("N, total number of docs"):
+            return int(node["value"])
+        node = list(node.values())
+    if isinstance(node, list):
+        return next((n for n in map(_explained_n, node) if n), 0)
+    return 0
 
 
 def _regex_escape(text: str) -> str:

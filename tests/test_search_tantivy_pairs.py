@@ -21,7 +21,7 @@ pytest.importorskip("tantivy")
 from bench.corpus import documents
 from search.engine import Request
 from search.language import Phrase, parse
-from search.tantivy_engine import Compiler, create, open_reader
+from search.tantivy_engine import Compiler, create, open_reader, open_writer
 from tests.test_search import corpus  # noqa: F401  (the session fixture)
 
 ODD_TEXTS = [
@@ -104,3 +104,22 @@ def test_pair_phrases_equal_plain_phrases_on_a_generated_corpus(tmp_path):
     matched, paired = _same(reader, phrases)
     assert matched > 60 and paired > 10
     assert _same(reader, phrases[:20], filters={"type": ("record",)})[0] > 0
+
+
+def test_pair_phrases_equal_plain_phrases_after_deletions_and_updates(tmp_path):
+    # Deleted documents stay in tantivy's statistics until their segment is merged: the pair
+    # term's boost must use the same document count as tantivy's own BM25, not the live count.
+    docs = list(documents(1200, seed=5))
+    writer = create(tmp_path / "ix")
+    writer.add(docs[:500])
+    writer.add(docs[500:])
+    writer.commit()
+    writer = open_writer(tmp_path / "ix")
+    writer.delete([d["id"] for d in docs[:250]])
+    writer.add(docs[:40])
+    writer.commit()
+    reader = open_reader(tmp_path / "ix")
+    assert reader.searcher.num_docs == 990
+    phrases = _phrases([d["text"] for d in docs], 40, seed=3)
+    matched, paired = _same(reader, phrases)
+    assert matched > 30 and paired > 10
