@@ -49,7 +49,10 @@ KEYWORDS = ("id", "type", "parent", "harm_type", "affected_group", "institution"
             "language", "collection")
 FAST = ("type", "harm_type", "affected_group", "institution", "decade")
 TITLE_BOOST = 2.0
-HEAP = 128_000_000
+# The writer's memory budget (a ceiling; tantivy's arena grows page by page). Each time it
+# fills, tantivy writes a segment: 128 MB made two segments at 60,000 records, 512 MB one,
+# which took 13% less build CPU (36.4 → 31.8 s) and leaves queries fewer segments to search.
+HEAP = 512_000_000
 
 
 def schema() -> tantivy.Schema:
