@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from archive.catalog import Catalog
 from archive.errors import ReckoningError
 from archive.files import staged_directory
 from search import engine
-from search.documents import catalog_documents, fingerprint, labels, vocabulary
+from search.documents import catalog_documents, count_words, fingerprint, labels, vocabulary_of
 
 MANIFEST = "reckoning-index.json"
 FORMAT = 1
@@ -58,21 +59,44 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
     os.replace(tmp, Path(index_dir) / MANIFEST)
 
 
+class _ManifestMaker:
+    """The manifest, gathered batch by batch while the engine indexes the same batches (an
+    engine that indexes on its own threads, as tantivy does, then overlaps the two)."""
+
+    def __init__(self) -> None:
+        self.fingerprints: dict[str, str] = {}
+        self.words: Counter = Counter()
+        self.used: set[str] = set()
+
+    def add(self, docs: list[dict]) -> None:
+        self.fingerprints.update((d["id"], fingerprint(d)) for d in docs)
+        count_words(docs, self.words)
+        self.used.update(v for d in docs for f in ("type", "harm_type", "affected_group", "institution")
+                         for v in ([d[f]] if isinstance(d[f], str) else d[f]))
+
+    def manifest(self, engine_name: str, all_labels: dict[str, str]) -> dict:
+        return {
+            "format": FORMAT, "engine": engine_name,
+            "documents": self.fingerprints,
+            "labels": {k: v for k, v in sorted(all_labels.items()) if k in self.used},
+            "vocabulary": vocabulary_of(self.words),
+        }
+
+
 def _manifest(engine_name: str, docs: list[dict], all_labels: dict[str, str]) -> dict:
-    used = {v for d in docs for f in ("type", "harm_type", "affected_group", "institution")
-            for v in ([d[f]] if isinstance(d[f], str) else d[f])}
-    return {
-        "format": FORMAT, "engine": engine_name,
-        "documents": {d["id"]: fingerprint(d) for d in docs},
-        "labels": {k: v for k, v in sorted(all_labels.items()) if k in used},
-        "vocabulary": vocabulary(docs),
-    }
+    maker = _ManifestMaker()
+    maker.add(docs)
+    return maker.manifest(engine_name, all_labels)
 
 
-def _write(writer: engine.Writer, docs: list[dict], progress: Progress | None) -> None:
+def _write(writer: engine.Writer, docs: list[dict], progress: Progress | None,
+           manifest: _ManifestMaker | None = None) -> None:
     total = len(docs)
     for start in range(0, total, BATCH):
-        writer.add(docs[start:start + BATCH])
+        batch = docs[start:start + BATCH]
+        writer.add(batch)
+        if manifest is not None:
+            manifest.add(batch)
         if progress:
             progress(min(start + BATCH, total), total)
     writer.commit()
@@ -85,8 +109,9 @@ def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
     docs = list(docs)
     with staged_directory(Path(index_dir)) as staging:
         writer = engine.engine_module(engine_name).create(staging, **engine_options)
-        _write(writer, docs, progress)
-        write_manifest(staging, _manifest(engine_name, docs, all_labels or {}))
+        manifest = _ManifestMaker()
+        _write(writer, docs, progress, manifest)
+        write_manifest(staging, manifest.manifest(engine_name, all_labels or {}))
     return len(docs)
 
 
