@@ -44,6 +44,30 @@ def published_minimal(home: Path, prepare: Callable[[Path], None] | None = None)
     return settings
 
 
+def copy_home(template: Path, tmp_path: Path) -> Settings:
+    """A test's own copy of an archive built once (content, store, indexes, both site buffers,
+    with `public` kept the symlink it is): copying is much cheaper than ingesting and publishing
+    again, and the copy is the same archive (ingest finds nothing changed, a build writes nothing)."""
+    home = tmp_path / "home"
+    shutil.copytree(template, home, symlinks=True)
+    return make_settings(home, home / "content")
+
+
+@pytest.fixture(scope="session")
+def published_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal archive ingested and published once (`published_minimal`); never written to:
+    tests take a copy (`published_copy`)."""
+    home = tmp_path_factory.mktemp("published-template")
+    published_minimal(home)
+    return home
+
+
+@pytest.fixture
+def published_copy(published_template: Path, tmp_path: Path) -> Settings:
+    """The minimal archive, ingested and published: the test's own copy, in `tmp_path / "home"`."""
+    return copy_home(published_template, tmp_path)
+
+
 @pytest.fixture
 def minimal(tmp_path: Path) -> Settings:
     """A small, valid content folder copied into a temporary home (not yet ingested)."""
@@ -73,6 +97,12 @@ def session_for():
     yield open_session
     for engine in engines:
         engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the "N passed in S s" line: pyproject's addopts already has -q, and a second -q (or
+    -qq) would hide it, leaving CI logs with no count of what ran."""
+    config.option.verbose = max(config.option.verbose, -1)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
