@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -103,6 +104,25 @@ def pytest_configure(config: pytest.Config) -> None:
     """Keep the "N passed in S s" line: pyproject's addopts already has -q, and a second -q (or
     -qq) would hide it, leaving CI logs with no count of what ran."""
     config.option.verbose = max(config.option.verbose, -1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test a node id of its own. schemathesis names each test it generates per API
+    operation after the function alone (with pytest 9), and pytest-xdist schedules by node id:
+    all but one of them would silently not run. The item's name holds the operation, so the id
+    becomes e.g. `...::test_every_operation_answers_as_documented[GET /api/records]`, which
+    also says which operation failed. Any id still shared stops the run, naming it."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None:
+            unique = f"{item.parent.nodeid}::{item.name}"
+            if hasattr(item, "_id"):  # pytest >= 9: a structured NodeId
+                item._id = type(item._id).parse(unique)
+            else:
+                item._nodeid = unique
+    shared = [nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1]
+    if shared:
+        raise pytest.UsageError(f"tests sharing a node id would not all run under xdist: {shared[:5]}")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
