@@ -106,6 +106,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.verbose = max(config.option.verbose, -1)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject's addopts) gives the whole suite a worker per core; a run of one to
+    three named test files stays in one process, where starting workers (each collecting the
+    files again) costs more than it saves. An explicit `-n N` is never changed."""
+    named = [arg.split("::")[0] for arg in config.args]
+    if config.args_source == pytest.Config.ArgsSource.ARGS and len(set(named)) <= 3 \
+            and all(name.endswith(".py") for name in named):
+        return 0
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give every test a node id of its own. schemathesis names each test it generates per API
     operation after the function alone (with pytest 9), and pytest-xdist schedules by node id:
