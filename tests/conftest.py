@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -44,6 +45,30 @@ def published_minimal(home: Path, prepare: Callable[[Path], None] | None = None)
     return settings
 
 
+def copy_home(template: Path, tmp_path: Path) -> Settings:
+    """A test's own copy of an archive built once (content, store, indexes, both site buffers,
+    with `public` kept the symlink it is): copying is much cheaper than ingesting and publishing
+    again, and the copy is the same archive (ingest finds nothing changed, a build writes nothing)."""
+    home = tmp_path / "home"
+    shutil.copytree(template, home, symlinks=True)
+    return make_settings(home, home / "content")
+
+
+@pytest.fixture(scope="session")
+def published_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal archive ingested and published once (`published_minimal`); never written to:
+    tests take a copy (`published_copy`)."""
+    home = tmp_path_factory.mktemp("published-template")
+    published_minimal(home)
+    return home
+
+
+@pytest.fixture
+def published_copy(published_template: Path, tmp_path: Path) -> Settings:
+    """The minimal archive, ingested and published: the test's own copy, in `tmp_path / "home"`."""
+    return copy_home(published_template, tmp_path)
+
+
 @pytest.fixture
 def minimal(tmp_path: Path) -> Settings:
     """A small, valid content folder copied into a temporary home (not yet ingested)."""
@@ -73,6 +98,42 @@ def session_for():
     yield open_session
     for engine in engines:
         engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the "N passed in S s" line: pyproject's addopts already has -q, and a second -q (or
+    -qq) would hide it, leaving CI logs with no count of what ran."""
+    config.option.verbose = max(config.option.verbose, -1)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject's addopts) gives the whole suite a worker per core; a run of one to
+    three named test files stays in one process, where starting workers (each collecting the
+    files again) costs more than it saves. An explicit `-n N` is never changed."""
+    named = [arg.split("::")[0] for arg in config.args]
+    if config.args_source == pytest.Config.ArgsSource.ARGS and len(set(named)) <= 3 \
+            and all(name.endswith(".py") for name in named):
+        return 0
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give every test a node id of its own. schemathesis names each test it generates per API
+    operation after the function alone (with pytest 9), and pytest-xdist schedules by node id:
+    all but one of them would silently not run. The item's name holds the operation, so the id
+    becomes e.g. `...::test_every_operation_answers_as_documented[GET /api/records]`, which
+    also says which operation failed. Any id still shared stops the run, naming it."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None:
+            unique = f"{item.parent.nodeid}::{item.name}"
+            if hasattr(item, "_id"):  # pytest >= 9: a structured NodeId
+                item._id = type(item._id).parse(unique)
+            else:
+                item._nodeid = unique
+    shared = [nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1]
+    if shared:
+        raise pytest.UsageError(f"tests sharing a node id would not all run under xdist: {shared[:5]}")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from archive.settings import Settings
+from archive.db import store_transaction
+from archive.settings import Settings, load_settings
+from archive.users import create_user
 from web.app import create_app
 
 
@@ -52,11 +54,14 @@ RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 
 @contextmanager
 def reckon_serve(home: Path, users: dict[str, str], password: str) -> Iterator[str]:
-    """`reckon serve` as a real process in `home` (its content/ already there), with these
-    staff accounts added by `reckon user add`; yields the base URL once it answers."""
-    for name, role in users.items():
-        subprocess.run([RECKON, "user", "add", name, "--role", role, "--password-stdin"], cwd=home,
-                       input=password + "\n", text=True, check=True, capture_output=True, timeout=60)
+    """`reckon serve` as a real process in `home` (its content/ already there, ingested and
+    published or not), with these staff accounts added first, in this process, by the call
+    `reckon user add` makes (tests/test_staff_cli.py runs the command itself); yields the base
+    URL once it answers."""
+    settings = load_settings(home=home, environ={}, content_dir=home / "content")
+    with store_transaction(settings) as session:
+        for name, role in users.items():
+            create_user(session, name, password, role, actor="cli")
     port = free_port()
     process = subprocess.Popen([RECKON, "serve", "--port", str(port)], cwd=home,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from sqlmodel import Session, select
 from archive.db import open_engine, transaction
 from archive.submissions import Submission
 from archive.users import create_user
-from tests.conftest import make_settings, published_minimal
+from tests.conftest import copy_home, published_minimal
 
 PASSWORD = "correct horse battery"
 USERS = {"alice": "contributor", "bob": "contributor", "carol": "curator", "dana": "admin"}
@@ -85,9 +84,7 @@ def staff_archive_template(home: Path, prepare: Callable[[Path], None] | None = 
 
 def copy_archive(template: Path, tmp_path: Path):
     """A test's own copy of a template archive, so what one test writes no other test sees."""
-    home = tmp_path / "home"
-    shutil.copytree(template, home)
-    return make_settings(home, home / "content")
+    return copy_home(template, tmp_path)
 
 
 def submissions(settings) -> list[Submission]:

@@ -179,9 +179,8 @@ def test_routes_added_to_the_app_are_walked_and_their_leaks_named(minimal):
     assert "API /api/broken answered 500" in report.failures
 
 
-def test_a_public_route_the_audit_cannot_walk_stops_it_by_name(minimal):
-    ingest(minimal)
-    publish(minimal)
+def test_a_public_route_the_audit_cannot_walk_stops_it_by_name(published_copy):
+    minimal = published_copy  # the minimal archive, ingested and published
     app = create_app(minimal)
     app.router.routes.insert(0, Route("/api/pairs/{left}/{right}", lambda request: JSONResponse({})))
     with pytest.raises(UnwalkableRoute, match=r"/api/pairs/\{left\}/\{right\}"):

@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 
 from ingest.pipeline import ingest
+from tests.conftest import MINIMAL, copy_home, make_settings
 from web.build import MANIFEST_VERSION, buffers, build_site, live_buffer
 from web.build_cache import cache_dir
 
@@ -58,12 +59,21 @@ def all_text(files: dict[str, bytes]) -> str:
     return "\n".join(f"{path}\n{data.decode('utf-8', 'replace')}" for path, data in files.items())
 
 
+@pytest.fixture(scope="module")
+def many_template(tmp_path_factory):
+    home = tmp_path_factory.mktemp("many")
+    shutil.copytree(MINIMAL, home / "content")
+    settings = make_settings(home, home / "content")
+    add_records(settings)
+    ingest(settings)
+    build_site(settings)
+    return home
+
+
 @pytest.fixture
-def many(minimal):
-    add_records(minimal)
-    ingest(minimal)
-    build_site(minimal)
-    return minimal
+def many(many_template, tmp_path):
+    """The minimal archive with MANY more records, ingested and built: each test's own copy."""
+    return copy_home(many_template, tmp_path)
 
 
 def test_a_rebuild_reads_only_the_changed_record_and_equals_a_fresh_build(many, tmp_path):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -23,11 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
+from tests.conftest import copy_home
 from tests.live_server import free_port
 from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, submissions, version_of
-from web.publish import publish
 
 RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 WRITERS = 12
@@ -56,14 +53,10 @@ def wait_for(process: subprocess.Popen, base: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def servers(published_template, tmp_path_factory):
     """Two `reckon serve` processes on one store (as README advises, with one secret key), so
     writes really race in SQLite, not only in one event loop."""
-    home = tmp_path_factory.mktemp("concurrent")
-    shutil.copytree(MINIMAL, home / "content")
-    minimal = make_settings(home, home / "content")
-    ingest(minimal)
-    publish(minimal)
+    minimal = copy_home(published_template, tmp_path_factory.mktemp("concurrent"))
     add_users(minimal)
     ports = [free_port(), free_port()]
     processes = [start_server(minimal, port) for port in ports]

@@ -65,10 +65,8 @@ def add_big_record(settings) -> None:
 
 
 @pytest.fixture
-def built(minimal):
-    ingest(minimal)
-    publish(minimal)
-    return minimal
+def built(published_copy):
+    return published_copy
 
 
 @pytest.fixture

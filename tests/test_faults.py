@@ -37,9 +37,8 @@ def site_files(public_dir) -> dict[str, bytes]:
 
 
 @pytest.mark.slow
-def test_a_killed_build_leaves_the_previous_site_whole(minimal):
-    ingest(minimal)
-    publish(minimal)
+def test_a_killed_build_leaves_the_previous_site_whole(published_copy):
+    minimal = published_copy  # the minimal archive, ingested and published
     before = site_files(minimal.public_dir)
     for delay in KILL_AFTER:
         run_and_kill(minimal, "build", delay)
@@ -68,9 +67,8 @@ def test_a_killed_ingest_leaves_the_store_consistent(minimal):
         assert (title, updates) in (("The AMA apologizes", 0), ("The AMA apologises", 1)), delay
 
 
-def test_an_unwritable_output_folder_is_a_clear_error(minimal, capsys):
-    ingest(minimal)
-    publish(minimal)
+def test_an_unwritable_output_folder_is_a_clear_error(published_copy, capsys):
+    minimal = published_copy  # the minimal archive, ingested and published
     before = site_files(minimal.public_dir)
     blocker = minimal.home / "blocked"
     blocker.write_text("a file where the working folder should be")

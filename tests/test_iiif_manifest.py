@@ -204,9 +204,8 @@ def test_summary_is_the_start_of_the_text_cut_at_a_word():
     assert long.endswith("…") and len(long) <= 601 and not long[:-1].endswith(" ")
 
 
-def test_an_archive_without_images_answers_404_under_iiif_not_a_server_error(minimal):
-    ingest(minimal)
-    publish(minimal)
+def test_an_archive_without_images_answers_404_under_iiif_not_a_server_error(published_copy):
+    minimal = published_copy  # the minimal archive, ingested and published
     assert not (minimal.public_dir / "iiif").exists()
     with TestClient(create_app(minimal)) as client:
         for path in ("/iiif/0/info.json", "/iiif/anything/full/max/0/default.jpg"):

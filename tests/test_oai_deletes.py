@@ -39,11 +39,17 @@ def _edit(path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _next_second() -> None:
+    """Wait until just past the next whole second of the clock."""
+    time.sleep(1.02 - time.time() % 1)
+
+
 def _a_second_later() -> str:
-    """A `from` stamp after everything written so far (datestamps have one-second granularity)."""
-    time.sleep(1.05)
+    """A `from` stamp in a later second than everything written so far and an earlier one than
+    anything written next (datestamps have one-second granularity): waits 1 to 2 seconds."""
+    _next_second()
     moment = datetime.now(UTC).replace(microsecond=0)
-    time.sleep(1.05)
+    _next_second()
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

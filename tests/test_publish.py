@@ -32,10 +32,8 @@ PRIVATE_NAME = "Secret Legalname"  # nar-a is public under a pseudonym
 
 
 @pytest.fixture
-def published(minimal):
-    ingest(minimal)
-    publish(minimal)
-    return minimal
+def published(published_copy):
+    return published_copy
 
 
 def public_text(settings) -> str:

@@ -9,6 +9,7 @@ built site, every stored field of the public index, and the API's answers.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -22,7 +23,7 @@ from archive.redaction_detection import detect
 from archive.redactions import Redaction, Redactor
 from ingest.pipeline import ingest
 from search.query import open_index
-from tests.conftest import TODAY
+from tests.conftest import TODAY, copy_home, published_minimal
 from web.app import create_app
 from web.cli import main
 from web.publish import publish
@@ -53,19 +54,28 @@ NEVER = ["Harriet Coyle", "brother's dialysis", "1418 Monument Avenue", "Secret 
 QUOTE = "sent me home the week of her brother's dialysis"
 
 
-@pytest.fixture
-def archive(minimal):
-    narratives = minimal.content_dir / "narratives"
+def with_redactions(content: Path) -> None:
+    narratives = content / "narratives"
     (narratives / "nar-a.vtt").write_text(VTT)
     path = narratives / "nar-a.md"
     text = path.read_text().replace("release: {signed: 2019-01-01}\n", "release: {signed: 2019-01-01}\n" + FRONT_MATTER)
     path.write_text(text.replace("title: Public story", "title: Public story of Harriet Coyle") + BODY)
-    harm = minimal.content_dir / "harms/harm-exclusion.md"
+    harm = content / "harms/harm-exclusion.md"
     harm.write_text(harm.read_text().replace(
         "accountability:", f"  - narrative: nar-a\n    quote: \"{QUOTE}\"\naccountability:"))
-    ingest(minimal)
-    publish(minimal)
-    return minimal
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The minimal archive with the redactions above, ingested and published once."""
+    home = tmp_path_factory.mktemp("redaction")
+    published_minimal(home, with_redactions)
+    return home
+
+
+@pytest.fixture
+def archive(template, tmp_path):
+    return copy_home(template, tmp_path)
 
 
 def public_outputs(settings) -> str:

@@ -11,10 +11,8 @@ from web.publish import publish
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>[x](javascript:alert(3))'
 
 
-def test_every_response_carries_the_security_headers(minimal):
-    ingest(minimal)
-    publish(minimal)
-    with TestClient(create_app(minimal)) as client:
+def test_every_response_carries_the_security_headers(published_copy):
+    with TestClient(create_app(published_copy)) as client:
         for path in ("/", "/harms/harm-exclusion/", "/api/records/rec-2008-apology", "/api/nope", "/missing/"):
             response = client.get(path)
             assert "frame-ancestors 'none'" in response.headers["content-security-policy"], path

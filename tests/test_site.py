@@ -10,37 +10,28 @@ import html
 import io
 import json
 import re
-import shutil
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from ingest.pipeline import ingest
-from tests.conftest import MINIMAL, make_settings
+from tests.conftest import copy_home, make_settings
 from tests.test_publish import HIDDEN_WORDS, PRIVATE_NAME
 from web.build import MANIFEST, build_site
-from web.publish import publish
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(published_template, tmp_path_factory):
     """The minimal archive, published once for the tests that only read its outputs."""
-    home = tmp_path_factory.mktemp("site")
-    shutil.copytree(MINIMAL, home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    return settings
+    return copy_home(published_template, tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture
-def published(minimal):
-    ingest(minimal)
-    publish(minimal)
-    return minimal
+def published(published_copy):
+    return published_copy
 
 
 def read(settings, path: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL
+from tests.conftest import copy_home
 from tests.live_server import reckon_serve
 
 CHROMIUM = os.environ.get("RECKON_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -30,10 +30,12 @@ pytestmark = [
 
 
 @pytest.fixture
-def server(tmp_path):
-    shutil.copytree(MINIMAL, tmp_path / "content")
-    with reckon_serve(tmp_path, {"ana": "contributor", "cora": "curator"}, PASSWORD) as base:
-        yield base, tmp_path
+def server(published_template, tmp_path):
+    """`reckon serve` on a copy of the published minimal archive (so it starts with nothing to
+    build; tests/test_serve.py starts one on a fresh checkout)."""
+    home = copy_home(published_template, tmp_path).home
+    with reckon_serve(home, {"ana": "contributor", "cora": "curator"}, PASSWORD) as base:
+        yield base, home
 
 
 def sign_in(page, base: str, name: str) -> None:
