@@ -1,0 +1,88 @@
+"""A log of which rows of the store were written, kept by SQLite triggers, so a site rebuild
+can ask "what changed since my last build?" without reading every row.
+
+Every write to a table the public site is made from (an insert, an update or a delete, by
+our code, an ingest, or a hand-made SQL statement) appends one `buildchange` row in the same
+transaction: for records, the record's id; for every other table, only the table's name
+(those changes send the next build down its full comparison). Bookkeeping tables that no
+public output reads (revisions, the audit log, users, API tokens, sign-in failures) are left
+out (and the tagger's note of what it last read), so a curator's login or an audit line does
+not cost a full rebuild.
+
+The triggers are created with the tables (`create_all`, which `open_engine` runs on every
+open, so a store made before this module gains them at its next open). A build reads the
+log's latest `seq` first, before any other row, so a write that lands while it runs is
+always at a later `seq` and seen by the next build. The log is never pruned: another site
+folder built from the same store may still need older entries (each row is a few bytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import event, text
+from sqlmodel import Field, Session, SQLModel
+
+TABLE = "buildchange"
+PER_ROW = {"record"}  # tables whose changed ids are logged (the rest: the table name only)
+NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", "taggedstate", TABLE}
+
+
+class BuildChange(SQLModel, table=True):
+    __tablename__ = TABLE
+    seq: int | None = Field(default=None, primary_key=True, sa_column_kwargs={"autoincrement": True})
+    tbl: str
+    object_id: str | None = None
+
+
+def _triggers(table: str) -> list[str]:
+    statements = []
+    for action, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        values = f"'{table}', {row}.id" if table in PER_ROW else f"'{table}', NULL"
+        also = f" INSERT INTO {TABLE} (tbl, object_id) VALUES ('{table}', OLD.id);" \
+            if table in PER_ROW and action == "UPDATE" else ""  # an id changed: both ids changed
+        statements.append(
+            f'CREATE TRIGGER IF NOT EXISTS "{TABLE}_{table}_{action.lower()}" AFTER {action} ON "{table}" '
+            f"BEGIN INSERT INTO {TABLE} (tbl, object_id) VALUES ({values});{also} END")
+    return statements
+
+
+@event.listens_for(SQLModel.metadata, "after_create")
+def _install(metadata, connection, **_kw) -> None:
+    """Create the triggers (idempotent) for every table the site may read: a table added by
+    a later module is logged too, and so makes the next build compare everything."""
+    if connection.dialect.name != "sqlite":
+        return  # other databases: no log, so every build takes the full comparison
+    for table in metadata.sorted_tables:
+        if table.name not in NOT_PUBLISHED:
+            for statement in _triggers(table.name):
+                connection.execute(text(statement))
+
+
+@dataclass
+class Changes:
+    records: set[str] = field(default_factory=set)
+    tables: set[str] = field(default_factory=set)  # other tables written
+
+
+def latest(session: Session) -> int | None:
+    """The log's newest entry (0 when empty), or None when this store keeps no log."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    try:
+        return session.connection().execute(text(f"SELECT COALESCE(MAX(seq), 0) FROM {TABLE}")).scalar_one()
+    except Exception:  # noqa: BLE001 - no such table: a store this code cannot follow
+        return None
+
+
+def since(session: Session, after: int, upto: int) -> Changes:
+    """What was written after entry `after`, up to and including `upto`."""
+    found = Changes()
+    rows = session.connection().execute(text(f"SELECT tbl, object_id FROM {TABLE} WHERE seq > :a AND seq <= :b"),
+                                        {"a": after, "b": upto}).all()
+    for table, object_id in rows:
+        if table in PER_ROW and object_id is not None:
+            found.records.add(object_id)
+        else:
+            found.tables.add(table)
+    return found
