@@ -5,6 +5,7 @@ the change reaches beyond the record's own outputs."""
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 
 import pytest
@@ -17,9 +18,10 @@ from tests.test_build_incremental import (
     edit,
     site_files,
 )
-from web import build_changes, exports
+from web import build_changes, exports, static_search
 from web.build import MANIFEST, buffers, build_site
 from web.build_changes import find_keys, patch_pages
+from web.search_patch import set_posting
 
 
 @pytest.fixture
@@ -135,3 +137,26 @@ def test_manifest_bytes_are_patched_like_a_parsed_manifest():
         expected = {**pages, **changes}
         expected = {p: k for p, k in expected.items() if k is not None}
         assert json.loads(patch_pages(raw, changes)) == expected, changes
+
+
+def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
+    """Every case of `set_posting` (a weight changed, a posting added or removed, a term
+    added or gone, the shard emptied) against the JSON the index builder writes."""
+    rng = random.Random(5)
+    for _ in range(400):
+        terms = {f"ab{w}": sorted(rng.sample(range(40), rng.randint(1, 6))) for w in rng.sample("cdefgh", rng.randint(0, 4))}
+        shard = {t: [[n, rng.randint(1, 12)] for n in terms[t]] for t in sorted(terms)}  # as the builder sorts
+        term, number = f"ab{rng.choice('cdefgh')}", rng.randrange(40)
+        old = next((w for n, w in shard.get(term, []) if n == number), None)
+        new = rng.choice([None, rng.randint(1, 12)])
+        raw = static_search._json(shard) if shard else None
+        result = set_posting(raw, term, number, old, new)
+        expected = {t: [p for p in postings if p[0] != number or t != term] for t, postings in shard.items()}
+        if new is not None:
+            expected[term] = sorted([*expected.get(term, []), [number, new]])
+        expected = {t: expected[t] for t in sorted(expected) if expected[t]}
+        assert result is not None
+        assert result[0] == (static_search._json(expected) if expected else None), (shard, term, number, old, new)
+        assert result[1] == len(expected.get(term, []))
+        if old is not None:  # a shard that does not hold the expected posting is refused
+            assert set_posting(raw, term, number, old + 1, new) is None

@@ -43,7 +43,7 @@ from archive.catalog import Catalog
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
 
-CACHE_VERSION = "record-views-4"  # change when a record view's shape or the key's recipe changes
+CACHE_VERSION = "record-views-5"  # change when a record view's shape or the key's recipe changes
 
 
 def cache_dir(public_dir: Path) -> Path:
@@ -113,6 +113,24 @@ def record_bulk_for(catalog: Catalog, ids: list[str]) -> dict:
             "tags": {k: sorted(v) for k, v in tags.items()}, "images": images}
 
 
+def _columns(parts: dict) -> tuple[bytes, str | None, str | None, str | None]:
+    """A record's pieces as columns: its download lines (for one base URL) apart, the rest pickled."""
+    lines = [n for n in parts if n.startswith(("jsonl\0", "csv\0"))]
+    bases = {n.split("\0", 1)[1] for n in lines}
+    if len(lines) != 2 or len(bases) != 1:
+        return pickle.dumps(parts, pickle.HIGHEST_PROTOCOL), None, None, None
+    base = bases.pop()
+    rest = {n: v for n, v in parts.items() if n not in lines}
+    return pickle.dumps(rest, pickle.HIGHEST_PROTOCOL), base, parts["jsonl\0" + base], parts["csv\0" + base]
+
+
+def _parts(rest: bytes, base: str | None, jsonl: str | None, csv: str | None) -> dict:
+    parts = pickle.loads(rest)
+    if base is not None:
+        parts.update({"jsonl\0" + base: jsonl, "csv\0" + base: csv})
+    return parts
+
+
 class ViewStore:
     """The cache file: one row per record, read and written a row at a time."""
 
@@ -127,7 +145,10 @@ class ViewStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-            self._db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, parts BLOB)")
+            # A record's download lines have columns of their own: a download part is joined from
+            # 10,000 of them without unpickling anything.
+            self._db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, "
+                             "parts BLOB, base TEXT, jsonl TEXT, csv TEXT)")
         return self._db
 
     def close(self) -> None:
@@ -144,14 +165,15 @@ class ViewStore:
 
     def all(self) -> dict[str, tuple[str, dict, dict]]:
         try:
-            rows = self.db().execute("SELECT id, key, view, parts FROM records").fetchall()
+            rows = self.db().execute("SELECT id, key, view, parts, base, jsonl, csv FROM records").fetchall()
         except sqlite3.DatabaseError:
             return {}  # an unreadable cache: every view is made afresh
-        return {i: (key, pickle.loads(view), pickle.loads(parts)) for i, key, view, parts in rows}
+        return {row[0]: (row[1], pickle.loads(row[2]), _parts(*row[3:])) for row in rows}
 
     def entry(self, record_id: str) -> tuple[str, dict, dict] | None:
-        row = self.db().execute("SELECT key, view, parts FROM records WHERE id = ?", (record_id,)).fetchone()
-        return (row[0], pickle.loads(row[1]), pickle.loads(row[2])) if row else None
+        row = self.db().execute("SELECT key, view, parts, base, jsonl, csv FROM records WHERE id = ?",
+                                (record_id,)).fetchone()
+        return (row[0], pickle.loads(row[1]), _parts(*row[2:])) if row else None
 
     def count(self) -> int:
         return self.db().execute("SELECT COUNT(*) FROM records").fetchone()[0]
@@ -160,10 +182,11 @@ class ViewStore:
         """How many cached records sort before this id (its place in id order)."""
         return self.db().execute("SELECT COUNT(*) FROM records WHERE id < ?", (record_id,)).fetchone()[0]
 
-    def parts_in_order(self, offset: int, limit: int) -> list[tuple[str, dict]]:
-        """(id, parts) of `limit` records from `offset` in id order: one download part."""
-        rows = self.db().execute("SELECT id, parts FROM records ORDER BY id LIMIT ? OFFSET ?", (limit, offset))
-        return [(i, pickle.loads(parts)) for i, parts in rows]
+    def lines_in_order(self, offset: int, limit: int) -> list[tuple[str, str | None, str, str]]:
+        """(id, base URL, JSON line, CSV line) of `limit` records from `offset` in id order:
+        one download part's lines, as made for that base URL (None: not made)."""
+        return self.db().execute("SELECT id, base, jsonl, csv FROM records ORDER BY id LIMIT ? OFFSET ?",
+                                 (limit, offset)).fetchall()
 
     def views_of(self, ids: list[str]) -> dict[str, dict]:
         marks = ",".join("?" * len(ids))
@@ -179,8 +202,9 @@ class ViewStore:
             if everything or self.meta("gen") != gen:
                 db.execute("DELETE FROM records")
             db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in drop])
-            db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts) VALUES (?, ?, ?, ?)",
-                           [(i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), pickle.dumps(parts, pickle.HIGHEST_PROTOCOL))
+            db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts, base, jsonl, csv) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [(i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), *_columns(parts))
                             for i, (key, view, parts) in put.items()])
             db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                            [("gen", gen), ("token", token or "")])

@@ -39,7 +39,7 @@ import time
 import uuid
 from pathlib import Path
 
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemBytecodeCache
 from sqlmodel import select
 
 from archive import change_log
@@ -54,6 +54,7 @@ from web import build as B
 from web.build_cache import (
     RecordViews,
     ViewStore,
+    cache_dir,
     context_of,
     generation,
     record_bulk_for,
@@ -62,7 +63,7 @@ from web.build_cache import (
 from web.citation import citation_context, citation_data, csl_json
 from web.exports import PART_SIZE, csv_header, csv_row, jsonl_line, part_names
 from web.feeds import FEED_SIZE, atom_feed
-from web.static_search import patch_index
+from web.search_patch import patch_index
 
 log = logging.getLogger(__name__)
 # What other pages may show of a record besides its own page: any change to these sends the
@@ -313,13 +314,17 @@ def _patch(catalog: Catalog, store: ViewStore, state: dict, gen: str, ids: list[
         result.keys.update({page.path: keyer.key(page), cite.path: keyer.key(cite)})
     files = dict(patched)
     for number, changed in parts.items():
-        rows_of_part = store.parts_in_order(number * PART_SIZE, min(count, PART_SIZE))
-        lines = [changed.get(i) or held for i, held in rows_of_part]
-        if any(names[0] not in line or names[1] not in line for line in lines):
-            return _full("lines made for another base URL: the full build makes them")
+        rows_of_part = store.lines_in_order(number * PART_SIZE, min(count, PART_SIZE))
+        if any(base != urls.base_url for _, base, _, _ in rows_of_part):
+            return _full("download lines made for another base URL (or none): the full build makes them")
+        jsonl, csv = [], []
+        for record_id, _, line, row in rows_of_part:
+            mine = changed.get(record_id)
+            jsonl.append(mine[names[0]] if mine else line)
+            csv.append(mine[names[1]] if mine else row)
         name = part_names("record", count)[number]
-        files[f"downloads/{name}.jsonl"] = "".join(line[names[0]] for line in lines).encode("utf-8")
-        files[f"downloads/{name}.csv"] = (csv_header("record") + "".join(line[names[1]] for line in lines)).encode()
+        files[f"downloads/{name}.jsonl"] = "".join(jsonl).encode("utf-8")
+        files[f"downloads/{name}.csv"] = (csv_header("record") + "".join(csv)).encode("utf-8")
     if feed:
         made = _feed(catalog, store, state["recent"], result.entries, urls, built_on)
         if made is None:
@@ -367,6 +372,11 @@ def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict
     todo = [page for page in patch.pages if page.path in changed]
     todo += [B.Page(p, content=content) for p, content in patch.files.items() if content is not None and p in changed]
     todo += [B.Page(p, content=(live / p).read_bytes()) for p in lacking if p in held]
+    # Compiled templates kept beside the site (keyed by their source): compiling record.html
+    # and its includes afresh would be a good part of a one-record rebuild.
+    folder = cache_dir(public) / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = FileSystemBytecodeCache(str(folder))
     stage = Path(tempfile.mkdtemp(prefix=f".{standby.name}.stage-", dir=standby.parent))
     try:
         B.write_pages(env, todo, stage)

@@ -26,12 +26,10 @@ narrative adds no word, facet value, count or suggestion.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
 
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
@@ -134,68 +132,6 @@ def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
 
 def _in_vocabulary(term: str) -> bool:
     return len(term) > 2 and not term.isdigit()
-
-
-def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict) -> dict[str, bytes | None] | None:
-    """The files of the index that change when document `number` changes from `old` to `new`
-    (None for a file to delete), patched from the published ones (`read(path)`), so one
-    changed record rewrites a few term shards rather than 30 MB. Equal, byte for byte, to
-    what `build_static_index` makes from scratch.
-
-    Only a change of the document's words is patched: None (build the index whole) when its
-    listing, dates or facet values changed, or when the published files do not hold the old
-    document as expected, or when the vocabulary's top words cannot be told without counting
-    every word."""
-    if (_display_title(old), old["url"], old["date"], old["date_lower"], old["date_upper"], _facet_values(old)) != \
-            (_display_title(new), new["url"], new["date"], new["date_lower"], new["date_upper"], _facet_values(new)):
-        return None
-    before, after = doc_weights(old), doc_weights(new)
-    touched = sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
-    files: dict[str, bytes | None] = {}
-    counts: dict[str, int] = {}
-    for prefix in sorted({t[:2] for t in touched}):
-        path = f"search/terms/{prefix}.json"
-        raw = read(path)
-        terms = json.loads(raw) if raw is not None else {}
-        for term in (t for t in touched if t[:2] == prefix):
-            postings = terms.get(term, [])
-            mine = [p for p in postings if p[0] == number]
-            if mine != ([[number, before[term]]] if term in before else []):
-                return None  # the published index is not the one this change applies to
-            postings = [p for p in postings if p[0] != number]
-            if term in after:
-                bisect.insort(postings, [number, after[term]])
-            if postings:
-                terms[term] = postings
-            else:
-                terms.pop(term, None)
-            counts[term] = len(postings)
-        files[path] = _json({t: terms[t] for t in sorted(terms)}) if terms else None
-    counts = {t: c for t, c in counts.items() if _in_vocabulary(t)}
-    if counts:
-        raw = read("search/vocab.json")
-        vocab = patch_vocabulary(json.loads(raw) if raw is not None else {}, counts)
-        if vocab is None:
-            return None
-        files["search/vocab.json"] = _json({w: vocab[w] for w in sorted(vocab)})
-    return files
-
-
-def patch_vocabulary(vocab: dict[str, int], counts: dict[str, int]) -> dict[str, int] | None:
-    """The top `VOCAB_SIZE` words after these words' document counts changed, or None when a
-    word outside the published vocabulary (whose count is unknown here) might now belong."""
-    candidates = {w: c for w, c in {**vocab, **counts}.items() if c > 0}
-
-    def rank(word: str) -> tuple[int, str]:  # the order build_static_index uses
-        return (-candidates[word], word)
-
-    top = sorted(candidates, key=rank)[:VOCAB_SIZE]
-    if len(vocab) < VOCAB_SIZE:
-        return {w: candidates[w] for w in top}  # every word was in it: nothing unknown
-    boundary = max((-c, w) for w, c in vocab.items())
-    if len(top) < VOCAB_SIZE or rank(top[-1]) > boundary:
-        return None  # an unchanged word just outside the vocabulary might rank higher
-    return {w: candidates[w] for w in top}
 
 
 def _label(name: str, value: str, labels: dict[str, str]) -> str:
