@@ -30,6 +30,7 @@ NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", 
 
 class BuildChange(SQLModel, table=True):
     __tablename__ = TABLE
+    __table_args__ = {"info": {"preserve": False}}  # operational, not archive: no preservation bag holds it
     seq: int | None = Field(default=None, primary_key=True, sa_column_kwargs={"autoincrement": True})
     tbl: str
     object_id: str | None = None

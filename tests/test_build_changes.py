@@ -5,21 +5,27 @@ the change reaches beyond the record's own outputs."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 import sqlite3
+import subprocess
 
 import pytest
 
 from ingest.pipeline import ingest
 from tests.test_build_incremental import (
+    RECKON,
+    _read,
     add_records,
     all_text,
     assert_same_as_fresh_build,
     edit,
     site_files,
+    tree,
 )
 from web import build_changes, exports, static_search
-from web.build import MANIFEST, buffers, build_site
+from web.build import MANIFEST, buffers, build_site, live_buffer
 from web.build_changes import find_keys, patch_pages
 from web.search_patch import set_posting
 
@@ -160,3 +166,35 @@ def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
         assert result[1] == len(expected.get(term, []))
         if old is not None:  # a shard that does not hold the expected posting is refused
             assert set_posting(raw, term, number, old + 1, new) is None
+
+
+@pytest.mark.slow
+def test_a_patched_build_killed_mid_way_leaves_a_whole_site(patched_site, tmp_path):
+    """SIGKILL while a patched build writes the standby (or scrubs the retired buffer): the
+    site served is the previous one byte for byte, or, past the flip, the new one whole; the
+    next build then equals a fresh one."""
+    site = patched_site
+    env = dict(os.environ, RECKON_TODAY=site.today().isoformat())
+    env.pop("SOURCE_DATE_EPOCH", None)
+    killed = 0
+    for number in (31, 32, 33):
+        edit(site, f"records/rec-gen-{number:03d}.md", f"word{number}x", f"killedword{number}")
+        ingest(site)
+        live, before = live_buffer(site.public_dir), tree(site.public_dir)
+        process = subprocess.Popen([RECKON, "--home", str(site.home), "build"], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while process.poll() is None:
+            if list(site.home.glob(".public.*.stage-*")) or any(
+                    b'"applying"' in _read(buffer / MANIFEST) for buffer in buffers(site.public_dir)):
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                killed += 1
+                break
+        if live_buffer(site.public_dir) == live:
+            assert tree(site.public_dir) == before, number  # same files, bytes and inodes
+        else:  # killed after the flip: the new site is whole
+            assert_same_as_fresh_build(site, tmp_path, f"fresh-{number}")
+    assert killed >= 1
+    build_site(site)
+    files = assert_same_as_fresh_build(site, tmp_path)
+    assert all(f"killedword{n}".encode() in files[f"records/rec-gen-{n:03d}/index.html"] for n in (31, 32, 33))

@@ -131,6 +131,9 @@ def _parts(rest: bytes, base: str | None, jsonl: str | None, csv: str | None) ->
     return parts
 
 
+COLUMNS = ("id", "key", "view", "parts", "base", "jsonl", "csv")
+
+
 class ViewStore:
     """The cache file: one row per record, read and written a row at a time."""
 
@@ -144,6 +147,10 @@ class ViewStore:
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(records)")]
+            if columns and columns != list(COLUMNS):  # a cache of an older layout: start afresh
+                self._db.execute("DROP TABLE records")
+                self._db.execute("DROP TABLE IF EXISTS meta")
             self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             # A record's download lines have columns of their own: a download part is joined from
             # 10,000 of them without unpickling anything.
