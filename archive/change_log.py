@@ -66,21 +66,32 @@ class Changes:
     tables: set[str] = field(default_factory=set)  # other tables written
 
 
-def latest(session: Session) -> int | None:
-    """The log's newest entry (0 when empty), or None when this store keeps no log."""
+def latest(session: Session) -> list | None:
+    """The log's newest entry as `[seq, table, id]` (`[0, None, None]` when the log is empty),
+    or None when this store keeps no log. A build keeps it as its place in the log."""
     if session.get_bind().dialect.name != "sqlite":
         return None
     try:
-        return session.connection().execute(text(f"SELECT COALESCE(MAX(seq), 0) FROM {TABLE}")).scalar_one()
+        row = session.connection().execute(
+            text(f"SELECT seq, tbl, object_id FROM {TABLE} ORDER BY seq DESC LIMIT 1")).first()
     except Exception:  # noqa: BLE001 - no such table: a store this code cannot follow
         return None
+    return list(row) if row is not None else [0, None, None]
 
 
-def since(session: Session, after: int, upto: int) -> Changes:
-    """What was written after entry `after`, up to and including `upto`."""
+def since(session: Session, mark: list, upto: list) -> Changes | None:
+    """What was written after the entry `mark` (a `latest()` answer) up to `upto`; None when
+    this log cannot tell, because `mark` is not in it as it was (another store put in this
+    one's place, say by a restore) or was the empty log's."""
+    if not mark or not mark[0] or upto[0] < mark[0]:
+        return None
+    row = session.connection().execute(text(f"SELECT tbl, object_id FROM {TABLE} WHERE seq = :s"),
+                                       {"s": mark[0]}).first()
+    if row is None or list(row) != list(mark[1:]):
+        return None
     found = Changes()
     rows = session.connection().execute(text(f"SELECT tbl, object_id FROM {TABLE} WHERE seq > :a AND seq <= :b"),
-                                        {"a": after, "b": upto}).all()
+                                        {"a": mark[0], "b": upto[0]}).all()
     for table, object_id in rows:
         if table in PER_ROW and object_id is not None:
             found.records.add(object_id)

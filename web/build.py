@@ -344,7 +344,7 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
         seq = build_changes.change_log.latest(session)  # first, before any row is read
         catalog = Catalog(session, PUBLIC, settings.today())
         records = record_cache.views(catalog)
-        state = build_changes.build_state(settings, built_on, fingerprint, seq, record_cache)
+        state = build_changes.build_state(settings, built_on, fingerprint, record_cache)
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
                               memo=record_cache.memo, state=state)
         media = public_media(catalog)
@@ -363,7 +363,7 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
     if serving is not None and serving["pages"] == keys and serving.get("iiif", {}) == images:
         # The live site is this build already: nothing to write, nothing to flip; the cache
         # still describes the live site, so it keeps the live build's token.
-        record_cache.save((serving.get("state") or {}).get("token"))
+        record_cache.save((serving.get("state") or {}).get("token"), seq)
         return BuildReport(pages=len(pages), public_dir=public, written=0, unchanged=len(pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
     first, second = buffers(public)
@@ -381,7 +381,7 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
     flip(public, standby)
     if live is not None and serving is not None:
         scrub_standby(live, serving, manifest)
-    record_cache.save(state["token"])
+    record_cache.save(state["token"], seq)
     return BuildReport(pages=len(pages), public_dir=public, written=written,
                        unchanged=len(pages) - written, seconds=time.perf_counter() - started,
                        records_made=record_cache.made, applied=applied)

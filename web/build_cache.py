@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import pickle
 import sqlite3
@@ -200,24 +201,24 @@ class ViewStore:
         return {i: pickle.loads(view) for i, view in rows}
 
     def write(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], drop: set[str],
-              everything: bool = False) -> None:
+              everything: bool = False, mark: list | None = None) -> None:
         """One transaction: these rows written, those dropped, the generation and token set.
         With `everything` (or another generation), `put` is the whole cache: written as a new
         file renamed over the old one (no journal, no row-by-row delete of 100,000 rows)."""
         if everything or self.meta("gen") != gen:
-            self._write_new(gen, token, put)
+            self._write_new(gen, token, put, mark)
             return
         db = self.db()
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in drop])
-            _insert(db, gen, token, put)
+            _insert(db, gen, token, put, mark)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def _write_new(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]]) -> None:
+    def _write_new(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], mark: list | None) -> None:
         self.close()  # the last connection to close checkpoints and removes the old file's WAL
         temp = self.path.with_name(self.path.name + ".new")
         temp.unlink(missing_ok=True)
@@ -227,7 +228,7 @@ class ViewStore:
             db.execute("PRAGMA synchronous=OFF")
             _create(db)
             db.execute("BEGIN")
-            _insert(db, gen, token, put)
+            _insert(db, gen, token, put, mark)
             db.execute("COMMIT")
         finally:
             db.close()
@@ -244,11 +245,15 @@ def _create(db: sqlite3.Connection) -> None:
                "parts BLOB, base TEXT, jsonl TEXT, csv TEXT)")
 
 
-def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]]) -> None:
+def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]],
+            mark: list | None) -> None:
     db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts, base, jsonl, csv) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    ((i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), *_columns(parts))
                     for i, (key, view, parts) in sorted(put.items())))
-    db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", [("gen", gen), ("token", token or "")])
+    # `mark`: the build's place in the store's change log (archive/change_log.py). Kept here, in
+    # the private cache, not in the published manifest: it may name a record since hidden.
+    db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                   [("gen", gen), ("token", token or ""), ("mark", json.dumps(mark))])
 
 
 class RecordViews:
@@ -319,11 +324,12 @@ class RecordViews:
             self._dirty.add(view["id"])
         return parts[name]
 
-    def save(self, token: str | None) -> None:
+    def save(self, token: str | None, mark: list | None = None) -> None:
         """Keep this build's views for the next one: only the records that changed are
-        written; `token` names the build (its manifest holds the same token)."""
+        written; `token` names the build (its manifest holds the same token), `mark` its
+        place in the store's change log."""
         try:
             self.store.write(self._gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
-                             self._dropped, self._everything)
+                             self._dropped, self._everything, mark)
         finally:
             self.store.close()

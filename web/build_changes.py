@@ -98,10 +98,10 @@ def static_digest(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def build_state(settings: Settings, built_on: str, fingerprint: str, seq: int | None,
-                record_cache: RecordViews) -> dict:
-    """What a full build leaves in its manifest for the next one-record rebuild to check."""
-    return {"seq": seq, "today": settings.today().isoformat(), "built_on": built_on, "fingerprint": fingerprint,
+def build_state(settings: Settings, built_on: str, fingerprint: str, record_cache: RecordViews) -> dict:
+    """What a full build leaves in its manifest for the next one-record rebuild to check
+    (public facts only: the manifest is published; the change log's place is in the cache)."""
+    return {"today": settings.today().isoformat(), "built_on": built_on, "fingerprint": fingerprint,
             "static": static_digest(settings), "code": code_digest(), "generation": record_cache._gen,
             "token": uuid.uuid4().hex}
 
@@ -199,7 +199,7 @@ def one_record_rebuild(settings: Settings, urls: SiteUrls, built_on: str, env: E
         return _full("a buffer without a readable manifest")
     head, live_pages = serving
     state = head.get("state")
-    if head.get("version") != B.MANIFEST_VERSION or head.get("applying") or not state or state.get("seq") is None:
+    if head.get("version") != B.MANIFEST_VERSION or head.get("applying") or not state:
         return _full("the live build left no state for a patched rebuild")
     spare = standing[0]
     if spare.get("version") != B.MANIFEST_VERSION or spare.get("applying") or spare.get("base") != state["token"] \
@@ -217,7 +217,9 @@ def one_record_rebuild(settings: Settings, urls: SiteUrls, built_on: str, env: E
             seq = change_log.latest(session)  # first, before any row is read
             if seq is None:
                 return _full("the store keeps no change log")
-            changes = change_log.since(session, state["seq"], seq)
+            changes = change_log.since(session, json.loads(store.meta("mark") or "null"), seq)
+            if changes is None:
+                return _full("the change log does not hold the live build's place (another store?)")
             if changes.tables:
                 return _full(f"tables other than records were written: {sorted(changes.tables)}")
             catalog = Catalog(session, PUBLIC, settings.today())
@@ -276,6 +278,8 @@ def _patch(catalog: Catalog, store: ViewStore, state: dict, gen: str, ids: list[
 
     for record_id in ids:
         old, view, row = store.entry(record_id), views.get(record_id), rows.get(record_id)
+        if old is None and view is None:
+            continue  # hidden before and after (or gone): no output shows it
         if old is None or view is None or row is None:
             return _full("newly public, or no longer public: lists, counts and the sitemap change")
         context = context_of(catalog, bulk, record_id, refs)
@@ -353,7 +357,7 @@ def _feed(catalog: Catalog, store: ViewStore, recent: dict[str, str], entries: d
     return atom_feed(views, recent, urls, built_on + "T00:00:00Z")
 
 
-def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict, seq: int, gen: str,
+def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict, seq: list, gen: str,
              patch: _Patch, live: Path, standby: Path, live_pages: bytes, head: dict, spare: dict,
              started: float) -> B.BuildReport:
     public = settings.public_dir
@@ -364,7 +368,7 @@ def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict
                              seconds=time.perf_counter() - started, records_made=patch.made, patched=True)
     added = sum(1 for p, k in changed.items() if k is not None and p not in located)
     gone = [p for p, k in changed.items() if k is None]
-    new_state = {**state, "seq": seq, "token": uuid.uuid4().hex, "pages": state["pages"] + added - len(gone)}
+    new_state = {**state, "token": uuid.uuid4().hex, "pages": state["pages"] + added - len(gone)}
     new_pages = patch_pages(live_pages, changed)
     # The standby: this build's changes, plus the files it lacked of the live build.
     lacking = [p for p in spare.get("missing", []) if p not in changed]
@@ -398,7 +402,7 @@ def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict
     retired = {"version": B.MANIFEST_VERSION, "iiif": head.get("iiif", {}), "base": new_state["token"],
                "missing": sorted(p for p, k in changed.items() if k is not None), "missing_iiif": []}
     B.write_manifest_bytes(live, _manifest_body(retired, patch_pages(live_pages, {p: None for p in stale})))
-    store.write(gen, new_state["token"], patch.entries, set())
+    store.write(gen, new_state["token"], patch.entries, set(), mark=seq)
     return B.BuildReport(pages=new_state["pages"], public_dir=public, written=len(changed),
                          unchanged=new_state["pages"] - len(changed), seconds=time.perf_counter() - started,
                          records_made=patch.made, applied=len(todo), patched=True)
