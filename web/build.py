@@ -355,6 +355,10 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
     # An image's files depend on its bytes and (its info.json's id) on where the site lives.
     images = {row.id: f"{row.sha256} {settings.base_url}" for row in media}
     state["pages"] = len(keys)
+    # Names this build's site (the view cache says which build it belongs to): made from what
+    # was built, not drawn at random, so two builds of the same store stay byte-identical.
+    state["token"] = hashlib.blake2b(marshal.dumps((sorted(keys.items()), sorted(images.items())), 2),
+                                     digest_size=16).hexdigest()
     manifest = {"version": MANIFEST_VERSION, "pages": keys, "iiif": images, "state": state}
     public = settings.public_dir
     live = live_buffer(public)

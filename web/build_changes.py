@@ -36,7 +36,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemBytecodeCache
@@ -103,7 +102,7 @@ def build_state(settings: Settings, built_on: str, fingerprint: str, record_cach
     (public facts only: the manifest is published; the change log's place is in the cache)."""
     return {"today": settings.today().isoformat(), "built_on": built_on, "fingerprint": fingerprint,
             "static": static_digest(settings), "code": code_digest(), "generation": record_cache._gen,
-            "token": uuid.uuid4().hex}
+            "token": None}  # set once the site's keys are known
 
 
 # -- manifests as bytes ------------------------------------------------------------------------
@@ -368,8 +367,10 @@ def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict
                              seconds=time.perf_counter() - started, records_made=patch.made, patched=True)
     added = sum(1 for p, k in changed.items() if k is not None and p not in located)
     gone = [p for p, k in changed.items() if k is None]
-    new_state = {**state, "token": uuid.uuid4().hex, "pages": state["pages"] + added - len(gone)}
     new_pages = patch_pages(live_pages, changed)
+    token = hashlib.blake2b(new_pages + json.dumps(head.get("iiif", {}), sort_keys=True).encode(),
+                            digest_size=16).hexdigest()
+    new_state = {**state, "token": token, "pages": state["pages"] + added - len(gone)}
     # The standby: this build's changes, plus the files it lacked of the live build.
     lacking = [p for p in spare.get("missing", []) if p not in changed]
     held = find_keys(live_pages, lacking)
