@@ -15,6 +15,10 @@ rendered and renamed into it, and outputs of objects no longer public are delete
 (`web.build_cache`), so a rebuild reads only changed records through the Catalog; every
 record's visibility is still decided afresh by the access rule. Withdrawn narratives get a
 tombstone page and nothing else.
+
+Before all this, `web.build_changes` tries to patch the site: when only a few records changed
+in ways no other page shows, it rewrites just their outputs (in time proportional to the
+change) and returns; otherwise it steps aside and the full comparison below runs.
 """
 
 from __future__ import annotations
