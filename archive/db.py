@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 # Importing these registers their tables on SQLModel.metadata.
-from archive import ledger, media, models, passage_notes, submissions, users  # noqa: F401
+# change_log: its triggers log every write, so a site rebuild finds what changed (web/build_changes.py).
+from archive import change_log, ledger, media, models, passage_notes, submissions, users  # noqa: F401
 from archive.settings import Settings
 from archive.store_schema import bring_up_to_date
 

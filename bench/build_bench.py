@@ -129,7 +129,8 @@ def main() -> None:
         change_one_record(settings, n)
         one, cpu = timed(settings)
         print(f"{label}: {one.seconds:.2f} s ({one.written} written, {one.applied} files into the standby, "
-              f"{one.records_made} record read through the Catalog; {cpu:.2f} s CPU; "
+              f"{one.records_made} record read through the Catalog, {'patched' if one.patched else 'full comparison'}; "
+              f"{cpu:.2f} s CPU; "
               f"load {os.getloadavg()[0]:.1f})")
     same, cpu = timed(settings)
     print(f"nothing changed:    {same.seconds:.2f} s ({same.written} written, {same.unchanged} reused, "

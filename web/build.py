@@ -15,6 +15,10 @@ rendered and renamed into it, and outputs of objects no longer public are delete
 (`web.build_cache`), so a rebuild reads only changed records through the Catalog; every
 record's visibility is still decided afresh by the access rule. Withdrawn narratives get a
 tombstone page and nothing else.
+
+Before all this, `web.build_changes` tries to patch the site: when only a few records changed
+in ways no other page shows, it rewrites just their outputs (in time proportional to the
+change) and returns; otherwise it steps aside and the full comparison below runs.
 """
 
 from __future__ import annotations
@@ -48,8 +52,8 @@ from archive.urls import SECTIONS, SiteUrls, page_url
 from web.browse import FACET_TITLES, agent_pages, browse_groups
 from web.build_cache import RecordViews
 from web.citation import citation_context, citation_data, csl_json
-from web.exports import data_dictionary, export_files
-from web.feeds import atom_feed, recent, robots_txt, sitemaps
+from web.exports import PART_SIZE, data_dictionary, export_files
+from web.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from web.iiif_files import public_media, write_iiif
 from web.iiif_manifest import manifest_files
 from web.ledger_pages import ledger_downloads, ledger_pages
@@ -58,7 +62,7 @@ from web.timelinejs import timelinejs
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 MANIFEST = ".manifest.json"
-MANIFEST_VERSION = 4  # 4: one manifest per buffer of the double-buffered site
+MANIFEST_VERSION = 5  # 5: the pages on a line of their own, and the build's `state` (web.build_changes)
 LIST_PAGE_SIZE = 200
 RECENT_ON_HOME = 8
 PARALLEL_FROM = 2000  # pages to render before forking workers pays off
@@ -73,6 +77,7 @@ class BuildReport:
     seconds: float = 0.0
     records_made: int = 0  # record views made through the Catalog (the rest came from the cache)
     applied: int = 0  # files written into the standby buffer (its changes since two builds ago)
+    patched: bool = False  # True when only a few records changed and their outputs were patched (web.build_changes)
 
 
 @dataclass
@@ -136,12 +141,20 @@ def html_path_to_url(path: str) -> str:
     return "/" + path[: -len("index.html")] if path.endswith("index.html") else "/" + path
 
 
+def citing_digest(urls: SiteUrls, built_on: str) -> str:
+    """What a citation file depends on besides its record: where the site lives, the date."""
+    return hashlib.blake2b(f"{urls.base_url}\0{built_on}".encode(), digest_size=8).hexdigest()
+
+
 def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
-                  records: tuple[list[dict], dict[str, str]] | None = None, memo=None) -> list[Page]:
+                  records: tuple[list[dict], dict[str, str]] | None = None, memo=None,
+                  state: dict | None = None) -> list[Page]:
     """Every output of the site. Templates get data, never queries.
 
     `records`, when given, are the public record views and each one's key (from the build's
-    view cache, `web.build_cache`), in place of asking the Catalog for all of them."""
+    view cache, `web.build_cache`), in place of asking the Catalog for all of them. `state`,
+    when given, receives what a later one-record rebuild needs to patch the aggregate outputs
+    (`web.build_changes`): the feed's entries and the search index's document count."""
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
     digests = records[1] if records is not None else {}
     added: dict[str, str] = {}
@@ -151,7 +164,10 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     groups = browse_groups(views, catalog)
     agents = agent_pages(groups, catalog)
 
-    citing = hashlib.blake2b(f"{urls.base_url}\0{built_on}".encode(), digest_size=8).hexdigest()
+    citing = citing_digest(urls, built_on)
+    if state is not None:
+        state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
+        state["records"] = len(views["record"])
 
     def cite(data: dict) -> dict:
         return {"cite": citation_context(data["item"], urls, built_on)}
@@ -166,8 +182,9 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
         Page("search/index.html", "search.html"),
         Page("404.html", "404.html"),
         Page("about/index.html", "about.html"),
-        Page("downloads/index.html", "downloads.html", {"dictionary": data_dictionary(),
-                                                         "counts": {k: len(v) for k, v in views.items()}}),
+        Page("downloads/index.html", "downloads.html", {"dictionary": data_dictionary({k: len(v) for k, v in views.items()}),
+                                                         "counts": {k: len(v) for k, v in views.items()},
+                                                         "part_size": PART_SIZE}),
         Page("browse/index.html", "browse_index.html", {"groups": {f: [{k: e[k] for k in ("label", "url", "count")}
                                                                        for e in g] for f, g in groups.items()}}),
         Page("agents/index.html", "agent_list.html", {"items": [{k: a[k] for k in ("name", "url", "kind", "description")}
@@ -219,6 +236,8 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     files.update(sitemaps(html_urls, urls))
     files.update(export_files(views, urls, memo) if memo is not None else export_files(views, urls))
     files.update(build_static_index(views))
+    if state is not None:
+        state["docs"] = json.loads(files["search/meta.json"])["docs"]
     files.update(ledger_downloads(catalog))
     if static_dir is not None and static_dir.is_dir():
         for asset in sorted(static_dir.rglob("*")):
@@ -290,7 +309,7 @@ def read_manifest(public_dir: Path) -> dict[str, str]:
 def _previous_build(public_dir: Path) -> dict | None:
     """The previous build's manifest, or None when there is none this build can trust."""
     try:
-        manifest = json.loads((public_dir / MANIFEST).read_text())
+        manifest = json.loads((public_dir / MANIFEST).read_bytes())
     except (OSError, ValueError):
         return None  # no previous build (or an unreadable one): everything is written afresh
     if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
@@ -303,6 +322,8 @@ def _previous_build(public_dir: Path) -> dict | None:
 def build_site(settings: Settings) -> BuildReport:
     """Render the site into the standby buffer and flip `public_dir` to it. With a previous
     build in the standby, only files changed since it are rendered."""
+    from web.build_changes import one_record_rebuild
+
     started = time.perf_counter()
     urls = SiteUrls(settings.base_url)
     built_on = build_time(settings)
@@ -311,34 +332,46 @@ def build_site(settings: Settings) -> BuildReport:
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived objects and no cycles to speak of: collections only cost time
     try:
-        return _build(settings, urls, built_on, env, started)
+        report = one_record_rebuild(settings, urls, built_on, env, started)
+        return report if report is not None else _build(settings, urls, built_on, env, started)
     finally:
         if collecting:
             gc.enable()
 
 
 def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float) -> BuildReport:
+    from web import build_changes
+
     record_cache = RecordViews(settings.public_dir)
+    fingerprint = _fingerprint(settings, urls, built_on)
     with store_transaction(settings) as session:
+        seq = build_changes.change_log.latest(session)  # first, before any row is read
         catalog = Catalog(session, PUBLIC, settings.today())
         records = record_cache.views(catalog)
+        state = build_changes.build_state(settings, built_on, fingerprint, record_cache)
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
-                              memo=record_cache.memo)
+                              memo=record_cache.memo, state=state)
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
-    fingerprint = _fingerprint(settings, urls, built_on)
     keyer = PageKeys(fingerprint)
     keys = {page.path: keyer.key(page) for page in pages}
     # An image's files depend on its bytes and (its info.json's id) on where the site lives.
     images = {row.id: f"{row.sha256} {settings.base_url}" for row in media}
-    manifest = {"version": MANIFEST_VERSION, "pages": keys, "iiif": images}
+    state["pages"] = len(keys)
+    # Names this build's site (the view cache says which build it belongs to): made from what
+    # was built, not drawn at random, so two builds of the same store stay byte-identical.
+    state["token"] = hashlib.blake2b(marshal.dumps((sorted(keys.items()), sorted(images.items())), 2),
+                                     digest_size=16).hexdigest()
+    manifest = {"version": MANIFEST_VERSION, "pages": keys, "iiif": images, "state": state}
     public = settings.public_dir
     live = live_buffer(public)
     serving = _previous_build(live) if live is not None else None
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else len(pages)
     if serving is not None and serving["pages"] == keys and serving.get("iiif", {}) == images:
-        record_cache.save()  # the live site is this build already: nothing to write, nothing to flip
+        # The live site is this build already: nothing to write, nothing to flip; the cache
+        # still describes the live site, so it keeps the live build's token.
+        record_cache.save((serving.get("state") or {}).get("token"), seq)
         return BuildReport(pages=len(pages), public_dir=public, written=0, unchanged=len(pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
     first, second = buffers(public)
@@ -356,7 +389,7 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
     flip(public, standby)
     if live is not None and serving is not None:
         scrub_standby(live, serving, manifest)
-    record_cache.save()
+    record_cache.save(state["token"], seq)
     return BuildReport(pages=len(pages), public_dir=public, written=written,
                        unchanged=len(pages) - written, seconds=time.perf_counter() - started,
                        records_made=record_cache.made, applied=applied)
@@ -424,20 +457,34 @@ def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
     pages, images = live_build["pages"], live_build.get("iiif", {})
     stale = [path for path, key in its_build.get("pages", {}).items() if pages.get(path) != key]
     stale_images = [i for i, value in its_build.get("iiif", {}).items() if images.get(i) != value]
-    if not (stale or stale_images):
-        return
-    _write_manifest(buffer, {"version": MANIFEST_VERSION, "applying": True})
-    _remove(buffer, stale, stale_images)
+    if stale or stale_images:
+        _write_manifest(buffer, {"version": MANIFEST_VERSION, "applying": True})
+        _remove(buffer, stale, stale_images)
     stale_set, stale_image_set = set(stale), set(stale_images)
     _write_manifest(buffer, {
         "version": MANIFEST_VERSION,
         "pages": {p: k for p, k in its_build.get("pages", {}).items() if p not in stale_set},
-        "iiif": {i: v for i, v in its_build.get("iiif", {}).items() if i not in stale_image_set}})
+        "iiif": {i: v for i, v in its_build.get("iiif", {}).items() if i not in stale_image_set},
+        # What it lacks of the live build: all a one-record rebuild needs to bring it up to date.
+        "base": (live_build.get("state") or {}).get("token"),
+        "missing": sorted(p for p, k in pages.items() if its_build.get("pages", {}).get(p) != k),
+        "missing_iiif": sorted(i for i, v in images.items() if its_build.get("iiif", {}).get(i) != v)})
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
+    """A buffer's manifest: JSON, its `pages` last and on a line of their own, so a
+    one-record rebuild reads the rest without parsing 200,000 keys (`web.build_changes`)."""
+    header = {k: v for k, v in manifest.items() if k != "pages"}
+    body = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    if "pages" in manifest:  # the C encoder: 200,000 keys
+        pages = json.dumps(manifest["pages"], sort_keys=True, separators=(",", ":")).encode()
+        body = body[:-1] + (b"," if header else b"") + b'\n"pages":' + pages + b"}"
+    write_manifest_bytes(folder, body)
+
+
+def write_manifest_bytes(folder: Path, body: bytes) -> None:
     temp = folder / (MANIFEST + ".new")
-    temp.write_text(json.dumps(manifest, sort_keys=True, separators=(",", ":")))  # C encoder: 200,000 keys
+    temp.write_bytes(body)
     os.replace(temp, folder / MANIFEST)
 
 

@@ -16,19 +16,24 @@ parse, its subjects, images and the harms citing it) is most of a build. A view 
 
 A record's key holds the generation too, since it also keys the record's page and citation
 file. Anything else (templates, base URL, build date) shapes pages, not views: page keys hold it.
-The cache lives beside the published folder (`.public.cache/records-NN.pickle`, in 64 shards), never in it,
-and is written only after a successful build. It is a pickle (the fastest to load of the
-standard formats: ~3x marshal here), so it is as private as the store itself: it lives in the
-working folder, never under `public/`.
+The cache lives beside the published folder (`.public.cache/views.sqlite`), never in it, one
+row per public record (its key, its view and the pieces made from it, each a pickle: the
+fastest to load of the standard formats), so a rebuild after one change reads and writes
+single rows (`web.build_changes`) instead of loading 600 MB at 100,000 records. It is as
+private as the store itself: it lives in the working folder, never under `public/`. It holds
+exactly the records public at the last build whose token it carries (`token`), which the
+site's manifest names too, so a cache and a site that do not belong together are never used
+as if they did.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import pickle
-import zlib
+import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,9 +42,10 @@ from sqlmodel import select
 from archive import models as m
 from archive.access import visibility
 from archive.catalog import Catalog
+from archive.media import Media
+from archive.tag_suggestions import ACCEPTED, TagSuggestion
 
-CACHE_VERSION = "record-views-3"  # change when a record view's shape or the key's recipe changes
-SHARDS = 64  # cache files: a rebuild after one change rewrites one of them, not all 600 MB
+CACHE_VERSION = "record-views-5"  # change when a record view's shape or the key's recipe changes
 
 
 def cache_dir(public_dir: Path) -> Path:
@@ -74,34 +80,200 @@ def generation(catalog: Catalog) -> str:
     return _digest(CACHE_VERSION, _code_digest(), agents, concepts)
 
 
+def context_of(catalog: Catalog, bulk: dict, record_id: str, refs: dict) -> tuple | None:
+    """What a record's view takes from other tables (the harms citing it as the viewer sees
+    them today, accepted tags, images), as it enters the record's key."""
+    cited = bulk["cited_by"].get(record_id)
+    tags = bulk["tags"].get(record_id)
+    images = bulk["images"].get(record_id)
+    if not (cited or tags or images):
+        return None
+    return ([refs[h] if h in refs else refs.setdefault(h, catalog.ref(h)) for h in cited or []],
+            tags, [(i.id, i.width, i.height, i.sha256) for i in images or []])
+
+
+def record_key(gen: str, content_hash, updated_at, access, embargo, context) -> str:
+    return _digest(gen, content_hash, str(updated_at), access, embargo, context)
+
+
+def record_bulk_for(catalog: Catalog, ids: list[str]) -> dict:
+    """`Catalog._record_bulk`'s answer for a few records only (cited by, tags, images)."""
+    session = catalog.session
+    cited: dict[str, set[str]] = {}
+    for record_id, harm_id in session.exec(select(m.Evidence.record_id, m.Evidence.harm_id)
+                                           .where(m.Evidence.record_id.in_(ids))):
+        cited.setdefault(record_id, set()).add(harm_id)
+    tags: dict[str, set[str]] = {}
+    for object_id, concept_id in session.exec(select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
+            TagSuggestion.object_type == "record", TagSuggestion.status == ACCEPTED,
+            TagSuggestion.object_id.in_(ids))):
+        tags.setdefault(object_id, set()).add(concept_id)
+    images: dict[str, list] = {}
+    for row in session.exec(select(Media).where(Media.record_id.in_(ids)).order_by(Media.record_id, Media.position)):
+        images.setdefault(row.record_id, []).append(row)
+    return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+            "tags": {k: sorted(v) for k, v in tags.items()}, "images": images}
+
+
+def _columns(parts: dict) -> tuple[bytes, str | None, str | None, str | None]:
+    """A record's pieces as columns: its download lines (for one base URL) apart, the rest pickled."""
+    lines = [n for n in parts if n.startswith(("jsonl\0", "csv\0"))]
+    bases = {n.split("\0", 1)[1] for n in lines}
+    if len(lines) != 2 or len(bases) != 1:
+        return pickle.dumps(parts, pickle.HIGHEST_PROTOCOL), None, None, None
+    base = bases.pop()
+    rest = {n: v for n, v in parts.items() if n not in lines}
+    return pickle.dumps(rest, pickle.HIGHEST_PROTOCOL), base, parts["jsonl\0" + base], parts["csv\0" + base]
+
+
+def _parts(rest: bytes, base: str | None, jsonl: str | None, csv: str | None) -> dict:
+    parts = pickle.loads(rest)
+    if base is not None:
+        parts.update({"jsonl\0" + base: jsonl, "csv\0" + base: csv})
+    return parts
+
+
+COLUMNS = ("id", "key", "view", "parts", "base", "jsonl", "csv")
+
+
+class ViewStore:
+    """The cache file: one row per record, read and written a row at a time."""
+
+    def __init__(self, public_dir: Path):
+        self.path = cache_dir(public_dir) / "views.sqlite"
+        self._db: sqlite3.Connection | None = None
+
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            # A record made hidden, or an old version of its text, leaves no bytes behind in free pages.
+            self._db.execute("PRAGMA secure_delete=ON")
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(records)")]
+            if columns and columns != list(COLUMNS):  # a cache of an older layout: start afresh
+                self._db.execute("DROP TABLE records")
+                self._db.execute("DROP TABLE IF EXISTS meta")
+            _create(self._db)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def meta(self, name: str) -> str | None:
+        try:
+            row = self.db().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        return row[0] if row else None
+
+    def all(self) -> dict[str, tuple[str, dict, dict]]:
+        try:
+            rows = self.db().execute("SELECT id, key, view, parts, base, jsonl, csv FROM records").fetchall()
+        except sqlite3.DatabaseError:
+            return {}  # an unreadable cache: every view is made afresh
+        return {row[0]: (row[1], pickle.loads(row[2]), _parts(*row[3:])) for row in rows}
+
+    def entry(self, record_id: str) -> tuple[str, dict, dict] | None:
+        row = self.db().execute("SELECT key, view, parts, base, jsonl, csv FROM records WHERE id = ?",
+                                (record_id,)).fetchone()
+        return (row[0], pickle.loads(row[1]), _parts(*row[2:])) if row else None
+
+    def count(self) -> int:
+        return self.db().execute("SELECT COUNT(*) FROM records").fetchone()[0]
+
+    def rank(self, record_id: str) -> int:
+        """How many cached records sort before this id (its place in id order)."""
+        return self.db().execute("SELECT COUNT(*) FROM records WHERE id < ?", (record_id,)).fetchone()[0]
+
+    def lines_in_order(self, offset: int, limit: int) -> list[tuple[str, str | None, str, str]]:
+        """(id, base URL, JSON line, CSV line) of `limit` records from `offset` in id order:
+        one download part's lines, as made for that base URL (None: not made)."""
+        return self.db().execute("SELECT id, base, jsonl, csv FROM records ORDER BY id LIMIT ? OFFSET ?",
+                                 (limit, offset)).fetchall()
+
+    def views_of(self, ids: list[str]) -> dict[str, dict]:
+        marks = ",".join("?" * len(ids))
+        rows = self.db().execute(f"SELECT id, view FROM records WHERE id IN ({marks})", ids).fetchall()
+        return {i: pickle.loads(view) for i, view in rows}
+
+    def write(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], drop: set[str],
+              everything: bool = False, mark: list | None = None) -> None:
+        """One transaction: these rows written, those dropped, the generation and token set.
+        With `everything` (or another generation), `put` is the whole cache: written as a new
+        file renamed over the old one (no journal, no row-by-row delete of 100,000 rows)."""
+        if everything or self.meta("gen") != gen:
+            self._write_new(gen, token, put, mark)
+            return
+        db = self.db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in drop])
+            _insert(db, gen, token, put, mark)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _write_new(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], mark: list | None) -> None:
+        self.close()  # the last connection to close checkpoints and removes the old file's WAL
+        temp = self.path.with_name(self.path.name + ".new")
+        temp.unlink(missing_ok=True)
+        db = sqlite3.connect(temp, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=OFF")  # a file no one reads until it is renamed into place
+            db.execute("PRAGMA synchronous=OFF")
+            _create(db)
+            db.execute("BEGIN")
+            _insert(db, gen, token, put, mark)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        os.replace(temp, self.path)
+
+
+def _create(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+    # A record's download lines have columns of their own: a download part is joined from
+    # 10,000 of them without unpickling anything.
+    db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, "
+               "parts BLOB, base TEXT, jsonl TEXT, csv TEXT)")
+
+
+def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]],
+            mark: list | None) -> None:
+    db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts, base, jsonl, csv) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   ((i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), *_columns(parts))
+                    for i, (key, view, parts) in sorted(put.items())))
+    # `mark`: the build's place in the store's change log (archive/change_log.py). Kept here, in
+    # the private cache, not in the published manifest: it may name a record since hidden.
+    db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                   [("gen", gen), ("token", token or ""), ("mark", json.dumps(mark))])
+
+
 class RecordViews:
     """Public record views for one build: cached ones reused, the rest made by the Catalog."""
 
     def __init__(self, public_dir: Path):
-        self.folder = cache_dir(public_dir)
+        self.store = ViewStore(public_dir)
         self.fresh: dict[str, tuple[str, dict, dict]] = {}  # id: (key, view, parts made from the view)
         self.made = 0
         self.reused = 0
-        self._dirty: set[int] = set()  # shards to write back
-
-    @staticmethod
-    def shard(record_id: str) -> int:
-        return zlib.crc32(record_id.encode()) % SHARDS
-
-    def _path(self, shard: int) -> Path:
-        return self.folder / f"records-{shard:02d}.pickle"
+        self._dirty: set[str] = set()  # records to write back
+        self._dropped: set[str] = set()  # records cached but no longer public
+        self._gen = ""
+        self._everything = False
 
     def load(self, gen: str) -> dict[str, tuple[str, dict, dict]]:
-        entries: dict[str, tuple[str, dict, dict]] = {}
-        for shard in range(SHARDS):
-            try:
-                with open(self._path(shard), "rb") as handle:
-                    stored_gen, part = pickle.load(handle)
-            except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
-                continue  # no such shard (or an unreadable one): its views are made afresh
-            if stored_gen == gen:
-                entries.update(part)
-        return entries
+        if self.store.meta("gen") != gen:
+            self._everything = True
+            return {}
+        return self.store.all()
 
     def views(self, catalog: Catalog) -> tuple[list[dict], dict[str, str]]:
         """Every record the catalog's viewer may see today, in id order, and each one's key."""
@@ -118,14 +290,8 @@ class RecordViews:
                               catalog.viewer, catalog.today)
             if not seen.visible:
                 continue
-            context = None
-            cited = bulk["cited_by"].get(record_id)
-            tags = bulk["tags"].get(record_id)
-            images = bulk["images"].get(record_id)
-            if cited or tags or images:
-                context = ([refs[h] if h in refs else refs.setdefault(h, catalog.ref(h)) for h in cited or []],
-                           tags, [(i.id, i.width, i.height, i.sha256) for i in images or []])
-            keys[record_id] = _digest(gen, content_hash, str(updated_at), access, embargo, context)
+            context = context_of(catalog, bulk, record_id, refs)
+            keys[record_id] = record_key(gen, content_hash, updated_at, access, embargo, context)
         stored = self.load(gen)
         missing = {i for i, key in keys.items() if stored.get(i, ("",))[0] != key}
         made = {v["id"]: v for v in catalog.views("record", sorted(missing))} if missing else {}
@@ -141,7 +307,8 @@ class RecordViews:
                 view = stored[record_id][1]
             views.append(view)
         self.made, self.reused = len(made), len(views) - len(made)
-        self._dirty = {self.shard(i) for i in made} | {self.shard(i) for i in stored.keys() - self.fresh.keys()}
+        self._dirty = set(made)
+        self._dropped = stored.keys() - self.fresh.keys()
         self._gen = gen
         return views, {i: keys[i] for i in self.fresh}
 
@@ -154,21 +321,15 @@ class RecordViews:
         parts = entry[2]
         if name not in parts:
             parts[name] = make()
-            self._dirty.add(self.shard(view["id"]))
+            self._dirty.add(view["id"])
         return parts[name]
 
-    def save(self) -> None:
-        """Keep this build's views for the next one: only the shards that changed are written."""
-        if not self._dirty:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        by_shard: dict[int, dict] = {shard: {} for shard in self._dirty}
-        for record_id, entry in self.fresh.items():
-            shard = self.shard(record_id)
-            if shard in by_shard:
-                by_shard[shard][record_id] = entry
-        for shard, part in by_shard.items():
-            temp = self._path(shard).with_suffix(".new")
-            with open(temp, "wb") as handle:
-                pickle.dump((self._gen, part), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self._path(shard))
+    def save(self, token: str | None, mark: list | None = None) -> None:
+        """Keep this build's views for the next one: only the records that changed are
+        written; `token` names the build (its manifest holds the same token), `mark` its
+        place in the store's change log."""
+        try:
+            self.store.write(self._gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
+                             self._dropped, self._everything, mark)
+        finally:
+            self.store.close()

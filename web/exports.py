@@ -4,6 +4,11 @@ Made from the build's public views, so a download holds exactly what the pages s
 Lines keeps each view whole (minus its rendered HTML, which the text duplicates); CSV flattens
 each kind to the columns in `COLUMNS`, whose descriptions are also the data dictionary page,
 so the two cannot drift apart.
+
+A kind with more than `PART_SIZE` objects is downloaded in numbered parts
+(`records-001.jsonl`, `records-002.jsonl`, … each in id order, `PART_SIZE` objects a part,
+each CSV part with its header row), listed on the downloads page: one changed record then
+rewrites one part of a few MB rather than a 190 MB file at 100,000 records.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable
 from archive.urls import SiteUrls
 
 SEP = "; "
+PART_SIZE = 10_000
 
 
 def _ids(key: str) -> Callable[[dict], str]:
@@ -123,18 +129,29 @@ def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = _no_memo
     return (csv_header(kind) + "".join(rows)).encode("utf-8")
 
 
+def part_names(kind: str, count: int) -> list[str]:
+    """The download files of one kind (without extension): one file, or numbered parts."""
+    name = KIND_FILES[kind]
+    if count <= PART_SIZE:
+        return [name]
+    return [f"{name}-{n:03d}" for n in range(1, -(-count // PART_SIZE) + 1)]
+
+
 def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = _no_memo) -> dict[str, bytes]:
-    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind."""
+    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or their parts)."""
     files = {}
-    for kind, name in KIND_FILES.items():
+    for kind in KIND_FILES:
         items = sorted(views.get(kind, []), key=lambda v: v["id"])
-        files[f"downloads/{name}.jsonl"] = jsonl(items, urls, memo)
-        files[f"downloads/{name}.csv"] = csv_file(kind, items, urls, memo)
+        for number, name in enumerate(part_names(kind, len(items))):
+            chunk = items[number * PART_SIZE:(number + 1) * PART_SIZE] if len(items) > PART_SIZE else items
+            files[f"downloads/{name}.jsonl"] = jsonl(chunk, urls, memo)
+            files[f"downloads/{name}.csv"] = csv_file(kind, chunk, urls, memo)
     return files
 
 
-def data_dictionary() -> list[dict]:
-    """The downloads page's table of fields, from the same column list the CSV is written with."""
-    return [{"kind": kind, "file": KIND_FILES[kind],
+def data_dictionary(counts: dict[str, int] | None = None) -> list[dict]:
+    """The downloads page's table of fields, from the same column list the CSV is written with,
+    and each kind's download files (`parts`) for these object counts."""
+    return [{"kind": kind, "file": KIND_FILES[kind], "parts": part_names(kind, (counts or {}).get(kind, 0)),
              "columns": [{"name": name, "description": text} for name, text, _ in cols]}
             for kind, cols in COLUMNS.items()]

@@ -86,6 +86,16 @@ def _display_title(doc: dict) -> str:
     return doc["title"]
 
 
+def doc_weights(doc: dict) -> dict[str, int]:
+    """A document's terms and their weights (capped term frequency, plus a bonus in the title)."""
+    weights: dict[str, int] = defaultdict(int)
+    for term in tokens(" ".join([doc["text"], doc["people"]])):
+        weights[term] = min(weights[term] + 1, MAX_TF)
+    for term in set(tokens(doc["title"])):
+        weights[term] += TITLE_WEIGHT
+    return weights
+
+
 def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     """The files of the fallback index, by path under public/."""
     docs = documents(views)
@@ -94,12 +104,7 @@ def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     codes: dict[tuple[str, str], int] = {}
     attrs: list[list] = []
     for number, doc in enumerate(docs):
-        weights: dict[str, int] = defaultdict(int)
-        for term in tokens(" ".join([doc["text"], doc["people"]])):
-            weights[term] = min(weights[term] + 1, MAX_TF)
-        for term in set(tokens(doc["title"])):
-            weights[term] += TITLE_WEIGHT
-        for term, weight in weights.items():
+        for term, weight in doc_weights(doc).items():
             shards[term[:2]][term].append([number, weight])
         mine = [codes.setdefault(pair, len(codes)) for pair in _facet_values(doc)]
         dated = doc["date_lower"] != UNDATED_LOWER
@@ -116,13 +121,17 @@ def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     files["search/facets.json"] = _json({"facets": list(FACETS), "values": [
         [name, value, _label(name, value, labels)] for (name, value) in codes]})
     words = {term: len(postings) for terms in shards.values() for term, postings in terms.items()
-             if len(term) > 2 and not term.isdigit()}
+             if _in_vocabulary(term)}
     common = sorted(words, key=lambda w: (-words[w], w))[:VOCAB_SIZE]
     files["search/vocab.json"] = _json({w: words[w] for w in sorted(common)})
     files["search/meta.json"] = _json({"docs": len(docs), "docs_per_shard": DOCS_PER_SHARD,
                                        "attrs_per_shard": ATTRS_PER_SHARD,
                                        "prefix_length": 2, "stopwords": sorted(STOPWORDS)})
     return files
+
+
+def _in_vocabulary(term: str) -> bool:
+    return len(term) > 2 and not term.isdigit()
 
 
 def _label(name: str, value: str, labels: dict[str, str]) -> str:

@@ -1,0 +1,200 @@
+"""One-record rebuilds that patch the site (web/build_changes.py): they must equal a build from
+scratch file for file, show nothing hidden, and fall back to the full comparison whenever
+the change reaches beyond the record's own outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+
+import pytest
+
+from ingest.pipeline import ingest
+from tests.test_build_incremental import (
+    RECKON,
+    _read,
+    add_records,
+    all_text,
+    assert_same_as_fresh_build,
+    edit,
+    site_files,
+    tree,
+)
+from web import build_changes, exports, static_search
+from web.build import MANIFEST, buffers, build_site, live_buffer
+from web.build_changes import find_keys, patch_pages
+from web.search_patch import set_posting
+
+
+@pytest.fixture
+def patched_site(minimal):
+    """Both buffers built, so the next one-record change takes the patched path."""
+    add_records(minimal)
+    ingest(minimal)
+    build_site(minimal)
+    edit(minimal, "records/rec-gen-001.md", "word1x", "wordonex")
+    ingest(minimal)
+    assert not build_site(minimal).patched  # the first rebuild fills the second buffer
+    return minimal
+
+
+def test_an_edited_body_is_patched_and_equals_a_fresh_build_twice_over(patched_site, tmp_path):
+    site = patched_site
+    edit(site, "records/rec-gen-007.md", "word7x", "freshlyeditedword")
+    ingest(site)
+    report = build_site(site)
+    assert report.patched and report.records_made == 1 and 0 < report.written < 20, report
+    assert "freshlyeditedword" in (site.public_dir / "records/rec-gen-007/index.html").read_text()
+    files = assert_same_as_fresh_build(site, tmp_path, "fresh-1")
+    assert b"freshlyeditedword" in files["downloads/records.jsonl"] and b"freshlyeditedword" in files["downloads/records.csv"]
+    assert b'"freshlyeditedword"' in files["search/terms/fr.json"] and b'"word7x"' not in files["search/terms/wo.json"]
+    # Again: the standby, two builds behind, gets both changes (its own missing files too).
+    edit(site, "records/rec-gen-007.md", "freshlyeditedword", "secondwordedit")
+    edit(site, "records/rec-gen-012.md", "word12x", "anotherchange")
+    ingest(site)
+    again = build_site(site)
+    assert again.patched and again.records_made == 2, again
+    files = assert_same_as_fresh_build(site, tmp_path, "fresh-2")
+    assert "freshlyeditedword" not in all_text(files)
+    for buffer in buffers(site.public_dir):  # the retired buffer: a subset of the live site
+        kept = site_files(buffer)
+        assert all(kept[p] == files[p] for p in kept if p != MANIFEST), buffer
+    nothing = build_site(site)
+    assert nothing.patched and (nothing.records_made, nothing.written) == (0, 0)
+
+
+def test_a_record_among_the_newest_patches_the_feed(patched_site, tmp_path):
+    site = patched_site
+    newest = json.loads((site.public_dir / MANIFEST).read_bytes())["state"]["recent"]
+    record = min(i for i in newest if i.startswith("rec-gen-"))
+    number = int(record.rsplit("-", 1)[1])
+    edit(site, f"records/{record}.md", f"word{number}x", "feedworthyword")
+    ingest(site)
+    report = build_site(site)
+    assert report.patched, report
+    files = assert_same_as_fresh_build(site, tmp_path)
+    assert b"feedworthyword" in files["feed.xml"]
+
+
+@pytest.mark.parametrize("change", [
+    ("records/rec-gen-009.md", "title: Generated minutes 9", "title: Renamed minutes 9"),  # lists show titles
+    ("records/rec-gen-009.md", "date: 1909-05", "date: 1911-05"),  # lists are sorted by date
+    ("records/rec-gen-009.md", "type: minutes", "type: minutes\naccess: restricted"),  # hidden
+    ("agents.yaml", "name: American Medical Association", "name: The AMA"),  # another table
+])
+def test_changes_beyond_the_record_take_the_full_path(patched_site, tmp_path, change):
+    site = patched_site
+    edit(site, *change)
+    ingest(site)
+    report = build_site(site)
+    assert not report.patched, report
+    text = all_text(assert_same_as_fresh_build(site, tmp_path))
+    if "restricted" in change[2]:
+        assert "rec-gen-009" not in text and "word9x" not in text
+
+
+def test_a_change_written_straight_into_the_store_is_seen(patched_site, tmp_path):
+    """The change log is kept by triggers, so even a hand-made SQL update is found (one that
+    moves the content hash, as every write must: the view cache is keyed by it)."""
+    site = patched_site
+    connection = sqlite3.connect(site.sqlite_path)
+    with connection:
+        connection.execute("UPDATE record SET body = 'Rewritten by hand, sqlword.', content_hash = 'by-hand' "
+                           "WHERE id = 'rec-gen-020'")
+    connection.close()
+    report = build_site(site)
+    assert report.patched and report.records_made == 1, report
+    files = assert_same_as_fresh_build(site, tmp_path)
+    assert b"sqlword" in files["records/rec-gen-020/index.html"] and b"word20x" not in files["downloads/records.csv"]
+
+
+def test_downloads_in_parts_are_patched_one_part_at_a_time(minimal, tmp_path, monkeypatch):
+    monkeypatch.setattr(exports, "PART_SIZE", 25)
+    monkeypatch.setattr(build_changes, "PART_SIZE", 25)
+    add_records(minimal)
+    ingest(minimal)
+    build_site(minimal)
+    edit(minimal, "records/rec-gen-001.md", "word1x", "wordonex")
+    ingest(minimal)
+    build_site(minimal)
+    live = site_files(minimal.public_dir)
+    parts = sorted(p for p in live if p.startswith("downloads/records-"))
+    assert parts[0] == "downloads/records-001.csv" and len(parts) == 2 * 3  # 60-odd records, 25 a part
+    assert all(p in live["downloads/index.html"].decode() for p in (x.split("/")[1] for x in parts))
+    edit(minimal, "records/rec-gen-040.md", "word40x", "partedword")
+    ingest(minimal)
+    report = build_site(minimal)
+    assert report.patched, report
+    files = assert_same_as_fresh_build(minimal, tmp_path)
+    changed = [p for p in parts if files[p] != live[p]]
+    assert len(changed) == 2 and all(b"partedword" in files[p] for p in changed)  # its part's .jsonl and .csv
+
+
+def test_manifest_bytes_are_patched_like_a_parsed_manifest():
+    pages = {"a/index.html": "k1", "b/index.html": "k2", "c.json": "k3"}
+    raw = json.dumps(pages, sort_keys=True, separators=(",", ":")).encode()
+    assert {p: v[2] for p, v in find_keys(raw, list(pages) + ["z"]).items()} == pages
+    for changes in ({"a/index.html": None}, {"b/index.html": "new", "d": "k4"}, {"c.json": None, "a/index.html": None},
+                    {"a/index.html": None, "b/index.html": None, "c.json": None, "e": "k5"}):
+        expected = {**pages, **changes}
+        expected = {p: k for p, k in expected.items() if k is not None}
+        assert json.loads(patch_pages(raw, changes)) == expected, changes
+
+
+def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
+    """Every case of `set_posting` (a weight changed, a posting added or removed, a term
+    added or gone, the shard emptied) against the JSON the index builder writes."""
+    rng = random.Random(5)
+    for _ in range(400):
+        terms = {f"ab{w}": sorted(rng.sample(range(40), rng.randint(1, 6))) for w in rng.sample("cdefgh", rng.randint(0, 4))}
+        shard = {t: [[n, rng.randint(1, 12)] for n in terms[t]] for t in sorted(terms)}  # as the builder sorts
+        term, number = f"ab{rng.choice('cdefgh')}", rng.randrange(40)
+        old = next((w for n, w in shard.get(term, []) if n == number), None)
+        new = rng.choice([None, rng.randint(1, 12)])
+        raw = static_search._json(shard) if shard else None
+        result = set_posting(raw, term, number, old, new)
+        expected = {t: [p for p in postings if p[0] != number or t != term] for t, postings in shard.items()}
+        if new is not None:
+            expected[term] = sorted([*expected.get(term, []), [number, new]])
+        expected = {t: expected[t] for t in sorted(expected) if expected[t]}
+        assert result is not None
+        assert result[0] == (static_search._json(expected) if expected else None), (shard, term, number, old, new)
+        assert result[1] == len(expected.get(term, []))
+        if old is not None:  # a shard that does not hold the expected posting is refused
+            assert set_posting(raw, term, number, old + 1, new) is None
+
+
+@pytest.mark.slow
+def test_a_patched_build_killed_mid_way_leaves_a_whole_site(patched_site, tmp_path):
+    """SIGKILL while a patched build writes the standby (or scrubs the retired buffer): the
+    site served is the previous one byte for byte, or, past the flip, the new one whole; the
+    next build then equals a fresh one."""
+    site = patched_site
+    env = dict(os.environ, RECKON_TODAY=site.today().isoformat())
+    env.pop("SOURCE_DATE_EPOCH", None)
+    killed = 0
+    for number in (31, 32, 33):
+        edit(site, f"records/rec-gen-{number:03d}.md", f"word{number}x", f"killedword{number}")
+        ingest(site)
+        live, before = live_buffer(site.public_dir), tree(site.public_dir)
+        process = subprocess.Popen([RECKON, "--home", str(site.home), "build"], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while process.poll() is None:
+            if list(site.home.glob(".public.*.stage-*")) or any(
+                    b'"applying"' in _read(buffer / MANIFEST) for buffer in buffers(site.public_dir)):
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                killed += 1
+                break
+        if live_buffer(site.public_dir) == live:
+            assert tree(site.public_dir) == before, number  # same files, bytes and inodes
+        else:  # killed after the flip: the new site is whole
+            assert_same_as_fresh_build(site, tmp_path, f"fresh-{number}")
+    assert killed >= 1
+    build_site(site)
+    files = assert_same_as_fresh_build(site, tmp_path)
+    assert all(f"killedword{n}".encode() in files[f"records/rec-gen-{n:03d}/index.html"] for n in (31, 32, 33))

@@ -1,0 +1,409 @@
+"""A rebuild after a few records changed, in time proportional to the change, not to the archive.
+
+`reckon build` first tries this; whenever it cannot be sure, it returns None and the full
+comparison of `web.build` runs instead (correctness first). It applies when, since the live
+buffer's build (whose `state` its manifest keeps):
+
+- only record rows were written (the store's change log, `archive.change_log`, names them;
+  a write to any other table, such as an agent renamed, a harm hidden, a tag accepted or an
+  image added, takes the full path);
+- the build's date, the access rule's date, templates, settings, static files and the code
+  are the same (so no embargo can have ended and every other object's visibility is as it
+  was: visibility depends on the object's own row and the date);
+- each changed record was public and still is, has no images, and kept everything that other
+  pages show of it (title, date, type, creators, subjects, cited by): only its own page, its
+  citation file, its lines in one download part, its words in the search index and, if it is
+  among the newest, the feed can differ.
+
+Those outputs are patched: the record's view is made through the Catalog (the access rule
+decides), its download part is joined from the cached lines of its neighbours
+(`web.build_cache.ViewStore`), the search index's term shards are patched
+(`web.static_search.patch_index`), and the manifests are patched as bytes rather than parsed
+(200,000 keys cost ~0.3 s each way). Publishing is the same double buffering: the standby gets
+this build's changes plus what it lacked of the live build (its manifest's `missing`, copied
+from the live buffer), then the symlink flips, then the retired buffer drops what changed.
+Every manifest write is preceded by an "applying" mark, so a kill at any moment leaves the
+live site whole and makes the next build remake the standby.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemBytecodeCache
+from sqlmodel import select
+
+from archive import change_log
+from archive import models as m
+from archive.access import PUBLIC
+from archive.catalog import Catalog
+from archive.db import store_transaction
+from archive.settings import Settings
+from archive.urls import SiteUrls
+from search.documents import documents_of
+from web import build as B
+from web.build_cache import (
+    RecordViews,
+    ViewStore,
+    cache_dir,
+    context_of,
+    generation,
+    record_bulk_for,
+    record_key,
+)
+from web.citation import citation_context, citation_data, csl_json
+from web.exports import PART_SIZE, csv_header, csv_row, jsonl_line, part_names
+from web.feeds import FEED_SIZE, atom_feed
+from web.search_patch import patch_index
+
+log = logging.getLogger(__name__)
+# What other pages may show of a record besides its own page: any change to these sends the
+# build down the full path. (Body text, language, source, rights, keywords and the like show
+# only on the record's page, its citation, its download lines and in the search index.)
+OWN_PAGE_ONLY = frozenset({"body_html", "text", "language", "source", "source_url", "rights",
+                           "date_as_written", "keywords", "coverage", "format"})
+MAX_CATCH_UP = 20_000  # files the standby may lack and be copied from the live buffer
+PAGES_MARK = b'\n"pages":'
+# The code that turns views into pages and aggregates (record views' own code is in the
+# view cache's generation): any change to it is a full build.
+CODE_MODULES = ("web.build", "web.build_changes", "web.build_cache", "web.browse", "web.feeds", "web.exports",
+                "web.static_search", "web.citation", "web.ledger_pages", "web.iiif_manifest", "web.iiif_files",
+                "web.timelinejs", "search.documents", "archive.catalog", "archive.urls", "archive.access",
+                "archive.change_log")
+
+
+def code_digest() -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for name in CODE_MODULES:
+        digest.update(name.encode() + b"\0" + Path(importlib.import_module(name).__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def static_digest(settings: Settings) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    folder = settings.site_dir / "static"
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_state(settings: Settings, built_on: str, fingerprint: str, record_cache: RecordViews) -> dict:
+    """What a full build leaves in its manifest for the next one-record rebuild to check
+    (public facts only: the manifest is published; the change log's place is in the cache)."""
+    return {"today": settings.today().isoformat(), "built_on": built_on, "fingerprint": fingerprint,
+            "static": static_digest(settings), "code": code_digest(), "generation": record_cache._gen,
+            "token": None}  # set once the site's keys are known
+
+
+# -- manifests as bytes ------------------------------------------------------------------------
+def read_manifest_bytes(folder: Path) -> tuple[dict, bytes | None] | None:
+    """A manifest's header (everything but `pages`), parsed, and its `pages` object as bytes."""
+    try:
+        raw = (folder / B.MANIFEST).read_bytes()
+        cut = raw.find(PAGES_MARK)
+        if cut < 0:
+            return json.loads(raw), None
+        return json.loads(raw[:cut - 1] + b"}"), raw[cut + len(PAGES_MARK):-1]
+    except (OSError, ValueError):
+        return None
+
+
+def _entry_token(path: str) -> bytes:
+    return json.dumps(path).encode() + b':"'  # as json.dumps wrote it (ASCII, compact)
+
+
+def find_keys(pages: bytes, paths: list[str]) -> dict[str, tuple[int, int, str]]:
+    """Where each path's entry is in a manifest's `pages` bytes: (start, end, key). The paths
+    are looked up in sorted order from the last hit, since the manifest is written sorted."""
+    found: dict[str, tuple[int, int, str]] = {}
+    hint = 0
+    for path in sorted(set(paths)):
+        token = _entry_token(path)
+        at = -1
+        for start in (hint, 0):
+            at = pages.find(b"," + token, start)
+            if at >= 0:
+                break
+        if at < 0 and pages.startswith(b"{" + token):
+            at = 0
+        if at < 0:
+            continue
+        value = at + 1 + len(token)
+        end = pages.index(b'"', value)
+        found[path] = (at, end + 1, pages[value:end].decode())
+        hint = at
+    return found
+
+
+def patch_pages(pages: bytes, changes: dict[str, str | None]) -> bytes:
+    """`pages` with these entries set to a new key (or removed, for None)."""
+    located = find_keys(pages, list(changes))
+    edits: list[tuple[int, int, bytes]] = []
+    appended = []
+    for path, key in changes.items():
+        entry = json.dumps(path).encode() + b":" + json.dumps(key).encode() if key is not None else b""
+        if path in located:
+            start, end, _ = located[path]
+            if key is None:  # remove the entry and one comma next to it
+                edits.append((start, end, b"") if start > 0 else (1, end + 1 if pages[end:end + 1] == b"," else end, b""))
+            else:
+                edits.append((start + 1, end, entry))
+        elif key is not None:
+            appended.append(entry)
+    pieces, cursor = [], 0
+    for start, end, text in sorted(edits):
+        pieces += [pages[cursor:start], text]
+        cursor = end
+    body = b"".join(pieces) + pages[cursor:-1]
+    if appended:
+        body += (b"," if len(body) > 1 else b"") + b",".join(appended)
+    return body + b"}"
+
+
+def _manifest_body(header: dict, pages: bytes) -> bytes:
+    return json.dumps(header, sort_keys=True, separators=(",", ":")).encode()[:-1] + b"," + PAGES_MARK + pages + b"}"
+
+
+def _full(reason: str) -> None:
+    """No patching this time: say why (`reckon build` logs it at debug level) and build in full."""
+    log.debug("full comparison: %s", reason)
+
+
+# -- the rebuild ---------------------------------------------------------------------------------
+def _added(created_at) -> str:
+    return created_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # as Catalog.added_on says it
+
+
+def one_record_rebuild(settings: Settings, urls: SiteUrls, built_on: str, env: Environment,
+                       started: float) -> B.BuildReport | None:
+    """Patch the site for the records changed since the live build, or None for a full build."""
+    public = settings.public_dir
+    live = B.live_buffer(public)
+    if live is None:
+        return _full("no double-buffered site yet")
+    first, second = B.buffers(public)
+    standby = second if live == first else first
+    serving, standing = read_manifest_bytes(live), read_manifest_bytes(standby)
+    if serving is None or standing is None or serving[1] is None:
+        return _full("a buffer without a readable manifest")
+    head, live_pages = serving
+    state = head.get("state")
+    if head.get("version") != B.MANIFEST_VERSION or head.get("applying") or not state:
+        return _full("the live build left no state for a patched rebuild")
+    spare = standing[0]
+    if spare.get("version") != B.MANIFEST_VERSION or spare.get("applying") or spare.get("base") != state["token"] \
+            or spare.get("missing_iiif") or len(spare.get("missing", [])) > MAX_CATCH_UP:
+        return _full("the standby is not the live build less a few files")
+    fingerprint = B._fingerprint(settings, urls, built_on)
+    now = (settings.today().isoformat(), built_on, fingerprint, static_digest(settings), code_digest())
+    if now != (state["today"], state["built_on"], state["fingerprint"], state["static"], state["code"]):
+        return _full("the date, templates, settings, static files or code changed")
+    store = ViewStore(public)
+    try:
+        if store.meta("token") != state["token"]:
+            return _full("the cache is not the live build's (a build stopped between the two)")
+        with store_transaction(settings) as session:
+            seq = change_log.latest(session)  # first, before any row is read
+            if seq is None:
+                return _full("the store keeps no change log")
+            changes = change_log.since(session, json.loads(store.meta("mark") or "null"), seq)
+            if changes is None:
+                return _full("the change log does not hold the live build's place (another store?)")
+            if changes.tables:
+                return _full(f"tables other than records were written: {sorted(changes.tables)}")
+            catalog = Catalog(session, PUBLIC, settings.today())
+            if not changes.records:
+                return B.BuildReport(pages=state["pages"], public_dir=public, unchanged=state["pages"],
+                                     seconds=time.perf_counter() - started, patched=True)
+            gen = generation(catalog)
+            if gen != state["generation"]:
+                return _full("agents, terms or the code making views changed")
+            patch = _patch(catalog, store, state, gen, sorted(changes.records), urls, built_on, fingerprint, live)
+        if patch is None:
+            return None
+        return _publish(settings, env, store, state, seq, gen, patch, live, standby, live_pages, head, spare,
+                        started)
+    finally:
+        store.close()
+
+
+class _Patch:
+    def __init__(self):
+        self.pages: list[B.Page] = []  # to render
+        self.files: dict[str, bytes | None] = {}  # content files (None: delete)
+        self.keys: dict[str, str] = {}  # new key of every page and file above
+        self.entries: dict[str, tuple[str, dict, dict]] = {}  # the view cache's new rows
+        self.made = 0
+
+
+def _patch(catalog: Catalog, store: ViewStore, state: dict, gen: str, ids: list[str], urls: SiteUrls,
+           built_on: str, fingerprint: str, live: Path) -> _Patch | None:
+    session = catalog.session
+    table = m.Record
+    rows = {r[0]: r for r in session.exec(select(table.id, table.content_hash, table.updated_at, table.access,
+                                                 table.embargo_until, table.created_at).where(table.id.in_(ids)))}
+    views = {v["id"]: v for v in catalog.views("record", ids)}  # the access rule decides, as ever
+    bulk = record_bulk_for(catalog, ids)
+    count = state["records"]
+    if store.count() != count:
+        return _full("the view cache does not hold the live build's records")
+    result = _Patch()
+    result.made = len(views)
+    keyer = B.PageKeys(fingerprint)
+    citing = B.citing_digest(urls, built_on)
+    names = ("jsonl\0" + urls.base_url, "csv\0" + urls.base_url)
+    feed = False
+    parts: dict[int, dict[str, dict]] = {}
+    refs: dict[str, dict | None] = {}
+    patched: dict[str, bytes | None] = {}
+
+    def read(path: str) -> bytes | None:
+        if path in patched:
+            return patched[path]
+        try:
+            return (live / path).read_bytes()
+        except OSError:
+            return None
+
+    for record_id in ids:
+        old, view, row = store.entry(record_id), views.get(record_id), rows.get(record_id)
+        if old is None and view is None:
+            continue  # hidden before and after (or gone): no output shows it
+        if old is None or view is None or row is None:
+            return _full("newly public, or no longer public: lists, counts and the sitemap change")
+        context = context_of(catalog, bulk, record_id, refs)
+        if context is not None and context[2]:
+            return _full("images: IIIF manifests and tiles are made by the full build")
+        key = record_key(gen, row[1], row[2], row[3], row[4], context)
+        if key == old[0]:
+            continue
+        before = old[1]
+        if {k: v for k, v in before.items() if k not in OWN_PAGE_ONLY} != \
+                {k: v for k, v in view.items() if k not in OWN_PAGE_ONLY}:
+            return _full("other pages show what changed")
+        added = _added(row[5])
+        recent = state["recent"]
+        if record_id in recent:
+            if recent[record_id] != added:
+                return _full("a record among the newest changed its date of addition")
+            feed = True
+        elif len(recent) < FEED_SIZE or (added, record_id) > min((a, i) for i, a in recent.items()):
+            return _full("it would now be among the newest")
+        rank = store.rank(record_id)
+        number = state["docs"] - count + rank
+        search = patch_index(read, number, documents_of("record", before)[0], documents_of("record", view)[0])
+        if search is None:
+            return _full("the search index cannot be patched for this change")
+        patched.update(search)
+        mine = {names[0]: jsonl_line(view, urls), names[1]: csv_row("record", view, urls)}
+        parts.setdefault(rank // PART_SIZE if count > PART_SIZE else 0, {})[record_id] = mine
+        result.entries[record_id] = (key, view, mine)
+        folder = f"{B.SECTIONS['record']}/{record_id}/"
+        page = B.Page(folder + "index.html", "record.html", {"item": view}, digest=key,
+                      extra=lambda data: {"cite": citation_context(data["item"], urls, built_on)})
+        cite = B.Page(folder + "citation.json", digest=f"{key}-{citing}",
+                      make=lambda view=view: B._json(csl_json(citation_data(view, urls, built_on))))
+        result.pages += [page, cite]
+        result.keys.update({page.path: keyer.key(page), cite.path: keyer.key(cite)})
+    files = dict(patched)
+    for number, changed in parts.items():
+        rows_of_part = store.lines_in_order(number * PART_SIZE, min(count, PART_SIZE))
+        if any(base != urls.base_url for _, base, _, _ in rows_of_part):
+            return _full("download lines made for another base URL (or none): the full build makes them")
+        jsonl, csv = [], []
+        for record_id, _, line, row in rows_of_part:
+            mine = changed.get(record_id)
+            jsonl.append(mine[names[0]] if mine else line)
+            csv.append(mine[names[1]] if mine else row)
+        name = part_names("record", count)[number]
+        files[f"downloads/{name}.jsonl"] = "".join(jsonl).encode("utf-8")
+        files[f"downloads/{name}.csv"] = (csv_header("record") + "".join(csv)).encode("utf-8")
+    if feed:
+        made = _feed(catalog, store, state["recent"], result.entries, urls, built_on)
+        if made is None:
+            return _full("the feed holds an object of an unknown kind")
+        files[B.U.site_page_url("feed").lstrip("/")] = made
+    result.files = files
+    for path, content in files.items():
+        result.keys[path] = None if content is None else B.page_key(B.Page(path, content=content), fingerprint)
+    return result
+
+
+def _feed(catalog: Catalog, store: ViewStore, recent: dict[str, str], entries: dict, urls: SiteUrls,
+          built_on: str) -> bytes | None:
+    """The feed of the newest objects, made as the full build makes it, from their views."""
+    by_kind: dict[str, list[str]] = {}
+    for object_id in recent:
+        by_kind.setdefault(B.U.kind_of(object_id) or "", []).append(object_id)
+    if "" in by_kind:
+        return None
+    views = [entry[1] for entry in entries.values() if entry[1]["id"] in recent]
+    cached = store.views_of([i for i in by_kind.get("record", []) if i not in entries])
+    views += list(cached.values())
+    for kind, ids in by_kind.items():
+        if kind != "record":
+            views += catalog.views(kind, ids)
+    return atom_feed(views, recent, urls, built_on + "T00:00:00Z")
+
+
+def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict, seq: list, gen: str,
+             patch: _Patch, live: Path, standby: Path, live_pages: bytes, head: dict, spare: dict,
+             started: float) -> B.BuildReport:
+    public = settings.public_dir
+    located = find_keys(live_pages, list(patch.keys))
+    changed = {p: k for p, k in patch.keys.items() if (located[p][2] if p in located else None) != k}
+    if not changed:
+        return B.BuildReport(pages=state["pages"], public_dir=public, unchanged=state["pages"],
+                             seconds=time.perf_counter() - started, records_made=patch.made, patched=True)
+    added = sum(1 for p, k in changed.items() if k is not None and p not in located)
+    gone = [p for p, k in changed.items() if k is None]
+    new_pages = patch_pages(live_pages, changed)
+    token = hashlib.blake2b(new_pages + json.dumps(head.get("iiif", {}), sort_keys=True).encode(),
+                            digest_size=16).hexdigest()
+    new_state = {**state, "token": token, "pages": state["pages"] + added - len(gone)}
+    # The standby: this build's changes, plus the files it lacked of the live build.
+    lacking = [p for p in spare.get("missing", []) if p not in changed]
+    held = find_keys(live_pages, lacking)
+    todo = [page for page in patch.pages if page.path in changed]
+    todo += [B.Page(p, content=content) for p, content in patch.files.items() if content is not None and p in changed]
+    todo += [B.Page(p, content=(live / p).read_bytes()) for p in lacking if p in held]
+    # Compiled templates kept beside the site (keyed by their source): compiling record.html
+    # and its includes afresh would be a good part of a one-record rebuild.
+    folder = cache_dir(public) / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    stage = Path(tempfile.mkdtemp(prefix=f".{standby.name}.stage-", dir=standby.parent))
+    try:
+        B.write_pages(env, todo, stage)
+        B._write_manifest(standby, {"version": B.MANIFEST_VERSION, "applying": True})
+        for page in todo:
+            target = standby / page.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / page.path, target)
+        B._remove(standby, gone, [])
+        header = {"version": B.MANIFEST_VERSION, "iiif": head.get("iiif", {}), "state": new_state}
+        B.write_manifest_bytes(standby, _manifest_body(header, new_pages))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    B.flip(public, standby)
+    # The retired buffer keeps the live build's files but those this build changed.
+    stale = [p for p in changed if p in located]
+    B._write_manifest(live, {"version": B.MANIFEST_VERSION, "applying": True})
+    B._remove(live, stale, [])
+    retired = {"version": B.MANIFEST_VERSION, "iiif": head.get("iiif", {}), "base": new_state["token"],
+               "missing": sorted(p for p, k in changed.items() if k is not None), "missing_iiif": []}
+    B.write_manifest_bytes(live, _manifest_body(retired, patch_pages(live_pages, {p: None for p in stale})))
+    store.write(gen, new_state["token"], patch.entries, set(), mark=seq)
+    return B.BuildReport(pages=new_state["pages"], public_dir=public, written=len(changed),
+                         unchanged=new_state["pages"] - len(changed), seconds=time.perf_counter() - started,
+                         records_made=patch.made, applied=len(todo), patched=True)
