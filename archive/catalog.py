@@ -22,7 +22,7 @@ from archive.dates import describe
 from archive.errors import Gone, NotFound
 from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
-from archive.markup import to_html, to_html_and_text, to_plain_text
+from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
 from archive.public_history import left_public
 from archive.redactions import Redactor, redactor_for
@@ -79,6 +79,10 @@ def narrator_label(narrative: m.Narrative, form: Form) -> str:
 
 class Catalog:
     """Read access to the store for one viewer on one day."""
+
+    # Set by the site build (one process, no threads): record views made in bulk parse their
+    # Markdown on two cores (`archive.markup.to_html_and_text_many` forks).
+    bulk_markup = False
 
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None):
         self.session = session
@@ -198,6 +202,8 @@ class Catalog:
         if kind != "record" or len(rows) < 50:
             return [self.get(kind, r.id) for r in rows]
         self.__dict__["_record_bulk"] = self._record_bulk()
+        if self.bulk_markup:  # the site build: every body's Markdown at once, on two cores
+            self.__dict__["_record_bulk"]["markup"] = dict(zip([r.id for r in rows], to_html_and_text_many([r.body for r in rows])))
         try:
             return [self.get(kind, r.id) for r in rows]
         finally:
@@ -231,7 +237,8 @@ class Catalog:
             known = bulk["refs"]
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
                     for h in bulk["cited_by"].get(row.id, [])]
-        body_html, body_text = to_html_and_text(row.body)
+        made = bulk.get("markup") if bulk is not None else None
+        body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
         images = self.images(row.id)
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,

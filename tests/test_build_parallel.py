@@ -2,8 +2,8 @@
 pages written one by one, and a failure in a worker fails the build and leaves the previous
 site whole with nothing left behind.
 
-The workers start only from `PARALLEL_FROM` pages (thousands): these tests lower it, the
-build's one tuning constant, so a small archive takes the path a big one takes."""
+The workers start only from `PARALLEL_FROM` pages or texts (thousands): these tests lower
+those tuning constants, so a small archive takes the path a big one takes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from jinja2 import UndefinedError
 
 from ingest.pipeline import ingest
 from tests.test_build_incremental import add_records, assert_same_as_fresh_build, edit, site_files
+from archive import markup
 from web import render_workers
 from web.build import build_site
 
@@ -34,6 +35,7 @@ def test_early_workers_build_the_same_site_as_one_process(many, tmp_path, monkey
     serial = replace(many, public_dir=tmp_path / "serial")
     build_site(serial)  # few pages: written in this process, after everything else
     monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(markup, "PARALLEL_FROM", 1)  # and the records' Markdown on two cores
     report = build_site(many)  # record pages by forked workers while the rest is made
     assert report.written == report.pages
     built, expected = site_files(many.public_dir), site_files(serial.public_dir)
@@ -67,3 +69,12 @@ def test_a_failing_worker_fails_the_build_and_leaves_the_previous_site(many, mon
         build_site(replace(many, site_dir=theme))
     assert site_files(many.public_dir) == before
     assert leftovers(many) == []
+
+
+def test_markdown_on_two_cores_gives_what_one_gives(monkeypatch):
+    texts = [f"Minutes {n} about *membership*.\n\n> quoted {n}\n\n- a\n- b <script>x</script>" for n in range(9)]
+    texts += ["", "plain words only", "# Heading\n\ntext & more"]
+    expected = [markup.to_html_and_text(text) for text in texts]
+    monkeypatch.setattr(markup, "PARALLEL_FROM", 1)
+    assert markup.to_html_and_text_many(texts) == expected
+    assert "<em>membership</em>" in expected[0][0] and "&lt;script&gt;" in expected[0][0]

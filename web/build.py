@@ -340,6 +340,7 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
     clear_leftovers(settings.public_dir)
     with store_transaction(settings) as session:
         catalog = Catalog(session, PUBLIC, settings.today())
+        catalog.bulk_markup = True  # a build forks anyway (render workers): Markdown on two cores too
         records = record_cache.views(catalog)
         if _standby_made_whole(settings.public_dir):  # every record page will be written: start now
             early.start(env, object_pages("record", *records, urls, built_on), settings.public_dir.parent,
@@ -537,5 +538,7 @@ def _prune_empty(root: Path, folder: Path) -> None:
 def write_pages(env: Environment, todo: list[Page], out: Path, early: EarlyRecords | None = None) -> None:
     """Write these pages under `out`; big builds use every core (forked workers share the data).
     Pages `early` has already rendered are moved in rather than written again."""
-    done = early.take(out) if early is not None else set()
+    done = early.paths if early is not None else set()
     render_workers.write_pages(env, [p for p in todo if p.path not in done] if done else todo, out)
+    if early is not None:
+        early.take(out)  # after writing the rest: the workers may still be rendering till now

@@ -128,10 +128,10 @@ def write_pages(env: Environment, todo: list[Any], out: Path) -> None:
 class EarlyRecords:
     """Record pages rendered by forked workers while the main process makes everything else.
 
-    `start` is a no-op unless the build will make a buffer whole and there are enough pages;
-    `take` waits for the workers and moves what they wrote into the buffer being made,
-    returning the paths written; `close` stops the workers and removes their folder (always
-    call it: a build that fails, or ends without writing, must leave nothing behind)."""
+    `start` is a no-op unless there are enough pages; `paths` are those being written (leave
+    them out of what this process writes); `take` waits for the workers and moves what they
+    wrote into the buffer being made; `close` stops the workers and removes their folder
+    (always call it: a build that fails, or ends without writing, must leave nothing behind)."""
 
     def __init__(self) -> None:
         self.rendering: Rendering | None = None
@@ -146,18 +146,13 @@ class EarlyRecords:
         self.paths = {page.path for page in pages}
         self.rendering = Rendering(env, pages, self.folder, workers)
 
-    def take(self, out: Path) -> set[str]:
-        """Wait for the workers and rename their top folders into `out` (empty but for what
-        this build wrote there before); the paths they wrote."""
+    def take(self, out: Path) -> None:
+        """Wait for the workers and move what they wrote into `out`, beside what this process
+        wrote there meanwhile (other paths: a folder both wrote to is merged)."""
         if self.rendering is None or self.folder is None:
-            return set()
+            return
         self.rendering.wait()
-        for entry in sorted(os.listdir(self.folder)):
-            target = out / entry
-            if target.exists():
-                raise RuntimeError(f"{target} exists before the pre-rendered {entry}/ could be moved in")
-            os.replace(self.folder / entry, target)
-        return self.paths
+        _merge(self.folder, out)
 
     def close(self) -> None:
         if self.rendering is not None:
@@ -166,3 +161,21 @@ class EarlyRecords:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _merge(source: Path, target: Path) -> None:
+    """Move everything under `source` into `target` by renames: a folder `target` lacks is
+    moved whole (`records/`: 100,000 folders in one rename); one it has is merged into."""
+    for entry in sorted(os.listdir(source)):
+        there = target / entry
+        if not there.exists():
+            os.replace(source / entry, there)
+        elif there.is_dir() and not there.is_symlink() and (source / entry).is_dir():
+            if len(os.listdir(there)) < len(os.listdir(source / entry)):  # move the smaller side
+                _merge(there, source / entry)
+                os.rmdir(there)
+                os.replace(source / entry, there)
+            else:
+                _merge(source / entry, there)
+        else:
+            raise RuntimeError(f"{there} was written twice: by this process and by a render worker")
