@@ -118,12 +118,16 @@ class Catalog:
         row = self.session.get(m.OBJECT_TYPES[kind], object_id)
         if row is None:
             raise NotFound(f"no {kind} '{object_id}'")
+        return row, self._seen(kind, row)
+
+    def _seen(self, kind: str, row) -> Visibility:
+        """The row's visibility to this viewer; Gone or NotFound when it may not be shown."""
         vis = self.visibility_of(row)
         if vis.form is Form.TOMBSTONE:
             raise Gone(vis.reason, self.tombstone(row, vis))
         if not vis.visible:
-            raise NotFound(f"no {kind} '{object_id}'")
-        return row, vis
+            raise NotFound(f"no {kind} '{row.id}'")
+        return vis
 
     def ref(self, object_id: str | None) -> dict | None:
         """A link to another object, or None when this viewer may not see it."""
@@ -204,8 +208,8 @@ class Catalog:
         self.__dict__["_record_bulk"] = self._record_bulk()
         if self.bulk_markup:  # the site build: every body's Markdown at once, on two cores
             self.__dict__["_record_bulk"]["markup"] = dict(zip([r.id for r in rows], to_html_and_text_many([r.body for r in rows])))
-        try:
-            return [self.get(kind, r.id) for r in rows]
+        try:  # the rows are at hand: no lookup by id, the access rule applied to each as in `get`
+            return [self._record(r) for r in rows if self._seen(kind, r).visible]
         finally:
             del self.__dict__["_record_bulk"]
 
@@ -228,6 +232,9 @@ class Catalog:
 
     def record(self, object_id: str) -> dict:
         row, _ = self._row("record", object_id)
+        return self._record(row)
+
+    def _record(self, row: m.Record) -> dict:
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
             cited_by = self.session.exec(
