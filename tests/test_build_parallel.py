@@ -13,9 +13,9 @@ from dataclasses import replace
 import pytest
 from jinja2 import UndefinedError
 
+from archive import markup
 from ingest.pipeline import ingest
 from tests.test_build_incremental import add_records, assert_same_as_fresh_build, edit, site_files
-from archive import markup
 from web import render_workers
 from web.build import build_site
 

@@ -78,12 +78,16 @@ def workers_available() -> int:
 
 
 # What forked workers render: set just before the fork, read by the children only.
-_JOB: tuple[Environment, list[Any], Path, int] | None = None
+_JOB: tuple[Environment, list[Any], Path, int, int] | None = None
 
 
 def _render_share(worker: int) -> int:
-    env, todo, out, workers = _JOB
-    write_share([p for n, p in enumerate(todo) if n // SHARE % workers == worker], env, out)
+    env, todo, out, workers, parent = _JOB
+    mine = [p for n, p in enumerate(todo) if n // SHARE % workers == worker]
+    for start in range(0, len(mine), SHARE):
+        if os.getppid() != parent:
+            break  # the build was killed: write nothing more into a folder nobody will use
+        write_share(mine[start:start + SHARE], env, out)
     return worker
 
 
@@ -93,7 +97,7 @@ class Rendering:
     def __init__(self, env: Environment, pages: list[Any], out: Path, workers: int):
         global _JOB
         self.pages = sorted(pages, key=lambda p: p.path)
-        _JOB = (env, self.pages, out, workers)
+        _JOB = (env, self.pages, out, workers, os.getpid())
         try:  # the workers are forked here, each with the views and pages as they are now
             self.pool = multiprocessing.get_context("fork").Pool(workers)
         finally:
