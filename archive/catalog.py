@@ -22,7 +22,7 @@ from archive.dates import describe
 from archive.errors import Gone, NotFound
 from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
-from archive.markup import to_html, to_html_and_text, to_plain_text
+from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
 from archive.public_history import left_public
 from archive.redactions import Redactor, redactor_for
@@ -80,6 +80,10 @@ def narrator_label(narrative: m.Narrative, form: Form) -> str:
 class Catalog:
     """Read access to the store for one viewer on one day."""
 
+    # Set by the site build (one process, no threads): record views made in bulk parse their
+    # Markdown on two cores (`archive.markup.to_html_and_text_many` forks).
+    bulk_markup = False
+
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None):
         self.session = session
         self.viewer = viewer
@@ -114,12 +118,16 @@ class Catalog:
         row = self.session.get(m.OBJECT_TYPES[kind], object_id)
         if row is None:
             raise NotFound(f"no {kind} '{object_id}'")
+        return row, self._seen(kind, row)
+
+    def _seen(self, kind: str, row) -> Visibility:
+        """The row's visibility to this viewer; Gone or NotFound when it may not be shown."""
         vis = self.visibility_of(row)
         if vis.form is Form.TOMBSTONE:
             raise Gone(vis.reason, self.tombstone(row, vis))
         if not vis.visible:
-            raise NotFound(f"no {kind} '{object_id}'")
-        return row, vis
+            raise NotFound(f"no {kind} '{row.id}'")
+        return vis
 
     def ref(self, object_id: str | None) -> dict | None:
         """A link to another object, or None when this viewer may not see it."""
@@ -198,8 +206,10 @@ class Catalog:
         if kind != "record" or len(rows) < 50:
             return [self.get(kind, r.id) for r in rows]
         self.__dict__["_record_bulk"] = self._record_bulk()
-        try:
-            return [self.get(kind, r.id) for r in rows]
+        if self.bulk_markup:  # the site build: every body's Markdown at once, on two cores
+            self.__dict__["_record_bulk"]["markup"] = dict(zip([r.id for r in rows], to_html_and_text_many([r.body for r in rows])))
+        try:  # the rows are at hand: no lookup by id, the access rule applied to each as in `get`
+            return [self._record(r) for r in rows if self._seen(kind, r).visible]
         finally:
             del self.__dict__["_record_bulk"]
 
@@ -222,6 +232,9 @@ class Catalog:
 
     def record(self, object_id: str) -> dict:
         row, _ = self._row("record", object_id)
+        return self._record(row)
+
+    def _record(self, row: m.Record) -> dict:
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
             cited_by = self.session.exec(
@@ -231,7 +244,8 @@ class Catalog:
             known = bulk["refs"]
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
                     for h in bulk["cited_by"].get(row.id, [])]
-        body_html, body_text = to_html_and_text(row.body)
+        made = bulk.get("markup") if bulk is not None else None
+        body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
         images = self.images(row.id)
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,

@@ -6,6 +6,8 @@ transcript must show as text, never run.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from functools import lru_cache
 
@@ -65,3 +67,24 @@ def _plain(tokens) -> str:
 
 def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
+
+
+PARALLEL_FROM = 4000  # texts before a second process pays for forking and pickling the results
+
+
+def to_html_and_text_many(texts: list[str]) -> list[tuple[str, str]]:
+    """`to_html_and_text` of each text, in order. The site build makes every record's view
+    before anything else can start, and Markdown is most of that: from `PARALLEL_FROM` texts
+    a forked process parses half of them while this one parses the other half. Only strings
+    cross between the processes. Not for a server with threads: forking copies one thread."""
+    if len(texts) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [to_html_and_text(text) for text in texts]
+    half = len(texts) // 2
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        theirs = pool.apply_async(_many, (texts[half:],))
+        mine = _many(texts[:half])
+        return mine + theirs.get()
+
+
+def _many(texts: list[str]) -> list[tuple[str, str]]:
+    return [to_html_and_text(text) for text in texts]

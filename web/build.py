@@ -27,7 +27,6 @@ import gc
 import hashlib
 import json
 import marshal
-import multiprocessing
 import os
 import re
 import shutil
@@ -40,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from archive import urls as U
 from archive.access import PUBLIC
@@ -49,6 +48,7 @@ from archive.db import store_transaction
 from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, SiteUrls, page_url
+from web import json_indent, render_workers
 from web.browse import FACET_TITLES, agent_pages, browse_groups
 from web.build_cache import RecordViews
 from web.citation import citation_context, citation_data, csl_json
@@ -57,6 +57,7 @@ from web.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from web.iiif_files import public_media, write_iiif
 from web.iiif_manifest import manifest_files
 from web.ledger_pages import ledger_downloads, ledger_pages
+from web.render_workers import EarlyRecords
 from web.static_search import build_static_index
 from web.timelinejs import timelinejs
 
@@ -65,7 +66,6 @@ MANIFEST = ".manifest.json"
 MANIFEST_VERSION = 5  # 5: the pages on a line of their own, and the build's `state` (web.build_changes)
 LIST_PAGE_SIZE = 200
 RECENT_ON_HOME = 8
-PARALLEL_FROM = 2000  # pages to render before forking workers pays off
 
 
 @dataclass
@@ -111,6 +111,11 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
                        timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
                        facet_titles=FACET_TITLES, base_url=urls.base_url)
+    # The links every page's frame (base.html) carries, made once rather than on every page.
+    frame = {**{name: U.site_page_url(name) for name in U.SITE_PAGES}, **{kind: page_url(kind) for kind in SECTIONS},
+             "/institutions/": "/institutions/", "/commitments/": "/commitments/",
+             "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css")}
+    env.globals["frame_links"] = {name: escape(urls.link(path)) for name, path in frame.items()}
     # Who to write to for corrections and takedowns (the about page); part of _fingerprint.
     env.globals["archive"] = {"name": settings.archive_name, "contact": settings.admin_email}
     return env
@@ -164,13 +169,9 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     groups = browse_groups(views, catalog)
     agents = agent_pages(groups, catalog)
 
-    citing = citing_digest(urls, built_on)
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
         state["records"] = len(views["record"])
-
-    def cite(data: dict) -> dict:
-        return {"cite": citation_context(data["item"], urls, built_on)}
 
     pages: list[Page] = [
         Page("index.html", "home.html", {
@@ -212,16 +213,8 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
             if kind == "record":  # what record_list.html shows, so the page's key is cheap to make
                 chunk = [{k: v[k] for k in ("id", "url", "title", "date", "record_type")} for v in chunk]
             pages.append(Page(path, f"{kind}_list.html", {"items": chunk, "kind": kind, "pager": pager}))
+        pages += object_pages(kind, items, digests if kind == "record" else {}, urls, built_on)
         for view in items:
-            digest = digests.get(view["id"]) if kind == "record" else None
-            pages.append(Page(f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}, extra=cite,
-                              digest=digest))
-            if digest is not None:  # the file is made only if its record (or the base URL, or the date) changed
-                pages.append(Page(f"{section}/{view['id']}/citation.json", digest=f"{digest}-{citing}",
-                                  make=lambda view=view: _json(csl_json(citation_data(view, urls, built_on)))))
-            else:
-                pages.append(Page(f"{section}/{view['id']}/citation.json",
-                                  content=_json(csl_json(citation_data(view, urls, built_on)))))
             if kind == "timeline":
                 pages.append(Page(U.timeline_json_url(view["id"]).lstrip("/"), content=timelinejs(view, urls)))
     for tombstone in catalog.tombstones():
@@ -247,8 +240,31 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     return pages
 
 
+def object_pages(kind: str, views: list[dict], digests: dict[str, str], urls: SiteUrls, built_on: str) -> list[Page]:
+    """Each object's page and its CSL-JSON citation file. With a digest (records from the view
+    cache), the page's key is cheap and the citation file is made only when really written."""
+    section = SECTIONS[kind]
+    citing = citing_digest(urls, built_on)
+
+    def cite(data: dict) -> dict:
+        return {"cite": citation_context(data["item"], urls, built_on)}
+
+    pages = []
+    for view in views:
+        digest = digests.get(view["id"])
+        pages.append(Page(f"{section}/{view['id']}/index.html", f"{kind}.html", {"item": view}, extra=cite,
+                          digest=digest))
+        if digest is not None:  # the file is made only if its record (or the base URL, or the date) changed
+            pages.append(Page(f"{section}/{view['id']}/citation.json", digest=f"{digest}-{citing}",
+                              make=lambda view=view: _json(csl_json(citation_data(view, urls, built_on)))))
+        else:
+            pages.append(Page(f"{section}/{view['id']}/citation.json",
+                              content=_json(csl_json(citation_data(view, urls, built_on)))))
+    return pages
+
+
 def _json(data) -> bytes:
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    return json_indent.dumps(data).encode("utf-8")  # json.dumps(indent=1, sort_keys=True), faster
 
 
 def _fingerprint(settings: Settings, urls: SiteUrls, built_on: str) -> str:
@@ -331,24 +347,32 @@ def build_site(settings: Settings) -> BuildReport:
     env.globals["built_on"] = built_on
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived objects and no cycles to speak of: collections only cost time
+    early = EarlyRecords()
     try:
         report = one_record_rebuild(settings, urls, built_on, env, started)
-        return report if report is not None else _build(settings, urls, built_on, env, started)
+        return report if report is not None else _build(settings, urls, built_on, env, started, early)
     finally:
+        early.close()
         if collecting:
             gc.enable()
 
 
-def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float) -> BuildReport:
+def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float,
+           early: EarlyRecords) -> BuildReport:
     from web import build_changes
 
     record_cache = RecordViews(settings.public_dir)
+    clear_leftovers(settings.public_dir)
     fingerprint = _fingerprint(settings, urls, built_on)
     with store_transaction(settings) as session:
         seq = build_changes.change_log.latest(session)  # first, before any row is read
         catalog = Catalog(session, PUBLIC, settings.today())
+        catalog.bulk_markup = True  # a build forks anyway (render workers): Markdown on two cores too
         records = record_cache.views(catalog)
         state = build_changes.build_state(settings, built_on, fingerprint, record_cache)
+        if _standby_made_whole(settings.public_dir):  # every record page will be written: start now
+            early.start(env, object_pages("record", *records, urls, built_on), settings.public_dir.parent,
+                        f".{settings.public_dir.name}.prerender-")
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
                               memo=record_cache.memo, state=state)
         media = public_media(catalog)
@@ -376,11 +400,10 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
     first, second = buffers(public)
     standby = second if live == first else first
-    clear_leftovers(public)
     previous = _previous_build(standby) if live is not None else None
-    if previous is None or not standby.is_dir():
+    if previous is None or not standby.is_dir():  # (what _standby_made_whole foresees)
         with staged_directory(standby) as out:  # a fresh standby, made whole before it is named
-            write_pages(env, pages, out)
+            write_pages(env, pages, out, early)
             write_iiif(media, out / "iiif", settings)
             _write_manifest(out, manifest)
         applied = len(pages)
@@ -395,6 +418,16 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
                        records_made=record_cache.made, applied=applied)
 
 
+def _standby_made_whole(public_dir: Path) -> bool:
+    """Whether this build will write its standby buffer from nothing (as `_build` decides)."""
+    live = live_buffer(public_dir)
+    if live is None:
+        return True
+    first, second = buffers(public_dir)
+    standby = second if live == first else first
+    return _previous_build(standby) is None or not standby.is_dir()
+
+
 def buffers(public_dir: Path) -> tuple[Path, Path]:
     """The two folders `public_dir` takes turns to point at, beside it (hidden, so a host that
     serves the parent folder does not list them)."""
@@ -404,7 +437,8 @@ def buffers(public_dir: Path) -> tuple[Path, Path]:
 def clear_leftovers(public_dir: Path) -> None:
     """Remove what a killed build leaves beside the site (staging folders, a temp symlink, the
     older layout's swap folders); none of it is ever served."""
-    names = [f".{public_dir.name}.link-*", f".{public_dir.name}.new-*", f".{public_dir.name}.old-*"]
+    names = [f".{public_dir.name}.link-*", f".{public_dir.name}.new-*", f".{public_dir.name}.old-*",
+             f".{public_dir.name}.prerender-*"]
     names += [f".{buffer.name}.stage-*" for buffer in buffers(public_dir)]
     for name in names:
         for leftover in public_dir.parent.glob(name):
@@ -549,48 +583,10 @@ def _prune_empty(root: Path, folder: Path) -> None:
         folder = folder.parent
 
 
-def render_page(env: Environment, page: Page, out: Path) -> None:
-    target = out / page.path
-    if page.content is not None or page.make is not None:
-        target.write_bytes(page.content if page.content is not None else page.make())
-        return
-    context = dict(page.data)
-    if page.extra is not None:
-        context.update(page.extra(page.data))
-    target.write_text(env.get_template(page.template).render(**context), encoding="utf-8")
-
-
-_JOB: tuple[Environment, list[Page], Path, int] | None = None
-SHARE = 64  # pages handed to a worker at a time: a page's folder-mates mostly go to the same one
-
-
-def _render_share(worker: int) -> int:
-    env, todo, out, workers = _JOB
-    _write_share([p for n, p in enumerate(todo) if n // SHARE % workers == worker], env, out)
-    return worker
-
-
-def _write_share(pages: list[Page], env: Environment, out: Path) -> None:
-    made: set[Path] = set()
-    for page in pages:
-        folder = (out / page.path).parent
-        if folder not in made:
-            folder.mkdir(parents=True, exist_ok=True)
-            made.add(folder)
-        render_page(env, page, out)
-
-
-def write_pages(env: Environment, todo: list[Page], out: Path) -> None:
-    """Write these pages under `out`; big builds use every core (forked workers share the data)."""
-    global _JOB
-    todo = sorted(todo, key=lambda p: p.path)
-    workers = min(os.cpu_count() or 1, 8)
-    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        _write_share(todo, env, out)
-        return
-    _JOB = (env, todo, out, workers)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pool.map(_render_share, range(workers))
-    finally:
-        _JOB = None
+def write_pages(env: Environment, todo: list[Page], out: Path, early: EarlyRecords | None = None) -> None:
+    """Write these pages under `out`; big builds use every core (forked workers share the data).
+    Pages `early` has already rendered are moved in rather than written again."""
+    done = early.paths if early is not None else set()
+    render_workers.write_pages(env, [p for p in todo if p.path not in done] if done else todo, out)
+    if early is not None:
+        early.take(out)  # after writing the rest: the workers may still be rendering till now

@@ -77,7 +77,7 @@ PAGES_MARK = b'\n"pages":'
 CODE_MODULES = ("web.build", "web.build_changes", "web.build_cache", "web.browse", "web.feeds", "web.exports",
                 "web.static_search", "web.citation", "web.ledger_pages", "web.iiif_manifest", "web.iiif_files",
                 "web.timelinejs", "search.documents", "archive.catalog", "archive.urls", "archive.access",
-                "archive.change_log")
+                "archive.change_log", "web.render_workers", "web.json_indent")
 
 
 def code_digest() -> str:

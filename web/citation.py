@@ -9,13 +9,13 @@ so the shapes never disagree with each other or with the page.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
 from archive.urls import SiteUrls
+from web import json_indent
 
 ARCHIVE_NAME = "Reckoning"
 CSL_TYPES = {"article": "article-journal", "press-release": "report", "report": "report",
@@ -201,7 +201,7 @@ def json_ld(c: CitationData) -> Markup:
         doc["holdingArchive"] = {"@type": "ArchiveOrganization", "name": ARCHIVE_NAME}
     else:
         doc["isPartOf"] = {"@type": "ArchiveOrganization", "name": ARCHIVE_NAME}
-    text = json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1)
+    text = json_indent.dumps(doc)  # json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1)
     # No "<", ">" or "&" in the script body at all: nothing in the data can close the element.
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 

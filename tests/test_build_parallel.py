@@ -1,0 +1,80 @@
+"""Record pages rendered early by forked workers (web/render_workers.py) give the same site as
+pages written one by one, and a failure in a worker fails the build and leaves the previous
+site whole with nothing left behind.
+
+The workers start only from `PARALLEL_FROM` pages or texts (thousands): these tests lower
+those tuning constants, so a small archive takes the path a big one takes."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+
+import pytest
+from jinja2 import UndefinedError
+
+from archive import markup
+from ingest.pipeline import ingest
+from tests.test_build_incremental import add_records, assert_same_as_fresh_build, edit, site_files
+from web import render_workers
+from web.build import build_site
+
+
+@pytest.fixture
+def many(minimal):
+    add_records(minimal)
+    ingest(minimal)
+    return minimal
+
+
+def leftovers(settings) -> list[str]:
+    return sorted(p.name for p in settings.public_dir.parent.iterdir() if "prerender" in p.name)
+
+
+def test_early_workers_build_the_same_site_as_one_process(many, tmp_path, monkeypatch):
+    serial = replace(many, public_dir=tmp_path / "serial")
+    build_site(serial)  # few pages: written in this process, after everything else
+    monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(markup, "PARALLEL_FROM", 1)  # and the records' Markdown on two cores
+    report = build_site(many)  # record pages by forked workers while the rest is made
+    assert report.written == report.pages
+    built, expected = site_files(many.public_dir), site_files(serial.public_dir)
+    assert sorted(built) == sorted(expected)
+    assert all(built[path] == expected[path] for path in expected)
+    assert b"Generated minutes 7" in built["records/rec-gen-007/index.html"]
+    assert b'"title": "Generated minutes 7"' in built["records/rec-gen-007/citation.json"]
+    assert leftovers(many) == []
+
+    # A rebuild after an edit (the standby is made whole: early workers again), then an
+    # update in place: each equals a build from scratch.
+    edit(many, "records/rec-gen-007.md", "Generated minutes 7", "Renamed minutes 7")
+    ingest(many)
+    build_site(many)
+    files = assert_same_as_fresh_build(many, tmp_path, "fresh-1")
+    assert b"Renamed minutes 7" in files["records/rec-gen-007/index.html"]
+    build_site(many)
+    assert_same_as_fresh_build(many, tmp_path, "fresh-2")
+    assert leftovers(many) == []
+
+
+def test_a_failing_worker_fails_the_build_and_leaves_the_previous_site(many, monkeypatch):
+    build_site(many)
+    before = site_files(many.public_dir)
+    theme = many.home / "broken-site"
+    shutil.copytree(many.site_dir, theme)
+    record = theme / "templates" / "record.html"
+    record.write_text(record.read_text().replace("{{ item.title }}</h1>", "{{ item.no_such_field }}</h1>"))
+    monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)
+    with pytest.raises(UndefinedError, match="no_such_field"):
+        build_site(replace(many, site_dir=theme))
+    assert site_files(many.public_dir) == before
+    assert leftovers(many) == []
+
+
+def test_markdown_on_two_cores_gives_what_one_gives(monkeypatch):
+    texts = [f"Minutes {n} about *membership*.\n\n> quoted {n}\n\n- a\n- b <script>x</script>" for n in range(9)]
+    texts += ["", "plain words only", "# Heading\n\ntext & more"]
+    expected = [markup.to_html_and_text(text) for text in texts]
+    monkeypatch.setattr(markup, "PARALLEL_FROM", 1)
+    assert markup.to_html_and_text_many(texts) == expected
+    assert "<em>membership</em>" in expected[0][0] and "&lt;script&gt;" in expected[0][0]
