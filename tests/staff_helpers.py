@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session, select
+from starlette.testclient import TestClient
 
 from archive.db import open_engine, transaction
 from archive.submissions import Submission
 from archive.users import create_user
 from tests.conftest import copy_home, published_minimal
+from web.app import create_app
 
 PASSWORD = "correct horse battery"
 USERS = {"alice": "contributor", "bob": "contributor", "carol": "curator", "dana": "admin"}
@@ -95,3 +98,24 @@ def submissions(settings) -> list[Submission]:
             return list(session.exec(select(Submission)))
     finally:
         engine.dispose()
+
+
+def staff_fixtures(name: str, prepare: Callable[[Path], None] | None = None):
+    """The `template`, `archive` and `client` fixtures most staff test modules share: a staff
+    archive made once per module (`staff_archive_template`), each test's own copy of it, and
+    the real app over that copy. Assigned at module level:
+    `template, archive, client = staff_fixtures("ledger")`."""
+    @pytest.fixture(scope="module")
+    def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+        return staff_archive_template(tmp_path_factory.mktemp(f"{name}-template"), prepare)
+
+    @pytest.fixture
+    def archive(template: Path, tmp_path: Path):
+        return copy_archive(template, tmp_path)
+
+    @pytest.fixture
+    def client(archive) -> Iterator[TestClient]:
+        with TestClient(create_app(archive)) as test_client:
+            yield test_client
+
+    return template, archive, client

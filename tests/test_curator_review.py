@@ -13,7 +13,6 @@ import json
 
 import pytest
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from archive.db import open_engine
 from archive.models import AuditEvent, Revision
@@ -23,13 +22,11 @@ from ingest.pipeline import ingest
 from search.query import open_index
 from tests.staff_helpers import (
     act,
-    copy_archive,
     csrf_of,
     sign_in,
-    staff_archive_template,
+    staff_fixtures,
     submit,
 )
-from web.app import create_app
 from web.audit import audit
 from web.cli import main
 
@@ -50,20 +47,7 @@ def with_phrases_and_contact_details(content) -> None:
                          f"write to {EMAIL} or call {PHONE}. Signed, Secret Legalname.\n")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return staff_archive_template(tmp_path_factory.mktemp("curator-template"), with_phrases_and_contact_details)
-
-
-@pytest.fixture
-def archive(template, tmp_path):
-    return copy_archive(template, tmp_path)
-
-
-@pytest.fixture
-def client(archive):
-    with TestClient(create_app(archive)) as client:
-        yield client
+template, archive, client = staff_fixtures("curator", with_phrases_and_contact_details)
 
 
 def rows(settings, table, **where):

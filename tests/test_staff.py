@@ -10,7 +10,6 @@ import html
 from dataclasses import replace
 from datetime import date
 
-import pytest
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
@@ -24,10 +23,9 @@ from tests.staff_helpers import (
     FORM,
     PASSWORD,
     act,
-    copy_archive,
     csrf_of,
     sign_in,
-    staff_archive_template,
+    staff_fixtures,
     stored,
     submit,
     version_of,
@@ -36,22 +34,7 @@ from web.app import create_app
 from web.publish import publish
 from web.staff.session import secret_key
 
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """Ingested, published, with four accounts: made once, copied for each test."""
-    return staff_archive_template(tmp_path_factory.mktemp("staff-template"))
-
-
-@pytest.fixture
-def archive(template, tmp_path):
-    return copy_archive(template, tmp_path)
-
-
-@pytest.fixture
-def client(archive):
-    with TestClient(create_app(archive)) as test_client:
-        yield test_client
+template, archive, client = staff_fixtures("staff")
 
 
 def site_text(settings) -> str:

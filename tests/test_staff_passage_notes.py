@@ -10,40 +10,22 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from starlette.testclient import TestClient
-
 from tests.staff_helpers import (
     FORM,
     act,
-    copy_archive,
     csrf_of,
     sign_in,
-    staff_archive_template,
+    staff_fixtures,
     stored,
     submissions,
 )
-from web.app import create_app
 
 BODY = ("## [00:00:00] Beginning\n**Narrator:** I started on the ward in 1961.\n\n"
         "## [00:04:12] The arrest\n**Narrator:** The police came for Mrs Quillfeather that night.\n\n"
         "## [00:09:30] Afterwards\n**Narrator:** We kept working.\n")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return staff_archive_template(tmp_path_factory.mktemp("passage-notes-template"))
-
-
-@pytest.fixture
-def archive(template, tmp_path):
-    return copy_archive(template, tmp_path)
-
-
-@pytest.fixture
-def client(archive):
-    with TestClient(create_app(archive)) as test_client:
-        yield test_client
+template, archive, client = staff_fixtures("passage-notes")
 
 
 def send(client, **changes):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
-from starlette.testclient import TestClient
 
 from archive.db import open_engine
 from archive.redactions import Redaction
@@ -19,13 +18,11 @@ from archive.transcripts import TranscriptSegment
 from tests.staff_helpers import (
     FORM,
     act,
-    copy_archive,
     csrf_of,
     sign_in,
-    staff_archive_template,
+    staff_fixtures,
     submissions,
 )
-from web.app import create_app
 from web.audit import audit
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ohms"
@@ -37,20 +34,7 @@ SRT = ("1\n00:00:01,000 --> 00:00:04,000\nINTERVIEWER: Where did you train?\n\n"
        "2\n00:00:04,500 --> 00:00:09,000\nNARRATOR: At Provident. Ask Mrs Quillfeather.\n")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return staff_archive_template(tmp_path_factory.mktemp("upload-template"))
-
-
-@pytest.fixture
-def archive(template, tmp_path):
-    return copy_archive(template, tmp_path)
-
-
-@pytest.fixture
-def client(archive):
-    with TestClient(create_app(archive)) as test_client:
-        yield test_client
+template, archive, client = staff_fixtures("upload")
 
 
 def send(client, name: str, data: bytes, **changes):
