@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 
 from search.language import TOKEN
+from search.whoosh_within import postings_at
 
 FIELD = "text"       # the field whose character offsets are recorded
 # Used when the common word is in this many times more documents than there are to check:
@@ -79,16 +80,9 @@ def phrase_docs(searcher, stems: list[str], docs: set[int], stem: Callable[[str]
             continue
         end = offset + leaf_reader.doc_count_all()
         local = sorted(d - offset for d in docs if offset <= d < end)
-        matcher = leaf_reader.postings(FIELD, mine)
-        for doc in local:
-            if matcher.is_active() and matcher.id() < doc:
-                matcher.skip_to(doc)
-            if not matcher.is_active():
-                break
-            if matcher.id() != doc:
-                continue
+        for doc, value in postings_at(leaf_reader.postings(FIELD, mine), local):
             text = leaf.stored_fields(doc).get(FIELD) or ""
-            for _, startchar, endchar in decode(matcher.value()):
+            for _, startchar, endchar in decode(value):
                 beside = _before(text, startchar) if second else _after(text, endchar)
                 if beside is not None and stem(beside.lower()) == other:
                     found.add(doc + offset)

@@ -99,6 +99,18 @@ def _local(searcher, docs: Collection[int]) -> list[int]:
     return sorted(d - offset for d in docs if offset <= d < end)
 
 
+def postings_at(matcher, docs: list[int]):
+    """(document, posting value) for each of `docs` (sorted, segment numbers) that `matcher`
+    holds: it skips to each in turn, never reading the blocks in between."""
+    for doc in docs:
+        if matcher.is_active() and matcher.id() < doc:
+            matcher.skip_to(doc)
+        if not matcher.is_active():
+            return
+        if matcher.id() == doc:
+            yield doc, matcher.value()
+
+
 class Within(wq.WrappingQuery):
     """`child`, matching only the documents in `docs` (whole-index numbers), scored as `child`."""
 
@@ -168,14 +180,8 @@ def phrase_docs_in(searcher, fieldname: str, words: list[str], docs: set[int]) -
         for shift, word in sorted(enumerate(encoded), key=lambda item: reader.doc_frequency(fieldname, item[1])):
             matcher = reader.postings(fieldname, word)
             here: dict[int, set[int]] = {}
-            for doc in (local if starts is None else sorted(starts)):
-                if matcher.is_active() and matcher.id() < doc:
-                    matcher.skip_to(doc)
-                if not matcher.is_active():
-                    break
-                if matcher.id() != doc:
-                    continue
-                positions = {p - shift for p in decode(matcher.value())}
+            for doc, value in postings_at(matcher, local if starts is None else sorted(starts)):
+                positions = {p - shift for p in decode(value)}
                 kept = positions if starts is None else starts[doc] & positions
                 if kept:
                     here[doc] = kept
