@@ -87,28 +87,14 @@ class ScoreTables:
                 # the same result) and the length part worked out once per distinct length.
                 idf, k1, b, avgfl, k1_1 = scorer.idf, scorer.K1, scorer.B, scorer.avgfl, scorer.K1 + 1
                 norms = {n: k1 * ((1 - b) + b * n / avgfl) for n in set(lengths) if n is not None}
-                while matcher.is_active():
-                    if matcher._ids is None:
-                        matcher._read_ids()
-                    if matcher._weights is None:
-                        matcher._read_weights()
-                    i = matcher._i
+                for ids, weights in _blocks(matcher):
                     found.update((doc + offset, idf * ((w * k1_1) / (w + norms[lengths[doc]])))
-                                 for doc, w in zip(matcher._ids[i:], matcher._weights[i:], strict=True))
-                    matcher._i = matcher._blocklength - 1
-                    matcher.next()
+                                 for doc, w in zip(ids, weights, strict=True))
                 continue
             score = scorer._score
-            while matcher.is_active():
-                if matcher._ids is None:
-                    matcher._read_ids()
-                if matcher._weights is None:
-                    matcher._read_weights()
-                i = matcher._i
-                for doc, weight in zip(matcher._ids[i:], matcher._weights[i:], strict=True):
+            for ids, weights in _blocks(matcher):
+                for doc, weight in zip(ids, weights, strict=True):
                     found[doc + offset] = score(weight, lengths[doc])
-                matcher._i = matcher._blocklength - 1
-                matcher.next()
         return found
 
     def _field_lengths(self, searcher, offset: int, field: str) -> list[int]:
@@ -168,3 +154,17 @@ def restrict(query: wq.Query, docs: set[int]) -> wq.Query:
     if query is wq.NullQuery:
         return query
     return Within(query, docs)
+
+
+def _blocks(matcher):
+    """The document numbers and weights of each posting block from the matcher's place on,
+    read a whole block at a time instead of a posting at a time."""
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        i = matcher._i
+        yield matcher._ids[i:], matcher._weights[i:]
+        matcher._i = matcher._blocklength - 1
+        matcher.next()
