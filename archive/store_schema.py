@@ -77,20 +77,16 @@ def bring_up_to_date(engine: Engine, metadata: MetaData, new_store: bool = False
     so there is nothing to compare."""
     wanted = fingerprint(metadata, engine.dialect)
     table = StoreSchema.__table__
-    if new_store:
-        with engine.begin() as conn:
-            conn.execute(delete(table).where(table.c.key == KEY))
-            conn.execute(insert(table).values(key=KEY, fingerprint=wanted))
-        return []
-    with engine.connect() as conn:
-        if conn.execute(select(table.c.fingerprint).where(table.c.key == KEY)).scalar() == wanted:
-            return []
+    if not new_store:
+        with engine.connect() as conn:
+            if conn.execute(select(table.c.fingerprint).where(table.c.key == KEY)).scalar() == wanted:
+                return []
     with engine.begin() as conn:
         # A write first: it opens the transaction and takes the write lock, so the DDL below
         # runs inside it (Python's sqlite3 would otherwise autocommit each ALTER TABLE) and a
         # second process opening the same old store waits, then finds nothing left to add.
         conn.execute(delete(table).where(table.c.key == KEY))
-        added = _add_missing(conn, metadata)
+        added = [] if new_store else _add_missing(conn, metadata)
         conn.execute(insert(table).values(key=KEY, fingerprint=wanted))
     for line in added:
         log.warning("upgraded the store: added %s", line)
