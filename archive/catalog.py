@@ -10,6 +10,7 @@ its JSON are the same data rendered twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cached_property
 
@@ -64,6 +65,13 @@ def split_segments(body: str) -> list[dict]:
         result.append({"time": seg["time"], "title": seg["title"], "html": to_html(text),
                        "text": to_plain_text(text)})
     return result
+
+
+def narrative_segments(session: Session, narrative_id: str, body: str,
+                       redact: Callable[[str], str]) -> list[dict]:
+    """A narrative's segments as its page shows them: the typed `## [hh:mm:ss]` headings of
+    its body, then its stored transcript's cues and index points, each with its anchor."""
+    return add_anchors(split_segments(body) + segment_views(segments_of(session, narrative_id), redact))
 
 
 def narrator_label(narrative: m.Narrative, form: Form) -> str:
@@ -275,7 +283,7 @@ class Catalog:
         # before anything is rendered, so pages, JSON, the index and snippets all agree.
         red = self.redactor(row)
         body = red(row.body)
-        segments = add_anchors(split_segments(body) + segment_views(segments_of(self.session, row.id), red))
+        segments = narrative_segments(self.session, row.id, body, red)
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         data = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),

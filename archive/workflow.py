@@ -18,7 +18,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from archive.access import PUBLISH_TEXT, Viewer, consent_decision
-from archive.catalog import split_segments
+from archive.catalog import narrative_segments
 from archive.dates import parse_date
 from archive.errors import NotFound, ReckoningError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
@@ -27,7 +27,6 @@ from archive.redaction_detection import Listed, refresh_narrative
 from archive.redactions import STAFF_FORM
 from archive.revisions import record_write, snapshot
 from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
-from archive.transcripts import add_anchors, segment_views, segments_of
 
 EDITABLE_BY_OWNER = ("draft", "returned")
 CLOSED = ("rejected", "withdrawn")
@@ -240,7 +239,7 @@ def _store_passage_notes(session: Session, sub: Submission) -> None:
     segment of the transcript as published (typed headings and uploaded cues alike): a note
     that covered nothing would leave the hard passage it was written for unannounced."""
     notes = parse_note_lines(sub.passage_notes, sub.id)
-    segments = add_anchors(split_segments(sub.body) + segment_views(segments_of(session, sub.id), str))
+    segments = narrative_segments(session, sub.id, sub.body, str)  # as the page will show them
     if problems := uncovered(notes, segments):
         raise WorkflowError("cannot publish yet: " + "; ".join(problems))
     session.execute(delete(PassageNote).where(PassageNote.narrative_id == sub.id))
