@@ -71,7 +71,13 @@ def narrative_segments(session: Session, narrative_id: str, body: str,
                        redact: Callable[[str], str]) -> list[dict]:
     """A narrative's segments as its page shows them: the typed `## [hh:mm:ss]` headings of
     its body, then its stored transcript's cues and index points, each with its anchor."""
-    return add_anchors(split_segments(body) + segment_views(segments_of(session, narrative_id), redact))
+    return segments_from(body, segments_of(session, narrative_id), redact)
+
+
+def segments_from(body: str, transcript: list, redact: Callable[[str], str]) -> list[dict]:
+    """The segments made from a body and transcript rows, stored or not yet: ingest checks a
+    file's passage notes against exactly what the page will show once it is written."""
+    return add_anchors(split_segments(body) + segment_views(transcript, redact))
 
 
 def narrator_label(narrative: m.Narrative, form: Form) -> str:

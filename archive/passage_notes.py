@@ -61,9 +61,9 @@ def extents(segments: list[dict]) -> list[tuple[int, int] | None]:
 
 def covered(note: PassageNote, segments: list[dict]) -> list[int]:
     """Indexes of the segments a note covers (in order); empty when it names no segment."""
-    if note.at:  # by the time shown (a cue at 00:31:20.500 is the segment "00:31:20")
-        at = clock(seconds(note.at))
-        return [i for i, seg in enumerate(segments) if seg.get("time") == at]
+    if note.at:  # by the time shown (a cue at 00:31:20.500 is the segment "00:31:20"; a
+        at = seconds(note.at)  # heading typed "## [1:02:03]" is the one at 01:02:03)
+        return [i for i, seg in enumerate(segments) if seg.get("time") and seconds(seg["time"]) == at]
     low, high = seconds(note.start or "0:00:00") * 1000, seconds(note.end or note.start or "0:00:00") * 1000
     return [i for i, span in enumerate(extents(segments)) if span and span[0] < high and span[1] > low]
 

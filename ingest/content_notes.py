@@ -4,43 +4,47 @@ The schema (`ContentNoteSource`) checks a note's form; whether `at: 00:04:12` is
 start of a segment can only be told with the narrative's body and transcript file in hand, so
 that is checked here, with the other cross-file checks, before anything is written. A note
 that covered nothing would leave the hard passage it was meant for unannounced.
+
+Coverage is decided by `archive.passage_notes.covered` over the segments the page will show
+(`archive.catalog.segments_from`), the same rule the staff form's notes meet at publishing:
+a cue folded into an OHMS index point is not a segment of its own there, so a note naming
+its time is refused here too.
 """
 
 from __future__ import annotations
 
-from archive.catalog import split_segments
+from archive.catalog import segments_from
 from archive.errors import ContentProblem
-from archive.passage_notes import PassageNote, clock, seconds
+from archive.passage_notes import PassageNote, covered
 from ingest.readers import Parsed
+from ingest.transcripts import transcript_rows
+
+NO_SEGMENTS = "the narrative has no timed segments (## [hh:mm:ss] headings or a transcript file)"
 
 
-def segment_starts(obj: Parsed) -> list[int]:
-    """Start times (seconds) of a narrative's timed segments: body headings and transcript file."""
-    starts = [seconds(seg["time"]) for seg in split_segments(obj.body) if seg["time"]]
-    if obj.transcript is not None:
-        starts += [s.start_ms // 1000 for s in obj.transcript.segments if s.start_ms is not None]
-    return sorted(set(starts))
+def _segments(obj: Parsed) -> list[dict]:
+    rows = [r for r in transcript_rows(obj.id, obj.transcript) if hasattr(r, "start_ms")]
+    return segments_from(obj.body, rows, lambda text: text)
 
 
 def check_content_notes(obj: Parsed) -> list[ContentProblem]:
-    notes = getattr(obj.source, "content_notes", [])
-    if not notes:
+    rows = content_note_rows(obj)
+    if not rows:
         return []
-    starts = segment_starts(obj)
-    listed = ", ".join(clock(s) for s in starts[:8]) + (", …" if len(starts) > 8 else "")
+    segments = _segments(obj)
+    starts = sorted({s["time"] for s in segments if s.get("time")})
+    listed = ", ".join(starts[:8]) + (", …" if len(starts) > 8 else "")
     problems = []
-    for i, note in enumerate(notes):
-        if note.at is not None and seconds(note.at) not in starts:
-            problems.append(obj.problem(("content_notes", i, "at"), (
-                f"no transcript segment starts at {note.at}; segments start at {listed}"
-                if starts else "the narrative has no timed segments (## [hh:mm:ss] headings or a transcript file)")))
-        elif note.start is not None:
-            low, high = seconds(note.start), seconds(note.end)
-            ends = (starts[1:] + [10**9]) if starts else []
-            if not any(s < high and e > low for s, e in zip(starts, ends, strict=True)):
-                problems.append(obj.problem(("content_notes", i, "from"), (
-                    f"the range {note.start}–{note.end} holds no transcript segment; segments start at {listed}"
-                    if starts else "the narrative has no timed segments (## [hh:mm:ss] headings or a transcript file)")))
+    for i, note in enumerate(rows):
+        if covered(note, segments):
+            continue
+        if not starts:
+            message = NO_SEGMENTS
+        elif note.at is not None:
+            message = f"no transcript segment starts at {note.at}; segments start at {listed}"
+        else:
+            message = f"the range {note.start}–{note.end} holds no transcript segment; segments start at {listed}"
+        problems.append(obj.problem(("content_notes", i, "at" if note.at is not None else "from"), message))
     return problems
 
 

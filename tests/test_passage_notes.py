@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 
 import pytest
 from sqlmodel import select
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from archive.errors import ContentError
 from archive.passage_notes import PassageNote
 from ingest.pipeline import ingest
+from tests.test_ohms import DUARTE
 from tests.test_publish import PRIVATE_NAME
 from web.app import create_app
 from web.build import build_site
@@ -163,3 +165,32 @@ def test_a_note_can_fold_a_cue_of_a_transcript_file(minimal):
     build_site(minimal)
     page = (minimal.public_dir / "narratives/nar-a/index.html").read_text()
     assert sections(page)[-3:] == [("1", "t-00-20-30"), ("2", "t-00-21-05"), ("", "t-00-22-00")]
+
+
+def test_a_note_on_a_cue_folded_into_an_ohms_index_point_is_refused_as_the_page_would_not_show_it(minimal):
+    """Ingest checks notes against the segments the page shows: a cue inside an OHMS index
+    point is part of the point's segment, so a note naming the cue's time would announce nothing."""
+    shutil.copy(DUARTE, minimal.content_dir / "narratives" / DUARTE.name)
+    write_narrative(minimal, '  - at: "00:03:00"\n    note: "Describes a beating."\n')
+    path = minimal.content_dir / "narratives/nar-a.md"
+    path.write_text(path.read_text().replace("redact:\n", f"transcript: {DUARTE.name}\nredact:\n", 1))
+    with pytest.raises(ContentError) as info:
+        ingest(minimal)
+    assert ("field 'content_notes[0].at': no transcript segment starts at 00:03:00; "
+            "segments start at 00:00:00, 00:03:32, 00:05:00, 00:09:33") in str(info.value)
+    path.write_text(path.read_text().replace('at: "00:03:00"', 'at: "00:03:32"'))
+    ingest(minimal)
+    build_site(minimal)
+    page = (minimal.public_dir / "narratives/nar-a/index.html").read_text()
+    assert ("1", "t-00-03-32") in sections(page)
+
+
+def test_a_heading_typed_without_a_leading_zero_takes_a_note_on_its_time(minimal):
+    write_narrative(minimal, '  - at: "00:05:00"\n    note: "Describes a death in a corridor."\n')
+    path = minimal.content_dir / "narratives/nar-a.md"
+    path.write_text(path.read_text().replace("## [00:05:00]", "## [0:05:00]"))
+    ingest(minimal)
+    build_site(minimal)
+    page = (minimal.public_dir / "narratives/nar-a/index.html").read_text()
+    assert "Describes a death in a corridor." in page
+    assert [key for key, _ in sections(page)].count("1") == 1
