@@ -160,7 +160,7 @@ class Within(wq.WrappingQuery):
         ids = _local(searcher, self.docs)
         if not ids:
             return matching.NullMatcher()
-        return _Within(cached(self.child.matcher(searcher, context), searcher), ids)
+        return _Within(cached(self.child.matcher(searcher, context), searcher, values=False), ids)
 
 
 class KnownPhrase(wq.Phrase):
@@ -186,7 +186,8 @@ class KnownPhrase(wq.Phrase):
         ids = _local(searcher, self.docs)
         if not ids:
             return matching.NullMatcher()
-        terms = [cached(wq.Term(self.fieldname, word).matcher(searcher, context), searcher) for word in words]
+        terms = [cached(wq.Term(self.fieldname, word).matcher(searcher, context), searcher, values=False)
+                 for word in words]
         matcher = _Within(make_binary_tree(IntersectionMatcher, terms), ids)
         return matcher if self.boost == 1.0 else matching.WrappingMatcher(matcher, boost=self.boost)
 
