@@ -1,4 +1,4 @@
-"""Decompressed whoosh posting blocks, kept so one query does not read the same block twice.
+"""Whoosh posting blocks read once, and only as far as needed: the cost of a common word.
 
 Whoosh 3 stores each block of up to 128 postings as one zlib-compressed pickle of the ids,
 weights and values (positions and character offsets) together: reading a block's ids costs
@@ -8,6 +8,13 @@ word's blocks up to three times: for its score table (search.whoosh_ranking), fo
 check of the candidates (search.whoosh_within), and again when whoosh scores the page's
 candidates. Here the engine's own matchers take a block's decoded data from a bounded cache
 (least recently used out first), keyed by the segment's posting file and the block's offset.
+
+A matcher that only scores (a score table, whoosh scoring the page's candidates) needs a
+block's ids and weights, which come first in the pickle and are some 3% of its bytes: for
+those, a block not cached whole is decompressed and unpickled only that far
+(`ids_and_weights`), about a thirtieth of the cost for a word found dozens of times in every
+record. Anything else about the block (its values) is read whole, through the cache, only
+when asked for.
 
 Segment files are never changed once written (whoosh writes new segments and deletes old
 ones), so a cached block can never be stale; the key holds the open file object itself, so
@@ -27,7 +34,7 @@ from array import array
 from collections import OrderedDict
 from pickle import loads
 
-MAX_BLOCKS = 3_000  # some 40 MB of decoded blocks at ~128 postings with positions each
+MAX_BYTES = 40_000_000  # decoded blocks kept per searcher, counted as their pickles' size
 PREFIX = 4_096      # decompressed bytes first tried for a block's ids and weights
 # How a whoosh 3 block's pickle (protocol 2) ends its weights when they are a tuple: TUPLE,
 # then BINPUT 1 (the ids tuple was memo 0). What follows is the values.
@@ -39,9 +46,10 @@ ATTRIBUTE = "_reckon_blocks"  # where a whoosh searcher carries its cache
 class BlockCache:
     """Decoded posting blocks of one searcher's segments, the least recently used out first."""
 
-    def __init__(self, size: int = MAX_BLOCKS):
+    def __init__(self, size: int = MAX_BYTES):
         self.size = size
-        self._blocks: OrderedDict[tuple[int, int], tuple[object, tuple]] = OrderedDict()
+        self.bytes = 0
+        self._blocks: OrderedDict[tuple[int, int], tuple[object, tuple, int]] = OrderedDict()
         self._lock = threading.Lock()  # queries take turns, but a cache must not rely on it
 
     def __len__(self) -> int:
@@ -63,10 +71,12 @@ class BlockCache:
         matcher._data = loads(data)
         with self._lock:
             # The file object is kept with its blocks, so its id cannot be reused meanwhile.
-            self._blocks[key] = (postfile, matcher._data)
-            while len(self._blocks) > self.size:
-                self._blocks.popitem(last=False)
-
+            old = self._blocks.pop(key, None)
+            self.bytes -= old[2] if old else 0
+            self._blocks[key] = (postfile, matcher._data, len(data))
+            self.bytes += len(data)
+            while self.bytes > self.size and self._blocks:
+                self.bytes -= self._blocks.popitem(last=False)[1][2]
 
     def ids_and_weights(self, matcher) -> None:
         """Set the matcher's block ids and weights, decoding only them where the block is not
@@ -166,7 +176,6 @@ def cached(matcher, searcher, values: bool = True):
     if cache is not None and all(hasattr(matcher, name) for name in (
             "_postfile", "_dataoffset", "_nextoffset", "_compression", "_read_data")):
         matcher._read_data = functools.partial(cache.read, matcher)
-        matcher._reckon_cache = cache
         if not values:
             matcher._read_ids = functools.partial(cache.ids_and_weights, matcher)
     return matcher

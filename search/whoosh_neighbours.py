@@ -24,7 +24,10 @@ from search.whoosh_within import postings_at
 FIELD = "text"       # the field whose character offsets are recorded
 # Used when the common word is in this many times more documents than there are to check:
 # reading a stored text costs about a sixth of a block of 128 postings with their positions,
-# and a few hundred candidates touch most blocks of a word found in every document.
+# and a few hundred candidates touch most blocks of a word found in every document. It was
+# 20; since the common word's blocks are read once per searcher (search.whoosh_blocks) and
+# only at the candidates (search.whoosh_within.postings_at), the position check is the
+# cheaper one down to a few dozen candidates in 10,000 records (bench/README.md).
 DENSE = 100
 _TOKEN = re.compile(TOKEN)
 _WINDOW = 64

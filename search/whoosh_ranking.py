@@ -178,14 +178,11 @@ def restrict(query: wq.Query, docs: set[int]) -> wq.Query:
 def _blocks(matcher):
     """The document numbers and weights of each posting block from the matcher's place on,
     read a whole block at a time instead of a posting at a time."""
-    cache = getattr(matcher, "_reckon_cache", None)
     while matcher.is_active():
-        if matcher._ids is None or matcher._weights is None:
-            if cache is not None and matcher._data is None:
-                cache.ids_and_weights(matcher)  # the block's values are not decoded
-            else:
-                matcher._read_ids()
-                matcher._read_weights()
+        if matcher._ids is None:
+            matcher._read_ids()  # with the block cache's values=False: the weights too, no values
+        if matcher._weights is None:
+            matcher._read_weights()
         i = matcher._i
         yield matcher._ids[i:], matcher._weights[i:]
         matcher._i = matcher._blocklength - 1
