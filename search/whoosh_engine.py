@@ -35,6 +35,7 @@ from search.language import (
     Word,
 )
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
+from search.whoosh_blocks import BlockCache, attach
 from search.whoosh_pairs import PAIR_FIELD, PairField, Pairs, choose_common
 from search.whoosh_pairs import load as load_pairs
 from search.whoosh_pairs import save as save_pairs
@@ -44,6 +45,8 @@ from search.whoosh_within import KnownPhrase, phrase_docs_in
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
 CACHE_FROM = 500             # posting sets at least this big are kept per searcher...
 CACHED_POSTINGS = 1_000_000  # ...up to this many document numbers in all (some 40 MB)
+FEW = 200                    # matches whoosh scores itself rather than read a common word's score table
+SPARSE = 4                   # a phrase's word in this many times its rarest word's documents is not intersected
 
 
 class FacetKeyword(KEYWORD):
@@ -295,6 +298,7 @@ class WhooshReader(Reader):
         # One searcher, opened once and shared: opening one per query costs more than most
         # queries. Whoosh searchers are not documented thread-safe, so queries take turns.
         self.searcher = ix.searcher()
+        attach(self.searcher, BlockCache())  # posting blocks read once per query, not thrice
         self.lock = threading.Lock()
         self._bounds: list[tuple[int, int]] | None = None
         self._columns: dict[str, list] = {}
@@ -423,14 +427,25 @@ class WhooshReader(Reader):
         terms = pairs.terms(field, stems)
         if pairs.exact(stems):
             return self.term_docs(PAIR_FIELD, terms[0])
-        parts = sorted([self.term_docs(PAIR_FIELD, t) for t in terms] + [self.term_docs(field, s) for s in stems],
-                       key=len)
+        parts = sorted([self.term_docs(PAIR_FIELD, t) for t in terms] + self.narrowing(field, stems), key=len)
         candidates = parts[0].intersection(*parts[1:])
         if not candidates:
             return set()
         if not terms and neighbours.worthwhile(self.searcher.reader(), field, stems, len(candidates)):
             return neighbours.phrase_docs(self.searcher, stems, candidates, pairs.stem)
         return phrase_docs_in(self.searcher, field, stems, candidates)
+
+    def narrowing(self, field: str, stems: list[str]) -> list[set[int]]:
+        """The document sets of the phrase's words worth intersecting before the position check.
+
+        The rarest word's set always; a word in SPARSE times as many documents or more is left
+        out: reading its set decompresses every one of its posting blocks (a word found in every
+        record is most of a query's time), while the position check, which tests every word
+        anyway, reads only the blocks that hold the rarer word's documents."""
+        reader = self.searcher.reader()
+        frequency = {s: reader.doc_frequency(field, s) if (field, s) in reader else 0 for s in stems}
+        least = min(frequency.values())
+        return [self.term_docs(field, s) for s in dict.fromkeys(stems) if frequency[s] < SPARSE * max(least, 1)]
 
     def facet_values(self, name: str) -> list:
         """The facet's value(s) of every document, by document number, read once per searcher."""
@@ -489,6 +504,10 @@ class WhooshReader(Reader):
         """Whoosh's results holding the requested page of `query`'s matches (all in `matched`)."""
         if request.sort == "relevance" and len(matched) <= request.offset + request.limit:
             # Every match is on the page: whoosh scores them all, with no tables to read.
+            return self.searcher.search(restrict(query, matched), limit=None)
+        if request.sort == "relevance" and len(matched) <= FEW and self.tables.cold(query):
+            # Few matches, and a table to read would be a common word's whole posting list:
+            # whoosh scores every match, reading only the blocks that hold them.
             return self.searcher.search(restrict(query, matched), limit=None)
         if request.sort == "relevance" and rankable(query):
             # Scores summed from per-word tables choose the few documents that can be on the

@@ -18,13 +18,17 @@ import re
 from collections.abc import Callable
 
 from search.language import TOKEN
+from search.whoosh_blocks import cached
 from search.whoosh_within import postings_at
 
 FIELD = "text"       # the field whose character offsets are recorded
 # Used when the common word is in this many times more documents than there are to check:
 # reading a stored text costs about a sixth of a block of 128 postings with their positions,
-# and a few hundred candidates touch most blocks of a word found in every document.
-DENSE = 20
+# and a few hundred candidates touch most blocks of a word found in every document. It was
+# 20; since the common word's blocks are read once per searcher (search.whoosh_blocks) and
+# only at the candidates (search.whoosh_within.postings_at), the position check is the
+# cheaper one down to a few dozen candidates in 10,000 records (bench/README.md).
+DENSE = 100
 _TOKEN = re.compile(TOKEN)
 _WINDOW = 64
 
@@ -80,7 +84,7 @@ def phrase_docs(searcher, stems: list[str], docs: set[int], stem: Callable[[str]
             continue
         end = offset + leaf_reader.doc_count_all()
         local = sorted(d - offset for d in docs if offset <= d < end)
-        for doc, value in postings_at(leaf_reader.postings(FIELD, mine), local):
+        for doc, value in postings_at(cached(leaf_reader.postings(FIELD, mine), leaf), local):
             text = leaf.stored_fields(doc).get(FIELD) or ""
             for _, startchar, endchar in decode(value):
                 beside = _before(text, startchar) if second else _after(text, endchar)

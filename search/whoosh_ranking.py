@@ -22,6 +22,7 @@ from collections.abc import Callable
 from whoosh import query as wq
 from whoosh.scoring import BM25FScorer, WeightLengthScorer
 
+from search.whoosh_blocks import cached
 from search.whoosh_within import KnownPhrase, Within
 
 CACHE_FROM = 500             # tables of at least this many documents are kept per searcher...
@@ -72,7 +73,7 @@ class ScoreTables:
         for (searcher, offset), (reader, _) in zip(subsearchers, self.leaves, strict=True):
             if (field, word) not in reader:
                 continue
-            matcher = searcher.postings(field, word, weighting=top.weighting)
+            matcher = cached(searcher.postings(field, word, weighting=top.weighting), top, values=False)
             scorer = getattr(matcher, "scorer", None)
             plain = (isinstance(scorer, WeightLengthScorer) and hasattr(matcher, "_read_ids")
                      and hasattr(matcher, "_read_weights") and not reader.has_deletions())
@@ -104,6 +105,24 @@ class ScoreTables:
             length = searcher.doc_field_length
             self._lengths[key] = [length(n, field, 1) for n in range(searcher.reader().doc_count_all())]
         return self._lengths[key]
+
+    def cold(self, query: wq.Query) -> bool:
+        """Whether ranking `query` by tables would read a big table not kept yet: for a word in
+        most records that is every one of its posting blocks, where whoosh scoring a few
+        hundred matches itself reads only the blocks that hold them."""
+        if isinstance(query, wq.AndNot):
+            return self.cold(query.a)
+        if isinstance(query, (wq.Term, KnownPhrase)):
+            words = [query.text] if isinstance(query, wq.Term) else query.words
+            if query.fieldname not in self.searcher.schema:
+                return False
+            field = self.searcher.schema[query.fieldname]
+            for word in words:
+                key = (query.fieldname, field.to_bytes(word))
+                if key not in self._tables and self.searcher.doc_frequency(*key) >= CACHE_FROM:
+                    return True
+            return False
+        return any(self.cold(sub) for sub in query.children())
 
     # -- a query's approximate scores -------------------------------------------------------
 
@@ -161,7 +180,7 @@ def _blocks(matcher):
     read a whole block at a time instead of a posting at a time."""
     while matcher.is_active():
         if matcher._ids is None:
-            matcher._read_ids()
+            matcher._read_ids()  # with the block cache's values=False: the weights too, no values
         if matcher._weights is None:
             matcher._read_weights()
         i = matcher._i

@@ -21,6 +21,8 @@ from whoosh import query as wq
 from whoosh.matching import IntersectionMatcher
 from whoosh.util import make_binary_tree
 
+from search.whoosh_blocks import cached
+
 
 class _Within(matching.WrappingMatcher):
     """The child matcher's postings, only at the sorted (segment-local) document numbers `ids`."""
@@ -102,6 +104,9 @@ def _local(searcher, docs: Collection[int]) -> list[int]:
 def postings_at(matcher, docs: list[int]):
     """(document, posting value) for each of `docs` (sorted, segment numbers) that `matcher`
     holds: it skips to each in turn, never reading the blocks in between."""
+    if _blockwise(matcher):
+        yield from _block_postings_at(matcher, docs)
+        return
     for doc in docs:
         if matcher.is_active() and matcher.id() < doc:
             matcher.skip_to(doc)
@@ -109,6 +114,36 @@ def postings_at(matcher, docs: list[int]):
             return
         if matcher.id() == doc:
             yield doc, matcher.value()
+
+
+def _blockwise(matcher) -> bool:
+    """Whether `matcher` is a plain whoosh 3 block reader (no deletions filter, another codec)."""
+    return all(hasattr(matcher, name) for name in ("_read_ids", "_read_values", "_maxid", "_next_block", "_i"))
+
+
+def _block_postings_at(matcher, docs: list[int]):
+    """`postings_at` a block at a time: a block none of `docs` can be in is passed by its
+    header alone, and in a block that holds some, each is found by one dictionary look-up
+    instead of whoosh's `skip_to` stepping posting by posting through Python calls."""
+    i, count = 0, len(docs)
+    while i < count and matcher.is_active():
+        top = matcher._maxid
+        if docs[i] > top:
+            matcher._next_block()
+            continue
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._values is None:
+            matcher._read_values()
+        ids, values, first = matcher._ids, matcher._values, matcher._i
+        where = {doc: k for k, doc in enumerate(ids) if k >= first}
+        while i < count and docs[i] <= top:
+            k = where.get(docs[i])
+            if k is not None:
+                yield docs[i], values[k]
+            i += 1
+        if i < count:
+            matcher._next_block()
 
 
 class Within(wq.WrappingQuery):
@@ -125,7 +160,7 @@ class Within(wq.WrappingQuery):
         ids = _local(searcher, self.docs)
         if not ids:
             return matching.NullMatcher()
-        return _Within(self.child.matcher(searcher, context), ids)
+        return _Within(cached(self.child.matcher(searcher, context), searcher, values=False), ids)
 
 
 class KnownPhrase(wq.Phrase):
@@ -151,7 +186,8 @@ class KnownPhrase(wq.Phrase):
         ids = _local(searcher, self.docs)
         if not ids:
             return matching.NullMatcher()
-        terms = [wq.Term(self.fieldname, word).matcher(searcher, context) for word in words]
+        terms = [cached(wq.Term(self.fieldname, word).matcher(searcher, context), searcher, values=False)
+                 for word in words]
         matcher = _Within(make_binary_tree(IntersectionMatcher, terms), ids)
         return matcher if self.boost == 1.0 else matching.WrappingMatcher(matcher, boost=self.boost)
 
@@ -178,7 +214,7 @@ def phrase_docs_in(searcher, fieldname: str, words: list[str], docs: set[int]) -
         # Each word's positions in each candidate (the rarest word first narrows the rest).
         starts: dict[int, set[int]] | None = None
         for shift, word in sorted(enumerate(encoded), key=lambda item: reader.doc_frequency(fieldname, item[1])):
-            matcher = reader.postings(fieldname, word)
+            matcher = cached(reader.postings(fieldname, word), leaf)
             here: dict[int, set[int]] = {}
             for doc, value in postings_at(matcher, local if starts is None else sorted(starts)):
                 positions = {p - shift for p in decode(value)}
