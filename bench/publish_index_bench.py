@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
 import sys
 import tempfile
@@ -69,6 +70,9 @@ def main() -> None:
                         "already there is reused")
     parser.add_argument("--publish", action="store_true", help="also time publish() after one change")
     args = parser.parse_args()
+    # Say why an update takes the full comparison or a rebuild (search/incremental.py logs it).
+    logging.basicConfig(format="  (%(name)s: %(message)s)")
+    logging.getLogger("search.incremental").setLevel(logging.INFO)
     home = args.home or Path(tempfile.mkdtemp(prefix="reckon-bench-"))
     settings = load_settings(home=home, environ={"SOURCE_DATE_EPOCH": "1700000000"}, today_override=None)
     settings = dataclasses.replace(settings, search_engine=args.engine)

@@ -68,6 +68,7 @@ ENGINE_MODULES = {"whoosh": ("search.whoosh_engine", "search.whoosh_pairs"),
                   "tantivy": ("search.tantivy_engine", "search.tantivy_pairs", "search.tantivy_facets")}
 PAIR_FILES = {"whoosh": "whoosh-pairs.json", "tantivy": "common-stems.txt"}
 CHUNK = 500
+NO_INDEX = "there is no index yet"
 
 
 def code_digest(engine_name: str) -> str:
@@ -89,7 +90,7 @@ def rebuild_reason(index_dir: Path, engine_name: str) -> str | None:
     """Why the index at `index_dir` must be rebuilt rather than updated, or None."""
     folder = Path(index_dir)
     if not (folder / MANIFEST).exists():
-        return "there is no index yet"
+        return NO_INDEX
     try:
         manifest = read_manifest(folder)
     except (OSError, ValueError) as exc:
@@ -117,7 +118,9 @@ def bring_up_to_date(catalog: Catalog, index_dir: Path, engine_name: str = "whoo
     meta = state_meta(catalog, engine_name)  # first: the log's place before any row is read
     reason = rebuild_reason(index_dir, engine_name)
     if reason is not None:
-        log.warning("rebuilding the search index at %s: %s", index_dir, reason)
+        # A first build is no news; rebuilding an existing index is worth a line on stderr.
+        log.log(logging.INFO if reason == NO_INDEX else logging.WARNING,
+                "rebuilding the search index at %s: %s", index_dir, reason)
         count = build_index(catalog, index_dir, engine_name, progress, meta)
         return IndexReport(count, count, 0, rebuilt=True)
     state = IndexState.open(index_dir)

@@ -252,7 +252,7 @@ def test_an_index_lacking_what_updates_need_is_rebuilt_with_a_reason(archive, tm
     else:
         shutil.rmtree(archive.index_dir)
         expected = "no index yet"
-    with caplog.at_level(logging.WARNING, logger=LOG):
+    with caplog.at_level(logging.INFO, logger=LOG):
         public, staff = index_all(archive)
     assert public.rebuilt and not staff.rebuilt
     messages = [r.getMessage() for r in caplog.records if r.name == LOG]
