@@ -25,6 +25,7 @@ from search.index_state import STATE_FILE, IndexState
 from search.indexer import MANIFEST, build_index, read_manifest
 from search.query import open_index, search
 from tests.conftest import REPO, copy_home, published_minimal
+from web.cli import main
 from web.publish import STAFF, index_all, publish
 
 ENGINES = ["whoosh", "tantivy"]
@@ -186,6 +187,23 @@ def test_a_record_made_restricted_leaves_the_public_index_only(archive, tmp_path
     index_all(archive)
     assert "rec-hide" not in _public_ids(archive)
     _same_as_fresh(archive, tmp_path)
+    # Made public again: back in, through the log as well.
+    caplog.clear()
+    _set(archive, "rec-hide", access="public")
+    with caplog.at_level(logging.INFO, logger=LOG):
+        public, _ = index_all(archive)
+    assert not [r for r in caplog.records if r.name == LOG] and public.added == 2
+    assert "rec-hide" in _public_ids(archive)
+    _same_as_fresh(archive, tmp_path)
+
+
+def test_reckon_index_reports_the_update(archive, monkeypatch, capsys):
+    monkeypatch.setenv("RECKON_SEARCH_ENGINE", archive.search_engine)
+    _set(archive, "rec-edit", body="The Pellbrook committee met once more.")
+    assert main(["--home", str(archive.home), "index"]) == 0
+    out = capsys.readouterr().out
+    assert f"public index updated (1 written, 0 removed): 9 documents [{archive.search_engine}]" in out
+    assert "staff index updated (1 written, 0 removed)" in out
 
 
 def test_an_embargo_ending_by_date_opens_the_record_in_search(archive, tmp_path, caplog):
