@@ -350,3 +350,24 @@ def test_hidden_records_never_reach_the_public_index_state_or_manifest(archive):
         assert not state.documents_of(["rec-hide", "rec-embargo"])
     finally:
         state.close()
+
+
+def test_an_index_of_the_other_engine_is_rebuilt_and_other_code_compares_all(archive, tmp_path, caplog):
+    other = "tantivy" if archive.search_engine == "whoosh" else "whoosh"
+    switched = dataclasses.replace(archive, search_engine=other)
+    with caplog.at_level(logging.INFO, logger=LOG):
+        public, _ = index_all(switched)
+    assert public.rebuilt and read_manifest(archive.index_dir)["engine"] == other
+    assert any(f"made by {archive.search_engine}" in r.getMessage() for r in caplog.records if r.name == LOG)
+    _same_as_fresh(switched, tmp_path)
+    # Documents made by other code (an upgrade): every document is compared once.
+    state = IndexState.open(archive.index_dir)
+    state.set_meta(code="made-by-an-older-version")
+    state.close()
+    caplog.clear()
+    _set(switched, "rec-edit", body="The Pellbrook committee met after the upgrade.")
+    with caplog.at_level(logging.INFO, logger=LOG):
+        public, _ = index_all(switched)
+    assert not public.rebuilt and public.added == 1
+    assert any("code" in r.getMessage() for r in caplog.records if r.name == LOG)
+    _same_as_fresh(switched, tmp_path)
