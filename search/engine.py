@@ -67,6 +67,14 @@ class Reader(ABC):
     def stored_documents(self) -> list[dict]:
         """Every stored document (for checks that nothing hidden is in the index)."""
 
+    def texts(self, ids: list[str]) -> list[dict]:
+        """The stored id, title, text and people of these documents (those the index holds):
+        an update subtracts their words from the vocabulary when it replaces them. Engines
+        override this with lookups by id; this reads every document."""
+        wanted = set(ids)
+        fields = ("id", "title", "text", "people")
+        return [{f: _first(d.get(f)) for f in fields} for d in self.stored_documents() if _first(d.get("id")) in wanted]
+
     def close(self) -> None:
         pass
 
@@ -83,6 +91,10 @@ class Writer(ABC):
 
     @abstractmethod
     def commit(self) -> None: ...
+
+
+def _first(value) -> str:
+    return (value[0] if value else "") if isinstance(value, list) else (value or "")
 
 
 def engine_module(name: str):

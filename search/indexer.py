@@ -7,9 +7,12 @@ published site.
 
 A full build writes a new folder and swaps it into place, so searches never meet a
 half-built index. An update compares each document's fingerprint with the one recorded at
-the last write and rewrites only what changed. Beside the engine's files, a manifest
-records the engine, the fingerprints, facet labels and the vocabulary for "did you mean";
-it is replaced last, so a reader that sees a new manifest sees the finished index.
+the last write and rewrites only what changed (search.incremental first asks the store's
+change log which objects changed, and makes documents only for those). Beside the engine's
+files, a manifest records the engine, facet labels and the vocabulary for "did you mean";
+it is replaced last, so a reader that sees a new manifest sees the finished index. The
+fingerprints live in a small SQLite file beside it (search.index_state), so an update does
+not rewrite them all; a format-1 manifest (fingerprints inside) is still read.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from archive.errors import ReckoningError
 from archive.files import staged_directory
 from search import engine
 from search.documents import catalog_documents, count_words, fingerprint, labels, vocabulary_of
+from search.index_state import IndexState, facet_values
 
 MANIFEST = "reckoning-index.json"
-FORMAT = 1
+FORMAT = 2
+READABLE = (1, 2)  # format 1 kept every fingerprint in the manifest; 2 keeps them in IndexState
 BATCH = 500
 
 Progress = Callable[[int, int], None]
@@ -48,7 +53,7 @@ def read_manifest(index_dir: Path) -> dict | None:
     if not path.exists():
         return None
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    return manifest if manifest.get("format") == FORMAT else None
+    return manifest if manifest.get("format") in READABLE else None
 
 
 def write_manifest(index_dir: Path, manifest: dict) -> None:
@@ -64,29 +69,25 @@ class _ManifestMaker:
     engine that indexes on its own threads, as tantivy does, then overlaps the two)."""
 
     def __init__(self) -> None:
-        self.fingerprints: dict[str, str] = {}
+        self.docs: dict[str, tuple[str, list[str]]] = {}  # id → (fingerprint, facet values)
         self.words: Counter = Counter()
-        self.used: set[str] = set()
 
     def add(self, docs: list[dict]) -> None:
-        self.fingerprints.update((d["id"], fingerprint(d)) for d in docs)
+        self.docs.update((d["id"], (fingerprint(d), facet_values(d))) for d in docs)
         count_words(docs, self.words)
-        self.used.update(v for d in docs for f in ("type", "harm_type", "affected_group", "institution")
-                         for v in ([d[f]] if isinstance(d[f], str) else d[f]))
 
     def manifest(self, engine_name: str, all_labels: dict[str, str]) -> dict:
-        return {
-            "format": FORMAT, "engine": engine_name,
-            "documents": self.fingerprints,
-            "labels": {k: v for k, v in sorted(all_labels.items()) if k in self.used},
-            "vocabulary": vocabulary_of(self.words),
-        }
+        used = {v for _, values in self.docs.values() for v in values}
+        return make_manifest(engine_name, used, all_labels, vocabulary_of(self.words))
 
 
-def _manifest(engine_name: str, docs: list[dict], all_labels: dict[str, str]) -> dict:
-    maker = _ManifestMaker()
-    maker.add(docs)
-    return maker.manifest(engine_name, all_labels)
+def make_manifest(engine_name: str, used: set[str], all_labels: dict[str, str], vocab: dict[str, int]) -> dict:
+    """The manifest readers use: labels of the facet values some document uses, the vocabulary."""
+    return {
+        "format": FORMAT, "engine": engine_name,
+        "labels": {k: v for k, v in sorted(all_labels.items()) if k in used},
+        "vocabulary": vocab,
+    }
 
 
 def _write(writer: engine.Writer, docs: list[dict], progress: Progress | None,
@@ -104,50 +105,67 @@ def _write(writer: engine.Writer, docs: list[dict], progress: Progress | None,
 
 def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
                 all_labels: dict[str, str] | None = None, progress: Progress | None = None,
-                **engine_options) -> int:
-    """Write `docs` into a fresh index swapped into place at `index_dir`; return the count."""
+                state_meta: dict | None = None, **engine_options) -> int:
+    """Write `docs` into a fresh index swapped into place at `index_dir`; return the count.
+
+    `state_meta` (the change log's mark and the stamp, from search.incremental) is kept in
+    the index's state file, so the next update can start from the log."""
     docs = list(docs)
     with staged_directory(Path(index_dir)) as staging:
         writer = engine.engine_module(engine_name).create(staging, **engine_options)
         manifest = _ManifestMaker()
         _write(writer, docs, progress, manifest)
+        IndexState.create(staging, manifest.docs, state_meta or {})
         write_manifest(staging, manifest.manifest(engine_name, all_labels or {}))
     return len(docs)
 
 
 def build_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
-                progress: Progress | None = None) -> int:
+                progress: Progress | None = None, state_meta: dict | None = None) -> int:
     """(Re)build the index at `index_dir` from everything `catalog` shows; return its size."""
-    return write_index(catalog_documents(catalog), index_dir, engine_name, labels(catalog), progress)
+    return write_index(catalog_documents(catalog), index_dir, engine_name, labels(catalog), progress,
+                       state_meta)
 
 
 def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
-                 progress: Progress | None = None) -> IndexReport:
-    """Bring the index up to date, rewriting only changed documents.
+                 progress: Progress | None = None, state_meta: dict | None = None) -> IndexReport:
+    """Bring the index up to date by comparing every document's fingerprint with the kept one,
+    rewriting only changed documents: the path when the change log cannot say what changed.
 
-    Rebuilds instead when there is no index yet, or it was made by another engine.
-    """
+    Rebuilds instead when there is no index yet, it was made by another engine, or it keeps
+    no state file (a format-1 index, whose fingerprints were in the manifest)."""
     docs = list(catalog_documents(catalog))
     manifest = read_manifest(index_dir)
-    if manifest is None or manifest.get("engine") != engine_name:
-        count = write_index(docs, index_dir, engine_name, labels(catalog), progress)
+    state = IndexState.open(index_dir) if manifest is not None else None
+    if manifest is None or manifest.get("engine") != engine_name or state is None:
+        count = write_index(docs, index_dir, engine_name, labels(catalog), progress, state_meta)
         return IndexReport(count, count, 0, rebuilt=True)
-    old = manifest["documents"]
-    new = {d["id"]: fingerprint(d) for d in docs}
-    changed = [d for d in docs if old.get(d["id"]) != new[d["id"]]]
-    # Segments go with their narrative: delete every changed or vanished object by id, which
-    # also deletes documents whose parent it is; then add the current ones back.
-    gone = {i.split("#", 1)[0] for i in old if i not in new}
-    touched = {d["id"].split("#", 1)[0] for d in changed} | gone
-    readd = [d for d in docs if d["id"].split("#", 1)[0] in touched]
-    if not touched:
-        if progress:
-            progress(0, 0)
-        return IndexReport(len(docs), 0, 0, rebuilt=False)
-    writer = engine.open_writer(engine_name, index_dir)
-    writer.delete(sorted(touched))
-    _write(writer, readd, progress)
-    write_manifest(index_dir, _manifest(engine_name, docs, labels(catalog)))
+    old = state.fingerprints()
+    try:
+        new = {d["id"]: fingerprint(d) for d in docs}
+        changed = [d for d in docs if old.get(d["id"]) != new[d["id"]]]
+        # Segments go with their narrative: delete every changed or vanished object by id, which
+        # also deletes documents whose parent it is; then add the current ones back.
+        gone = {i.split("#", 1)[0] for i in old if i not in new}
+        touched = {d["id"].split("#", 1)[0] for d in changed} | gone
+        readd = [d for d in docs if d["id"].split("#", 1)[0] in touched]
+        meta = {**(state_meta or {}), "applying": False}
+        if not touched and state.meta().get("applying") is False:
+            state.set_meta(**meta)
+            if progress:
+                progress(0, 0)
+            return IndexReport(len(docs), 0, 0, rebuilt=False)
+        state.set_meta(applying=True)  # stopped before the end: the next update compares all again
+        if touched:
+            writer = engine.open_writer(engine_name, index_dir)
+            writer.delete(sorted(touched))
+            _write(writer, readd, progress)
+        maker = _ManifestMaker()
+        maker.add(docs)
+        write_manifest(index_dir, maker.manifest(engine_name, labels(catalog)))
+        state.replace_all(maker.docs, meta)
+    finally:
+        state.close()
     return IndexReport(len(docs), len(readd), sum(1 for i in old if i not in new), rebuilt=False)
 
 

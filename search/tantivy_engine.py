@@ -353,6 +353,13 @@ class TantivyReader(Reader):
         return {name: {b["key"]: b["doc_count"] for b in answer[name]["buckets"] if b["key"]}
                 for name in names}
 
+    def texts(self, ids: list[str]) -> list[dict]:
+        if not ids:
+            return []
+        found = self.searcher.search(Query.term_set_query(self.schema, "id", list(ids)), limit=len(ids), count=False)
+        docs = [self.searcher.doc(address) for _, address in found.hits]
+        return [{name: doc.get_first(name) or "" for name in ("id", *TEXT_FIELDS)} for doc in docs]
+
     def stored_documents(self) -> list[dict]:
         total = self.searcher.num_docs
         found = self.searcher.search(Query.all_query(), limit=max(total, 1), count=False)

@@ -536,3 +536,9 @@ class WhooshReader(Reader):
     def stored_documents(self) -> list[dict]:
         with self.lock:
             return [dict(fields) for fields in self.searcher.all_stored_fields()]
+
+    def texts(self, ids: list[str]) -> list[dict]:
+        with self.lock:
+            numbers = [self.searcher.document_number(id=i) for i in ids]
+            return [{k: self.searcher.stored_fields(n).get(k) or "" for k in ("id", *TEXT_FIELDS)}
+                    for n in numbers if n is not None]

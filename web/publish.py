@@ -14,7 +14,8 @@ from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
-from search.indexer import IndexReport, Progress, build_index, staff_index_dir, update_index
+from search.incremental import bring_up_to_date, state_meta
+from search.indexer import IndexReport, Progress, build_index, staff_index_dir
 from web.build import BuildReport, build_site
 
 STAFF = Viewer(Role.CURATOR, "reckon-index")
@@ -31,9 +32,11 @@ def _index(settings: Settings, viewer: Viewer, index_dir, rebuild: bool,
     with store_transaction(settings) as session:
         catalog = Catalog(session, viewer, settings.today())
         if rebuild:
-            count = build_index(catalog, index_dir, settings.search_engine, progress)
+            meta = state_meta(catalog, settings.search_engine)  # the change log's place, read first
+            count = build_index(catalog, index_dir, settings.search_engine, progress, meta)
             return IndexReport(count, count, 0, rebuilt=True)
-        return update_index(catalog, index_dir, settings.search_engine, progress)
+        # Through the change log when it can tell what changed (search.incremental).
+        return bring_up_to_date(catalog, index_dir, settings.search_engine, progress)
 
 
 def index_public(settings: Settings, rebuild: bool = True, progress: Progress | None = None) -> int:
@@ -56,7 +59,9 @@ def index_all(settings: Settings, rebuild: bool = False,
 
 
 def publish(settings: Settings) -> PublishReport:
-    public, _ = index_all(settings, rebuild=True)
+    """Bring both indexes up to date (incrementally: only what changed since their last
+    update is rewritten; `reckon index --rebuild` makes them afresh), then build the site."""
+    public, _ = index_all(settings)
     return PublishReport(indexed=public.documents, site=build_site(settings))
 
 
