@@ -1,0 +1,31 @@
+"""A Jinja environment that looks up `view.field` in a plain dict without trying an attribute first.
+
+Every view the site's templates render is a plain dict, and Jinja's `getattr` (what
+`{{ item.title }}` compiles to) first asks for an attribute named `title`, which a dict never
+has, and only after the AttributeError reads the key. At ~90 lookups on each of 100,000 record
+pages that exception path was a tenth of rendering a page. A plain dict has only the
+attributes `dir(dict)` lists, so for any other name the attribute lookup can only fail: this
+goes straight to the key then, and to Jinja's own rule otherwise. Same values, same
+undefined errors, same pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class DictViewEnvironment(Environment):
+    """`Environment` whose attribute lookup reads a plain dict's key directly when the name
+    cannot be an attribute of a dict (exactly what Jinja would end up reading)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
