@@ -261,8 +261,17 @@ def object_pages(kind: str, views: list[dict], digests: dict[str, str], urls: Si
     section = SECTIONS[kind]
     citing = citing_digest(urls, built_on)
 
+    last: dict[str, dict] = {}  # the citation of the object rendered last: its two files are neighbours
+
+    def context(view: dict) -> dict:
+        found = last.get(view["id"])
+        if found is None:
+            last.clear()
+            found = last[view["id"]] = citation_context(view, urls, built_on)
+        return found
+
     def cite(data: dict) -> dict:
-        return {"cite": citation_context(data["item"], urls, built_on)}
+        return {"cite": context(data["item"])}
 
     pages = []
     for view in views:
@@ -271,7 +280,7 @@ def object_pages(kind: str, views: list[dict], digests: dict[str, str], urls: Si
                           digest=digest))
         if digest is not None:  # the file is made only if its record (or the base URL, or the date) changed
             pages.append(Page(f"{section}/{view['id']}/citation.json", digest=f"{digest}-{citing}",
-                              make=lambda view=view: _json(csl_json(citation_data(view, urls, built_on)))))
+                              make=lambda view=view: _json(context(view)["csl"])))
         else:
             pages.append(Page(f"{section}/{view['id']}/citation.json",
                               content=_json(csl_json(citation_data(view, urls, built_on)))))
