@@ -17,7 +17,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
-from jinja2 import Environment, StrictUndefined, UndefinedError
+from jinja2 import DictLoader, Environment, StrictUndefined, UndefinedError
 
 from ingest.pipeline import ingest
 from tests.test_build_incremental import add_records, site_files
@@ -116,3 +116,18 @@ def test_dict_first_lookup_renders_what_jinja_renders(env_class):
         "True|object|an attribute")
     with pytest.raises(UndefinedError, match="has no attribute 'missing'"):
         env.from_string("{{ d.missing }}").render(d={"title": "x"})
+
+
+def test_frozen_globals_render_what_the_chain_renders():
+    source = "{{ site_name }} · {{ built_on }} · {{ own }}{% import 'm.html' as m %} {{ m.hello(who) }}"
+    outputs = []
+    for freeze in (False, True):
+        env = DictViewEnvironment(undefined=StrictUndefined, autoescape=True,
+                                  loader=DictLoader({"m.html": "{% macro hello(x) %}hi {{ x }}{% endmacro %}"}))
+        env.globals.update(site_name="Reckoning & co", built_on="2026-11-23")
+        if freeze:
+            env.freeze_globals()
+        template = env.from_string(source, globals={"own": "<own>"})
+        assert not freeze or type(template.globals) is dict
+        outputs.append(template.render(who="<you>"))
+    assert outputs[0] == outputs[1] == "Reckoning &amp; co · 2026-11-23 · &lt;own&gt; hi &lt;you&gt;"

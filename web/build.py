@@ -369,6 +369,7 @@ def build_site(settings: Settings) -> BuildReport:
     built_on = build_time(settings)
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
+    env.freeze_globals()  # all set: each template copies them once, not on every page
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived objects and no cycles to speak of: collections only cost time
     early = EarlyRecords()
