@@ -56,8 +56,10 @@ from web.exports import PART_SIZE, data_dictionary, export_files
 from web.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from web.iiif_files import public_media, write_iiif
 from web.iiif_manifest import manifest_files
+from web.jinja_dicts import DictViewEnvironment
 from web.ledger_pages import ledger_downloads, ledger_pages
 from web.render_workers import EarlyRecords
+from web.side_process import SideResult
 from web.static_search import build_static_index
 from web.timelinejs import timelinejs
 
@@ -66,6 +68,7 @@ MANIFEST = ".manifest.json"
 MANIFEST_VERSION = 5  # 5: the pages on a line of their own, and the build's `state` (web.build_changes)
 LIST_PAGE_SIZE = 200
 RECENT_ON_HOME = 8
+SIDE_INDEX_FROM = 2000  # records from which the static search index is made in a forked process
 
 
 @dataclass
@@ -95,7 +98,7 @@ class Page:
 
 def template_environment(settings: Settings, urls: SiteUrls | None = None) -> Environment:
     urls = urls or SiteUrls(settings.base_url)
-    env = Environment(
+    env = DictViewEnvironment(
         loader=FileSystemLoader(settings.site_dir / "templates"),
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
@@ -161,6 +164,18 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     when given, receives what a later one-record rebuild needs to patch the aggregate outputs
     (`web.build_changes`): the feed's entries and the search index's document count."""
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
+    # The search fallback index is made from the views alone: in a forked process while this
+    # one makes the rest (web.side_process), when there are enough records to pay for a fork.
+    index = SideResult(lambda: build_static_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
+    try:
+        return _collect_pages(catalog, urls, built_on, views, index, static_dir, records, memo, state)
+    finally:
+        index.close()
+
+
+def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[str, list[dict]],
+                   index: SideResult, static_dir: Path | None, records: tuple[list[dict], dict[str, str]] | None,
+                   memo, state: dict | None) -> list[Page]:
     digests = records[1] if records is not None else {}
     added: dict[str, str] = {}
     for kind in SECTIONS:
@@ -228,7 +243,7 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
     files.update(export_files(views, urls, memo) if memo is not None else export_files(views, urls))
-    files.update(build_static_index(views))
+    files.update(index.result())
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
     files.update(ledger_downloads(catalog))
@@ -246,8 +261,17 @@ def object_pages(kind: str, views: list[dict], digests: dict[str, str], urls: Si
     section = SECTIONS[kind]
     citing = citing_digest(urls, built_on)
 
+    last: dict[str, dict] = {}  # the citation of the object rendered last: its two files are neighbours
+
+    def context(view: dict) -> dict:
+        found = last.get(view["id"])
+        if found is None:
+            last.clear()
+            found = last[view["id"]] = citation_context(view, urls, built_on)
+        return found
+
     def cite(data: dict) -> dict:
-        return {"cite": citation_context(data["item"], urls, built_on)}
+        return {"cite": context(data["item"])}
 
     pages = []
     for view in views:
@@ -256,7 +280,7 @@ def object_pages(kind: str, views: list[dict], digests: dict[str, str], urls: Si
                           digest=digest))
         if digest is not None:  # the file is made only if its record (or the base URL, or the date) changed
             pages.append(Page(f"{section}/{view['id']}/citation.json", digest=f"{digest}-{citing}",
-                              make=lambda view=view: _json(csl_json(citation_data(view, urls, built_on)))))
+                              make=lambda view=view: _json(context(view)["csl"])))
         else:
             pages.append(Page(f"{section}/{view['id']}/citation.json",
                               content=_json(csl_json(citation_data(view, urls, built_on)))))
@@ -345,6 +369,7 @@ def build_site(settings: Settings) -> BuildReport:
     built_on = build_time(settings)
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
+    env.freeze_globals()  # all set: each template copies them once, not on every page
     collecting = gc.isenabled()
     gc.disable()  # millions of long-lived objects and no cycles to speak of: collections only cost time
     early = EarlyRecords()

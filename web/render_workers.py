@@ -64,7 +64,12 @@ def write_share(pages: Sequence[Any], env: Environment, out: Path) -> None:
         target = os.path.join(root, page.path)
         folder = os.path.dirname(target)
         if folder not in made:
-            os.makedirs(folder, exist_ok=True)
+            try:
+                os.mkdir(folder)  # one call: the parent folder mostly exists already
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
             made.add(folder)
         write_file(target, page_bytes(env, page))
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
@@ -50,7 +50,9 @@ ORDER = ("harm", "timeline", "narrative", "record")
 
 def tokens(text: str) -> list[str]:
     """Lower-cased, accent-folded words; the search page's script folds queries the same way."""
-    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    lowered = text.lower()
+    # NFKD and dropping non-ASCII change nothing in ASCII text, most of what is indexed.
+    folded = lowered if lowered.isascii() else unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
     return [t for t in TOKEN.findall(folded) if len(t) > 1 and t not in STOPWORDS]
 
 
@@ -88,11 +90,10 @@ def _display_title(doc: dict) -> str:
 
 def doc_weights(doc: dict) -> dict[str, int]:
     """A document's terms and their weights (capped term frequency, plus a bonus in the title)."""
-    weights: dict[str, int] = defaultdict(int)
-    for term in tokens(" ".join([doc["text"], doc["people"]])):
-        weights[term] = min(weights[term] + 1, MAX_TF)
+    counted = Counter(tokens(" ".join([doc["text"], doc["people"]])))  # counted in C, then capped
+    weights = {term: min(MAX_TF, count) for term, count in counted.items()}
     for term in set(tokens(doc["title"])):
-        weights[term] += TITLE_WEIGHT
+        weights[term] = weights.get(term, 0) + TITLE_WEIGHT
     return weights
 
 

@@ -1,0 +1,89 @@
+"""One pure computation of the build run in a forked process beside the main one.
+
+At 100,000 records the static search index (~10 s of CPU) is made from the record views
+while two render workers write record pages and the main process makes the other aggregate
+outputs. All three used to wait on the main process in turn: after the workers finished, it
+went on alone with one core idle. Forked (not spawned), the child shares the views as they
+are without pickling them; only its result (bytes, a few tens of MB) comes back through a
+pipe. The computation must be pure: what the child changes in its memory is lost.
+
+A child whose parent dies (a killed build) gets EPIPE writing its result and exits; one whose
+result is no longer wanted is killed by `close()`. Without fork (or for small inputs) the
+function simply runs in this process, with the same result.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import traceback
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class SideError(RuntimeError):
+    """The computation failed in the forked process; the message carries its traceback."""
+
+
+class SideResult(Generic[T]):
+    """`make()` computed in a forked child (when `fork` is true and possible), or here."""
+
+    def __init__(self, make: Callable[[], T], fork: bool = True):
+        self.pid: int | None = None
+        self._fd: int | None = None
+        self._value: tuple[T] | None = None
+        if not (fork and hasattr(os, "fork")):
+            self._value = (make(),)
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: compute, send, and leave without running the parent's cleanup
+            code = 0
+            try:
+                os.close(read)
+                try:
+                    payload = pickle.dumps((True, make()), pickle.HIGHEST_PROTOCOL)
+                except BaseException:  # noqa: BLE001 - every failure is reported to the parent
+                    payload = pickle.dumps((False, traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
+                    code = 1
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(payload)
+            except BaseException:  # noqa: BLE001 - the parent is gone (EPIPE) or the pipe broke
+                code = 2
+            finally:
+                os._exit(code)
+        os.close(write)
+        self.pid, self._fd = pid, read
+
+    def result(self) -> T:
+        """The computation's value (waiting for the child); its failure raised as SideError."""
+        if self._value is None:
+            assert self._fd is not None and self.pid is not None
+            with os.fdopen(self._fd, "rb") as pipe:
+                self._fd = None
+                payload = pipe.read()
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            if not payload:
+                raise SideError(f"the forked process ended without a result (wait status {status})")
+            ok, value = pickle.loads(payload)
+            if not ok:
+                raise SideError(f"the forked process failed:\n{value}")
+            self._value = (value,)
+        return self._value[0]
+
+    def close(self) -> None:
+        """Stop the child if its result was never taken (the build failed meanwhile)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = None
