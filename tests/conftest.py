@@ -50,7 +50,9 @@ def copy_home(template: Path, tmp_path: Path) -> Settings:
     with `public` kept the symlink it is): copying is much cheaper than ingesting and publishing
     again, and the copy is the same archive (ingest finds nothing changed, a build writes nothing)."""
     home = tmp_path / "home"
-    shutil.copytree(template, home, symlinks=True)
+    # A replaced folder (`.NAME.old-…`) is removed by a background thread (archive.files.
+    # staged_directory) that may still be at it: it is garbage, and copying it races its removal.
+    shutil.copytree(template, home, symlinks=True, ignore=shutil.ignore_patterns(".*.old-*"))
     return make_settings(home, home / "content")
 
 
