@@ -4,13 +4,14 @@
     PYTHONPATH=. .venv/bin/python bench/onerecord_bench.py --home DIR --fresh-process
 
 `build_bench.py --home DIR` leaves a store and a double-buffered site in DIR. This changes one
-record at a time (a different one each run) and times `build_site`:
+record at a time (a random one each run, so most likely one still holding all its generated
+words, whose removal patches ~20 search shards) and times `build_site`:
 
 - in this process (imports done and the first build's warm-up excluded, as `build_bench.py`
   times it): wall and CPU of the call;
 - with `--fresh-process`, what a user's `reckon build` pays for its site part: a new Python
-  process that imports `web.build`, loads the settings and runs `build_site`, timed from
-  outside (wall, and the child's CPU from `getrusage`), and inside (the `build_site` call alone).
+  process that imports `web.build`, loads the settings and runs `build_site`, and ends as
+  `reckon` does (`gc.freeze()`, so no final collection), timed from outside (wall, and the child's CPU from `getrusage`), and inside (the `build_site` call alone).
 
 Each figure comes with the load average, since the machine is shared. Not a test.
 """
@@ -35,7 +36,7 @@ from build_bench import change_one_record, cpu_seconds
 from archive.settings import load_settings
 
 CHILD = """
-import resource, sys, time
+import gc, resource, sys, time
 started = time.perf_counter()
 from archive.settings import load_settings
 from web.build import build_site
@@ -45,6 +46,7 @@ report = build_site(settings)
 done = time.perf_counter()
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(f"{done - started:.3f} {done - call:.3f} {usage.ru_utime + usage.ru_stime:.3f} {int(report.patched)} {report.written}")
+gc.freeze()  # as `reckon` ends (web/cli.py): no final collection over every object
 """
 
 

@@ -171,10 +171,12 @@ def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
     """Every case of `set_posting` (a weight changed, a posting added or removed, a term
     added or gone, the shard emptied) against the JSON the index builder writes."""
     rng = random.Random(5)
-    for _ in range(400):
-        terms = {f"ab{w}": sorted(rng.sample(range(40), rng.randint(1, 6))) for w in rng.sample("cdefgh", rng.randint(0, 4))}
+    for _ in range(600):
+        size = rng.choice([40, 400])  # short lists, and lists long enough to bisect
+        terms = {f"ab{w}": sorted(rng.sample(range(size), rng.randint(1, size // 4)))
+                 for w in rng.sample("cdefgh", rng.randint(0, 4))}
         shard = {t: [[n, rng.randint(1, 12)] for n in terms[t]] for t in sorted(terms)}  # as the builder sorts
-        term, number = f"ab{rng.choice('cdefgh')}", rng.randrange(40)
+        term, number = f"ab{rng.choice('cdefgh')}", rng.randrange(size)
         old = next((w for n, w in shard.get(term, []) if n == number), None)
         new = rng.choice([None, rng.randint(1, 12)])
         raw = static_search._json(shard) if shard else None
@@ -186,6 +188,8 @@ def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
         assert result is not None
         assert result[0] == (static_search._json(expected) if expected else None), (shard, term, number, old, new)
         assert result[1] == len(expected.get(term, []))
+        if term in shard:  # the count before, as the vocabulary knows it: the same answer uncounted
+            assert set_posting(raw, term, number, old, new, len(shard[term])) == result
         if old is not None:  # a shard that does not hold the expected posting is refused
             assert set_posting(raw, term, number, old + 1, new) is None
 
