@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -150,6 +151,8 @@ def test_a_manifest_is_kept_in_shards_by_folder_and_read_back_whole(tmp_path):
     assert read_pages(tmp_path) == {"index.html": "home"} and len(list((tmp_path / ".manifest").iterdir())) == 1
     (tmp_path / ".manifest" / f"{shard_of('index.html')}.json").write_text("{not json")
     assert read_manifest(tmp_path) is None  # an unreadable shard: the buffer is written afresh
+    shutil.rmtree(tmp_path / ".manifest")
+    assert read_manifest(tmp_path) is None  # a header without its shards: the same
     write(tmp_path, {"version": 6, "applying": True, "pages": {}})
     assert read_manifest(tmp_path) is None
 

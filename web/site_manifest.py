@@ -99,10 +99,8 @@ def read_pages(folder: Path) -> dict[str, str] | None:
     """Every page's key in a buffer (all its shards), or None when they cannot be read."""
     try:
         names = [n[:-5] for n in os.listdir(folder / PAGES_DIR) if n.endswith(".json")]
-    except FileNotFoundError:
-        return {}
     except OSError:
-        return None
+        return None  # no shards at all (a site always has pages): not a manifest to trust
     shards = read_shards(folder, names)
     if shards is None:
         return None
