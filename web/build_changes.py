@@ -16,9 +16,9 @@ buffer's build (whose `state` its manifest keeps):
   among the newest, the feed can differ.
 
 Those outputs are patched: the record's view is made through the Catalog (the access rule
-decides), its download part is joined from the cached lines of its neighbours
-(`web.build_cache.ViewStore`) are spliced: the record's old line replaced in the published
-part's bytes, the search index's term shards are patched (`web.static_search.patch_index`),
+decides), its lines in its download part are spliced (its old lines, kept in
+`web.build_cache.ViewStore`, replaced in the published part's bytes), the search index's term
+shards are patched (`web.search_patch.patch_index`),
 and only the manifest shards holding a changed path are read and written
 (`web.site_manifest`; the whole map of 200,000 keys is 18 MB). Publishing is the same double
 buffering: the standby gets this build's changes plus what it lacked of the live build (its
