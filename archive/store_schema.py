@@ -23,9 +23,6 @@ import hashlib
 import json
 import logging
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Column, Connection, Index, MetaData, delete, insert, select
 from sqlalchemy.engine import Dialect, Engine
@@ -94,6 +91,12 @@ def bring_up_to_date(engine: Engine, metadata: MetaData, new_store: bool = False
 
 
 def _add_missing(conn: Connection, metadata: MetaData) -> list[str]:
+    # Imported here: alembic costs ~0.3 s to import, and only an older store needs it (every
+    # command opens the store; a one-record site rebuild should not pay for it).
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
     context = MigrationContext.configure(conn)
     operations = Operations(context)
     added: list[str] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -26,8 +27,10 @@ from tests.test_build_incremental import (
 )
 from web import build_changes, exports, static_search
 from web.build import MANIFEST, buffers, build_site, live_buffer
-from web.build_changes import find_keys, patch_pages
+from web.build_changes import splice_lines
 from web.search_patch import set_posting
+from web.site_manifest import is_manifest, read_pages, shard_of, write
+from web.site_manifest import read as read_manifest
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ def test_an_edited_body_is_patched_and_equals_a_fresh_build_twice_over(patched_s
     assert "freshlyeditedword" not in all_text(files)
     for buffer in buffers(site.public_dir):  # the retired buffer: a subset of the live site
         kept = site_files(buffer)
-        assert all(kept[p] == files[p] for p in kept if p != MANIFEST), buffer
+        assert all(kept[p] == files[p] for p in kept if not is_manifest(p)), buffer
     nothing = build_site(site)
     assert nothing.patched and (nothing.records_made, nothing.written) == (0, 0)
 
@@ -134,25 +137,49 @@ def test_downloads_in_parts_are_patched_one_part_at_a_time(minimal, tmp_path, mo
     assert len(changed) == 2 and all(b"partedword" in files[p] for p in changed)  # its part's .jsonl and .csv
 
 
-def test_manifest_bytes_are_patched_like_a_parsed_manifest():
-    pages = {"a/index.html": "k1", "b/index.html": "k2", "c.json": "k3"}
-    raw = json.dumps(pages, sort_keys=True, separators=(",", ":")).encode()
-    assert {p: v[2] for p, v in find_keys(raw, list(pages) + ["z"]).items()} == pages
-    for changes in ({"a/index.html": None}, {"b/index.html": "new", "d": "k4"}, {"c.json": None, "a/index.html": None},
-                    {"a/index.html": None, "b/index.html": None, "c.json": None, "e": "k5"}):
-        expected = {**pages, **changes}
-        expected = {p: k for p, k in expected.items() if k is not None}
-        assert json.loads(patch_pages(raw, changes)) == expected, changes
+def test_a_manifest_is_kept_in_shards_by_folder_and_read_back_whole(tmp_path):
+    pages = {f"records/rec-{n}/{name}": f"k{n}{name}" for n in range(300) for name in ("index.html", "citation.json")}
+    pages.update({"index.html": "home", "search/terms/ab.json": "t1", "search/terms/cd.json": "t2"})
+    write(tmp_path, {"version": 6, "state": {"token": "x"}, "pages": pages})
+    assert read_manifest(tmp_path) == {"version": 6, "state": {"token": "x"}, "pages": pages}
+    assert shard_of("records/rec-7/index.html") == shard_of("records/rec-7/citation.json")
+    assert shard_of("search/terms/ab.json") == shard_of("search/terms/cd.json")
+    shards = sorted(p.name for p in (tmp_path / ".manifest").iterdir())
+    assert 100 < len(shards) <= 256 and all(is_manifest(f".manifest/{name}") for name in shards)
+    assert b'"pages"' not in (tmp_path / MANIFEST).read_bytes()  # the header stays small
+    write(tmp_path, {"version": 6, "pages": {"index.html": "home"}})  # shards no longer used are removed
+    assert read_pages(tmp_path) == {"index.html": "home"} and len(list((tmp_path / ".manifest").iterdir())) == 1
+    (tmp_path / ".manifest" / f"{shard_of('index.html')}.json").write_text("{not json")
+    assert read_manifest(tmp_path) is None  # an unreadable shard: the buffer is written afresh
+    shutil.rmtree(tmp_path / ".manifest")
+    assert read_manifest(tmp_path) is None  # a header without its shards: the same
+    write(tmp_path, {"version": 6, "applying": True, "pages": {}})
+    assert read_manifest(tmp_path) is None
+
+
+def test_a_download_part_is_spliced_only_where_the_old_line_stands_alone():
+    header = b"id,title\r\n"
+    part = header + b"a,one\r\nb,two\r\nc,three\r\n"
+    assert splice_lines(part, header, [("b,two\r\n", "b,TWO\r\n")]) == header + b"a,one\r\nb,TWO\r\nc,three\r\n"
+    assert splice_lines(part, header, [("a,one\r\n", "a,1\r\n"), ("c,three\r\n", "c,3\r\n")]) == \
+        header + b"a,1\r\nb,two\r\nc,3\r\n"
+    assert splice_lines(part, header, [("x,four\r\n", "x\r\n")]) is None  # not there: the full build decides
+    assert splice_lines(part, header, [("two\r\n", "2\r\n")]) is None  # only inside another line
+    assert splice_lines(part + b"b,two\r\n", header, [("b,two\r\n", "b\r\n")]) is None  # twice
+    assert splice_lines(part, b"other\r\n", [("b,two\r\n", "b\r\n")]) is None and splice_lines(None, b"", []) is None
+    assert splice_lines(b'{"id":"a"}\n{"id":"b"}\n', b"", [('{"id":"a"}\n', '{"id":"A"}\n')]) == b'{"id":"A"}\n{"id":"b"}\n'
 
 
 def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
     """Every case of `set_posting` (a weight changed, a posting added or removed, a term
     added or gone, the shard emptied) against the JSON the index builder writes."""
     rng = random.Random(5)
-    for _ in range(400):
-        terms = {f"ab{w}": sorted(rng.sample(range(40), rng.randint(1, 6))) for w in rng.sample("cdefgh", rng.randint(0, 4))}
+    for _ in range(600):
+        size = rng.choice([40, 400])  # short lists, and lists long enough to bisect
+        terms = {f"ab{w}": sorted(rng.sample(range(size), rng.randint(1, size // 4)))
+                 for w in rng.sample("cdefgh", rng.randint(0, 4))}
         shard = {t: [[n, rng.randint(1, 12)] for n in terms[t]] for t in sorted(terms)}  # as the builder sorts
-        term, number = f"ab{rng.choice('cdefgh')}", rng.randrange(40)
+        term, number = f"ab{rng.choice('cdefgh')}", rng.randrange(size)
         old = next((w for n, w in shard.get(term, []) if n == number), None)
         new = rng.choice([None, rng.randint(1, 12)])
         raw = static_search._json(shard) if shard else None
@@ -164,6 +191,8 @@ def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
         assert result is not None
         assert result[0] == (static_search._json(expected) if expected else None), (shard, term, number, old, new)
         assert result[1] == len(expected.get(term, []))
+        if term in shard:  # the count before, as the vocabulary knows it: the same answer uncounted
+            assert set_posting(raw, term, number, old, new, len(shard[term])) == result
         if old is not None:  # a shard that does not hold the expected posting is refused
             assert set_posting(raw, term, number, old + 1, new) is None
 

@@ -48,14 +48,13 @@ from archive.db import store_transaction
 from archive.files import staged_directory
 from archive.settings import Settings
 from archive.urls import SECTIONS, SiteUrls, page_url
-from web import json_indent, render_workers
+from web import json_indent, render_workers, site_manifest
 from web.browse import FACET_TITLES, agent_pages, browse_groups
 from web.build_cache import RecordViews
 from web.citation import citation_context, citation_data, csl_json
 from web.exports import PART_SIZE, data_dictionary, export_files
 from web.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from web.iiif_files import public_media, write_iiif
-from web.iiif_manifest import manifest_files
 from web.jinja_dicts import DictViewEnvironment
 from web.ledger_pages import ledger_downloads, ledger_pages
 from web.render_workers import EarlyRecords
@@ -64,8 +63,8 @@ from web.static_search import build_static_index
 from web.timelinejs import timelinejs
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
-MANIFEST = ".manifest.json"
-MANIFEST_VERSION = 5  # 5: the pages on a line of their own, and the build's `state` (web.build_changes)
+# Manifests (each buffer's keys) are read and written by web.site_manifest, for both paths.
+MANIFEST, MANIFEST_VERSION = site_manifest.MANIFEST, site_manifest.MANIFEST_VERSION
 LIST_PAGE_SIZE = 200
 RECENT_ON_HOME = 8
 SIDE_INDEX_FROM = 2000  # records from which the static search index is made in a forked process
@@ -348,15 +347,9 @@ def read_manifest(public_dir: Path) -> dict[str, str]:
 
 def _previous_build(public_dir: Path) -> dict | None:
     """The previous build's manifest, or None when there is none this build can trust."""
-    try:
-        manifest = json.loads((public_dir / MANIFEST).read_bytes())
-    except (OSError, ValueError):
-        return None  # no previous build (or an unreadable one): everything is written afresh
-    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
-        return None  # an older layout: build everything afresh
-    if manifest.get("applying") or not isinstance(manifest.get("pages"), dict):
-        return None  # a buffer an update stopped half-way through: rebuild it whole
-    return manifest
+    # None for no previous build, an unreadable one, an older layout, or a buffer an update
+    # stopped half-way through: everything is written afresh.
+    return site_manifest.read(public_dir)
 
 
 def build_site(settings: Settings) -> BuildReport:
@@ -384,7 +377,9 @@ def build_site(settings: Settings) -> BuildReport:
 
 def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float,
            early: EarlyRecords) -> BuildReport:
+    # Here, not at the top: iiif_prezi3 takes ~0.3 s to import, which a patched rebuild need not pay.
     from web import build_changes
+    from web.iiif_manifest import manifest_files
 
     record_cache = RecordViews(settings.public_dir)
     clear_leftovers(settings.public_dir)
@@ -531,20 +526,12 @@ def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
 
 
 def _write_manifest(folder: Path, manifest: dict) -> None:
-    """A buffer's manifest: JSON, its `pages` last and on a line of their own, so a
-    one-record rebuild reads the rest without parsing 200,000 keys (`web.build_changes`)."""
-    header = {k: v for k, v in manifest.items() if k != "pages"}
-    body = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
-    if "pages" in manifest:  # the C encoder: 200,000 keys
-        pages = json.dumps(manifest["pages"], sort_keys=True, separators=(",", ":")).encode()
-        body = body[:-1] + (b"," if header else b"") + b'\n"pages":' + pages + b"}"
-    write_manifest_bytes(folder, body)
-
-
-def write_manifest_bytes(folder: Path, body: bytes) -> None:
-    temp = folder / (MANIFEST + ".new")
-    temp.write_bytes(body)
-    os.replace(temp, folder / MANIFEST)
+    """A buffer's manifest (`web.site_manifest`): its pages' shards, then its header; a
+    manifest without pages (the "applying" mark) is a header alone."""
+    if "pages" in manifest:
+        site_manifest.write(folder, manifest)
+    else:
+        site_manifest.write_header(folder, manifest)
 
 
 def update_in_place(settings: Settings, env: Environment, standby: Path, pages: list[Page],

@@ -189,12 +189,6 @@ class ViewStore:
         """How many cached records sort before this id (its place in id order)."""
         return self.db().execute("SELECT COUNT(*) FROM records WHERE id < ?", (record_id,)).fetchone()[0]
 
-    def lines_in_order(self, offset: int, limit: int) -> list[tuple[str, str | None, str, str]]:
-        """(id, base URL, JSON line, CSV line) of `limit` records from `offset` in id order:
-        one download part's lines, as made for that base URL (None: not made)."""
-        return self.db().execute("SELECT id, base, jsonl, csv FROM records ORDER BY id LIMIT ? OFFSET ?",
-                                 (limit, offset)).fetchall()
-
     def views_of(self, ids: list[str]) -> dict[str, dict]:
         marks = ",".join("?" * len(ids))
         rows = self.db().execute(f"SELECT id, view FROM records WHERE id IN ({marks})", ids).fetchall()
@@ -239,8 +233,8 @@ class ViewStore:
 
 def _create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-    # A record's download lines have columns of their own: a download part is joined from
-    # 10,000 of them without unpickling anything.
+    # A record's download lines have columns of their own: the full build joins a download
+    # part from them without unpickling anything, and a patched rebuild finds its old lines.
     db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, "
                "parts BLOB, base TEXT, jsonl TEXT, csv TEXT)")
 

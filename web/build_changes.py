@@ -16,20 +16,22 @@ buffer's build (whose `state` its manifest keeps):
   among the newest, the feed can differ.
 
 Those outputs are patched: the record's view is made through the Catalog (the access rule
-decides), its download part is joined from the cached lines of its neighbours
-(`web.build_cache.ViewStore`), the search index's term shards are patched
-(`web.static_search.patch_index`), and the manifests are patched as bytes rather than parsed
-(200,000 keys cost ~0.3 s each way). Publishing is the same double buffering: the standby gets
-this build's changes plus what it lacked of the live build (its manifest's `missing`, copied
-from the live buffer), then the symlink flips, then the retired buffer drops what changed.
-Every manifest write is preceded by an "applying" mark, so a kill at any moment leaves the
-live site whole and makes the next build remake the standby.
+decides), its lines in its download part are spliced (its old lines, kept in
+`web.build_cache.ViewStore`, replaced in the published part's bytes), the search index's term
+shards are patched (`web.search_patch.patch_index`),
+and only the manifest shards holding a changed path are read and written
+(`web.site_manifest`; the whole map of 200,000 keys is 18 MB). Publishing is the same double
+buffering: the standby gets this build's changes plus what it lacked of the live build (its
+manifest's `missing`, hard-linked from the live buffer: files are only ever replaced, never
+written through), then the symlink flips, then the retired buffer drops what changed. Every
+manifest write is preceded by an "applying" mark, so a kill at any moment leaves the live
+site whole and makes the next build remake the standby.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -63,6 +65,15 @@ from web.citation import citation_context, citation_data, csl_json
 from web.exports import PART_SIZE, csv_header, csv_row, jsonl_line, part_names
 from web.feeds import FEED_SIZE, atom_feed
 from web.search_patch import patch_index
+from web.site_manifest import (
+    MANIFEST_VERSION,
+    mark_applying,
+    read_header,
+    read_shards,
+    shard_of,
+    write_header,
+    write_shards,
+)
 
 log = logging.getLogger(__name__)
 # What other pages may show of a record besides its own page: any change to these sends the
@@ -71,20 +82,20 @@ log = logging.getLogger(__name__)
 OWN_PAGE_ONLY = frozenset({"body_html", "text", "language", "source", "source_url", "rights",
                            "date_as_written", "keywords", "coverage", "format"})
 MAX_CATCH_UP = 20_000  # files the standby may lack and be copied from the live buffer
-PAGES_MARK = b'\n"pages":'
 # The code that turns views into pages and aggregates (record views' own code is in the
 # view cache's generation): any change to it is a full build.
 CODE_MODULES = ("web.build", "web.build_changes", "web.build_cache", "web.browse", "web.feeds", "web.exports",
                 "web.static_search", "web.citation", "web.ledger_pages", "web.iiif_manifest", "web.iiif_files",
                 "web.timelinejs", "search.documents", "archive.catalog", "archive.urls", "archive.access",
-                "archive.change_log", "web.render_workers", "web.json_indent")
-CODE_MODULES += ("web.jinja_dicts",)  # how templates read views (branch buildspeed)
+                "archive.change_log", "web.render_workers", "web.json_indent", "web.site_manifest",
+                "web.search_patch", "web.side_process", "web.jinja_dicts")
 
 
 def code_digest() -> str:
+    """The code's own bytes, found without importing it (a patched rebuild imports only what it uses)."""
     digest = hashlib.blake2b(digest_size=16)
     for name in CODE_MODULES:
-        digest.update(name.encode() + b"\0" + Path(importlib.import_module(name).__file__).read_bytes())
+        digest.update(name.encode() + b"\0" + Path(importlib.util.find_spec(name).origin).read_bytes())
     return digest.hexdigest()
 
 
@@ -106,73 +117,21 @@ def build_state(settings: Settings, built_on: str, fingerprint: str, record_cach
             "token": None}  # set once the site's keys are known
 
 
-# -- manifests as bytes ------------------------------------------------------------------------
-def read_manifest_bytes(folder: Path) -> tuple[dict, bytes | None] | None:
-    """A manifest's header (everything but `pages`), parsed, and its `pages` object as bytes."""
-    try:
-        raw = (folder / B.MANIFEST).read_bytes()
-        cut = raw.find(PAGES_MARK)
-        if cut < 0:
-            return json.loads(raw), None
-        return json.loads(raw[:cut - 1] + b"}"), raw[cut + len(PAGES_MARK):-1]
-    except (OSError, ValueError):
+def splice_lines(data: bytes | None, header: bytes, changes: list[tuple[str, str]]) -> bytes | None:
+    """A download part with some records' lines replaced (old line, new line), found in its
+    bytes rather than joined again from 10,000 cached lines; None when an old line is not
+    there exactly once, at the start of a line after the header (the full build decides then)."""
+    if data is None or not data.startswith(header):
         return None
-
-
-def _entry_token(path: str) -> bytes:
-    return json.dumps(path).encode() + b':"'  # as json.dumps wrote it (ASCII, compact)
-
-
-def find_keys(pages: bytes, paths: list[str]) -> dict[str, tuple[int, int, str]]:
-    """Where each path's entry is in a manifest's `pages` bytes: (start, end, key). The paths
-    are looked up in sorted order from the last hit, since the manifest is written sorted."""
-    found: dict[str, tuple[int, int, str]] = {}
-    hint = 0
-    for path in sorted(set(paths)):
-        token = _entry_token(path)
-        at = -1
-        for start in (hint, 0):
-            at = pages.find(b"," + token, start)
-            if at >= 0:
-                break
-        if at < 0 and pages.startswith(b"{" + token):
-            at = 0
-        if at < 0:
-            continue
-        value = at + 1 + len(token)
-        end = pages.index(b'"', value)
-        found[path] = (at, end + 1, pages[value:end].decode())
-        hint = at
-    return found
-
-
-def patch_pages(pages: bytes, changes: dict[str, str | None]) -> bytes:
-    """`pages` with these entries set to a new key (or removed, for None)."""
-    located = find_keys(pages, list(changes))
-    edits: list[tuple[int, int, bytes]] = []
-    appended = []
-    for path, key in changes.items():
-        entry = json.dumps(path).encode() + b":" + json.dumps(key).encode() if key is not None else b""
-        if path in located:
-            start, end, _ = located[path]
-            if key is None:  # remove the entry and one comma next to it
-                edits.append((start, end, b"") if start > 0 else (1, end + 1 if pages[end:end + 1] == b"," else end, b""))
-            else:
-                edits.append((start + 1, end, entry))
-        elif key is not None:
-            appended.append(entry)
-    pieces, cursor = [], 0
-    for start, end, text in sorted(edits):
-        pieces += [pages[cursor:start], text]
-        cursor = end
-    body = b"".join(pieces) + pages[cursor:-1]
-    if appended:
-        body += (b"," if len(body) > 1 else b"") + b",".join(appended)
-    return body + b"}"
-
-
-def _manifest_body(header: dict, pages: bytes) -> bytes:
-    return json.dumps(header, sort_keys=True, separators=(",", ":")).encode()[:-1] + b"," + PAGES_MARK + pages + b"}"
+    for old_text, new_text in changes:
+        old = old_text.encode("utf-8")
+        at = data.find(old, len(header))
+        while at >= 0 and at > len(header) and data[at - 1:at] != b"\n":
+            at = data.find(old, at + 1)  # inside another line: not this record's
+        if at < 0 or data.find(old, at + 1) >= 0:
+            return None
+        data = data[:at] + new_text.encode("utf-8") + data[at + len(old):]
+    return data
 
 
 def _full(reason: str) -> None:
@@ -194,15 +153,13 @@ def one_record_rebuild(settings: Settings, urls: SiteUrls, built_on: str, env: E
         return _full("no double-buffered site yet")
     first, second = B.buffers(public)
     standby = second if live == first else first
-    serving, standing = read_manifest_bytes(live), read_manifest_bytes(standby)
-    if serving is None or standing is None or serving[1] is None:
+    head, spare = read_header(live), read_header(standby)
+    if head is None or spare is None:
         return _full("a buffer without a readable manifest")
-    head, live_pages = serving
     state = head.get("state")
-    if head.get("version") != B.MANIFEST_VERSION or head.get("applying") or not state:
+    if head.get("version") != MANIFEST_VERSION or head.get("applying") or not state:
         return _full("the live build left no state for a patched rebuild")
-    spare = standing[0]
-    if spare.get("version") != B.MANIFEST_VERSION or spare.get("applying") or spare.get("base") != state["token"] \
+    if spare.get("version") != MANIFEST_VERSION or spare.get("applying") or spare.get("base") != state["token"] \
             or spare.get("missing_iiif") or len(spare.get("missing", [])) > MAX_CATCH_UP:
         return _full("the standby is not the live build less a few files")
     fingerprint = B._fingerprint(settings, urls, built_on)
@@ -232,8 +189,7 @@ def one_record_rebuild(settings: Settings, urls: SiteUrls, built_on: str, env: E
             patch = _patch(catalog, store, state, gen, sorted(changes.records), urls, built_on, fingerprint, live)
         if patch is None:
             return None
-        return _publish(settings, env, store, state, seq, gen, patch, live, standby, live_pages, head, spare,
-                        started)
+        return _publish(settings, env, store, state, seq, gen, patch, live, standby, head, spare, started)
     finally:
         store.close()
 
@@ -307,7 +263,9 @@ def _patch(catalog: Catalog, store: ViewStore, state: dict, gen: str, ids: list[
             return _full("the search index cannot be patched for this change")
         patched.update(search)
         mine = {names[0]: jsonl_line(view, urls), names[1]: csv_row("record", view, urls)}
-        parts.setdefault(rank // PART_SIZE if count > PART_SIZE else 0, {})[record_id] = mine
+        if any(old[2].get(name) is None for name in names):
+            return _full("download lines made for another base URL (or none): the full build makes them")
+        parts.setdefault(rank // PART_SIZE if count > PART_SIZE else 0, {})[record_id] = (old[2], mine)
         result.entries[record_id] = (key, view, mine)
         folder = f"{B.SECTIONS['record']}/{record_id}/"
         page = B.Page(folder + "index.html", "record.html", {"item": view}, digest=key,
@@ -318,17 +276,14 @@ def _patch(catalog: Catalog, store: ViewStore, state: dict, gen: str, ids: list[
         result.keys.update({page.path: keyer.key(page), cite.path: keyer.key(cite)})
     files = dict(patched)
     for number, changed in parts.items():
-        rows_of_part = store.lines_in_order(number * PART_SIZE, min(count, PART_SIZE))
-        if any(base != urls.base_url for _, base, _, _ in rows_of_part):
-            return _full("download lines made for another base URL (or none): the full build makes them")
-        jsonl, csv = [], []
-        for record_id, _, line, row in rows_of_part:
-            mine = changed.get(record_id)
-            jsonl.append(mine[names[0]] if mine else line)
-            csv.append(mine[names[1]] if mine else row)
         name = part_names("record", count)[number]
-        files[f"downloads/{name}.jsonl"] = "".join(jsonl).encode("utf-8")
-        files[f"downloads/{name}.csv"] = (csv_header("record") + "".join(csv)).encode("utf-8")
+        for extension, which, header in (("jsonl", names[0], b""), ("csv", names[1], csv_header("record").encode())):
+            path = f"downloads/{name}.{extension}"
+            spliced = splice_lines(read(path), header, [(lines[0][which], lines[1][which])
+                                                        for lines in changed.values()])
+            if spliced is None:
+                return _full(f"{path} does not hold the changed records' cached lines (another base URL?)")
+            files[path] = spliced
     if feed:
         made = _feed(catalog, store, state["recent"], result.entries, urls, built_on)
         if made is None:
@@ -358,26 +313,40 @@ def _feed(catalog: Catalog, store: ViewStore, recent: dict[str, str], entries: d
 
 
 def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict, seq: list, gen: str,
-             patch: _Patch, live: Path, standby: Path, live_pages: bytes, head: dict, spare: dict,
-             started: float) -> B.BuildReport:
+             patch: _Patch, live: Path, standby: Path, head: dict, spare: dict,
+             started: float) -> B.BuildReport | None:
     public = settings.public_dir
-    located = find_keys(live_pages, list(patch.keys))
-    changed = {p: k for p, k in patch.keys.items() if (located[p][2] if p in located else None) != k}
+    missing = list(spare.get("missing", []))
+    # The only manifest shards that differ between the live build, the standby and this build:
+    # those holding a path this build changes or the standby lacks.
+    touched = {shard_of(p) for p in patch.keys} | {shard_of(p) for p in missing}
+    live_shards = read_shards(live, sorted(touched))
+    if live_shards is None:
+        return _full("a manifest shard of the live buffer cannot be read")
+
+    def live_key(path: str) -> str | None:
+        return live_shards[shard_of(path)].get(path)
+
+    changed = {p: k for p, k in patch.keys.items() if live_key(p) != k}
     if not changed:
         return B.BuildReport(pages=state["pages"], public_dir=public, unchanged=state["pages"],
                              seconds=time.perf_counter() - started, records_made=patch.made, patched=True)
-    added = sum(1 for p, k in changed.items() if k is not None and p not in located)
+    added = sum(1 for p, k in changed.items() if k is not None and live_key(p) is None)
     gone = [p for p, k in changed.items() if k is None]
-    new_pages = patch_pages(live_pages, changed)
-    token = hashlib.blake2b(new_pages + json.dumps(head.get("iiif", {}), sort_keys=True).encode(),
+    new_shards = {name: dict(shard) for name, shard in live_shards.items()}
+    for path, key in changed.items():
+        if key is None:
+            new_shards[shard_of(path)].pop(path, None)
+        else:
+            new_shards[shard_of(path)][path] = key
+    # Names this build: the build it patched and what it changed (deterministic, like the full build's).
+    token = hashlib.blake2b(json.dumps([state["token"], sorted(changed.items())]).encode(),
                             digest_size=16).hexdigest()
     new_state = {**state, "token": token, "pages": state["pages"] + added - len(gone)}
     # The standby: this build's changes, plus the files it lacked of the live build.
-    lacking = [p for p in spare.get("missing", []) if p not in changed]
-    held = find_keys(live_pages, lacking)
+    lacking = [p for p in missing if p not in changed and live_key(p) is not None]
     todo = [page for page in patch.pages if page.path in changed]
     todo += [B.Page(p, content=content) for p, content in patch.files.items() if content is not None and p in changed]
-    todo += [B.Page(p, content=(live / p).read_bytes()) for p in lacking if p in held]
     # Compiled templates kept beside the site (keyed by their source): compiling record.html
     # and its includes afresh would be a good part of a one-record rebuild.
     folder = cache_dir(public) / "templates"
@@ -386,25 +355,38 @@ def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict
     stage = Path(tempfile.mkdtemp(prefix=f".{standby.name}.stage-", dir=standby.parent))
     try:
         B.write_pages(env, todo, stage)
-        B._write_manifest(standby, {"version": B.MANIFEST_VERSION, "applying": True})
-        for page in todo:
-            target = standby / page.path
+        for path in lacking:
+            _link_or_copy(live / path, stage / path)
+        mark_applying(standby)
+        for path in [page.path for page in todo] + lacking:
+            target = standby / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / page.path, target)
+            os.replace(stage / path, target)
         B._remove(standby, gone, [])
-        header = {"version": B.MANIFEST_VERSION, "iiif": head.get("iiif", {}), "state": new_state}
-        B.write_manifest_bytes(standby, _manifest_body(header, new_pages))
+        write_shards(standby, new_shards)
+        write_header(standby, {"version": MANIFEST_VERSION, "iiif": head.get("iiif", {}), "state": new_state})
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     B.flip(public, standby)
     # The retired buffer keeps the live build's files but those this build changed.
-    stale = [p for p in changed if p in located]
-    B._write_manifest(live, {"version": B.MANIFEST_VERSION, "applying": True})
+    stale = [p for p in changed if live_key(p) is not None]
+    mark_applying(live)
     B._remove(live, stale, [])
-    retired = {"version": B.MANIFEST_VERSION, "iiif": head.get("iiif", {}), "base": new_state["token"],
-               "missing": sorted(p for p, k in changed.items() if k is not None), "missing_iiif": []}
-    B.write_manifest_bytes(live, _manifest_body(retired, patch_pages(live_pages, {p: None for p in stale})))
+    kept = {shard_of(p) for p in stale}
+    write_shards(live, {name: {p: k for p, k in live_shards[name].items() if p not in changed} for name in kept})
+    write_header(live, {"version": MANIFEST_VERSION, "iiif": head.get("iiif", {}), "base": new_state["token"],
+                        "missing": sorted(p for p, k in changed.items() if k is not None), "missing_iiif": []})
     store.write(gen, new_state["token"], patch.entries, set(), mark=seq)
     return B.BuildReport(pages=new_state["pages"], public_dir=public, written=len(changed),
                          unchanged=new_state["pages"] - len(changed), seconds=time.perf_counter() - started,
-                         records_made=patch.made, applied=len(todo), patched=True)
+                         records_made=patch.made, applied=len(todo) + len(lacking), patched=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A file the standby lacks, from the live buffer: a second name for the same bytes (no
+    buffer file is ever written through: changes replace files), or a copy where links fail."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

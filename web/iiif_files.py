@@ -21,7 +21,6 @@ from archive.errors import ReckoningError
 from archive.media import Media
 from archive.settings import Settings
 from archive.urls import SiteUrls, iiif_url
-from ingest.images import ImageProblem, info_json, sha256_of, write_derivatives
 
 PARTS_FILE = "info-parts.json"
 
@@ -35,7 +34,11 @@ def public_media(catalog: Catalog) -> list[Media]:
 
 
 def _cached(media: Media, cache_dir: Path) -> Path:
+    # Pillow is imported only when images are made: a build with none (or a patched
+    # rebuild, web.build_changes) need not pay ~0.1 s for it.
     import json
+
+    from ingest.images import ImageProblem, sha256_of, write_derivatives
 
     folder = cache_dir / media.sha256
     if (folder / PARTS_FILE).exists():
@@ -60,6 +63,8 @@ def _cached(media: Media, cache_dir: Path) -> Path:
 def write_iiif(media: list[Media], out: Path, settings: Settings) -> int:
     """Copy each public image's derivatives to `out/<image-id>/` with its info.json."""
     import json
+
+    from ingest.images import info_json  # (Pillow: see _cached)
 
     cache_dir = settings.home / "media-cache"
     cache_dir.mkdir(parents=True, exist_ok=True)

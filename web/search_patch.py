@@ -24,7 +24,6 @@ from web.static_search import (
 )
 
 KEY = re.compile(rb'[{,]"([a-z0-9]+)":\[\[')
-POSTING = re.compile(rb"\[(\d+),")
 
 
 def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict) -> dict[str, bytes | None] | None:
@@ -41,19 +40,20 @@ def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new
     touched = sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
     files: dict[str, bytes | None] = {}
     counts: dict[str, int] = {}
+    raw = read("search/vocab.json")
+    published = json.loads(raw) if raw is not None else {}  # its words' counts need no counting
     for prefix in sorted({t[:2] for t in touched}):
         path = f"search/terms/{prefix}.json"
         shard = read(path)
         for term in (t for t in touched if t[:2] == prefix):
-            done = set_posting(shard, term, number, before.get(term), after.get(term))
+            done = set_posting(shard, term, number, before.get(term), after.get(term), published.get(term))
             if done is None:
                 return None  # the published index is not the one this change applies to
             shard, counts[term] = done
         files[path] = shard
     counts = {t: c for t, c in counts.items() if _in_vocabulary(t)}
     if counts:
-        raw = read("search/vocab.json")
-        vocab = patch_vocabulary(json.loads(raw) if raw is not None else {}, counts)
+        vocab = patch_vocabulary(published, counts)
         if vocab is None:
             return None
         files["search/vocab.json"] = _json({w: vocab[w] for w in sorted(vocab)})
@@ -65,10 +65,14 @@ def _listing(doc: dict) -> tuple:
 
 
 def set_posting(shard: bytes | None, term: str, number: int, old: int | None,
-                new: int | None) -> tuple[bytes | None, int] | None:
+                new: int | None, count: int | None = None) -> tuple[bytes | None, int] | None:
     """`shard` with `term`'s posting for document `number` changed from weight `old` to `new`
     (None: absent), and how many postings the term has now; None when the shard does not hold
-    the old posting. A shard left empty is None (no file), as a fresh build has it."""
+    the old posting. A shard left empty is None (no file), as a fresh build has it.
+
+    `count`, when known (the vocabulary says it), is the term's postings before the change: a
+    common word's list (a megabyte at 100,000 records) is then not counted. The posting is
+    found by bisecting the sorted list in place, and the shard copied once."""
     shard = shard or b"{}"
     key = b'"' + term.encode() + b'":['
     at = shard.find(key)
@@ -86,25 +90,23 @@ def set_posting(shard: bytes | None, term: str, number: int, old: int | None,
         return None
     start = at + len(key)
     end = shard.index(b"]]", start) + 1  # the postings are shard[start:end]: "[a,b],[c,d]"
-    region = shard[start:end]
-    count = region.count(b"],[") + 1
-    mark = b"[%d," % number
-    found = region.find(mark)
-    if found < 0:
+    if count is None:
+        count = shard.count(b"],[", start, end) + 1
+    place = _first_after(shard, start, end, number - 1)  # this document's posting, or where it goes
+    if place == end or not shard.startswith(b"[%d," % number, place):
         if old is not None:
             return None
         if new is None:
             return shard, count
         posting = b"[%d,%d]" % (number, new)
-        after = next((m.start() for m in POSTING.finditer(region) if int(m.group(1)) > number), None)
-        region = region + b"," + posting if after is None else region[:after] + posting + b"," + region[after:]
-        return shard[:start] + region + shard[end:], count + 1
-    close = region.index(b"]", found) + 1
-    if old is None or int(region[found + len(mark):close - 1]) != old:
+        if place == end:
+            return shard[:end] + b"," + posting + shard[end:], count + 1
+        return shard[:place] + posting + b"," + shard[place:], count + 1
+    close = shard.index(b"]", place) + 1
+    if old is None or int(shard[shard.index(b",", place) + 1:close - 1]) != old:
         return None
     if new is not None:
-        region = region[:found] + b"[%d,%d]" % (number, new) + region[close:]
-        return shard[:start] + region + shard[end:], count
+        return shard[:place] + b"[%d,%d]" % (number, new) + shard[close:], count
     if count == 1:  # the term goes: its entry and one comma beside it
         stop = end + 1
         if shard[at - 1:at] == b",":
@@ -112,8 +114,26 @@ def set_posting(shard: bytes | None, term: str, number: int, old: int | None,
         else:
             shard = shard[:at] + shard[stop + 1 if shard[stop:stop + 1] == b"," else stop:]
         return (shard if shard != b"{}" else None), 0
-    region = region[:found - 1] + region[close:] if found > 0 else region[close + 1:]
-    return shard[:start] + region + shard[end:], count - 1
+    if place > start:  # the posting and the comma before it
+        return shard[:place - 1] + shard[close:], count - 1
+    return shard[:place] + shard[close + 1:], count - 1  # the first: the comma after it
+
+
+def _first_after(shard: bytes, start: int, end: int, number: int) -> int:
+    """Where the first posting of a document after `number` starts in `shard[start:end]` (a
+    list sorted by document), or `end`: a bisection over the bytes, a few dozen steps for a
+    list of 100,000."""
+    low, high = start, end  # postings before `low` are of documents <= number; the one at `high` (if any) is after
+    while True:
+        posting = shard.find(b"[", (low + high) // 2, high)
+        if posting < 0:
+            posting = shard.find(b"[", low, high)
+            if posting < 0:
+                return high
+        if int(shard[posting + 1:shard.index(b",", posting)]) > number:
+            high = posting
+        else:
+            low = shard.index(b"]", posting) + 1
 
 
 def patch_vocabulary(vocab: dict[str, int], counts: dict[str, int]) -> dict[str, int] | None:
