@@ -88,7 +88,7 @@ CODE_MODULES = ("web.build", "web.build_changes", "web.build_cache", "web.browse
                 "web.static_search", "web.citation", "web.ledger_pages", "web.iiif_manifest", "web.iiif_files",
                 "web.timelinejs", "search.documents", "archive.catalog", "archive.urls", "archive.access",
                 "archive.change_log", "web.render_workers", "web.json_indent", "web.site_manifest",
-                "web.search_patch", "web.side_process", "web.jinja_dicts")
+                "web.search_patch", "web.side_process", "web.jinja_dicts", "web.frame_inline")
 
 
 def code_digest() -> str:
