@@ -18,13 +18,13 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-
-from whoosh import qparser
-from whoosh import query as wq
-from whoosh.analysis import LowercaseFilter, RegexTokenizer
-from whoosh.fields import ID, TEXT, Schema
+from typing import TYPE_CHECKING
 
 from archive.errors import ReckoningError
+
+if TYPE_CHECKING:  # whoosh is imported where a query is parsed: `reckon build` never parses one
+    from whoosh import qparser
+    from whoosh import query as wq
 
 # Searched when a word has no field: the title (boosted), the full text and the people named.
 TEXT_FIELDS = ("title", "text", "people")
@@ -91,7 +91,12 @@ class Everything:
 Node = Word | Phrase | Fuzzy | Prefix | And | Or | Not | Everything
 
 
+@functools.cache  # made on the first query, so a process that parses none never imports whoosh
 def _parser() -> qparser.QueryParser:
+    from whoosh import qparser
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer
+    from whoosh.fields import ID, TEXT, Schema
+
     words = RegexTokenizer(TOKEN) | LowercaseFilter()
     fields = {name: TEXT(analyzer=words) for name in (_DEFAULT, *TEXT_FIELDS)}
     fields.update({name: ID() for name in KEYWORD_FIELDS})
@@ -102,7 +107,6 @@ def _parser() -> qparser.QueryParser:
     return parser
 
 
-_PARSER = _parser()
 
 
 def _outside_quotes(text: str) -> str:
@@ -149,6 +153,8 @@ def _field(name: str | None) -> str | None:
 
 
 def _convert(q: wq.Query) -> Node | None:
+    from whoosh import query as wq
+
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return None
     if isinstance(q, wq.Every):
@@ -197,7 +203,7 @@ def parse(text: str) -> Node | None:
         return nodes[0] if len(nodes) == 1 else And(nodes)
     check(text)
     try:
-        parsed = _PARSER.parse(text)
+        parsed = _parser().parse(text)
     except Exception as exc:  # whoosh raises several error types on odd input
         raise QueryError(f"cannot read the query {text!r}: {exc}") from exc
     node = _convert(parsed)
