@@ -84,6 +84,16 @@ def source_key(metadata: MetaData, dialect: Dialect) -> str | None:
     has no source file to read, or a table is not a model's (then only the full fingerprint can say)."""
     if metadata is not SQLModel.metadata:
         return None
+    key = (len(metadata.tables), dialect.name)
+    if key not in _SOURCE_KEYS:  # `reckon build` opens the store 3 times: once a process
+        _SOURCE_KEYS[key] = _source_key(metadata, dialect)
+    return _SOURCE_KEYS[key]
+
+
+_SOURCE_KEYS: dict[tuple[int, str], str | None] = {}
+
+
+def _source_key(metadata: MetaData, dialect: Dialect) -> str | None:
     files = set(_ARCHIVE.glob("*.py"))
     mapped = set()
     for mapper in default_registry.mappers:
