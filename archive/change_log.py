@@ -48,6 +48,12 @@ def _triggers(table: str) -> list[str]:
     return statements
 
 
+def trigger_names(metadata) -> list[str]:
+    """The names of the triggers `_install` creates (archive/db.py checks a store has them all)."""
+    return [f"{TABLE}_{table}_{action}" for table in metadata.tables if table not in NOT_PUBLISHED
+            for action in ("insert", "update", "delete")]
+
+
 @event.listens_for(SQLModel.metadata, "after_create")
 def _install(metadata, connection, **_kw) -> None:
     """Create the triggers (idempotent) for every table the site may read: a table added by

@@ -15,6 +15,10 @@ or NOT NULL with no default to give the existing rows) stops the open with an er
 
 The comparison needs to reflect every table, so it runs only when the models changed: a
 fingerprint of the code's schema is kept in the store (`store_schema`) and checked first.
+Computing that fingerprint compiles every table's DDL (~0.1 s), too much for every `reckon
+build`, so a cheap key is kept beside it (`source_key`: a digest of the code that defines the
+tables, the table names and the library versions). When the stored key matches, the stored
+fingerprint was written by this very code, and `is_current` says so without compiling anything.
 """
 
 from __future__ import annotations
@@ -22,10 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
+from importlib.metadata import version
+from pathlib import Path
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Column, Connection, Index, MetaData, delete, insert, select
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import CreateIndex, CreateTable, DefaultClause
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import default_registry
@@ -34,6 +42,8 @@ from archive.errors import ReckoningError
 
 log = logging.getLogger("reckoning")
 KEY = "tables"
+SOURCE_KEY = "source"  # the cheap key of the code that wrote the KEY row (see `source_key`)
+_ARCHIVE = Path(__file__).resolve().parent
 
 
 class StoreSchema(SQLModel, table=True):
@@ -66,6 +76,60 @@ def fingerprint(metadata: MetaData, dialect: Dialect) -> str:
 _FINGERPRINTS: dict[tuple[int, int, str], str] = {}
 
 
+def source_key(metadata: MetaData, dialect: Dialect) -> str | None:
+    """A cheap stand-in for `fingerprint`: a digest of every archive/*.py file (where the models,
+    their column types and the change-log triggers are written), of any other file defining a
+    table, of the table names (which modules were imported) and of the versions of the libraries
+    that write the DDL. Same key, same code, so the same fingerprint. None when a table's model
+    has no source file to read, or a table is not a model's (then only the full fingerprint can say)."""
+    if metadata is not SQLModel.metadata:
+        return None
+    key = (len(metadata.tables), dialect.name)
+    if key not in _SOURCE_KEYS:  # `reckon build` opens the store 3 times: once a process
+        _SOURCE_KEYS[key] = _source_key(metadata, dialect)
+    return _SOURCE_KEYS[key]
+
+
+_SOURCE_KEYS: dict[tuple[int, str], str | None] = {}
+
+
+def _source_key(metadata: MetaData, dialect: Dialect) -> str | None:
+    files = set(_ARCHIVE.glob("*.py"))
+    mapped = set()
+    for mapper in default_registry.mappers:
+        if metadata.tables.get(mapper.local_table.name) is not mapper.local_table:
+            continue
+        source = getattr(sys.modules.get(mapper.class_.__module__), "__file__", None)
+        if source is None:
+            return None
+        files.add(Path(source).resolve())
+        mapped.add(mapper.local_table.name)
+    if mapped != set(metadata.tables):
+        return None
+    digest = hashlib.sha256()
+    digest.update(f"{dialect.name} {version('sqlalchemy')} {version('sqlmodel')}".encode())
+    digest.update(" ".join(sorted(metadata.tables)).encode())
+    for path in sorted(files):
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def is_current(engine: Engine, metadata: MetaData) -> bool:
+    """The store's schema was last brought up to date by this code (its cheap key matches and the
+    fingerprint row is there): nothing to compare or add. False for a store without the table."""
+    key = source_key(metadata, engine.dialect)
+    if key is None:
+        return False
+    table = StoreSchema.__table__
+    try:
+        with engine.connect() as conn:
+            stored = dict(conn.execute(select(table.c.key, table.c.fingerprint)).all())
+    except OperationalError:  # no store_schema table: a new or very old store
+        return False
+    return stored.get(SOURCE_KEY) == key and KEY in stored
+
+
 def bring_up_to_date(engine: Engine, metadata: MetaData, new_store: bool = False) -> list[str]:
     """Add the columns and indexes the models have and the store lacks; what was added, as
     `column table.name` / `index name` lines (empty when the store was already up to date).
@@ -73,21 +137,34 @@ def bring_up_to_date(engine: Engine, metadata: MetaData, new_store: bool = False
     `new_store`: every table was just made by `create_all` (the store had none of them before),
     so there is nothing to compare."""
     wanted = fingerprint(metadata, engine.dialect)
+    cheap = source_key(metadata, engine.dialect)
     table = StoreSchema.__table__
     if not new_store:
         with engine.connect() as conn:
-            if conn.execute(select(table.c.fingerprint).where(table.c.key == KEY)).scalar() == wanted:
-                return []
+            stored = dict(conn.execute(select(table.c.key, table.c.fingerprint)).all())
+        if stored.get(KEY) == wanted:
+            if cheap is not None and stored.get(SOURCE_KEY) != cheap:
+                _write_source_key(engine, cheap)  # the next open can skip the comparison
+            return []
     with engine.begin() as conn:
         # A write first: it opens the transaction and takes the write lock, so the DDL below
         # runs inside it (Python's sqlite3 would otherwise autocommit each ALTER TABLE) and a
         # second process opening the same old store waits, then finds nothing left to add.
-        conn.execute(delete(table).where(table.c.key == KEY))
+        conn.execute(delete(table).where(table.c.key.in_((KEY, SOURCE_KEY))))
         added = [] if new_store else _add_missing(conn, metadata)
         conn.execute(insert(table).values(key=KEY, fingerprint=wanted))
+        if cheap is not None:
+            conn.execute(insert(table).values(key=SOURCE_KEY, fingerprint=cheap))
     for line in added:
         log.warning("upgraded the store: added %s", line)
     return added
+
+
+def _write_source_key(engine: Engine, cheap: str) -> None:
+    table = StoreSchema.__table__
+    with engine.begin() as conn:
+        conn.execute(delete(table).where(table.c.key == SOURCE_KEY))
+        conn.execute(insert(table).values(key=SOURCE_KEY, fingerprint=cheap))
 
 
 def _add_missing(conn: Connection, metadata: MetaData) -> list[str]:

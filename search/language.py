@@ -22,13 +22,9 @@ from typing import TYPE_CHECKING
 
 from archive.errors import ReckoningError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # whoosh is imported where a query is parsed: `reckon build` never parses one
     from whoosh import qparser
     from whoosh import query as wq
-
-# whoosh is imported where a query is read, not here: the documents, snippets and the
-# tantivy engine use this module's names only, and `reckon build` on a tantivy archive
-# need not pay whoosh's ~0.3 s import.
 
 # Searched when a word has no field: the title (boosted), the full text and the people named.
 TEXT_FIELDS = ("title", "text", "people")
@@ -95,7 +91,7 @@ class Everything:
 Node = Word | Phrase | Fuzzy | Prefix | And | Or | Not | Everything
 
 
-@functools.cache
+@functools.cache  # made on the first query, so a process that parses none never imports whoosh
 def _parser() -> qparser.QueryParser:
     from whoosh import qparser
     from whoosh.analysis import LowercaseFilter, RegexTokenizer
