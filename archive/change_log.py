@@ -85,15 +85,20 @@ def latest(session: Session) -> list | None:
     return list(row) if row is not None else [0, None, None]
 
 
+def entry(session: Session, seq: int) -> list | None:
+    """The log's entry `seq` as `[seq, table, id]`, or None when the log holds no such entry."""
+    row = session.connection().execute(text(f"SELECT seq, tbl, object_id FROM {TABLE} WHERE seq = :s"),
+                                       {"s": seq}).first()
+    return list(row) if row is not None else None
+
+
 def since(session: Session, mark: list, upto: list) -> Changes | None:
     """What was written after the entry `mark` (a `latest()` answer) up to `upto`; None when
     this log cannot tell, because `mark` is not in it as it was (another store put in this
     one's place, say by a restore) or was the empty log's."""
     if not mark or not mark[0] or upto[0] < mark[0]:
         return None
-    row = session.connection().execute(text(f"SELECT tbl, object_id FROM {TABLE} WHERE seq = :s"),
-                                       {"s": mark[0]}).first()
-    if row is None or list(row) != list(mark[1:]):
+    if entry(session, mark[0]) != list(mark):
         return None
     found = Changes()
     rows = session.connection().execute(text(f"SELECT tbl, object_id FROM {TABLE} WHERE seq > :a AND seq <= :b"),

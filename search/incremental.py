@@ -32,18 +32,16 @@ update repairs it by the full comparison.
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import logging
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlmodel import select
 
 from archive import change_log
 from archive import models as m
 from archive.catalog import Catalog
+from archive.code_digest import modules_digest
 from search import engine
 from search.documents import count_words, documents_of, fingerprint, labels, vocabulary_of
 from search.index_state import STATE_FILE, IndexState, facet_values, hashed_mark, matches_mark
@@ -72,10 +70,7 @@ NO_INDEX = "there is no index yet"
 
 
 def code_digest(engine_name: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for name in CODE_MODULES + ENGINE_MODULES.get(engine_name, ()):
-        digest.update(name.encode() + b"\0" + Path(importlib.import_module(name).__file__).read_bytes())
-    return digest.hexdigest()
+    return modules_digest(CODE_MODULES + ENGINE_MODULES.get(engine_name, ()))
 
 
 def state_meta(catalog: Catalog, engine_name: str) -> dict:
@@ -147,12 +142,11 @@ def _changes(catalog: Catalog, kept: dict, now: dict) -> set[str] | str:
     place = kept.get("mark")
     if not place or not place[0]:
         return "the index keeps no place in the change log"
-    row = catalog.session.connection().execute(
-        text(f"SELECT seq, tbl, object_id FROM {change_log.TABLE} WHERE seq = :s"), {"s": place[0]}).first()
-    if row is None or not matches_mark(place, list(row)):
+    row = change_log.entry(catalog.session, place[0])
+    if row is None or not matches_mark(place, row):
         return "the change log does not hold the index's place (another store?)"
     upto = change_log.latest(catalog.session)
-    found = change_log.since(catalog.session, list(row), upto) if upto is not None else None
+    found = change_log.since(catalog.session, row, upto) if upto is not None else None
     if found is None:
         return "the change log cannot say what changed"
     if found.tables:

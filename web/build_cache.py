@@ -29,7 +29,6 @@ as if they did.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import os
 import pickle
@@ -42,6 +41,7 @@ from sqlmodel import select
 from archive import models as m
 from archive.access import visibility
 from archive.catalog import Catalog
+from archive.code_digest import modules_digest
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
 
@@ -64,20 +64,11 @@ SHAPING_MODULES = ("archive.catalog", "archive.access", "archive.markup", "archi
                    "web.static_search", "markdown_it")
 
 
-def _code_digest() -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for name in SHAPING_MODULES:
-        module = importlib.import_module(name)
-        digest.update(name.encode() + b"\0" + str(getattr(module, "__version__", "")).encode() + b"\0")
-        digest.update(Path(module.__file__).read_bytes())
-    return digest.hexdigest()
-
-
 def generation(catalog: Catalog) -> str:
     """What every record view shares: the agents and terms it names, and the code making it."""
     agents = sorted((a.id, a.name, a.kind) for a in catalog.agents.values())
     concepts = sorted((c.id, c.label, c.scheme, c.notation) for c in catalog.concepts.values())
-    return _digest(CACHE_VERSION, _code_digest(), agents, concepts)
+    return _digest(CACHE_VERSION, modules_digest(SHAPING_MODULES), agents, concepts)
 
 
 def context_of(catalog: Catalog, bulk: dict, record_id: str, refs: dict) -> tuple | None:

@@ -31,7 +31,6 @@ site whole and makes the next build remake the standby.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import logging
 import os
@@ -47,6 +46,7 @@ from archive import change_log
 from archive import models as m
 from archive.access import PUBLIC
 from archive.catalog import Catalog
+from archive.code_digest import modules_digest
 from archive.db import store_transaction
 from archive.settings import Settings
 from archive.urls import SiteUrls
@@ -92,11 +92,7 @@ CODE_MODULES = ("web.build", "web.build_changes", "web.build_cache", "web.browse
 
 
 def code_digest() -> str:
-    """The code's own bytes, found without importing it (a patched rebuild imports only what it uses)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for name in CODE_MODULES:
-        digest.update(name.encode() + b"\0" + Path(importlib.util.find_spec(name).origin).read_bytes())
-    return digest.hexdigest()
+    return modules_digest(CODE_MODULES)
 
 
 def static_digest(settings: Settings) -> str:
