@@ -61,7 +61,8 @@ log = logging.getLogger(__name__)
 # compare every document (the engine's own modules are added per engine).
 CODE_MODULES = ("search.documents", "search.indexer", "search.index_state", "search.incremental",
                 "archive.catalog", "archive.access", "archive.change_log", "archive.markup",
-                "archive.redactions", "archive.passage_notes", "archive.dates", "archive.urls")
+                "archive.redactions", "archive.passage_notes", "archive.dates", "archive.urls",
+                "markdown_it")  # its version (in its __init__) changes the texts Markdown becomes
 ENGINE_MODULES = {"whoosh": ("search.whoosh_engine", "search.whoosh_pairs"),
                   "tantivy": ("search.tantivy_engine", "search.tantivy_pairs", "search.tantivy_facets")}
 PAIR_FILES = {"whoosh": "whoosh-pairs.json", "tantivy": "common-stems.txt"}
