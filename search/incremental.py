@@ -44,7 +44,14 @@ from archive.catalog import Catalog
 from archive.code_digest import modules_digest
 from search import engine
 from search.documents import count_words, documents_of, fingerprint, labels, vocabulary_of
-from search.index_state import STATE_FILE, IndexState, facet_values, hashed_mark, matches_mark
+from search.index_state import (
+    STATE_FILE,
+    IndexState,
+    facet_delta,
+    facet_values,
+    hashed_mark,
+    matches_mark,
+)
 from search.indexer import (
     MANIFEST,
     IndexReport,
@@ -227,8 +234,6 @@ def _used(state: IndexState, removed: dict[str, tuple[str, list[str]]],
           added: dict[str, tuple[str, list[str]]]) -> set[str]:
     """The facet values some document uses once `removed` are replaced by `added`."""
     counts = dict(state.db.execute("SELECT value, n FROM used"))
-    for entries, sign in ((removed, -1), (added, 1)):
-        for _, values in entries.values():
-            for value in values:
-                counts[value] = counts.get(value, 0) + sign
+    for value, n in facet_delta(removed, added).items():
+        counts[value] = counts.get(value, 0) + n
     return {v for v, n in counts.items() if n > 0}

@@ -46,6 +46,17 @@ def facet_values(doc: dict) -> list[str]:
     return sorted(found)
 
 
+def facet_delta(removed: dict[str, tuple[str, list[str]]],
+                added: dict[str, tuple[str, list[str]]]) -> dict[str, int]:
+    """How many more (or fewer) documents use each facet value once `removed` are replaced by `added`."""
+    delta: dict[str, int] = {}
+    for entries, sign in ((removed, -1), (added, 1)):
+        for _, values in entries.values():
+            for value in values:
+                delta[value] = delta.get(value, 0) + sign
+    return delta
+
+
 def hashed_mark(mark: list | None) -> list | None:
     """A change-log mark `[seq, table, id]` with the id replaced by a short hash."""
     if mark is None:
@@ -91,15 +102,7 @@ class IndexState:
         path.unlink(missing_ok=True)
         state = cls(path)
         try:
-            with state.transaction():
-                state.db.executemany("INSERT INTO doc VALUES (?, ?, ?)",
-                                     ((i, fp, " ".join(f)) for i, (fp, f) in docs.items()))
-                counts: dict[str, int] = {}
-                for _, values in docs.values():
-                    for value in values:
-                        counts[value] = counts.get(value, 0) + 1
-                state.db.executemany("INSERT INTO used VALUES (?, ?)", counts.items())
-                state._set_meta({**meta, "applying": False})
+            state.replace_all(docs, {**meta, "applying": False})
         finally:
             state.close()
 
@@ -125,9 +128,6 @@ class IndexState:
     def fingerprints(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT id, fingerprint FROM doc"))
 
-    def used(self) -> set[str]:
-        return {v for (v,) in self.db.execute("SELECT value FROM used WHERE n > 0")}
-
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM doc").fetchone()[0]
 
@@ -151,11 +151,7 @@ class IndexState:
         self.db.executemany("DELETE FROM doc WHERE id = ?", ((i,) for i in removed))
         self.db.executemany("INSERT OR REPLACE INTO doc VALUES (?, ?, ?)",
                             ((i, fp, " ".join(f)) for i, (fp, f) in added.items()))
-        delta: dict[str, int] = {}
-        for entries, sign in ((removed, -1), (added, 1)):
-            for _, values in entries.values():
-                for value in values:
-                    delta[value] = delta.get(value, 0) + sign
+        delta = facet_delta(removed, added)
         self.db.executemany("INSERT INTO used VALUES (?, ?) ON CONFLICT(value) DO UPDATE SET n = n + excluded.n",
                             ((v, n) for v, n in delta.items() if n))
         self.db.execute("DELETE FROM used WHERE n <= 0")
