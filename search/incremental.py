@@ -43,12 +43,11 @@ from archive import models as m
 from archive.catalog import Catalog
 from archive.code_digest import modules_digest
 from search import engine
-from search.documents import count_words, documents_of, fingerprint, labels, vocabulary_of
+from search.documents import count_words, documents_of, labels, vocabulary_of
 from search.index_state import (
     STATE_FILE,
     IndexState,
     facet_delta,
-    facet_values,
     hashed_mark,
     matches_mark,
 )
@@ -57,8 +56,11 @@ from search.indexer import (
     IndexReport,
     Progress,
     build_index,
+    entry_of,
     make_manifest,
+    object_of,
     read_manifest,
+    touched_objects,
     update_index,
     write_manifest,
 )
@@ -173,10 +175,6 @@ def _dependents(catalog: Catalog, record_ids: list[str]) -> list[str]:
     return sorted(found)
 
 
-def _object(doc_id: str) -> str:
-    return doc_id.split("#", 1)[0]
-
-
 def _apply(catalog: Catalog, index_dir: Path, engine_name: str, state: IndexState, record_ids: set[str],
            meta: dict, progress: Progress | None) -> IndexReport:
     ids = sorted(record_ids)
@@ -184,17 +182,16 @@ def _apply(catalog: Catalog, index_dir: Path, engine_name: str, state: IndexStat
     docs = [d for kind, these in (("record", ids), ("timeline", timelines))
             for view in catalog.views(kind, these) for d in documents_of(kind, view)]
     kept = state.documents_of(ids + timelines)
-    new = {d["id"]: (fingerprint(d), facet_values(d)) for d in docs}
-    touched = {_object(i) for i in set(kept) ^ set(new)} | \
-        {_object(i) for i in new if i in kept and kept[i][0] != new[i][0]}
+    new = entry_of(docs)
+    touched = touched_objects({i: v[0] for i, v in kept.items()}, {i: v[0] for i, v in new.items()})
     meta = {**meta, "applying": False}
     if not touched:
         state.set_meta(**meta)
         if progress:
             progress(0, 0)
         return IndexReport(state.count(), 0, 0, rebuilt=False)
-    removed = {i: v for i, v in kept.items() if _object(i) in touched}
-    added = [d for d in docs if _object(d["id"]) in touched]
+    removed = {i: v for i, v in kept.items() if object_of(i) in touched}
+    added = [d for d in docs if object_of(d["id"]) in touched]
     manifest = read_manifest(index_dir)
     assert manifest is not None
     reader = engine.open_reader(engine_name, index_dir)

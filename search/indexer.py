@@ -64,6 +64,11 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
     os.replace(tmp, Path(index_dir) / MANIFEST)
 
 
+def entry_of(docs: list[dict]) -> dict[str, tuple[str, list[str]]]:
+    """Each document's fingerprint and facet values, by id: what the state file keeps."""
+    return {d["id"]: (fingerprint(d), facet_values(d)) for d in docs}
+
+
 class _ManifestMaker:
     """The manifest, gathered batch by batch while the engine indexes the same batches (an
     engine that indexes on its own threads, as tantivy does, then overlaps the two)."""
@@ -72,8 +77,9 @@ class _ManifestMaker:
         self.docs: dict[str, tuple[str, list[str]]] = {}  # id → (fingerprint, facet values)
         self.words: Counter = Counter()
 
-    def add(self, docs: list[dict]) -> None:
-        self.docs.update((d["id"], (fingerprint(d), facet_values(d))) for d in docs)
+    def add(self, docs: list[dict], entries: dict[str, tuple[str, list[str]]] | None = None) -> None:
+        """Add `docs`; `entries` are their (fingerprint, facet values) when already made."""
+        self.docs.update(entries if entries is not None else entry_of(docs))
         count_words(docs, self.words)
 
     def manifest(self, engine_name: str, all_labels: dict[str, str]) -> dict:
@@ -127,6 +133,20 @@ def build_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
                        state_meta)
 
 
+def object_of(doc_id: str) -> str:
+    """The object a document belongs to: a segment `nar-x#t-00-04-12` is its narrative's."""
+    return doc_id.split("#", 1)[0]
+
+
+def touched_objects(old: dict[str, str], new: dict[str, str]) -> set[str]:
+    """The objects to delete and add again, from each document's fingerprint before and now.
+
+    Segments go with their narrative: deleting an object by id also deletes the documents
+    whose parent it is, so a changed, new or vanished document touches its whole object."""
+    return {object_of(i) for i in old.keys() ^ new.keys()} | \
+        {object_of(i) for i, fp in new.items() if i in old and old[i] != fp}
+
+
 def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
                  progress: Progress | None = None, state_meta: dict | None = None) -> IndexReport:
     """Bring the index up to date by comparing every document's fingerprint with the kept one,
@@ -142,13 +162,10 @@ def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
         return IndexReport(count, count, 0, rebuilt=True)
     old = state.fingerprints()
     try:
-        new = {d["id"]: fingerprint(d) for d in docs}
-        changed = [d for d in docs if old.get(d["id"]) != new[d["id"]]]
-        # Segments go with their narrative: delete every changed or vanished object by id, which
-        # also deletes documents whose parent it is; then add the current ones back.
-        gone = {i.split("#", 1)[0] for i in old if i not in new}
-        touched = {d["id"].split("#", 1)[0] for d in changed} | gone
-        readd = [d for d in docs if d["id"].split("#", 1)[0] in touched]
+        entries = entry_of(docs)  # made once, for the comparison and for the state file
+        new = {i: fp for i, (fp, _) in entries.items()}
+        touched = touched_objects(old, new)
+        readd = [d for d in docs if object_of(d["id"]) in touched]
         meta = {**(state_meta or {}), "applying": False}
         if not touched and state.meta().get("applying") is False:
             state.set_meta(**meta)
@@ -161,7 +178,7 @@ def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
             writer.delete(sorted(touched))
             _write(writer, readd, progress)
         maker = _ManifestMaker()
-        maker.add(docs)
+        maker.add(docs, entries)
         write_manifest(index_dir, maker.manifest(engine_name, labels(catalog)))
         state.replace_all(maker.docs, meta)
     finally:
