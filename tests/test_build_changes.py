@@ -4,6 +4,7 @@ the change reaches beyond the record's own outputs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -227,3 +228,20 @@ def test_a_patched_build_killed_mid_way_leaves_a_whole_site(patched_site, tmp_pa
     build_site(site)
     files = assert_same_as_fresh_build(site, tmp_path)
     assert all(f"killedword{n}".encode() in files[f"records/rec-gen-{n:03d}/index.html"] for n in (31, 32, 33))
+
+
+def test_a_patched_build_after_the_base_url_changed_links_its_pages_to_the_new_base(patched_site, tmp_path):
+    """The frame's links are written into compiled templates (web/frame_inline.py), and a patched
+    build keeps compiled templates between builds: they must not carry the old base URL."""
+    site = patched_site
+    edit(site, "records/rec-gen-007.md", "word7x", "underoldbase")
+    ingest(site)
+    assert build_site(site).patched  # compiles and keeps the templates with the old links
+    moved = dataclasses.replace(site, base_url="https://example.org/moved/")
+    assert not build_site(moved).patched  # a new base URL rewrites every page
+    edit(site, "records/rec-gen-007.md", "underoldbase", "undernewbase")
+    ingest(site)
+    assert build_site(moved).patched
+    page = (site.public_dir / "records/rec-gen-007/index.html").read_text()
+    assert "undernewbase" in page and 'href="/moved/about/"' in page
+    assert_same_as_fresh_build(moved, tmp_path, "fresh-moved")

@@ -64,6 +64,7 @@ from web.build_cache import (
 from web.citation import citation_context, citation_data, csl_json
 from web.exports import PART_SIZE, csv_header, csv_row, jsonl_line, part_names
 from web.feeds import FEED_SIZE, atom_feed
+from web.frame_inline import compiled_with
 from web.search_patch import patch_index
 from web.site_manifest import (
     MANIFEST_VERSION,
@@ -343,9 +344,10 @@ def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict
     lacking = [p for p in missing if p not in changed and live_key(p) is not None]
     todo = [page for page in patch.pages if page.path in changed]
     todo += [B.Page(p, content=content) for p, content in patch.files.items() if content is not None and p in changed]
-    # Compiled templates kept beside the site (keyed by their source): compiling record.html
-    # and its includes afresh would be a good part of a one-record rebuild.
-    folder = cache_dir(public) / "templates"
+    # Compiled templates kept beside the site (keyed by their source, in a folder per set of
+    # frame links inlined into them): compiling record.html and its includes afresh would be a
+    # good part of a one-record rebuild.
+    folder = cache_dir(public) / "templates" / compiled_with(env)
     folder.mkdir(parents=True, exist_ok=True)
     env.bytecode_cache = FileSystemBytecodeCache(str(folder))
     stage = Path(tempfile.mkdtemp(prefix=f".{standby.name}.stage-", dir=standby.parent))

@@ -14,6 +14,7 @@ as Jinja syntax (`{`, `}`, `#`, `%`) is left as an expression: still right, just
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from jinja2.ext import Extension
@@ -21,6 +22,14 @@ from jinja2.ext import Extension
 # `{{ frame_links.name }}` or `{{ frame_links['key'] }}`, with Jinja's optional whitespace control.
 _EXPRESSION = re.compile(r"""\{\{-?\s*frame_links\s*(?:\.\s*(\w+)|\[\s*'([^'\\]*)'\s*\])\s*-?\}\}""")
 _SYNTAX = re.compile(r"[{}#%]")
+
+
+def compiled_with(env) -> str:
+    """What a template compiled in `env` holds besides its source: the frame's links. A cache of
+    compiled templates (Jinja keys one by the source alone) must be kept apart per value, or a
+    template compiled under another base URL would link pages to it."""
+    links = sorted((k, str(v)) for k, v in env.globals.get("frame_links", {}).items())
+    return hashlib.blake2b(repr(links).encode(), digest_size=8).hexdigest()
 
 
 class FrameLinks(Extension):
