@@ -9,7 +9,6 @@ its JSON are the same data rendered twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cached_property
@@ -19,7 +18,8 @@ from sqlmodel import Session, select
 from archive import models as m
 from archive import passage_notes as notes
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
-from archive.dates import describe
+from archive.body_segments import split_segments
+from archive.dates import date_data
 from archive.errors import Gone, NotFound
 from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
@@ -38,33 +38,6 @@ STATUS_LABELS = {
     "repair-committed": "Repair committed",
     "repaired": "Repaired",
 }
-SEGMENT_HEADING = re.compile(r"^##\s+\[(\d{1,2}:\d{2}:\d{2})\]\s*(.*)$")
-
-
-def date_data(obj) -> dict:
-    return {"edtf": obj.date, "display": describe(obj.date), "lower": obj.date_lower, "upper": obj.date_upper}
-
-
-def split_segments(body: str) -> list[dict]:
-    """Transcript segments start at `## [hh:mm:ss] Title` headings; text before is a preface."""
-    segments: list[dict] = []
-    current = {"time": None, "title": "", "lines": []}
-    for line in body.splitlines():
-        match = SEGMENT_HEADING.match(line)
-        if match:
-            segments.append(current)
-            current = {"time": match.group(1), "title": match.group(2).strip(), "lines": []}
-        else:
-            current["lines"].append(line)
-    segments.append(current)
-    result = []
-    for seg in segments:
-        text = "\n".join(seg["lines"]).strip()
-        if seg["time"] is None and not text:
-            continue
-        result.append({"time": seg["time"], "title": seg["title"], "html": to_html(text),
-                       "text": to_plain_text(text)})
-    return result
 
 
 def narrative_segments(session: Session, narrative_id: str, body: str,

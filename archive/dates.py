@@ -130,3 +130,8 @@ def describe(text: str) -> str:
     elif len(text) == 4 and text.endswith("X") and text[:3].isdigit():
         text = f"{text[:3]}0s"
     return f"{prefix}{text}{suffix}"
+
+
+def date_data(obj) -> dict:
+    """An object's date as every view shows it: the EDTF, how a reader reads it, and its bounds."""
+    return {"edtf": obj.date, "display": describe(obj.date), "lower": obj.date_lower, "upper": obj.date_upper}

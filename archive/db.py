@@ -10,10 +10,28 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 # Importing these registers their tables on SQLModel.metadata.
-# change_log: its triggers log every write, so a site rebuild finds what changed (web/build_changes.py).
-from archive import change_log, ledger, media, models, passage_notes, submissions, users  # noqa: F401
+# change_log: its triggers log every write, so a site rebuild finds what changed (publish/incremental.py).
+# Every module that defines tables, so create_all below makes them all: the catalogue, the
+# ledger, transcripts, redactions, tag suggestions, and the staff app's tables (curators' ledger
+# edits, the shared sign-in rate limit, staff-made consent decisions).
+from archive import (  # noqa: F401
+    change_log,
+    ledger,
+    ledger_edits,
+    media,
+    models,
+    passage_notes,
+    redactions,
+    signin_limits,
+    store_consent,
+    submissions,
+    tag_suggestions,
+    transcripts,
+    users,
+)
 from archive.settings import Settings
 from archive.store_schema import bring_up_to_date, is_current
+from archive.transaction import transaction
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -27,13 +45,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def open_engine(settings: Settings) -> Engine:
     """Create the engine, and the tables and columns the store lacks (`archive.store_schema`)."""
-    # Registers the transcript, redaction and tag-suggestion tables before create_all below.
-    # The staff app's tables: curators' ledger edits, the shared sign-in rate limit, staff-made consent decisions.
-    import archive.ledger_edits
-    import archive.signin_limits
-    import archive.store_consent  # noqa: F401
-    from archive import redactions, tag_suggestions, transcripts  # noqa: F401
-
     url = settings.database_url
     if url.startswith("sqlite"):
         if settings.sqlite_path is not None:
@@ -63,18 +74,6 @@ def _already_made(engine: Engine) -> bool:
     wanted = {("table", name) for name in SQLModel.metadata.tables}
     wanted |= {("trigger", name) for name in change_log.trigger_names(SQLModel.metadata)}
     return wanted <= present
-
-
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """One unit of work: everything commits together or nothing does."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 @contextmanager

@@ -54,3 +54,15 @@ class Gone(ReckoningError):
 
 class NotBuilt(ReckoningError):
     """An output (database, index, site) that a command needs has not been made yet."""
+
+
+class WorkflowError(ReckoningError):
+    """An action the submission's state does not allow, or that is missing something."""
+
+
+class Forbidden(ReckoningError):
+    """The viewer's role or ownership does not allow this."""
+
+
+class StaleEdit(ReckoningError):
+    """Someone saved the submission after this edit began; nothing was written."""

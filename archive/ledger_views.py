@@ -8,12 +8,14 @@ just as a timeline entry about a hidden object is left out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import Any, Protocol
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from archive import models as m
-from archive.dates import describe
+from archive.access import Visibility
+from archive.dates import date_data, describe
 from archive.errors import NotFound
 from archive.ledger import (
     ATTRIBUTION,
@@ -31,17 +33,28 @@ from archive.ledger import (
     commitment_state,
 )
 from archive.markup import to_html, to_plain_text
+from archive.models import Agent
 from archive.urls import page_url
 
-if TYPE_CHECKING:
-    from archive.catalog import Catalog
+
+class Catalog(Protocol):
+    """What these views read of `archive.catalog.Catalog` (which calls `harm_ledger` for its harm
+    view, so this module may not import it): one viewer's session, day and access rule."""
+
+    session: Session
+    today: date
+    agents: dict[str, Agent]
+
+    def ref(self, object_id: str | None) -> dict | None: ...
+    def harm(self, object_id: str) -> dict: ...
+    def visibility_of(self, row: Any) -> Visibility: ...
+    def visible_ids(self, kind: str) -> list[str]: ...
+    def _row(self, kind: str, object_id: str) -> tuple[Any, Visibility]: ...
 
 NOT_ASSESSED = "Reliability not assessed"
 LADDER = list(ATTRIBUTION)
 
 
-def _date(obj) -> dict:
-    return {"edtf": obj.date, "display": describe(obj.date), "lower": obj.date_lower, "upper": obj.date_upper}
 
 
 def reliability_data(value: str | None) -> dict:
@@ -101,7 +114,7 @@ def harm_ledger(cat: Catalog, harm_id: str) -> dict:
         if stage.source_record_id and source is None:
             continue
         by_body.setdefault(stage.agent_id, []).append({
-            "stage": stage.stage, "label": ATTRIBUTION[stage.stage], "date": _date(stage),
+            "stage": stage.stage, "label": ATTRIBUTION[stage.stage], "date": date_data(stage),
             "source": source, "quote": stage.quote, "note": stage.note})
     attribution = []
     for agent_id, history in by_body.items():
@@ -129,7 +142,7 @@ def _progress(cat: Catalog, commitment_id: str) -> list[dict]:
         evidence = evidence_links(cat, row.evidence)
         if not evidence:
             continue  # progress counts only with evidence this viewer can follow
-        shown.append({"date": _date(row), "text": row.text, "by": agent_ref(cat, row.by_id), "evidence": evidence})
+        shown.append({"date": date_data(row), "text": row.text, "by": agent_ref(cat, row.by_id), "evidence": evidence})
     return shown
 
 
@@ -148,7 +161,7 @@ def commitment(cat: Catalog, commitment_id: str) -> dict:
         basis = ""
     return {
         "id": row.id, "type": "commitment", "url": page_url("commitment", row.id), "title": row.title,
-        "promise": row.text, "date": _date(row), "made_by": agent_ref(cat, row.made_by_id),
+        "promise": row.text, "date": date_data(row), "made_by": agent_ref(cat, row.made_by_id),
         "owner": agent_ref(cat, row.owner_id), "part_of": cat.ref(row.part_of_id),
         "parts": [r for r in (cat.ref(p) for p in parts) if r],
         "answers": [r for r in (cat.ref(h) for h in row.answers) if r],
@@ -189,7 +202,7 @@ def _response_data(cat: Catalog, row: Response) -> dict | None:
     return {
         "id": row.id, "type": "response", "url": page_url("response", row.id), "title": row.title,
         "respondent": row.respondent, "respondent_kind": row.respondent_kind,
-        "respondent_label": RESPONDENT_KINDS[row.respondent_kind], "date": _date(row),
+        "respondent_label": RESPONDENT_KINDS[row.respondent_kind], "date": date_data(row),
         "fictional": row.fictional, "responds_to": target, "claims": claims,
         "body_html": to_html(row.body), "text": to_plain_text(row.body),
     }

@@ -1,7 +1,7 @@
 """Images attached to records: one row per original file, with its SHA-256.
 
 The original stays where the archive keeps it (its path is recorded); only derivatives made
-from it are ever published, and only for records the public may see (see web/iiif_files.py).
+from it are ever published, and only for records the public may see (see publish/iiif/files.py).
 The checksum is the fixity record an archive owes its scans: it shows the file published is
 the file catalogued, and lets the build reuse derivatives made from the same bytes.
 """

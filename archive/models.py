@@ -69,7 +69,7 @@ class Record(DatedMixin, AccessMixin, SourcedMixin, table=True):
     source_url: str = ""
     rights: str = ""
     body: str = ""
-    # Catalogue imports (CSV) and attachments; see ingest/csv_catalog.py and ingest/pdf_text.py.
+    # Catalogue imports (CSV) and attachments; see ingest/readers/csv_catalog.py and ingest/readers/pdf_text.py.
     date_as_written: str = ""  # the date as the source spreadsheet wrote it, before EDTF
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # free-text subjects
     coverage: str = ""

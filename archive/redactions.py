@@ -26,8 +26,10 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, select
 
 from archive import decisions
+from archive.body_segments import split_segments
 from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, utcnow
+from archive.transcripts import segments_of
 
 PROPOSED, APPROVED, REJECTED = "proposed", "approved", "rejected"
 STATUSES = (PROPOSED, APPROVED, REJECTED)
@@ -155,9 +157,6 @@ def decide(session: Session, redaction_id: int, status: str, actor: str) -> Reda
 
 def narrative_fields(row: Narrative, session: Session) -> dict[str, str]:
     """Every piece of master text of a narrative, by a name staff can find it under."""
-    from archive.catalog import split_segments  # the Catalog reads redactions: import late
-    from archive.transcripts import segments_of
-
     fields = {"title": row.title, "summary": row.summary, "content_note": row.content_note}
     for i, seg in enumerate(split_segments(row.body)):
         fields[f"body segment {i}"] = f"{seg['title']}\n{seg['text']}"
@@ -170,8 +169,6 @@ def narrative_fields(row: Narrative, session: Session) -> dict[str, str]:
 
 def media_times(session: Session, narrative_id: str) -> dict[str, dict]:
     """The recording's time range of each transcript field, kept with a span found in it."""
-    from archive.transcripts import segments_of
-
     return {f"transcript segment {seg.position}": {"start_ms": seg.start_ms, "end_ms": seg.end_ms}
             for seg in segments_of(session, narrative_id) if seg.start_ms is not None}
 

@@ -32,7 +32,7 @@ class Settings:
     port: int = 8000
     today_override: date | None = None
     source_date_epoch: int | None = None
-    secret_key: str | None = None  # signs staff session cookies; see web/staff/session.py
+    secret_key: str | None = None  # signs staff session cookies; see staff/session.py
     search_engine: str = "whoosh"  # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections
     # Who the archive is to harvesters (OAI-PMH Identify, Dublin Core publisher, identifiers).
     archive_name: str = "Reckoning archive"

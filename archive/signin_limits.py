@@ -15,7 +15,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
-from archive.db import transaction
+from archive.transaction import transaction
 
 Key = tuple[str, str]  # (username in lower case, client address)
 

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from sqlmodel import Field, Session, SQLModel, select
 
 from archive.access import PUBLISH_TEXT, Viewer, consent_withdrawn
-from archive.errors import ContentProblem, NotFound
+from archive.errors import ContentProblem, NotFound, WorkflowError
 from archive.models import ConsentEntry, Narrative, utcnow
 from archive.revisions import record_write, snapshot
 
@@ -76,7 +76,6 @@ def withdraw_narrative(session: Session, viewer: Viewer, narrative_id: str, toda
     if row is None or row.deleted:
         raise NotFound(f"no narrative '{narrative_id}'")
     if is_withdrawn(session, row):
-        from archive.workflow import WorkflowError  # the staff app's error for a refused action
         raise WorkflowError(f"'{narrative_id}' is already withdrawn")
     log = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == narrative_id)))
     decision = StoreConsentDecision(narrative_id=narrative_id, date=today.isoformat(), use=PUBLISH_TEXT,

@@ -10,9 +10,9 @@ they pass through the same access rule and redactions as the narrative's own tex
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, delete
 from sqlmodel import Field, Session, SQLModel, select
 
 CUE = "cue"      # one stretch of speech: a WebVTT/SRT cue or a speaker turn of an OHMS transcript
@@ -140,3 +140,17 @@ def _ms(time: str | None) -> int | None:
         return None
     h, mi, s = (int(x) for x in time.split(":"))
     return ((h * 60 + mi) * 60 + s) * 1000
+
+
+def replace_segments(session: Session, narrative_id: str,
+                     rows: Iterable[TranscriptSegment | TranscriptSource]) -> None:
+    """Replace a narrative's transcript rows (segments and source) with `rows`.
+
+    Used when a staff submission is published: its uploaded file, read by the ingest readers,
+    becomes the master text, like an ingested transcript's, and the narrative's redactions
+    (refreshed right after, over every segment field) apply in every output.
+    """
+    for table in (TranscriptSegment, TranscriptSource):
+        session.exec(delete(table).where(table.narrative_id == narrative_id))  # type: ignore[call-overload]
+    for row in rows:
+        session.add(row)

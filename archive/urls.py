@@ -27,7 +27,7 @@ def page_url(kind: str, object_id: str | None = None) -> str:
 
 
 def api_url(kind: str, object_id: str | None = None) -> str:
-    section = API_SECTIONS.get(kind) or LEDGER_SECTIONS[kind]  # ledger endpoints: web/ledger_api.py
+    section = API_SECTIONS.get(kind) or LEDGER_SECTIONS[kind]  # ledger endpoints: web/api/ledger.py
     return f"/api/{section}" if object_id is None else f"/api/{section}/{object_id}"
 
 
@@ -37,7 +37,7 @@ def iiif_url(image_id: str, part: str = "") -> str:
 
 
 def iiif_manifest_url(record_id: str) -> str:
-    """A record's IIIF Presentation 3 manifest (records with images only; web/iiif_manifest.py)."""
+    """A record's IIIF Presentation 3 manifest (records with images only; publish/iiif/manifest.py)."""
     return f"/iiif/{record_id}/manifest.json"
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
@@ -20,13 +20,14 @@ from sqlmodel import Session, select
 from archive.access import PUBLISH_TEXT, Viewer, consent_decision
 from archive.catalog import narrative_segments
 from archive.dates import parse_date
-from archive.errors import NotFound, ReckoningError
+from archive.errors import Forbidden, NotFound, StaleEdit, WorkflowError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
 from archive.passage_notes import PassageNote, parse_note_lines, uncovered
 from archive.redaction_detection import Listed, refresh_narrative
 from archive.redactions import STAFF_FORM
 from archive.revisions import record_write, snapshot
 from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
+from archive.transcripts import TranscriptSegment, TranscriptSource, replace_segments
 
 EDITABLE_BY_OWNER = ("draft", "returned")
 CLOSED = ("rejected", "withdrawn")
@@ -38,18 +39,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "reject": (("submitted", "in_review"), "rejected", True),
     "publish": (("submitted", "in_review"), "published", True),
 }
-
-
-class WorkflowError(ReckoningError):
-    """An action the submission's state does not allow, or that is missing something."""
-
-
-class Forbidden(ReckoningError):
-    """The viewer's role or ownership does not allow this."""
-
-
-class StaleEdit(ReckoningError):
-    """Someone saved the submission after this edit began; nothing was written."""
 
 
 def source_path(owner: str) -> str:
@@ -130,8 +119,12 @@ def _claim_version(session: Session, sub: Submission, expected: int) -> None:
 
 
 def save(session: Session, viewer: Viewer, sub_id: str, version: int, values: dict,
-         upload_path: str | None = None) -> Submission:
-    """Write an edit made from `version`; refuses stale edits and edits the viewer may not make."""
+         upload_path: str | None = None,
+         segments: Sequence[TranscriptSegment | TranscriptSource] | None = None) -> Submission:
+    """Write an edit made from `version`; refuses stale edits and edits the viewer may not make.
+
+    `segments`: the rows of a newly uploaded transcript (see `act`); None keeps the stored ones.
+    """
     sub = get(session, viewer, sub_id)
     if not can_edit(viewer, sub):
         raise Forbidden(f"'{sub.title}' is {STATE_LABELS[sub.state].lower()}: you may not edit it now")
@@ -143,14 +136,20 @@ def save(session: Session, viewer: Viewer, sub_id: str, version: int, values: di
         sub.upload_path = upload_path
     record_write(session, sub, object_type="submission", action="update", actor=viewer.username, before=before)
     if sub.state == "published":
-        _sync_narrative(session, sub, viewer.username)  # a curator's edit of a live narrative
+        _sync_narrative(session, sub, viewer.username, None, segments)  # a curator's edit of a live narrative
     session.flush()
     return sub
 
 
 def act(session: Session, viewer: Viewer, sub_id: str, action: str, version: int,
-        comment: str = "", today: date | None = None) -> Submission:
-    """Move a submission through review: submit, start_review, return, reject, publish."""
+        comment: str = "", today: date | None = None,
+        segments: Sequence[TranscriptSegment | TranscriptSource] | None = None) -> Submission:
+    """Move a submission through review: submit, start_review, return, reject, publish.
+
+    On publish, `segments` are the rows of the submission's uploaded transcript, read by the
+    caller with the ingest readers (`ingest.uploaded_transcripts.segment_rows`): the store
+    keeps rows, it does not read files of formats it does not know. None keeps the stored rows.
+    """
     if action not in TRANSITIONS:
         raise WorkflowError(f"unknown action '{action}'")
     sub = get(session, viewer, sub_id)
@@ -176,7 +175,7 @@ def act(session: Session, viewer: Viewer, sub_id: str, action: str, version: int
     record_write(session, sub, object_type="submission", action=action, actor=viewer.username,
                  before=before, detail=f"now {target}")
     if action == "publish":
-        _sync_narrative(session, sub, viewer.username, today)
+        _sync_narrative(session, sub, viewer.username, today, segments)
     session.flush()
     return sub
 
@@ -187,7 +186,8 @@ def _access(sub: Submission) -> str:
     return "embargoed" if sub.embargo_until else "public"
 
 
-def _sync_narrative(session: Session, sub: Submission, actor: str, today: date | None = None) -> Narrative:
+def _sync_narrative(session: Session, sub: Submission, actor: str, today: date | None,
+                    segments: Sequence[TranscriptSegment | TranscriptSource] | None) -> Narrative:
     """Write the published submission into the store as a Narrative with its consent log."""
     when = parse_date(sub.date)
     # The master text goes into the store, as ingest does; what the public may not read is held
@@ -213,14 +213,11 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
     record_write(session, row, object_type="narrative", action="publish" if before is None else "update",
                  actor=actor, before=before)
     session.flush()
-    # The uploaded transcript file (if any) becomes the narrative's segments, stored as the master
+    # The uploaded transcript's rows (if any) become the narrative's segments, stored as the master
     # text; then the same detection as ingest runs over every field, segments included: listed
     # names approved, found e-mails, phones, addresses proposed (and hidden until rejected).
-    # (Imported here: ingest imports archive, so archive may only reach ingest at call time.
-    # Reading an uploaded file is the one ingest step left in publishing.)
-    from ingest.uploaded_transcripts import store_segments
-
-    store_segments(session, sub.id, Path(sub.upload_path) if sub.upload_path else None)
+    if segments is not None:
+        replace_segments(session, sub.id, segments)
     _store_passage_notes(session, sub)
     refresh_narrative(session, row, [Listed(n) for n in sub.redact_names.splitlines() if n.strip()], STAFF_FORM)
     consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))

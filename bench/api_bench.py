@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from archive.settings import load_settings
 from ingest.pipeline import ingest
 from search.indexer import read_manifest
-from web.publish import publish
+from publish.pipeline import publish
 
 # wrk's Lua hooks: rotate over a list of paths, and print p95 and totals as JSON at the end.
 LUA = """
@@ -50,7 +50,7 @@ end
 """
 
 
-DISTINCT_SEARCHES = 1500  # more than web.search_api.CACHED_ANSWERS
+DISTINCT_SEARCHES = 1500  # more than web.api.search.CACHED_ANSWERS
 
 
 def search_words(settings, count: int) -> list[str]:

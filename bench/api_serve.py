@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 
 from archive.settings import load_settings
-from web.app import create_app
+from server.app import create_app
 
 
 def app() -> Starlette:

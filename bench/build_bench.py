@@ -27,8 +27,8 @@ from sqlalchemy import insert, update
 from archive import models as m
 from archive.db import open_engine
 from archive.settings import load_settings
-from web.build import buffers, build_site
-from web.build_cache import cache_dir
+from publish.build import buffers, build_site
+from publish.build_cache import cache_dir
 
 WORDS = ["society", "membership", "physicians", "hospital", "county", "exclusion", "delegates", "resolution", "bylaws", "segregation", "wards", "meeting", "apology", "council", "minutes", "report", "letter", "committee", "association", "national", "medical", "record", "practice", "patients", "staff", "privileges", "journal", "protest"]
 

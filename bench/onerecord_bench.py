@@ -10,7 +10,7 @@ words, whose removal patches ~20 search shards) and times `build_site`:
 - in this process (imports done and the first build's warm-up excluded, as `build_bench.py`
   times it): wall and CPU of the call;
 - with `--fresh-process`, what a user's `reckon build` pays for its site part: a new Python
-  process that imports `web.build`, loads the settings and runs `build_site`, and ends as
+  process that imports `publish.build`, loads the settings and runs `build_site`, and ends as
   `reckon` does (`gc.freeze()`, so no final collection), timed from outside (wall, and the child's CPU from `getrusage`), and inside (the `build_site` call alone).
 
 Each figure comes with the load average, since the machine is shared. Not a test.
@@ -39,14 +39,14 @@ CHILD = """
 import gc, resource, sys, time
 started = time.perf_counter()
 from archive.settings import load_settings
-from web.build import build_site
+from publish.build import build_site
 settings = load_settings(home=sys.argv[1], environ={"SOURCE_DATE_EPOCH": "1700000000"}, today_override=None)
 call = time.perf_counter()
 report = build_site(settings)
 done = time.perf_counter()
 usage = resource.getrusage(resource.RUSAGE_SELF)
 print(f"{done - started:.3f} {done - call:.3f} {usage.ru_utime + usage.ru_stime:.3f} {int(report.patched)} {report.written}")
-gc.freeze()  # as `reckon` ends (web/cli.py): no final collection over every object
+gc.freeze()  # as `reckon` ends (reckon/cli.py): no final collection over every object
 """
 
 
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--fresh-process", action="store_true", help="each rebuild in a new Python process")
     args = parser.parse_args()
     settings = load_settings(home=args.home, environ={"SOURCE_DATE_EPOCH": "1700000000"}, today_override=None)
-    from web.build import build_site
+    from publish.build import build_site
 
     count = int(os.environ.get("BENCH_RECORDS", "0")) or _record_count(settings)
     if not args.fresh_process:

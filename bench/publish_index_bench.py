@@ -6,7 +6,7 @@
         .venv/bin/python bench/publish_index_bench.py --home /tmp/b100k --engine tantivy
 
 Generates a store of N public records as bench/build_bench.py does (or reuses the one in
-`--home`), then times, for the public and the staff index together (`web.publish.index_all`):
+`--home`), then times, for the public and the staff index together (`publish.pipeline.index_all`):
 the full rebuild (what `reckon build` did before on every run), three updates after one
 record changed (the change-log path of search/incremental.py), an update with nothing
 changed, and the full fingerprint comparison that is the fallback when the log cannot tell.
@@ -36,7 +36,7 @@ from archive.db import store_transaction
 from archive.settings import load_settings
 from search.incremental import state_meta
 from search.indexer import update_index
-from web.publish import index_all, publish
+from publish.pipeline import index_all, publish
 
 
 def load() -> str:

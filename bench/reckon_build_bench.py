@@ -36,7 +36,7 @@ def reckon_build(home: Path, engine: str, code: Path = ROOT) -> tuple[float, flo
     """`reckon build` in a new interpreter: wall, CPU of it and its children, its output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "web.cli", "--home", str(home), "build"], check=True,
+    out = subprocess.run([sys.executable, "-m", "reckon.cli", "--home", str(home), "build"], check=True,
                          capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(code), RECKON_SEARCH_ENGINE=engine,
                                   SOURCE_DATE_EPOCH="1700000000"))

@@ -23,7 +23,7 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import load_settings
 from bench.build_bench import generate
-from web.static_search import build_static_index
+from publish.static_search.index import build_static_index
 
 
 def main() -> None:

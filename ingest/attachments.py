@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.errors import ContentProblem
-from ingest.images import ImageProblem, inspect_image
-from ingest.pdf_text import PdfProblem, extract_text
-from ingest.readers import Parsed
+from ingest.readers.images import ImageProblem, inspect_image
+from ingest.readers.parsed import Parsed
+from ingest.readers.pdf_text import PdfProblem, extract_text
 
 
 def read_attachments(objects: list[Parsed]) -> list[ContentProblem]:

@@ -21,7 +21,7 @@ from archive import models as m
 from archive.errors import ContentError, ContentProblem
 from archive.revisions import diff
 from ingest.progress import Progress
-from ingest.readers import Parsed
+from ingest.readers.parsed import Parsed
 from ingest.rows import CHILD_TABLES, child_rows, content_hash, main_fields
 
 ACTOR = "ingest"

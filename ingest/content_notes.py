@@ -16,8 +16,8 @@ from __future__ import annotations
 from archive.catalog import segments_from
 from archive.errors import ContentProblem
 from archive.passage_notes import PassageNote, covered
-from ingest.readers import Parsed
-from ingest.transcripts import transcript_rows
+from ingest.readers.parsed import Parsed
+from ingest.readers.transcripts import transcript_rows
 
 NO_SEGMENTS = "the narrative has no timed segments (## [hh:mm:ss] headings or a transcript file)"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from archive.dates import parse_date
 from archive.errors import ContentProblem
 from archive.markup import collapse_whitespace, to_plain_text
-from ingest.readers import Parsed
+from ingest.readers.parsed import Parsed
 
 
 def check_ledger_references(by_id: dict[str, Parsed]) -> list[ContentProblem]:

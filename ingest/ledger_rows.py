@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 from archive.dates import parse_date
 from archive.ledger import AttributionStage, Involvement, ProgressEntry
-from ingest.readers import Parsed
+from ingest.readers.parsed import Parsed
 
 LEDGER_KINDS = ("commitment", "response")
 # Child tables and the column pointing at their parent, merged into ingest.rows.CHILD_TABLES.

@@ -21,9 +21,10 @@ from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
 from ingest.attachments import read_attachments
 from ingest.bulk import BulkWriter, fewer_collections
-from ingest.csv_catalog import read_csv_argument
 from ingest.progress import Progress, reading
-from ingest.readers import Parsed, ReadResult, read_content
+from ingest.readers.csv_catalog import read_csv_argument
+from ingest.readers.parsed import Parsed, ReadResult
+from ingest.readers.registry import read_content
 from ingest.redaction import refresh_redactions
 from ingest.references import check_references
 from ingest.tagging import suggest_tags

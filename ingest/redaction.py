@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from archive import models as m
 from archive.redaction_detection import refresh_narrative
-from ingest.readers import Parsed
+from ingest.readers.parsed import Parsed
 
 
 def refresh_redactions(session: Session, objects: list[Parsed]) -> int:

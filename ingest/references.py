@@ -10,7 +10,7 @@ from archive.errors import ContentProblem
 from archive.quotations import quotation_found, source_plain_text
 from ingest.content_notes import check_content_notes
 from ingest.ledger_references import check_ledger_references
-from ingest.readers import Parsed
+from ingest.readers.parsed import Parsed
 
 
 def check_references(objects: list[Parsed]) -> list[ContentProblem]:

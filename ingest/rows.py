@@ -20,9 +20,9 @@ from ingest.ledger_rows import (
     ledger_child_rows,
     ledger_main_fields,
 )
-from ingest.readers import Parsed
+from ingest.readers.parsed import Parsed
+from ingest.readers.transcripts import transcript_rows
 from ingest.schema import ACCOUNTABILITY_STATUSES
-from ingest.transcripts import transcript_rows
 
 
 def content_hash(obj: Parsed) -> str:

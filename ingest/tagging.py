@@ -19,12 +19,12 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from archive import models as m
-from archive.catalog import split_segments
+from archive.body_segments import split_segments
 from archive.markup import collapse_whitespace, to_plain_text
 from archive.models import utcnow
 from archive.tag_suggestions import SUGGESTED, TaggedState, TagSuggestion
 from archive.transcripts import format_time, segments_of
-from ingest.readers import Parsed
+from ingest.readers.parsed import Parsed
 
 HARM_TYPE = "harm-type"
 PASSAGE_CHARS = 240

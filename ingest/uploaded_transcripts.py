@@ -4,7 +4,7 @@ A WebVTT, SRT or OHMS file sent with a staff submission is parsed when it arrive
 broken file is refused beside the upload field, naming the file, the cue or line and what
 was expected) and again when the narrative is published, when its cues, speaker turns and
 index points become the narrative's timestamped segments. The readers are
-`ingest.narrative_files.read_transcript`: one parser per format for the whole archive.
+`ingest.readers.narrative_files.read_transcript`: one parser per format for the whole archive.
 """
 
 from __future__ import annotations
@@ -13,13 +13,10 @@ import re
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import delete
-from sqlmodel import Session
-
 from archive.errors import ContentError, ContentProblem
 from archive.transcripts import TranscriptSegment, TranscriptSource
-from ingest.narrative_files import read_transcript
-from ingest.transcripts import Transcript, transcript_rows
+from ingest.readers.narrative_files import read_transcript
+from ingest.readers.transcripts import Transcript, transcript_rows
 
 
 class TranscriptFileError(ContentError):
@@ -94,21 +91,14 @@ def describe(transcript: Transcript) -> str:
     return f"{transcript.format}: " + "; ".join(parts)
 
 
-def store_segments(session: Session, narrative_id: str, path: Path | None) -> int:
-    """Replace a staff narrative's segments with those of its uploaded file; returns how many.
-
-    Segments are stored as the master text, like an ingested transcript's: the narrative's
-    redactions (refreshed right after, over every segment field) apply in every output.
-    """
-    for table in (TranscriptSegment, TranscriptSource):
-        session.exec(delete(table).where(table.narrative_id == narrative_id))  # type: ignore[call-overload]
+def segment_rows(narrative_id: str, path: Path | None) -> list[TranscriptSegment | TranscriptSource]:
+    """The store rows of a staff narrative's uploaded transcript file (none without a file),
+    for `archive.workflow.act` to keep as the narrative's segments when it is published."""
     if path is None:
-        return 0
+        return []
     transcript = read_kept(path)
     for segment in transcript.segments:
         # Second-language twins are outside the redaction's field list: keep them out entirely.
         segment.alt = {}
     transcript.meta = {k: v for k, v in transcript.meta.items() if k in ("version", "duration", "fmt")}
-    for row in transcript_rows(narrative_id, transcript):
-        session.add(row)
-    return len(transcript.segments)
+    return list(transcript_rows(narrative_id, transcript))

@@ -19,7 +19,7 @@ from pathlib import Path
 from archive.errors import ReckoningError
 from search.language import Node
 
-ENGINES = {"whoosh": "search.whoosh_engine", "tantivy": "search.tantivy_engine"}
+ENGINES = {"whoosh": "search.whoosh.engine", "tantivy": "search.tantivy.engine"}
 SORTS = ("relevance", "date", "-date")
 # Stored with every document and handed back with each hit.
 STORED_FIELDS = ("id", "type", "parent", "url", "title", "date", "time", "context")

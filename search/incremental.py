@@ -41,7 +41,7 @@ from sqlmodel import select
 from archive import change_log
 from archive import models as m
 from archive.catalog import Catalog
-from archive.code_digest import modules_digest
+from archive.code_digest import code_digest as digest_of_code
 from search import engine
 from search.documents import count_words, documents_of, labels, vocabulary_of
 from search.index_state import (
@@ -66,21 +66,19 @@ from search.indexer import (
 )
 
 log = logging.getLogger(__name__)
-# The code that turns store rows into documents: a change to any of it makes the next update
-# compare every document (the engine's own modules are added per engine).
-CODE_MODULES = ("search.documents", "search.indexer", "search.index_state", "search.incremental",
-                "archive.catalog", "archive.access", "archive.change_log", "archive.markup",
-                "archive.redactions", "archive.passage_notes", "archive.dates", "archive.urls",
-                "markdown_it")  # its version (in its __init__) changes the texts Markdown becomes
-ENGINE_MODULES = {"whoosh": ("search.whoosh_engine", "search.whoosh_pairs"),
-                  "tantivy": ("search.tantivy_engine", "search.tantivy_pairs", "search.tantivy_facets")}
 PAIR_FILES = {"whoosh": "whoosh-pairs.json", "tantivy": "common-stems.txt"}
 CHUNK = 500
 NO_INDEX = "there is no index yet"
 
 
+# The code that turns store rows into documents: a change to any of it makes the next update
+# compare every document (the engine's own modules are added per engine).
 def code_digest(engine_name: str) -> str:
-    return modules_digest(CODE_MODULES + ENGINE_MODULES.get(engine_name, ()))
+    """The code that makes an index's documents: this module and all it imports (the Catalog,
+    the access rule, Markdown), with the engine's own package."""
+    roots = ("search.incremental",) + ((engine.ENGINES[engine_name],) if engine_name in engine.ENGINES else ())
+    # markdown_it: its version (in its __init__) changes the texts Markdown becomes.
+    return digest_of_code(*roots, outside=("markdown_it",))
 
 
 def state_meta(catalog: Catalog, engine_name: str) -> dict:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from archive.db import open_engine
 from archive.settings import Settings, load_settings
 from ingest.pipeline import ingest
-from web.publish import publish
+from publish.pipeline import publish
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "content"

@@ -18,7 +18,7 @@ import uvicorn
 from archive.db import store_transaction
 from archive.settings import Settings, load_settings
 from archive.users import create_user
-from web.app import create_app
+from server.app import create_app
 
 
 def free_port() -> int:

@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 from archive.db import open_engine, transaction
 from archive.submissions import Submission
 from archive.users import create_user
+from server.app import create_app
 from tests.conftest import copy_home, published_minimal
-from web.app import create_app
 
 PASSWORD = "correct horse battery"
 USERS = {"alice": "contributor", "bob": "contributor", "carol": "curator", "dana": "admin"}

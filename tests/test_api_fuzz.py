@@ -20,10 +20,10 @@ from hypothesis import HealthCheck
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from ingest.pipeline import ingest
+from publish.pipeline import publish
 from tests.conftest import MINIMAL, make_settings
 from tests.live_server import live_server
-from web.openapi import openapi_document
-from web.publish import publish
+from web.openapi.document import openapi_document
 
 LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger"
 SEED = 20261123

@@ -21,9 +21,9 @@ from starlette.testclient import TestClient
 from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import open_engine
+from server.app import create_app
 from tests.live_server import live_server
-from web.app import create_app
-from web.openapi import openapi_document
+from web.openapi.document import openapi_document
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from audit.leaks import audit
 from ingest.pipeline import ingest
+from publish.pipeline import publish
+from reckon.cli import main
 from tests.conftest import MINIMAL, make_settings
-from web.audit import audit
-from web.cli import main
-from web.publish import publish
 
 
 @pytest.mark.slow

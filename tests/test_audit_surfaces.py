@@ -21,12 +21,12 @@ from starlette.staticfiles import StaticFiles
 
 from archive.access import Role, Viewer
 from archive.catalog import Catalog
+from audit.leaks import audit
+from audit.public_answers import UnwalkableRoute
 from ingest.pipeline import ingest
+from publish.pipeline import publish
+from server.app import create_app
 from tests.conftest import MINIMAL, REPO, make_settings
-from web.app import create_app
-from web.audit import audit
-from web.audit_walk import UnwalkableRoute
-from web.publish import publish
 
 LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger"
 IMAGE = REPO / "content" / "catalog" / "images" / "illustration-nma-founding-title-page.png"

@@ -1,4 +1,4 @@
-"""One-record rebuilds that patch the site (web/build_changes.py): they must equal a build from
+"""One-record rebuilds that patch the site (publish/incremental.py): they must equal a build from
 scratch file for file, show nothing hidden, and fall back to the full comparison whenever
 the change reaches beyond the record's own outputs."""
 
@@ -16,6 +16,14 @@ import subprocess
 import pytest
 
 from ingest.pipeline import ingest
+from publish import downloads as exports
+from publish import incremental as build_changes
+from publish.build import MANIFEST, buffers, build_site, live_buffer
+from publish.incremental import splice_lines
+from publish.site_manifest import is_manifest, read_pages, shard_of, write
+from publish.site_manifest import read as read_manifest
+from publish.static_search import index as static_search
+from publish.static_search.patch import set_posting
 from tests.test_build_incremental import (
     RECKON,
     _read,
@@ -26,12 +34,6 @@ from tests.test_build_incremental import (
     site_files,
     tree,
 )
-from web import build_changes, exports, static_search
-from web.build import MANIFEST, buffers, build_site, live_buffer
-from web.build_changes import splice_lines
-from web.search_patch import set_posting
-from web.site_manifest import is_manifest, read_pages, shard_of, write
-from web.site_manifest import read as read_manifest
 
 
 @pytest.fixture
@@ -231,7 +233,7 @@ def test_a_patched_build_killed_mid_way_leaves_a_whole_site(patched_site, tmp_pa
 
 
 def test_a_patched_build_after_the_base_url_changed_links_its_pages_to_the_new_base(patched_site, tmp_path):
-    """The frame's links are written into compiled templates (web/frame_inline.py), and a patched
+    """The frame's links are written into compiled templates (publish/jinja/frame_inline.py), and a patched
     build keeps compiled templates between builds: they must not carry the old base URL."""
     site = patched_site
     edit(site, "records/rec-gen-007.md", "word7x", "underoldbase")

@@ -15,10 +15,10 @@ from datetime import date
 import pytest
 
 from ingest.pipeline import ingest
+from publish.build import MANIFEST, MANIFEST_VERSION, buffers, build_site, live_buffer
+from publish.build_cache import cache_dir
+from publish.site_manifest import is_manifest, read_pages
 from tests.conftest import MINIMAL, copy_home, make_settings
-from web.build import MANIFEST, MANIFEST_VERSION, buffers, build_site, live_buffer
-from web.build_cache import cache_dir
-from web.site_manifest import is_manifest, read_pages
 
 RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 MANY = 60  # above the Catalog's bulk threshold, so the bulk path and the cache are both used
@@ -259,7 +259,7 @@ def test_a_site_of_the_older_layout_is_converted_once(many, tmp_path):
 def test_the_running_app_serves_the_new_pages_after_a_flip(many):
     from starlette.testclient import TestClient
 
-    from web.app import create_app
+    from server.app import create_app
 
     with TestClient(create_app(many)) as client:
         assert "word7x" in client.get("/records/rec-gen-007/").text

@@ -1,4 +1,4 @@
-"""Record pages rendered early by forked workers (web/render_workers.py) give the same site as
+"""Record pages rendered early by forked workers (publish/render_workers.py) give the same site as
 pages written one by one, and a failure in a worker fails the build and leaves the previous
 site whole with nothing left behind.
 
@@ -15,9 +15,9 @@ from jinja2 import UndefinedError
 
 from archive import markup
 from ingest.pipeline import ingest
+from publish import render_workers
+from publish.build import build_site
 from tests.test_build_incremental import add_records, assert_same_as_fresh_build, edit, site_files
-from web import render_workers
-from web.build import build_site
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """What the full build does to go faster changes nothing it outputs.
 
-- the static search index made in a forked process (web/side_process.py) is the one made in
+- the static search index made in a forked process (publish/side_process.py) is the one made in
   the build's own process, carries nothing hidden, and a failure there fails the build and
   leaves the previous site whole;
-- the templates' dict-first attribute lookup (web/jinja_dicts.py) renders what Jinja's own
+- the templates' dict-first attribute lookup (publish/jinja/dicts.py) renders what Jinja's own
   lookup renders, including its errors.
 
 The fork starts only from `SIDE_INDEX_FROM` records (thousands): the build tests lower it so a
@@ -20,12 +20,13 @@ import pytest
 from jinja2 import DictLoader, Environment, StrictUndefined, UndefinedError
 
 from ingest.pipeline import ingest
+from publish import build, render_workers
+from publish.build import build_site
+from publish.jinja.dicts import DictViewEnvironment
+from publish.side_process import SideError, SideResult
+from publish.static_search import index as static_search
 from tests.test_build_incremental import add_records, site_files
 from tests.test_publish import HIDDEN_WORDS
-from web import build, render_workers, static_search
-from web.build import build_site
-from web.jinja_dicts import DictViewEnvironment
-from web.side_process import SideError, SideResult
 
 
 @pytest.fixture

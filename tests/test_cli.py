@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from web.cli import build_parser, main
+from reckon.cli import build_parser, main
 
 
 def run(settings, *args: str) -> int:

@@ -18,7 +18,9 @@ from archive.db import open_engine
 from archive.models import AuditEvent, Revision
 from archive.redactions import Redaction
 from archive.tag_suggestions import TagSuggestion
+from audit.leaks import audit
 from ingest.pipeline import ingest
+from reckon.cli import main
 from search.query import open_index
 from tests.staff_helpers import (
     act,
@@ -27,8 +29,6 @@ from tests.staff_helpers import (
     staff_fixtures,
     submit,
 )
-from web.audit import audit
-from web.cli import main
 
 EMAIL, PHONE, ADDRESS = "wren.quillfeather@example.org", "(312) 555-0199", "2207 Larkspur Avenue"
 SECRETS = (EMAIL, PHONE, ADDRESS, "Larkspur", "quillfeather")

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
+from publish.pipeline import publish
 from search.query import open_index, search
 from tests.conftest import MINIMAL, make_settings
-from web.publish import publish
 
 RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 BIG = "The committee heard Quillonbury testimony again. " * 2000  # ~100 KB: bigger than the limit

@@ -16,8 +16,8 @@ import time
 import pytest
 
 from ingest.pipeline import ingest
-from web.cli import main
-from web.publish import publish
+from publish.pipeline import publish
+from reckon.cli import main
 
 RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 KILL_AFTER = [0.05, 0.2, 0.4, 0.6, 0.8, 1.0, 1.3]

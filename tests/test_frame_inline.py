@@ -1,4 +1,4 @@
-"""The frame's links written into template sources (web/frame_inline.py) render exactly what
+"""The frame's links written into template sources (publish/jinja/frame_inline.py) render exactly what
 Jinja renders from the expressions, including its errors, and the real base.html keeps none."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from jinja2 import DictLoader, Environment, StrictUndefined, UndefinedError
 from markupsafe import escape
 
-from web.build import template_environment
-from web.frame_inline import FrameLinks
+from publish.build import template_environment
+from publish.jinja.frame_inline import FrameLinks
 
 LINKS = {"home": "/", "about": "/a&b/?x=1<2", "static:style.css": "/static/style.css",
          "odd": "/{{ evil }}/", "hash": "/x#{y}"}

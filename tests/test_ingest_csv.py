@@ -10,9 +10,9 @@ from sqlmodel import func, select
 
 from archive import models as m
 from archive.errors import ContentError
-from ingest.csv_catalog import available_mappings
 from ingest.pipeline import ingest
-from web.cli import main
+from ingest.readers.csv_catalog import available_mappings
+from reckon.cli import main
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "csv"
 ATOM = SAMPLES / "atom-example_information_objects_isad.csv"

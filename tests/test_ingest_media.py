@@ -14,8 +14,8 @@ from archive import models as m
 from archive.errors import ContentError
 from archive.media import Media
 from ingest.pipeline import ingest
+from publish.pipeline import publish
 from search.query import open_index, search
-from web.publish import publish
 
 RECORD = "records/rec-2008-apology.md"
 

@@ -12,7 +12,7 @@ from sqlmodel import func, select
 from archive import models as m
 from archive.errors import ContentError
 from ingest.pipeline import ingest
-from web.cli import main
+from reckon.cli import main
 
 FAKE_JPEG = b"\xff\xd8\xff\xe0 this is not really a JPEG"
 

@@ -1,6 +1,6 @@
 """What made ingest fast and small must not change what it reads, reports or writes.
 
-- Front matter data is built straight from LibYAML's node tree (`ingest.yaml_source`): it must
+- Front matter data is built straight from LibYAML's node tree (`ingest.readers.yaml_source`): it must
   equal PyYAML's own SafeLoader result (dates kept as text), aliases and merge keys included.
 - Documents keep no node tree; a problem's line is found by composing that one file again.
 - Plain prose skips the Markdown parser in `to_plain_text`: same words as the parser gives.
@@ -19,8 +19,8 @@ from archive import models as m
 from archive.markup import _parser, _plain, to_plain_text
 from ingest.bulk import BATCH
 from ingest.pipeline import ingest
-from ingest.readers import read_content
-from ingest.yaml_source import TextDateLoader, _load
+from ingest.readers.registry import read_content
+from ingest.readers.yaml_source import TextDateLoader, _load
 from tests.conftest import SAMPLE
 
 TRICKY_YAML = [

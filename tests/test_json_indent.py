@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from web import json_indent
+from publish import json_indent
 
 CASES = [
     {},

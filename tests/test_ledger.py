@@ -26,9 +26,9 @@ from archive.errors import ContentError
 from archive.ledger import Commitment, commitment_state
 from archive.ledger_views import commitment, institution_ledger
 from ingest.pipeline import ingest
+from publish.pipeline import publish
+from server.app import create_app
 from tests.conftest import MINIMAL, TODAY, make_settings
-from web.app import create_app
-from web.publish import publish
 
 LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger"
 HIDDEN = "Glimmerfrost"

@@ -11,7 +11,7 @@ import re
 
 from starlette.testclient import TestClient
 
-from web.app import create_app
+from server.app import create_app
 
 AMA = "institutions/agent-ama/index.html"
 SECTIONS = ("did", "admitted", "promised", "delivered")

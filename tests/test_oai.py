@@ -17,11 +17,11 @@ from archive.catalog import Catalog
 from archive.db import open_engine
 from archive.settings import load_settings
 from ingest.pipeline import ingest
+from server.app import create_app
 from tests.conftest import make_settings, published_minimal
 from tests.live_server import live_server
-from web.app import create_app
-from web.oai import OAI_NS, OAI_SCHEMA, PAGE_SIZE
-from web.oai_dc import DC_NS, OAI_DC_NS, OAI_DC_SCHEMA
+from web.oai.dublin_core import DC_NS, OAI_DC_NS, OAI_DC_SCHEMA
+from web.oai.protocol import OAI_NS, OAI_SCHEMA, PAGE_SIZE
 
 REPO = Path(__file__).resolve().parent.parent
 XSD_DIR = REPO.parent / "shared" / "samples" / "xsd"

@@ -21,12 +21,12 @@ from archive.db import open_engine, transaction
 from archive.submissions import validate
 from archive.workflow import act, create, save, withdraw
 from ingest.pipeline import ingest
+from server.app import create_app
 from tests import test_oai
 from tests.conftest import TODAY
 from tests.live_server import live_server
 from tests.staff_helpers import FORM
 from tests.test_oai import ID, NS, oai, texts
-from web.app import create_app
 
 oai_schema = test_oai.oai_schema  # the session fixture: the official schemas, read offline
 

@@ -13,11 +13,11 @@ from archive.access import Role, Viewer
 from archive.catalog import Catalog
 from archive.errors import ContentError
 from archive.transcripts import INDEX, TranscriptSegment, segment_views
-from ingest.ohms import parse_sync, read_ohms
 from ingest.pipeline import ingest
+from ingest.readers.ohms import parse_sync, read_ohms
+from publish.pipeline import publish
+from server.app import create_app
 from tests.conftest import REPO, TODAY
-from web.app import create_app
-from web.publish import publish
 
 OHMS = REPO.parent / "shared" / "samples" / "ohms"
 DUARTE = OHMS / "duarte_OH0344.xml"

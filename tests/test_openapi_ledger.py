@@ -16,8 +16,8 @@ import schemathesis
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from web.app import create_app
-from web.openapi import openapi_document
+from server.app import create_app
+from web.openapi.document import openapi_document
 
 schema = schemathesis.openapi.from_dict(openapi_document())
 # Routes that are not the public API: the staff app (its own session and tokens), the catch-all

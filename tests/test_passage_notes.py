@@ -17,10 +17,10 @@ from starlette.testclient import TestClient
 from archive.errors import ContentError
 from archive.passage_notes import PassageNote
 from ingest.pipeline import ingest
+from publish.build import build_site
+from server.app import create_app
 from tests.test_ohms import DUARTE
 from tests.test_publish import PRIVATE_NAME
-from web.app import create_app
-from web.build import build_site
 
 NARRATIVE = """---
 id: nar-a

@@ -9,8 +9,8 @@ from archive.db import open_engine
 from archive.preservation import BagError, dump_tables, export_bag, import_bag, verify_bag
 from archive.signin_limits import SignInFailure
 from ingest.pipeline import ingest
+from reckon.cli import main
 from tests.conftest import make_settings
-from web.cli import main
 
 
 def test_export_verify_import_round_trip_loses_nothing(minimal, tmp_path):

@@ -14,11 +14,11 @@ from jinja2 import UndefinedError
 from starlette.testclient import TestClient
 
 from ingest.pipeline import ingest
+from publish.build import build_site
+from publish.pipeline import publish
 from search.query import open_index, search
+from server.app import create_app
 from tests.conftest import make_settings
-from web.app import create_app
-from web.build import build_site
-from web.publish import publish
 
 HIDDEN_WORDS = {
     "nar-b": "Zanzibarquux",  # withdrawn by access level

@@ -22,11 +22,11 @@ from archive.errors import ContentError
 from archive.redaction_detection import detect
 from archive.redactions import Redaction, Redactor
 from ingest.pipeline import ingest
+from publish.pipeline import publish
+from reckon.cli import main
 from search.query import open_index
+from server.app import create_app
 from tests.conftest import TODAY, copy_home, published_minimal
-from web.app import create_app
-from web.cli import main
-from web.publish import publish
 
 FRONT_MATTER = """transcript: nar-a.vtt
 anonymize: true

@@ -16,8 +16,8 @@ from starlette.testclient import TestClient
 
 from archive.markup import to_plain_text
 from search.query import open_index, search
+from server.app import create_app
 from tests.conftest import SAMPLE
-from web.app import create_app
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]{6,}")
 

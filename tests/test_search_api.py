@@ -8,11 +8,11 @@ from starlette.testclient import TestClient
 
 from archive.settings import load_settings
 from ingest.pipeline import ingest
+from publish.pipeline import index_all, publish
+from reckon.cli import main
 from search.engine import EngineError
 from search.query import open_index, search
-from web.app import create_app
-from web.cli import main
-from web.publish import index_all, publish
+from server.app import create_app
 
 
 def run(settings, *args: str) -> int:

@@ -21,12 +21,12 @@ from archive import models as m
 from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import open_engine
+from publish.pipeline import STAFF, index_all, publish
+from reckon.cli import main
 from search.index_state import STATE_FILE, IndexState
 from search.indexer import MANIFEST, build_index, read_manifest
 from search.query import open_index, search
 from tests.conftest import REPO, copy_home, published_minimal
-from web.cli import main
-from web.publish import STAFF, index_all, publish
 
 ENGINES = ["whoosh", "tantivy"]
 RECORDS = {
@@ -298,7 +298,7 @@ KILL_AT_STATE = """
 import dataclasses, os, signal, sys
 from search.index_state import IndexState
 from tests.conftest import make_settings
-from web.publish import index_public
+from publish.pipeline import index_public
 
 def die(*args, **kwargs):  # the process is killed after the engine's commit and the manifest
     os.kill(os.getpid(), signal.SIGKILL)

@@ -23,12 +23,12 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import open_engine
 from ingest.pipeline import ingest
+from publish.pipeline import STAFF, publish
 from search.indexer import build_index
 from search.query import open_index, search
+from server.app import create_app
 from tests.conftest import make_settings
 from tests.test_search import corpus  # noqa: F401 - the shared, session-scoped fixture
-from web.app import create_app
-from web.publish import STAFF, publish
 
 ENGINES = ["whoosh", "tantivy"]
 pytestmark = pytest.mark.slow  # one more ingest of the sample and four index builds

@@ -11,7 +11,7 @@ import re
 from search.language import parse
 from search.query import search
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
-from search.tantivy_engine import _analyzer
+from search.tantivy.engine import _analyzer
 from tests import test_search as known
 
 # The known-answer suite's session-scoped fixtures: its corpus, indexed by both engines.

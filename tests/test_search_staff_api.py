@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 
 from archive.db import open_engine, transaction
 from archive.users import create_user, get_user, issue_token
+from server.app import create_app
 from tests.staff_helpers import PASSWORD, sign_in
-from web.app import create_app
 
 ACCOUNTS = {"search-curator": "curator", "search-admin": "admin", "search-contrib": "contributor"}
 REDACTED = "Coyle"  # a third party's name redacted from nar-composite-02's public form

@@ -1,6 +1,6 @@
 """The tantivy index's speed-ups change no answer, and indexes built before them still work.
 
-Facet counts from the one combined facet column (search/tantivy_facets.py) must equal the
+Facet counts from the one combined facet column (search/tantivy/facets.py) must equal the
 five per-facet aggregations, and the total taken from the type counts must equal tantivy's
 own count. An index built by the earlier code (no pair field, no combined facet column, no
 common-stems file) must give the same hits, scores, totals and counts as a new one: it is
@@ -22,7 +22,7 @@ from bench.corpus import HARM_TYPES, documents
 from search.documents import vocabulary
 from search.engine import Request
 from search.language import FACETS, TEXT_FIELDS, parse
-from search.tantivy_engine import (
+from search.tantivy.engine import (
     FAST,
     KEYWORDS,
     TantivyWriter,
@@ -31,7 +31,7 @@ from search.tantivy_engine import (
     open_reader,
     open_writer,
 )
-from search.tantivy_pairs import COMMON_FILE
+from search.tantivy.pairs import COMMON_FILE
 
 
 def _old_schema() -> tantivy.Schema:

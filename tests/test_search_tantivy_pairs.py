@@ -1,6 +1,6 @@
 """Phrases answered through tantivy's word-pair field equal the plain phrase query's answers.
 
-The pair field (search/tantivy_pairs.py) is only a faster way to the same result: for every
+The pair field (search/tantivy/pairs.py) is only a faster way to the same result: for every
 phrase, the hits (in order), their scores and the total must be what tantivy's own phrase
 query over the full text gives. Checked on the sample collection's documents and on a
 generated corpus (bench/corpus.py) whose common words make phrases match most records, and
@@ -21,7 +21,7 @@ pytest.importorskip("tantivy")
 from bench.corpus import documents
 from search.engine import Request
 from search.language import Phrase, parse
-from search.tantivy_engine import Compiler, create, open_reader, open_writer
+from search.tantivy.engine import Compiler, create, open_reader, open_writer
 from tests.test_search import corpus  # noqa: F401  (the session fixture)
 
 ODD_TEXTS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from ingest.pipeline import ingest
-from web.app import create_app
-from web.publish import publish
+from publish.pipeline import publish
+from server.app import create_app
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>[x](javascript:alert(3))'
 

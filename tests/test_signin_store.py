@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 
 from archive.db import open_engine
 from archive.signin_limits import StoreSignInLimiter, failures_stored
+from server.app import create_app
 from tests.conftest import MINIMAL, make_settings
 from tests.staff_helpers import PASSWORD, add_users, sign_in
-from web.app import create_app
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from ingest.pipeline import ingest
+from publish.build import build_site
+from publish.site_manifest import read_pages
 from tests.conftest import copy_home, make_settings
 from tests.test_publish import HIDDEN_WORDS, PRIVATE_NAME
-from web.build import build_site
-from web.site_manifest import read_pages
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

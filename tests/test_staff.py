@@ -17,7 +17,10 @@ from archive.db import open_engine
 from archive.models import AuditEvent, ConsentEntry, Narrative, User
 from archive.users import ApiToken
 from ingest.pipeline import ingest
+from publish.pipeline import publish
 from search.query import open_index, search
+from server.app import create_app
+from staff.session import secret_key
 from tests.conftest import make_settings
 from tests.staff_helpers import (
     FORM,
@@ -30,9 +33,6 @@ from tests.staff_helpers import (
     submit,
     version_of,
 )
-from web.app import create_app
-from web.publish import publish
-from web.staff.session import secret_key
 
 template, archive, client = staff_fixtures("staff")
 

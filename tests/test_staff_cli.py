@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from archive.db import open_engine
 from archive.users import get_user
+from reckon.cli import main
+from server.app import create_app
 from tests.staff_helpers import sign_in
-from web.app import create_app
-from web.cli import main
 
 RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 

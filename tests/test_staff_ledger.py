@@ -15,8 +15,8 @@ from archive.db import open_engine
 from archive.ledger_edits import IN_FILE, LedgerEdit
 from archive.models import AuditEvent, Evidence, Revision
 from ingest.pipeline import ingest
+from server.app import create_app
 from tests.staff_helpers import copy_archive, csrf_of, sign_in, staff_archive_template
-from web.app import create_app
 
 HARM = "/staff/harms/harm-exclusion"
 NARRATIVE_QUOTE = "I remember the apology."

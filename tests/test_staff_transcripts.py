@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from archive.db import open_engine
 from archive.redactions import Redaction
 from archive.transcripts import TranscriptSegment
+from audit.leaks import audit
 from tests.staff_helpers import (
     FORM,
     act,
@@ -23,7 +24,6 @@ from tests.staff_helpers import (
     staff_fixtures,
     submissions,
 )
-from web.audit import audit
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ohms"
 if not SAMPLES.is_dir():  # a worktree beside /work/shared, or the main checkout

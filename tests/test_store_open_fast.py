@@ -99,7 +99,7 @@ def test_a_store_with_a_matching_fingerprint_gains_the_cheap_key_then_skips_the_
 
 def test_the_build_command_imports_neither_whoosh_nor_edtf_nor_alembic():
     """What `reckon build` loads in a fresh process (whoosh comes with the whoosh engine only)."""
-    probe = ("import sys, web.cli, web.publish; "
+    probe = ("import sys, reckon.cli, publish.pipeline; "
              "print(sorted(m for m in ('whoosh', 'edtf', 'alembic') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1])

@@ -16,9 +16,9 @@ from starlette.testclient import TestClient
 
 from archive.db import open_engine
 from archive.store_schema import StoreSchemaError
+from reckon.cli import main
+from server.app import create_app
 from tests.conftest import published_minimal
-from web.app import create_app
-from web.cli import main
 
 
 @pytest.fixture

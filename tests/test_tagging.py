@@ -18,12 +18,12 @@ from archive.models import AuditEvent
 from archive.redactions import list_redactions
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, decide, list_suggestions
 from ingest.pipeline import ingest
-from ingest.readers import read_taxonomy
+from ingest.readers.markdown_folders import read_taxonomy
 from ingest.tagging import Lexicon, evaluate, phrase_pattern
+from publish.pipeline import publish
+from reckon.cli import main
+from server.app import create_app
 from tests.conftest import SAMPLE
-from web.app import create_app
-from web.cli import main
-from web.publish import publish
 
 LABELLED = Path(__file__).resolve().parent / "fixtures" / "tagging" / "labelled.yaml"
 

@@ -17,10 +17,10 @@ from sqlmodel import select
 from archive import models as m
 from archive.errors import ContentError
 from archive.transcripts import INDEX, TranscriptSegment
-from ingest.ohms import read_ohms
 from ingest.pipeline import ingest
-from ingest.transcripts import read_caption_file
-from web.cli import main
+from ingest.readers.ohms import read_ohms
+from ingest.readers.transcripts import read_caption_file
+from reckon.cli import main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "transcripts"
 

@@ -12,10 +12,10 @@ from archive.catalog import Catalog
 from archive.errors import ContentError
 from archive.transcripts import TranscriptSegment
 from ingest.pipeline import ingest
-from ingest.transcripts import read_caption_file
+from ingest.readers.transcripts import read_caption_file
+from publish.pipeline import publish
+from server.app import create_app
 from tests.conftest import TODAY
-from web.app import create_app
-from web.publish import publish
 
 # Untidy on purpose, as real transcripts are: a cue without a speaker, <br> inside a cue, an
 # entity, a cue whose end precedes its start and a zero-length cue.

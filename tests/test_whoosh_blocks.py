@@ -26,10 +26,10 @@ from search.engine import Request
 from search.indexer import write_index
 from search.language import FACETS, parse
 from search.query import open_index, search
-from search.whoosh_blocks import BlockCache, attach, cached, ids_and_weights
-from search.whoosh_engine import FEW, STEM, WhooshReader, open_writer
-from search.whoosh_pairs import Pairs, load
-from search.whoosh_within import postings_at
+from search.whoosh.blocks import BlockCache, attach, cached, ids_and_weights
+from search.whoosh.engine import FEW, STEM, WhooshReader, open_writer
+from search.whoosh.pairs import Pairs, load
+from search.whoosh.within import postings_at
 
 RECORDS = 1_200
 

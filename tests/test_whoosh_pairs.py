@@ -15,13 +15,13 @@ import pytest
 from whoosh import index
 
 from archive.errors import ReckoningError
-from search import whoosh_neighbours as neighbours
 from search.engine import Request
 from search.language import FACETS, parse
 from search.query import open_index, search
-from search.whoosh_engine import STEM, WhooshReader, open_writer
-from search.whoosh_pairs import PAIRS_FILE, Pairs, load
-from search.whoosh_within import phrase_docs_in
+from search.whoosh import neighbours
+from search.whoosh.engine import STEM, WhooshReader, open_writer
+from search.whoosh.pairs import PAIRS_FILE, Pairs, load
+from search.whoosh.within import phrase_docs_in
 from tests import test_search as known
 
 corpus = known.corpus  # the known-answer suite's session-scoped fixture
@@ -138,7 +138,7 @@ def test_an_updated_index_keeps_its_pairs_and_still_equals_the_position_check(co
 
 
 def test_a_phrase_checked_beside_its_rarer_word_equals_the_position_check(readers, corpus):
-    """search.whoosh_neighbours reads only the rarer word's offsets and the stored text."""
+    """search.whoosh.neighbours reads only the rarer word's offsets and the stored text."""
     with_pairs, _ = readers
     searcher, pairs = with_pairs.searcher, with_pairs.pairs
     everything = set(range(searcher.doc_count_all()))

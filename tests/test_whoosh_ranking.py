@@ -1,4 +1,4 @@
-"""The whoosh engine ranks as whoosh does when it scores every match (search.whoosh_ranking).
+"""The whoosh engine ranks as whoosh does when it scores every match (search.whoosh.ranking).
 
 The engine picks candidates from per-word score tables and has whoosh score only those; the
 reference here is whoosh itself scoring every match of the plain query (phrases checked
@@ -16,8 +16,8 @@ from whoosh import index
 
 from search.engine import Request
 from search.language import parse
-from search.whoosh_engine import STEM, WhooshReader, open_writer
-from search.whoosh_pairs import Pairs, load
+from search.whoosh.engine import STEM, WhooshReader, open_writer
+from search.whoosh.pairs import Pairs, load
 from tests import test_search as known
 
 corpus = known.corpus  # the known-answer suite's session-scoped fixture

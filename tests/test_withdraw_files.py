@@ -15,10 +15,10 @@ from starlette.testclient import TestClient
 
 from archive.db import open_engine
 from archive.models import AuditEvent, ConsentEntry, Narrative
+from audit.leaks import audit
 from ingest.pipeline import ingest
+from server.app import create_app
 from tests.staff_helpers import copy_archive, csrf_of, sign_in, staff_archive_template
-from web.app import create_app
-from web.audit import audit
 
 WORD = "Plovdivquench"  # in nar-a's text only
 OAI = "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:reckoning.example.org:nar-a"

@@ -1,0 +1,1 @@
+"""`reckon audit`: every public surface searched for fingerprints of hidden material."""

@@ -1,0 +1,222 @@
+"""`reckon audit`: look for any fingerprint of hidden material in everything public.
+
+The access rule is meant to keep restricted, embargoed and withdrawn material out of every
+output; this is the independent check that it did. It takes fingerprints of everything the
+public may not see (distinctive words of hidden objects, the private names of narrators who
+appear under a pseudonym, the words of every redacted span not rejected) and scans every public output for them: each file of the built
+site, the stored fields of the public search index, and the anonymous API's answers.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import Session, select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from archive import models as m
+from archive.access import PUBLIC, Role, Viewer
+from archive.catalog import Catalog
+from archive.db import store_transaction
+from archive.redactions import NARRATOR, REJECTED, Redaction
+from archive.settings import Settings
+from search.query import open_index
+from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses, more_hidden, store_ids
+from audit.public_answers import Walker
+
+WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+MIN_LENGTH = 7  # shorter words are too common to tell hidden text from public text
+PER_OBJECT = 60  # enough fingerprints per object to catch any real leak, few enough to stay fast
+AUDITED_KINDS = ("record", "narrative", "harm", "timeline")
+ADMIN = Viewer(Role.ADMIN, "audit")
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    text: str
+    object_id: str
+    why: str
+    kind: str = "word"  # or "address": a hidden object's page or image (audit/fingerprints.py)
+
+
+@dataclass(frozen=True)
+class Leak:
+    where: str
+    fingerprint: Fingerprint
+
+    def __str__(self) -> str:
+        f = self.fingerprint
+        return f"LEAK: {self.where}: '{f.text}' from {f.object_id} ({f.why})"
+
+
+@dataclass
+class AuditReport:
+    fingerprints: list[Fingerprint]
+    hidden_objects: int
+    places: int = 0
+    leaks: list[Leak] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # answers the audit could not read (a 5xx, a loop)
+    where: list[str] = field(default_factory=list)  # every place scanned, in order
+
+
+def words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(text)}
+
+
+def _view_text(view) -> str:
+    """The text a view holds: its values, not its field names (which every API answer shares)."""
+    if isinstance(view, dict):
+        return " ".join(_view_text(v) for v in view.values())
+    if isinstance(view, list):
+        return " ".join(_view_text(v) for v in view)
+    return "" if view is None else str(view)
+
+
+def theme_words(site_dir: Path) -> set[str]:
+    """The theme's own fixed text (templates, styles, scripts) is public by definition."""
+    return set().union(*(words(p.read_text(errors="replace")) for p in site_dir.rglob("*") if p.is_file()))
+
+
+# View fields the software writes itself (a credit line, a narrator label, any `*_label` from a
+# vocabulary, a computed lateness note) and ids (a hidden id is caught as an address): not the
+# object's own words.
+GENERATED_FIELDS = ("id", "credit", "narrator", "url", "api_url", "lateness")
+
+
+def _strip_generated(value):
+    if isinstance(value, dict):
+        return {k: _strip_generated(v) for k, v in value.items()
+                if k not in GENERATED_FIELDS and not k.endswith("_label")}
+    if isinstance(value, list):
+        return [_strip_generated(v) for v in value]
+    return value
+
+
+def _own_words(view: dict, row) -> dict:
+    """The hidden object's own text: its view without generated phrasing, plus its raw names."""
+    own = _strip_generated(view)
+    if isinstance(row, m.Narrative):
+        own["narrator_names"] = [row.narrator_name, row.narrator_display]
+    return own
+
+
+def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerprint], int]:
+    """Fingerprints of all material the public may not see, and the number of hidden objects."""
+    public = Catalog(session, PUBLIC, today)
+    admin = Catalog(session, ADMIN, today)
+    public_words: set[str] = theme_words(site_dir)
+    hidden: list[tuple[str, str, str]] = []  # (object id, why, text)
+    spans = redacted_spans(session)
+    span_views: set[str] = set()  # words of the public views of narratives with redacted spans
+    for kind in AUDITED_KINDS:
+        for row in session.exec(select(m.OBJECT_TYPES[kind]).order_by(m.OBJECT_TYPES[kind].id)):
+            vis = public.visibility_of(row)
+            if vis.visible:
+                view_words = words(_view_text(public.get(kind, row.id)))
+                if kind == "narrative" and row.id in spans:
+                    span_views |= view_words  # kept apart: the spans are checked against other objects
+                else:
+                    public_words |= view_words
+            else:
+                why = f"{kind} not public: {vis.reason or vis.form.value}"
+                hidden.append((row.id, why, _view_text(_own_words(admin.get(kind, row.id), row))))
+                if vis.form.value == "tombstone":
+                    public_words |= words(_view_text(Catalog.tombstone(row, vis)))
+    hidden += more_hidden(session, public, admin, public_words, words, lambda v, r: _view_text(_own_words(v, r)))
+    for concept in session.exec(select(m.Concept)):
+        public_words |= words(f"{concept.label} {concept.definition} {' '.join(concept.alt_labels)}")
+    for agent in session.exec(select(m.Agent)):
+        public_words |= words(f"{agent.name} {agent.description}")
+    elsewhere = set(public_words)  # public words outside the narratives that hide spans
+    public_words |= span_views
+
+    found: list[Fingerprint] = []
+    for object_id, why, text in hidden:
+        distinctive = sorted(w for w in words(text) if len(w) >= MIN_LENGTH and w not in public_words)
+        found += [Fingerprint(w, object_id, why) for w in distinctive[:PER_OBJECT]]
+    for narrative in session.exec(select(m.Narrative)):
+        if narrative.name_policy != "full" and narrative.narrator_name.strip():
+            found.append(Fingerprint(narrative.narrator_name.strip(), narrative.id,
+                                     f"private name of a narrator shown as '{narrative.narrator_display}'"))
+        for text, category in spans.get(narrative.id, []) if public.visibility_of(narrative).visible else []:
+            # One word another public object also uses (a common surname) cannot be told apart;
+            # a phrase, an e-mail address or a number can.
+            if " " in text or not WORD.fullmatch(text) or text.lower() not in elsewhere:
+                found.append(Fingerprint(text, narrative.id, f"redacted span ({category})"))
+    return found, len(hidden)
+
+
+def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Spans the public form of each narrative hides (not rejected; the narrator's name apart)."""
+    spans: dict[str, list[tuple[str, str]]] = {}
+    for row in session.exec(select(Redaction).where(Redaction.status != REJECTED, Redaction.origin != NARRATOR)):
+        spans.setdefault(row.narrative_id, []).append((" ".join(row.text.split()), row.category))
+    return spans
+
+
+def find_in(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
+    """Fingerprints present in `text` as whole words (or, for names, as a phrase)."""
+    text = html.unescape(text).lower()
+    present = words(text)
+    for f in prints:
+        needle = f.text.lower()
+        phrase = " " in needle and needle in " ".join(text.split())
+        token = " " not in needle and not WORD.fullmatch(needle) and needle in text  # an e-mail, a number
+        if phrase or token or needle in present:
+            yield f
+
+
+def public_files(public_dir: Path) -> Iterable[Path]:
+    return sorted(p for p in public_dir.rglob("*") if p.is_file())
+
+
+def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
+    """Scan every public surface for fingerprints of hidden material: each file of the built
+    site (pages, JSON, feeds, sitemap, downloads, static search shards, IIIF files), the public
+    index, and every answer `app` (by default `create_app(settings)`) gives an anonymous caller,
+    its routes walked by `audit.public_answers` (API, ledger API, OAI-PMH, IIIF); a public route it
+    cannot walk raises `UnwalkableRoute`, naming it."""
+    from server.app import create_app
+
+    with store_transaction(settings) as session:
+        prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
+        addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
+                     in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
+        ids = store_ids(session)
+    report = AuditReport(prints + addresses, hidden_count)
+    if not report.fingerprints:
+        return report
+
+    def scan(where: str, text: str) -> None:
+        report.places += 1
+        report.where.append(where)
+        report.leaks.extend(Leak(where, f) for f in [*find_in(text, prints), *find_addresses(text, addresses)])
+
+    site_texts = []
+    for path in public_files(settings.public_dir):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
+        scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")
+        if "/iiif/" in text:
+            site_texts.append(text)
+
+    for stored in open_index(settings.index_dir).stored_documents():
+        scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
+
+    app = app or create_app(settings)
+    search_words = sorted({f.text for f in prints if " " not in f.text})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        walker = Walker(client, ids, search_words, settings.oai_repository_id,
+                        site_dirs=[settings.public_dir])
+        walker.routes(app)
+        walker.iiif(site_texts + [text for _, text in walker.walk.answers])
+    for where, text in walker.walk.answers:
+        scan(where, text)
+    report.failures = walker.walk.failures
+    return report

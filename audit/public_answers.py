@@ -1,0 +1,254 @@
+"""Every public answer the running app can give, for `reckon audit` to scan.
+
+The walk is driven by the app's own route table, not a list written here, so an endpoint
+added later is audited without anyone remembering to: each public GET route is matched to a
+way of walking it (no parameters: fetch it and follow its `next` pages; one `{id}`: every id
+of the kind its URL builder says, hidden ones included; OAI-PMH: every verb, prefix, set and
+resumption token; search: each fingerprint as a query). A public GET route the walk cannot
+fill in raises `UnwalkableRoute`, naming it, so the audit fails loudly instead of silently
+skipping a new surface. IIIF resources are walked by reference: every `/iiif/...` address
+the site or an answer mentions is fetched, served or static, and what it mentions in turn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lxml import etree
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.testclient import TestClient
+
+from archive.errors import ReckoningError
+from archive.urls import API_SECTIONS, LEDGER_SECTIONS, api_url, iiif_url
+from web.errors import unknown_endpoint
+
+OAI_NS = {"oai": "http://www.openarchives.org/OAI/2.0/"}
+IIIF_REF = re.compile(r"/iiif/[^\s\"'<>()\\]+")
+# Behind sign-in: an anonymous caller is sent to the sign-in page (tests/test_staff.py), and the
+# audit checks that page too. Listed here on purpose: a new private area must be added by hand.
+PRIVATE_PREFIXES = ("/staff",)
+# Store kinds whose ids fill an `{id}` in a route under each URL builder's prefix.
+KINDS_BY_PREFIX = {api_url(kind, "{id}"): ("agent",) if kind == "institution" else (kind,)
+                   for kind in (*API_SECTIONS, *LEDGER_SECTIONS)}
+KINDS_BY_PREFIX[iiif_url("{id}")] = ("media", "record")
+MAX_PAGES = 10_000  # a resumption token or `next` link that never ends is itself a failure
+TEXT_TYPES = ("json", "xml", "text", "html", "javascript", "csv")
+
+
+class UnwalkableRoute(ReckoningError):
+    """A public GET route the audit cannot fill in: it would go unaudited, so the audit stops."""
+
+
+@dataclass
+class Walk:
+    """What the walk fetched: (where, text) answers, and failures (a 5xx, a loop)."""
+
+    answers: list[tuple[str, str]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    fetched: set[str] = field(default_factory=set)
+
+
+def get_routes(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
+    """Every route with its full path template, looking inside mounted routers."""
+    for route in routes:
+        if isinstance(route, Mount) and route.routes:
+            yield from get_routes(route.routes, prefix + route.path)
+        else:
+            yield prefix + getattr(route, "path", ""), route
+
+
+def answers_get(route: BaseRoute) -> bool:
+    methods = getattr(route, "methods", None)
+    return methods is None or "GET" in methods
+
+
+def _text(response) -> str | None:
+    kind = response.headers.get("content-type", "")
+    return response.text if any(t in kind for t in TEXT_TYPES) or not kind else None
+
+
+class Walker:
+    """Walks one app through a TestClient; ids: every id in the store by kind, hidden ones too."""
+
+    def __init__(self, client: TestClient, ids: dict[str, list[str]], words: list[str], oai_namespace: str,
+                 site_dirs: Iterable[Path] = ()):
+        self.client = client
+        self.ids = ids
+        self.words = words
+        self.oai_namespace = oai_namespace
+        self.walk = Walk()
+        self.site_dirs = [Path(d).resolve() for d in site_dirs]
+
+    def serves_built_files(self, app) -> bool:
+        """A mount serving files of the built site (directly or wrapped, e.g. to add headers):
+        those files are read from disk, and IIIF ones are also fetched by reference."""
+        for _ in range(5):
+            if isinstance(app, StaticFiles):
+                folder = Path(app.directory or "").resolve()
+                return any(folder == d or d in folder.parents for d in self.site_dirs)
+            app = getattr(app, "app", None)
+        return False
+
+    def fetch(self, label: str, url: str, method: str = "GET", scan: bool = True, **kwargs):
+        response = self.client.request(method, url, **kwargs)
+        self.walk.fetched.add(url)
+        if response.status_code >= 500:
+            self.walk.failures.append(f"{label} {url} answered {response.status_code}")
+        text = _text(response)
+        if scan and text is not None:
+            self.walk.answers.append((f"{label} {url}", text))
+        return response
+
+    # -- choosing a way to walk each route --------------------------------------------------
+    def routes(self, app) -> None:
+        for template, route in get_routes(app.routes):
+            if not answers_get(route):
+                continue
+            if template.startswith(PRIVATE_PREFIXES):
+                continue
+            if isinstance(route, Mount):
+                if self.serves_built_files(route.app):
+                    continue  # the built site: every file is read from disk, IIIF walked by reference
+                raise UnwalkableRoute(f"reckon audit does not know how to walk the mount {template or '/'} "
+                                      "(it does not serve the built site): add it to audit/public_answers.py")
+            if isinstance(route, Route) and route.endpoint is unknown_endpoint:
+                self.fetch("API", template.split("{", 1)[0] + "no-such-endpoint")
+                continue
+            self.route(template, route)
+        for prefix in PRIVATE_PREFIXES:  # anonymous callers see only the sign-in page
+            self.fetch("staff", prefix + "/")
+
+    def route(self, template: str, route: BaseRoute) -> None:
+        params = list(getattr(route, "param_convertors", {}))
+        if template == "/oai":
+            self.oai(template)
+        elif template == "/api/search":
+            self.search(template)
+        elif not params:
+            self.pages(label_of(template), template)
+        elif len(params) == 1 and f"{{{params[0]}}}" in template:  # one plain parameter: an id
+            for object_id in self.candidates(template.replace(f"{{{params[0]}}}", "{id}")):
+                self.fetch(label_of(template), template.replace(f"{{{params[0]}}}", object_id))
+        else:
+            raise UnwalkableRoute(f"reckon audit does not know how to walk the public GET route {template} "
+                                  f"(parameters {', '.join(params)}): add it to audit/public_answers.py")
+
+    def candidates(self, template: str) -> list[str]:
+        for prefix, kinds in KINDS_BY_PREFIX.items():
+            if template.startswith(prefix):
+                return sorted({i for kind in kinds for i in self.ids.get(kind, [])})
+        return sorted({i for found in self.ids.values() for i in found})
+
+    # -- the ways -------------------------------------------------------------------------
+    def pages(self, label: str, url: str | None) -> None:
+        """A collection and every `next` page after it."""
+        for _ in range(MAX_PAGES):
+            if not url:
+                return
+            response = self.fetch(label, url)
+            try:
+                body = response.json()
+            except ValueError:
+                return
+            url = body.get("next") if isinstance(body, dict) else None
+            if url and url in self.walk.fetched:
+                self.walk.failures.append(f"{label} {url}: its `next` page points back to itself")
+                return
+        self.walk.failures.append(f"{label} {url}: more than {MAX_PAGES} pages")
+
+    def search(self, template: str) -> None:
+        for word in self.words:
+            response = self.client.get(template, params={"q": word})
+            if response.status_code >= 500:
+                self.walk.failures.append(f"API {template}?q={word} answered {response.status_code}")
+            found = response.json() if response.status_code == 200 else {"error": response.text}
+            found.pop("query", None)  # the answer echoes the query; only what it found can leak
+            if found.get("suggestion"):
+                # "Did you mean" keeps the query's own words where it has nothing better: only the
+                # words it put in place of the query's came from the index, and those can leak.
+                asked = set(re.findall(r"\w+", word.casefold()))
+                found["suggestion"] = " ".join(w for w in re.findall(r"\w+", found["suggestion"])
+                                               if w.casefold() not in asked)
+            self.walk.answers.append((f"API {template}?q={word}", json.dumps(found, ensure_ascii=False)))
+
+    def oai_request(self, template: str, **args: str) -> etree._Element | None:
+        query = "&".join(f"{k}={v}" for k, v in args.items())
+        response = self.fetch("OAI-PMH", template, scan=False, params=args)
+        self.walk.answers.append((f"OAI-PMH {template}?{query}", response.text))
+        try:
+            return etree.fromstring(response.content)
+        except etree.XMLSyntaxError as exc:
+            self.walk.failures.append(f"OAI-PMH {template}?{query}: not XML ({exc})")
+            return None
+
+    def oai_list(self, template: str, verb: str, **args: str) -> list[etree._Element]:
+        """Every page of a list verb, following resumption tokens; returns the answers."""
+        pages, tokens = [], set()
+        root = self.oai_request(template, verb=verb, **args)
+        while root is not None and len(pages) < MAX_PAGES:
+            pages.append(root)
+            token = root.findtext(f".//oai:{verb}/oai:resumptionToken", namespaces=OAI_NS)
+            if not token:
+                break
+            if token in tokens:
+                self.walk.failures.append(f"OAI-PMH {verb}: resumption token {token!r} repeats")
+                break
+            tokens.add(token)
+            root = self.oai_request(template, verb=verb, resumptionToken=token)
+        return pages
+
+    def oai(self, template: str) -> None:
+        """Identify; every metadata format and set; ListRecords and ListIdentifiers for each
+        prefix, whole and per set; GetRecord for every identifier listed and every hidden id."""
+        self.oai_request(template, verb="Identify")
+        formats = self.oai_request(template, verb="ListMetadataFormats")
+        prefixes = formats.xpath(".//oai:metadataPrefix/text()", namespaces=OAI_NS) if formats is not None else []
+        sets = [spec for page in self.oai_list(template, "ListSets")
+                for spec in page.xpath(".//oai:setSpec/text()", namespaces=OAI_NS)]
+        identifiers: set[str] = set()
+        for prefix in prefixes:
+            for chosen in [None, *sorted(set(sets))]:
+                extra = {"set": chosen} if chosen else {}
+                for verb in ("ListRecords", "ListIdentifiers"):
+                    for page in self.oai_list(template, verb, metadataPrefix=prefix, **extra):
+                        identifiers.update(page.xpath(".//oai:header/oai:identifier/text()", namespaces=OAI_NS))
+        probes = {f"oai:{self.oai_namespace}:{i}" for found in self.ids.values() for i in found}
+        for identifier in sorted(identifiers | probes):
+            for prefix in prefixes:
+                self.oai_request(template, verb="GetRecord", identifier=identifier, metadataPrefix=prefix)
+
+    def iiif(self, texts: Iterable[str]) -> None:
+        """Every `/iiif/...` address mentioned anywhere public, and what those answers mention."""
+        queue = sorted({ref for text in texts for ref in references(text)})
+        queue += [iiif_url(i, "info.json") for i in self.ids.get("media", [])]  # hidden images too
+        seen: set[str] = set()
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            response = self.fetch("IIIF", url)
+            text = _text(response)
+            if text:
+                queue += [ref for ref in references(text) if ref not in seen]
+
+
+def label_of(template: str) -> str:
+    """How a report names the surface a route belongs to."""
+    return {"api": "API", "iiif": "IIIF", "oai": "OAI-PMH"}.get(template.strip("/").split("/", 1)[0], "app")
+
+
+def references(text: str) -> set[str]:
+    """IIIF addresses in a text, as paths from the site's root (base URL and fragments cut off)."""
+    found = set()
+    for match in IIIF_REF.findall(text):
+        path = urlsplit(match).path.rstrip(".,;")
+        if path:
+            found.add(path)
+    return found

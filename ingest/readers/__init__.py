@@ -1,0 +1,1 @@
+"""One small reader per source format, listed in one explicit registry."""

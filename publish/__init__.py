@@ -1,0 +1,1 @@
+"""The static publisher: pages, downloads, feeds, IIIF files, incremental patching, atomic buffers."""

@@ -1,0 +1,318 @@
+"""The site build's cache of public record views, so a rebuild reads only changed records.
+
+Records are the kind that grows to 100,000 objects; making each one's public view (a Markdown
+parse, its subjects, images and the harms citing it) is most of a build. A view depends on:
+
+- the record's row: its `content_hash` (ingest sets it from the file's content) and
+  `updated_at` (every other write, through `archive.revisions.record_write`, moves it);
+- whether the public may see it today: decided by `archive.access.visibility` itself, on the
+  row's access fields and the build's date, every build, for every record. A record that is
+  hidden today is left out and dropped from the cache, whatever the cache held;
+- what it takes from other tables: the harms citing it (as this viewer sees them today),
+  accepted tag suggestions and images. These are read in bulk every build and hashed into
+  the record's key, so a harm that becomes hidden, or a newly accepted tag, re-makes the view;
+- the agents and taxonomy terms it names, and the code that makes views (`SHAPING_ROOTS` and what they import):
+  a digest of those is the cache's generation, and any change to them starts the cache afresh.
+
+A record's key holds the generation too, since it also keys the record's page and citation
+file. Anything else (templates, base URL, build date) shapes pages, not views: page keys hold it.
+The cache lives beside the published folder (`.public.cache/views.sqlite`), never in it, one
+row per public record (its key, its view and the pieces made from it, each a pickle: the
+fastest to load of the standard formats), so a rebuild after one change reads and writes
+single rows (`publish.incremental`) instead of loading 600 MB at 100,000 records. It is as
+private as the store itself: it lives in the working folder, never under `public/`. It holds
+exactly the records public at the last build whose token it carries (`token`), which the
+site's manifest names too, so a cache and a site that do not belong together are never used
+as if they did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+from types import SimpleNamespace
+
+from sqlmodel import select
+
+from archive import models as m
+from archive.access import visibility
+from archive.catalog import Catalog
+from archive.code_digest import code_digest
+from archive.media import Media
+from archive.tag_suggestions import ACCEPTED, TagSuggestion
+
+CACHE_VERSION = "record-views-5"  # change when a record view's shape or the key's recipe changes
+
+
+def cache_dir(public_dir: Path) -> Path:
+    return public_dir.parent / f".{public_dir.name}.cache"
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+# The code that shapes a record's view and the pieces cached with it: a change to any of these
+# files (a new field, a new redaction, another Markdown version) starts the cache afresh, so
+# no view made by older code outlives an upgrade.
+SHAPING_ROOTS = ("publish.build_cache", "publish.downloads", "publish.static_search.index")
+
+
+def generation(catalog: Catalog) -> str:
+    """What every record view shares: the agents and terms it names, and the code making it."""
+    agents = sorted((a.id, a.name, a.kind) for a in catalog.agents.values())
+    concepts = sorted((c.id, c.label, c.scheme, c.notation) for c in catalog.concepts.values())
+    return _digest(CACHE_VERSION, code_digest(*SHAPING_ROOTS, outside=("markdown_it",)), agents, concepts)
+
+
+def context_of(catalog: Catalog, bulk: dict, record_id: str, refs: dict) -> tuple | None:
+    """What a record's view takes from other tables (the harms citing it as the viewer sees
+    them today, accepted tags, images), as it enters the record's key."""
+    cited = bulk["cited_by"].get(record_id)
+    tags = bulk["tags"].get(record_id)
+    images = bulk["images"].get(record_id)
+    if not (cited or tags or images):
+        return None
+    return ([refs[h] if h in refs else refs.setdefault(h, catalog.ref(h)) for h in cited or []],
+            tags, [(i.id, i.width, i.height, i.sha256) for i in images or []])
+
+
+def record_key(gen: str, content_hash, updated_at, access, embargo, context) -> str:
+    return _digest(gen, content_hash, str(updated_at), access, embargo, context)
+
+
+def record_bulk_for(catalog: Catalog, ids: list[str]) -> dict:
+    """`Catalog._record_bulk`'s answer for a few records only (cited by, tags, images)."""
+    session = catalog.session
+    cited: dict[str, set[str]] = {}
+    for record_id, harm_id in session.exec(select(m.Evidence.record_id, m.Evidence.harm_id)
+                                           .where(m.Evidence.record_id.in_(ids))):
+        cited.setdefault(record_id, set()).add(harm_id)
+    tags: dict[str, set[str]] = {}
+    for object_id, concept_id in session.exec(select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
+            TagSuggestion.object_type == "record", TagSuggestion.status == ACCEPTED,
+            TagSuggestion.object_id.in_(ids))):
+        tags.setdefault(object_id, set()).add(concept_id)
+    images: dict[str, list] = {}
+    for row in session.exec(select(Media).where(Media.record_id.in_(ids)).order_by(Media.record_id, Media.position)):
+        images.setdefault(row.record_id, []).append(row)
+    return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+            "tags": {k: sorted(v) for k, v in tags.items()}, "images": images}
+
+
+def _columns(parts: dict) -> tuple[bytes, str | None, str | None, str | None]:
+    """A record's pieces as columns: its download lines (for one base URL) apart, the rest pickled."""
+    lines = [n for n in parts if n.startswith(("jsonl\0", "csv\0"))]
+    bases = {n.split("\0", 1)[1] for n in lines}
+    if len(lines) != 2 or len(bases) != 1:
+        return pickle.dumps(parts, pickle.HIGHEST_PROTOCOL), None, None, None
+    base = bases.pop()
+    rest = {n: v for n, v in parts.items() if n not in lines}
+    return pickle.dumps(rest, pickle.HIGHEST_PROTOCOL), base, parts["jsonl\0" + base], parts["csv\0" + base]
+
+
+def _parts(rest: bytes, base: str | None, jsonl: str | None, csv: str | None) -> dict:
+    parts = pickle.loads(rest)
+    if base is not None:
+        parts.update({"jsonl\0" + base: jsonl, "csv\0" + base: csv})
+    return parts
+
+
+COLUMNS = ("id", "key", "view", "parts", "base", "jsonl", "csv")
+
+
+class ViewStore:
+    """The cache file: one row per record, read and written a row at a time."""
+
+    def __init__(self, public_dir: Path):
+        self.path = cache_dir(public_dir) / "views.sqlite"
+        self._db: sqlite3.Connection | None = None
+
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            # A record made hidden, or an old version of its text, leaves no bytes behind in free pages.
+            self._db.execute("PRAGMA secure_delete=ON")
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(records)")]
+            if columns and columns != list(COLUMNS):  # a cache of an older layout: start afresh
+                self._db.execute("DROP TABLE records")
+                self._db.execute("DROP TABLE IF EXISTS meta")
+            _create(self._db)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def meta(self, name: str) -> str | None:
+        try:
+            row = self.db().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        return row[0] if row else None
+
+    def all(self) -> dict[str, tuple[str, dict, dict]]:
+        try:
+            rows = self.db().execute("SELECT id, key, view, parts, base, jsonl, csv FROM records").fetchall()
+        except sqlite3.DatabaseError:
+            return {}  # an unreadable cache: every view is made afresh
+        return {row[0]: (row[1], pickle.loads(row[2]), _parts(*row[3:])) for row in rows}
+
+    def entry(self, record_id: str) -> tuple[str, dict, dict] | None:
+        row = self.db().execute("SELECT key, view, parts, base, jsonl, csv FROM records WHERE id = ?",
+                                (record_id,)).fetchone()
+        return (row[0], pickle.loads(row[1]), _parts(*row[2:])) if row else None
+
+    def count(self) -> int:
+        return self.db().execute("SELECT COUNT(*) FROM records").fetchone()[0]
+
+    def rank(self, record_id: str) -> int:
+        """How many cached records sort before this id (its place in id order)."""
+        return self.db().execute("SELECT COUNT(*) FROM records WHERE id < ?", (record_id,)).fetchone()[0]
+
+    def views_of(self, ids: list[str]) -> dict[str, dict]:
+        marks = ",".join("?" * len(ids))
+        rows = self.db().execute(f"SELECT id, view FROM records WHERE id IN ({marks})", ids).fetchall()
+        return {i: pickle.loads(view) for i, view in rows}
+
+    def write(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], drop: set[str],
+              everything: bool = False, mark: list | None = None) -> None:
+        """One transaction: these rows written, those dropped, the generation and token set.
+        With `everything` (or another generation), `put` is the whole cache: written as a new
+        file renamed over the old one (no journal, no row-by-row delete of 100,000 rows)."""
+        if everything or self.meta("gen") != gen:
+            self._write_new(gen, token, put, mark)
+            return
+        db = self.db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in drop])
+            _insert(db, gen, token, put, mark)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _write_new(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], mark: list | None) -> None:
+        self.close()  # the last connection to close checkpoints and removes the old file's WAL
+        temp = self.path.with_name(self.path.name + ".new")
+        temp.unlink(missing_ok=True)
+        db = sqlite3.connect(temp, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=OFF")  # a file no one reads until it is renamed into place
+            db.execute("PRAGMA synchronous=OFF")
+            _create(db)
+            db.execute("BEGIN")
+            _insert(db, gen, token, put, mark)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        os.replace(temp, self.path)
+
+
+def _create(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+    # A record's download lines have columns of their own: the full build joins a download
+    # part from them without unpickling anything, and a patched rebuild finds its old lines.
+    db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, "
+               "parts BLOB, base TEXT, jsonl TEXT, csv TEXT)")
+
+
+def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]],
+            mark: list | None) -> None:
+    db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts, base, jsonl, csv) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   ((i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), *_columns(parts))
+                    for i, (key, view, parts) in sorted(put.items())))
+    # `mark`: the build's place in the store's change log (archive/change_log.py). Kept here, in
+    # the private cache, not in the published manifest: it may name a record since hidden.
+    db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                   [("gen", gen), ("token", token or ""), ("mark", json.dumps(mark))])
+
+
+class RecordViews:
+    """Public record views for one build: cached ones reused, the rest made by the Catalog."""
+
+    def __init__(self, public_dir: Path):
+        self.store = ViewStore(public_dir)
+        self.fresh: dict[str, tuple[str, dict, dict]] = {}  # id: (key, view, parts made from the view)
+        self.made = 0
+        self.reused = 0
+        self._dirty: set[str] = set()  # records to write back
+        self._dropped: set[str] = set()  # records cached but no longer public
+        self._gen = ""
+        self._everything = False
+
+    def load(self, gen: str) -> dict[str, tuple[str, dict, dict]]:
+        if self.store.meta("gen") != gen:
+            self._everything = True
+            return {}
+        return self.store.all()
+
+    def views(self, catalog: Catalog) -> tuple[list[dict], dict[str, str]]:
+        """Every record the catalog's viewer may see today, in id order, and each one's key."""
+        gen = generation(catalog)
+        table = m.Record
+        rows = catalog.session.exec(select(table.id, table.content_hash, table.updated_at, table.access,
+                                           table.embargo_until, table.deleted).order_by(table.id)).all()
+        bulk = catalog._record_bulk()
+        refs: dict[str, dict | None] = {}
+        keys: dict[str, str] = {}
+        for record_id, content_hash, updated_at, access, embargo, deleted in rows:
+            # The one access rule, on the row's own access fields and today's date.
+            seen = visibility(SimpleNamespace(access=access, embargo_until=embargo, deleted=deleted),
+                              catalog.viewer, catalog.today)
+            if not seen.visible:
+                continue
+            context = context_of(catalog, bulk, record_id, refs)
+            keys[record_id] = record_key(gen, content_hash, updated_at, access, embargo, context)
+        stored = self.load(gen)
+        missing = {i for i, key in keys.items() if stored.get(i, ("",))[0] != key}
+        made = {v["id"]: v for v in catalog.views("record", sorted(missing))} if missing else {}
+        views = []
+        for record_id, key in keys.items():
+            view = made.get(record_id)
+            if view is not None:
+                self.fresh[record_id] = (key, view, {})
+            elif record_id in missing:
+                continue  # the Catalog did not show it after all: never fall back to the cache
+            else:
+                self.fresh[record_id] = stored[record_id]
+                view = stored[record_id][1]
+            views.append(view)
+        self.made, self.reused = len(made), len(views) - len(made)
+        self._dirty = set(made)
+        self._dropped = stored.keys() - self.fresh.keys()
+        self._gen = gen
+        return views, {i: keys[i] for i in self.fresh}
+
+    def memo(self, view: dict, name: str, make):
+        """A piece an aggregate output makes from one record's view (its download line, its
+        search terms), kept with the view: made again only when the record's key changes."""
+        entry = self.fresh.get(view["id"]) if view.get("type") == "record" else None
+        if entry is None or entry[1] is not view:
+            return make()
+        parts = entry[2]
+        if name not in parts:
+            parts[name] = make()
+            self._dirty.add(view["id"])
+        return parts[name]
+
+    def save(self, token: str | None, mark: list | None = None) -> None:
+        """Keep this build's views for the next one: only the records that changed are
+        written; `token` names the build (its manifest holds the same token), `mark` its
+        place in the store's change log."""
+        try:
+            self.store.write(self._gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
+                             self._dropped, self._everything, mark)
+        finally:
+            self.store.close()

@@ -1,0 +1,1 @@
+"""IIIF on the published site: image derivatives and tiles, and Presentation 3 manifests."""

@@ -1,0 +1,1 @@
+"""What some pages hold beyond one object's view: browse groupings, citations, the ledger, timelines."""

@@ -1,0 +1,69 @@
+"""Publishing: the search indexes and the static site, both from the store through a Catalog.
+
+The public index and the site are always made together, so an embargo that lifted today
+opens in search and on the site in the same step. The staff index (everything a curator may
+see) is made in the same step but kept in its own folder beside the store, never under
+the published site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archive.access import PUBLIC, Role, Viewer
+from archive.catalog import Catalog
+from archive.db import store_transaction
+from archive.settings import Settings
+from publish.build import BuildReport, build_site
+from search.incremental import bring_up_to_date, state_meta
+from search.indexer import IndexReport, Progress, build_index, staff_index_dir
+
+STAFF = Viewer(Role.CURATOR, "reckon-index")
+
+
+@dataclass
+class PublishReport:
+    indexed: int
+    site: BuildReport
+
+
+def _index(settings: Settings, viewer: Viewer, index_dir, rebuild: bool,
+           progress: Progress | None) -> IndexReport:
+    with store_transaction(settings) as session:
+        catalog = Catalog(session, viewer, settings.today())
+        if rebuild:
+            meta = state_meta(catalog, settings.search_engine)  # the change log's place, read first
+            count = build_index(catalog, index_dir, settings.search_engine, progress, meta)
+            return IndexReport(count, count, 0, rebuilt=True)
+        # Through the change log when it can tell what changed (search.incremental).
+        return bring_up_to_date(catalog, index_dir, settings.search_engine, progress)
+
+
+def index_public(settings: Settings, rebuild: bool = True, progress: Progress | None = None) -> int:
+    """Build (or, with rebuild=False, update) the public index; return its document count."""
+    return _index(settings, PUBLIC, settings.index_dir, rebuild, progress).documents
+
+
+def index_staff(settings: Settings, rebuild: bool = True, progress: Progress | None = None) -> int:
+    """Build (or update) the staff index, which holds what a curator may see."""
+    folder = staff_index_dir(settings.home, settings.public_dir)
+    return _index(settings, STAFF, folder, rebuild, progress).documents
+
+
+def index_all(settings: Settings, rebuild: bool = False,
+              progress: Progress | None = None) -> tuple[IndexReport, IndexReport]:
+    """Bring both indexes up to date (incrementally unless `rebuild`): (public, staff)."""
+    public = _index(settings, PUBLIC, settings.index_dir, rebuild, progress)
+    staff = _index(settings, STAFF, staff_index_dir(settings.home, settings.public_dir), rebuild, progress)
+    return public, staff
+
+
+def publish(settings: Settings) -> PublishReport:
+    """Bring both indexes up to date (incrementally: only what changed since their last
+    update is rewritten; `reckon index --rebuild` makes them afresh), then build the site."""
+    public, _ = index_all(settings)
+    return PublishReport(indexed=public.documents, site=build_site(settings))
+
+
+def outputs_missing(settings: Settings) -> bool:
+    return not ((settings.public_dir / "index.html").exists() and settings.index_dir.is_dir())

@@ -1,0 +1,1 @@
+"""The search fallback for a static-only host: a sharded index and its one-document patches."""

@@ -1,0 +1,153 @@
+"""Patching the static search index (`publish.static_search.index`) for one changed document, as bytes.
+
+At 100,000 records a common word's postings fill a megabyte of its term shard, and a
+record's words touch a few dozen shards: parsing and re-serialising them as JSON costs more
+than the whole of a one-record rebuild may. The shards are compact JSON written in one
+shape (`{"term":[[doc,weight],…],…}`, terms and postings sorted, no spaces), so a posting
+is found, changed, added or removed in the bytes directly, and the result is byte for byte
+what `build_static_index` writes from scratch (the tests build both and compare).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from publish.static_search.index import (
+    VOCAB_SIZE,
+    _display_title,
+    _facet_values,
+    _in_vocabulary,
+    _json,
+    doc_weights,
+)
+
+KEY = re.compile(rb'[{,]"([a-z0-9]+)":\[\[')
+
+
+def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict) -> dict[str, bytes | None] | None:
+    """The files of the index that change when document `number` changes from `old` to `new`
+    (None for a file to delete), patched from the published ones (`read(path)`).
+
+    Only a change of the document's words is patched: None (build the index whole) when its
+    listing, dates or facet values changed, or when the published files do not hold the old
+    document as expected, or when the vocabulary's top words cannot be told without counting
+    every word."""
+    if _listing(old) != _listing(new):
+        return None
+    before, after = doc_weights(old), doc_weights(new)
+    touched = sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
+    files: dict[str, bytes | None] = {}
+    counts: dict[str, int] = {}
+    raw = read("search/vocab.json")
+    published = json.loads(raw) if raw is not None else {}  # its words' counts need no counting
+    for prefix in sorted({t[:2] for t in touched}):
+        path = f"search/terms/{prefix}.json"
+        shard = read(path)
+        for term in (t for t in touched if t[:2] == prefix):
+            done = set_posting(shard, term, number, before.get(term), after.get(term), published.get(term))
+            if done is None:
+                return None  # the published index is not the one this change applies to
+            shard, counts[term] = done
+        files[path] = shard
+    counts = {t: c for t, c in counts.items() if _in_vocabulary(t)}
+    if counts:
+        vocab = patch_vocabulary(published, counts)
+        if vocab is None:
+            return None
+        files["search/vocab.json"] = _json({w: vocab[w] for w in sorted(vocab)})
+    return files
+
+
+def _listing(doc: dict) -> tuple:
+    return (_display_title(doc), doc["url"], doc["date"], doc["date_lower"], doc["date_upper"], _facet_values(doc))
+
+
+def set_posting(shard: bytes | None, term: str, number: int, old: int | None,
+                new: int | None, count: int | None = None) -> tuple[bytes | None, int] | None:
+    """`shard` with `term`'s posting for document `number` changed from weight `old` to `new`
+    (None: absent), and how many postings the term has now; None when the shard does not hold
+    the old posting. A shard left empty is None (no file), as a fresh build has it.
+
+    `count`, when known (the vocabulary says it), is the term's postings before the change: a
+    common word's list (a megabyte at 100,000 records) is then not counted. The posting is
+    found by bisecting the sorted list in place, and the shard copied once."""
+    shard = shard or b"{}"
+    key = b'"' + term.encode() + b'":['
+    at = shard.find(key)
+    if at < 0:
+        if old is not None:
+            return None
+        if new is None:
+            return (shard if shard != b"{}" else None), 0
+        entry = key + b"[%d,%d]]" % (number, new)
+        later = next((m.start() + 1 for m in KEY.finditer(shard) if m.group(1).decode() > term), None)
+        if later is not None:
+            return shard[:later] + entry + b"," + shard[later:], 1
+        return shard[:-1] + (b"," if shard != b"{}" else b"") + entry + b"}", 1
+    if shard[at - 1:at] not in (b"{", b","):
+        return None
+    start = at + len(key)
+    end = shard.index(b"]]", start) + 1  # the postings are shard[start:end]: "[a,b],[c,d]"
+    if count is None:
+        count = shard.count(b"],[", start, end) + 1
+    place = _first_after(shard, start, end, number - 1)  # this document's posting, or where it goes
+    if place == end or not shard.startswith(b"[%d," % number, place):
+        if old is not None:
+            return None
+        if new is None:
+            return shard, count
+        posting = b"[%d,%d]" % (number, new)
+        if place == end:
+            return shard[:end] + b"," + posting + shard[end:], count + 1
+        return shard[:place] + posting + b"," + shard[place:], count + 1
+    close = shard.index(b"]", place) + 1
+    if old is None or int(shard[shard.index(b",", place) + 1:close - 1]) != old:
+        return None
+    if new is not None:
+        return shard[:place] + b"[%d,%d]" % (number, new) + shard[close:], count
+    if count == 1:  # the term goes: its entry and one comma beside it
+        stop = end + 1
+        if shard[at - 1:at] == b",":
+            shard = shard[:at - 1] + shard[stop:]
+        else:
+            shard = shard[:at] + shard[stop + 1 if shard[stop:stop + 1] == b"," else stop:]
+        return (shard if shard != b"{}" else None), 0
+    if place > start:  # the posting and the comma before it
+        return shard[:place - 1] + shard[close:], count - 1
+    return shard[:place] + shard[close + 1:], count - 1  # the first: the comma after it
+
+
+def _first_after(shard: bytes, start: int, end: int, number: int) -> int:
+    """Where the first posting of a document after `number` starts in `shard[start:end]` (a
+    list sorted by document), or `end`: a bisection over the bytes, a few dozen steps for a
+    list of 100,000."""
+    low, high = start, end  # postings before `low` are of documents <= number; the one at `high` (if any) is after
+    while True:
+        posting = shard.find(b"[", (low + high) // 2, high)
+        if posting < 0:
+            posting = shard.find(b"[", low, high)
+            if posting < 0:
+                return high
+        if int(shard[posting + 1:shard.index(b",", posting)]) > number:
+            high = posting
+        else:
+            low = shard.index(b"]", posting) + 1
+
+
+def patch_vocabulary(vocab: dict[str, int], counts: dict[str, int]) -> dict[str, int] | None:
+    """The top `VOCAB_SIZE` words after these words' document counts changed, or None when a
+    word outside the published vocabulary (whose count is unknown here) might now belong."""
+    candidates = {w: c for w, c in {**vocab, **counts}.items() if c > 0}
+
+    def rank(word: str) -> tuple[int, str]:  # the order build_static_index uses
+        return (-candidates[word], word)
+
+    top = sorted(candidates, key=rank)[:VOCAB_SIZE]
+    if len(vocab) < VOCAB_SIZE:
+        return {w: candidates[w] for w in top}  # every word was in it: nothing unknown
+    boundary = max((-c, w) for w, c in vocab.items())
+    if len(top) < VOCAB_SIZE or rank(top[-1]) > boundary:
+        return None  # an unchanged word just outside the vocabulary might rank higher
+    return {w: candidates[w] for w in top}

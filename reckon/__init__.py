@@ -1,0 +1,1 @@
+"""`reckon`, the command line: wiring only, over the library functions of every package."""

@@ -1,0 +1,5 @@
+"""`python -m reckon`: the same as the `reckon` command."""
+
+from reckon.cli import main
+
+main()

@@ -1,0 +1,385 @@
+"""`reckon`: the command line, as thin wiring over library functions.
+
+Each command parses its arguments, loads the settings once, calls one library function and
+turns domain errors into one line per problem on stderr with a non-zero exit. (The CLI lives
+in `web/`, the top layer, because it wires all the others; `archive/` imports none of them.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
+
+from archive.errors import ContentError, ReckoningError
+from archive.settings import Settings, load_settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        home=args.home,
+        content_dir=getattr(args, "content", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+
+
+def _print_warnings(warnings) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ingest
+    from ingest.progress import Progress
+    from ingest.summary import summary_table
+    from publish.pipeline import index_all
+
+    settings = _settings(args)
+    csv_sources = [(path, args.mapping) for path in args.csv or []]
+    try:
+        report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
+                        progress=Progress(sys.stderr))
+    except ContentError as exc:
+        _print_warnings(exc.warnings)
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(summary_table(errors=exc.problems), file=sys.stderr)
+        print(f"{len(exc.problems)} errors; nothing was written", file=sys.stderr)
+        return 1
+    _print_warnings(report.warnings)
+    for kind, items in sorted(report.missing.items()):
+        for object_id, source_path in items:
+            print(f"missing: {source_path}: the source of {kind} '{object_id}' is gone; kept in the "
+                  "store (run with --prune to remove it)", file=sys.stderr)
+    print(f"ingested {settings.content_dir}:")
+    print(summary_table(report))
+    if report.suggestions:
+        print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
+    public, _ = index_all(settings)
+    print(f"indexed {public.documents} public documents into {settings.index_dir} "
+          f"({public.added} written, {public.deleted} removed)")
+    return 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from publish.pipeline import index_all
+
+    settings = _settings(args)
+    with tqdm(unit="doc", file=sys.stderr, disable=None, leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        public, staff = index_all(settings, rebuild=args.rebuild, progress=progress)
+    for name, report in (("public", public), ("staff", staff)):
+        how = "rebuilt" if report.rebuilt else f"updated ({report.added} written, {report.deleted} removed)"
+        print(f"{name} index {how}: {report.documents} documents [{settings.search_engine}]")
+    return 0
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    from archive.db import store_transaction
+    from archive.tag_suggestions import ACCEPTED, REJECTED, decide, list_suggestions
+
+    settings = _settings(args)
+    with store_transaction(settings) as session:
+        if args.action == "list":
+            rows = list_suggestions(session, args.status)
+            for r in rows:
+                where = f"{r.object_type} {r.object_id}" + (f", {r.locator}" if r.locator else "")
+                print(f"{r.id:>5}  {r.status:<9} {r.concept_id:<36} {where}\n"
+                      f"       matched {r.phrase!r} in: {r.passage}")
+            print(f"{len(rows)} tag suggestions")
+            return 0
+        if args.id is None:
+            raise ReckoningError(f"'reckon tags {args.action}' needs the suggestion's number (see 'reckon tags list')")
+        row = decide(session, args.id, ACCEPTED if args.action == "accept" else REJECTED, args.by)
+        print(f"tag suggestion {row.id} ({row.concept_id} on {row.object_type} {row.object_id}): {row.status}; "
+              "run 'reckon build' to publish the change")
+    return 0
+
+
+def cmd_redactions(args: argparse.Namespace) -> int:
+    from archive.db import store_transaction
+    from archive.redactions import APPROVED, REJECTED, decide, list_redactions
+
+    settings = _settings(args)
+    with store_transaction(settings) as session:
+        if args.action == "list":
+            rows = list_redactions(session, args.status)
+            for r in rows:
+                where = ", ".join(sorted({loc["field"] for loc in r.locations})) or "not found in the text"
+                print(f"{r.id:>5}  {r.status:<9} {r.narrative_id}  [{r.category}] {r.text!r} ({r.origin}; {where})")
+            print(f"{len(rows)} redactions")
+            return 0
+        if args.id is None:
+            raise ReckoningError(f"'reckon redactions {args.action}' needs the redaction's number "
+                                 "(see 'reckon redactions list')")
+        row = decide(session, args.id, APPROVED if args.action == "approve" else REJECTED, args.by)
+        print(f"redaction {row.id} ({row.narrative_id}, {row.category}): {row.status}; "
+              "run 'reckon build' to publish the change")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from publish.pipeline import publish
+
+    settings = _settings(args)
+    report = publish(settings)
+    site = report.site
+    print(f"indexed {report.indexed} public objects; published {site.pages} files to {site.public_dir} "
+          f"({site.written} written, {site.unchanged} unchanged) in {site.seconds:.1f} s")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ingest.pipeline import check_content
+
+    settings = _settings(args)
+    try:
+        objects, warnings = check_content(settings, [(path, args.mapping) for path in args.csv or []])
+    except ContentError as exc:
+        if args.strict:
+            raise ContentError(exc.problems + exc.warnings) from exc
+        _print_warnings(exc.warnings)
+        raise
+    _print_warnings(warnings)
+    if args.strict and warnings:
+        raise ContentError(warnings)
+    print(f"{settings.content_dir}: {len(objects)} objects, {len(warnings)} warnings, no errors")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from search.indexer import staff_index_dir
+    from search.language import FACETS
+    from search.query import open_index, search
+
+    settings = _settings(args)
+    folder = staff_index_dir(settings.home, settings.public_dir) if args.staff else settings.index_dir
+    ix = open_index(folder)
+    filters = {name: getattr(args, name) for name in FACETS if getattr(args, name)}
+    results = search(ix, args.query, args.limit, page=args.page, date_from=args.date_from,
+                     date_to=args.date_to, filters=filters, sort=args.sort)
+    print(f"{results.total} results for {args.query!r}"
+          + (f" (page {results.page} of {results.pages})" if results.pages > 1 else ""))
+    if results.suggestion:
+        print(f"did you mean: {results.suggestion}")
+    first = (results.page - 1) * results.per_page
+    for rank, hit in enumerate(results.hits, first + 1):
+        print(f"{rank:>3}. {hit.title}  [{hit.type}, {hit.date}]  {hit.url}")
+    if args.facets:
+        for name, values in results.facets.items():
+            shown = ", ".join(f"{v['value']} ({v['count']})" for v in values)
+            print(f"  {name}: {shown or '-'}")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ReckoningError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from archive import users
+    from archive.db import store_transaction
+
+    settings = _settings(args)
+    password = _read_password(args) if args.action == "add" else ""
+    with store_transaction(settings) as session:
+        if args.action == "add":
+            users.create_user(session, args.name, password, args.role, actor="cli")
+            print(f"added {args.name} ({args.role}); sign in at /staff/signin")
+        else:
+            user = users.get_user(session, args.name)
+            if user is None:
+                raise users.UserError(f"no user '{args.name}': add one with 'reckon user add'")
+            print(users.issue_token(session, user, args.label, actor="cli"))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ingest.pipeline import ingest
+    from server.app import create_app
+    from publish.pipeline import outputs_missing, publish
+    from web.security import server_options
+
+    settings = _settings(args)
+    # Ingest first (a no-op when nothing changed), and publish when the content changed or the
+    # outputs are missing, so `reckon serve` on a fresh checkout shows the sample at once.
+    report = ingest(settings)
+    _print_warnings(report.warnings)
+    if args.rebuild or report.changed or outputs_missing(settings):
+        print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
+        publish(settings)
+    print(f"serving the archive at http://{settings.host}:{settings.port}/")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                **server_options(settings))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from audit.leaks import audit
+
+    settings = _settings(args)
+    report = audit(settings)
+    for leak in report.leaks:
+        print(leak)
+    for failure in report.failures:
+        print(f"UNREADABLE: {failure}")
+    print(f"audit: {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
+          f"checked in {report.places} public places: {len(report.leaks)} leaks")
+    return 1 if report.leaks or report.failures else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive.preservation import export_bag
+
+    path = export_bag(_settings(args), args.bag)
+    print(f"wrote the archive as a BagIt bag to {path}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from archive.preservation import verify_bag
+
+    count = verify_bag(args.bag)
+    print(f"{args.bag}: bag is valid, {count} payload files match their SHA-256 manifest")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from archive.preservation import import_bag
+
+    counts = import_bag(_settings(args), args.bag)
+    files = counts.pop("originals", 0)
+    print(f"restored {sum(counts.values())} rows in {len(counts)} tables and {files} original files from {args.bag}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reckon",
+        description="Reckoning: ingest an archive's content, publish its site and search index, and serve it.",
+    )
+    parser.add_argument("--home", help="working folder for reckon.db, index/ and public/ (default: current folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ingest", cmd_ingest, "Read the content folder into the store (upsert by id) and refresh the search index.")
+    p.add_argument("--content", help="content folder (default: ./content)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--csv", action="append", metavar="PATH",
+                   help="also ingest this CSV catalogue (repeatable); paths in it are relative to it")
+    p.add_argument("--mapping", metavar="NAME|FILE",
+                   help="column mapping for --csv: dublin-core (default), collectionbuilder, omeka, atom, "
+                        "wax, or a mapping YAML file")
+    p.add_argument("--prune", action="store_true",
+                   help="soft-delete stored objects whose source is gone (default: report them and keep them)")
+    p = add("check", cmd_check, "Validate the content folder without writing anything.")
+    p.add_argument("--content", help="content folder (default: ./content)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--csv", action="append", metavar="PATH", help="also check this CSV catalogue (repeatable)")
+    p.add_argument("--mapping", metavar="NAME|FILE", help="column mapping for --csv (see `reckon ingest --help`)")
+    add("build", cmd_build, "Publish: rebuild the public search index and render the static site into public/.")
+    p = add("tags", cmd_tags, "List the harm tagger's suggestions, or accept or reject one (unpublished until accepted).")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "accept", "reject"])
+    p.add_argument("id", nargs="?", type=int, help="the suggestion's number, for accept and reject")
+    p.add_argument("--status", choices=["suggested", "accepted", "rejected"], help="list only these")
+    p.add_argument("--by", default="curator", help="who decides (recorded with the decision)")
+    p = add("redactions", cmd_redactions, "List proposed redactions of narratives, or approve or reject one.")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "approve", "reject"])
+    p.add_argument("id", nargs="?", type=int, help="the redaction's number, for approve and reject")
+    p.add_argument("--status", choices=["proposed", "approved", "rejected"], help="list only these")
+    p.add_argument("--by", default="curator", help="who decides (recorded with the decision)")
+    p = add("search", cmd_search, "Search the public index and print ranked hits.")
+    p.add_argument("query", help='query: words, "exact phrases", AND/OR/NOT, field:value, word~, word*')
+    p.add_argument("--limit", type=int, default=10, help="how many hits per page (default 10)")
+    p.add_argument("--page", type=int, default=1, help="which page of hits (default 1)")
+    p.add_argument("--from", dest="date_from", help="only objects whose dates overlap from this year/date on")
+    p.add_argument("--to", dest="date_to", help="only objects whose dates overlap up to this year/date")
+    p.add_argument("--sort", default="relevance", choices=("relevance", "date", "-date"),
+                   help="order: relevance (default), date (oldest first), -date (newest first)")
+    for facet in ("type", "harm_type", "affected_group", "institution", "decade"):
+        p.add_argument(f"--{facet.replace('_', '-')}", dest=facet, action="append",
+                       help=f"only hits with this {facet} (repeat for any of several)")
+    p.add_argument("--facets", action="store_true", help="also print facet counts")
+    p.add_argument("--staff", action="store_true", help="search the staff index (everything curators see)")
+    p = add("index", cmd_index, "Bring the public and staff search indexes up to date with the store.")
+    p.add_argument("--rebuild", action="store_true", help="rebuild both indexes from scratch")
+    p = add("user", cmd_user, "Manage staff accounts: 'add' one, or make an API 'token' for scripts.")
+    p.add_argument("action", choices=["add", "token"], help="add: a new account; token: print a new API token")
+    p.add_argument("name", help="the username")
+    p.add_argument("--role", default="contributor", choices=["contributor", "curator", "admin"],
+                   help="for add: contributor (default), curator or admin")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="for add: read the password from the first line of standard input (for scripts)")
+    p.add_argument("--label", default="script", help="for token: what the token is for")
+    p = add("serve", cmd_serve, "Serve the site and the JSON API; ingests content first and rebuilds when it changed.")
+    p.add_argument("--content", help="content folder (default: ./content)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default 8000)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the index and site even if nothing changed")
+    add("audit", cmd_audit, "Scan the built site, the public index and the anonymous API for any trace "
+        "of hidden material; exits 1 and names each leak.")
+    p = add("export", cmd_export, "Write the whole archive (every table, revisions included) as a BagIt bag.")
+    p.add_argument("--bag", required=True, type=Path, help="new folder to write the bag into")
+    p = add("verify", cmd_verify, "Check a bag's fixity against its SHA-256 manifests.")
+    p.add_argument("bag", type=Path, help="the bag folder")
+    p = add("import", cmd_import, "Restore a bag into an empty archive.")
+    p.add_argument("--bag", required=True, type=Path, help="the bag folder")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except ReckoningError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # full disk, unwritable folder, a file where a folder should be
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: cannot write or read{where}: {exc.strerror or exc}; nothing was published or "
+              "changed (the previous site, index and store are as they were)", file=sys.stderr)
+        return 1
+    except OperationalError as exc:  # SQLite: disk full, I/O error, read-only file
+        print(f"error: cannot write or read the store ({getattr(exc, 'orig', None) or exc}): is the disk full "
+              "or the folder read-only? The store was rolled back; nothing was changed", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if argv is None:  # the `reckon` command: the process ends now
+            # Its final garbage collection would walk every object still alive (SQLAlchemy's,
+            # pydantic's, the templates'): ~0.3-0.5 s of a one-record `reckon build`. Frozen
+            # objects are skipped; they are freed with the process all the same.
+            gc.freeze()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,366 @@
+"""The tantivy engine: a Rust core for collections of 100,000 objects and more.
+
+Optional (`pip install 'reckoning[tantivy]'`), chosen by the `search_engine` setting. It
+answers the same query trees, filters and facets as the whoosh engine: words are stemmed
+by tantivy's English stemmer (`en_stem`), facets are one terms aggregation over a combined
+fast field (search/tantivy/facets.py), date sorting reads fast fields, two-word phrases of
+common words are one term of a word-pair field (search/tantivy/pairs.py), and snippets are
+cut by search/snippets.py from the stored text.
+
+An index written before the pair and combined facet fields existed lacks them; it is
+answered the old way (a phrase query, five aggregations), with the same answers, and its
+writers keep its format. `reckon index --rebuild` brings it the speed-ups.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import tantivy
+from tantivy import Occur, Query
+
+from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
+from search.language import (
+    TEXT_FIELDS,
+    And,
+    Everything,
+    Fuzzy,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Word,
+)
+from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
+from search.tantivy.facets import FIELD as ALL_FACETS
+from search.tantivy.facets import count_facets, facet_values
+from search.tantivy.pairs import FIELD as PAIRS
+from search.tantivy.pairs import TOKENIZER as PAIR_TOKENIZER
+from search.tantivy.pairs import PairMaker, codes, idf, read_common, term, write_common
+from search.tantivy.pairs import tokenizer as pair_tokenizer
+
+STEM = "en_stem"
+KEYWORDS = ("id", "type", "parent", "harm_type", "affected_group", "institution", "decade",
+            "language", "collection")
+FAST = ("type", "harm_type", "affected_group", "institution", "decade")
+TITLE_BOOST = 2.0
+# The writer's memory budget (a ceiling; tantivy's arena grows page by page). Each time it
+# fills, tantivy writes a segment: 128 MB made two segments at 60,000 records, 512 MB one,
+# which took 13% less build CPU (36.4 → 31.8 s) and leaves queries fewer segments to search.
+HEAP = 512_000_000
+
+
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    for name in KEYWORDS:
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name in FAST)
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=True, tokenizer_name=STEM)
+    for name in ("url", "date", "time", "context"):
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    for name in ("date_lower", "date_upper"):
+        builder.add_integer_field(name, stored=True, indexed=True, fast=True)
+    # Neighbouring common stems of the full text as one term each (search/tantivy/pairs.py):
+    # a two-word phrase becomes one term. Frequencies, no positions.
+    builder.add_text_field(PAIRS, stored=False, tokenizer_name=PAIR_TOKENIZER, index_option="freq")
+    # Every facet value as "name/value" in one column, counted by one aggregation
+    # (search/tantivy/facets.py).
+    builder.add_text_field(ALL_FACETS, stored=False, tokenizer_name="raw", fast=True, index_option="basic")
+    return builder.build()
+
+
+def _open(ix: tantivy.Index) -> tantivy.Index:
+    ix.register_tokenizer(PAIR_TOKENIZER, pair_tokenizer())
+    return ix
+
+
+def _has_field(sch: tantivy.Schema, name: str) -> bool:
+    """Whether the index has this field: indexes built before the pair and combined facet
+    fields existed lack them, and are answered without them (the same answers, slower)."""
+    try:
+        Query.term_query(sch, name, "")
+    except ValueError:
+        return False
+    return True
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    # The same chain as tantivy's built-in en_stem, to analyse query words as the index did.
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.stemmer("english")).build())
+
+
+def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = False) -> tantivy.Document:
+    values = {}
+    for name in (*KEYWORDS, *TEXT_FIELDS, "url", "date", "time", "context"):
+        value = doc.get(name)
+        if isinstance(value, str):
+            value = value.lower() if name in KEYWORDS and name not in ("id", "parent") else value
+            values[name] = [value] if value != "" or name in STORED_FIELDS else []
+        else:
+            values[name] = [v.lower() for v in value or []]
+    if pairs is not None:
+        values[PAIRS] = pairs.values(doc.get("text") or "")
+    if all_facets:
+        values[ALL_FACETS] = facet_values(values)
+    values = {k: v for k, v in values.items() if v}
+    return tantivy.Document(**values, date_lower=int(doc["date_lower"]), date_upper=int(doc["date_upper"]))
+
+
+class TantivyWriter(Writer):
+    def __init__(self, ix: tantivy.Index, path: Path, threads: int = 1):
+        self.writer = ix.writer(HEAP, threads)
+        self.path = path
+        self.pairs = None
+        self.all_facets = _has_field(ix.schema, ALL_FACETS)
+        if _has_field(ix.schema, PAIRS):
+            common = read_common(path)
+            self.pairs = PairMaker(_analyzer(), common)
+            self.choose = common is None
+
+    def add(self, docs: Iterable[dict]) -> None:
+        docs = list(docs)
+        if self.pairs is not None and self.choose and docs:
+            # The first documents written fix the index's common stems for good.
+            self.pairs.set_common(self.pairs.choose_common([d.get("text") or "" for d in docs]))
+            write_common(self.path, self.pairs.common)
+            self.choose = False
+        for doc in docs:
+            self.writer.add_document(_document(doc, self.pairs, self.all_facets))
+
+    def delete(self, ids: Iterable[str]) -> None:
+        for object_id in ids:
+            self.writer.delete_documents_by_term("id", object_id)
+            self.writer.delete_documents_by_term("parent", object_id)
+
+    def commit(self) -> None:
+        self.writer.commit()
+        self.writer.wait_merging_threads()
+
+
+def create(path: Path, threads: int = 1) -> Writer:
+    path.mkdir(parents=True, exist_ok=True)
+    return TantivyWriter(_open(tantivy.Index(schema(), path=str(path), reuse=False)), path, threads)
+
+
+def open_writer(path: Path) -> Writer:
+    return TantivyWriter(_open(tantivy.Index.open(str(path))), path)
+
+
+def open_reader(path: Path) -> Reader:
+    return TantivyReader(_open(tantivy.Index.open(str(path))), read_common(path))
+
+
+def _all(items: list[Query], occur: Occur) -> Query:
+    return items[0] if len(items) == 1 and occur is not Occur.MustNot else \
+        Query.boolean_query([(occur, q) for q in items])
+
+
+class Compiler:
+    def __init__(self, sch: tantivy.Schema, searcher: tantivy.Searcher | None = None,
+                 common: list[str] | None = None):
+        self.schema = sch
+        self.analyzer = _analyzer()
+        # With the pair field, phrases of common stems over the full text are answered from
+        # it (see phrase()); `common` is the list the index's pairs were made from.
+        self.code_of = codes(common or [])
+        self.searcher = searcher if searcher is not None and self.code_of and _has_field(sch, PAIRS) else None
+        self._bm25_documents: int | None = None
+
+    def stems(self, text: str) -> list[str]:
+        return self.analyzer.analyze(text)
+
+    def leaf(self, field: str | None, make) -> Query:
+        parts = []
+        for name in TEXT_FIELDS if field is None else (field,):
+            query = make(name)
+            if query is not None:
+                parts.append(Query.boost_query(query, TITLE_BOOST) if name == "title" else query)
+        if not parts:
+            return Query.empty_query()
+        return _all(parts, Occur.Should)
+
+    def compile(self, node: Node | None) -> Query:
+        if node is None or isinstance(node, Everything):
+            return Query.all_query()
+        if isinstance(node, Word):
+            return self.leaf(node.field, lambda f: self.words(f, [node.text]))
+        if isinstance(node, Phrase):
+            return self.leaf(node.field, lambda f: self.words(f, list(node.words)))
+        if isinstance(node, Fuzzy):
+            return self.leaf(node.field, lambda f: self.fuzzy(f, node.text, node.distance))
+        if isinstance(node, Prefix):
+            return self.leaf(node.field, lambda f: self.prefix(f, node.text))
+        if isinstance(node, And):
+            clauses = [(Occur.MustNot, self.compile(i.item)) if isinstance(i, Not) else
+                       (Occur.Must, self.compile(i)) for i in node.items]
+            return Query.boolean_query(clauses)
+        if isinstance(node, Or):
+            return _all([self.compile(i) for i in node.items], Occur.Should)
+        if isinstance(node, Not):
+            return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, self.compile(node.item))])
+        raise TypeError(node)
+
+    def words(self, field: str, words: list[str]) -> Query | None:
+        if field not in TEXT_FIELDS:
+            return Query.term_query(self.schema, field, " ".join(words).lower())
+        stems = [s for w in words for s in self.stems(w)]
+        if not stems:
+            return None
+        if len(stems) == 1:
+            return Query.term_query(self.schema, field, stems[0])
+        if field == "text" and self.searcher is not None and all(s in self.code_of for s in stems):
+            return self.phrase(stems)
+        return Query.phrase_query(self.schema, field, stems)
+
+    def phrase(self, stems: list[str]) -> Query:
+        """The phrase over the full text, through the pair field: the same matches and scores.
+
+        Two words: the pair term, whose frequency and field lengths are the phrase's (see
+        search/tantivy/pairs.py), boosted by idf(phrase) / idf(pair) so its BM25 score is the
+        phrase query's (tantivy scores a phrase with the sum of its words' idf). Longer: the
+        phrase query itself, ANDed with its pairs (scoring nothing) so positions are checked
+        only in documents holding every pair.
+        """
+        searcher = self.searcher
+        assert searcher is not None
+        pairs = [term(self.code_of, a, b) for a, b in itertools.pairwise(stems)]
+        if len(pairs) > 1:
+            narrow = _all([Query.term_query(self.schema, PAIRS, p) for p in pairs], Occur.Must)
+            return Query.boolean_query([(Occur.Must, Query.phrase_query(self.schema, "text", stems)),
+                                        (Occur.Must, Query.const_score_query(narrow, 0.0))])
+        pair_freq = searcher.doc_freq(PAIRS, pairs[0])
+        if pair_freq == 0:
+            return Query.empty_query()
+        total = self.bm25_documents()
+        if total is None:
+            return Query.phrase_query(self.schema, "text", stems)
+        words = sum(idf(searcher.doc_freq("text", s), total) for s in stems)
+        return Query.boost_query(Query.term_query(self.schema, PAIRS, pairs[0]),
+                                 words / idf(pair_freq, total))
+
+    def bm25_documents(self) -> int | None:
+        """The N of tantivy's BM25 idf: every document of the searcher's segments, deleted ones
+        not yet merged away included (`searcher.num_docs` counts live ones only, and a boost
+        computed from it gave other scores once documents were deleted). Read once, from an
+        explanation of a score; None if it cannot be read (phrases then skip the pair field)."""
+        if self._bm25_documents is None and self.searcher is not None:
+            found = self.searcher.search(Query.all_query(), limit=1, count=False).hits
+            if not found:
+                return None
+            address = found[0][1]
+            query = Query.term_query(self.schema, "id", self.searcher.doc(address).get_first("id") or "")
+            self._bm25_documents = _explained_n(json.loads(query.explain(self.searcher, address).to_json()))
+        return self._bm25_documents or None
+
+    def fuzzy(self, field: str, text: str, distance: int) -> Query | None:
+        stems = self.stems(text) if field in TEXT_FIELDS else [text.lower()]
+        return Query.fuzzy_term_query(self.schema, field, stems[0], distance, True) if stems else None
+
+    def prefix(self, field: str, text: str) -> Query:
+        return Query.regex_query(self.schema, field, _regex_escape(text.lower()) + ".*")
+
+
+def _explained_n(node) -> int:
+    """The "N, total number of docs" figure in a BM25 explanation (0 if there is none)."""
+    if isinstance(node, dict):
+        if str(node.get("description", "")).startswith("N, total number of docs"):
+            return int(node["value"])
+        node = list(node.values())
+    if isinstance(node, list):
+        return next((n for n in map(_explained_n, node) if n), 0)
+    return 0
+
+
+def _regex_escape(text: str) -> str:
+    return "".join("\\" + c if not c.isalnum() else c for c in text)
+
+
+def filter_query(sch: tantivy.Schema, request: Request) -> Query | None:
+    parts: list[Query] = []
+    if request.date_to is not None:
+        parts.append(Query.range_query(sch, "date_lower", tantivy.FieldType.Integer, 0, request.date_to))
+    if request.date_from is not None:
+        parts.append(Query.range_query(sch, "date_upper", tantivy.FieldType.Integer, request.date_from,
+                                       99_999_999))
+    for name, values in sorted(request.filters.items()):
+        terms = sorted({v.lower() for v in values})
+        # One value: a plain term's posting list, which tantivy intersects with the query by
+        # skipping (half the time of a term set, which first marks every match in a bitset).
+        parts.append(Query.term_query(sch, name, terms[0]) if len(terms) == 1 else
+                     Query.term_set_query(sch, name, terms))
+    if not parts:
+        return None
+    return _all(parts, Occur.Must)
+
+
+class TantivyReader(Reader):
+    def __init__(self, ix: tantivy.Index, common: list[str] | None = None):
+        self.ix = ix
+        self.schema = ix.schema
+        self.searcher = ix.searcher()
+        self.common = common
+        self.all_facets = _has_field(self.schema, ALL_FACETS)
+        self.compiler = Compiler(self.schema, self.searcher, common)
+        self.highlighter = Highlighter(self.compiler.stems)
+
+    def search(self, request: Request) -> EngineResult:
+        main = self.compiler.compile(request.node)
+        filters = filter_query(self.schema, request)
+        # Filters select; they must not change scores, so they count for nothing.
+        query = main if filters is None else Query.boolean_query(
+            [(Occur.Must, main), (Occur.Must, Query.const_score_query(filters, 0.0))])
+        # With type counts asked for, the total is their sum (search/tantivy/facets.py), so
+        # the search for the top hits need not count (tantivy-py cannot count facets and
+        # collect the top hits in one pass).
+        by_type = "type" in request.facets and self.all_facets
+        options: dict = {"limit": request.limit, "offset": request.offset, "count": not by_type}
+        if request.sort == "date":
+            options.update(order_by_field="date_lower", order=tantivy.Order.Asc)
+        elif request.sort == "-date":
+            options.update(order_by_field="date_upper", order=tantivy.Order.Desc)
+        found = self.searcher.search(query, **options)
+        # Fuzzy terms stay unmarked: the binding does not say which words they matched (and
+        # tantivy's own snippet generator marks none for them either).
+        terms = query_terms(request.node, self.compiler.stems, lambda text, distance: [])
+        hits = []
+        for key, address in found.hits:
+            doc = self.searcher.doc(address)
+            stored = {name: (doc.get_first(name) or "") for name in STORED_FIELDS}
+            text = doc.get_first("text") or ""
+            snippet = self.highlighter.snippet(text, terms) or html.escape(text[:SNIPPET_CHARS], quote=False)
+            score = float(key) if request.sort == "relevance" else 0.0
+            hits.append(EngineHit(stored, score, snippet))
+        total = found.count or 0
+        facets: dict[str, dict[str, int]] = {}
+        if request.facets and self.all_facets:
+            facets, type_total = count_facets(self.searcher, query, request.facets)
+            total = type_total if by_type else total
+        elif request.facets:
+            facets = self.facets(query, request.facets)
+        return EngineResult(total, hits, facets)
+
+    def facets(self, query: Query, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        """Counts per facet value, one aggregation per facet (indexes without the combined field)."""
+        spec = {name: {"terms": {"field": name, "size": 10_000}} for name in names}
+        answer = self.searcher.aggregate(query, spec)
+        return {name: {b["key"]: b["doc_count"] for b in answer[name]["buckets"] if b["key"]}
+                for name in names}
+
+    def texts(self, ids: list[str]) -> list[dict]:
+        if not ids:
+            return []
+        found = self.searcher.search(Query.term_set_query(self.schema, "id", list(ids)), limit=len(ids), count=False)
+        docs = [self.searcher.doc(address) for _, address in found.hits]
+        return [{name: doc.get_first(name) or "" for name in ("id", *TEXT_FIELDS)} for doc in docs]
+
+    def stored_documents(self) -> list[dict]:
+        total = self.searcher.num_docs
+        found = self.searcher.search(Query.all_query(), limit=max(total, 1), count=False)
+        return [self.searcher.doc(address).to_dict() for _, address in found.hits]

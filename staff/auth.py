@@ -1,0 +1,165 @@
+"""Who is signed in, what their role allows, and sign-in / sign-out.
+
+Every staff page goes through `guard`: it loads the user from the store on each request (so
+a role change or a disabled account takes effect at once), refuses a POST whose CSRF token
+is missing or wrong before anything else happens, and checks the role the page needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from urllib.parse import quote
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from archive.access import Role
+from archive.db import transaction
+from archive.errors import NotFound
+from archive.models import AuditEvent, User
+from archive.signin_limits import StoreSignInLimiter
+from archive.users import authenticate, is_disabled
+from archive.workflow import Forbidden
+from staff.pages import Pages
+from staff.session import CSRF_FIELD, csrf_ok
+
+RANK = {Role.CONTRIBUTOR: 1, Role.CURATOR: 2, Role.ADMIN: 3}
+FORM_LIMITS = {"max_files": 1, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
+Handler = Callable[[Request, User], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+Guard = Callable[..., Callable[[Handler], Endpoint]]
+
+
+def _fingerprint(user: User) -> str:
+    # Changing the password (or disabling the account) ends every session made before it.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def signed_in_user(request: Request) -> User | None:
+    uid = request.session.get("uid")
+    if uid is None:
+        return None
+    with Session(request.app.state.engine) as session:
+        user = session.get(User, uid)
+    if user is None or is_disabled(user) or request.session.get("fp") != _fingerprint(user):
+        request.session.pop("uid", None)
+        return None
+    return user
+
+
+def session_role(request: Request) -> Role | None:
+    """The role of the signed-in staff user, for the staff app's copy of /api/search."""
+    if "session" not in request.scope:
+        return None
+    user = signed_in_user(request)
+    return Role(user.role) if user is not None else None
+
+
+def make_guard(pages: Pages) -> Guard:
+    """`guard(role)` wraps a handler(request, user) into an endpoint that enforces the rules above."""
+
+    def guard(role: Role = Role.CONTRIBUTOR) -> Callable[[Handler], Endpoint]:
+        def decorate(handler: Handler) -> Endpoint:
+            @wraps(handler)
+            async def endpoint(request: Request) -> Response:
+                try:
+                    return await checked(request)
+                finally:
+                    if request.method == "POST" and hasattr(request.state, "form"):
+                        await request.state.form.close()  # uploaded files' temporary files
+
+            async def checked(request: Request) -> Response:
+                if request.method == "POST":
+                    form = await request.form(**FORM_LIMITS)
+                    request.state.form = form
+                    if not csrf_ok(request, form.get(CSRF_FIELD)):
+                        return pages.error(request, 403, "Form refused",
+                                           "This form was not sent from a page of the staff app, or it "
+                                           "has expired. Go back, reload the page and try again.")
+                user = signed_in_user(request)
+                if user is None:
+                    if request.method == "GET":
+                        return RedirectResponse(f"/staff/signin?next={quote(request.url.path)}", 303)
+                    return pages.error(request, 401, "Signed out", "Sign in again to continue.")
+                if RANK[Role(user.role)] < RANK[role]:
+                    return pages.error(request, 403, "Not allowed",
+                                       f"This page is for {role.value}s; you are signed in as a "
+                                       f"{user.role}.", user=user)
+                try:
+                    return await handler(request, user)
+                except NotFound as exc:
+                    return pages.error(request, 404, "Not found", str(exc), user=user)
+                except Forbidden as exc:
+                    return pages.error(request, 403, "Not allowed", str(exc), user=user)
+            return endpoint
+        return decorate
+    return guard
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever send a user on to a staff page of this site (no open redirect)."""
+    if target and target.startswith("/staff/") and not target.startswith("//"):
+        return target
+    return "/staff/"
+
+
+def signin_handlers(pages: Pages, limiter: StoreSignInLimiter) -> tuple[Endpoint, Endpoint]:
+    async def signin(request: Request) -> Response:
+        next_url = _safe_next(request.query_params.get("next"))
+        if request.method == "GET":
+            if signed_in_user(request) is not None:
+                return RedirectResponse(next_url, 303)
+            return pages.render(request, "signin.html", username="", next_url=next_url, error="")
+        form = await request.form(**FORM_LIMITS)
+        if not csrf_ok(request, form.get(CSRF_FIELD)):
+            return pages.error(request, 403, "Form refused",
+                               "The sign-in form has expired. Reload the page and sign in again.")
+        username = str(form.get("username", "")).strip()
+        password = str(form.get("password", ""))
+        next_url = _safe_next(str(form.get("next", "")))
+        client = request.client.host if request.client else "unknown"
+        key = (username.lower(), client)
+        engine = request.app.state.engine
+        wait = limiter.retry_after(engine, key)
+        if wait:
+            response = pages.render(request, "signin.html", status=429, username=username, next_url=next_url,
+                                    error=f"Too many failed sign-ins for this name from your address. "
+                                          f"Try again in {max(1, wait // 60)} minute(s).")
+            response.headers["Retry-After"] = str(wait)
+            return response
+
+        def check() -> User | None:
+            with transaction(engine) as session:
+                return authenticate(session, username, password)
+
+        user = await run_in_threadpool(check)
+        if user is None:
+            delay = limiter.failed(engine, key)
+            if limiter.retry_after(engine, key):
+                with transaction(engine) as session:
+                    session.add(AuditEvent(actor=username or "?", action="signin-locked", object_type="user",
+                                           object_id=username or "?", detail=f"from {client}"))
+            await asyncio.sleep(delay)
+            return pages.render(request, "signin.html", status=401, username=username, next_url=next_url,
+                                error="Wrong username or password.")
+        limiter.succeeded(engine, key)
+        with transaction(engine) as session:
+            session.add(AuditEvent(actor=user.username, action="signin", object_type="user",
+                                   object_id=user.username, detail=f"from {client}"))
+        request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
+        request.session.update({"uid": user.id, "fp": _fingerprint(user)})
+        return RedirectResponse(next_url, 303)
+
+    async def signout(request: Request) -> Response:
+        form = await request.form(**FORM_LIMITS)
+        if not csrf_ok(request, form.get(CSRF_FIELD)):
+            return pages.error(request, 403, "Form refused", "Reload the page and sign out again.")
+        request.session.clear()
+        return RedirectResponse("/staff/signin", 303)
+
+    return signin, signout

@@ -1,0 +1,43 @@
+"""Rendering staff pages from the theme's `templates/staff/` with the session's context."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from archive.models import User
+from archive.settings import Settings
+from archive.submissions import CHOICES, FIELDS, STATE_LABELS
+from publish.build import build_time, template_environment
+from staff.session import CSRF_FIELD, csrf_token
+
+
+class Pages:
+    def __init__(self, settings: Settings):
+        self.env = template_environment(settings)
+        self.env.globals.update(built_on=build_time(settings), fields=FIELDS, choices=CHOICES,
+                                state_labels=STATE_LABELS, csrf_field=CSRF_FIELD)
+
+    def render(self, request: Request, template: str, status: int = 200, user: User | None = None,
+               **data) -> HTMLResponse:
+        flash = request.session.pop("flash", None)
+        html = self.env.get_template(f"staff/{template}").render(
+            user=user, csrf_token=csrf_token(request), flash=flash, **data)
+        response = HTMLResponse(html, status_code=status)
+        # Staff pages hold private names and unpublished text: never cache them anywhere.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Frame-Options"] = "DENY"
+        # No script runs on staff pages; forms post only back to this site.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'none'; style-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        return response
+
+    def error(self, request: Request, status: int, title: str, message: str,
+              user: User | None = None) -> HTMLResponse:
+        return self.render(request, "error.html", status=status, user=user, title=title, message=message)
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-line notice shown on the next staff page (after a redirect)."""
+    request.session["flash"] = message

@@ -1,0 +1,101 @@
+"""The curator's screen for the harm tagger's suggestions: judge each in place, accept or reject.
+
+Each suggestion is shown with the object (a record, or one segment of a narrative), the harm
+type, and the passage that triggered it with the matched words highlighted. Deciding goes
+through `archive.tag_suggestions.decide`, the same function as `reckon tags`, so the
+revision and the audit line are the same whichever way a curator works.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from sqlmodel import Session, select
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from archive import models as m
+from archive.access import Role
+from archive.db import transaction
+from archive.errors import NotFound, ReckoningError
+from archive.tag_suggestions import (
+    ACCEPTED,
+    REJECTED,
+    STATUSES,
+    SUGGESTED,
+    TagSuggestion,
+    decide,
+    list_suggestions,
+)
+from archive.urls import page_url
+from ingest.tagging import phrase_pattern
+from staff.auth import Guard
+from staff.pages import Pages, flash
+
+DECISIONS = {"accept": ACCEPTED, "reject": REJECTED}
+
+
+def highlight(passage: str, phrase: str) -> list[tuple[str, bool]]:
+    """The passage as pieces, the words the phrase matched flagged (the template marks them)."""
+    match = phrase_pattern(phrase).search(passage)
+    if match is None:  # the passage was cut around the match, or the lexicon changed since
+        return [(passage, False)]
+    return [(passage[:match.start()], False), (match.group(0), True), (passage[match.end():], False)]
+
+
+def _filters(source) -> dict[str, str]:
+    status = str(source.get("status", SUGGESTED))
+    return {"status": status if status in STATUSES or status == "" else SUGGESTED,
+            "object": str(source.get("object", "")).strip()}
+
+
+def _titles(session: Session, rows: list[TagSuggestion]) -> dict[str, str]:
+    titles = {}
+    for kind in {r.object_type for r in rows}:
+        table = m.OBJECT_TYPES[kind]
+        ids = {r.object_id for r in rows if r.object_type == kind}
+        titles |= {o.id: o.title for o in session.exec(select(table).where(table.id.in_(ids)))}
+    return titles
+
+
+def tag_routes(pages: Pages, guard: Guard) -> list[Route]:
+    def listing(request: Request, user: m.User, filters: dict[str, str], status: int = 200,
+                error: str = "") -> Response:
+        with Session(request.app.state.engine) as session:
+            rows = list_suggestions(session, filters["status"] or None, filters["object"] or None)
+            everything = list_suggestions(session)
+            concepts = {c.id: c.label for c in session.exec(select(m.Concept))}
+            titles = _titles(session, rows)
+        objects = sorted({(r.object_type, r.object_id) for r in everything}, key=lambda o: o[1])
+        items = [{"row": r, "label": concepts.get(r.concept_id, r.concept_id), "title": titles.get(r.object_id, ""),
+                  "url": page_url(r.object_type, r.object_id), "pieces": highlight(r.passage, r.phrase)}
+                 for r in rows]
+        return pages.render(request, "tag_review.html", status=status, user=user, items=items, filters=filters,
+                            statuses=STATUSES, objects=objects, error=error, query=urlencode(filters))
+
+    async def show(request: Request, user: m.User) -> Response:
+        return listing(request, user, _filters(request.query_params))
+
+    async def decide_one(request: Request, user: m.User) -> Response:
+        form = request.state.form
+        filters = _filters(form)
+        choice = DECISIONS.get(str(form.get("decision", "")))
+        if choice is None:
+            return listing(request, user, filters, 400, "choose accept or reject")
+        try:
+            with transaction(request.app.state.engine) as session:
+                row = decide(session, int(request.path_params["id"]), choice, user.username)
+                message = (f"Suggestion {row.id} ({row.concept_id} on {row.object_id}) {row.status}. "
+                           "The API shows it now; the site and search at the next publish.")
+        except NotFound:
+            raise  # the guard answers 404
+        except ReckoningError as exc:
+            return listing(request, user, filters, 400, str(exc))
+        flash(request, message)
+        return RedirectResponse(f"/staff/tags?{urlencode(filters)}#s{row.id}", 303)
+
+    return [
+        Route("/tags", guard(Role.CURATOR)(show)),
+        Route("/tags/{id:int}", guard(Role.CURATOR)(decide_one), methods=["POST"]),
+    ]

@@ -1,0 +1,1 @@
+"""The JSON API: objects and collections, search, and the accountability ledger."""

@@ -1,0 +1,390 @@
+"""OAI-PMH 2.0 at /oai: libraries and aggregators harvest the public archive.
+
+All six verbs, Dublin Core (`oai_dc`) records built from the public views, sets by object
+type (`type:record`) and by harm type (`harm_type:ht-…`), date-selective harvesting on
+datestamps (the rows' last write, or the day an embargo lifted), stateless resumption
+tokens, and every error condition the protocol names. A withdrawn narrative, or a deleted
+object the public could see, is reported as a deleted record with nothing but its id and
+datestamp (`deletedRecord` is `persistent`). Everything is read through the public
+Catalog: what is hidden is not even listed. XML is built with lxml, never by pasting text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from functools import cached_property
+from urllib.parse import parse_qsl
+
+from lxml import etree
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from archive.access import PUBLIC
+from archive.catalog import Catalog
+from archive.settings import Settings
+from web.oai.dublin_core import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
+from web.view_cache import StoreClock
+
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
+HARVESTED_KINDS = ("record", "narrative", "harm", "timeline")
+KIND_NAMES = {"record": "Records", "narrative": "Oral-history narratives", "harm": "Documented harms",
+              "timeline": "Timelines"}
+FORMATS = {"oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS)}
+PAGE_SIZE = 50
+GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
+ALLOWED = "GET, HEAD, POST, OPTIONS"
+CORS = {"Access-Control-Allow-Origin": "*"}
+LIST_ARGS = ("from", "until", "set", "resumptionToken")
+ARGUMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # verb: (required, optional)
+    "Identify": ((), ()),
+    "ListMetadataFormats": ((), ("identifier",)),
+    "ListSets": ((), ("resumptionToken",)),
+    "GetRecord": (("identifier", "metadataPrefix"), ()),
+    "ListIdentifiers": (("metadataPrefix",), LIST_ARGS),
+    "ListRecords": (("metadataPrefix",), LIST_ARGS),
+}
+
+
+class OAIError(Exception):
+    """A protocol error: answered with `<error code="…">` (HTTP 200, as OAI-PMH asks)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Header:
+    object_id: str
+    kind: str
+    datestamp: datetime
+    deleted: bool
+    sets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListState:
+    """What a list request asked for, and where the last page ended: the resumption token."""
+
+    prefix: str
+    set_spec: str | None
+    start: str | None
+    end: str | None
+    after: str = ""
+
+    def token(self, after: str) -> str:
+        data = {"m": self.prefix, "s": self.set_spec, "f": self.start, "u": self.end, "a": after}
+        return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    @classmethod
+    def from_token(cls, token: str) -> ListState:
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            state = cls(data["m"], data["s"], data["f"], data["u"], data["a"])
+            if all(v is None or isinstance(v, str) for v in (state.set_spec, state.start, state.end)) \
+                    and isinstance(state.prefix, str) and isinstance(state.after, str):
+                return state
+        except (ValueError, TypeError, KeyError, binascii.Error):
+            pass
+        raise OAIError("badResumptionToken", f"the resumption token {token!r} is not one this repository issued")
+
+
+def parse_stamp(text: str, name: str, end_of_day: bool = False) -> datetime:
+    if SECOND.match(text):
+        fmt = STAMP
+    elif DAY.match(text):
+        fmt = "%Y-%m-%d"
+    else:
+        raise OAIError("badArgument", f"'{name}' must be YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ; got {text!r}")
+    try:
+        moment = datetime.strptime(text, fmt)
+    except ValueError:
+        raise OAIError("badArgument", f"'{name}' is not a real date: {text!r}") from None
+    return datetime.combine(moment.date(), time.max).replace(microsecond=0) if fmt != STAMP and end_of_day else moment
+
+
+class Repository:
+    """The public archive as one harvest request sees it."""
+
+    def __init__(self, catalog: Catalog, settings: Settings, base_url: str, site_root: str):
+        self.catalog = catalog
+        self.settings = settings
+        self.base_url = base_url
+        self.site_root = site_root.rstrip("/")
+
+    def identifier(self, object_id: str) -> str:
+        return f"oai:{self.settings.oai_repository_id}:{object_id}"
+
+    def absolute(self, path: str) -> str:
+        return self.site_root + path
+
+    @cached_property
+    def headers(self) -> list[Header]:
+        """Every harvestable object, visible or deleted, in identifier order."""
+        found = []
+        for kind in HARVESTED_KINDS:
+            harm_types = {s["id"]: s["harm_types"] for s in self.catalog.summaries(kind)}
+            for change in self.catalog.changes(kind):
+                sets = (f"type:{kind}",)
+                if not change["deleted"]:
+                    sets += tuple(f"harm_type:{h}" for h in harm_types.get(change["id"], []) if SET_SPEC.match(h))
+                found.append(Header(change["id"], kind, change["datestamp"].replace(microsecond=0),
+                                    change["deleted"], sets))
+        return sorted(found, key=lambda h: self.identifier(h.object_id))
+
+    @cached_property
+    def sets(self) -> list[tuple[str, str]]:
+        found = [("type", "By object type")]
+        found += [(f"type:{kind}", KIND_NAMES[kind]) for kind in HARVESTED_KINDS]
+        found.append(("harm_type", "By harm type"))
+        found += [(f"harm_type:{c.id}", c.label) for c in sorted(self.catalog.concepts.values(), key=lambda c: c.id)
+                  if c.scheme == "harm-type" and SET_SPEC.match(c.id)]
+        return found
+
+    def header_for(self, identifier: str) -> Header:
+        prefix = f"oai:{self.settings.oai_repository_id}:"
+        object_id = identifier.removeprefix(prefix) if identifier.startswith(prefix) else None
+        for header in self.headers:
+            if header.object_id == object_id:
+                return header
+        raise OAIError("idDoesNotExist", f"no item {identifier!r} in this repository")
+
+    # -- elements ---------------------------------------------------------------------
+    def header_element(self, header: Header) -> etree._Element:
+        element = etree.Element(q("header"))
+        if header.deleted:
+            element.set("status", "deleted")
+        sub(element, "identifier", self.identifier(header.object_id))
+        sub(element, "datestamp", header.datestamp.strftime(STAMP))
+        for spec in header.sets:
+            sub(element, "setSpec", spec)
+        return element
+
+    def record_element(self, header: Header) -> etree._Element:
+        element = etree.Element(q("record"))
+        element.append(self.header_element(header))
+        if not header.deleted:
+            view = self.catalog.get(header.kind, header.object_id)
+            etree.SubElement(element, q("metadata")).append(oai_dc(view, self.absolute, self.settings.archive_name))
+        return element
+
+
+def q(name: str) -> str:
+    return f"{{{OAI_NS}}}{name}"
+
+
+def sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
+    element = etree.SubElement(parent, q(name), **attrs)
+    if text is not None:
+        element.text = NOT_XML.sub("", text)
+    return element
+
+
+# -- the verbs ---------------------------------------------------------------------------
+def identify(repo: Repository, args: dict) -> etree._Element:
+    element = etree.Element(q("Identify"))
+    earliest = min((h.datestamp for h in repo.headers), default=datetime(1970, 1, 1))
+    for name, value in (("repositoryName", repo.settings.archive_name), ("baseURL", repo.base_url),
+                        ("protocolVersion", "2.0"), ("adminEmail", repo.settings.admin_email),
+                        ("earliestDatestamp", earliest.strftime(STAMP)), ("deletedRecord", "persistent"),
+                        ("granularity", GRANULARITY)):
+        sub(element, name, value)
+    return element
+
+
+def list_metadata_formats(repo: Repository, args: dict) -> etree._Element:
+    if "identifier" in args:
+        repo.header_for(args["identifier"])
+    element = etree.Element(q("ListMetadataFormats"))
+    for prefix, (schema, namespace) in FORMATS.items():
+        fmt = sub(element, "metadataFormat")
+        sub(fmt, "metadataPrefix", prefix)
+        sub(fmt, "schema", schema)
+        sub(fmt, "metadataNamespace", namespace)
+    return element
+
+
+def list_sets(repo: Repository, args: dict) -> etree._Element:
+    if "resumptionToken" in args:
+        raise OAIError("badResumptionToken", "this repository never issues resumption tokens for ListSets")
+    element = etree.Element(q("ListSets"))
+    for spec, name in repo.sets:
+        entry = sub(element, "set")
+        sub(entry, "setSpec", spec)
+        sub(entry, "setName", name)
+    return element
+
+
+def check_prefix(prefix: str) -> None:
+    if prefix not in FORMATS:
+        raise OAIError("cannotDisseminateFormat", f"metadataPrefix {prefix!r} is not served; use oai_dc")
+
+
+def get_record(repo: Repository, args: dict) -> etree._Element:
+    check_prefix(args["metadataPrefix"])
+    header = repo.header_for(args["identifier"])
+    element = etree.Element(q("GetRecord"))
+    element.append(repo.record_element(header))
+    return element
+
+
+def _list(repo: Repository, args: dict, verb: str) -> etree._Element:
+    token = args.get("resumptionToken")
+    if token is not None:
+        state = ListState.from_token(token)
+    else:
+        state = ListState(args["metadataPrefix"], args.get("set"), args.get("from"), args.get("until"))
+    check_prefix(state.prefix)
+    start = parse_stamp(state.start, "from") if state.start else None
+    end = parse_stamp(state.end, "until", end_of_day=True) if state.end else None
+    if state.start and state.end and (DAY.match(state.start) is None) != (DAY.match(state.end) is None):
+        raise OAIError("badArgument", "'from' and 'until' must have the same granularity")
+    if start and end and start > end:
+        raise OAIError("badArgument", f"'from' ({state.start}) is later than 'until' ({state.end})")
+    if state.set_spec is not None and state.set_spec not in {s for s, _ in repo.sets}:
+        raise OAIError("noRecordsMatch", f"no set {state.set_spec!r} in this repository; see ListSets")
+
+    def in_set(header: Header) -> bool:
+        spec = state.set_spec
+        return spec is None or any(s == spec or s.startswith(spec + ":") for s in header.sets)
+
+    matched = [h for h in repo.headers
+               if in_set(h) and (start is None or h.datestamp >= start) and (end is None or h.datestamp <= end)]
+    if not matched:
+        raise OAIError("noRecordsMatch", "no items match these arguments")
+    ids = [repo.identifier(h.object_id) for h in matched]
+    cursor = sum(1 for i in ids if i <= state.after) if state.after else 0
+    page = matched[cursor:cursor + PAGE_SIZE]
+    if not page:
+        raise OAIError("badResumptionToken", "this resumption token is past the end of the list")
+    element = etree.Element(q(verb))
+    for header in page:
+        element.append(repo.header_element(header) if verb == "ListIdentifiers" else repo.record_element(header))
+    remaining = cursor + len(page) < len(matched)
+    if remaining or token is not None:
+        next_token = state.token(ids[cursor + len(page) - 1]) if remaining else None
+        sub(element, "resumptionToken", next_token, completeListSize=str(len(matched)), cursor=str(cursor))
+    return element
+
+
+def list_identifiers(repo: Repository, args: dict) -> etree._Element:
+    return _list(repo, args, "ListIdentifiers")
+
+
+def list_records(repo: Repository, args: dict) -> etree._Element:
+    return _list(repo, args, "ListRecords")
+
+
+VERBS = {"Identify": identify, "ListMetadataFormats": list_metadata_formats, "ListSets": list_sets,
+         "GetRecord": get_record, "ListIdentifiers": list_identifiers, "ListRecords": list_records}
+
+
+def check_arguments(params: list[tuple[str, str]]) -> tuple[str, dict[str, str]]:
+    """The verb and its arguments, or badVerb / badArgument naming what was wrong."""
+    verbs = [v for k, v in params if k == "verb"]
+    if len(verbs) != 1:
+        raise OAIError("badVerb", "the verb argument is missing" if not verbs else "the verb argument is repeated")
+    verb = verbs[0]
+    if verb not in ARGUMENTS:
+        raise OAIError("badVerb", f"{verb!r} is not an OAI-PMH verb; use one of {', '.join(ARGUMENTS)}")
+    args: dict[str, str] = {}
+    for key, value in params:
+        if key == "verb":
+            continue
+        if key in args:
+            raise OAIError("badArgument", f"the argument '{key}' is repeated")
+        args[key] = value
+    required, optional = ARGUMENTS[verb]
+    illegal = sorted(set(args) - set(required) - set(optional))
+    if illegal:
+        raise OAIError("badArgument", f"'{illegal[0]}' is not an argument of {verb}")
+    if "resumptionToken" in args:
+        if len(args) > 1:
+            raise OAIError("badArgument", "resumptionToken must be the only argument besides the verb")
+        return verb, args
+    missing = [a for a in required if a not in args]
+    if missing:
+        raise OAIError("badArgument", f"{verb} needs the argument '{missing[0]}'")
+    return verb, args
+
+
+def respond_xml(params: list[tuple[str, str]], repo: Repository) -> bytes:
+    """The whole OAI-PMH response document for one request."""
+    root = etree.Element(q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_NS} {OAI_SCHEMA}")
+    sub(root, "responseDate", datetime.now(UTC).strftime(STAMP))
+    request_element = sub(root, "request", repo.base_url)
+    try:
+        verb, args = check_arguments(params)
+    except OAIError as exc:  # badVerb / badArgument: the request is echoed without attributes
+        sub(root, "error", str(exc), code=exc.code)
+        return serialise(root)
+    for key, value in (("verb", verb), *args.items()):
+        request_element.set(key, NOT_XML.sub("", value))
+    try:
+        root.append(VERBS[verb](repo, args))
+    except OAIError as exc:
+        if exc.code in ("badVerb", "badArgument"):
+            request_element.attrib.clear()  # arguments that fail the protocol are not echoed
+        sub(root, "error", str(exc), code=exc.code)
+    return serialise(root)
+
+
+def serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def routes(settings: Settings) -> list[Route]:
+    # The list of headers is the whole archive's worth of bulk queries; it is kept for one
+    # (store generation, today), like the API's answers, so a harvest of many pages pays once.
+    kept: dict = {}
+
+    async def oai(request: Request) -> Response:
+        # Every method is routed here, so that no other route (the static site) answers for
+        # /oai with its own idea of what is allowed.
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={**CORS, "Allow": ALLOWED,
+                                                      "Access-Control-Allow-Methods": ALLOWED})
+        if request.method not in ("GET", "HEAD", "POST"):
+            return Response(status_code=405, headers={**CORS, "Allow": ALLOWED})
+        if request.method == "POST":
+            body = (await request.body()).decode("utf-8", errors="replace")
+            params = parse_qsl(body, keep_blank_values=True)
+        else:
+            params = request.query_params.multi_items()
+        base_url = str(request.url.replace(query=""))
+        site_root = str(request.base_url)
+        engine = request.app.state.engine
+        if kept.get("engine") is not engine:
+            kept.clear()
+            kept.update(engine=engine, clock=StoreClock(engine, settings))
+        state = (kept["clock"].current()[0], settings.today())
+
+        def answer() -> bytes:
+            with Session(engine) as session:
+                repo = Repository(Catalog(session, PUBLIC, state[1]), settings, base_url, site_root)
+                if kept.get("state") == state:
+                    repo.__dict__["headers"] = kept["headers"]
+                body = respond_xml(params, repo)
+                if "headers" in repo.__dict__:
+                    kept.update(state=state, headers=repo.headers)
+                return body
+
+        body = await run_in_threadpool(answer)
+        return Response(body, media_type="text/xml; charset=utf-8", headers={**CORS, "Cache-Control": "no-cache"})
+
+    every_method = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"]
+    return [Route("/oai", oai, methods=every_method)]

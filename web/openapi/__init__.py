@@ -1,0 +1,1 @@
+"""The OpenAPI 3 document of the public API."""
