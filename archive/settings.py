@@ -7,7 +7,7 @@ Defaults make `reckon` work from a repository root with no configuration: conten
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -44,11 +44,36 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-Proto/-For headers are believed (comma-
     # separated; "*" for any). Behind TLS at such a proxy the staff cookie is marked Secure.
     trusted_proxies: str = "127.0.0.1,::1"
-    extra: dict = field(default_factory=dict)
 
     def today(self) -> date:
         """The date the access rule judges embargoes by (fixed in tests, real otherwise)."""
         return self.today_override or date.today()
+
+    # Every other folder and file the archive keeps under its working folder, named here once.
+    @property
+    def staff_index_dir(self) -> Path:
+        """The staff index (hidden material included): never inside the published site."""
+        return self.home / "staff-index"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Files uploaded with staff submissions, one folder per submission; never published."""
+        return self.home / "uploads"
+
+    @property
+    def secret_key_file(self) -> Path:
+        """The staff session key made on first use when RECKON_SECRET_KEY is not set."""
+        return self.home / "secret.key"
+
+    @property
+    def media_cache_dir(self) -> Path:
+        """Image derivatives by checksum, so a rebuild copies instead of re-encoding."""
+        return self.home / "media-cache"
+
+    @property
+    def build_cache_dir(self) -> Path:
+        """The site build's caches (record views, compiled templates), beside the site's buffers."""
+        return self.public_dir.parent / f".{self.public_dir.name}.cache"
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,9 +27,13 @@ TOKEN_PREFIX = "rk_"
 # this 2-core machine, where argon2-cffi's default (64 MiB, 3 passes, 4 lanes) took 0.5 s and
 # let a handful of concurrent sign-ins stall the server.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-# Verifying against this when the username is unknown keeps the time of a failed sign-in the
-# same whether or not the account exists.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user is unknown or disabled, so a sign-in takes as long
+    either way; made on first use (~0.1 s), not when the module is imported."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class UserError(ReckoningError):
@@ -108,7 +113,7 @@ def is_disabled(user: User) -> bool:
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user if the password matches, else None (taking the same time either way)."""
     user = get_user(session, username)
-    stored = user.password_hash if user is not None and not is_disabled(user) else _DUMMY_HASH
+    stored = user.password_hash if user is not None and not is_disabled(user) else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):

@@ -26,9 +26,9 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
-from search.query import open_index
 from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses, more_hidden, store_ids
 from audit.public_answers import Walker
+from search.query import open_index
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 MIN_LENGTH = 7  # shorter words are too common to tell hidden text from public text

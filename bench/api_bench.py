@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPO))
 
 from archive.settings import load_settings
 from ingest.pipeline import ingest
-from search.indexer import read_manifest
 from publish.pipeline import publish
+from search.indexer import read_manifest
 
 # wrk's Lua hooks: rotate over a list of paths, and print p95 and totals as JSON at the end.
 LUA = """

@@ -34,9 +34,9 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import load_settings
+from publish.pipeline import index_all, publish
 from search.incremental import state_meta
 from search.indexer import update_index
-from publish.pipeline import index_all, publish
 
 
 def load() -> str:

@@ -46,7 +46,7 @@ def index_public(settings: Settings, rebuild: bool = True, progress: Progress | 
 
 def index_staff(settings: Settings, rebuild: bool = True, progress: Progress | None = None) -> int:
     """Build (or update) the staff index, which holds what a curator may see."""
-    folder = staff_index_dir(settings.home, settings.public_dir)
+    folder = staff_index_dir(settings)
     return _index(settings, STAFF, folder, rebuild, progress).documents
 
 
@@ -54,7 +54,7 @@ def index_all(settings: Settings, rebuild: bool = False,
               progress: Progress | None = None) -> tuple[IndexReport, IndexReport]:
     """Bring both indexes up to date (incrementally unless `rebuild`): (public, staff)."""
     public = _index(settings, PUBLIC, settings.index_dir, rebuild, progress)
-    staff = _index(settings, STAFF, staff_index_dir(settings.home, settings.public_dir), rebuild, progress)
+    staff = _index(settings, STAFF, staff_index_dir(settings), rebuild, progress)
     return public, staff
 
 

@@ -164,7 +164,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     from search.query import open_index, search
 
     settings = _settings(args)
-    folder = staff_index_dir(settings.home, settings.public_dir) if args.staff else settings.index_dir
+    folder = staff_index_dir(settings) if args.staff else settings.index_dir
     ix = open_index(folder)
     filters = {name: getattr(args, name) for name in FACETS if getattr(args, name)}
     results = search(ix, args.query, args.limit, page=args.page, date_from=args.date_from,
@@ -216,8 +216,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ingest.pipeline import ingest
-    from server.app import create_app
     from publish.pipeline import outputs_missing, publish
+    from server.app import create_app
     from web.security import server_options
 
     settings = _settings(args)

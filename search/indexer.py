@@ -28,6 +28,7 @@ from pathlib import Path
 from archive.catalog import Catalog
 from archive.errors import ReckoningError
 from archive.files import staged_directory
+from archive.settings import Settings
 from search import engine
 from search.documents import catalog_documents, count_words, fingerprint, labels, vocabulary_of
 from search.index_state import IndexState, facet_values
@@ -186,9 +187,9 @@ def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
     return IndexReport(len(docs), len(readd), sum(1 for i in old if i not in new), rebuilt=False)
 
 
-def staff_index_dir(home: Path, public_dir: Path) -> Path:
+def staff_index_dir(settings: Settings) -> Path:
     """Where the staff index lives: in the working folder, never inside the published site."""
-    folder = Path(home) / "staff-index"
+    folder, public_dir = settings.staff_index_dir, settings.public_dir
     if folder.resolve().is_relative_to(Path(public_dir).resolve()):
         raise ReckoningError(f"the staff index {folder} would be inside the published site {public_dir}")
     return folder

@@ -14,15 +14,15 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+import staff
 from archive.db import open_engine
 from archive.errors import NotBuilt
 from archive.settings import Settings
 from search.query import open_index
-from web.api import objects as api
 from web import iiif
-from web.oai import protocol as oai
-import staff
+from web.api import objects as api
 from web.errors import HANDLERS, unknown_endpoint
+from web.oai import protocol as oai
 from web.security import SecurityHeaders
 
 

@@ -69,7 +69,7 @@ def narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Rou
         return checked, transcript
 
     def upload_folder(sub_id: str) -> Path:
-        return Path(settings.home) / "uploads" / sub_id
+        return settings.uploads_dir / sub_id
 
     async def dashboard(request: Request, user: User) -> Response:
         with Session(request.app.state.engine) as session:

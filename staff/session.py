@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from pathlib import Path
 
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -30,7 +29,7 @@ def secret_key(settings: Settings) -> str:
     """
     if settings.secret_key:
         return settings.secret_key
-    path = Path(settings.home) / "secret.key"
+    path = settings.secret_key_file
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     key = secrets.token_urlsafe(48)

@@ -64,7 +64,7 @@ def write_iiif(media: list[Media], out: Path, settings: Settings) -> int:
     """Copy each public image's derivatives to `out/<image-id>/` with its info.json."""
     from publish.iiif.derivatives import info_json  # (Pillow: see _cached)
 
-    cache_dir = settings.home / "media-cache"
+    cache_dir = settings.media_cache_dir
     cache_dir.mkdir(parents=True, exist_ok=True)
     for row in media:
         folder = _cached(row, cache_dir)

@@ -117,7 +117,7 @@ class Indexes:
 
     def folder(self, which: str):
         if which == STAFF_INDEX:
-            return staff_index_dir(self.settings.home, self.settings.public_dir)
+            return staff_index_dir(self.settings)
         return self.settings.index_dir
 
     def get(self, which: str, request: Request) -> SearchIndex:
