@@ -9,9 +9,10 @@ its JSON are the same data rendered twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from functools import cached_property
+from typing import TypedDict, cast
 
 from sqlmodel import Session, select
 
@@ -30,6 +31,28 @@ from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
 from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
+from archive.views import (
+    AgentPageView,
+    AgentRef,
+    AgentView,
+    Brief,
+    Change,
+    ConceptRef,
+    ConceptView,
+    EvidenceView,
+    HarmView,
+    Image,
+    NarrativeView,
+    ObjectView,
+    RecordView,
+    Ref,
+    Segment,
+    SegmentData,
+    Summary,
+    TimelineEntryView,
+    TimelineView,
+    Tombstone,
+)
 
 STATUS_LABELS = {
     "documented": "Documented",
@@ -41,13 +64,13 @@ STATUS_LABELS = {
 
 
 def narrative_segments(session: Session, narrative_id: str, body: str,
-                       redact: Callable[[str], str]) -> list[dict]:
+                       redact: Callable[[str], str]) -> list[SegmentData]:
     """A narrative's segments as its page shows them: the typed `## [hh:mm:ss]` headings of
     its body, then its stored transcript's cues and index points, each with its anchor."""
     return segments_from(body, segments_of(session, narrative_id), redact)
 
 
-def segments_from(body: str, transcript: list, redact: Callable[[str], str]) -> list[dict]:
+def segments_from(body: str, transcript: list, redact: Callable[[str], str]) -> list[SegmentData]:
     """The segments made from a body and transcript rows, stored or not yet: ingest checks a
     file's passage notes against exactly what the page will show once it is written."""
     return add_anchors(split_segments(body) + segment_views(transcript, redact))
@@ -62,6 +85,22 @@ def narrator_label(narrative: m.Narrative, form: Form) -> str:
     if narrative.name_policy == "pseudonym":
         return f"{narrative.narrator_display} (pseudonym)"
     return narrative.narrator_display
+
+
+class _BulkMarkup(TypedDict, total=False):
+    markup: dict[str, tuple[str, str]]  # each body's HTML and text, made at once (`bulk_markup`)
+
+
+class RecordBulk(_BulkMarkup):
+    """What `Catalog.record` reads per record, read once for many (`Catalog._record_bulk`).
+
+    Declared with `total=False` on a base, not `NotRequired`: this module's string annotations
+    would hide `NotRequired` from Python 3.11's TypedDict."""
+
+    cited_by: dict[str, list[str]]  # record id -> ids of the harms citing it
+    tags: dict[str, list[str]]  # record id -> accepted tag suggestions
+    images: dict[str, list[Media]]
+    refs: dict[str, Ref | None]  # harm id -> its link as this viewer sees it, filled in as met
 
 
 class Catalog:
@@ -85,10 +124,10 @@ class Catalog:
     def concepts(self) -> dict[str, m.Concept]:
         return {c.id: c for c in self.session.exec(select(m.Concept).where(m.Concept.deleted == False))}
 
-    def agent_refs(self, ids: list[str]) -> list[dict]:
+    def agent_refs(self, ids: Sequence[str | None]) -> list[AgentRef]:
         return [{"id": a, "name": self.agents[a].name, "kind": self.agents[a].kind} for a in ids if a in self.agents]
 
-    def concept_refs(self, ids: list[str]) -> list[dict]:
+    def concept_refs(self, ids: Sequence[str | None]) -> list[ConceptRef]:
         return [{"id": c, "label": self.concepts[c].label, "scheme": self.concepts[c].scheme,
                  "notation": self.concepts[c].notation} for c in ids if c in self.concepts]
 
@@ -116,7 +155,7 @@ class Catalog:
             raise NotFound(f"no {kind} '{row.id}'")
         return vis
 
-    def ref(self, object_id: str | None) -> dict | None:
+    def ref(self, object_id: str | None) -> Ref | None:
         """A link to another object, or None when this viewer may not see it."""
         kind = kind_of(object_id or "")
         if kind is None:
@@ -124,7 +163,8 @@ class Catalog:
         row = self.session.get(m.OBJECT_TYPES[kind], object_id)
         if row is None or not self.visibility_of(row).visible:
             return None
-        return {"id": row.id, "type": kind, "title": self.redactor(row)(row.title), "url": page_url(kind, row.id)}
+        link: Ref = {"id": row.id, "type": kind, "title": self.redactor(row)(row.title), "url": page_url(kind, row.id)}
+        return link
 
     def redactor(self, row) -> Redactor:
         """What this viewer may not read of a narrative: staff see the master text."""
@@ -152,7 +192,7 @@ class Catalog:
             found |= {r.id for r in rows if self.visibility_of(r).visible}
         return found
 
-    def tombstones(self) -> list[dict]:
+    def tombstones(self) -> list[Tombstone]:
         """Withdrawn narratives, as the tombstones this viewer sees in their place."""
         rows = self.session.exec(select(m.Narrative).order_by(m.Narrative.id)).all()
         found = []
@@ -163,23 +203,23 @@ class Catalog:
         return found
 
     @staticmethod
-    def tombstone(row, vis: Visibility) -> dict:
+    def tombstone(row, vis: Visibility) -> Tombstone:
         # Deliberately nothing of the content: not the title, not the narrator, not the date.
         return {"id": row.id, "type": "narrative", "withdrawn": True, "message": vis.reason,
                 "url": page_url("narrative", row.id)}
 
     # -- views ----------------------------------------------------------------------------
-    def get(self, kind: str, object_id: str) -> dict:
+    def get(self, kind: str, object_id: str) -> ObjectView:
         return getattr(self, kind)(object_id)
 
-    def all(self, kind: str) -> list[dict]:
+    def all(self, kind: str) -> list[ObjectView]:
         table = m.OBJECT_TYPES[kind]
         # The rows are held while the views are made, so `get` finds them in the session's
         # (weak) identity map instead of querying once per object: 100,000 queries fewer.
         rows = self.session.exec(select(table).order_by(table.id)).all()
         return self._views(kind, [r for r in rows if self.visibility_of(r).visible])
 
-    def views(self, kind: str, ids: list[str]) -> list[dict]:
+    def views(self, kind: str, ids: list[str]) -> list[ObjectView]:
         """The views of these objects (in this order) that this viewer may see; hidden or
         missing ones are left out. Records are made in bulk: what each record's view takes
         from other tables (cited by, accepted tags, images) is read in one query per table."""
@@ -189,7 +229,7 @@ class Catalog:
             if len(wanted) < 500 else {r.id: r for r in self.session.exec(select(table)).all() if r.id in wanted}
         return self._views(kind, [rows[i] for i in ids if i in rows and self.visibility_of(rows[i]).visible])
 
-    def _views(self, kind: str, rows: list) -> list[dict]:
+    def _views(self, kind: str, rows: list) -> list[ObjectView]:
         if kind != "record" or len(rows) < 50:
             return [self.get(kind, r.id) for r in rows]
         self.__dict__["_record_bulk"] = self._record_bulk()
@@ -200,7 +240,7 @@ class Catalog:
         finally:
             del self.__dict__["_record_bulk"]
 
-    def _record_bulk(self) -> dict:
+    def _record_bulk(self) -> RecordBulk:
         """What `record()` would otherwise query once per record, read once for all of them."""
         cited: dict[str, set[str]] = {}
         for record_id, harm_id in self.session.exec(
@@ -217,11 +257,11 @@ class Catalog:
         return {"cited_by": {k: sorted(v) for k, v in cited.items()},
                 "tags": {k: sorted(v) for k, v in tags.items()}, "images": images, "refs": {}}
 
-    def record(self, object_id: str) -> dict:
+    def record(self, object_id: str) -> RecordView:
         row, _ = self._row("record", object_id)
         return self._record(row)
 
-    def _record(self, row: m.Record) -> dict:
+    def _record(self, row: m.Record) -> RecordView:
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
             cited_by = self.session.exec(
@@ -234,20 +274,21 @@ class Catalog:
         made = bulk.get("markup") if bulk is not None else None
         body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
         images = self.images(row.id)
+        text = body_text + "\n\n" + row.attachment_text if row.attachment_text else body_text
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
             "date": date_data(row), "record_type": row.type,
             "creators": self.agent_refs(row.creators),
             "subjects": self.concept_refs(self.with_accepted_tags("record", row.id, row.subjects)),
             "language": row.language, "source": row.source, "source_url": row.source_url,
-            "rights": row.rights, "body_html": body_html, "text": body_text,
+            "rights": row.rights, "body_html": body_html, "text": text,
             "cited_by": [r for r in refs if r],
             "date_as_written": row.date_as_written, "keywords": row.keywords,
             "coverage": row.coverage, "format": row.format, "images": images,
             "iiif_manifest": iiif_manifest_url(row.id) if images else None,
-        } | ({"text": body_text + "\n\n" + row.attachment_text} if row.attachment_text else {})
+        }
 
-    def images(self, record_id: str) -> list[dict]:
+    def images(self, record_id: str) -> list[Image]:
         """A (visible) record's images, as links to their published derivatives."""
         bulk = self.__dict__.get("_record_bulk")
         rows = bulk["images"].get(record_id, []) if bulk is not None else self.session.exec(
@@ -256,7 +297,7 @@ class Catalog:
                  "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
                  "info": iiif_url(r.id, "info.json")} for r in rows]
 
-    def narrative(self, object_id: str) -> dict:
+    def narrative(self, object_id: str) -> NarrativeView:
         row, vis = self._row("narrative", object_id)
         # The public form reads the master text through its approved redactions, field by field,
         # before anything is rendered, so pages, JSON, the index and snippets all agree.
@@ -264,15 +305,16 @@ class Catalog:
         body = red(row.body)
         segments = narrative_segments(self.session, row.id, body, red)
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
-        data = {
+        marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
+        data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": row.interviewer, "date": date_data(row),
             "place": red(row.place), "language": row.language, "summary": red(row.summary),
             "content_note": red(row.content_note), "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
-            "licence": row.release_licence, "segments": segments,
-            "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in segments).strip(),
+            "licence": row.release_licence, "segments": marked,
+            "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in marked).strip(),
             "credit": f"Interview by {row.interviewer or 'an archive interviewer'}; "
                       f"published with the narrator's consent"
                       + (f" under {row.release_licence}" if row.release_licence else "") + ".",
@@ -288,7 +330,7 @@ class Catalog:
                 data["transcript_source"] = {"path": source.path, "format": source.format, "meta": source.meta}
         return data
 
-    def harm(self, object_id: str) -> dict:
+    def harm(self, object_id: str) -> HarmView:
         row, _ = self._row("harm", object_id)
         links = self.session.exec(select(m.HarmConcept.concept_id).where(m.HarmConcept.harm_id == row.id)).all()
         agents = self.session.exec(select(m.HarmAgent.agent_id).where(m.HarmAgent.harm_id == row.id)).all()
@@ -298,7 +340,7 @@ class Catalog:
             select(m.AccountabilityEvent).where(m.AccountabilityEvent.harm_id == row.id)
             .order_by(m.AccountabilityEvent.date_lower, m.AccountabilityEvent.position)).all()
         concepts = self.concept_refs(sorted(links))
-        visible_evidence = []
+        visible_evidence: list[EvidenceView] = []
         for ev in evidence:
             source = self.ref(ev.record_id or ev.narrative_id)
             if source is not None:  # evidence from a source this viewer may not see is left out
@@ -322,12 +364,12 @@ class Catalog:
             "ledger": harm_ledger(self, row.id),
         }
 
-    def timeline(self, object_id: str) -> dict:
+    def timeline(self, object_id: str) -> TimelineView:
         row, _ = self._row("timeline", object_id)
         entries = self.session.exec(
             select(m.TimelineEntry).where(m.TimelineEntry.timeline_id == row.id)
             .order_by(m.TimelineEntry.date_lower, m.TimelineEntry.position)).all()
-        shown = []
+        shown: list[TimelineEntryView] = []
         for e in entries:
             target = self.ref(e.ref) if e.ref else None
             if e.ref and target is None:
@@ -341,7 +383,7 @@ class Catalog:
         }
 
     # -- listings and harvesting (the API's collections, OAI-PMH) ---------------------------
-    def summaries(self, kind: str) -> list[dict]:
+    def summaries(self, kind: str) -> list[Summary]:
         """Every object of one kind this viewer may see, in brief, sorted by (date, id).
 
         Each summary carries the facet values list filters match on (`harm_types`,
@@ -353,7 +395,7 @@ class Catalog:
             memo[kind] = sorted(self._summarise(kind), key=summary_key)
         return memo[kind]
 
-    def _summarise(self, kind: str):
+    def _summarise(self, kind: str) -> Iterator[Summary]:
         table = m.OBJECT_TYPES[kind]
         rows = self.session.exec(select(table).order_by(table.id)).all()
         consent = self._consent_by_narrative() if kind == "narrative" else {}
@@ -388,7 +430,7 @@ class Catalog:
             dated = kind != "timeline"
             # A narrative's title can hold a redacted span: summaries apply the same redactor as views.
             title = self.redactor(row)(row.title) if kind == "narrative" else row.title
-            summary = {
+            summary: Summary = {
                 "id": row.id, "type": kind, "title": title, "url": page_url(kind, row.id),
                 "api_url": api_url(kind, row.id), "date": date_data(row) if dated else None,
                 "decade": decade_of(row.date_lower) if dated else None,
@@ -406,7 +448,7 @@ class Catalog:
             found.setdefault(entry.narrative_id, []).append(entry)
         return found
 
-    def agent(self, object_id: str) -> dict:
+    def agent(self, object_id: str) -> AgentView:
         row, _ = self._row("agent", object_id)
         return {
             "id": row.id, "type": "agent", "api_url": api_url("agent", row.id), "name": row.name,
@@ -416,7 +458,7 @@ class Catalog:
             "harms": [brief(s) for s in self.summaries("harm") if row.id in s["institutions"]],
         }
 
-    def concept(self, object_id: str) -> dict:
+    def concept(self, object_id: str) -> ConceptView:
         row, _ = self._row("concept", object_id)
         tagged = [brief(s) for kind in ("record", "narrative", "harm") for s in self.summaries(kind)
                   if row.id in s["harm_types"] or row.id in s["affected_groups"]]
@@ -429,7 +471,7 @@ class Catalog:
             "tagged": tagged,
         }
 
-    def changes(self, kind: str) -> list[dict]:
+    def changes(self, kind: str) -> list[Change]:
         """What a harvester may know of each object of one kind: `{id, datestamp, deleted}`.
 
         Visible objects are listed with the moment they last became what the public sees:
@@ -441,7 +483,7 @@ class Catalog:
         """
         table = m.OBJECT_TYPES[kind]
         consent = self._consent_by_narrative() if kind == "narrative" else {}
-        found = []
+        found: list[Change] = []
         hidden = []
         for row in self.session.exec(select(table).order_by(table.id)).all():
             entries = consent.get(row.id, ())
@@ -483,7 +525,7 @@ class Catalog:
         return {i: (c.replace(tzinfo=None).isoformat(timespec="seconds") + "Z")
                 for i, c in self.session.exec(select(table.id, table.created_at))}
 
-    def agent_page(self, object_id: str) -> dict:
+    def agent_page(self, object_id: str) -> AgentPageView:
         """An agent (institution or person) as its public page on the site shows it."""
         agent = self.agents.get(object_id)
         if agent is None:
@@ -499,10 +541,12 @@ def decade_of(date_lower: int) -> int | None:
     return None if date_lower <= 0 else date_lower // 10000 // 10 * 10
 
 
-def summary_key(summary: dict) -> tuple[int, str]:
+def summary_key(summary: Summary) -> tuple[int, str]:
     """The stable order of every collection: earliest date first, undated first, then id."""
-    return ((summary["date"] or {}).get("lower") or 0, summary["id"])
+    dated = summary["date"]
+    return (dated["lower"] if dated else 0, summary["id"])
 
 
-def brief(summary: dict) -> dict:
-    return {k: summary[k] for k in ("id", "type", "title", "url", "api_url")}
+def brief(summary: Summary) -> Brief:
+    return {"id": summary["id"], "type": summary["type"], "title": summary["title"], "url": summary["url"],
+            "api_url": summary["api_url"]}

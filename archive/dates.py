@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from archive.errors import DateError
+from archive.views import DateData
 
 OPEN_LOWER = 0
 OPEN_UPPER = 99991231
@@ -132,6 +133,6 @@ def describe(text: str) -> str:
     return f"{prefix}{text}{suffix}"
 
 
-def date_data(obj) -> dict:
+def date_data(obj) -> DateData:
     """An object's date as every view shows it: the EDTF, how a reader reads it, and its bounds."""
     return {"edtf": obj.date, "display": describe(obj.date), "lower": obj.date_lower, "upper": obj.date_upper}

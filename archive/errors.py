@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archive.views import Tombstone
+
 
 class ReckoningError(Exception):
     """Base of every error the archive reports to a user."""
@@ -47,7 +49,7 @@ class NotFound(ReckoningError):
 class Gone(ReckoningError):
     """The object existed but was withdrawn; only a tombstone remains."""
 
-    def __init__(self, message: str, tombstone: dict):
+    def __init__(self, message: str, tombstone: Tombstone):
         super().__init__(message)
         self.tombstone = tombstone
 

@@ -35,6 +35,25 @@ from archive.ledger import (
 from archive.markup import to_html, to_plain_text
 from archive.models import Agent
 from archive.urls import page_url
+from archive.views import (
+    Admission,
+    AttributionStageView,
+    AttributionView,
+    ClaimView,
+    CommitmentView,
+    Delivery,
+    EvidenceView,
+    HarmLedger,
+    HarmView,
+    InstitutionHarm,
+    InstitutionLedgerView,
+    LedgerAgent,
+    ProgressView,
+    Ref,
+    Reliability,
+    ResponseView,
+    Unadmitted,
+)
 
 
 class Catalog(Protocol):
@@ -43,10 +62,11 @@ class Catalog(Protocol):
 
     session: Session
     today: date
-    agents: dict[str, Agent]
 
-    def ref(self, object_id: str | None) -> dict | None: ...
-    def harm(self, object_id: str) -> dict: ...
+    @property
+    def agents(self) -> dict[str, Agent]: ...  # a cached_property there: read-only here
+    def ref(self, object_id: str | None) -> Ref | None: ...
+    def harm(self, object_id: str) -> HarmView: ...
     def visibility_of(self, row: Any) -> Visibility: ...
     def visible_ids(self, kind: str) -> list[str]: ...
     def _row(self, kind: str, object_id: str) -> tuple[Any, Visibility]: ...
@@ -57,26 +77,34 @@ LADDER = list(ATTRIBUTION)
 
 
 
-def reliability_data(value: str | None) -> dict:
+def reliability_data(value: str | None) -> Reliability:
     return {"reliability": value or None, "reliability_label": RELIABILITY.get(value or "", NOT_ASSESSED)}
 
 
-def evidence_links(cat: Catalog, items: list[dict]) -> list[dict] | None:
-    """The evidence as this viewer may see it, or None when any cited source is hidden."""
-    links = []
+def evidence_links(cat: Catalog, items: list[dict]) -> list[EvidenceView] | None:
+    """The evidence as this viewer may see it, or None when any cited source is hidden.
+
+    `items` are the evidence as stored (a progress entry's, a claim's JSON), not a view."""
+    links: list[EvidenceView] = []
     for item in items:
         source = cat.ref(item.get("record") or item.get("narrative"))
         if source is None:
             return None
         links.append({"source": source, "quote": item.get("quote", ""), "locator": item.get("locator", ""),
-                      "note": item.get("note", "")} | reliability_data(item.get("reliability")))
+                      "note": item.get("note", ""), **reliability_data(item.get("reliability"))})
     return links
 
 
-def agent_ref(cat: Catalog, agent_id: str | None) -> dict | None:
+def agent_ref(cat: Catalog, agent_id: str | None) -> LedgerAgent | None:
+    """A body as the ledger names it; None when there is no such (undeleted) agent."""
     agent = cat.agents.get(agent_id or "")
     if agent is None:
         return None
+    return ledger_agent(cat, agent)
+
+
+def ledger_agent(cat: Catalog, agent: Agent) -> LedgerAgent:
+    """An agent known to exist as the ledger names it, linked when it has a ledger page."""
     return {"id": agent.id, "name": agent.name, "kind": agent.kind,
             "url": page_url("institution", agent.id) if agent.id in ledger_agent_ids(cat) else None}
 
@@ -101,14 +129,14 @@ def ancestors(cat: Catalog, agent_id: str) -> list[str]:
 
 
 # -- harms ----------------------------------------------------------------------------------
-def harm_ledger(cat: Catalog, harm_id: str) -> dict:
+def harm_ledger(cat: Catalog, harm_id: str) -> HarmLedger:
     """Involvement, attribution history, commitments and responses for one (visible) harm."""
     involvement = cat.session.exec(
         select(Involvement).where(Involvement.harm_id == harm_id).order_by(Involvement.position)).all()
     stages = cat.session.exec(
         select(AttributionStage).where(AttributionStage.harm_id == harm_id)
         .order_by(AttributionStage.date_lower, AttributionStage.position)).all()
-    by_body: dict[str, list[dict]] = {}
+    by_body: dict[str, list[AttributionStageView]] = {}
     for stage in stages:
         source = cat.ref(stage.source_record_id) if stage.source_record_id else None
         if stage.source_record_id and source is None:
@@ -116,7 +144,7 @@ def harm_ledger(cat: Catalog, harm_id: str) -> dict:
         by_body.setdefault(stage.agent_id, []).append({
             "stage": stage.stage, "label": ATTRIBUTION[stage.stage], "date": date_data(stage),
             "source": source, "quote": stage.quote, "note": stage.note})
-    attribution = []
+    attribution: list[AttributionView] = []
     for agent_id, history in by_body.items():
         # Headline the furthest stage reached; the latest is kept too, since a body can step back.
         furthest = max(history, key=lambda h: LADDER.index(h["stage"]))
@@ -133,11 +161,11 @@ def harm_ledger(cat: Catalog, harm_id: str) -> dict:
 
 
 # -- commitments ----------------------------------------------------------------------------
-def _progress(cat: Catalog, commitment_id: str) -> list[dict]:
+def _progress(cat: Catalog, commitment_id: str) -> list[ProgressView]:
     rows = cat.session.exec(
         select(ProgressEntry).where(ProgressEntry.commitment_id == commitment_id)
         .order_by(ProgressEntry.date_lower, ProgressEntry.position)).all()
-    shown = []
+    shown: list[ProgressView] = []
     for row in rows:
         evidence = evidence_links(cat, row.evidence)
         if not evidence:
@@ -146,7 +174,7 @@ def _progress(cat: Catalog, commitment_id: str) -> list[dict]:
     return shown
 
 
-def commitment(cat: Catalog, commitment_id: str) -> dict:
+def commitment(cat: Catalog, commitment_id: str) -> CommitmentView:
     row, _ = cat._row("commitment", commitment_id)
     progress = _progress(cat, row.id)
     state = commitment_state(row.status, row.due_upper, [p["date"]["lower"] for p in progress], cat.today)
@@ -176,7 +204,7 @@ def commitment(cat: Catalog, commitment_id: str) -> dict:
     }
 
 
-def commitments(cat: Catalog) -> list[dict]:
+def commitments(cat: Catalog) -> list[CommitmentView]:
     """Every visible commitment, oldest first; computed once per Catalog, since every harm
     view asks which commitments answer it."""
     cached = cat.__dict__.get("_ledger_commitments")
@@ -187,11 +215,11 @@ def commitments(cat: Catalog) -> list[dict]:
 
 
 # -- responses ------------------------------------------------------------------------------
-def _response_data(cat: Catalog, row: Response) -> dict | None:
+def _response_data(cat: Catalog, row: Response) -> ResponseView | None:
     target = cat.ref(row.responds_to)
     if target is None:
         return None
-    claims = []
+    claims: list[ClaimView] = []
     for claim in row.claims:
         for_side = evidence_links(cat, claim.get("evidence_for", []))
         against = evidence_links(cat, claim.get("evidence_against", []))
@@ -208,7 +236,7 @@ def _response_data(cat: Catalog, row: Response) -> dict | None:
     }
 
 
-def response(cat: Catalog, response_id: str) -> dict:
+def response(cat: Catalog, response_id: str) -> ResponseView:
     row, _ = cat._row("response", response_id)
     data = _response_data(cat, row)
     if data is None:
@@ -216,7 +244,7 @@ def response(cat: Catalog, response_id: str) -> dict:
     return data
 
 
-def responses_to(cat: Catalog, target_id: str) -> list[dict]:
+def responses_to(cat: Catalog, target_id: str) -> list[ResponseView]:
     rows = cat.session.exec(select(Response).where(Response.responds_to == target_id)
                             .order_by(Response.date_lower, Response.id)).all()
     found = []
@@ -228,11 +256,11 @@ def responses_to(cat: Catalog, target_id: str) -> list[dict]:
     return found
 
 
-def all_responses(cat: Catalog) -> list[dict]:
+def all_responses(cat: Catalog) -> list[ResponseView]:
     return [r for r in (response_or_none(cat, i) for i in cat.visible_ids("response")) if r]
 
 
-def response_or_none(cat: Catalog, response_id: str) -> dict | None:
+def response_or_none(cat: Catalog, response_id: str) -> ResponseView | None:
     try:
         return response(cat, response_id)
     except NotFound:
@@ -259,12 +287,12 @@ def ledger_agent_ids(cat: Catalog) -> set[str]:
     return found
 
 
-def institutions(cat: Catalog) -> list[dict]:
-    ids = ledger_agent_ids(cat)
-    return sorted((agent_ref(cat, i) for i in ids), key=lambda a: a["name"])
+def institutions(cat: Catalog) -> list[LedgerAgent]:
+    ids = ledger_agent_ids(cat)  # every one an agent of `cat.agents`
+    return sorted((ledger_agent(cat, cat.agents[i]) for i in ids), key=lambda a: a["name"])
 
 
-def institution_ledger(cat: Catalog, agent_id: str) -> dict:
+def institution_ledger(cat: Catalog, agent_id: str) -> InstitutionLedgerView:
     """What one body (with the bodies nested under it) did, admitted, promised and delivered."""
     if agent_id not in ledger_agent_ids(cat):
         raise NotFound(f"no institution '{agent_id}' in the ledger")
@@ -272,7 +300,7 @@ def institution_ledger(cat: Catalog, agent_id: str) -> dict:
     bodies = descendants(cat, agent_id)
     harm_ids = sorted({h for h, a in cat.session.exec(select(m.HarmAgent.harm_id, m.HarmAgent.agent_id))
                        if a in bodies})
-    harms = []
+    harms: list[InstitutionHarm] = []
     visible_harms = set(cat.visible_ids("harm"))
     for harm_id in harm_ids:
         if harm_id not in visible_harms:
@@ -290,20 +318,22 @@ def institution_ledger(cat: Catalog, agent_id: str) -> dict:
     harms.sort(key=lambda h: (h["date"]["lower"], h["id"]))
     promised = [c for c in commitments(cat)
                 if c["made_by"]["id"] in bodies or (c["owner"] and c["owner"]["id"] in bodies)]
-    delivered = sorted(
-        ({"commitment": {"id": c["id"], "title": c["title"], "url": c["url"]}} | p
+    delivered: list[Delivery] = sorted(
+        ({"commitment": {"id": c["id"], "title": c["title"], "url": c["url"]}, **p}
          for c in promised for p in c["progress"]),
         key=lambda p: p["date"]["lower"])
-    admitted = [{"harm": {"id": h["id"], "title": h["title"], "url": h["url"]}} | a
-                for h in harms for a in h["attribution"]]
-    unadmitted = [{"id": h["id"], "title": h["title"], "url": h["url"], "label": NO_ATTRIBUTION_LABEL}
-                  for h in harms if not h["attribution"]]
+    admitted: list[Admission] = [{"harm": {"id": h["id"], "title": h["title"], "url": h["url"]}, **a}
+                                 for h in harms for a in h["attribution"]]
+    unadmitted: list[Unadmitted] = [
+        {"id": h["id"], "title": h["title"], "url": h["url"], "label": NO_ATTRIBUTION_LABEL}
+        for h in harms if not h["attribution"]]
     counts = {s: sum(1 for c in promised if c["status"] == s) for s in COMMITMENT_STATUSES}
     return {
         "id": agent.id, "type": "institution", "url": page_url("institution", agent.id), "title": agent.name,
         "name": agent.name, "kind": agent.kind, "description": agent.description,
-        "parents": [agent_ref(cat, a) for a in ancestors(cat, agent.id)],
-        "sub_bodies": [agent_ref(cat, a) for a in bodies[1:]],
+        # ancestors and descendants are read from `cat.agents`: each is known to exist
+        "parents": [ledger_agent(cat, cat.agents[a]) for a in ancestors(cat, agent.id)],
+        "sub_bodies": [ledger_agent(cat, cat.agents[a]) for a in bodies[1:]],
         "harms": harms, "admitted": admitted, "unadmitted": unadmitted,
         "commitments": promised, "delivered": delivered,
         "status_counts": {s: n for s, n in counts.items() if n},

@@ -14,9 +14,12 @@ other public field: a note can never show what a redaction withholds.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import cast
 
 from sqlmodel import Field, Session, SQLModel, select
+
+from archive.views import PassageNoteView, Segment, SegmentData
 
 TIME = re.compile(r"^(\d{1,2}):([0-5]\d):([0-5]\d)$")
 
@@ -44,7 +47,7 @@ def clock(total: int) -> str:
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
-def extents(segments: list[dict]) -> list[tuple[int, int] | None]:
+def extents(segments: Sequence[SegmentData]) -> list[tuple[int, int] | None]:
     """Each timed segment's span in milliseconds: to its own end, else to the next segment."""
     starts = [s.get("start_ms") for s in segments]
     spans: list[tuple[int, int] | None] = []
@@ -59,11 +62,11 @@ def extents(segments: list[dict]) -> list[tuple[int, int] | None]:
     return spans
 
 
-def covered(note: PassageNote, segments: list[dict]) -> list[int]:
+def covered(note: PassageNote, segments: Sequence[SegmentData]) -> list[int]:
     """Indexes of the segments a note covers (in order); empty when it names no segment."""
     if note.at:  # by the time shown (a cue at 00:31:20.500 is the segment "00:31:20"; a
         at = seconds(note.at)  # heading typed "## [1:02:03]" is the one at 01:02:03)
-        return [i for i, seg in enumerate(segments) if seg.get("time") and seconds(seg["time"]) == at]
+        return [i for i, seg in enumerate(segments) if (time := seg.get("time")) and seconds(time) == at]
     low, high = seconds(note.start or "0:00:00") * 1000, seconds(note.end or note.start or "0:00:00") * 1000
     return [i for i, span in enumerate(extents(segments)) if span and span[0] < high and span[1] > low]
 
@@ -73,25 +76,27 @@ def notes_of(session: Session, narrative_id: str) -> list[PassageNote]:
                              .order_by(PassageNote.position)))
 
 
-def apply_passage_notes(segments: list[dict], notes: list[PassageNote],
-                        redact: Callable[[str], str]) -> list[dict]:
+def apply_passage_notes(segments: list[SegmentData], notes: list[PassageNote],
+                        redact: Callable[[str], str]) -> list[PassageNoteView]:
     """Mark each segment with the notes covering it; return the notes as public data.
 
     Every segment gets `content_note`: None, or `{"key", "notes"}` where `key` is the same for
     neighbouring segments under the same notes (the page folds them together behind one
     summary) and `notes` are the note texts, redacted."""
-    public: list[dict] = []
+    public: list[PassageNoteView] = []
     per_segment: list[list[int]] = [[] for _ in segments]
     for number, note in enumerate(notes, 1):
         where = covered(note, segments)
         text = redact(note.note)
         span = (segments[where[0]]["time"], segments[where[-1]]["time"]) if where else (None, None)
         public.append({"number": number, "note": text, "at": note.at, "from": note.start, "to": note.end,
-                       "segments": [segments[i]["time"] for i in where], "first": span[0], "last": span[1]})
+                       # `covered` names timed segments only: the filter drops nothing
+                       "segments": [time for i in where if (time := segments[i]["time"])],
+                       "first": span[0], "last": span[1]})
         for i in where:
             per_segment[i].append(number)
     for seg, numbers in zip(segments, per_segment, strict=True):
-        seg["content_note"] = None if not numbers else {
+        cast(Segment, seg)["content_note"] = None if not numbers else {  # the mark makes it a Segment
             "key": "-".join(map(str, numbers)), "notes": [public[n - 1]["note"] for n in numbers]}
     return public
 
@@ -122,8 +127,8 @@ def parse_note_lines(text: str, narrative_id: str = "") -> list[PassageNote]:
     return found
 
 
-def uncovered(notes: list[PassageNote], segments: list[dict]) -> list[str]:
+def uncovered(notes: list[PassageNote], segments: Sequence[SegmentData]) -> list[str]:
     """A line for each note that covers no segment: it would leave its passage unannounced."""
-    starts = ", ".join(s["time"] for s in segments if s.get("time")) or "none (no timed segments)"
+    starts = ", ".join(time for s in segments if (time := s.get("time"))) or "none (no timed segments)"
     return [f"the content note at {n.at or f'{n.start}-{n.end}'} ('{n.note[:40]}') covers no transcript "
             f"segment; segments start at {starts}" for n in notes if not covered(n, segments)]

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable
+from typing import cast
 
 from sqlalchemy import JSON, Column, delete
 from sqlmodel import Field, Session, SQLModel, select
+
+from archive.views import SegmentData
 
 CUE = "cue"      # one stretch of speech: a WebVTT/SRT cue or a speaker turn of an OHMS transcript
 INDEX = "index"  # an OHMS index point: title, synopsis, keywords, from its time to the next one
@@ -121,8 +124,11 @@ def segment_views(rows: list[TranscriptSegment], redact: Callable[[str], str]) -
     return [v for _, _, v in views]
 
 
-def add_anchors(segments: list[dict]) -> list[dict]:
-    """Give each segment its `t-HH-MM-SS` anchor; a second segment at the same second gets none."""
+def add_anchors(segments: list[dict]) -> list[SegmentData]:
+    """Give each segment its `t-HH-MM-SS` anchor; a second segment at the same second gets none.
+
+    The segments of a body's headings and of a transcript come in with different keys; each
+    leaves with every key a `SegmentData` requires (speaker, start, end, anchor)."""
     seen: set[str] = set()
     for seg in segments:
         seg.setdefault("speaker", "")
@@ -132,7 +138,7 @@ def add_anchors(segments: list[dict]) -> list[dict]:
         seg["anchor"] = name if name and name not in seen else None
         if name:
             seen.add(name)
-    return segments
+    return cast(list[SegmentData], segments)
 
 
 def _ms(time: str | None) -> int | None:

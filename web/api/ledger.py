@@ -7,7 +7,7 @@ the public Catalog; errors take the one shape of `web.errors` (a hidden or unkno
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlmodel import Session
 from starlette.requests import Request
@@ -29,7 +29,7 @@ def routes(settings: Settings) -> list[Route]:
                 return JSONResponse(view(Catalog(session, PUBLIC, settings.today()), request))
         return endpoint
 
-    def listing(items: list[dict]) -> dict:
+    def listing(items: Sequence[Mapping[str, object]]) -> dict:
         return {"items": items, "total": len(items)}
 
     def route(path: str, view: Callable[[Catalog, Request], object]) -> Route:

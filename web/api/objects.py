@@ -32,6 +32,7 @@ from archive.catalog import Catalog, summary_key
 from archive.errors import ReckoningError
 from archive.settings import Settings
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS, api_url
+from archive.views import Summary
 from web.api import ledger as ledger_api
 from web.api import search as search_api
 from web.api.encoding import json_bytes
@@ -99,7 +100,7 @@ class ListQuery:
         cursor = decode_cursor(params["cursor"]) if "cursor" in params else None
         return cls(tuple(filters), int(limit_text), cursor)
 
-    def matches(self, summary: dict) -> bool:
+    def matches(self, summary: Summary) -> bool:
         for name, values in self.filters:
             field = summary.get(FACETS[name])
             if name == "decade":
@@ -138,13 +139,13 @@ def collection_url(kind: str) -> str:
     return API_ALL_OBJECTS if kind == "object" else api_url(kind)
 
 
-def summaries_of(catalog: Catalog, kind: str) -> list[dict]:
+def summaries_of(catalog: Catalog, kind: str) -> list[Summary]:
     if kind != "object":
         return catalog.summaries(kind)
     return sorted((s for k in PUBLIC_KINDS for s in catalog.summaries(k)), key=summary_key)
 
 
-def page_of(kind: str, summaries: list[dict], query: ListQuery) -> dict:
+def page_of(kind: str, summaries: list[Summary], query: ListQuery) -> dict:
     chosen = [s for s in summaries if query.matches(s)]
     start = bisect.bisect_right([summary_key(s) for s in chosen], query.cursor) if query.cursor else 0
     items = chosen[start:start + query.limit]
