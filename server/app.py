@@ -47,5 +47,7 @@ def create_app(settings: Settings) -> Starlette:
     if not settings.public_dir.is_symlink():  # a built site is a symlink to its live buffer (publish.build)
         settings.public_dir.mkdir(parents=True, exist_ok=True)
     routes.append(Mount("/", StaticFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS,
-                     middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS,
+                    middleware=[Middleware(SecurityHeaders)])
+    staff.configure(app.state, settings)  # what the staff handlers read from request.app.state
+    return app

@@ -13,26 +13,27 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from urllib.parse import quote
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from archive.access import Role
 from archive.db import transaction
-from archive.errors import NotFound
+from archive.errors import Forbidden, NotFound
 from archive.models import AuditEvent, User
 from archive.signin_limits import StoreSignInLimiter
 from archive.users import authenticate, is_disabled
-from archive.workflow import Forbidden
-from staff.pages import Pages
+from staff.errors import refused
+from staff.pages import error_page, render
 from staff.session import CSRF_FIELD, csrf_ok
 
 RANK = {Role.CONTRIBUTOR: 1, Role.CURATOR: 2, Role.ADMIN: 3}
 FORM_LIMITS = {"max_files": 1, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
 Handler = Callable[[Request, User], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
-Guard = Callable[..., Callable[[Handler], Endpoint]]
 
 
 def _fingerprint(user: User) -> str:
@@ -60,45 +61,44 @@ def session_role(request: Request) -> Role | None:
     return Role(user.role) if user is not None else None
 
 
-def make_guard(pages: Pages) -> Guard:
-    """`guard(role)` wraps a handler(request, user) into an endpoint that enforces the rules above."""
+def guard(role: Role) -> Callable[[Handler], Endpoint]:
+    """`@guard(role)` makes a handler(request, user) an endpoint that enforces the rules above.
 
-    def guard(role: Role = Role.CONTRIBUTOR) -> Callable[[Handler], Endpoint]:
-        def decorate(handler: Handler) -> Endpoint:
-            @wraps(handler)
-            async def endpoint(request: Request) -> Response:
-                try:
-                    return await checked(request)
-                finally:
-                    if request.method == "POST" and hasattr(request.state, "form"):
-                        await request.state.form.close()  # uploaded files' temporary files
+    A NotFound or Forbidden the handler lets through becomes the error page (staff.errors).
+    """
 
-            async def checked(request: Request) -> Response:
-                if request.method == "POST":
-                    form = await request.form(**FORM_LIMITS)
-                    request.state.form = form
-                    if not csrf_ok(request, form.get(CSRF_FIELD)):
-                        return pages.error(request, 403, "Form refused",
-                                           "This form was not sent from a page of the staff app, or it "
-                                           "has expired. Go back, reload the page and try again.")
-                user = signed_in_user(request)
-                if user is None:
-                    if request.method == "GET":
-                        return RedirectResponse(f"/staff/signin?next={quote(request.url.path)}", 303)
-                    return pages.error(request, 401, "Signed out", "Sign in again to continue.")
-                if RANK[Role(user.role)] < RANK[role]:
-                    return pages.error(request, 403, "Not allowed",
-                                       f"This page is for {role.value}s; you are signed in as a "
-                                       f"{user.role}.", user=user)
-                try:
-                    return await handler(request, user)
-                except NotFound as exc:
-                    return pages.error(request, 404, "Not found", str(exc), user=user)
-                except Forbidden as exc:
-                    return pages.error(request, 403, "Not allowed", str(exc), user=user)
-            return endpoint
-        return decorate
-    return guard
+    def decorate(handler: Handler) -> Endpoint:
+        @wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await _guarded(request, role, handler)
+            finally:
+                if request.method == "POST" and hasattr(request.state, "form"):
+                    await request.state.form.close()  # uploaded files' temporary files
+        return endpoint
+    return decorate
+
+
+async def _guarded(request: Request, role: Role, handler: Handler) -> Response:
+    if request.method == "POST":
+        form = await request.form(**FORM_LIMITS)
+        request.state.form = form
+        if not csrf_ok(request, form.get(CSRF_FIELD)):
+            return error_page(request, 403, "Form refused",
+                              "This form was not sent from a page of the staff app, or it "
+                              "has expired. Go back, reload the page and try again.")
+    user = signed_in_user(request)
+    if user is None:
+        if request.method == "GET":
+            return RedirectResponse(f"/staff/signin?next={quote(request.url.path)}", 303)
+        return error_page(request, 401, "Signed out", "Sign in again to continue.")
+    if RANK[Role(user.role)] < RANK[role]:
+        return error_page(request, 403, "Not allowed",
+                          f"This page is for {role.value}s; you are signed in as a {user.role}.", user=user)
+    try:
+        return await handler(request, user)
+    except (NotFound, Forbidden) as exc:
+        return refused(request, user, exc)
 
 
 def _safe_next(target: str | None) -> str:
@@ -108,58 +108,70 @@ def _safe_next(target: str | None) -> str:
     return "/staff/"
 
 
-def signin_handlers(pages: Pages, limiter: StoreSignInLimiter) -> tuple[Endpoint, Endpoint]:
-    async def signin(request: Request) -> Response:
-        next_url = _safe_next(request.query_params.get("next"))
-        if request.method == "GET":
-            if signed_in_user(request) is not None:
-                return RedirectResponse(next_url, 303)
-            return pages.render(request, "signin.html", username="", next_url=next_url, error="")
-        form = await request.form(**FORM_LIMITS)
-        if not csrf_ok(request, form.get(CSRF_FIELD)):
-            return pages.error(request, 403, "Form refused",
-                               "The sign-in form has expired. Reload the page and sign in again.")
-        username = str(form.get("username", "")).strip()
-        password = str(form.get("password", ""))
-        next_url = _safe_next(str(form.get("next", "")))
-        client = request.client.host if request.client else "unknown"
-        key = (username.lower(), client)
-        engine = request.app.state.engine
-        wait = limiter.retry_after(engine, key)
-        if wait:
-            response = pages.render(request, "signin.html", status=429, username=username, next_url=next_url,
-                                    error=f"Too many failed sign-ins for this name from your address. "
-                                          f"Try again in {max(1, wait // 60)} minute(s).")
-            response.headers["Retry-After"] = str(wait)
-            return response
+def _audit(engine: Engine, username: str, action: str, client: str) -> None:
+    with transaction(engine) as session:
+        session.add(AuditEvent(actor=username, action=action, object_type="user", object_id=username,
+                               detail=f"from {client}"))
 
-        def check() -> User | None:
-            with transaction(engine) as session:
-                return authenticate(session, username, password)
 
-        user = await run_in_threadpool(check)
-        if user is None:
-            delay = limiter.failed(engine, key)
-            if limiter.retry_after(engine, key):
-                with transaction(engine) as session:
-                    session.add(AuditEvent(actor=username or "?", action="signin-locked", object_type="user",
-                                           object_id=username or "?", detail=f"from {client}"))
-            await asyncio.sleep(delay)
-            return pages.render(request, "signin.html", status=401, username=username, next_url=next_url,
-                                error="Wrong username or password.")
-        limiter.succeeded(engine, key)
-        with transaction(engine) as session:
-            session.add(AuditEvent(actor=user.username, action="signin", object_type="user",
-                                   object_id=user.username, detail=f"from {client}"))
-        request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
-        request.session.update({"uid": user.id, "fp": _fingerprint(user)})
-        return RedirectResponse(next_url, 303)
+def _authenticate(engine: Engine, username: str, password: str) -> User | None:
+    with transaction(engine) as session:
+        return authenticate(session, username, password)
 
-    async def signout(request: Request) -> Response:
-        form = await request.form(**FORM_LIMITS)
-        if not csrf_ok(request, form.get(CSRF_FIELD)):
-            return pages.error(request, 403, "Form refused", "Reload the page and sign out again.")
-        request.session.clear()
-        return RedirectResponse("/staff/signin", 303)
 
-    return signin, signout
+async def signin(request: Request) -> Response:
+    next_url = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        if signed_in_user(request) is not None:
+            return RedirectResponse(next_url, 303)
+        return render(request, "signin.html", username="", next_url=next_url, error="")
+    form = await request.form(**FORM_LIMITS)
+    if not csrf_ok(request, form.get(CSRF_FIELD)):
+        return error_page(request, 403, "Form refused",
+                          "The sign-in form has expired. Reload the page and sign in again.")
+    username = str(form.get("username", "")).strip()
+    next_url = _safe_next(str(form.get("next", "")))
+    client = request.client.host if request.client else "unknown"
+    key = (username.lower(), client)
+    engine, limiter = request.app.state.engine, request.app.state.signin_limiter
+    wait = limiter.retry_after(engine, key)
+    if wait:
+        response = render(request, "signin.html", status=429, username=username, next_url=next_url,
+                          error=f"Too many failed sign-ins for this name from your address. "
+                                f"Try again in {max(1, wait // 60)} minute(s).")
+        response.headers["Retry-After"] = str(wait)
+        return response
+    user = await run_in_threadpool(_authenticate, engine, username, str(form.get("password", "")))
+    if user is None:
+        await _failed(engine, limiter, key, username, client)
+        return render(request, "signin.html", status=401, username=username, next_url=next_url,
+                      error="Wrong username or password.")
+    limiter.succeeded(engine, key)
+    _audit(engine, user.username, "signin", client)
+    request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    request.session.update({"uid": user.id, "fp": _fingerprint(user)})
+    return RedirectResponse(next_url, 303)
+
+
+async def _failed(engine: Engine, limiter: StoreSignInLimiter, key: tuple[str, str], username: str,
+                  client: str) -> None:
+    """Count a failed sign-in, note a lock-out in the audit log, and make the caller wait
+    (the delay grows with the failures, so guessing is slow even before the lock-out)."""
+    delay = limiter.failed(engine, key)
+    if limiter.retry_after(engine, key):
+        _audit(engine, username or "?", "signin-locked", client)
+    await asyncio.sleep(delay)
+
+
+async def signout(request: Request) -> Response:
+    form = await request.form(**FORM_LIMITS)
+    if not csrf_ok(request, form.get(CSRF_FIELD)):
+        return error_page(request, 403, "Form refused", "Reload the page and sign out again.")
+    request.session.clear()
+    return RedirectResponse("/staff/signin", 303)
+
+
+ROUTES = [
+    Route("/signin", signin, methods=["GET", "POST"]),
+    Route("/signout", signout, methods=["POST"]),
+]

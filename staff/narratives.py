@@ -13,9 +13,8 @@ from starlette.routing import Route
 from archive import workflow
 from archive.access import Role
 from archive.db import transaction
-from archive.errors import NotBuilt, NotFound
+from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, User
-from archive.settings import Settings
 from archive.submissions import Checked, Submission, publish_problems, validate
 from archive.urls import page_url
 from archive.users import viewer_of
@@ -26,10 +25,10 @@ from ingest.uploaded_transcripts import (
     read_uploaded,
     segment_rows,
 )
-from publish.pipeline import index_all, publish
-from search.query import open_index
-from staff.auth import Guard
-from staff.pages import Pages, flash
+from staff.auth import guard
+from staff.errors import Again, refused
+from staff.pages import LOST_VERSION, flash, form_version, render
+from staff.refresh import reindex, republish
 from staff.uploads import Transcript, UploadError, has_file, keep, read_upload
 
 UPLOAD_FIELD = "transcript_file"
@@ -37,187 +36,205 @@ ACTION_LABELS = {"submit": "Submit for review", "start_review": "Start review",
                  "return": "Return to contributor", "reject": "Reject", "publish": "Publish"}
 
 
-def narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Route]:
-    def reopen_index(request: Request) -> None:
-        # The index folder was swapped for a new one; give live search the new one at once.
+# -- the submission form ----------------------------------------------------------------------
+
+def form_page(request: Request, user: User, checked: Checked, sub: Submission | None,
+              version: int | None, status: int = 200, stale: str = "") -> Response:
+    action = f"/staff/narratives/{sub.id}/edit" if sub else "/staff/narratives/new"
+    return render(request, "form.html", status=status, user=user, values=checked.values,
+                  errors=checked.errors, sub=sub, version=version, action=action, stale=stale)
+
+
+async def checked_form(request: Request) -> tuple[Checked, Transcript | None]:
+    form = request.state.form
+    checked = validate({k: form.get(k) for k in form if k != UPLOAD_FIELD})
+    transcript = None
+    upload = form.get(UPLOAD_FIELD)
+    if has_file(upload):
         try:
-            request.app.state.index = open_index(settings.index_dir)
-        except NotBuilt:
-            request.app.state.index = None
+            transcript = await read_upload(upload)
+            # Parsed now by the ingest readers, so a broken file is refused beside the field.
+            await run_in_threadpool(read_uploaded, transcript.name, transcript.data)
+        except UploadError as exc:
+            checked.errors[UPLOAD_FIELD] = str(exc)
+        except TranscriptFileError as exc:
+            checked.errors[UPLOAD_FIELD] = "; ".join(str(p) for p in exc.problems)
+            transcript = None
+    return checked, transcript
 
-    def form_page(request: Request, user: User, checked: Checked, sub: Submission | None,
-                  version: int | None, status: int = 200, stale: str = "") -> Response:
-        action = f"/staff/narratives/{sub.id}/edit" if sub else "/staff/narratives/new"
-        return pages.render(request, "form.html", status=status, user=user, values=checked.values,
-                            errors=checked.errors, sub=sub, version=version, action=action, stale=stale)
 
-    async def checked_form(request: Request) -> tuple[Checked, Transcript | None]:
-        form = request.state.form
-        checked = validate({k: form.get(k) for k in form if k != UPLOAD_FIELD})
-        transcript = None
-        upload = form.get(UPLOAD_FIELD)
-        if has_file(upload):
-            try:
-                transcript = await read_upload(upload)
-                # Parsed now by the ingest readers, so a broken file is refused beside the field.
-                await run_in_threadpool(read_uploaded, transcript.name, transcript.data)
-            except UploadError as exc:
-                checked.errors[UPLOAD_FIELD] = str(exc)
-            except TranscriptFileError as exc:
-                checked.errors[UPLOAD_FIELD] = "; ".join(str(p) for p in exc.problems)
-                transcript = None
-        return checked, transcript
+def upload_folder(request: Request, sub_id: str) -> Path:
+    return request.app.state.settings.uploads_dir / sub_id
 
-    def upload_folder(sub_id: str) -> Path:
-        return settings.uploads_dir / sub_id
 
-    async def dashboard(request: Request, user: User) -> Response:
-        with Session(request.app.state.engine) as session:
-            subs = workflow.visible_to(session, viewer_of(user))
-        return pages.render(request, "dashboard.html", user=user, submissions=subs)
+@guard(Role.CONTRIBUTOR)
+async def new(request: Request, user: User) -> Response:
+    if request.method == "GET":
+        return form_page(request, user, Checked(values=Submission(id="", owner="").model_dump()), None, None)
+    checked, transcript = await checked_form(request)
+    if not checked.ok:
+        return form_page(request, user, checked, None, None, status=400)
+    with transaction(request.app.state.engine) as session:
+        sub_id = workflow.new_id(session, checked.values["title"])
+        path = str(keep(transcript, upload_folder(request, sub_id))) if transcript else ""
+        sub = workflow.create(session, viewer_of(user), checked.values, upload_path=path, sub_id=sub_id)
+        if request.state.form.get("then") == "submit":
+            workflow.act(session, viewer_of(user), sub.id, "submit", sub.version)
+    flash(request, f"Saved “{sub.title}”" + (" and submitted for review." if sub.state == "submitted" else
+                                              " as a draft."))
+    return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
 
-    async def new(request: Request, user: User) -> Response:
-        if request.method == "GET":
-            return form_page(request, user, Checked(values=Submission(id="", owner="").model_dump()), None, None)
-        checked, transcript = await checked_form(request)
-        if not checked.ok:
-            return form_page(request, user, checked, None, None, status=400)
-        with transaction(request.app.state.engine) as session:
-            sub_id = workflow.new_id(session, checked.values["title"])
-            path = str(keep(transcript, upload_folder(sub_id))) if transcript else ""
-            sub = workflow.create(session, viewer_of(user), checked.values, upload_path=path, sub_id=sub_id)
-            if request.state.form.get("then") == "submit":
-                workflow.act(session, viewer_of(user), sub.id, "submit", sub.version)
-        flash(request, f"Saved “{sub.title}”" + (" and submitted for review." if sub.state == "submitted" else
-                                                  " as a draft."))
-        return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
 
-    async def edit(request: Request, user: User) -> Response:
-        sub_id = request.path_params["id"]
-        viewer = viewer_of(user)
-        with Session(request.app.state.engine) as session:
-            sub = workflow.get(session, viewer, sub_id)
-        if not workflow.can_edit(viewer, sub):
-            raise workflow.Forbidden(f"“{sub.title}” is {sub.state.replace('_', ' ')}: you may not edit it now")
-        if request.method == "GET":
-            return form_page(request, user, Checked(values=sub.model_dump()), sub, sub.version)
-        checked, transcript = await checked_form(request)
-        try:
-            version = int(request.state.form.get("version", ""))
-        except ValueError:
-            checked.errors["version"] = "the form lost its version number; reload the page"
-            version = sub.version
-        if not checked.ok:
-            return form_page(request, user, checked, sub, version, status=400)
-        try:
-            with transaction(request.app.state.engine) as session:
-                path = str(keep(transcript, upload_folder(sub.id))) if transcript else None
-                segments = segment_rows(sub.id, Path(path)) if path else None  # read by the ingest readers
-                saved = workflow.save(session, viewer, sub.id, version, checked.values, upload_path=path,
-                                      segments=segments)
-                if request.state.form.get("then") == "submit":
-                    workflow.act(session, viewer, sub.id, "submit", saved.version)
-        except workflow.StaleEdit as exc:
+@guard(Role.CONTRIBUTOR)
+async def edit(request: Request, user: User) -> Response:
+    viewer = viewer_of(user)
+    with Session(request.app.state.engine) as session:
+        sub = workflow.get(session, viewer, request.path_params["id"])
+    if not workflow.can_edit(viewer, sub):
+        raise workflow.Forbidden(f"“{sub.title}” is {sub.state.replace('_', ' ')}: you may not edit it now")
+    if request.method == "GET":
+        return form_page(request, user, Checked(values=sub.model_dump()), sub, sub.version)
+    checked, transcript = await checked_form(request)
+    version = form_version(request)
+    if version is None:
+        checked.errors["version"] = LOST_VERSION
+        version = sub.version
+    if not checked.ok:
+        return form_page(request, user, checked, sub, version, status=400)
+
+    def again(status: int, exc: ReckoningError) -> Response:
+        if status == 409:
             return form_page(request, user, checked, sub, version, status=409, stale=str(exc))
-        except workflow.WorkflowError as exc:
-            checked.errors["then"] = str(exc)
-            return form_page(request, user, checked, sub, version, status=400)
-        flash(request, f"Saved “{saved.title}”.")
-        return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
+        checked.errors["then"] = str(exc)  # beside the choice to save or submit
+        return form_page(request, user, checked, sub, version, status=status)
 
-    def transcript_info(sub: Submission) -> str:
-        if not sub.upload_path:
-            return ""
-        try:
-            return describe(read_kept(Path(sub.upload_path)))
-        except (OSError, TranscriptFileError) as exc:
-            return f"cannot be read: {exc}"
+    try:
+        with transaction(request.app.state.engine) as session:
+            path = str(keep(transcript, upload_folder(request, sub.id))) if transcript else None
+            segments = segment_rows(sub.id, Path(path)) if path else None  # read by the ingest readers
+            saved = workflow.save(session, viewer, sub.id, version, checked.values, upload_path=path,
+                                  segments=segments)
+            if request.state.form.get("then") == "submit":
+                workflow.act(session, viewer, sub.id, "submit", saved.version)
+    except ReckoningError as exc:
+        return refused(request, user, exc, again)
+    flash(request, f"Saved “{saved.title}”.")
+    return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
 
-    def view_page(request: Request, user: User, sub_id: str, status: int = 200, error: str = "") -> Response:
-        viewer = viewer_of(user)
-        with Session(request.app.state.engine) as session:
-            sub = workflow.get(session, viewer, sub_id)
-            revisions = workflow.history(session, sub_id)
-            live = session.get(Narrative, sub_id) is not None
-        actions = [a for a, (starts, _target, curators) in workflow.TRANSITIONS.items()
-                   if sub.state in starts and (viewer.is_curator or (not curators and sub.owner == user.username))]
-        return pages.render(request, "narrative.html", status=status, user=user, sub=sub, revisions=revisions,
-                            actions=actions, action_labels=ACTION_LABELS, can_edit=workflow.can_edit(viewer, sub),
-                            problems=publish_problems(sub), public_url=page_url("narrative", sub.id) if live else "",
-                            can_withdraw=sub.state != "withdrawn" and (viewer.is_curator or sub.owner == user.username),
-                            error=error, transcript_info=transcript_info(sub))
 
-    async def show(request: Request, user: User) -> Response:
-        return view_page(request, user, request.path_params["id"])
+# -- a narrative's page and what is done from it ----------------------------------------------
 
-    async def act(request: Request, user: User) -> Response:
-        sub_id = request.path_params["id"]
-        form = request.state.form
-        action = str(form.get("action", ""))
-        try:
-            version = int(form.get("version", ""))
-        except ValueError:
-            return view_page(request, user, sub_id, 400, "the form lost its version number; reload the page")
-        try:
-            with transaction(request.app.state.engine) as session:
-                segments = None
-                if action == "publish":  # the uploaded file, read by the ingest readers
-                    sub = workflow.get(session, viewer_of(user), sub_id)
-                    segments = segment_rows(sub_id, Path(sub.upload_path) if sub.upload_path else None)
-                sub = workflow.act(session, viewer_of(user), sub_id, action, version,
-                                   comment=str(form.get("comment", "")), today=settings.today(),
-                                   segments=segments)
-        except workflow.StaleEdit as exc:
-            return view_page(request, user, sub_id, 409, str(exc))
-        except workflow.WorkflowError as exc:
-            return view_page(request, user, sub_id, 400, str(exc))
-        if action == "publish":
-            report = await run_in_threadpool(publish, settings)
-            reopen_index(request)
-            flash(request, f"Published “{sub.title}”; the site was rebuilt ({report.site.pages} pages).")
-        else:
-            flash(request, f"“{sub.title}” is now {sub.state.replace('_', ' ')}.")
-        return RedirectResponse(f"/staff/narratives/{sub_id}", 303)
+def transcript_info(sub: Submission) -> str:
+    if not sub.upload_path:
+        return ""
+    try:
+        return describe(read_kept(Path(sub.upload_path)))
+    except (OSError, TranscriptFileError) as exc:
+        return f"cannot be read: {exc}"
 
-    async def withdraw(request: Request, user: User) -> Response:
-        sub_id = request.path_params["id"]
-        if request.state.form.get("confirm") != "yes":
-            return view_page(request, user, sub_id, 400, "tick the box to confirm the narrator withdrew consent")
-        try:
-            with transaction(request.app.state.engine) as session:
-                workflow.withdraw(session, viewer_of(user), sub_id, settings.today())
-        except workflow.WorkflowError as exc:
-            return view_page(request, user, sub_id, 400, str(exc))
-        await run_in_threadpool(index_all, settings)
-        reopen_index(request)
-        flash(request, "Withdrawn. The narrative has left the API and search; the public site drops it "
-                       "at the next publish.")
-        return RedirectResponse(f"/staff/narratives/{sub_id}", 303)
 
-    async def diff(request: Request, user: User) -> Response:
-        sub_id = request.path_params["id"]
-        try:
-            old, new = int(request.query_params["from"]), int(request.query_params["to"])
-        except (KeyError, ValueError) as exc:
-            raise NotFound("choose two revisions to compare") from exc
-        with Session(request.app.state.engine) as session:
-            sub = workflow.get(session, viewer_of(user), sub_id)
-            changes = workflow.diff_revisions(session, sub_id, old, new)
-        return pages.render(request, "diff.html", user=user, sub=sub, changes=changes, old=old, new=new)
+def view_page(request: Request, user: User, sub_id: str, status: int = 200, error: str = "") -> Response:
+    viewer = viewer_of(user)
+    with Session(request.app.state.engine) as session:
+        sub = workflow.get(session, viewer, sub_id)
+        revisions = workflow.history(session, sub_id)
+        live = session.get(Narrative, sub_id) is not None
+    actions = [a for a, (starts, _target, curators) in workflow.TRANSITIONS.items()
+               if sub.state in starts and (viewer.is_curator or (not curators and sub.owner == user.username))]
+    return render(request, "narrative.html", status=status, user=user, sub=sub, revisions=revisions,
+                  actions=actions, action_labels=ACTION_LABELS, can_edit=workflow.can_edit(viewer, sub),
+                  problems=publish_problems(sub), public_url=page_url("narrative", sub.id) if live else "",
+                  can_withdraw=sub.state != "withdrawn" and (viewer.is_curator or sub.owner == user.username),
+                  error=error, transcript_info=transcript_info(sub))
 
-    async def publish_site(request: Request, user: User) -> Response:
-        report = await run_in_threadpool(publish, settings)
-        reopen_index(request)
-        flash(request, f"Published the site: {report.site.pages} pages, {report.indexed} objects in search.")
-        return RedirectResponse("/staff/", 303)
 
-    return [
-        Route("/", guard()(dashboard)),
-        Route("/narratives/new", guard()(new), methods=["GET", "POST"]),
-        Route("/narratives/{id}", guard()(show)),
-        Route("/narratives/{id}/edit", guard()(edit), methods=["GET", "POST"]),
-        Route("/narratives/{id}/act", guard()(act), methods=["POST"]),
-        Route("/narratives/{id}/withdraw", guard()(withdraw), methods=["POST"]),
-        Route("/narratives/{id}/diff", guard(Role.CURATOR)(diff)),
-        Route("/publish", guard(Role.CURATOR)(publish_site), methods=["POST"]),
-    ]
+def view_again(request: Request, user: User, sub_id: str) -> Again:
+    """The narrative's page again with a refusal's status and reason (for staff.errors.refused)."""
+    return lambda status, exc: view_page(request, user, sub_id, status, str(exc))
+
+
+@guard(Role.CONTRIBUTOR)
+async def dashboard(request: Request, user: User) -> Response:
+    with Session(request.app.state.engine) as session:
+        subs = workflow.visible_to(session, viewer_of(user))
+    return render(request, "dashboard.html", user=user, submissions=subs)
+
+
+@guard(Role.CONTRIBUTOR)
+async def show(request: Request, user: User) -> Response:
+    return view_page(request, user, request.path_params["id"])
+
+
+@guard(Role.CONTRIBUTOR)
+async def act(request: Request, user: User) -> Response:
+    sub_id = request.path_params["id"]
+    form = request.state.form
+    action = str(form.get("action", ""))
+    version = form_version(request)
+    if version is None:
+        return view_page(request, user, sub_id, 400, LOST_VERSION)
+    try:
+        with transaction(request.app.state.engine) as session:
+            segments = None
+            if action == "publish":  # the uploaded file, read by the ingest readers
+                sub = workflow.get(session, viewer_of(user), sub_id)
+                segments = segment_rows(sub_id, Path(sub.upload_path) if sub.upload_path else None)
+            sub = workflow.act(session, viewer_of(user), sub_id, action, version,
+                               comment=str(form.get("comment", "")), today=request.app.state.settings.today(),
+                               segments=segments)
+    except ReckoningError as exc:
+        return refused(request, user, exc, view_again(request, user, sub_id))
+    if action == "publish":
+        report = await republish(request)
+        flash(request, f"Published “{sub.title}”; the site was rebuilt ({report.site.pages} pages).")
+    else:
+        flash(request, f"“{sub.title}” is now {sub.state.replace('_', ' ')}.")
+    return RedirectResponse(f"/staff/narratives/{sub_id}", 303)
+
+
+@guard(Role.CONTRIBUTOR)
+async def withdraw(request: Request, user: User) -> Response:
+    sub_id = request.path_params["id"]
+    if request.state.form.get("confirm") != "yes":
+        return view_page(request, user, sub_id, 400, "tick the box to confirm the narrator withdrew consent")
+    try:
+        with transaction(request.app.state.engine) as session:
+            workflow.withdraw(session, viewer_of(user), sub_id, request.app.state.settings.today())
+    except ReckoningError as exc:
+        return refused(request, user, exc, view_again(request, user, sub_id))
+    await reindex(request)
+    flash(request, "Withdrawn. The narrative has left the API and search; the public site drops it "
+                   "at the next publish.")
+    return RedirectResponse(f"/staff/narratives/{sub_id}", 303)
+
+
+@guard(Role.CURATOR)
+async def diff(request: Request, user: User) -> Response:
+    sub_id = request.path_params["id"]
+    try:
+        old, new = int(request.query_params["from"]), int(request.query_params["to"])
+    except (KeyError, ValueError) as exc:
+        raise NotFound("choose two revisions to compare") from exc
+    with Session(request.app.state.engine) as session:
+        sub = workflow.get(session, viewer_of(user), sub_id)
+        changes = workflow.diff_revisions(session, sub_id, old, new)
+    return render(request, "diff.html", user=user, sub=sub, changes=changes, old=old, new=new)
+
+
+@guard(Role.CURATOR)
+async def publish_site(request: Request, user: User) -> Response:
+    report = await republish(request)
+    flash(request, f"Published the site: {report.site.pages} pages, {report.indexed} objects in search.")
+    return RedirectResponse("/staff/", 303)
+
+
+ROUTES = [
+    Route("/", dashboard),
+    Route("/narratives/new", new, methods=["GET", "POST"]),
+    Route("/narratives/{id}", show),
+    Route("/narratives/{id}/edit", edit, methods=["GET", "POST"]),
+    Route("/narratives/{id}/act", act, methods=["POST"]),
+    Route("/narratives/{id}/withdraw", withdraw, methods=["POST"]),
+    Route("/narratives/{id}/diff", diff),
+    Route("/publish", publish_site, methods=["POST"]),
+]

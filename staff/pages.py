@@ -1,4 +1,9 @@
-"""Rendering staff pages from the theme's `templates/staff/` with the session's context."""
+"""Rendering staff pages from the theme's `templates/staff/` with the session's context.
+
+One `Pages` is made per app (`staff.configure` keeps it on `app.state.staff_pages`), so the
+templates are compiled once; handlers draw through `render` and `error_page`, which find it
+from the request.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,12 @@ from archive.submissions import CHOICES, FIELDS, STATE_LABELS
 from publish.build import build_time, template_environment
 from staff.session import CSRF_FIELD, csrf_token
 
+LOST_VERSION = "the form lost its version number; reload the page"
+
 
 class Pages:
+    """The staff templates and the globals every staff page uses, compiled once per app."""
+
     def __init__(self, settings: Settings):
         self.env = template_environment(settings)
         self.env.globals.update(built_on=build_time(settings), fields=FIELDS, choices=CHOICES,
@@ -33,11 +42,27 @@ class Pages:
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         return response
 
-    def error(self, request: Request, status: int, title: str, message: str,
-              user: User | None = None) -> HTMLResponse:
-        return self.render(request, "error.html", status=status, user=user, title=title, message=message)
+
+def render(request: Request, template: str, status: int = 200, user: User | None = None,
+           **data) -> HTMLResponse:
+    """`templates/staff/<template>` drawn with `data`, the session's flash and CSRF token."""
+    pages: Pages = request.app.state.staff_pages
+    return pages.render(request, template, status=status, user=user, **data)
+
+
+def error_page(request: Request, status: int, title: str, message: str,
+               user: User | None = None) -> HTMLResponse:
+    return render(request, "error.html", status=status, user=user, title=title, message=message)
 
 
 def flash(request: Request, message: str) -> None:
     """A one-line notice shown on the next staff page (after a redirect)."""
     request.session["flash"] = message
+
+
+def form_version(request: Request) -> int | None:
+    """The version a form was opened at (optimistic concurrency), None if the form lost it."""
+    try:
+        return int(request.state.form.get("version", ""))
+    except ValueError:
+        return None

@@ -13,7 +13,6 @@ static site follows at the next publish.
 from __future__ import annotations
 
 from sqlmodel import Session, func, select
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -21,13 +20,12 @@ from starlette.routing import Route
 from archive import redactions as red
 from archive.access import Role
 from archive.db import transaction
-from archive.errors import NotBuilt, NotFound, ReckoningError
+from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, User
-from archive.settings import Settings
-from publish.pipeline import index_all
-from search.query import open_index
-from staff.auth import Guard
-from staff.pages import Pages, flash
+from staff.auth import guard
+from staff.errors import Again, refused
+from staff.pages import flash, render
+from staff.refresh import reindex
 
 DECISIONS = {"approve": red.APPROVED, "reject": red.REJECTED}
 STATUS_LABELS = {red.PROPOSED: "pending (hidden until rejected)", red.APPROVED: "approved (hidden)",
@@ -56,116 +54,118 @@ def in_context(fields: dict[str, str], rows: list[red.Redaction]) -> list[dict]:
     return shown
 
 
-def redaction_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Route]:
-    async def refresh_search(request: Request) -> None:
-        await run_in_threadpool(index_all, settings)
-        try:
-            request.app.state.index = open_index(settings.index_dir)
-        except NotBuilt:
-            request.app.state.index = None
+@guard(Role.CURATOR)
+async def overview(request: Request, user: User) -> Response:
+    with Session(request.app.state.engine) as session:
+        counts = session.exec(select(red.Redaction.narrative_id, red.Redaction.status, func.count())
+                              .group_by(red.Redaction.narrative_id, red.Redaction.status)).all()
+        titles = dict(session.exec(select(Narrative.id, Narrative.title)).all())
+    table: dict[str, dict[str, int]] = {}
+    for narrative_id, status, n in counts:
+        table.setdefault(narrative_id, dict.fromkeys(red.STATUSES, 0))[status] = n
+    rows = [{"id": k, "title": titles.get(k, ""), **v} for k, v in sorted(table.items())]
+    others = sorted(set(titles) - set(table))
+    return render(request, "redaction_overview.html", user=user, rows=rows, others=others, titles=titles)
 
-    async def overview(request: Request, user: User) -> Response:
-        with Session(request.app.state.engine) as session:
-            counts = session.exec(select(red.Redaction.narrative_id, red.Redaction.status, func.count())
-                                  .group_by(red.Redaction.narrative_id, red.Redaction.status)).all()
-            titles = dict(session.exec(select(Narrative.id, Narrative.title)).all())
-        table: dict[str, dict[str, int]] = {}
-        for narrative_id, status, n in counts:
-            table.setdefault(narrative_id, dict.fromkeys(red.STATUSES, 0))[status] = n
-        rows = [{"id": k, "title": titles.get(k, ""), **v} for k, v in sorted(table.items())]
-        others = sorted(set(titles) - set(table))
-        return pages.render(request, "redaction_overview.html", user=user, rows=rows, others=others, titles=titles)
 
-    def narrative_page(request: Request, user: User, narrative_id: str, status: int = 200, error: str = "",
-                       typed: dict | None = None) -> Response:
-        with Session(request.app.state.engine) as session:
-            row = session.get(Narrative, narrative_id)
-            if row is None:
-                raise NotFound(f"no narrative '{narrative_id}'")
-            spans = red.list_redactions(session, narrative_id=narrative_id)
-            fields = red.narrative_fields(row, session)
-        return pages.render(request, "redaction_review.html", status=status, user=user, narrative=row,
-                            spans=spans, context=in_context(fields, spans), fields=list(fields),
-                            labels=STATUS_LABELS, categories=red.CATEGORIES, error=error,
-                            listed=red.LISTED_ORIGINS + (red.NARRATOR,),
-                            typed=typed or {"text": "", "field": "", "start": "", "end": "",
-                                            "category": red.THIRD_PARTY})
+def narrative_page(request: Request, user: User, narrative_id: str, status: int = 200, error: str = "",
+                   typed: dict | None = None) -> Response:
+    with Session(request.app.state.engine) as session:
+        row = session.get(Narrative, narrative_id)
+        if row is None:
+            raise NotFound(f"no narrative '{narrative_id}'")
+        spans = red.list_redactions(session, narrative_id=narrative_id)
+        fields = red.narrative_fields(row, session)
+    return render(request, "redaction_review.html", status=status, user=user, narrative=row,
+                  spans=spans, context=in_context(fields, spans), fields=list(fields),
+                  labels=STATUS_LABELS, categories=red.CATEGORIES, error=error,
+                  listed=red.LISTED_ORIGINS + (red.NARRATOR,),
+                  typed=typed or {"text": "", "field": "", "start": "", "end": "",
+                                  "category": red.THIRD_PARTY})
 
-    async def show(request: Request, user: User) -> Response:
-        return narrative_page(request, user, request.path_params["id"])
 
-    def span_of(session: Session, narrative_id: str, redaction_id: int) -> red.Redaction:
-        row = session.get(red.Redaction, redaction_id)
-        if row is None or row.narrative_id != narrative_id:
-            raise NotFound(f"narrative '{narrative_id}' has no redaction {redaction_id}")
-        return row
+def narrative_again(request: Request, user: User, narrative_id: str, typed: dict | None = None) -> Again:
+    """The narrative's screen again with a refusal's status and reason (for staff.errors.refused)."""
+    return lambda status, exc: narrative_page(request, user, narrative_id, status, str(exc), typed)
 
-    async def decide(request: Request, user: User) -> Response:
-        narrative_id, redaction_id = request.path_params["id"], request.path_params["rid"]
-        choice = DECISIONS.get(str(request.state.form.get("decision", "")))
-        if choice is None:
-            return narrative_page(request, user, narrative_id, 400, "choose approve or reject")
-        try:
-            with transaction(request.app.state.engine) as session:
-                span_of(session, narrative_id, redaction_id)
-                row = red.decide(session, redaction_id, choice, user.username)
-        except NotFound:
-            raise
-        except ReckoningError as exc:
-            return narrative_page(request, user, narrative_id, 400, str(exc))
-        await refresh_search(request)
-        flash(request, f"Redaction {row.id} ({row.category}) {row.status}: "
-                       + ("the words are now public in the API and search" if row.status == red.REJECTED else
-                          "hidden in every public output") + "; the site follows at the next publish.")
-        return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
 
-    async def reason(request: Request, user: User) -> Response:
-        narrative_id, redaction_id = request.path_params["id"], request.path_params["rid"]
-        try:
-            with transaction(request.app.state.engine) as session:
-                span_of(session, narrative_id, redaction_id)
-                row = red.set_category(session, redaction_id, str(request.state.form.get("category", "")),
-                                       user.username)
-        except NotFound:
-            raise
-        except ReckoningError as exc:
-            return narrative_page(request, user, narrative_id, 400, str(exc))
-        await refresh_search(request)
-        flash(request, f"Redaction {row.id} now reads [redacted: {row.category}].")
-        return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
+@guard(Role.CURATOR)
+async def show(request: Request, user: User) -> Response:
+    return narrative_page(request, user, request.path_params["id"])
 
-    async def add(request: Request, user: User) -> Response:
-        narrative_id = request.path_params["id"]
-        form = request.state.form
-        typed = {k: str(form.get(k, "")).strip() for k in ("text", "field", "start", "end", "category")}
-        try:
-            offsets = [int(typed[k]) if typed[k] else None for k in ("start", "end")]
-        except ValueError:
-            return narrative_page(request, user, narrative_id, 400,
-                                  f"offsets: expected whole numbers, got '{typed['start']}' and '{typed['end']}'",
-                                  typed)
-        if typed["text"] and any(o is not None for o in offsets):
-            return narrative_page(request, user, narrative_id, 400,
-                                  "give either the exact words or a field with start and end offsets, not both",
-                                  typed)
-        try:
-            with transaction(request.app.state.engine) as session:
-                row = red.add_span(session, narrative_id, user.username, typed["category"], text=typed["text"],
-                                   field=typed["field"], start=offsets[0], end=offsets[1])
-        except NotFound:
-            raise
-        except ReckoningError as exc:
-            return narrative_page(request, user, narrative_id, 400, str(exc), typed)
-        await refresh_search(request)
-        flash(request, f"Added redaction {row.id}: found {len(row.locations)} time(s), hidden as "
-                       f"[redacted: {row.category}].")
-        return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
 
-    curator = guard(Role.CURATOR)
-    return [
-        Route("/redactions", curator(overview)),
-        Route("/redactions/{id}", curator(show)),
-        Route("/redactions/{id}/add", curator(add), methods=["POST"]),
-        Route("/redactions/{id}/{rid:int}/decide", curator(decide), methods=["POST"]),
-        Route("/redactions/{id}/{rid:int}/reason", curator(reason), methods=["POST"]),
-    ]
+def span_of(session: Session, narrative_id: str, redaction_id: int) -> red.Redaction:
+    row = session.get(red.Redaction, redaction_id)
+    if row is None or row.narrative_id != narrative_id:
+        raise NotFound(f"narrative '{narrative_id}' has no redaction {redaction_id}")
+    return row
+
+
+@guard(Role.CURATOR)
+async def decide(request: Request, user: User) -> Response:
+    narrative_id, redaction_id = request.path_params["id"], request.path_params["rid"]
+    choice = DECISIONS.get(str(request.state.form.get("decision", "")))
+    if choice is None:
+        return narrative_page(request, user, narrative_id, 400, "choose approve or reject")
+    try:
+        with transaction(request.app.state.engine) as session:
+            span_of(session, narrative_id, redaction_id)
+            row = red.decide(session, redaction_id, choice, user.username)
+    except ReckoningError as exc:
+        return refused(request, user, exc, narrative_again(request, user, narrative_id))
+    await reindex(request)
+    flash(request, f"Redaction {row.id} ({row.category}) {row.status}: "
+                   + ("the words are now public in the API and search" if row.status == red.REJECTED else
+                      "hidden in every public output") + "; the site follows at the next publish.")
+    return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
+
+
+@guard(Role.CURATOR)
+async def reason(request: Request, user: User) -> Response:
+    narrative_id, redaction_id = request.path_params["id"], request.path_params["rid"]
+    try:
+        with transaction(request.app.state.engine) as session:
+            span_of(session, narrative_id, redaction_id)
+            row = red.set_category(session, redaction_id, str(request.state.form.get("category", "")),
+                                   user.username)
+    except ReckoningError as exc:
+        return refused(request, user, exc, narrative_again(request, user, narrative_id))
+    await reindex(request)
+    flash(request, f"Redaction {row.id} now reads [redacted: {row.category}].")
+    return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
+
+
+@guard(Role.CURATOR)
+async def add(request: Request, user: User) -> Response:
+    narrative_id = request.path_params["id"]
+    form = request.state.form
+    typed = {k: str(form.get(k, "")).strip() for k in ("text", "field", "start", "end", "category")}
+    try:
+        offsets = [int(typed[k]) if typed[k] else None for k in ("start", "end")]
+    except ValueError:
+        return narrative_page(request, user, narrative_id, 400,
+                              f"offsets: expected whole numbers, got '{typed['start']}' and '{typed['end']}'",
+                              typed)
+    if typed["text"] and any(o is not None for o in offsets):
+        return narrative_page(request, user, narrative_id, 400,
+                              "give either the exact words or a field with start and end offsets, not both",
+                              typed)
+    try:
+        with transaction(request.app.state.engine) as session:
+            row = red.add_span(session, narrative_id, user.username, typed["category"], text=typed["text"],
+                               field=typed["field"], start=offsets[0], end=offsets[1])
+    except ReckoningError as exc:
+        return refused(request, user, exc, narrative_again(request, user, narrative_id, typed))
+    await reindex(request)
+    flash(request, f"Added redaction {row.id}: found {len(row.locations)} time(s), hidden as "
+                   f"[redacted: {row.category}].")
+    return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
+
+
+ROUTES = [
+    Route("/redactions", overview),
+    Route("/redactions/{id}", show),
+    Route("/redactions/{id}/add", add, methods=["POST"]),
+    Route("/redactions/{id}/{rid:int}/decide", decide, methods=["POST"]),
+    Route("/redactions/{id}/{rid:int}/reason", reason, methods=["POST"]),
+]

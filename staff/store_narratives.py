@@ -9,59 +9,56 @@ appended to the store's consent log, and `archive.store_consent` keeps the next
 from __future__ import annotations
 
 from sqlmodel import Session, select
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from archive.access import Role
 from archive.db import transaction
-from archive.errors import NotBuilt
+from archive.errors import ReckoningError
 from archive.models import Narrative, User
-from archive.settings import Settings
 from archive.store_consent import is_withdrawn, withdraw_narrative
 from archive.submissions import Submission
 from archive.users import viewer_of
-from archive.workflow import WorkflowError
-from publish.pipeline import index_all
-from search.query import open_index
-from staff.auth import Guard
-from staff.pages import Pages, flash
+from staff.auth import guard
+from staff.errors import refused
+from staff.pages import flash, render
+from staff.refresh import reindex
 
 
-def store_narrative_routes(settings: Settings, pages: Pages, guard: Guard) -> list[Route]:
-    def listing(request: Request, user: User, status: int = 200, error: str = "") -> Response:
-        with Session(request.app.state.engine) as session:
-            rows = list(session.exec(select(Narrative).where(Narrative.deleted == False)
-                                     .order_by(Narrative.id)))
-            submitted = set(session.exec(select(Submission.id)))
-            items = [{"id": r.id, "title": r.title, "source": r.source_path, "access": r.access,
-                      "withdrawn": is_withdrawn(session, r), "submission": r.id in submitted} for r in rows]
-        return pages.render(request, "store_narratives.html", status=status, user=user, items=items, error=error)
+def listing(request: Request, user: User, status: int = 200, error: str = "") -> Response:
+    with Session(request.app.state.engine) as session:
+        rows = list(session.exec(select(Narrative).where(Narrative.deleted == False)
+                                 .order_by(Narrative.id)))
+        submitted = set(session.exec(select(Submission.id)))
+        items = [{"id": r.id, "title": r.title, "source": r.source_path, "access": r.access,
+                  "withdrawn": is_withdrawn(session, r), "submission": r.id in submitted} for r in rows]
+    return render(request, "store_narratives.html", status=status, user=user, items=items, error=error)
 
-    async def index(request: Request, user: User) -> Response:
-        return listing(request, user)
 
-    async def withdraw(request: Request, user: User) -> Response:
-        narrative_id = request.path_params["id"]
-        if request.state.form.get("confirm") != "yes":
-            return listing(request, user, 400, f"{narrative_id}: tick the box to confirm the narrator "
-                                               "withdrew consent")
-        try:
-            with transaction(request.app.state.engine) as session:
-                withdraw_narrative(session, viewer_of(user), narrative_id, settings.today())
-        except WorkflowError as exc:
-            return listing(request, user, 400, str(exc))
-        await run_in_threadpool(index_all, settings)
-        try:  # the index folder was rewritten: live search uses the new one at once
-            request.app.state.index = open_index(settings.index_dir)
-        except NotBuilt:
-            request.app.state.index = None
-        flash(request, f"Withdrew {narrative_id}. It has left the API and search; the public site drops it "
-                       "at the next publish, and no ingest of its file can bring it back.")
-        return RedirectResponse("/staff/store/narratives", 303)
+@guard(Role.CURATOR)
+async def index(request: Request, user: User) -> Response:
+    return listing(request, user)
 
-    return [
-        Route("/store/narratives", guard(Role.CURATOR)(index)),
-        Route("/store/narratives/{id}/withdraw", guard(Role.CURATOR)(withdraw), methods=["POST"]),
-    ]
+
+@guard(Role.CURATOR)
+async def withdraw(request: Request, user: User) -> Response:
+    narrative_id = request.path_params["id"]
+    if request.state.form.get("confirm") != "yes":
+        return listing(request, user, 400, f"{narrative_id}: tick the box to confirm the narrator "
+                                           "withdrew consent")
+    try:
+        with transaction(request.app.state.engine) as session:
+            withdraw_narrative(session, viewer_of(user), narrative_id, request.app.state.settings.today())
+    except ReckoningError as exc:
+        return refused(request, user, exc, lambda status, err: listing(request, user, status, str(err)))
+    await reindex(request)
+    flash(request, f"Withdrew {narrative_id}. It has left the API and search; the public site drops it "
+                   "at the next publish, and no ingest of its file can bring it back.")
+    return RedirectResponse("/staff/store/narratives", 303)
+
+
+ROUTES = [
+    Route("/store/narratives", index),
+    Route("/store/narratives/{id}/withdraw", withdraw, methods=["POST"]),
+]

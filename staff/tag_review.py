@@ -18,7 +18,7 @@ from starlette.routing import Route
 from archive import models as m
 from archive.access import Role
 from archive.db import transaction
-from archive.errors import NotFound, ReckoningError
+from archive.errors import ReckoningError
 from archive.tag_suggestions import (
     ACCEPTED,
     REJECTED,
@@ -30,8 +30,9 @@ from archive.tag_suggestions import (
 )
 from archive.urls import page_url
 from ingest.tagging import phrase_pattern
-from staff.auth import Guard
-from staff.pages import Pages, flash
+from staff.auth import guard
+from staff.errors import refused
+from staff.pages import flash, render
 
 DECISIONS = {"accept": ACCEPTED, "reject": REJECTED}
 
@@ -59,43 +60,45 @@ def _titles(session: Session, rows: list[TagSuggestion]) -> dict[str, str]:
     return titles
 
 
-def tag_routes(pages: Pages, guard: Guard) -> list[Route]:
-    def listing(request: Request, user: m.User, filters: dict[str, str], status: int = 200,
-                error: str = "") -> Response:
-        with Session(request.app.state.engine) as session:
-            rows = list_suggestions(session, filters["status"] or None, filters["object"] or None)
-            everything = list_suggestions(session)
-            concepts = {c.id: c.label for c in session.exec(select(m.Concept))}
-            titles = _titles(session, rows)
-        objects = sorted({(r.object_type, r.object_id) for r in everything}, key=lambda o: o[1])
-        items = [{"row": r, "label": concepts.get(r.concept_id, r.concept_id), "title": titles.get(r.object_id, ""),
-                  "url": page_url(r.object_type, r.object_id), "pieces": highlight(r.passage, r.phrase)}
-                 for r in rows]
-        return pages.render(request, "tag_review.html", status=status, user=user, items=items, filters=filters,
-                            statuses=STATUSES, objects=objects, error=error, query=urlencode(filters))
+def listing(request: Request, user: m.User, filters: dict[str, str], status: int = 200,
+            error: str = "") -> Response:
+    with Session(request.app.state.engine) as session:
+        rows = list_suggestions(session, filters["status"] or None, filters["object"] or None)
+        everything = list_suggestions(session)
+        concepts = {c.id: c.label for c in session.exec(select(m.Concept))}
+        titles = _titles(session, rows)
+    objects = sorted({(r.object_type, r.object_id) for r in everything}, key=lambda o: o[1])
+    items = [{"row": r, "label": concepts.get(r.concept_id, r.concept_id), "title": titles.get(r.object_id, ""),
+              "url": page_url(r.object_type, r.object_id), "pieces": highlight(r.passage, r.phrase)}
+             for r in rows]
+    return render(request, "tag_review.html", status=status, user=user, items=items, filters=filters,
+                  statuses=STATUSES, objects=objects, error=error, query=urlencode(filters))
 
-    async def show(request: Request, user: m.User) -> Response:
-        return listing(request, user, _filters(request.query_params))
 
-    async def decide_one(request: Request, user: m.User) -> Response:
-        form = request.state.form
-        filters = _filters(form)
-        choice = DECISIONS.get(str(form.get("decision", "")))
-        if choice is None:
-            return listing(request, user, filters, 400, "choose accept or reject")
-        try:
-            with transaction(request.app.state.engine) as session:
-                row = decide(session, int(request.path_params["id"]), choice, user.username)
-                message = (f"Suggestion {row.id} ({row.concept_id} on {row.object_id}) {row.status}. "
-                           "The API shows it now; the site and search at the next publish.")
-        except NotFound:
-            raise  # the guard answers 404
-        except ReckoningError as exc:
-            return listing(request, user, filters, 400, str(exc))
-        flash(request, message)
-        return RedirectResponse(f"/staff/tags?{urlencode(filters)}#s{row.id}", 303)
+@guard(Role.CURATOR)
+async def show(request: Request, user: m.User) -> Response:
+    return listing(request, user, _filters(request.query_params))
 
-    return [
-        Route("/tags", guard(Role.CURATOR)(show)),
-        Route("/tags/{id:int}", guard(Role.CURATOR)(decide_one), methods=["POST"]),
-    ]
+
+@guard(Role.CURATOR)
+async def decide_one(request: Request, user: m.User) -> Response:
+    form = request.state.form
+    filters = _filters(form)  # the list comes back filtered as the curator had it
+    choice = DECISIONS.get(str(form.get("decision", "")))
+    if choice is None:
+        return listing(request, user, filters, 400, "choose accept or reject")
+    try:
+        with transaction(request.app.state.engine) as session:
+            row = decide(session, int(request.path_params["id"]), choice, user.username)
+            message = (f"Suggestion {row.id} ({row.concept_id} on {row.object_id}) {row.status}. "
+                       "The API shows it now; the site and search at the next publish.")
+    except ReckoningError as exc:
+        return refused(request, user, exc, lambda status, err: listing(request, user, filters, status, str(err)))
+    flash(request, message)
+    return RedirectResponse(f"/staff/tags?{urlencode(filters)}#s{row.id}", 303)
+
+
+ROUTES = [
+    Route("/tags", show),
+    Route("/tags/{id:int}", decide_one, methods=["POST"]),
+]
