@@ -56,6 +56,7 @@ from publish.iiif.files import public_media, write_iiif
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
 from publish.pages.browse import FACET_TITLES, agent_pages, browse_groups
+from publish.pages.charts import site_charts
 from publish.pages.citation import citation_context, citation_data, csl_json
 from publish.pages.ledger import ledger_downloads, ledger_pages
 from publish.pages.timelinejs import timelinejs
@@ -184,6 +185,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     everything = [v for kind in ("timeline", "harm", "narrative", "record") for v in views[kind]]
     groups = browse_groups(views, catalog)
     agents = agent_pages(groups, catalog)
+    charts = site_charts(views, catalog, urls)  # each chart's data and drawings, and the pages showing them
 
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
@@ -237,6 +239,8 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
         pages.append(Page(f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone}))
 
     pages += [Page(*page) for page in ledger_pages(catalog)]
+    for page in pages:
+        page.data.update(charts.context.get(page.path, {}))
 
     html_urls = [html_path_to_url(p.path) for p in pages
                  if p.path.endswith("index.html") and p.template != "tombstone.html"]
@@ -248,6 +252,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
     files.update(ledger_downloads(catalog))
+    files.update(charts.files)
     if static_dir is not None and static_dir.is_dir():
         for asset in sorted(static_dir.rglob("*")):
             if asset.is_file():

@@ -1,0 +1,150 @@
+"""Where the charts go: the pages that show them, and their data in the downloads.
+
+`site_charts` is called once by the build with the public views it already holds: it makes
+each chart's data (`publish.charts.data`), draws it at a desktop and a phone width
+(`publish.charts.specs`, `publish.charts.svg`) and says what each page's data gains, by the
+page's path: the chronology on the home page and the harm ledger, the collection at a glance
+on the browse page, an institution's reckoning on its ledger page, and the list of chart
+files on the downloads page. Each chart's data is also written as JSON (the API's answer,
+web/api/charts.py) and its tables as CSV under `downloads/charts/`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from archive.catalog import Catalog
+from archive.ledger_views import institution_ledger, institutions
+from archive.urls import SiteUrls, page_url, site_page_url
+from publish.charts import specs, tables
+from publish.charts.data import Reckoning, collection_charts, reckoning
+from publish.charts.svg import draw_all, renderer
+from publish.charts.tables import ChartTable
+
+FOLDER = "downloads/charts"
+
+
+class FileLink(TypedDict):
+    name: str
+    url: str
+
+
+class Figure(TypedDict):
+    """A chart as a page shows it: title, summary, two drawings, its tables and files."""
+
+    id: str  # the figure's HTML id, unique on its page
+    title: str
+    facts: list[str]  # what it shows, in a few short sentences
+    wide: str  # SVG for a desktop column, and for a phone (the page's CSS shows one)
+    narrow: str
+    tables: list[ChartTable]
+    json: str
+    csv: list[FileLink]
+    drawn_by: str  # the renderer's version: part of the page's data, so an upgrade redraws
+
+
+@dataclass
+class SiteCharts:
+    context: dict[str, dict]  # page path -> what that page's data gains
+    files: dict[str, bytes]  # downloads/charts/…
+
+
+@dataclass
+class _Planned:
+    key: str
+    data: Mapping[str, Any]  # the chart's data, as the JSON download and the API give it
+    title: str
+    facts: list[str]
+    spec: Callable[[Any, int], dict]
+    tables: list[ChartTable]
+
+
+def data_file(chart_id: str) -> str:
+    return f"/{FOLDER}/{chart_id}.json"
+
+
+def csv_file(chart_id: str, table: str) -> str:
+    return f"/{FOLDER}/{chart_id}-{table}.csv"
+
+
+def page_path(url: str) -> str:
+    return url.lstrip("/") + "index.html"
+
+
+def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], catalog: Catalog, urls: SiteUrls) -> SiteCharts:
+    """Every chart of the site, made from the build's public views and drawn."""
+    whole = collection_charts(views["harm"], views["timeline"], views["record"], views["narrative"])
+    chronology = _Planned("chronology", whole["chronology"], whole["chronology"]["title"],
+                          whole["chronology"]["facts"], specs.chronology_spec,
+                          tables.chronology_tables(whole["chronology"]))
+    glance = [_Planned(key, whole[key], whole[key]["title"], whole[key]["facts"], spec, make(whole[key]))
+              for key, spec, make in (("decades", specs.decades_spec, tables.decades_tables),
+                                      ("harm_types", specs.terms_spec, tables.terms_tables),
+                                      ("affected_groups", specs.terms_spec, tables.terms_tables))]
+    placed: dict[str, list[_Planned]] = {
+        page_path(site_page_url("home")): [chronology],
+        page_path(page_url("harm")): [chronology],
+        page_path(site_page_url("browse")): glance,
+    }
+    bodies: list[Reckoning] = [r for a in institutions(catalog) if (r := reckoning(institution_ledger(catalog, a["id"])))]
+    for chart in bodies:
+        shown = []
+        if chart["path"]:
+            shown.append(_Planned("path", chart, "Its path through the stages of reckoning", chart["facts"],
+                                  specs.reckoning_spec,
+                                  tables.reckoning_tables(chart)))
+        if chart["commitments"]:
+            shown.append(_Planned("commitments", chart, "Its commitments by status", chart["commitments_facts"],
+                                  specs.commitments_spec, tables.commitments_tables(chart)))
+        placed[page_path(chart["institution"]["url"])] = shown
+
+    figures = _draw([p for on_page in placed.values() for p in on_page], urls)
+    context = {path: {"charts": {p.key: figures[id(p)] for p in on_page}} for path, on_page in placed.items()}
+    files = _files([chronology, *glance], bodies, urls)
+    context[page_path(site_page_url("downloads"))] = {"chart_files": [
+        {"title": f["title"], "json": data_file(f["id"]), "csv": [{"name": t["name"], "url": csv_file(f["id"], t["name"])}
+                                                                  for t in f["tables"]]}
+        for f in _download_list([chronology, *glance], bodies)]}
+    return SiteCharts(context, files)
+
+
+def _draw(planned: list[_Planned], urls: SiteUrls) -> dict[int, Figure]:
+    """Each planned chart drawn at both widths (the same chart on two pages is drawn once)."""
+    unique = list({id(p): p for p in planned}.values())
+    drawn = draw_all([p.spec(p.data, width) for p in unique for width in (specs.WIDE, specs.NARROW)], urls)
+    by = renderer()
+    figures: dict[int, Figure] = {}
+    for n, p in enumerate(unique):
+        chart_id = p.data["id"]
+        figures[id(p)] = {"id": f"chart-{p.key.replace('_', '-')}", "title": p.title, "facts": p.facts,
+                          "wide": drawn[2 * n], "narrow": drawn[2 * n + 1], "tables": p.tables,
+                          "json": data_file(chart_id),
+                          "csv": [{"name": t["name"], "url": csv_file(chart_id, t["name"])} for t in p.tables],
+                          "drawn_by": by}
+    return figures
+
+
+def _download_list(collection: list[_Planned], bodies: list[Reckoning]) -> list[dict]:
+    """Each chart's data file with all its tables (an institution's path and commitments together)."""
+    found = [{"id": p.data["id"], "title": p.title, "tables": p.tables} for p in collection]
+    found += [{"id": r["id"], "title": r["title"],
+               "tables": tables.reckoning_tables(r) + tables.commitments_tables(r)} for r in bodies]
+    return found
+
+
+def _files(collection: list[_Planned], bodies: list[Reckoning], urls: SiteUrls) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    data = {p.data["id"]: p.data for p in collection} | {r["id"]: r for r in bodies}
+    for entry in _download_list(collection, bodies):
+        files[data_file(entry["id"]).lstrip("/")] = chart_json(data[entry["id"]])
+        for table in entry["tables"]:
+            files[csv_file(entry["id"], table["name"]).lstrip("/")] = tables.csv_bytes(table, urls)
+    return files
+
+
+def chart_json(chart: Mapping[str, Any]) -> bytes:
+    """A chart's data as its download holds it (the API answers the same data)."""
+    return json.dumps(chart, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
