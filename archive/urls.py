@@ -81,6 +81,16 @@ def segment_anchor(time: str) -> str:
     return "t-" + time.replace(":", "-")
 
 
+def chart_api_url(chart_id: str | None = None) -> str:
+    """The charts' data in the API (web/api/charts.py): the list, or one chart by id."""
+    return "/api/charts" if chart_id is None else f"/api/charts/{chart_id}"
+
+
+def chart_file_url(chart_id: str, table: str | None = None) -> str:
+    """A chart's data in the downloads: all of it as JSON, or one of its tables as CSV."""
+    return f"/downloads/charts/{chart_id}.json" if table is None else f"/downloads/charts/{chart_id}-{table}.csv"
+
+
 def static_url(name: str) -> str:
     return f"/static/{name}"
 

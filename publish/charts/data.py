@@ -142,7 +142,7 @@ class StageStep(TypedDict):
     """A dated step on an institution's path: a position on a harm, or evidenced progress on a
     commitment (the `repair` rung)."""
 
-    line: str  # steps on one line: one body's positions on one harm, or the repair rung
+    line: str  # steps on one line: one body's positions on one harm, or progress on one commitment
     level: int
     stage: str
     label: str
@@ -363,7 +363,8 @@ def decades_facts(items: list[DecadeCount], records: int, narratives: int) -> li
             said.append(f"{words}, all from the {dated[0]['label']}")
             continue
         most = max(dated, key=lambda i: (i[kind], -i["decade"]))
-        said.append(f"{words}, {dated[0]['label']} to {dated[-1]['label']}; most from the {most['label']} ({most[kind]})")
+        said.append(f"{words}, {dated[0]['label']} to {dated[-1]['label']}; "
+                    f"most from the {most['label']} ({most[kind]})")
     return said or ["No record or narrative is published yet"]
 
 
@@ -419,7 +420,8 @@ def reckoning(ledger: InstitutionLedgerView) -> Reckoning | None:
                          "source": source, "url": source["url"] if source else admission["harm"]["url"]})
     for delivery in ledger["delivered"]:
         evidence = delivery["evidence"][0]["source"] if delivery["evidence"] else None
-        path.append({"line": "repair", "level": LEVELS["repair"], "stage": "repair", "label": STAGES["repair"],
+        path.append({"line": f"repair {delivery['commitment']['id']}", "level": LEVELS["repair"],
+                     "stage": "repair", "label": STAGES["repair"],
                      "date": delivery["date"], "at": _event_year(delivery["date"]["edtf"], delivery["date"]["lower"]),
                      "about": delivery["commitment"], "body": delivery["by"]["name"] if delivery["by"] else "",
                      "text": delivery["text"], "source": evidence, "url": delivery["commitment"]["url"]})
@@ -434,9 +436,10 @@ def reckoning(ledger: InstitutionLedgerView) -> Reckoning | None:
     on_rung = Counter(s["stage"] for s in path)
     stages: list[StatusCount] = [{"status": s, "label": label, "count": on_rung[s]} for s, label in STAGES.items()]
     name = ledger["name"]
+    facts = reckoning_facts(ledger, path)
     return {"id": f"reckoning-{ledger['id']}", "title": f"{name}: its reckoning over time",
-            "facts": (facts := reckoning_facts(ledger, path)), "summary": _paragraph(facts), "institution": {"id": ledger["id"], "title": name,
-                                                                          "url": ledger["url"]},
+            "facts": facts, "summary": _paragraph(facts),
+            "institution": {"id": ledger["id"], "title": name, "url": ledger["url"]},
             "harms": len(ledger["harms"]), "stages": stages, "path": path, "commitments": commitments,
             "status_counts": status_counts,
             "commitments_facts": (said := commitments_facts(name, commitments, status_counts)),

@@ -187,6 +187,8 @@ def terms_spec(chart: Terms, width: int) -> Spec:
 
 # -- an institution's reckoning -----------------------------------------------------------------
 def reckoning_spec(chart: Reckoning, width: int) -> Spec:
+    """Rungs from repair (top) down to denial; each position a mark on its rung at its date,
+    one body's positions on one harm joined by a line, so a step back shows as one."""
     path = [{**s, "describe": f"{s['label']}, {s['date']['display']}: {s['about']['title']}"
              + (f" ({s['body']})" if s["body"] else "")} for s in chart["path"]]
     years = [s["at"] for s in path] + [c["at"] for c in chart["commitments"]]
@@ -194,18 +196,33 @@ def reckoning_spec(chart: Reckoning, width: int) -> Spec:
     end = (int(max(years, default=2000)) // 10 + 1) * 10
     x = {"field": "at", **_years(start, end, width)}
     rungs = [STAGES[s] for s in reversed(STAGES)]  # repair at the top
-    y = {"field": "label", "type": "ordinal", "title": None, "scale": {"domain": rungs},
-         "axis": {"labelFontSize": 11, "labelColor": INK, "domain": False, "ticks": False, "grid": True}}
+    y = {"field": "label", "type": "ordinal", "axis": None, "scale": {"domain": rungs, "paddingInner": 0}}
+    lines = sorted({s["line"] for s in path})
+    offset = {"field": "line", "type": "nominal", "scale": {"domain": lines, "paddingOuter": 1.5}}
     colour, shape = _status_scale(STAGE_STYLE, STAGES, "Stage")
-    colour["legend"] = shape["legend"] = None  # the rungs are named on the axis
-    return _spec(width - 110, chart["summary"], [
-        {"transform": [{"filter": "datum.line != 'repair'"}],
+    colour["legend"] = shape["legend"] = None  # each rung is named on the chart
+    names = [{"label": r["label"], "text": f"{r['label']}: {_count(r['count'], 'step')}"}
+             for r in chart["stages"]]
+    return _spec(width, chart["summary"], [
+        {"data": {"values": names},
+         "mark": {"type": "rule", "color": "#e3ddd2"},
+         "encoding": {"y": {**y, "bandPosition": 1}}},
+        {"data": {"values": names},
+         "mark": {"type": "text", "align": "left", "baseline": "top", "dy": 3, "fontWeight": "bold"},
+         "encoding": {"x": {"value": 0}, "y": {**y, "bandPosition": 0}, "text": {"field": "text"}}},
+        {"data": {"values": path},
+         "transform": [{"filter": "datum.stage != 'repair'"}],
          "mark": {"type": "line", "color": RULE, "strokeWidth": 1, "interpolate": "step-after"},
-         "encoding": {"x": x, "y": y, "detail": {"field": "line"}, "yOffset": {"field": "line"}}},
-        {"mark": {"type": "point", "size": 70, "filled": True, "opacity": 1},
-         "encoding": {"x": x, "y": y, "yOffset": {"field": "line"}, "color": colour, "shape": shape,
+         "encoding": {"x": x, "y": y, "yOffset": offset, "detail": {"field": "line"}}},
+        {"data": {"values": path},
+         "mark": {"type": "point", "size": 60, "filled": True, "opacity": 1},
+         "encoding": {"x": x, "y": y, "yOffset": offset, "color": colour, "shape": shape,
                       "href": {"field": "url"}, "description": {"field": "describe"}}},
-    ], data={"values": path}, height={"step": 40})
+    ], height=len(rungs) * 48)
+
+
+def _count(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def commitments_spec(chart: Reckoning, width: int) -> Spec:

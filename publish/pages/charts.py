@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from archive.catalog import Catalog
-from archive.ledger_views import institution_ledger, institutions
-from archive.urls import SiteUrls, page_url, site_page_url
+from archive.urls import SiteUrls, chart_file_url, page_url, site_page_url
 from publish.charts import specs, tables
-from publish.charts.data import Reckoning, collection_charts, reckoning
+from publish.charts.data import Reckoning, collection_charts
+from publish.charts.lookup import reckonings
 from publish.charts.svg import draw_all, renderer
 from publish.charts.tables import ChartTable
-
-FOLDER = "downloads/charts"
 
 
 class FileLink(TypedDict):
@@ -62,14 +60,6 @@ class _Planned:
     tables: list[ChartTable]
 
 
-def data_file(chart_id: str) -> str:
-    return f"/{FOLDER}/{chart_id}.json"
-
-
-def csv_file(chart_id: str, table: str) -> str:
-    return f"/{FOLDER}/{chart_id}-{table}.csv"
-
-
 def page_path(url: str) -> str:
     return url.lstrip("/") + "index.html"
 
@@ -89,7 +79,7 @@ def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], catalog: Catal
         page_path(page_url("harm")): [chronology],
         page_path(site_page_url("browse")): glance,
     }
-    bodies: list[Reckoning] = [r for a in institutions(catalog) if (r := reckoning(institution_ledger(catalog, a["id"])))]
+    bodies = reckonings(catalog)
     for chart in bodies:
         shown = []
         if chart["path"]:
@@ -105,8 +95,8 @@ def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], catalog: Catal
     context = {path: {"charts": {p.key: figures[id(p)] for p in on_page}} for path, on_page in placed.items()}
     files = _files([chronology, *glance], bodies, urls)
     context[page_path(site_page_url("downloads"))] = {"chart_files": [
-        {"title": f["title"], "json": data_file(f["id"]), "csv": [{"name": t["name"], "url": csv_file(f["id"], t["name"])}
-                                                                  for t in f["tables"]]}
+        {"title": f["title"], "json": chart_file_url(f["id"]),
+         "csv": [{"name": t["name"], "url": chart_file_url(f["id"], t["name"])} for t in f["tables"]]}
         for f in _download_list([chronology, *glance], bodies)]}
     return SiteCharts(context, files)
 
@@ -121,8 +111,8 @@ def _draw(planned: list[_Planned], urls: SiteUrls) -> dict[int, Figure]:
         chart_id = p.data["id"]
         figures[id(p)] = {"id": f"chart-{p.key.replace('_', '-')}", "title": p.title, "facts": p.facts,
                           "wide": drawn[2 * n], "narrow": drawn[2 * n + 1], "tables": p.tables,
-                          "json": data_file(chart_id),
-                          "csv": [{"name": t["name"], "url": csv_file(chart_id, t["name"])} for t in p.tables],
+                          "json": chart_file_url(chart_id),
+                          "csv": [{"name": t["name"], "url": chart_file_url(chart_id, t["name"])} for t in p.tables],
                           "drawn_by": by}
     return figures
 
@@ -139,9 +129,9 @@ def _files(collection: list[_Planned], bodies: list[Reckoning], urls: SiteUrls) 
     files: dict[str, bytes] = {}
     data = {p.data["id"]: p.data for p in collection} | {r["id"]: r for r in bodies}
     for entry in _download_list(collection, bodies):
-        files[data_file(entry["id"]).lstrip("/")] = chart_json(data[entry["id"]])
+        files[chart_file_url(entry["id"]).lstrip("/")] = chart_json(data[entry["id"]])
         for table in entry["tables"]:
-            files[csv_file(entry["id"], table["name"]).lstrip("/")] = tables.csv_bytes(table, urls)
+            files[chart_file_url(entry["id"], table["name"]).lstrip("/")] = tables.csv_bytes(table, urls)
     return files
 
 
