@@ -54,8 +54,13 @@ CONFIG: Spec = {
 
 
 def _spec(width: int, description: str, layers: list[Spec], **more: Any) -> Spec:
+    """A layered chart. Layers with nothing to draw are left out: Vega gives an empty layer an
+    unnamed ARIA symbol, which a screen reader would announce as an empty graphic."""
+    drawn = [layer for layer in layers if (layer.get("data") or more.get("data") or {}).get("values")]
+    if not drawn:  # an empty archive: the axes alone, and the facts above say there is nothing yet
+        drawn = [{"data": {"values": [{}]}, "mark": {"type": "rule", "aria": False, "opacity": 0}}]
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": width,
-            "description": description, "config": CONFIG, "layer": layers, **more}
+            "description": description, "config": CONFIG, "layer": drawn, **more}
 
 
 def _years(start: int, end: int, width: int, title: str | None = None) -> Spec:
@@ -71,6 +76,11 @@ def _status_scale(styles: dict[str, tuple[str, str]], labels: dict[str, str], ki
     shape = {"field": "label", "type": "nominal", "title": kind,
              "scale": {"domain": domain, "range": [s for _, s in styles.values()]}}
     return colour, shape
+
+
+def _unsure_words(harm: dict) -> str:
+    ends = [end for end, unsure in (("start", harm["start_uncertain"]), ("end", harm["end_uncertain"])) if unsure]
+    return f" ({' and '.join(ends)} uncertain)" if ends else ""
 
 
 def _labels_by_side(rows: list[dict], start: float, end: float) -> list[dict]:
@@ -90,7 +100,8 @@ def chronology_spec(chart: Chronology, width: int) -> Spec:
                                   "text": f"{a['year']}: {a['count']} apolog{'y' if a['count'] == 1 else 'ies'}"}
                                  for i, a in enumerate(chart["apologies"])], start, end)
     rows = [p["row"] for p in periods] + [a["row"] for a in apologies] + [h["id"] for h in chart["harms"]]
-    harms = [{**h, "row": h["id"], "describe": f"{h['title']}, {h['date']['display']}"} for h in chart["harms"]]
+    harms = [{**h, "row": h["id"], "describe": f"{h['title']}, {h['date']['display']}{_unsure_words(h)}"}
+             for h in chart["harms"]]
     events = [{"row": e["harm"]["id"], "at": e["at"], "label": e["status_label"], "url": e["url"],
                "describe": f"{e['status_label']}, {e['date']['display']}: {e['harm']['title']}",
                "hollow": e["uncertain"]} for e in chart["events"]]
@@ -107,10 +118,11 @@ def chronology_spec(chart: Chronology, width: int) -> Spec:
     layers: list[Spec] = [
         {"data": {"values": [{"from": p["start"], "to": p["end"], "describe": f"{p['title']}, {p['display']}"}
                              for p in chart["periods"]]},
-         "mark": {"type": "rect", "color": BAND},
-         "encoding": {"x": {"field": "from", **x}, "x2": {"field": "to"}, "description": {"field": "describe"}}},
+         "mark": {"type": "rect", "color": BAND, "aria": False},
+         "encoding": {"x": {"field": "from", **x}, "x2": {"field": "to"}}},
         {"data": {"values": [{"x": a["year"] + 0.5} for a in chart["apologies"]]},
-         "mark": {"type": "rule", "color": STATUS_STYLE["apologized"][0], "strokeDash": [4, 3], "opacity": 0.8},
+         "mark": {"type": "rule", "color": STATUS_STYLE["apologized"][0], "strokeDash": [4, 3], "opacity": 0.8,
+                  "aria": False},
          "encoding": {"x": {"field": "x", **x}}},
         *[{"data": {"values": [r for r in labels if r["side"] == side]},
            "mark": {"type": "text", "align": side, "baseline": "middle", "fontWeight": "bold",
@@ -120,15 +132,15 @@ def chronology_spec(chart: Chronology, width: int) -> Spec:
           for labels in (periods, apologies) for side in ("left", "right")],
         {"data": {"values": fuzzy},
          "mark": {"type": "bar", "size": 7, "yOffset": 6, "color": HARM, "opacity": 0.35, "stroke": HARM,
-                  "strokeDash": [2, 2]},
+                  "strokeDash": [2, 2], "aria": False},
          "encoding": {"x": {"field": "from", **x}, "x2": {"field": "to"}, "y": y}},
         {"data": {"values": harms},
-         "mark": {"type": "bar", "size": 7, "yOffset": 6, "color": HARM, "stroke": HARM, "strokeWidth": 1},
-         "encoding": {"x": {"field": "start_sure", **x}, "x2": {"field": "end_sure"}, "y": y,
-                      "description": {"field": "describe"}}},
+         "mark": {"type": "bar", "size": 7, "yOffset": 6, "color": HARM, "stroke": HARM, "strokeWidth": 1,
+                  "aria": False},  # its label (below) names the harm and its dates
+         "encoding": {"x": {"field": "start_sure", **x}, "x2": {"field": "end_sure"}, "y": y}},
         {"data": {"values": unsure},
          "mark": {"type": "text", "text": "?", "yOffset": 6, "dx": 6, "baseline": "middle", "color": HARM,
-                  "fontWeight": "bold"},
+                  "fontWeight": "bold", "aria": False},
          "encoding": {"x": {"field": "x", **x}, "y": y}},
         {"data": {"values": harms},
          "mark": {"type": "text", "align": "left", "baseline": "middle", "yOffset": -6, "limit": width - 4},
@@ -179,7 +191,7 @@ def terms_spec(chart: Terms, width: int) -> Spec:
         {"mark": {"type": "bar", "size": 8, "yOffset": 6, "color": HARM},
          "encoding": {"x": {"field": "count", **x, "scale": {"domain": [0, most], "range": [0, bar_width]}},
                       "y": y, "description": {"field": "describe"}}},
-        {"mark": {"type": "text", "align": "left", "baseline": "middle", "yOffset": 6, "dx": 4},
+        {"mark": {"type": "text", "align": "left", "baseline": "middle", "yOffset": 6, "dx": 4, "aria": False},
          "encoding": {"x": {"field": "count", **x, "scale": {"domain": [0, most], "range": [0, bar_width]}},
                       "y": y, "text": {"field": "count"}}},
     ], data={"values": items}, height={"step": ROW})
@@ -205,7 +217,7 @@ def reckoning_spec(chart: Reckoning, width: int) -> Spec:
              for r in chart["stages"]]
     return _spec(width, chart["summary"], [
         {"data": {"values": names},
-         "mark": {"type": "rule", "color": "#e3ddd2"},
+         "mark": {"type": "rule", "color": "#e3ddd2", "aria": False},
          "encoding": {"y": {**y, "bandPosition": 1}}},
         {"data": {"values": names},
          "mark": {"type": "text", "align": "left", "baseline": "top", "dy": 3, "fontWeight": "bold"},

@@ -75,12 +75,14 @@ def checked(svg: str) -> str:
         for name, value in element.attrib.items():
             if FORBIDDEN_ATTRIBUTE.match(etree.QName(name).localname):
                 raise ChartError(f"a chart's <{etree.QName(element).localname}> has a '{name}' attribute")
-            if name == XLINK_HREF:
+            if name in (XLINK_HREF, "href"):
                 value = value.removeprefix(LOADER_BASE)
                 if not value.startswith("/") or value.startswith("//"):
                     raise ChartError(f"a chart links outside the site: {value!r}")
-                element.set(XLINK_HREF, value)
+                del element.attrib[name]
+                element.set("href", value)  # SVG 2's plain href: the page's other links are found the same way
     root.set("class", "chart-svg")
+    etree.cleanup_namespaces(root)
     return etree.tostring(root, encoding="unicode")
 
 
@@ -90,5 +92,5 @@ def linked(svg: str, urls: SiteUrls) -> str:
         return svg
     root = etree.fromstring(svg.encode("utf-8"), PARSER)
     for element in root.iter(f"{SVG}a"):
-        element.set(XLINK_HREF, urls.link(element.get(XLINK_HREF, "/")))
+        element.set("href", urls.link(element.get("href", "/")))
     return etree.tostring(root, encoding="unicode")
