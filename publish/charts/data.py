@@ -182,7 +182,7 @@ class Reckoning(TypedDict):
     summary: str
     institution: ObjectLink
     harms: int  # the harms its ledger holds (with those of the bodies nested under it)
-    stages: list[StatusCount]  # the rungs, bottom first, with the steps on each
+    stages: list[StatusCount]  # the rungs reached, bottom first, with the steps on each
     path: list[StageStep]
     commitments: list[CommitmentMark]
     status_counts: list[StatusCount]
@@ -434,7 +434,9 @@ def reckoning(ledger: InstitutionLedgerView) -> Reckoning | None:
     status_counts: list[StatusCount] = [{"status": s, "label": label, "count": counts[s]}
                                         for s, label in COMMITMENT_STATUSES.items() if counts[s]]
     on_rung = Counter(s["stage"] for s in path)
-    stages: list[StatusCount] = [{"status": s, "label": label, "count": on_rung[s]} for s, label in STAGES.items()]
+    # Rungs with a step only: an empty rung's name would say nothing, and the ladder is the spec's.
+    stages: list[StatusCount] = [{"status": s, "label": label, "count": on_rung[s]}
+                                 for s, label in STAGES.items() if on_rung[s]]
     name = ledger["name"]
     facts = reckoning_facts(ledger, path)
     return {"id": f"reckoning-{ledger['id']}", "title": f"{name}: its reckoning over time",

@@ -213,8 +213,8 @@ def reckoning_spec(chart: Reckoning, width: int) -> Spec:
     offset = {"field": "line", "type": "nominal", "scale": {"domain": lines, "paddingOuter": 1.5}}
     colour, shape = _status_scale(STAGE_STYLE, STAGES, "Stage")
     colour["legend"] = shape["legend"] = None  # each rung is named on the chart
-    names = [{"label": r["label"], "text": f"{r['label']}: {_count(r['count'], 'step')}"}
-             for r in chart["stages"]]
+    steps = {r["label"]: r["count"] for r in chart["stages"]}
+    names = [{"label": label, "text": f"{label}: {_count(steps.get(label, 0), 'step')}"} for label in rungs]
     return _spec(width, chart["summary"], [
         {"data": {"values": names},
          "mark": {"type": "rule", "color": "#e3ddd2", "aria": False},
