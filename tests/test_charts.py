@@ -342,3 +342,13 @@ def test_a_drawing_is_plain_links_into_the_site_and_escapes_its_text():
 def test_every_attribution_stage_has_a_rung_and_a_style():
     assert list(charts.STAGES) == [*ATTRIBUTION, "repair"] == list(specs.STAGE_STYLE)
     assert set(ATTRIBUTION) == set(charts.STAGE_VERBS)
+
+
+def test_an_archive_with_nothing_public_yet_has_facts_and_no_drawing():
+    whole = charts.collection_charts([], [], [], [])
+    assert whole["chronology"]["facts"] == ["No harm is published yet"]
+    assert whole["decades"]["facts"] == ["No record or narrative is published yet"]
+    assert whole["harm_types"]["facts"] == ["No harm is published with a harm type yet"]
+    assert specs.chronology_spec(whole["chronology"], specs.WIDE) is None
+    assert specs.decades_spec(whole["decades"], specs.NARROW) is None
+    assert specs.terms_spec(whole["affected_groups"], specs.WIDE) is None

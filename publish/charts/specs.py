@@ -53,12 +53,13 @@ CONFIG: Spec = {
 }
 
 
-def _spec(width: int, description: str, layers: list[Spec], **more: Any) -> Spec:
-    """A layered chart. Layers with nothing to draw are left out: Vega gives an empty layer an
-    unnamed ARIA symbol, which a screen reader would announce as an empty graphic."""
+def _spec(width: int, description: str, layers: list[Spec], **more: Any) -> Spec | None:
+    """A layered chart, or None when there is nothing to draw (the facts say so). Layers with
+    nothing to draw are left out: Vega gives an empty layer an unnamed ARIA symbol, which a
+    screen reader would announce as an empty graphic."""
     drawn = [layer for layer in layers if (layer.get("data") or more.get("data") or {}).get("values")]
-    if not drawn:  # an empty archive: the axes alone, and the facts above say there is nothing yet
-        drawn = [{"data": {"values": [{}]}, "mark": {"type": "rule", "aria": False, "opacity": 0}}]
+    if not drawn:
+        return None
     return {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "width": width,
             "description": description, "config": CONFIG, "layer": drawn, **more}
 
@@ -91,7 +92,7 @@ def _labels_by_side(rows: list[dict], start: float, end: float) -> list[dict]:
 
 
 # -- the chronology ------------------------------------------------------------------------------
-def chronology_spec(chart: Chronology, width: int) -> Spec:
+def chronology_spec(chart: Chronology, width: int) -> Spec | None:
     start, end = chart["start"], chart["end"]
     periods = _labels_by_side([{"row": f"period {i}", "x": p["end"] if p["start"] > (start + end) / 2 else p["start"],
                                 "text": f"{p['label']} {p['display']}", "url": p["url"]}
@@ -156,18 +157,22 @@ def chronology_spec(chart: Chronology, width: int) -> Spec:
 
 
 # -- the collection at a glance -----------------------------------------------------------------
-def decades_spec(chart: Decades, width: int) -> Spec:
-    values = [{"decade": d["decade"], "end": d["decade"] + 10, "kind": kind.capitalize(), "count": d[kind],
-               "url": d["url"], "describe": f"{d['label']}: {d[kind]} {kind if d[kind] != 1 else kind[:-1]}"}
+def decades_spec(chart: Decades, width: int) -> Spec | None:
+    """A bar per decade (empty decades too, so a gap shows as one), records and narratives stacked."""
+    values = [{"decade": d["decade"], "kind": kind.capitalize(), "count": d[kind], "url": d["url"],
+               "describe": f"{d['label']}: {_count(d[kind], kind[:-1])}"}
               for d in chart["items"] for kind in ("records", "narratives") if d[kind]]
     first = min((d["decade"] for d in chart["items"]), default=2000)
-    last = max((d["decade"] for d in chart["items"]), default=2000) + 10
+    last = max((d["decade"] for d in chart["items"]), default=2000)
+    every = 20 if width >= WIDE else 50  # labelled decades: as many as the width holds
+    decades = list(range(first, last + 10, 10))
     return _spec(width, chart["summary"], [{
         "data": {"values": values},
-        "mark": {"type": "bar", "stroke": "#ffffff", "strokeWidth": 1},
+        "mark": {"type": "bar"},
         "encoding": {
-            "x": {"field": "decade", **_years(first, last, width, "Decade")},
-            "x2": {"field": "end"},
+            "x": {"field": "decade", "type": "ordinal", "title": "Decade", "scale": {"domain": decades},
+                  "axis": {"values": [d for d in decades if d % every == 0], "labelExpr": "datum.value + 's'",
+                           "labelAngle": 0}},
             "y": {"field": "count", "type": "quantitative", "stack": "zero",
                   "axis": {"title": "Published", "tickMinStep": 1, "format": "d"}},
             "color": {"field": "kind", "type": "nominal", "title": None,
@@ -176,7 +181,7 @@ def decades_spec(chart: Decades, width: int) -> Spec:
             "href": {"field": "url"}, "description": {"field": "describe"}}}], height=160)
 
 
-def terms_spec(chart: Terms, width: int) -> Spec:
+def terms_spec(chart: Terms, width: int) -> Spec | None:
     items = [{**t, "row": t["id"], "describe": f"{t['label']}: {t['count']} harm{'s' if t['count'] != 1 else ''}"}
              for t in chart["items"]]
     most = max((t["count"] for t in items), default=1)
@@ -198,7 +203,7 @@ def terms_spec(chart: Terms, width: int) -> Spec:
 
 
 # -- an institution's reckoning -----------------------------------------------------------------
-def reckoning_spec(chart: Reckoning, width: int) -> Spec:
+def reckoning_spec(chart: Reckoning, width: int) -> Spec | None:
     """Rungs from repair (top) down to denial; each position a mark on its rung at its date,
     one body's positions on one harm joined by a line, so a step back shows as one."""
     path = [{**s, "describe": f"{s['label']}, {s['date']['display']}: {s['about']['title']}"
@@ -237,7 +242,7 @@ def _count(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def commitments_spec(chart: Reckoning, width: int) -> Spec:
+def commitments_spec(chart: Reckoning, width: int) -> Spec | None:
     order = list(COMMITMENT_STATUSES)
     units = [{**c, "row": c["status"], "one": 1, "rank": order.index(c["status"]),
               "describe": f"{c['title']}: {c['status_label']}" + (" by rule" if c["by_rule"] else "")

@@ -56,7 +56,7 @@ class _Planned:
     data: Mapping[str, Any]  # the chart's data, as the JSON download and the API give it
     title: str
     facts: list[str]
-    spec: Callable[[Any, int], dict]
+    spec: Callable[[Any, int], dict | None]
     tables: list[ChartTable]
 
 
@@ -102,15 +102,18 @@ def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], catalog: Catal
 
 
 def _draw(planned: list[_Planned], urls: SiteUrls) -> dict[int, Figure]:
-    """Each planned chart drawn at both widths (the same chart on two pages is drawn once)."""
+    """Each planned chart drawn at both widths (the same chart on two pages is drawn once); a
+    chart with nothing to draw yet has its facts and no drawing."""
     unique = list({id(p): p for p in planned}.values())
-    drawn = draw_all([p.spec(p.data, width) for p in unique for width in (specs.WIDE, specs.NARROW)], urls)
+    wanted = [p.spec(p.data, width) for p in unique for width in (specs.WIDE, specs.NARROW)]
+    drawn = iter(draw_all([spec for spec in wanted if spec is not None], urls))
+    svgs = [next(drawn) if spec is not None else "" for spec in wanted]
     by = renderer()
     figures: dict[int, Figure] = {}
     for n, p in enumerate(unique):
         chart_id = p.data["id"]
         figures[id(p)] = {"id": f"chart-{p.key.replace('_', '-')}", "title": p.title, "facts": p.facts,
-                          "wide": drawn[2 * n], "narrow": drawn[2 * n + 1], "tables": p.tables,
+                          "wide": svgs[2 * n], "narrow": svgs[2 * n + 1], "tables": p.tables,
                           "json": chart_file_url(chart_id),
                           "csv": [{"name": t["name"], "url": chart_file_url(chart_id, t["name"])} for t in p.tables],
                           "drawn_by": by}
