@@ -248,7 +248,7 @@ def commitments_spec(chart: Reckoning, width: int) -> Spec | None:
               "describe": f"{c['title']}: {c['status_label']}" + (" by rule" if c["by_rule"] else "")
               + (f", due {c['due']}" if c["due"] else "")} for c in chart["commitments"]]
     rows = [s["status"] for s in chart["status_counts"]]
-    labels = [{"row": s["status"], "text": f"{s['label']}{' (by rule)' if s['status'] == 'lapsed' else ''}: "
+    labels = [{"row": s["status"], "text": f"{s['label']}{' by rule' if s['status'] == 'lapsed' else ''}: "
                f"{s['count']}"} for s in chart["status_counts"]]
     most = max((s["count"] for s in chart["status_counts"]), default=1)
     y = {"field": "row", "type": "ordinal", "axis": None, "scale": {"domain": rows, "paddingInner": 0,

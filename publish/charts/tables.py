@@ -79,7 +79,7 @@ def reckoning_tables(chart: Reckoning) -> list[ChartTable]:
 def commitments_tables(chart: Reckoning) -> list[ChartTable]:
     return [{"name": "commitments", "caption": "Commitments and their status today",
              "columns": ["Commitment", "Status", "Made", "Due"],
-             "rows": [[_cell(c["title"], c["url"]), _cell(c["status_label"] + (" (by rule)" if c["by_rule"] else "")),
+             "rows": [[_cell(c["title"], c["url"]), _cell(c["status_label"] + (", by rule" if c["by_rule"] else "")),
                        _cell(c["date"]["display"]), _cell(c["due"])] for c in chart["commitments"]]}]
 
 
