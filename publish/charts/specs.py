@@ -11,6 +11,7 @@ Colours hold 3:1 against the page (WCAG 1.4.11) and stages differ in shape as we
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from archive.catalog import STATUS_LABELS
@@ -21,6 +22,7 @@ Spec = dict[str, Any]
 
 WIDE, NARROW = 720, 330  # the site's text column (52rem) and a 390 px phone's, in CSS pixels
 ROW = 30  # a labelled row: its label above, its bar below
+LINE = 14  # a label's line height, for labels in more than one line
 INK, MUTED, RULE, BAND = "#1d1d1f", "#555555", "#767676", "#f1ebe0"
 HARM = "#7a2e1d"  # the site's accent: what was done
 # Accountability statuses (archive.catalog.STATUS_LABELS) and attribution stages, in colour and shape.
@@ -79,6 +81,12 @@ def _status_scale(styles: dict[str, tuple[str, str]], labels: dict[str, str], ki
     return colour, shape
 
 
+def _wrapped(text: str, width: int) -> list[str]:
+    """A label in lines that fit the width (at a generous 6.6 px a character of 12 px text), so a
+    phone shows a whole title; the mark's `limit` still cuts a line that turns out longer."""
+    return textwrap.wrap(text, max(20, int((width - 4) / 6.6))) or [""]
+
+
 def _unsure_words(harm: dict) -> str:
     ends = [end for end, unsure in (("start", harm["start_uncertain"]), ("end", harm["end_uncertain"])) if unsure]
     return f" ({' and '.join(ends)} uncertain)" if ends else ""
@@ -101,8 +109,10 @@ def chronology_spec(chart: Chronology, width: int) -> Spec | None:
                                   "text": f"{a['year']}: {a['count']} apolog{'y' if a['count'] == 1 else 'ies'}"}
                                  for i, a in enumerate(chart["apologies"])], start, end)
     rows = [p["row"] for p in periods] + [a["row"] for a in apologies] + [h["id"] for h in chart["harms"]]
-    harms = [{**h, "row": h["id"], "describe": f"{h['title']}, {h['date']['display']}{_unsure_words(h)}"}
-             for h in chart["harms"]]
+    harms = [{**h, "row": h["id"], "lines": _wrapped(h["title"], width),
+              "describe": f"{h['title']}, {h['date']['display']}{_unsure_words(h)}"} for h in chart["harms"]]
+    step = ROW + LINE * (max((len(h["lines"]) for h in harms), default=1) - 1)
+    below = step / 2 - 7  # a row's bar and marks sit at its foot, its label in the lines above
     events = [{"row": e["harm"]["id"], "at": e["at"], "label": e["status_label"], "url": e["url"],
                "describe": f"{e['status_label']}, {e['date']['display']}: {e['harm']['title']}",
                "hollow": e["uncertain"]} for e in chart["events"]]
@@ -132,28 +142,29 @@ def chronology_spec(chart: Chronology, width: int) -> Spec | None:
                         **({"href": {"field": "url"}} if labels is periods else {})}}
           for labels in (periods, apologies) for side in ("left", "right")],
         {"data": {"values": fuzzy},
-         "mark": {"type": "bar", "size": 7, "yOffset": 6, "color": HARM, "opacity": 0.35, "stroke": HARM,
+         "mark": {"type": "bar", "size": 7, "yOffset": below, "color": HARM, "opacity": 0.35, "stroke": HARM,
                   "strokeDash": [2, 2], "aria": False},
          "encoding": {"x": {"field": "from", **x}, "x2": {"field": "to"}, "y": y}},
         {"data": {"values": harms},
-         "mark": {"type": "bar", "size": 7, "yOffset": 6, "color": HARM, "stroke": HARM, "strokeWidth": 1,
+         "mark": {"type": "bar", "size": 7, "yOffset": below, "color": HARM, "stroke": HARM, "strokeWidth": 1,
                   "aria": False},  # its label (below) names the harm and its dates
          "encoding": {"x": {"field": "start_sure", **x}, "x2": {"field": "end_sure"}, "y": y}},
         {"data": {"values": unsure},
-         "mark": {"type": "text", "text": "?", "yOffset": 6, "dx": 6, "baseline": "middle", "color": HARM,
+         "mark": {"type": "text", "text": "?", "yOffset": below, "dx": 6, "baseline": "middle", "color": HARM,
                   "fontWeight": "bold", "aria": False},
          "encoding": {"x": {"field": "x", **x}, "y": y}},
         {"data": {"values": harms},
-         "mark": {"type": "text", "align": "left", "baseline": "middle", "yOffset": -6, "limit": width - 4},
-         "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "title"}, "href": {"field": "url"},
+         "mark": {"type": "text", "align": "left", "baseline": "top", "yOffset": 2 - step / 2, "lineHeight": LINE,
+                  "limit": width - 4},
+         "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "lines"}, "href": {"field": "url"},
                       "description": {"field": "describe"}}},
         {"data": {"values": events},
-         "mark": {"type": "point", "size": 80, "yOffset": 6, "strokeWidth": 1.5, "opacity": 1},
+         "mark": {"type": "point", "size": 80, "yOffset": below, "strokeWidth": 1.5, "opacity": 1},
          "encoding": {"x": {"field": "at", **x}, "y": y, "color": colour, "shape": shape,
                       "fill": {"condition": {"test": "datum.hollow", "value": "#ffffff"}, **colour},
                       "href": {"field": "url"}, "description": {"field": "describe"}}},
     ]
-    return _spec(width, chart["summary"], layers, height={"step": ROW})
+    return _spec(width, chart["summary"], layers, height={"step": step})
 
 
 # -- the collection at a glance -----------------------------------------------------------------
