@@ -185,7 +185,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     everything = [v for kind in ("timeline", "harm", "narrative", "record") for v in views[kind]]
     groups = browse_groups(views, catalog)
     agents = agent_pages(groups, catalog)
-    charts = site_charts(views, catalog, urls)  # each chart's data and drawings, and the pages showing them
+    charts = site_charts(views, catalog, urls)  # the charts' data and files; their drawings start
 
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
@@ -239,8 +239,6 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
         pages.append(Page(f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone}))
 
     pages += [Page(*page) for page in ledger_pages(catalog)]
-    for page in pages:
-        page.data.update(charts.context.get(page.path, {}))
 
     html_urls = [html_path_to_url(p.path) for p in pages
                  if p.path.endswith("index.html") and p.template != "tombstone.html"]
@@ -253,6 +251,8 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
     files.update(ledger_downloads(catalog))
     files.update(charts.files)
+    for page in pages:  # last: the charts are drawn meanwhile in a forked process
+        page.data.update(charts.page_data(page.path))
     if static_dir is not None and static_dir.is_dir():
         for asset in sorted(static_dir.rglob("*")):
             if asset.is_file():

@@ -6,9 +6,10 @@ no external file, nothing for a static host to serve but HTML.
 
 The engine runs in a forked process (`publish.side_process`), never in the build's own: its
 threads would otherwise live on in the build process, which forks render workers later, and
-a forked copy of a running JavaScript engine is not safe to use. A build's drawings are kept
-for the life of the process by the specifications they came from, so a rebuild with the same
-charts draws nothing.
+a forked copy of a running JavaScript engine is not safe to use. The drawing process runs
+beside the build, on the other core, until the pages need its drawings. A build's drawings
+are kept for the life of the process by the specifications they came from, so a rebuild with
+the same charts draws nothing.
 
 Each drawing is checked before it goes into a page: Vega's loader writes every link as an
 absolute URL under its own default base, which becomes the site's root-relative link again,
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+import weakref
 from importlib.metadata import version
 
 from lxml import etree
@@ -36,6 +37,9 @@ LOADER_BASE = "https://vega.github.io/vega-datasets/"
 DRAWING = {f"{SVG}{name}" for name in ("svg", "g", "path", "rect", "line", "text", "a", "circle", "tspan")}
 FORBIDDEN_ATTRIBUTE = re.compile(r"^(on.*|style|id)$", re.IGNORECASE)
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+# The last few builds' drawings by their specs (a memo of a pure function, oldest first).
+KEEP = 8
+_KEPT: dict[str, tuple[str, ...]] = {}
 
 
 class ChartError(ValueError):
@@ -47,17 +51,34 @@ def renderer() -> str:
     return f"vl-convert-python {version('vl-convert-python')}"
 
 
+class Drawings:
+    """The SVG of each Vega-Lite spec, linking into the site at `urls`, drawn in a forked
+    process that runs while the build goes on; `result()` waits for them. A build whose
+    charts are those of a build before it in this process reuses its drawings."""
+
+    def __init__(self, specs: list[dict], urls: SiteUrls):
+        self.urls = urls
+        self.key = json.dumps(specs, sort_keys=True)
+        self._svgs: tuple[str, ...] | None = _KEPT.get(self.key) if specs else ()
+        self._side: SideResult[list[str]] | None = None
+        if self._svgs is None:
+            self._side = SideResult(lambda: [checked(_draw(spec)) for spec in specs], fork=True)
+            # A build that fails before asking for its drawings stops the drawing process.
+            weakref.finalize(self, self._side.close)
+
+    def result(self) -> list[str]:
+        if self._svgs is None:
+            assert self._side is not None
+            self._svgs = tuple(self._side.result())
+            _KEPT[self.key] = self._svgs
+            while len(_KEPT) > KEEP:
+                _KEPT.pop(next(iter(_KEPT)))
+        return [linked(svg, self.urls) for svg in self._svgs]
+
+
 def draw_all(specs: list[dict], urls: SiteUrls) -> list[str]:
     """The SVG of each Vega-Lite spec, in order, linking into the site at `urls`."""
-    return [linked(svg, urls) for svg in _drawings(json.dumps(specs, sort_keys=True))]
-
-
-@lru_cache(maxsize=8)
-def _drawings(batch: str) -> tuple[str, ...]:
-    specs = json.loads(batch)
-    if not specs:
-        return ()
-    return tuple(SideResult(lambda: [checked(_draw(spec)) for spec in specs], fork=True).result())
+    return Drawings(specs, urls).result()
 
 
 def _draw(spec: dict) -> str:

@@ -1,9 +1,9 @@
 """Where the charts go: the pages that show them, and their data in the downloads.
 
 `site_charts` is called once by the build with the public views it already holds: it makes
-each chart's data (`publish.charts.data`), draws it at a desktop and a phone width
-(`publish.charts.specs`, `publish.charts.svg`) and says what each page's data gains, by the
-page's path: the chronology on the home page and the harm ledger, the collection at a glance
+each chart's data (`publish.charts.data`), starts drawing it at a desktop and a phone width
+(`publish.charts.specs`, `publish.charts.svg`: in a forked process, while the build goes on)
+and says what each page's data gains, by the page's path: the chronology on the home page and the harm ledger, the collection at a glance
 on the browse page, an institution's reckoning on its ledger page, and the list of chart
 files on the downloads page. Each chart's data is also written as JSON (the API's answer,
 web/api/charts.py) and its tables as CSV under `downloads/charts/`.
@@ -21,7 +21,7 @@ from archive.urls import SiteUrls, chart_file_url, page_url, site_page_url
 from publish.charts import specs, tables
 from publish.charts.data import Reckoning, collection_charts
 from publish.charts.lookup import reckonings
-from publish.charts.svg import draw_all, renderer
+from publish.charts.svg import Drawings, renderer
 from publish.charts.tables import ChartTable
 
 
@@ -45,12 +45,6 @@ class Figure(TypedDict):
 
 
 @dataclass
-class SiteCharts:
-    context: dict[str, dict]  # page path -> what that page's data gains
-    files: dict[str, bytes]  # downloads/charts/…
-
-
-@dataclass
 class _Planned:
     key: str
     data: Mapping[str, Any]  # the chart's data, as the JSON download and the API give it
@@ -58,6 +52,44 @@ class _Planned:
     facts: list[str]
     spec: Callable[[Any, int], dict | None]
     tables: list[ChartTable]
+
+
+class SiteCharts:
+    """The site's charts: their files at once, their drawings (being made in a forked process
+    meanwhile, publish.charts.svg) when a page's data is asked for."""
+
+    def __init__(self, placed: dict[str, list[_Planned]], more: dict[str, dict], files: dict[str, bytes],
+                 urls: SiteUrls):
+        self.placed, self.more, self.files = placed, more, files
+        self.unique = list({id(p): p for p in (p for on_page in placed.values() for p in on_page)}.values())
+        self.wanted = [p.spec(p.data, width) for p in self.unique for width in (specs.WIDE, specs.NARROW)]
+        self.drawings = Drawings([spec for spec in self.wanted if spec is not None], urls)
+        self._context: dict[str, dict] | None = None
+
+    def page_data(self, path: str) -> dict:
+        """What the page at `path` shows of the charts (nothing for most pages)."""
+        if self._context is None:
+            figures = self._figures()
+            self._context = {path: {"charts": {p.key: figures[id(p)] for p in on_page}}
+                             for path, on_page in self.placed.items()} | self.more
+        return self._context.get(path, {})
+
+    def _figures(self) -> dict[int, Figure]:
+        """Each chart with both drawings (the same chart on two pages is drawn once); a chart
+        with nothing to draw yet has its facts and no drawing."""
+        drawn = iter(self.drawings.result())
+        svgs = [next(drawn) if spec is not None else "" for spec in self.wanted]
+        by = renderer()
+        figures: dict[int, Figure] = {}
+        for n, p in enumerate(self.unique):
+            chart_id = p.data["id"]
+            figures[id(p)] = {"id": f"chart-{p.key.replace('_', '-')}", "title": p.title, "facts": p.facts,
+                              "wide": svgs[2 * n], "narrow": svgs[2 * n + 1], "tables": p.tables,
+                              "json": chart_file_url(chart_id),
+                              "csv": [{"name": t["name"], "url": chart_file_url(chart_id, t["name"])}
+                                      for t in p.tables],
+                              "drawn_by": by}
+        return figures
 
 
 def page_path(url: str) -> str:
@@ -91,33 +123,11 @@ def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], catalog: Catal
                                   specs.commitments_spec, tables.commitments_tables(chart)))
         placed[page_path(chart["institution"]["url"])] = shown
 
-    figures = _draw([p for on_page in placed.values() for p in on_page], urls)
-    context = {path: {"charts": {p.key: figures[id(p)] for p in on_page}} for path, on_page in placed.items()}
-    files = _files([chronology, *glance], bodies, urls)
-    context[page_path(site_page_url("downloads"))] = {"chart_files": [
+    downloads = {page_path(site_page_url("downloads")): {"chart_files": [
         {"title": f["title"], "json": chart_file_url(f["id"]),
          "csv": [{"name": t["name"], "url": chart_file_url(f["id"], t["name"])} for t in f["tables"]]}
-        for f in _download_list([chronology, *glance], bodies)]}
-    return SiteCharts(context, files)
-
-
-def _draw(planned: list[_Planned], urls: SiteUrls) -> dict[int, Figure]:
-    """Each planned chart drawn at both widths (the same chart on two pages is drawn once); a
-    chart with nothing to draw yet has its facts and no drawing."""
-    unique = list({id(p): p for p in planned}.values())
-    wanted = [p.spec(p.data, width) for p in unique for width in (specs.WIDE, specs.NARROW)]
-    drawn = iter(draw_all([spec for spec in wanted if spec is not None], urls))
-    svgs = [next(drawn) if spec is not None else "" for spec in wanted]
-    by = renderer()
-    figures: dict[int, Figure] = {}
-    for n, p in enumerate(unique):
-        chart_id = p.data["id"]
-        figures[id(p)] = {"id": f"chart-{p.key.replace('_', '-')}", "title": p.title, "facts": p.facts,
-                          "wide": svgs[2 * n], "narrow": svgs[2 * n + 1], "tables": p.tables,
-                          "json": chart_file_url(chart_id),
-                          "csv": [{"name": t["name"], "url": chart_file_url(chart_id, t["name"])} for t in p.tables],
-                          "drawn_by": by}
-    return figures
+        for f in _download_list([chronology, *glance], bodies)]}}
+    return SiteCharts(placed, downloads, _files([chronology, *glance], bodies, urls), urls)
 
 
 def _download_list(collection: list[_Planned], bodies: list[Reckoning]) -> list[dict]:
