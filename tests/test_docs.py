@@ -222,3 +222,57 @@ def test_readme_is_a_front_door():
     assert 120 <= lines <= 200, f"README.md has {lines} lines: internals belong in docs/"
     for link in re.findall(r"\]\((docs/[^)#]+)", README):
         assert (REPO / link).is_file(), link
+
+
+# -- names of things -------------------------------------------------------------------------
+
+TOP = "archive|ingest|search|publish|web|staff|server|audit|reckon|site|content|tests|bench|docs"
+
+
+def documentation() -> dict[str, str]:
+    files = [REPO / "README.md", REPO / "content" / "README.md", *sorted(DOCS.rglob("*.md"))]
+    return {str(path.relative_to(REPO)): path.read_text() for path in files}
+
+
+def test_every_file_the_docs_name_exists():
+    """The docs name code by path (`publish/incremental.py`); a moved or renamed file fails here."""
+    for where, text in documentation().items():
+        for path in re.findall(rf"`((?:{TOP})/[\w./-]*)`", text):
+            assert (REPO / path).exists(), f"{where} names {path}, which does not exist"
+
+
+FILE_SUFFIXES = {"db", "json", "jsonl", "py", "md", "yaml", "csv", "txt", "xml", "html", "js", "sqlite"}
+
+
+def test_every_module_and_function_the_docs_name_exists():
+    """Dotted names (`search.indexer.update_index`) are importable modules and their attributes."""
+    import importlib
+
+    for where, text in documentation().items():
+        for dotted in re.findall(rf"`((?:{TOP.replace('|docs', '')})(?:\.\w+)+)`", text):
+            parts = dotted.split(".")
+            if parts[-1] in FILE_SUFFIXES:  # `reckon.db` is a file
+                continue
+            for cut in range(len(parts), 0, -1):
+                try:
+                    target = importlib.import_module(".".join(parts[:cut]))
+                except ModuleNotFoundError:
+                    continue
+                for attribute in parts[cut:]:
+                    assert hasattr(target, attribute), f"{where} names {dotted}: no {attribute}"
+                    target = getattr(target, attribute)
+                break
+            else:
+                raise AssertionError(f"{where} names {dotted}, which is not a module")
+
+
+def test_every_submission_field_is_in_the_staff_guide():
+    """Scripts send the form's fields by name (staff/api.py): each is documented, with its choices."""
+    from archive import submissions
+
+    text = page("staff-guide.md")
+    for name in submissions.FIELDS:
+        assert f"`{name}`" in text, f"submission field {name} is not in docs/staff-guide.md"
+    for name, choices in submissions.CHOICES.items():
+        for choice in choices:
+            assert f"`{choice}`" in text, f"{name}: {choice}"
