@@ -39,7 +39,8 @@ def sections(text: str, level: str = "###") -> dict[str, str]:
     """Each `level` heading of a page with the text under it (up to the next heading of any level
     at or above it)."""
     parts = re.split(rf"^({level} .*)$", text, flags=re.MULTILINE)
-    return {parts[i]: re.split(r"^#{1,%d} " % len(level), parts[i + 1], flags=re.MULTILINE)[0]
+    above = rf"^#{{1,{len(level)}}} "
+    return {parts[i]: re.split(above, parts[i + 1], flags=re.MULTILINE)[0]
             for i in range(1, len(parts), 2)}
 
 
