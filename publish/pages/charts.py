@@ -3,9 +3,9 @@
 `site_charts` is called once by the build with the public views it already holds: it makes
 each chart's data (`publish.charts.data`), starts drawing it at a desktop and a phone width
 (`publish.charts.specs`, `publish.charts.svg`: in a forked process, while the build goes on)
-and says what each page's data gains, by the page's path: the chronology on the home page and the harm ledger, the collection at a glance
-on the browse page, an institution's reckoning on its ledger page, and the list of chart
-files on the downloads page. Each chart's data is also written as JSON (the API's answer,
+and says what each page's data gains, by the page's path: the chronology on the home page and
+the harm ledger, the collection at a glance on the browse page, an institution's reckoning on
+its ledger page, and the list of chart files on the downloads page. Each chart's data is also written as JSON (the API's answer,
 web/api/charts.py) and its tables as CSV under `downloads/charts/`.
 """
 
@@ -31,7 +31,7 @@ class FileLink(TypedDict):
 
 
 class Figure(TypedDict):
-    """A chart as a page shows it: title, summary, two drawings, its tables and files."""
+    """A chart as a page shows it: title, facts, two drawings, its tables and files."""
 
     id: str  # the figure's HTML id, unique on its page
     title: str
