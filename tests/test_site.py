@@ -17,8 +17,8 @@ import pytest
 from ingest.pipeline import ingest
 from publish.build import build_site
 from publish.site_manifest import read_pages
-from tests.conftest import copy_home, make_settings
-from tests.test_publish import HIDDEN_WORDS, PRIVATE_NAME
+from tests.helpers.archives import HIDDEN_WORDS, PRIVATE_NAME, copy_home, make_settings
+from tests.helpers.sample import hidden_vocabulary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -195,8 +195,6 @@ def test_builds_are_reproducible(minimal, tmp_path):
 
 def test_sample_leak_check_covers_every_new_output(sample):
     """tests/test_sample.py reads every file in public/; these are the new ones it must meet."""
-    from tests.test_sample import hidden_vocabulary
-
     public = sample.public_dir
     new_outputs = ["feed.xml", "sitemap.xml", "robots.txt", "downloads/narratives.jsonl",
                    "downloads/narratives.csv", "search/meta.json", "search/docs/0.json",

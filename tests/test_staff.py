@@ -21,8 +21,8 @@ from publish.pipeline import publish
 from search.query import open_index, search
 from server.app import create_app
 from staff.session import secret_key
-from tests.conftest import make_settings
-from tests.staff_helpers import (
+from tests.helpers.archives import make_settings
+from tests.helpers.staff import (
     FORM,
     PASSWORD,
     act,

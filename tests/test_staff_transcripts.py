@@ -16,7 +16,7 @@ from archive.db import open_engine
 from archive.redactions import Redaction
 from archive.transcripts import TranscriptSegment
 from audit.leaks import audit
-from tests.staff_helpers import (
+from tests.helpers.staff import (
     FORM,
     act,
     csrf_of,

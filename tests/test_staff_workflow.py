@@ -14,7 +14,7 @@ from archive.db import open_engine, transaction
 from archive.models import Narrative
 from archive.redactions import THIRD_PARTY, Redaction, token
 from archive.submissions import validate
-from tests.staff_helpers import FORM
+from tests.helpers.staff import FORM
 
 ALICE = Viewer(Role.CONTRIBUTOR, "alice")
 BOB = Viewer(Role.CONTRIBUTOR, "bob")
