@@ -75,7 +75,7 @@ async def new(request: Request, user: User) -> Response:
     if not checked.ok:
         return form_page(request, user, checked, None, None, status=400)
     with transaction(request.app.state.engine) as session:
-        sub_id = workflow.new_id(session, checked.values["title"])
+        sub_id = workflow.new_id(session, checked.values)
         path = str(keep(transcript, upload_folder(request, sub_id))) if transcript else ""
         sub = workflow.create(session, viewer_of(user), checked.values, upload_path=path, sub_id=sub_id)
         if request.state.form.get("then") == "submit":
