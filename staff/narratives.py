@@ -15,6 +15,7 @@ from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, User
+from archive.numbers import whole_number
 from archive.submissions import Checked, Submission, publish_problems, validate
 from archive.urls import page_url
 from archive.users import viewer_of
@@ -211,10 +212,9 @@ async def withdraw(request: Request, user: User) -> Response:
 @guard(Role.CURATOR)
 async def diff(request: Request, user: User) -> Response:
     sub_id = request.path_params["id"]
-    try:
-        old, new = int(request.query_params["from"]), int(request.query_params["to"])
-    except (KeyError, ValueError) as exc:
-        raise NotFound("choose two revisions to compare") from exc
+    old, new = (whole_number(request.query_params.get(k, "")) for k in ("from", "to"))
+    if old is None or new is None:
+        raise NotFound("choose two revisions to compare")
     with Session(request.app.state.engine) as session:
         sub = workflow.get(session, viewer_of(user), sub_id)
         changes = workflow.diff_revisions(session, sub_id, old, new)

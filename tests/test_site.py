@@ -225,7 +225,7 @@ def test_withheld_text_shows_as_a_redaction_mark(minimal):
 def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(minimal):
     record = minimal.content_dir / "records" / "rec-2008-apology.md"
     formula = '=HYPERLINK("http://evil.example","click")'
-    record.write_text(re.sub(r"^title: .*$", f"title: '{formula}'", record.read_text(), count=1, flags=re.M))
+    record.write_text(re.sub(r"^title: .*$", f"title: '{formula}'", record.read_text(), count=1, flags=re.MULTILINE))
     ingest(minimal)
     build_site(minimal)
     rows = list(csv.DictReader(io.StringIO(read(minimal, "downloads/records.csv"))))
