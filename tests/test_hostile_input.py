@@ -1,4 +1,4 @@
-"""Numbers and JSON a hostile caller sends are refused with a 400 (or the page's own 404), never a 500:
+"""Input a hostile caller sends is refused with a 400 (or the page's own 404), never a 500:
 strings, lists, floats and integers past 64 bits where a number is asked for, and JSON nested
 deeper than the parser goes."""
 
@@ -60,3 +60,12 @@ def test_search_paging_past_any_reader_is_a_clear_400(client):
         answer = client.get("/api/search", params=params)
         assert answer.status_code == 400, (params, answer.text)
         assert answer.json()["error"] == "bad_request"
+
+
+def test_a_search_longer_than_any_question_is_refused_and_long_words_get_no_suggestion(client):
+    refused = client.get("/api/search", params={"q": "x" * 20_000})
+    assert refused.status_code == 400
+    assert "at most 1,000" in refused.json()["detail"]
+    long_word = client.get("/api/search", params={"q": "segregationx" * 80 + "~"})  # within the limit
+    assert long_word.status_code == 200
+    assert long_word.json()["suggestion"] is None
