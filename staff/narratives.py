@@ -21,8 +21,7 @@ from archive.urls import page_url
 from archive.users import viewer_of
 from ingest.uploaded_transcripts import (
     TranscriptFileError,
-    describe,
-    read_kept,
+    describe_kept,
     read_uploaded,
     segment_rows,
 )
@@ -129,7 +128,7 @@ def transcript_info(sub: Submission) -> str:
     if not sub.upload_path:
         return ""
     try:
-        return describe(read_kept(Path(sub.upload_path)))
+        return describe_kept(Path(sub.upload_path))
     except (OSError, TranscriptFileError) as exc:
         return f"cannot be read: {exc}"
 
