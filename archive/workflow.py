@@ -60,12 +60,11 @@ def can_edit(viewer: Viewer, sub: Submission) -> bool:
 
 
 def get(session: Session, viewer: Viewer, sub_id: str) -> Submission:
-    """The submission if this viewer may see it; another contributor's draft is Forbidden."""
+    """The submission if this viewer may see it. Another contributor's draft is answered exactly
+    as an unknown id is, so no contributor can learn which (perhaps hidden) narratives exist."""
     sub = session.get(Submission, sub_id)
-    if sub is None:
+    if sub is None or not can_view(viewer, sub):
         raise NotFound(f"no submission '{sub_id}'")
-    if not can_view(viewer, sub):
-        raise Forbidden(f"'{sub_id}' belongs to another contributor")
     return sub
 
 

@@ -275,23 +275,25 @@ def test_withdrawal_leaves_the_api_and_search_at_once_and_the_site_at_the_next_b
     assert "Brindlemoor" not in "".join(e.detail for e in audit_lines(archive))
 
 
-def test_another_contributors_draft_is_refused(client, archive):
+def test_another_contributors_draft_is_answered_like_an_unknown_one(client, archive):
     sign_in(client, "alice")
     sub_id = submit(client, then="save", title="Alice's private draft")
     sign_in(client, "bob")
     assert "Alice's private draft" not in client.get("/staff/").text
     for path in (f"/staff/narratives/{sub_id}", f"/staff/narratives/{sub_id}/edit"):
         response = client.get(path)
-        assert response.status_code == 403 and "belongs to another contributor" in response.text
+        unknown = client.get(path.replace(sub_id, "nar-no-such-draft"))
+        assert response.status_code == unknown.status_code == 404
+        assert response.text.replace(sub_id, "X") == unknown.text.replace("nar-no-such-draft", "X")
     token = csrf_of(client.get("/staff/").text)
     edit = client.post(f"/staff/narratives/{sub_id}/edit",
                        data={"csrf_token": token, "version": "1", "title": "Bob was here",
                              "narrator_display": "B", "date": "2019"})
-    assert edit.status_code == 403
+    assert edit.status_code == 404
     assert client.post(f"/staff/narratives/{sub_id}/act",
-                       data={"csrf_token": token, "version": "1", "action": "submit"}).status_code == 403
+                       data={"csrf_token": token, "version": "1", "action": "submit"}).status_code == 404
     assert client.post(f"/staff/narratives/{sub_id}/withdraw",
-                       data={"csrf_token": token, "confirm": "yes"}).status_code == 403
+                       data={"csrf_token": token, "confirm": "yes"}).status_code == 404
     assert stored(archive, sub_id).title == "Alice's private draft" and stored(archive, sub_id).state == "draft"
 
 
