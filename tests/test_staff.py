@@ -71,6 +71,17 @@ def test_sign_in_sets_a_safe_session_cookie_and_sign_out_ends_it(client):
     assert client.get("/staff/").url.path == "/staff/signin"
 
 
+def test_a_cookie_copied_before_sign_out_no_longer_signs_anyone_in(client):
+    sign_in(client, "alice")
+    copied = dict(client.cookies)
+    assert client.get("/staff/").url.path == "/staff/"
+    client.post("/staff/signout", data={"csrf_token": csrf_of(client.get("/staff/").text)})
+    client.cookies.clear()
+    for name, value in copied.items():  # replayed, as from a shared computer or a proxy log
+        client.cookies.set(name, value)
+    assert client.get("/staff/").url.path == "/staff/signin"
+
+
 def test_session_cookie_is_secure_over_tls(archive):
     with TestClient(create_app(archive), base_url="https://testserver") as client:
         page = client.get("/staff/signin")
