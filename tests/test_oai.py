@@ -42,10 +42,19 @@ def error_code(document) -> str | None:
     return None if found is None else found.get("code")
 
 
+def test_the_base_url_is_the_configured_one_whatever_host_a_caller_sends(client, oai_schema):
+    response = client.get("/oai", params={"verb": "Identify"}, headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    doc = etree.fromstring(response.content)
+    assert oai_schema.validate(doc)
+    assert doc.findtext("o:Identify/o:baseURL", namespaces=NS) == "http://127.0.0.1:8000/oai"
+    assert "evil.example" not in etree.tostring(doc, encoding="unicode")
+
+
 def test_identify_describes_the_repository(client, oai_schema):
     doc = oai(client, oai_schema, verb="Identify")
     identify = doc.find("o:Identify", NS)
-    assert identify.findtext("o:baseURL", namespaces=NS) == "http://testserver/oai"
+    assert identify.findtext("o:baseURL", namespaces=NS) == "http://127.0.0.1:8000/oai"  # the configured base URL
     assert identify.findtext("o:protocolVersion", namespaces=NS) == "2.0"
     assert identify.findtext("o:deletedRecord", namespaces=NS) == "persistent"
     assert identify.findtext("o:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
@@ -79,9 +88,9 @@ def test_public_records_carry_dublin_core_and_hidden_ones_are_not_listed(client,
     dc = record.find("o:metadata/oai_dc:dc", NS)
     assert dc.findtext("dc:title", namespaces=NS) == "The AMA apologizes"
     assert "American Medical Association" in texts(dc, "dc:creator")
-    assert "http://testserver/records/rec-2008-apology/" in texts(dc, "dc:identifier")
+    assert "http://127.0.0.1:8000/records/rec-2008-apology/" in texts(dc, "dc:identifier")
     harm = oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=ID + "harm-exclusion")
-    assert "http://testserver/records/rec-2008-apology/" in texts(harm, ".//dc:relation")
+    assert "http://127.0.0.1:8000/records/rec-2008-apology/" in texts(harm, ".//dc:relation")
     assert "harm_type:ht-exclusion" in texts(harm, ".//o:setSpec")
 
 

@@ -218,3 +218,16 @@ def test_withheld_text_shows_as_a_redaction_mark(minimal):
     build_site(minimal)
     page = read(minimal, "narratives/nar-a/index.html")
     assert '<span class="redacted">[redacted: a name]</span>' in page
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(minimal):
+    record = minimal.content_dir / "records" / "rec-2008-apology.md"
+    formula = '=HYPERLINK("http://evil.example","click")'
+    record.write_text(re.sub(r"^title: .*$", f"title: '{formula}'", record.read_text(), count=1, flags=re.MULTILINE))
+    ingest(minimal)
+    build_site(minimal)
+    rows = list(csv.DictReader(io.StringIO(read(minimal, "downloads/records.csv"))))
+    assert [r["title"] for r in rows if r["id"] == "rec-2008-apology"] == ["'" + formula]
+    jsonl = [json.loads(line) for line in read(minimal, "downloads/records.jsonl").splitlines()]
+    assert [r["title"] for r in jsonl if r["id"] == "rec-2008-apology"] == [formula]  # exact in JSON
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
