@@ -27,6 +27,7 @@ from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
 from archive.public_history import left_public
+from archive.recordings import link_segments, publications, recording_views
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
@@ -306,6 +307,10 @@ class Catalog:
         segments = narrative_segments(self.session, row.id, body, red)
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
+        # What the public may hear (the access rule and the silence plan), whoever is viewing.
+        found = publications(self.session, row, self._consent(row.id), self.today)
+        recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE)
+        link_segments(segments, recordings)
         data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
@@ -313,7 +318,7 @@ class Catalog:
             "place": red(row.place), "language": row.language, "summary": red(row.summary),
             "content_note": red(row.content_note), "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
-            "licence": row.release_licence, "segments": marked,
+            "licence": row.release_licence, "segments": marked, "recordings": recordings,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in marked).strip(),
             "credit": f"Interview by {row.interviewer or 'an archive interviewer'}; "
                       f"published with the narrator's consent"

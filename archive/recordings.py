@@ -23,14 +23,18 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, Session, SQLModel, select
 
+from archive.access import PUBLIC, media_visibility
 from archive.body_segments import SEGMENT_HEADING
-from archive.models import Narrative
-from archive.redactions import Redactor
+from archive.models import ConsentEntry, Narrative
+from archive.redactions import Redactor, redactor_for
 from archive.transcripts import CUE, INDEX, TranscriptSegment, format_time, segments_of
+from archive.urls import captions_url, chapters_url, recording_url
+from archive.views import RecordingView, SegmentData
 
 AUDIO, VIDEO = "audio", "video"
 GUARD_MS = 250  # around word-timed spans: a word's tag marks its start, speech runs a little past
@@ -82,16 +86,16 @@ class SilencePlan:
     passages: tuple[Silence, ...] = ()  # sorted and merged
     withheld: str = ""  # why no recording of the narrative may be public; "" when they may
 
-    def within(self, recording: Recording) -> list[tuple[int, int]]:
+    def within(self, recording: Recording) -> list[Silence]:
         """The passages inside `recording`, in its own time (ms from its start)."""
         start = recording.offset_ms
         end = start + recording.duration_ms if recording.duration_ms is not None else OPEN_END
-        return [(max(p.start_ms, start) - start, min(p.end_ms, end) - start)
+        return [Silence(max(p.start_ms, start) - start, min(p.end_ms, end) - start, p.placed_by)
                 for p in self.passages if p.start_ms < end and p.end_ms > start]
 
     def digest(self, recording: Recording) -> str:
         """Names what the public copy of `recording` is made from: its bytes and its silences."""
-        payload = json.dumps([recording.sha256, self.within(recording)])
+        payload = json.dumps([recording.sha256, [(p.start_ms, p.end_ms) for p in self.within(recording)]])
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -187,3 +191,87 @@ def _merged(passages: list[Silence]) -> list[Silence]:
         else:
             merged.append(p)
     return merged
+
+
+REMOTE_WITHHELD = ("a remote recording cannot be silenced and the transcript has redacted passages in its time; "
+                   "attach the file instead (media: file:) so a silenced copy is published")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the public gets of one recording: nothing (`withheld` says why) or a copy with
+    `plan`'s passages silenced (a remote one only when nothing in its time needs silencing)."""
+
+    recording: Recording
+    plan: SilencePlan
+    withheld: str = ""
+
+    @property
+    def public(self) -> bool:
+        return not self.withheld
+
+
+def publications(session: Session, narrative: Narrative, consent: list[ConsentEntry],
+                 today: date) -> list[Publication]:
+    """Each recording of `narrative` as the public may have it today (the one access rule, then
+    the silence plan made with the public form's own redactions)."""
+    rows = recordings_of(session, narrative.id)
+    if not rows:
+        return []
+    vis = media_visibility(narrative, PUBLIC, today, consent)
+    plan = silence_plan(session, narrative, redactor_for(session, narrative))
+    result = []
+    for row in rows:
+        if not vis.visible:
+            reason = vis.reason or "the narrative is not public"
+        elif plan.withheld:
+            reason = plan.withheld
+        elif row.url and plan.within(row):
+            reason = REMOTE_WITHHELD
+        else:
+            reason = ""
+        result.append(Publication(row, plan, reason))
+    return result
+
+
+def recording_views(narrative_id: str, found: list[Publication], whole: bool) -> list[RecordingView]:
+    """The recordings a narrative's view carries: the public ones, or (`whole`) all of them."""
+    views: list[RecordingView] = []
+    for pub in found:
+        if not pub.public and not whole:
+            continue
+        row, number = pub.recording, pub.recording.position + 1
+        local = bool(row.path)
+        url = (recording_url(narrative_id, number) if local else row.url) if pub.public else None
+        silenced = pub.plan.within(row) if local else []
+        view: RecordingView = {
+            "number": number, "kind": "audio", "url": url, "remote": not local,
+            "mime": "audio/mp4" if local else "", "duration_ms": row.duration_ms, "offset_ms": row.offset_ms,
+            "end_ms": row.offset_ms + row.duration_ms if row.duration_ms is not None else None,
+            "label": row.label or f"Recording {number}", "synthetic": row.synthetic,
+            "captions": captions_url(narrative_id, number) if local and pub.public else None,
+            "chapters": chapters_url(narrative_id, number) if local and pub.public else None,
+            "silenced": [{"start_ms": p.start_ms, "end_ms": p.end_ms, "seconds": max(1, round((p.end_ms - p.start_ms) / 1000)),
+                          "time": format_time(p.start_ms + row.offset_ms) or "", "placed_by": p.placed_by}
+                         for p in silenced],
+        }
+        if whole:
+            view["withheld"] = pub.withheld
+        views.append(view)
+    return views
+
+
+def link_segments(segments: list[SegmentData], views: list[RecordingView]) -> None:
+    """Give each segment a public recording covers a link to its moment (`…m4a#t=372`), which
+    works without JavaScript (a media fragment), and the recording's number."""
+    playable = [v for v in views if v["url"]]
+    for seg in segments:
+        start = seg.get("start_ms")
+        if start is None:
+            continue
+        covering = [v for v in playable if v["offset_ms"] <= start and (v["end_ms"] is None or start < v["end_ms"])]
+        if covering:
+            view = covering[-1]
+            seconds = (start - view["offset_ms"]) / 1000
+            seg["media"] = f"{view['url']}#t={seconds:g}"
+            seg["recording"] = view["number"]

@@ -55,6 +55,7 @@ from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.iiif.files import public_media, write_iiif
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
+from publish.media.files import recording_files
 from publish.pages.browse import FACET_TITLES, agent_pages, browse_groups
 from publish.pages.citation import citation_context, citation_data, csl_json
 from publish.pages.ledger import ledger_downloads, ledger_pages
@@ -400,6 +401,10 @@ def _build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, 
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
+        # Public recordings (silenced copies, captions, chapters): outputs like pages, so a
+        # narrative that stops being public loses them with its page (publish/media/files.py).
+        pages += [Page(f.path, content=f.content, digest=f.digest, make=f.make)
+                  for f in recording_files(catalog, settings)]
     keyer = PageKeys(fingerprint)
     keys = {page.path: keyer.key(page) for page in pages}
     # An image's files depend on its bytes and (its info.json's id) on where the site lives.
