@@ -17,10 +17,13 @@ from archive.catalog import Catalog
 from archive.db import open_engine
 from archive.errors import ContentError
 from archive.recordings import GUARD_MS, Recording
+from audit.leaks import audit
 from ingest.pipeline import ingest
 from ingest.readers.media import MediaProblem, probe
+from publish.media.derivative import write_public_audio
 from publish.media.levels import peaks
 from publish.pipeline import publish
+from reckon.cli import main
 from tests.conftest import MINIMAL, TODAY, make_settings
 from tests.media_helpers import write_tone
 
@@ -227,3 +230,20 @@ def test_a_new_redaction_makes_a_new_copy_silent_there_too(tmp_path):
     publish(settings)
     silent, _ = peaks(settings.public_dir / PUBLIC_FILE, [(0, 2000), WHOLE_CUE, WORDS])
     assert silent == [0, 0, 0]
+
+
+# -- the audit ---------------------------------------------------------------------------------
+
+def test_audit_decodes_every_public_recording_and_finds_sound_where_silence_belongs(tmp_path, capsys):
+    settings, _ = make_archive(tmp_path)
+    assert main(["--home", str(settings.home), "audit"]) == 0
+    assert "recording public/narratives/nar-rec/recording-1.m4a" in "\n".join(audit(settings).where)
+    published = settings.public_dir / PUBLIC_FILE
+    write_public_audio(settings.content_dir / "narratives" / "nar-rec.wav", published, [])  # nothing silenced
+    shutil.copy(settings.content_dir / "narratives" / "nar-rec.wav", settings.public_dir / "master.wav")
+    capsys.readouterr()
+    assert main(["--home", str(settings.home), "audit"]) == 1
+    out = capsys.readouterr().out
+    assert ("LEAK: public/narratives/nar-rec/recording-1.m4a: 'sound (peak" in out
+            and "in the redacted passage at 00:00:02–00:00:04 of the recording' from nar-rec" in out), out
+    assert "LEAK: public/master.wav: 'a sound or video file' from the site (no public recording accounts for it)" in out
