@@ -24,7 +24,7 @@ from publish.media.derivative import write_public_audio
 from publish.media.levels import peaks
 from publish.pipeline import publish
 from reckon.cli import main
-from tests.conftest import MINIMAL, TODAY, make_settings
+from tests.conftest import MINIMAL, SAMPLE, TODAY, make_settings
 from tests.media_helpers import write_tone
 
 NARRATIVE = """---
@@ -247,3 +247,20 @@ def test_audit_decodes_every_public_recording_and_finds_sound_where_silence_belo
     assert ("LEAK: public/narratives/nar-rec/recording-1.m4a: 'sound (peak" in out
             and "in the redacted passage at 00:00:02–00:00:04 of the recording' from nar-rec" in out), out
     assert "LEAK: public/master.wav: 'a sound or video file' from the site (no public recording accounts for it)" in out
+
+
+def test_the_sample_recording_silences_the_head_nurse_and_the_narrators_private_name(sample):
+    """nar-composite-02's synthetic recording (tools/sample_recordings.py): the two names are
+    spoken where the transcript's word timings say, heard in the master, silent in public."""
+    master = SAMPLE / "narratives" / "nar-composite-02-session-2.ogg"
+    public = sample.public_dir / "narratives" / "nar-composite-02" / "recording-1.m4a"
+    names = [(21750, 23750), (90750, 92750)]  # 00:31:24–25.5 and 00:32:33–34.5, less 00:31:02, with guards
+    heard, _ = peaks(master, names)
+    assert min(heard) > 5000
+    silent, length = peaks(public, names)
+    assert silent == [0, 0] and abs(length - 148000) < 100
+    rest, _ = peaks(public, [(0, 21600), (24000, 90600), (92900, 140000)])
+    assert min(rest) > 5000
+    page = (sample.public_dir / "narratives" / "nar-composite-02" / "index.html").read_text()
+    assert "Synthetic recording:" in page and "a passage of 2 seconds at 00:31:23" in page
+    assert "Coyle" not in (public.parent / "recording-1.captions.vtt").read_text()

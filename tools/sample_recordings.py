@@ -73,11 +73,20 @@ def make(narrative_file: Path) -> Path:
                     out.mux(packet)
 
         for cue in cues:
-            at = (cue.start_ms - start) * RATE // 1000
-            if at > written:
-                push(_silence(at - written))
-            for frame in _speech(cue.text, VOICES.get(cue.speaker, "en-us"), Path(tmp)):
-                push(frame)
+            # A cue with word timings is spoken in pieces, each at its time, so the words
+            # a timing names are heard exactly there (and silenced there in public).
+            cuts = [(0, cue.start_ms)] + [(offset, ms) for offset, ms in cue.word_times]
+            for index, (offset, ms) in enumerate(cuts):
+                text = cue.text[offset:cuts[index + 1][0] if index + 1 < len(cuts) else None].strip(" ,.")
+                at = (ms - start) * RATE // 1000
+                if at > written:
+                    push(_silence(at - written))
+                elif index and written > at:  # the words would be heard after their timing says
+                    raise SystemExit(f"{cue.text[:40]!r}: the speech before {ms} ms runs past it; "
+                                     "move the word timing later")
+                if text:
+                    for frame in _speech(text, VOICES.get(cue.speaker, "en-us"), Path(tmp)):
+                        push(frame)
         end = ((cues[-1].end_ms or cues[-1].start_ms) - start) * RATE // 1000 if cues else written
         if end > written:
             push(_silence(end - written))
