@@ -234,6 +234,22 @@ def publications(session: Session, narrative: Narrative, consent: list[ConsentEn
     return result
 
 
+def public_status(session: Session, narrative: Narrative, today: date) -> str:
+    """One line for staff: what the public gets of the narrative's recordings today, and why not."""
+    consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == narrative.id)))
+    found = publications(session, narrative, consent, today)
+    lines = []
+    for pub in found:
+        name = f"recording {pub.recording.position + 1}"
+        if pub.withheld:
+            lines.append(f"{name}: withheld from the public: {pub.withheld}")
+        else:
+            silenced = len(pub.plan.within(pub.recording)) if pub.recording.path else 0
+            lines.append(f"{name}: public" + (f", {silenced} redacted passage{'s' * (silenced != 1)} silenced"
+                                              if silenced else ""))
+    return "; ".join(lines)
+
+
 def recording_views(narrative_id: str, found: list[Publication], whole: bool) -> list[RecordingView]:
     """The recordings a narrative's view carries: the public ones, or (`whole`) all of them."""
     views: list[RecordingView] = []

@@ -16,7 +16,9 @@ from archive.access import Role, Viewer
 from archive.catalog import Catalog
 from archive.db import open_engine
 from archive.errors import ContentError
-from archive.recordings import GUARD_MS, Recording
+from archive.models import Narrative
+from archive.recordings import GUARD_MS, Recording, public_status
+from archive.transcripts import TranscriptSegment
 from audit.leaks import audit
 from ingest.pipeline import ingest
 from ingest.readers.media import MediaProblem, probe
@@ -119,6 +121,10 @@ def test_ingest_stores_the_recording_and_its_word_timings(recorded):
     settings, report = recorded
     assert report.warnings == []
     with Session(open_engine(settings)) as session:
+        assert public_status(session, session.get(Narrative, "nar-rec"), TODAY) == (
+            "recording 1: public, 2 redacted passages silenced")
+        cue = session.exec(select(TranscriptSegment).where(TranscriptSegment.position == 2)).one()
+        assert [cue.text[offset:offset + 7] for offset, _ in cue.word_times][2:4] == ["Harriet", "Coyle c"]
         row = session.exec(select(Recording)).one()
         assert (row.narrative_id, row.position, row.kind, row.offset_ms) == ("nar-rec", 0, "audio", 0)
         assert abs(row.duration_ms - 10000) < 50 and row.codec == "pcm_s16le" and len(row.sha256) == 64
@@ -220,6 +226,9 @@ def test_a_redaction_that_cannot_be_placed_in_time_withholds_the_recording(tmp_p
         assert public["recordings"] == []
         staff = Catalog(session, Viewer(Role.CURATOR), TODAY).narrative("nar-rec")
         assert "cannot be silenced" in staff["recordings"][0]["withheld"]
+        # The line the staff app's store listing (/staff/store/narratives) shows for it.
+        assert public_status(session, session.get(Narrative, "nar-rec"), TODAY).startswith(
+            "recording 1: withheld from the public: a redacted passage (the body's preface) has no time")
 
 
 def test_a_new_redaction_makes_a_new_copy_silent_there_too(tmp_path):
