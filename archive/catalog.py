@@ -31,7 +31,15 @@ from archive.recordings import link_segments, publications, recording_views
 from archive.redactions import Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
-from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
+from archive.urls import (
+    agent_url,
+    api_url,
+    iiif_manifest_url,
+    iiif_url,
+    kind_of,
+    narrative_manifest_url,
+    page_url,
+)
 from archive.views import (
     AgentPageView,
     AgentRef,
@@ -319,6 +327,8 @@ class Catalog:
             "content_note": red(row.content_note), "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
             "licence": row.release_licence, "segments": marked, "recordings": recordings,
+            "iiif_manifest": narrative_manifest_url(row.id)
+            if any(r["url"] and not r["remote"] for r in recordings) else None,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in marked).strip(),
             "credit": f"Interview by {row.interviewer or 'an archive interviewer'}; "
                       f"published with the narrator's consent"

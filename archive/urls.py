@@ -87,6 +87,11 @@ def chapters_url(narrative_id: str, number: int) -> str:
     return page_url("narrative", narrative_id) + f"recording-{number}.chapters.vtt"
 
 
+def narrative_manifest_url(narrative_id: str) -> str:
+    """The IIIF Presentation 3 manifest of a narrative with a public recording (AV IIIF)."""
+    return page_url("narrative", narrative_id) + "manifest.json"
+
+
 def citation_url(kind: str, object_id: str) -> str:
     """The CSL-JSON citation file beside an object's page."""
     return page_url(kind, object_id) + "citation.json"

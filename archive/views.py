@@ -235,6 +235,7 @@ class NarrativeView(TypedDict):
     licence: str
     segments: list[Segment]
     recordings: list[RecordingView]
+    iiif_manifest: str | None  # the AV IIIF manifest, when a public recording file exists
     text: str
     credit: str
     access: NotRequired[str]

@@ -6,10 +6,12 @@ Each check decodes the published file itself: a redacted passage must be digital
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft7Validator
 from sqlmodel import Session, select
 
 from archive.access import Role, Viewer
@@ -64,6 +66,7 @@ VTT = """WEBVTT
 WHOLE_CUE = (2000, 4500)
 WORDS = (5800 - GUARD_MS, 6800 + GUARD_MS)
 AUDIBLE = [(0, 1850), (4650, WORDS[0] - 150), (WORDS[1] + 150, 9900)]
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "iiif_3_0.json").read_text(encoding="utf-8"))
 PUBLIC_FILE = Path("narratives/nar-rec/recording-1.m4a")
 
 
@@ -186,7 +189,26 @@ def test_a_rebuild_that_changes_nothing_encodes_nothing(recorded):
 
 
 def _public_recordings(settings) -> list[Path]:
-    return sorted(p for p in settings.public_dir.rglob("recording-*") if p.is_file())
+    """The narrative's recording files and its IIIF manifest in the live site."""
+    folder = settings.public_dir / "narratives" / "nar-rec"
+    return sorted(p for p in folder.glob("*") if p.name.startswith("recording-") or p.name == "manifest.json")
+
+
+def test_the_iiif_manifest_paints_the_public_copy_with_captions_and_segment_ranges(recorded):
+    settings, _ = recorded
+    manifest = json.loads((settings.public_dir / "narratives" / "nar-rec" / "manifest.json").read_text())
+    assert list(Draft7Validator(SCHEMA).iter_errors(manifest)) == []
+    canvas = manifest["items"][0]
+    assert abs(canvas["duration"] - 10.0) < 0.1
+    body = canvas["items"][0]["items"][0]["body"]
+    assert (body["type"], body["format"]) == ("Sound", "audio/mp4")
+    assert body["id"].endswith("/narratives/nar-rec/recording-1.m4a")
+    captions = canvas["annotations"][0]["items"][0]
+    assert captions["motivation"] == "supplementing" and captions["body"]["format"] == "text/vtt"
+    targets = [r["items"][0]["id"].rsplit("#", 1)[1] for r in manifest["structures"]]
+    # The body's `## [00:00:00] Start` section and the four cues, each its own stretch.
+    assert targets == ["t=0.0,2.0", "t=0.0,2.0", "t=2.0,4.5", "t=4.5,8.0", "t=8.0,10.0"]
+    assert "Coyle" not in json.dumps(manifest) and "nar-rec.wav" not in json.dumps(manifest)
 
 
 MEDIA_REFUSED = ("use: publish-media, granted: true}",
@@ -200,7 +222,7 @@ MEDIA_REFUSED = ("use: publish-media, granted: true}",
 ])
 def test_a_narrative_the_public_may_not_hear_loses_its_recording(tmp_path, change, reason):
     settings, _ = make_archive(tmp_path)
-    assert _public_recordings(settings)
+    assert len(_public_recordings(settings)) == 4  # the copy, its captions and chapters, the manifest
     path = settings.content_dir / "narratives" / "nar-rec.md"
     path.write_text(path.read_text().replace(*change))
     ingest(settings)
@@ -208,6 +230,7 @@ def test_a_narrative_the_public_may_not_hear_loses_its_recording(tmp_path, chang
     assert _public_recordings(settings) == []
     for buffer in settings.public_dir.parent.glob(f".{settings.public_dir.name}.*"):  # the retired one too
         assert not list(buffer.rglob("recording-*")), buffer
+        assert not (buffer / "narratives" / "nar-rec" / "manifest.json").exists()
     with Session(open_engine(settings)) as session:
         staff = Catalog(session, Viewer(Role.CURATOR), TODAY).narrative("nar-rec")
         assert reason in staff["recordings"][0]["withheld"]

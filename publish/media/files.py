@@ -27,9 +27,8 @@ from archive.models import ConsentEntry, Narrative
 from archive.recordings import Publication, narratives_with_recordings, publications
 from archive.settings import Settings
 from archive.transcripts import format_time
-from archive.urls import captions_url, chapters_url, recording_url
+from archive.urls import SiteUrls, captions_url, chapters_url, narrative_manifest_url, recording_url
 from archive.views import NarrativeView, RecordingView
-from publish.media.derivative import ENCODER, write_public_audio
 
 CAPTION_WORDS = 32  # a long passage (a section of the body) is shown a few lines at a time
 
@@ -45,6 +44,10 @@ class OutputFile:
 
 
 def copy_key(pub: Publication) -> str:
+    # PyAV (and iiif-prezi3 below) are imported only when a recording is published: a build
+    # with none (or a patched rebuild, publish.incremental) need not pay for loading them.
+    from publish.media.derivative import ENCODER
+
     return hashlib.sha256(f"{ENCODER}\0{pub.plan.digest(pub.recording)}".encode()).hexdigest()[:40]
 
 
@@ -59,6 +62,8 @@ def cached_copy(pub: Publication, settings: Settings) -> Path:
     if not master.is_file() or sha256_of(master) != row.sha256:
         raise ReckoningError(f"{row.source_path}: the recording of {row.narrative_id} changed or moved since it "
                              "was ingested; run `reckon ingest` again")
+    from publish.media.derivative import write_public_audio  # (PyAV: see copy_key)
+
     folder.mkdir(parents=True, exist_ok=True)
     write_public_audio(master, target, [(p.start_ms, p.end_ms) for p in pub.plan.within(row)])
     return target
@@ -82,10 +87,17 @@ def public_publications(catalog: Catalog) -> list[tuple[Narrative, list[Publicat
 
 def recording_files(catalog: Catalog, settings: Settings) -> list[OutputFile]:
     """Every public recording's files: the silenced copy (made or taken from the cache now, read
-    when written), its captions and its chapters (from the narrative's public view)."""
+    when written), its captions and its chapters (from the narrative's public view), and the
+    narrative's IIIF manifest (publish/iiif/av_manifest.py)."""
     files: list[OutputFile] = []
-    for narrative, pubs in public_publications(catalog):
+    found = public_publications(catalog)
+    if found:
+        from publish.iiif.av_manifest import narrative_manifest  # (see copy_key)
+        from publish.iiif.manifest import manifest_bytes
+    for narrative, pubs in found:
         view = catalog.narrative(narrative.id)
+        manifest = narrative_manifest(view, SiteUrls(settings.base_url), settings.archive_name)
+        files.append(OutputFile(narrative_manifest_url(narrative.id).lstrip("/"), content=manifest_bytes(manifest)))
         by_number = {v["number"]: v for v in view["recordings"]}
         for pub in pubs:
             number = pub.recording.position + 1
