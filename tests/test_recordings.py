@@ -24,6 +24,8 @@ from archive.transcripts import TranscriptSegment
 from audit.leaks import audit
 from ingest.pipeline import ingest
 from ingest.readers.media import MediaProblem, probe
+from ingest.readers.ohms import narrative_fields
+from ingest.readers.transcripts import Transcript
 from publish.media.derivative import write_public_audio
 from publish.media.levels import peaks
 from publish.pipeline import publish
@@ -296,3 +298,27 @@ def test_the_sample_recording_silences_the_head_nurse_and_the_narrators_private_
     page = (sample.public_dir / "narratives" / "nar-composite-02" / "index.html").read_text()
     assert "Synthetic recording:" in page and "a passage of 2 seconds at 00:31:23" in page
     assert "Coyle" not in (public.parent / "recording-1.captions.vtt").read_text()
+
+
+def test_a_remote_recording_is_a_link_only_when_nothing_in_its_time_needs_silencing(tmp_path):
+    remote = NARRATIVE.replace("media: [nar-rec.wav]", "media: [{url: 'https://media.example.org/rec.mp3'}]")
+    settings, _ = make_archive(tmp_path, narrative=remote)
+    with Session(open_engine(settings)) as session:
+        row = session.exec(select(Recording)).one()
+        assert (row.url, row.path, row.duration_ms) == ("https://media.example.org/rec.mp3", "", None)
+        assert Catalog(session, today=TODAY).narrative("nar-rec")["recordings"] == []  # names in its time
+        assert "remote recording cannot be silenced" in public_status(session, session.get(Narrative, "nar-rec"), TODAY)
+    path = settings.content_dir / "narratives" / "nar-rec.md"
+    path.write_text(path.read_text().replace("redact:\n  - {text: Harriet Coyle, category: name of a third party}\n", ""))
+    (settings.content_dir / "narratives" / "nar-rec.vtt").write_text(VTT.replace("Harriet Coyle", "the head nurse"))
+    ingest(settings)
+    with Session(open_engine(settings)) as session:
+        [shown] = Catalog(session, today=TODAY).narrative("nar-rec")["recordings"]
+        assert (shown["url"], shown["remote"], shown["captions"]) == ("https://media.example.org/rec.mp3", True, None)
+
+
+def test_an_ohms_export_keeps_its_media_url_as_a_remote_recording():
+    export = Transcript("x.xml", "ohms-6", [], "0", meta={"media_url": "https://av.example.org/int-7.mp4"})
+    assert narrative_fields(export, "int-7")["media"] == [{"url": "https://av.example.org/int-7.mp4"}]
+    export.meta["media_url"] = "int-7.mp4"  # not a link: nothing to keep
+    assert narrative_fields(export, "int-7")["media"] == []
