@@ -317,7 +317,7 @@ class Catalog:
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
         # What the public may hear (the access rule and the silence plan), whoever is viewing.
         found = publications(self.session, row, self._consent(row.id), self.today)
-        recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE)
+        recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
         link_segments(segments, recordings)
         data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),

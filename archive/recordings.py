@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -250,8 +251,10 @@ def public_status(session: Session, narrative: Narrative, today: date) -> str:
     return "; ".join(lines)
 
 
-def recording_views(narrative_id: str, found: list[Publication], whole: bool) -> list[RecordingView]:
-    """The recordings a narrative's view carries: the public ones, or (`whole`) all of them."""
+def recording_views(narrative_id: str, found: list[Publication], whole: bool,
+                    redact: Callable[[str], str]) -> list[RecordingView]:
+    """The recordings a narrative's view carries: the public ones, or (`whole`) all of them, their
+    labels read through the view's `redact` like every other text of the narrative."""
     views: list[RecordingView] = []
     for pub in found:
         if not pub.public and not whole:
@@ -264,7 +267,7 @@ def recording_views(narrative_id: str, found: list[Publication], whole: bool) ->
             "number": number, "kind": "audio", "url": url, "remote": not local,
             "mime": "audio/mp4" if local else "", "duration_ms": row.duration_ms, "offset_ms": row.offset_ms,
             "end_ms": row.offset_ms + row.duration_ms if row.duration_ms is not None else None,
-            "label": row.label or f"Recording {number}", "synthetic": row.synthetic,
+            "label": redact(row.label) or f"Recording {number}", "synthetic": row.synthetic,
             "captions": captions_url(narrative_id, number) if local and pub.public else None,
             "chapters": chapters_url(narrative_id, number) if local and pub.public else None,
             "silenced": [{"start_ms": p.start_ms, "end_ms": p.end_ms, "seconds": max(1, round((p.end_ms - p.start_ms) / 1000)),

@@ -44,7 +44,7 @@ consent:
   - {date: 2019-01-01, use: publish-media, granted: true}
 release: {signed: 2019-01-01}
 transcript: nar-rec.vtt
-media: [nar-rec.wav]
+media: [{file: nar-rec.wav, label: "Talking about Harriet Coyle"}]
 redact:
   - {text: Harriet Coyle, category: name of a third party}
 ---
@@ -178,6 +178,7 @@ def test_the_page_plays_the_copy_and_says_what_is_silenced(recorded):
     assert captions.startswith("WEBVTT") and "Harriet" not in captions and "Coyle" not in captions
     assert "[redacted: name of a third party]" in captions
     assert "nar-rec.wav" not in page  # the master's name is never public
+    assert "Coyle" not in page and "Talking about [redacted: name of a third party]" in page  # its label too
     assert not list(settings.public_dir.rglob("*.wav"))
 
 
@@ -301,7 +302,7 @@ def test_the_sample_recording_silences_the_head_nurse_and_the_narrators_private_
 
 
 def test_a_remote_recording_is_a_link_only_when_nothing_in_its_time_needs_silencing(tmp_path):
-    remote = NARRATIVE.replace("media: [nar-rec.wav]", "media: [{url: 'https://media.example.org/rec.mp3'}]")
+    remote = NARRATIVE.replace("{file: nar-rec.wav,", "{url: 'https://media.example.org/rec.mp3',")
     settings, _ = make_archive(tmp_path, narrative=remote)
     with Session(open_engine(settings)) as session:
         row = session.exec(select(Recording)).one()
