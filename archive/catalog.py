@@ -27,10 +27,19 @@ from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
 from archive.public_history import left_public
+from archive.recordings import link_segments, publications, recording_views
 from archive.redactions import REDACTED_FIELDS, Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
-from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
+from archive.urls import (
+    agent_url,
+    api_url,
+    iiif_manifest_url,
+    iiif_url,
+    kind_of,
+    narrative_manifest_url,
+    page_url,
+)
 from archive.views import (
     AgentPageView,
     AgentRef,
@@ -307,6 +316,10 @@ class Catalog:
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
         shown = {name: red(getattr(row, name)) for name in REDACTED_FIELDS}  # each text field, redacted
+        # What the public may hear (the access rule and the silence plan), whoever is viewing.
+        found = publications(self.session, row, self._consent(row.id), self.today)
+        recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
+        link_segments(segments, recordings)
         data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
@@ -314,7 +327,9 @@ class Catalog:
             "place": shown["place"], "language": row.language, "summary": shown["summary"],
             "content_note": shown["content_note"], "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
-            "licence": row.release_licence, "segments": marked,
+            "licence": row.release_licence, "segments": marked, "recordings": recordings,
+            "iiif_manifest": narrative_manifest_url(row.id)
+            if any(r["url"] and not r["remote"] for r in recordings) else None,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in marked).strip(),
             "credit": f"Interview by {shown['interviewer'] or 'an archive interviewer'}; "
                       f"published with the narrator's consent"

@@ -64,6 +64,7 @@ from publish.iiif.files import public_media, write_iiif
 from publish.incremental import build_state, one_record_rebuild
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
+from publish.media.files import recording_files
 from publish.page import Page, PageKeys, write_pages
 from publish.pages.browse import FACET_TITLES, agent_pages, browse_groups
 from publish.pages.ledger import ledger_downloads, ledger_pages
@@ -232,6 +233,10 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
+        # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like pages,
+        # so a narrative that stops being public loses them with its page (publish/media/files.py).
+        pages += [Page(f.path, content=f.content, digest=f.digest, make=f.make)
+                  for f in recording_files(catalog, settings)]
     return Outputs(pages, media, state, seq)
 
 
