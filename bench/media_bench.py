@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from publish.media.derivative import write_public_audio
 from publish.media.levels import peaks
-from tests.media_helpers import tone_samples
+from tests.helpers.media import tone_samples
 
 CODECS = {"mp3": ("mp3", "libmp3lame", 128000, "stereo", 44100), "wav": ("wav", "pcm_s16le", 0, "stereo", 48000),
           "flac": ("flac", "flac", 0, "mono", 48000), "m4a": ("mp4", "aac", 128000, "stereo", 44100)}
