@@ -119,7 +119,8 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
     # The links every page's frame (base.html) carries, made once rather than on every page.
     frame = {**{name: U.site_page_url(name) for name in U.SITE_PAGES}, **{kind: page_url(kind) for kind in SECTIONS},
              "/institutions/": "/institutions/", "/commitments/": "/commitments/",
-             "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css")}
+             "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css"),
+             "static:nav.js": U.static_url("nav.js")}
     env.globals["frame_links"] = {name: escape(urls.link(path)) for name, path in frame.items()}
     # Who to write to for corrections and takedowns (the about page); part of _fingerprint.
     env.globals["archive"] = {"name": settings.archive_name, "contact": settings.admin_email}

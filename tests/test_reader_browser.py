@@ -8,7 +8,6 @@ The same static host and axe-core check as tests/test_browser.py (plain files, n
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.test_browser import axe_violations, browser, pytestmark, static_host  # noqa: F401
@@ -78,4 +77,65 @@ def test_tables_pages_pass_axe(browser, static_host, size):  # noqa: F811
     for path in ("/commitments/", "/institutions/agent-ama/", "/harms/harm-race-based-egfr-transplant/"):
         page.goto(static_host + path)
         assert axe_violations(page) == [], (path, size)
+    page.close()
+
+
+def test_the_header_searches_from_any_page_and_marks_the_current_section(browser, static_host):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(DESKTOP)
+    page.goto(static_host + "/harms/harm-dc-delegation-1870-1872/")
+    nav = page.locator("nav[aria-label=Main]")
+    assert nav.locator("a[aria-current]").all_inner_texts() == ["Harm ledger"]
+    assert nav.locator("a[aria-current]").get_attribute("aria-current") == "true"  # within the section
+    page.fill("#site-q", "picket line")
+    page.press("#site-q", "Enter")
+    page.wait_for_selector("#results ol li")
+    assert "q=picket+line" in page.url and page.input_value("#q") == "picket line"
+    assert nav.locator("a[aria-current=page]").all_inner_texts() == ["Search"]
+    assert page.locator("#site-q").count() == 0  # the search page's own form is the only one
+    page.goto(static_host + "/commitments/")
+    assert nav.locator("a[aria-current=page]").all_inner_texts() == ["Commitments"]
+    page.goto(static_host + "/")
+    assert nav.locator("a[aria-current]").count() == 0
+    page.fill("#home-q", "apology")
+    page.click("form.home-search button")
+    page.wait_for_selector("#results ol li")
+    assert "q=apology" in page.url
+    page.close()
+
+
+def test_on_a_phone_the_nav_folds_behind_a_menu_button(browser, static_host):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(PHONE)
+    page.goto(static_host + "/records/")
+    header = page.locator("header.site")
+    assert header.bounding_box()["height"] < 80  # one line: the brand and the Menu button
+    toggle = page.locator("button.menu-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false" and not page.locator("#site-q").is_visible()
+    assert axe_violations(page) == []
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement.id") == "site-q"  # straight into the search box
+    assert page.locator("nav[aria-label=Main] a[aria-current=page]").inner_text() == "Records"
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false" and page.evaluate("document.activeElement.className") == "menu-toggle"
+    page.close()
+    # Without JavaScript nothing is folded away.
+    page = browser.new_page()
+    page.set_viewport_size(PHONE)
+    page.route("**/*.js", lambda route: route.abort())
+    page.goto(static_host + "/records/")
+    assert page.locator("#site-q").is_visible() and page.locator("nav[aria-label=Main] a").first.is_visible()
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_home_and_header_pass_axe(browser, static_host, size):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    for path in ("/", "/harms/harm-dc-delegation-1870-1872/", "/about/"):
+        page.goto(static_host + path)
+        assert axe_violations(page) == [], (path, size)
+        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"], path
     page.close()
