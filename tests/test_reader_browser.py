@@ -139,3 +139,72 @@ def test_home_and_header_pass_axe(browser, static_host, size):  # noqa: F811
         assert axe_violations(page) == [], (path, size)
         assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"], path
     page.close()
+
+
+def shown_rows(page, table: str) -> int:
+    return page.locator(f"#{table} tbody tr:not([hidden])").count()
+
+
+def caption_count(page, table: str) -> int:
+    """The number the caption gives for what is shown: "3 of 14 harms …" or "14 harms …"."""
+    return int(page.inner_text(f"#{table} caption").split()[0])
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_ledger_filters_live_in_the_address_and_an_empty_result_says_so(browser, static_host, size):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    page.goto(static_host + "/harms/?status=apologized")
+    total = page.locator("#ledger tbody tr").count()
+    assert page.input_value("#f-status") == "apologized"
+    assert 0 < shown_rows(page, "ledger") < total
+    assert caption_count(page, "ledger") == shown_rows(page, "ledger")
+    assert page.inner_text("#ledger caption").endswith(f"of {total} harms (status “Apologized”), in date order")
+    page.select_option("#f-sort", "-period")
+    assert "status=apologized" in page.url and "sort=-period" in page.url
+    page.reload()  # a reload (or a shared link) shows the same view
+    assert page.input_value("#f-sort") == "-period" and page.get_attribute("#ledger thead th:nth-child(5)", "aria-sort") == "descending"
+    page.fill("#f-q", "zzzz nothing")
+    assert shown_rows(page, "ledger") == 0 and caption_count(page, "ledger") == 0
+    empty = page.locator("#ledger-empty")
+    assert empty.is_visible() and "status “Apologized” and words “zzzz nothing”" in empty.inner_text()
+    assert axe_violations(page) == []
+    empty.locator("button").click()
+    assert shown_rows(page, "ledger") == total and not empty.is_visible()
+    assert page.inner_text("#ledger caption") == f"{total} harms, sorted by period, newest first"
+    assert "status=" not in page.url and "q=" not in page.url
+    assert page.evaluate("document.activeElement.id") == "f-type"  # back at the filters
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_commitment_filters_live_in_the_address_and_an_empty_result_says_so(browser, static_host, size):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    page.goto(static_host + "/commitments/?status=lapsed&sort=-due")
+    total = page.locator("#commitments tbody tr").count()
+    assert shown_rows(page, "commitments") == caption_count(page, "commitments") == 3
+    statuses = page.locator("#commitments tbody tr:not([hidden])").evaluate_all("rows => rows.map(r => r.dataset.status)")
+    assert set(statuses) == {"lapsed"}
+    page.select_option("#c-status", "")
+    assert shown_rows(page, "commitments") == total == caption_count(page, "commitments")
+    dues = page.locator("#commitments tbody tr td[data-label=Due]").evaluate_all("cells => cells.map(c => Number(c.dataset.sort))")
+    assert dues == sorted(dues, reverse=True)
+    assert page.url.endswith("/commitments/?sort=-due")
+    page.select_option("#c-status", "withdrawn")
+    assert page.locator("#commitments-empty").is_visible() and caption_count(page, "commitments") == 0
+    assert axe_violations(page) == []
+    page.click("#commitments-empty button")
+    assert shown_rows(page, "commitments") == total
+    page.close()
+
+
+def test_harm_titles_in_the_ledger_keep_to_a_few_lines(browser, static_host):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(DESKTOP)
+    page.goto(static_host + "/harms/")
+    lines = page.locator("#ledger tbody th a").evaluate_all(
+        "links => links.map(a => Math.round(a.getBoundingClientRect().height / parseFloat(getComputedStyle(a).lineHeight)))")
+    assert lines and max(lines) <= 3, lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    page.close()
