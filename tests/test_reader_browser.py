@@ -208,3 +208,23 @@ def test_harm_titles_in_the_ledger_keep_to_a_few_lines(browser, static_host):  #
     assert lines and max(lines) <= 3, lines
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
     page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_institution_page_folds_long_evidence_and_gives_its_tables_room(browser, static_host, size):  # noqa: F811
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    page.goto(static_host + "/institutions/agent-ama/")
+    first = page.locator("section.ledger-harm details.evidence-list").first
+    quote = first.locator("q").first
+    assert not quote.is_visible()
+    first.locator("summary").click()
+    assert quote.is_visible()
+    assert page.locator("ol.statements > li", has_text="10 July 2008").filter(has_text="Apologizes").count() == 1
+    text_width = page.evaluate("document.querySelector('main .lede, main p').getBoundingClientRect().width")
+    table_width = page.evaluate("document.querySelector('#commitments').getBoundingClientRect().width")
+    if size == "desktop":
+        assert table_width > text_width * 1.3  # wider than the column of text it sits in
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    assert axe_violations(page) == []
+    page.close()
