@@ -120,7 +120,7 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
     frame = {**{name: U.site_page_url(name) for name in U.SITE_PAGES}, **{kind: page_url(kind) for kind in SECTIONS},
              "/institutions/": "/institutions/", "/commitments/": "/commitments/",
              "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css"),
-             "static:nav.js": U.static_url("nav.js")}
+             "static:nav.js": U.static_url("nav.js"), "static:highlight.js": U.static_url("highlight.js")}
     env.globals["frame_links"] = {name: escape(urls.link(path)) for name, path in frame.items()}
     # Who to write to for corrections and takedowns (the about page); part of _fingerprint.
     env.globals["archive"] = {"name": settings.archive_name, "contact": settings.admin_email}
