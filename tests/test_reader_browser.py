@@ -25,7 +25,7 @@ def pages_with(sample, marker: str) -> list[str]:
     for path in sorted(public.rglob("index.html")):
         relative = path.relative_to(public)
         kind = relative.parts[0] if len(relative.parts) > 1 else ""
-        key = f"{kind}/{'list' if len(relative.parts) == 2 else 'item'}"
+        key = f"{kind}/{len(relative.parts)}"  # a section's index, its items, their sub-pages
         if key not in found and marker in path.read_text(encoding="utf-8"):
             found[key] = "/" + relative.parent.as_posix().strip(".") + ("/" if len(relative.parts) > 1 else "")
     return sorted(found.values())
@@ -227,4 +227,20 @@ def test_institution_page_folds_long_evidence_and_gives_its_tables_room(browser,
         assert table_width > text_width * 1.3  # wider than the column of text it sits in
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
     assert axe_violations(page) == []
+    page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_one_page_of_every_kind_passes_axe_and_fits_the_screen(browser, static_host, sample, size):  # noqa: F811
+    paths = pages_with(sample, '<main id="main">')
+    assert len(paths) >= 15, paths
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    for path in paths:
+        page.goto(static_host + path)
+        for summary in page.locator("details > summary").all():  # what a reader may open, opened
+            if summary.is_visible():
+                summary.click()
+        assert axe_violations(page) == [], (path, size)
+        assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"], (path, size)
     page.close()
