@@ -20,7 +20,7 @@
     }
   });
   menu.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && header.classList.contains("menu-open")) {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
       button.click();
       button.focus();
     }
