@@ -40,6 +40,12 @@ def axe_violations(page) -> list[str]:
             for v in result["violations"]]
 
 
+def focused_on(page, element_id: str) -> None:
+    """Wait (a few seconds at most) for focus to reach the element: autofocus takes effect at
+    the page's first rendering, a moment after it has loaded."""
+    page.wait_for_function(f"document.activeElement && document.activeElement.id === {element_id!r}", timeout=5000)
+
+
 def fill_narrative(page, *, reviewed: bool) -> None:
     page.fill("#title", "Quarry Lane memories")
     page.fill("#narrator_display", "Q. L.")
@@ -61,7 +67,7 @@ def test_a_failed_save_puts_focus_on_an_error_summary_that_links_to_each_field(s
         page.fill("#date", "the spring of 1962")  # not EDTF
         page.fill("#language", "English")  # not a language code
         page.click("button:has-text('Save and submit for review')")
-        assert page.evaluate("document.activeElement.id") == "error-summary"
+        focused_on(page, "error-summary")
         links = page.locator("#error-summary a")
         assert links.count() == 2
         assert {links.nth(i).get_attribute("href") for i in range(2)} == {"#date", "#language"}
@@ -81,7 +87,7 @@ def test_a_refused_upload_is_marked_invalid_and_listed(server, tmp_path):  # noq
         fill_narrative(page, reviewed=True)
         page.set_input_files("#transcript_file", str(bad))
         page.click("button:has-text('Save')")
-        assert page.evaluate("document.activeElement.id") == "error-summary"
+        focused_on(page, "error-summary")
         assert page.get_attribute("#transcript_file", "aria-invalid") == "true"
         assert page.locator("#error-summary a[href='#transcript_file']").count() == 1
 
