@@ -106,10 +106,29 @@ class RecordBulk(_BulkMarkup):
     Declared with `total=False` on a base, not `NotRequired`: this module's string annotations
     would hide `NotRequired` from Python 3.11's TypedDict."""
 
-    cited_by: dict[str, list[str]]  # record id -> ids of the harms citing it
+    cited_by: dict[str, list[str]]  # record id -> ids of the harms and timelines citing it (`citing_ids`)
     tags: dict[str, list[str]]  # record id -> accepted tag suggestions
     images: dict[str, list[Media]]
     refs: dict[str, Ref | None]  # harm id -> its link as this viewer sees it, filled in as met
+
+
+def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Record id -> ids of the objects that cite it (sorted): harms quoting it as evidence or
+    naming it as the source of an accountability event, and timelines with an entry on it. The
+    record's page links back to each (the ones the viewer may see); `record_ids` narrows the
+    answer to those records."""
+    queries = [select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None)),
+               select(m.AccountabilityEvent.source_record_id, m.AccountabilityEvent.harm_id)
+               .where(m.AccountabilityEvent.source_record_id.is_not(None)),
+               select(m.TimelineEntry.ref, m.TimelineEntry.timeline_id).where(m.TimelineEntry.ref.is_not(None))]
+    column = (m.Evidence.record_id, m.AccountabilityEvent.source_record_id, m.TimelineEntry.ref)
+    cited: dict[str, set[str]] = {}
+    for query, record_column in zip(queries, column, strict=True):
+        if record_ids is not None:
+            query = query.where(record_column.in_(list(record_ids)))
+        for record_id, object_id in session.exec(query):
+            cited.setdefault(record_id, set()).add(object_id)
+    return {k: sorted(v) for k, v in cited.items()}
 
 
 class Catalog:
@@ -251,10 +270,6 @@ class Catalog:
 
     def _record_bulk(self) -> RecordBulk:
         """What `record()` would otherwise query once per record, read once for all of them."""
-        cited: dict[str, set[str]] = {}
-        for record_id, harm_id in self.session.exec(
-                select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None))):
-            cited.setdefault(record_id, set()).add(harm_id)
         tags: dict[str, set[str]] = {}
         for object_id, concept_id in self.session.exec(
                 select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
@@ -263,7 +278,7 @@ class Catalog:
         images: dict[str, list[Media]] = {}
         for row in self.session.exec(select(Media).order_by(Media.record_id, Media.position)):
             images.setdefault(row.record_id, []).append(row)
-        return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+        return {"cited_by": citing_ids(self.session),
                 "tags": {k: sorted(v) for k, v in tags.items()}, "images": images, "refs": {}}
 
     def record(self, object_id: str) -> RecordView:
@@ -273,9 +288,7 @@ class Catalog:
     def _record(self, row: m.Record) -> RecordView:
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
-            cited_by = self.session.exec(
-                select(m.Evidence.harm_id).where(m.Evidence.record_id == row.id).distinct()).all()
-            refs = [self.ref(h) for h in sorted(cited_by)]
+            refs = [self.ref(h) for h in citing_ids(self.session, [row.id]).get(row.id, [])]
         else:
             known = bulk["refs"]
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))

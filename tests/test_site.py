@@ -49,7 +49,7 @@ def test_record_page_carries_citation_meta_tags_json_ld_and_a_cite_box(built):
     assert ld["@type"] == "ArchiveComponent" and ld["dateCreated"] == "2008-07-10"
     assert ld["creator"] == [{"@type": "Organization", "name": "American Medical Association"}]
     text = html.unescape(page)
-    assert ("American Medical Association. “The AMA apologizes.” Press release, 2008-07-10. "
+    assert ("American Medical Association. “The AMA apologizes.” Press release, 10 July 2008. "
             "AMA press release, July 10, 2008. Reckoning archive. Accessed 2026-11-23. "
             "http://127.0.0.1:8000/records/rec-2008-apology/.") in text
     assert "@misc{rec_2008_apology," in text and "author = {{American Medical Association}}" in text
@@ -70,7 +70,7 @@ def test_timeline_downloads_as_timelinejs_json(built):
     data = json.loads(read(built, "timelines/tl-a/timeline.json"))
     assert data["title"]["text"]["headline"] == "A timeline"
     assert [e["text"]["headline"] for e in data["events"]] == ["Apology"]  # the hidden entry is left out
-    assert data["events"][0]["start_date"] == {"year": 2008, "month": 7, "day": 10, "display_date": "2008-07-10"}
+    assert data["events"][0]["start_date"] == {"year": 2008, "month": 7, "day": 10, "display_date": "10 July 2008"}
     assert 'href="/timelines/tl-a/timeline.json"' in read(built, "timelines/tl-a/index.html")
 
 
