@@ -71,6 +71,27 @@ def timeline_json_url(timeline_id: str) -> str:
     return page_url("timeline", timeline_id) + "timeline.json"
 
 
+def recording_url(narrative_id: str, number: int) -> str:
+    """A narrative's public recording (its redacted passages silenced), beside its page. Named by
+    the narrative's id and the recording's number only: never by the master's file name."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.m4a"
+
+
+def captions_url(narrative_id: str, number: int) -> str:
+    """The WebVTT captions of a public recording, made from the public (redacted) transcript."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.captions.vtt"
+
+
+def chapters_url(narrative_id: str, number: int) -> str:
+    """The WebVTT chapters of a public recording: the transcript's sections and index points."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.chapters.vtt"
+
+
+def narrative_manifest_url(narrative_id: str) -> str:
+    """The IIIF Presentation 3 manifest of a narrative with a public recording (AV IIIF)."""
+    return page_url("narrative", narrative_id) + "manifest.json"
+
+
 def citation_url(kind: str, object_id: str) -> str:
     """The CSL-JSON citation file beside an object's page."""
     return page_url(kind, object_id) + "citation.json"

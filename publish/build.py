@@ -39,6 +39,7 @@ from archive import change_log
 from archive import urls as U
 from archive.access import PUBLIC
 from archive.catalog import STATUS_LABELS, Catalog
+from archive.dates import html_datetime
 from archive.db import store_transaction
 from archive.files import staged_directory
 from archive.media import Media
@@ -64,6 +65,7 @@ from publish.iiif.files import public_media, write_iiif
 from publish.incremental import build_state, one_record_rebuild
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
+from publish.media.files import recording_files
 from publish.page import Page, PageKeys, write_pages
 from publish.pages.browse import FACET_TITLES, agent_pages, browse_groups
 from publish.pages.charts import site_charts
@@ -100,11 +102,12 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
                        status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
                        timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
-                       facet_titles=FACET_TITLES, base_url=urls.base_url)
+                       facet_titles=FACET_TITLES, base_url=urls.base_url, html_datetime=html_datetime)
     # The links every page's frame (base.html) carries, made once rather than on every page.
     frame = {**{name: U.site_page_url(name) for name in U.SITE_PAGES}, **{kind: page_url(kind) for kind in SECTIONS},
              "/institutions/": "/institutions/", "/commitments/": "/commitments/",
-             "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css")}
+             "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css"),
+             "static:nav.js": U.static_url("nav.js"), "static:highlight.js": U.static_url("highlight.js")}
     env.globals["frame_links"] = {name: escape(urls.link(path)) for name, path in frame.items()}
     # Who to write to for corrections and takedowns (the about page); part of the site's fingerprint.
     env.globals["archive"] = {"name": settings.archive_name, "contact": settings.admin_email}
@@ -233,6 +236,10 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
+        # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like pages,
+        # so a narrative that stops being public loses them with its page (publish/media/files.py).
+        pages += [Page(f.path, content=f.content, digest=f.digest, make=f.make)
+                  for f in recording_files(catalog, settings)]
     return Outputs(pages, media, state, seq)
 
 

@@ -32,7 +32,7 @@ from publish.charts.lookup import collection
 from publish.charts.svg import ChartError, checked, draw_all, linked
 from publish.pipeline import publish
 from server.app import create_app
-from tests.conftest import SAMPLE, TODAY, make_settings
+from tests.helpers.archives import SAMPLE, TODAY, make_settings
 from web.openapi.document import openapi_document
 
 FIGURE = re.compile(r'<figure class="chart".*?</figure>', re.DOTALL)

@@ -3,15 +3,18 @@ needed): no WCAG 2.2 AA violation found by axe-core at a desktop's and at a phon
 the drawing made for that width shown (and the other hidden from everyone), nothing wider
 than a 390 px phone, and the charts' links and tables there without JavaScript.
 
-The browser set-up is tests/test_browser.py's (Debian's chromium and axe-core; skipped where
-they are not installed, a failure in CI).
+The browser set-up is tests/helpers/browser.py's, the `browser` and `static_host` fixtures
+tests/conftest.py's (Debian's chromium and axe-core; skipped where they are not installed, a
+failure in CI).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import axe_violations, browser, pytestmark, static_host  # noqa: F401
+from tests.helpers.browser import axe_marks, axe_violations
+
+pytestmark = axe_marks()
 
 CHART_PAGES = {
     "home": "/",
@@ -25,7 +28,7 @@ WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("name", list(CHART_PAGES))
-def test_chart_pages_have_no_wcag_violations(browser, static_host, name, width):  # noqa: F811
+def test_chart_pages_have_no_wcag_violations(browser, static_host, name, width):
     page = browser.new_page()
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
     page.goto(static_host + CHART_PAGES[name])
@@ -37,7 +40,7 @@ def test_chart_pages_have_no_wcag_violations(browser, static_host, name, width):
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_each_width_shows_its_own_drawing_and_fits(browser, static_host, width):  # noqa: F811
+def test_each_width_shows_its_own_drawing_and_fits(browser, static_host, width):
     page = browser.new_page()
     page.set_viewport_size(dict(zip(("width", "height"), WIDTHS[width], strict=True)))
     shown, hidden = (".chart-wide", ".chart-narrow") if width == "desktop" else (".chart-narrow", ".chart-wide")
@@ -52,7 +55,7 @@ def test_each_width_shows_its_own_drawing_and_fits(browser, static_host, width):
     page.close()
 
 
-def test_charts_show_their_data_and_links_without_javascript(browser, static_host):  # noqa: F811
+def test_charts_show_their_data_and_links_without_javascript(browser, static_host):
     page = browser.new_page()
     page.route("**/*.js", lambda route: route.abort())
     page.set_viewport_size({"width": 390, "height": 844})
