@@ -188,6 +188,17 @@ def _record_type(value: str) -> str:
     return TYPE_WORDS.get(word, "other")
 
 
+@dataclass(frozen=True, slots=True)
+class _Sheet:
+    """One spreadsheet being read: what every one of its rows is read with."""
+
+    path: Path
+    display_path: str
+    mapping: Mapping
+    mapped_headers: set[str]  # every header the mapping reads (the others are "unmapped")
+    lookups: _Lookups
+
+
 def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Lookups) -> ReadResult:
     """Read one catalogue spreadsheet into record objects, collecting every row's problems."""
     result = ReadResult()
@@ -229,6 +240,7 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
                 display_path, _headers(mapping, "date")[0],
                 "the spreadsheet has no date column; its records are stored with the EDTF unknown "
                 "date (XXXX)", 1))
+        sheet = _Sheet(path, display_path, mapping, mapped_headers, lookups)
         first_row_of: dict[str, int] = {}
         row_number = 0
         line = reader.line_num + 1
@@ -260,8 +272,7 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
                     f"found {len(cells)} cells, expected {len(header)} (one per header column)", start, row_number))
                 continue
             row = dict(zip(header, cells))
-            obj, problems, warnings = _row_to_record(path, display_path, row_number, start, row, mapping,
-                                                     mapped_headers, lookups)
+            obj, problems, warnings = _row_to_record(sheet, row_number, start, row)
             result.problems += problems
             result.warnings += warnings
             if obj is None:
@@ -275,10 +286,48 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
     return result
 
 
-def _row_to_record(path: Path, display_path: str, row_number: int, line: int, row: dict[str, str],
-                   mapping: Mapping, mapped_headers: set[str], lookups: _Lookups
+def _row_to_record(sheet: _Sheet, row_number: int, line: int, row: dict[str, str]
                    ) -> tuple[Parsed | None, list[ContentProblem], list[ContentProblem]]:
-    extra = {"_file": path.name, "_row": str(row_number)}
+    """One data row as a record (None when it cannot be one), its problems and its warnings."""
+    mapping = sheet.mapping
+    extra = {"_file": sheet.path.name, "_row": str(row_number)}
+    values, columns = _mapped_values(row, mapping, extra)
+    doc = CsvRowDocument(sheet.path, sheet.display_path, row_number, line, columns)
+    warnings: list[ContentProblem] = []
+    raw_id = values.get("identifier", "")
+    if not raw_id:
+        return None, [doc.problem(("id",), "required: every row needs an id")], []
+    record_id = raw_id if re.fullmatch(r"rec-[a-z0-9]+(-[a-z0-9]+)*", raw_id) else f"rec-{slug(raw_id)}"
+    body = values.get("description", "")
+    if mapping.unmapped == "keep":
+        body = _with_unmapped(body, row, sheet)
+    doc.body = body
+    written = values.get("date", "")
+    first_date = _split(written, mapping.separator)[0] if written else ""
+    date = normalise(first_date)
+    # No date and no date column at all: the caller warned once for the whole file.
+    if date.edtf is None and (written or _has_column(mapping, "date", row)):
+        warnings.append(doc.problem(("date",), f"{date.warning}; stored as unknown (XXXX) with the words kept as written"))
+    data: dict = {
+        "id": record_id, "title": values.get("title", ""), "date": date.edtf or "XXXX",
+        "date_as_written": first_date if first_date != date.edtf else "",
+        "type": _record_type(values.get("type", "")), "source": values.get("source", ""),
+    }
+    _add_optional_fields(data, values, mapping.separator)
+    data["creators"] = list(dict.fromkeys([_agent_for(name, doc, sheet.lookups)
+                                           for name in _split(values.get("creator", ""), mapping.separator)]))
+    _add_subjects(data, values, mapping.separator, sheet.lookups)
+    data["images"] = _split(values.get("images", ""), mapping.separator)
+    doc.data = data
+    source, problems = validate(RecordSource, data, doc)  # type: ignore[arg-type]
+    if source is None:
+        return None, problems, warnings
+    return Parsed("record", source, doc), [], warnings  # type: ignore[arg-type]
+
+
+def _mapped_values(row: dict[str, str], mapping: Mapping, extra: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Each mapped field's value in this row (or its default), and the header it was read from
+    (by RecordSource field name, for error locations)."""
     values: dict[str, str] = {}
     columns: dict[str, str] = {}
     for name, spec in mapping.columns.items():
@@ -292,51 +341,35 @@ def _row_to_record(path: Path, display_path: str, row_number: int, line: int, ro
         values[name] = value
         columns[FIELD_NAMES.get(name, name)] = header
     columns.setdefault("date_as_written", columns.get("date", ""))
-    doc = CsvRowDocument(path, display_path, row_number, line, columns)
-    warnings: list[ContentProblem] = []
-    raw_id = values.get("identifier", "")
-    if not raw_id:
-        return None, [doc.problem(("id",), "required: every row needs an id")], []
-    record_id = raw_id if re.fullmatch(r"rec-[a-z0-9]+(-[a-z0-9]+)*", raw_id) else f"rec-{slug(raw_id)}"
-    body = values.get("description", "")
-    if mapping.unmapped == "keep":
-        kept = [f"- **{h}:** {_cell(row, h, mapping)}" for h in row if h not in mapped_headers and _cell(row, h, mapping)]
-        body = "\n\n".join(p for p in (body, "\n".join(kept)) if p)
-    doc.body = body
-    written = values.get("date", "")
-    first_date = _split(written, mapping.separator)[0] if written else ""
-    date = normalise(first_date)
-    if date.edtf is None and not written and not _has_column(mapping, "date", row):
-        pass  # the file has no date column at all: warned once per file by the caller
-    elif date.edtf is None:
-        warnings.append(doc.problem(("date",), f"{date.warning}; stored as unknown (XXXX) with the words kept as written"))
-    data: dict = {
-        "id": record_id, "title": values.get("title", ""), "date": date.edtf or "XXXX",
-        "date_as_written": first_date if first_date != date.edtf else "",
-        "type": _record_type(values.get("type", "")), "source": values.get("source", ""),
-    }
+    return values, columns
+
+
+def _with_unmapped(body: str, row: dict[str, str], sheet: _Sheet) -> str:
+    """The body with the row's unmapped, non-blank cells after it, one "column: value" line each
+    (a mapping with `unmapped: keep`: nothing the spreadsheet says is lost)."""
+    mapping = sheet.mapping
+    kept = [f"- **{h}:** {_cell(row, h, mapping)}" for h in row if h not in sheet.mapped_headers and _cell(row, h, mapping)]
+    return "\n\n".join(p for p in (body, "\n".join(kept)) if p)
+
+
+def _add_optional_fields(data: dict, values: dict[str, str], separator: str) -> None:
+    """Add the fields a record may leave out, only when the row has a value for them."""
     for name in ("source_url", "rights", "coverage", "format", "embargo_until", "pdf"):
         if values.get(name):
             data[name] = values[name]
     if values.get("access"):
         data["access"] = values["access"].lower()
     if values.get("language"):
-        data["language"] = _split(values["language"], mapping.separator)[0]
-    creators = []
-    for name in _split(values.get("creator", ""), mapping.separator):
-        creators.append(_agent_for(name, doc, lookups))
-    data["creators"] = list(dict.fromkeys(creators))
+        data["language"] = _split(values["language"], separator)[0]
+
+
+def _add_subjects(data: dict, values: dict[str, str], separator: str, lookups: _Lookups) -> None:
+    """Add the row's subjects: a taxonomy term (by id or name) is a subject, anything else a keyword."""
     subjects, keywords = [], []
-    for term in _split(values.get("subject", ""), mapping.separator):
+    for term in _split(values.get("subject", ""), separator):
         concept = lookups.concepts.get(term) or lookups.concepts.get(term.lower())
         (subjects if concept else keywords).append(concept or term)
     data["subjects"], data["keywords"] = list(dict.fromkeys(subjects)), list(dict.fromkeys(keywords))
-    data["images"] = _split(values.get("images", ""), mapping.separator)
-    doc.data = data
-    source, problems = validate(RecordSource, data, doc)  # type: ignore[arg-type]
-    if source is None:
-        return None, problems, warnings
-    return Parsed("record", source, doc), [], warnings  # type: ignore[arg-type]
 
 
 def _agent_for(name: str, doc: CsvRowDocument, lookups: _Lookups) -> str:
