@@ -209,30 +209,8 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
         return result
     with handle:
         reader = csv.reader(handle, strict=True)
-        try:
-            header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            result.problems.append(RowProblem(display_path, None, f"cannot read the header line: {exc}", 1))
-            return result
-        if not header:
-            result.problems.append(RowProblem(display_path, None, "empty file: expected a header line of column names", 1))
-            return result
-        if len(header) > MAX_COLUMNS:  # no catalogue has so many; refused before any work per column
-            result.problems.append(RowProblem(display_path, None, f"the header has {len(header):,} columns; "
-                                              f"expected at most {MAX_COLUMNS:,}", 1))
-            return result
-        header = [h.strip() for h in header]
-        repeated = sorted(h for h, n in Counter(header).items() if n > 1 and h)
-        if repeated:
-            result.problems.append(RowProblem(display_path, repeated[0], "the header names this column twice", 1))
-            return result
-        id_spec = mapping.columns["identifier"]
-        id_headers = id_spec if isinstance(id_spec, list) else [id_spec]
-        if not any(h in header for h in id_headers):
-            result.problems.append(RowProblem(
-                display_path, id_headers[0],
-                f"mapping '{mapping.name}' reads ids from this column, but the header has no such column "
-                f"(found: {', '.join(header[:8])}{'…' if len(header) > 8 else ''})", 1))
+        header = _checked_header(reader, mapping, display_path, result)
+        if header is None:
             return result
         mapped_headers = {h for name in mapping.columns for h in _headers(mapping, name)}
         if "date" in mapping.columns and not _has_column(mapping, "date", dict.fromkeys(header, "")):
@@ -240,50 +218,89 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
                 display_path, _headers(mapping, "date")[0],
                 "the spreadsheet has no date column; its records are stored with the EDTF unknown "
                 "date (XXXX)", 1))
-        sheet = _Sheet(path, display_path, mapping, mapped_headers, lookups)
-        first_row_of: dict[str, int] = {}
-        row_number = 0
-        line = reader.line_num + 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                result.problems.append(RowProblem(
-                    display_path, None,
-                    f"malformed CSV ({exc}): a quoted cell is not closed or a quote is misplaced; "
-                    "expected every '\"' that opens a cell to be closed, with inner quotes doubled",
-                    line, row_number + 1))
-                break
-            except UnicodeDecodeError as exc:
-                result.problems.append(RowProblem(display_path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                                                  "expected the spreadsheet saved as CSV UTF-8", line, row_number + 1))
-                break
-            row_number += 1
-            start, line = line, reader.line_num + 1
-            tick()
-            if not any(c.strip() for c in cells):
-                result.skipped += 1  # blank rows are spacing, not records
-                continue
-            if len(cells) != len(header):
-                result.problems.append(RowProblem(
-                    display_path, None,
-                    f"found {len(cells)} cells, expected {len(header)} (one per header column)", start, row_number))
-                continue
-            row = dict(zip(header, cells))
-            obj, problems, warnings = _row_to_record(sheet, row_number, start, row)
-            result.problems += problems
-            result.warnings += warnings
-            if obj is None:
-                continue
-            if obj.id in first_row_of:
-                result.problems.append(obj.problem(("id",), f"duplicate id '{obj.id}': row {first_row_of[obj.id]} "
-                                                            "already has it; expected one row per record"))
-                continue
-            first_row_of[obj.id] = row_number
-            result.objects.append(obj)
+        _read_rows(reader, header, _Sheet(path, display_path, mapping, mapped_headers, lookups), result)
     return result
+
+
+def _checked_header(reader, mapping: Mapping, display_path: str, result: ReadResult) -> list[str] | None:
+    """The header line's column names, stripped; None, with the problem added to `result`, when
+    the rows cannot be read by it (unreadable, empty, too wide, a name twice, no id column)."""
+    try:
+        header = next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        result.problems.append(RowProblem(display_path, None, f"cannot read the header line: {exc}", 1))
+        return None
+    if not header:
+        result.problems.append(RowProblem(display_path, None, "empty file: expected a header line of column names", 1))
+        return None
+    if len(header) > MAX_COLUMNS:  # no catalogue has so many; refused before any work per column
+        result.problems.append(RowProblem(display_path, None, f"the header has {len(header):,} columns; "
+                                          f"expected at most {MAX_COLUMNS:,}", 1))
+        return None
+    header = [h.strip() for h in header]
+    repeated = sorted(h for h, n in Counter(header).items() if n > 1 and h)
+    if repeated:
+        result.problems.append(RowProblem(display_path, repeated[0], "the header names this column twice", 1))
+        return None
+    id_spec = mapping.columns["identifier"]
+    id_headers = id_spec if isinstance(id_spec, list) else [id_spec]
+    if not any(h in header for h in id_headers):
+        result.problems.append(RowProblem(
+            display_path, id_headers[0],
+            f"mapping '{mapping.name}' reads ids from this column, but the header has no such column "
+            f"(found: {', '.join(header[:8])}{'…' if len(header) > 8 else ''})", 1))
+        return None
+    return header
+
+
+def _read_rows(reader, header: list[str], sheet: _Sheet, result: ReadResult) -> None:
+    """Read the data rows into `result`: a record per row, or the row's problems.
+
+    A row that breaks the CSV itself (a quote not closed or misplaced, bytes that are not
+    UTF-8) ends the reading: past it the reader cannot be trusted to find where rows begin."""
+    display_path = sheet.display_path
+    first_row_of: dict[str, int] = {}
+    row_number = 0
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.problems.append(RowProblem(
+                display_path, None,
+                f"malformed CSV ({exc}): a quoted cell is not closed or a quote is misplaced; "
+                "expected every '\"' that opens a cell to be closed, with inner quotes doubled",
+                line, row_number + 1))
+            break
+        except UnicodeDecodeError as exc:
+            result.problems.append(RowProblem(display_path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                              "expected the spreadsheet saved as CSV UTF-8", line, row_number + 1))
+            break
+        row_number += 1
+        start, line = line, reader.line_num + 1
+        tick()
+        if not any(c.strip() for c in cells):
+            result.skipped += 1  # blank rows are spacing, not records
+            continue
+        if len(cells) != len(header):
+            result.problems.append(RowProblem(
+                display_path, None,
+                f"found {len(cells)} cells, expected {len(header)} (one per header column)", start, row_number))
+            continue
+        row = dict(zip(header, cells))
+        obj, problems, warnings = _row_to_record(sheet, row_number, start, row)
+        result.problems += problems
+        result.warnings += warnings
+        if obj is None:
+            continue
+        if obj.id in first_row_of:
+            result.problems.append(obj.problem(("id",), f"duplicate id '{obj.id}': row {first_row_of[obj.id]} "
+                                                        "already has it; expected one row per record"))
+            continue
+        first_row_of[obj.id] = row_number
+        result.objects.append(obj)
 
 
 def _row_to_record(sheet: _Sheet, row_number: int, line: int, row: dict[str, str]
