@@ -425,27 +425,39 @@ class Catalog:
         return memo[kind]
 
     def _summarise(self, kind: str) -> Iterator[Summary]:
+        """The objects of one kind this viewer may see, in brief, in id order (`summaries` sorts).
+
+        Agents and concepts are authorities, listed without a page, a date or facets; the other
+        kinds share one shape (`_summary`)."""
         table = m.OBJECT_TYPES[kind]
         rows = self.session.exec(select(table).order_by(table.id)).all()
-        consent = self._consent_by_narrative() if kind == "narrative" else {}
-        concepts_of: dict[str, list[str]] = {}
-        agents_of: dict[str, list[str]] = {}
-        if kind == "harm":
-            for link in self.session.exec(select(m.HarmConcept)):
-                concepts_of.setdefault(link.harm_id, []).append(link.concept_id)
-            for link in self.session.exec(select(m.HarmAgent)):
-                agents_of.setdefault(link.harm_id, []).append(link.agent_id)
+        if kind in ("agent", "concept"):
+            return self._authority_summaries(kind, rows)
+        return self._faceted_summaries(kind, rows)
+
+    def _authority_summaries(self, kind: str, rows: Sequence) -> Iterator[Summary]:
+        """Agents and concepts in brief: their kind, or their scheme and notation, instead of facets."""
         for row in rows:
-            if not visibility(row, self.viewer, self.today, consent.get(row.id, ())).visible:
+            # An authority has no consent entries: only narratives do.
+            if not visibility(row, self.viewer, self.today, ()).visible:
                 continue
             if kind == "agent":
                 yield {"id": row.id, "type": kind, "title": row.name, "url": None,
                        "api_url": api_url(kind, row.id), "date": None, "decade": None, "agent_kind": row.kind}
-                continue
-            if kind == "concept":
+            else:
                 yield {"id": row.id, "type": kind, "title": row.label, "url": None,
                        "api_url": api_url(kind, row.id), "date": None, "decade": None,
                        "scheme": row.scheme, "notation": row.notation}
+
+    def _faceted_summaries(self, kind: str, rows: Sequence) -> Iterator[Summary]:
+        """Every other kind in brief, each object with the concept and agent ids its facets come from.
+
+        Consent entries and each harm's concepts and agents are read here in bulk, once, so the
+        loop over (up to 100,000) rows makes no query of its own."""
+        consent = self._consent_by_narrative() if kind == "narrative" else {}
+        concepts_of, agents_of = self._harm_links() if kind == "harm" else ({}, {})
+        for row in rows:
+            if not visibility(row, self.viewer, self.today, consent.get(row.id, ())).visible:
                 continue
             if kind == "record":
                 concept_ids, institutions = row.subjects or [], row.creators or []
@@ -455,21 +467,35 @@ class Catalog:
                 concept_ids, institutions = concepts_of.get(row.id, []), agents_of.get(row.id, [])
             else:
                 concept_ids, institutions = [], []
-            concepts = [self.concepts[c] for c in sorted(concept_ids) if c in self.concepts]
-            dated = kind != "timeline"
-            # A narrative's title can hold a redacted span: summaries apply the same redactor as views.
-            title = self.redactor(row)(row.title) if kind == "narrative" else row.title
-            summary: Summary = {
-                "id": row.id, "type": kind, "title": title, "url": page_url(kind, row.id),
-                "api_url": api_url(kind, row.id), "date": date_data(row) if dated else None,
-                "decade": decade_of(row.date_lower) if dated else None,
-                "harm_types": [c.id for c in concepts if c.scheme == "harm-type"],
-                "affected_groups": [c.id for c in concepts if c.scheme == "affected-group"],
-                "institutions": sorted(a for a in institutions if a in self.agents),
-            }
-            if kind == "record":
-                summary["record_type"] = row.type
-            yield summary
+            yield self._summary(kind, row, concept_ids, institutions)
+
+    def _summary(self, kind: str, row, concept_ids: list[str], institutions: list[str]) -> Summary:
+        """One object that is not an authority in brief, its facets read from these ids."""
+        concepts = [self.concepts[c] for c in sorted(concept_ids) if c in self.concepts]
+        dated = kind != "timeline"
+        # A narrative's title can hold a redacted span: summaries apply the same redactor as views.
+        title = self.redactor(row)(row.title) if kind == "narrative" else row.title
+        summary: Summary = {
+            "id": row.id, "type": kind, "title": title, "url": page_url(kind, row.id),
+            "api_url": api_url(kind, row.id), "date": date_data(row) if dated else None,
+            "decade": decade_of(row.date_lower) if dated else None,
+            "harm_types": [c.id for c in concepts if c.scheme == "harm-type"],
+            "affected_groups": [c.id for c in concepts if c.scheme == "affected-group"],
+            "institutions": sorted(a for a in institutions if a in self.agents),
+        }
+        if kind == "record":
+            summary["record_type"] = row.type
+        return summary
+
+    def _harm_links(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Each harm's concept ids and agent ids, read in two queries for all harms at once."""
+        concepts_of: dict[str, list[str]] = {}
+        agents_of: dict[str, list[str]] = {}
+        for link in self.session.exec(select(m.HarmConcept)):
+            concepts_of.setdefault(link.harm_id, []).append(link.concept_id)
+        for link in self.session.exec(select(m.HarmAgent)):
+            agents_of.setdefault(link.harm_id, []).append(link.agent_id)
+        return concepts_of, agents_of
 
     def _consent_by_narrative(self) -> dict[str, list[m.ConsentEntry]]:
         found: dict[str, list[m.ConsentEntry]] = {}
