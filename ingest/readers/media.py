@@ -97,15 +97,8 @@ def _read(container: av.container.InputContainer, path: Path, display: str, suff
     if not audio:
         raise MediaProblem(f"{display}: has no audio stream (expected a recording with sound)")
     claimed = container.duration * 1000 // av.time_base if container.duration else None
-    end_ms, decoded = 0, 0
     first = audio[0]
-    for packet in container.demux():
-        if packet.pts is not None and packet.time_base is not None:
-            end = (packet.pts + (packet.duration or 0)) * packet.time_base
-            end_ms = max(end_ms, int(end * 1000))
-        if packet.stream is first and decoded < DECODE_CHECK and packet.size:
-            packet.decode()
-            decoded += 1
+    end_ms, decoded = _sound_end(container, first)
     if decoded == 0 or end_ms == 0:
         raise MediaProblem(f"{display}: its audio holds no sound that can be decoded (expected a whole {EXPECTED} file)")
     if claimed is not None and claimed - end_ms > TRUNCATED_SLACK_MS:
@@ -117,6 +110,21 @@ def _read(container: av.container.InputContainer, path: Path, display: str, suff
     return MediaInfo(path=path, sha256=sha256_of(path), bytes=path.stat().st_size,
                      kind="video" if video else "audio", container=fmt,
                      codec=first.codec_context.name, duration_ms=end_ms, streams=streams)
+
+
+def _sound_end(container: av.container.InputContainer, first: av.stream.Stream) -> tuple[int, int]:
+    """Where the last packet of any stream ends (ms), read from every packet's timing rather
+    than the header's claim, and how many of the first audio stream's packets were decoded
+    (the first DECODE_CHECK, so a file of noise named .mp3 is caught without decoding it all)."""
+    end_ms, decoded = 0, 0
+    for packet in container.demux():
+        if packet.pts is not None and packet.time_base is not None:
+            end = (packet.pts + (packet.duration or 0)) * packet.time_base
+            end_ms = max(end_ms, int(end * 1000))
+        if packet.stream is first and decoded < DECODE_CHECK and packet.size:
+            packet.decode()
+            decoded += 1
+    return end_ms, decoded
 
 
 def _check_wav_length(path: Path, display: str) -> None:
