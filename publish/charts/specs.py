@@ -101,6 +101,16 @@ def _labels_by_side(rows: list[dict], start: float, end: float) -> list[dict]:
 
 # -- the chronology ------------------------------------------------------------------------------
 def chronology_spec(chart: Chronology, width: int) -> Spec | None:
+    """The harms as spans over their years, their accountability events as marks, the periods
+    as bands behind them and the apologies as rules: made in two steps, the rows' data
+    (`_chronology_rows`), then the layers that draw them (`_chronology_layers`)."""
+    rows = _chronology_rows(chart, width)
+    return _spec(width, chart["summary"], _chronology_layers(chart, rows, width), height={"step": rows["step"]})
+
+
+def _chronology_rows(chart: Chronology, width: int) -> dict:
+    """Each drawn row's data: period and apology labels (placed on the side with room), the
+    harms with their wrapped titles, the event marks, the uncertain stretches and their "?"."""
     start, end = chart["start"], chart["end"]
     periods = _labels_by_side([{"row": f"period {i}", "x": p["end"] if p["start"] > (start + end) / 2 else p["start"],
                                 "text": f"{p['label']} {p['display']}", "url": p["url"]}
@@ -121,12 +131,22 @@ def chronology_spec(chart: Chronology, width: int) -> Spec | None:
     unsure = [{"row": h["id"], "x": h["end"] if h["end_uncertain"] else h["start"],
                "side": "end" if h["end_uncertain"] else "start"}
               for h in chart["harms"] if h["end_uncertain"] or h["start_uncertain"]]
+    return {"periods": periods, "apologies": apologies, "rows": rows, "harms": harms, "step": step,
+            "below": below, "events": events, "fuzzy": fuzzy, "unsure": unsure}
+
+
+def _chronology_layers(chart: Chronology, data: dict, width: int) -> list[Spec]:
+    """The chart's layers, back to front: bands, apology rules, labels, spans, marks."""
+    start, end = chart["start"], chart["end"]
+    periods, apologies, harms, events = data["periods"], data["apologies"], data["harms"], data["events"]
+    fuzzy, unsure, step, below = data["fuzzy"], data["unsure"], data["step"], data["below"]
+    rows = data["rows"]
     x = _years(start, end, width)
     y = {"field": "row", "type": "ordinal", "axis": None,
          "scale": {"domain": rows, "paddingInner": 0, "paddingOuter": 0}}
     colour, shape = _status_scale({s: STATUS_STYLE[s] for s in STATUS_STYLE if s != "documented"},
                                   STATUS_LABELS, "Accountability")
-    layers: list[Spec] = [
+    return [
         {"data": {"values": [{"from": p["start"], "to": p["end"], "describe": f"{p['title']}, {p['display']}"}
                              for p in chart["periods"]]},
          "mark": {"type": "rect", "color": BAND, "aria": False},
@@ -164,7 +184,6 @@ def chronology_spec(chart: Chronology, width: int) -> Spec | None:
                       "fill": {"condition": {"test": "datum.hollow", "value": "#ffffff"}, **colour},
                       "href": {"field": "url"}, "description": {"field": "describe"}}},
     ]
-    return _spec(width, chart["summary"], layers, height={"step": step})
 
 
 # -- the collection at a glance -----------------------------------------------------------------
