@@ -89,11 +89,39 @@ def _plain_bounds(text: str) -> EDTFDate | None:
     return EDTFDate(text, number, number)
 
 
+# The two ways EDTF leaves an end of an interval open: `..` (open: it runs on, as far as is
+# known, to this day or from time immemorial) and nothing at all (unknown: it ended, or began,
+# at some time no one recorded).
+OPEN_END, UNKNOWN_END = "..", ""
+
+
+def _open_interval(text: str) -> EDTFDate | None:
+    """`1925/..`, `../1901`, `1925/` and `/1901`: an interval with an open or unknown end.
+
+    The edtf package refuses the first two and gives the third an end ten years on; either
+    way the date could not be stored or filtered. An open or unknown end is stored as an open
+    bound (OPEN_LOWER or OPEN_UPPER), so a date filter by overlap never misses the object."""
+    start, slash, end = text.partition("/")
+    if not slash or "/" in end or (start not in (OPEN_END, UNKNOWN_END) and end not in (OPEN_END, UNKNOWN_END)):
+        return None
+    if start in (OPEN_END, UNKNOWN_END) and end in (OPEN_END, UNKNOWN_END):
+        return None  # no end known at all: not a date (the grammar says so)
+    lower = OPEN_LOWER if start in (OPEN_END, UNKNOWN_END) else _parse_text(start).lower
+    upper = OPEN_UPPER if end in (OPEN_END, UNKNOWN_END) else _parse_text(end).upper
+    return EDTFDate(text, lower, upper)
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> EDTFDate:
     plain = _plain_bounds(text)
     if plain is not None:
         return plain
+    try:
+        opened = _open_interval(text)
+    except DateError as exc:
+        raise DateError(f"'{text}' is not an EDTF date (an end of the interval: {exc})") from exc
+    if opened is not None:
+        return opened
     import edtf  # ~0.1 s of grammar: imported for the first date the plain reading cannot take
 
     try:
@@ -110,13 +138,28 @@ def _parse_text(text: str) -> EDTFDate:
 
 
 _QUALIFIERS = {"~": "circa ", "?": "", "%": "circa "}
+# EDTF's season codes (21–24, and 25–32 for the northern and southern hemispheres' seasons).
+SEASONS = {21: "spring", 22: "summer", 23: "autumn", 24: "winter", 25: "spring", 26: "summer",
+           27: "autumn", 28: "winter", 29: "spring", 30: "summer", 31: "autumn", 32: "winter"}
+_SEASON = re.compile(r"(\d{4})-(2[1-9]|3[0-2])")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def describe(text: str) -> str:
-    """A reader-facing rendering: `1950~` → `circa 1950`, `196X` → `1960s`, `a/b` → `a–b`."""
+    """A reader-facing rendering: `1950~` → `circa 1950`, `196X` → `1960s`, `a/b` → `a–b`,
+    `1912-21` → `spring 1912`; open intervals: `1925/..` → `1925–present`, `../1901` →
+    `until 1901`, and an unknown end `1925/` → `1925–unknown` (`/1901` → `unknown–1901`)."""
     if "/" in text:
         start, _, end = text.partition("/")
-        return f"{describe(start) if start not in ('', '..') else 'before'}–{describe(end) if end not in ('', '..') else 'present'}"
+        if start == OPEN_END:
+            return f"until {describe(end)}"
+        first = "unknown" if start == UNKNOWN_END else describe(start)
+        last = {OPEN_END: "present", UNKNOWN_END: "unknown"}.get(end) or describe(end)
+        return f"{first}–{last}"
     if text == "XXXX":  # EDTF's unspecified year: what a catalogue's "n.d." is read as
         return "undated"
     prefix = ""
@@ -126,8 +169,12 @@ def describe(text: str) -> str:
         if text[-1] == "?":
             suffix = " (uncertain)"
         text = text[:-1]
-    if len(text) == 4 and text.endswith("XX") and text[:2].isdigit():
-        text = f"{int(text[:2]) + 1}th century"
+    text = re.sub(r"(-XX)+$", "", text)  # an unspecified month or day: the year (or month) is what is known
+    season = _SEASON.fullmatch(text)
+    if season:
+        text = f"{SEASONS[int(season.group(2))]} {season.group(1)}"
+    elif len(text) == 4 and text.endswith("XX") and text[:2].isdigit():
+        text = f"{_ordinal(int(text[:2]) + 1)} century"
     elif len(text) == 4 and text.endswith("X") and text[:3].isdigit():
         text = f"{text[:3]}0s"
     return f"{prefix}{text}{suffix}"

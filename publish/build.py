@@ -97,7 +97,7 @@ class Page:
 
 
 def template_environment(settings: Settings, urls: SiteUrls | None = None) -> Environment:
-    urls = urls or SiteUrls(settings.base_url)
+    urls = urls or SiteUrls.of(settings)
     env = DictViewEnvironment(
         loader=FileSystemLoader(settings.site_dir / "templates"),
         autoescape=select_autoescape(["html", "xml"]),
@@ -152,7 +152,7 @@ def html_path_to_url(path: str) -> str:
 
 def citing_digest(urls: SiteUrls, built_on: str) -> str:
     """What a citation file depends on besides its record: where the site lives, the date."""
-    return hashlib.blake2b(f"{urls.base_url}\0{built_on}".encode(), digest_size=8).hexdigest()
+    return hashlib.blake2b(f"{urls.base_url}\0{urls.archive_name}\0{built_on}".encode(), digest_size=8).hexdigest()
 
 
 def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
@@ -360,7 +360,7 @@ def build_site(settings: Settings) -> BuildReport:
     from publish.incremental import one_record_rebuild
 
     started = time.perf_counter()
-    urls = SiteUrls(settings.base_url)
+    urls = SiteUrls.of(settings)
     built_on = build_time(settings)
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
