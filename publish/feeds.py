@@ -75,4 +75,13 @@ def sitemaps(paths: list[str], urls: SiteUrls) -> dict[str, bytes]:
 
 
 def robots_txt(urls: SiteUrls) -> bytes:
+    """robots.txt: everything may be crawled; where the sitemap is (so, the site's base URL)."""
     return (f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site_page_url('sitemap'))}\n").encode()
+
+
+def base_url_of_robots(text: str) -> str | None:
+    """The base URL a built site's robots.txt names (its sitemap's address, less the file)."""
+    for line in text.splitlines():
+        if line.startswith("Sitemap: ") and line.endswith(site_page_url("sitemap")):
+            return line[len("Sitemap: "):-len(site_page_url("sitemap"))] + "/"
+    return None
