@@ -57,6 +57,7 @@ from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
 from publish.pages.browse import FACET_TITLES, agent_pages, browse_groups
 from publish.pages.citation import citation_context, citation_data, csl_json
+from publish.pages.citation_dates import html_datetime
 from publish.pages.ledger import ledger_downloads, ledger_pages
 from publish.pages.timelinejs import timelinejs
 from publish.render_workers import EarlyRecords
@@ -110,6 +111,7 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
     env.filters["u"] = urls.link
     env.filters["absolute"] = urls.absolute
     env.filters["mark_redactions"] = mark_redactions
+    env.filters["html_datetime"] = html_datetime  # macros.html's `when`: <time> only with a valid datetime
     env.globals.update(page_url=page_url, section_titles=SECTION_TITLES, sections=SECTIONS,
                        status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,

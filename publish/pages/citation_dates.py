@@ -157,3 +157,11 @@ def chicago_date(date: CitationDate | None) -> str:
     else:
         text = str(date.start[0])
     return ("ca. " if date.circa else "") + text + ("?" if date.uncertain else "")
+
+
+def html_datetime(date: dict | None) -> str:
+    """The `datetime` of a `<time>` element for a view's date (`DateData`): the ISO form of an
+    exact date, or "" when the date has none (`1846/1847`, `2018-06?`), for which templates
+    write the words without a `<time>` element (the HTML checker requires a valid datetime)."""
+    date = date or {}
+    return iso_date(read(date.get("edtf") or "", date.get("lower") or 0, date.get("upper") or 0))
