@@ -15,28 +15,38 @@ _CC0 = re.compile(r"\bCC[ -]?0\b|\bCC[ -]?zero\b", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+[^\s.,;)]")
 
 
-def licence_url(statement: str) -> str | None:
-    """The URL of the licence `statement` names (a URL in it, a CC licence), or None."""
+def licence_urls(statement: str) -> list[str]:
+    """The URLs of the licences `statement` names (URLs in it, CC licences by name), in order;
+    a statement may name several ("Description CC BY 4.0. Illustration: CC0")."""
+    found: list[str] = []
     if not statement:
-        return None
-    found = _URL.search(statement)
-    if found:
-        return found.group(0)
-    if _CC0.search(statement):
-        return "https://creativecommons.org/publicdomain/zero/1.0/"
-    cc = _CC.search(statement)
-    if cc:
-        kind = re.sub(r"[ -]+", "-", cc.group(1).lower())
-        return f"https://creativecommons.org/licenses/{kind}/{cc.group(2)}/"
-    return None
+        return found
+    named = [(m.start(), m.group(0)) for m in _URL.finditer(statement)]
+    named += [(m.start(), "https://creativecommons.org/publicdomain/zero/1.0/") for m in _CC0.finditer(statement)]
+    named += [(m.start(), "https://creativecommons.org/licenses/{}/{}/".format(
+        re.sub(r"[ -]+", "-", m.group(1).lower()), m.group(2))) for m in _CC.finditer(statement)]
+    for _, url in sorted(named):
+        if url not in found:
+            found.append(url)
+    return found
 
 
-def licence_name(statement: str) -> str | None:
-    """The licence's short name ("CC-BY-4.0", "CC0-1.0"), as SPDX spells it, or None."""
-    url = licence_url(statement)
-    if url is None or "creativecommons.org" not in url:
+def licence_url(statement: str) -> str | None:
+    """The URL of the first licence `statement` names, or None."""
+    urls = licence_urls(statement)
+    return urls[0] if urls else None
+
+
+def _name(url: str) -> str | None:
+    if "creativecommons.org" not in url:
         return None
     if "/zero/" in url:
         return "CC0-1.0"
     kind, version = url.rstrip("/").split("/")[-2:]
     return f"CC-{kind.upper()}-{version}"
+
+
+def licence_name(statement_or_url: str) -> str | None:
+    """The SPDX id ("CC-BY-4.0", "CC0-1.0") of the first licence named, or None."""
+    url = statement_or_url if statement_or_url.startswith("http") else licence_url(statement_or_url)
+    return _name(url) if url else None

@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from archive.urls import SiteUrls
 from publish import json_indent
-from publish.licences import licence_url
+from publish.licences import licence_urls
 from publish.pages.citation_dates import (
     CitationDate,
     chicago_date,
@@ -257,9 +257,9 @@ def json_ld(c: CitationData) -> Markup:
     if c.abstract:
         doc["description"] = c.abstract
     if c.licence:
-        url = licence_url(c.licence)
-        if url:
-            doc["license"] = url
+        named = licence_urls(c.licence)
+        if named:
+            doc["license"] = named[0] if len(named) == 1 else named
         doc["copyrightNotice"] = c.licence
     if c.kind == "record":
         doc["holdingArchive"] = archive
