@@ -15,7 +15,8 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
 from archive.urls import SiteUrls, site_page_url
-from publish.build import BuildReport, build_site
+from publish.build import build_site
+from publish.build_report import BuildReport
 from publish.feeds import base_url_of_robots
 from search.incremental import bring_up_to_date, state_meta
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir

@@ -1,8 +1,8 @@
 """`reckon`: the command line, as thin wiring over library functions.
 
 Each command parses its arguments, loads the settings once, calls one library function and
-turns domain errors into one line per problem on stderr with a non-zero exit. (The CLI lives
-in `web/`, the top layer, because it wires all the others; `archive/` imports none of them.)
+turns domain errors into one line per problem on stderr with a non-zero exit. (The CLI is the
+top layer, `reckon/`, because it wires all the others; nothing imports it.)
 """
 
 from __future__ import annotations
@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--csv", action="append", metavar="PATH", help="also check this CSV catalogue (repeatable)")
     p.add_argument("--mapping", metavar="NAME|FILE", help="column mapping for --csv (see `reckon ingest --help`)")
-    add("build", cmd_build, "Publish: rebuild the public search index and render the static site into public/.")
+    add("build", cmd_build, "Publish: bring both search indexes up to date and render the static site into public/.")
     p = add("tags", cmd_tags, "List the harm tagger's suggestions, or accept or reject one (unpublished until accepted).")
     p.add_argument("action", nargs="?", default="list", choices=["list", "accept", "reject"])
     p.add_argument("id", nargs="?", type=int, help="the suggestion's number, for accept and reject")

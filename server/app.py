@@ -1,8 +1,9 @@
-"""The Starlette application: the JSON API, then the built static site.
+"""The one ASGI app a process serves: the public web app, the staff app at /staff, the built site.
 
 `create_app(settings)` builds the app; its lifespan opens the store's engine and the search
-index, so nothing happens at import time. Each area of the app (API, and later OAI-PMH, IIIF,
-the staff app) contributes its routes from its own module.
+index, so nothing happens at import time. Each area (the JSON API, OAI-PMH, IIIF, the staff
+app) contributes its routes from its own package; this layer only joins them, which is why it
+sits above both `web` and `staff`.
 """
 
 from __future__ import annotations

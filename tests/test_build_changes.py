@@ -18,7 +18,8 @@ import pytest
 from ingest.pipeline import ingest
 from publish import downloads as exports
 from publish import incremental as build_changes
-from publish.build import MANIFEST, buffers, build_site, live_buffer
+from publish.buffers import buffers, live_buffer
+from publish.build import MANIFEST, build_site
 from publish.incremental import splice_lines
 from publish.site_manifest import is_manifest, read_pages, shard_of, write
 from publish.site_manifest import read as read_manifest

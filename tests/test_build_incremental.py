@@ -15,8 +15,8 @@ from datetime import date
 import pytest
 
 from ingest.pipeline import ingest
-from publish.build import MANIFEST, MANIFEST_VERSION, buffers, build_site, live_buffer
-from publish.build_cache import cache_dir
+from publish.buffers import buffers, live_buffer
+from publish.build import MANIFEST, MANIFEST_VERSION, build_site
 from publish.site_manifest import is_manifest, read_pages
 from tests.conftest import MINIMAL, copy_home, make_settings
 
@@ -108,7 +108,7 @@ def test_a_record_made_restricted_disappears_from_every_output_on_rebuild(many, 
     for trace in ("zorblequant", "rec-gen-011", "Generated minutes 11\n", "Generated minutes 11<"):
         assert trace not in text, trace
     assert not (many.public_dir / "records/rec-gen-011").exists()  # not even an empty folder
-    cached = b"".join(p.read_bytes() for p in cache_dir(many.public_dir).rglob("*") if p.is_file())
+    cached = b"".join(p.read_bytes() for p in many.build_cache_dir.rglob("*") if p.is_file())
     assert b"zorblequant" not in cached  # the cache does not keep it either
     for buffer in buffers(many.public_dir):  # nor the retired buffer, though it is never served
         kept = all_text(site_files(buffer))
