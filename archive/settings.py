@@ -47,6 +47,10 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-Proto/-For headers are believed (comma-
     # separated; "*" for any). Behind TLS at such a proxy the staff cookie is marked Secure.
     trusted_proxies: str = "127.0.0.1,::1"
+    # CSV downloads start with a UTF-8 byte order mark, so spreadsheet programs (Excel) read
+    # them as UTF-8 rather than the system's code page; off by default, as most CSV readers
+    # would keep the mark in the first column's name.
+    csv_bom: bool = False
 
     def today(self) -> date:
         """The date the access rule judges embargoes by (fixed in tests, real otherwise)."""
@@ -105,7 +109,8 @@ def load_settings(
     RECKON_SEARCH_ENGINE (whoosh | tantivy), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
     RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace),
     RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed), RECKON_BASE_URL (where
-    the site lives; without it, the served address, `served_url(host, port)`). Overrides win
+    the site lives; without it, the served address, `served_url(host, port)`), RECKON_CSV_BOM
+    (1: CSV downloads start with a UTF-8 byte order mark, for spreadsheets). Overrides win
     over the environment.
     """
     env = dict(os.environ if environ is None else environ)
@@ -130,6 +135,7 @@ def load_settings(
         base_url=env.get("RECKON_BASE_URL") or Settings.base_url,
         base_url_set=bool(env.get("RECKON_BASE_URL")),
         trusted_proxies=env.get("RECKON_TRUSTED_PROXIES") or Settings.trusted_proxies,
+        csv_bom=(env.get("RECKON_CSV_BOM") or "").strip().lower() in ("1", "true", "yes", "on"),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):

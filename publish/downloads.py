@@ -217,3 +217,15 @@ def data_package(views: dict[str, list[dict]], urls: SiteUrls) -> bytes:
     if licences:  # the profile wants at least one when the key is there
         package["licenses"] = licences
     return json_indent.dumps(package).encode("utf-8")
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def with_bom(path: str, content: bytes) -> bytes:
+    """A download with the UTF-8 byte order mark spreadsheets look for, when it is a CSV file
+    (`RECKON_CSV_BOM`); every other file as it is. A one-record rebuild cannot splice a
+    marked file (publish.incremental) and leaves it to the full build, which marks it again."""
+    if path.startswith("downloads/") and path.endswith(".csv") and not content.startswith(UTF8_BOM):
+        return UTF8_BOM + content
+    return content
