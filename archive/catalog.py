@@ -28,7 +28,7 @@ from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_
 from archive.media import Media
 from archive.public_history import left_public
 from archive.record_parts import part_title, parts_view
-from archive.redactions import Redactor, redactor_for
+from archive.redactions import REDACTED_FIELDS, Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
 from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
@@ -313,16 +313,17 @@ class Catalog:
         segments = narrative_segments(self.session, row.id, body, red)
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
+        shown = {name: red(getattr(row, name)) for name in REDACTED_FIELDS}  # each text field, redacted
         data: NarrativeView = {
-            "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
+            "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
-            "name_policy": row.name_policy, "interviewer": row.interviewer, "date": date_data(row),
-            "place": red(row.place), "language": row.language, "summary": red(row.summary),
-            "content_note": red(row.content_note), "passage_notes": passage_notes,
+            "name_policy": row.name_policy, "interviewer": shown["interviewer"], "date": date_data(row),
+            "place": shown["place"], "language": row.language, "summary": shown["summary"],
+            "content_note": shown["content_note"], "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
             "licence": row.release_licence, "segments": marked,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in marked).strip(),
-            "credit": f"Interview by {row.interviewer or 'an archive interviewer'}; "
+            "credit": f"Interview by {shown['interviewer'] or 'an archive interviewer'}; "
                       f"published with the narrator's consent"
                       + (f" under {row.release_licence}" if row.release_licence else "") + ".",
         }

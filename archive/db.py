@@ -23,6 +23,7 @@ from archive import (  # noqa: F401
     passage_notes,
     redactions,
     signin_limits,
+    staff_sessions,
     store_consent,
     submissions,
     tag_suggestions,

@@ -43,6 +43,10 @@ class Fingerprint:
     object_id: str
     why: str
     kind: str = "word"  # or "address": a hidden object's page or image (audit/fingerprints.py)
+    # Private names and redacted spans are also looked for as ids and URLs spell them (a staff
+    # submission's id made from its title): a hidden object's vocabulary words are not, since
+    # the theme's own class names and slugs hold such words.
+    spelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,12 +147,13 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     for narrative in session.exec(select(m.Narrative)):
         if narrative.name_policy != "full" and narrative.narrator_name.strip():
             found.append(Fingerprint(narrative.narrator_name.strip(), narrative.id,
-                                     f"private name of a narrator shown as '{narrative.narrator_display}'"))
+                                     f"private name of a narrator shown as '{narrative.narrator_display}'",
+                                     spelled=True))
         for text, category in spans.get(narrative.id, []) if public.visibility_of(narrative).visible else []:
             # One word another public object also uses (a common surname) cannot be told apart;
             # a phrase, an e-mail address or a number can.
             if " " in text or not WORD.fullmatch(text) or text.lower() not in elsewhere:
-                found.append(Fingerprint(text, narrative.id, f"redacted span ({category})"))
+                found.append(Fingerprint(text, narrative.id, f"redacted span ({category})", spelled=True))
     return found, len(hidden)
 
 
@@ -160,15 +165,23 @@ def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
     return spans
 
 
+def _slugged(text: str) -> str:
+    """Text as ids and URLs spell it: lower case, every run of other characters one hyphen."""
+    return "-" + re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") + "-"
+
+
 def find_in(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
-    """Fingerprints present in `text` as whole words (or, for names, as a phrase)."""
+    """Fingerprints present in `text` as whole words (or, for names, as a phrase), or spelled
+    inside an id, a URL or a file name (`nar-private-personname-3f9a` holds "Private Personname")."""
     text = html.unescape(text).lower()
     present = words(text)
+    slugged = _slugged(text)
     for f in prints:
         needle = f.text.lower()
         phrase = " " in needle and needle in " ".join(text.split())
         token = " " not in needle and not WORD.fullmatch(needle) and needle in text  # an e-mail, a number
-        if phrase or token or needle in present:
+        spelled = f.spelled and len(slug := _slugged(needle)) > 2 and slug in slugged
+        if phrase or token or needle in present or spelled:
             yield f
 
 

@@ -78,7 +78,8 @@ def read_and_check(settings: Settings, csv_sources: Sequence[CsvSource] = (),
     # References are checked only once every file reads cleanly, so one broken file gives
     # one clear error rather than a cascade of "unknown id" errors in the files citing it.
     problems = result.problems or check_references(result.objects)
-    problems = problems + read_attachments(result.objects)
+    roots = [settings.content_dir, *(Path(path).parent for path, _ in csv_sources)]
+    problems = problems + read_attachments(result.objects, roots)
     if problems:
         raise ContentError(problems, result.warnings)
     return result

@@ -18,13 +18,12 @@ rights statements name (each object's own statement is in its `rights` or `licen
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 
 from archive.urls import SiteUrls
 from publish import json_indent
+from publish.csv_cells import csv_line
 from publish.licences import licence_name, licence_urls
 
 SEP = "; "
@@ -117,17 +116,13 @@ def jsonl(views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
 
 
 def csv_header(kind: str) -> str:
-    return _csv_line([name for name, _, _ in COLUMNS[kind]])
+    return csv_line([name for name, _, _ in COLUMNS[kind]])
 
 
 def csv_row(kind: str, view: dict, urls: SiteUrls) -> str:
-    return _csv_line([urls.absolute(view["url"]) if get is None else get(view) for _, _, get in COLUMNS[kind]])
+    return csv_line([urls.absolute(view["url"]) if get is None else get(view) for _, _, get in COLUMNS[kind]])
 
 
-def _csv_line(values: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(values)
-    return out.getvalue()
 
 
 def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:

@@ -34,6 +34,11 @@ from search.language import FACETS, QueryError, parse, plain_words
 __all__ = ["Hit", "QueryError", "Results", "SearchIndex", "date_bound", "open_index", "search"]
 MAX_PER_PAGE = 100
 MAX_OFFSET = 1_000_000  # deepest result a page may start at (tantivy's offsets are 32-bit)
+# What an anonymous caller can make one search cost: a query's length, and the words a
+# "did you mean" compares with the vocabulary (each comparison is an edit distance).
+MAX_QUERY = 1_000
+MAX_SUGGESTED_WORD = 40
+MAX_SUGGESTED_WORDS = 8
 ISO_PREFIX = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -136,8 +141,8 @@ class SearchIndex:
         _, manifest = self._current()
         vocab: dict[str, int] = manifest["vocabulary"]
         word = word.lower()
-        if word in vocab or len(word) < 3 or word.isdigit():
-            return None
+        if word in vocab or not 3 <= len(word) <= MAX_SUGGESTED_WORD or word.isdigit():
+            return None  # (a 20,000-letter "word" cost 10 s of edit distances: no word is that long)
         if self._corrector is None:
             self._corrector = ListCorrector(sorted(vocab))
         candidates = list(self._corrector._suggestions(word, 2, 1))
@@ -186,7 +191,7 @@ def _bound(text: str, end: str) -> int:
 
 def _suggestion(ix: SearchIndex, query: str, words: list[str]) -> str | None:
     corrected = query
-    for word in words:
+    for word in words[:MAX_SUGGESTED_WORDS]:
         better = ix.suggest(word)
         if better:
             corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", better, corrected, flags=re.IGNORECASE)
@@ -213,6 +218,8 @@ def search(
     An empty query with no filters finds nothing; with filters it lists what they select.
     """
     query = (query or "").strip()
+    if len(query) > MAX_QUERY:
+        raise QueryError(f"the query is {len(query):,} characters long; a search takes at most {MAX_QUERY:,}")
     clean = {k: sorted({v for v in vs if v}) for k, vs in (filters or {}).items()}
     clean = {k: vs for k, vs in clean.items() if vs}
     for name in clean:

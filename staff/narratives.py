@@ -15,13 +15,13 @@ from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, User
+from archive.numbers import whole_number
 from archive.submissions import Checked, Submission, publish_problems, validate
 from archive.urls import page_url
 from archive.users import viewer_of
 from ingest.uploaded_transcripts import (
     TranscriptFileError,
-    describe,
-    read_kept,
+    describe_kept,
     read_uploaded,
     segment_rows,
 )
@@ -75,7 +75,7 @@ async def new(request: Request, user: User) -> Response:
     if not checked.ok:
         return form_page(request, user, checked, None, None, status=400)
     with transaction(request.app.state.engine) as session:
-        sub_id = workflow.new_id(session, checked.values["title"])
+        sub_id = workflow.new_id(session, checked.values)
         path = str(keep(transcript, upload_folder(request, sub_id))) if transcript else ""
         sub = workflow.create(session, viewer_of(user), checked.values, upload_path=path, sub_id=sub_id)
         if request.state.form.get("then") == "submit":
@@ -128,7 +128,7 @@ def transcript_info(sub: Submission) -> str:
     if not sub.upload_path:
         return ""
     try:
-        return describe(read_kept(Path(sub.upload_path)))
+        return describe_kept(Path(sub.upload_path))
     except (OSError, TranscriptFileError) as exc:
         return f"cannot be read: {exc}"
 
@@ -211,10 +211,9 @@ async def withdraw(request: Request, user: User) -> Response:
 @guard(Role.CURATOR)
 async def diff(request: Request, user: User) -> Response:
     sub_id = request.path_params["id"]
-    try:
-        old, new = int(request.query_params["from"]), int(request.query_params["to"])
-    except (KeyError, ValueError) as exc:
-        raise NotFound("choose two revisions to compare") from exc
+    old, new = (whole_number(request.query_params.get(k, "")) for k in ("from", "to"))
+    if old is None or new is None:
+        raise NotFound("choose two revisions to compare")
     with Session(request.app.state.engine) as session:
         sub = workflow.get(session, viewer_of(user), sub_id)
         changes = workflow.diff_revisions(session, sub_id, old, new)

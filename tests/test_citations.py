@@ -26,7 +26,7 @@ from archive.urls import SiteUrls
 from publish.build import build_site
 from publish.pages.citation import bibtex, citation_context, citation_data
 from publish.pages.citation_dates import chicago_date, csl_date, highwire_date, iso_date, read
-from tests.conftest import copy_home
+from tests.helpers.archives import copy_home
 
 URLS = SiteUrls("https://example.org/archive/", "County Medical Archive")
 

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from publish.downloads import COLUMNS
 from server.app import create_app
-from tests.conftest import copy_home
+from tests.helpers.archives import copy_home
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from ingest.pipeline import ingest
 from publish.pipeline import publish
 from reckon.cli import main
 from server.app import create_app
-from tests.conftest import SAMPLE, TODAY, make_settings
+from tests.helpers.archives import SAMPLE, TODAY, make_settings
 
 REPO = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)

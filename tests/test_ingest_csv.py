@@ -196,3 +196,13 @@ def test_sample_catalog_in_the_bundled_content(sample, session_for):
     assert "<dd>undated <span" in page and "<time>" not in page and "as written: “n.d.”" in page
     info = sample.public_dir / "iiif" / "rec-2007-morris-nma-founding-thesis-1" / "info.json"
     assert '"profile": "level0"' in info.read_text()
+
+
+def test_a_spreadsheet_forty_thousand_columns_wide_is_refused_at_once(minimal, tmp_path):
+    wide = tmp_path / "wide.csv"
+    header = ["pid", "label"] + [f"c{i}" for i in range(40_000)]
+    wide.write_text(",".join(header) + "\n" + ",".join(["rec-1", "x"] + [""] * 40_000) + "\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        ingest(minimal, csv_sources=[(wide, "wax")])
+    assert [str(p) for p in info.value.problems] == [
+        f"{wide}:1: the header has 40,002 columns; expected at most 1,000"]

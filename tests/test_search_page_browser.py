@@ -3,7 +3,7 @@
 The built sample is copied to a plain `http.server` (no API at all, as on a static host) for
 the fallback index; one test runs the real app (API and site) for the same page with the API.
 Every page checked here must have zero axe-core WCAG 2.2 AA violations. Needs Debian's
-`chromium` and `.cache/axe` (see tests/test_browser.py); skipped locally without them.
+`chromium` and `.cache/axe` (see tests/helpers/browser.py); skipped locally without them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.live_server import live_server
-from tests.test_browser import axe_violations, browser, pytestmark, static_host  # noqa: F401
+from tests.helpers.browser import axe_marks, axe_violations
+from tests.helpers.servers import live_server
+
+pytestmark = axe_marks()
 
 STATUS = "#search-status"
 
@@ -36,7 +38,7 @@ def facet_counts(page, name: str) -> dict[str, int]:
     return found
 
 
-def test_facets_filter_combine_and_change_the_counts_on_a_static_host(browser, static_host):  # noqa: F811
+def test_facets_filter_combine_and_change_the_counts_on_a_static_host(browser, static_host):
     page = browser.new_page()
     page.goto(static_host + "/search/?q=hospital")
     before = wait_for_results(page)
@@ -67,7 +69,7 @@ def test_facets_filter_combine_and_change_the_counts_on_a_static_host(browser, s
     page.close()
 
 
-def test_dates_sort_pages_and_did_you_mean_on_a_static_host(browser, static_host):  # noqa: F811
+def test_dates_sort_pages_and_did_you_mean_on_a_static_host(browser, static_host):
     page = browser.new_page()
     page.goto(static_host + "/search/?q=hospitl")
     status = wait_for_results(page)
@@ -105,7 +107,7 @@ def test_dates_sort_pages_and_did_you_mean_on_a_static_host(browser, static_host
     page.close()
 
 
-def test_a_content_noted_passage_stays_folded_until_the_reader_opens_it(browser, static_host):  # noqa: F811
+def test_a_content_noted_passage_stays_folded_until_the_reader_opens_it(browser, static_host):
     page = browser.new_page()
     page.route("**/*.js", lambda route: route.abort())  # it must work without JavaScript
     page.goto(static_host + "/narratives/nar-composite-02/")
@@ -126,7 +128,7 @@ def test_a_content_noted_passage_stays_folded_until_the_reader_opens_it(browser,
     page.close()
 
 
-def test_cite_this_copies_and_says_so(browser, static_host):  # noqa: F811
+def test_cite_this_copies_and_says_so(browser, static_host):
     browser.grant_permissions(["clipboard-read", "clipboard-write"], origin=static_host)
     page = browser.new_page()
     page.goto(static_host + "/records/rec-2008-ama-apology-press-release/")
@@ -147,7 +149,7 @@ def test_cite_this_copies_and_says_so(browser, static_host):  # noqa: F811
     page.close()
 
 
-def test_the_same_page_with_the_api(browser, sample):  # noqa: F811
+def test_the_same_page_with_the_api(browser, sample):
     with live_server(sample) as base:
         page = browser.new_page()
         page.goto(base + "/search/?q=hospitl&type=record")
@@ -164,7 +166,7 @@ def test_the_same_page_with_the_api(browser, sample):  # noqa: F811
 
 
 @pytest.mark.parametrize("path", ["/about/", "/search/?q=segregated&sort=-date"])
-def test_more_pages_have_no_wcag_violations(browser, static_host, path):  # noqa: F811
+def test_more_pages_have_no_wcag_violations(browser, static_host, path):
     page = browser.new_page()
     page.goto(static_host + path)
     if "search" in path:

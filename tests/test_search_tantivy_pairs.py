@@ -22,7 +22,6 @@ from bench.corpus import documents
 from search.engine import Request
 from search.language import Phrase, parse
 from search.tantivy.engine import Compiler, create, open_reader, open_writer
-from tests.test_search import corpus  # noqa: F401  (the session fixture)
 
 ODD_TEXTS = [
     "Cir cir cir. The cir, cir! " + "x" * 45 + " cir cir",
@@ -80,7 +79,7 @@ def _same(reader, phrases: list[tuple[str, ...]], **options) -> tuple[int, int]:
     return matched, paired
 
 
-def test_pair_phrases_equal_plain_phrases_on_the_sample(corpus, tmp_path):  # noqa: F811
+def test_pair_phrases_equal_plain_phrases_on_the_sample(corpus, tmp_path):
     docs = list(corpus["docs"].values())
     reader = _index(tmp_path / "ix", docs)
     phrases = _phrases([d["text"] for d in docs if d.get("text")], 60, seed=4)

@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import MINIMAL
+from tests.helpers.archives import MINIMAL
 
 
 def free_port() -> int:

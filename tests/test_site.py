@@ -17,8 +17,8 @@ import pytest
 from ingest.pipeline import ingest
 from publish.build import build_site
 from publish.site_manifest import read_pages
-from tests.conftest import copy_home, make_settings
-from tests.test_publish import HIDDEN_WORDS, PRIVATE_NAME
+from tests.helpers.archives import HIDDEN_WORDS, PRIVATE_NAME, copy_home, make_settings
+from tests.helpers.sample import hidden_vocabulary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -195,8 +195,6 @@ def test_builds_are_reproducible(minimal, tmp_path):
 
 def test_sample_leak_check_covers_every_new_output(sample):
     """tests/test_sample.py reads every file in public/; these are the new ones it must meet."""
-    from tests.test_sample import hidden_vocabulary
-
     public = sample.public_dir
     new_outputs = ["feed.xml", "sitemap.xml", "robots.txt", "downloads/narratives.jsonl",
                    "downloads/narratives.csv", "search/meta.json", "search/docs/0.json",
@@ -220,3 +218,16 @@ def test_withheld_text_shows_as_a_redaction_mark(minimal):
     build_site(minimal)
     page = read(minimal, "narratives/nar-a/index.html")
     assert '<span class="redacted">[redacted: a name]</span>' in page
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(minimal):
+    record = minimal.content_dir / "records" / "rec-2008-apology.md"
+    formula = '=HYPERLINK("http://evil.example","click")'
+    record.write_text(re.sub(r"^title: .*$", f"title: '{formula}'", record.read_text(), count=1, flags=re.MULTILINE))
+    ingest(minimal)
+    build_site(minimal)
+    rows = list(csv.DictReader(io.StringIO(read(minimal, "downloads/records.csv"))))
+    assert [r["title"] for r in rows if r["id"] == "rec-2008-apology"] == ["'" + formula]
+    jsonl = [json.loads(line) for line in read(minimal, "downloads/records.jsonl").splitlines()]
+    assert [r["title"] for r in jsonl if r["id"] == "rec-2008-apology"] == [formula]  # exact in JSON
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())

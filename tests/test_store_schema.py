@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -18,12 +17,12 @@ from archive.db import open_engine
 from archive.store_schema import StoreSchemaError
 from reckon.cli import main
 from server.app import create_app
-from tests.conftest import published_minimal
 
 
 @pytest.fixture
-def archive(tmp_path: Path):
-    return published_minimal(tmp_path)
+def archive(published_copy):
+    """The minimal archive, ingested and published with this code: the test's own copy."""
+    return published_copy
 
 
 def make_older(settings, *drops: tuple[str, str]) -> None:

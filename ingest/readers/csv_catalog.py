@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import re
 import string
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from ingest.readers.markdown_folders import read_agents, read_taxonomy
 from ingest.readers.parsed import Parsed, ReadResult, validate
 from ingest.schema import RECORD_TYPES, AgentSource, RecordSource
 
+MAX_COLUMNS = 1_000  # CollectionBuilder, Omeka and AtoM exports have tens; 40,000 took minutes
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 DEFAULT_MAPPING = "dublin-core"
 # Dublin Core field → RecordSource field (the others keep their own name).
@@ -210,8 +212,12 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
         if not header:
             result.problems.append(RowProblem(display_path, None, "empty file: expected a header line of column names", 1))
             return result
+        if len(header) > MAX_COLUMNS:  # no catalogue has so many; refused before any work per column
+            result.problems.append(RowProblem(display_path, None, f"the header has {len(header):,} columns; "
+                                              f"expected at most {MAX_COLUMNS:,}", 1))
+            return result
         header = [h.strip() for h in header]
-        repeated = sorted({h for h in header if header.count(h) > 1 and h})
+        repeated = sorted(h for h, n in Counter(header).items() if n > 1 and h)
         if repeated:
             result.problems.append(RowProblem(display_path, repeated[0], "the header names this column twice", 1))
             return result

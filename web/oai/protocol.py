@@ -30,6 +30,7 @@ from starlette.routing import Route
 from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.settings import Settings
+from archive.urls import SiteUrls
 from web.oai.dublin_core import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
 from web.view_cache import StoreClock
 
@@ -352,6 +353,8 @@ def routes(settings: Settings) -> list[Route]:
     # (store generation, today), like the API's answers, so a harvest of many pages pays once.
     kept: dict = {}
 
+    urls = SiteUrls(settings.base_url)
+
     async def oai(request: Request) -> Response:
         # Every method is routed here, so that no other route (the static site) answers for
         # /oai with its own idea of what is allowed.
@@ -365,8 +368,8 @@ def routes(settings: Settings) -> list[Route]:
             params = parse_qsl(body, keep_blank_values=True)
         else:
             params = request.query_params.multi_items()
-        base_url = str(request.url.replace(query=""))
-        site_root = str(request.base_url)
+        # The configured base URL, never the request's Host header (which a caller chooses).
+        base_url, site_root = urls.absolute("/oai"), settings.base_url
         engine = request.app.state.engine
         if kept.get("engine") is not engine:
             kept.clear()
