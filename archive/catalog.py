@@ -28,10 +28,19 @@ from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_
 from archive.media import Media
 from archive.public_history import left_public
 from archive.record_parts import part_title, parts_view
+from archive.recordings import link_segments, publications, recording_views
 from archive.redactions import REDACTED_FIELDS, Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
-from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
+from archive.urls import (
+    agent_url,
+    api_url,
+    iiif_manifest_url,
+    iiif_url,
+    kind_of,
+    narrative_manifest_url,
+    page_url,
+)
 from archive.views import (
     AgentPageView,
     AgentRef,
@@ -98,10 +107,29 @@ class RecordBulk(_BulkMarkup):
     Declared with `total=False` on a base, not `NotRequired`: this module's string annotations
     would hide `NotRequired` from Python 3.11's TypedDict."""
 
-    cited_by: dict[str, list[str]]  # record id -> ids of the harms citing it
+    cited_by: dict[str, list[str]]  # record id -> ids of the harms and timelines citing it (`citing_ids`)
     tags: dict[str, list[str]]  # record id -> accepted tag suggestions
     images: dict[str, list[Media]]
     refs: dict[str, Ref | None]  # harm id -> its link as this viewer sees it, filled in as met
+
+
+def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Record id -> ids of the objects that cite it (sorted): harms quoting it as evidence or
+    naming it as the source of an accountability event, and timelines with an entry on it. The
+    record's page links back to each (the ones the viewer may see); `record_ids` narrows the
+    answer to those records."""
+    queries = [select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None)),
+               select(m.AccountabilityEvent.source_record_id, m.AccountabilityEvent.harm_id)
+               .where(m.AccountabilityEvent.source_record_id.is_not(None)),
+               select(m.TimelineEntry.ref, m.TimelineEntry.timeline_id).where(m.TimelineEntry.ref.is_not(None))]
+    column = (m.Evidence.record_id, m.AccountabilityEvent.source_record_id, m.TimelineEntry.ref)
+    cited: dict[str, set[str]] = {}
+    for query, record_column in zip(queries, column, strict=True):
+        if record_ids is not None:
+            query = query.where(record_column.in_(list(record_ids)))
+        for record_id, object_id in session.exec(query):
+            cited.setdefault(record_id, set()).add(object_id)
+    return {k: sorted(v) for k, v in cited.items()}
 
 
 class Catalog:
@@ -243,10 +271,6 @@ class Catalog:
 
     def _record_bulk(self) -> RecordBulk:
         """What `record()` would otherwise query once per record, read once for all of them."""
-        cited: dict[str, set[str]] = {}
-        for record_id, harm_id in self.session.exec(
-                select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None))):
-            cited.setdefault(record_id, set()).add(harm_id)
         tags: dict[str, set[str]] = {}
         for object_id, concept_id in self.session.exec(
                 select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
@@ -255,7 +279,7 @@ class Catalog:
         images: dict[str, list[Media]] = {}
         for row in self.session.exec(select(Media).order_by(Media.record_id, Media.position)):
             images.setdefault(row.record_id, []).append(row)
-        return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+        return {"cited_by": citing_ids(self.session),
                 "tags": {k: sorted(v) for k, v in tags.items()}, "images": images, "refs": {}}
 
     def record(self, object_id: str) -> RecordView:
@@ -265,9 +289,7 @@ class Catalog:
     def _record(self, row: m.Record) -> RecordView:
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
-            cited_by = self.session.exec(
-                select(m.Evidence.harm_id).where(m.Evidence.record_id == row.id).distinct()).all()
-            refs = [self.ref(h) for h in sorted(cited_by)]
+            refs = [self.ref(h) for h in citing_ids(self.session, [row.id]).get(row.id, [])]
         else:
             known = bulk["refs"]
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
@@ -314,6 +336,10 @@ class Catalog:
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
         shown = {name: red(getattr(row, name)) for name in REDACTED_FIELDS}  # each text field, redacted
+        # What the public may hear (the access rule and the silence plan), whoever is viewing.
+        found = publications(self.session, row, self._consent(row.id), self.today)
+        recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
+        link_segments(segments, recordings)
         data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
@@ -321,7 +347,9 @@ class Catalog:
             "place": shown["place"], "language": row.language, "summary": shown["summary"],
             "content_note": shown["content_note"], "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
-            "licence": row.release_licence, "segments": marked,
+            "licence": row.release_licence, "segments": marked, "recordings": recordings,
+            "iiif_manifest": narrative_manifest_url(row.id)
+            if any(r["url"] and not r["remote"] for r in recordings) else None,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in marked).strip(),
             "credit": f"Interview by {shown['interviewer'] or 'an archive interviewer'}; "
                       f"published with the narrator's consent"

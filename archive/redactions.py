@@ -96,6 +96,12 @@ class Redactor:
     def __bool__(self) -> bool:
         return self._regex is not None
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where in `text` this redactor hides something: (start, end) character offsets."""
+        if self._regex is None or not text:
+            return []
+        return [hit.span() for hit in self._regex.finditer(text)]
+
     def __call__(self, text: str) -> str:
         if self._regex is None or not text:
             return text

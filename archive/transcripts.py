@@ -36,6 +36,9 @@ class TranscriptSegment(SQLModel, table=True):
     text: str = ""
     # Second-language twins of the fields above (OHMS `_alt` fields), kept as found.
     alt: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    # Word timings of a WebVTT cue (`<00:01:02.500>` tags) as [character offset in `text`, ms]:
+    # where a redacted span is spoken, so its words alone are silenced (archive/recordings.py).
+    word_times: list = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class TranscriptSource(SQLModel, table=True):

@@ -73,6 +73,27 @@ def timeline_json_url(timeline_id: str) -> str:
     return page_url("timeline", timeline_id) + "timeline.json"
 
 
+def recording_url(narrative_id: str, number: int) -> str:
+    """A narrative's public recording (its redacted passages silenced), beside its page. Named by
+    the narrative's id and the recording's number only: never by the master's file name."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.m4a"
+
+
+def captions_url(narrative_id: str, number: int) -> str:
+    """The WebVTT captions of a public recording, made from the public (redacted) transcript."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.captions.vtt"
+
+
+def chapters_url(narrative_id: str, number: int) -> str:
+    """The WebVTT chapters of a public recording: the transcript's sections and index points."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.chapters.vtt"
+
+
+def narrative_manifest_url(narrative_id: str) -> str:
+    """The IIIF Presentation 3 manifest of a narrative with a public recording (AV IIIF)."""
+    return page_url("narrative", narrative_id) + "manifest.json"
+
+
 def citation_url(kind: str, object_id: str) -> str:
     """The CSL-JSON citation file beside an object's page."""
     return page_url(kind, object_id) + "citation.json"
@@ -81,6 +102,16 @@ def citation_url(kind: str, object_id: str) -> str:
 def segment_anchor(time: str) -> str:
     """`00:04:12` → `t-00-04-12`: the id of a transcript segment on its narrative page."""
     return "t-" + time.replace(":", "-")
+
+
+def chart_api_url(chart_id: str | None = None) -> str:
+    """The charts' data in the API (web/api/charts.py): the list, or one chart by id."""
+    return "/api/charts" if chart_id is None else f"/api/charts/{chart_id}"
+
+
+def chart_file_url(chart_id: str, table: str | None = None) -> str:
+    """A chart's data in the downloads: all of it as JSON, or one of its tables as CSV."""
+    return f"/downloads/charts/{chart_id}.json" if table is None else f"/downloads/charts/{chart_id}-{table}.csv"
 
 
 def static_url(name: str) -> str:

@@ -28,6 +28,7 @@ from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses, more_hidden, store_ids
 from audit.public_answers import Walker
+from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -202,7 +203,11 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
         addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
                      in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
         ids = store_ids(session)
+        heard, listened = audit_recordings(session, settings)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
+    report.where += listened
+    report.places += len(listened)
+    report.leaks += [Leak(f.where, Fingerprint(f.text, f.object_id or "the site", f.why, "recording")) for f in heard]
     if not report.fingerprints:
         return report
 
@@ -213,6 +218,8 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
 
     site_texts = []
     for path in public_files(settings.public_dir):
+        if path.suffix.lower() in MEDIA_SUFFIXES:
+            continue  # sound, checked by decoding it (above): its bytes are no text to search
         text = path.read_text(encoding="utf-8", errors="replace")
         site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
         scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")

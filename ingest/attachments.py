@@ -19,7 +19,7 @@ from ingest.readers.parsed import Parsed
 from ingest.readers.pdf_text import PdfProblem, extract_text
 
 
-def _outside(name: str, path: Path, roots: list[Path]) -> str | None:
+def outside_reason(name: str, path: Path, roots: list[Path]) -> str | None:
     """Why `name` (resolved to `path`) may not be read, or None when it is inside a root."""
     if Path(name).is_absolute():
         return f"'{name}' is an absolute path (expected a path relative to this file, inside the content folder)"
@@ -46,7 +46,7 @@ def read_attachments(objects: list[Parsed], roots: list[Path]) -> list[ContentPr
                   for p, part in enumerate(obj.source.parts) for i, name in enumerate(part.images)]
         for index, (where, name, part) in enumerate(named):
             path = (base / name).resolve()
-            if why := _outside(name, path, roots):
+            if why := outside_reason(name, path, roots):
                 problems.append(obj.problem(("images", index), why))
                 continue
             try:
@@ -61,7 +61,7 @@ def read_attachments(objects: list[Parsed], roots: list[Path]) -> list[ContentPr
             obj.attachments["images"] = images
         if obj.source.pdf:
             pdf = (base / obj.source.pdf).resolve()
-            if why := _outside(obj.source.pdf, pdf, roots):
+            if why := outside_reason(obj.source.pdf, pdf, roots):
                 problems.append(obj.problem(("pdf",), why))
                 continue
             try:

@@ -39,6 +39,7 @@ from archive import change_log
 from archive import urls as U
 from archive.access import PUBLIC
 from archive.catalog import STATUS_LABELS, Catalog
+from archive.dates import html_datetime
 from archive.db import store_transaction
 from archive.files import staged_directory
 from archive.media import Media
@@ -64,9 +65,10 @@ from publish.iiif.files import public_media, write_iiif
 from publish.incremental import build_state, one_record_rebuild
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
+from publish.media.files import recording_files
 from publish.page import Page, PageKeys, write_pages
 from publish.pages.browse import FACET_TITLES, agent_pages, browse_groups
-from publish.pages.citation_dates import html_datetime
+from publish.pages.charts import site_charts
 from publish.pages.ledger import ledger_downloads, ledger_pages
 from publish.pages.objects import object_pages
 from publish.pages.timelinejs import timelinejs
@@ -96,16 +98,16 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
     env.filters["u"] = urls.link
     env.filters["absolute"] = urls.absolute
     env.filters["mark_redactions"] = mark_redactions
-    env.filters["html_datetime"] = html_datetime  # macros.html's `when`: <time> only with a valid datetime
     env.globals.update(page_url=page_url, section_titles=SECTION_TITLES, sections=SECTIONS,
                        status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
                        timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
-                       facet_titles=FACET_TITLES, base_url=urls.base_url)
+                       facet_titles=FACET_TITLES, base_url=urls.base_url, html_datetime=html_datetime)
     # The links every page's frame (base.html) carries, made once rather than on every page.
     frame = {**{name: U.site_page_url(name) for name in U.SITE_PAGES}, **{kind: page_url(kind) for kind in SECTIONS},
              "/institutions/": "/institutions/", "/commitments/": "/commitments/",
-             "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css")}
+             "static:style.css": U.static_url("style.css"), "static:print.css": U.static_url("print.css"),
+             "static:nav.js": U.static_url("nav.js"), "static:highlight.js": U.static_url("highlight.js")}
     env.globals["frame_links"] = {name: escape(urls.link(path)) for name, path in frame.items()}
     # Who to write to for corrections and takedowns (the about page); part of the site's fingerprint.
     env.globals["archive"] = {"name": settings.archive_name, "contact": settings.admin_email}
@@ -236,6 +238,10 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
+        # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like pages,
+        # so a narrative that stops being public loses them with its page (publish/media/files.py).
+        pages += [Page(f.path, content=f.content, digest=f.digest, make=f.make)
+                  for f in recording_files(catalog, settings)]
     return Outputs(pages, media, state, seq)
 
 
@@ -323,6 +329,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     everything = [v for kind in ("timeline", "harm", "narrative", "record") for v in views[kind]]
     groups = browse_groups(views, catalog)
     agents = agent_pages(groups, catalog)
+    charts = site_charts(views, catalog, urls)  # the charts' data and files; their drawings start
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
         state["records"] = len(views["record"])
@@ -345,7 +352,10 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
     files.update(ledger_downloads(catalog))
+    files.update(charts.files)
     files.update(_static_files(static_dir))
+    for page in pages:  # last: the charts are drawn meanwhile in a forked process
+        page.data.update(charts.page_data(page.path))
     return pages + [Page(path, content=content) for path, content in files.items()]
 
 

@@ -41,7 +41,7 @@ from sqlmodel import select
 
 from archive import models as m
 from archive.access import visibility
-from archive.catalog import Catalog
+from archive.catalog import Catalog, citing_ids
 from archive.code_digest import code_digest
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
@@ -67,8 +67,8 @@ def generation(catalog: Catalog) -> str:
 
 
 def context_of(catalog: Catalog, bulk: dict, record_id: str, refs: dict) -> tuple | None:
-    """What a record's view takes from other tables (the harms citing it as the viewer sees
-    them today, accepted tags, images), as it enters the record's key."""
+    """What a record's view takes from other tables (the harms and timelines citing it as the
+    viewer sees them today, accepted tags, images), as it enters the record's key."""
     cited = bulk["cited_by"].get(record_id)
     tags = bulk["tags"].get(record_id)
     images = bulk["images"].get(record_id)
@@ -85,10 +85,6 @@ def record_key(gen: str, content_hash, updated_at, access, embargo, context) -> 
 def record_bulk_for(catalog: Catalog, ids: list[str]) -> dict:
     """`Catalog._record_bulk`'s answer for a few records only (cited by, tags, images)."""
     session = catalog.session
-    cited: dict[str, set[str]] = {}
-    for record_id, harm_id in session.exec(select(m.Evidence.record_id, m.Evidence.harm_id)
-                                           .where(m.Evidence.record_id.in_(ids))):
-        cited.setdefault(record_id, set()).add(harm_id)
     tags: dict[str, set[str]] = {}
     for object_id, concept_id in session.exec(select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
             TagSuggestion.object_type == "record", TagSuggestion.status == ACCEPTED,
@@ -97,7 +93,7 @@ def record_bulk_for(catalog: Catalog, ids: list[str]) -> dict:
     images: dict[str, list] = {}
     for row in session.exec(select(Media).where(Media.record_id.in_(ids)).order_by(Media.record_id, Media.position)):
         images.setdefault(row.record_id, []).append(row)
-    return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+    return {"cited_by": citing_ids(session, ids),
             "tags": {k: sorted(v) for k, v in tags.items()}, "images": images}
 
 

@@ -93,6 +93,18 @@ def test_a_withdrawn_record_and_a_hidden_citing_harm_leave_every_page(many, tmp_
     assert "Exclusion of Black physicians" not in text and "rec-gen-030" not in text
 
 
+def test_a_record_links_back_to_a_timeline_that_starts_citing_it(many, tmp_path):
+    page = (many.public_dir / "records/rec-gen-007/index.html").read_text()
+    assert "A timeline" not in page
+    edit(many, "timelines/tl-a.md", "  - {date: 2019,", "  - {date: 1990, title: Minutes, ref: rec-gen-007}\n  - {date: 2019,")
+    ingest(many)
+    report = build_site(many)
+    assert report.records_made == 1  # rec-gen-007: cited by the timeline now, its file unchanged
+    files = assert_same_as_fresh_build(many, tmp_path)
+    assert b'<a href="/timelines/tl-a/">A timeline</a>' in files["records/rec-gen-007/index.html"]
+    assert b'<a href="/timelines/tl-a/">A timeline</a>' in files["records/rec-2008-apology/index.html"]
+
+
 @pytest.mark.slow
 def test_templates_and_base_url_changes_rebuild_like_a_fresh_build(many, tmp_path):
     moved = replace(many, base_url="https://example.org/archive/")

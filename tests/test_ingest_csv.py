@@ -193,7 +193,7 @@ def test_sample_catalog_in_the_bundled_content(sample, session_for):
         row = session.get(m.Record, "rec-ama-race-chronology")
         assert (row.date, row.date_as_written, row.creators) == ("XXXX", "n.d.", ["agent-ama"])
     page = (sample.public_dir / "records" / "rec-ama-race-chronology" / "index.html").read_text()
-    assert "<dd>undated <span" in page and "<time>" not in page and "as written: “n.d.”" in page
+    assert '<span class="when" data-edtf="XXXX">undated</span>' in page and "as written: “n.d.”" in page
     info = sample.public_dir / "iiif" / "rec-2007-morris-nma-founding-thesis-1" / "info.json"
     assert '"profile": "level0"' in info.read_text()
 

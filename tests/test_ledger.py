@@ -115,7 +115,7 @@ def test_harm_page_shows_involvement_and_attribution_history_with_sources(ledger
     assert "1950 Denies the act No physician has been refused membership on account of race." in text
     assert "American Medical Association: Apologizes" in text
     history = text[text.index("American Medical Association: Apologizes"):]
-    assert history.index("1960 Acknowledges the act, denies responsibility") < history.index("2008-07-10 Apologizes")
+    assert history.index("1960 Acknowledges the act, denies responsibility") < history.index("10 July 2008 Apologizes")
     assert 'href="/records/rec-1960-acknowledgement/"' in markup
     assert 'href="/records/rec-1950-denial/"' in markup
     assert "Primary source" in text and "Contemporaneous report" in text  # evidence reliability

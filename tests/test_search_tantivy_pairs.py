@@ -74,7 +74,9 @@ def _same(reader, phrases: list[tuple[str, ...]], **options) -> tuple[int, int]:
             got_total, got = _answers(reader, pairs, node, **options)
             assert got_total == want_total, words
             assert [i for i, _ in got] == [i for i, _ in want], words
-            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-5), words
+            # tantivy scores in 32-bit floats and sums a phrase's parts in another order than
+            # the pair term's: equal to f32 precision (a generated corpus once showed 4e-5).
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-4), words
             matched += want_total > 0
     return matched, paired
 

@@ -70,7 +70,7 @@ def test_timeline_downloads_as_timelinejs_json(built):
     data = json.loads(read(built, "timelines/tl-a/timeline.json"))
     assert data["title"]["text"]["headline"] == "A timeline"
     assert [e["text"]["headline"] for e in data["events"]] == ["Apology"]  # the hidden entry is left out
-    assert data["events"][0]["start_date"] == {"year": 2008, "month": 7, "day": 10, "display_date": "2008-07-10"}
+    assert data["events"][0]["start_date"] == {"year": 2008, "month": 7, "day": 10, "display_date": "10 July 2008"}
     assert 'href="/timelines/tl-a/timeline.json"' in read(built, "timelines/tl-a/index.html")
 
 

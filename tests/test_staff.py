@@ -366,7 +366,7 @@ def test_every_change_is_a_revision_and_curators_see_a_diff(client, archive):
     assert client.get(f"/staff/narratives/{sub_id}/diff?from=1&to=2").status_code == 403
     sign_in(client, "carol")
     view = client.get(f"/staff/narratives/{sub_id}").text
-    assert view.count("<td>alice</td>") == 2
+    assert view.count('<td data-label="Who">alice</td>') == 2
     diff_link = html.unescape(view.split('href="/staff/narratives/' + sub_id + '/diff?')[1].split('"')[0])
     diff = html.unescape(client.get(f"/staff/narratives/{sub_id}/diff?{diff_link}").text)
     assert "+Then the ward closed in 1968." in diff

@@ -21,10 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from archive.dates import OPEN_END, SEASONS, UNKNOWN_END, describe
+from archive.dates import MONTHS, OPEN_END, SEASONS, UNKNOWN_END, describe
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 _SINGLE = re.compile(r"(?P<year>\d{4}|\d{3}X|\d{2}XX)(?:-(?P<month>\d{2}|XX)(?:-(?P<day>\d{2}|XX))?)?"
                      r"(?P<q>[~?%])?")
 
@@ -51,7 +49,13 @@ class CitationDate:
 
     @property
     def display(self) -> str:
-        return describe(self.edtf)
+        """The words the page uses, without its article: "1910s", not "the 1910s"."""
+        return _words(self.edtf)
+
+
+def _words(edtf: str) -> str:
+    words = describe(edtf)
+    return words[len("the "):] if words.startswith("the ") else words
 
 
 def _single(text: str) -> CitationDate | None:
@@ -149,7 +153,7 @@ def chicago_date(date: CitationDate | None) -> str:
     if not date.readable:
         return date.display
     if date.end or date.season:  # decades, centuries and seasons read as the page says them
-        text = describe(date.edtf.rstrip("~?%"))
+        text = _words(date.edtf.rstrip("~?%"))
     elif len(date.start) == 3:
         text = f"{MONTHS[date.start[1] - 1]} {date.start[2]}, {date.start[0]}"
     elif len(date.start) == 2:
@@ -158,10 +162,3 @@ def chicago_date(date: CitationDate | None) -> str:
         text = str(date.start[0])
     return ("ca. " if date.circa else "") + text + ("?" if date.uncertain else "")
 
-
-def html_datetime(date: dict | None) -> str:
-    """The `datetime` of a `<time>` element for a view's date (`DateData`): the ISO form of an
-    exact date, or "" when the date has none (`1846/1847`, `2018-06?`), for which templates
-    write the words without a `<time>` element (the HTML checker requires a valid datetime)."""
-    date = date or {}
-    return iso_date(read(date.get("edtf") or "", date.get("lower") or 0, date.get("upper") or 0))

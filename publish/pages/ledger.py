@@ -15,6 +15,7 @@ from archive.ledger import COMMITMENT_STATUSES
 from archive.ledger_views import all_responses, commitments, institution_ledger, institutions
 from archive.urls import api_url, page_url
 from publish.csv_cells import csv_line
+from publish.pages.institution import institution_page
 
 CSV_COLUMNS = ("id", "title", "made_by", "date", "due", "status", "by_rule", "overdue_days",
                "progress_entries", "latest_progress", "answers", "source", "url")
@@ -40,7 +41,7 @@ def ledger_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
     pages += [(page_path("commitment", c["id"]), "commitment.html", {"item": c}) for c in promised]
     pages += [(page_path("response", r["id"]), "response.html", {"item": r}) for r in all_responses(catalog)]
     pages += [(page_path("institution", a["id"]), "institution.html",
-               {"item": institution_ledger(catalog, a["id"]), "statuses": COMMITMENT_STATUSES})
+               {**institution_page(institution_ledger(catalog, a["id"])), "statuses": COMMITMENT_STATUSES})
               for a in bodies_list]
     return pages
 

@@ -14,6 +14,7 @@ from functools import cache
 
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS
 from web.collection_filters import FILTERS
+from web.openapi.charts import CHART_SCHEMAS, chart_paths
 from web.openapi.from_views import view_schemas
 from web.openapi.ledger import LEDGER_SCHEMAS, ledger_paths
 
@@ -189,6 +190,7 @@ def _paths() -> dict:
         "responses": OAI_RESPONSES,
     }}
     paths.update(ledger_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
+    paths.update(chart_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
     return paths
 
 
@@ -206,5 +208,5 @@ def openapi_document() -> dict:
             "license": {"name": "AGPL-3.0-or-later"},
         },
         "paths": _paths(),
-        "components": {"schemas": view_schemas() | SCHEMAS | LEDGER_SCHEMAS},
+        "components": {"schemas": view_schemas() | SCHEMAS | LEDGER_SCHEMAS | CHART_SCHEMAS},
     }
