@@ -27,6 +27,7 @@ from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
 from archive.public_history import left_public
+from archive.record_parts import part_title, parts_view
 from archive.recordings import link_segments, publications, recording_views
 from archive.redactions import REDACTED_FIELDS, Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
@@ -295,7 +296,7 @@ class Catalog:
                     for h in bulk["cited_by"].get(row.id, [])]
         made = bulk.get("markup") if bulk is not None else None
         body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
-        images = self.images(row.id)
+        images, image_parts = self.images_and_parts(row.id, row.parts)
         text = body_text + "\n\n" + row.attachment_text if row.attachment_text else body_text
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
@@ -308,16 +309,22 @@ class Catalog:
             "date_as_written": row.date_as_written, "keywords": row.keywords,
             "coverage": row.coverage, "format": row.format, "images": images,
             "iiif_manifest": iiif_manifest_url(row.id) if images else None,
+            "parts": parts_view(row.parts or [], images, image_parts),
         }
 
-    def images(self, record_id: str) -> list[Image]:
-        """A (visible) record's images, as links to their published derivatives."""
+    def images_and_parts(self, record_id: str, parts: list[dict]) -> tuple[list[Image], dict[str, int | None]]:
+        """The record's images, each labelled by the part it shows ("Image 3" if none), and
+        which part each shows (image id → part number or None)."""
         bulk = self.__dict__.get("_record_bulk")
         rows = bulk["images"].get(record_id, []) if bulk is not None else self.session.exec(
             select(Media).where(Media.record_id == record_id).order_by(Media.position)).all()
-        return [{"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
-                 "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
-                 "info": iiif_url(r.id, "info.json")} for r in rows]
+        images: list[Image] = [
+            {"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
+             "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
+             "info": iiif_url(r.id, "info.json"),
+             "label": part_title(parts[r.part - 1], r.part) if r.part and r.part <= len(parts) else f"Image {n}"}
+            for n, r in enumerate(rows, 1)]
+        return images, {r.id: r.part for r in rows}
 
     def narrative(self, object_id: str) -> NarrativeView:
         row, vis = self._row("narrative", object_id)

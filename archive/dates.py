@@ -89,11 +89,39 @@ def _plain_bounds(text: str) -> EDTFDate | None:
     return EDTFDate(text, number, number)
 
 
+# The two ways EDTF leaves an end of an interval open: `..` (open: it runs on, as far as is
+# known, to this day or from time immemorial) and nothing at all (unknown: it ended, or began,
+# at some time no one recorded).
+OPEN_END, UNKNOWN_END = "..", ""
+
+
+def _open_interval(text: str) -> EDTFDate | None:
+    """`1925/..`, `../1901`, `1925/` and `/1901`: an interval with an open or unknown end.
+
+    The edtf package refuses the first two and gives the third an end ten years on; either
+    way the date could not be stored or filtered. An open or unknown end is stored as an open
+    bound (OPEN_LOWER or OPEN_UPPER), so a date filter by overlap never misses the object."""
+    start, slash, end = text.partition("/")
+    if not slash or "/" in end or (start not in (OPEN_END, UNKNOWN_END) and end not in (OPEN_END, UNKNOWN_END)):
+        return None
+    if start in (OPEN_END, UNKNOWN_END) and end in (OPEN_END, UNKNOWN_END):
+        return None  # no end known at all: not a date (the grammar says so)
+    lower = OPEN_LOWER if start in (OPEN_END, UNKNOWN_END) else _parse_text(start).lower
+    upper = OPEN_UPPER if end in (OPEN_END, UNKNOWN_END) else _parse_text(end).upper
+    return EDTFDate(text, lower, upper)
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> EDTFDate:
     plain = _plain_bounds(text)
     if plain is not None:
         return plain
+    try:
+        opened = _open_interval(text)
+    except DateError as exc:
+        raise DateError(f"'{text}' is not an EDTF date (an end of the interval: {exc})") from exc
+    if opened is not None:
+        return opened
     import edtf  # ~0.1 s of grammar: imported for the first date the plain reading cannot take
 
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote as percent
 from urllib.parse import urlsplit
 
+from archive.settings import Settings
+
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
 # Kinds with API endpoints but no page of their own on the site.
 API_SECTIONS = {**SECTIONS, "agent": "agents", "concept": "concepts"}
@@ -117,9 +119,13 @@ def static_url(name: str) -> str:
 
 
 class SiteUrls:
-    """Turns site paths into links for one base URL, so the site can live under a sub-path."""
+    """Turns site paths into links for one base URL, so the site can live under a sub-path.
 
-    def __init__(self, base_url: str):
+    It also carries the archive's name (`RECKON_ARCHIVE_NAME`), because everything that writes
+    an absolute link for the outside (citations, JSON-LD, the feed, IIIF) names the archive
+    beside it, and must name it the same way everywhere."""
+
+    def __init__(self, base_url: str, archive_name: str = Settings.archive_name):
         if not base_url.endswith("/"):
             base_url += "/"
         parts = urlsplit(base_url)
@@ -128,6 +134,12 @@ class SiteUrls:
                              f"'https://example.org/archive/', got {base_url!r}")
         self.base_url = base_url
         self.prefix = parts.path.rstrip("/")
+        self.archive_name = archive_name
+
+    @classmethod
+    def of(cls, settings: Settings) -> SiteUrls:
+        """The URL builder for these settings: their base URL and archive name."""
+        return cls(settings.base_url, settings.archive_name)
 
     def link(self, path: str) -> str:
         """A root-relative link (`/archive/records/x/`) for use in the site's own pages."""

@@ -86,6 +86,21 @@ class Image(TypedDict):
     thumbnail: str
     web: str
     info: str
+    label: str  # "Image 2", or the title of the part it shows (archive/record_parts.py)
+
+
+class PartView(TypedDict):
+    """One part of a multi-part record (a page, an image, a file), in order, with its own metadata."""
+
+    number: int
+    id: str  # as the source catalogue named it
+    anchor: str  # its element id on the record's page: part-2
+    title: str  # "Part 2" when the catalogue gave none
+    date: DateData | None
+    date_as_written: str
+    description: str
+    format: str
+    images: list[Image]
 
 
 class RecordView(TypedDict):
@@ -108,8 +123,9 @@ class RecordView(TypedDict):
     keywords: list[str]
     coverage: str
     format: str
-    images: list[Image]
+    images: list[Image]  # the record's own, then each part's, in order
     iiif_manifest: str | None  # None for a record without images
+    parts: list[PartView]  # empty unless the record has parts
 
 
 # -- narratives ----------------------------------------------------------------------------------

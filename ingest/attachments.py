@@ -36,11 +36,15 @@ def read_attachments(objects: list[Parsed], roots: list[Path]) -> list[ContentPr
     roots = [root.resolve() for root in roots]
     problems: list[ContentProblem] = []
     for obj in objects:
-        if obj.kind != "record" or not (obj.source.images or obj.source.pdf):
+        if obj.kind != "record" or not (obj.source.images or obj.source.pdf or obj.source.parts):
             continue
         base = Path(obj.doc.path).parent
         images = []
-        for index, name in enumerate(obj.source.images):
+        # The record's own images, then each part's in order: one sequence, numbered as one.
+        named = [(("images", i), name, None) for i, name in enumerate(obj.source.images)]
+        named += [(("parts", p, "images", i), name, p + 1)
+                  for p, part in enumerate(obj.source.parts) for i, name in enumerate(part.images)]
+        for index, (where, name, part) in enumerate(named):
             path = (base / name).resolve()
             if why := outside_reason(name, path, roots):
                 problems.append(obj.problem(("images", index), why))
@@ -48,11 +52,11 @@ def read_attachments(objects: list[Parsed], roots: list[Path]) -> list[ContentPr
             try:
                 info = inspect_image(path)
             except ImageProblem as exc:
-                problems.append(obj.problem(("images", index), str(exc)))
+                problems.append(obj.problem(where, str(exc)))
                 continue
             images.append({"id": f"{obj.id}-{index + 1}", "position": index, "path": str(path),
                            "source_path": name, "sha256": info.sha256, "format": info.format,
-                           "width": info.width, "height": info.height, "bytes": info.bytes})
+                           "width": info.width, "height": info.height, "bytes": info.bytes, "part": part})
         if images:
             obj.attachments["images"] = images
         if obj.source.pdf:

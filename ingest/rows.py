@@ -56,7 +56,11 @@ def main_fields(obj: Parsed) -> dict:
             "language": s.language, "source": s.source, "source_url": s.source_url,
             "rights": s.rights, "body": obj.body, "date_as_written": s.date_as_written,
             "keywords": list(s.keywords), "coverage": s.coverage, "format": s.format,
-            "attachment_text": obj.attachments.get("pdf", {}).get("text", "")}
+            "attachment_text": obj.attachments.get("pdf", {}).get("text", ""),
+            "parts": [{"id": part.id, "title": part.title, "description": part.description, "format": part.format,
+                       "date_as_written": part.date_as_written,
+                       **(_dated(part.date) if part.date else {"date": "", "date_lower": 0, "date_upper": 0})}
+                      for part in s.parts]}
     if obj.kind == "narrative":
         return common | _dated(s.date) | {
             "fictional": s.fictional, "narrator_name": s.narrator.name,

@@ -99,6 +99,19 @@ class TaxonomySource(Strict):
     affected_groups: list[AffectedGroupSource] = Field(min_length=1)
 
 
+class PartSource(Strict):
+    """One part of a multi-part record: a page, an image or a file, with its own metadata
+    (a CollectionBuilder compound object's child row, an Omeka item's media, an AtoM child)."""
+
+    id: str = Field(min_length=1)  # as the source catalogue names it
+    title: Text = ""  # often none: the page then says "Part 2"
+    date: EDTF | None = None
+    date_as_written: Text = ""
+    description: Text = ""
+    format: Text = ""
+    images: list[str] = Field(default_factory=list)
+
+
 class RecordSource(Accessible):
     id: str = Field(pattern=_id_pattern("rec"))
     title: str = Field(min_length=1)
@@ -117,6 +130,7 @@ class RecordSource(Accessible):
     format: Text = ""
     images: list[str] = Field(default_factory=list)
     pdf: str | None = None
+    parts: list[PartSource] = Field(default_factory=list)  # in order; their images follow the record's own
 
 
 class EvidenceSource(Strict):

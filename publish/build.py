@@ -28,7 +28,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,7 +58,7 @@ from publish.buffers import (
 )
 from publish.build_cache import RecordViews
 from publish.build_report import BuildReport
-from publish.downloads import PART_SIZE, data_dictionary, export_files
+from publish.downloads import PART_SIZE, data_dictionary, export_files, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
 from publish.iiif.files import public_media, write_iiif
@@ -85,7 +85,7 @@ SIDE_INDEX_FROM = 2000  # records from which the static search index is made in 
 
 
 def template_environment(settings: Settings, urls: SiteUrls | None = None) -> Environment:
-    urls = urls or SiteUrls(settings.base_url)
+    urls = urls or SiteUrls.of(settings)
     env = DictViewEnvironment(
         loader=FileSystemLoader(settings.site_dir / "templates"),
         autoescape=select_autoescape(["html", "xml"]),
@@ -144,7 +144,7 @@ def build_site(settings: Settings) -> BuildReport:
     records changed, only their outputs are patched; otherwise every output is made and only
     those changed since the standby's own build are written."""
     started = time.perf_counter()
-    urls = SiteUrls(settings.base_url)
+    urls = SiteUrls.of(settings)
     built_on = build_time(settings)
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
@@ -233,6 +233,8 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
                         f".{settings.public_dir.name}.prerender-")
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
                               memo=record_cache.memo, state=state)
+        if settings.csv_bom:  # for spreadsheet users (publish.downloads.with_bom)
+            pages = [replace(p, content=with_bom(p.path, p.content)) if p.content is not None else p for p in pages]
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]

@@ -18,7 +18,7 @@ from archive.urls import SiteUrls
 def site_fingerprint(settings: Settings, urls: SiteUrls, built_on: str) -> str:
     """What every rendered page depends on besides its data: templates, base URL, build date."""
     digest = hashlib.sha256(f"{urls.base_url}\0{built_on}\0".encode())
-    digest.update(f"{settings.archive_name}\0{settings.admin_email}\0".encode())
+    digest.update(f"{settings.archive_name}\0{settings.admin_email}\0{settings.csv_bom}\0".encode())
     templates = settings.site_dir / "templates"
     for path in sorted(templates.rglob("*")):
         if path.is_file():
@@ -27,8 +27,10 @@ def site_fingerprint(settings: Settings, urls: SiteUrls, built_on: str) -> str:
 
 
 def citing_digest(urls: SiteUrls, built_on: str) -> str:
-    """What a citation file depends on besides its record: where the site lives, the date."""
-    return hashlib.blake2b(f"{urls.base_url}\0{built_on}".encode(), digest_size=8).hexdigest()
+    """What a citation file depends on besides its record: where the site lives, the archive's
+    name, the date."""
+    return hashlib.blake2b(f"{urls.base_url}\0{urls.archive_name}\0{built_on}".encode(),
+                           digest_size=8).hexdigest()
 
 
 def static_digest(settings: Settings) -> str:

@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 # What other pages may show of a record besides its own page: any change to these sends the
 # build down the full path. (Body text, language, source, rights, keywords and the like show
 # only on the record's page, its citation, its download lines and in the search index.)
-OWN_PAGE_ONLY = frozenset({"body_html", "text", "language", "source", "source_url", "rights",
+OWN_PAGE_ONLY = frozenset({"body_html", "text", "language", "source", "source_url",
                            "date_as_written", "keywords", "coverage", "format"})
 
 

@@ -137,7 +137,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     site = report.site
     print(f"indexed {report.indexed} public objects; published {site.pages} files to {site.public_dir} "
           f"({site.written} written, {site.unchanged} unchanged) in {site.seconds:.1f} s")
+    print(_base_url_line(settings))
     return 0
+
+
+def _base_url_line(settings: Settings) -> str:
+    """Which base URL the site's absolute links (citations, feed, sitemap, IIIF) use, and why."""
+    if settings.base_url_set:
+        return f"absolute links use the base URL {settings.base_url} (RECKON_BASE_URL)"
+    return (f"absolute links use the base URL {settings.base_url} (the served address; "
+            f"set RECKON_BASE_URL to publish for another host)")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -221,13 +230,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from web.security import server_options
 
     settings = _settings(args)
-    # Ingest first (a no-op when nothing changed), and publish when the content changed or the
-    # outputs are missing, so `reckon serve` on a fresh checkout shows the sample at once.
+    # Ingest first (a no-op when nothing changed), and publish when the content changed, the
+    # outputs are missing or link to another address (a new --port), so `reckon serve` on a
+    # fresh checkout shows the sample at once and every copied link works.
     report = ingest(settings)
     _print_warnings(report.warnings)
     if args.rebuild or report.changed or outputs_missing(settings):
         print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
         publish(settings)
+    print(_base_url_line(settings))
     print(f"serving the archive at http://{settings.host}:{settings.port}/")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
                 **server_options(settings))

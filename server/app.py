@@ -13,7 +13,6 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 import staff
 from archive.db import open_engine
@@ -25,6 +24,7 @@ from web.api import objects as api
 from web.errors import HANDLERS, unknown_endpoint
 from web.oai import protocol as oai
 from web.security import SecurityHeaders
+from web.site_files import SiteFiles
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -47,7 +47,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     if not settings.public_dir.is_symlink():  # a built site is a symlink to its live buffer (publish.build)
         settings.public_dir.mkdir(parents=True, exist_ok=True)
-    routes.append(Mount("/", StaticFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
+    routes.append(Mount("/", SiteFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS,
                     middleware=[Middleware(SecurityHeaders)])
     staff.configure(app.state, settings)  # what the staff handlers read from request.app.state

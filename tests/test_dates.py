@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -86,3 +87,51 @@ def test_interval_bounds_contain_both_ends(start, length):
     parsed = parse_date(f"{start}/{start + length}")
     assert parsed.lower == start * 10000 + 101
     assert parsed.upper == (start + length) * 10000 + 1231
+
+
+@pytest.mark.parametrize(
+    ("text", "lower", "upper", "shown"),
+    [
+        ("1925/..", 19250101, 99991231, "1925–present"),  # open end: it runs on
+        ("../1901", 0, 19011231, "until 1901"),
+        ("1925/", 19250101, 99991231, "1925–unknown"),  # unknown end: not ten years, not "present"
+        ("/1901", 0, 19011231, "unknown–1901"),
+        ("1950-03-02/..", 19500302, 99991231, "2 March 1950–present"),
+    ],
+)
+def test_open_and_unknown_interval_ends_are_stored_as_open_bounds(text, lower, upper, shown):
+    parsed = parse_date(text)
+    assert (parsed.text, parsed.lower, parsed.upper) == (text, lower, upper)
+    assert describe(text) == shown
+
+
+@pytest.mark.parametrize("bad", ["../..", "/", "1925/..x", "2001/../3", "1925-13/.."])
+def test_an_interval_needs_one_known_end(bad):
+    with pytest.raises(DateError, match="EDTF"):
+        parse_date(bad)
+
+
+def test_seasons_and_unspecified_months_read_as_words():
+    assert describe("1912-21") == "spring 1912" and describe("1912-24~") == "circa winter 1912"
+    assert describe("1950-XX") == "1950" and describe("20XX") == "the 21st century"
+
+
+def test_search_from_and_to_take_open_intervals():
+    from search.query import date_bound
+
+    assert date_bound("1925/..", "from") == 19250101 and date_bound("1925/..", "to") == 99991231
+    assert date_bound("../1901", "to") == 19011231 and date_bound("../1901", "from") == 0
+
+
+def test_ingest_stores_an_open_interval(minimal, session_for):
+    from sqlmodel import select
+
+    from archive import models as m
+    from ingest.pipeline import ingest
+
+    path = minimal.content_dir / "records" / "rec-2008-apology.md"
+    path.write_text(re.sub(r'(?m)^date: .*$', 'date: "1925/.."', path.read_text(encoding="utf-8"), count=1),
+                    encoding="utf-8")
+    ingest(minimal)
+    row = session_for(minimal).exec(select(m.Record).where(m.Record.id == "rec-2008-apology")).one()
+    assert (row.date, row.date_lower, row.date_upper) == ("1925/..", 19250101, 99991231)

@@ -189,7 +189,7 @@ def test_an_empty_query_finds_nothing_and_filters_alone_list(ix):
 
 # -- both engines ---------------------------------------------------------------------------
 
-PARITY = ["apology", '"color bar"', "hospital NOT Greensboro", "title:medical", "segregat*",
+PARITY = ["apology", '"color bar"', "hospital NOT Greensboro", "title:medical", "segregat*", "segregati*", "apologi*",
           "physicians OR nurses", "type:segment", "exclusion", "harm_type:ht-exclusion-from-membership"]
 
 
@@ -204,3 +204,24 @@ def test_both_engines_find_the_same_objects_and_counts(corpus, query):
 def test_the_engine_is_read_from_the_index_not_the_caller(corpus, tmp_path):
     for name in ENGINES:
         assert open_index(corpus["home"] / f"index-{name}").engine_name == name
+
+
+# -- prefixes against the words as written (issue 17) ---------------------------------------
+
+def words_starting(corpus, prefix: str, fields=("title", "text", "people")) -> set[str]:
+    """The documents holding a word that starts with `prefix`, read from the documents themselves."""
+    return {i for i, d in corpus["docs"].items()
+            if any(w.lower().startswith(prefix) for f in fields for w in re.findall(r"[^\W_]+", d.get(f) or ""))}
+
+
+@pytest.mark.parametrize("prefix", ["segregati", "segregatio", "apologi", "discriminat", "exclusio"])
+def test_a_prefix_past_the_stem_finds_every_word_it_begins(ix, corpus, prefix):
+    # "segregation" is indexed under the stem "segreg": "segregati*" must still find it.
+    expected = words_starting(corpus, prefix)
+    assert expected, f"the sample has no word starting {prefix!r}"
+    assert all_ids(ix, f"{prefix}*") == expected
+
+
+def test_a_prefix_on_one_field_looks_at_that_field_s_words(ix, corpus):
+    expected = words_starting(corpus, "apologiz", ("title",))  # "apologizes", stem "apolog"
+    assert expected and all_ids(ix, "title:apologiz*") == expected

@@ -49,8 +49,8 @@ def test_record_page_carries_citation_meta_tags_json_ld_and_a_cite_box(built):
     assert ld["@type"] == "ArchiveComponent" and ld["dateCreated"] == "2008-07-10"
     assert ld["creator"] == [{"@type": "Organization", "name": "American Medical Association"}]
     text = html.unescape(page)
-    assert ("American Medical Association. “The AMA apologizes.” Press release, 10 July 2008. "
-            "AMA press release, July 10, 2008. Reckoning archive. Accessed 2026-11-23. "
+    assert ("American Medical Association. “The AMA apologizes.” Press release, July 10, 2008. "
+            "AMA press release, July 10, 2008. Reckoning archive. Page built November 23, 2026. "
             "http://127.0.0.1:8000/records/rec-2008-apology/.") in text
     assert "@misc{rec_2008_apology," in text and "author = {{American Medical Association}}" in text
     csl = json.loads(read(built, "records/rec-2008-apology/citation.json"))

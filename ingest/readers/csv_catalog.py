@@ -7,6 +7,12 @@ without hand editing. Rows are read with Python's `csv` module (quoted multi-lin
 in strict mode so a broken quote is an error rather than a silently merged row. Every problem
 names the file, the row and the column, and the rows of a broken file are not ingested.
 
+Multi-part records: a row whose `parent` column (CollectionBuilder's `parentid`) names another
+row's id is not a record but a part of that row's record (a page, an image, a file), often
+untitled, with its own date, description, format and images kept; parts keep their rows'
+order, their images follow the parent's own (one IIIF canvas each), and the record's page
+lists them. A part naming no row of its file is a problem on its row.
+
 Free-text dates are read by `ingest.freetext_dates`; the words as written are kept beside the
 EDTF. Creators and subjects are matched to the archive's agents and taxonomy by id or by name;
 a creator the archive does not know yet becomes a new agent, a subject that is not a taxonomy
@@ -39,7 +45,7 @@ FIELD_NAMES = {"identifier": "id", "creator": "creators", "subject": "subjects",
 MULTI_VALUED = ("creator", "subject", "images")
 KNOWN_FIELDS = ("identifier", "title", "date", "creator", "description", "subject", "type", "format",
                 "source", "source_url", "rights", "language", "coverage", "access", "embargo_until",
-                "images", "pdf")
+                "images", "pdf", "parent")
 # DCMI Type vocabulary and common catalogue words → the archive's record types.
 TYPE_WORDS = {"text": "other", "still image": "image", "stillimage": "image", "image": "image",
               "photograph": "image", "textual record": "other", "article": "article",
@@ -254,12 +260,15 @@ def _checked_header(reader, mapping: Mapping, display_path: str, result: ReadRes
 
 
 def _read_rows(reader, header: list[str], sheet: _Sheet, result: ReadResult) -> None:
-    """Read the data rows into `result`: a record per row, or the row's problems.
+    """Read the data rows into `result`: a record per row, or the row's problems; rows naming a
+    parent (compound objects) become the parts of that row's record, in order.
 
     A row that breaks the CSV itself (a quote not closed or misplaced, bytes that are not
     UTF-8) ends the reading: past it the reader cannot be trusted to find where rows begin."""
-    display_path = sheet.display_path
+    display_path, mapping = sheet.display_path, sheet.mapping
     first_row_of: dict[str, int] = {}
+    records: list[Row] = []
+    children: list[Row] = []
     row_number = 0
     line = reader.line_num + 1
     while True:
@@ -290,7 +299,15 @@ def _read_rows(reader, header: list[str], sheet: _Sheet, result: ReadResult) -> 
                 f"found {len(cells)} cells, expected {len(header)} (one per header column)", start, row_number))
             continue
         row = dict(zip(header, cells))
-        obj, problems, warnings = _row_to_record(sheet, row_number, start, row)
+        if "parent" in mapping.columns and _resolve(mapping.columns["parent"], row, mapping, {})[0]:
+            children.append((row_number, start, row))  # a part of another row's record
+        else:
+            records.append((row_number, start, row))
+    parts, problems = _parts(sheet.path, display_path, children, records, mapping)
+    result.problems += problems
+    for row_number, start, row in records:
+        raw_id = _resolve(mapping.columns["identifier"], row, mapping, {})[0]
+        obj, problems, warnings = _row_to_record(sheet, row_number, start, row, parts.get(raw_id, []))
         result.problems += problems
         result.warnings += warnings
         if obj is None:
@@ -303,7 +320,37 @@ def _read_rows(reader, header: list[str], sheet: _Sheet, result: ReadResult) -> 
         result.objects.append(obj)
 
 
-def _row_to_record(sheet: _Sheet, row_number: int, line: int, row: dict[str, str]
+Row = tuple[int, int, dict[str, str]]  # (row number, line, cells by header)
+
+
+def _parts(path: Path, display_path: str, children: list[Row], records: list[Row],
+           mapping: Mapping) -> tuple[dict[str, list[dict]], list[ContentProblem]]:
+    """Each parent's parts (by the parent's id as written), from the rows naming it, in order."""
+    ids = {_resolve(mapping.columns["identifier"], row, mapping, {})[0] for _, _, row in records}
+    parts: dict[str, list[dict]] = {}
+    problems: list[ContentProblem] = []
+    for row_number, line, row in children:
+        parent, header = _resolve(mapping.columns["parent"], row, mapping, {})
+        if parent not in ids:
+            problems.append(RowProblem(display_path, header, f"names '{parent}' as its parent, but no row of "
+                                       "this file has that id; expected the id of the record it is part of",
+                                       line, row_number))
+            continue
+        value = {name: _resolve(mapping.columns[name], row, mapping, {})[0] if name in mapping.columns else ""
+                 for name in ("identifier", "title", "date", "description", "format", "images")}
+        written = _split(value["date"], mapping.separator)[0] if value["date"] else ""
+        date = normalise(written) if written else None
+        parts.setdefault(parent, []).append({
+            "id": value["identifier"] or f"{parent}-{len(parts.get(parent, [])) + 1}",
+            "title": value["title"], "description": value["description"], "format": value["format"],
+            "date": date.edtf if date is not None else None,
+            "date_as_written": written if date is not None and written != date.edtf else "",
+            "images": _split(value["images"], mapping.separator)})
+    return parts, problems
+
+
+def _row_to_record(sheet: _Sheet, row_number: int, line: int, row: dict[str, str],
+                   record_parts: list[dict] | None = None
                    ) -> tuple[Parsed | None, list[ContentProblem], list[ContentProblem]]:
     """One data row as a record (None when it cannot be one), its problems and its warnings."""
     mapping = sheet.mapping
@@ -335,6 +382,8 @@ def _row_to_record(sheet: _Sheet, row_number: int, line: int, row: dict[str, str
                                            for name in _split(values.get("creator", ""), mapping.separator)]))
     _add_subjects(data, values, mapping.separator, sheet.lookups)
     data["images"] = _split(values.get("images", ""), mapping.separator)
+    if record_parts:
+        data["parts"] = record_parts
     doc.data = data
     source, problems = validate(RecordSource, data, doc)  # type: ignore[arg-type]
     if source is None:

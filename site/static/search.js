@@ -11,7 +11,7 @@
   var FACET_TITLES = {type: "Type", harm_type: "Harm type", affected_group: "Affected group",
                       institution: "Institution", decade: "Decade"};
   var TYPE_LABELS = {record: "Record", narrative: "Narrative", harm: "Harm", timeline: "Timeline",
-                     segment: "Narrative passage"};
+                     segment: "Narrative passage", part: "Part of a record"};
   var PER_PAGE = 20;
   var form = document.getElementById("search");
   var status = document.getElementById("search-status");
