@@ -31,7 +31,11 @@ STALE_EDITORS = 6
 
 
 def start_server(settings, port: int) -> subprocess.Popen:
-    env = dict(os.environ, RECKON_TODAY=settings.today().isoformat(), RECKON_SECRET_KEY="concurrency-test-key")
+    # One base URL for both processes, the one the site was built for (as operations.md advises
+    # for several processes): without it each would take its own port as the base and both
+    # would rebuild the same site at start.
+    env = dict(os.environ, RECKON_TODAY=settings.today().isoformat(), RECKON_SECRET_KEY="concurrency-test-key",
+               RECKON_BASE_URL=settings.base_url)
     return subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
