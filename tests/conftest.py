@@ -9,6 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+# Before the helpers are imported: their asserts report the values they compared, as a test's do.
+pytest.register_assert_rewrite("tests.helpers")
+
 from hypothesis import settings as hypothesis_settings
 from sqlmodel import Session
 
@@ -16,6 +20,9 @@ from archive.db import open_engine
 from archive.settings import Settings, load_settings
 from ingest.pipeline import ingest
 from publish.pipeline import publish
+from tests.helpers import postgres
+
+pytest_plugins = ["tests.helpers.postgres"]  # `pytest --postgres`: the stores in PostgreSQL
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "content"
@@ -30,7 +37,8 @@ TODAY = date(2026, 11, 23)
 
 
 def make_settings(home: Path, content: Path, today: date = TODAY) -> Settings:
-    return load_settings(home=home, environ={}, content_dir=content, today_override=today)
+    return load_settings(home=home, environ={}, content_dir=content, today_override=today,
+                         database_url=postgres.store_url(home))
 
 
 def published_minimal(home: Path, prepare: Callable[[Path], None] | None = None) -> Settings:
@@ -53,6 +61,7 @@ def copy_home(template: Path, tmp_path: Path) -> Settings:
     # A replaced folder (`.NAME.old-…`) is removed by a background thread (archive.files.
     # staged_directory) that may still be at it: it is garbage, and copying it races its removal.
     shutil.copytree(template, home, symlinks=True, ignore=shutil.ignore_patterns(".*.old-*"))
+    postgres.copy_store(template, home)
     return make_settings(home, home / "content")
 
 

@@ -21,7 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
+from archive.change_log import WRITERS_LOCK
 from tests.conftest import copy_home
 from tests.live_server import free_port
 from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, submissions, version_of
@@ -33,7 +36,8 @@ STALE_EDITORS = 6
 
 
 def start_server(settings, port: int) -> subprocess.Popen:
-    env = dict(os.environ, RECKON_TODAY=settings.today().isoformat(), RECKON_SECRET_KEY="concurrency-test-key")
+    env = dict(os.environ, RECKON_TODAY=settings.today().isoformat(), RECKON_SECRET_KEY="concurrency-test-key",
+               DATABASE_URL=settings.database_url)
     return subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -148,18 +152,29 @@ def test_simultaneous_stale_edits_one_wins_the_others_are_refused(servers):
         client.close()
 
 
+def write_lock_held(settings):
+    """A connection of another process holding the store's write lock, as another writer does:
+    SQLite's, or on PostgreSQL the writers' turn the change log's triggers take."""
+    if settings.sqlite_path is not None:
+        holder = sqlite3.connect(settings.sqlite_path, timeout=30, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        return holder
+    holder = create_engine(settings.database_url, poolclass=NullPool).connect()
+    holder.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": WRITERS_LOCK})
+    return holder
+
+
 @pytest.mark.slow
 def test_a_store_held_by_another_writer_delays_a_submission_or_refuses_it_cleanly(servers):
-    """SQLite busy: another process holding the write lock for a moment (a `reckon ingest`, a
-    backup) makes a submission wait (busy timeout) and succeed; held past the timeout, the
-    answer is a clear 503 to retry, never a 500, and nothing half-written is left."""
+    """Store busy: another process holding the write lock for a moment (a `reckon ingest`, a
+    backup) makes a submission wait (busy or lock timeout) and succeed; held past the timeout,
+    the answer is a clear 503 to retry, never a 500, and nothing half-written is left."""
     settings, bases = servers
     client = signed_in(bases[0], "bob")
 
     def submit_while_held(seconds: float, title: str) -> httpx.Response:
         token = csrf_of(client.get("/staff/narratives/new").text)
-        holder = sqlite3.connect(settings.sqlite_path, timeout=30, check_same_thread=False)
-        holder.execute("BEGIN IMMEDIATE")  # the write lock, as another writer holds it
+        holder = write_lock_held(settings)
         releaser = threading.Timer(seconds, holder.rollback)
         releaser.start()
         try:
