@@ -65,7 +65,7 @@ def test_processes_that_share_a_store_all_answer_a_write_at_once(archive):
     ingest, in this test's process) moves it for all of them before their next answer. Started
     with --no-ingest, they leave the store alone: content added before is not read."""
     unread = archive.content_dir / "records" / "rec-2099-unread.md"
-    unread.write_text("---\nid: rec-2099-unread\ntitle: Not ingested yet\ndate: 2001\n---\nUnread.\n")
+    unread.write_text("---\nid: rec-2099-unread\ntitle: Not ingested yet\ndate: 2001\nsource: A test.\n---\nUnread.\n")
     servers = [start(archive, "--workers", "2"), start(archive)]
     try:
         bases = [base for _, base in servers]
