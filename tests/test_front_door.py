@@ -12,21 +12,17 @@ Under `pytest --postgres` only (it needs the cluster, and Debian's nginx: see .c
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import signal
 import subprocess
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import REPO, copy_home
+from tests.conftest import copy_home
 from tests.helpers import postgres
+from tests.helpers.front_door import nginx_in_front, served, wait_until_answering
 from tests.live_server import RECKON, free_port
 from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, submissions, version_of
 from web.security import HEADERS
@@ -34,62 +30,14 @@ from web.security import HEADERS
 pytestmark = [pytest.mark.skipif(not postgres.in_use(), reason="runs with `pytest --postgres`"),
               pytest.mark.slow]
 
-DOCS = REPO / "docs" / "production.md"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WRITERS = 8
 EACH = 4
 STALE_EDITORS = 6
 
 
-def documented_block() -> str:
-    return re.search(r"```nginx\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL).group(1)
-
-
-def nginx_config(prefix: Path, port: int, public: Path, upstreams: list[int]) -> str:
-    """The documented block with this test's port, folder and processes, in the smallest whole
-    nginx configuration around it (its logs and temporary files under `prefix`)."""
-    block = documented_block()
-    for old, new in (("listen 80;", f"listen 127.0.0.1:{port};"), ("/srv/reckon/public", str(public)),
-                     ("127.0.0.1:8001", f"127.0.0.1:{upstreams[0]}"),
-                     ("127.0.0.1:8002", f"127.0.0.1:{upstreams[1]}")):
-        assert old in block, f"docs/production.md's nginx block no longer has {old!r}"
-        block = block.replace(old, new)
-    temp = " ".join(f"{kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi",
-                                                                      "uwsgi", "scgi"))
-    return f"""
-{"user root;" if os.geteuid() == 0 else ""}
-worker_processes 1;
-pid {prefix / "nginx.pid"};
-error_log {prefix / "error.log"} warn;
-events {{ worker_connections 512; }}
-http {{
-    include /etc/nginx/mime.types;
-    log_format front '$status $upstream_addr $request_method $uri';
-    access_log {prefix / "access.log"} front;
-    {temp}
-{block}
-}}
-"""
-
-
-def wait_until_answering(url: str, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"{what} did not start: {process.communicate()}")
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def front_door(published_template, tmp_path_factory):
     """nginx on a free port in front of two `reckon serve --no-ingest` processes, one store."""
-    assert Path(NGINX).exists(), "nginx is not installed: apt-get install nginx"
     archive = copy_home(published_template, tmp_path_factory.mktemp("front-door"))
     add_users(archive)
     ports = [free_port(), free_port()]
@@ -99,31 +47,18 @@ def front_door(published_template, tmp_path_factory):
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                for port in ports]
     prefix = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    (prefix / "nginx.conf").write_text(nginx_config(prefix, port, archive.public_dir, ports))
-    nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
     try:
         for server, upstream in zip(servers, ports):
             wait_until_answering(f"http://127.0.0.1:{upstream}/healthz", server, "reckon serve")
-        wait_until_answering(base + "/healthz", nginx, "nginx")
-        yield archive, base, prefix, ports
+        with nginx_in_front(prefix, free_port(), archive.public_dir, ports) as base:
+            yield archive, base, prefix, ports
     finally:
-        nginx.send_signal(signal.SIGQUIT)  # nginx's graceful stop
-        nginx.communicate(timeout=30)
         logs = []
         for server in servers:
             server.terminate()
             logs.append(server.communicate(timeout=40)[1])
     for log in logs:
         assert "Traceback" not in log, log  # no unhandled error reached a server's log
-
-
-def served(prefix: Path) -> list[tuple[int, str]]:
-    """Every answer nginx logged: (status, the process that made it, or '-' for a file from disk)."""
-    lines = (prefix / "access.log").read_text().splitlines()
-    return [(int(line.split()[0]), line.split()[1]) for line in lines]
 
 
 def signed_in(base: str, username: str) -> httpx.Client:
