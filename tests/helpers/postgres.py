@@ -53,6 +53,10 @@ POSTGRES_MODULES = (
     "test_front_door.py",
     "test_audit.py",
     "test_preservation.py",
+    "test_preservation_originals.py",
+    "test_signin_store.py",
+    "test_session_cookie.py",
+    "test_staff_ledger.py",
 )
 SUPERUSER = "reckon"
 UNCLOSED = ".*was deleted while still open"  # psycopg's warning of a connection collected open
