@@ -1,1 +1,1 @@
-"""The domain and the store: tables, dates, the access rule, revisions, and the `reckon` CLI."""
+"""The domain and the store: tables, EDTF dates, the access rule, redactions, consent, revisions and the Catalog of views. Imports nothing else of ours."""

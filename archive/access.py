@@ -66,6 +66,7 @@ class Visibility:
 
 
 PUBLISH_TEXT = "publish-text"
+PUBLISH_MEDIA = "publish-media"  # the consent use that covers publishing the recording
 WITHDRAWN_MESSAGE = "This testimony was withdrawn at the narrator's request."
 
 
@@ -121,3 +122,20 @@ def visibility(
             return Visibility(Form.HIDDEN, "consent does not cover online publication")
         return Visibility(Form.REDACTED)
     return Visibility(Form.WHOLE)
+
+
+def media_visibility(
+    narrative: Narrative,
+    viewer: Viewer,
+    today: date,
+    consent: Sequence[ConsentEntry] = (),
+) -> Visibility:
+    """Decide whether `viewer` may hear or see the recordings of `narrative` on `today`: only
+    where the narrative itself may be seen and, for the public, consent covers publishing its
+    audio or video and has not been withdrawn (the latest `publish-media` decision grants it)."""
+    vis = visibility(narrative, viewer, today, consent)
+    if not vis.visible or vis.form is Form.WHOLE:
+        return vis
+    if consent_decision(consent, PUBLISH_MEDIA) is not True:
+        return Visibility(Form.HIDDEN, "consent does not cover publishing the recording")
+    return vis

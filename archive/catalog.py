@@ -27,10 +27,20 @@ from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
 from archive.public_history import left_public
-from archive.redactions import Redactor, redactor_for
+from archive.record_parts import part_title, parts_view
+from archive.recordings import link_segments, publications, recording_views
+from archive.redactions import REDACTED_FIELDS, Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
 from archive.transcripts import add_anchors, segment_views, segments_of, source_of
-from archive.urls import agent_url, api_url, iiif_manifest_url, iiif_url, kind_of, page_url
+from archive.urls import (
+    agent_url,
+    api_url,
+    iiif_manifest_url,
+    iiif_url,
+    kind_of,
+    narrative_manifest_url,
+    page_url,
+)
 from archive.views import (
     AgentPageView,
     AgentRef,
@@ -97,10 +107,29 @@ class RecordBulk(_BulkMarkup):
     Declared with `total=False` on a base, not `NotRequired`: this module's string annotations
     would hide `NotRequired` from Python 3.11's TypedDict."""
 
-    cited_by: dict[str, list[str]]  # record id -> ids of the harms citing it
+    cited_by: dict[str, list[str]]  # record id -> ids of the harms and timelines citing it (`citing_ids`)
     tags: dict[str, list[str]]  # record id -> accepted tag suggestions
     images: dict[str, list[Media]]
     refs: dict[str, Ref | None]  # harm id -> its link as this viewer sees it, filled in as met
+
+
+def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Record id -> ids of the objects that cite it (sorted): harms quoting it as evidence or
+    naming it as the source of an accountability event, and timelines with an entry on it. The
+    record's page links back to each (the ones the viewer may see); `record_ids` narrows the
+    answer to those records."""
+    queries = [select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None)),
+               select(m.AccountabilityEvent.source_record_id, m.AccountabilityEvent.harm_id)
+               .where(m.AccountabilityEvent.source_record_id.is_not(None)),
+               select(m.TimelineEntry.ref, m.TimelineEntry.timeline_id).where(m.TimelineEntry.ref.is_not(None))]
+    column = (m.Evidence.record_id, m.AccountabilityEvent.source_record_id, m.TimelineEntry.ref)
+    cited: dict[str, set[str]] = {}
+    for query, record_column in zip(queries, column, strict=True):
+        if record_ids is not None:
+            query = query.where(record_column.in_(list(record_ids)))
+        for record_id, object_id in session.exec(query):
+            cited.setdefault(record_id, set()).add(object_id)
+    return {k: sorted(v) for k, v in cited.items()}
 
 
 class Catalog:
@@ -242,10 +271,6 @@ class Catalog:
 
     def _record_bulk(self) -> RecordBulk:
         """What `record()` would otherwise query once per record, read once for all of them."""
-        cited: dict[str, set[str]] = {}
-        for record_id, harm_id in self.session.exec(
-                select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None))):
-            cited.setdefault(record_id, set()).add(harm_id)
         tags: dict[str, set[str]] = {}
         for object_id, concept_id in self.session.exec(
                 select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
@@ -254,7 +279,7 @@ class Catalog:
         images: dict[str, list[Media]] = {}
         for row in self.session.exec(select(Media).order_by(Media.record_id, Media.position)):
             images.setdefault(row.record_id, []).append(row)
-        return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+        return {"cited_by": citing_ids(self.session),
                 "tags": {k: sorted(v) for k, v in tags.items()}, "images": images, "refs": {}}
 
     def record(self, object_id: str) -> RecordView:
@@ -264,16 +289,14 @@ class Catalog:
     def _record(self, row: m.Record) -> RecordView:
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
-            cited_by = self.session.exec(
-                select(m.Evidence.harm_id).where(m.Evidence.record_id == row.id).distinct()).all()
-            refs = [self.ref(h) for h in sorted(cited_by)]
+            refs = [self.ref(h) for h in citing_ids(self.session, [row.id]).get(row.id, [])]
         else:
             known = bulk["refs"]
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
                     for h in bulk["cited_by"].get(row.id, [])]
         made = bulk.get("markup") if bulk is not None else None
         body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
-        images = self.images(row.id)
+        images, image_parts = self.images_and_parts(row.id, row.parts)
         text = body_text + "\n\n" + row.attachment_text if row.attachment_text else body_text
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
@@ -286,16 +309,22 @@ class Catalog:
             "date_as_written": row.date_as_written, "keywords": row.keywords,
             "coverage": row.coverage, "format": row.format, "images": images,
             "iiif_manifest": iiif_manifest_url(row.id) if images else None,
+            "parts": parts_view(row.parts or [], images, image_parts),
         }
 
-    def images(self, record_id: str) -> list[Image]:
-        """A (visible) record's images, as links to their published derivatives."""
+    def images_and_parts(self, record_id: str, parts: list[dict]) -> tuple[list[Image], dict[str, int | None]]:
+        """The record's images, each labelled by the part it shows ("Image 3" if none), and
+        which part each shows (image id → part number or None)."""
         bulk = self.__dict__.get("_record_bulk")
         rows = bulk["images"].get(record_id, []) if bulk is not None else self.session.exec(
             select(Media).where(Media.record_id == record_id).order_by(Media.position)).all()
-        return [{"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
-                 "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
-                 "info": iiif_url(r.id, "info.json")} for r in rows]
+        images: list[Image] = [
+            {"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
+             "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
+             "info": iiif_url(r.id, "info.json"),
+             "label": part_title(parts[r.part - 1], r.part) if r.part and r.part <= len(parts) else f"Image {n}"}
+            for n, r in enumerate(rows, 1)]
+        return images, {r.id: r.part for r in rows}
 
     def narrative(self, object_id: str) -> NarrativeView:
         row, vis = self._row("narrative", object_id)
@@ -306,16 +335,23 @@ class Catalog:
         segments = narrative_segments(self.session, row.id, body, red)
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
+        shown = {name: red(getattr(row, name)) for name in REDACTED_FIELDS}  # each text field, redacted
+        # What the public may hear (the access rule and the silence plan), whoever is viewing.
+        found = publications(self.session, row, self._consent(row.id), self.today)
+        recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
+        link_segments(segments, recordings)
         data: NarrativeView = {
-            "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": red(row.title),
+            "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
-            "name_policy": row.name_policy, "interviewer": row.interviewer, "date": date_data(row),
-            "place": red(row.place), "language": row.language, "summary": red(row.summary),
-            "content_note": red(row.content_note), "passage_notes": passage_notes,
+            "name_policy": row.name_policy, "interviewer": shown["interviewer"], "date": date_data(row),
+            "place": shown["place"], "language": row.language, "summary": shown["summary"],
+            "content_note": shown["content_note"], "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
-            "licence": row.release_licence, "segments": marked,
+            "licence": row.release_licence, "segments": marked, "recordings": recordings,
+            "iiif_manifest": narrative_manifest_url(row.id)
+            if any(r["url"] and not r["remote"] for r in recordings) else None,
             "text": " ".join(" ".join([s["title"], s["text"], *s.get("keywords", [])]) for s in marked).strip(),
-            "credit": f"Interview by {row.interviewer or 'an archive interviewer'}; "
+            "credit": f"Interview by {shown['interviewer'] or 'an archive interviewer'}; "
                       f"published with the narrator's consent"
                       + (f" under {row.release_licence}" if row.release_licence else "") + ".",
         }
@@ -396,27 +432,39 @@ class Catalog:
         return memo[kind]
 
     def _summarise(self, kind: str) -> Iterator[Summary]:
+        """The objects of one kind this viewer may see, in brief, in id order (`summaries` sorts).
+
+        Agents and concepts are authorities, listed without a page, a date or facets; the other
+        kinds share one shape (`_summary`)."""
         table = m.OBJECT_TYPES[kind]
         rows = self.session.exec(select(table).order_by(table.id)).all()
-        consent = self._consent_by_narrative() if kind == "narrative" else {}
-        concepts_of: dict[str, list[str]] = {}
-        agents_of: dict[str, list[str]] = {}
-        if kind == "harm":
-            for link in self.session.exec(select(m.HarmConcept)):
-                concepts_of.setdefault(link.harm_id, []).append(link.concept_id)
-            for link in self.session.exec(select(m.HarmAgent)):
-                agents_of.setdefault(link.harm_id, []).append(link.agent_id)
+        if kind in ("agent", "concept"):
+            return self._authority_summaries(kind, rows)
+        return self._faceted_summaries(kind, rows)
+
+    def _authority_summaries(self, kind: str, rows: Sequence) -> Iterator[Summary]:
+        """Agents and concepts in brief: their kind, or their scheme and notation, instead of facets."""
         for row in rows:
-            if not visibility(row, self.viewer, self.today, consent.get(row.id, ())).visible:
+            # An authority has no consent entries: only narratives do.
+            if not visibility(row, self.viewer, self.today, ()).visible:
                 continue
             if kind == "agent":
                 yield {"id": row.id, "type": kind, "title": row.name, "url": None,
                        "api_url": api_url(kind, row.id), "date": None, "decade": None, "agent_kind": row.kind}
-                continue
-            if kind == "concept":
+            else:
                 yield {"id": row.id, "type": kind, "title": row.label, "url": None,
                        "api_url": api_url(kind, row.id), "date": None, "decade": None,
                        "scheme": row.scheme, "notation": row.notation}
+
+    def _faceted_summaries(self, kind: str, rows: Sequence) -> Iterator[Summary]:
+        """Every other kind in brief, each object with the concept and agent ids its facets come from.
+
+        Consent entries and each harm's concepts and agents are read here in bulk, once, so the
+        loop over (up to 100,000) rows makes no query of its own."""
+        consent = self._consent_by_narrative() if kind == "narrative" else {}
+        concepts_of, agents_of = self._harm_links() if kind == "harm" else ({}, {})
+        for row in rows:
+            if not visibility(row, self.viewer, self.today, consent.get(row.id, ())).visible:
                 continue
             if kind == "record":
                 concept_ids, institutions = row.subjects or [], row.creators or []
@@ -426,21 +474,35 @@ class Catalog:
                 concept_ids, institutions = concepts_of.get(row.id, []), agents_of.get(row.id, [])
             else:
                 concept_ids, institutions = [], []
-            concepts = [self.concepts[c] for c in sorted(concept_ids) if c in self.concepts]
-            dated = kind != "timeline"
-            # A narrative's title can hold a redacted span: summaries apply the same redactor as views.
-            title = self.redactor(row)(row.title) if kind == "narrative" else row.title
-            summary: Summary = {
-                "id": row.id, "type": kind, "title": title, "url": page_url(kind, row.id),
-                "api_url": api_url(kind, row.id), "date": date_data(row) if dated else None,
-                "decade": decade_of(row.date_lower) if dated else None,
-                "harm_types": [c.id for c in concepts if c.scheme == "harm-type"],
-                "affected_groups": [c.id for c in concepts if c.scheme == "affected-group"],
-                "institutions": sorted(a for a in institutions if a in self.agents),
-            }
-            if kind == "record":
-                summary["record_type"] = row.type
-            yield summary
+            yield self._summary(kind, row, concept_ids, institutions)
+
+    def _summary(self, kind: str, row, concept_ids: list[str], institutions: list[str]) -> Summary:
+        """One object that is not an authority in brief, its facets read from these ids."""
+        concepts = [self.concepts[c] for c in sorted(concept_ids) if c in self.concepts]
+        dated = kind != "timeline"
+        # A narrative's title can hold a redacted span: summaries apply the same redactor as views.
+        title = self.redactor(row)(row.title) if kind == "narrative" else row.title
+        summary: Summary = {
+            "id": row.id, "type": kind, "title": title, "url": page_url(kind, row.id),
+            "api_url": api_url(kind, row.id), "date": date_data(row) if dated else None,
+            "decade": decade_of(row.date_lower) if dated else None,
+            "harm_types": [c.id for c in concepts if c.scheme == "harm-type"],
+            "affected_groups": [c.id for c in concepts if c.scheme == "affected-group"],
+            "institutions": sorted(a for a in institutions if a in self.agents),
+        }
+        if kind == "record":
+            summary["record_type"] = row.type
+        return summary
+
+    def _harm_links(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Each harm's concept ids and agent ids, read in two queries for all harms at once."""
+        concepts_of: dict[str, list[str]] = {}
+        agents_of: dict[str, list[str]] = {}
+        for link in self.session.exec(select(m.HarmConcept)):
+            concepts_of.setdefault(link.harm_id, []).append(link.concept_id)
+        for link in self.session.exec(select(m.HarmAgent)):
+            agents_of.setdefault(link.harm_id, []).append(link.agent_id)
+        return concepts_of, agents_of
 
     def _consent_by_narrative(self) -> dict[str, list[m.ConsentEntry]]:
         found: dict[str, list[m.ConsentEntry]] = {}

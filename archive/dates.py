@@ -89,11 +89,39 @@ def _plain_bounds(text: str) -> EDTFDate | None:
     return EDTFDate(text, number, number)
 
 
+# The two ways EDTF leaves an end of an interval open: `..` (open: it runs on, as far as is
+# known, to this day or from time immemorial) and nothing at all (unknown: it ended, or began,
+# at some time no one recorded).
+OPEN_END, UNKNOWN_END = "..", ""
+
+
+def _open_interval(text: str) -> EDTFDate | None:
+    """`1925/..`, `../1901`, `1925/` and `/1901`: an interval with an open or unknown end.
+
+    The edtf package refuses the first two and gives the third an end ten years on; either
+    way the date could not be stored or filtered. An open or unknown end is stored as an open
+    bound (OPEN_LOWER or OPEN_UPPER), so a date filter by overlap never misses the object."""
+    start, slash, end = text.partition("/")
+    if not slash or "/" in end or (start not in (OPEN_END, UNKNOWN_END) and end not in (OPEN_END, UNKNOWN_END)):
+        return None
+    if start in (OPEN_END, UNKNOWN_END) and end in (OPEN_END, UNKNOWN_END):
+        return None  # no end known at all: not a date (the grammar says so)
+    lower = OPEN_LOWER if start in (OPEN_END, UNKNOWN_END) else _parse_text(start).lower
+    upper = OPEN_UPPER if end in (OPEN_END, UNKNOWN_END) else _parse_text(end).upper
+    return EDTFDate(text, lower, upper)
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> EDTFDate:
     plain = _plain_bounds(text)
     if plain is not None:
         return plain
+    try:
+        opened = _open_interval(text)
+    except DateError as exc:
+        raise DateError(f"'{text}' is not an EDTF date (an end of the interval: {exc})") from exc
+    if opened is not None:
+        return opened
     import edtf  # ~0.1 s of grammar: imported for the first date the plain reading cannot take
 
     try:
@@ -109,28 +137,101 @@ def _parse_text(text: str) -> EDTFDate:
     return EDTFDate(text=text, lower=lower, upper=upper)
 
 
-_QUALIFIERS = {"~": "circa ", "?": "", "%": "circa "}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+# EDTF's season codes (21–24, and 25–32 for the northern and southern hemispheres' seasons).
+SEASONS = {21: "spring", 22: "summer", 23: "autumn", 24: "winter", 25: "spring", 26: "summer",
+           27: "autumn", 28: "winter", 29: "spring", 30: "summer", 31: "autumn", 32: "winter"}
+_DAY = re.compile(r"(\d{4})(?:-(\d{2}|XX)(?:-(\d{2}|XX))?)?")
+_QUALIFIERS = {"~": ("circa ", ""), "?": ("", " (uncertain)"), "%": ("circa ", " (uncertain)")}
 
 
 def describe(text: str) -> str:
-    """A reader-facing rendering: `1950~` → `circa 1950`, `196X` → `1960s`, `a/b` → `a–b`."""
+    """A date as people write it: `1870-05-03` → `3 May 1870`, `1950~` → `circa 1950`,
+    `191X` → `the 1910s`, `1870-05-03/1870-05-06` → `3–6 May 1870`, `1932-10/1972` →
+    `October 1932 – 1972`. What it cannot read (a time of day, a set of ranges) is given back as written;
+    the EDTF itself stays in every view's data."""
     if "/" in text:
         start, _, end = text.partition("/")
-        return f"{describe(start) if start not in ('', '..') else 'before'}–{describe(end) if end not in ('', '..') else 'present'}"
+        return _describe_interval(start, end)
+    if text[:1] in ("[", "{") and text[-1:] == {"[": "]", "{": "}"}[text[:1]] and ".." not in text:
+        dates = [describe(part.strip()) for part in text[1:-1].split(",")]  # one of, all of
+        return f"{', '.join(dates[:-1])} {'or' if text[0] == '[' else 'and'} {dates[-1]}" if len(dates) > 1 else dates[0]
+    return "".join(_describe_one(text))
+
+
+def _describe_interval(start: str, end: str) -> str:
+    # `..` is an open end (to this day, from time immemorial), nothing an unknown one.
+    if start == "..":
+        return f"until {describe(end)}" if end not in ("", "..") else "date unknown"
+    if start == "" or end in ("", ".."):
+        first = "unknown" if start == "" else describe(start)
+        last = {"..": "present", "": "unknown"}.get(end) or describe(end)
+        return f"{first}–{last}"
+    first, last = _parts(start), _parts(end)
+    if first is not None and last is not None and first[0] == last[0] and not first[3] and not last[3]:
+        (year, month, day, _), (_, end_month, end_day, _) = first, last
+        if month and end_month and day and end_day and month == end_month:  # 3–6 May 1870
+            return f"{day}–{end_day} {MONTHS[month - 1]} {year}"
+        if month and end_month and bool(day) == bool(end_day):  # May–August 1870, 3 May – 6 June 1870
+            left, right = _describe_one(start)[0], _describe_one(end)[0]
+            left = left[: -len(f" {year}")]
+            return f"{left}{' – ' if day else '–'}{right}"
+    left, right = describe(start), describe(end)
+    return f"{left}{' – ' if ' ' in left + right else '–'}{right}"
+
+
+def _parts(text: str) -> tuple[str, int, int, str] | None:
+    """A plain (possibly qualified) calendar date as (year, month, day, qualifier); 0 for parts
+    not given or unspecified (`XX`)."""
+    qualifier = text[-1] if text and text[-1] in _QUALIFIERS else ""
+    match = _DAY.fullmatch(text[:-1] if qualifier else text)
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    month_number = int(month) if month and month != "XX" else 0
+    if not 1 <= month_number <= 12 and month_number not in SEASONS and month_number != 0:
+        return None
+    return year, month_number, int(day) if day and day != "XX" and month_number <= 12 else 0, qualifier
+
+
+def _describe_one(text: str) -> tuple[str, str]:
+    """One date (not an interval) as words, and the qualifier's suffix (kept apart so an
+    interval can strip the repeated year off its first half)."""
     if text == "XXXX":  # EDTF's unspecified year: what a catalogue's "n.d." is read as
-        return "undated"
-    prefix = ""
-    suffix = ""
-    if text and text[-1] in _QUALIFIERS:
-        prefix = _QUALIFIERS[text[-1]]
-        if text[-1] == "?":
-            suffix = " (uncertain)"
-        text = text[:-1]
-    if len(text) == 4 and text.endswith("XX") and text[:2].isdigit():
-        text = f"{int(text[:2]) + 1}th century"
-    elif len(text) == 4 and text.endswith("X") and text[:3].isdigit():
-        text = f"{text[:3]}0s"
-    return f"{prefix}{text}{suffix}"
+        return "undated", ""
+    prefix, suffix = _QUALIFIERS.get(text[-1:], ("", ""))
+    core = text[:-1] if text[-1:] in _QUALIFIERS else text
+    parts = _parts(text)
+    if parts is not None:
+        year, month, day, _ = parts
+        year = str(int(year))  # "0870" reads as 870
+        if month in SEASONS:
+            words = f"{SEASONS[month]} {year}"
+        elif month and day:
+            words = f"{day} {MONTHS[month - 1]} {year}"
+        elif month:
+            words = f"{MONTHS[month - 1]} {year}"
+        else:
+            words = year
+    elif len(core) == 4 and core.endswith("XX") and core[:2].isdigit():
+        words = f"the {_ordinal(int(core[:2]) + 1)} century"
+    elif len(core) == 4 and core.endswith("X") and core[:3].isdigit():
+        words = f"the {core[:3]}0s"
+    else:
+        return text, ""
+    return f"{prefix}{words}", suffix
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def html_datetime(text: str) -> str | None:
+    """The EDTF as the `datetime` of an HTML `<time>` when it is one (a year, a month or a day,
+    exactly known), else None: `1950~`, `196X` or an interval are no HTML date."""
+    return text if _plain_bounds(text) is not None else None
 
 
 def date_data(obj) -> DateData:

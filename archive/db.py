@@ -12,7 +12,7 @@ from sqlmodel import Session, SQLModel, create_engine
 # Importing these registers their tables on SQLModel.metadata.
 # change_log: its triggers log every write, so a site rebuild finds what changed (publish/incremental.py).
 # Every module that defines tables, so create_all below makes them all: the catalogue, the
-# ledger, transcripts, redactions, tag suggestions, and the staff app's tables (curators' ledger
+# ledger, transcripts, recordings, redactions, tag suggestions, and the staff app's tables (curators' ledger
 # edits, the shared sign-in rate limit, staff-made consent decisions).
 from archive import (  # noqa: F401
     change_log,
@@ -21,8 +21,10 @@ from archive import (  # noqa: F401
     media,
     models,
     passage_notes,
+    recordings,
     redactions,
     signin_limits,
+    staff_sessions,
     store_consent,
     submissions,
     tag_suggestions,

@@ -24,6 +24,7 @@ overwrites the other without a person seeing it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, func, update
@@ -148,47 +149,92 @@ def check_evidence(session: Session, raw: dict, today: date) -> dict:
 
     values = {name: _text(raw, name) for name in ("source_kind", "source_id", "segment", "quote", "locator",
                                                   "note", "reliability")}
-    errors: dict[str, str] = {}
-    kind, source_id = values["source_kind"], values["source_id"]
-    if kind not in SOURCE_KINDS:
-        errors["source_kind"] = f"expected one of {', '.join(SOURCE_KINDS)}, got '{kind}'"
-    if values["reliability"] and values["reliability"] not in RELIABILITY:
-        errors["reliability"] = f"expected one of {', '.join(RELIABILITY)} or nothing, got '{values['reliability']}'"
-    if not values["quote"]:
-        errors["quote"] = "quote the passage that shows the harm, word for word from the source"
-    plain = None
-    if kind == "record":
-        row = session.get(Record, source_id)
-        if row is None or row.deleted:
-            errors["source_id"] = f"'{source_id}' is not a known record id (expected an id such as rec-1870-minutes)"
-        else:
-            plain, where = source_plain_text(row.body), f"record {source_id}"
-    elif kind in ("narrative", "segment"):
-        row = session.get(Narrative, source_id)
-        if row is None or row.deleted:
-            errors["source_id"] = f"'{source_id}' is not a known narrative id (expected an id such as nar-…)"
-        elif kind == "narrative":
-            plain = source_plain_text(row.body, [s.text for s in segments_of(session, row.id)])
-            where = f"narrative {source_id}"
-        else:
-            segments = [s for s in segment_texts(session, row, today) if s["time"]]
-            chosen = [s for s in segments if s["time"] == values["segment"]]
-            if not chosen:
-                times = ", ".join(s["time"] for s in segments[:12]) or "none: it has no timed segments"
-                errors["segment"] = (f"'{values['segment']}' is not the time of a segment of {source_id} "
-                                     f"(expected HH:MM:SS, one of {times})")
-            else:
-                plain = collapse_whitespace(" ".join(s["text"] for s in chosen))
-                where = f"the segment at {values['segment']} of {source_id}"
-                values["locator"] = values["locator"] or f"segment at {values['segment']}"
-    if plain is not None and values["quote"] and not quotation_found(values["quote"], plain):
+    errors = _field_errors(values)
+    kind = values["source_kind"]
+    find_source = _EVIDENCE_SOURCES.get(kind)
+    source = find_source(session, values, today, errors) if find_source is not None else None
+    if source is not None and values["quote"] and not quotation_found(values["quote"], source.plain):
         short = values["quote"][:60] + ("…" if len(values["quote"]) > 60 else "")
-        errors["quote"] = f"quotation not found word for word in {where}: \"{short}\""
+        errors["quote"] = f"quotation not found word for word in {source.where}: \"{short}\""
     if errors:
         raise LedgerFormError(errors)
     if kind != "segment":
         values["segment"] = ""
     return values
+
+
+@dataclass(frozen=True)
+class _QuotedSource:
+    """The plain text a quotation must be found in, and how the error names that source."""
+
+    plain: str
+    where: str
+
+
+def _field_errors(values: dict) -> dict[str, str]:
+    """The errors in the fields that need no lookup; found first, so their messages come first."""
+    errors: dict[str, str] = {}
+    if values["source_kind"] not in SOURCE_KINDS:
+        errors["source_kind"] = f"expected one of {', '.join(SOURCE_KINDS)}, got '{values['source_kind']}'"
+    if values["reliability"] and values["reliability"] not in RELIABILITY:
+        errors["reliability"] = f"expected one of {', '.join(RELIABILITY)} or nothing, got '{values['reliability']}'"
+    if not values["quote"]:
+        errors["quote"] = "quote the passage that shows the harm, word for word from the source"
+    return errors
+
+
+def _record_source(session: Session, values: dict, today: date, errors: dict[str, str]) -> _QuotedSource | None:
+    """A record's text; None, with an error, when the id names no live record."""
+    source_id = values["source_id"]
+    row = session.get(Record, source_id)
+    if row is None or row.deleted:
+        errors["source_id"] = f"'{source_id}' is not a known record id (expected an id such as rec-1870-minutes)"
+        return None
+    return _QuotedSource(source_plain_text(row.body), f"record {source_id}")
+
+
+def _live_narrative(session: Session, source_id: str, errors: dict[str, str]) -> Narrative | None:
+    """The narrative a narrative or segment link names; None, with an error, when there is none."""
+    row = session.get(Narrative, source_id)
+    if row is None or row.deleted:
+        errors["source_id"] = f"'{source_id}' is not a known narrative id (expected an id such as nar-…)"
+        return None
+    return row
+
+
+def _narrative_source(session: Session, values: dict, today: date, errors: dict[str, str]) -> _QuotedSource | None:
+    """A narrative's whole text, body and transcript: a quotation may come from anywhere in it."""
+    source_id = values["source_id"]
+    row = _live_narrative(session, source_id, errors)
+    if row is None:
+        return None
+    return _QuotedSource(source_plain_text(row.body, [s.text for s in segments_of(session, row.id)]),
+                         f"narrative {source_id}")
+
+
+def _segment_source(session: Session, values: dict, today: date, errors: dict[str, str]) -> _QuotedSource | None:
+    """The text of the narrative's segment(s) at the chosen time, as a curator sees it.
+
+    An empty locator becomes the segment's time, so the link says where in the narrative it points."""
+    source_id = values["source_id"]
+    row = _live_narrative(session, source_id, errors)
+    if row is None:
+        return None
+    segments = [s for s in segment_texts(session, row, today) if s["time"]]
+    chosen = [s for s in segments if s["time"] == values["segment"]]
+    if not chosen:
+        times = ", ".join(s["time"] for s in segments[:12]) or "none: it has no timed segments"
+        errors["segment"] = (f"'{values['segment']}' is not the time of a segment of {source_id} "
+                             f"(expected HH:MM:SS, one of {times})")
+        return None
+    values["locator"] = values["locator"] or f"segment at {values['segment']}"
+    return _QuotedSource(collapse_whitespace(" ".join(s["text"] for s in chosen)),
+                         f"the segment at {values['segment']} of {source_id}")
+
+
+# Where each kind of source keeps the text its quotation is checked against. All three take the
+# same arguments; only a segment needs `today` (its text is read through a curator's Catalog).
+_EVIDENCE_SOURCES = {"record": _record_source, "narrative": _narrative_source, "segment": _segment_source}
 
 
 def _same_evidence(row: Evidence, values: dict) -> bool:

@@ -298,6 +298,26 @@ def institution_ledger(cat: Catalog, agent_id: str) -> InstitutionLedgerView:
         raise NotFound(f"no institution '{agent_id}' in the ledger")
     agent = cat.agents[agent_id]
     bodies = descendants(cat, agent_id)
+    harms = _institution_harms(cat, bodies)
+    promised = _promised(cat, bodies)
+    delivered = _delivered(promised)
+    admitted, unadmitted = _admissions(harms)
+    return {
+        "id": agent.id, "type": "institution", "url": page_url("institution", agent.id), "title": agent.name,
+        "name": agent.name, "kind": agent.kind, "description": agent.description,
+        # ancestors and descendants are read from `cat.agents`: each is known to exist
+        "parents": [ledger_agent(cat, cat.agents[a]) for a in ancestors(cat, agent.id)],
+        "sub_bodies": [ledger_agent(cat, cat.agents[a]) for a in bodies[1:]],
+        "harms": harms, "admitted": admitted, "unadmitted": unadmitted,
+        "commitments": promised, "delivered": delivered,
+        "status_counts": _status_counts(promised),
+        "responses": [r for h in harms for r in h["responses"]] + [r for c in promised for r in c["responses"]],
+    }
+
+
+def _institution_harms(cat: Catalog, bodies: list[str]) -> list[InstitutionHarm]:
+    """The visible harms that name these bodies, oldest first, each narrowed to what concerns
+    them: their responsibility, involvement and attribution, not other bodies'."""
     harm_ids = sorted({h for h, a in cat.session.exec(select(m.HarmAgent.harm_id, m.HarmAgent.agent_id))
                        if a in bodies})
     harms: list[InstitutionHarm] = []
@@ -316,26 +336,34 @@ def institution_ledger(cat: Catalog, agent_id: str) -> InstitutionLedgerView:
             "accountability": view["accountability"], "responses": ledger["responses"],
         })
     harms.sort(key=lambda h: (h["date"]["lower"], h["id"]))
-    promised = [c for c in commitments(cat)
-                if c["made_by"]["id"] in bodies or (c["owner"] and c["owner"]["id"] in bodies)]
-    delivered: list[Delivery] = sorted(
+    return harms
+
+
+def _promised(cat: Catalog, bodies: list[str]) -> list[CommitmentView]:
+    """The visible commitments these bodies made or own."""
+    return [c for c in commitments(cat)
+            if c["made_by"]["id"] in bodies or (c["owner"] and c["owner"]["id"] in bodies)]
+
+
+def _delivered(promised: list[CommitmentView]) -> list[Delivery]:
+    """Every progress entry of these commitments, each naming its commitment, oldest first."""
+    return sorted(
         ({"commitment": {"id": c["id"], "title": c["title"], "url": c["url"]}, **p}
          for c in promised for p in c["progress"]),
         key=lambda p: p["date"]["lower"])
+
+
+def _admissions(harms: list[InstitutionHarm]) -> tuple[list[Admission], list[Unadmitted]]:
+    """What the bodies admitted (their attribution of each harm), and the harms they have admitted nothing of."""
     admitted: list[Admission] = [{"harm": {"id": h["id"], "title": h["title"], "url": h["url"]}, **a}
                                  for h in harms for a in h["attribution"]]
     unadmitted: list[Unadmitted] = [
         {"id": h["id"], "title": h["title"], "url": h["url"], "label": NO_ATTRIBUTION_LABEL}
         for h in harms if not h["attribution"]]
+    return admitted, unadmitted
+
+
+def _status_counts(promised: list[CommitmentView]) -> dict[str, int]:
+    """How many commitments are at each status, in the statuses' order; a status none is at is left out."""
     counts = {s: sum(1 for c in promised if c["status"] == s) for s in COMMITMENT_STATUSES}
-    return {
-        "id": agent.id, "type": "institution", "url": page_url("institution", agent.id), "title": agent.name,
-        "name": agent.name, "kind": agent.kind, "description": agent.description,
-        # ancestors and descendants are read from `cat.agents`: each is known to exist
-        "parents": [ledger_agent(cat, cat.agents[a]) for a in ancestors(cat, agent.id)],
-        "sub_bodies": [ledger_agent(cat, cat.agents[a]) for a in bodies[1:]],
-        "harms": harms, "admitted": admitted, "unadmitted": unadmitted,
-        "commitments": promised, "delivered": delivered,
-        "status_counts": {s: n for s, n in counts.items() if n},
-        "responses": [r for h in harms for r in h["responses"]] + [r for c in promised for r in c["responses"]],
-    }
+    return {s: n for s, n in counts.items() if n}

@@ -22,6 +22,7 @@ class Media(SQLModel, table=True):
     width: int = 0
     height: int = 0
     bytes: int = 0
+    part: int | None = None  # the number (from 1) of the record's part the image shows, if any
 
 
 class Attachment(SQLModel, table=True):

@@ -75,6 +75,9 @@ class Record(DatedMixin, AccessMixin, SourcedMixin, table=True):
     coverage: str = ""
     format: str = ""
     attachment_text: str = ""  # text extracted from an attached PDF, searchable
+    # A multi-part record's parts, in order (archive/record_parts.py): each {"id", "title",
+    # "date", "date_lower", "date_upper", "date_as_written", "description", "format"}.
+    parts: list[dict] = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class Narrative(DatedMixin, AccessMixin, SourcedMixin, table=True):

@@ -42,10 +42,17 @@ class Settings:
     oai_repository_id: str = "reckoning.example.org"
     # Where the published site lives, e.g. "https://example.org/archive/": absolute links in
     # feeds, sitemaps and citations use it, and its path is the prefix of every page link.
+    # Unless RECKON_BASE_URL (or an override) sets it, it is the served address: host and port
+    # (`served_url`), so `reckon serve --port 8123` links to port 8123.
     base_url: str = "http://127.0.0.1:8000/"
+    base_url_set: bool = False  # True when RECKON_BASE_URL or an override named the base URL
     # Addresses of reverse proxies whose X-Forwarded-Proto/-For headers are believed (comma-
     # separated; "*" for any). Behind TLS at such a proxy the staff cookie is marked Secure.
     trusted_proxies: str = "127.0.0.1,::1"
+    # CSV downloads start with a UTF-8 byte order mark, so spreadsheet programs (Excel) read
+    # them as UTF-8 rather than the system's code page; off by default, as most CSV readers
+    # would keep the mark in the first column's name.
+    csv_bom: bool = False
 
     def today(self) -> date:
         """The date the access rule judges embargoes by (fixed in tests, real otherwise)."""
@@ -85,6 +92,13 @@ class Settings:
         return None
 
 
+def served_url(host: str, port: int) -> str:
+    """The base URL of a site served at this address. An address that listens everywhere
+    (0.0.0.0, ::) names no host a browser can use: this machine's loopback stands for it."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
 def load_settings(
     home: str | Path | None = None,
     environ: dict[str, str] | None = None,
@@ -96,8 +110,10 @@ def load_settings(
     preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions),
     RECKON_SEARCH_ENGINE (whoosh | tantivy), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
     RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace),
-    RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed). Overrides win over the
-    environment.
+    RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed), RECKON_BASE_URL (where
+    the site lives; without it, the served address, `served_url(host, port)`), RECKON_CSV_BOM
+    (1: CSV downloads start with a UTF-8 byte order mark, for spreadsheets). Overrides win
+    over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -119,13 +135,20 @@ def load_settings(
         admin_email=env.get("RECKON_ADMIN_EMAIL") or Settings.admin_email,
         oai_repository_id=env.get("RECKON_OAI_ID") or Settings.oai_repository_id,
         base_url=env.get("RECKON_BASE_URL") or Settings.base_url,
+        base_url_set=bool(env.get("RECKON_BASE_URL")),
         trusted_proxies=env.get("RECKON_TRUSTED_PROXIES") or Settings.trusted_proxies,
+        csv_bom=(env.get("RECKON_CSV_BOM") or "").strip().lower() in ("1", "true", "yes", "on"),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):
         if key in clean:
             clean[key] = Path(clean[key]).resolve()
-    return replace(settings, **clean)
+    settings = replace(settings, **clean)
+    if "base_url" in clean:
+        return replace(settings, base_url_set=True)
+    if not settings.base_url_set:
+        return replace(settings, base_url=served_url(settings.host, settings.port))
+    return settings
 
 
 def settings_to_json(settings: Settings) -> str:

@@ -13,7 +13,7 @@ kept here, so that:
   ingest report (a warning naming the file), so the conflict is never silent.
 
 A narrator who later consents again is a new decision a person records deliberately; it is
-not something a file edit can do (see README, "Withdrawing content-file narratives").
+not something a file edit can do (see docs/staff-guide.md, consent and withdrawal).
 """
 
 from __future__ import annotations

@@ -161,15 +161,31 @@ def validate(raw: dict) -> Checked:
     return out
 
 
-def publish_problems(sub: Submission) -> list[str]:
-    """What must be true before a curator may publish (the promises made to the narrator)."""
-    problems = []
-    if not sub.release_signed:
-        problems.append("no signed release is on file")
-    if sub.narrator_review != "done":
-        problems.append("the narrator has not yet reviewed the transcript")
-    if not sub.body.strip() and not sub.upload_path:
+@dataclass(frozen=True)
+class PublishCheck:
+    """One promise made to the narrator that must hold before publishing: what it is, whether
+    it holds, what to say when it does not, and the form field that settles it."""
+
+    label: str
+    met: bool
+    problem: str
+    form_field: str
+
+
+def publish_checklist(sub: Submission) -> list[PublishCheck]:
+    """Every condition of publishing, met or not (the review desk shows it as a checklist)."""
+    return [
+        PublishCheck("A signed release is on file", sub.release_signed, "no signed release is on file",
+                     "release_signed"),
+        PublishCheck("The narrator has reviewed the transcript", sub.narrator_review == "done",
+                     "the narrator has not yet reviewed the transcript", "narrator_review"),
         # An uploaded file was parsed by the ingest readers when it arrived; it becomes the
         # narrative's timestamped segments when published (ingest/uploaded_transcripts.py).
-        problems.append("there is no transcript: type it or upload a .vtt, .srt or OHMS .xml file")
-    return problems
+        PublishCheck("There is a transcript (typed or an uploaded file)", bool(sub.body.strip() or sub.upload_path),
+                     "there is no transcript: type it or upload a .vtt, .srt or OHMS .xml file", "body"),
+    ]
+
+
+def publish_problems(sub: Submission) -> list[str]:
+    """What must be true before a curator may publish (the promises made to the narrator)."""
+    return [check.problem for check in publish_checklist(sub) if not check.met]

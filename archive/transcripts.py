@@ -36,6 +36,9 @@ class TranscriptSegment(SQLModel, table=True):
     text: str = ""
     # Second-language twins of the fields above (OHMS `_alt` fields), kept as found.
     alt: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    # Word timings of a WebVTT cue (`<00:01:02.500>` tags) as [character offset in `text`, ms]:
+    # where a redacted span is spoken, so its words alone are silenced (archive/recordings.py).
+    word_times: list = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class TranscriptSource(SQLModel, table=True):
@@ -84,44 +87,58 @@ def segment_views(rows: list[TranscriptSegment], redact: Callable[[str], str]) -
     """
     points = [r for r in rows if r.kind == INDEX]
     cues = [r for r in rows if r.kind != INDEX]
-
-    def owner(cue: TranscriptSegment) -> TranscriptSegment | None:
-        start = cue.start_ms or 0
-        inside = [p for p in points if (p.start_ms or 0) <= start and (p.end_ms is None or start < p.end_ms)]
-        return inside[-1] if inside else None
-
     grouped: dict[int, list[TranscriptSegment]] = {id(p): [] for p in points}
     views: list[tuple[int, int, dict]] = []
     for cue in cues:
-        point = owner(cue)
+        point = _owner(points, cue)
         if point is not None:
             grouped[id(point)].append(cue)
             continue
-        speaker, text = redact(cue.speaker), redact(cue.text)
-        views.append((cue.start_ms or 0, cue.position, {
-            "kind": cue.kind, "time": format_time(cue.start_ms), "title": "", "speaker": speaker,
-            "start_ms": cue.start_ms, "end_ms": cue.end_ms, "synopsis": "", "keywords": [],
-            "html": _turn_html(speaker, text), "text": " ".join(f"{speaker}: {text}".split()) if speaker else text}))
+        views.append((cue.start_ms or 0, cue.position, _cue_view(cue, redact)))
     for point in points:
-        turns = grouped[id(point)]
-        synopsis = redact(point.synopsis)
-        parts = [f'<p class="synopsis">{html.escape(synopsis)}</p>\n'] if synopsis else []
-        texts = [synopsis] if synopsis else []
-        for cue in turns:
-            speaker, text = redact(cue.speaker), redact(cue.text)
-            parts.append(_turn_html(speaker, text))
-            texts.append(f"{speaker}: {text}" if speaker else text)
-        speakers = {redact(c.speaker) for c in turns if c.speaker}
-        views.append((point.start_ms or 0, point.position, {
-            "kind": INDEX, "time": format_time(point.start_ms), "title": redact(point.title),
-            "speaker": speakers.pop() if len(speakers) == 1 else "", "start_ms": point.start_ms,
-            "end_ms": point.end_ms, "synopsis": synopsis, "keywords": [redact(k) for k in point.keywords],
-            "html": "".join(parts), "text": " ".join(" ".join(texts).split()),
-            # The second-language twins an OHMS index point may carry (`title_alt`, …).
-            "alt": {k: ([redact(x) for x in v] if isinstance(v, list) else redact(v))
-                    for k, v in point.alt.items() if k in ("title", "synopsis", "keywords")}}))
+        views.append((point.start_ms or 0, point.position, _point_view(point, grouped[id(point)], redact)))
     views.sort(key=lambda v: (v[0], v[1]))
     return [v for _, _, v in views]
+
+
+def _owner(points: list[TranscriptSegment], cue: TranscriptSegment) -> TranscriptSegment | None:
+    """The index point whose time holds the cue's start: the last of them, should two overlap."""
+    start = cue.start_ms or 0
+    inside = [p for p in points if (p.start_ms or 0) <= start and (p.end_ms is None or start < p.end_ms)]
+    return inside[-1] if inside else None
+
+
+def _cue_view(cue: TranscriptSegment, redact: Callable[[str], str]) -> dict:
+    """A cue outside every index point: a segment of its own, one speaker turn."""
+    speaker, text = redact(cue.speaker), redact(cue.text)
+    return {
+        "kind": cue.kind, "time": format_time(cue.start_ms), "title": "", "speaker": speaker,
+        "start_ms": cue.start_ms, "end_ms": cue.end_ms, "synopsis": "", "keywords": [],
+        "html": _turn_html(speaker, text), "text": " ".join(f"{speaker}: {text}".split()) if speaker else text}
+
+
+def _point_view(point: TranscriptSegment, turns: list[TranscriptSegment], redact: Callable[[str], str]) -> dict:
+    """An index point as one segment: its synopsis, then the turns spoken within its time."""
+    synopsis = redact(point.synopsis)
+    parts = [f'<p class="synopsis">{html.escape(synopsis)}</p>\n'] if synopsis else []
+    texts = [synopsis] if synopsis else []
+    for cue in turns:
+        speaker, text = redact(cue.speaker), redact(cue.text)
+        parts.append(_turn_html(speaker, text))
+        texts.append(f"{speaker}: {text}" if speaker else text)
+    speakers = {redact(c.speaker) for c in turns if c.speaker}
+    return {
+        "kind": INDEX, "time": format_time(point.start_ms), "title": redact(point.title),
+        "speaker": speakers.pop() if len(speakers) == 1 else "", "start_ms": point.start_ms,
+        "end_ms": point.end_ms, "synopsis": synopsis, "keywords": [redact(k) for k in point.keywords],
+        "html": "".join(parts), "text": " ".join(" ".join(texts).split()),
+        "alt": _alt_view(point.alt, redact)}
+
+
+def _alt_view(alt: dict, redact: Callable[[str], str]) -> dict:
+    """The second-language twins an OHMS index point may carry (`title_alt`, …), redacted like the rest."""
+    return {k: ([redact(x) for x in v] if isinstance(v, list) else redact(v))
+            for k, v in alt.items() if k in ("title", "synopsis", "keywords")}
 
 
 def add_anchors(segments: list[dict]) -> list[SegmentData]:

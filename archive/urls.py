@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote as percent
 from urllib.parse import urlsplit
 
+from archive.settings import Settings
+
 SECTIONS = {"record": "records", "narrative": "narratives", "harm": "harms", "timeline": "timelines"}
 # Kinds with API endpoints but no page of their own on the site.
 API_SECTIONS = {**SECTIONS, "agent": "agents", "concept": "concepts"}
@@ -71,6 +73,27 @@ def timeline_json_url(timeline_id: str) -> str:
     return page_url("timeline", timeline_id) + "timeline.json"
 
 
+def recording_url(narrative_id: str, number: int) -> str:
+    """A narrative's public recording (its redacted passages silenced), beside its page. Named by
+    the narrative's id and the recording's number only: never by the master's file name."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.m4a"
+
+
+def captions_url(narrative_id: str, number: int) -> str:
+    """The WebVTT captions of a public recording, made from the public (redacted) transcript."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.captions.vtt"
+
+
+def chapters_url(narrative_id: str, number: int) -> str:
+    """The WebVTT chapters of a public recording: the transcript's sections and index points."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.chapters.vtt"
+
+
+def narrative_manifest_url(narrative_id: str) -> str:
+    """The IIIF Presentation 3 manifest of a narrative with a public recording (AV IIIF)."""
+    return page_url("narrative", narrative_id) + "manifest.json"
+
+
 def citation_url(kind: str, object_id: str) -> str:
     """The CSL-JSON citation file beside an object's page."""
     return page_url(kind, object_id) + "citation.json"
@@ -81,14 +104,28 @@ def segment_anchor(time: str) -> str:
     return "t-" + time.replace(":", "-")
 
 
+def chart_api_url(chart_id: str | None = None) -> str:
+    """The charts' data in the API (web/api/charts.py): the list, or one chart by id."""
+    return "/api/charts" if chart_id is None else f"/api/charts/{chart_id}"
+
+
+def chart_file_url(chart_id: str, table: str | None = None) -> str:
+    """A chart's data in the downloads: all of it as JSON, or one of its tables as CSV."""
+    return f"/downloads/charts/{chart_id}.json" if table is None else f"/downloads/charts/{chart_id}-{table}.csv"
+
+
 def static_url(name: str) -> str:
     return f"/static/{name}"
 
 
 class SiteUrls:
-    """Turns site paths into links for one base URL, so the site can live under a sub-path."""
+    """Turns site paths into links for one base URL, so the site can live under a sub-path.
 
-    def __init__(self, base_url: str):
+    It also carries the archive's name (`RECKON_ARCHIVE_NAME`), because everything that writes
+    an absolute link for the outside (citations, JSON-LD, the feed, IIIF) names the archive
+    beside it, and must name it the same way everywhere."""
+
+    def __init__(self, base_url: str, archive_name: str = Settings.archive_name):
         if not base_url.endswith("/"):
             base_url += "/"
         parts = urlsplit(base_url)
@@ -97,6 +134,12 @@ class SiteUrls:
                              f"'https://example.org/archive/', got {base_url!r}")
         self.base_url = base_url
         self.prefix = parts.path.rstrip("/")
+        self.archive_name = archive_name
+
+    @classmethod
+    def of(cls, settings: Settings) -> SiteUrls:
+        """The URL builder for these settings: their base URL and archive name."""
+        return cls(settings.base_url, settings.archive_name)
 
     def link(self, path: str) -> str:
         """A root-relative link (`/archive/records/x/`) for use in the site's own pages."""

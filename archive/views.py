@@ -86,6 +86,21 @@ class Image(TypedDict):
     thumbnail: str
     web: str
     info: str
+    label: str  # "Image 2", or the title of the part it shows (archive/record_parts.py)
+
+
+class PartView(TypedDict):
+    """One part of a multi-part record (a page, an image, a file), in order, with its own metadata."""
+
+    number: int
+    id: str  # as the source catalogue named it
+    anchor: str  # its element id on the record's page: part-2
+    title: str  # "Part 2" when the catalogue gave none
+    date: DateData | None
+    date_as_written: str
+    description: str
+    format: str
+    images: list[Image]
 
 
 class RecordView(TypedDict):
@@ -108,8 +123,9 @@ class RecordView(TypedDict):
     keywords: list[str]
     coverage: str
     format: str
-    images: list[Image]
+    images: list[Image]  # the record's own, then each part's, in order
     iiif_manifest: str | None  # None for a record without images
+    parts: list[PartView]  # empty unless the record has parts
 
 
 # -- narratives ----------------------------------------------------------------------------------
@@ -141,6 +157,10 @@ class SegmentData(TypedDict):
     synopsis: NotRequired[str]
     keywords: NotRequired[list[str]]
     alt: NotRequired[dict[str, str | list[str]]]
+    # Where the public recording plays this segment: a link with a media fragment (`#t=372`)
+    # and which recording (its number), when a public recording covers the segment's time.
+    media: NotRequired[str]
+    recording: NotRequired[int]
 
 
 class Segment(SegmentData):
@@ -177,6 +197,37 @@ class TranscriptSourceView(TypedDict):
     meta: dict[str, Any]  # what the transcript file said about itself (OHMS metadata), as found
 
 
+class SilencedPassage(TypedDict):
+    """A passage silenced in a public recording (archive/recordings.py), said so on the page."""
+
+    start_ms: int  # in the recording's own time
+    end_ms: int
+    seconds: int
+    time: str  # "HH:MM:SS" on the transcript's timeline
+    placed_by: str  # "words" (word timings) or "cue" (the whole cue or section)
+
+
+class RecordingView(TypedDict):
+    """A recording of a narrative as its viewer may have it. The public form lists only what
+    the public may hear: the derivative made at build (`url`), or a remote link that needs no
+    silencing; the whole form lists every recording, with why the public does not get it."""
+
+    number: int  # 1-based, in session order
+    kind: str  # what the public copy holds: audio
+    url: str | None  # the public copy (a site path), a remote link, or None when withheld
+    remote: bool
+    mime: str
+    duration_ms: int | None
+    offset_ms: int  # where it starts on the transcript's timeline
+    end_ms: int | None  # where it ends on that timeline (None: not known, a remote one)
+    label: str
+    synthetic: bool
+    captions: str | None
+    chapters: str | None
+    silenced: list[SilencedPassage]
+    withheld: NotRequired[str]  # whole form only: why the public does not get it ("" when it does)
+
+
 class NarrativeView(TypedDict):
     """A narrative in the form its viewer may see. The public form never carries the narrator's
     private name (`narrator` follows `name_policy`); the staff-only keys (access, embargo,
@@ -199,6 +250,8 @@ class NarrativeView(TypedDict):
     harm_types: list[ConceptRef]
     licence: str
     segments: list[Segment]
+    recordings: list[RecordingView]
+    iiif_manifest: str | None  # the AV IIIF manifest, when a public recording file exists
     text: str
     credit: str
     access: NotRequired[str]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import secrets
 from collections.abc import Sequence
 from datetime import date
 
@@ -23,8 +24,8 @@ from archive.dates import parse_date
 from archive.errors import Forbidden, NotFound, StaleEdit, WorkflowError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
 from archive.passage_notes import PassageNote, parse_note_lines, uncovered
-from archive.redaction_detection import Listed, refresh_narrative
-from archive.redactions import STAFF_FORM
+from archive.redaction_detection import Listed, detect, refresh_narrative
+from archive.redactions import STAFF_FORM, Redactor, narrator_spans, redactor_for, token
 from archive.revisions import record_write, snapshot
 from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
 from archive.transcripts import TranscriptSegment, TranscriptSource, replace_segments
@@ -59,12 +60,11 @@ def can_edit(viewer: Viewer, sub: Submission) -> bool:
 
 
 def get(session: Session, viewer: Viewer, sub_id: str) -> Submission:
-    """The submission if this viewer may see it; another contributor's draft is Forbidden."""
+    """The submission if this viewer may see it. Another contributor's draft is answered exactly
+    as an unknown id is, so no contributor can learn which (perhaps hidden) narratives exist."""
     sub = session.get(Submission, sub_id)
-    if sub is None:
+    if sub is None or not can_view(viewer, sub):
         raise NotFound(f"no submission '{sub_id}'")
-    if not can_view(viewer, sub):
-        raise Forbidden(f"'{sub_id}' belongs to another contributor")
     return sub
 
 
@@ -80,14 +80,37 @@ def _slug(title: str) -> str:
     return words[:48].rstrip("-") or "untitled"
 
 
-def new_id(session: Session, title: str) -> str:
-    """A stable, readable id (`nar-my-title`, then `-2`, `-3`) unused by any narrative."""
-    base = f"nar-{_slug(title)}"
-    candidate, n = base, 1
-    while session.get(Submission, candidate) or session.get(Narrative, candidate):
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
+def public_title(values: dict) -> str:
+    """The title as the public would read it: the names the form lists, the narrator's private
+    name (unless shown in full) and detected personal details withheld, as the Catalog will."""
+    title = values.get("title", "")
+    narrator = narrator_spans(Narrative(id="", title=title, narrator_name=values.get("narrator_name", ""),
+                                        narrator_display=values.get("narrator_display", ""),
+                                        name_policy="pseudonym" if values.get("anonymize") else "full"))
+    listed = [Listed(n) for n in str(values.get("redact_names", "")).splitlines() if n.strip()]
+    found = detect({"title": title}, listed, narrator, None, STAFF_FORM)
+    return Redactor([(p.text, p.replacement or token(p.category)) for p in found] + narrator)(title)
+
+
+def new_id(session: Session, values: dict) -> str:
+    """A stable, readable id made from public text only: `nar-<redacted title>-<4 random letters>`.
+
+    Never from the title as typed: an id becomes a permanent URL, a sitemap and feed entry, an
+    OAI identifier and a CSV row, so a private name in it would be public however the shown title
+    is redacted. The random ending is always there, so an id tells a contributor nothing about
+    which other (perhaps hidden) narratives exist, as a `-2` after a taken id would.
+    """
+    base = f"nar-{_slug(public_title(values))}"
+    while True:
+        candidate = f"{base}-{secrets.token_hex(2)}"
+        if not (session.get(Submission, candidate) or session.get(Narrative, candidate)):
+            return candidate
+
+
+def _id_spells_withheld_text(session: Session, row: Narrative) -> bool:
+    """Whether the narrative's id, read as words, holds anything its public form withholds."""
+    words = row.id.replace("-", " ")
+    return redactor_for(session, row)(words) != words
 
 
 def create(session: Session, viewer: Viewer, values: dict, upload_path: str = "",
@@ -95,7 +118,7 @@ def create(session: Session, viewer: Viewer, values: dict, upload_path: str = ""
     """A new draft owned by `viewer`, from values already checked by `submissions.validate`."""
     if not viewer.is_staff:
         raise Forbidden("only staff may submit narratives")
-    sub = Submission(id=sub_id or new_id(session, values["title"]), owner=viewer.username, **values)
+    sub = Submission(id=sub_id or new_id(session, values), owner=viewer.username, **values)
     sub.upload_path = upload_path
     record_write(session, sub, object_type="submission", action="create", actor=viewer.username, before=None)
     session.flush()
@@ -220,6 +243,10 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
         replace_segments(session, sub.id, segments)
     _store_passage_notes(session, sub)
     refresh_narrative(session, row, [Listed(n) for n in sub.redact_names.splitlines() if n.strip()], STAFF_FORM)
+    session.flush()
+    if _id_spells_withheld_text(session, row):  # e.g. a name listed only after the id was made
+        raise WorkflowError(f"cannot publish '{row.id}': its id spells words the public form withholds; "
+                            "submit it again under a title without them")
     consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))
     # Staff-only scope is an access level, not a refusal: appending a refusal here would read
     # as a withdrawal. So the log only ever gains a grant, when the scope is public.

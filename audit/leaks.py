@@ -28,6 +28,7 @@ from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses, more_hidden, store_ids
 from audit.public_answers import Walker
+from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
@@ -43,6 +44,10 @@ class Fingerprint:
     object_id: str
     why: str
     kind: str = "word"  # or "address": a hidden object's page or image (audit/fingerprints.py)
+    # Private names and redacted spans are also looked for as ids and URLs spell them (a staff
+    # submission's id made from its title): a hidden object's vocabulary words are not, since
+    # the theme's own class names and slugs hold such words.
+    spelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,12 +148,13 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     for narrative in session.exec(select(m.Narrative)):
         if narrative.name_policy != "full" and narrative.narrator_name.strip():
             found.append(Fingerprint(narrative.narrator_name.strip(), narrative.id,
-                                     f"private name of a narrator shown as '{narrative.narrator_display}'"))
+                                     f"private name of a narrator shown as '{narrative.narrator_display}'",
+                                     spelled=True))
         for text, category in spans.get(narrative.id, []) if public.visibility_of(narrative).visible else []:
             # One word another public object also uses (a common surname) cannot be told apart;
             # a phrase, an e-mail address or a number can.
             if " " in text or not WORD.fullmatch(text) or text.lower() not in elsewhere:
-                found.append(Fingerprint(text, narrative.id, f"redacted span ({category})"))
+                found.append(Fingerprint(text, narrative.id, f"redacted span ({category})", spelled=True))
     return found, len(hidden)
 
 
@@ -160,15 +166,23 @@ def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
     return spans
 
 
+def _slugged(text: str) -> str:
+    """Text as ids and URLs spell it: lower case, every run of other characters one hyphen."""
+    return "-" + re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") + "-"
+
+
 def find_in(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
-    """Fingerprints present in `text` as whole words (or, for names, as a phrase)."""
+    """Fingerprints present in `text` as whole words (or, for names, as a phrase), or spelled
+    inside an id, a URL or a file name (`nar-private-personname-3f9a` holds "Private Personname")."""
     text = html.unescape(text).lower()
     present = words(text)
+    slugged = _slugged(text)
     for f in prints:
         needle = f.text.lower()
         phrase = " " in needle and needle in " ".join(text.split())
         token = " " not in needle and not WORD.fullmatch(needle) and needle in text  # an e-mail, a number
-        if phrase or token or needle in present:
+        spelled = f.spelled and len(slug := _slugged(needle)) > 2 and slug in slugged
+        if phrase or token or needle in present or spelled:
             yield f
 
 
@@ -189,7 +203,11 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
         addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
                      in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
         ids = store_ids(session)
+        heard, listened = audit_recordings(session, settings)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
+    report.where += listened
+    report.places += len(listened)
+    report.leaks += [Leak(f.where, Fingerprint(f.text, f.object_id or "the site", f.why, "recording")) for f in heard]
     if not report.fingerprints:
         return report
 
@@ -200,6 +218,8 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
 
     site_texts = []
     for path in public_files(settings.public_dir):
+        if path.suffix.lower() in MEDIA_SUFFIXES:
+            continue  # sound, checked by decoding it (above): its bytes are no text to search
         text = path.read_text(encoding="utf-8", errors="replace")
         site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
         scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")

@@ -25,7 +25,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
 
 from archive.errors import ReckoningError
-from archive.urls import API_SECTIONS, LEDGER_SECTIONS, api_url, iiif_url
+from archive.urls import API_SECTIONS, LEDGER_SECTIONS, api_url, chart_api_url, iiif_url
+from publish.charts.lookup import COLLECTION, RECKONING
 from web.errors import unknown_endpoint
 
 OAI_NS = {"oai": "http://www.openarchives.org/OAI/2.0/"}
@@ -140,6 +141,8 @@ class Walker:
                                   f"(parameters {', '.join(params)}): add it to audit/public_answers.py")
 
     def candidates(self, template: str) -> list[str]:
+        if template == chart_api_url("{id}"):  # the collection's charts, and every agent's reckoning
+            return [*COLLECTION, *(RECKONING + i for i in sorted(self.ids.get("agent", [])))]
         for prefix, kinds in KINDS_BY_PREFIX.items():
             if template.startswith(prefix):
                 return sorted({i for kind in kinds for i in self.ids.get(kind, [])})

@@ -27,8 +27,8 @@ from sqlalchemy import insert, update
 from archive import models as m
 from archive.db import open_engine
 from archive.settings import load_settings
-from publish.build import buffers, build_site
-from publish.build_cache import cache_dir
+from publish.buffers import buffers
+from publish.build import build_site
 
 WORDS = ["society", "membership", "physicians", "hospital", "county", "exclusion", "delegates", "resolution", "bylaws", "segregation", "wards", "meeting", "apology", "council", "minutes", "report", "letter", "committee", "association", "national", "medical", "record", "practice", "patients", "staff", "privileges", "journal", "protest"]
 
@@ -117,7 +117,7 @@ def main() -> None:
     # The full build starts from nothing: no site, no view cache.
     if settings.public_dir.is_symlink():
         settings.public_dir.unlink()  # the double-buffered site: a symlink to one of two buffers
-    for folder in (settings.public_dir, *buffers(settings.public_dir), cache_dir(settings.public_dir)):
+    for folder in (settings.public_dir, *buffers(settings.public_dir), settings.build_cache_dir):
         shutil.rmtree(folder, ignore_errors=True)
     full, cpu = timed(settings)
     print(f"full build:         {full.pages} files in {full.seconds:.1f} s = {full.pages / full.seconds:.0f} files/s "

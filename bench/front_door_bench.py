@@ -7,7 +7,7 @@ Generates N records (words from bench/corpus.py, kept in bench/.corpus-words-N/)
 once into a SQLite store and once into a PostgreSQL store (a throwaway cluster of Debian's
 postgresql, as the tests start: fsync off, which changes nothing for reads), then for each
 store and each process count starts `reckon serve --no-ingest --workers N` behind nginx with
-docs/production.md's configuration and drives it with wrk for each scenario:
+docs/operations.md's configuration and drives it with wrk for each scenario:
 
 - record GETs rotating over every record: more distinct ids than a process's answer cache
   holds (10,000), so every answer is read from the store (the honest cost);

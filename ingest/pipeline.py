@@ -25,6 +25,7 @@ from ingest.progress import Progress, reading
 from ingest.readers.csv_catalog import read_csv_argument
 from ingest.readers.parsed import Parsed, ReadResult
 from ingest.readers.registry import read_content
+from ingest.recordings import read_recordings
 from ingest.redaction import refresh_redactions
 from ingest.references import check_references
 from ingest.tagging import suggest_tags
@@ -78,7 +79,11 @@ def read_and_check(settings: Settings, csv_sources: Sequence[CsvSource] = (),
     # References are checked only once every file reads cleanly, so one broken file gives
     # one clear error rather than a cascade of "unknown id" errors in the files citing it.
     problems = result.problems or check_references(result.objects)
-    problems = problems + read_attachments(result.objects)
+    roots = [settings.content_dir, *(Path(path).parent for path, _ in csv_sources)]
+    problems = problems + read_attachments(result.objects, roots)
+    recording_problems, recording_warnings = read_recordings(result.objects, roots)
+    problems += recording_problems
+    result.warnings += recording_warnings
     if problems:
         raise ContentError(problems, result.warnings)
     return result

@@ -12,6 +12,7 @@ from archive import models as m
 from archive.dates import parse_date
 from archive.media import Media
 from archive.passage_notes import PassageNote
+from archive.recordings import Recording
 from archive.transcripts import TranscriptSegment, TranscriptSource
 from ingest.content_notes import content_note_rows
 from ingest.ledger_rows import (
@@ -55,7 +56,11 @@ def main_fields(obj: Parsed) -> dict:
             "language": s.language, "source": s.source, "source_url": s.source_url,
             "rights": s.rights, "body": obj.body, "date_as_written": s.date_as_written,
             "keywords": list(s.keywords), "coverage": s.coverage, "format": s.format,
-            "attachment_text": obj.attachments.get("pdf", {}).get("text", "")}
+            "attachment_text": obj.attachments.get("pdf", {}).get("text", ""),
+            "parts": [{"id": part.id, "title": part.title, "description": part.description, "format": part.format,
+                       "date_as_written": part.date_as_written,
+                       **(_dated(part.date) if part.date else {"date": "", "date_lower": 0, "date_upper": 0})}
+                      for part in s.parts]}
     if obj.kind == "narrative":
         return common | _dated(s.date) | {
             "fictional": s.fictional, "narrator_name": s.narrator.name,
@@ -88,7 +93,8 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
     if obj.kind == "narrative":
         return [m.ConsentEntry(narrative_id=s.id, position=i, date=c.date, use=c.use,
                                granted=c.granted, recorded_by=c.recorded_by, note=c.note)
-                for i, c in enumerate(s.consent)] + transcript_rows(s.id, obj.transcript) + content_note_rows(obj)
+                for i, c in enumerate(s.consent)] + transcript_rows(s.id, obj.transcript) + content_note_rows(obj) \
+            + [Recording(narrative_id=s.id, **row) for row in obj.attachments.get("recordings", [])]
     if obj.kind == "harm":
         rows: list[SQLModel] = [m.HarmConcept(harm_id=s.id, concept_id=c)
                                 for c in dict.fromkeys(s.harm_types + s.affected_groups)]
@@ -111,7 +117,7 @@ def child_rows(obj: Parsed) -> list[SQLModel]:
 CHILD_TABLES: dict[str, list[tuple[type[SQLModel], str]]] = {
     "record": [(Media, "record_id")],
     "narrative": [(m.ConsentEntry, "narrative_id"), (TranscriptSegment, "narrative_id"),
-                  (TranscriptSource, "narrative_id"), (PassageNote, "narrative_id")],
+                  (TranscriptSource, "narrative_id"), (PassageNote, "narrative_id"), (Recording, "narrative_id")],
     "harm": [(m.HarmConcept, "harm_id"), (m.HarmAgent, "harm_id"), (m.Evidence, "harm_id"),
              (m.AccountabilityEvent, "harm_id")],
     "timeline": [(m.TimelineEntry, "timeline_id")],

@@ -99,6 +99,19 @@ class TaxonomySource(Strict):
     affected_groups: list[AffectedGroupSource] = Field(min_length=1)
 
 
+class PartSource(Strict):
+    """One part of a multi-part record: a page, an image or a file, with its own metadata
+    (a CollectionBuilder compound object's child row, an Omeka item's media, an AtoM child)."""
+
+    id: str = Field(min_length=1)  # as the source catalogue names it
+    title: Text = ""  # often none: the page then says "Part 2"
+    date: EDTF | None = None
+    date_as_written: Text = ""
+    description: Text = ""
+    format: Text = ""
+    images: list[str] = Field(default_factory=list)
+
+
 class RecordSource(Accessible):
     id: str = Field(pattern=_id_pattern("rec"))
     title: str = Field(min_length=1)
@@ -117,6 +130,7 @@ class RecordSource(Accessible):
     format: Text = ""
     images: list[str] = Field(default_factory=list)
     pdf: str | None = None
+    parts: list[PartSource] = Field(default_factory=list)  # in order; their images follow the record's own
 
 
 class EvidenceSource(Strict):
@@ -234,6 +248,30 @@ class ContentNoteSource(Strict):
         return self
 
 
+def _media_entry(value: object) -> object:
+    """`media: [nar-x.m4a]` is short for `media: [{file: nar-x.m4a}]`."""
+    return {"file": value} if isinstance(value, str) else value
+
+
+class MediaSource(Strict):
+    """One recording of a narrative (sessions in order): a local file next to the narrative's
+    file, or a remote `url` (linked, never fetched). `starts_at` places it on the transcript's
+    timeline (by default where the recording before it ends); `synthetic` labels a recording a
+    machine made (the sample's, spoken by a speech synthesiser)."""
+
+    file: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    starts_at: Timestamp | None = None
+    label: Text = ""
+    synthetic: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.file is None) == (self.url is None):
+            raise ValueError("a recording needs either file: (next to this file) or url: (a remote link)")
+        return self
+
+
 class NarrativeSource(Accessible):
     id: str = Field(pattern=_id_pattern("nar"))
     title: str = Field(min_length=1)
@@ -250,6 +288,7 @@ class NarrativeSource(Accessible):
     consent: list[ConsentSource] = []
     release: ReleaseSource | None = None
     transcript: str | None = None  # a .vtt, .srt or OHMS .xml file, relative to this file
+    media: list[Annotated[MediaSource, BeforeValidator(_media_entry)]] = []  # recordings, in order
     redact: list[RedactSource] = []
     anonymize: bool = False  # hide narrator.name everywhere public behind narrator.display_name
 

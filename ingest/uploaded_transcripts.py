@@ -9,6 +9,7 @@ index points become the narrative's timestamped segments. The readers are
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 from pathlib import Path
@@ -102,3 +103,15 @@ def segment_rows(narrative_id: str, path: Path | None) -> list[TranscriptSegment
         segment.alt = {}
     transcript.meta = {k: v for k, v in transcript.meta.items() if k in ("version", "duration", "fmt")}
     return list(transcript_rows(narrative_id, transcript))
+
+
+def describe_kept(path: Path) -> str:
+    """`describe` of a kept file, parsed once per version of the file (its path, size and
+    modification time): a curator's every visit to the page no longer re-reads a long upload."""
+    stat = path.stat()
+    return _described(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _described(path: str, _size: int, _mtime_ns: int) -> str:
+    return describe(read_kept(Path(path)))

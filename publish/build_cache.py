@@ -35,21 +35,18 @@ import pickle
 import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from sqlmodel import select
 
 from archive import models as m
 from archive.access import visibility
-from archive.catalog import Catalog
+from archive.catalog import Catalog, citing_ids
 from archive.code_digest import code_digest
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
 
 CACHE_VERSION = "record-views-5"  # change when a record view's shape or the key's recipe changes
-
-
-def cache_dir(public_dir: Path) -> Path:
-    return public_dir.parent / f".{public_dir.name}.cache"
 
 
 def _digest(*parts: object) -> str:
@@ -70,8 +67,8 @@ def generation(catalog: Catalog) -> str:
 
 
 def context_of(catalog: Catalog, bulk: dict, record_id: str, refs: dict) -> tuple | None:
-    """What a record's view takes from other tables (the harms citing it as the viewer sees
-    them today, accepted tags, images), as it enters the record's key."""
+    """What a record's view takes from other tables (the harms and timelines citing it as the
+    viewer sees them today, accepted tags, images), as it enters the record's key."""
     cited = bulk["cited_by"].get(record_id)
     tags = bulk["tags"].get(record_id)
     images = bulk["images"].get(record_id)
@@ -88,10 +85,6 @@ def record_key(gen: str, content_hash, updated_at, access, embargo, context) -> 
 def record_bulk_for(catalog: Catalog, ids: list[str]) -> dict:
     """`Catalog._record_bulk`'s answer for a few records only (cited by, tags, images)."""
     session = catalog.session
-    cited: dict[str, set[str]] = {}
-    for record_id, harm_id in session.exec(select(m.Evidence.record_id, m.Evidence.harm_id)
-                                           .where(m.Evidence.record_id.in_(ids))):
-        cited.setdefault(record_id, set()).add(harm_id)
     tags: dict[str, set[str]] = {}
     for object_id, concept_id in session.exec(select(TagSuggestion.object_id, TagSuggestion.concept_id).where(
             TagSuggestion.object_type == "record", TagSuggestion.status == ACCEPTED,
@@ -100,7 +93,7 @@ def record_bulk_for(catalog: Catalog, ids: list[str]) -> dict:
     images: dict[str, list] = {}
     for row in session.exec(select(Media).where(Media.record_id.in_(ids)).order_by(Media.record_id, Media.position)):
         images.setdefault(row.record_id, []).append(row)
-    return {"cited_by": {k: sorted(v) for k, v in cited.items()},
+    return {"cited_by": citing_ids(session, ids),
             "tags": {k: sorted(v) for k, v in tags.items()}, "images": images}
 
 
@@ -125,11 +118,21 @@ def _parts(rest: bytes, base: str | None, jsonl: str | None, csv: str | None) ->
 COLUMNS = ("id", "key", "view", "parts", "base", "jsonl", "csv")
 
 
-class ViewStore:
-    """The cache file: one row per record, read and written a row at a time."""
+class CachedView(NamedTuple):
+    """One record in the cache: its key, its public view, and the pieces made from the view
+    (its download lines, its search terms: `RecordViews.memo`)."""
 
-    def __init__(self, public_dir: Path):
-        self.path = cache_dir(public_dir) / "views.sqlite"
+    key: str
+    view: dict
+    parts: dict
+
+
+class ViewStore:
+    """The cache file: one row per record, read and written a row at a time. It lives in the
+    build's cache folder (`Settings.build_cache_dir`), beside the site, never in it."""
+
+    def __init__(self, cache_dir: Path):
+        self.path = cache_dir / "views.sqlite"
         self._db: sqlite3.Connection | None = None
 
     def db(self) -> sqlite3.Connection:
@@ -159,17 +162,17 @@ class ViewStore:
             return None
         return row[0] if row else None
 
-    def all(self) -> dict[str, tuple[str, dict, dict]]:
+    def all(self) -> dict[str, CachedView]:
         try:
             rows = self.db().execute("SELECT id, key, view, parts, base, jsonl, csv FROM records").fetchall()
         except sqlite3.DatabaseError:
             return {}  # an unreadable cache: every view is made afresh
-        return {row[0]: (row[1], pickle.loads(row[2]), _parts(*row[3:])) for row in rows}
+        return {row[0]: CachedView(row[1], pickle.loads(row[2]), _parts(*row[3:])) for row in rows}
 
-    def entry(self, record_id: str) -> tuple[str, dict, dict] | None:
+    def entry(self, record_id: str) -> CachedView | None:
         row = self.db().execute("SELECT key, view, parts, base, jsonl, csv FROM records WHERE id = ?",
                                 (record_id,)).fetchone()
-        return (row[0], pickle.loads(row[1]), _parts(*row[2:])) if row else None
+        return CachedView(row[0], pickle.loads(row[1]), _parts(*row[2:])) if row else None
 
     def count(self) -> int:
         return self.db().execute("SELECT COUNT(*) FROM records").fetchone()[0]
@@ -183,7 +186,7 @@ class ViewStore:
         rows = self.db().execute(f"SELECT id, view FROM records WHERE id IN ({marks})", ids).fetchall()
         return {i: pickle.loads(view) for i, view in rows}
 
-    def write(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], drop: set[str],
+    def write(self, gen: str, token: str | None, put: dict[str, CachedView], drop: set[str],
               everything: bool = False, mark: list | None = None) -> None:
         """One transaction: these rows written, those dropped, the generation and token set.
         With `everything` (or another generation), `put` is the whole cache: written as a new
@@ -201,7 +204,7 @@ class ViewStore:
             db.execute("ROLLBACK")
             raise
 
-    def _write_new(self, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]], mark: list | None) -> None:
+    def _write_new(self, gen: str, token: str | None, put: dict[str, CachedView], mark: list | None) -> None:
         self.close()  # the last connection to close checkpoints and removes the old file's WAL
         temp = self.path.with_name(self.path.name + ".new")
         temp.unlink(missing_ok=True)
@@ -228,7 +231,7 @@ def _create(db: sqlite3.Connection) -> None:
                "parts BLOB, base TEXT, jsonl TEXT, csv TEXT)")
 
 
-def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, tuple[str, dict, dict]],
+def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, CachedView],
             mark: list | None) -> None:
     db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts, base, jsonl, csv) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    ((i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), *_columns(parts))
@@ -242,17 +245,17 @@ def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, 
 class RecordViews:
     """Public record views for one build: cached ones reused, the rest made by the Catalog."""
 
-    def __init__(self, public_dir: Path):
-        self.store = ViewStore(public_dir)
-        self.fresh: dict[str, tuple[str, dict, dict]] = {}  # id: (key, view, parts made from the view)
+    def __init__(self, cache_dir: Path):
+        self.store = ViewStore(cache_dir)
+        self.fresh: dict[str, CachedView] = {}
         self.made = 0
         self.reused = 0
         self._dirty: set[str] = set()  # records to write back
         self._dropped: set[str] = set()  # records cached but no longer public
-        self._gen = ""
+        self.gen = ""  # the generation of the views, once `views` has read them (a build keeps it)
         self._everything = False
 
-    def load(self, gen: str) -> dict[str, tuple[str, dict, dict]]:
+    def load(self, gen: str) -> dict[str, CachedView]:
         if self.store.meta("gen") != gen:
             self._everything = True
             return {}
@@ -282,26 +285,26 @@ class RecordViews:
         for record_id, key in keys.items():
             view = made.get(record_id)
             if view is not None:
-                self.fresh[record_id] = (key, view, {})
+                self.fresh[record_id] = CachedView(key, view, {})
             elif record_id in missing:
                 continue  # the Catalog did not show it after all: never fall back to the cache
             else:
                 self.fresh[record_id] = stored[record_id]
-                view = stored[record_id][1]
+                view = stored[record_id].view
             views.append(view)
         self.made, self.reused = len(made), len(views) - len(made)
         self._dirty = set(made)
         self._dropped = stored.keys() - self.fresh.keys()
-        self._gen = gen
+        self.gen = gen
         return views, {i: keys[i] for i in self.fresh}
 
     def memo(self, view: dict, name: str, make):
         """A piece an aggregate output makes from one record's view (its download line, its
         search terms), kept with the view: made again only when the record's key changes."""
         entry = self.fresh.get(view["id"]) if view.get("type") == "record" else None
-        if entry is None or entry[1] is not view:
+        if entry is None or entry.view is not view:
             return make()
-        parts = entry[2]
+        parts = entry.parts
         if name not in parts:
             parts[name] = make()
             self._dirty.add(view["id"])
@@ -312,7 +315,7 @@ class RecordViews:
         written; `token` names the build (its manifest holds the same token), `mark` its
         place in the store's change log."""
         try:
-            self.store.write(self._gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
+            self.store.write(self.gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
                              self._dropped, self._everything, mark)
         finally:
             self.store.close()

@@ -9,16 +9,22 @@ A kind with more than `PART_SIZE` objects is downloaded in numbered parts
 (`records-001.jsonl`, `records-002.jsonl`, … each in id order, `PART_SIZE` objects a part,
 each CSV part with its header row), listed on the downloads page: one changed record then
 rewrites one part of a few MB rather than a 190 MB file at 100,000 records.
+
+Beside them, `datapackage.json` describes the same files as a Frictionless Data Package: each
+CSV a tabular resource whose schema is the data dictionary (names, descriptions, types), each
+JSON Lines file a resource of media type `application/jsonl`, and the licences the objects'
+rights statements name (each object's own statement is in its `rights` or `licence` column).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 
 from archive.urls import SiteUrls
+from publish import json_indent
+from publish.csv_cells import csv_line
+from publish.licences import licence_name, licence_urls
 
 SEP = "; "
 PART_SIZE = 10_000
@@ -110,17 +116,13 @@ def jsonl(views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
 
 
 def csv_header(kind: str) -> str:
-    return _csv_line([name for name, _, _ in COLUMNS[kind]])
+    return csv_line([name for name, _, _ in COLUMNS[kind]])
 
 
 def csv_row(kind: str, view: dict, urls: SiteUrls) -> str:
-    return _csv_line([urls.absolute(view["url"]) if get is None else get(view) for _, _, get in COLUMNS[kind]])
+    return csv_line([urls.absolute(view["url"]) if get is None else get(view) for _, _, get in COLUMNS[kind]])
 
 
-def _csv_line(values: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(values)
-    return out.getvalue()
 
 
 def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
@@ -138,8 +140,9 @@ def part_names(kind: str, count: int) -> list[str]:
 
 
 def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = _no_memo) -> dict[str, bytes]:
-    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or their parts)."""
-    files = {}
+    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or their parts), and the
+    data package describing them (downloads/datapackage.json)."""
+    files = {"downloads/datapackage.json": data_package(views, urls)}
     for kind in KIND_FILES:
         items = sorted(views.get(kind, []), key=lambda v: v["id"])
         for number, name in enumerate(part_names(kind, len(items))):
@@ -155,3 +158,69 @@ def data_dictionary(counts: dict[str, int] | None = None) -> list[dict]:
     return [{"kind": kind, "file": KIND_FILES[kind], "parts": part_names(kind, (counts or {}).get(kind, 0)),
              "columns": [{"name": name, "description": text} for name, text, _ in cols]}
             for kind, cols in COLUMNS.items()]
+
+
+# Table Schema types of the CSV columns that are not strings.
+FIELD_TYPES = {"date_lower": "integer", "date_upper": "integer", "entries": "integer", "fictional": "boolean"}
+JSONL_MEDIA_TYPE = "application/jsonl"
+# Where each kind keeps its rights statement (the only columns licences are read from).
+RIGHTS_COLUMNS = {"record": "rights", "narrative": "licence"}
+
+
+def _field(name: str, description: str) -> dict:
+    field = {"name": name, "description": description, "type": FIELD_TYPES.get(name, "string")}
+    if name == "url":
+        field["format"] = "uri"
+    if name == "id":
+        field["constraints"] = {"required": True, "unique": True}
+    return field
+
+
+def package_licences(views: dict[str, list[dict]]) -> list[dict]:
+    """The open licences the public objects' rights statements name, as Data Package licences."""
+    statements = {v.get(column) or "" for kind, column in RIGHTS_COLUMNS.items() for v in views.get(kind, [])}
+    found = {url: licence_name(url) for s in statements for url in licence_urls(s)}
+    return [{"name": name, "path": url} if name else {"path": url, "title": url}
+            for url, name in sorted(found.items())]
+
+
+def data_package(views: dict[str, list[dict]], urls: SiteUrls) -> bytes:
+    """downloads/datapackage.json: the downloads as a Frictionless Data Package (v1)."""
+    resources = []
+    for kind, columns in COLUMNS.items():
+        described = f"Public {KIND_FILES[kind]} of {urls.archive_name}"
+        for name in part_names(kind, len(views.get(kind, []))):
+            resources.append({
+                "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
+                "title": f"{described} (CSV)", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+                "schema": {"fields": [_field(n, d) for n, d, _ in columns], "primaryKey": ["id"]}})
+            resources.append({
+                # Nested objects, not a table: a file resource (frictionless checks it as one).
+                "name": f"{name}-jsonl", "path": f"{name}.jsonl", "profile": "data-resource", "type": "file",
+                "title": f"{described}: every field of each object, one JSON object a line",
+                "format": "jsonl", "mediatype": JSONL_MEDIA_TYPE, "encoding": "utf-8"})
+    package = {
+        "profile": "data-package", "name": "reckoning-public-data", "title": f"{urls.archive_name}: public data",
+        "description": ("All public data of the archive: nothing closed, embargoed or withdrawn. Each object "
+                        "carries its own rights statement (records: `rights`; narratives: `licence`); "
+                        "`licenses` lists the open licences those statements name. Objects whose statement "
+                        "names none are all rights reserved."),
+        "homepage": urls.absolute("/downloads/"),
+        "resources": resources,
+    }
+    licences = package_licences(views)
+    if licences:  # the profile wants at least one when the key is there
+        package["licenses"] = licences
+    return json_indent.dumps(package).encode("utf-8")
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def with_bom(path: str, content: bytes) -> bytes:
+    """A download with the UTF-8 byte order mark spreadsheets look for, when it is a CSV file
+    (`RECKON_CSV_BOM`); every other file as it is. A one-record rebuild cannot splice a
+    marked file (publish.incremental) and leaves it to the full build, which marks it again."""
+    if path.startswith("downloads/") and path.endswith(".csv") and not content.startswith(UTF8_BOM):
+        return UTF8_BOM + content
+    return content

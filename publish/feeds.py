@@ -34,13 +34,13 @@ def atom_feed(views: list[dict], added: dict[str, str], urls: SiteUrls, fallback
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     entries = recent(views, added, FEED_SIZE)
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = "Reckoning: recently added"
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"{urls.archive_name}: recently added"
     ET.SubElement(feed, f"{{{ATOM}}}id").text = urls.absolute(site_page_url("feed"))
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = added[entries[0]["id"]] if entries else fallback_updated
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=urls.absolute(site_page_url("feed")))
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=urls.absolute("/"))
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
-    ET.SubElement(author, f"{{{ATOM}}}name").text = "Reckoning archive"
+    ET.SubElement(author, f"{{{ATOM}}}name").text = urls.archive_name
     for view in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}title").text = f"{KIND_LABELS[view['type']]}: {view['title']}"
@@ -75,4 +75,13 @@ def sitemaps(paths: list[str], urls: SiteUrls) -> dict[str, bytes]:
 
 
 def robots_txt(urls: SiteUrls) -> bytes:
+    """robots.txt: everything may be crawled; where the sitemap is (so, the site's base URL)."""
     return (f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site_page_url('sitemap'))}\n").encode()
+
+
+def base_url_of_robots(text: str) -> str | None:
+    """The base URL a built site's robots.txt names (its sitemap's address, less the file)."""
+    for line in text.splitlines():
+        if line.startswith("Sitemap: ") and line.endswith(site_page_url("sitemap")):
+            return line[len("Sitemap: "):-len(site_page_url("sitemap"))] + "/"
+    return None

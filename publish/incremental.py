@@ -16,63 +16,54 @@ buffer's build (whose `state` its manifest keeps):
   among the newest, the feed can differ.
 
 Those outputs are patched: the record's view is made through the Catalog (the access rule
-decides), its lines in its download part are spliced (its old lines, kept in
-`publish.build_cache.ViewStore`, replaced in the published part's bytes), the search index's term
-shards are patched (`publish.static_search.patch.patch_index`),
-and only the manifest shards holding a changed path are read and written
-(`publish.site_manifest`; the whole map of 200,000 keys is 18 MB). Publishing is the same double
-buffering: the standby gets this build's changes plus what it lacked of the live build (its
-manifest's `missing`, hard-linked from the live buffer: files are only ever replaced, never
-written through), then the symlink flips, then the retired buffer drops what changed. Every
-manifest write is preceded by an "applying" mark, so a kill at any moment leaves the live
-site whole and makes the next build remake the standby.
+decides), its page and citation file are made as the full build makes them
+(`publish.pages.objects`), its lines in its download part are spliced (its old lines, kept in
+`publish.build_cache.ViewStore`, replaced in the published part's bytes), and the search
+index's term shards are patched (`publish.static_search.patch.patch_index`). Publishing them is
+the same double buffering as a full build's, at the cost of the change (`publish.apply_patch`).
+
+Each step raises `Unpatchable` with its reason as soon as the change reaches beyond the
+records' own outputs; nothing is written before every check has passed.
 """
+
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
-from jinja2 import Environment, FileSystemBytecodeCache
-from sqlmodel import select
+from jinja2 import Environment
+from sqlmodel import Session, select
 
 from archive import change_log
 from archive import models as m
+from archive import urls as U
 from archive.access import PUBLIC
 from archive.catalog import Catalog
-from archive.code_digest import code_digest
 from archive.db import store_transaction
 from archive.settings import Settings
 from archive.urls import SiteUrls
-from publish import build as B
+from publish.apply_patch import LiveSite, Unpatchable, patchable_site, publish_patch
 from publish.build_cache import (
+    CachedView,
     RecordViews,
     ViewStore,
-    cache_dir,
     context_of,
     generation,
     record_bulk_for,
     record_key,
 )
+from publish.build_report import BuildReport
 from publish.downloads import PART_SIZE, csv_header, csv_row, jsonl_line, part_names
 from publish.feeds import FEED_SIZE, atom_feed
-from publish.jinja.frame_inline import compiled_with
-from publish.pages.citation import citation_context, citation_data, csl_json
-from publish.site_manifest import (
-    MANIFEST_VERSION,
-    mark_applying,
-    read_header,
-    read_shards,
-    shard_of,
-    write_header,
-    write_shards,
-)
+from publish.fingerprints import site_code_digest, site_fingerprint, static_digest
+from publish.page import Page, PageKeys, page_key
+from publish.pages.objects import object_pages
 from publish.static_search.patch import patch_index
 from search.documents import documents_of
 
@@ -80,31 +71,15 @@ log = logging.getLogger(__name__)
 # What other pages may show of a record besides its own page: any change to these sends the
 # build down the full path. (Body text, language, source, rights, keywords and the like show
 # only on the record's page, its citation, its download lines and in the search index.)
-OWN_PAGE_ONLY = frozenset({"body_html", "text", "language", "source", "source_url", "rights",
+OWN_PAGE_ONLY = frozenset({"body_html", "text", "language", "source", "source_url",
                            "date_as_written", "keywords", "coverage", "format"})
-MAX_CATCH_UP = 20_000  # files the standby may lack and be copied from the live buffer
-# The code that turns views into pages and aggregates (record views' own code is in the
-# view cache's generation): any change to it is a full build.
-def site_code_digest() -> str:
-    """The code a full build runs (`publish.build` and all it imports, this module included)."""
-    return code_digest("publish.build", "publish.incremental", outside=("markdown_it",))
-
-
-def static_digest(settings: Settings) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    folder = settings.site_dir / "static"
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def build_state(settings: Settings, built_on: str, fingerprint: str, record_cache: RecordViews) -> dict:
     """What a full build leaves in its manifest for the next one-record rebuild to check
     (public facts only: the manifest is published; the change log's place is in the cache)."""
     return {"today": settings.today().isoformat(), "built_on": built_on, "fingerprint": fingerprint,
-            "static": static_digest(settings), "code": site_code_digest(), "generation": record_cache._gen,
+            "static": static_digest(settings), "code": site_code_digest(), "generation": record_cache.gen,
             "token": None}  # set once the site's keys are known
 
 
@@ -125,260 +100,273 @@ def splice_lines(data: bytes | None, header: bytes, changes: list[tuple[str, str
     return data
 
 
-def _full(reason: str) -> None:
-    """No patching this time: say why (`reckon build` logs it at debug level) and build in full."""
-    log.debug("full comparison: %s", reason)
-
-
 # -- the rebuild ---------------------------------------------------------------------------------
-def _added(created_at) -> str:
-    return created_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # as Catalog.added_on says it
+@dataclass
+class _Run:
+    """What every step of one patched rebuild shares."""
+
+    settings: Settings
+    urls: SiteUrls
+    built_on: str
+    env: Environment
+    started: float
+    store: ViewStore
 
 
 def one_record_rebuild(settings: Settings, urls: SiteUrls, built_on: str, env: Environment,
-                       started: float) -> B.BuildReport | None:
-    """Patch the site for the records changed since the live build, or None for a full build."""
-    public = settings.public_dir
-    live = B.live_buffer(public)
-    if live is None:
-        return _full("no double-buffered site yet")
-    first, second = B.buffers(public)
-    standby = second if live == first else first
-    head, spare = read_header(live), read_header(standby)
-    if head is None or spare is None:
-        return _full("a buffer without a readable manifest")
-    state = head.get("state")
-    if head.get("version") != MANIFEST_VERSION or head.get("applying") or not state:
-        return _full("the live build left no state for a patched rebuild")
-    if spare.get("version") != MANIFEST_VERSION or spare.get("applying") or spare.get("base") != state["token"] \
-            or spare.get("missing_iiif") or len(spare.get("missing", [])) > MAX_CATCH_UP:
-        return _full("the standby is not the live build less a few files")
-    fingerprint = B._fingerprint(settings, urls, built_on)
-    now = (settings.today().isoformat(), built_on, fingerprint, static_digest(settings), site_code_digest())
-    if now != (state["today"], state["built_on"], state["fingerprint"], state["static"], state["code"]):
-        return _full("the date, templates, settings, static files or code changed")
-    store = ViewStore(public)
+                       started: float) -> BuildReport | None:
+    """Patch the site for the records changed since the live build, or None for a full build
+    (`reckon build` logs why at debug level)."""
+    store = ViewStore(settings.build_cache_dir)
     try:
-        if store.meta("token") != state["token"]:
-            return _full("the cache is not the live build's (a build stopped between the two)")
-        with store_transaction(settings) as session:
-            seq = change_log.latest(session)  # first, before any row is read
-            if seq is None:
-                return _full("the store keeps no change log")
-            changes = change_log.since(session, json.loads(store.meta("mark") or "null"), seq)
-            if changes is None:
-                return _full("the change log does not hold the live build's place (another store?)")
-            if changes.tables:
-                return _full(f"tables other than records were written: {sorted(changes.tables)}")
-            catalog = Catalog(session, PUBLIC, settings.today())
-            if not changes.records:
-                return B.BuildReport(pages=state["pages"], public_dir=public, unchanged=state["pages"],
-                                     seconds=time.perf_counter() - started, patched=True)
-            gen = generation(catalog)
-            if gen != state["generation"]:
-                return _full("agents, terms or the code making views changed")
-            patch = _patch(catalog, store, state, gen, sorted(changes.records), urls, built_on, fingerprint, live)
-        if patch is None:
-            return None
-        return _publish(settings, env, store, state, seq, gen, patch, live, standby, head, spare, started)
+        return _rebuild(_Run(settings, urls, built_on, env, started, store))
+    except Unpatchable as reason:
+        log.debug("full comparison: %s", reason)
+        return None
     finally:
         store.close()
 
 
+def _rebuild(run: _Run) -> BuildReport:
+    """The steps: the buffers and the build's inputs are as the live build left them, only
+    records changed, their new outputs are made, and then published."""
+    site = patchable_site(run.settings.public_dir)
+    fingerprint = _same_inputs(run, site.state)
+    if run.store.meta("token") != site.state["token"]:
+        raise Unpatchable("the cache is not the live build's (a build stopped between the two)")
+    with store_transaction(run.settings) as session:
+        seq, ids = _changed_records(session, run.store)
+        catalog = Catalog(session, PUBLIC, run.settings.today())
+        if not ids:
+            return _report(run, site.state["pages"])
+        patch = _patch(run, catalog, site, ids, fingerprint)
+    plan = publish_patch(run.settings, run.env, site, patch.pages, patch.keys)
+    if not plan.changed:
+        return _report(run, site.state["pages"], records_made=patch.made)
+    run.store.write(patch.gen, plan.state["token"], patch.entries, set(), mark=seq)
+    return _report(run, plan.state["pages"], written=len(plan.changed), records_made=patch.made,
+                   applied=len(plan.todo) + len(plan.lacking))
+
+
+def _same_inputs(run: _Run, state: dict) -> str:
+    """The site's fingerprint, once the build's date, the access rule's date, templates,
+    settings, static files and code are found to be the live build's (so no embargo can have
+    ended and no other object's visibility changed)."""
+    settings = run.settings
+    fingerprint = site_fingerprint(settings, run.urls, run.built_on)
+    now = (settings.today().isoformat(), run.built_on, fingerprint, static_digest(settings), site_code_digest())
+    if now != (state["today"], state["built_on"], state["fingerprint"], state["static"], state["code"]):
+        raise Unpatchable("the date, templates, settings, static files or code changed")
+    return fingerprint
+
+
+def _changed_records(session: Session, store: ViewStore) -> tuple[list, list[str]]:
+    """The store's place in its change log now, and the records written since the live build."""
+    seq = change_log.latest(session)  # first, before any row is read
+    if seq is None:
+        raise Unpatchable("the store keeps no change log")
+    changes = change_log.since(session, json.loads(store.meta("mark") or "null"), seq)
+    if changes is None:
+        raise Unpatchable("the change log does not hold the live build's place (another store?)")
+    if changes.tables:
+        raise Unpatchable(f"tables other than records were written: {sorted(changes.tables)}")
+    return seq, sorted(changes.records)
+
+
+def _report(run: _Run, pages: int, written: int = 0, records_made: int = 0, applied: int = 0) -> BuildReport:
+    return BuildReport(pages=pages, public_dir=run.settings.public_dir, written=written, unchanged=pages - written,
+                       seconds=time.perf_counter() - run.started, records_made=records_made, applied=applied,
+                       patched=True)
+
+
+# -- what changes --------------------------------------------------------------------------------
+class _RecordRow(NamedTuple):
+    """What a record's key and its place in the feed take from its row."""
+
+    id: str
+    content_hash: str
+    updated_at: datetime
+    access: str
+    embargo_until: str | None
+    created_at: datetime
+
+
+class _Change(NamedTuple):
+    """A public record whose own outputs change, and nothing else's."""
+
+    id: str
+    key: str  # its new key (`publish.build_cache.record_key`)
+    cached: CachedView  # as the live build published it: key, view and download lines
+    view: dict  # its view now
+    added: str  # when it was added, as the feed says it
+    rank: int  # its place among the cached records, in id order
+
+
+@dataclass
 class _Patch:
-    def __init__(self):
-        self.pages: list[B.Page] = []  # to render
-        self.files: dict[str, bytes | None] = {}  # content files (None: delete)
-        self.keys: dict[str, str] = {}  # new key of every page and file above
-        self.entries: dict[str, tuple[str, dict, dict]] = {}  # the view cache's new rows
-        self.made = 0
+    """A patched rebuild's outputs, before they are published."""
+
+    pages: list[Page]  # to write: the records' pages and citation files, then the content files
+    keys: dict[str, str | None]  # new key of every page above, and None for each file to delete
+    entries: dict[str, CachedView]  # the view cache's new rows
+    made: int  # record views made through the Catalog
+    gen: str  # the generation of the views (`publish.build_cache.generation`)
 
 
-def _patch(catalog: Catalog, store: ViewStore, state: dict, gen: str, ids: list[str], urls: SiteUrls,
-           built_on: str, fingerprint: str, live: Path) -> _Patch | None:
-    session = catalog.session
-    table = m.Record
-    rows = {r[0]: r for r in session.exec(select(table.id, table.content_hash, table.updated_at, table.access,
-                                                 table.embargo_until, table.created_at).where(table.id.in_(ids)))}
+def _patch(run: _Run, catalog: Catalog, site: LiveSite, ids: list[str], fingerprint: str) -> _Patch:
+    """The changed records' own outputs made afresh: their pages and citation files, their
+    terms in the search index, their lines in the downloads and, if they are among the
+    newest, the feed."""
+    state, urls = site.state, run.urls
+    gen = generation(catalog)
+    if gen != state["generation"]:
+        raise Unpatchable("agents, terms or the code making views changed")
     views = {v["id"]: v for v in catalog.views("record", ids)}  # the access rule decides, as ever
+    if run.store.count() != state["records"]:
+        raise Unpatchable("the view cache does not hold the live build's records")
+    changes = _changes(catalog, run.store, gen, ids, views)
+    lines = {change.id: _download_lines(change.view, urls) for change in changes}
+    files = _search_files(changes, state, site.live)
+    files.update(_download_parts(changes, lines, state["records"], urls, site.live))
+    if _in_feed(changes, state["recent"]):
+        files[U.site_page_url("feed").lstrip("/")] = _feed(catalog, run.store, state["recent"], changes, urls,
+                                                           run.built_on)
+    pages = [page for change in changes
+             for page in object_pages("record", [change.view], {change.id: change.key}, urls, run.built_on)]
+    keyer = PageKeys(fingerprint)
+    keys: dict[str, str | None] = {page.path: keyer.key(page) for page in pages}
+    keys.update({path: None if content is None else page_key(Page(path, content=content), fingerprint)
+                 for path, content in files.items()})
+    pages += [Page(path, content=content) for path, content in files.items() if content is not None]
+    entries = {change.id: CachedView(change.key, change.view, lines[change.id]) for change in changes}
+    return _Patch(pages, keys, entries, made=len(views), gen=gen)
+
+
+def _changes(catalog: Catalog, store: ViewStore, gen: str, ids: list[str], views: dict[str, dict]) -> list[_Change]:
+    """The records among `ids` whose outputs change, each one public before and after, without
+    images, and showing other pages what it showed them."""
+    rows = _record_rows(catalog.session, ids)
     bulk = record_bulk_for(catalog, ids)
-    count = state["records"]
-    if store.count() != count:
-        return _full("the view cache does not hold the live build's records")
-    result = _Patch()
-    result.made = len(views)
-    keyer = B.PageKeys(fingerprint)
-    citing = B.citing_digest(urls, built_on)
-    names = ("jsonl\0" + urls.base_url, "csv\0" + urls.base_url)
-    feed = False
-    parts: dict[int, dict[str, dict]] = {}
     refs: dict[str, dict | None] = {}
+    changes = []
+    for record_id in ids:
+        cached, view, row = store.entry(record_id), views.get(record_id), rows.get(record_id)
+        if cached is None and view is None:
+            continue  # hidden before and after (or gone): no output shows it
+        if cached is None or view is None or row is None:
+            raise Unpatchable("newly public, or no longer public: lists, counts and the sitemap change")
+        context = context_of(catalog, bulk, record_id, refs)
+        if context is not None and context[2]:  # its images
+            raise Unpatchable("images: IIIF manifests and tiles are made by the full build")
+        key = record_key(gen, row.content_hash, row.updated_at, row.access, row.embargo_until, context)
+        if key == cached.key:
+            continue
+        if _shown_elsewhere(cached.view) != _shown_elsewhere(view):
+            raise Unpatchable("other pages show what changed")
+        changes.append(_Change(record_id, key, cached, view, _added(row.created_at), store.rank(record_id)))
+    return changes
+
+
+def _record_rows(session: Session, ids: list[str]) -> dict[str, _RecordRow]:
+    table = m.Record
+    query = select(table.id, table.content_hash, table.updated_at, table.access, table.embargo_until,
+                   table.created_at).where(table.id.in_(ids))
+    return {row.id: row for row in (_RecordRow(*values) for values in session.exec(query))}
+
+
+def _shown_elsewhere(view: dict) -> dict:
+    """What pages other than the record's own show of it."""
+    return {k: v for k, v in view.items() if k not in OWN_PAGE_ONLY}
+
+
+def _added(created_at: datetime) -> str:
+    return created_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # as Catalog.added_on says it
+
+
+def _in_feed(changes: list[_Change], recent: dict[str, str]) -> bool:
+    """Whether the feed shows a changed record (and so is made again); a change that would move
+    a record into the newest, or within them, takes the full build."""
+    shown = False
+    for change in changes:
+        if change.id in recent:
+            if recent[change.id] != change.added:
+                raise Unpatchable("a record among the newest changed its date of addition")
+            shown = True
+        elif len(recent) < FEED_SIZE or (change.added, change.id) > min((a, i) for i, a in recent.items()):
+            raise Unpatchable("it would now be among the newest")
+    return shown
+
+
+def _search_files(changes: list[_Change], state: dict, live: Path) -> dict[str, bytes | None]:
+    """The search index's files with each change's words patched in turn (`patch_index`), from
+    the published files or from the patch before it."""
     patched: dict[str, bytes | None] = {}
 
     def read(path: str) -> bytes | None:
-        if path in patched:
-            return patched[path]
-        try:
-            return (live / path).read_bytes()
-        except OSError:
-            return None
+        return patched[path] if path in patched else _published(live, path)
 
-    for record_id in ids:
-        old, view, row = store.entry(record_id), views.get(record_id), rows.get(record_id)
-        if old is None and view is None:
-            continue  # hidden before and after (or gone): no output shows it
-        if old is None or view is None or row is None:
-            return _full("newly public, or no longer public: lists, counts and the sitemap change")
-        context = context_of(catalog, bulk, record_id, refs)
-        if context is not None and context[2]:
-            return _full("images: IIIF manifests and tiles are made by the full build")
-        key = record_key(gen, row[1], row[2], row[3], row[4], context)
-        if key == old[0]:
-            continue
-        before = old[1]
-        if {k: v for k, v in before.items() if k not in OWN_PAGE_ONLY} != \
-                {k: v for k, v in view.items() if k not in OWN_PAGE_ONLY}:
-            return _full("other pages show what changed")
-        added = _added(row[5])
-        recent = state["recent"]
-        if record_id in recent:
-            if recent[record_id] != added:
-                return _full("a record among the newest changed its date of addition")
-            feed = True
-        elif len(recent) < FEED_SIZE or (added, record_id) > min((a, i) for i, a in recent.items()):
-            return _full("it would now be among the newest")
-        rank = store.rank(record_id)
-        number = state["docs"] - count + rank
-        search = patch_index(read, number, documents_of("record", before)[0], documents_of("record", view)[0])
+    for change in changes:
+        number = state["docs"] - state["records"] + change.rank
+        search = patch_index(read, number, documents_of("record", change.cached.view)[0],
+                             documents_of("record", change.view)[0])
         if search is None:
-            return _full("the search index cannot be patched for this change")
+            raise Unpatchable("the search index cannot be patched for this change")
         patched.update(search)
-        mine = {names[0]: jsonl_line(view, urls), names[1]: csv_row("record", view, urls)}
-        if any(old[2].get(name) is None for name in names):
-            return _full("download lines made for another base URL (or none): the full build makes them")
-        parts.setdefault(rank // PART_SIZE if count > PART_SIZE else 0, {})[record_id] = (old[2], mine)
-        result.entries[record_id] = (key, view, mine)
-        folder = f"{B.SECTIONS['record']}/{record_id}/"
-        page = B.Page(folder + "index.html", "record.html", {"item": view}, digest=key,
-                      extra=lambda data: {"cite": citation_context(data["item"], urls, built_on)})
-        cite = B.Page(folder + "citation.json", digest=f"{key}-{citing}",
-                      make=lambda view=view: B._json(csl_json(citation_data(view, urls, built_on))))
-        result.pages += [page, cite]
-        result.keys.update({page.path: keyer.key(page), cite.path: keyer.key(cite)})
-    files = dict(patched)
+    return patched
+
+
+def _published(live: Path, path: str) -> bytes | None:
+    try:
+        return (live / path).read_bytes()
+    except OSError:
+        return None
+
+
+def _line_names(urls: SiteUrls) -> tuple[str, str]:
+    """The names of a record's download lines among its cached pieces (they hold the base URL)."""
+    return "jsonl\0" + urls.base_url, "csv\0" + urls.base_url
+
+
+def _download_lines(view: dict, urls: SiteUrls) -> dict[str, str]:
+    jsonl, csv = _line_names(urls)
+    return {jsonl: jsonl_line(view, urls), csv: csv_row("record", view, urls)}
+
+
+def _download_parts(changes: list[_Change], lines: dict[str, dict[str, str]], count: int, urls: SiteUrls,
+                    live: Path) -> dict[str, bytes]:
+    """The download parts holding the changed records, with their old lines replaced by the
+    new ones in the published bytes."""
+    jsonl, csv = _line_names(urls)
+    parts: dict[int, list[_Change]] = {}
+    for change in changes:
+        if change.cached.parts.get(jsonl) is None or change.cached.parts.get(csv) is None:
+            raise Unpatchable("download lines made for another base URL (or none): the full build makes them")
+        parts.setdefault(change.rank // PART_SIZE if count > PART_SIZE else 0, []).append(change)
+    files = {}
     for number, changed in parts.items():
         name = part_names("record", count)[number]
-        for extension, which, header in (("jsonl", names[0], b""), ("csv", names[1], csv_header("record").encode())):
+        for extension, which, header in (("jsonl", jsonl, b""), ("csv", csv, csv_header("record").encode())):
             path = f"downloads/{name}.{extension}"
-            spliced = splice_lines(read(path), header, [(lines[0][which], lines[1][which])
-                                                        for lines in changed.values()])
+            spliced = splice_lines(_published(live, path), header,
+                                   [(change.cached.parts[which], lines[change.id][which]) for change in changed])
             if spliced is None:
-                return _full(f"{path} does not hold the changed records' cached lines (another base URL?)")
+                raise Unpatchable(f"{path} does not hold the changed records' cached lines (another base URL?)")
             files[path] = spliced
-    if feed:
-        made = _feed(catalog, store, state["recent"], result.entries, urls, built_on)
-        if made is None:
-            return _full("the feed holds an object of an unknown kind")
-        files[B.U.site_page_url("feed").lstrip("/")] = made
-    result.files = files
-    for path, content in files.items():
-        result.keys[path] = None if content is None else B.page_key(B.Page(path, content=content), fingerprint)
-    return result
+    return files
 
 
-def _feed(catalog: Catalog, store: ViewStore, recent: dict[str, str], entries: dict, urls: SiteUrls,
-          built_on: str) -> bytes | None:
+def _feed(catalog: Catalog, store: ViewStore, recent: dict[str, str], changes: list[_Change], urls: SiteUrls,
+          built_on: str) -> bytes:
     """The feed of the newest objects, made as the full build makes it, from their views."""
     by_kind: dict[str, list[str]] = {}
     for object_id in recent:
-        by_kind.setdefault(B.U.kind_of(object_id) or "", []).append(object_id)
+        by_kind.setdefault(U.kind_of(object_id) or "", []).append(object_id)
     if "" in by_kind:
-        return None
-    views = [entry[1] for entry in entries.values() if entry[1]["id"] in recent]
-    cached = store.views_of([i for i in by_kind.get("record", []) if i not in entries])
-    views += list(cached.values())
+        raise Unpatchable("the feed holds an object of an unknown kind")
+    changed = {change.id: change.view for change in changes}
+    views = [view for view in changed.values() if view["id"] in recent]
+    views += list(store.views_of([i for i in by_kind.get("record", []) if i not in changed]).values())
     for kind, ids in by_kind.items():
         if kind != "record":
             views += catalog.views(kind, ids)
     return atom_feed(views, recent, urls, built_on + "T00:00:00Z")
-
-
-def _publish(settings: Settings, env: Environment, store: ViewStore, state: dict, seq: list, gen: str,
-             patch: _Patch, live: Path, standby: Path, head: dict, spare: dict,
-             started: float) -> B.BuildReport | None:
-    public = settings.public_dir
-    missing = list(spare.get("missing", []))
-    # The only manifest shards that differ between the live build, the standby and this build:
-    # those holding a path this build changes or the standby lacks.
-    touched = {shard_of(p) for p in patch.keys} | {shard_of(p) for p in missing}
-    live_shards = read_shards(live, sorted(touched))
-    if live_shards is None:
-        return _full("a manifest shard of the live buffer cannot be read")
-
-    def live_key(path: str) -> str | None:
-        return live_shards[shard_of(path)].get(path)
-
-    changed = {p: k for p, k in patch.keys.items() if live_key(p) != k}
-    if not changed:
-        return B.BuildReport(pages=state["pages"], public_dir=public, unchanged=state["pages"],
-                             seconds=time.perf_counter() - started, records_made=patch.made, patched=True)
-    added = sum(1 for p, k in changed.items() if k is not None and live_key(p) is None)
-    gone = [p for p, k in changed.items() if k is None]
-    new_shards = {name: dict(shard) for name, shard in live_shards.items()}
-    for path, key in changed.items():
-        if key is None:
-            new_shards[shard_of(path)].pop(path, None)
-        else:
-            new_shards[shard_of(path)][path] = key
-    # Names this build: the build it patched and what it changed (deterministic, like the full build's).
-    token = hashlib.blake2b(json.dumps([state["token"], sorted(changed.items())]).encode(),
-                            digest_size=16).hexdigest()
-    new_state = {**state, "token": token, "pages": state["pages"] + added - len(gone)}
-    # The standby: this build's changes, plus the files it lacked of the live build.
-    lacking = [p for p in missing if p not in changed and live_key(p) is not None]
-    todo = [page for page in patch.pages if page.path in changed]
-    todo += [B.Page(p, content=content) for p, content in patch.files.items() if content is not None and p in changed]
-    # Compiled templates kept beside the site (keyed by their source, in a folder per set of
-    # frame links inlined into them): compiling record.html and its includes afresh would be a
-    # good part of a one-record rebuild.
-    folder = cache_dir(public) / "templates" / compiled_with(env)
-    folder.mkdir(parents=True, exist_ok=True)
-    env.bytecode_cache = FileSystemBytecodeCache(str(folder))
-    stage = Path(tempfile.mkdtemp(prefix=f".{standby.name}.stage-", dir=standby.parent))
-    try:
-        B.write_pages(env, todo, stage)
-        for path in lacking:
-            _link_or_copy(live / path, stage / path)
-        mark_applying(standby)
-        for path in [page.path for page in todo] + lacking:
-            target = standby / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / path, target)
-        B._remove(standby, gone, [])
-        write_shards(standby, new_shards)
-        write_header(standby, {"version": MANIFEST_VERSION, "iiif": head.get("iiif", {}), "state": new_state})
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    B.flip(public, standby)
-    # The retired buffer keeps the live build's files but those this build changed.
-    stale = [p for p in changed if live_key(p) is not None]
-    mark_applying(live)
-    B._remove(live, stale, [])
-    kept = {shard_of(p) for p in stale}
-    write_shards(live, {name: {p: k for p, k in live_shards[name].items() if p not in changed} for name in kept})
-    write_header(live, {"version": MANIFEST_VERSION, "iiif": head.get("iiif", {}), "base": new_state["token"],
-                        "missing": sorted(p for p, k in changed.items() if k is not None), "missing_iiif": []})
-    store.write(gen, new_state["token"], patch.entries, set(), mark=seq)
-    return B.BuildReport(pages=new_state["pages"], public_dir=public, written=len(changed),
-                         unchanged=new_state["pages"] - len(changed), seconds=time.perf_counter() - started,
-                         records_made=patch.made, applied=len(todo) + len(lacking), patched=True)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A file the standby lacks, from the live buffer: a second name for the same bytes (no
-    buffer file is ever written through: changes replace files), or a copy where links fail."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)

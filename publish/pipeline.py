@@ -14,7 +14,10 @@ from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
-from publish.build import BuildReport, build_site
+from archive.urls import SiteUrls, site_page_url
+from publish.build import build_site
+from publish.build_report import BuildReport
+from publish.feeds import base_url_of_robots
 from search.incremental import bring_up_to_date, state_meta
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir
 
@@ -65,5 +68,18 @@ def publish(settings: Settings) -> PublishReport:
     return PublishReport(indexed=public.documents, site=build_site(settings))
 
 
+def built_for(settings: Settings) -> str | None:
+    """The base URL the published site's absolute links use (as its robots.txt states it), or
+    None when there is no site."""
+    try:
+        return base_url_of_robots((settings.public_dir / site_page_url("robots").lstrip("/")).read_text("utf-8"))
+    except OSError:
+        return None
+
+
 def outputs_missing(settings: Settings) -> bool:
-    return not ((settings.public_dir / "index.html").exists() and settings.index_dir.is_dir())
+    """Whether the site or the index is missing, or the site links to another base URL than
+    these settings' (served on another port, say): then `reckon serve` publishes first."""
+    if not ((settings.public_dir / "index.html").exists() and settings.index_dir.is_dir()):
+        return True
+    return built_for(settings) != SiteUrls(settings.base_url).base_url

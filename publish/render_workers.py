@@ -11,7 +11,7 @@ the folder's contents are renamed into the new buffer when it is written. Worker
 
 Only a buffer made whole from nothing uses it (a first build, or a standby that must be
 remade): then every record page is written anyway. A killed build leaves the folder behind
-under a `.prerender-` name that `publish.build.clear_leftovers` removes; it is never served.
+under a `.prerender-` name that `publish.buffers.clear_leftovers` removes; it is never served.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
 def page_bytes(env: Environment, page: Any) -> bytes:
-    """A `publish.build.Page`'s file content: given, made, or rendered from its template."""
+    """A `publish.page.Page`'s file content: given, made, or rendered from its template."""
     if page.content is not None:
         return page.content
     if page.make is not None:

@@ -1,7 +1,7 @@
 """A site buffer's manifest: what each published file's key is, kept in small shards so a
 one-record rebuild reads and writes kilobytes, not the whole 18 MB map of 200,000 keys.
 
-Every buffer (`.public.a`, `.public.b`, see `publish.build`) holds:
+Every buffer (`.public.a`, `.public.b`, see `publish.buffers`) holds:
 
 - `.manifest.json`: the header (version, the build's `state`, IIIF image keys, and for a
   retired buffer the `base` build it is a subset of and the files it is `missing`). Written
@@ -14,8 +14,8 @@ Every buffer (`.public.a`, `.public.b`, see `publish.build`) holds:
   entries has no file. The same pages give the same bytes, so a patched site and a fresh one
   are equal file for file, shards included.
 
-Both the full build (`publish.build`) and the patch path (`publish.incremental`) read and write
-manifests only through this module.
+Both the full build (`publish.build`) and the patch path (`publish.incremental`, published by
+`publish.apply_patch`) read and write manifests only through this module.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`reckon`: the command line, as thin wiring over library functions.
 
 Each command parses its arguments, loads the settings once, calls one library function and
-turns domain errors into one line per problem on stderr with a non-zero exit. (The CLI lives
-in `web/`, the top layer, because it wires all the others; `archive/` imports none of them.)
+turns domain errors into one line per problem on stderr with a non-zero exit. (The CLI is the
+top layer, `reckon/`, because it wires all the others; nothing imports it.)
 """
 
 from __future__ import annotations
@@ -137,7 +137,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     site = report.site
     print(f"indexed {report.indexed} public objects; published {site.pages} files to {site.public_dir} "
           f"({site.written} written, {site.unchanged} unchanged) in {site.seconds:.1f} s")
+    print(_base_url_line(settings))
     return 0
+
+
+def _base_url_line(settings: Settings) -> str:
+    """Which base URL the site's absolute links (citations, feed, sitemap, IIIF) use, and why."""
+    if settings.base_url_set:
+        return f"absolute links use the base URL {settings.base_url} (RECKON_BASE_URL)"
+    return (f"absolute links use the base URL {settings.base_url} (the served address; "
+            f"set RECKON_BASE_URL to publish for another host)")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -218,15 +227,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.app import serve
 
     settings = _settings(args)
-    # Ingest first (a no-op when nothing changed), and publish when the content changed or the
-    # outputs are missing, so `reckon serve` on a fresh checkout shows the sample at once.
-    # --no-ingest: only serve (production, where `reckon ingest`/`build` run elsewhere).
+    # Ingest first (a no-op when nothing changed), and publish when the content changed, the
+    # outputs are missing or link to another address (a new --port), so `reckon serve` on a
+    # fresh checkout shows the sample at once and every copied link works.
+    # --no-ingest: only serve (production, where `reckon ingest` and `reckon build` run apart).
     if not args.no_ingest:
         report = ingest(settings)
         _print_warnings(report.warnings)
         if args.rebuild or report.changed or outputs_missing(settings):
             print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
             publish(settings)
+    print(_base_url_line(settings))
     workers = f" with {args.workers} processes" if args.workers > 1 else ""
     print(f"serving the archive at http://{settings.host}:{settings.port}/{workers}")
     serve(settings, args.workers)
@@ -306,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--csv", action="append", metavar="PATH", help="also check this CSV catalogue (repeatable)")
     p.add_argument("--mapping", metavar="NAME|FILE", help="column mapping for --csv (see `reckon ingest --help`)")
-    add("build", cmd_build, "Publish: rebuild the public search index and render the static site into public/.")
+    add("build", cmd_build, "Publish: bring both search indexes up to date and render the static site into public/.")
     p = add("tags", cmd_tags, "List the harm tagger's suggestions, or accept or reject one (unpublished until accepted).")
     p.add_argument("action", nargs="?", default="list", choices=["list", "accept", "reject"])
     p.add_argument("id", nargs="?", type=int, help="the suggestion's number, for accept and reject")

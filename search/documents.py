@@ -80,7 +80,20 @@ def documents_of(kind: str, view: dict) -> list[dict]:
         doc["text"] = " ".join(filter(None, [view.get("summary", ""), view.get("text", "")]))
     elif kind == "narrative":
         return _narrative_documents(doc, view)
+    if kind == "record" and view.get("parts"):
+        return [doc] + _part_documents(doc, view)
     return [doc]
+
+
+def _part_documents(doc: dict, view: dict) -> list[dict]:
+    """One document per part of a multi-part record, so a hit lands on the part (`#part-2`)."""
+    return [{**doc, **(_dates(part) if part.get("date") else {}),
+             "id": f"{view['id']}#{part['anchor']}", "type": "part", "parent": view["id"],
+             "url": page_url("record", view["id"]) + "#" + part["anchor"],
+             # The part's own words only: the record's title is kept for display, as for segments.
+             "title": part["title"], "context": view["title"],
+             "text": " ".join(filter(None, [part.get("description", ""), part.get("format", "")]))}
+            for part in view["parts"]]
 
 
 def _narrative_documents(doc: dict, view: dict) -> list[dict]:
@@ -154,5 +167,5 @@ def labels(catalog: Catalog) -> dict[str, str]:
     found = {c: concept.label for c, concept in catalog.concepts.items()}
     found.update({a: agent.name for a, agent in catalog.agents.items()})
     found.update({"record": "Records", "narrative": "Narratives", "harm": "Harms",
-                  "timeline": "Timelines", "segment": "Narrative passages"})
+                  "timeline": "Timelines", "segment": "Narrative passages", "part": "Parts of records"})
     return found

@@ -2,7 +2,8 @@
 
 Users get one documented language whichever engine runs it: words (all must match),
 `"exact phrases"`, `AND` / `OR` / `NOT` and parentheses, `field:value`, `word~` / `word~2`
-for fuzzy matching and `word*` for prefixes. Whoosh's query parser reads the text (it is
+for fuzzy matching and `word*` for prefixes (matched against the words as written, not
+their stems, on both engines: `UNSTEMMED`). Whoosh's query parser reads the text (it is
 always installed), and the result is turned into the plain nodes below, holding the words
 as the user typed them (lowercased, split into tokens). Each engine then analyses those
 words with its own stemmer, so "apologies" finds "apology" in both.
@@ -28,6 +29,10 @@ if TYPE_CHECKING:  # whoosh is imported where a query is parsed: `reckon build` 
 
 # Searched when a word has no field: the title (boosted), the full text and the people named.
 TEXT_FIELDS = ("title", "text", "people")
+# Each text field's words again, lowercased but not stemmed: a prefix (`segregati*`) is matched
+# against these, since it may run past a word's stem ("segregation" is indexed as "segreg").
+# An index made before they existed answers prefixes from the stems, as it did.
+UNSTEMMED = {name: f"{name}_words" for name in TEXT_FIELDS}
 # Exact-value fields: the facets, and a few identifiers.
 KEYWORD_FIELDS = ("id", "type", "parent", "harm_type", "affected_group", "institution",
                   "decade", "language", "collection")

@@ -34,6 +34,11 @@ from search.language import FACETS, QueryError, parse, plain_words
 __all__ = ["Hit", "QueryError", "Results", "SearchIndex", "date_bound", "open_index", "search"]
 MAX_PER_PAGE = 100
 MAX_OFFSET = 1_000_000  # deepest result a page may start at (tantivy's offsets are 32-bit)
+# What an anonymous caller can make one search cost: a query's length, and the words a
+# "did you mean" compares with the vocabulary (each comparison is an edit distance).
+MAX_QUERY = 1_000
+MAX_SUGGESTED_WORD = 40
+MAX_SUGGESTED_WORDS = 8
 ISO_PREFIX = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<day>0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -136,8 +141,8 @@ class SearchIndex:
         _, manifest = self._current()
         vocab: dict[str, int] = manifest["vocabulary"]
         word = word.lower()
-        if word in vocab or len(word) < 3 or word.isdigit():
-            return None
+        if word in vocab or not 3 <= len(word) <= MAX_SUGGESTED_WORD or word.isdigit():
+            return None  # (a 20,000-letter "word" cost 10 s of edit distances: no word is that long)
         if self._corrector is None:
             self._corrector = ListCorrector(sorted(vocab))
         candidates = list(self._corrector._suggestions(word, 2, 1))
@@ -186,7 +191,7 @@ def _bound(text: str, end: str) -> int:
 
 def _suggestion(ix: SearchIndex, query: str, words: list[str]) -> str | None:
     corrected = query
-    for word in words:
+    for word in words[:MAX_SUGGESTED_WORDS]:
         better = ix.suggest(word)
         if better:
             corrected = re.sub(rf"(?<![\w:]){re.escape(word)}(?!\w)", better, corrected, flags=re.IGNORECASE)
@@ -213,23 +218,11 @@ def search(
     An empty query with no filters finds nothing; with filters it lists what they select.
     """
     query = (query or "").strip()
-    clean = {k: sorted({v for v in vs if v}) for k, vs in (filters or {}).items()}
-    clean = {k: vs for k, vs in clean.items() if vs}
-    for name in clean:
-        if name not in FACETS:
-            raise QueryError(f"unknown filter '{name}': use one of {', '.join(FACETS)}")
-    if sort not in SORTS:
-        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-    if not 1 <= limit <= MAX_PER_PAGE:
-        raise QueryError(f"limit must be a whole number from 1 to {MAX_PER_PAGE}")
-    if page < 1:
-        raise QueryError("page must be a whole number from 1")
-    if (page - 1) * limit > MAX_OFFSET:
-        raise QueryError(f"page {page} starts past result {MAX_OFFSET:,}, the deepest a search pages to; "
-                         "narrow the search instead")
-    lower, upper = date_bound(date_from, "from"), date_bound(date_to, "to")
-    if lower is not None and upper is not None and lower > upper:
-        raise QueryError(f"from ({date_from}) is after to ({date_to})")
+    if len(query) > MAX_QUERY:
+        raise QueryError(f"the query is {len(query):,} characters long; a search takes at most {MAX_QUERY:,}")
+    clean = _clean_filters(filters)
+    _check_paging(sort, limit, page)
+    lower, upper = _date_range(date_from, date_to)
     node = parse(query)
     results = Results(query, 0, [], page, limit, sort, date_from or None, date_to or None, clean)
     if node is None and not clean and lower is None and upper is None:
@@ -239,19 +232,63 @@ def search(
     found = ix.run(request)
     labels = ix.labels()
     results.total = found.total
-    results.hits = [
+    results.hits = _hits(found)
+    results.facets = _facet_counts(found, labels)
+    results.suggestion = _suggestion(ix, query, plain_words(node))
+    return results
+
+
+def _clean_filters(filters: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    """The filters with blank values and facets left without a value dropped, each facet's
+    values sorted and distinct; QueryError for a facet the index does not have."""
+    clean = {k: sorted({v for v in vs if v}) for k, vs in (filters or {}).items()}
+    clean = {k: vs for k, vs in clean.items() if vs}
+    for name in clean:
+        if name not in FACETS:
+            raise QueryError(f"unknown filter '{name}': use one of {', '.join(FACETS)}")
+    return clean
+
+
+def _check_paging(sort: str, limit: int, page: int) -> None:
+    """QueryError for a sort the engines do not have or a page out of range (too deep for
+    tantivy's 32-bit offsets past MAX_OFFSET)."""
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
+    if not 1 <= limit <= MAX_PER_PAGE:
+        raise QueryError(f"limit must be a whole number from 1 to {MAX_PER_PAGE}")
+    if page < 1:
+        raise QueryError("page must be a whole number from 1")
+    if (page - 1) * limit > MAX_OFFSET:
+        raise QueryError(f"page {page} starts past result {MAX_OFFSET:,}, the deepest a search pages to; "
+                         "narrow the search instead")
+
+
+def _date_range(date_from: str | None, date_to: str | None) -> tuple[int | None, int | None]:
+    """The `from`/`to` values as YYYYMMDD bounds (None when not given); QueryError when
+    either is unreadable or from is after to."""
+    lower, upper = date_bound(date_from, "from"), date_bound(date_to, "to")
+    if lower is not None and upper is not None and lower > upper:
+        raise QueryError(f"from ({date_from}) is after to ({date_to})")
+    return lower, upper
+
+
+def _hits(found: engine.EngineResult) -> list[Hit]:
+    """The engine's hits as results show them: blank stored fields become "" or None."""
+    return [
         Hit(id=h.fields["id"], type=h.fields["type"], title=_title(h.fields), url=h.fields["url"],
             date=h.fields["date"] or "", score=round(h.score, 4), snippet=h.snippet,
             parent=h.fields["parent"] or None, time=h.fields["time"] or None)
         for h in found.hits
     ]
-    results.facets = {
+
+
+def _facet_counts(found: engine.EngineResult, labels: dict[str, str]) -> dict[str, list[dict]]:
+    """Each facet's values with their labels and counts, in the facet's order (`_facet_order`)."""
+    return {
         name: [{"value": value, "label": labels.get(value, value), "count": count}
                for value, count in sorted(counts.items(), key=_facet_order(name))]
         for name, counts in found.facets.items()
     }
-    results.suggestion = _suggestion(ix, query, plain_words(node))
-    return results
 
 
 def _title(stored: dict) -> str:

@@ -1,8 +1,9 @@
-"""The Starlette application: the JSON API, then the built static site.
+"""The one ASGI app a process serves: the public web app, the staff app at /staff, the built site.
 
 `create_app(settings)` builds the app; its lifespan opens the store's engine and the search
-index, so nothing happens at import time. Each area of the app (API, and later OAI-PMH, IIIF,
-the staff app) contributes its routes from its own module.
+index, so nothing happens at import time. Each area (the JSON API, OAI-PMH, IIIF, the staff
+app) contributes its routes from its own package; this layer only joins them, which is why it
+sits above both `web` and `staff`.
 
 `worker_app()` is the same app in a worker process of `reckon serve --workers N`, which uvicorn
 starts by import string: the command hands its settings over in the environment.
@@ -17,7 +18,6 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 import staff
 from archive.db import open_engine
@@ -29,6 +29,7 @@ from web.api import objects as api
 from web.errors import HANDLERS, unknown_endpoint
 from web.oai import protocol as oai
 from web.security import SecurityHeaders, server_options
+from web.site_files import SiteFiles
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -52,7 +53,7 @@ def create_app(settings: Settings) -> Starlette:
     ]
     if not settings.public_dir.is_symlink():  # a built site is a symlink to its live buffer (publish.build)
         settings.public_dir.mkdir(parents=True, exist_ok=True)
-    routes.append(Mount("/", StaticFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
+    routes.append(Mount("/", SiteFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS,
                     middleware=[Middleware(SecurityHeaders)])
     staff.configure(app.state, settings)  # what the staff handlers read from request.app.state

@@ -15,6 +15,7 @@ from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
 from archive.models import User
+from archive.numbers import whole_number
 from archive.workflow import audit_log
 from staff.auth import guard
 from staff.errors import refused
@@ -96,7 +97,10 @@ async def tokens(request: Request, user: User) -> Response:
             me = session.get(User, user.id)
             if form.get("revoke"):
                 try:
-                    accounts.revoke_token(session, me, int(form.get("revoke")), user.username)
+                    number = whole_number(form.get("revoke"))
+                    if number is None:
+                        raise ValueError("not a token number")
+                    accounts.revoke_token(session, me, number, user.username)
                 except (accounts.UserError, ValueError) as exc:
                     # Someone else's token is answered like one that never existed.
                     raise NotFound("no such token") from exc

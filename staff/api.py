@@ -19,6 +19,7 @@ from archive.access import Viewer
 from archive.db import transaction
 from archive.errors import Forbidden, NotFound, StaleEdit, WorkflowError
 from archive.models import User
+from archive.numbers import whole_number
 from archive.submissions import Submission, validate
 from archive.users import user_for_token, viewer_of
 from staff.errors import status_of
@@ -80,6 +81,12 @@ async def _write(request: Request, viewer: Viewer) -> Response:
         data = await body(request)
     except (ValueError, TypeError) as exc:
         return error(400, "bad_request", f"cannot read the JSON body: {exc}")
+    except RecursionError:
+        return error(400, "bad_request", "cannot read the JSON body: nested too deeply")
+    version = whole_number(data.get("version", 0), 0)
+    if version is None:
+        return error(400, "invalid", "some fields are not valid; see 'fields'",
+                     fields={"version": "expected the whole number of the version you read"})
     checked = validate(data)
     if not checked.ok:
         return error(400, "invalid", "some fields are not valid; see 'fields'", fields=checked.errors)
@@ -87,7 +94,7 @@ async def _write(request: Request, viewer: Viewer) -> Response:
         if sub_id is None:
             sub = workflow.create(session, viewer, checked.values)
         else:
-            sub = workflow.save(session, viewer, sub_id, int(data.get("version", 0)), checked.values)
+            sub = workflow.save(session, viewer, sub_id, version, checked.values)
         if data.get("submit"):
             sub = workflow.act(session, viewer, sub.id, "submit", sub.version)
         result = _summary(sub)

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from archive import staff_sessions
 from archive.access import Role
 from archive.db import transaction
 from archive.errors import Forbidden, NotFound
@@ -47,7 +48,8 @@ def signed_in_user(request: Request) -> User | None:
         return None
     with Session(request.app.state.engine) as session:
         user = session.get(User, uid)
-    if user is None or is_disabled(user) or request.session.get("fp") != _fingerprint(user):
+        live = user is not None and staff_sessions.is_live(session, request.session.get("sid"), user.id)
+    if not live or is_disabled(user) or request.session.get("fp") != _fingerprint(user):
         request.session.pop("uid", None)
         return None
     return user
@@ -148,8 +150,10 @@ async def signin(request: Request) -> Response:
                       error="Wrong username or password.")
     limiter.succeeded(engine, key)
     _audit(engine, user.username, "signin", client)
+    with transaction(engine) as session:
+        session_id = staff_sessions.start(session, user.id)
     request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
-    request.session.update({"uid": user.id, "fp": _fingerprint(user)})
+    request.session.update({"uid": user.id, "fp": _fingerprint(user), "sid": session_id})
     return RedirectResponse(next_url, 303)
 
 
@@ -167,6 +171,8 @@ async def signout(request: Request) -> Response:
     form = await request.form(**FORM_LIMITS)
     if not csrf_ok(request, form.get(CSRF_FIELD)):
         return error_page(request, 403, "Form refused", "Reload the page and sign out again.")
+    with transaction(request.app.state.engine) as session:  # every copy of the cookie ends too
+        staff_sessions.end(session, request.session.get("sid"))
     request.session.clear()
     return RedirectResponse("/staff/signin", 303)
 

@@ -15,13 +15,13 @@ from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, User
-from archive.submissions import Checked, Submission, publish_problems, validate
+from archive.numbers import whole_number
+from archive.submissions import Checked, Submission, publish_checklist, publish_problems, validate
 from archive.urls import page_url
 from archive.users import viewer_of
 from ingest.uploaded_transcripts import (
     TranscriptFileError,
-    describe,
-    read_kept,
+    describe_kept,
     read_uploaded,
     segment_rows,
 )
@@ -34,6 +34,9 @@ from staff.uploads import Transcript, UploadError, has_file, keep, read_upload
 UPLOAD_FIELD = "transcript_file"
 ACTION_LABELS = {"submit": "Submit for review", "start_review": "Start review",
                  "return": "Return to contributor", "reject": "Reject", "publish": "Publish"}
+# The step a narrative in each state is waiting for: the review desk's main action.
+NEXT_STEP = {"draft": "submit", "returned": "submit", "submitted": "start_review", "in_review": "publish"}
+DESTRUCTIVE = ("reject",)  # set apart, behind a confirmation (withdrawal has its own form)
 
 
 # -- the submission form ----------------------------------------------------------------------
@@ -63,6 +66,12 @@ async def checked_form(request: Request) -> tuple[Checked, Transcript | None]:
     return checked, transcript
 
 
+def blocked_notice(sub: Submission) -> str:
+    """What a contributor submitting for review should know: what would stop its publication."""
+    problems = publish_problems(sub) if sub.state == "submitted" else []
+    return f" It cannot be published yet: {'; '.join(problems)} (see the checklist)." if problems else ""
+
+
 def upload_folder(request: Request, sub_id: str) -> Path:
     return request.app.state.settings.uploads_dir / sub_id
 
@@ -75,13 +84,13 @@ async def new(request: Request, user: User) -> Response:
     if not checked.ok:
         return form_page(request, user, checked, None, None, status=400)
     with transaction(request.app.state.engine) as session:
-        sub_id = workflow.new_id(session, checked.values["title"])
+        sub_id = workflow.new_id(session, checked.values)
         path = str(keep(transcript, upload_folder(request, sub_id))) if transcript else ""
         sub = workflow.create(session, viewer_of(user), checked.values, upload_path=path, sub_id=sub_id)
         if request.state.form.get("then") == "submit":
             workflow.act(session, viewer_of(user), sub.id, "submit", sub.version)
     flash(request, f"Saved “{sub.title}”" + (" and submitted for review." if sub.state == "submitted" else
-                                              " as a draft."))
+                                              " as a draft.") + blocked_notice(sub))
     return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
 
 
@@ -118,7 +127,7 @@ async def edit(request: Request, user: User) -> Response:
                 workflow.act(session, viewer, sub.id, "submit", saved.version)
     except ReckoningError as exc:
         return refused(request, user, exc, again)
-    flash(request, f"Saved “{saved.title}”.")
+    flash(request, f"Saved “{saved.title}”." + blocked_notice(saved))
     return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
 
 
@@ -128,7 +137,7 @@ def transcript_info(sub: Submission) -> str:
     if not sub.upload_path:
         return ""
     try:
-        return describe(read_kept(Path(sub.upload_path)))
+        return describe_kept(Path(sub.upload_path))
     except (OSError, TranscriptFileError) as exc:
         return f"cannot be read: {exc}"
 
@@ -139,13 +148,29 @@ def view_page(request: Request, user: User, sub_id: str, status: int = 200, erro
         sub = workflow.get(session, viewer, sub_id)
         revisions = workflow.history(session, sub_id)
         live = session.get(Narrative, sub_id) is not None
-    actions = [a for a, (starts, _target, curators) in workflow.TRANSITIONS.items()
+    allowed = [a for a, (starts, _target, curators) in workflow.TRANSITIONS.items()
                if sub.state in starts and (viewer.is_curator or (not curators and sub.owner == user.username))]
     return render(request, "narrative.html", status=status, user=user, sub=sub, revisions=revisions,
-                  actions=actions, action_labels=ACTION_LABELS, can_edit=workflow.can_edit(viewer, sub),
-                  problems=publish_problems(sub), public_url=page_url("narrative", sub.id) if live else "",
-                  can_withdraw=sub.state != "withdrawn" and (viewer.is_curator or sub.owner == user.username),
+                  steps=review_steps(sub, allowed), action_labels=ACTION_LABELS,
+                  can_edit=workflow.can_edit(viewer, sub), checklist=publish_checklist(sub),
+                  public_url=page_url("narrative", sub.id) if live else "",
+                  # Withdrawal answers a narrator taking back consent for what was published.
+                  can_withdraw=(sub.state == "published" or live) and sub.state != "withdrawn"
+                  and (viewer.is_curator or sub.owner == user.username),
                   error=error, transcript_info=transcript_info(sub))
+
+
+def review_steps(sub: Submission, allowed: list[str]) -> dict[str, list[str]]:
+    """The actions a viewer may take on `sub`, arranged for the desk: the `main` one (the step
+    the narrative waits for, or the first other one), the `other` safe ones, and the
+    `destructive` ones set apart. Publishing is not offered while something blocks it."""
+    blocked = bool(publish_problems(sub))
+    usable = [a for a in allowed if not (a == "publish" and blocked)]
+    safe = [a for a in usable if a not in DESTRUCTIVE]
+    wanted = NEXT_STEP.get(sub.state)
+    main = [wanted] if wanted in safe else safe[:1]
+    return {"main": main, "other": [a for a in safe if a not in main],
+            "destructive": [a for a in usable if a in DESTRUCTIVE]}
 
 
 def view_again(request: Request, user: User, sub_id: str) -> Again:
@@ -173,6 +198,9 @@ async def act(request: Request, user: User) -> Response:
     version = form_version(request)
     if version is None:
         return view_page(request, user, sub_id, 400, LOST_VERSION)
+    if action in DESTRUCTIVE and form.get("confirm") != "yes":
+        return view_page(request, user, sub_id, 400, f"tick the box to confirm: {ACTION_LABELS[action].lower()} "
+                                                     "cannot be undone from this page")
     try:
         with transaction(request.app.state.engine) as session:
             segments = None
@@ -211,10 +239,9 @@ async def withdraw(request: Request, user: User) -> Response:
 @guard(Role.CURATOR)
 async def diff(request: Request, user: User) -> Response:
     sub_id = request.path_params["id"]
-    try:
-        old, new = int(request.query_params["from"]), int(request.query_params["to"])
-    except (KeyError, ValueError) as exc:
-        raise NotFound("choose two revisions to compare") from exc
+    old, new = (whole_number(request.query_params.get(k, "")) for k in ("from", "to"))
+    if old is None or new is None:
+        raise NotFound("choose two revisions to compare")
     with Session(request.app.state.engine) as session:
         sub = workflow.get(session, viewer_of(user), sub_id)
         changes = workflow.diff_revisions(session, sub_id, old, new)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from archive.models import User
+from archive.numbers import whole_number
 from archive.settings import Settings
 from archive.submissions import CHOICES, FIELDS, STATE_LABELS
 from publish.build import build_time, template_environment
@@ -62,7 +63,4 @@ def flash(request: Request, message: str) -> None:
 
 def form_version(request: Request) -> int | None:
     """The version a form was opened at (optimistic concurrency), None if the form lost it."""
-    try:
-        return int(request.state.form.get("version", ""))
-    except ValueError:
-        return None
+    return whole_number(request.state.form.get("version", ""), 0)

@@ -22,6 +22,7 @@ from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, User
+from archive.numbers import whole_number
 from staff.auth import guard
 from staff.errors import Again, refused
 from staff.pages import flash, render
@@ -95,7 +96,7 @@ async def show(request: Request, user: User) -> Response:
 
 
 def span_of(session: Session, narrative_id: str, redaction_id: int) -> red.Redaction:
-    row = session.get(red.Redaction, redaction_id)
+    row = session.get(red.Redaction, redaction_id) if whole_number(redaction_id) is not None else None
     if row is None or row.narrative_id != narrative_id:
         raise NotFound(f"narrative '{narrative_id}' has no redaction {redaction_id}")
     return row
@@ -140,9 +141,8 @@ async def add(request: Request, user: User) -> Response:
     narrative_id = request.path_params["id"]
     form = request.state.form
     typed = {k: str(form.get(k, "")).strip() for k in ("text", "field", "start", "end", "category")}
-    try:
-        offsets = [int(typed[k]) if typed[k] else None for k in ("start", "end")]
-    except ValueError:
+    offsets = [whole_number(typed[k], 0) if typed[k] else None for k in ("start", "end")]
+    if any(typed[k] and o is None for k, o in zip(("start", "end"), offsets, strict=True)):
         return narrative_page(request, user, narrative_id, 400,
                               f"offsets: expected whole numbers, got '{typed['start']}' and '{typed['end']}'",
                               typed)

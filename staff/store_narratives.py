@@ -17,6 +17,7 @@ from archive.access import Role
 from archive.db import transaction
 from archive.errors import ReckoningError
 from archive.models import Narrative, User
+from archive.recordings import public_status
 from archive.store_consent import is_withdrawn, withdraw_narrative
 from archive.submissions import Submission
 from archive.users import viewer_of
@@ -31,8 +32,10 @@ def listing(request: Request, user: User, status: int = 200, error: str = "") ->
         rows = list(session.exec(select(Narrative).where(Narrative.deleted == False)
                                  .order_by(Narrative.id)))
         submitted = set(session.exec(select(Submission.id)))
+        today = request.app.state.settings.today()
         items = [{"id": r.id, "title": r.title, "source": r.source_path, "access": r.access,
-                  "withdrawn": is_withdrawn(session, r), "submission": r.id in submitted} for r in rows]
+                  "withdrawn": is_withdrawn(session, r), "submission": r.id in submitted,
+                  "recordings": public_status(session, r, today)} for r in rows]
     return render(request, "store_narratives.html", status=status, user=user, items=items, error=error)
 
 

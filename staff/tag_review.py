@@ -19,6 +19,7 @@ from archive import models as m
 from archive.access import Role
 from archive.db import transaction
 from archive.errors import ReckoningError
+from archive.numbers import whole_number
 from archive.tag_suggestions import (
     ACCEPTED,
     REJECTED,
@@ -89,7 +90,7 @@ async def decide_one(request: Request, user: m.User) -> Response:
         return listing(request, user, filters, 400, "choose accept or reject")
     try:
         with transaction(request.app.state.engine) as session:
-            row = decide(session, int(request.path_params["id"]), choice, user.username)
+            row = decide(session, whole_number(request.path_params["id"]) or 0, choice, user.username)
             message = (f"Suggestion {row.id} ({row.concept_id} on {row.object_id}) {row.status}. "
                        "The API shows it now; the site and search at the next publish.")
     except ReckoningError as exc:

@@ -2,9 +2,9 @@
 
 Files are kept under `<home>/uploads/<submission id>/`, never inside `public/`. Only the
 three transcript formats the ingest readers are meant to read are accepted, and a file must
-look like its extension claims (a renamed executable is refused). Turning the file into
-transcript text is left to those readers (ingest/), a follow-up: for now the file is kept
-beside the submission for staff.
+look like its extension claims (a renamed executable is refused). The file is read into
+transcript segments by those readers (`ingest.uploaded_transcripts`) when the narrative is
+published.
 """
 
 from __future__ import annotations

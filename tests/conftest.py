@@ -1,11 +1,20 @@
-"""Fixtures that build real archives: a real SQLite file, a real whoosh index, a real site."""
+"""Fixtures that build real archives: a real SQLite file, real search indexes, a real site.
+
+Each archive is built once per session (with xdist, once per worker process) and never
+written to afterwards: a test that needs an archive of its own gets a copy of its home folder
+(`copy_home`: store, indexes, both site buffers and the `public` symlink), which is much
+cheaper than ingesting and publishing again. The functions that build and copy them, and every
+other helper the test modules share, are in tests/helpers/; the fixtures are here.
+"""
 
 from __future__ import annotations
 
+import functools
 import shutil
+import threading
 from collections import Counter
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,61 +23,50 @@ import pytest
 pytest.register_assert_rewrite("tests.helpers")
 
 from hypothesis import settings as hypothesis_settings
+from lxml import etree
 from sqlmodel import Session
 
 from archive.db import open_engine
-from archive.settings import Settings, load_settings
+from archive.settings import Settings
 from ingest.pipeline import ingest
-from publish.pipeline import publish
-from tests.helpers import postgres
+from publish.build import build_site
+from search.query import open_index
+from tests.helpers import browser as chromium
+from tests.helpers.archives import (
+    MINIMAL,
+    copy_home,
+    make_settings,
+    published_minimal,
+    published_sample,
+    with_ledger,
+)
+from tests.helpers.content import add_records
+from tests.helpers.oai import load_oai_schema
+from tests.helpers.search_corpus import ENGINES, build_corpus
+from tests.helpers.servers import reckon_serve
+from tests.helpers.staff import add_users
 
 pytest_plugins = ["tests.helpers.postgres"]  # `pytest --postgres`: the stores in PostgreSQL
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "content"
-MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
 # The machine is shared and often loaded: a per-example time limit would make property tests
 # fail by the neighbours' load, not by our code. Slowness is measured in bench/, not here.
 hypothesis_settings.register_profile("reckoning", deadline=None)
 hypothesis_settings.load_profile("reckoning")
 
-# A fixed "today" so embargo tests do not change meaning as the calendar moves.
-TODAY = date(2026, 11, 23)
 
+# -- the minimal archive (tests/fixtures/minimal) ---------------------------------------------
 
-def make_settings(home: Path, content: Path, today: date = TODAY) -> Settings:
-    return load_settings(home=home, environ={}, content_dir=content, today_override=today,
-                         database_url=postgres.store_url(home))
-
-
-def published_minimal(home: Path, prepare: Callable[[Path], None] | None = None) -> Settings:
-    """The minimal content copied into `home` (changed by `prepare` first, if given), ingested
-    and published: the starting archive most module-scoped fixtures build once."""
-    shutil.copytree(MINIMAL, home / "content")
-    if prepare is not None:
-        prepare(home / "content")
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    return settings
-
-
-def copy_home(template: Path, tmp_path: Path) -> Settings:
-    """A test's own copy of an archive built once (content, store, indexes, both site buffers,
-    with `public` kept the symlink it is): copying is much cheaper than ingesting and publishing
-    again, and the copy is the same archive (ingest finds nothing changed, a build writes nothing)."""
-    home = tmp_path / "home"
-    # A replaced folder (`.NAME.old-…`) is removed by a background thread (archive.files.
-    # staged_directory) that may still be at it: it is garbage, and copying it races its removal.
-    shutil.copytree(template, home, symlinks=True, ignore=shutil.ignore_patterns(".*.old-*"))
-    postgres.copy_store(template, home)
-    return make_settings(home, home / "content")
+@pytest.fixture
+def minimal(tmp_path: Path) -> Settings:
+    """A small, valid content folder copied into a temporary home (not yet ingested)."""
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    return make_settings(tmp_path, tmp_path / "content")
 
 
 @pytest.fixture(scope="session")
 def published_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The minimal archive ingested and published once (`published_minimal`); never written to:
-    tests take a copy (`published_copy`)."""
+    tests take a copy (`published_copy`, or `copy_home` for a module's own)."""
     home = tmp_path_factory.mktemp("published-template")
     published_minimal(home)
     return home
@@ -80,22 +78,127 @@ def published_copy(published_template: Path, tmp_path: Path) -> Settings:
     return copy_home(published_template, tmp_path)
 
 
-@pytest.fixture
-def minimal(tmp_path: Path) -> Settings:
-    """A small, valid content folder copied into a temporary home (not yet ingested)."""
-    shutil.copytree(MINIMAL, tmp_path / "content")
-    return make_settings(tmp_path, tmp_path / "content")
+@pytest.fixture(scope="session")
+def staff_template(published_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The published minimal archive with the four staff accounts (tests.helpers.staff.USERS);
+    never written to: tests take a copy."""
+    settings = copy_home(published_template, tmp_path_factory.mktemp("staff-template"))
+    add_users(settings)
+    return settings.home
 
 
 @pytest.fixture(scope="session")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The bundled sample collection, ingested, indexed and built once for the session."""
-    home = tmp_path_factory.mktemp("sample")
-    settings = make_settings(home, SAMPLE)
-    ingest(settings)
-    publish(settings)
-    return settings
+def ledger_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal archive with the harm ledger's files (tests/fixtures/ledger), ingested and
+    published once; never written to: tests take a copy."""
+    home = tmp_path_factory.mktemp("ledger-template")
+    published_minimal(home, with_ledger)
+    return home
 
+
+# -- the minimal archive with MANY generated records ------------------------------------------
+
+@pytest.fixture(scope="session")
+def many_ingested_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The minimal content with `MANY` generated records (tests.helpers.content.add_records),
+    ingested once; its site not built. Never written to."""
+    home = tmp_path_factory.mktemp("many-ingested")
+    shutil.copytree(MINIMAL, home / "content")
+    settings = make_settings(home, home / "content")
+    add_records(settings)
+    ingest(settings)
+    return home
+
+
+@pytest.fixture(scope="session")
+def many_template(many_ingested_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`many_ingested_template` with its site built once. Never written to."""
+    settings = copy_home(many_ingested_template, tmp_path_factory.mktemp("many"))
+    build_site(settings)
+    return settings.home
+
+
+@pytest.fixture
+def many(many_template: Path, tmp_path: Path) -> Settings:
+    """The minimal archive with MANY more records, ingested and built: each test's own copy."""
+    return copy_home(many_template, tmp_path)
+
+
+@pytest.fixture
+def many_ingested(many_ingested_template: Path, tmp_path: Path) -> Settings:
+    """The same archive as `many`, ingested but with no site yet (for tests of a first build)."""
+    return copy_home(many_ingested_template, tmp_path)
+
+
+# -- the bundled sample (content/) -------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The bundled sample collection, ingested, indexed and built once for the session; only
+    read by the tests (the running app may add its own working files)."""
+    return published_sample(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The known-answer search corpus (tests.helpers.search_corpus): the sample plus the date
+    records, ingested and indexed by both engines; the public documents as the Catalog sees them."""
+    return build_corpus(tmp_path_factory.mktemp("search"))
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def ix(request: pytest.FixtureRequest, corpus: dict):
+    """The corpus's index, opened, once per engine: each test that takes it runs on both."""
+    return open_index(corpus["home"] / f"index-{request.param}")
+
+
+# -- protocols, servers and browsers ------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def oai_schema() -> etree.XMLSchema:
+    """The official OAI-PMH and oai_dc schemas, read offline (tests.helpers.oai)."""
+    return load_oai_schema()
+
+
+@pytest.fixture(scope="module")
+def static_host(sample: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The built sample site on a plain static file server: no /api at all."""
+    root = tmp_path_factory.mktemp("host") / "public"
+    shutil.copytree(sample.public_dir, root)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(chromium.QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """Headless Chromium for the axe-core checked pages (tests.helpers.browser.axe_marks)."""
+    # Imported here: playwright is a test extra, and the modules using this skip without it.
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        # A persistent context is how Playwright takes a fresh --user-data-dir of our own.
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=str(chromium.CHROMIUM), headless=True, args=chromium.CHROMIUM_FLAGS)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def staff_server(published_template: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`reckon serve` on a copy of the published minimal archive (so it starts with nothing to
+    build; tests/test_serve.py starts one on a fresh checkout), with a contributor `ana` and a
+    curator `cora` (password tests.helpers.browser.PASSWORD): (base URL, home)."""
+    home = copy_home(published_template, tmp_path).home
+    with reckon_serve(home, {"ana": "contributor", "cora": "curator"}, chromium.PASSWORD) as base:
+        yield base, home
+
+
+# -- the store -----------------------------------------------------------------------------------
 
 @pytest.fixture
 def session_for():
@@ -110,6 +213,8 @@ def session_for():
     for engine in engines:
         engine.dispose()
 
+
+# -- hooks -----------------------------------------------------------------------------------------
 
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the "N passed in S s" line: pyproject's addopts already has -q, and a second -q (or

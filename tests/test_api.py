@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from ingest.pipeline import ingest
 from server.app import create_app
-from tests.conftest import make_settings, published_minimal
+from tests.helpers.archives import make_settings, published_minimal
 
 HIDDEN = {"nar-b": "Zanzibarquux", "nar-c": "Quillobard", "nar-d": "Morvendale", "nar-e": "Tessarine",
           "nar-f": "Plumcourt", "nar-g": "Vantribble"}

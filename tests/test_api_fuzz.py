@@ -9,9 +9,6 @@ error, status, content type, headers and JSON as documented.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import httpx
 import hypothesis
 import pytest
@@ -19,26 +16,18 @@ import schemathesis
 from hypothesis import HealthCheck
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from ingest.pipeline import ingest
-from publish.pipeline import publish
-from tests.conftest import MINIMAL, make_settings
-from tests.live_server import live_server
+from tests.helpers.archives import copy_home
+from tests.helpers.servers import live_server
 from web.openapi.document import openapi_document
 
-LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger"
 SEED = 20261123
 EXAMPLES = 12
 
 
 @pytest.fixture(scope="module")
-def ledger_archive(tmp_path_factory):
-    home = tmp_path_factory.mktemp("fuzz")
-    shutil.copytree(MINIMAL, home / "content")
-    shutil.copytree(LEDGER, home / "content", dirs_exist_ok=True)
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    publish(settings)
-    return settings
+def ledger_archive(ledger_template, tmp_path_factory):
+    """The minimal archive with the harm ledger, published: the module's own copy."""
+    return copy_home(ledger_template, tmp_path_factory.mktemp("fuzz"))
 
 
 @pytest.fixture(scope="module")

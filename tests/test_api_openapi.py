@@ -22,7 +22,7 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import open_engine
 from server.app import create_app
-from tests.live_server import live_server
+from tests.helpers.servers import live_server
 from web.openapi.document import openapi_document
 
 schema = schemathesis.openapi.from_dict(openapi_document())

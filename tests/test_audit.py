@@ -13,7 +13,7 @@ from audit.leaks import audit
 from ingest.pipeline import ingest
 from publish.pipeline import publish
 from reckon.cli import main
-from tests.conftest import MINIMAL, make_settings
+from tests.helpers.archives import MINIMAL, make_settings
 
 
 @pytest.mark.slow

@@ -10,7 +10,6 @@ purpose, and the audit, which walks the app's own route table, must find and nam
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -26,9 +25,8 @@ from audit.public_answers import UnwalkableRoute
 from ingest.pipeline import ingest
 from publish.pipeline import publish
 from server.app import create_app
-from tests.conftest import MINIMAL, REPO, make_settings
+from tests.helpers.archives import MINIMAL, REPO, make_settings, with_ledger
 
-LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger"
 IMAGE = REPO / "content" / "catalog" / "images" / "illustration-nma-founding-title-page.png"
 RECORD = """---
 id: rec-glasswing
@@ -58,7 +56,7 @@ def stale(tmp_path_factory):
     home = tmp_path_factory.mktemp("stale")
     content = home / "content"
     shutil.copytree(MINIMAL, content)
-    shutil.copytree(LEDGER, content, dirs_exist_ok=True)
+    with_ledger(content)
     shutil.copy(IMAGE, content / "records" / "glasswing.png")
     (content / "records" / "rec-glasswing.md").write_text(RECORD)
     promise = content / "commitments" / "com-progressing.md"
@@ -160,7 +158,7 @@ def leaky_oai(request: Request) -> Response:
 
 @pytest.mark.slow
 def test_routes_added_to_the_app_are_walked_and_their_leaks_named(minimal):
-    shutil.copytree(LEDGER, minimal.content_dir, dirs_exist_ok=True)
+    with_ledger(minimal.content_dir)
     shutil.copy(IMAGE, minimal.content_dir / "records" / "glasswing.png")
     (minimal.content_dir / "records" / "rec-glasswing.md").write_text(
         RECORD.replace("access: public", "access: restricted"))

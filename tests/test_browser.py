@@ -6,73 +6,17 @@ ledger, opening a content note, searching with the built-in fallback index), wit
 JavaScript, and at a phone's width.
 
 Needs Debian's `chromium` (/usr/bin/chromium) and axe-core (`.cache/axe`, installed by
-`.ci/run` with npm). Without them the tests are skipped locally and fail in CI.
+`.ci/run` with npm). Without them the tests are skipped locally and fail in CI (the set-up is
+in tests/helpers/browser.py, the `browser` and `static_host` fixtures in tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import functools
-import os
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers.browser import axe_marks, axe_violations
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-missing = [str(p) for p in (CHROMIUM, AXE) if not p.exists()]
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - playwright is a test extra
-    missing.append("playwright")
-if missing and os.environ.get("CI"):
-    raise RuntimeError(f"browser tests need {', '.join(missing)}: .ci/run installs them")
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(bool(missing), reason=f"not installed: {', '.join(missing)}")]
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def static_host(sample, tmp_path_factory):
-    """The built sample site on a plain static file server: no /api at all."""
-    root = tmp_path_factory.mktemp("host") / "public"
-    shutil.copytree(sample.public_dir, root)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        # A persistent context is how Playwright takes a fresh --user-data-dir of our own.
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        yield context
-        context.close()
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-            for v in result["violations"]]
+pytestmark = axe_marks()
 
 
 PAGES = {
@@ -127,8 +71,8 @@ def test_ledger_sorts_and_filters_in_the_browser(browser, static_host):
     assert 0 < shown.count() < total
     assert all(t == "Apologized" for t in shown.locator("td:last-child").all_inner_texts())
     page.select_option("#ledger-controls select >> nth=3", "")
-    page.click("#ledger thead th:nth-child(5) button")
-    page.click("#ledger thead th:nth-child(5) button")  # second click: newest first
+    assert page.get_attribute("#ledger thead th:nth-child(5)", "aria-sort") == "ascending"  # date order
+    page.click("#ledger thead th:nth-child(5) button")  # a click turns it: newest first
     assert page.get_attribute("#ledger thead th:nth-child(5)", "aria-sort") == "descending"
     firsts = page.locator("#ledger tbody tr td:nth-child(5)").all_inner_texts()
     assert firsts[0] != firsts[-1] and "20" in firsts[0]

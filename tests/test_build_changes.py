@@ -18,34 +18,31 @@ from sqlalchemy import create_engine
 from ingest.pipeline import ingest
 from publish import downloads as exports
 from publish import incremental as build_changes
-from publish.build import MANIFEST, buffers, build_site, live_buffer
+from publish.buffers import buffers, live_buffer
+from publish.build import MANIFEST, build_site
 from publish.incremental import splice_lines
 from publish.site_manifest import is_manifest, read_pages, shard_of, write
 from publish.site_manifest import read as read_manifest
 from publish.static_search import index as static_search
 from publish.static_search.patch import set_posting
-from tests.test_build_incremental import (
-    RECKON,
-    _read,
-    add_records,
+from tests.helpers.archives import RECKON
+from tests.helpers.content import edit
+from tests.helpers.sites import (
     all_text,
     assert_same_as_fresh_build,
-    edit,
+    read_or_empty,
     site_files,
     tree,
 )
 
 
 @pytest.fixture
-def patched_site(minimal):
+def patched_site(many):
     """Both buffers built, so the next one-record change takes the patched path."""
-    add_records(minimal)
-    ingest(minimal)
-    build_site(minimal)
-    edit(minimal, "records/rec-gen-001.md", "word1x", "wordonex")
-    ingest(minimal)
-    assert not build_site(minimal).patched  # the first rebuild fills the second buffer
-    return minimal
+    edit(many, "records/rec-gen-001.md", "word1x", "wordonex")
+    ingest(many)
+    assert not build_site(many).patched  # the first rebuild fills the second buffer
+    return many
 
 
 def test_an_edited_body_is_patched_and_equals_a_fresh_build_twice_over(patched_site, tmp_path):
@@ -118,24 +115,22 @@ def test_a_change_written_straight_into_the_store_is_seen(patched_site, tmp_path
     assert b"sqlword" in files["records/rec-gen-020/index.html"] and b"word20x" not in files["downloads/records.csv"]
 
 
-def test_downloads_in_parts_are_patched_one_part_at_a_time(minimal, tmp_path, monkeypatch):
+def test_downloads_in_parts_are_patched_one_part_at_a_time(many_ingested, tmp_path, monkeypatch):
     monkeypatch.setattr(exports, "PART_SIZE", 25)
     monkeypatch.setattr(build_changes, "PART_SIZE", 25)
-    add_records(minimal)
-    ingest(minimal)
-    build_site(minimal)
-    edit(minimal, "records/rec-gen-001.md", "word1x", "wordonex")
-    ingest(minimal)
-    build_site(minimal)
-    live = site_files(minimal.public_dir)
+    build_site(many_ingested)
+    edit(many_ingested, "records/rec-gen-001.md", "word1x", "wordonex")
+    ingest(many_ingested)
+    build_site(many_ingested)
+    live = site_files(many_ingested.public_dir)
     parts = sorted(p for p in live if p.startswith("downloads/records-"))
     assert parts[0] == "downloads/records-001.csv" and len(parts) == 2 * 3  # 60-odd records, 25 a part
     assert all(p in live["downloads/index.html"].decode() for p in (x.split("/")[1] for x in parts))
-    edit(minimal, "records/rec-gen-040.md", "word40x", "partedword")
-    ingest(minimal)
-    report = build_site(minimal)
+    edit(many_ingested, "records/rec-gen-040.md", "word40x", "partedword")
+    ingest(many_ingested)
+    report = build_site(many_ingested)
     assert report.patched, report
-    files = assert_same_as_fresh_build(minimal, tmp_path)
+    files = assert_same_as_fresh_build(many_ingested, tmp_path)
     changed = [p for p in parts if files[p] != live[p]]
     assert len(changed) == 2 and all(b"partedword" in files[p] for p in changed)  # its part's .jsonl and .csv
 
@@ -217,7 +212,7 @@ def test_a_patched_build_killed_mid_way_leaves_a_whole_site(patched_site, tmp_pa
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while process.poll() is None:
             if list(site.home.glob(".public.*.stage-*")) or any(
-                    b'"applying"' in _read(buffer / MANIFEST) for buffer in buffers(site.public_dir)):
+                    b'"applying"' in read_or_empty(buffer / MANIFEST) for buffer in buffers(site.public_dir)):
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 killed += 1

@@ -3,11 +3,9 @@ a build from scratch, and above all must never keep showing what has become hidd
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import sys
 import time
 from dataclasses import replace
 from datetime import date
@@ -15,71 +13,17 @@ from datetime import date
 import pytest
 
 from ingest.pipeline import ingest
-from publish.build import MANIFEST, MANIFEST_VERSION, buffers, build_site, live_buffer
-from publish.build_cache import cache_dir
-from publish.site_manifest import is_manifest, read_pages
-from tests.conftest import MINIMAL, copy_home, make_settings
-
-RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
-MANY = 60  # above the Catalog's bulk threshold, so the bulk path and the cache are both used
-
-
-def add_records(settings, count: int = MANY) -> None:
-    folder = settings.content_dir / "records"
-    for n in range(count):
-        (folder / f"rec-gen-{n:03d}.md").write_text(
-            f"---\nid: rec-gen-{n:03d}\ntitle: Generated minutes {n}\ndate: {1900 + n}-05\n"
-            f"type: minutes\ncreators: [agent-ama]\nsource: Test.\n---\n"
-            f"Minutes of meeting {n} about *membership* and word{n}x.\n", encoding="utf-8")
-
-
-def edit(settings, relative: str, old: str, new: str) -> None:
-    path = settings.content_dir / relative
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (relative, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def site_files(public_dir) -> dict[str, bytes]:
-    return {p.relative_to(public_dir).as_posix(): p.read_bytes()
-            for p in sorted(public_dir.rglob("*")) if p.is_file()}
-
-
-def assert_same_as_fresh_build(settings, tmp_path, name: str = "fresh") -> dict[str, bytes]:
-    """The incrementally built site equals, file by file, a full build from scratch."""
-    fresh = replace(settings, public_dir=tmp_path / name)
-    report = build_site(fresh)
-    assert report.unchanged == 0
-    built, expected = site_files(settings.public_dir), site_files(fresh.public_dir)
-    assert sorted(built) == sorted(expected)
-    for path in expected:
-        if path != MANIFEST:  # it also names the build (a token, the change log's position)
-            assert built[path] == expected[path], path  # manifest shards too: the same keys
-    ours, theirs = json.loads(built[MANIFEST]), json.loads(expected[MANIFEST])
-    assert ours["iiif"] == theirs["iiif"]
-    assert read_pages(settings.public_dir) == read_pages(fresh.public_dir)
-    return built
-
-
-def all_text(files: dict[str, bytes]) -> str:
-    return "\n".join(f"{path}\n{data.decode('utf-8', 'replace')}" for path, data in files.items())
-
-
-@pytest.fixture(scope="module")
-def many_template(tmp_path_factory):
-    home = tmp_path_factory.mktemp("many")
-    shutil.copytree(MINIMAL, home / "content")
-    settings = make_settings(home, home / "content")
-    add_records(settings)
-    ingest(settings)
-    build_site(settings)
-    return home
-
-
-@pytest.fixture
-def many(many_template, tmp_path):
-    """The minimal archive with MANY more records, ingested and built: each test's own copy."""
-    return copy_home(many_template, tmp_path)
+from publish.buffers import buffers, live_buffer
+from publish.build import MANIFEST_VERSION, build_site
+from publish.site_manifest import is_manifest
+from tests.helpers.content import MANY, attach, edit
+from tests.helpers.sites import (
+    all_text,
+    assert_same_as_fresh_build,
+    read_or_empty,
+    site_files,
+    tree,
+)
 
 
 def test_a_rebuild_reads_only_the_changed_record_and_equals_a_fresh_build(many, tmp_path):
@@ -108,7 +52,7 @@ def test_a_record_made_restricted_disappears_from_every_output_on_rebuild(many, 
     for trace in ("zorblequant", "rec-gen-011", "Generated minutes 11\n", "Generated minutes 11<"):
         assert trace not in text, trace
     assert not (many.public_dir / "records/rec-gen-011").exists()  # not even an empty folder
-    cached = b"".join(p.read_bytes() for p in cache_dir(many.public_dir).rglob("*") if p.is_file())
+    cached = b"".join(p.read_bytes() for p in many.build_cache_dir.rglob("*") if p.is_file())
     assert b"zorblequant" not in cached  # the cache does not keep it either
     for buffer in buffers(many.public_dir):  # nor the retired buffer, though it is never served
         kept = all_text(site_files(buffer))
@@ -149,6 +93,18 @@ def test_a_withdrawn_record_and_a_hidden_citing_harm_leave_every_page(many, tmp_
     assert "Exclusion of Black physicians" not in text and "rec-gen-030" not in text
 
 
+def test_a_record_links_back_to_a_timeline_that_starts_citing_it(many, tmp_path):
+    page = (many.public_dir / "records/rec-gen-007/index.html").read_text()
+    assert "A timeline" not in page
+    edit(many, "timelines/tl-a.md", "  - {date: 2019,", "  - {date: 1990, title: Minutes, ref: rec-gen-007}\n  - {date: 2019,")
+    ingest(many)
+    report = build_site(many)
+    assert report.records_made == 1  # rec-gen-007: cited by the timeline now, its file unchanged
+    files = assert_same_as_fresh_build(many, tmp_path)
+    assert b'<a href="/timelines/tl-a/">A timeline</a>' in files["records/rec-gen-007/index.html"]
+    assert b'<a href="/timelines/tl-a/">A timeline</a>' in files["records/rec-2008-apology/index.html"]
+
+
 @pytest.mark.slow
 def test_templates_and_base_url_changes_rebuild_like_a_fresh_build(many, tmp_path):
     moved = replace(many, base_url="https://example.org/archive/")
@@ -165,13 +121,6 @@ def test_templates_and_base_url_changes_rebuild_like_a_fresh_build(many, tmp_pat
     build_site(themed)
     files = assert_same_as_fresh_build(themed, tmp_path, "fresh-themed")
     assert b"Theme marker 42" in files["records/rec-gen-001/index.html"]
-
-
-def tree(folder) -> dict[str, tuple[int, bytes]]:
-    """Every file under `folder` with its inode and bytes: a file rewritten in place or renamed
-    over shows up as changed, one left alone does not."""
-    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_the_site_is_a_symlink_flipped_between_two_buffers(many, tmp_path):
@@ -289,7 +238,7 @@ def test_a_build_killed_mid_way_leaves_the_live_site_byte_identical(many, tmp_pa
         while _running(child):
             if moment == "stage" and list(many.home.glob(f".{first.name}.stage-*")):
                 break
-            if moment == "applying" and b"applying" in _read(first / ".manifest.json"):
+            if moment == "applying" and b"applying" in read_or_empty(first / ".manifest.json"):
                 break
             time.sleep(0.002)  # not a busy loop: it would take a core from the build it watches
         if _running(child):
@@ -326,13 +275,6 @@ def _running(pid: int) -> bool:
         return False  # finished, and already reaped
 
 
-def _read(path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
-
-
 def test_renaming_an_agent_remakes_the_records_that_name_it(many, tmp_path):
     edit(many, "agents.yaml", "name: American Medical Association", "name: The Renamed Association")
     ingest(many)
@@ -345,8 +287,6 @@ def test_renaming_an_agent_remakes_the_records_that_name_it(many, tmp_path):
 
 def test_an_image_of_a_record_made_restricted_is_removed_in_place(many, tmp_path):
     from PIL import Image
-
-    from tests.test_ingest_media import attach
 
     Image.new("RGB", (300, 200), (10, 20, 30)).save(many.content_dir / "records" / "scan.png")
     attach(many, "images: [scan.png]")

@@ -17,58 +17,52 @@ from archive import markup
 from ingest.pipeline import ingest
 from publish import render_workers
 from publish.build import build_site
-from tests.test_build_incremental import add_records, assert_same_as_fresh_build, edit, site_files
-
-
-@pytest.fixture
-def many(minimal):
-    add_records(minimal)
-    ingest(minimal)
-    return minimal
+from tests.helpers.content import edit
+from tests.helpers.sites import assert_same_as_fresh_build, site_files
 
 
 def leftovers(settings) -> list[str]:
     return sorted(p.name for p in settings.public_dir.parent.iterdir() if "prerender" in p.name)
 
 
-def test_early_workers_build_the_same_site_as_one_process(many, tmp_path, monkeypatch):
-    serial = replace(many, public_dir=tmp_path / "serial")
+def test_early_workers_build_the_same_site_as_one_process(many_ingested, tmp_path, monkeypatch):
+    serial = replace(many_ingested, public_dir=tmp_path / "serial")
     build_site(serial)  # few pages: written in this process, after everything else
     monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)
     monkeypatch.setattr(markup, "PARALLEL_FROM", 1)  # and the records' Markdown on two cores
-    report = build_site(many)  # record pages by forked workers while the rest is made
+    report = build_site(many_ingested)  # record pages by forked workers while the rest is made
     assert report.written == report.pages
-    built, expected = site_files(many.public_dir), site_files(serial.public_dir)
+    built, expected = site_files(many_ingested.public_dir), site_files(serial.public_dir)
     assert sorted(built) == sorted(expected)
     assert all(built[path] == expected[path] for path in expected)
     assert b"Generated minutes 7" in built["records/rec-gen-007/index.html"]
     assert b'"title": "Generated minutes 7"' in built["records/rec-gen-007/citation.json"]
-    assert leftovers(many) == []
+    assert leftovers(many_ingested) == []
 
     # A rebuild after an edit (the standby is made whole: early workers again), then an
     # update in place: each equals a build from scratch.
-    edit(many, "records/rec-gen-007.md", "Generated minutes 7", "Renamed minutes 7")
-    ingest(many)
-    build_site(many)
-    files = assert_same_as_fresh_build(many, tmp_path, "fresh-1")
+    edit(many_ingested, "records/rec-gen-007.md", "Generated minutes 7", "Renamed minutes 7")
+    ingest(many_ingested)
+    build_site(many_ingested)
+    files = assert_same_as_fresh_build(many_ingested, tmp_path, "fresh-1")
     assert b"Renamed minutes 7" in files["records/rec-gen-007/index.html"]
-    build_site(many)
-    assert_same_as_fresh_build(many, tmp_path, "fresh-2")
-    assert leftovers(many) == []
+    build_site(many_ingested)
+    assert_same_as_fresh_build(many_ingested, tmp_path, "fresh-2")
+    assert leftovers(many_ingested) == []
 
 
-def test_a_failing_worker_fails_the_build_and_leaves_the_previous_site(many, monkeypatch):
-    build_site(many)
-    before = site_files(many.public_dir)
-    theme = many.home / "broken-site"
-    shutil.copytree(many.site_dir, theme)
+def test_a_failing_worker_fails_the_build_and_leaves_the_previous_site(many_ingested, monkeypatch):
+    build_site(many_ingested)
+    before = site_files(many_ingested.public_dir)
+    theme = many_ingested.home / "broken-site"
+    shutil.copytree(many_ingested.site_dir, theme)
     record = theme / "templates" / "record.html"
     record.write_text(record.read_text().replace("{{ item.title }}</h1>", "{{ item.no_such_field }}</h1>"))
     monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)
     with pytest.raises(UndefinedError, match="no_such_field"):
-        build_site(replace(many, site_dir=theme))
-    assert site_files(many.public_dir) == before
-    assert leftovers(many) == []
+        build_site(replace(many_ingested, site_dir=theme))
+    assert site_files(many_ingested.public_dir) == before
+    assert leftovers(many_ingested) == []
 
 
 def test_markdown_on_two_cores_gives_what_one_gives(monkeypatch):

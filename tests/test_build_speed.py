@@ -25,25 +25,19 @@ from publish.build import build_site
 from publish.jinja.dicts import DictViewEnvironment
 from publish.side_process import SideError, SideResult
 from publish.static_search import index as static_search
-from tests.test_build_incremental import add_records, site_files
-from tests.test_publish import HIDDEN_WORDS
+from tests.helpers.archives import HIDDEN_WORDS
+from tests.helpers.content import add_records
+from tests.helpers.sites import site_files
 
 
-@pytest.fixture
-def many(minimal):
-    add_records(minimal)
-    ingest(minimal)
-    return minimal
-
-
-def test_forked_search_index_builds_the_same_site_with_nothing_hidden(many, tmp_path, monkeypatch):
-    serial = replace(many, public_dir=tmp_path / "serial")
+def test_forked_search_index_builds_the_same_site_with_nothing_hidden(many_ingested, tmp_path, monkeypatch):
+    serial = replace(many_ingested, public_dir=tmp_path / "serial")
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 10**9)
     build_site(serial)  # the index made in this process
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 1)
     monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)  # and record pages by early workers
-    build_site(many)
-    built, expected = site_files(many.public_dir), site_files(serial.public_dir)
+    build_site(many_ingested)
+    built, expected = site_files(many_ingested.public_dir), site_files(serial.public_dir)
     assert sorted(built) == sorted(expected)
     assert [p for p in expected if built[p] != expected[p]] == []
     index = b"".join(body for path, body in built.items() if path.startswith("search/"))
@@ -52,23 +46,23 @@ def test_forked_search_index_builds_the_same_site_with_nothing_hidden(many, tmp_
         assert word.lower().encode() not in index.lower(), word
 
 
-def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(many, monkeypatch):
-    build_site(many)
-    before = site_files(many.public_dir)
+def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(many_ingested, monkeypatch):
+    build_site(many_ingested)
+    before = site_files(many_ingested.public_dir)
 
     def broken(views):
         raise ValueError("no shard for these views")
 
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 1)
     monkeypatch.setattr(build, "build_static_index", broken)
-    add_records(many, 3)  # something to rebuild
-    (many.content_dir / "records/rec-gen-001.md").write_text(
-        (many.content_dir / "records/rec-gen-001.md").read_text().replace("Generated minutes 1", "Changed 1"))
-    ingest(many)
+    add_records(many_ingested, 3)  # something to rebuild
+    (many_ingested.content_dir / "records/rec-gen-001.md").write_text(
+        (many_ingested.content_dir / "records/rec-gen-001.md").read_text().replace("Generated minutes 1", "Changed 1"))
+    ingest(many_ingested)
     with pytest.raises(SideError, match="ValueError: no shard for these views"):
-        build_site(many)
-    assert site_files(many.public_dir) == before
-    leftovers = [p.name for p in many.public_dir.parent.iterdir() if "prerender" in p.name or ".stage-" in p.name]
+        build_site(many_ingested)
+    assert site_files(many_ingested.public_dir) == before
+    leftovers = [p.name for p in many_ingested.public_dir.parent.iterdir() if "prerender" in p.name or ".stage-" in p.name]
     assert leftovers == []
 
 

@@ -13,7 +13,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -25,11 +24,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from archive.change_log import WRITERS_LOCK
-from tests.conftest import copy_home
-from tests.live_server import free_port
-from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, submissions, version_of
+from tests.helpers.archives import RECKON, copy_home
+from tests.helpers.servers import free_port
+from tests.helpers.staff import FORM, PASSWORD, csrf_of, submissions, version_of
 
-RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 WRITERS = 12
 EACH = 4
 STALE_EDITORS = 6
@@ -38,7 +36,9 @@ STALE_EDITORS = 6
 def start_server(settings, port: int) -> subprocess.Popen:
     env = dict(os.environ, RECKON_TODAY=settings.today().isoformat(), RECKON_SECRET_KEY="concurrency-test-key",
                DATABASE_URL=settings.database_url)
-    return subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--port", str(port)],
+    # --no-ingest: the archive is published already; two processes publishing one working folder
+    # at once (for their new ports) would race each other, as the docs warn.
+    return subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--no-ingest", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -57,11 +57,10 @@ def wait_for(process: subprocess.Popen, base: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def servers(published_template, tmp_path_factory):
+def servers(staff_template, tmp_path_factory):
     """Two `reckon serve` processes on one store (as README advises, with one secret key), so
     writes really race in SQLite, not only in one event loop."""
-    minimal = copy_home(published_template, tmp_path_factory.mktemp("concurrent"))
-    add_users(minimal)
+    minimal = copy_home(staff_template, tmp_path_factory.mktemp("concurrent"))
     ports = [free_port(), free_port()]
     processes = [start_server(minimal, port) for port in ports]
     bases = [f"http://127.0.0.1:{port}" for port in ports]

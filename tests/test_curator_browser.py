@@ -1,26 +1,22 @@
 """A curator in a real browser (headless Chromium against `reckon serve`): review tags and redactions.
 
 Same set-up as tests/test_staff_browser.py (Debian's chromium driven by Playwright, skipped
-with the reason where it is not installed), on content where the tagger has suggestions and
-detection has proposed redactions.
+with the reason where it is not installed: tests/helpers/browser.py), on content where the
+tagger has suggestions and detection has proposed redactions.
 """
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL
-from tests.live_server import reckon_serve
-from tests.test_curator_review import EMAIL, PHONE, with_phrases_and_contact_details
-from tests.test_staff_browser import CHROMIUM, PASSWORD, chromium_page, sign_in
+from tests.helpers.archives import MINIMAL
+from tests.helpers.browser import PASSWORD, chromium_page, sign_in, staff_marks
+from tests.helpers.content import EMAIL, PHONE, with_phrases_and_contact_details
+from tests.helpers.servers import reckon_serve
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = staff_marks()
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from audit.leaks import audit
 from ingest.pipeline import ingest
 from reckon.cli import main
 from search.query import open_index
-from tests.staff_helpers import (
+from tests.helpers.content import ADDRESS, EMAIL, PHONE, with_phrases_and_contact_details
+from tests.helpers.staff import (
     act,
     csrf_of,
     sign_in,
@@ -30,22 +31,7 @@ from tests.staff_helpers import (
     submit,
 )
 
-EMAIL, PHONE, ADDRESS = "wren.quillfeather@example.org", "(312) 555-0199", "2207 Larkspur Avenue"
 SECRETS = (EMAIL, PHONE, ADDRESS, "Larkspur", "quillfeather")
-
-
-def with_phrases_and_contact_details(content) -> None:
-    taxonomy = content / "taxonomy.yaml"
-    taxonomy.write_text(taxonomy.read_text().replace(
-        "    label: Exclusion from professional membership\n",
-        "    label: Exclusion from professional membership\n"
-        "    phrases: [\"barred from membership\", \"refused to seat\"]\n"))
-    record = content / "records/rec-2008-apology.md"
-    record.write_text(record.read_text() + "\nFor a century its societies barred from membership every Black physician.\n")
-    narrative = content / "narratives/nar-a.md"
-    narrative.write_text(narrative.read_text() + f"\nThey refused to seat our delegation. We lived at {ADDRESS}; "
-                         f"write to {EMAIL} or call {PHONE}. Signed, Secret Legalname.\n")
-
 
 template, archive, client = staff_fixtures("curator", with_phrases_and_contact_details)
 

@@ -1,10 +1,11 @@
+import re
 from datetime import date
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive.dates import describe, parse_date
+from archive.dates import describe, html_datetime, parse_date
 from archive.errors import DateError
 
 
@@ -35,10 +36,43 @@ def test_bad_dates_say_what_was_expected(bad):
         parse_date(bad)
 
 
-def test_reader_facing_dates():
-    assert describe("1950~") == "circa 1950"
-    assert describe("196X") == "1960s"
-    assert describe("1910/1968") == "1910–1968"
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("1870", "1870"),
+        ("1895-08", "August 1895"),
+        ("2008-07-10", "10 July 2008"),
+        ("1950~", "circa 1950"),
+        ("1950?", "1950 (uncertain)"),
+        ("191X", "the 1910s"),
+        ("18XX", "the 19th century"),
+        ("XXXX", "undated"),
+        ("2001-21", "spring 2001"),
+        ("1910/1968", "1910–1968"),
+        ("1870-05-03/1870-05-06", "3–6 May 1870"),
+        ("1870-05/1870-08", "May–August 1870"),
+        ("1870-05-03/1870-06-06", "3 May – 6 June 1870"),
+        ("1932-10/1972", "October 1932 – 1972"),
+        ("1946-08-13/1963", "13 August 1946 – 1963"),
+        ("1950~/1960", "circa 1950 – 1960"),
+        ("[1667,1668]", "1667 or 1668"),
+    ],
+)
+def test_reader_facing_dates_read_as_people_write_them(text, words):
+    parse_date(text)  # each is EDTF the store accepts
+    assert describe(text) == words
+
+
+def test_open_and_unknown_ends_are_said_in_words():
+    assert (describe("../1950"), describe("1950/.."), describe("1950/"), describe("/1950")) == (
+        "until 1950", "1950–present", "1950–unknown", "unknown–1950")
+
+
+@pytest.mark.parametrize(("text", "value"), [("1870", "1870"), ("1870-05", "1870-05"), ("1870-05-03", "1870-05-03"),
+                                             ("1950~", None), ("196X", None), ("1910/1968", None),
+                                             ("2001-21", None), ("XXXX", None)])
+def test_only_an_exact_year_month_or_day_is_an_html_datetime(text, value):
+    assert html_datetime(text) == value
 
 
 @given(st.dates(min_value=date(1000, 1, 1), max_value=date(2999, 12, 31)))
@@ -53,3 +87,51 @@ def test_interval_bounds_contain_both_ends(start, length):
     parsed = parse_date(f"{start}/{start + length}")
     assert parsed.lower == start * 10000 + 101
     assert parsed.upper == (start + length) * 10000 + 1231
+
+
+@pytest.mark.parametrize(
+    ("text", "lower", "upper", "shown"),
+    [
+        ("1925/..", 19250101, 99991231, "1925–present"),  # open end: it runs on
+        ("../1901", 0, 19011231, "until 1901"),
+        ("1925/", 19250101, 99991231, "1925–unknown"),  # unknown end: not ten years, not "present"
+        ("/1901", 0, 19011231, "unknown–1901"),
+        ("1950-03-02/..", 19500302, 99991231, "2 March 1950–present"),
+    ],
+)
+def test_open_and_unknown_interval_ends_are_stored_as_open_bounds(text, lower, upper, shown):
+    parsed = parse_date(text)
+    assert (parsed.text, parsed.lower, parsed.upper) == (text, lower, upper)
+    assert describe(text) == shown
+
+
+@pytest.mark.parametrize("bad", ["../..", "/", "1925/..x", "2001/../3", "1925-13/.."])
+def test_an_interval_needs_one_known_end(bad):
+    with pytest.raises(DateError, match="EDTF"):
+        parse_date(bad)
+
+
+def test_seasons_and_unspecified_months_read_as_words():
+    assert describe("1912-21") == "spring 1912" and describe("1912-24~") == "circa winter 1912"
+    assert describe("1950-XX") == "1950" and describe("20XX") == "the 21st century"
+
+
+def test_search_from_and_to_take_open_intervals():
+    from search.query import date_bound
+
+    assert date_bound("1925/..", "from") == 19250101 and date_bound("1925/..", "to") == 99991231
+    assert date_bound("../1901", "to") == 19011231 and date_bound("../1901", "from") == 0
+
+
+def test_ingest_stores_an_open_interval(minimal, session_for):
+    from sqlmodel import select
+
+    from archive import models as m
+    from ingest.pipeline import ingest
+
+    path = minimal.content_dir / "records" / "rec-2008-apology.md"
+    path.write_text(re.sub(r'(?m)^date: .*$', 'date: "1925/.."', path.read_text(encoding="utf-8"), count=1),
+                    encoding="utf-8")
+    ingest(minimal)
+    row = session_for(minimal).exec(select(m.Record).where(m.Record.id == "rec-2008-apology")).one()
+    assert (row.date, row.date_lower, row.date_upper) == ("1925/..", 19250101, 99991231)

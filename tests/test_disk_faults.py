@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ingest.pipeline import ingest
-from publish.pipeline import publish
 from search.query import open_index, search
-from tests.conftest import MINIMAL, make_settings
+from tests.helpers.archives import RECKON, copy_home, make_settings
 
-RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 BIG = "The committee heard Quillonbury testimony again. " * 2000  # ~100 KB: bigger than the limit
 LIMIT = 64 * 1024
 
@@ -101,11 +97,8 @@ def test_a_build_whose_writes_fail_midway_leaves_the_previous_site_and_index_who
 
 
 @pytest.mark.slow
-def test_a_build_on_a_full_disk_is_a_clear_error(tmp_path, tiny_disk):
-    settings = make_settings(tiny_disk / "home", tiny_disk / "home" / "content")
-    shutil.copytree(MINIMAL, settings.content_dir)
-    ingest(settings)
-    publish(settings)
+def test_a_build_on_a_full_disk_is_a_clear_error(published_template, tiny_disk):
+    settings = copy_home(published_template, tiny_disk)  # the minimal archive, published, on the tiny disk
     site_before = files(settings.public_dir)
     add_big_record(settings)
     ingest(settings)

@@ -10,7 +10,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
@@ -18,8 +17,8 @@ import pytest
 from ingest.pipeline import ingest
 from publish.pipeline import publish
 from reckon.cli import main
+from tests.helpers.archives import RECKON
 
-RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 KILL_AFTER = [0.05, 0.2, 0.4, 0.6, 0.8, 1.0, 1.3]
 
 

@@ -1,4 +1,4 @@
-"""The front door of docs/production.md, run: Debian's nginx on loopback, with the very nginx
+"""The front door of docs/operations.md, run: Debian's nginx on loopback, with the very nginx
 block the docs give, in front of two `reckon serve --no-ingest` processes sharing one PostgreSQL.
 
 Signed-in staff submit and edit at the same moment through nginx: every submission is kept
@@ -20,11 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import copy_home
 from tests.helpers import postgres
+from tests.helpers.archives import RECKON, copy_home
 from tests.helpers.front_door import nginx_in_front, served, wait_until_answering
-from tests.live_server import RECKON, free_port
-from tests.staff_helpers import FORM, PASSWORD, add_users, csrf_of, submissions, version_of
+from tests.helpers.servers import free_port
+from tests.helpers.staff import FORM, PASSWORD, csrf_of, submissions, version_of
 from web.security import HEADERS
 
 pytestmark = [pytest.mark.skipif(not postgres.in_use(), reason="runs with `pytest --postgres`"),
@@ -36,10 +36,9 @@ STALE_EDITORS = 6
 
 
 @pytest.fixture(scope="module")
-def front_door(published_template, tmp_path_factory):
+def front_door(staff_template, tmp_path_factory):
     """nginx on a free port in front of two `reckon serve --no-ingest` processes, one store."""
-    archive = copy_home(published_template, tmp_path_factory.mktemp("front-door"))
-    add_users(archive)
+    archive = copy_home(staff_template, tmp_path_factory.mktemp("front-door"))
     ports = [free_port(), free_port()]
     env = dict(os.environ, DATABASE_URL=archive.database_url, RECKON_TODAY=archive.today().isoformat(),
                RECKON_SECRET_KEY="front-door-test-key")

@@ -21,7 +21,7 @@ from ingest.pipeline import ingest
 from publish.iiif.manifest import licence_of, summary_of
 from publish.pipeline import publish
 from server.app import create_app
-from tests.conftest import MINIMAL, make_settings
+from tests.helpers.archives import MINIMAL, make_settings
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "iiif_3_0.json").read_text(encoding="utf-8"))
 VALIDATOR = Draft7Validator(SCHEMA)  # as the presentation-validator runs it: any IIIF resource

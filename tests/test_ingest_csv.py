@@ -193,6 +193,16 @@ def test_sample_catalog_in_the_bundled_content(sample, session_for):
         row = session.get(m.Record, "rec-ama-race-chronology")
         assert (row.date, row.date_as_written, row.creators) == ("XXXX", "n.d.", ["agent-ama"])
     page = (sample.public_dir / "records" / "rec-ama-race-chronology" / "index.html").read_text()
-    assert "<time>undated</time>" in page and "as written: “n.d.”" in page
+    assert '<span class="when" data-edtf="XXXX">undated</span>' in page and "as written: “n.d.”" in page
     info = sample.public_dir / "iiif" / "rec-2007-morris-nma-founding-thesis-1" / "info.json"
     assert '"profile": "level0"' in info.read_text()
+
+
+def test_a_spreadsheet_forty_thousand_columns_wide_is_refused_at_once(minimal, tmp_path):
+    wide = tmp_path / "wide.csv"
+    header = ["pid", "label"] + [f"c{i}" for i in range(40_000)]
+    wide.write_text(",".join(header) + "\n" + ",".join(["rec-1", "x"] + [""] * 40_000) + "\n", encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        ingest(minimal, csv_sources=[(wide, "wax")])
+    assert [str(p) for p in info.value.problems] == [
+        f"{wide}:1: the header has 40,002 columns; expected at most 1,000"]

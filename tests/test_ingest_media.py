@@ -194,3 +194,23 @@ def test_tiff_png_and_greyscale_scans_are_accepted_and_published(minimal, mode, 
     publish(minimal)
     with Image.open(minimal.public_dir / "iiif" / "rec-2008-apology-1" / "web.jpg") as web:
         assert web.size == (600, 300) and web.format == "JPEG"
+
+
+@pytest.mark.parametrize("where", ["parent", "absolute", "link"])
+@pytest.mark.parametrize("field", ["images", "pdf"])
+def test_attachments_from_outside_the_content_folder_are_refused(minimal, tmp_path, where, field):
+    secret = tmp_path / "outside" / ("private.jpg" if field == "images" else "private.pdf")
+    secret.parent.mkdir()
+    make_scan(secret) if field == "images" else make_pdf(secret, "Private medical file")
+    records = minimal.content_dir / "records"
+    name = {"parent": str(Path(*[".."] * len(records.relative_to(tmp_path).parts), "outside", secret.name)),
+            "absolute": str(secret), "link": "innocent" + secret.suffix}[where]
+    if where == "link":
+        (records / name).symlink_to(secret)
+    assert (records / name).resolve() == secret.resolve()  # the name does lead to the file
+    attach(minimal, f"images: ['{name}']" if field == "images" else f"pdf: '{name}'")
+    with pytest.raises(ContentError) as caught:
+        ingest(minimal)
+    message = str(caught.value)
+    assert "rec-2008-apology.md" in message and field in message
+    assert ("absolute path" if where == "absolute" else "outside the content folder") in message

@@ -21,7 +21,7 @@ from ingest.bulk import BATCH
 from ingest.pipeline import ingest
 from ingest.readers.registry import read_content
 from ingest.readers.yaml_source import TextDateLoader, _load
-from tests.conftest import SAMPLE
+from tests.helpers.archives import SAMPLE
 
 TRICKY_YAML = [
     "a: 1\nb: [x, 'y', 2.5, null, true, ~, .inf, 0x1F, 017]\nc: {d: e}\n",

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, func, select
@@ -26,11 +24,9 @@ from archive.errors import ContentError
 from archive.ledger import Commitment, commitment_state
 from archive.ledger_views import commitment, institution_ledger
 from ingest.pipeline import ingest
-from publish.pipeline import publish
 from server.app import create_app
-from tests.conftest import MINIMAL, TODAY, make_settings
+from tests.helpers.archives import TODAY, copy_home
 
-LEDGER = Path(__file__).resolve().parent / "fixtures" / "ledger"
 HIDDEN = "Glimmerfrost"
 
 
@@ -66,20 +62,10 @@ def test_a_commitment_lapses_by_rule_only_past_due_and_without_evidenced_progres
 
 
 # -- a small real archive with a ledger -----------------------------------------------------
-def ledger_settings(home: Path, today: date = TODAY):
-    content = home / "content"
-    if not content.exists():
-        shutil.copytree(MINIMAL, content)
-        shutil.copytree(LEDGER, content, dirs_exist_ok=True)
-    return make_settings(home, content, today)
-
-
 @pytest.fixture(scope="module")
-def ledger_site(tmp_path_factory):
-    settings = ledger_settings(tmp_path_factory.mktemp("ledger"))
-    ingest(settings)
-    publish(settings)
-    return settings
+def ledger_site(ledger_template, tmp_path_factory):
+    """The minimal archive with the harm ledger, published: the module's own copy."""
+    return copy_home(ledger_template, tmp_path_factory.mktemp("ledger"))
 
 
 def page(settings, url: str) -> str:
@@ -129,7 +115,7 @@ def test_harm_page_shows_involvement_and_attribution_history_with_sources(ledger
     assert "1950 Denies the act No physician has been refused membership on account of race." in text
     assert "American Medical Association: Apologizes" in text
     history = text[text.index("American Medical Association: Apologizes"):]
-    assert history.index("1960 Acknowledges the act, denies responsibility") < history.index("2008-07-10 Apologizes")
+    assert history.index("1960 Acknowledges the act, denies responsibility") < history.index("10 July 2008 Apologizes")
     assert 'href="/records/rec-1960-acknowledgement/"' in markup
     assert 'href="/records/rec-1950-denial/"' in markup
     assert "Primary source" in text and "Contemporaneous report" in text  # evidence reliability
@@ -209,13 +195,6 @@ def test_institution_page_gathers_the_bodies_nested_under_it(ledger_site):
 
 
 # -- ingest refuses bad ledger files, naming file, line and field ---------------------------
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("ingested")
-    ingest(ledger_settings(home))
-    return home
-
-
 def counts(settings) -> tuple[int, int]:
     engine = open_engine(settings)
     try:
@@ -269,9 +248,8 @@ def counts(settings) -> tuple[int, int]:
     ],
 )
 def test_bad_ledger_content_names_file_line_and_field_and_writes_nothing(
-        ingested, tmp_path, relpath, old, new, expected):
-    shutil.copytree(ingested, tmp_path / "home")  # a copy of a real ingested archive: store and content
-    settings = ledger_settings(tmp_path / "home")
+        ledger_template, tmp_path, relpath, old, new, expected):
+    settings = copy_home(ledger_template, tmp_path)  # a copy of a real ingested archive: store and content
     before = counts(settings)
     assert before == (4, 0)
     path = settings.content_dir / relpath

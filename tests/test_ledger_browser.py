@@ -6,13 +6,15 @@ with the reason where it is not installed).
 
 from __future__ import annotations
 
-from tests.test_staff_browser import chromium_page, pytestmark, server, sign_in  # noqa: F401
+from tests.helpers.browser import chromium_page, sign_in, staff_marks
+
+pytestmark = staff_marks()
 
 QUOTE = "I remember the apology."
 
 
-def test_a_curator_adds_an_event_and_links_a_narrative_a_contributor_cannot(server):  # noqa: F811
-    base, home = server
+def test_a_curator_adds_an_event_and_links_a_narrative_a_contributor_cannot(staff_server):
+    base, home = staff_server
     with chromium_page() as page:
         sign_in(page, base, "cora")
         page.click("text=Harm ledger")

@@ -57,16 +57,24 @@ def test_every_answer_on_the_ama_ledger_links_to_evidence_on_the_site(sample):
     assert "Primary source" in did and "Later secondary account" in did
 
 
-def test_what_the_ama_has_admitted_is_a_dated_history_per_body(sample):
-    admitted = text(sections(read(sample, AMA))["admitted"])
+def test_what_the_ama_has_admitted_is_grouped_by_harm_with_each_statement_once(sample):
+    markup = sections(read(sample, AMA))["admitted"]
+    admitted = text(markup)
     assert "AMA House of Delegates: Acknowledges the act, denies responsibility" in admitted
-    assert "1939 Acknowledges the act, denies responsibility" in admitted
+    assert "1939 · AMA House of Delegates · Acknowledges the act, denies responsibility" in admitted
     assert "right of self-governance in local matters, including membership." in admitted
     assert "American Medical Association: Apologizes" in admitted
-    assert "No recorded position on:" in admitted  # harms with no recorded position are named too
-    admitted_markup = sections(read(sample, AMA))["admitted"]
-    assert 'href="/records/rec-2008-ama-apology-press-release/"' in admitted_markup
-    assert 'href="/records/rec-1939-hod-local-autonomy/"' in admitted_markup
+    assert "No recorded position" in admitted  # harms with no recorded position are named too
+    assert 'href="/records/rec-2008-ama-apology-press-release/"' in markup
+    assert 'href="/records/rec-1939-hod-local-autonomy/"' in markup
+    # One row per harm, however many bodies answered for it ...
+    rows = re.findall(r'<th scope="row"><a href="(/harms/[^"]+)"', markup)
+    assert len(rows) == len(set(rows)) == 8
+    # ... and the 2008 apology once, with each harm it is recorded against and what it said of each.
+    apology = [s for s in re.findall(r'<li id="statement-\d+">(.*?)</li>\s*(?=<li id="statement|</ol>)', markup, re.DOTALL)
+               if "rec-2008-ama-apology-press-release" in s]
+    assert len(apology) == 1
+    assert "Recorded against 6 harms" in text(apology[0]) and "it does not name the 1870 vote" in apology[0]
 
 
 def test_what_the_ama_promised_and_delivered(sample):
@@ -104,8 +112,8 @@ def test_commitments_table_works_without_a_server_or_javascript(sample):
     rows = re.findall(r'<tr data-status="([a-z-]+)" data-body="([a-z-]+)"', page)
     assert len(rows) == 8
     assert sorted(s for s, _ in rows).count("lapsed") == 3
-    assert '<form class="filters" id="commitment-filters" hidden>' in page  # shown only by the script
-    assert (sample.public_dir / "static/commitments.js").is_file()
+    assert re.search(r'<form class="filters" id="commitment-filters" [^>]*\bhidden>', page)  # shown only by the script
+    assert (sample.public_dir / "static/filter-table.js").is_file()
     with (sample.public_dir / "commitments/commitments.csv").open(newline="") as f:
         table = list(csv.DictReader(f))
     assert [r["id"] for r in table] == [r["id"] for r in json.loads(

@@ -4,7 +4,6 @@ harvested whole by a real client library over real HTTP."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -18,59 +17,18 @@ from archive.db import open_engine
 from archive.settings import load_settings
 from ingest.pipeline import ingest
 from server.app import create_app
-from tests.conftest import make_settings, published_minimal
-from tests.live_server import live_server
-from web.oai.dublin_core import DC_NS, OAI_DC_NS, OAI_DC_SCHEMA
-from web.oai.protocol import OAI_NS, OAI_SCHEMA, PAGE_SIZE
+from tests.helpers.archives import copy_home, make_settings
+from tests.helpers.oai import ID, NS, oai, texts
+from tests.helpers.servers import live_server
+from web.oai.protocol import PAGE_SIZE
 
-REPO = Path(__file__).resolve().parent.parent
-XSD_DIR = REPO.parent / "shared" / "samples" / "xsd"
-XSD_FILES = ("OAI-PMH.xsd", "oai_dc.xsd", "simpledc20021212.xsd", "xml.xsd")
-# Where the schemas say their imports live, and the local copy of each.
-REMOTE_SCHEMAS = {
-    OAI_SCHEMA: "OAI-PMH.xsd",
-    OAI_DC_SCHEMA: "oai_dc.xsd",
-    "http://dublincore.org/schemas/xmls/simpledc20021212.xsd": "simpledc20021212.xsd",
-    "http://www.w3.org/2001/03/xml.xsd": "xml.xsd",
-    "http://www.w3.org/2001/xml.xsd": "xml.xsd",
-}
 HIDDEN_WORDS = ["Zanzibarquux", "Quillobard", "Morvendale", "Tessarine", "Plumcourt", "Vantribble", "Legalname"]
-NS = {"o": OAI_NS, "dc": DC_NS, "oai_dc": OAI_DC_NS}
-ID = "oai:reckoning.example.org:"
-
-
-class OfflineSchemas(etree.Resolver):
-    """Serve the schemas' http imports from shared/samples/xsd; never touch the network."""
-
-    def resolve(self, url, pubid, context):
-        name = REMOTE_SCHEMAS.get(url)
-        if name is None and url.startswith("file:"):
-            return None
-        if name is None:
-            raise LookupError(f"a schema tried to fetch {url}, which has no local copy in {XSD_DIR}")
-        return self.resolve_filename(str(XSD_DIR / name), context)
-
-
-@pytest.fixture(scope="session")
-def oai_schema() -> etree.XMLSchema:
-    missing = [n for n in XSD_FILES if not (XSD_DIR / n).is_file()]
-    if missing:
-        pytest.fail(f"the official OAI-PMH schemas are needed offline: missing {', '.join(missing)} in {XSD_DIR} "
-                    "(shared/samples/xsd beside the repository root)")
-    parser = etree.XMLParser(no_network=True)
-    parser.resolvers.add(OfflineSchemas())
-    driver = etree.Element("{http://www.w3.org/2001/XMLSchema}schema")
-    for namespace, location in ((OAI_NS, OAI_SCHEMA), (OAI_DC_NS, OAI_DC_SCHEMA)):
-        etree.SubElement(driver, "{http://www.w3.org/2001/XMLSchema}import", namespace=namespace,
-                         schemaLocation=location)
-    document = etree.fromstring(etree.tostring(driver), parser, base_url=(XSD_DIR / "driver.xsd").as_uri())
-    return etree.XMLSchema(etree.ElementTree(document))
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory):
+def archive(published_template, tmp_path_factory):
     """The minimal archive, published: nar-a public, nar-b and nar-g withdrawn, others hidden."""
-    return published_minimal(tmp_path_factory.mktemp("oai"))
+    return copy_home(published_template, tmp_path_factory.mktemp("oai"))
 
 
 @pytest.fixture(scope="module")
@@ -79,28 +37,24 @@ def client(archive):
         yield client
 
 
-def oai(client, schema, **params) -> etree._Element:
-    response = client.get("/oai", params=params)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/xml")
-    document = etree.fromstring(response.content)
-    assert schema.validate(document), schema.error_log
-    return document
-
-
 def error_code(document) -> str | None:
     found = document.find("o:error", NS)
     return None if found is None else found.get("code")
 
 
-def texts(document, path) -> list[str]:
-    return [e.text for e in document.iterfind(path, NS)]
+def test_the_base_url_is_the_configured_one_whatever_host_a_caller_sends(client, oai_schema):
+    response = client.get("/oai", params={"verb": "Identify"}, headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    doc = etree.fromstring(response.content)
+    assert oai_schema.validate(doc)
+    assert doc.findtext("o:Identify/o:baseURL", namespaces=NS) == "http://127.0.0.1:8000/oai"
+    assert "evil.example" not in etree.tostring(doc, encoding="unicode")
 
 
 def test_identify_describes_the_repository(client, oai_schema):
     doc = oai(client, oai_schema, verb="Identify")
     identify = doc.find("o:Identify", NS)
-    assert identify.findtext("o:baseURL", namespaces=NS) == "http://testserver/oai"
+    assert identify.findtext("o:baseURL", namespaces=NS) == "http://127.0.0.1:8000/oai"  # the configured base URL
     assert identify.findtext("o:protocolVersion", namespaces=NS) == "2.0"
     assert identify.findtext("o:deletedRecord", namespaces=NS) == "persistent"
     assert identify.findtext("o:granularity", namespaces=NS) == "YYYY-MM-DDThh:mm:ssZ"
@@ -134,9 +88,9 @@ def test_public_records_carry_dublin_core_and_hidden_ones_are_not_listed(client,
     dc = record.find("o:metadata/oai_dc:dc", NS)
     assert dc.findtext("dc:title", namespaces=NS) == "The AMA apologizes"
     assert "American Medical Association" in texts(dc, "dc:creator")
-    assert "http://testserver/records/rec-2008-apology/" in texts(dc, "dc:identifier")
+    assert "http://127.0.0.1:8000/records/rec-2008-apology/" in texts(dc, "dc:identifier")
     harm = oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=ID + "harm-exclusion")
-    assert "http://testserver/records/rec-2008-apology/" in texts(harm, ".//dc:relation")
+    assert "http://127.0.0.1:8000/records/rec-2008-apology/" in texts(harm, ".//dc:relation")
     assert "harm_type:ht-exclusion" in texts(harm, ".//o:setSpec")
 
 

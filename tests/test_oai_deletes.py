@@ -3,7 +3,7 @@ leaves the public, by every path (re-ingest with changed access, an embargo put 
 a staff edit, a staff withdrawal), with the moment it left and nothing of its content.
 
 A real harvester (Sickle) harvests over real HTTP from a uvicorn server; every answer read
-directly is validated against the official OAI-PMH schemas (tests/test_oai.py's fixture).
+directly is validated against the official OAI-PMH schemas (the `oai_schema` fixture).
 """
 
 from __future__ import annotations
@@ -22,13 +22,10 @@ from archive.submissions import validate
 from archive.workflow import act, create, save, withdraw
 from ingest.pipeline import ingest
 from server.app import create_app
-from tests import test_oai
-from tests.conftest import TODAY
-from tests.live_server import live_server
-from tests.staff_helpers import FORM
-from tests.test_oai import ID, NS, oai, texts
-
-oai_schema = test_oai.oai_schema  # the session fixture: the official schemas, read offline
+from tests.helpers.archives import TODAY
+from tests.helpers.oai import ID, NS, oai, texts
+from tests.helpers.servers import live_server
+from tests.helpers.staff import FORM
 
 CURATOR = Viewer(Role.CURATOR, "carol")
 

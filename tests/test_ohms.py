@@ -17,9 +17,8 @@ from ingest.pipeline import ingest
 from ingest.readers.ohms import parse_sync, read_ohms
 from publish.pipeline import publish
 from server.app import create_app
-from tests.conftest import REPO, TODAY
+from tests.helpers.archives import OHMS, TODAY
 
-OHMS = REPO.parent / "shared" / "samples" / "ohms"
 DUARTE = OHMS / "duarte_OH0344.xml"
 SMALL_VTT = OHMS / "small-sample-vtt-ohms.xml"
 EMPTY = OHMS / "empty_ohms.xml"

@@ -19,9 +19,9 @@ from archive.passage_notes import PassageNote
 from ingest.pipeline import ingest
 from publish.build import build_site
 from server.app import create_app
-from tests.test_ohms import DUARTE
-from tests.test_publish import PRIVATE_NAME
+from tests.helpers.archives import OHMS, PRIVATE_NAME
 
+DUARTE = OHMS / "duarte_OH0344.xml"  # an OHMS export (tests/test_ohms.py reads it whole)
 NARRATIVE = """---
 id: nar-a
 title: Public story

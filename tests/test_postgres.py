@@ -23,8 +23,8 @@ from archive.preservation import export_bag, import_bag
 from archive.transaction import transaction
 from ingest.pipeline import ingest
 from publish.pipeline import publish
-from tests.conftest import SAMPLE, make_settings
 from tests.helpers import postgres
+from tests.helpers.archives import SAMPLE, make_settings
 
 pytestmark = pytest.mark.skipif(not postgres.in_use(), reason="PostgreSQL tests run with `pytest --postgres`")
 

@@ -10,7 +10,7 @@ from archive.preservation import BagError, dump_tables, export_bag, import_bag, 
 from archive.signin_limits import SignInFailure
 from ingest.pipeline import ingest
 from reckon.cli import main
-from tests.conftest import make_settings
+from tests.helpers.archives import make_settings
 
 
 def test_export_verify_import_round_trip_loses_nothing(minimal, tmp_path):

@@ -16,9 +16,9 @@ from archive.preservation import BagError, dump_tables, export_bag, import_bag, 
 from ingest.pipeline import ingest
 from reckon.cli import main
 from server.app import create_app
-from tests.conftest import REPO, make_settings
-from tests.staff_helpers import FORM, add_users, csrf_of, sign_in
-from tests.test_ingest_media import attach, make_pdf
+from tests.helpers.archives import REPO, make_settings
+from tests.helpers.content import attach, make_pdf
+from tests.helpers.staff import FORM, add_users, csrf_of, sign_in
 
 IMAGE = REPO / "content" / "catalog" / "images" / "illustration-nma-founding-title-page.png"
 VTT = REPO / "content" / "narratives" / "nar-composite-02.vtt"

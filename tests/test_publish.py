@@ -18,17 +18,7 @@ from publish.build import build_site
 from publish.pipeline import publish
 from search.query import open_index, search
 from server.app import create_app
-from tests.conftest import make_settings
-
-HIDDEN_WORDS = {
-    "nar-b": "Zanzibarquux",  # withdrawn by access level
-    "nar-c": "Quillobard",  # embargoed until 2045-01-01
-    "nar-d": "Morvendale",  # staff only
-    "nar-e": "Tessarine",  # restricted
-    "nar-f": "Plumcourt",  # no consent recorded
-    "nar-g": "Vantribble",  # withdrawn through the consent log
-}
-PRIVATE_NAME = "Secret Legalname"  # nar-a is public under a pseudonym
+from tests.helpers.archives import HIDDEN_WORDS, PRIVATE_NAME, make_settings
 
 
 @pytest.fixture

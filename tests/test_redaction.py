@@ -26,7 +26,7 @@ from publish.pipeline import publish
 from reckon.cli import main
 from search.query import open_index
 from server.app import create_app
-from tests.conftest import TODAY, copy_home, published_minimal
+from tests.helpers.archives import TODAY, copy_home, published_minimal
 
 FRONT_MATTER = """transcript: nar-a.vtt
 anonymize: true

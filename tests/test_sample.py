@@ -14,26 +14,10 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from archive.markup import to_plain_text
 from search.query import open_index, search
 from server.app import create_app
-from tests.conftest import SAMPLE
-
-WORD = re.compile(r"[A-Za-z][A-Za-z'-]{6,}")
-
-
-def front_matter(path):
-    _, front, body = path.read_text().split("---\n", 2)
-    return yaml.safe_load(front), body
-
-
-def narratives():
-    return {p.stem: front_matter(p) for p in sorted((SAMPLE / "narratives").glob("*.md"))}
-
-
-def is_public(meta) -> bool:
-    consent = [c for c in meta.get("consent", []) if c["use"] == "publish-text"]
-    return meta.get("access", "public") == "public" and bool(consent) and consent[-1]["granted"]
+from tests.helpers.archives import SAMPLE
+from tests.helpers.sample import hidden_vocabulary, is_public, narratives
 
 
 def test_sample_is_big_enough_to_show_the_product():
@@ -54,24 +38,6 @@ def test_every_sample_narrative_is_labelled_a_fictional_composite():
         assert meta["fictional"] is True, object_id
         assert "fictional composite" in body.lower(), object_id
         assert "fictional composite" in meta["summary"].lower(), object_id
-
-
-def hidden_vocabulary() -> dict[str, set[str]]:
-    """Long words of each non-public narrative that no public source file uses."""
-    public_words: set[str] = set()
-    for path in SAMPLE.rglob("*"):
-        if path.suffix not in (".md", ".yaml") or path.name == "README.md":
-            continue
-        if path.parent.name == "narratives" and not is_public(front_matter(path)[0]):
-            continue
-        public_words |= {w.lower() for w in WORD.findall(path.read_text())}
-    hidden = {}
-    for object_id, (meta, body) in narratives().items():
-        if not is_public(meta):
-            text = " ".join([meta["title"], meta["summary"], meta["narrator"]["name"],
-                             meta["narrator"]["display_name"], to_plain_text(body)])
-            hidden[object_id] = {w for w in WORD.findall(text) if w.lower() not in public_words}
-    return hidden
 
 
 def test_no_word_of_a_non_public_narrative_reaches_any_public_output(sample):
@@ -140,3 +106,35 @@ def test_search_for_apology_finds_the_2008_apology(sample):
     assert results["total"] >= 3
     assert any("2008" in hit["date"] for hit in results["hits"][:5])
     assert all("<mark>" in hit["snippet"] or "apolog" in hit["title"].lower() for hit in results["hits"][:3])
+
+
+def test_dates_read_as_people_write_them_with_the_edtf_kept(sample):
+    """A reader sees "3–6 May 1870"; a machine reads the EDTF from `<time datetime>` when it is an
+    HTML date, from `data-edtf` otherwise, and from the API always."""
+    page = (sample.public_dir / "timelines" / "tl-exclusion-1846-1968" / "index.html").read_text()
+    assert '<span class="when" data-edtf="1870-05-03/1870-05-06">3–6 May 1870</span>' in page
+    assert '<time datetime="1932-10">October 1932</time>' in page
+    assert not re.search(r"<time>[^<]*</time>", page)  # a bare <time> must hold a valid date itself
+    ledger = (sample.public_dir / "harms" / "index.html").read_text()
+    assert '<span class="when" data-edtf="1932-10/1972">October 1932 – 1972</span>' in ledger
+    with TestClient(create_app(sample)) as client:
+        entries = client.get("/api/timelines/tl-exclusion-1846-1968").json()["entries"]
+    assert {"edtf": "1870-05-03/1870-05-06", "display": "3–6 May 1870"}.items() <= \
+        next(e["date"] for e in entries if e["date"]["edtf"] == "1870-05-03/1870-05-06").items()
+
+
+def test_a_harms_history_says_how_its_status_was_reached(sample):
+    """Repaired (1963), then Repair committed twice, then Repaired: each event says whether it
+    raised the status or left it, so the badge and the list never seem to disagree."""
+    page = html.unescape((sample.public_dir / "harms" / "harm-hill-burton-segregated-hospitals" / "index.html").read_text())
+    steps = re.findall(r'<span class="step[^"]*">([^<]+)</span>', page)
+    assert steps == ["Status: Documented", "Status raised to Repaired", "Status stays Repaired",
+                     "Status stays Repaired", "Status stays Repaired"]
+    assert "The status, <span class=\"status status-repaired\">Repaired</span>, is the furthest stage" in page
+
+
+def test_a_scan_has_alt_text_naming_its_record_and_a_caption(sample):
+    page = html.unescape((sample.public_dir / "records" / "rec-2007-morris-nma-founding-thesis" / "index.html").read_text())
+    alt = re.search(r'<figure class="scan">.*?alt="([^"]+)"', page, re.DOTALL).group(1)
+    assert alt.startswith("Scan of “Morris, ") and "Image 1 of this record" not in page
+    assert "Open it full size" in page

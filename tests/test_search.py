@@ -1,7 +1,8 @@
 """Known answers on the sample collection, asked of both engines.
 
-The sample in content/ is copied with two extra records that pin the date-overlap promise
-(one dated `1910/1968`, one `191X`), ingested once, and indexed by whoosh and by tantivy.
+The sample in content/ is copied with extra records that pin the date-overlap promise
+(one dated `1910/1968`, one `191X`), ingested once, and indexed by whoosh and by tantivy
+(tests/helpers/search_corpus.py; the `corpus` and `ix` fixtures are in tests/conftest.py).
 Every test runs on both; expected answers come from the content itself (the Catalog), not
 from either engine, and a parity test checks the two engines agree query by query.
 """
@@ -9,65 +10,12 @@ from either engine, and a parity test checks the two engines agree query by quer
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter
 
 import pytest
-from sqlmodel import Session
 
-from archive.access import PUBLIC
-from archive.catalog import Catalog
-from archive.db import open_engine
-from ingest.pipeline import ingest
-from search.documents import catalog_documents
-from search.indexer import build_index
 from search.query import QueryError, open_index, search
-from tests.conftest import SAMPLE, make_settings
-
-ENGINES = ["whoosh", "tantivy"]
-EXTRA = {
-    "rec-1910-interval-test": ("1910/1968", "Interval record for the overlap test"),
-    "rec-191x-decade-test": ("191X", "Unspecified year record for the overlap test"),
-    "rec-1921-after-test": ("1921", "Record just after the range for the overlap test"),
-}
-RECORD = """---
-id: {id}
-title: "{title}"
-date: "{date}"
-type: report
-creators: [agent-ama]
-subjects: [ht-exclusion-from-membership]
-language: en
-source: "Written for the Reckoning test suite."
-access: public
----
-A record written only to test uncertain dates in search; its dates are {date}.
-"""
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory):
-    """The sample plus the date records, ingested; the public documents as the Catalog sees them."""
-    home = tmp_path_factory.mktemp("search")
-    shutil.copytree(SAMPLE, home / "content")
-    for object_id, (date, title) in EXTRA.items():
-        (home / "content/records" / f"{object_id}.md").write_text(
-            RECORD.format(id=object_id, date=date, title=title))
-    settings = make_settings(home, home / "content")
-    ingest(settings)
-    engine = open_engine(settings)
-    with Session(engine) as session:
-        catalog = Catalog(session, PUBLIC, settings.today())
-        docs = list(catalog_documents(catalog))
-        for name in ENGINES:
-            build_index(catalog, home / f"index-{name}", name)
-    engine.dispose()
-    return {"home": home, "settings": settings, "docs": {d["id"]: d for d in docs}}
-
-
-@pytest.fixture(scope="session", params=ENGINES)
-def ix(request, corpus):
-    return open_index(corpus["home"] / f"index-{request.param}")
+from tests.helpers.search_corpus import ENGINES
 
 
 def ids(results) -> list[str]:
@@ -241,7 +189,7 @@ def test_an_empty_query_finds_nothing_and_filters_alone_list(ix):
 
 # -- both engines ---------------------------------------------------------------------------
 
-PARITY = ["apology", '"color bar"', "hospital NOT Greensboro", "title:medical", "segregat*",
+PARITY = ["apology", '"color bar"', "hospital NOT Greensboro", "title:medical", "segregat*", "segregati*", "apologi*",
           "physicians OR nurses", "type:segment", "exclusion", "harm_type:ht-exclusion-from-membership"]
 
 
@@ -256,3 +204,24 @@ def test_both_engines_find_the_same_objects_and_counts(corpus, query):
 def test_the_engine_is_read_from_the_index_not_the_caller(corpus, tmp_path):
     for name in ENGINES:
         assert open_index(corpus["home"] / f"index-{name}").engine_name == name
+
+
+# -- prefixes against the words as written (issue 17) ---------------------------------------
+
+def words_starting(corpus, prefix: str, fields=("title", "text", "people")) -> set[str]:
+    """The documents holding a word that starts with `prefix`, read from the documents themselves."""
+    return {i for i, d in corpus["docs"].items()
+            if any(w.lower().startswith(prefix) for f in fields for w in re.findall(r"[^\W_]+", d.get(f) or ""))}
+
+
+@pytest.mark.parametrize("prefix", ["segregati", "segregatio", "apologi", "discriminat", "exclusio"])
+def test_a_prefix_past_the_stem_finds_every_word_it_begins(ix, corpus, prefix):
+    # "segregation" is indexed under the stem "segreg": "segregati*" must still find it.
+    expected = words_starting(corpus, prefix)
+    assert expected, f"the sample has no word starting {prefix!r}"
+    assert all_ids(ix, f"{prefix}*") == expected
+
+
+def test_a_prefix_on_one_field_looks_at_that_field_s_words(ix, corpus):
+    expected = words_starting(corpus, "apologiz", ("title",))  # "apologizes", stem "apolog"
+    assert expected and all_ids(ix, "title:apologiz*") == expected

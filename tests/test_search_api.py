@@ -42,7 +42,7 @@ def test_api_search_takes_dates_facets_sort_and_pages(sample):
     ({"q": "apology", "sort": "title"}, 400, "bad_query", "unknown sort 'title'"),
     ({"q": "apology", "page": "0"}, 400, "bad_request", "page must be a whole number from 1"),
     ({"q": "apology", "page": "two"}, 400, "bad_request", "page must be a whole number from 1"),
-    ({"q": "apology", "page": "99999999999999999999"}, 400, "bad_query", "the deepest a search pages to"),
+    ({"q": "apology", "page": "99999999999999999999"}, 400, "bad_request", "page must be a whole number from 1 to 10000"),
     ({"q": "apology", "limit": "many"}, 400, "bad_request", "limit must be a whole number"),
 ])
 def test_api_search_refuses_what_it_cannot_read_with_the_error_shape(sample, params, status, code, detail):

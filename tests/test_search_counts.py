@@ -5,10 +5,6 @@ from __future__ import annotations
 import pytest
 
 from search.query import search
-from tests import test_search as known
-
-# The known-answer suite's session-scoped fixtures: its corpus, indexed by both engines.
-corpus, ix = known.corpus, known.ix
 
 
 @pytest.mark.parametrize("options", [

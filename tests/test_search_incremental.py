@@ -26,7 +26,7 @@ from reckon.cli import main
 from search.index_state import STATE_FILE, IndexState
 from search.indexer import MANIFEST, build_index, read_manifest
 from search.query import open_index, search
-from tests.conftest import REPO, copy_home, published_minimal
+from tests.helpers.archives import REPO, copy_home, published_minimal
 
 ENGINES = ["whoosh", "tantivy"]
 RECORDS = {
@@ -298,7 +298,7 @@ def test_a_format_1_manifest_is_still_read_and_then_rebuilt(archive, tmp_path):
 KILL_AT_STATE = """
 import dataclasses, os, signal, sys
 from search.index_state import IndexState
-from tests.conftest import make_settings
+from tests.helpers.archives import make_settings
 from publish.pipeline import index_public
 
 def die(*args, **kwargs):  # the process is killed after the engine's commit and the manifest

@@ -27,11 +27,10 @@ from publish.pipeline import STAFF, publish
 from search.indexer import build_index
 from search.query import open_index, search
 from server.app import create_app
-from tests.conftest import make_settings
-from tests.test_search import corpus  # noqa: F401 - the shared, session-scoped fixture
+from tests.helpers.archives import make_settings
+from tests.helpers.search_corpus import ENGINES
 
-ENGINES = ["whoosh", "tantivy"]
-pytestmark = pytest.mark.slow  # one more ingest of the sample and four index builds
+pytestmark = pytest.mark.slow  # four index builds of the sample
 LURE = ("apology hospital segregation physicians exclusion membership Tuskegee nurses "
         "\"color bar\" Medicare picket Greensboro Zephyrquill")
 QUERIES = [
@@ -68,10 +67,12 @@ def lure(content: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def archives(corpus, tmp_path_factory):  # noqa: F811 - the fixture imported above
+def archives(corpus, tmp_path_factory):
     original = corpus["settings"]
     home = tmp_path_factory.mktemp("lured")
-    shutil.copytree(original.content_dir, home / "content")
+    # A copy of the corpus's content and store (its indexes are made anew below): the ingest
+    # after the lure reads only the rewritten narratives.
+    shutil.copytree(original.home, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns("index-*"))
     hidden = lure(home / "content")
     assert len(hidden) >= 4
     lured = make_settings(home, home / "content")

@@ -3,7 +3,7 @@
 The built sample is copied to a plain `http.server` (no API at all, as on a static host) for
 the fallback index; one test runs the real app (API and site) for the same page with the API.
 Every page checked here must have zero axe-core WCAG 2.2 AA violations. Needs Debian's
-`chromium` and `.cache/axe` (see tests/test_browser.py); skipped locally without them.
+`chromium` and `.cache/axe` (see tests/helpers/browser.py); skipped locally without them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.live_server import live_server
-from tests.test_browser import axe_violations, browser, pytestmark, static_host  # noqa: F401
+from tests.helpers.browser import axe_marks, axe_violations
+from tests.helpers.servers import live_server
+
+pytestmark = axe_marks()
 
 STATUS = "#search-status"
 
@@ -36,7 +38,7 @@ def facet_counts(page, name: str) -> dict[str, int]:
     return found
 
 
-def test_facets_filter_combine_and_change_the_counts_on_a_static_host(browser, static_host):  # noqa: F811
+def test_facets_filter_combine_and_change_the_counts_on_a_static_host(browser, static_host):
     page = browser.new_page()
     page.goto(static_host + "/search/?q=hospital")
     before = wait_for_results(page)
@@ -67,7 +69,7 @@ def test_facets_filter_combine_and_change_the_counts_on_a_static_host(browser, s
     page.close()
 
 
-def test_dates_sort_pages_and_did_you_mean_on_a_static_host(browser, static_host):  # noqa: F811
+def test_dates_sort_pages_and_did_you_mean_on_a_static_host(browser, static_host):
     page = browser.new_page()
     page.goto(static_host + "/search/?q=hospitl")
     status = wait_for_results(page)
@@ -97,15 +99,15 @@ def test_dates_sort_pages_and_did_you_mean_on_a_static_host(browser, static_host
     page.click("nav.pager a[rel=next]")
     second = wait_for_results(page)
     assert "page 2 of" in second and page.get_attribute("#results ol", "start") == "21"
-    # A hit inside a transcript links to its segment.
+    # A hit inside a transcript links to its segment (carrying the search words to mark there).
     page.goto(static_host + "/search/?q=flashlight")
     wait_for_results(page)
     links = [a.get_attribute("href") for a in page.query_selector_all("#results ol a")]
-    assert "/narratives/nar-composite-02/#t-00-31-20" in links
+    assert "/narratives/nar-composite-02/?hl=flashlight#t-00-31-20" in links
     page.close()
 
 
-def test_a_content_noted_passage_stays_folded_until_the_reader_opens_it(browser, static_host):  # noqa: F811
+def test_a_content_noted_passage_stays_folded_until_the_reader_opens_it(browser, static_host):
     page = browser.new_page()
     page.route("**/*.js", lambda route: route.abort())  # it must work without JavaScript
     page.goto(static_host + "/narratives/nar-composite-02/")
@@ -126,7 +128,7 @@ def test_a_content_noted_passage_stays_folded_until_the_reader_opens_it(browser,
     page.close()
 
 
-def test_cite_this_copies_and_says_so(browser, static_host):  # noqa: F811
+def test_cite_this_copies_and_says_so(browser, static_host):
     browser.grant_permissions(["clipboard-read", "clipboard-write"], origin=static_host)
     page = browser.new_page()
     page.goto(static_host + "/records/rec-2008-ama-apology-press-release/")
@@ -147,7 +149,7 @@ def test_cite_this_copies_and_says_so(browser, static_host):  # noqa: F811
     page.close()
 
 
-def test_the_same_page_with_the_api(browser, sample):  # noqa: F811
+def test_the_same_page_with_the_api(browser, sample):
     with live_server(sample) as base:
         page = browser.new_page()
         page.goto(base + "/search/?q=hospitl&type=record")
@@ -164,10 +166,73 @@ def test_the_same_page_with_the_api(browser, sample):  # noqa: F811
 
 
 @pytest.mark.parametrize("path", ["/about/", "/search/?q=segregated&sort=-date"])
-def test_more_pages_have_no_wcag_violations(browser, static_host, path):  # noqa: F811
+def test_more_pages_have_no_wcag_violations(browser, static_host, path):
     page = browser.new_page()
     page.goto(static_host + path)
     if "search" in path:
         wait_for_results(page)
     assert axe_violations(page) == []
+    page.close()
+
+
+@pytest.mark.parametrize("size", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}])
+def test_focus_goes_to_the_results_after_a_search_and_a_skip_link_leads_there(browser, static_host, size):
+    page = browser.new_page()
+    page.set_viewport_size(size)
+    page.goto(static_host + "/search/")
+    page.focus("#q")
+    page.keyboard.type("hospital")
+    page.keyboard.press("Enter")
+    wait_for_results(page)
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'hits-h'")
+    assert page.evaluate("document.getElementById('hits-h').getBoundingClientRect().top") >= 0  # in view
+    for _ in range(2):  # the first result is at most two Tabs away (a phone has "Filter these results" first)
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#results ol') !== null"):
+            break
+    assert page.evaluate("document.activeElement.closest('#results ol li:first-child') !== null")
+    # At the top of the page, the Tab after "Skip to content" offers "Skip to results".
+    page.focus("a.skip[href='#main']")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to results"
+    assert page.locator("#skip-results").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "hits-h"
+    assert axe_violations(page) == []
+    page.close()
+
+
+def test_the_order_applies_as_soon_as_it_is_chosen(browser, static_host):
+    page = browser.new_page()
+    page.goto(static_host + "/search/?q=hospital")
+    wait_for_results(page)
+    page.evaluate("window.sameDocument = true")
+    page.focus("#sort")
+    page.select_option("#sort", "-date")
+    page.wait_for_selector(f"{STATUS}:has-text('newest first')")
+    assert page.evaluate("window.sameDocument") is True  # drawn again in place, not reloaded
+    assert page.evaluate("document.activeElement.id") == "sort"  # focus stays on the choice
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["hospital"], "sort": ["-date"]}
+    years = [int(m.group(0)) for t in page.locator("#results ol li .kind").all_inner_texts()
+             if (m := re.search(r"\b1[0-9]{3}\b|\b20[0-9]{2}\b", t))]
+    assert len(years) > 3 and years == sorted(years, reverse=True)
+    page.close()
+
+
+def test_the_passage_a_hit_lands_on_marks_the_search_words(browser, static_host):
+    page = browser.new_page()
+    page.goto(static_host + "/search/?q=picket%20line")
+    wait_for_results(page)
+    hit = page.locator("#results ol a[href*='#t-']").first
+    hit.click()
+    page.wait_for_url("**/narratives/**")
+    passage = page.locator("section.segment:target")
+    marks = passage.locator("mark.search-hit")
+    assert [m.lower() for m in marks.all_inner_texts()] == ["picket", "line"]
+    assert page.locator("mark.search-hit").count() == marks.count()  # only in the passage landed on
+    note = passage.locator("p.hit-note")
+    assert "2 matches" in note.inner_text() and note.is_visible()
+    assert axe_violations(page) == []
+    note.locator("button").click()
+    assert page.locator("mark.search-hit").count() == 0 and "picket line" in passage.inner_text()
     page.close()

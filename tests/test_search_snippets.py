@@ -1,6 +1,6 @@
 """Snippets: cut around the first match, every match marked, nothing else marked, all escaped.
 
-Asked of both engines on the known-answer corpus (tests/test_search.py), and of the snippet
+Asked of both engines on the known-answer corpus (tests/helpers/search_corpus.py), and of the snippet
 cutter directly with tantivy's own English analyser for the edge cases.
 """
 
@@ -12,10 +12,6 @@ from search.language import parse
 from search.query import search
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 from search.tantivy.engine import _analyzer
-from tests import test_search as known
-
-# The known-answer suite's session-scoped fixtures: its corpus, indexed by both engines.
-corpus, ix = known.corpus, known.ix
 
 ANALYSE = _analyzer().analyze
 

@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from archive.db import open_engine, transaction
 from archive.users import create_user, get_user, issue_token
 from server.app import create_app
-from tests.staff_helpers import PASSWORD, sign_in
+from tests.helpers.archives import SAMPLE, copy_home
+from tests.helpers.staff import PASSWORD, sign_in
 
 ACCOUNTS = {"search-curator": "curator", "search-admin": "admin", "search-contrib": "contributor"}
 REDACTED = "Coyle"  # a third party's name redacted from nar-composite-02's public form
@@ -21,9 +22,16 @@ HIDDEN = ("nar-composite-05", "nar-composite-06")  # staff-only and restricted n
 
 
 @pytest.fixture(scope="module")
-def tokens(sample) -> dict[str, str]:
-    """An API token for each account (made once; the sample archive is shared by the session)."""
-    engine = open_engine(sample)
+def archive(sample, tmp_path_factory):
+    """The module's own copy of the sample: its accounts and tokens go into this store, not the
+    session's."""
+    return copy_home(sample.home, tmp_path_factory.mktemp("search-staff"), content=SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def tokens(archive) -> dict[str, str]:
+    """An API token for each account, made once for the module."""
+    engine = open_engine(archive)
     made = {}
     try:
         with transaction(engine) as session:
@@ -39,8 +47,8 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_a_curator_token_searches_the_staff_index_with_its_facets(sample, tokens):
-    with TestClient(create_app(sample)) as client:
+def test_a_curator_token_searches_the_staff_index_with_its_facets(archive, tokens):
+    with TestClient(create_app(archive)) as client:
         public = client.get("/api/search", params={"q": "type:narrative"})
         staff = client.get("/api/search", params={"q": "type:narrative"}, headers=bearer(tokens["curator"]))
     assert public.status_code == staff.status_code == 200
@@ -56,8 +64,8 @@ def test_a_curator_token_searches_the_staff_index_with_its_facets(sample, tokens
     assert public.headers["access-control-allow-origin"] == "*" and "Authorization" in public.headers["vary"]
 
 
-def test_staff_answers_show_the_unredacted_text(sample, tokens):
-    with TestClient(create_app(sample)) as client:
+def test_staff_answers_show_the_unredacted_text(archive, tokens):
+    with TestClient(create_app(archive)) as client:
         public = client.get("/api/search", params={"q": REDACTED}).json()
         for role in ("curator", "admin"):
             staff = client.get("/api/search", params={"q": REDACTED}, headers=bearer(tokens[role])).json()
@@ -65,8 +73,8 @@ def test_staff_answers_show_the_unredacted_text(sample, tokens):
     assert public["total"] == 0 and public["hits"] == []
 
 
-def test_the_staff_session_cookie_works_inside_the_staff_app(sample, tokens):
-    with TestClient(create_app(sample)) as client:
+def test_the_staff_session_cookie_works_inside_the_staff_app(archive, tokens):
+    with TestClient(create_app(archive)) as client:
         assert client.get("/staff/api/search", params={"q": REDACTED}).status_code == 401
         sign_in(client, "search-curator")
         signed_in = client.get("/staff/api/search", params={"q": REDACTED})
@@ -79,8 +87,8 @@ def test_the_staff_session_cookie_works_inside_the_staff_app(sample, tokens):
     assert contributor["index"] == "public" and not set(HIDDEN) & {h["id"] for h in contributor["hits"]}
 
 
-def test_a_contributor_token_gets_the_public_index(sample, tokens):
-    with TestClient(create_app(sample)) as client:
+def test_a_contributor_token_gets_the_public_index(archive, tokens):
+    with TestClient(create_app(archive)) as client:
         answer = client.get("/api/search", params={"q": REDACTED}, headers=bearer(tokens["contributor"])).json()
     assert answer["index"] == "public" and answer["total"] == 0
 
@@ -90,8 +98,8 @@ def test_a_contributor_token_gets_the_public_index(sample, tokens):
     {"q": REDACTED, "role": "admin"}, {"q": f"{REDACTED} OR type:narrative", "type": "narrative"},
     {"q": "*:*", "type": "narrative", "limit": "100"}, {"q": REDACTED, "token": "x"},
 ])
-def test_no_parameter_takes_an_anonymous_caller_to_staff_results(sample, params):
-    with TestClient(create_app(sample)) as client:
+def test_no_parameter_takes_an_anonymous_caller_to_staff_results(archive, params):
+    with TestClient(create_app(archive)) as client:
         answer = client.get("/api/search", params=params)
     body = answer.json()
     assert answer.status_code == 200 and body["index"] == "public"
@@ -100,15 +108,15 @@ def test_no_parameter_takes_an_anonymous_caller_to_staff_results(sample, params)
 
 
 @pytest.mark.parametrize("header", ["Bearer rk_not-a-real-token", "Basic c2VhcmNoOnNlYXJjaA==", "Bearer "])
-def test_an_unrecognised_authorization_is_a_401_not_a_quiet_answer(sample, header):
-    with TestClient(create_app(sample)) as client:
+def test_an_unrecognised_authorization_is_a_401_not_a_quiet_answer(archive, header):
+    with TestClient(create_app(archive)) as client:
         answer = client.get("/api/search", params={"q": REDACTED}, headers={"Authorization": header})
     assert answer.status_code == 401 and answer.json()["error"] == "unauthorized"
     assert answer.headers["www-authenticate"] == "Bearer"
 
 
-def test_a_repeated_search_is_answered_again_the_same_and_kept_apart_per_index(sample, tokens):
-    with TestClient(create_app(sample)) as client:
+def test_a_repeated_search_is_answered_again_the_same_and_kept_apart_per_index(archive, tokens):
+    with TestClient(create_app(archive)) as client:
         first = client.get("/api/search", params={"q": "hospital", "limit": "5"})
         again = client.get("/api/search", params={"q": "hospital", "limit": "5"})
         staff = client.get("/api/search", params={"q": "hospital", "limit": "5"}, headers=bearer(tokens["curator"]))

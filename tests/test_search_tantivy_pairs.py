@@ -22,7 +22,6 @@ from bench.corpus import documents
 from search.engine import Request
 from search.language import Phrase, parse
 from search.tantivy.engine import Compiler, create, open_reader, open_writer
-from tests.test_search import corpus  # noqa: F401  (the session fixture)
 
 ODD_TEXTS = [
     "Cir cir cir. The cir, cir! " + "x" * 45 + " cir cir",
@@ -75,12 +74,14 @@ def _same(reader, phrases: list[tuple[str, ...]], **options) -> tuple[int, int]:
             got_total, got = _answers(reader, pairs, node, **options)
             assert got_total == want_total, words
             assert [i for i, _ in got] == [i for i, _ in want], words
-            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-5), words
+            # tantivy scores in 32-bit floats and sums a phrase's parts in another order than
+            # the pair term's: equal to f32 precision (a generated corpus once showed 4e-5).
+            assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-4), words
             matched += want_total > 0
     return matched, paired
 
 
-def test_pair_phrases_equal_plain_phrases_on_the_sample(corpus, tmp_path):  # noqa: F811
+def test_pair_phrases_equal_plain_phrases_on_the_sample(corpus, tmp_path):
     docs = list(corpus["docs"].values())
     reader = _index(tmp_path / "ix", docs)
     phrases = _phrases([d["text"] for d in docs if d.get("text")], 60, seed=4)

@@ -19,8 +19,8 @@ from starlette.testclient import TestClient
 
 from ingest.pipeline import ingest
 from server.app import create_app
-from tests.conftest import copy_home
-from tests.live_server import RECKON, free_port
+from tests.helpers.archives import RECKON, copy_home
+from tests.helpers.servers import free_port
 
 RECORD = "/api/records/rec-2008-apology"
 

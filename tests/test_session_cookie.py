@@ -12,8 +12,8 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from tests.live_server import live_server
-from tests.staff_helpers import PASSWORD, add_users, csrf_of
+from tests.helpers.servers import live_server
+from tests.helpers.staff import PASSWORD, add_users, csrf_of
 from web.security import server_options
 
 

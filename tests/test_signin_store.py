@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 from archive.db import open_engine
 from archive.signin_limits import StoreSignInLimiter, failures_stored
 from server.app import create_app
-from tests.conftest import MINIMAL, make_settings
-from tests.staff_helpers import PASSWORD, add_users, sign_in
+from tests.helpers.archives import MINIMAL, make_settings
+from tests.helpers.staff import PASSWORD, add_users, sign_in
 
 
 @pytest.fixture

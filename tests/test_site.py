@@ -17,8 +17,8 @@ import pytest
 from ingest.pipeline import ingest
 from publish.build import build_site
 from publish.site_manifest import read_pages
-from tests.conftest import copy_home, make_settings
-from tests.test_publish import HIDDEN_WORDS, PRIVATE_NAME
+from tests.helpers.archives import HIDDEN_WORDS, PRIVATE_NAME, copy_home, make_settings
+from tests.helpers.sample import hidden_vocabulary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -49,8 +49,8 @@ def test_record_page_carries_citation_meta_tags_json_ld_and_a_cite_box(built):
     assert ld["@type"] == "ArchiveComponent" and ld["dateCreated"] == "2008-07-10"
     assert ld["creator"] == [{"@type": "Organization", "name": "American Medical Association"}]
     text = html.unescape(page)
-    assert ("American Medical Association. “The AMA apologizes.” Press release, 2008-07-10. "
-            "AMA press release, July 10, 2008. Reckoning archive. Accessed 2026-11-23. "
+    assert ("American Medical Association. “The AMA apologizes.” Press release, July 10, 2008. "
+            "AMA press release, July 10, 2008. Reckoning archive. Page built November 23, 2026. "
             "http://127.0.0.1:8000/records/rec-2008-apology/.") in text
     assert "@misc{rec_2008_apology," in text and "author = {{American Medical Association}}" in text
     csl = json.loads(read(built, "records/rec-2008-apology/citation.json"))
@@ -70,7 +70,7 @@ def test_timeline_downloads_as_timelinejs_json(built):
     data = json.loads(read(built, "timelines/tl-a/timeline.json"))
     assert data["title"]["text"]["headline"] == "A timeline"
     assert [e["text"]["headline"] for e in data["events"]] == ["Apology"]  # the hidden entry is left out
-    assert data["events"][0]["start_date"] == {"year": 2008, "month": 7, "day": 10, "display_date": "2008-07-10"}
+    assert data["events"][0]["start_date"] == {"year": 2008, "month": 7, "day": 10, "display_date": "10 July 2008"}
     assert 'href="/timelines/tl-a/timeline.json"' in read(built, "timelines/tl-a/index.html")
 
 
@@ -195,8 +195,6 @@ def test_builds_are_reproducible(minimal, tmp_path):
 
 def test_sample_leak_check_covers_every_new_output(sample):
     """tests/test_sample.py reads every file in public/; these are the new ones it must meet."""
-    from tests.test_sample import hidden_vocabulary
-
     public = sample.public_dir
     new_outputs = ["feed.xml", "sitemap.xml", "robots.txt", "downloads/narratives.jsonl",
                    "downloads/narratives.csv", "search/meta.json", "search/docs/0.json",
@@ -220,3 +218,16 @@ def test_withheld_text_shows_as_a_redaction_mark(minimal):
     build_site(minimal)
     page = read(minimal, "narratives/nar-a/index.html")
     assert '<span class="redacted">[redacted: a name]</span>' in page
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(minimal):
+    record = minimal.content_dir / "records" / "rec-2008-apology.md"
+    formula = '=HYPERLINK("http://evil.example","click")'
+    record.write_text(re.sub(r"^title: .*$", f"title: '{formula}'", record.read_text(), count=1, flags=re.MULTILINE))
+    ingest(minimal)
+    build_site(minimal)
+    rows = list(csv.DictReader(io.StringIO(read(minimal, "downloads/records.csv"))))
+    assert [r["title"] for r in rows if r["id"] == "rec-2008-apology"] == ["'" + formula]
+    jsonl = [json.loads(line) for line in read(minimal, "downloads/records.jsonl").splitlines()]
+    assert [r["title"] for r in jsonl if r["id"] == "rec-2008-apology"] == [formula]  # exact in JSON
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())

@@ -7,62 +7,13 @@ the reason, where Chromium is not installed.
 
 from __future__ import annotations
 
-import os
-import shutil
-from contextlib import contextmanager
-from pathlib import Path
+from tests.helpers.browser import chromium_page, sign_in, staff_marks
 
-import pytest
-
-from tests.conftest import copy_home
-from tests.live_server import reckon_serve
-
-CHROMIUM = os.environ.get("RECKON_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "a long passphrase"
-# As root and on a closed network Chromium needs these to start quickly and quietly.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = staff_marks()
 
 
-
-@pytest.fixture
-def server(published_template, tmp_path):
-    """`reckon serve` on a copy of the published minimal archive (so it starts with nothing to
-    build; tests/test_serve.py starts one on a fresh checkout)."""
-    home = copy_home(published_template, tmp_path).home
-    with reckon_serve(home, {"ana": "contributor", "cora": "curator"}, PASSWORD) as base:
-        yield base, home
-
-
-@contextmanager
-def chromium_page():
-    """A page of headless Chromium (Playwright driving the system browser), closed afterwards;
-    skips the test, saying why, where the playwright package is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
-
-
-def sign_in(page, base: str, name: str) -> None:
-    page.goto(base + "/staff/")
-    assert page.url.endswith("/staff/signin?next=/staff/")
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url(base + "/staff/")
-
-
-def test_a_contributor_submits_an_embargoed_narrative_and_a_curator_publishes_it(server):
-    base, home = server
+def test_a_contributor_submits_an_embargoed_narrative_and_a_curator_publishes_it(staff_server):
+    base, home = staff_server
     with chromium_page() as page:
         sign_in(page, base, "ana")
         page.click("text=Submit a narrative")

@@ -15,9 +15,8 @@ from archive.db import open_engine
 from archive.users import get_user
 from reckon.cli import main
 from server.app import create_app
-from tests.staff_helpers import sign_in
-
-RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
+from tests.helpers.archives import RECKON
+from tests.helpers.staff import sign_in
 
 
 def reckon(settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess:

@@ -16,20 +16,16 @@ from archive.ledger_edits import IN_FILE, LedgerEdit
 from archive.models import AuditEvent, Evidence, Revision
 from ingest.pipeline import ingest
 from server.app import create_app
-from tests.staff_helpers import copy_archive, csrf_of, sign_in, staff_archive_template
+from tests.helpers.archives import copy_home
+from tests.helpers.staff import csrf_of, sign_in
 
 HARM = "/staff/harms/harm-exclusion"
 NARRATIVE_QUOTE = "I remember the apology."
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    return staff_archive_template(tmp_path_factory.mktemp("ledger-template"))
-
-
 @pytest.fixture
-def archive(template, tmp_path):
-    return copy_archive(template, tmp_path)
+def archive(staff_template, tmp_path):
+    return copy_home(staff_template, tmp_path)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tests.staff_helpers import (
+from tests.helpers.staff import (
     FORM,
     act,
     csrf_of,

@@ -16,7 +16,7 @@ from archive.db import open_engine
 from archive.redactions import Redaction
 from archive.transcripts import TranscriptSegment
 from audit.leaks import audit
-from tests.staff_helpers import (
+from tests.helpers.staff import (
     FORM,
     act,
     csrf_of,
@@ -157,3 +157,20 @@ def test_an_embargoed_upload_reaches_no_public_output(client, archive):
     sign_in(client, "carol")
     assert "1 timed passage(s)" not in client.get(f"/staff/narratives/{sub_id}").text  # two: the staff page
     assert "srt: 2 timed passage(s)" in client.get(f"/staff/narratives/{sub_id}").text
+
+
+def test_a_kept_upload_is_parsed_once_however_often_its_page_is_viewed(client):
+    from ingest.uploaded_transcripts import _described
+
+    sign_in(client, "alice")
+    long_vtt = "WEBVTT\n\n" + "".join(
+        f"00:{i // 60:02d}:{i % 60:02d}.000 --> 00:{i // 60:02d}:{i % 60:02d}.900\n<v Narrator>Line {i}.\n\n"
+        for i in range(3000))
+    response = send(client, "long.vtt", long_vtt.encode())
+    assert "3000 timed passage(s)" in response.text
+    sub_id = str(response.url).rstrip("/").rsplit("/", 1)[-1]
+    before = _described.cache_info()
+    for _ in range(5):
+        assert "3000 timed passage(s)" in client.get(f"/staff/narratives/{sub_id}").text
+    after = _described.cache_info()
+    assert after.misses - before.misses == 0 and after.hits - before.hits == 5

@@ -19,8 +19,7 @@ from starlette.testclient import TestClient
 from ingest.pipeline import ingest
 from publish.pipeline import publish
 from server.app import create_app
-from tests.conftest import MINIMAL, make_settings
-from tests.test_publish import HIDDEN_WORDS, PRIVATE_NAME
+from tests.helpers.archives import HIDDEN_WORDS, MINIMAL, PRIVATE_NAME, make_settings
 
 HIDDEN_VALUES = ["ht-hidden-only", "Quietly hidden harm", "ag-hidden-group", "Hidden group",
                  "agent-hidden-body", "Hidden Body", "1930", "Grimwaldry"]

@@ -19,7 +19,7 @@ from sqlmodel import SQLModel
 from archive.change_log import trigger_names
 from archive.db import open_engine
 from archive.store_schema import SOURCE_KEY, is_current
-from tests.conftest import make_settings
+from tests.helpers.archives import make_settings
 
 
 @pytest.fixture

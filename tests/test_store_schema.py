@@ -8,7 +8,6 @@ look like had it been made before those columns existed), and its schema fingerp
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -18,12 +17,12 @@ from archive.db import open_engine
 from archive.store_schema import StoreSchemaError
 from reckon.cli import main
 from server.app import create_app
-from tests.conftest import published_minimal
 
 
 @pytest.fixture
-def archive(tmp_path: Path):
-    return published_minimal(tmp_path)
+def archive(published_copy):
+    """The minimal archive, ingested and published with this code: the test's own copy."""
+    return published_copy
 
 
 def sql(settings, *statements: str) -> list[list[tuple]]:

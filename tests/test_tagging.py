@@ -23,7 +23,7 @@ from ingest.tagging import Lexicon, evaluate, phrase_pattern
 from publish.pipeline import publish
 from reckon.cli import main
 from server.app import create_app
-from tests.conftest import SAMPLE
+from tests.helpers.archives import SAMPLE
 
 LABELLED = Path(__file__).resolve().parent / "fixtures" / "tagging" / "labelled.yaml"
 

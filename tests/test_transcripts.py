@@ -15,7 +15,7 @@ from ingest.pipeline import ingest
 from ingest.readers.transcripts import read_caption_file
 from publish.pipeline import publish
 from server.app import create_app
-from tests.conftest import TODAY
+from tests.helpers.archives import TODAY
 
 # Untidy on purpose, as real transcripts are: a cue without a speaker, <br> inside a cue, an
 # entity, a cue whose end precedes its start and a zero-length cue.

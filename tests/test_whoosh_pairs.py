@@ -22,9 +22,6 @@ from search.whoosh import neighbours
 from search.whoosh.engine import STEM, WhooshReader, open_writer
 from search.whoosh.pairs import PAIRS_FILE, Pairs, load
 from search.whoosh.within import phrase_docs_in
-from tests import test_search as known
-
-corpus = known.corpus  # the known-answer suite's session-scoped fixture
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,6 @@ from search.engine import Request
 from search.language import parse
 from search.whoosh.engine import STEM, WhooshReader, open_writer
 from search.whoosh.pairs import Pairs, load
-from tests import test_search as known
-
-corpus = known.corpus  # the known-answer suite's session-scoped fixture
 
 QUERIES = [
     "hospital", "physicians nurses", "medical association", "physicians OR nurses",

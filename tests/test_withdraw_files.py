@@ -18,7 +18,8 @@ from archive.models import AuditEvent, ConsentEntry, Narrative
 from audit.leaks import audit
 from ingest.pipeline import ingest
 from server.app import create_app
-from tests.staff_helpers import copy_archive, csrf_of, sign_in, staff_archive_template
+from tests.helpers.archives import copy_home
+from tests.helpers.staff import csrf_of, sign_in, staff_archive_template
 
 WORD = "Plovdivquench"  # in nar-a's text only
 OAI = "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:reckoning.example.org:nar-a"
@@ -35,7 +36,7 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def archive(template, tmp_path):
-    return copy_archive(template, tmp_path)
+    return copy_home(template, tmp_path)
 
 
 def consent_log(settings) -> list[tuple]:

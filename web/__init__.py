@@ -1,1 +1,1 @@
-"""The static site build and the Starlette application."""
+"""The public HTTP app: the JSON API and its OpenAPI document, OAI-PMH, IIIF, caching and security headers."""

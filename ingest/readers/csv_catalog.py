@@ -7,6 +7,12 @@ without hand editing. Rows are read with Python's `csv` module (quoted multi-lin
 in strict mode so a broken quote is an error rather than a silently merged row. Every problem
 names the file, the row and the column, and the rows of a broken file are not ingested.
 
+Multi-part records: a row whose `parent` column (CollectionBuilder's `parentid`) names another
+row's id is not a record but a part of that row's record (a page, an image, a file), often
+untitled, with its own date, description, format and images kept; parts keep their rows'
+order, their images follow the parent's own (one IIIF canvas each), and the record's page
+lists them. A part naming no row of its file is a problem on its row.
+
 Free-text dates are read by `ingest.freetext_dates`; the words as written are kept beside the
 EDTF. Creators and subjects are matched to the archive's agents and taxonomy by id or by name;
 a creator the archive does not know yet becomes a new agent, a subject that is not a taxonomy
@@ -18,6 +24,7 @@ from __future__ import annotations
 import csv
 import re
 import string
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +37,7 @@ from ingest.readers.markdown_folders import read_agents, read_taxonomy
 from ingest.readers.parsed import Parsed, ReadResult, validate
 from ingest.schema import RECORD_TYPES, AgentSource, RecordSource
 
+MAX_COLUMNS = 1_000  # CollectionBuilder, Omeka and AtoM exports have tens; 40,000 took minutes
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 DEFAULT_MAPPING = "dublin-core"
 # Dublin Core field → RecordSource field (the others keep their own name).
@@ -37,7 +45,7 @@ FIELD_NAMES = {"identifier": "id", "creator": "creators", "subject": "subjects",
 MULTI_VALUED = ("creator", "subject", "images")
 KNOWN_FIELDS = ("identifier", "title", "date", "creator", "description", "subject", "type", "format",
                 "source", "source_url", "rights", "language", "coverage", "access", "embargo_until",
-                "images", "pdf")
+                "images", "pdf", "parent")
 # DCMI Type vocabulary and common catalogue words → the archive's record types.
 TYPE_WORDS = {"text": "other", "still image": "image", "stillimage": "image", "image": "image",
               "photograph": "image", "textual record": "other", "article": "article",
@@ -186,6 +194,17 @@ def _record_type(value: str) -> str:
     return TYPE_WORDS.get(word, "other")
 
 
+@dataclass(frozen=True, slots=True)
+class _Sheet:
+    """One spreadsheet being read: what every one of its rows is read with."""
+
+    path: Path
+    display_path: str
+    mapping: Mapping
+    mapped_headers: set[str]  # every header the mapping reads (the others are "unmapped")
+    lookups: _Lookups
+
+
 def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Lookups) -> ReadResult:
     """Read one catalogue spreadsheet into record objects, collecting every row's problems."""
     result = ReadResult()
@@ -196,26 +215,8 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
         return result
     with handle:
         reader = csv.reader(handle, strict=True)
-        try:
-            header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            result.problems.append(RowProblem(display_path, None, f"cannot read the header line: {exc}", 1))
-            return result
-        if not header:
-            result.problems.append(RowProblem(display_path, None, "empty file: expected a header line of column names", 1))
-            return result
-        header = [h.strip() for h in header]
-        repeated = sorted({h for h in header if header.count(h) > 1 and h})
-        if repeated:
-            result.problems.append(RowProblem(display_path, repeated[0], "the header names this column twice", 1))
-            return result
-        id_spec = mapping.columns["identifier"]
-        id_headers = id_spec if isinstance(id_spec, list) else [id_spec]
-        if not any(h in header for h in id_headers):
-            result.problems.append(RowProblem(
-                display_path, id_headers[0],
-                f"mapping '{mapping.name}' reads ids from this column, but the header has no such column "
-                f"(found: {', '.join(header[:8])}{'…' if len(header) > 8 else ''})", 1))
+        header = _checked_header(reader, mapping, display_path, result)
+        if header is None:
             return result
         mapped_headers = {h for name in mapping.columns for h in _headers(mapping, name)}
         if "date" in mapping.columns and not _has_column(mapping, "date", dict.fromkeys(header, "")):
@@ -223,56 +224,176 @@ def read_csv_file(path: Path, mapping: Mapping, display_path: str, lookups: _Loo
                 display_path, _headers(mapping, "date")[0],
                 "the spreadsheet has no date column; its records are stored with the EDTF unknown "
                 "date (XXXX)", 1))
-        first_row_of: dict[str, int] = {}
-        row_number = 0
-        line = reader.line_num + 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                result.problems.append(RowProblem(
-                    display_path, None,
-                    f"malformed CSV ({exc}): a quoted cell is not closed or a quote is misplaced; "
-                    "expected every '\"' that opens a cell to be closed, with inner quotes doubled",
-                    line, row_number + 1))
-                break
-            except UnicodeDecodeError as exc:
-                result.problems.append(RowProblem(display_path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                                                  "expected the spreadsheet saved as CSV UTF-8", line, row_number + 1))
-                break
-            row_number += 1
-            start, line = line, reader.line_num + 1
-            tick()
-            if not any(c.strip() for c in cells):
-                result.skipped += 1  # blank rows are spacing, not records
-                continue
-            if len(cells) != len(header):
-                result.problems.append(RowProblem(
-                    display_path, None,
-                    f"found {len(cells)} cells, expected {len(header)} (one per header column)", start, row_number))
-                continue
-            row = dict(zip(header, cells))
-            obj, problems, warnings = _row_to_record(path, display_path, row_number, start, row, mapping,
-                                                     mapped_headers, lookups)
-            result.problems += problems
-            result.warnings += warnings
-            if obj is None:
-                continue
-            if obj.id in first_row_of:
-                result.problems.append(obj.problem(("id",), f"duplicate id '{obj.id}': row {first_row_of[obj.id]} "
-                                                            "already has it; expected one row per record"))
-                continue
-            first_row_of[obj.id] = row_number
-            result.objects.append(obj)
+        _read_rows(reader, header, _Sheet(path, display_path, mapping, mapped_headers, lookups), result)
     return result
 
 
-def _row_to_record(path: Path, display_path: str, row_number: int, line: int, row: dict[str, str],
-                   mapping: Mapping, mapped_headers: set[str], lookups: _Lookups
+def _checked_header(reader, mapping: Mapping, display_path: str, result: ReadResult) -> list[str] | None:
+    """The header line's column names, stripped; None, with the problem added to `result`, when
+    the rows cannot be read by it (unreadable, empty, too wide, a name twice, no id column)."""
+    try:
+        header = next(reader, None)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        result.problems.append(RowProblem(display_path, None, f"cannot read the header line: {exc}", 1))
+        return None
+    if not header:
+        result.problems.append(RowProblem(display_path, None, "empty file: expected a header line of column names", 1))
+        return None
+    if len(header) > MAX_COLUMNS:  # no catalogue has so many; refused before any work per column
+        result.problems.append(RowProblem(display_path, None, f"the header has {len(header):,} columns; "
+                                          f"expected at most {MAX_COLUMNS:,}", 1))
+        return None
+    header = [h.strip() for h in header]
+    repeated = sorted(h for h, n in Counter(header).items() if n > 1 and h)
+    if repeated:
+        result.problems.append(RowProblem(display_path, repeated[0], "the header names this column twice", 1))
+        return None
+    id_spec = mapping.columns["identifier"]
+    id_headers = id_spec if isinstance(id_spec, list) else [id_spec]
+    if not any(h in header for h in id_headers):
+        result.problems.append(RowProblem(
+            display_path, id_headers[0],
+            f"mapping '{mapping.name}' reads ids from this column, but the header has no such column "
+            f"(found: {', '.join(header[:8])}{'…' if len(header) > 8 else ''})", 1))
+        return None
+    return header
+
+
+def _read_rows(reader, header: list[str], sheet: _Sheet, result: ReadResult) -> None:
+    """Read the data rows into `result`: a record per row, or the row's problems; rows naming a
+    parent (compound objects) become the parts of that row's record, in order.
+
+    A row that breaks the CSV itself (a quote not closed or misplaced, bytes that are not
+    UTF-8) ends the reading: past it the reader cannot be trusted to find where rows begin."""
+    display_path, mapping = sheet.display_path, sheet.mapping
+    first_row_of: dict[str, int] = {}
+    records: list[Row] = []
+    children: list[Row] = []
+    row_number = 0
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.problems.append(RowProblem(
+                display_path, None,
+                f"malformed CSV ({exc}): a quoted cell is not closed or a quote is misplaced; "
+                "expected every '\"' that opens a cell to be closed, with inner quotes doubled",
+                line, row_number + 1))
+            break
+        except UnicodeDecodeError as exc:
+            result.problems.append(RowProblem(display_path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                              "expected the spreadsheet saved as CSV UTF-8", line, row_number + 1))
+            break
+        row_number += 1
+        start, line = line, reader.line_num + 1
+        tick()
+        if not any(c.strip() for c in cells):
+            result.skipped += 1  # blank rows are spacing, not records
+            continue
+        if len(cells) != len(header):
+            result.problems.append(RowProblem(
+                display_path, None,
+                f"found {len(cells)} cells, expected {len(header)} (one per header column)", start, row_number))
+            continue
+        row = dict(zip(header, cells))
+        if "parent" in mapping.columns and _resolve(mapping.columns["parent"], row, mapping, {})[0]:
+            children.append((row_number, start, row))  # a part of another row's record
+        else:
+            records.append((row_number, start, row))
+    parts, problems = _parts(sheet.path, display_path, children, records, mapping)
+    result.problems += problems
+    for row_number, start, row in records:
+        raw_id = _resolve(mapping.columns["identifier"], row, mapping, {})[0]
+        obj, problems, warnings = _row_to_record(sheet, row_number, start, row, parts.get(raw_id, []))
+        result.problems += problems
+        result.warnings += warnings
+        if obj is None:
+            continue
+        if obj.id in first_row_of:
+            result.problems.append(obj.problem(("id",), f"duplicate id '{obj.id}': row {first_row_of[obj.id]} "
+                                                        "already has it; expected one row per record"))
+            continue
+        first_row_of[obj.id] = row_number
+        result.objects.append(obj)
+
+
+Row = tuple[int, int, dict[str, str]]  # (row number, line, cells by header)
+
+
+def _parts(path: Path, display_path: str, children: list[Row], records: list[Row],
+           mapping: Mapping) -> tuple[dict[str, list[dict]], list[ContentProblem]]:
+    """Each parent's parts (by the parent's id as written), from the rows naming it, in order."""
+    ids = {_resolve(mapping.columns["identifier"], row, mapping, {})[0] for _, _, row in records}
+    parts: dict[str, list[dict]] = {}
+    problems: list[ContentProblem] = []
+    for row_number, line, row in children:
+        parent, header = _resolve(mapping.columns["parent"], row, mapping, {})
+        if parent not in ids:
+            problems.append(RowProblem(display_path, header, f"names '{parent}' as its parent, but no row of "
+                                       "this file has that id; expected the id of the record it is part of",
+                                       line, row_number))
+            continue
+        value = {name: _resolve(mapping.columns[name], row, mapping, {})[0] if name in mapping.columns else ""
+                 for name in ("identifier", "title", "date", "description", "format", "images")}
+        written = _split(value["date"], mapping.separator)[0] if value["date"] else ""
+        date = normalise(written) if written else None
+        parts.setdefault(parent, []).append({
+            "id": value["identifier"] or f"{parent}-{len(parts.get(parent, [])) + 1}",
+            "title": value["title"], "description": value["description"], "format": value["format"],
+            "date": date.edtf if date is not None else None,
+            "date_as_written": written if date is not None and written != date.edtf else "",
+            "images": _split(value["images"], mapping.separator)})
+    return parts, problems
+
+
+def _row_to_record(sheet: _Sheet, row_number: int, line: int, row: dict[str, str],
+                   record_parts: list[dict] | None = None
                    ) -> tuple[Parsed | None, list[ContentProblem], list[ContentProblem]]:
-    extra = {"_file": path.name, "_row": str(row_number)}
+    """One data row as a record (None when it cannot be one), its problems and its warnings."""
+    mapping = sheet.mapping
+    extra = {"_file": sheet.path.name, "_row": str(row_number)}
+    values, columns = _mapped_values(row, mapping, extra)
+    doc = CsvRowDocument(sheet.path, sheet.display_path, row_number, line, columns)
+    warnings: list[ContentProblem] = []
+    raw_id = values.get("identifier", "")
+    if not raw_id:
+        return None, [doc.problem(("id",), "required: every row needs an id")], []
+    record_id = raw_id if re.fullmatch(r"rec-[a-z0-9]+(-[a-z0-9]+)*", raw_id) else f"rec-{slug(raw_id)}"
+    body = values.get("description", "")
+    if mapping.unmapped == "keep":
+        body = _with_unmapped(body, row, sheet)
+    doc.body = body
+    written = values.get("date", "")
+    first_date = _split(written, mapping.separator)[0] if written else ""
+    date = normalise(first_date)
+    # No date and no date column at all: the caller warned once for the whole file.
+    if date.edtf is None and (written or _has_column(mapping, "date", row)):
+        warnings.append(doc.problem(("date",), f"{date.warning}; stored as unknown (XXXX) with the words kept as written"))
+    data: dict = {
+        "id": record_id, "title": values.get("title", ""), "date": date.edtf or "XXXX",
+        "date_as_written": first_date if first_date != date.edtf else "",
+        "type": _record_type(values.get("type", "")), "source": values.get("source", ""),
+    }
+    _add_optional_fields(data, values, mapping.separator)
+    data["creators"] = list(dict.fromkeys([_agent_for(name, doc, sheet.lookups)
+                                           for name in _split(values.get("creator", ""), mapping.separator)]))
+    _add_subjects(data, values, mapping.separator, sheet.lookups)
+    data["images"] = _split(values.get("images", ""), mapping.separator)
+    if record_parts:
+        data["parts"] = record_parts
+    doc.data = data
+    source, problems = validate(RecordSource, data, doc)  # type: ignore[arg-type]
+    if source is None:
+        return None, problems, warnings
+    return Parsed("record", source, doc), [], warnings  # type: ignore[arg-type]
+
+
+def _mapped_values(row: dict[str, str], mapping: Mapping, extra: dict) -> tuple[dict[str, str], dict[str, str]]:
+    """Each mapped field's value in this row (or its default), and the header it was read from
+    (by RecordSource field name, for error locations)."""
     values: dict[str, str] = {}
     columns: dict[str, str] = {}
     for name, spec in mapping.columns.items():
@@ -286,51 +407,35 @@ def _row_to_record(path: Path, display_path: str, row_number: int, line: int, ro
         values[name] = value
         columns[FIELD_NAMES.get(name, name)] = header
     columns.setdefault("date_as_written", columns.get("date", ""))
-    doc = CsvRowDocument(path, display_path, row_number, line, columns)
-    warnings: list[ContentProblem] = []
-    raw_id = values.get("identifier", "")
-    if not raw_id:
-        return None, [doc.problem(("id",), "required: every row needs an id")], []
-    record_id = raw_id if re.fullmatch(r"rec-[a-z0-9]+(-[a-z0-9]+)*", raw_id) else f"rec-{slug(raw_id)}"
-    body = values.get("description", "")
-    if mapping.unmapped == "keep":
-        kept = [f"- **{h}:** {_cell(row, h, mapping)}" for h in row if h not in mapped_headers and _cell(row, h, mapping)]
-        body = "\n\n".join(p for p in (body, "\n".join(kept)) if p)
-    doc.body = body
-    written = values.get("date", "")
-    first_date = _split(written, mapping.separator)[0] if written else ""
-    date = normalise(first_date)
-    if date.edtf is None and not written and not _has_column(mapping, "date", row):
-        pass  # the file has no date column at all: warned once per file by the caller
-    elif date.edtf is None:
-        warnings.append(doc.problem(("date",), f"{date.warning}; stored as unknown (XXXX) with the words kept as written"))
-    data: dict = {
-        "id": record_id, "title": values.get("title", ""), "date": date.edtf or "XXXX",
-        "date_as_written": first_date if first_date != date.edtf else "",
-        "type": _record_type(values.get("type", "")), "source": values.get("source", ""),
-    }
+    return values, columns
+
+
+def _with_unmapped(body: str, row: dict[str, str], sheet: _Sheet) -> str:
+    """The body with the row's unmapped, non-blank cells after it, one "column: value" line each
+    (a mapping with `unmapped: keep`: nothing the spreadsheet says is lost)."""
+    mapping = sheet.mapping
+    kept = [f"- **{h}:** {_cell(row, h, mapping)}" for h in row if h not in sheet.mapped_headers and _cell(row, h, mapping)]
+    return "\n\n".join(p for p in (body, "\n".join(kept)) if p)
+
+
+def _add_optional_fields(data: dict, values: dict[str, str], separator: str) -> None:
+    """Add the fields a record may leave out, only when the row has a value for them."""
     for name in ("source_url", "rights", "coverage", "format", "embargo_until", "pdf"):
         if values.get(name):
             data[name] = values[name]
     if values.get("access"):
         data["access"] = values["access"].lower()
     if values.get("language"):
-        data["language"] = _split(values["language"], mapping.separator)[0]
-    creators = []
-    for name in _split(values.get("creator", ""), mapping.separator):
-        creators.append(_agent_for(name, doc, lookups))
-    data["creators"] = list(dict.fromkeys(creators))
+        data["language"] = _split(values["language"], separator)[0]
+
+
+def _add_subjects(data: dict, values: dict[str, str], separator: str, lookups: _Lookups) -> None:
+    """Add the row's subjects: a taxonomy term (by id or name) is a subject, anything else a keyword."""
     subjects, keywords = [], []
-    for term in _split(values.get("subject", ""), mapping.separator):
+    for term in _split(values.get("subject", ""), separator):
         concept = lookups.concepts.get(term) or lookups.concepts.get(term.lower())
         (subjects if concept else keywords).append(concept or term)
     data["subjects"], data["keywords"] = list(dict.fromkeys(subjects)), list(dict.fromkeys(keywords))
-    data["images"] = _split(values.get("images", ""), mapping.separator)
-    doc.data = data
-    source, problems = validate(RecordSource, data, doc)  # type: ignore[arg-type]
-    if source is None:
-        return None, problems, warnings
-    return Parsed("record", source, doc), [], warnings  # type: ignore[arg-type]
 
 
 def _agent_for(name: str, doc: CsvRowDocument, lookups: _Lookups) -> str:

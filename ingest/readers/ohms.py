@@ -280,4 +280,10 @@ def narrative_fields(transcript: Transcript, stem: str) -> dict:
         "date": meta.get("date") or "XXXX",
         "summary": meta.get("description", ""),
         "access": "restricted" if meta.get("userestrict") == "1" else "staff",
+        # The recording OHMS points to is kept as a link (never fetched; see ingest/recordings.py).
+        "media": [{"url": meta["media_url"]}] if _is_link(meta.get("media_url")) else [],
     }
+
+
+def _is_link(value: object) -> bool:
+    return isinstance(value, str) and re.match(r"^https?://\S+$", value.strip()) is not None

@@ -44,6 +44,7 @@ class Segment:
     synopsis: str = ""
     keywords: list[str] = field(default_factory=list)
     alt: dict = field(default_factory=dict)
+    word_times: list[list[int]] = field(default_factory=list)  # [offset in text, ms] (see word_times)
 
 
 @dataclass
@@ -75,6 +76,49 @@ def cue_text(caption: Caption) -> str:
 
 def _ms(value: str) -> int:
     return Timestamp.from_string(value).in_milliseconds()
+
+
+TIMESTAMP_TAG = re.compile(r"<((?:\d+:)?\d{2}:\d{2}\.\d{3})>")
+MARK = "\ue000"  # a private-use character stands in for a timestamp tag while the text is cleaned
+
+
+def _non_space_before(text: str) -> list[int]:
+    """For each MARK in `text`, how many non-space characters (other than marks) precede it."""
+    counts, seen = [], 0
+    for char in text:
+        if char == MARK:
+            counts.append(seen)
+        elif not char.isspace():
+            seen += 1
+    return counts
+
+
+def word_times(caption: Caption, cleaned: str, text: str) -> list[list[int]]:
+    """The word timings of a cue (WebVTT `<00:01:02.500>` tags) as [offset in `text`, ms] pairs.
+
+    `cleaned` is the cue's words as `cue_text` gives them and `text` what is kept of them (the
+    speaker label taken off). Offsets are found by counting non-space characters, which the
+    cleaning (tags, entities, line breaks, spaces) never adds or drops, so they land exactly at
+    the word each tag precedes."""
+    stamps: list[int] = []
+
+    def keep(match: re.Match) -> str:
+        stamps.append(_ms(match.group(1)))
+        return MARK
+
+    marked = TIMESTAMP_TAG.sub(keep, caption.raw_text)
+    if not stamps:
+        return []
+    plain = html.unescape(Caption(caption.start, caption.end, BREAK.sub("\n", marked).split("\n")).text)
+    skipped = sum(not c.isspace() for c in cleaned[:len(cleaned) - len(text)])
+    offsets, seen = {}, 0
+    for index, char in enumerate(text):
+        if not char.isspace():
+            offsets.setdefault(seen, index)
+            seen += 1
+    offsets.setdefault(seen, len(text))
+    return [[offsets.get(max(count - skipped, 0), len(text)), ms]
+            for count, ms in zip(_non_space_before(plain), stamps, strict=True)]
 
 
 TIMING_LINE = re.compile(r"^\s*(\S+)\s*-->\s*(\S+)")
@@ -142,8 +186,8 @@ def segments_from_captions(captions: list[Caption], display: str, text: str | No
     speaker = ""
     for number, (caption, line) in enumerate(zip(captions, lines, strict=True), 1):
         where = f"cue {number} ({caption.start} --> {caption.end})"
-        text_ = cue_text(caption)
-        label, text_ = (caption.voice.strip(), text_) if caption.voice else split_speaker(text_)
+        cleaned = cue_text(caption)
+        label, text_ = (caption.voice.strip(), cleaned) if caption.voice else split_speaker(cleaned)
         speaker = label or speaker
         if not text_:
             warn(line, f"{where}: empty cue skipped")
@@ -155,7 +199,8 @@ def segments_from_captions(captions: list[Caption], display: str, text: str | No
         elif end == start:
             warn(line, f"{where}: zero-length cue; its end is taken from the next cue")
             end = None
-        segments.append(Segment(start_ms=start, end_ms=end, text=text_, speaker=speaker))
+        segments.append(Segment(start_ms=start, end_ms=end, text=text_, speaker=speaker,
+                                word_times=word_times(caption, cleaned, text_)))
     warnings.sort(key=lambda w: w.line or 0)
     for current, following in itertools.pairwise(segments):
         if current.end_ms is None and following.start_ms is not None and following.start_ms > (current.start_ms or 0):
@@ -203,6 +248,7 @@ def transcript_rows(narrative_id: str, transcript: Transcript | None) -> list:
                                    meta=transcript.meta)]
     rows += [TranscriptSegment(narrative_id=narrative_id, position=i, kind=s.kind, start_ms=s.start_ms,
                                end_ms=s.end_ms, speaker=s.speaker, title=s.title, synopsis=s.synopsis,
-                               keywords=list(s.keywords), text=s.text, alt=dict(s.alt))
+                               keywords=list(s.keywords), text=s.text, alt=dict(s.alt),
+                               word_times=[list(w) for w in s.word_times])
              for i, s in enumerate(transcript.segments)]
     return rows

@@ -103,6 +103,56 @@ class _Unusual(Exception):
     """A node the fast construction leaves to PyYAML's own constructor."""
 
 
+# Front matter is a few dozen values. YAML's anchors and aliases let a few lines stand for
+# billions of values ("billion laughs", merge-key bombs) or for a value inside itself, which
+# every later step (validation, hashing) would expand; and deep nesting exhausts the stack.
+# The node graph is measured before anything is built, in time linear in the text.
+MAX_VALUES = 100_000  # values once every alias is expanded
+MAX_DEPTH = 100
+
+
+class ShapeError(yaml.YAMLError):
+    """A document whose shape no front matter needs; `problem` says which limit it passed."""
+
+    def __init__(self, problem: str, node: yaml.Node):
+        super().__init__(problem)
+        self.problem, self.problem_mark, self.context_mark = problem, node.start_mark, None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_shape(root: yaml.Node) -> None:
+    """Raise ShapeError for a value that contains itself, nesting deeper than MAX_DEPTH, or
+    more than MAX_VALUES values once aliases are expanded (each node measured once)."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            sizes[key] = size = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > MAX_VALUES:
+                raise ShapeError(f"its aliases expand to more than {MAX_VALUES:,} values", node)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise ShapeError("an alias refers to a value that contains it", node)
+        if depth > MAX_DEPTH:
+            raise ShapeError(f"values are nested more than {MAX_DEPTH} levels deep", node)
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(node) if id(child) not in sizes)
+
+
 def _construct(loader: yaml.SafeLoader, node: yaml.Node, memo: dict[int, object], active: set[int]) -> object:
     """The data of a node tree, as PyYAML's SafeConstructor builds it, without its per-node
     bookkeeping: front matter is strings, lists and mappings, which this builds directly, and
@@ -142,11 +192,18 @@ def _construct(loader: yaml.SafeLoader, node: yaml.Node, memo: dict[int, object]
 def _load_with(loader_class: type, text: str) -> object:
     loader = loader_class(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except RecursionError:  # the composer recurses once per level of nesting
+            raise ShapeError("values are nested too deeply", yaml.ScalarNode("", "", yaml.Mark("", 0, 0, 0, None, None))) from None
         if node is None:
             return None
+        if "&" in text or "*" in text:  # only anchors and aliases can make a value large or cyclic
+            check_shape(node)
         try:
             return _construct(loader, node, {}, set())
+        except RecursionError:  # deep nesting without aliases (LibYAML allows 1,000 levels)
+            raise ShapeError("values are nested too deeply", node) from None
         except _Unusual:
             loader.constructed_objects, loader.recursive_objects = {}, {}
             return loader.construct_document(node)
@@ -160,7 +217,13 @@ def _load(text: str) -> object:
         return _load_with(TextDateLoader, text)
     try:
         return _load_with(TextDateCLoader, text)
-    except yaml.YAMLError:
+    except ShapeError:
+        raise
+    except yaml.YAMLError as exc:
+        # LibYAML stops at 1,000 levels of nesting; the pure-Python parser would crawl on for a
+        # minute through 20,000, so that refusal is final.
+        if "nesting depth" in str(getattr(exc, "problem", "")):
+            raise ShapeError("values are nested too deeply", yaml.ScalarNode("", "", exc.problem_mark)) from None
         # Re-read with the pure-Python parser, whose messages name the enclosing value's line.
         return _load_with(TextDateLoader, text)
 

@@ -109,7 +109,7 @@ def manifest(view: dict, urls: SiteUrls, archive_name: str) -> dict:
                               format="image/jpeg", width=image["width"], height=image["height"], service=[service])
         painting = Annotation(id=f"{base}/annotation/{number}", motivation="painting", body=body, target=canvas_id)
         canvases.append(Canvas(
-            id=canvas_id, label=_text([f"Image {number}"]), width=image["width"], height=image["height"],
+            id=canvas_id, label=_text([image.get("label") or f"Image {number}"]), width=image["width"], height=image["height"],
             thumbnail=[AnnotationBody(id=absolute(image["thumbnail"]), type="Image", format="image/jpeg")],
             items=[AnnotationPage(id=f"{base}/page/{number}", items=[painting])]))
     rights = view.get("rights", "")

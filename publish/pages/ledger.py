@@ -8,14 +8,14 @@ are the same data rendered twice.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from archive.catalog import Catalog
 from archive.ledger import COMMITMENT_STATUSES
 from archive.ledger_views import all_responses, commitments, institution_ledger, institutions
 from archive.urls import api_url, page_url
+from publish.csv_cells import csv_line
+from publish.pages.institution import institution_page
 
 CSV_COLUMNS = ("id", "title", "made_by", "date", "due", "status", "by_rule", "overdue_days",
                "progress_entries", "latest_progress", "answers", "source", "url")
@@ -41,7 +41,7 @@ def ledger_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
     pages += [(page_path("commitment", c["id"]), "commitment.html", {"item": c}) for c in promised]
     pages += [(page_path("response", r["id"]), "response.html", {"item": r}) for r in all_responses(catalog)]
     pages += [(page_path("institution", a["id"]), "institution.html",
-               {"item": institution_ledger(catalog, a["id"]), "statuses": COMMITMENT_STATUSES})
+               {**institution_page(institution_ledger(catalog, a["id"])), "statuses": COMMITMENT_STATUSES})
               for a in bodies_list]
     return pages
 
@@ -50,17 +50,15 @@ def ledger_downloads(catalog: Catalog) -> dict[str, bytes]:
     """The commitments table as bulk downloads beside its page: JSON (the API's answer) and CSV."""
     promised = commitments(catalog)
     folder = page_url("commitment").strip("/")
-    rows = io.StringIO(newline="")
-    writer = csv.writer(rows, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = [csv_line(CSV_COLUMNS, "\n")]
     for c in promised:
-        writer.writerow([
+        rows.append(csv_line([
             c["id"], c["title"], c["made_by"]["name"], c["date"]["edtf"], c["due"]["edtf"] if c["due"] else "",
             c["status"], "yes" if c["by_rule"] else "no", "" if c["overdue_days"] is None else c["overdue_days"],
             len(c["progress"]), c["progress"][-1]["date"]["edtf"] if c["progress"] else "",
-            " ".join(h["id"] for h in c["answers"]), c["source"]["id"] if c["source"] else "", c["url"]])
+            " ".join(h["id"] for h in c["answers"]), c["source"]["id"] if c["source"] else "", c["url"]], "\n"))
     listing = {"items": promised, "total": len(promised)}
     return {
         f"{folder}/commitments.json": json.dumps(listing, ensure_ascii=False, sort_keys=True, indent=1).encode(),
-        f"{folder}/commitments.csv": rows.getvalue().encode("utf-8"),
+        f"{folder}/commitments.csv": "".join(rows).encode("utf-8"),
     }

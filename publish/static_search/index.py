@@ -43,7 +43,7 @@ TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
     ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have", "he", "her", "his", "i", "in", "is", "it", "its", "of", "on", "or", "our", "she", "that", "the", "their", "them", "there", "they", "this", "to", "was", "we", "were", "which", "who", "will", "with", "you"])
 TYPE_LABELS = {"record": "Records", "narrative": "Narratives", "harm": "Harms",
-               "timeline": "Timelines", "segment": "Narrative passages"}
+               "timeline": "Timelines", "segment": "Narrative passages", "part": "Parts of records"}
 # Build order of the documents (harms first, so a tie in score lists a harm before a record).
 ORDER = ("harm", "timeline", "narrative", "record")
 
@@ -85,6 +85,8 @@ def _facet_values(doc: dict) -> list[tuple[str, str]]:
 def _display_title(doc: dict) -> str:
     if doc["type"] == "segment":
         return f"{doc['context']} [{doc['time']}] {doc['title']}"
+    if doc["type"] == "part":
+        return f"{doc['context']}: {doc['title']}"
     return doc["title"]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from publish.static_search.index import (
     VOCAB_SIZE,
@@ -77,44 +78,65 @@ def set_posting(shard: bytes | None, term: str, number: int, old: int | None,
     key = b'"' + term.encode() + b'":['
     at = shard.find(key)
     if at < 0:
-        if old is not None:
-            return None
-        if new is None:
-            return (shard if shard != b"{}" else None), 0
-        entry = key + b"[%d,%d]]" % (number, new)
-        later = next((m.start() + 1 for m in KEY.finditer(shard) if m.group(1).decode() > term), None)
-        if later is not None:
-            return shard[:later] + entry + b"," + shard[later:], 1
-        return shard[:-1] + (b"," if shard != b"{}" else b"") + entry + b"}", 1
+        return None if old is not None else _add_term(shard, key, term, number, new)
     if shard[at - 1:at] not in (b"{", b","):
         return None
     start = at + len(key)
-    end = shard.index(b"]]", start) + 1  # the postings are shard[start:end]: "[a,b],[c,d]"
+    entry = _Entry(at, start, shard.index(b"]]", start) + 1)
     if count is None:
-        count = shard.count(b"],[", start, end) + 1
-    place = _first_after(shard, start, end, number - 1)  # this document's posting, or where it goes
-    if place == end or not shard.startswith(b"[%d," % number, place):
-        if old is not None:
-            return None
-        if new is None:
-            return shard, count
-        posting = b"[%d,%d]" % (number, new)
-        if place == end:
-            return shard[:end] + b"," + posting + shard[end:], count + 1
-        return shard[:place] + posting + b"," + shard[place:], count + 1
+        count = shard.count(b"],[", entry.start, entry.end) + 1
+    place = _first_after(shard, entry.start, entry.end, number - 1)  # this document's posting, or where it goes
+    if place == entry.end or not shard.startswith(b"[%d," % number, place):
+        return None if old is not None else _add_posting(shard, entry, place, number, new, count)
     close = shard.index(b"]", place) + 1
     if old is None or int(shard[shard.index(b",", place) + 1:close - 1]) != old:
         return None
     if new is not None:
         return shard[:place] + b"[%d,%d]" % (number, new) + shard[close:], count
-    if count == 1:  # the term goes: its entry and one comma beside it
-        stop = end + 1
-        if shard[at - 1:at] == b",":
-            shard = shard[:at - 1] + shard[stop:]
-        else:
-            shard = shard[:at] + shard[stop + 1 if shard[stop:stop + 1] == b"," else stop:]
+    return _remove_posting(shard, entry, place, close, count)
+
+
+class _Entry(NamedTuple):
+    """Where a term's entry lies in a shard: its `"term":[` at `at`, its postings
+    (`[a,b],[c,d]`) from `start` up to `end`."""
+
+    at: int
+    start: int
+    end: int
+
+
+def _add_term(shard: bytes, key: bytes, term: str, number: int, new: int | None) -> tuple[bytes | None, int]:
+    """A term the shard lacks, with its one posting, in its sorted place (with none: no change)."""
+    if new is None:
         return (shard if shard != b"{}" else None), 0
-    if place > start:  # the posting and the comma before it
+    entry = key + b"[%d,%d]]" % (number, new)
+    later = next((m.start() + 1 for m in KEY.finditer(shard) if m.group(1).decode() > term), None)
+    if later is not None:
+        return shard[:later] + entry + b"," + shard[later:], 1
+    return shard[:-1] + (b"," if shard != b"{}" else b"") + entry + b"}", 1
+
+
+def _add_posting(shard: bytes, entry: _Entry, place: int, number: int, new: int | None,
+                 count: int) -> tuple[bytes, int]:
+    """A posting the term lacks, put at `place` (with none: no change)."""
+    if new is None:
+        return shard, count
+    posting = b"[%d,%d]" % (number, new)
+    if place == entry.end:
+        return shard[:entry.end] + b"," + posting + shard[entry.end:], count + 1
+    return shard[:place] + posting + b"," + shard[place:], count + 1
+
+
+def _remove_posting(shard: bytes, entry: _Entry, place: int, close: int, count: int) -> tuple[bytes | None, int]:
+    """The posting from `place` up to `close` removed, and the term's entry with it if it was its last."""
+    if count == 1:  # the term goes: its entry and one comma beside it
+        stop = entry.end + 1
+        if shard[entry.at - 1:entry.at] == b",":
+            shard = shard[:entry.at - 1] + shard[stop:]
+        else:
+            shard = shard[:entry.at] + shard[stop + 1 if shard[stop:stop + 1] == b"," else stop:]
+        return (shard if shard != b"{}" else None), 0
+    if place > entry.start:  # the posting and the comma before it
         return shard[:place - 1] + shard[close:], count - 1
     return shard[:place] + shard[close + 1:], count - 1  # the first: the comma after it
 

@@ -26,6 +26,7 @@ from tantivy import Occur, Query
 from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
 from search.language import (
     TEXT_FIELDS,
+    UNSTEMMED,
     And,
     Everything,
     Fuzzy,
@@ -61,6 +62,9 @@ def schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name in FAST)
     for name in TEXT_FIELDS:
         builder.add_text_field(name, stored=True, tokenizer_name=STEM)
+        # The same words unstemmed ("default": simple, remove_long(40), lowercase), for prefixes
+        # (search.language.UNSTEMMED): documents only, no frequencies or positions.
+        builder.add_text_field(UNSTEMMED[name], stored=False, tokenizer_name="default", index_option="basic")
     for name in ("url", "date", "time", "context"):
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     for name in ("date_lower", "date_upper"):
@@ -96,7 +100,8 @@ def _analyzer() -> tantivy.TextAnalyzer:
             .filter(tantivy.Filter.stemmer("english")).build())
 
 
-def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = False) -> tantivy.Document:
+def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = False,
+              unstemmed: bool = False) -> tantivy.Document:
     values = {}
     for name in (*KEYWORDS, *TEXT_FIELDS, "url", "date", "time", "context"):
         value = doc.get(name)
@@ -109,6 +114,8 @@ def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = Fals
         values[PAIRS] = pairs.values(doc.get("text") or "")
     if all_facets:
         values[ALL_FACETS] = facet_values(values)
+    if unstemmed:
+        values.update({words: values[name] for name, words in UNSTEMMED.items()})
     values = {k: v for k, v in values.items() if v}
     return tantivy.Document(**values, date_lower=int(doc["date_lower"]), date_upper=int(doc["date_upper"]))
 
@@ -119,6 +126,7 @@ class TantivyWriter(Writer):
         self.path = path
         self.pairs = None
         self.all_facets = _has_field(ix.schema, ALL_FACETS)
+        self.unstemmed = _has_field(ix.schema, UNSTEMMED["text"])
         if _has_field(ix.schema, PAIRS):
             common = read_common(path)
             self.pairs = PairMaker(_analyzer(), common)
@@ -132,7 +140,7 @@ class TantivyWriter(Writer):
             write_common(self.path, self.pairs.common)
             self.choose = False
         for doc in docs:
-            self.writer.add_document(_document(doc, self.pairs, self.all_facets))
+            self.writer.add_document(_document(doc, self.pairs, self.all_facets, self.unstemmed))
 
     def delete(self, ids: Iterable[str]) -> None:
         for object_id in ids:
@@ -264,6 +272,11 @@ class Compiler:
         return Query.fuzzy_term_query(self.schema, field, stems[0], distance, True) if stems else None
 
     def prefix(self, field: str, text: str) -> Query:
+        """Words starting with `text`: looked up in the field's unstemmed words, when the index
+        has them (a prefix may run past the stem: "segregati*" must find "segregation")."""
+        words = UNSTEMMED.get(field)
+        if words is not None and _has_field(self.schema, words):
+            field = words
         return Query.regex_query(self.schema, field, _regex_escape(text.lower()) + ".*")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from whoosh import columns, index, matching, sorting
 from whoosh import query as wq
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.lang.snowball.english import EnglishStemmer
 
@@ -23,6 +23,7 @@ from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Reques
 from search.language import (
     TEXT_FIELDS,
     TOKEN,
+    UNSTEMMED,
     And,
     Everything,
     Fuzzy,
@@ -81,6 +82,9 @@ def schema() -> Schema:
         # where each match is, instead of re-analysing every hit's text per query.
         text=TEXT(stored=True, analyzer=stem, chars=True),
         people=TEXT(stored=True, analyzer=stem),
+        # The same words unstemmed, for prefixes (search.language.UNSTEMMED): documents only.
+        **{words: TEXT(analyzer=RegexTokenizer(TOKEN) | LowercaseFilter(), phrase=False)
+           for words in UNSTEMMED.values()},
         date=STORED(),
         time=STORED(),
         context=STORED(),
@@ -93,10 +97,13 @@ def schema() -> Schema:
     )
 
 
-def _prepare(doc: dict, pairs: Pairs | None) -> dict:
+def _prepare(doc: dict, pairs: Pairs | None, unstemmed: bool = True) -> dict:
     out = {k: v for k, v in doc.items() if k not in LIST_FIELDS}
     for name in LIST_FIELDS:
         out[name] = " ".join(doc.get(name) or [])
+    if unstemmed:  # not in an index made before the unstemmed fields
+        for name, words in UNSTEMMED.items():
+            out[words] = doc.get(name) or ""
     if pairs is not None:
         out[PAIR_FIELD] = pairs.tokens(doc)
     return out
@@ -113,13 +120,14 @@ class WhooshWriter(Writer):
         self.ix = ix
         self.path = path
         self.pairs = _pairs(ix, path)
+        self.unstemmed = UNSTEMMED["text"] in ix.schema
         # Several processes and segments make a large build faster on more than one core.
         options = {"procs": procs, "multisegment": True, "limitmb": 256} if procs > 1 else {"limitmb": 128}
         self.writer = ix.writer(**options)
 
     def add(self, docs: Iterable[dict]) -> None:
         for doc in docs:
-            self.writer.update_document(**_prepare(doc, self.pairs))
+            self.writer.update_document(**_prepare(doc, self.pairs, self.unstemmed))
 
     def delete(self, ids: Iterable[str]) -> None:
         for object_id in ids:
@@ -192,6 +200,11 @@ class Compiler:
     def stems(self, field: str, text: str) -> list[str]:
         return [t.text for t in self.schema[field].analyzer(text, mode="query")]
 
+    def unstemmed(self, field: str) -> str:
+        """Where a prefix on `field` is looked up: its unstemmed words, when the index has them."""
+        words = UNSTEMMED.get(field)
+        return words if words is not None and words in self.schema else field
+
     def fields(self, field: str | None) -> tuple[str, ...]:
         return TEXT_FIELDS if field is None else (field,)
 
@@ -211,7 +224,7 @@ class Compiler:
         if isinstance(node, Fuzzy):
             return self.leaf(node.field, lambda f: self.fuzzy(f, node.text, node.distance))
         if isinstance(node, Prefix):
-            return self.leaf(node.field, lambda f: wq.Prefix(f, node.text.lower()))
+            return self.leaf(node.field, lambda f: wq.Prefix(self.unstemmed(f), node.text.lower()))
         if isinstance(node, And):
             positive = [self.compile(i) for i in node.items if not isinstance(i, Not)]
             negative = [self.compile(i.item) for i in node.items if isinstance(i, Not)]

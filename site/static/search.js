@@ -11,7 +11,7 @@
   var FACET_TITLES = {type: "Type", harm_type: "Harm type", affected_group: "Affected group",
                       institution: "Institution", decade: "Decade"};
   var TYPE_LABELS = {record: "Record", narrative: "Narrative", harm: "Harm", timeline: "Timeline",
-                     segment: "Narrative passage"};
+                     segment: "Narrative passage", part: "Part of a record"};
   var PER_PAGE = 20;
   var form = document.getElementById("search");
   var status = document.getElementById("search-status");
@@ -46,6 +46,18 @@
     });
   });
   var hasFilters = Object.keys(state.filters).length > 0;
+  // The order applies as soon as it is chosen: the same search is drawn again in place (focus
+  // stays on the choice; the status says what changed) and the address follows.
+  document.getElementById("sort").addEventListener("change", function (event) {
+    state.sort = event.target.value;
+    state.q = document.getElementById("q").value.trim();
+    state.from = document.getElementById("from").value.trim();
+    state.to = document.getElementById("to").value.trim();
+    state.page = 1;
+    if (!state.q && !hasFilters && !state.from && !state.to) return;
+    window.history.replaceState(null, "", pageLink({}));
+    run(false);
+  });
   if (!state.q && !hasFilters && !state.from && !state.to) return;
 
   // ---- addresses -------------------------------------------------------------------------
@@ -70,6 +82,11 @@
     if (at >= 0) list.splice(at, 1); else list.push(value);
     if (list.length) filters[name] = list; else delete filters[name];
     return filters;
+  }
+  function withWords(url) {  // the page a hit lands on marks the search words (highlight.js)
+    if (!state.q) return url;
+    var hash = url.indexOf("#"), path = hash < 0 ? url : url.slice(0, hash);
+    return path + (path.indexOf("?") < 0 ? "?" : "&") + "hl=" + encodeURIComponent(state.q) + (hash < 0 ? "" : url.slice(hash));
   }
   function prefix(url) {  // the index's links are site paths; the site may live under a sub-path
     var base = indexUrl.replace(/search\/$/, "");
@@ -98,7 +115,7 @@
     }
     var layout = el("div", {"class": "search-layout"});
     var list = el("section", {"class": "hits", "aria-labelledby": "hits-h"});
-    list.appendChild(el("h2", {id: "hits-h"}, "Results"));
+    list.appendChild(el("h2", {id: "hits-h", tabindex: "-1"}, "Results"));
     var jump = el("p", {"class": "to-filters"});
     jump.appendChild(el("a", {href: "#facets-h"}, "Filter these results"));
     list.appendChild(jump);
@@ -106,7 +123,7 @@
     var ol = el("ol", {start: String((state.page - 1) * PER_PAGE + 1)});
     res.hits.forEach(function (hit) {
       var li = el("li");
-      li.appendChild(el("a", {href: hit.url}, hit.title));
+      li.appendChild(el("a", {href: withWords(hit.url)}, hit.title));
       var kind = TYPE_LABELS[hit.type] || hit.type;
       li.appendChild(el("span", {"class": "kind"}, " " + kind + (hit.date ? " · " + hit.date : "")));
       if (hit.snippet) {
@@ -357,18 +374,33 @@
     });
   }
 
-  status.textContent = "Searching…";
-  apiSearch()
-    .then(function (res) {
-      if (res.error) { status.textContent = "This search cannot be run: " + res.error; return; }
-      show(res);
-    }, function () {
-      return staticSearch().then(function (res) {
-        show(res, " (searched this copy's built-in index: every word must match)");
-      }, function (err) {
-        if (err && /^(From|To)/.test(err.message)) { status.textContent = "This search cannot be run: " + err.message; return; }
-        throw err;
-      });
-    })
-    .catch(function () { status.textContent = "Search is not available on this copy of the site."; });
+  // ---- running it ------------------------------------------------------------------------
+  // After a search (a new page: a query, a facet, a page of results) focus goes to the results'
+  // heading, so the keyboard starts at the first result rather than at the top of the page.
+  function drawn(focus) {
+    var skip = document.getElementById("skip-results");
+    if (skip) skip.hidden = false;
+    var heading = document.getElementById("hits-h");
+    if (focus && heading) heading.focus();
+  }
+  function run(focus) {
+    status.textContent = "Searching…";
+    var sorted = state.sort === "relevance" ? "" : ", " + document.getElementById("sort").selectedOptions[0].text.toLowerCase();
+    apiSearch()
+      .then(function (res) {
+        if (res.error) { status.textContent = "This search cannot be run: " + res.error; return; }
+        show(res, sorted);
+        drawn(focus);
+      }, function () {
+        return staticSearch().then(function (res) {
+          show(res, sorted + " (searched this copy's built-in index: every word must match)");
+          drawn(focus);
+        }, function (err) {
+          if (err && /^(From|To)/.test(err.message)) { status.textContent = "This search cannot be run: " + err.message; return; }
+          throw err;
+        });
+      })
+      .catch(function () { status.textContent = "Search is not available on this copy of the site."; });
+  }
+  run(true);
 })();

@@ -1,4 +1,4 @@
-"""nginx in front of `reckon serve`, configured by the very block docs/production.md gives: for
+"""nginx in front of `reckon serve`, configured by the very block docs/operations.md gives: for
 tests/test_front_door.py and bench/front_door_bench.py."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "production.md"
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "operations.md"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
@@ -31,7 +31,7 @@ def nginx_config(prefix: Path, port: int, public: Path, upstreams: list[int]) ->
     for old, new in (("listen 80;", f"listen 127.0.0.1:{port};"), ("/srv/reckon/public", str(public)),
                      ("127.0.0.1:8001", f"127.0.0.1:{upstreams[0]}"),
                      ("127.0.0.1:8002", f"127.0.0.1:{upstreams[1]}")):
-        assert old in block, f"docs/production.md's nginx block no longer has {old!r}"
+        assert old in block, f"docs/operations.md's nginx block no longer has {old!r}"
         block = block.replace(old, new)
     temp = " ".join(f"{kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi",
                                                                       "uwsgi", "scgi"))

@@ -33,6 +33,7 @@ from archive.errors import ReckoningError
 from archive.settings import Settings
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS, api_url
 from archive.views import Summary
+from web.api import charts as charts_api
 from web.api import ledger as ledger_api
 from web.api import search as search_api
 from web.api.encoding import json_bytes
@@ -218,4 +219,4 @@ def routes(settings: Settings) -> list[Route]:
         found.append(Route(f"/api/{section}", list_endpoint(kind), methods=METHODS))
         found.append(Route(f"/api/{section}/{{id}}", item_endpoint(kind), methods=METHODS))
     found.append(Route(API_ALL_OBJECTS, list_endpoint("object"), methods=METHODS))
-    return found + ledger_api.routes(settings)  # the accountability ledger's endpoints
+    return found + ledger_api.routes(settings) + charts_api.routes(settings)  # the ledger's and the charts' endpoints

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotBuilt, ReckoningError
+from archive.numbers import whole_number
 from archive.settings import Settings
 from archive.users import user_for_token
 from search.indexer import staff_index_dir
@@ -41,6 +42,7 @@ from web.errors import error
 from web.http_cache import CORS_HEADERS, Representation, error_response, preflight, respond
 
 MAX_LIMIT = 100
+MAX_PAGE = 10_000  # deeper than any reader pages; bounds the work an anonymous query can ask for
 CACHED_ANSWERS = 512
 PUBLIC_INDEX, STAFF_INDEX = "public", "staff"
 STAFF_ROLES = (Role.CURATOR, Role.ADMIN)
@@ -64,16 +66,13 @@ class Params:
     @classmethod
     def parse(cls, request: Request) -> Params:
         params = request.query_params
-        try:
-            limit = min(max(int(params.get("limit", "20")), 1), MAX_LIMIT)
-        except ValueError:
-            raise BadParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}") from None
-        try:
-            page = int(params.get("page", "1"))
-        except ValueError:
-            page = 0
-        if page < 1:
-            raise BadParameter("page must be a whole number from 1")
+        limit = whole_number(params.get("limit", "20"))
+        if limit is None:
+            raise BadParameter(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        limit = min(max(limit, 1), MAX_LIMIT)
+        page = whole_number(params.get("page", "1"), 1, MAX_PAGE)
+        if page is None:
+            raise BadParameter(f"page must be a whole number from 1 to {MAX_PAGE}")
         filters = tuple((name, tuple(params.getlist(name))) for name in FACETS if params.getlist(name))
         return cls(params.get("q", ""), limit, page, params.get("from"), params.get("to"), filters,
                    params.get("sort", "relevance"))

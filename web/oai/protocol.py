@@ -30,6 +30,7 @@ from starlette.routing import Route
 from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.settings import Settings
+from archive.urls import SiteUrls
 from web.oai.dublin_core import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
 from web.view_cache import StoreClock
 
@@ -248,23 +249,8 @@ def _list(repo: Repository, args: dict, verb: str) -> etree._Element:
     else:
         state = ListState(args["metadataPrefix"], args.get("set"), args.get("from"), args.get("until"))
     check_prefix(state.prefix)
-    start = parse_stamp(state.start, "from") if state.start else None
-    end = parse_stamp(state.end, "until", end_of_day=True) if state.end else None
-    if state.start and state.end and (DAY.match(state.start) is None) != (DAY.match(state.end) is None):
-        raise OAIError("badArgument", "'from' and 'until' must have the same granularity")
-    if start and end and start > end:
-        raise OAIError("badArgument", f"'from' ({state.start}) is later than 'until' ({state.end})")
-    if state.set_spec is not None and state.set_spec not in {s for s, _ in repo.sets}:
-        raise OAIError("noRecordsMatch", f"no set {state.set_spec!r} in this repository; see ListSets")
-
-    def in_set(header: Header) -> bool:
-        spec = state.set_spec
-        return spec is None or any(s == spec or s.startswith(spec + ":") for s in header.sets)
-
-    matched = [h for h in repo.headers
-               if in_set(h) and (start is None or h.datestamp >= start) and (end is None or h.datestamp <= end)]
-    if not matched:
-        raise OAIError("noRecordsMatch", "no items match these arguments")
+    start, end = _date_window(state)
+    matched = _matching(repo, state.set_spec, start, end)
     ids = [repo.identifier(h.object_id) for h in matched]
     cursor = sum(1 for i in ids if i <= state.after) if state.after else 0
     page = matched[cursor:cursor + PAGE_SIZE]
@@ -278,6 +264,36 @@ def _list(repo: Repository, args: dict, verb: str) -> etree._Element:
         next_token = state.token(ids[cursor + len(page) - 1]) if remaining else None
         sub(element, "resumptionToken", next_token, completeListSize=str(len(matched)), cursor=str(cursor))
     return element
+
+
+def _date_window(state: ListState) -> tuple[datetime | None, datetime | None]:
+    """The `from` and `until` datestamps (None when not given); badArgument when they are not
+    dates, differ in granularity or are the wrong way round."""
+    start = parse_stamp(state.start, "from") if state.start else None
+    end = parse_stamp(state.end, "until", end_of_day=True) if state.end else None
+    if state.start and state.end and (DAY.match(state.start) is None) != (DAY.match(state.end) is None):
+        raise OAIError("badArgument", "'from' and 'until' must have the same granularity")
+    if start and end and start > end:
+        raise OAIError("badArgument", f"'from' ({state.start}) is later than 'until' ({state.end})")
+    return start, end
+
+
+def _matching(repo: Repository, set_spec: str | None, start: datetime | None, end: datetime | None) -> list[Header]:
+    """The headers in the set (or any) with datestamps in the window; noRecordsMatch for an
+    unknown set or when none match."""
+    if set_spec is not None and set_spec not in {s for s, _ in repo.sets}:
+        raise OAIError("noRecordsMatch", f"no set {set_spec!r} in this repository; see ListSets")
+    matched = [h for h in repo.headers
+               if _in_set(h, set_spec) and (start is None or h.datestamp >= start) and (end is None or h.datestamp <= end)]
+    if not matched:
+        raise OAIError("noRecordsMatch", "no items match these arguments")
+    return matched
+
+
+def _in_set(header: Header, spec: str | None) -> bool:
+    """True when no set is asked for, or the header is in the set or in one nested in it
+    (`type` holds `type:record`)."""
+    return spec is None or any(s == spec or s.startswith(spec + ":") for s in header.sets)
 
 
 def list_identifiers(repo: Repository, args: dict) -> etree._Element:
@@ -352,6 +368,8 @@ def routes(settings: Settings) -> list[Route]:
     # (store generation, today), like the API's answers, so a harvest of many pages pays once.
     kept: dict = {}
 
+    urls = SiteUrls(settings.base_url)
+
     async def oai(request: Request) -> Response:
         # Every method is routed here, so that no other route (the static site) answers for
         # /oai with its own idea of what is allowed.
@@ -365,8 +383,8 @@ def routes(settings: Settings) -> list[Route]:
             params = parse_qsl(body, keep_blank_values=True)
         else:
             params = request.query_params.multi_items()
-        base_url = str(request.url.replace(query=""))
-        site_root = str(request.base_url)
+        # The configured base URL, never the request's Host header (which a caller chooses).
+        base_url, site_root = urls.absolute("/oai"), settings.base_url
         engine = request.app.state.engine
         if kept.get("engine") is not engine:
             kept.clear()

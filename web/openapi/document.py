@@ -1,7 +1,9 @@
 """The OpenAPI 3 document of the public API, served at /api/openapi.json.
 
-Written by hand next to the views it describes (archive/catalog.py), and held to them by
-tests that validate real answers against it, so a client generated from it works. The
+The views' schemas are made from their declarations in archive/views.py
+(`web.openapi.from_views`), the one source of both the answers and the document; the paths,
+the envelopes (pages, errors, search results) and the ledger's lists are written here. Tests
+validate every real answer of the sample against it, so a client generated from it works. The
 schemas require the fields every answer has and allow more, so adding a field to a view
 is not a breaking change.
 """
@@ -12,6 +14,8 @@ from functools import cache
 
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS
 from web.collection_filters import FILTERS
+from web.openapi.charts import CHART_SCHEMAS, chart_paths
+from web.openapi.from_views import view_schemas
 from web.openapi.ledger import LEDGER_SCHEMAS, ledger_paths
 
 VERSION = "0.1.0"
@@ -37,65 +41,13 @@ def _list(schema: dict) -> dict:
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
 STRS = _list(STR)
 
+# The views' schemas are made from their TypedDicts (web/openapi/from_views.py); these wrap them.
 SCHEMAS = {
     "Error": _obj({"error": STR, "detail": STR}, {"tombstone": _ref("Tombstone")}),
-    "Tombstone": _obj({"id": STR, "type": STR, "withdrawn": BOOL, "message": STR, "url": STR}),
-    "Date": _obj({"edtf": STR, "display": STR, "lower": INT, "upper": INT}),
-    "Ref": _obj({"id": STR, "type": STR, "title": STR, "url": STR}),
-    "Brief": _obj({"id": STR, "type": STR, "title": STR, "api_url": STR}, {"url": _nullable(STR)}),
-    "AgentRef": _obj({"id": STR, "name": STR, "kind": STR}),
-    "ConceptRef": _obj({"id": STR, "label": STR, "scheme": STR, "notation": STR}),
-    "Summary": _obj(
-        {"id": STR, "type": STR, "title": STR, "api_url": STR, "url": _nullable(STR),
-         "date": _nullable(_ref("Date")), "decade": _nullable(INT)},
-        {"harm_types": STRS, "affected_groups": STRS, "institutions": STRS, "record_type": STR,
-         "agent_kind": STR, "scheme": STR, "notation": STR},
-    ),
     "Page": _obj({"items": _list(_ref("Summary")), "total": INT, "limit": INT,
                   "next_cursor": _nullable(STR), "next": _nullable(STR)}),
-    "Record": _obj({
-        "id": STR, "type": STR, "url": STR, "title": STR, "date": _ref("Date"), "record_type": STR,
-        "creators": _list(_ref("AgentRef")), "subjects": _list(_ref("ConceptRef")), "language": STR,
-        "source": STR, "source_url": STR, "rights": STR, "body_html": STR, "text": STR,
-        "cited_by": _list(_ref("Ref")),
-    }, {"iiif_manifest": _nullable(STR), "images": _list(_obj(
-        {"id": STR, "width": INT, "height": INT, "thumbnail": STR, "web": STR, "info": STR}))}),
-    "Segment": _obj({"time": _nullable(STR), "title": STR, "html": STR, "text": STR}),
-    "Narrative": _obj({
-        "id": STR, "type": STR, "url": STR, "title": STR, "fictional": BOOL, "narrator": STR,
-        "name_policy": STR, "interviewer": STR, "date": _ref("Date"), "place": STR, "language": STR,
-        "summary": STR, "content_note": STR, "harm_types": _list(_ref("ConceptRef")), "licence": STR,
-        "segments": _list(_ref("Segment")), "text": STR, "credit": STR,
-        "passage_notes": _list(_ref("PassageNote")),
-    }),
-    # A content note on part of the transcript (archive/passage_notes.py), already redacted.
-    "PassageNote": _obj({"number": INT, "note": STR, "at": _nullable(STR), "from": _nullable(STR),
-                         "to": _nullable(STR), "segments": STRS, "first": _nullable(STR),
-                         "last": _nullable(STR)}),
-    "Evidence": _obj({"source": _ref("Ref"), "quote": STR, "locator": STR, "note": STR}),
-    "AccountabilityEvent": _obj({"status": STR, "status_label": STR, "date": _ref("Date"),
-                                 "source": _nullable(_ref("Ref")), "note": STR}),
-    "Harm": _obj({
-        "id": STR, "type": STR, "url": STR, "title": STR, "date": _ref("Date"),
-        "status": {"type": "string", "enum": ["documented", "acknowledged", "apologized",
-                                              "repair-committed", "repaired"]},
-        "status_label": STR, "harm_types": _list(_ref("ConceptRef")),
-        "affected_groups": _list(_ref("ConceptRef")), "responsible": _list(_ref("AgentRef")),
-        "description_html": STR, "text": STR, "evidence": _list(_ref("Evidence")),
-        "accountability": _list(_ref("AccountabilityEvent")),
-    }),
-    "TimelineEntry": _obj({"date": _ref("Date"), "title": STR, "text": STR, "ref": _nullable(_ref("Ref"))}),
-    "Timeline": _obj({"id": STR, "type": STR, "url": STR, "title": STR, "summary": STR,
-                      "description_html": STR, "text": STR, "entries": _list(_ref("TimelineEntry"))}),
-    "Agent": _obj({"id": STR, "type": STR, "api_url": STR, "name": STR, "kind": STR, "description": STR,
-                   "parent": _nullable(_ref("AgentRef")), "records": _list(_ref("Brief")),
-                   "harms": _list(_ref("Brief"))}),
-    "Concept": _obj({"id": STR, "type": STR, "api_url": STR, "label": STR, "scheme": STR, "notation": STR,
-                     "definition": STR, "alt_labels": STRS, "broader": _nullable(_ref("ConceptRef")),
-                     "narrower": _list(_ref("ConceptRef")), "tagged": _list(_ref("Brief"))}),
     "SearchResults": _obj({"query": STR, "total": INT, "index": STR, "hits": _list(_obj(
         {"id": STR, "type": STR, "title": STR, "url": STR},
         {"date": STR, "score": {"type": "number"}, "snippet": STR, "parent": _nullable(STR), "time": _nullable(STR)}))},
@@ -238,6 +190,7 @@ def _paths() -> dict:
         "responses": OAI_RESPONSES,
     }}
     paths.update(ledger_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
+    paths.update(chart_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
     return paths
 
 
@@ -255,5 +208,5 @@ def openapi_document() -> dict:
             "license": {"name": "AGPL-3.0-or-later"},
         },
         "paths": _paths(),
-        "components": {"schemas": SCHEMAS | LEDGER_SCHEMAS},
+        "components": {"schemas": view_schemas() | SCHEMAS | LEDGER_SCHEMAS | CHART_SCHEMAS},
     }

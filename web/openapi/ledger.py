@@ -17,70 +17,19 @@ def _obj(required: dict, optional: dict | None = None) -> dict:
     return {"type": "object", "required": sorted(required), "properties": {**required, **(optional or {})}}
 
 
-def _nullable(schema: dict) -> dict:
-    return {"allOf": [schema], "nullable": True} if "$ref" in schema else {**schema, "nullable": True}
-
-
 def _list(schema: dict) -> dict:
     return {"type": "array", "items": schema}
 
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
-DATE = _ref("Date")
-REF = _ref("Ref")
 BODY = _ref("LedgerAgent")
 
+# The ledger's views (Commitment, Response, Institution and what they hold) are made from
+# their TypedDicts with every other view (web/openapi/from_views.py); these are the lists.
 LEDGER_SCHEMAS = {
-    "LedgerAgent": _obj({"id": STR, "name": STR, "kind": STR, "url": _nullable(STR)}),
-    "LedgerEvidence": _obj({"source": REF, "quote": STR, "locator": STR, "note": STR,
-                            "reliability": _nullable(STR), "reliability_label": STR}),
-    "Progress": _obj({"date": DATE, "text": STR, "by": _nullable(BODY),
-                      "evidence": _list(_ref("LedgerEvidence"))}),
-    "Claim": _obj({"text": STR, "mark": STR, "mark_label": STR, "evidence_for": _list(_ref("LedgerEvidence")),
-                   "evidence_against": _list(_ref("LedgerEvidence"))}),
-    "Response": _obj({
-        "id": STR, "type": STR, "url": STR, "title": STR, "respondent": STR, "respondent_kind": STR,
-        "respondent_label": STR, "date": DATE, "fictional": BOOL, "responds_to": REF,
-        "claims": _list(_ref("Claim")), "body_html": STR, "text": STR,
-    }),
-    "Commitment": _obj({
-        "id": STR, "type": STR, "url": STR, "title": STR, "promise": STR, "date": DATE,
-        "made_by": _nullable(BODY), "owner": _nullable(BODY), "part_of": _nullable(REF),
-        "parts": _list(REF), "answers": _list(REF), "source": _nullable(REF),
-        "due": _nullable(_obj({"edtf": STR, "display": STR, "upper": INT})),
-        "declared_status": STR, "declared_label": STR, "status": STR, "status_label": STR,
-        "by_rule": BOOL, "overdue_days": _nullable(INT), "lateness": STR,
-        "progress": _list(_ref("Progress")), "responses": _list(_ref("Response")),
-        "description_html": STR, "text": STR,
-    }),
     "CommitmentList": _obj({"items": _list(_ref("Commitment")), "total": INT}),
     "InstitutionList": _obj({"items": _list(BODY), "total": INT}),
-    "Involvement": _obj({"body": _nullable(BODY), "kind": STR, "label": STR, "note": STR}),
-    "AttributionStep": _obj({"stage": STR, "label": STR, "date": DATE, "source": _nullable(REF),
-                             "quote": STR, "note": STR}),
-    "Attribution": _obj({"body": _nullable(BODY), "current": STR, "current_label": STR, "furthest": STR,
-                         "furthest_label": STR, "history": _list(_ref("AttributionStep"))}),
-    "InstitutionHarm": _obj({
-        "id": STR, "title": STR, "url": STR, "date": DATE, "responsible": _list(_ref("AgentRef")),
-        "evidence": _list(_ref("Evidence")), "involvement": _list(_ref("Involvement")),
-        "attribution": _list(_ref("Attribution")), "accountability": _list(_ref("AccountabilityEvent")),
-        "responses": _list(_ref("Response")),
-    }),
-    "Institution": _obj({
-        "id": STR, "type": STR, "url": STR, "title": STR, "name": STR, "kind": STR, "description": STR,
-        "parents": _list(BODY), "sub_bodies": _list(BODY), "harms": _list(_ref("InstitutionHarm")),
-        # An admission is an attribution summary with the harm it is about.
-        "admitted": _list({"allOf": [_ref("Attribution"), _obj({"harm": _obj({"id": STR, "title": STR,
-                                                                              "url": STR})})]}),
-        "unadmitted": _list(_obj({"id": STR, "title": STR, "url": STR, "label": STR})),
-        "commitments": _list(_ref("Commitment")),
-        "delivered": _list(_obj({"commitment": _obj({"id": STR, "title": STR, "url": STR}), "date": DATE,
-                                 "text": STR, "evidence": _list(_ref("LedgerEvidence"))})),
-        "status_counts": {"type": "object", "additionalProperties": INT},
-        "responses": _list(_ref("Response")),
-    }),
     "IIIFManifest": _obj({
         "@context": {"type": "string", "enum": ["http://iiif.io/api/presentation/3/context.json"]},
         "id": STR, "type": {"type": "string", "enum": ["Manifest"]},

@@ -1,4 +1,5 @@
-"""Helpers for the staff app tests: a real archive with four staff accounts, signed in over HTTP."""
+"""The staff app in the tests: four accounts on a real archive, signed in over HTTP with real
+passwords and CSRF tokens, and the submission form filled in."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from archive.db import open_engine, transaction
 from archive.submissions import Submission
 from archive.users import create_user
 from server.app import create_app
-from tests.conftest import copy_home, published_minimal
+from tests.helpers.archives import copy_home, published_minimal
 
 PASSWORD = "correct horse battery"
 USERS = {"alice": "contributor", "bob": "contributor", "carol": "curator", "dana": "admin"}
@@ -78,18 +79,6 @@ def stored(settings, sub_id: str) -> Submission | None:
         engine.dispose()
 
 
-def staff_archive_template(home: Path, prepare: Callable[[Path], None] | None = None) -> Path:
-    """The published minimal archive (see `published_minimal`) with the four accounts: made once
-    per test module, then copied for each test (`copy_archive`)."""
-    add_users(published_minimal(home, prepare))
-    return home
-
-
-def copy_archive(template: Path, tmp_path: Path):
-    """A test's own copy of a template archive, so what one test writes no other test sees."""
-    return copy_home(template, tmp_path)
-
-
 def submissions(settings) -> list[Submission]:
     """Every submission in the store, read with a connection of its own."""
     engine = open_engine(settings)
@@ -100,18 +89,31 @@ def submissions(settings) -> list[Submission]:
         engine.dispose()
 
 
+def staff_archive_template(home: Path, prepare: Callable[[Path], None] | None = None) -> Path:
+    """The published minimal archive (see `published_minimal`) with the four accounts, in `home`.
+    Unchanged it is the session's `staff_template` (tests/conftest.py); a module whose content
+    differs (`prepare`) makes its own once, then copies it for each test."""
+    add_users(published_minimal(home, prepare))
+    return home
+
+
 def staff_fixtures(name: str, prepare: Callable[[Path], None] | None = None):
-    """The `template`, `archive` and `client` fixtures most staff test modules share: a staff
-    archive made once per module (`staff_archive_template`), each test's own copy of it, and
-    the real app over that copy. Assigned at module level:
+    """The `template`, `archive` and `client` fixtures most staff test modules share: the staff
+    archive (the session's `staff_template`, or, with `prepare`, one made once for the module),
+    each test's own copy of it, and the real app over that copy. Assigned at module level:
     `template, archive, client = staff_fixtures("ledger")`."""
-    @pytest.fixture(scope="module")
-    def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-        return staff_archive_template(tmp_path_factory.mktemp(f"{name}-template"), prepare)
+    if prepare is None:
+        @pytest.fixture(scope="module")
+        def template(staff_template: Path) -> Path:
+            return staff_template
+    else:
+        @pytest.fixture(scope="module")
+        def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+            return staff_archive_template(tmp_path_factory.mktemp(f"{name}-template"), prepare)
 
     @pytest.fixture
     def archive(template: Path, tmp_path: Path):
-        return copy_archive(template, tmp_path)
+        return copy_home(template, tmp_path)
 
     @pytest.fixture
     def client(archive) -> Iterator[TestClient]:

@@ -1,11 +1,10 @@
-"""A real uvicorn server on a free loopback port, in a thread, for clients that need HTTP."""
+"""Servers for clients that need real HTTP: the app in uvicorn on a thread of this process, or
+`reckon serve` as a process of its own."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from archive.db import store_transaction
 from archive.settings import Settings, load_settings
 from archive.users import create_user
 from server.app import create_app
+from tests.helpers.archives import RECKON
 
 
 def free_port() -> int:
@@ -47,9 +47,6 @@ def live_server(settings: Settings, **options) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-RECKON = os.path.join(os.path.dirname(sys.executable), "reckon")
 
 
 @contextmanager

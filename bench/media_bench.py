@@ -1,0 +1,107 @@
+"""Benchmark: the public copy of a 60-minute interview, redacted passages silenced.
+
+    .venv/bin/python bench/media_bench.py                     # 60 min, MP3 128 kbit/s stereo 44.1 kHz
+    .venv/bin/python bench/media_bench.py --minutes 60 --format wav
+
+Makes a master once (a warbling tone, never silent, encoded with PyAV; kept in the temp folder
+for the next run), then times `publish.media.derivative.write_public_audio`, the whole of what a
+build does for a recording it has not made before: decode, silence, encode AAC, write the MP4.
+The plan silences 40 word-timed names (2.5 s each) and 5 whole cues (30 s each). Prints wall and
+CPU seconds of this process and the ratio to real time (the target is at least 20x on one core:
+the work is one thread), then decodes the copy to check the silences (`publish.media.levels`)
+and times that too (what `reckon audit` does per recording). Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+from av.audio.fifo import AudioFifo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from publish.media.derivative import write_public_audio
+from publish.media.levels import peaks
+from tests.helpers.media import tone_samples
+
+CODECS = {"mp3": ("mp3", "libmp3lame", 128000, "stereo", 44100), "wav": ("wav", "pcm_s16le", 0, "stereo", 48000),
+          "flac": ("flac", "flac", 0, "mono", 48000), "m4a": ("mp4", "aac", 128000, "stereo", 44100)}
+
+
+def make_master(path: Path, minutes: int, kind: str) -> None:
+    fmt, codec, bitrate, layout, rate = CODECS[kind]
+    second = tone_samples(10.0, rate)  # ten seconds, repeated: generating every sample in Python is slow
+    channels = 2 if layout == "stereo" else 1
+    if channels == 2:
+        second = b"".join(second[i:i + 2] * 2 for i in range(0, len(second), 2))
+    with av.open(str(path), "w", format=fmt) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        if bitrate:
+            stream.bit_rate = bitrate
+        wanted = stream.codec_context.format.name
+        resampler = av.AudioResampler(format=wanted, layout=layout, rate=rate)
+        fifo = AudioFifo()
+        size = stream.codec_context.frame_size or 1152
+        for _ in range(minutes * 6):
+            frame = av.AudioFrame(format="s16", layout=layout, samples=len(second) // (2 * channels))
+            frame.rate = rate
+            frame.planes[0].update(second)
+            for converted in resampler.resample(frame):
+                converted.pts = None
+                fifo.write(converted)
+                while fifo.samples >= size:
+                    for packet in stream.encode(fifo.read(size)):
+                        out.mux(packet)
+        rest = fifo.read()
+        if rest is not None:
+            for packet in stream.encode(rest):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+def plan(minutes: int) -> list[tuple[int, int]]:
+    length = minutes * 60_000
+    names = [(length * (i + 1) // 42, length * (i + 1) // 42 + 2500) for i in range(40)]
+    cues = [(length * (i + 1) // 6 + 7000, length * (i + 1) // 6 + 37000) for i in range(5)]
+    return sorted(names + cues)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=int, default=60)
+    parser.add_argument("--format", choices=sorted(CODECS), default="mp3")
+    args = parser.parse_args()
+    master = Path(tempfile.gettempdir()) / f"reckoning-media-bench-{args.minutes}min.{args.format}"
+    if not master.exists():
+        started = time.perf_counter()
+        make_master(master, args.minutes, args.format)
+        print(f"made the master {master} in {time.perf_counter() - started:.1f} s")
+    passages = plan(args.minutes)
+    real = args.minutes * 60
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "public.m4a"
+        wall, cpu = time.perf_counter(), time.process_time()
+        write_public_audio(master, target, passages)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        size = target.stat().st_size
+        check_wall = time.perf_counter()
+        loudest, length = peaks(target, passages)
+        check_wall = time.perf_counter() - check_wall
+    print(f"master: {args.minutes} min {args.format} ({master.stat().st_size / 1e6:.1f} MB); "
+          f"{len(passages)} passages silenced ({sum(b - a for a, b in passages) / 1000:.0f} s)")
+    print(f"public copy: {wall:.1f} s wall, {cpu:.1f} s CPU = {real / cpu:.0f}x real time on one core "
+          f"({real / wall:.0f}x by the wall clock); {size / 1e6:.1f} MB AAC, {length / 1000:.1f} s long")
+    print(f"check by decoding: {check_wall:.1f} s; every passage silent: {not any(loudest)}; "
+          f"load average {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

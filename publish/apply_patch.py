@@ -1,0 +1,171 @@
+"""Publishing a patched rebuild (`publish.incremental`) through the two buffers (`publish.buffers`).
+
+It is the same double buffering as a full build's, at the cost of the change: the standby gets
+this build's changed files plus what it lacked of the live build (its manifest's `missing`,
+hard-linked from the live buffer: files are only ever replaced, never written through), then
+the symlink flips, then the retired buffer drops what changed. Only the manifest shards holding
+a changed path are read and written (`publish.site_manifest`; the whole map of 200,000 keys is
+18 MB). Every manifest write is preceded by an "applying" mark, so a kill at any moment leaves
+the live site whole and makes the next build remake the standby.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemBytecodeCache
+
+from archive.settings import Settings
+from publish.buffers import (
+    flip,
+    link_or_copy,
+    live_buffer,
+    move_into,
+    remove,
+    staging,
+    standby_buffer,
+)
+from publish.jinja.frame_inline import compiled_with
+from publish.page import Page, write_pages
+from publish.site_manifest import (
+    MANIFEST_VERSION,
+    mark_applying,
+    read_header,
+    read_shards,
+    shard_of,
+    write_header,
+    write_shards,
+)
+
+MAX_CATCH_UP = 20_000  # files the standby may lack and be copied from the live buffer
+
+
+class Unpatchable(Exception):
+    """No patching this time: the full comparison runs instead; the message says why."""
+
+
+@dataclass
+class LiveSite:
+    """The two buffers as a patched rebuild finds them: the live one with its manifest header
+    (`head`, holding the `state` its full build left) and the standby with its own (`spare`)."""
+
+    live: Path
+    standby: Path
+    head: dict
+    spare: dict
+
+    @property
+    def state(self) -> dict:
+        return self.head["state"]
+
+
+def patchable_site(public_dir: Path) -> LiveSite:
+    """The buffers, when the standby is the live build less a few files it can take from it."""
+    live = live_buffer(public_dir)
+    if live is None:
+        raise Unpatchable("no double-buffered site yet")
+    standby = standby_buffer(public_dir, live)
+    head, spare = read_header(live), read_header(standby)
+    if head is None or spare is None:
+        raise Unpatchable("a buffer without a readable manifest")
+    state = head.get("state")
+    if head.get("version") != MANIFEST_VERSION or head.get("applying") or not state:
+        raise Unpatchable("the live build left no state for a patched rebuild")
+    if spare.get("version") != MANIFEST_VERSION or spare.get("applying") or spare.get("base") != state["token"] \
+            or spare.get("missing_iiif") or len(spare.get("missing", [])) > MAX_CATCH_UP:
+        raise Unpatchable("the standby is not the live build less a few files")
+    return LiveSite(live, standby, head, spare)
+
+
+@dataclass
+class Plan:
+    """What publishing a patch does to the two buffers."""
+
+    changed: dict[str, str | None]  # path: its new key, for each file that differs (None: it goes)
+    todo: list[Page]  # the files to write
+    lacking: list[str]  # the files the standby lacks of the live build, linked from the live buffer
+    live_shards: dict[str, dict[str, str]]  # the manifest shards touched, as the live build has them
+    state: dict  # this build's state: the live build's, with its own token and page count
+
+
+def publish_patch(settings: Settings, env: Environment, site: LiveSite, pages: list[Page],
+                  keys: dict[str, str | None]) -> Plan:
+    """Bring the standby to this build (`pages` rendered where their key, in `keys`, differs
+    from the live build's; a key of None deletes its file), flip to it, and trim the buffer
+    just retired to a subset of the live one. Nothing is written when no key differs."""
+    plan = _plan(site, pages, keys)
+    if plan.changed:
+        _cache_compiled_templates(env, settings)
+        _update_standby(env, site, plan)
+        flip(settings.public_dir, site.standby)
+        _retire(site, plan)
+    return plan
+
+
+def _plan(site: LiveSite, pages: list[Page], keys: dict[str, str | None]) -> Plan:
+    missing = site.spare.get("missing", [])
+    # The only manifest shards that differ between the live build, the standby and this build:
+    # those holding a path this build changes or the standby lacks.
+    live_shards = read_shards(site.live, sorted({shard_of(p) for p in keys} | {shard_of(p) for p in missing}))
+    if live_shards is None:
+        raise Unpatchable("a manifest shard of the live buffer cannot be read")
+    changed = {p: k for p, k in keys.items() if _key_in(live_shards, p) != k}
+    lacking = [p for p in missing if p not in changed and _key_in(live_shards, p) is not None]
+    added = sum(1 for p, k in changed.items() if k is not None and _key_in(live_shards, p) is None)
+    gone = sum(1 for k in changed.values() if k is None)
+    # Names this build: the build it patched and what it changed (deterministic, like the full build's).
+    token = hashlib.blake2b(json.dumps([site.state["token"], sorted(changed.items())]).encode(),
+                            digest_size=16).hexdigest()
+    state = {**site.state, "token": token, "pages": site.state["pages"] + added - gone}
+    return Plan(changed, [page for page in pages if page.path in changed], lacking, live_shards, state)
+
+
+def _key_in(shards: dict[str, dict[str, str]], path: str) -> str | None:
+    return shards[shard_of(path)].get(path)
+
+
+def _cache_compiled_templates(env: Environment, settings: Settings) -> None:
+    """Compiled templates kept beside the site (keyed by their source, in a folder per set of
+    frame links inlined into them): compiling record.html and its includes afresh would be a
+    good part of a one-record rebuild."""
+    folder = settings.build_cache_dir / "templates" / compiled_with(env)
+    folder.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
+def _update_standby(env: Environment, site: LiveSite, plan: Plan) -> None:
+    """The standby becomes this build: its changes, plus the files it lacked of the live build."""
+    shards = {name: dict(shard) for name, shard in plan.live_shards.items()}
+    for path, key in plan.changed.items():
+        if key is None:
+            shards[shard_of(path)].pop(path, None)
+        else:
+            shards[shard_of(path)][path] = key
+    with staging(site.standby) as stage:
+        write_pages(env, plan.todo, stage)
+        for path in plan.lacking:
+            link_or_copy(site.live / path, stage / path)
+        mark_applying(site.standby)
+        move_into(stage, site.standby, [page.path for page in plan.todo] + plan.lacking)
+        remove(site.standby, [p for p, k in plan.changed.items() if k is None], [])
+        write_shards(site.standby, shards)
+        write_header(site.standby, {"version": MANIFEST_VERSION, "iiif": site.head.get("iiif", {}),
+                                    "state": plan.state})
+
+
+def _retire(site: LiveSite, plan: Plan) -> None:
+    """The buffer just retired keeps the live build's files but those this build changed, and
+    its manifest names what it lacks: all the next patched rebuild must bring it."""
+    stale = [p for p in plan.changed if _key_in(plan.live_shards, p) is not None]
+    mark_applying(site.live)
+    remove(site.live, stale, [])
+    kept = {shard_of(p) for p in stale}
+    write_shards(site.live, {name: {p: k for p, k in plan.live_shards[name].items() if p not in plan.changed}
+                             for name in kept})
+    write_header(site.live, {"version": MANIFEST_VERSION, "iiif": site.head.get("iiif", {}),
+                             "base": plan.state["token"],
+                             "missing": sorted(p for p, k in plan.changed.items() if k is not None),
+                             "missing_iiif": []})

@@ -1,0 +1,160 @@
+"""The two folders the published site takes turns in, and the only ways files move between them.
+
+`public_dir` is a symlink to one of two folders beside it (`.public.a`, `.public.b`). The live
+one is never written; a build (full, `publish.build`, or patched, `publish.incremental`) brings
+the other, the standby, up to date and then flips the symlink in one rename, so a build killed
+at any moment leaves the previous site whole and serving (issue 8). Files in a buffer are only
+ever replaced by a rename, never written through, so a file may be shared between the two
+buffers by a hard link. While a buffer is being changed its manifest says "applying"
+(`publish.site_manifest`), so a kill half-way makes the next build remake it rather than trust it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from publish import site_manifest
+from publish.site_manifest import MANIFEST_VERSION
+
+
+def buffers(public_dir: Path) -> tuple[Path, Path]:
+    """The two folders `public_dir` takes turns to point at, beside it (hidden, so a host that
+    serves the parent folder does not list them)."""
+    return (public_dir.parent / f".{public_dir.name}.a", public_dir.parent / f".{public_dir.name}.b")
+
+
+def live_buffer(public_dir: Path) -> Path | None:
+    """The buffer `public_dir` points at now, or None before the first double-buffered build
+    (no site yet, or a real folder from the older layout)."""
+    if not public_dir.is_symlink():
+        return None
+    target = public_dir.parent / os.readlink(public_dir)
+    return target if target in buffers(public_dir) else None
+
+
+def standby_buffer(public_dir: Path, live: Path | None) -> Path:
+    """The buffer a build writes: the one that is not `live` (the first one before any build)."""
+    first, second = buffers(public_dir)
+    return second if live == first else first
+
+
+def clear_leftovers(public_dir: Path) -> None:
+    """Remove what a killed build leaves beside the site (staging folders, a temp symlink, the
+    older layout's swap folders); none of it is ever served."""
+    names = [f".{public_dir.name}.link-*", f".{public_dir.name}.new-*", f".{public_dir.name}.old-*",
+             f".{public_dir.name}.prerender-*"]
+    names += [f".{buffer.name}.stage-*" for buffer in buffers(public_dir)]
+    for name in names:
+        for leftover in public_dir.parent.glob(name):
+            if leftover.is_symlink() or leftover.is_file():
+                leftover.unlink(missing_ok=True)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def staging(buffer: Path) -> Iterator[Path]:
+    """A private folder beside `buffer` to write changed files into before they are renamed
+    into it (`move_into`): removed afterwards, or by `clear_leftovers` after a kill."""
+    stage = Path(tempfile.mkdtemp(prefix=f".{buffer.name}.stage-", dir=buffer.parent))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def move_into(stage: Path, buffer: Path, paths: Iterable[str]) -> None:
+    """Rename these files from a staging folder over their old selves in `buffer` (a new inode
+    each: a file shared with the other buffer by a hard link is never written through)."""
+    made: set[Path] = set()
+    for path in paths:
+        target = buffer / path
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        os.replace(stage / path, target)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A file the standby lacks, from the live buffer: a second name for the same bytes (no
+    buffer file is ever written through: changes replace files), or a copy where links fail."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def flip(public_dir: Path, standby: Path) -> None:
+    """Point `public_dir` at `standby` in one step: a new symlink renamed over the old one, so a
+    reader (or the running app's StaticFiles, which resolves the folder per request) sees either
+    the old site or the new one, never a mixture and never nothing.
+
+    A real folder from the older layout cannot be renamed over atomically: it is moved aside
+    and replaced by the symlink once, the only moment `public_dir` is briefly missing.
+    """
+    temp = public_dir.parent / f".{public_dir.name}.link-{os.getpid()}"
+    temp.unlink(missing_ok=True)
+    os.symlink(standby.name, temp)  # relative: the home folder can be moved or mounted elsewhere
+    if public_dir.is_dir() and not public_dir.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{public_dir.name}.old-", dir=public_dir.parent))
+        old.rmdir()
+        public_dir.rename(old)
+        os.replace(temp, public_dir)
+        threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}).start()
+        return
+    os.replace(temp, public_dir)
+
+
+def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
+    """Right after a flip, delete from the buffer just retired every file the live site no
+    longer has as it is: changed pages and images, and those of objects no longer public.
+
+    Not served, but on disk: without this the retired buffer would keep a withdrawn
+    narrative's page and the old downloads (with its full text) until the next build. What
+    is left is a subset of the live site, and the manifest says so, so the next build
+    renders exactly the missing files. The manifest says "applying" meanwhile: a kill
+    half-way makes the next build remake this buffer whole.
+    """
+    pages, images = live_build["pages"], live_build.get("iiif", {})
+    stale = [path for path, key in its_build.get("pages", {}).items() if pages.get(path) != key]
+    stale_images = [i for i, value in its_build.get("iiif", {}).items() if images.get(i) != value]
+    if stale or stale_images:
+        site_manifest.mark_applying(buffer)
+        remove(buffer, stale, stale_images)
+    stale_set, stale_image_set = set(stale), set(stale_images)
+    site_manifest.write(buffer, {
+        "version": MANIFEST_VERSION,
+        "pages": {p: k for p, k in its_build.get("pages", {}).items() if p not in stale_set},
+        "iiif": {i: v for i, v in its_build.get("iiif", {}).items() if i not in stale_image_set},
+        # What it lacks of the live build: all a one-record rebuild needs to bring it up to date.
+        "base": (live_build.get("state") or {}).get("token"),
+        "missing": sorted(p for p, k in pages.items() if its_build.get("pages", {}).get(p) != k),
+        "missing_iiif": sorted(i for i, v in images.items() if its_build.get("iiif", {}).get(i) != v)})
+
+
+def remove(buffer: Path, pages: list[str], image_ids: list[str]) -> None:
+    """Delete these pages and image tile folders from a buffer, and the folders they leave empty."""
+    for path in pages:
+        (buffer / path).unlink(missing_ok=True)
+        _prune_empty(buffer, (buffer / path).parent)
+    for image_id in image_ids:
+        shutil.rmtree(buffer / "iiif" / image_id, ignore_errors=True)
+    if image_ids:
+        _prune_empty(buffer, buffer / "iiif")
+
+
+def _prune_empty(root: Path, folder: Path) -> None:
+    """Remove folders left empty (an empty `records/<id>/` would still name a hidden object)."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (or already gone)
+        folder = folder.parent

@@ -1,0 +1,22 @@
+"""What a site build did, as `reckon build` prints it: one report for both ways of building.
+
+Its own module because both the full build (`publish.build`) and the patched rebuild
+(`publish.incremental`, which the full build calls first) return it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class BuildReport:
+    pages: int
+    public_dir: Path
+    written: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    records_made: int = 0  # record views made through the Catalog (the rest came from the cache)
+    applied: int = 0  # files written into the standby buffer (its changes since two builds ago)
+    patched: bool = False  # True when only a few records changed and their outputs were patched (publish.incremental)

@@ -1,0 +1,117 @@
+"""Vega-Lite specifications drawn as static SVG at build time, with vl-convert.
+
+vl-convert runs the real Vega-Lite and Vega (in a JavaScript engine shipped inside its wheel)
+and returns the SVG a browser would draw, so a page carries a finished picture: no script,
+no external file, nothing for a static host to serve but HTML.
+
+The engine runs in a forked process (`publish.side_process`), never in the build's own: its
+threads would otherwise live on in the build process, which forks render workers later, and
+a forked copy of a running JavaScript engine is not safe to use. The drawing process runs
+beside the build, on the other core, until the pages need its drawings. A build's drawings
+are kept for the life of the process by the specifications they came from, so a rebuild with
+the same charts draws nothing.
+
+Each drawing is checked before it goes into a page: Vega's loader writes every link as an
+absolute URL under its own default base, which becomes the site's root-relative link again,
+and anything that is not a plain drawing (a script, an event handler, a style, a foreign
+object, a link off the site, an id that two charts on a page could share) fails the build
+rather than reach a reader.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import weakref
+from importlib.metadata import version
+
+from lxml import etree
+
+from archive.urls import SiteUrls
+from publish.side_process import SideResult
+
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# What vl-convert puts before a relative link (Vega's loader joins it to its base URL).
+LOADER_BASE = "https://vega.github.io/vega-datasets/"
+DRAWING = {f"{SVG}{name}" for name in ("svg", "g", "path", "rect", "line", "text", "a", "circle", "tspan")}
+FORBIDDEN_ATTRIBUTE = re.compile(r"^(on.*|style|id)$", re.IGNORECASE)
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+# The last few builds' drawings by their specs (a memo of a pure function, oldest first).
+KEEP = 8
+_KEPT: dict[str, tuple[str, ...]] = {}
+
+
+class ChartError(ValueError):
+    """A drawn chart held something that is not a plain drawing; the build stops."""
+
+
+def renderer() -> str:
+    """What draws the charts (its version changes drawings: it is part of a page's data)."""
+    return f"vl-convert-python {version('vl-convert-python')}"
+
+
+class Drawings:
+    """The SVG of each Vega-Lite spec, linking into the site at `urls`, drawn in a forked
+    process that runs while the build goes on; `result()` waits for them. A build whose
+    charts are those of a build before it in this process reuses its drawings."""
+
+    def __init__(self, specs: list[dict], urls: SiteUrls):
+        self.urls = urls
+        self.key = json.dumps(specs, sort_keys=True)
+        self._svgs: tuple[str, ...] | None = _KEPT.get(self.key) if specs else ()
+        self._side: SideResult[list[str]] | None = None
+        if self._svgs is None:
+            self._side = SideResult(lambda: [checked(_draw(spec)) for spec in specs], fork=True)
+            # A build that fails before asking for its drawings stops the drawing process.
+            weakref.finalize(self, self._side.close)
+
+    def result(self) -> list[str]:
+        if self._svgs is None:
+            assert self._side is not None
+            self._svgs = tuple(self._side.result())
+            _KEPT[self.key] = self._svgs
+            while len(_KEPT) > KEEP:
+                _KEPT.pop(next(iter(_KEPT)))
+        return [linked(svg, self.urls) for svg in self._svgs]
+
+
+def draw_all(specs: list[dict], urls: SiteUrls) -> list[str]:
+    """The SVG of each Vega-Lite spec, in order, linking into the site at `urls`."""
+    return Drawings(specs, urls).result()
+
+
+def _draw(spec: dict) -> str:
+    import vl_convert  # in the drawing process only
+
+    return vl_convert.vegalite_to_svg(spec)
+
+
+def checked(svg: str) -> str:
+    """The drawing with root-relative links, or ChartError when it is more than a drawing."""
+    root = etree.fromstring(svg.encode("utf-8"), PARSER)
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag not in DRAWING:
+            raise ChartError(f"a chart holds {element.tag!r}, which is not part of a plain drawing")
+        for name, value in element.attrib.items():
+            if FORBIDDEN_ATTRIBUTE.match(etree.QName(name).localname):
+                raise ChartError(f"a chart's <{etree.QName(element).localname}> has a '{name}' attribute")
+            if name in (XLINK_HREF, "href"):
+                value = value.removeprefix(LOADER_BASE)
+                if not value.startswith("/") or value.startswith("//"):
+                    raise ChartError(f"a chart links outside the site: {value!r}")
+                del element.attrib[name]
+                element.set("href", value)  # SVG 2's plain href: the page's other links are found the same way
+    root.set("class", "chart-svg")
+    etree.cleanup_namespaces(root)
+    return etree.tostring(root, encoding="unicode")
+
+
+def linked(svg: str, urls: SiteUrls) -> str:
+    """A checked drawing with its links under the site's base path (`/archive/harms/x/`)."""
+    if not urls.prefix:
+        return svg
+    root = etree.fromstring(svg.encode("utf-8"), PARSER)
+    for element in root.iter(f"{SVG}a"):
+        element.set("href", urls.link(element.get("href", "/")))
+    return etree.tostring(root, encoding="unicode")

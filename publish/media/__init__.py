@@ -1,0 +1,1 @@
+"""Public copies of narratives' recordings: made at build, with redacted passages silenced."""

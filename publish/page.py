@@ -1,0 +1,84 @@
+"""One output file of the site (`Page`), its key in a buffer's manifest, and writing a set of them.
+
+The full build (`publish.build`) and the patched rebuild (`publish.incremental`) both make
+pages and key them here, so a file one of them wrote is recognised as current by the other:
+a key that differs means the file is written again, an equal key means it is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment
+
+from publish import render_workers
+from publish.render_workers import EarlyRecords
+
+
+@dataclass
+class Page:
+    """One output file: rendered from a template with `data`, or given as `content` bytes."""
+
+    path: str
+    template: str | None = None
+    data: dict = field(default_factory=dict)
+    content: bytes | None = None
+    extra: Callable[[dict], dict] | None = None  # context computed only when really rendered
+    digest: str | None = None  # stands for `data` (or `make`'s bytes) in the page's key when known
+    make: Callable[[], bytes] | None = None  # content made only when really written (needs `digest`)
+
+
+def page_key(page: Page, fingerprint: str) -> str:
+    """The page's key: its path and what its bytes are made from (`fingerprint`: the templates
+    and settings every rendered page shares, `publish.fingerprints.site_fingerprint`)."""
+    digest = hashlib.blake2b(page.path.encode() + b"\0", digest_size=20)
+    if page.content is not None:
+        digest.update(page.content)
+    elif page.make is not None:
+        digest.update(b"made\0" + page.digest.encode())
+    else:
+        digest.update(fingerprint.encode() + b"\0" + page.template.encode() + b"\0")
+        digest.update(page.digest.encode() if page.digest is not None else _data_bytes(page.data))
+    return digest.hexdigest()
+
+
+class PageKeys:
+    """`page_key` for a whole build. A page known by a digest (200,000 of them at 100,000
+    records) needs no hash of its path: the manifest is keyed by path already."""
+
+    def __init__(self, fingerprint: str):
+        self.fingerprint = fingerprint
+        self.prefixes: dict[str, str] = {}
+
+    def key(self, page: Page) -> str:
+        if page.digest is None:
+            return page_key(page, self.fingerprint)
+        kind = "made" if page.make is not None else page.template
+        prefix = self.prefixes.get(kind)
+        if prefix is None:
+            seed = "made" if page.make is not None else f"{self.fingerprint}\0{page.template}"
+            prefix = self.prefixes[kind] = hashlib.blake2b(seed.encode(), digest_size=8).hexdigest()
+        return f"{prefix}-{page.digest}"
+
+
+def _data_bytes(data: dict) -> bytes:
+    """A page's data as bytes for its key. marshal (version 2: no back-references, so equal
+    data gives equal bytes) is many times faster than JSON; data it cannot hold falls back."""
+    try:
+        return b"m" + marshal.dumps(data, 2)
+    except ValueError:
+        return b"j" + json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+
+
+def write_pages(env: Environment, todo: list[Page], out: Path, early: EarlyRecords | None = None) -> None:
+    """Write these pages under `out`; big builds use every core (forked workers share the data).
+    Pages `early` has already rendered are moved in rather than written again."""
+    done = early.paths if early is not None else set()
+    render_workers.write_pages(env, [p for p in todo if p.path not in done] if done else todo, out)
+    if early is not None:
+        early.take(out)  # after writing the rest: the workers may still be rendering till now
