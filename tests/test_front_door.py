@@ -79,6 +79,11 @@ def test_the_site_comes_from_disk_with_the_apps_headers_and_the_app_from_both_pr
         assert page.headers[name.decode()] == app_answer.headers[name.decode()] == value.decode(), name
     missing = httpx.get(base + "/records/no-such-record/")
     assert missing.status_code == 404 and "content-security-policy" in missing.headers
+    download = httpx.get(base + "/downloads/records.jsonl")  # the media type the app gives it too
+    assert download.status_code == 200 and download.headers["content-type"] == "application/jsonl"
+    assert download.headers["x-frame-options"] == "DENY" and download.headers["cache-control"] == "no-cache"
+    with_etag = httpx.get(base + "/records/rec-2008-apology/", headers={"If-None-Match": page.headers["etag"]})
+    assert with_etag.status_code == 304  # revalidated, not sent again
     for _ in range(6):
         assert httpx.get(base + "/api/records/rec-2008-apology").status_code == 200
     upstreams = {where for _, where in served(prefix)}
