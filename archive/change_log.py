@@ -5,9 +5,10 @@ Every write to a table the public site is made from (an insert, an update or a d
 our code, an ingest, or a hand-made SQL statement) appends one `buildchange` row in the same
 transaction: for records, the record's id; for every other table, only the table's name
 (those changes send the next build down its full comparison). Bookkeeping tables that no
-public output reads (revisions, the audit log, users, API tokens, sign-in failures) are left
-out (and the tagger's note of what it last read), so a curator's login or an audit line does
-not cost a full rebuild.
+public output reads (revisions, the audit log, users, API tokens, sign-in failures, staff
+sessions) are left out (and the tagger's note of what it last read), so a curator's login or an
+audit line does not cost a full rebuild (nor, on PostgreSQL, wait for the writers' turn). A table
+moved into that list loses its triggers at the next open.
 
 The triggers are SQLite triggers, or on PostgreSQL PL/pgSQL ones that do the same (one
 function, `buildchange_log()`, and the same three triggers a table; a hand-made TRUNCATE logs
@@ -33,7 +34,8 @@ from sqlmodel import Field, Session, SQLModel
 
 TABLE = "buildchange"
 PER_ROW = {"record"}  # tables whose changed ids are logged (the rest: the table name only)
-NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", "taggedstate", TABLE}
+NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", "staffsession", "taggedstate",
+                 TABLE}
 
 
 class BuildChange(SQLModel, table=True):
@@ -111,19 +113,29 @@ def installed(connection) -> set[str]:
 @event.listens_for(SQLModel.metadata, "after_create")
 def _install(metadata, connection, **_kw) -> None:
     """Create the triggers (idempotent) for every table the site may read: a table added by
-    a later module is logged too, and so makes the next build compare everything."""
+    a later module is logged too, and so makes the next build compare everything. Triggers an
+    older version made on a table now in NOT_PUBLISHED are dropped."""
     dialect = connection.dialect.name
     if dialect not in ("sqlite", "postgresql"):
         return  # other databases: no log, so every build takes the full comparison
     if dialect == "postgresql":
         connection.execute(text(PG_FUNCTION))
-        present = installed(connection)
+    present = installed(connection)
     for table in metadata.sorted_tables:
-        if table.name not in NOT_PUBLISHED:
-            statements = _sqlite_triggers(table.name) if dialect == "sqlite" \
-                else _postgresql_triggers(table.name, present)
-            for statement in statements:
-                connection.execute(text(statement))
+        if table.name in NOT_PUBLISHED:
+            statements = _stale_triggers(table.name, present, dialect)
+        elif dialect == "sqlite":
+            statements = _sqlite_triggers(table.name)
+        else:
+            statements = _postgresql_triggers(table.name, present)
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def _stale_triggers(table: str, present: set[str], dialect: str) -> list[str]:
+    on = f' ON "{table}"' if dialect == "postgresql" else ""
+    names = {f"{TABLE}_{table}_{action}" for action in (*ACTIONS, "truncate")}
+    return [f'DROP TRIGGER "{name}"{on}' for name in sorted(names & present)]
 
 
 @dataclass

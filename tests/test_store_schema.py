@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from starlette.testclient import TestClient
 
+from archive import change_log
 from archive.db import open_engine
 from archive.store_schema import StoreSchemaError
 from reckon.cli import main
@@ -89,3 +90,23 @@ def test_a_column_that_cannot_be_added_stops_the_open_naming_it_and_changes_noth
     monkeypatch.setenv("DATABASE_URL", archive.database_url)
     assert main(["--home", str(archive.home), "audit"]) == 1
     assert "error: the store's table 'agent' has no column 'created_at'" in capsys.readouterr().err
+
+
+def test_a_table_no_longer_logged_loses_its_change_log_triggers_at_the_next_open(archive):
+    """Staff sessions were logged once (a sign-in then cost the next build its full comparison):
+    a store made then has their triggers, which the next open by newer code drops."""
+    engine = create_engine(archive.database_url)
+    with engine.begin() as conn:
+        # what an older version made: staffsession's triggers, as for any logged table
+        if conn.dialect.name == "sqlite":
+            statements = change_log._sqlite_triggers("staffsession")
+        else:
+            statements = change_log._postgresql_triggers("staffsession", set())
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+        assert "buildchange_staffsession_insert" in change_log.installed(conn)
+    sql(archive, "DELETE FROM store_schema")  # as an older version's store: compared at the next open
+    open_engine(archive).dispose()
+    with engine.connect() as conn:
+        assert not [name for name in change_log.installed(conn) if "staffsession" in name]
+    engine.dispose()
