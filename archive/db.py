@@ -35,12 +35,14 @@ from archive.settings import Settings
 from archive.store_schema import bring_up_to_date, is_current
 from archive.transaction import transaction
 
+BUSY_MS = 5000  # how long a write waits for another writer's lock
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -53,29 +55,64 @@ def open_engine(settings: Settings) -> Engine:
             settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif url.startswith("postgresql"):
+        # A write waits at most as long for a lock as SQLite's busy timeout, then fails (the API
+        # answers 503, try again: web/errors.py) rather than hanging behind a long ingest.
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={BUSY_MS}"})
     else:
         engine = create_engine(url, pool_pre_ping=True)
     if _already_made(engine):
         return engine  # every table, trigger and column is there: `reckon build` skips ~0.2 s of DDL
-    new_store = not set(inspect(engine).get_table_names()) & set(SQLModel.metadata.tables)
-    SQLModel.metadata.create_all(engine)
-    bring_up_to_date(engine, SQLModel.metadata, new_store)  # a store made by an older version gains its new columns
+    with _one_at_a_time(engine):
+        if not _already_made(engine):  # another process may have made it while we waited
+            new_store = not set(inspect(engine).get_table_names()) & set(SQLModel.metadata.tables)
+            SQLModel.metadata.create_all(engine)
+            bring_up_to_date(engine, SQLModel.metadata, new_store)  # an older store gains its new columns
     return engine
 
 
+@contextmanager
+def _one_at_a_time(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, processes opening a new store at once (the workers of `reckon serve
+    --workers N`) make its tables one after another: a session-level advisory lock, held on a
+    connection of its own while the DDL runs on others. SQLite's file lock does this itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as holder:
+        holder.exec_driver_sql("SET lock_timeout = 0")  # as long as the other process's DDL takes
+        holder.exec_driver_sql(f"SELECT pg_advisory_lock({DDL_LOCK})")
+        holder.commit()
+        try:
+            yield
+        finally:
+            holder.exec_driver_sql(f"SELECT pg_advisory_unlock({DDL_LOCK})")
+            holder.exec_driver_sql("RESET lock_timeout")
+            holder.commit()
+
+
+DDL_LOCK = 0x7265636B6F6E + 1  # beside change_log.WRITERS_LOCK; any constant nothing else uses
+
+
 def _already_made(engine: Engine) -> bool:
-    """A SQLite store this code already brought up to date (`store_schema.is_current`) that still
-    has every table and every change-log trigger: `create_all` and the comparison would change
-    nothing. Checked in one read of sqlite_master, so a store that lost a trigger (or a table)
+    """A store this code already brought up to date (`store_schema.is_current`) that still has
+    every table and every change-log trigger: `create_all` and the comparison would change
+    nothing. Checked in one read of the catalogue, so a store that lost a trigger (or a table)
     still gets it back from `create_all`."""
-    if engine.dialect.name != "sqlite" or not is_current(engine, SQLModel.metadata):
+    dialect = engine.dialect.name
+    if dialect not in TABLES_QUERY or not is_current(engine, SQLModel.metadata):
         return False
     with engine.connect() as conn:
-        present = {(kind, name) for kind, name in
-                   conn.exec_driver_sql("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
-    wanted = {("table", name) for name in SQLModel.metadata.tables}
-    wanted |= {("trigger", name) for name in change_log.trigger_names(SQLModel.metadata)}
-    return wanted <= present
+        tables = {name for (name,) in conn.exec_driver_sql(TABLES_QUERY[dialect])}
+        triggers = change_log.installed(conn)
+    return set(SQLModel.metadata.tables) <= tables \
+        and set(change_log.trigger_names(SQLModel.metadata, dialect)) <= triggers
+
+
+TABLES_QUERY = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
+    "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
+}
 
 
 @contextmanager

@@ -6,10 +6,12 @@ Defaults make `reckon` work from a repository root with no configuration: conten
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
+from typing import get_args, get_type_hints
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -147,3 +149,30 @@ def load_settings(
     if not settings.base_url_set:
         return replace(settings, base_url=served_url(settings.host, settings.port))
     return settings
+
+
+def settings_to_json(settings: Settings) -> str:
+    """The settings as JSON, every field: how `reckon serve --workers N` hands the settings it
+    loaded to worker processes (`settings_from_json` reads them back the same)."""
+    return json.dumps({f.name: _plain(getattr(settings, f.name)) for f in fields(Settings)})
+
+
+def settings_from_json(text: str) -> Settings:
+    """The inverse of `settings_to_json`: each field back to its declared type."""
+    values = json.loads(text)
+    types = get_type_hints(Settings)
+    return Settings(**{name: _typed(types[name], value) for name, value in values.items()})
+
+
+def _plain(value: object) -> object:
+    return str(value) if isinstance(value, (Path, date)) else value
+
+
+def _typed(kind: object, value: object) -> object:
+    if value is None:
+        return None
+    if kind is Path:
+        return Path(value)
+    if date in get_args(kind) or kind is date:
+        return date.fromisoformat(value)
+    return value

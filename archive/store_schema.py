@@ -33,7 +33,7 @@ from pathlib import Path
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Column, Connection, Index, MetaData, delete, insert, select
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.schema import CreateIndex, CreateTable, DefaultClause
 from sqlmodel import Field, SQLModel
 from sqlmodel.main import default_registry
@@ -125,7 +125,7 @@ def is_current(engine: Engine, metadata: MetaData) -> bool:
     try:
         with engine.connect() as conn:
             stored = dict(conn.execute(select(table.c.key, table.c.fingerprint)).all())
-    except OperationalError:  # no store_schema table: a new or very old store
+    except (OperationalError, ProgrammingError):  # no store_schema table: a new or very old store
         return False
     return stored.get(SOURCE_KEY) == key and KEY in stored
 

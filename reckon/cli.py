@@ -222,27 +222,32 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from ingest.pipeline import ingest
     from publish.pipeline import outputs_missing, publish
-    from server.app import create_app
-    from web.security import server_options
+    from server.app import serve
 
     settings = _settings(args)
     # Ingest first (a no-op when nothing changed), and publish when the content changed, the
     # outputs are missing or link to another address (a new --port), so `reckon serve` on a
     # fresh checkout shows the sample at once and every copied link works.
-    report = ingest(settings)
-    _print_warnings(report.warnings)
-    if args.rebuild or report.changed or outputs_missing(settings):
-        print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
-        publish(settings)
+    # --no-ingest: only serve (production, where `reckon ingest` and `reckon build` run apart).
+    if not args.no_ingest:
+        report = ingest(settings)
+        _print_warnings(report.warnings)
+        if args.rebuild or report.changed or outputs_missing(settings):
+            print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
+            publish(settings)
     print(_base_url_line(settings))
-    print(f"serving the archive at http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                **server_options(settings))
+    workers = f" with {args.workers} processes" if args.workers > 1 else ""
+    print(f"serving the archive at http://{settings.host}:{settings.port}/{workers}")
+    serve(settings, args.workers)
     return 0
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, not {text!r}")
+    return int(text)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -351,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index and site even if nothing changed")
+    p.add_argument("--no-ingest", action="store_true",
+                   help="only serve: no ingest or build first (production; run `reckon ingest` and `build` apart)")
+    p.add_argument("--workers", type=_positive, default=1, metavar="N",
+                   help="serve from N processes sharing the port (default 1); see docs on running in production")
     add("audit", cmd_audit, "Scan the built site, the public index and the anonymous API for any trace "
         "of hidden material; exits 1 and names each leak.")
     p = add("export", cmd_export, "Write the whole archive (every table, revisions included) as a BagIt bag.")

@@ -4,12 +4,17 @@
 index, so nothing happens at import time. Each area (the JSON API, OAI-PMH, IIIF, the staff
 app) contributes its routes from its own package; this layer only joins them, which is why it
 sits above both `web` and `staff`.
+
+`worker_app()` is the same app in a worker process of `reckon serve --workers N`, which uvicorn
+starts by import string: the command hands its settings over in the environment.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
@@ -17,13 +22,13 @@ from starlette.routing import Mount, Route
 import staff
 from archive.db import open_engine
 from archive.errors import NotBuilt
-from archive.settings import Settings
+from archive.settings import Settings, settings_from_json, settings_to_json
 from search.query import open_index
-from web import iiif
+from web import health, iiif
 from web.api import objects as api
 from web.errors import HANDLERS, unknown_endpoint
 from web.oai import protocol as oai
-from web.security import SecurityHeaders
+from web.security import SecurityHeaders, server_options
 from web.site_files import SiteFiles
 
 
@@ -39,6 +44,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.engine.dispose()
 
     routes = [
+        *health.ROUTES,  # /healthz: for a load balancer
         *api.routes(settings),
         *oai.routes(settings),
         Route("/api/{rest:path}", unknown_endpoint),
@@ -52,3 +58,33 @@ def create_app(settings: Settings) -> Starlette:
                     middleware=[Middleware(SecurityHeaders)])
     staff.configure(app.state, settings)  # what the staff handlers read from request.app.state
     return app
+
+
+WORKER_SETTINGS = "RECKON_WORKER_SETTINGS"  # the serving command's settings, as JSON
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """What `reckon serve --workers N` puts in its environment for its workers to read."""
+    return {WORKER_SETTINGS: settings_to_json(settings)}
+
+
+def worker_app() -> Starlette:
+    """The app of one worker process: the settings the command loaded (`worker_environment`),
+    not read again from files and variables that might have changed meanwhile."""
+    return create_app(settings_from_json(os.environ[WORKER_SETTINGS]))
+
+
+GRACE_SECONDS = 30  # on SIGTERM: requests under way get this long to finish
+
+
+def serve(settings: Settings, workers: int = 1) -> None:
+    """Serve the app on `settings.host:port` until SIGTERM or Ctrl-C, in `workers` processes
+    sharing the socket (each with its own engine and caches, all reading one store). Stopping
+    is graceful: no new connections, the requests under way answered, then the lifespans end."""
+    options = {"host": settings.host, "port": settings.port, "log_level": "warning",
+               "timeout_graceful_shutdown": GRACE_SECONDS, **server_options(settings)}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    os.environ.update(worker_environment(settings))  # uvicorn's workers start with this environment
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)

@@ -46,6 +46,8 @@ from tests.helpers.search_corpus import ENGINES, build_corpus
 from tests.helpers.servers import reckon_serve
 from tests.helpers.staff import add_users
 
+pytest_plugins = ["tests.helpers.postgres"]  # `pytest --postgres`: the stores in PostgreSQL
+
 # The machine is shared and often loaded: a per-example time limit would make property tests
 # fail by the neighbours' load, not by our code. Slowness is measured in bench/, not here.
 hypothesis_settings.register_profile("reckoning", deadline=None)

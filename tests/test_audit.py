@@ -32,8 +32,9 @@ def test_the_sample_build_has_no_leaks(sample):
         assert surface in walked, surface
 
 
-def test_a_planted_leak_is_named_with_its_file_and_source(published_copy, capsys):
+def test_a_planted_leak_is_named_with_its_file_and_source(published_copy, capsys, monkeypatch):
     minimal = published_copy  # the minimal archive, ingested and published
+    monkeypatch.setenv("DATABASE_URL", minimal.database_url)
     assert main(["--home", str(minimal.home), "audit"]) == 0
     page = minimal.public_dir / "records" / "rec-2008-apology" / "index.html"
     page.write_text(page.read_text() + "<p>Morvendale</p><p>Secret Legalname</p>")

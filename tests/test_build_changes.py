@@ -10,10 +10,10 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 
 import pytest
+from sqlalchemy import create_engine
 
 from ingest.pipeline import ingest
 from publish import downloads as exports
@@ -104,11 +104,11 @@ def test_a_change_written_straight_into_the_store_is_seen(patched_site, tmp_path
     """The change log is kept by triggers, so even a hand-made SQL update is found (one that
     moves the content hash, as every write must: the view cache is keyed by it)."""
     site = patched_site
-    connection = sqlite3.connect(site.sqlite_path)
-    with connection:
-        connection.execute("UPDATE record SET body = 'Rewritten by hand, sqlword.', content_hash = 'by-hand' "
-                           "WHERE id = 'rec-gen-020'")
-    connection.close()
+    engine = create_engine(site.database_url)  # SQLite or PostgreSQL: the triggers are the store's own
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE record SET body = 'Rewritten by hand, sqlword.', "
+                                   "content_hash = 'by-hand' WHERE id = 'rec-gen-020'")
+    engine.dispose()
     report = build_site(site)
     assert report.patched and report.records_made == 1, report
     files = assert_same_as_fresh_build(site, tmp_path)
@@ -201,7 +201,7 @@ def test_a_patched_build_killed_mid_way_leaves_a_whole_site(patched_site, tmp_pa
     site served is the previous one byte for byte, or, past the flip, the new one whole; the
     next build then equals a fresh one."""
     site = patched_site
-    env = dict(os.environ, RECKON_TODAY=site.today().isoformat())
+    env = dict(os.environ, RECKON_TODAY=site.today().isoformat(), DATABASE_URL=site.database_url)
     env.pop("SOURCE_DATE_EPOCH", None)
     killed = 0
     for number in (31, 32, 33):

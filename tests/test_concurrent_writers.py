@@ -20,7 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
+from archive.change_log import WRITERS_LOCK
 from tests.helpers.archives import RECKON, copy_home
 from tests.helpers.servers import free_port
 from tests.helpers.staff import FORM, PASSWORD, csrf_of, submissions, version_of
@@ -32,11 +35,11 @@ STALE_EDITORS = 6
 
 def start_server(settings, port: int) -> subprocess.Popen:
     # One base URL for both processes, the one the site was built for (as operations.md advises
-    # for several processes): without it each would take its own port as the base and both
-    # would rebuild the same site at start.
+    # for several processes), and --no-ingest: the archive is published already; two processes
+    # publishing one working folder at once would race each other, as the docs warn.
     env = dict(os.environ, RECKON_TODAY=settings.today().isoformat(), RECKON_SECRET_KEY="concurrency-test-key",
-               RECKON_BASE_URL=settings.base_url)
-    return subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--port", str(port)],
+               RECKON_BASE_URL=settings.base_url, DATABASE_URL=settings.database_url)
+    return subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--no-ingest", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -149,18 +152,29 @@ def test_simultaneous_stale_edits_one_wins_the_others_are_refused(servers):
         client.close()
 
 
+def write_lock_held(settings):
+    """A connection of another process holding the store's write lock, as another writer does:
+    SQLite's, or on PostgreSQL the writers' turn the change log's triggers take."""
+    if settings.sqlite_path is not None:
+        holder = sqlite3.connect(settings.sqlite_path, timeout=30, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        return holder
+    holder = create_engine(settings.database_url, poolclass=NullPool).connect()
+    holder.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": WRITERS_LOCK})
+    return holder
+
+
 @pytest.mark.slow
 def test_a_store_held_by_another_writer_delays_a_submission_or_refuses_it_cleanly(servers):
-    """SQLite busy: another process holding the write lock for a moment (a `reckon ingest`, a
-    backup) makes a submission wait (busy timeout) and succeed; held past the timeout, the
-    answer is a clear 503 to retry, never a 500, and nothing half-written is left."""
+    """Store busy: another process holding the write lock for a moment (a `reckon ingest`, a
+    backup) makes a submission wait (busy or lock timeout) and succeed; held past the timeout,
+    the answer is a clear 503 to retry, never a 500, and nothing half-written is left."""
     settings, bases = servers
     client = signed_in(bases[0], "bob")
 
     def submit_while_held(seconds: float, title: str) -> httpx.Response:
         token = csrf_of(client.get("/staff/narratives/new").text)
-        holder = sqlite3.connect(settings.sqlite_path, timeout=30, check_same_thread=False)
-        holder.execute("BEGIN IMMEDIATE")  # the write lock, as another writer holds it
+        holder = write_lock_held(settings)
         releaser = threading.Timer(seconds, holder.rollback)
         releaser.start()
         try:

@@ -103,7 +103,8 @@ def test_an_unreadable_scan_is_reported_with_the_other_files_problems(minimal):
     assert any("extra.csv:3: row 2, column 'title'" in p for p in problems), problems
 
 
-def test_strict_lists_warnings_as_errors_beside_the_errors_in_one_run(minimal, capsys):
+def test_strict_lists_warnings_as_errors_beside_the_errors_in_one_run(minimal, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", minimal.database_url)
     break_several_files(minimal)
     home = ["--home", str(minimal.home), "ingest", "--content", str(minimal.content_dir)]
     assert main(home) == 1
@@ -144,7 +145,8 @@ def test_consent_edits_in_several_narratives_are_all_reported_and_the_run_is_one
         assert session.get(m.Record, "rec-1910-new") is None
 
 
-def test_the_summary_table_counts_each_column(minimal, capsys):
+def test_the_summary_table_counts_each_column(minimal, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", minimal.database_url)
     home = ["--home", str(minimal.home), "ingest", "--content", str(minimal.content_dir)]
     assert main(home) == 0
     add_record(minimal, "rec-1910-new.md", RECORD.format(id="rec-1910-new", title="A new record"))

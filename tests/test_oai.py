@@ -247,7 +247,8 @@ def test_the_archive_names_itself_from_settings(archive, oai_schema):
     named = load_settings(home=archive.home, environ={"RECKON_ARCHIVE_NAME": "County Medical Archive",
                                                       "RECKON_ADMIN_EMAIL": "keeper@county.example",
                                                       "RECKON_OAI_ID": "archive.county.example"},
-                          content_dir=archive.content_dir, today_override=archive.today_override)
+                          content_dir=archive.content_dir, today_override=archive.today_override,
+                          database_url=archive.database_url)
     with TestClient(create_app(named)) as client:
         identify = oai(client, oai_schema, verb="Identify")
         assert identify.findtext(".//o:repositoryName", namespaces=NS) == "County Medical Archive"

@@ -72,7 +72,8 @@ def with_originals(minimal):
     return minimal
 
 
-def test_the_bag_holds_every_original_and_the_round_trip_gives_back_every_byte(with_originals, tmp_path):
+def test_the_bag_holds_every_original_and_the_round_trip_gives_back_every_byte(with_originals, tmp_path,
+                                                                             monkeypatch):
     before = originals_of(with_originals)
     assert {table for table, _ in before} == {"media", "attachment", "transcriptsource", "submission"}
     bag = export_bag(with_originals, tmp_path / "bag")
@@ -85,6 +86,7 @@ def test_the_bag_holds_every_original_and_the_round_trip_gives_back_every_byte(w
     assert verify_bag(bag) == len(dump_tables_names(with_originals)) + 2 + len(index)
 
     restored = make_settings(tmp_path / "restored", with_originals.content_dir)
+    monkeypatch.setenv("DATABASE_URL", restored.database_url)
     assert main(["--home", str(restored.home), "import", "--bag", str(bag)]) == 0
     after = originals_of(restored)
     assert sorted(after.values()) == sorted(before.values())  # every file, byte for byte

@@ -199,6 +199,7 @@ def test_a_record_made_restricted_leaves_the_public_index_only(archive, tmp_path
 
 def test_reckon_index_reports_the_update(archive, monkeypatch, capsys):
     monkeypatch.setenv("RECKON_SEARCH_ENGINE", archive.search_engine)
+    monkeypatch.setenv("DATABASE_URL", archive.database_url)
     _set(archive, "rec-edit", body="The Pellbrook committee met once more.")
     assert main(["--home", str(archive.home), "index"]) == 0
     out = capsys.readouterr().out

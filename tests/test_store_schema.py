@@ -8,11 +8,12 @@ look like had it been made before those columns existed), and its schema fingerp
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import pytest
+from sqlalchemy import create_engine, inspect
 from starlette.testclient import TestClient
 
+from archive import change_log
 from archive.db import open_engine
 from archive.store_schema import StoreSchemaError
 from reckon.cli import main
@@ -25,23 +26,34 @@ def archive(published_copy):
     return published_copy
 
 
+def sql(settings, *statements: str) -> list[list[tuple]]:
+    """Run hand-written SQL on the store (SQLite or PostgreSQL) in one transaction: each
+    statement's rows."""
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.begin() as db:
+            results = [db.exec_driver_sql(statement) for statement in statements]
+            return [[tuple(row) for row in result] if result.returns_rows else [] for result in results]
+    finally:
+        engine.dispose()
+
+
 def make_older(settings, *drops: tuple[str, str]) -> None:
-    with sqlite3.connect(settings.sqlite_path) as db:
-        for table, column in drops:
-            db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-        db.execute("DELETE FROM store_schema")
+    sql(settings, *[f"ALTER TABLE {table} DROP COLUMN {column}" for table, column in drops],
+        "DELETE FROM store_schema")
 
 
 def columns(settings, table: str) -> set[str]:
-    with sqlite3.connect(settings.sqlite_path) as db:
-        return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    engine = create_engine(settings.database_url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
 
 
 def test_an_older_store_gains_the_new_columns_with_defaults_and_keeps_its_rows(archive, caplog):
-    with sqlite3.connect(archive.sqlite_path) as db:
-        titles = db.execute("SELECT id, title FROM record ORDER BY id").fetchall()
-    with sqlite3.connect(archive.sqlite_path) as db:
-        db.execute("DROP INDEX ix_record_date_lower")
+    [titles] = sql(archive, "SELECT id, title FROM record ORDER BY id")
+    sql(archive, "DROP INDEX ix_record_date_lower")
     make_older(archive, ("record", "coverage"), ("record", "keywords"), ("narrative", "fictional"))
     assert "coverage" not in columns(archive, "record")
 
@@ -52,26 +64,49 @@ def test_an_older_store_gains_the_new_columns_with_defaults_and_keeps_its_rows(a
     assert "added column record.coverage" in caplog.text and "added column narrative.fictional" in caplog.text
     assert "added index ix_record_date_lower" in caplog.text
 
-    with sqlite3.connect(archive.sqlite_path) as db:
-        assert db.execute("SELECT id, title FROM record ORDER BY id").fetchall() == titles
-        # The rows already stored get the model's defaults, not NULL: the code reads lists as lists.
-        assert {row for row in db.execute("SELECT coverage, keywords FROM record")} == {("", "[]")}
-        assert {row[0] for row in db.execute("SELECT fictional FROM narrative")} <= {0}
-        assert db.execute("SELECT 1 FROM sqlite_master WHERE name = 'ix_record_date_lower'").fetchone()
+    stored, kept, fictional = sql(archive, "SELECT id, title FROM record ORDER BY id",
+                                  "SELECT coverage, keywords FROM record", "SELECT fictional FROM narrative")
+    assert stored == titles
+    # The rows already stored get the model's defaults, not NULL: the code reads lists as lists.
+    assert kept and all(coverage == "" and keywords in ("[]", []) for coverage, keywords in kept)  # JSON: text or list
+    assert {row[0] for row in fictional} <= {0}  # 0 or False: equal in Python
+    engine = create_engine(archive.database_url)
+    assert "ix_record_date_lower" in {index["name"] for index in inspect(engine).get_indexes("record")}
+    engine.dispose()
     # Opened again: the fingerprint matches, nothing is compared or added.
     caplog.clear()
     open_engine(archive).dispose()
     assert "upgraded the store" not in caplog.text
 
 
-def test_a_column_that_cannot_be_added_stops_the_open_naming_it_and_changes_nothing(archive, capsys):
+def test_a_column_that_cannot_be_added_stops_the_open_naming_it_and_changes_nothing(archive, capsys, monkeypatch):
     # created_at is required and its default is the time of writing: no fact about older rows.
     make_older(archive, ("record", "coverage"), ("agent", "created_at"))
     with pytest.raises(StoreSchemaError, match="table 'agent' has no column 'created_at'.*written migration"):
         open_engine(archive)
     assert "coverage" not in columns(archive, "record")  # the addable one was rolled back too
-    with sqlite3.connect(archive.sqlite_path) as db:
-        assert db.execute("SELECT count(*) FROM store_schema").fetchone() == (0,)
+    assert sql(archive, "SELECT count(*) FROM store_schema") == [[(0,)]]
 
+    monkeypatch.setenv("DATABASE_URL", archive.database_url)
     assert main(["--home", str(archive.home), "audit"]) == 1
     assert "error: the store's table 'agent' has no column 'created_at'" in capsys.readouterr().err
+
+
+def test_a_table_no_longer_logged_loses_its_change_log_triggers_at_the_next_open(archive):
+    """Staff sessions were logged once (a sign-in then cost the next build its full comparison):
+    a store made then has their triggers, which the next open by newer code drops."""
+    engine = create_engine(archive.database_url)
+    with engine.begin() as conn:
+        # what an older version made: staffsession's triggers, as for any logged table
+        if conn.dialect.name == "sqlite":
+            statements = change_log._sqlite_triggers("staffsession")
+        else:
+            statements = change_log._postgresql_triggers("staffsession", set())
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+        assert "buildchange_staffsession_insert" in change_log.installed(conn)
+    sql(archive, "DELETE FROM store_schema")  # as an older version's store: compared at the next open
+    open_engine(archive).dispose()
+    with engine.connect() as conn:
+        assert not [name for name in change_log.installed(conn) if "staffsession" in name]
+    engine.dispose()

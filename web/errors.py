@@ -47,10 +47,20 @@ async def server_error(request: Request, exc: Exception) -> JSONResponse:
     return error(500, "internal_error", "the server met an error; it has been logged")
 
 
+# PostgreSQL's codes for "another transaction was in the way": lock timeout, deadlock, serialization.
+BUSY_SQLSTATES = {"55P03", "40P01", "40001"}
+
+
+def _busy(exc: OperationalError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    return "locked" in str(exc.orig) or "busy" in str(exc.orig)  # SQLite's
+
+
 async def store_busy(request: Request, exc: OperationalError) -> JSONResponse:
-    """Another process held the SQLite store past the busy timeout: ask the client to retry
+    """Another process held the store past the busy (or lock) timeout: ask the client to retry
     (nothing was written: the unit of work rolled back). Any other store failure is a 500."""
-    if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+    if not _busy(exc):
         return await server_error(request, exc)
     response = error(503, "busy", "the archive is busy with another write; nothing was saved, try again in a moment")
     response.headers["Retry-After"] = "2"

@@ -12,18 +12,25 @@ the Catalog answered.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import weakref
 from collections.abc import Callable, Hashable
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from archive.settings import Settings
 from web.http_cache import Representation
 
 LATEST_REVISION = "SELECT id, at FROM revision ORDER BY id DESC LIMIT 1"
+# Elsewhere than on SQLite, the store's generation is the change log's latest entry (every write
+# to a table a public answer is made from adds one, archive/change_log.py) with the latest
+# revision, read in one round trip.
+GENERATION = ("SELECT (SELECT max(seq) FROM buildchange), revision.id, revision.at FROM (SELECT 1) AS one "
+              "LEFT JOIN (SELECT id, at FROM revision ORDER BY id DESC LIMIT 1) AS revision ON true")
 
 
 def _as_utc(value: object) -> datetime | None:
@@ -39,7 +46,10 @@ class StoreClock:
     On SQLite `PRAGMA data_version` on a connection of our own tells, for a few
     microseconds, whether any other connection (this process's pool, or `reckon ingest`
     in another process) committed since we last looked; only then is the revision table
-    read. Other databases read the latest revision each time.
+    read. On PostgreSQL the generation is kept in the database itself (the change log's
+    latest `seq`) and read on every call, on a connection of our own outside any
+    transaction: each `reckon serve` process asks the database, so a write through one
+    process is seen by every other process's next answer, not seconds later.
     """
 
     def __init__(self, engine: Engine, settings: Settings):
@@ -49,10 +59,13 @@ class StoreClock:
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
         self._state: tuple[object, datetime | None] = (0, None)
+        self._server: Connection | None = None  # on a database server: our own connection
+        self._lock = threading.Lock()  # which the event loop and the thread pool may both use
 
     def current(self) -> tuple[object, datetime | None]:
         if self.path is None:
-            return self._read_latest()
+            with self._lock:
+                return self._read_generation()
         if self._conn is None:
             uri = self.path.resolve().as_uri() + "?mode=ro"
             self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -65,10 +78,21 @@ class StoreClock:
             self._data_version = version
         return self._state
 
-    def _read_latest(self) -> tuple[object, datetime | None]:
-        with self.engine.connect() as conn:
-            row = conn.execute(text(LATEST_REVISION)).first()
-        return (row[0], _as_utc(row[1])) if row else (0, None)
+    def _read_generation(self) -> tuple[object, datetime | None]:
+        try:
+            return self._ask()
+        except DBAPIError:  # a connection the server closed (say, it restarted): made again, once
+            if self._server is not None:
+                self._server.invalidate()
+            self._server = None
+            return self._ask()
+
+    def _ask(self) -> tuple[object, datetime | None]:
+        if self._server is None:
+            self._server = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            weakref.finalize(self, self._server.close)
+        seq, revision, at = self._server.execute(text(GENERATION)).one()
+        return (seq or 0, revision or 0), _as_utc(at)
 
 
 class ViewCache:

@@ -16,6 +16,7 @@ from pathlib import Path
 from archive.settings import Settings, load_settings
 from ingest.pipeline import ingest
 from publish.pipeline import publish
+from tests.helpers import postgres
 
 TESTS = Path(__file__).resolve().parent.parent
 REPO = TESTS.parent
@@ -41,7 +42,8 @@ PRIVATE_NAME = "Secret Legalname"  # nar-a is public under a pseudonym
 
 
 def make_settings(home: Path, content: Path, today: date = TODAY) -> Settings:
-    return load_settings(home=home, environ={}, content_dir=content, today_override=today)
+    return load_settings(home=home, environ={}, content_dir=content, today_override=today,
+                         database_url=postgres.store_url(home))  # None but under --postgres
 
 
 def published_minimal(home: Path, prepare: Callable[[Path], None] | None = None) -> Settings:
@@ -80,4 +82,5 @@ def copy_home(template: Path, tmp_path: Path, content: Path | None = None) -> Se
     # A replaced folder (`.NAME.old-…`) is removed by a background thread (archive.files.
     # staged_directory) that may still be at it: it is garbage, and copying it races its removal.
     shutil.copytree(template, home, symlinks=True, ignore=shutil.ignore_patterns(".*.old-*"))
+    postgres.copy_store(template, home)  # under --postgres: the store is a database, copied too
     return make_settings(home, content or home / "content")
