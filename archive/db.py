@@ -23,6 +23,7 @@ from archive import (  # noqa: F401
     passage_notes,
     redactions,
     signin_limits,
+    site_lag,
     store_consent,
     submissions,
     tag_suggestions,
