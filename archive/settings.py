@@ -44,6 +44,9 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-Proto/-For headers are believed (comma-
     # separated; "*" for any). Behind TLS at such a proxy the staff cookie is marked Secure.
     trusted_proxies: str = "127.0.0.1,::1"
+    # A command run after each publish with the changed public URLs as its arguments (a CDN's
+    # purge, e.g. "purge-cdn --zone archive"), so no cache keeps a page the archive changed.
+    purge_command: str | None = None
 
     def today(self) -> date:
         """The date the access rule judges embargoes by (fixed in tests, real otherwise)."""
@@ -94,8 +97,8 @@ def load_settings(
     preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions),
     RECKON_SEARCH_ENGINE (whoosh | tantivy), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
     RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace),
-    RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed). Overrides win over the
-    environment.
+    RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed), RECKON_PURGE_COMMAND
+    (run with the changed URLs after each publish). Overrides win over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -118,6 +121,7 @@ def load_settings(
         oai_repository_id=env.get("RECKON_OAI_ID") or Settings.oai_repository_id,
         base_url=env.get("RECKON_BASE_URL") or Settings.base_url,
         trusted_proxies=env.get("RECKON_TRUSTED_PROXIES") or Settings.trusted_proxies,
+        purge_command=env.get("RECKON_PURGE_COMMAND") or None,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):

@@ -60,6 +60,7 @@ from publish.build_report import BuildReport
 from publish.downloads import PART_SIZE, data_dictionary, export_files
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
+from publish.host_rules import host_rules
 from publish.iiif.files import public_media, write_iiif
 from publish.incremental import build_state, one_record_rebuild
 from publish.jinja.dicts import DictViewEnvironment
@@ -205,9 +206,20 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
         scrub_standby(live, serving, manifest)
     record_cache.save(manifest["state"]["token"], outputs.seq)
     pages = len(outputs.pages)
+    changed = _changed_files(serving, manifest) if serving is not None else []
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else pages
     return BuildReport(pages=pages, public_dir=public, written=written, unchanged=pages - written,
-                       seconds=time.perf_counter() - started, records_made=record_cache.made, applied=applied)
+                       seconds=time.perf_counter() - started, records_made=record_cache.made, applied=applied,
+                       changed=changed)
+
+
+def _changed_files(serving: dict, manifest: dict) -> list[str]:
+    """The files (and image folders) of the site that was served, changed or gone in this build."""
+    old, new = serving["pages"], manifest["pages"]
+    changed = [path for path, key in new.items() if old.get(path) != key] + [p for p in old if p not in new]
+    old_images, new_images = serving.get("iiif", {}), manifest["iiif"]
+    changed += [f"iiif/{i}/" for i in sorted(set(old_images) | set(new_images)) if old_images.get(i) != new_images.get(i)]
+    return sorted(changed)
 
 
 def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, fingerprint: str,
@@ -327,14 +339,16 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     pages += _browse_pages(groups, agents)
     for kind, items in views.items():
         pages += _section_pages(kind, items, digests if kind == "record" else {}, urls, built_on)
-    pages += [Page(f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone})
-              for tombstone in catalog.tombstones()]
+    tombstones = [Page(f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone})
+                  for tombstone in catalog.tombstones()]
+    pages += tombstones
     pages += [Page(*page) for page in ledger_pages(catalog)]
 
     html_urls = [html_path_to_url(p.path) for p in pages
                  if p.path.endswith("index.html") and p.template != "tombstone.html"]
     files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
+    files.update(host_rules([page.path for page in tombstones], urls))  # the serving rules, for static hosts
     files.update(sitemaps(html_urls, urls))
     files.update(export_files(views, urls, memo) if memo is not None else export_files(views, urls))
     files.update(index.result())

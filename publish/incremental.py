@@ -145,7 +145,7 @@ def _rebuild(run: _Run) -> BuildReport:
         return _report(run, site.state["pages"], records_made=patch.made)
     run.store.write(patch.gen, plan.state["token"], patch.entries, set(), mark=seq)
     return _report(run, plan.state["pages"], written=len(plan.changed), records_made=patch.made,
-                   applied=len(plan.todo) + len(plan.lacking))
+                   applied=len(plan.todo) + len(plan.lacking), changed=sorted(plan.changed))
 
 
 def _same_inputs(run: _Run, state: dict) -> str:
@@ -173,10 +173,11 @@ def _changed_records(session: Session, store: ViewStore) -> tuple[list, list[str
     return seq, sorted(changes.records)
 
 
-def _report(run: _Run, pages: int, written: int = 0, records_made: int = 0, applied: int = 0) -> BuildReport:
+def _report(run: _Run, pages: int, written: int = 0, records_made: int = 0, applied: int = 0,
+            changed: list[str] | None = None) -> BuildReport:
     return BuildReport(pages=pages, public_dir=run.settings.public_dir, written=written, unchanged=pages - written,
                        seconds=time.perf_counter() - run.started, records_made=records_made, applied=applied,
-                       patched=True)
+                       patched=True, changed=changed or [])
 
 
 # -- what changes --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from archive.db import store_transaction
 from archive.settings import Settings
 from publish.build import build_site
 from publish.build_report import BuildReport
+from publish.purge import purge
 from search.incremental import bring_up_to_date, state_meta
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir
 
@@ -32,6 +33,7 @@ STAFF = Viewer(Role.CURATOR, "reckon-index")
 class PublishReport:
     indexed: int
     site: BuildReport
+    purged: int = 0  # URLs handed to RECKON_PURGE_COMMAND (publish.purge)
 
 
 def _index(settings: Settings, viewer: Viewer, index_dir, rebuild: bool,
@@ -79,6 +81,7 @@ def publish(settings: Settings, actor: str = "") -> PublishReport:
         try:
             public, _ = index_all(settings)
             report = PublishReport(indexed=public.documents, site=build_site(settings))
+            report.purged = purge(settings, report.site.changed)  # a CDN's copies of what changed
         except Exception as exc:
             with store_transaction(settings) as session:
                 site_lag.failed(session, upto, f"{type(exc).__name__}: {exc}", actor)
