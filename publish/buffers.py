@@ -139,6 +139,45 @@ def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
         "missing_iiif": sorted(i for i, v in images.items() if its_build.get("iiif", {}).get(i) != v)})
 
 
+def mirror(live: Path, other: Path, live_build: dict) -> int:
+    """Make the buffer `other` the live build file for file, by hard links from `live` (no
+    file is rendered, read or copied), so the next patched rebuild finds a standby that lacks
+    nothing: the first publish after a full build costs what any other does. `other`'s own
+    manifest (`publish.site_manifest`, as `scrub_standby` left it, or none) says which files it
+    already has as the live build has them; the rest are linked. Returns files linked."""
+    header = site_manifest.read(other) if other.is_dir() else None
+    has = header.get("pages", {}) if header is not None else {}
+    has_images = header.get("iiif", {}) if header is not None else {}
+    if header is None and other.exists():
+        shutil.rmtree(other)  # untrusted: made again whole
+    other.mkdir(exist_ok=True)
+    site_manifest.mark_applying(other)
+    pages, images = live_build["pages"], live_build.get("iiif", {})
+    todo = [path for path, key in pages.items() if has.get(path) != key]
+    made: set[str] = set()
+    for path in todo:
+        target = os.path.join(other, path)
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        try:
+            os.link(os.path.join(live, path), target)
+        except FileExistsError:  # a stale file (`scrub_standby` removes those; be sure)
+            os.unlink(target)
+            os.link(os.path.join(live, path), target)
+    gone = [path for path in has if path not in pages]
+    stale_images = [i for i, value in has_images.items() if images.get(i) != value]
+    remove(other, gone, stale_images)
+    for image_id, value in images.items():
+        if has_images.get(image_id) != value:
+            shutil.copytree(live / "iiif" / image_id, other / "iiif" / image_id, copy_function=os.link)
+    site_manifest.write(other, {"version": MANIFEST_VERSION, "pages": pages, "iiif": images,
+                                "base": (live_build.get("state") or {}).get("token"),
+                                "missing": [], "missing_iiif": []})
+    return len(todo)
+
+
 def remove(buffer: Path, pages: list[str], image_ids: list[str]) -> None:
     """Delete these pages and image tile folders from a buffer, and the folders they leave empty."""
     for path in pages:

@@ -49,6 +49,7 @@ from publish.buffers import (
     clear_leftovers,
     flip,
     live_buffer,
+    mirror,
     move_into,
     remove,
     scrub_standby,
@@ -204,6 +205,9 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     flip(public, standby)
     if serving is not None:
         scrub_standby(live, serving, manifest)
+    # The buffer just retired becomes this build too (hard links): the next publish patches
+    # a standby that lacks nothing, however much this build changed.
+    mirror(standby, live if live is not None else standby_buffer(public, standby), manifest)
     record_cache.save(manifest["state"]["token"], outputs.seq)
     pages = len(outputs.pages)
     changed = _changed_files(serving, manifest) if serving is not None else []
