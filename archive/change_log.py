@@ -25,7 +25,7 @@ from sqlmodel import Field, Session, SQLModel
 
 TABLE = "buildchange"
 PER_ROW = {"record"}  # tables whose changed ids are logged (the rest: the table name only)
-NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", "taggedstate", "sitelag", TABLE}
+NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", "taggedstate", "sitelag", "sourcefile", TABLE}
 
 
 class BuildChange(SQLModel, table=True):

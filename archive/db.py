@@ -24,6 +24,7 @@ from archive import (  # noqa: F401
     redactions,
     signin_limits,
     site_lag,
+    source_files,
     store_consent,
     submissions,
     tag_suggestions,
