@@ -1,19 +1,29 @@
 """A log of which rows of the store were written, kept by SQLite triggers, so a site rebuild
-can ask "what changed since my last build?" without reading every row.
+and a search index update can ask "what changed since I last looked?" without reading every row.
 
 Every write to a table the public site is made from (an insert, an update or a delete, by
-our code, an ingest, or a hand-made SQL statement) appends one `buildchange` row in the same
-transaction: for records, the record's id; for every other table, only the table's name
-(those changes send the next build down its full comparison). Bookkeeping tables that no
-public output reads (revisions, the audit log, users, API tokens, sign-in failures) are left
-out (and the tagger's note of what it last read), so a curator's login or an audit line does
-not cost a full rebuild.
+our code, an ingest, or a hand-made SQL statement) appends `buildchange` rows in the same
+transaction, naming the objects it touched:
+
+- a write to a record, narrative, harm or timeline names that object (`PER_ROW`);
+- a write to a table holding part of such an object names the object it belongs to
+  (`PART_OF`): a consent entry, transcript segment, passage note or redaction its narrative;
+  a harm's concepts, agents, evidence and events the harm (evidence also the record or
+  narrative it cites: "cited by" shows on their pages); an image or attachment its record; a
+  timeline entry its timeline; a tag suggestion the object it tags;
+- any other table is named by its table name only (those changes make the next build and
+  index update take the full comparison, or for the small tables of the ledger, remake them).
+
+Bookkeeping tables that no public output reads (revisions, the audit log, users, API tokens,
+sign-in failures, staff submissions, the site's lag, ingest's file stats) are left out (and the
+tagger's note of what it last read), so a curator's login or an audit line costs nothing.
 
 The triggers are created with the tables (`create_all`, which `open_engine` runs on every
-open, so a store made before this module gains them at its next open). A build reads the
-log's latest `seq` first, before any other row, so a write that lands while it runs is
-always at a later `seq` and seen by the next build. The log is never pruned: another site
-folder built from the same store may still need older entries (each row is a few bytes).
+open, so a store made before this module gains them at its next open; triggers of an older
+version of this module are dropped then). A build reads the log's latest `seq` first, before
+any other row, so a write that lands while it runs is always at a later `seq` and seen by the
+next build. The log is never pruned: another site folder built from the same store may still
+need older entries (each row is a few bytes).
 """
 
 from __future__ import annotations
@@ -24,8 +34,27 @@ from sqlalchemy import event, text
 from sqlmodel import Field, Session, SQLModel
 
 TABLE = "buildchange"
-PER_ROW = {"record"}  # tables whose changed ids are logged (the rest: the table name only)
-NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", "taggedstate", "sitelag", "sourcefile", TABLE}
+TRIGGERS = "buildchange2"  # the triggers' name prefix; a new recipe gets a new one (old ones are dropped)
+PER_ROW = ("record", "narrative", "harm", "timeline")  # tables whose changed ids are logged
+# Tables holding part of an object: (its kind, the column naming it). A column may be empty.
+PART_OF: dict[str, tuple[tuple[str, str], ...]] = {
+    "consententry": (("narrative", "narrative_id"),),
+    "storeconsentdecision": (("narrative", "narrative_id"),),
+    "transcriptsegment": (("narrative", "narrative_id"),),
+    "transcriptsource": (("narrative", "narrative_id"),),
+    "passagenote": (("narrative", "narrative_id"),),
+    "redaction": (("narrative", "narrative_id"),),
+    "harmconcept": (("harm", "harm_id"),),
+    "harmagent": (("harm", "harm_id"),),
+    "evidence": (("harm", "harm_id"), ("record", "record_id"), ("narrative", "narrative_id")),
+    "accountabilityevent": (("harm", "harm_id"),),
+    "timelineentry": (("timeline", "timeline_id"),),
+    "media": (("record", "record_id"),),
+    "attachment": (("record", "record_id"),),
+    "tagsuggestion": (("", "object_id"),),  # the kind is the row's own `object_type`
+}
+NOT_PUBLISHED = {"revision", "auditevent", "user", "apitoken", "signinfailure", "taggedstate", "sitelag",
+                 "sourcefile", "submission", TABLE}
 
 
 class BuildChange(SQLModel, table=True):
@@ -36,30 +65,45 @@ class BuildChange(SQLModel, table=True):
     object_id: str | None = None
 
 
+def _names(table: str, row: str) -> list[str]:
+    """The INSERTs naming what a written row (`NEW` or `OLD`) of `table` touched."""
+    if table in PER_ROW:
+        return [f"INSERT INTO {TABLE} (tbl, object_id) VALUES ('{table}', {row}.id);"]
+    if table in PART_OF:
+        return [f"INSERT INTO {TABLE} (tbl, object_id) SELECT "
+                f"{f'{row}.object_type' if not kind else repr(kind)}, {row}.{column} "
+                f"WHERE {row}.{column} IS NOT NULL;" for kind, column in PART_OF[table]]
+    return [f"INSERT INTO {TABLE} (tbl, object_id) VALUES ('{table}', NULL);"]
+
+
 def _triggers(table: str) -> list[str]:
     statements = []
-    for action, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
-        values = f"'{table}', {row}.id" if table in PER_ROW else f"'{table}', NULL"
-        also = f" INSERT INTO {TABLE} (tbl, object_id) VALUES ('{table}', OLD.id);" \
-            if table in PER_ROW and action == "UPDATE" else ""  # an id changed: both ids changed
-        statements.append(
-            f'CREATE TRIGGER IF NOT EXISTS "{TABLE}_{table}_{action.lower()}" AFTER {action} ON "{table}" '
-            f"BEGIN INSERT INTO {TABLE} (tbl, object_id) VALUES ({values});{also} END")
+    for action, rows in (("INSERT", ("NEW",)), ("UPDATE", ("NEW", "OLD")), ("DELETE", ("OLD",))):
+        # An update names what the row touched before and after (an id or a parent changed).
+        body = " ".join(statement for row in rows for statement in _names(table, row))
+        statements.append(f'CREATE TRIGGER IF NOT EXISTS "{TRIGGERS}_{table}_{action.lower()}" AFTER {action} '
+                          f'ON "{table}" BEGIN {body} END')
     return statements
 
 
 def trigger_names(metadata) -> list[str]:
     """The names of the triggers `_install` creates (archive/db.py checks a store has them all)."""
-    return [f"{TABLE}_{table}_{action}" for table in metadata.tables if table not in NOT_PUBLISHED
+    return [f"{TRIGGERS}_{table}_{action}" for table in metadata.tables if table not in NOT_PUBLISHED
             for action in ("insert", "update", "delete")]
 
 
 @event.listens_for(SQLModel.metadata, "after_create")
 def _install(metadata, connection, **_kw) -> None:
     """Create the triggers (idempotent) for every table the site may read: a table added by
-    a later module is logged too, and so makes the next build compare everything."""
+    a later module is logged too, and so makes the next build compare everything. Triggers
+    of an older recipe (another name prefix) are dropped first."""
     if connection.dialect.name != "sqlite":
         return  # other databases: no log, so every build takes the full comparison
+    wanted = set(trigger_names(metadata))
+    for (name,) in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                           f"AND name LIKE '{TABLE}%'")).all():
+        if name not in wanted:
+            connection.execute(text(f'DROP TRIGGER IF EXISTS "{name}"'))
     for table in metadata.sorted_tables:
         if table.name not in NOT_PUBLISHED:
             for statement in _triggers(table.name):
@@ -68,8 +112,12 @@ def _install(metadata, connection, **_kw) -> None:
 
 @dataclass
 class Changes:
-    records: set[str] = field(default_factory=set)
+    objects: dict[str, set[str]] = field(default_factory=dict)  # kind → ids of the objects written
     tables: set[str] = field(default_factory=set)  # other tables written
+
+    @property
+    def records(self) -> set[str]:
+        return self.objects.get("record", set())
 
 
 def latest(session: Session) -> list | None:
@@ -105,7 +153,7 @@ def since(session: Session, mark: list, upto: list) -> Changes | None:
                                         {"a": mark[0], "b": upto[0]}).all()
     for table, object_id in rows:
         if table in PER_ROW and object_id is not None:
-            found.records.add(object_id)
+            found.objects.setdefault(table, set()).add(object_id)
         else:
             found.tables.add(table)
     return found

@@ -168,8 +168,8 @@ def _changed_records(session: Session, store: ViewStore) -> tuple[list, list[str
     changes = change_log.since(session, json.loads(store.meta("mark") or "null"), seq)
     if changes is None:
         raise Unpatchable("the change log does not hold the live build's place (another store?)")
-    if changes.tables:
-        raise Unpatchable(f"tables other than records were written: {sorted(changes.tables)}")
+    if changes.tables or set(changes.objects) - {"record"}:
+        raise Unpatchable(f"objects other than records were written: {sorted(changes.tables | set(changes.objects))}")
     return seq, sorted(changes.records)
 
 
