@@ -45,8 +45,9 @@ from archive.catalog import Catalog
 from archive.code_digest import code_digest
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
+from publish.pages.site_index import Entry, Member, SiteIndex, dump_members, load_members
 
-CACHE_VERSION = "record-views-5"  # change when a record view's shape or the key's recipe changes
+CACHE_VERSION = "record-views-6"  # change when a record view's shape or the key's recipe changes
 
 
 def _digest(*parts: object) -> str:
@@ -208,6 +209,20 @@ class ViewStore:
             db.execute("ROLLBACK")
             raise
 
+    def write_index(self, index: SiteIndex) -> None:
+        """Keep a full build's site index whole (every entry and list replaced)."""
+        db = self.db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM entries")
+            db.execute("DELETE FROM lists")
+            _put_index(db, index.entries(sorted(index.all_ids())).values(),
+                       {name: index.members(name) for name in index.list_names()})
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def _write_new(self, gen: str, token: str | None, put: dict[str, CachedView], mark: list | None) -> None:
         self.close()  # the last connection to close checkpoints and removes the old file's WAL
         temp = self.path.with_name(self.path.name + ".new")
@@ -227,8 +242,100 @@ class ViewStore:
         os.replace(temp, self.path)
 
 
+def _put_index(db: sqlite3.Connection, entries, lists: dict[str, list]) -> None:
+    db.executemany("INSERT OR REPLACE INTO entries (id, kind, added, data) VALUES (?, ?, ?, ?)",
+                   ((e.id, e.kind, e.added, e.dumps()) for e in entries))
+    db.executemany("INSERT OR REPLACE INTO lists (name, size, members) VALUES (?, ?, ?)",
+                   ((name, len(members), dump_members(members)) for name, members in sorted(lists.items()) if members))
+    db.executemany("DELETE FROM lists WHERE name = ?", ((name,) for name, members in lists.items() if not members))
+
+
+class StoredIndex(SiteIndex):
+    """The site index as the last build kept it, read as asked (entries by id, a list whole),
+    changed with `put`, and saved with the patched rebuild's other rows (`changes`)."""
+
+    def __init__(self, store: ViewStore):
+        super().__init__()
+        self.db = store.db()
+        self._dropped: set[str] = set()
+        self._put: set[str] = set()
+        self._sizes: dict[str, int] | None = None
+
+    def entries(self, ids: list[str]) -> dict[str, Entry]:
+        missing = [i for i in ids if i not in self._entries and i not in self._dropped]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            rows = self.db.execute(f"SELECT id, data FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+            self._entries.update({i: Entry.loads(i, data) for i, data in rows})
+        return super().entries(ids)
+
+    def members(self, name: str) -> list[Member]:
+        return self._loaded(name)
+
+    def _loaded(self, name: str) -> list[Member]:
+        if name not in self._members:
+            row = self.db.execute("SELECT members FROM lists WHERE name = ?", (name,)).fetchone()
+            self._members[name] = load_members(row[0]) if row else []
+        return self._members[name]
+
+    def list_sizes(self) -> dict[str, int]:
+        if self._sizes is None:
+            self._sizes = dict(self.db.execute("SELECT name, size FROM lists"))
+        sizes = dict(self._sizes)
+        sizes.update({name: len(members) for name, members in self._members.items()})
+        return {name: size for name, size in sizes.items() if size}
+
+    def counts(self) -> dict[str, int]:
+        found = dict(self.db.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind"))
+        for object_id in self._dropped:
+            kind = self._was.get(object_id)
+            if kind is not None:
+                found[kind] -= 1
+        for object_id in self._put:
+            if object_id not in self._was:
+                found[self._entries[object_id].kind] = found.get(self._entries[object_id].kind, 0) + 1
+        return {k: n for k, n in found.items() if n}
+
+    def recent(self, limit: int) -> list[Entry]:
+        stored = [i for (i,) in self.db.execute("SELECT id FROM entries ORDER BY added DESC, id DESC LIMIT ?",
+                                                (limit + len(self._dropped) + len(self._put),))]
+        candidates = self.entries([i for i in stored if i not in self._dropped] + sorted(self._put))
+        return sorted(candidates.values(), key=lambda e: (e.added, e.id), reverse=True)[:limit]
+
+    def put(self, old: Entry | None, new: Entry | None) -> None:
+        for entry in (old, new):
+            if entry is not None and entry.id not in self._was:
+                self._was[entry.id] = self._stored_kind(entry.id)
+        super().put(old, new)
+        if new is None and old is not None:
+            self._dropped.add(old.id)
+            self._put.discard(old.id)
+        elif new is not None:
+            self._put.add(new.id)
+            self._dropped.discard(new.id)
+
+    @property
+    def _was(self) -> dict[str, str | None]:
+        return self.__dict__.setdefault("_was_kinds", {})
+
+    def _stored_kind(self, object_id: str) -> str | None:
+        row = self.db.execute("SELECT kind FROM entries WHERE id = ?", (object_id,)).fetchone()
+        return row[0] if row else None
+
+    def save(self) -> None:
+        """Write what changed (in the caller's transaction on the cache file)."""
+        self.db.executemany("DELETE FROM entries WHERE id = ?", ((i,) for i in sorted(self._dropped)))
+        _put_index(self.db, [self._entries[i] for i in sorted(self._put)],
+                   {name: members for name, members in self._members.items()})
+
+
 def _create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+    # The site index (`publish.pages.site_index`): each public object's entry, each list's members.
+    db.execute("CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, kind TEXT, added TEXT, data BLOB)")
+    db.execute("CREATE INDEX IF NOT EXISTS entries_added ON entries (added, id)")
+    db.execute("CREATE TABLE IF NOT EXISTS lists (name TEXT PRIMARY KEY, size INTEGER, members BLOB)")
     # A record's download lines have columns of their own: the full build joins a download
     # part from them without unpickling anything, and a patched rebuild finds its old lines.
     db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, "
@@ -314,11 +421,14 @@ class RecordViews:
             self._dirty.add(view["id"])
         return parts[name]
 
-    def save(self, token: str | None, mark: list | None = None) -> None:
+    def save(self, token: str | None, mark: list | None = None, index: SiteIndex | None = None) -> None:
         """Keep this build's views for the next one: only the records that changed are
         written; `token` names the build (its manifest holds the same token), `mark` its
-        place in the store's change log."""
+        place in the store's change log; `index`, the site index, is kept whole (first, so a
+        build stopped after it leaves the old token: the next build is a full one)."""
         try:
+            if index is not None:
+                self.store.write_index(index)
             self.store.write(self.gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
                              self._dropped, self._everything, mark)
         finally:
