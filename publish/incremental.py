@@ -64,6 +64,7 @@ from publish.feeds import FEED_SIZE, atom_feed
 from publish.fingerprints import site_code_digest, site_fingerprint, static_digest
 from publish.page import Page, PageKeys, page_key
 from publish.pages.objects import object_pages
+from publish.static_search.index import record_base
 from publish.static_search.patch import patch_index
 from search.documents import documents_of
 
@@ -307,7 +308,7 @@ def _search_files(changes: list[_Change], state: dict, live: Path) -> dict[str, 
         return patched[path] if path in patched else _published(live, path)
 
     for change in changes:
-        number = state["docs"] - state["records"] + change.rank
+        number = record_base(state["docs"] - state["records"]) + change.rank
         search = patch_index(read, number, documents_of("record", change.cached.view)[0],
                              documents_of("record", change.view)[0])
         if search is None:
