@@ -58,10 +58,9 @@ from publish.buffers import (
 )
 from publish.build_cache import RecordViews
 from publish.build_report import BuildReport
-from publish.downloads import export_files
+from publish.downloads import export_files, no_memo
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
-from publish.host_rules import host_rules
 from publish.iiif.files import public_media, write_iiif
 from publish.incremental import build_state, one_record_rebuild
 from publish.jinja.dicts import DictViewEnvironment
@@ -71,12 +70,11 @@ from publish.outputs import (
     front_pages,
     listing_pages,
     object_outputs,
-    small_outputs,
+    small_group,
     tombstone_pages,
 )
 from publish.page import Page, PageKeys, write_pages
 from publish.pages.browse import FACET_TITLES
-from publish.pages.ledger import ledger_downloads, ledger_pages
 from publish.pages.site_index import SiteIndex, entry_of
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
@@ -176,6 +174,7 @@ class Outputs:
     state: dict  # what the next patched rebuild checks (`publish.incremental.build_state`)
     seq: list | None  # the store's change-log place, read before any row
     index: SiteIndex  # what the shared pages show of each object (kept for the next patched rebuild)
+    small_paths: list[str]  # the files made from the small kinds (`publish.outputs.small_group`)
 
 
 def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float,
@@ -197,7 +196,7 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     if serving is not None and serving["pages"] == keys and serving.get("iiif", {}) == manifest["iiif"]:
         # The live site is this build already: nothing to write, nothing to flip; the cache
         # still describes the live site, so it keeps the live build's token.
-        record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.index)
+        record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.index, outputs.small_paths)
         return BuildReport(pages=len(outputs.pages), public_dir=public, written=0, unchanged=len(outputs.pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
     if previous is None:
@@ -210,7 +209,7 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     # The buffer just retired becomes this build too (hard links): the next publish patches
     # a standby that lacks nothing, however much this build changed.
     mirror(standby, live if live is not None else standby_buffer(public, standby), manifest)
-    record_cache.save(manifest["state"]["token"], outputs.seq, outputs.index)
+    record_cache.save(manifest["state"]["token"], outputs.seq, outputs.index, outputs.small_paths)
     pages = len(outputs.pages)
     changed = _changed_files(serving, manifest) if serving is not None else []
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else pages
@@ -251,7 +250,7 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
-    return Outputs(pages, media, state, seq, kept["index"])
+    return Outputs(pages, media, state, seq, kept["index"], kept["small_paths"])
 
 
 def _manifest_of(outputs: Outputs, fingerprint: str, base_url: str) -> dict:
@@ -348,20 +347,19 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
 
     pages = front_pages(index, small) + listing_pages(index, catalog)
     pages += object_outputs("record", views["record"], digests, urls, built_on)
-    pages += small_outputs(small, tombstones, urls, built_on)
-    pages += [Page(*page) for page in ledger_pages(catalog)]
+    grouped = small_group(catalog, small, tombstones, urls, built_on)
+    kept["small_paths"] = sorted(page.path for page in grouped)  # what the next patch remakes as a whole
+    pages += grouped
 
     tombstone_paths = {page.path for page in tombstone_pages(tombstones)}
     html_urls = [html_path_to_url(p.path) for p in pages if p.path.endswith("index.html") and p.path not in tombstone_paths]
     files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
-    files.update(host_rules(sorted(tombstone_paths), urls))  # the serving rules, for static hosts
     files.update(sitemaps(html_urls, urls))
-    files.update(export_files(views, urls, memo) if memo is not None else export_files(views, urls))
+    files.update(export_files(views, urls, memo or no_memo, kinds=("record",)))
     files.update(static_index.result())
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
-    files.update(ledger_downloads(catalog))
     files.update(_static_files(static_dir))
     return pages + [Page(path, content=content) for path, content in files.items()]
 

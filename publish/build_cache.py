@@ -209,8 +209,9 @@ class ViewStore:
             db.execute("ROLLBACK")
             raise
 
-    def write_index(self, index: SiteIndex) -> None:
-        """Keep a full build's site index whole (every entry and list replaced)."""
+    def write_index(self, index: SiteIndex, small_paths: list[str]) -> None:
+        """Keep a full build's site index whole (every entry and list replaced), and the paths
+        of the outputs made from the small kinds."""
         db = self.db()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -218,6 +219,7 @@ class ViewStore:
             db.execute("DELETE FROM lists")
             _put_index(db, index.entries(sorted(index.all_ids())).values(),
                        {name: index.members(name) for name in index.list_names()})
+            db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('small_paths', ?)", (json.dumps(small_paths),))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -421,14 +423,15 @@ class RecordViews:
             self._dirty.add(view["id"])
         return parts[name]
 
-    def save(self, token: str | None, mark: list | None = None, index: SiteIndex | None = None) -> None:
+    def save(self, token: str | None, mark: list | None = None, index: SiteIndex | None = None,
+             small_paths: list[str] | None = None) -> None:
         """Keep this build's views for the next one: only the records that changed are
         written; `token` names the build (its manifest holds the same token), `mark` its
         place in the store's change log; `index`, the site index, is kept whole (first, so a
         build stopped after it leaves the old token: the next build is a full one)."""
         try:
             if index is not None:
-                self.store.write_index(index)
+                self.store.write_index(index, small_paths or [])
             self.store.write(self.gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
                              self._dropped, self._everything, mark)
         finally:

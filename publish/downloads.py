@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from archive.urls import SiteUrls
 
@@ -90,7 +90,7 @@ KIND_FILES = {"record": "records", "narrative": "narratives", "harm": "harms", "
 Memo = Callable[[dict, str, Callable[[], object]], object]
 
 
-def _no_memo(view: dict, name: str, make: Callable[[], object]) -> object:
+def no_memo(view: dict, name: str, make: Callable[[], object]) -> object:
     return make()
 
 
@@ -102,7 +102,7 @@ def jsonl_line(view: dict, urls: SiteUrls) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def jsonl(views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
+def jsonl(views: list[dict], urls: SiteUrls, memo: Memo = no_memo) -> bytes:
     """One view per line. `memo` may hand back a line made by an earlier build (the site
     build's record view cache keeps them beside each unchanged record's view)."""
     name = "jsonl\0" + urls.base_url
@@ -123,7 +123,7 @@ def _csv_line(values: list[str]) -> str:
     return out.getvalue()
 
 
-def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
+def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = no_memo) -> bytes:
     name = "csv\0" + urls.base_url
     rows = [memo(v, name, lambda v=v: csv_row(kind, v, urls)) for v in views]
     return (csv_header(kind) + "".join(rows)).encode("utf-8")
@@ -137,10 +137,11 @@ def part_names(kind: str, count: int) -> list[str]:
     return [f"{name}-{n:03d}" for n in range(1, -(-count // PART_SIZE) + 1)]
 
 
-def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = _no_memo) -> dict[str, bytes]:
-    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or their parts)."""
+def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = no_memo,
+                 kinds: Iterable[str] = tuple(KIND_FILES)) -> dict[str, bytes]:
+    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or `kinds`), or their parts."""
     files = {}
-    for kind in KIND_FILES:
+    for kind in kinds:
         items = sorted(views.get(kind, []), key=lambda v: v["id"])
         for number, name in enumerate(part_names(kind, len(items))):
             chunk = items[number * PART_SIZE:(number + 1) * PART_SIZE] if len(items) > PART_SIZE else items

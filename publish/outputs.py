@@ -14,9 +14,11 @@ from __future__ import annotations
 from archive import urls as U
 from archive.catalog import Catalog
 from archive.urls import SECTIONS, SiteUrls
-from publish.downloads import PART_SIZE, data_dictionary
+from publish.downloads import PART_SIZE, data_dictionary, export_files
+from publish.host_rules import host_rules
 from publish.page import Page
 from publish.pages import listings
+from publish.pages.ledger import ledger_downloads, ledger_pages
 from publish.pages.objects import object_pages
 from publish.pages.site_index import SiteIndex, browse_list
 from publish.pages.timelinejs import timelinejs
@@ -63,6 +65,18 @@ def small_outputs(small: dict[str, list[dict]], tombstones: list[dict], urls: Si
     for kind in SMALL_KINDS:
         pages += small_list_pages(kind, small[kind]) + object_outputs(kind, small[kind], {}, urls, built_on)
     return pages + tombstone_pages(tombstones)
+
+
+def small_group(catalog: Catalog, small: dict[str, list[dict]], tombstones: list[dict], urls: SiteUrls,
+                built_on: str) -> list[Page]:
+    """Every output made from the small kinds alone (and the ledger, made from them): their
+    pages, lists, tombstones and downloads, the ledger's pages and downloads, and the serving
+    rules for static hosts (which name the tombstones). Made whole whenever one of them changes."""
+    pages = small_outputs(small, tombstones, urls, built_on) + [Page(*page) for page in ledger_pages(catalog)]
+    files = export_files(small, urls, kinds=SMALL_KINDS)
+    files.update(ledger_downloads(catalog))
+    files.update(host_rules(sorted(page.path for page in tombstone_pages(tombstones)), urls))
+    return pages + [Page(path, content=content) for path, content in files.items()]
 
 
 def listing_pages(index: SiteIndex, catalog: Catalog) -> list[Page]:
