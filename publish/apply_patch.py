@@ -92,11 +92,13 @@ class Plan:
 
 
 def publish_patch(settings: Settings, env: Environment, site: LiveSite, pages: list[Page],
-                  keys: dict[str, str | None]) -> Plan:
+                  keys: dict[str, str | None], state: dict | None = None) -> Plan:
     """Bring the standby to this build (`pages` rendered where their key, in `keys`, differs
     from the live build's; a key of None deletes its file), flip to it, and trim the buffer
-    just retired to a subset of the live one. Nothing is written when no key differs."""
+    just retired to a subset of the live one. Nothing is written when no key differs.
+    `state`: values of the build's state this build changed (the feed's entries, counts)."""
     plan = _plan(site, pages, keys)
+    plan.state.update(state or {})
     if plan.changed:
         _cache_compiled_templates(env, settings)
         _update_standby(env, site, plan)

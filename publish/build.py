@@ -56,13 +56,13 @@ from publish.buffers import (
     staging,
     standby_buffer,
 )
-from publish.build_cache import RecordViews
+from publish.build_cache import RecordViews, WholeIndex
 from publish.build_report import BuildReport
 from publish.downloads import export_files, no_memo
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
 from publish.iiif.files import public_media, write_iiif
-from publish.incremental import build_state, one_record_rebuild
+from publish.incremental import build_state, patched_rebuild
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
 from publish.outputs import (
@@ -78,7 +78,7 @@ from publish.pages.browse import FACET_TITLES
 from publish.pages.site_index import SiteIndex, entry_of
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
-from publish.static_search.index import build_static_index
+from publish.static_search.index import static_index as static_search_index
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 # Manifests (each buffer's keys) are read and written by publish.site_manifest, for both paths.
@@ -147,7 +147,7 @@ def build_site(settings: Settings) -> BuildReport:
     env.globals["built_on"] = built_on
     env.freeze_globals()  # all set: each template copies them once, not on every page
     with _collections_paused(), closing(EarlyRecords()) as early:
-        report = one_record_rebuild(settings, urls, built_on, env, started)
+        report = patched_rebuild(settings, urls, built_on, env, started)
         if report is None:
             report = _full_build(settings, urls, built_on, env, started, early)
     return report
@@ -173,8 +173,7 @@ class Outputs:
     media: list[Media]  # the public images: their tiles and info.json under iiif/
     state: dict  # what the next patched rebuild checks (`publish.incremental.build_state`)
     seq: list | None  # the store's change-log place, read before any row
-    index: SiteIndex  # what the shared pages show of each object (kept for the next patched rebuild)
-    small_paths: list[str]  # the files made from the small kinds (`publish.outputs.small_group`)
+    whole: WholeIndex  # the site index, the small kinds' paths, search word counts: kept in the cache
 
 
 def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float,
@@ -196,7 +195,7 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     if serving is not None and serving["pages"] == keys and serving.get("iiif", {}) == manifest["iiif"]:
         # The live site is this build already: nothing to write, nothing to flip; the cache
         # still describes the live site, so it keeps the live build's token.
-        record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.index, outputs.small_paths)
+        record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.whole)
         return BuildReport(pages=len(outputs.pages), public_dir=public, written=0, unchanged=len(outputs.pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
     if previous is None:
@@ -209,7 +208,7 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     # The buffer just retired becomes this build too (hard links): the next publish patches
     # a standby that lacks nothing, however much this build changed.
     mirror(standby, live if live is not None else standby_buffer(public, standby), manifest)
-    record_cache.save(manifest["state"]["token"], outputs.seq, outputs.index, outputs.small_paths)
+    record_cache.save(manifest["state"]["token"], outputs.seq, outputs.whole)
     pages = len(outputs.pages)
     changed = _changed_files(serving, manifest) if serving is not None else []
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else pages
@@ -250,7 +249,7 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
-    return Outputs(pages, media, state, seq, kept["index"], kept["small_paths"])
+    return Outputs(pages, media, state, seq, WholeIndex(kept["index"], kept["small_paths"], *kept["words"]))
 
 
 def _manifest_of(outputs: Outputs, fingerprint: str, base_url: str) -> dict:
@@ -321,7 +320,7 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
     # The search fallback index is made from the views alone: in a forked process while this
     # one makes the rest (publish.side_process), when there are enough records to pay for a fork.
-    static_index = SideResult(lambda: build_static_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
+    static_index = SideResult(lambda: static_search_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
     try:
         return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, memo, state,
                               kept if kept is not None else {})
@@ -357,7 +356,9 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
     files.update(export_files(views, urls, memo or no_memo, kinds=("record",)))
-    files.update(static_index.result())
+    found = static_index.result()
+    files.update(found.files)
+    kept["words"] = (found.words, found.small)
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
     files.update(_static_files(static_dir))

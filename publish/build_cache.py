@@ -33,6 +33,7 @@ import json
 import os
 import pickle
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -182,6 +183,24 @@ class ViewStore:
     def count(self) -> int:
         return self.db().execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
+    def ids(self) -> list[str]:
+        return [i for (i,) in self.db().execute("SELECT id FROM records ORDER BY id")]
+
+    def all_views(self) -> list[dict]:
+        """Every cached record view, in id order (a patched rebuild that must remake an
+        output of every record, such as the static search index)."""
+        return [pickle.loads(view) for (view,) in self.db().execute("SELECT view FROM records ORDER BY id")]
+
+    def lines_of(self, ids: list[str], base: str) -> dict[str, tuple[str, str]]:
+        """These records' download lines (JSON Lines, CSV) made for the base URL `base`."""
+        found = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update({i: (jsonl, csv) for i, jsonl, csv in self.db().execute(
+                f"SELECT id, jsonl, csv FROM records WHERE base = ? AND id IN ({','.join('?' * len(chunk))})",
+                [base, *chunk])})
+        return found
+
     def rank(self, record_id: str) -> int:
         """How many cached records sort before this id (its place in id order)."""
         return self.db().execute("SELECT COUNT(*) FROM records WHERE id < ?", (record_id,)).fetchone()[0]
@@ -192,40 +211,74 @@ class ViewStore:
         return {i: pickle.loads(view) for i, view in rows}
 
     def write(self, gen: str, token: str | None, put: dict[str, CachedView], drop: set[str],
-              everything: bool = False, mark: list | None = None) -> None:
-        """One transaction: these rows written, those dropped, the generation and token set.
+              everything: bool = False, mark: list | None = None, whole: WholeIndex | None = None) -> None:
+        """One transaction: these rows written, those dropped, the generation and token set
+        (and, from a full build, the site index, small kinds' paths and word counts whole).
         With `everything` (or another generation), `put` is the whole cache: written as a new
         file renamed over the old one (no journal, no row-by-row delete of 100,000 rows)."""
         if everything or self.meta("gen") != gen:
-            self._write_new(gen, token, put, mark)
+            self._write_new(gen, token, put, mark, whole)
             return
         db = self.db()
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in drop])
             _insert(db, gen, token, put, mark)
+            if whole is not None:
+                _put_whole(db, whole)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def write_index(self, index: SiteIndex, small_paths: list[str]) -> None:
-        """Keep a full build's site index whole (every entry and list replaced), and the paths
-        of the outputs made from the small kinds."""
+    def commit_patch(self, gen: str, token: str | None, mark: list, put: dict[str, CachedView], drop: set[str],
+                     index: StoredIndex, small_paths: list[str] | None, words: dict[str, int],
+                     small_words: dict[str, int] | None, whole_words: bool = False) -> None:
+        """A patched rebuild's cache, in one transaction: its record views written and dropped,
+        the site index's changes, the small kinds' paths and the search word counts, the
+        generation, the build's token and its place in the change log."""
         db = self.db()
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute("DELETE FROM entries")
-            db.execute("DELETE FROM lists")
-            _put_index(db, index.entries(sorted(index.all_ids())).values(),
-                       {name: index.members(name) for name in index.list_names()})
-            db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('small_paths', ?)", (json.dumps(small_paths),))
+            db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in sorted(drop)])
+            _insert(db, gen, token, put, mark)
+            index.save()
+            if small_paths is not None:
+                db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('small_paths', ?)",
+                           (json.dumps(small_paths),))
+            if whole_words:
+                db.execute("DELETE FROM words")
+                db.executemany("INSERT INTO words (term, n, small) VALUES (?, ?, ?)",
+                               ((t, n, (small_words or {}).get(t, 0)) for t, n in words.items()))
+            else:
+                self.put_words(words, small_words)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def _write_new(self, gen: str, token: str | None, put: dict[str, CachedView], mark: list | None) -> None:
+    def small_words(self) -> dict[str, int]:
+        """Each term's count of documents in the static search index's first block."""
+        return dict(self.db().execute("SELECT term, small FROM words WHERE small > 0"))
+
+    def words_at_least(self, least: int, known: set[str]) -> dict[str, int]:
+        """Terms in `least` documents or more, but those `known` (`static_search.patch.vocabulary_after`)."""
+        return {t: n for t, n in self.db().execute("SELECT term, n FROM words WHERE n >= ?", (least,))
+                if t not in known}
+
+    def put_words(self, totals: dict[str, int], small: dict[str, int] | None) -> None:
+        """These terms' counts now (`small`, when given: every term's count in the first block)."""
+        db = self.db()
+        if small is not None:
+            db.execute("UPDATE words SET small = 0 WHERE small > 0")
+        db.executemany("INSERT INTO words (term, n, small) VALUES (?, ?, 0) "
+                       "ON CONFLICT(term) DO UPDATE SET n = excluded.n", totals.items())
+        if small is not None:
+            db.executemany("UPDATE words SET small = ? WHERE term = ?", ((n, t) for t, n in small.items()))
+        db.execute("DELETE FROM words WHERE n <= 0")
+
+    def _write_new(self, gen: str, token: str | None, put: dict[str, CachedView], mark: list | None,
+                   whole: WholeIndex | None) -> None:
         self.close()  # the last connection to close checkpoints and removes the old file's WAL
         temp = self.path.with_name(self.path.name + ".new")
         temp.unlink(missing_ok=True)
@@ -236,12 +289,37 @@ class ViewStore:
             _create(db)
             db.execute("BEGIN")
             _insert(db, gen, token, put, mark)
+            if whole is not None:
+                _put_whole(db, whole)
             db.execute("COMMIT")
         finally:
             db.close()
         for suffix in ("-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
         os.replace(temp, self.path)
+
+
+@dataclass
+class WholeIndex:
+    """What a full build keeps beside its record views: the site index, the paths of the small
+    kinds' outputs, the static search index's word counts (all, and in its first block)."""
+
+    index: SiteIndex
+    small_paths: list[str]
+    words: dict[str, int]
+    small_words: dict[str, int]
+
+
+def _put_whole(db: sqlite3.Connection, whole: WholeIndex) -> None:
+    db.execute("DELETE FROM entries")
+    db.execute("DELETE FROM lists")
+    db.execute("DELETE FROM words")
+    db.executemany("INSERT INTO words (term, n, small) VALUES (?, ?, ?)",
+                   ((t, n, whole.small_words.get(t, 0)) for t, n in whole.words.items()))
+    index = whole.index
+    _put_index(db, index.entries(sorted(index.all_ids())).values(),
+               {name: index.members(name) for name in index.list_names()})
+    db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('small_paths', ?)", (json.dumps(whole.small_paths),))
 
 
 def _put_index(db: sqlite3.Connection, entries, lists: dict[str, list]) -> None:
@@ -281,6 +359,13 @@ class StoredIndex(SiteIndex):
             self._members[name] = load_members(row[0]) if row else []
         return self._members[name]
 
+    def kind_entries(self, kind: str) -> dict[str, Entry]:
+        """Every entry of one kind (the small kinds: a few hundred), as it stands now."""
+        ids = [i for (i,) in self.db.execute("SELECT id FROM entries WHERE kind = ?", (kind,))]
+        found = self.entries([i for i in ids if i not in self._dropped])
+        found.update({i: e for i, e in self._entries.items() if e.kind == kind})
+        return found
+
     def list_sizes(self) -> dict[str, int]:
         if self._sizes is None:
             self._sizes = dict(self.db.execute("SELECT name, size FROM lists"))
@@ -295,8 +380,9 @@ class StoredIndex(SiteIndex):
             if kind is not None:
                 found[kind] -= 1
         for object_id in self._put:
-            if object_id not in self._was:
-                found[self._entries[object_id].kind] = found.get(self._entries[object_id].kind, 0) + 1
+            if self._was.get(object_id) is None:  # not stored before: a new public object
+                kind = self._entries[object_id].kind
+                found[kind] = found.get(kind, 0) + 1
         return {k: n for k, n in found.items() if n}
 
     def recent(self, limit: int) -> list[Entry]:
@@ -338,6 +424,9 @@ def _create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, kind TEXT, added TEXT, data BLOB)")
     db.execute("CREATE INDEX IF NOT EXISTS entries_added ON entries (added, id)")
     db.execute("CREATE TABLE IF NOT EXISTS lists (name TEXT PRIMARY KEY, size INTEGER, members BLOB)")
+    # The static search index's count of documents per term, and of those in its first block.
+    db.execute("CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY, n INTEGER, small INTEGER)")
+    db.execute("CREATE INDEX IF NOT EXISTS words_n ON words (n)")
     # A record's download lines have columns of their own: the full build joins a download
     # part from them without unpickling anything, and a patched rebuild finds its old lines.
     db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, "
@@ -423,16 +512,13 @@ class RecordViews:
             self._dirty.add(view["id"])
         return parts[name]
 
-    def save(self, token: str | None, mark: list | None = None, index: SiteIndex | None = None,
-             small_paths: list[str] | None = None) -> None:
+    def save(self, token: str | None, mark: list | None = None, whole: WholeIndex | None = None) -> None:
         """Keep this build's views for the next one: only the records that changed are
         written; `token` names the build (its manifest holds the same token), `mark` its
-        place in the store's change log; `index`, the site index, is kept whole (first, so a
-        build stopped after it leaves the old token: the next build is a full one)."""
+        place in the store's change log; `whole`, the rest of the cache (site index, word
+        counts), is written whole in the same transaction."""
         try:
-            if index is not None:
-                self.store.write_index(index, small_paths or [])
             self.store.write(self.gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
-                             self._dropped, self._everything, mark)
+                             self._dropped, self._everything, mark, whole)
         finally:
             self.store.close()

@@ -60,10 +60,9 @@ def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(man
         raise ValueError("no shard for these views")
 
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 1)
-    monkeypatch.setattr(build, "build_static_index", broken)
-    add_records(many, 3)  # something to rebuild
-    (many.content_dir / "records/rec-gen-001.md").write_text(
-        (many.content_dir / "records/rec-gen-001.md").read_text().replace("Generated minutes 1", "Changed 1"))
+    monkeypatch.setattr(build, "static_search_index", broken)
+    agents = many.content_dir / "agents.yaml"  # something the full build remakes (agents name every view)
+    agents.write_text(agents.read_text().replace("name: American Medical Association", "name: The AMA"))
     ingest(many)
     with pytest.raises(SideError, match="ValueError: no shard for these views"):
         build_site(many)

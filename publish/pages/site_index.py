@@ -115,6 +115,10 @@ class SiteIndex:
     def list_names(self) -> list[str]:
         return list(self._members)
 
+    def place(self, name: str, member: Member) -> int:
+        """Where `member` is (or would go) in the list `name`."""
+        return bisect.bisect_left(self.members(name), member)
+
     def list_sizes(self) -> dict[str, int]:
         """Every list's name and size."""
         return {name: len(members) for name, members in self._members.items() if members}

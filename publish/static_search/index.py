@@ -37,6 +37,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
@@ -111,15 +112,34 @@ def doc_weights(doc: dict) -> dict[str, int]:
     return weights
 
 
+@dataclass
+class StaticIndex:
+    """The fallback index's files, with what a patched rebuild needs to keep them up to date
+    (kept in the build's private cache): every term's count of documents, and of those in the
+    first block (`small`)."""
+
+    files: dict[str, bytes]
+    words: dict[str, int]
+    small: dict[str, int]
+
+
 def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     """The files of the fallback index, by path under public/."""
+    return static_index(views).files
+
+
+def static_index(views: dict[str, list[dict]]) -> StaticIndex:
+    """The fallback index, and the counts a patched rebuild keeps."""
     small, records = documents(views, SMALL), documents(views, ("record",))
     base = record_base(len(small))
     numbered = list(enumerate(small)) + [(base + rank, doc) for rank, doc in enumerate(records)]
     codes: dict[tuple[str, str], int] = {}
-    for doc in records + small:  # the records' values first: the others' never renumber them
-        for pair in _facet_values(doc):
-            codes.setdefault(pair, len(codes))
+    for block in (records, small):  # the records' values first: the others' never renumber them
+        for doc in block:
+            for pair in _facet_values(doc):
+                codes.setdefault(pair, len(codes))
+        if block is records:
+            record_values = len(codes)
     shards: dict[str, dict[str, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
     attrs: dict[int, list] = {}
     for number, doc in numbered:
@@ -138,8 +158,10 @@ def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     files["search/facets.json"] = facets_file(codes, value_labels(views))
     words = {term: len(postings) for terms in shards.values() for term, postings in terms.items()}
     files["search/vocab.json"] = vocab_file(words)
-    files["search/meta.json"] = meta_file(len(small), len(records))
-    return files
+    files["search/meta.json"] = meta_file(len(small), len(records), record_values)
+    in_small = {term: n for terms in shards.values() for term, postings in terms.items()
+                if (n := sum(1 for number, _ in postings if number < base))}
+    return StaticIndex(files, words, in_small)
 
 
 def attributes(doc: dict, codes: dict[tuple[str, str], int]) -> list:
@@ -164,11 +186,13 @@ def vocab_file(words: dict[str, int]) -> bytes:
     return _json({w: words[w] for w in sorted(common)})
 
 
-def meta_file(small: int, records: int) -> bytes:
+def meta_file(small: int, records: int, record_values: int) -> bytes:
+    """The index's layout: its two blocks of documents, and how many facet values (numbered
+    first) the records use."""
     base = record_base(small)
     return _json({"docs": small + records, "blocks": [[0, small], [base, base + records]],
                   "docs_per_shard": DOCS_PER_SHARD, "attrs_per_shard": ATTRS_PER_SHARD,
-                  "prefix_length": 2, "stopwords": sorted(STOPWORDS)})
+                  "record_values": record_values, "prefix_length": 2, "stopwords": sorted(STOPWORDS)})
 
 
 def _in_vocabulary(term: str) -> bool:
