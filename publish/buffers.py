@@ -91,6 +91,27 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def replace_from(source: Path, target: Path, paths: Iterable[str]) -> None:
+    """Each of these files of `source` linked into `target` over its old self there (linked
+    under a temporary name, then renamed: never written through, as every buffer file)."""
+    made: set[str] = set()
+    for path in paths:
+        final = os.path.join(target, path)
+        folder = os.path.dirname(final)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        temp = final + ".link-tmp"
+        try:
+            os.link(os.path.join(source, path), temp)
+        except FileExistsError:
+            os.unlink(temp)
+            os.link(os.path.join(source, path), temp)
+        except OSError:
+            shutil.copy2(os.path.join(source, path), temp)
+        os.replace(temp, final)
+
+
 def flip(public_dir: Path, standby: Path) -> None:
     """Point `public_dir` at `standby` in one step: a new symlink renamed over the old one, so a
     reader (or the running app's StaticFiles, which resolves the folder per request) sees either

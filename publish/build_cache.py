@@ -183,6 +183,13 @@ class ViewStore:
     def count(self) -> int:
         return self.db().execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
+    def line_lengths(self, first: int, count: int) -> list[tuple[int, int]]:
+        """The byte lengths of the download lines (JSON Lines, CSV) of `count` records from the
+        `first` in id order: where each record's lines stand in its download part."""
+        return list(self.db().execute(
+            "SELECT LENGTH(CAST(jsonl AS BLOB)), LENGTH(CAST(csv AS BLOB)) FROM records ORDER BY id LIMIT ? OFFSET ?",
+            (count, first)))
+
     def ids(self) -> list[str]:
         return [i for (i,) in self.db().execute("SELECT id FROM records ORDER BY id")]
 

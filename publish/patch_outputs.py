@@ -36,7 +36,7 @@ from publish.pages.site_index import BROWSE, Entry, browse_parts, section_list
 from publish.patch_changes import ChangeSet, RecordChange
 from publish.static_search.blocks import patch_first_block
 from publish.static_search.index import SMALL, record_base, static_index
-from publish.static_search.patch import patch_index, vocabulary_after
+from publish.static_search.patch import dump_parsed, patch_index, vocabulary_after
 from search.documents import documents_of
 
 LOC = re.compile(rb"<loc>([^<]*)</loc>")
@@ -189,10 +189,12 @@ def _downloads(ctx: Context, changes: ChangeSet, out: Outputs) -> None:
 
 def splice_lines(data: bytes | None, header: bytes, changes: list[tuple[str, str]]) -> bytes | None:
     """A download part with some records' lines replaced (old line, new line), found in its
-    bytes rather than joined again from 10,000 cached lines; None when an old line is not
-    there exactly once, at the start of a line after the header (then it is joined again)."""
+    bytes rather than joined again from 10,000 cached lines, and the part copied once; None
+    when an old line is not there exactly once, at the start of a line after the header (then
+    it is joined again)."""
     if data is None or not data.startswith(header):
         return None
+    found: list[tuple[int, int, bytes]] = []
     for old_text, new_text in changes:
         old = old_text.encode("utf-8")
         at = data.find(old, len(header))
@@ -200,32 +202,67 @@ def splice_lines(data: bytes | None, header: bytes, changes: list[tuple[str, str
             at = data.find(old, at + 1)  # inside another line: not this record's
         if at < 0 or data.find(old, at + 1) >= 0:
             return None
-        data = data[:at] + new_text.encode("utf-8") + data[at + len(old):]
-    return data
+        found.append((at, at + len(old), new_text.encode("utf-8")))
+    found.sort()
+    pieces, done = [], 0
+    for start, end, new in found:
+        if start < done:
+            return None  # two changes in one line: not lines of two records
+        pieces += [data[done:start], new]
+        done = end
+    pieces.append(data[done:])
+    return b"".join(pieces)
 
 
 def _spliced_parts(ctx: Context, records: list[RecordChange], lines: dict) -> dict[str, bytes] | None:
-    """The parts holding these edited records, with their old lines replaced by the new ones."""
+    """The parts holding these edited records, with their old lines replaced by the new ones:
+    each line found at its offset (the lengths of the cached lines before it in the part),
+    or, failing that, by searching the part for it."""
     jsonl, csv = _line_names(ctx.urls)
     count = ctx.state["records"]
-    parts: dict[int, list[RecordChange]] = {}
+    parts: dict[int, list[tuple[int, RecordChange]]] = {}
     for change in records:
         assert change.old is not None
         if change.old.parts.get(jsonl) is None or change.old.parts.get(csv) is None:
             return None  # lines made for another base URL (or none)
         rank = ctx.store.rank(change.id)
-        parts.setdefault(rank // PART_SIZE if count > PART_SIZE else 0, []).append(change)
+        parts.setdefault(rank // PART_SIZE if count > PART_SIZE else 0, []).append((rank, change))
     files = {}
     for number, changed in parts.items():
+        first = number * PART_SIZE if count > PART_SIZE else 0
+        lengths = ctx.store.line_lengths(first, min(count, PART_SIZE))
         name = part_names("record", count)[number]
-        for extension, which, header in (("jsonl", jsonl, b""), ("csv", csv, csv_header("record").encode())):
+        for extension, which, column, header in (("jsonl", jsonl, 0, b""), ("csv", csv, 1, csv_header("record").encode())):
             path = f"downloads/{name}.{extension}"
-            spliced = splice_lines(_published(ctx.live, path), header,
-                                   [(change.old.parts[which], lines[change.id][which]) for change in changed])
+            data = _published(ctx.live, path)
+            edits = [(change.old.parts[which], lines[change.id][which]) for _, change in changed]
+            known = all(n[column] is not None for n in lengths)  # lines kept for this base URL
+            placed = _at_offsets(data, header, [sum(n[column] for n in lengths[:rank - first]) for rank, _ in changed],
+                                 edits) if known else None
+            spliced = placed if placed is not None else splice_lines(data, header, edits)
             if spliced is None:
                 return None
             files[path] = spliced
     return files
+
+
+def _at_offsets(data: bytes | None, header: bytes, offsets: list[int], edits: list[tuple[str, str]]) -> bytes | None:
+    """`data` with each old line, expected at `len(header) + offset`, replaced; None when one is not there."""
+    if data is None or not data.startswith(header):
+        return None
+    found = []
+    for offset, (old_text, new_text) in zip(offsets, edits, strict=True):
+        old, at = old_text.encode("utf-8"), len(header) + offset
+        if data[at:at + len(old)] != old or (at > len(header) and data[at - 1:at] != b"\n"):
+            return None
+        found.append((at, at + len(old), new_text.encode("utf-8")))
+    found.sort()
+    pieces, done = [], 0
+    for start, end, new in found:
+        pieces += [data[done:start], new]
+        done = end
+    pieces.append(data[done:])
+    return b"".join(pieces)
 
 
 def _joined_parts(ctx: Context, records: list[RecordChange], lines: dict) -> dict[str, bytes]:
@@ -276,15 +313,17 @@ def _static_search(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[s
     if not whole:
         meta = json.loads(read("search/meta.json") or b"{}")
         base = meta["blocks"][1][0] if meta.get("blocks") else record_base(ctx.state["docs"] - ctx.state["records"])
+        parsed: dict[str, list] = {}
         for change in changes.records:
             assert change.old is not None and change.view is not None
             doc = patch_index(read, base + ctx.store.rank(change.id), documents_of("record", change.old.view)[0],
-                              documents_of("record", change.view)[0])
+                              documents_of("record", change.view)[0], parsed)
             if doc is None:
                 whole = True
                 break
             patched.update(doc.files)
             totals.update(doc.totals)
+        patched.update(dump_parsed(parsed))
     if whole:
         _whole_static_search(ctx, changes, out, small)
         return

@@ -37,7 +37,8 @@ class DocPatch:
     totals: dict[str, int]  # each touched term's count of documents now
 
 
-def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict) -> DocPatch | None:
+def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict,
+                parsed: dict[str, list] | None = None) -> DocPatch | None:
     """The files of the index that change when document `number` (a record's) changes from
     `old` to `new` (None for a file to delete), patched from the published ones (`read(path)`,
     which must give what earlier patches of the same rebuild made), and each touched term's
@@ -48,7 +49,7 @@ def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new
     if _facet_values(old) != _facet_values(new):
         return None
     files: dict[str, bytes | None] = {}
-    if _listing(old) != _listing(new) and not _relist(read, number, new, files):
+    if _listing(old) != _listing(new) and not _relist(read, number, new, parsed if parsed is not None else {}):
         return None
     before, after = doc_weights(old), doc_weights(new)
     touched = sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
@@ -67,22 +68,30 @@ def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new
     return DocPatch(files, counts)
 
 
-def _relist(read: Callable[[str], bytes | None], number: int, new: dict, files: dict) -> bool:
-    """The document's line in its docs shard and its dates in its attributes shard, made again."""
+def _relist(read: Callable[[str], bytes | None], number: int, new: dict, parsed: dict[str, list]) -> bool:
+    """The document's line in its docs shard and its dates in its attributes shard, made again
+    (in `parsed`, the shards as lists)."""
     docs_path = f"search/docs/{number // DOCS_PER_SHARD}.json"
     attrs_path = f"search/attrs/{number // ATTRS_PER_SHARD}.json"
-    raw_docs, raw_attrs = read(docs_path), read(attrs_path)
-    if raw_docs is None or raw_attrs is None:
-        return False
-    docs, attrs = json.loads(raw_docs), json.loads(raw_attrs)
+    for path in (docs_path, attrs_path):
+        if path not in parsed:
+            raw = read(path)
+            if raw is None:
+                return False
+            parsed[path] = json.loads(raw)
+    docs, attrs = parsed[docs_path], parsed[attrs_path]
     at_doc, at_attr = number % DOCS_PER_SHARD, number % ATTRS_PER_SHARD
     if at_doc >= len(docs) or at_attr >= len(attrs):
         return False
     docs[at_doc] = [new["type"], _display_title(new), new["url"], new["date"]]
     dated = new["date_lower"] != UNDATED_LOWER
     attrs[at_attr] = [new["date_lower"] if dated else None, new["date_upper"] if dated else None, attrs[at_attr][2]]
-    files[docs_path], files[attrs_path] = _json(docs), _json(attrs)
     return True
+
+
+def dump_parsed(parsed: dict[str, list]) -> dict[str, bytes]:
+    """The shards `patch_index` changed as lists, as the index writes them."""
+    return {path: _json(items) for path, items in parsed.items()}
 
 
 def vocabulary_after(published: dict[str, int], totals: dict[str, int],
