@@ -235,7 +235,8 @@ def _nothing_changed(engine, found: Scan, content: Path) -> IngestReport:
 def _report_missing(session: Session, report: IngestReport, found: Scan, content: Path, kinds: list[str],
                     also: Sequence[tuple[str, str]] = ()) -> None:
     """Stored objects of these kinds whose file is no longer there (as a full read reports them)."""
-    there = {display_path(Path(path), content) for path in found.files}
+    root = os.path.join(os.fspath(content), "")
+    there = {content.name + "/" + path[len(root):].replace(os.sep, "/") for path in found.files if path.startswith(root)}
     for kind in kinds:
         table = m.OBJECT_TYPES[kind]
         gone = {(row_id, path) for row_id, path in session.exec(select(table.id, table.source_path).where(
