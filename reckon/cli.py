@@ -235,15 +235,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from audit.leaks import audit
+    from audit.since import audit_since
 
     settings = _settings(args)
-    report = audit(settings)
+    done = audit_since(settings, full=args.full)
+    report = done.report
     for leak in report.leaks:
         print(leak)
     for failure in report.failures:
         print(f"UNREADABLE: {failure}")
-    print(f"audit: {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
+    scope = "everything" if done.full else (f"{done.files} files published since the last audit, and "
+                                           f"{done.new} new fingerprints everywhere")
+    print(f"audit ({scope}): {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
           f"checked in {report.places} public places: {len(report.leaks)} leaks")
     return 1 if report.leaks or report.failures else 0
 
@@ -340,8 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the index and site even if nothing changed")
-    add("audit", cmd_audit, "Scan the built site, the public index and the anonymous API for any trace "
-        "of hidden material; exits 1 and names each leak.")
+    p = add("audit", cmd_audit, "Scan the built site, the public index and the anonymous API for any trace "
+            "of hidden material; exits 1 and names each leak. After a first full audit, only what the "
+            "publishes since changed and the material hidden since are checked.")
+    p.add_argument("--full", action="store_true", help="check everything, as the first audit does")
     p = add("export", cmd_export, "Write the whole archive (every table, revisions included) as a BagIt bag.")
     p.add_argument("--bag", required=True, type=Path, help="new folder to write the bag into")
     p = add("verify", cmd_verify, "Check a bag's fixity against its SHA-256 manifests.")

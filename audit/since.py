@@ -1,0 +1,117 @@
+"""`reckon audit` after a publish: check what the publishes since the last audit changed.
+
+A full audit (`audit.leaks.audit`, `reckon audit --full`) reads every public file, every
+document of the public index and every anonymous API answer: minutes at 100,000 records, too
+slow to run after each publish. Between two audits only two things can bring a new leak:
+
+- a file a publish wrote: every publish notes the files it changed (`publish.pipeline`,
+  `AUDIT_PENDING`), and each of those is scanned for every fingerprint;
+- material that became hidden (a withdrawal, a restriction, a redaction) since the last
+  audit, whose words may have stayed in a file no publish touched: its fingerprints (those the
+  last audit did not have) are looked for in every public file and every document of the
+  public index, as plain substrings first (one pass over the bytes, fast), then as the full
+  audit matches them in the few that hold one.
+
+The anonymous API is not walked here: it answers from the store through the access rule, live,
+and `--full` checks it. What the last audit saw (a digest of each fingerprint, never its words)
+is kept beside the site's build cache, private; with no earlier audit, a full one runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.access import PUBLIC
+from archive.catalog import Catalog
+from archive.db import store_transaction
+from archive.settings import Settings
+from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses
+from audit.leaks import AuditReport, Fingerprint, Leak, audit, find_in, fingerprints, public_files
+from publish.pipeline import AUDIT_PENDING
+from search.query import open_index
+
+STATE = "audit-state.json"
+
+
+@dataclass
+class Since:
+    report: AuditReport
+    full: bool  # a full audit ran (none before, or asked for)
+    files: int = 0  # files scanned for every fingerprint (written since the last audit)
+    new: int = 0  # fingerprints the last audit did not have
+
+
+def _digest(f: Fingerprint) -> str:
+    return hashlib.blake2b(f"{f.kind}\0{f.object_id}\0{f.text}".encode(), digest_size=12).hexdigest()
+
+
+def audit_since(settings: Settings, full: bool = False) -> Since:
+    """Check what changed since the last audit (a full audit when there was none, or `full`)."""
+    state_path = Path(settings.build_cache_dir) / STATE
+    pending_path = Path(settings.build_cache_dir) / AUDIT_PENDING
+    try:
+        state = json.loads(state_path.read_text()) if not full else None
+    except (OSError, ValueError):
+        state = None
+    pending = sorted(set(pending_path.read_text().split())) if pending_path.exists() else []
+    if state is None:
+        report = audit(settings)
+        _remember(state_path, pending_path, report)
+        return Since(report, full=True, new=len(report.fingerprints))
+    with store_transaction(settings) as session:
+        prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
+        addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
+                     in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
+    report = AuditReport(prints + addresses, hidden_count)
+    seen = set(state.get("fingerprints", []))
+    new = [f for f in report.fingerprints if _digest(f) not in seen]
+    public = settings.public_dir
+
+    def scan(where: str, text: str, words: list[Fingerprint], places: list[Fingerprint]) -> None:
+        report.places += 1
+        report.where.append(where)
+        report.leaks.extend(Leak(where, f) for f in [*find_in(text, words), *find_addresses(text, places)])
+
+    written = set(pending)
+    for path in pending:
+        file = public / path
+        if file.is_file():
+            scan(str(file.relative_to(public.parent)), f"/{path}\n" + file.read_text(encoding="utf-8", errors="replace"),
+                 prints, addresses)
+    if new:
+        needles = [f.text.lower().encode() for f in new]
+        new_words = [f for f in new if f.kind != ADDRESS]
+        new_places = [f for f in new if f.kind == ADDRESS]
+        for file in public_files(public):
+            relative = file.relative_to(public).as_posix()
+            if relative in written:
+                continue
+            data = (f"/{relative}\n".encode() + file.read_bytes()).lower()
+            if any(needle in data for needle in needles):  # then as the full audit matches them
+                scan(str(file.relative_to(public.parent)), data.decode("utf-8", "replace"), new_words, new_places)
+        index = open_index(settings.index_dir)
+        try:
+            for stored in index.stored_documents():
+                text = json.dumps(stored, ensure_ascii=False)
+                if any(needle.decode() in text.lower() for needle in needles):
+                    scan(f"public search index, document {stored.get('id')}", text, new_words, new_places)
+        finally:
+            index.close()
+    _remember(state_path, pending_path, report, pending)
+    return Since(report, full=False, files=len(pending), new=len(new))
+
+
+def _remember(state_path: Path, pending_path: Path, report: AuditReport, done: list[str] | None = None) -> None:
+    """What this audit saw; the files it checked leave the pending list (those noted since stay)."""
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    state_path.write_text(json.dumps({"fingerprints": sorted(_digest(f) for f in report.fingerprints)}))
+    if pending_path.exists():
+        left = set(pending_path.read_text().split()) - set(done if done is not None else
+                                                            pending_path.read_text().split())
+        if left:
+            pending_path.write_text("".join(p + "\n" for p in sorted(left)))
+        else:
+            pending_path.unlink()
