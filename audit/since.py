@@ -1,11 +1,12 @@
-"""`reckon audit` after a publish: check what the publishes since the last audit changed.
+"""`reckon audit` after a publish: check what changed since the last audit.
 
 A full audit (`audit.leaks.audit`, `reckon audit --full`) reads every public file, every
 document of the public index and every anonymous API answer: minutes at 100,000 records, too
 slow to run after each publish. Between two audits only two things can bring a new leak:
 
-- a file a publish wrote: every publish notes the files it changed (`publish.pipeline`,
-  `AUDIT_PENDING`), and each of those is scanned for every fingerprint;
+- a file written since (by a publish, or by anyone): every public file whose modification or
+  change time is not older than the last audit's start is scanned for every fingerprint (a
+  publish writes new files or links them in: both move those times);
 - material that became hidden (a withdrawal, a restriction, a redaction) since the last
   audit, whose words may have stayed in a file no publish touched: its fingerprints (those the
   last audit did not have) are looked for in every public file and every document of the
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,17 +32,17 @@ from archive.db import store_transaction
 from archive.settings import Settings
 from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses
 from audit.leaks import AuditReport, Fingerprint, Leak, audit, find_in, fingerprints, public_files
-from publish.pipeline import AUDIT_PENDING
 from search.query import open_index
 
 STATE = "audit-state.json"
+SLACK_NS = 2_000_000_000  # a coarse file system clock: a file written just before the audit began counts
 
 
 @dataclass
 class Since:
     report: AuditReport
     full: bool  # a full audit ran (none before, or asked for)
-    files: int = 0  # files scanned for every fingerprint (written since the last audit)
+    files: int = 0  # files scanned for every fingerprint (written since the last audit began)
     new: int = 0  # fingerprints the last audit did not have
 
 
@@ -51,15 +53,14 @@ def _digest(f: Fingerprint) -> str:
 def audit_since(settings: Settings, full: bool = False) -> Since:
     """Check what changed since the last audit (a full audit when there was none, or `full`)."""
     state_path = Path(settings.build_cache_dir) / STATE
-    pending_path = Path(settings.build_cache_dir) / AUDIT_PENDING
     try:
         state = json.loads(state_path.read_text()) if not full else None
     except (OSError, ValueError):
         state = None
-    pending = sorted(set(pending_path.read_text().split())) if pending_path.exists() else []
+    started = time.time_ns()
     if state is None:
         report = audit(settings)
-        _remember(state_path, pending_path, report)
+        _remember(state_path, report, started)
         return Since(report, full=True, new=len(report.fingerprints))
     with store_transaction(settings) as session:
         prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
@@ -75,12 +76,15 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
         report.where.append(where)
         report.leaks.extend(Leak(where, f) for f in [*find_in(text, words), *find_addresses(text, places)])
 
-    written = set(pending)
-    for path in pending:
-        file = public / path
-        if file.is_file():
-            scan(str(file.relative_to(public.parent)), f"/{path}\n" + file.read_text(encoding="utf-8", errors="replace"),
-                 prints, addresses)
+    since = state.get("at", 0) - SLACK_NS
+    written = set()
+    for file in public_files(public):
+        st = file.stat()
+        if st.st_mtime_ns >= since or st.st_ctime_ns >= since:
+            relative = file.relative_to(public).as_posix()
+            written.add(relative)
+            scan(str(file.relative_to(public.parent)),
+                 f"/{relative}\n" + file.read_text(encoding="utf-8", errors="replace"), prints, addresses)
     if new:
         needles = [f.text.lower().encode() for f in new]
         new_words = [f for f in new if f.kind != ADDRESS]
@@ -100,18 +104,11 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
                     scan(f"public search index, document {stored.get('id')}", text, new_words, new_places)
         finally:
             index.close()
-    _remember(state_path, pending_path, report, pending)
-    return Since(report, full=False, files=len(pending), new=len(new))
+    _remember(state_path, report, started)
+    return Since(report, full=False, files=len(written), new=len(new))
 
 
-def _remember(state_path: Path, pending_path: Path, report: AuditReport, done: list[str] | None = None) -> None:
-    """What this audit saw; the files it checked leave the pending list (those noted since stay)."""
+def _remember(state_path: Path, report: AuditReport, started: int) -> None:
+    """What this audit saw (digests of its fingerprints) and when it began."""
     state_path.parent.mkdir(parents=True, exist_ok=True)
-    state_path.write_text(json.dumps({"fingerprints": sorted(_digest(f) for f in report.fingerprints)}))
-    if pending_path.exists():
-        left = set(pending_path.read_text().split()) - set(done if done is not None else
-                                                            pending_path.read_text().split())
-        if left:
-            pending_path.write_text("".join(p + "\n" for p in sorted(left)))
-        else:
-            pending_path.unlink()
+    state_path.write_text(json.dumps({"at": started, "fingerprints": sorted(_digest(f) for f in report.fingerprints)}))

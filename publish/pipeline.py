@@ -27,7 +27,6 @@ from search.incremental import bring_up_to_date, state_meta
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir
 
 STAFF = Viewer(Role.CURATOR, "reckon-index")
-AUDIT_PENDING = "audit-pending.txt"  # the files publishes changed since the last `reckon audit` (audit.since)
 
 
 @dataclass
@@ -82,7 +81,6 @@ def publish(settings: Settings, actor: str = "") -> PublishReport:
         try:
             public, _ = index_all(settings)
             report = PublishReport(indexed=public.documents, site=build_site(settings))
-            _note_changed(settings, report.site.changed)  # for the next audit
             report.purged = purge(settings, report.site.changed)  # a CDN's copies of what changed
         except Exception as exc:
             with store_transaction(settings) as session:
@@ -91,15 +89,6 @@ def publish(settings: Settings, actor: str = "") -> PublishReport:
         with store_transaction(settings) as session:
             site_lag.settle(session, upto)
     return report
-
-
-def _note_changed(settings: Settings, paths: list[str]) -> None:
-    """Keep the files a publish changed for the next `reckon audit` (private, beside the site)."""
-    if paths:
-        pending = settings.build_cache_dir / AUDIT_PENDING
-        pending.parent.mkdir(parents=True, exist_ok=True)
-        with pending.open("a", encoding="utf-8") as out:
-            out.writelines(path + "\n" for path in paths)
 
 
 _held = threading.local()  # how deep this thread is inside `publishing`, per lock file
