@@ -238,9 +238,14 @@ def _report_missing(session: Session, report: IngestReport, found: Scan, content
     root = os.path.join(os.fspath(content), "")
     there = {content.name + "/" + path[len(root):].replace(os.sep, "/") for path in found.files if path.startswith(root)}
     for kind in kinds:
-        table = m.OBJECT_TYPES[kind]
-        gone = {(row_id, path) for row_id, path in session.exec(select(table.id, table.source_path).where(
-            table.deleted == False, table.source_path.not_like("staff:%"))) if path not in there}
+        table = m.OBJECT_TYPES[kind].__table__  # type: ignore[attr-defined]
+        cursor = session.connection().connection.cursor()  # 100,000 rows: the driver's own cursor
+        try:
+            cursor.execute(f"SELECT id, source_path FROM {table.name} WHERE NOT deleted "
+                           "AND source_path NOT LIKE 'staff:%'")
+            gone = {(row_id, path) for row_id, path in cursor.fetchall() if path not in there}
+        finally:
+            cursor.close()
         gone |= set(also) if kind == "record" else set()
         if gone:
             report.missing[kind] = sorted(gone)
