@@ -130,3 +130,18 @@ def test_nothing_public_changed_writes_nothing(site):
     write(site, hide_more)
     report = build_site(site)
     assert report.patched and report.written == 0
+
+
+def test_the_sitemap_written_as_text_is_what_elementtree_writes():
+    from xml.etree import ElementTree as ET
+
+    from archive.urls import SiteUrls
+    from publish.feeds import SITEMAP, _xml, sitemaps
+
+    urls = SiteUrls("https://example.org/a&b/")
+    paths = sorted(["/records/x/", "/r/<y>&z/", "/ü/"] + [f"/records/rec-{i}/" for i in range(20)])
+    ET.register_namespace("", SITEMAP)
+    root = ET.Element(f"{{{SITEMAP}}}urlset")
+    for path in paths:
+        ET.SubElement(ET.SubElement(root, f"{{{SITEMAP}}}url"), f"{{{SITEMAP}}}loc").text = urls.absolute(path)
+    assert sitemaps(paths, urls)["sitemap.xml"] == _xml(root)
