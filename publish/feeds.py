@@ -66,7 +66,7 @@ def sitemaps(paths: list[str], urls: SiteUrls) -> dict[str, bytes]:
             return _xml(root)
         entries = "".join(f"  <url>\n    <loc>{_text(urls.absolute(path))}</loc>\n  </url>\n" for path in chunk)
         return (f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP}\">\n{entries}</urlset>\n"
-                ).encode("utf-8")
+                ).encode()
 
     if len(chunks) == 1:
         return {"sitemap.xml": urlset(chunks[0])}
