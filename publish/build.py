@@ -194,7 +194,11 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     serving = site_manifest.read(live) if live is not None else None
     if serving is not None and serving["pages"] == keys and serving.get("iiif", {}) == manifest["iiif"]:
         # The live site is this build already: nothing to write, nothing to flip; the cache
-        # still describes the live site, so it keeps the live build's token.
+        # still describes the live site, so it keeps the live build's token. Its header takes
+        # this build's state (new code or templates that made the same files): else every
+        # later build would find the inputs changed and compare everything again.
+        if serving.get("state") != manifest["state"]:
+            site_manifest.write_header(live, {k: v for k, v in manifest.items() if k != "pages"})
         record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.whole)
         return BuildReport(pages=len(outputs.pages), public_dir=public, written=0, unchanged=len(outputs.pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)

@@ -145,3 +145,17 @@ def test_the_sitemap_written_as_text_is_what_elementtree_writes():
     for path in paths:
         ET.SubElement(ET.SubElement(root, f"{{{SITEMAP}}}url"), f"{{{SITEMAP}}}loc").text = urls.absolute(path)
     assert sitemaps(paths, urls)["sitemap.xml"] == _xml(root)
+
+
+def test_a_full_build_that_writes_nothing_still_leaves_the_next_change_patched(site, monkeypatch):
+    """New code (or templates) making the same files: the full comparison writes nothing, and
+    the live build's state says it is this code's, so the next change is patched again."""
+    from publish import incremental
+
+    monkeypatch.setattr(incremental, "site_code_digest", lambda: "other code")
+    monkeypatch.setattr("publish.build.build_state",
+                        lambda *a: {**incremental.build_state(*a), "code": "other code"})
+    assert build_site(site).written == 0
+    edit(site, "records/rec-gen-009.md", "word9x", "wordnine")
+    ingest(site)
+    assert build_site(site).patched
