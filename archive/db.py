@@ -24,6 +24,8 @@ from archive import (  # noqa: F401
     recordings,
     redactions,
     signin_limits,
+    site_lag,
+    source_files,
     staff_sessions,
     store_consent,
     submissions,

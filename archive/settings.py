@@ -53,6 +53,9 @@ class Settings:
     # them as UTF-8 rather than the system's code page; off by default, as most CSV readers
     # would keep the mark in the first column's name.
     csv_bom: bool = False
+    # A command run after each publish with the changed public URLs as its arguments (a CDN's
+    # purge, e.g. "purge-cdn --zone archive"), so no cache keeps a page the archive changed.
+    purge_command: str | None = None
 
     def today(self) -> date:
         """The date the access rule judges embargoes by (fixed in tests, real otherwise)."""
@@ -112,8 +115,8 @@ def load_settings(
     RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace),
     RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed), RECKON_BASE_URL (where
     the site lives; without it, the served address, `served_url(host, port)`), RECKON_CSV_BOM
-    (1: CSV downloads start with a UTF-8 byte order mark, for spreadsheets). Overrides win
-    over the environment.
+    (1: CSV downloads start with a UTF-8 byte order mark, for spreadsheets), RECKON_PURGE_COMMAND
+    (run with the changed URLs after each publish). Overrides win over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -138,6 +141,7 @@ def load_settings(
         base_url_set=bool(env.get("RECKON_BASE_URL")),
         trusted_proxies=env.get("RECKON_TRUSTED_PROXIES") or Settings.trusted_proxies,
         csv_bom=(env.get("RECKON_CSV_BOM") or "").strip().lower() in ("1", "true", "yes", "on"),
+        purge_command=env.get("RECKON_PURGE_COMMAND") or None,
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):

@@ -36,8 +36,11 @@ class RecordingFinding:
     why: str
 
 
-def audit_recordings(session: Session, settings: Settings) -> tuple[list[RecordingFinding], list[str]]:
-    """Findings over every sound or video file of the public site, and the places checked."""
+def audit_recordings(session: Session, settings: Settings, written: set[str] | None = None
+                     ) -> tuple[list[RecordingFinding], list[str]]:
+    """Findings over every sound or video file of the public site, and the places checked.
+    With `written` (site paths written since the last audit, `audit.since`), only those are
+    decoded again; every other file is still checked to be a public recording."""
     catalog = Catalog(session, PUBLIC, settings.today())
     public = settings.public_dir
     expected: dict[str, tuple[str, list[tuple[int, int]], int | None]] = {}
@@ -61,6 +64,8 @@ def audit_recordings(session: Session, settings: Settings) -> tuple[list[Recordi
         if relative not in expected:
             findings.append(RecordingFinding(where, "", "a sound or video file", "no public recording accounts for it"))
             continue
+        if written is not None and relative not in written:
+            continue  # decoded by an earlier audit, unchanged since
         narrative_id, silences, length = expected[relative]
         loudest, decoded = peaks(file, silences)
         for (start, end), peak in zip(silences, loudest, strict=True):

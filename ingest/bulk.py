@@ -83,14 +83,24 @@ class BulkWriter:
         # them all; the caller rolls the transaction back when there are any.
         self.problems: list[ContentProblem] = []
 
-    def upsert_kind(self, kind: str, objects: list[Parsed]) -> None:
+    def upsert_kind(self, kind: str, objects: list[Parsed], partial: bool = False) -> None:
         """Write one kind in batches of BATCH objects, so what a batch builds (rows, revisions,
         bound parameters) is freed before the next one; only ids and hashes of stored rows are
-        held for the whole kind, and full rows are read only for objects that changed."""
+        held for the whole kind, and full rows are read only for objects that changed.
+
+        `partial`: `objects` are only those read from changed files (`ingest.changed_files`),
+        so only their stored rows are compared and none of the others counts as gone."""
         table = m.OBJECT_TYPES[kind]
         core = table.__table__  # type: ignore[attr-defined]
-        stored = {row.id: (row.content_hash, row.deleted, row.source_path) for row in self.session.execute(
-            select(core.c.id, core.c.content_hash, core.c.deleted, core.c.source_path))}
+        columns = select(core.c.id, core.c.content_hash, core.c.deleted, core.c.source_path)
+        if partial:
+            ids = [o.id for o in objects]
+            stored = {row.id: (row.content_hash, row.deleted, row.source_path)
+                      for start in range(0, len(ids), CHUNK)
+                      for row in self.session.execute(columns.where(core.c.id.in_(ids[start:start + CHUNK])))}
+        else:
+            stored = {row.id: (row.content_hash, row.deleted, row.source_path)
+                      for row in self.session.execute(columns)}
         now = m.utcnow()
         template = _defaults(table)
         if self.progress is not None and objects:
@@ -98,6 +108,8 @@ class BulkWriter:
         ordered = self.order(objects)
         for start in range(0, len(ordered), BATCH):
             self._upsert_batch(kind, table, ordered[start:start + BATCH], stored, template, now)
+        if partial:
+            return
         seen = {o.id for o in objects}
         # Only rows read from a content file can go missing from it; objects made in the staff
         # app (source_path "staff:<user>") live in the store alone and are never reported or pruned.

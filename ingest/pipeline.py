@@ -7,12 +7,13 @@ re-running on unchanged content writes nothing at all (not even a revision).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from archive import ledger_edits, store_consent
 from archive import models as m
@@ -21,10 +22,12 @@ from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
 from ingest.attachments import read_attachments
 from ingest.bulk import BulkWriter, fewer_collections
+from ingest.changed_files import Delta, Scan, delta, remember, scan
 from ingest.progress import Progress, reading
 from ingest.readers.csv_catalog import read_csv_argument
-from ingest.readers.parsed import Parsed, ReadResult
-from ingest.readers.registry import read_content
+from ingest.readers.markdown_folders import read_agents, read_taxonomy
+from ingest.readers.parsed import Parsed, ReadResult, display_path
+from ingest.readers.registry import RECORDS_FOLDER, read_content, read_records
 from ingest.recordings import read_recordings
 from ingest.redaction import refresh_redactions
 from ingest.references import check_references
@@ -100,25 +103,35 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
     """Bring the store in line with the content, in one all-or-nothing transaction.
 
     A stored object whose source is gone is reported in `missing` and kept; `prune=True`
-    soft-deletes it (with a revision), as removing a file is easy to do by accident."""
+    soft-deletes it (with a revision), as removing a file is easy to do by accident.
+
+    Only what changed is read (`ingest.changed_files`, from each file's stat): nothing when no
+    file changed since the last ingest, only the changed record files when those are all that
+    changed (and no other object cites them); everything otherwise, and always with `strict`,
+    `prune` or spreadsheets named on the command line."""
     with fewer_collections():
-        try:
-            result = read_and_check(settings, csv_sources, progress)
-        except ContentError as exc:
-            if strict and exc.warnings:  # every warning is an error too, listed in the same run
-                raise ContentError(exc.problems + exc.warnings) from exc
-            raise
-        if strict and result.warnings:
-            raise ContentError(result.warnings)
-        report = IngestReport(warnings=result.warnings)
-        report.skipped["record"] = result.skipped
+        found = scan(settings.content_dir)
         engine = open_engine(settings)
         try:
+            with Session(engine) as session:
+                known = delta(session, found)
+            trusted = known is not None and not (strict or prune or csv_sources)
+            if trusted and known.unchanged:
+                return _nothing_changed(engine, found, settings.content_dir)
+            changed = _read_changed_records(settings, engine, known) if trusted and \
+                known.within(settings.content_dir / RECORDS_FOLDER, ".md") else None
+            result = changed.result if changed is not None else _read_everything(settings, strict, csv_sources,
+                                                                                progress)
+            report = IngestReport(warnings=result.warnings)
+            report.skipped["record"] = result.skipped
             with transaction(engine) as session:
                 writer = BulkWriter(session, report, prune=prune, progress=progress,
                                     order=_parents_first, before_update=_before_update)
                 for kind in KIND_ORDER:
-                    writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind])
+                    if changed is not None and kind not in PARTIAL_KINDS:
+                        continue  # not read: its files did not change
+                    writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind],
+                                       partial=changed is not None and kind == "record")
                 if writer.problems:  # found against the store (e.g. an edited consent log): roll back
                     raise ContentError(writer.problems, result.warnings)
                 # Proposals for curators, stored apart from the content; both skip what is unchanged.
@@ -127,11 +140,130 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
                 # Decisions and edits made in the staff app outrank the files: kept, and reported.
                 report.warnings += store_consent.reapply(session)
                 report.warnings += ledger_edits.reconcile(session)
+                if changed is not None:
+                    kinds = [k for k in KIND_ORDER if k not in PARTIAL_KINDS] + ["record"]
+                    _report_missing(session, report, found, settings.content_dir, kinds, changed.missing)
+                    _count_unchanged(session, report, kinds)
+                remember(session, found, known, whole_content=not csv_sources)  # for the next ingest
         finally:
             engine.dispose()
             if progress is not None:
                 progress.finish()
     return report
+
+
+def _read_everything(settings: Settings, strict: bool, csv_sources: Sequence[CsvSource],
+                     progress: Progress | None) -> ReadResult:
+    try:
+        result = read_and_check(settings, csv_sources, progress)
+    except ContentError as exc:
+        if strict and exc.warnings:  # every warning is an error too, listed in the same run
+            raise ContentError(exc.problems + exc.warnings) from exc
+        raise
+    if strict and result.warnings:
+        raise ContentError(result.warnings)
+    return result
+
+
+# Read again whenever some record files changed: the files records refer to (agents and the
+# taxonomy: small), and those records; every other kind keeps what it has.
+PARTIAL_KINDS = ("agent", "concept", "record")
+
+
+@dataclass
+class ChangedRecords:
+    result: ReadResult
+    missing: list[tuple[str, str]]  # records whose file is gone (or now holds another id)
+
+
+def _read_changed_records(settings: Settings, engine, known: Delta) -> ChangedRecords | None:
+    """Read and check only the record files that changed (with the agents and taxonomy they
+    refer to), or None when that cannot be decided without reading everything: a record
+    another object cites (its quotation must be found again), or an id held elsewhere."""
+    content = settings.content_dir
+    names = [os.path.basename(path) for path in known.added + known.modified]
+    result = ReadResult()
+    for part in (read_agents(content), read_taxonomy(content), read_records(content, only=names)):
+        result.objects += part.objects
+        result.problems += part.problems
+        result.warnings += part.warnings
+    problems = result.problems or check_references(result.objects)
+    problems = problems + read_attachments(result.objects, [content])
+    if problems:
+        raise ContentError(problems, result.warnings)
+    ids = [o.id for o in result.objects if o.kind == "record"]
+    paths = {o.id: o.doc.display_path for o in result.objects if o.kind == "record"}
+    touched = [display_path(Path(p), content) for p in known.modified + known.removed]
+    with Session(engine) as session:
+        if _held_elsewhere(session, paths) or _cited(session, ids):
+            return None
+        gone = [(row_id, path) for start in range(0, len(touched), 500)
+                for row_id, path in session.exec(select(m.Record.id, m.Record.source_path).where(
+                    m.Record.source_path.in_(touched[start:start + 500]), m.Record.deleted == False))
+                if row_id not in paths]
+        if _cited(session, [row_id for row_id, _ in gone]):
+            return None
+    return ChangedRecords(result, sorted(gone))
+
+
+def _held_elsewhere(session: Session, paths: dict[str, str]) -> bool:
+    """Whether one of these ids is held by another source (a duplicate the full read reports)."""
+    ids = list(paths)
+    for table in m.OBJECT_TYPES.values():
+        for start in range(0, len(ids), 500):
+            for row_id, source in session.exec(select(table.id, table.source_path)
+                                               .where(table.id.in_(ids[start:start + 500]))):
+                if table is not m.Record or source != paths[row_id]:
+                    return True
+    return False
+
+
+def _cited(session: Session, ids: list[str]) -> bool:
+    """Whether another object refers to one of these records (evidence, an event, a timeline)."""
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for column in (m.Evidence.record_id, m.AccountabilityEvent.source_record_id, m.TimelineEntry.ref):
+            if session.exec(select(column).where(column.in_(chunk)).limit(1)).first() is not None:
+                return True
+    return False
+
+
+def _nothing_changed(engine, found: Scan, content: Path) -> IngestReport:
+    """No content file changed since the last ingest: nothing is read, nothing written."""
+    report = IngestReport()
+    with Session(engine) as session:
+        _report_missing(session, report, found, content, list(KIND_ORDER))
+        _count_unchanged(session, report, list(KIND_ORDER))
+    return report
+
+
+def _report_missing(session: Session, report: IngestReport, found: Scan, content: Path, kinds: list[str],
+                    also: Sequence[tuple[str, str]] = ()) -> None:
+    """Stored objects of these kinds whose file is no longer there (as a full read reports them)."""
+    root = os.path.join(os.fspath(content), "")
+    there = {content.name + "/" + path[len(root):].replace(os.sep, "/") for path in found.files if path.startswith(root)}
+    for kind in kinds:
+        table = m.OBJECT_TYPES[kind].__table__  # type: ignore[attr-defined]
+        cursor = session.connection().connection.cursor()  # 100,000 rows: the driver's own cursor
+        try:
+            cursor.execute(f"SELECT id, source_path FROM {table.name} WHERE NOT deleted "
+                           "AND source_path NOT LIKE 'staff:%'")
+            gone = {(row_id, path) for row_id, path in cursor.fetchall() if path not in there}
+        finally:
+            cursor.close()
+        gone |= set(also) if kind == "record" else set()
+        if gone:
+            report.missing[kind] = sorted(gone)
+
+
+def _count_unchanged(session: Session, report: IngestReport, kinds: list[str]) -> None:
+    """Count as unchanged the stored objects of these kinds read from files, not written now and
+    not missing (call after `_report_missing`)."""
+    for kind in kinds:
+        table = m.OBJECT_TYPES[kind]
+        stored = session.exec(select(func.count()).select_from(table).where(
+            table.deleted == False, table.source_path.not_like("staff:%"))).one()
+        report.unchanged[kind] = stored - report.created[kind] - report.updated[kind] - len(report.missing.get(kind, []))
 
 
 def _before_update(session: Session, obj: Parsed) -> None:

@@ -162,11 +162,8 @@ def suggest_tags(session: Session, objects: list[Parsed]) -> int:
     re-tagging a changed object goes through the ORM so curators' decisions are kept.
     """
     lexicon = Lexicon.from_concepts(objects)
-    hashes = {}
-    for kind, table in (("record", m.Record), ("narrative", m.Narrative)):
-        hashes |= {(kind, i): h for i, h in session.exec(select(table.id, table.content_hash))}
-    states = {(t, i): d for t, i, d in session.exec(
-        select(TaggedState.object_type, TaggedState.object_id, TaggedState.digest))}
+    tagged = [o for o in objects if o.kind in ("record", "narrative")]
+    hashes, states = _known(session, tagged)
     new_states: list[dict] = []
     new_rows: list[dict] = []
     added = 0
@@ -195,6 +192,30 @@ def suggest_tags(session: Session, objects: list[Parsed]) -> int:
         session.exec(insert(TagSuggestion), params=new_rows)
     session.flush()
     return added
+
+
+def _known(session: Session, objects: list[Parsed]) -> tuple[dict, dict]:
+    """The stored content hash and tagged digest of these objects: read for all at once when
+    they are many (a whole ingest), by id when few (an ingest of the files that changed)."""
+    tables = {"record": m.Record, "narrative": m.Narrative}
+    hashes: dict = {}
+    states: dict = {}
+    if len(objects) > 2000:
+        for kind, table in tables.items():
+            hashes |= {(kind, i): h for i, h in session.exec(select(table.id, table.content_hash))}
+        states = {(t, i): d for t, i, d in session.exec(
+            select(TaggedState.object_type, TaggedState.object_id, TaggedState.digest))}
+        return hashes, states
+    for kind, table in tables.items():
+        ids = [o.id for o in objects if o.kind == kind]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            hashes |= {(kind, i): h for i, h in session.exec(select(table.id, table.content_hash)
+                                                             .where(table.id.in_(chunk)))}
+            states |= {(t, i): d for t, i, d in session.exec(
+                select(TaggedState.object_type, TaggedState.object_id, TaggedState.digest)
+                .where(TaggedState.object_type == kind, TaggedState.object_id.in_(chunk)))}
+    return hashes, states
 
 
 def _suggestions(session: Session, obj: Parsed, lexicon: Lexicon) -> dict[tuple[str, str], Match]:

@@ -25,6 +25,7 @@ from publish.buffers import (
     live_buffer,
     move_into,
     remove,
+    replace_from,
     staging,
     standby_buffer,
 )
@@ -92,11 +93,13 @@ class Plan:
 
 
 def publish_patch(settings: Settings, env: Environment, site: LiveSite, pages: list[Page],
-                  keys: dict[str, str | None]) -> Plan:
+                  keys: dict[str, str | None], state: dict | None = None) -> Plan:
     """Bring the standby to this build (`pages` rendered where their key, in `keys`, differs
     from the live build's; a key of None deletes its file), flip to it, and trim the buffer
-    just retired to a subset of the live one. Nothing is written when no key differs."""
+    just retired to a subset of the live one. Nothing is written when no key differs.
+    `state`: values of the build's state this build changed (the feed's entries, counts)."""
     plan = _plan(site, pages, keys)
+    plan.state.update(state or {})
     if plan.changed:
         _cache_compiled_templates(env, settings)
         _update_standby(env, site, plan)
@@ -157,15 +160,21 @@ def _update_standby(env: Environment, site: LiveSite, plan: Plan) -> None:
 
 
 def _retire(site: LiveSite, plan: Plan) -> None:
-    """The buffer just retired keeps the live build's files but those this build changed, and
-    its manifest names what it lacks: all the next patched rebuild must bring it."""
-    stale = [p for p in plan.changed if _key_in(plan.live_shards, p) is not None]
+    """The buffer just retired is brought to this build too: each file this build wrote is
+    linked in from the new live buffer over its old self (one rename each: a reader still
+    holding the old file keeps it), each file it deleted is deleted; its manifest then says it
+    lacks nothing, so the next patched rebuild has nothing to catch up."""
+    written = [p for p, k in plan.changed.items() if k is not None]
+    gone = [p for p, k in plan.changed.items() if k is None]
     mark_applying(site.live)
-    remove(site.live, stale, [])
-    kept = {shard_of(p) for p in stale}
-    write_shards(site.live, {name: {p: k for p, k in plan.live_shards[name].items() if p not in plan.changed}
-                             for name in kept})
+    replace_from(site.standby, site.live, written)
+    remove(site.live, gone, [])
+    shards = {name: dict(shard) for name, shard in plan.live_shards.items()}
+    for path, key in plan.changed.items():
+        if key is None:
+            shards[shard_of(path)].pop(path, None)
+        else:
+            shards[shard_of(path)][path] = key
+    write_shards(site.live, {shard_of(p): shards[shard_of(p)] for p in plan.changed})
     write_header(site.live, {"version": MANIFEST_VERSION, "iiif": site.head.get("iiif", {}),
-                             "base": plan.state["token"],
-                             "missing": sorted(p for p, k in plan.changed.items() if k is not None),
-                             "missing_iiif": []})
+                             "base": plan.state["token"], "missing": [], "missing_iiif": []})

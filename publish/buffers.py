@@ -91,6 +91,27 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+def replace_from(source: Path, target: Path, paths: Iterable[str]) -> None:
+    """Each of these files of `source` linked into `target` over its old self there (linked
+    under a temporary name, then renamed: never written through, as every buffer file)."""
+    made: set[str] = set()
+    for path in paths:
+        final = os.path.join(target, path)
+        folder = os.path.dirname(final)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        temp = final + ".link-tmp"
+        try:
+            os.link(os.path.join(source, path), temp)
+        except FileExistsError:
+            os.unlink(temp)
+            os.link(os.path.join(source, path), temp)
+        except OSError:
+            shutil.copy2(os.path.join(source, path), temp)
+        os.replace(temp, final)
+
+
 def flip(public_dir: Path, standby: Path) -> None:
     """Point `public_dir` at `standby` in one step: a new symlink renamed over the old one, so a
     reader (or the running app's StaticFiles, which resolves the folder per request) sees either
@@ -137,6 +158,45 @@ def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
         "base": (live_build.get("state") or {}).get("token"),
         "missing": sorted(p for p, k in pages.items() if its_build.get("pages", {}).get(p) != k),
         "missing_iiif": sorted(i for i, v in images.items() if its_build.get("iiif", {}).get(i) != v)})
+
+
+def mirror(live: Path, other: Path, live_build: dict) -> int:
+    """Make the buffer `other` the live build file for file, by hard links from `live` (no
+    file is rendered, read or copied), so the next patched rebuild finds a standby that lacks
+    nothing: the first publish after a full build costs what any other does. `other`'s own
+    manifest (`publish.site_manifest`, as `scrub_standby` left it, or none) says which files it
+    already has as the live build has them; the rest are linked. Returns files linked."""
+    header = site_manifest.read(other) if other.is_dir() else None
+    has = header.get("pages", {}) if header is not None else {}
+    has_images = header.get("iiif", {}) if header is not None else {}
+    if header is None and other.exists():
+        shutil.rmtree(other)  # untrusted: made again whole
+    other.mkdir(exist_ok=True)
+    site_manifest.mark_applying(other)
+    pages, images = live_build["pages"], live_build.get("iiif", {})
+    todo = [path for path, key in pages.items() if has.get(path) != key]
+    made: set[str] = set()
+    for path in todo:
+        target = os.path.join(other, path)
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        try:
+            os.link(os.path.join(live, path), target)
+        except FileExistsError:  # a stale file (`scrub_standby` removes those; be sure)
+            os.unlink(target)
+            os.link(os.path.join(live, path), target)
+    gone = [path for path in has if path not in pages]
+    stale_images = [i for i, value in has_images.items() if images.get(i) != value]
+    remove(other, gone, stale_images)
+    for image_id, value in images.items():
+        if has_images.get(image_id) != value:
+            shutil.copytree(live / "iiif" / image_id, other / "iiif" / image_id, copy_function=os.link)
+    site_manifest.write(other, {"version": MANIFEST_VERSION, "pages": pages, "iiif": images,
+                                "base": (live_build.get("state") or {}).get("token"),
+                                "missing": [], "missing_iiif": []})
+    return len(todo)
 
 
 def remove(buffer: Path, pages: list[str], image_ids: list[str]) -> None:

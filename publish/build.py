@@ -26,6 +26,7 @@ import json
 import marshal
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
@@ -50,37 +51,42 @@ from publish.buffers import (
     clear_leftovers,
     flip,
     live_buffer,
+    mirror,
     move_into,
     remove,
     scrub_standby,
     staging,
     standby_buffer,
 )
-from publish.build_cache import RecordViews
+from publish.build_cache import RecordViews, WholeIndex
 from publish.build_report import BuildReport
-from publish.downloads import PART_SIZE, data_dictionary, export_files, with_bom
+from publish.downloads import data_package, export_files, no_memo, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
 from publish.iiif.files import public_media, write_iiif
-from publish.incremental import build_state, one_record_rebuild
+from publish.incremental import build_state, patched_rebuild
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
 from publish.media.files import recording_files
+from publish.outputs import (
+    SMALL_KINDS,
+    front_pages,
+    listing_pages,
+    object_outputs,
+    small_group,
+    tombstone_pages,
+)
 from publish.page import Page, PageKeys, write_pages
-from publish.pages.browse import FACET_TITLES, agent_pages, browse_groups
-from publish.pages.charts import site_charts
-from publish.pages.ledger import ledger_downloads, ledger_pages
-from publish.pages.objects import object_pages
-from publish.pages.timelinejs import timelinejs
+from publish.pages.browse import FACET_TITLES
+from publish.pages.charts import charts_memory, site_charts
+from publish.pages.site_index import SiteIndex, entry_of
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
-from publish.static_search.index import build_static_index
+from publish.static_search.index import static_index as static_search_index
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
 # Manifests (each buffer's keys) are read and written by publish.site_manifest, for both paths.
 MANIFEST, MANIFEST_VERSION = site_manifest.MANIFEST, site_manifest.MANIFEST_VERSION
-LIST_PAGE_SIZE = 200
-RECENT_ON_HOME = 8
 SIDE_INDEX_FROM = 2000  # records from which the static search index is made in a forked process
 
 
@@ -131,10 +137,6 @@ def build_time(settings: Settings) -> str:
     return moment.date().isoformat()
 
 
-def by_date(items: list[dict]) -> list[dict]:
-    return sorted(items, key=lambda v: ((v.get("date") or {}).get("lower", 0), v["id"]))
-
-
 def html_path_to_url(path: str) -> str:
     return "/" + path[: -len("index.html")] if path.endswith("index.html") else "/" + path
 
@@ -150,7 +152,7 @@ def build_site(settings: Settings) -> BuildReport:
     env.globals["built_on"] = built_on
     env.freeze_globals()  # all set: each template copies them once, not on every page
     with _collections_paused(), closing(EarlyRecords()) as early:
-        report = one_record_rebuild(settings, urls, built_on, env, started)
+        report = patched_rebuild(settings, urls, built_on, env, started)
         if report is None:
             report = _full_build(settings, urls, built_on, env, started, early)
     return report
@@ -176,6 +178,7 @@ class Outputs:
     media: list[Media]  # the public images: their tiles and info.json under iiif/
     state: dict  # what the next patched rebuild checks (`publish.incremental.build_state`)
     seq: list | None  # the store's change-log place, read before any row
+    whole: WholeIndex  # the site index, the small kinds' paths, search word counts: kept in the cache
 
 
 def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, started: float,
@@ -196,8 +199,12 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     serving = site_manifest.read(live) if live is not None else None
     if serving is not None and serving["pages"] == keys and serving.get("iiif", {}) == manifest["iiif"]:
         # The live site is this build already: nothing to write, nothing to flip; the cache
-        # still describes the live site, so it keeps the live build's token.
-        record_cache.save((serving.get("state") or {}).get("token"), outputs.seq)
+        # still describes the live site, so it keeps the live build's token. Its header takes
+        # this build's state (new code or templates that made the same files): else every
+        # later build would find the inputs changed and compare everything again.
+        if serving.get("state") != manifest["state"]:
+            site_manifest.write_header(live, {k: v for k, v in manifest.items() if k != "pages"})
+        record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.whole)
         return BuildReport(pages=len(outputs.pages), public_dir=public, written=0, unchanged=len(outputs.pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
     if previous is None:
@@ -207,11 +214,25 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     flip(public, standby)
     if serving is not None:
         scrub_standby(live, serving, manifest)
-    record_cache.save(manifest["state"]["token"], outputs.seq)
+    # The buffer just retired becomes this build too (hard links): the next publish patches
+    # a standby that lacks nothing, however much this build changed.
+    mirror(standby, live if live is not None else standby_buffer(public, standby), manifest)
+    record_cache.save(manifest["state"]["token"], outputs.seq, outputs.whole)
     pages = len(outputs.pages)
+    changed = _changed_files(serving, manifest) if serving is not None else []
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else pages
     return BuildReport(pages=pages, public_dir=public, written=written, unchanged=pages - written,
-                       seconds=time.perf_counter() - started, records_made=record_cache.made, applied=applied)
+                       seconds=time.perf_counter() - started, records_made=record_cache.made, applied=applied,
+                       changed=changed)
+
+
+def _changed_files(serving: dict, manifest: dict) -> list[str]:
+    """The files (and image folders) of the site that was served, changed or gone in this build."""
+    old, new = serving["pages"], manifest["pages"]
+    changed = [path for path, key in new.items() if old.get(path) != key] + [p for p in old if p not in new]
+    old_images, new_images = serving.get("iiif", {}), manifest["iiif"]
+    changed += [f"iiif/{i}/" for i in sorted(set(old_images) | set(new_images)) if old_images.get(i) != new_images.get(i)]
+    return sorted(changed)
 
 
 def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, fingerprint: str,
@@ -229,20 +250,25 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         records = record_cache.views(catalog)
         state = build_state(settings, built_on, fingerprint, record_cache)
         if early is not None:
-            early.start(env, object_pages("record", *records, urls, built_on), settings.public_dir.parent,
+            early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
                         f".{settings.public_dir.name}.prerender-")
+        kept: dict = {}
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
-                              memo=record_cache.memo, state=state)
+                              memo=record_cache.memo, state=state, kept=kept)
+        # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like the
+        # small kinds' (publish/media/files.py), so a narrative that stops being public loses them
+        # with its page, in a full build or a patched one (publish.patch_outputs).
+        recordings = [Page(f.path, content=f.content, digest=f.digest, make=f.make)
+                      for f in recording_files(catalog, settings)]
+        pages += recordings
+        kept["small_paths"] = sorted(kept["small_paths"] + [page.path for page in recordings])
         if settings.csv_bom:  # for spreadsheet users (publish.downloads.with_bom)
             pages = [replace(p, content=with_bom(p.path, p.content)) if p.content is not None else p for p in pages]
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
-        # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like pages,
-        # so a narrative that stops being public loses them with its page (publish/media/files.py).
-        pages += [Page(f.path, content=f.content, digest=f.digest, make=f.make)
-                  for f in recording_files(catalog, settings)]
-    return Outputs(pages, media, state, seq)
+    return Outputs(pages, media, state, seq, WholeIndex(kept["index"], kept["small_paths"], *kept["words"],
+                                                        extra=kept["extra"]))
 
 
 def _manifest_of(outputs: Outputs, fingerprint: str, base_url: str) -> dict:
@@ -302,131 +328,70 @@ def update_in_place(settings: Settings, env: Environment, standby: Path, outputs
 # -- the outputs -----------------------------------------------------------------------------
 def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
                   records: tuple[list[dict], dict[str, str]] | None = None, memo=None,
-                  state: dict | None = None) -> list[Page]:
+                  state: dict | None = None, kept: dict | None = None) -> list[Page]:
     """Every output of the site. Templates get data, never queries.
 
     `records`, when given, are the public record views and each one's key (from the build's
     view cache, `publish.build_cache`), in place of asking the Catalog for all of them. `state`,
     when given, receives what a later one-record rebuild needs to patch the aggregate outputs
-    (`publish.incremental`): the feed's entries and the search index's document count."""
+    (`publish.incremental`): the feed's entries and the search index's document count; `kept`,
+    when given, receives what the build's private cache keeps for it (the site index)."""
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
     # The search fallback index is made from the views alone: in a forked process while this
     # one makes the rest (publish.side_process), when there are enough records to pay for a fork.
-    index = SideResult(lambda: build_static_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
+    static_index = SideResult(lambda: static_search_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
     try:
-        return _collect_pages(catalog, urls, built_on, views, index, static_dir, records, memo, state)
+        return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, memo, state,
+                              kept if kept is not None else {})
     finally:
-        index.close()
+        static_index.close()
 
 
 def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[str, list[dict]],
-                   index: SideResult, static_dir: Path | None, records: tuple[list[dict], dict[str, str]] | None,
-                   memo, state: dict | None) -> list[Page]:
+                   static_index: SideResult, static_dir: Path | None,
+                   records: tuple[list[dict], dict[str, str]] | None, memo, state: dict | None,
+                   kept: dict) -> list[Page]:
     digests = records[1] if records is not None else {}
     added: dict[str, str] = {}
     for kind in SECTIONS:
         added.update(catalog.added_on(kind))
     everything = [v for kind in ("timeline", "harm", "narrative", "record") for v in views[kind]]
-    groups = browse_groups(views, catalog)
-    agents = agent_pages(groups, catalog)
+    index = kept["index"] = SiteIndex.of([entry_of(view, added[view["id"]]) for view in everything])
+    small = {kind: views[kind] for kind in SMALL_KINDS}
+    tombstones = catalog.tombstones()
     charts = site_charts(views, catalog, urls)  # the charts' data and files; their drawings start
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
         state["records"] = len(views["record"])
 
-    pages = _front_pages(views, everything, added, groups, agents)
-    pages += _browse_pages(groups, agents)
-    for kind, items in views.items():
-        pages += _section_pages(kind, items, digests if kind == "record" else {}, urls, built_on)
-    pages += [Page(f"narratives/{tombstone['id']}/index.html", "tombstone.html", {"item": tombstone})
-              for tombstone in catalog.tombstones()]
-    pages += [Page(*page) for page in ledger_pages(catalog)]
+    pages = front_pages(index, small) + listing_pages(index, catalog)
+    pages += object_outputs("record", views["record"], digests, urls, built_on)
+    grouped = small_group(catalog, small, tombstones, urls, built_on)
+    kept["small_paths"] = sorted(page.path for page in grouped)  # what the next patch remakes as a whole
+    pages += grouped
 
-    html_urls = [html_path_to_url(p.path) for p in pages
-                 if p.path.endswith("index.html") and p.template != "tombstone.html"]
+    tombstone_paths = {page.path for page in tombstone_pages(tombstones)}
+    html_urls = [html_path_to_url(p.path) for p in pages if p.path.endswith("index.html") and p.path not in tombstone_paths]
     files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
-    files.update(export_files(views, urls, memo) if memo is not None else export_files(views, urls))
-    files.update(index.result())
+    files.update(export_files(views, urls, memo or no_memo, kinds=("record",)))
+    found = static_index.result()
+    files.update(found.files)
+    kept["words"] = (found.words, found.small)
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
-    files.update(ledger_downloads(catalog))
     files.update(charts.files)
+    # The data package: from each kind's count and the rights statements (a patched rebuild
+    # keeps the records' statements to make it again, publish.patch_outputs).
+    counts = {kind: len(items) for kind, items in views.items()}
+    files["downloads/datapackage.json"] = data_package(counts, rights_statements(views), urls)
+    rights = Counter(v.get("rights") or "" for v in views["record"])
+    kept["extra"] = {"rights": json.dumps(dict(sorted(rights.items()))), "charts": charts_memory(charts)}
     files.update(_static_files(static_dir))
     for page in pages:  # last: the charts are drawn meanwhile in a forked process
         page.data.update(charts.page_data(page.path))
     return pages + [Page(path, content=content) for path, content in files.items()]
-
-
-def _front_pages(views: dict[str, list[dict]], everything: list[dict], added: dict[str, str],
-                groups: dict[str, list[dict]], agents: list[dict]) -> list[Page]:
-    """The home page, the site's own pages, and the indexes of downloads, browsing and agents."""
-    newest = [{"id": v["id"], "type": v["type"], "title": v["title"], "url": v["url"],
-               "date": v.get("date", {}).get("display", "")} for v in recent(everything, added, RECENT_ON_HOME)]
-    return [
-        Page("index.html", "home.html", {
-            "timelines": views["timeline"], "harms": views["harm"][:6], "harm_count": len(views["harm"]),
-            "record_count": len(views["record"]), "narrative_count": len(views["narrative"]), "recent": newest}),
-        Page("search/index.html", "search.html"),
-        Page("404.html", "404.html"),
-        Page("about/index.html", "about.html"),
-        Page("downloads/index.html", "downloads.html", {"dictionary": data_dictionary({k: len(v) for k, v in views.items()}),
-                                                         "counts": {k: len(v) for k, v in views.items()},
-                                                         "part_size": PART_SIZE}),
-        Page("browse/index.html", "browse_index.html", {"groups": {f: _entries(g) for f, g in groups.items()}}),
-        Page("agents/index.html", "agent_list.html", {"items": [{k: a[k] for k in ("name", "url", "kind", "description")}
-                                                                for a in agents]}),
-    ]
-
-
-def _browse_pages(groups: dict[str, list[dict]], agents: list[dict]) -> list[Page]:
-    """A page per browse facet and per value of it, and a page per agent."""
-    pages = []
-    for facet, entries in groups.items():
-        pages.append(Page(U.browse_url(facet).lstrip("/") + "index.html", "browse_facet.html",
-                          {"facet": facet, "entries": _entries(entries)}))
-        pages += [Page(entry["url"].lstrip("/") + "index.html", "browse_value.html", {"facet": facet, "entry": entry})
-                  for entry in entries]
-    return pages + [Page(agent["url"].lstrip("/") + "index.html", "agent.html", {"item": agent}) for agent in agents]
-
-
-def _entries(entries: list[dict]) -> list[dict]:
-    """A browse facet's values as its index lists them."""
-    return [{k: e[k] for k in ("label", "url", "count")} for e in entries]
-
-
-def _section_pages(kind: str, items: list[dict], digests: dict[str, str], urls: SiteUrls,
-                   built_on: str) -> list[Page]:
-    """A section's list pages, then each object's own outputs (and a timeline's TimelineJS data)."""
-    pages = _list_pages(kind, items) + object_pages(kind, items, digests, urls, built_on)
-    if kind == "timeline":
-        pages += [Page(U.timeline_json_url(view["id"]).lstrip("/"), content=timelinejs(view, urls)) for view in items]
-    return pages
-
-
-def _list_pages(kind: str, items: list[dict]) -> list[Page]:
-    """A section's list of objects by date, `LIST_PAGE_SIZE` to a page (the harm ledger: one page)."""
-    section = SECTIONS[kind]
-    ordered = by_date(items)
-    chunks = [ordered[i:i + LIST_PAGE_SIZE] for i in range(0, len(ordered), LIST_PAGE_SIZE)] or [[]]
-    if kind == "harm":
-        chunks = [ordered]  # the ledger is one table, so it can be sorted and filtered in place
-    pages = []
-    for number, chunk in enumerate(chunks, 1):
-        path = f"{section}/index.html" if number == 1 else f"{section}/page/{number}/index.html"
-        if kind == "record":  # what record_list.html shows, so the page's key is cheap to make
-            chunk = [{k: v[k] for k in ("id", "url", "title", "date", "record_type")} for v in chunk]
-        pager = _pager(section, number, len(chunks), len(ordered))
-        pages.append(Page(path, f"{kind}_list.html", {"items": chunk, "kind": kind, "pager": pager}))
-    return pages
-
-
-def _pager(section: str, number: int, count: int, total: int) -> dict:
-    """Where list page `number` of `count` sits, and the links to its neighbours."""
-    return {"number": number, "count": count, "total": total,
-            "prev": None if number == 1 else (f"/{section}/" if number == 2 else f"/{section}/page/{number - 1}/"),
-            "next": None if number == count else f"/{section}/page/{number + 1}/"}
 
 
 def _static_files(static_dir: Path | None) -> dict[str, bytes]:

@@ -33,6 +33,7 @@ import json
 import os
 import pickle
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -45,8 +46,9 @@ from archive.catalog import Catalog, citing_ids
 from archive.code_digest import code_digest
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
+from publish.pages.site_index import Entry, Member, SiteIndex, dump_members, load_members
 
-CACHE_VERSION = "record-views-5"  # change when a record view's shape or the key's recipe changes
+CACHE_VERSION = "record-views-6"  # change when a record view's shape or the key's recipe changes
 
 
 def _digest(*parts: object) -> str:
@@ -177,6 +179,31 @@ class ViewStore:
     def count(self) -> int:
         return self.db().execute("SELECT COUNT(*) FROM records").fetchone()[0]
 
+    def line_lengths(self, first: int, count: int) -> list[tuple[int, int]]:
+        """The byte lengths of the download lines (JSON Lines, CSV) of `count` records from the
+        `first` in id order: where each record's lines stand in its download part."""
+        return list(self.db().execute(
+            "SELECT LENGTH(CAST(jsonl AS BLOB)), LENGTH(CAST(csv AS BLOB)) FROM records ORDER BY id LIMIT ? OFFSET ?",
+            (count, first)))
+
+    def ids(self) -> list[str]:
+        return [i for (i,) in self.db().execute("SELECT id FROM records ORDER BY id")]
+
+    def all_views(self) -> list[dict]:
+        """Every cached record view, in id order (a patched rebuild that must remake an
+        output of every record, such as the static search index)."""
+        return [pickle.loads(view) for (view,) in self.db().execute("SELECT view FROM records ORDER BY id")]
+
+    def lines_of(self, ids: list[str], base: str) -> dict[str, tuple[str, str]]:
+        """These records' download lines (JSON Lines, CSV) made for the base URL `base`."""
+        found = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update({i: (jsonl, csv) for i, jsonl, csv in self.db().execute(
+                f"SELECT id, jsonl, csv FROM records WHERE base = ? AND id IN ({','.join('?' * len(chunk))})",
+                [base, *chunk])})
+        return found
+
     def rank(self, record_id: str) -> int:
         """How many cached records sort before this id (its place in id order)."""
         return self.db().execute("SELECT COUNT(*) FROM records WHERE id < ?", (record_id,)).fetchone()[0]
@@ -187,24 +214,77 @@ class ViewStore:
         return {i: pickle.loads(view) for i, view in rows}
 
     def write(self, gen: str, token: str | None, put: dict[str, CachedView], drop: set[str],
-              everything: bool = False, mark: list | None = None) -> None:
-        """One transaction: these rows written, those dropped, the generation and token set.
+              everything: bool = False, mark: list | None = None, whole: WholeIndex | None = None) -> None:
+        """One transaction: these rows written, those dropped, the generation and token set
+        (and, from a full build, the site index, small kinds' paths and word counts whole).
         With `everything` (or another generation), `put` is the whole cache: written as a new
         file renamed over the old one (no journal, no row-by-row delete of 100,000 rows)."""
         if everything or self.meta("gen") != gen:
-            self._write_new(gen, token, put, mark)
+            self._write_new(gen, token, put, mark, whole)
             return
         db = self.db()
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in drop])
             _insert(db, gen, token, put, mark)
+            if whole is not None:
+                _put_whole(db, whole)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def _write_new(self, gen: str, token: str | None, put: dict[str, CachedView], mark: list | None) -> None:
+    def commit_patch(self, gen: str, token: str | None, mark: list, put: dict[str, CachedView], drop: set[str],
+                     index: StoredIndex, small_paths: list[str] | None, words: dict[str, int],
+                     small_words: dict[str, int] | None, whole_words: bool = False,
+                     extra: dict[str, str] | None = None) -> None:
+        """A patched rebuild's cache, in one transaction: its record views written and dropped,
+        the site index's changes, the small kinds' paths and the search word counts, the
+        other outputs' `extra` meta values, the generation, the build's token and its place in
+        the change log."""
+        db = self.db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("DELETE FROM records WHERE id = ?", [(i,) for i in sorted(drop)])
+            _insert(db, gen, token, put, mark)
+            index.save()
+            if small_paths is not None:
+                db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('small_paths', ?)",
+                           (json.dumps(small_paths),))
+            db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", sorted((extra or {}).items()))
+            if whole_words:
+                db.execute("DELETE FROM words")
+                db.executemany("INSERT INTO words (term, n, small) VALUES (?, ?, ?)",
+                               ((t, n, (small_words or {}).get(t, 0)) for t, n in words.items()))
+            else:
+                self.put_words(words, small_words)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def small_words(self) -> dict[str, int]:
+        """Each term's count of documents in the static search index's first block."""
+        return dict(self.db().execute("SELECT term, small FROM words WHERE small > 0"))
+
+    def words_at_least(self, least: int, known: set[str]) -> dict[str, int]:
+        """Terms in `least` documents or more, but those `known` (`static_search.patch.vocabulary_after`)."""
+        return {t: n for t, n in self.db().execute("SELECT term, n FROM words WHERE n >= ?", (least,))
+                if t not in known}
+
+    def put_words(self, totals: dict[str, int], small: dict[str, int] | None) -> None:
+        """These terms' counts now (`small`, when given: every term's count in the first block)."""
+        db = self.db()
+        if small is not None:
+            db.execute("UPDATE words SET small = 0 WHERE small > 0")
+        db.executemany("INSERT INTO words (term, n, small) VALUES (?, ?, 0) "
+                       "ON CONFLICT(term) DO UPDATE SET n = excluded.n", totals.items())
+        if small is not None:
+            db.executemany("UPDATE words SET small = ? WHERE term = ?", ((n, t) for t, n in small.items()))
+        db.execute("DELETE FROM words WHERE n <= 0")
+
+    def _write_new(self, gen: str, token: str | None, put: dict[str, CachedView], mark: list | None,
+                   whole: WholeIndex | None) -> None:
         self.close()  # the last connection to close checkpoints and removes the old file's WAL
         temp = self.path.with_name(self.path.name + ".new")
         temp.unlink(missing_ok=True)
@@ -215,6 +295,8 @@ class ViewStore:
             _create(db)
             db.execute("BEGIN")
             _insert(db, gen, token, put, mark)
+            if whole is not None:
+                _put_whole(db, whole)
             db.execute("COMMIT")
         finally:
             db.close()
@@ -223,8 +305,137 @@ class ViewStore:
         os.replace(temp, self.path)
 
 
+@dataclass
+class WholeIndex:
+    """What a full build keeps beside its record views: the site index, the paths of the small
+    kinds' outputs, the static search index's word counts (all, and in its first block), and
+    `extra` meta values other outputs keep for the next patch (the charts, the rights statements)."""
+
+    index: SiteIndex
+    small_paths: list[str]
+    words: dict[str, int]
+    small_words: dict[str, int]
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _put_whole(db: sqlite3.Connection, whole: WholeIndex) -> None:
+    db.execute("DELETE FROM entries")
+    db.execute("DELETE FROM lists")
+    db.execute("DELETE FROM words")
+    db.executemany("INSERT INTO words (term, n, small) VALUES (?, ?, ?)",
+                   ((t, n, whole.small_words.get(t, 0)) for t, n in whole.words.items()))
+    index = whole.index
+    _put_index(db, index.entries(sorted(index.all_ids())).values(),
+               {name: index.members(name) for name in index.list_names()})
+    db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('small_paths', ?)", (json.dumps(whole.small_paths),))
+    db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", sorted(whole.extra.items()))
+
+
+def _put_index(db: sqlite3.Connection, entries, lists: dict[str, list]) -> None:
+    db.executemany("INSERT OR REPLACE INTO entries (id, kind, added, data) VALUES (?, ?, ?, ?)",
+                   ((e.id, e.kind, e.added, e.dumps()) for e in entries))
+    db.executemany("INSERT OR REPLACE INTO lists (name, size, members) VALUES (?, ?, ?)",
+                   ((name, len(members), dump_members(members)) for name, members in sorted(lists.items()) if members))
+    db.executemany("DELETE FROM lists WHERE name = ?", ((name,) for name, members in lists.items() if not members))
+
+
+class StoredIndex(SiteIndex):
+    """The site index as the last build kept it, read as asked (entries by id, a list whole),
+    changed with `put`, and saved with the patched rebuild's other rows (`changes`)."""
+
+    def __init__(self, store: ViewStore):
+        super().__init__()
+        self.db = store.db()
+        self._dropped: set[str] = set()
+        self._put: set[str] = set()
+        self._sizes: dict[str, int] | None = None
+
+    def entries(self, ids: list[str]) -> dict[str, Entry]:
+        missing = [i for i in ids if i not in self._entries and i not in self._dropped]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            rows = self.db.execute(f"SELECT id, data FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+            self._entries.update({i: Entry.loads(i, data) for i, data in rows})
+        return super().entries(ids)
+
+    def members(self, name: str) -> list[Member]:
+        return self._loaded(name)
+
+    def _loaded(self, name: str) -> list[Member]:
+        if name not in self._members:
+            row = self.db.execute("SELECT members FROM lists WHERE name = ?", (name,)).fetchone()
+            self._members[name] = load_members(row[0]) if row else []
+        return self._members[name]
+
+    def kind_entries(self, kind: str) -> dict[str, Entry]:
+        """Every entry of one kind (the small kinds: a few hundred), as it stands now."""
+        ids = [i for (i,) in self.db.execute("SELECT id FROM entries WHERE kind = ?", (kind,))]
+        found = self.entries([i for i in ids if i not in self._dropped])
+        found.update({i: e for i, e in self._entries.items() if e.kind == kind})
+        return found
+
+    def list_sizes(self) -> dict[str, int]:
+        if self._sizes is None:
+            self._sizes = dict(self.db.execute("SELECT name, size FROM lists"))
+        sizes = dict(self._sizes)
+        sizes.update({name: len(members) for name, members in self._members.items()})
+        return {name: size for name, size in sizes.items() if size}
+
+    def counts(self) -> dict[str, int]:
+        found = dict(self.db.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind"))
+        for object_id in self._dropped:
+            kind = self._was.get(object_id)
+            if kind is not None:
+                found[kind] -= 1
+        for object_id in self._put:
+            if self._was.get(object_id) is None:  # not stored before: a new public object
+                kind = self._entries[object_id].kind
+                found[kind] = found.get(kind, 0) + 1
+        return {k: n for k, n in found.items() if n}
+
+    def recent(self, limit: int) -> list[Entry]:
+        stored = [i for (i,) in self.db.execute("SELECT id FROM entries ORDER BY added DESC, id DESC LIMIT ?",
+                                                (limit + len(self._dropped) + len(self._put),))]
+        candidates = self.entries([i for i in stored if i not in self._dropped] + sorted(self._put))
+        return sorted(candidates.values(), key=lambda e: (e.added, e.id), reverse=True)[:limit]
+
+    def put(self, old: Entry | None, new: Entry | None) -> None:
+        for entry in (old, new):
+            if entry is not None and entry.id not in self._was:
+                self._was[entry.id] = self._stored_kind(entry.id)
+        super().put(old, new)
+        if new is None and old is not None:
+            self._dropped.add(old.id)
+            self._put.discard(old.id)
+        elif new is not None:
+            self._put.add(new.id)
+            self._dropped.discard(new.id)
+
+    @property
+    def _was(self) -> dict[str, str | None]:
+        return self.__dict__.setdefault("_was_kinds", {})
+
+    def _stored_kind(self, object_id: str) -> str | None:
+        row = self.db.execute("SELECT kind FROM entries WHERE id = ?", (object_id,)).fetchone()
+        return row[0] if row else None
+
+    def save(self) -> None:
+        """Write what changed (in the caller's transaction on the cache file)."""
+        self.db.executemany("DELETE FROM entries WHERE id = ?", ((i,) for i in sorted(self._dropped)))
+        _put_index(self.db, [self._entries[i] for i in sorted(self._put)],
+                   {name: members for name, members in self._members.items()})
+
+
 def _create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+    # The site index (`publish.pages.site_index`): each public object's entry, each list's members.
+    db.execute("CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, kind TEXT, added TEXT, data BLOB)")
+    db.execute("CREATE INDEX IF NOT EXISTS entries_added ON entries (added, id)")
+    db.execute("CREATE TABLE IF NOT EXISTS lists (name TEXT PRIMARY KEY, size INTEGER, members BLOB)")
+    # The static search index's count of documents per term, and of those in its first block.
+    db.execute("CREATE TABLE IF NOT EXISTS words (term TEXT PRIMARY KEY, n INTEGER, small INTEGER)")
+    db.execute("CREATE INDEX IF NOT EXISTS words_n ON words (n)")
     # A record's download lines have columns of their own: the full build joins a download
     # part from them without unpickling anything, and a patched rebuild finds its old lines.
     db.execute("CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, key TEXT, view BLOB, "
@@ -310,12 +521,13 @@ class RecordViews:
             self._dirty.add(view["id"])
         return parts[name]
 
-    def save(self, token: str | None, mark: list | None = None) -> None:
+    def save(self, token: str | None, mark: list | None = None, whole: WholeIndex | None = None) -> None:
         """Keep this build's views for the next one: only the records that changed are
         written; `token` names the build (its manifest holds the same token), `mark` its
-        place in the store's change log."""
+        place in the store's change log; `whole`, the rest of the cache (site index, word
+        counts), is written whole in the same transaction."""
         try:
             self.store.write(self.gen, token, {i: self.fresh[i] for i in self._dirty if i in self.fresh},
-                             self._dropped, self._everything, mark)
+                             self._dropped, self._everything, mark, whole)
         finally:
             self.store.close()

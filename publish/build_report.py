@@ -6,7 +6,7 @@ Its own module because both the full build (`publish.build`) and the patched reb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -20,3 +20,6 @@ class BuildReport:
     records_made: int = 0  # record views made through the Catalog (the rest came from the cache)
     applied: int = 0  # files written into the standby buffer (its changes since two builds ago)
     patched: bool = False  # True when only a few records changed and their outputs were patched (publish.incremental)
+    # The files this build changed in the served site (written anew or removed; an image's
+    # files as `iiif/<id>/`): what a CDN must drop (publish.purge). Empty for a first build.
+    changed: list[str] = field(default_factory=list)

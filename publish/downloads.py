@@ -19,7 +19,7 @@ rights statements name (each object's own statement is in its `rights` or `licen
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from archive.urls import SiteUrls
 from publish import json_indent
@@ -27,7 +27,7 @@ from publish.csv_cells import csv_line
 from publish.licences import licence_name, licence_urls
 
 SEP = "; "
-PART_SIZE = 10_000
+PART_SIZE = 2_000  # a part of 400-word records is ~6 MB: what one changed record rewrites
 
 
 def _ids(key: str) -> Callable[[dict], str]:
@@ -96,7 +96,7 @@ KIND_FILES = {"record": "records", "narrative": "narratives", "harm": "harms", "
 Memo = Callable[[dict, str, Callable[[], object]], object]
 
 
-def _no_memo(view: dict, name: str, make: Callable[[], object]) -> object:
+def no_memo(view: dict, name: str, make: Callable[[], object]) -> object:
     return make()
 
 
@@ -108,7 +108,7 @@ def jsonl_line(view: dict, urls: SiteUrls) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def jsonl(views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
+def jsonl(views: list[dict], urls: SiteUrls, memo: Memo = no_memo) -> bytes:
     """One view per line. `memo` may hand back a line made by an earlier build (the site
     build's record view cache keeps them beside each unchanged record's view)."""
     name = "jsonl\0" + urls.base_url
@@ -125,7 +125,7 @@ def csv_row(kind: str, view: dict, urls: SiteUrls) -> str:
 
 
 
-def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = _no_memo) -> bytes:
+def csv_file(kind: str, views: list[dict], urls: SiteUrls, memo: Memo = no_memo) -> bytes:
     name = "csv\0" + urls.base_url
     rows = [memo(v, name, lambda v=v: csv_row(kind, v, urls)) for v in views]
     return (csv_header(kind) + "".join(rows)).encode("utf-8")
@@ -139,11 +139,12 @@ def part_names(kind: str, count: int) -> list[str]:
     return [f"{name}-{n:03d}" for n in range(1, -(-count // PART_SIZE) + 1)]
 
 
-def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = _no_memo) -> dict[str, bytes]:
-    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or their parts), and the
-    data package describing them (downloads/datapackage.json)."""
-    files = {"downloads/datapackage.json": data_package(views, urls)}
-    for kind in KIND_FILES:
+def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = no_memo,
+                 kinds: Iterable[str] = tuple(KIND_FILES)) -> dict[str, bytes]:
+    """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or `kinds`), or their
+    parts (the data package describing them all is `data_package`'s)."""
+    files = {}
+    for kind in kinds:
         items = sorted(views.get(kind, []), key=lambda v: v["id"])
         for number, name in enumerate(part_names(kind, len(items))):
             chunk = items[number * PART_SIZE:(number + 1) * PART_SIZE] if len(items) > PART_SIZE else items
@@ -176,20 +177,26 @@ def _field(name: str, description: str) -> dict:
     return field
 
 
-def package_licences(views: dict[str, list[dict]]) -> list[dict]:
-    """The open licences the public objects' rights statements name, as Data Package licences."""
-    statements = {v.get(column) or "" for kind, column in RIGHTS_COLUMNS.items() for v in views.get(kind, [])}
+def rights_statements(views: dict[str, list[dict]]) -> set[str]:
+    """The rights statements the public objects carry (the only text licences are read from)."""
+    return {v.get(column) or "" for kind, column in RIGHTS_COLUMNS.items() for v in views.get(kind, [])}
+
+
+def package_licences(statements: Iterable[str]) -> list[dict]:
+    """The open licences these rights statements name, as Data Package licences."""
     found = {url: licence_name(url) for s in statements for url in licence_urls(s)}
     return [{"name": name, "path": url} if name else {"path": url, "title": url}
             for url, name in sorted(found.items())]
 
 
-def data_package(views: dict[str, list[dict]], urls: SiteUrls) -> bytes:
-    """downloads/datapackage.json: the downloads as a Frictionless Data Package (v1)."""
+def data_package(counts: dict[str, int], statements: Iterable[str], urls: SiteUrls) -> bytes:
+    """downloads/datapackage.json: the downloads as a Frictionless Data Package (v1), from each
+    kind's count of public objects and their rights statements (so a patched rebuild can make
+    it from what it keeps, without every view)."""
     resources = []
     for kind, columns in COLUMNS.items():
         described = f"Public {KIND_FILES[kind]} of {urls.archive_name}"
-        for name in part_names(kind, len(views.get(kind, []))):
+        for name in part_names(kind, counts.get(kind, 0)):
             resources.append({
                 "name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
                 "title": f"{described} (CSV)", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
@@ -208,7 +215,7 @@ def data_package(views: dict[str, list[dict]], urls: SiteUrls) -> bytes:
         "homepage": urls.absolute("/downloads/"),
         "resources": resources,
     }
-    licences = package_licences(views)
+    licences = package_licences(statements)
     if licences:  # the profile wants at least one when the key is there
         package["licenses"] = licences
     return json_indent.dumps(package).encode("utf-8")

@@ -59,10 +59,14 @@ def sitemaps(paths: list[str], urls: SiteUrls) -> dict[str, bytes]:
     chunks = [ordered[i:i + SITEMAP_LIMIT] for i in range(0, len(ordered), SITEMAP_LIMIT)] or [[]]
 
     def urlset(chunk: list[str]) -> bytes:
-        root = ET.Element(f"{{{SITEMAP}}}urlset")
-        for path in chunk:
-            ET.SubElement(ET.SubElement(root, f"{{{SITEMAP}}}url"), f"{{{SITEMAP}}}loc").text = urls.absolute(path)
-        return _xml(root)
+        # Written as text, byte for byte what ElementTree (indented) writes: 100,000 entries
+        # through ElementTree took a second and a half, and a withdrawal remakes the sitemap.
+        if not chunk:
+            root = ET.Element(f"{{{SITEMAP}}}urlset")
+            return _xml(root)
+        entries = "".join(f"  <url>\n    <loc>{_text(urls.absolute(path))}</loc>\n  </url>\n" for path in chunk)
+        return (f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP}\">\n{entries}</urlset>\n"
+                ).encode()
 
     if len(chunks) == 1:
         return {"sitemap.xml": urlset(chunks[0])}
@@ -72,6 +76,11 @@ def sitemaps(paths: list[str], urls: SiteUrls) -> dict[str, bytes]:
         ET.SubElement(ET.SubElement(index, f"{{{SITEMAP}}}sitemap"), f"{{{SITEMAP}}}loc").text = urls.absolute("/" + name)
     files["sitemap.xml"] = _xml(index)
     return files
+
+
+def _text(value: str) -> str:
+    """Text escaped as ElementTree escapes an element's text."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def robots_txt(urls: SiteUrls) -> bytes:

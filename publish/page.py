@@ -67,10 +67,12 @@ class PageKeys:
 
 
 def _data_bytes(data: dict) -> bytes:
-    """A page's data as bytes for its key. marshal (version 2: no back-references, so equal
-    data gives equal bytes) is many times faster than JSON; data it cannot hold falls back."""
+    """A page's data as bytes for its key. marshal is many times faster than JSON; version 0,
+    because later versions mark a string interned or not (and share repeated objects), so
+    equal data read from different places (a cache, the store) would give different bytes.
+    Data it cannot hold falls back to JSON."""
     try:
-        return b"m" + marshal.dumps(data, 2)
+        return b"m" + marshal.dumps(data, 0)
     except ValueError:
         return b"j" + json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
 

@@ -8,8 +8,14 @@ the published site.
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from archive import site_lag
 from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import store_transaction
@@ -18,6 +24,7 @@ from archive.urls import SiteUrls, site_page_url
 from publish.build import build_site
 from publish.build_report import BuildReport
 from publish.feeds import base_url_of_robots
+from publish.purge import purge
 from search.incremental import bring_up_to_date, state_meta
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir
 
@@ -28,6 +35,7 @@ STAFF = Viewer(Role.CURATOR, "reckon-index")
 class PublishReport:
     indexed: int
     site: BuildReport
+    purged: int = 0  # URLs handed to RECKON_PURGE_COMMAND (publish.purge)
 
 
 def _index(settings: Settings, viewer: Viewer, index_dir, rebuild: bool,
@@ -56,16 +64,65 @@ def index_staff(settings: Settings, rebuild: bool = True, progress: Progress | N
 def index_all(settings: Settings, rebuild: bool = False,
               progress: Progress | None = None) -> tuple[IndexReport, IndexReport]:
     """Bring both indexes up to date (incrementally unless `rebuild`): (public, staff)."""
-    public = _index(settings, PUBLIC, settings.index_dir, rebuild, progress)
-    staff = _index(settings, STAFF, staff_index_dir(settings), rebuild, progress)
+    with publishing(settings):
+        public = _index(settings, PUBLIC, settings.index_dir, rebuild, progress)
+        staff = _index(settings, STAFF, staff_index_dir(settings), rebuild, progress)
     return public, staff
 
 
-def publish(settings: Settings) -> PublishReport:
+def publish(settings: Settings, actor: str = "") -> PublishReport:
     """Bring both indexes up to date (incrementally: only what changed since their last
-    update is rewritten; `reckon index --rebuild` makes them afresh), then build the site."""
-    public, _ = index_all(settings)
-    return PublishReport(indexed=public.documents, site=build_site(settings))
+    update is rewritten; `reckon index --rebuild` makes them afresh), then build the site.
+
+    The changes noted as not yet public (`archive.site_lag`) before it read the store are
+    settled when it succeeds; when it fails, they say why, and the staff pages show "public
+    site out of date" until a later publish succeeds. The error is raised again."""
+    with publishing(settings):
+        with store_transaction(settings) as session:
+            upto = site_lag.mark(session)  # before the indexes and the site read the store
+        try:
+            public, _ = index_all(settings)
+            report = PublishReport(indexed=public.documents, site=build_site(settings))
+            report.purged = purge(settings, report.site.changed)  # a CDN's copies of what changed
+        except Exception as exc:
+            with store_transaction(settings) as session:
+                site_lag.failed(session, upto, f"{type(exc).__name__}: {exc}", actor)
+            raise
+        with store_transaction(settings) as session:
+            site_lag.settle(session, upto)
+    return report
+
+
+_held = threading.local()  # how deep this thread is inside `publishing`, per lock file
+
+
+@contextmanager
+def publishing(settings: Settings) -> Iterator[None]:
+    """One publisher at a time for this site (processes and threads alike: the staff app's
+    requests, `reckon build`, `reckon ingest`): the two buffers and the indexes are each
+    brought from one state to the next by one writer. Re-entrant within a thread."""
+    path = settings.public_dir.parent / f".{settings.public_dir.name}.lock"
+    depth = getattr(_held, "depth", {})
+    _held.depth = depth
+    if depth.get(path):
+        depth[path] += 1
+        try:
+            yield
+        finally:
+            depth[path] -= 1
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a separate open file: excludes other threads too
+        depth[path] = 1
+        try:
+            yield
+        finally:
+            depth[path] = 0
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def built_for(settings: Settings) -> str | None:

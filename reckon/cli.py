@@ -251,15 +251,18 @@ def _positive(text: str) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from audit.leaks import audit
+    from audit.since import audit_since
 
     settings = _settings(args)
-    report = audit(settings)
+    done = audit_since(settings, full=args.full)
+    report = done.report
     for leak in report.leaks:
         print(leak)
     for failure in report.failures:
         print(f"UNREADABLE: {failure}")
-    print(f"audit: {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
+    scope = "everything" if done.full else (f"{done.files} files published since the last audit, and "
+                                           f"{done.new} new fingerprints everywhere")
+    print(f"audit ({scope}): {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
           f"checked in {report.places} public places: {len(report.leaks)} leaks")
     return 1 if report.leaks or report.failures else 0
 
@@ -360,8 +363,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only serve: no ingest or build first (production; run `reckon ingest` and `build` apart)")
     p.add_argument("--workers", type=_positive, default=1, metavar="N",
                    help="serve from N processes sharing the port (default 1); see docs on running in production")
-    add("audit", cmd_audit, "Scan the built site, the public index and the anonymous API for any trace "
-        "of hidden material; exits 1 and names each leak.")
+    p = add("audit", cmd_audit, "Scan the built site, the public index and the anonymous API for any trace "
+            "of hidden material; exits 1 and names each leak. After a first full audit, only what the "
+            "publishes since changed and the material hidden since are checked.")
+    p.add_argument("--full", action="store_true", help="check everything, as the first audit does")
     p = add("export", cmd_export, "Write the whole archive (every table, revisions included) as a BagIt bag.")
     p.add_argument("--bag", required=True, type=Path, help="new folder to write the bag into")
     p = add("verify", cmd_verify, "Check a bag's fixity against its SHA-256 manifests.")

@@ -2,20 +2,21 @@
 
 Publishing used to rebuild both indexes from every object (tens of seconds at 100,000
 records), and the fingerprint comparison (`search.indexer.update_index`) still makes every
-document. Here the store's change log (archive.change_log) says which records were written
-since the index's last update (its place in the log is kept in the index's state file,
-search.index_state); only those records' documents are made, through the viewer's Catalog,
-so the access rule decides: a record that became hidden leaves the public index, one that
-became visible enters it. A record's document depends only on its own row and on other
-tables (agents, concepts, tags, images...), whose writes the log names by table; besides its
-own document, a record's visibility changes the text of any timeline with an entry pointing
-at it (a hidden target's entry is left out), so those timelines are remade too.
+document. Here the store's change log (archive.change_log) says which objects (records,
+narratives, harms, timelines, each with the rows holding its parts: a narrative's consent
+entries, segments and redactions...) were written since the index's last update (its place
+in the log is kept in the index's state file, search.index_state); only those objects'
+documents are made, through the viewer's Catalog, so the access rule decides: an object that
+became hidden (a narrative withdrawn) leaves the index, one that became visible enters it.
+Besides its own documents, an object's visibility changes the text of any timeline with an
+entry pointing at it (a hidden target's entry is left out), so those timelines are remade too.
 
 Whenever the log cannot tell, the full fingerprint comparison runs instead:
 - the store keeps no log (PostgreSQL), or the index keeps no place in it, or the place is not
   in this store's log (another store restored in its place);
 - the date changed since the last update (an embargo can end by date alone);
-- a table other than records was written (its effect on documents is not bounded here);
+- a table beyond the indexed objects and their parts was written (agents, concepts: their
+  effect on documents is not bounded here);
 - the code that makes documents, or the engine, changed;
 - an earlier update stopped before it finished (its `applying` mark is still set).
 
@@ -43,7 +44,7 @@ from archive import models as m
 from archive.catalog import Catalog
 from archive.code_digest import code_digest as digest_of_code
 from search import engine
-from search.documents import count_words, documents_of, labels, vocabulary_of
+from search.documents import INDEXED_KINDS, count_words, documents_of, labels, vocabulary_of
 from search.index_state import (
     STATE_FILE,
     IndexState,
@@ -139,8 +140,8 @@ def bring_up_to_date(catalog: Catalog, index_dir: Path, engine_name: str = "whoo
     return update_index(catalog, index_dir, engine_name, progress, meta)
 
 
-def _changes(catalog: Catalog, kept: dict, now: dict) -> set[str] | str:
-    """The ids of the records written since the index's place in the log, or why it cannot tell."""
+def _changes(catalog: Catalog, kept: dict, now: dict) -> dict[str, set[str]] | str:
+    """The ids of the objects written since the index's place in the log, by kind, or why it cannot tell."""
     if kept.get("applying") is not False:
         return "an earlier update did not finish"
     if now["mark"] is None:
@@ -158,28 +159,29 @@ def _changes(catalog: Catalog, kept: dict, now: dict) -> set[str] | str:
     if found is None:
         return "the change log cannot say what changed"
     if found.tables:
-        return f"tables other than records were written: {', '.join(sorted(found.tables))}"
-    return found.records
+        return f"tables beyond the indexed objects were written: {', '.join(sorted(found.tables))}"
+    return found.objects
 
 
-def _dependents(catalog: Catalog, record_ids: list[str]) -> list[str]:
-    """Timelines with an entry pointing at one of these records: their text shows the entry
-    only while the record is visible."""
+def _dependents(catalog: Catalog, object_ids: list[str]) -> list[str]:
+    """Timelines with an entry pointing at one of these objects: their text shows the entry
+    only while the object is visible."""
     found: set[str] = set()
-    for start in range(0, len(record_ids), CHUNK):
-        chunk = record_ids[start:start + CHUNK]
+    for start in range(0, len(object_ids), CHUNK):
+        chunk = object_ids[start:start + CHUNK]
         found.update(catalog.session.exec(select(m.TimelineEntry.timeline_id)
                                           .where(m.TimelineEntry.ref.in_(chunk))).all())
     return sorted(found)
 
 
-def _apply(catalog: Catalog, index_dir: Path, engine_name: str, state: IndexState, record_ids: set[str],
+def _apply(catalog: Catalog, index_dir: Path, engine_name: str, state: IndexState, changed: dict[str, set[str]],
            meta: dict, progress: Progress | None) -> IndexReport:
-    ids = sorted(record_ids)
-    timelines = _dependents(catalog, ids)
-    docs = [d for kind, these in (("record", ids), ("timeline", timelines))
-            for view in catalog.views(kind, these) for d in documents_of(kind, view)]
-    kept = state.documents_of(ids + timelines)
+    wanted = {kind: set(changed.get(kind, ())) for kind in INDEXED_KINDS}
+    wanted["timeline"] |= set(_dependents(catalog, sorted({i for ids in changed.values() for i in ids})))
+    docs = [d for kind in INDEXED_KINDS for view in catalog.views(kind, sorted(wanted[kind]))
+            for d in documents_of(kind, view)]
+    ids = sorted({i for these in wanted.values() for i in these})
+    kept = state.documents_of(ids)
     new = entry_of(docs)
     touched = touched_objects({i: v[0] for i, v in kept.items()}, {i: v[0] for i, v in new.items()})
     meta = {**meta, "applying": False}

@@ -27,6 +27,7 @@ from search.query import open_index
 from web import health, iiif
 from web.api import objects as api
 from web.errors import HANDLERS, unknown_endpoint
+from web.http_cache import Revalidate
 from web.oai import protocol as oai
 from web.security import SecurityHeaders, server_options
 from web.site_files import SiteFiles
@@ -53,9 +54,11 @@ def create_app(settings: Settings) -> Starlette:
     ]
     if not settings.public_dir.is_symlink():  # a built site is a symlink to its live buffer (publish.build)
         settings.public_dir.mkdir(parents=True, exist_ok=True)
-    routes.append(Mount("/", SiteFiles(directory=settings.public_dir, html=True, check_dir=False), name="site"))
+    # The built site, each object's files served only while the store lets the public see it
+    # (a withdrawn narrative: 410 with its tombstone), every answer revalidated (web.site_files).
+    routes.append(Mount("/", SiteFiles(settings), name="site"))
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=HANDLERS,
-                    middleware=[Middleware(SecurityHeaders)])
+                    middleware=[Middleware(SecurityHeaders), Middleware(Revalidate)])
     staff.configure(app.state, settings)  # what the staff handlers read from request.app.state
     return app
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from archive import workflow
+from archive import site_lag, workflow
 from archive.access import Viewer
 from archive.db import transaction
 from archive.errors import Forbidden, NotFound, StaleEdit, WorkflowError
@@ -23,6 +23,7 @@ from archive.numbers import whole_number
 from archive.submissions import Submission, validate
 from archive.users import user_for_token, viewer_of
 from staff.errors import status_of
+from staff.refresh import publish_change
 from web.errors import error
 
 MAX_JSON = 4 * 1024 * 1024
@@ -95,9 +96,17 @@ async def _write(request: Request, viewer: Viewer) -> Response:
             sub = workflow.create(session, viewer, checked.values)
         else:
             sub = workflow.save(session, viewer, sub_id, version, checked.values)
+        live = sub.state == "published"  # a curator's edit of a live narrative: the public copies follow
+        if live:
+            site_lag.note(session, f"edited {sub.id} (token API)", viewer.username or "")
         if data.get("submit"):
             sub = workflow.act(session, viewer, sub.id, "submit", sub.version)
         result = _summary(sub)
+    if live:
+        outcome = await publish_change(request, viewer.username or "")
+        result["published"] = outcome.ok
+        if not outcome.ok:
+            result["publish_error"] = outcome.error
     return JSONResponse(result, status_code=201 if sub_id is None else 200)
 
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from archive import workflow
+from archive import site_lag, workflow
 from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
@@ -28,7 +28,7 @@ from ingest.uploaded_transcripts import (
 from staff.auth import guard
 from staff.errors import Again, refused
 from staff.pages import LOST_VERSION, flash, form_version, render
-from staff.refresh import reindex, republish
+from staff.refresh import publish_change
 from staff.uploads import Transcript, UploadError, has_file, keep, read_upload
 
 UPLOAD_FIELD = "transcript_file"
@@ -123,11 +123,19 @@ async def edit(request: Request, user: User) -> Response:
             segments = segment_rows(sub.id, Path(path)) if path else None  # read by the ingest readers
             saved = workflow.save(session, viewer, sub.id, version, checked.values, upload_path=path,
                                   segments=segments)
+            live = saved.state == "published"  # the public copies show it: they follow at once
+            if live:
+                site_lag.note(session, f"edited {sub.id}", user.username)
             if request.state.form.get("then") == "submit":
                 workflow.act(session, viewer, sub.id, "submit", saved.version)
     except ReckoningError as exc:
         return refused(request, user, exc, again)
-    flash(request, f"Saved “{saved.title}”." + blocked_notice(saved))
+    notice = f"Saved “{saved.title}”." + blocked_notice(saved)
+    if live:
+        outcome = await publish_change(request, user.username)
+        flash(request, outcome.said(notice))
+    else:
+        flash(request, notice)
     return RedirectResponse(f"/staff/narratives/{sub.id}", 303)
 
 
@@ -210,11 +218,13 @@ async def act(request: Request, user: User) -> Response:
             sub = workflow.act(session, viewer_of(user), sub_id, action, version,
                                comment=str(form.get("comment", "")), today=request.app.state.settings.today(),
                                segments=segments)
+            if action == "publish":
+                site_lag.note(session, f"published {sub_id}", user.username)
     except ReckoningError as exc:
         return refused(request, user, exc, view_again(request, user, sub_id))
     if action == "publish":
-        report = await republish(request)
-        flash(request, f"Published “{sub.title}”; the site was rebuilt ({report.site.pages} pages).")
+        outcome = await publish_change(request, user.username)
+        flash(request, outcome.said(f"Published “{sub.title}”."))
     else:
         flash(request, f"“{sub.title}” is now {sub.state.replace('_', ' ')}.")
     return RedirectResponse(f"/staff/narratives/{sub_id}", 303)
@@ -228,11 +238,11 @@ async def withdraw(request: Request, user: User) -> Response:
     try:
         with transaction(request.app.state.engine) as session:
             workflow.withdraw(session, viewer_of(user), sub_id, request.app.state.settings.today())
+            site_lag.note(session, f"withdrew {sub_id}", user.username)
     except ReckoningError as exc:
         return refused(request, user, exc, view_again(request, user, sub_id))
-    await reindex(request)
-    flash(request, "Withdrawn. The narrative has left the API and search; the public site drops it "
-                   "at the next publish.")
+    outcome = await publish_change(request, user.username)
+    flash(request, outcome.said("Withdrawn: the API answers with its tombstone."))
     return RedirectResponse(f"/staff/narratives/{sub_id}", 303)
 
 
@@ -250,8 +260,12 @@ async def diff(request: Request, user: User) -> Response:
 
 @guard(Role.CURATOR)
 async def publish_site(request: Request, user: User) -> Response:
-    report = await republish(request)
-    flash(request, f"Published the site: {report.site.pages} pages, {report.indexed} objects in search.")
+    outcome = await publish_change(request, user.username)
+    if outcome.report is not None:
+        flash(request, f"Published the site: {outcome.report.site.pages} pages, {outcome.report.indexed} objects "
+                       "in search.")
+    else:
+        flash(request, outcome.said("Publishing failed."))
     return RedirectResponse("/staff/", 303)
 
 

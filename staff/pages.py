@@ -7,9 +7,11 @@ from the request.
 
 from __future__ import annotations
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from archive import site_lag
 from archive.models import User
 from archive.numbers import whole_number
 from archive.settings import Settings
@@ -32,7 +34,7 @@ class Pages:
                **data) -> HTMLResponse:
         flash = request.session.pop("flash", None)
         html = self.env.get_template(f"staff/{template}").render(
-            user=user, csrf_token=csrf_token(request), flash=flash, **data)
+            user=user, csrf_token=csrf_token(request), flash=flash, site_lag=_lag(request, user), **data)
         response = HTMLResponse(html, status_code=status)
         # Staff pages hold private names and unpublished text: never cache them anywhere.
         response.headers["Cache-Control"] = "no-store"
@@ -42,6 +44,15 @@ class Pages:
             "default-src 'self'; script-src 'none'; style-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         return response
+
+
+def _lag(request: Request, user: User | None) -> site_lag.Lag | None:
+    """What the public copies do not show yet, for every signed-in page ("public site out of date")."""
+    engine = getattr(request.app.state, "engine", None)
+    if user is None or engine is None:
+        return None
+    with Session(engine) as session:
+        return site_lag.current(session)
 
 
 def render(request: Request, template: str, status: int = 200, user: User | None = None,

@@ -5,9 +5,9 @@ segment) with every redaction marked in place: approved, pending (hidden from th
 until a curator rejects it) or rejected (shown to the public). From there they approve or
 reject each span, change the reason class the public reads in `[redacted: …]`, or add a
 span by its exact words or by a field and character offsets. All of it goes through
-`archive/redactions.py`, the same functions as `reckon redactions`. After each change the live
-search index is brought up to date at once, so search never shows words just hidden; the
-static site follows at the next publish.
+`archive/redactions.py`, the same functions as `reckon redactions`. Each change is published
+in the same request (`staff.refresh.publish_change`): both search indexes and the static site
+show it at once, so no copy keeps words just hidden.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from archive import redactions as red
+from archive import site_lag
 from archive.access import Role
 from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
@@ -26,7 +27,7 @@ from archive.numbers import whole_number
 from staff.auth import guard
 from staff.errors import Again, refused
 from staff.pages import flash, render
-from staff.refresh import reindex
+from staff.refresh import publish_change
 
 DECISIONS = {"approve": red.APPROVED, "reject": red.REJECTED}
 STATUS_LABELS = {red.PROPOSED: "pending (hidden until rejected)", red.APPROVED: "approved (hidden)",
@@ -112,12 +113,13 @@ async def decide(request: Request, user: User) -> Response:
         with transaction(request.app.state.engine) as session:
             span_of(session, narrative_id, redaction_id)
             row = red.decide(session, redaction_id, choice, user.username)
+            site_lag.note(session, f"redaction {row.id} of {narrative_id} {row.status}", user.username)
     except ReckoningError as exc:
         return refused(request, user, exc, narrative_again(request, user, narrative_id))
-    await reindex(request)
-    flash(request, f"Redaction {row.id} ({row.category}) {row.status}: "
-                   + ("the words are now public in the API and search" if row.status == red.REJECTED else
-                      "hidden in every public output") + "; the site follows at the next publish.")
+    outcome = await publish_change(request, user.username)
+    flash(request, outcome.said(f"Redaction {row.id} ({row.category}) {row.status}: "
+                                + ("the words are now public." if row.status == red.REJECTED else
+                                   "the words are hidden in every public output.")))
     return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
 
 
@@ -129,10 +131,11 @@ async def reason(request: Request, user: User) -> Response:
             span_of(session, narrative_id, redaction_id)
             row = red.set_category(session, redaction_id, str(request.state.form.get("category", "")),
                                    user.username)
+            site_lag.note(session, f"redaction {row.id} of {narrative_id} now {row.category}", user.username)
     except ReckoningError as exc:
         return refused(request, user, exc, narrative_again(request, user, narrative_id))
-    await reindex(request)
-    flash(request, f"Redaction {row.id} now reads [redacted: {row.category}].")
+    outcome = await publish_change(request, user.username)
+    flash(request, outcome.said(f"Redaction {row.id} now reads [redacted: {row.category}]."))
     return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
 
 
@@ -154,11 +157,12 @@ async def add(request: Request, user: User) -> Response:
         with transaction(request.app.state.engine) as session:
             row = red.add_span(session, narrative_id, user.username, typed["category"], text=typed["text"],
                                field=typed["field"], start=offsets[0], end=offsets[1])
+            site_lag.note(session, f"redaction {row.id} added to {narrative_id}", user.username)
     except ReckoningError as exc:
         return refused(request, user, exc, narrative_again(request, user, narrative_id, typed))
-    await reindex(request)
-    flash(request, f"Added redaction {row.id}: found {len(row.locations)} time(s), hidden as "
-                   f"[redacted: {row.category}].")
+    outcome = await publish_change(request, user.username)
+    flash(request, outcome.said(f"Added redaction {row.id}: found {len(row.locations)} time(s), hidden as "
+                                f"[redacted: {row.category}]."))
     return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from archive import site_lag
 from archive.access import Role
 from archive.db import transaction
 from archive.errors import ReckoningError
@@ -24,7 +25,7 @@ from archive.users import viewer_of
 from staff.auth import guard
 from staff.errors import refused
 from staff.pages import flash, render
-from staff.refresh import reindex
+from staff.refresh import publish_change
 
 
 def listing(request: Request, user: User, status: int = 200, error: str = "") -> Response:
@@ -53,11 +54,11 @@ async def withdraw(request: Request, user: User) -> Response:
     try:
         with transaction(request.app.state.engine) as session:
             withdraw_narrative(session, viewer_of(user), narrative_id, request.app.state.settings.today())
+            site_lag.note(session, f"withdrew {narrative_id}", user.username)
     except ReckoningError as exc:
         return refused(request, user, exc, lambda status, err: listing(request, user, status, str(err)))
-    await reindex(request)
-    flash(request, f"Withdrew {narrative_id}. It has left the API and search; the public site drops it "
-                   "at the next publish, and no ingest of its file can bring it back.")
+    outcome = await publish_change(request, user.username)
+    flash(request, outcome.said(f"Withdrew {narrative_id}; no ingest of its file can bring it back."))
     return RedirectResponse("/staff/store/narratives", 303)
 
 

@@ -80,7 +80,6 @@ def test_a_stale_build_is_named_in_every_built_surface(stale):
         ("public/feed.xml", "glasswing"),                                   # the Atom feed
         ("public/sitemap.xml", "/records/rec-glasswing/"),                  # the sitemap (an address)
         ("public/iiif/rec-glasswing-1/info.json", "/iiif/rec-glasswing-1/"),  # a static IIIF file
-        ("IIIF /iiif/rec-glasswing-1/info.json", "/iiif/rec-glasswing-1/"),  # ... as served
         ("public/commitments/com-progressing/index.html", "wrenfield"),     # a ledger page
         ("public/commitments/commitments.csv", "/commitments/com-progressing/"),  # a ledger download
         ("public search index, document rec-glasswing", "thistlebrook"),    # the whoosh index
@@ -90,6 +89,9 @@ def test_a_stale_build_is_named_in_every_built_surface(stale):
     downloads = {leak.where for leak in report.leaks if leak.where.startswith("public/downloads/")}
     static_search = {leak.where for leak in report.leaks if leak.where.startswith("public/search/")}
     assert downloads and static_search, leaks
+    # `reckon serve` asks the store before it serves an image's files: the stale copy on disk
+    # is named above, but nothing is served from it.
+    assert not [leak for leak in leaks if leak.startswith("LEAK: IIIF")], leaks
     # Live search reads the public index, which was not rebuilt either: named too.
     assert _named(report, "API /api/search?q=thistlebrook", "thistlebrook"), leaks
     # The rest of the live API and OAI-PMH read the store: neither shows the hidden objects.

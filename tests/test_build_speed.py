@@ -26,7 +26,6 @@ from publish.jinja.dicts import DictViewEnvironment
 from publish.side_process import SideError, SideResult
 from publish.static_search import index as static_search
 from tests.helpers.archives import HIDDEN_WORDS
-from tests.helpers.content import add_records
 from tests.helpers.sites import site_files
 
 
@@ -54,10 +53,9 @@ def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(man
         raise ValueError("no shard for these views")
 
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 1)
-    monkeypatch.setattr(build, "build_static_index", broken)
-    add_records(many_ingested, 3)  # something to rebuild
-    (many_ingested.content_dir / "records/rec-gen-001.md").write_text(
-        (many_ingested.content_dir / "records/rec-gen-001.md").read_text().replace("Generated minutes 1", "Changed 1"))
+    monkeypatch.setattr(build, "static_search_index", broken)
+    agents = many_ingested.content_dir / "agents.yaml"  # something the full build remakes (agents name every view)
+    agents.write_text(agents.read_text().replace("name: American Medical Association", "name: The AMA"))
     ingest(many_ingested)
     with pytest.raises(SideError, match="ValueError: no shard for these views"):
         build_site(many_ingested)

@@ -372,3 +372,19 @@ def test_an_index_of_the_other_engine_is_rebuilt_and_other_code_compares_all(arc
     assert not public.rebuilt and public.added == 1
     assert any("code" in r.getMessage() for r in caplog.records if r.name == LOG)
     _same_as_fresh(switched, tmp_path)
+
+
+def test_a_withdrawn_narrative_leaves_through_the_change_log_alone(archive, tmp_path, caplog):
+    """A withdrawal writes the narrative and its consent log: the change log names the narrative,
+    so only its documents (and its segments') are rewritten, never every document."""
+    from archive.access import Role, Viewer
+    from archive.store_consent import withdraw_narrative
+
+    assert "nar-a" in _public_ids(archive)
+    _write(archive, lambda session: withdraw_narrative(session, Viewer(Role.CURATOR, "carol"), "nar-a",
+                                                       archive.today()))
+    with caplog.at_level(logging.INFO, logger=LOG):
+        public, _ = index_all(archive)
+    assert not [r for r in caplog.records if r.name == LOG], "the change log path said it could not tell"
+    assert not public.rebuilt and public.deleted >= 1 and "nar-a" not in _public_ids(archive)
+    _same_as_fresh(archive, tmp_path)

@@ -91,10 +91,15 @@ def test_static_facet_counts_are_the_apis_counts(archive):
 
 def test_each_document_carries_its_date_bounds_for_the_date_filter(archive):
     meta = read(archive, "meta.json")
-    attrs = read(archive, "attrs/0.json")
-    docs = read(archive, "docs/0.json")
-    assert len(attrs) == len(docs) == meta["docs"] and meta["attrs_per_shard"] >= 1
-    by_url = {doc[2]: attr for doc, attr in zip(docs, attrs, strict=True)}
+    # Two blocks of documents (the records' starts on an attributes shard of its own).
+    numbers = [n for start, end in meta["blocks"] for n in range(start, end)]
+    assert len(numbers) == meta["docs"] and meta["blocks"][1][0] % meta["attrs_per_shard"] == 0
+
+    def entry(folder: str, n: int, per_shard: int):
+        return read(archive, f"{folder}/{n // per_shard}.json")[n % per_shard]
+
+    by_url = {entry("docs", n, meta["docs_per_shard"])[2]: entry("attrs", n, meta["attrs_per_shard"])
+              for n in numbers}
     assert by_url["/records/rec-2008-apology/"][:2] == [20080710, 20080710]
     assert by_url["/harms/harm-exclusion/"][:2] == [18700101, 19681231]
     segment = next(url for url in by_url if re.match(r"^/narratives/nar-a/#t-\d\d-\d\d-\d\d$", url))

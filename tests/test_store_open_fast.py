@@ -55,16 +55,16 @@ def test_a_store_this_code_made_opens_without_ddl_and_still_works(settings):
     assert not [s for s in statements if "table_info" in s or "table_xinfo" in s]  # no reflection
     with sqlite3.connect(settings.sqlite_path) as db:  # and the change log's triggers are all there
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert set(trigger_names(SQLModel.metadata)) <= names and "buildchange_record_update" in names
+    assert set(trigger_names(SQLModel.metadata)) <= names and "buildchange3_record_update" in names
 
 
 def test_a_store_that_lost_a_change_log_trigger_gets_it_back_on_open(settings):
     with sqlite3.connect(settings.sqlite_path) as db:
-        db.execute('DROP TRIGGER "buildchange_record_update"')
+        db.execute('DROP TRIGGER "buildchange3_record_update"')
     open_engine(settings).dispose()
     with sqlite3.connect(settings.sqlite_path) as db:
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    assert "buildchange_record_update" in names
+    assert "buildchange3_record_update" in names
 
 
 def test_a_store_that_lost_a_table_gets_it_back_on_open(settings):

@@ -19,11 +19,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.errors import ReckoningError
 from web.errors import HANDLERS
 
-CACHE_CONTROL = "public, max-age=60"
+# Kept, but revalidated before every use: a narrative withdrawn a minute ago must not be shown
+# from a cache (a 304 costs the client a header). The static site answers the same way.
+CACHE_CONTROL = "no-cache"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Link",
@@ -138,3 +141,53 @@ def http_cached(endpoint: Callable[[Request], Response | Awaitable[Response]]) -
     wrapped.__name__ = getattr(endpoint, "__name__", "endpoint")
     wrapped.__doc__ = endpoint.__doc__
     return wrapped
+
+
+class Revalidate:
+    """Pure ASGI middleware: every public answer that says nothing of caching is sent with
+    `Cache-Control: no-cache`, and a 200 without an ETag (OAI-PMH, a page of the app's own)
+    gets one made from its bytes, with the 304 a matching If-None-Match earns. Staff pages
+    (`/staff`, never cached: `no-store`) are left as they are."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/staff"):
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def send_revalidated(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", CACHE_CONTROL.encode()))
+                message = {**message, "headers": headers}
+                if message.get("status") == 200 and b"etag" not in names and scope["method"] == "GET":
+                    start = message  # held until the body is known, to make its ETag
+                    return
+                await send(message)
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+            headers = [(n, v) for n, v in start["headers"]] + [(b"etag", etag.encode())]
+            wanted = {n.lower(): v for n, v in scope.get("headers", [])}.get(b"if-none-match")
+            if wanted is not None and _etag_matches(wanted.decode("latin-1"), etag):
+                kept = [(n, v) for n, v in headers if n.lower() not in (b"content-length", b"content-type")]
+                await send({"type": "http.response.start", "status": 304, "headers": kept})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, send_revalidated)

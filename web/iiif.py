@@ -12,7 +12,6 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
 from archive.access import PUBLIC
@@ -21,12 +20,13 @@ from archive.settings import Settings
 from archive.urls import SiteUrls
 from publish.iiif.manifest import MEDIA_TYPE, manifest, manifest_bytes
 from web.http_cache import CORS_HEADERS, http_cached
+from web.site_files import SiteFiles
 
 
 class _OpenToAll:
     """Static IIIF files (info.json, tiles) with open CORS: viewers on other sites fetch them."""
 
-    def __init__(self, app: StaticFiles, directory: Path):
+    def __init__(self, app: SiteFiles, directory: Path):
         self.app = app
         self.directory = directory
 
@@ -56,6 +56,6 @@ def routes(settings: Settings) -> list[Route | Mount]:
         return Response(manifest_bytes(manifest(view, urls, settings.archive_name)), media_type=MEDIA_TYPE)
 
     directory = settings.public_dir / "iiif"
-    files = StaticFiles(directory=directory, check_dir=False)
+    files = SiteFiles(settings, under="iiif/")  # an image of a record no longer public: 404
     return [Route("/iiif/{id}/manifest.json", http_cached(get_manifest), methods=["GET", "HEAD", "OPTIONS"]),
             Mount("/iiif", app=_OpenToAll(files, directory))]

@@ -1,4 +1,18 @@
-"""The built site's files, served with the media types outside tools expect.
+"""The published site as `reckon serve` answers it: the built files, checked against the store.
+
+The static site is a snapshot made by the last publish; the store is the truth. Every file
+under an object's folder (`/narratives/<id>/`, `/records/<id>/citation.json`, …) is served
+only while the access rule lets the public see that object today:
+
+- a withdrawn narrative is answered **410** with its tombstone page, whatever file the folder
+  still holds (the static tombstone, or the old page when a publish failed or is under way);
+- an object the public may not see (staff-only, restricted, embargoed, deleted) is answered
+  404 with the site's 404 page, though its files are still on disk.
+
+So narrowing access takes effect in the served site the moment it is committed, and the
+publish that follows (`staff.refresh`) only brings the files in line. Every answer carries
+`Cache-Control: no-cache` with the file's ETag and Last-Modified (StaticFiles), so a browser
+revalidates before it shows a kept copy; `publish.host_rules` writes the same rules for hosts.
 
 Python's `mimetypes` (which StaticFiles asks) knows no type for `.jsonl`, so the downloads'
 JSON Lines files would go out as `application/octet-stream` or `text/plain`; they are served as
@@ -9,15 +23,89 @@ serving the site should be told the same mapping (docs: operations).
 from __future__ import annotations
 
 import os
+from enum import Enum
+from pathlib import Path
 
-from starlette.responses import Response
+import anyio
+from jinja2 import Environment
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from archive import models as m
+from archive.access import PUBLIC, Form
+from archive.catalog import Catalog
+from archive.media import Media
+from archive.settings import Settings
+from archive.urls import LEDGER_SECTIONS, SECTIONS, SiteUrls
+from publish.build import build_time, template_environment
+from publish.host_rules import CACHE_CONTROL, TOMBSTONE_ROBOTS
+
+# The folders holding one object's files, by their first path segment: `records` → record.
+OBJECT_FOLDERS = {section: kind for kind, section in {**SECTIONS, **LEDGER_SECTIONS}.items()
+                  if kind in m.OBJECT_TYPES}
+
 
 MEDIA_TYPES = {".jsonl": "application/jsonl"}
 
 
+class Verdict(Enum):
+    SHOWN = "shown"  # public, or not an object's file: the file (if any) is served
+    GONE = "gone"  # withdrawn: 410 with the tombstone
+    HIDDEN = "hidden"  # not public (or not in the store): 404
+
+
+def verdict(session: Session, settings: Settings, path: str) -> tuple[Verdict, dict | None]:
+    """What the store says of the object whose file `path` (relative, `/`-separated) is, with
+    the tombstone to show for a withdrawn one."""
+    parts = path.split("/")
+    if len(parts) < 2 or parts[1] in ("", "."):
+        return Verdict.SHOWN, None
+    if parts[0] == "iiif":  # an image's files: public while the record holding it is
+        image = session.get(Media, parts[1])
+        if image is None:
+            return Verdict.SHOWN, None  # not an image the store knows (the folder's own files)
+        kind, object_id = "record", image.record_id
+    elif parts[0] in OBJECT_FOLDERS and not (parts[1] == "page" and len(parts) > 2):
+        kind, object_id = OBJECT_FOLDERS[parts[0]], parts[1]
+    else:
+        return Verdict.SHOWN, None
+    row = session.get(m.OBJECT_TYPES[kind], object_id)
+    if row is None:
+        return Verdict.HIDDEN, None
+    catalog = Catalog(session, PUBLIC, settings.today())
+    seen = catalog.visibility_of(row)
+    if seen.form is Form.TOMBSTONE and kind == "narrative":  # as the build: only testimony leaves a tombstone
+        return Verdict.GONE, catalog.tombstone(row, seen)
+    return (Verdict.SHOWN if seen.visible else Verdict.HIDDEN), None
+
+
 class SiteFiles(StaticFiles):
+    """StaticFiles over the published folder (or its `under` subfolder, e.g. `iiif/`), with
+    the store's word on each object's files."""
+
+    def __init__(self, settings: Settings, under: str = ""):
+        super().__init__(directory=settings.public_dir / under, html=not under, check_dir=False)
+        self.settings = settings
+        self.under = under
+        self._env: Environment | None = None
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        engine = scope["app"].state.engine
+        relative = self.under + path.replace("\\", "/")
+        decided, tombstone = await run_in_threadpool(self._verdict, engine, relative)
+        if decided is Verdict.GONE and tombstone is not None and scope["method"] in ("GET", "HEAD"):
+            response: Response = HTMLResponse(self._tombstone_page(tombstone), status_code=410)
+            response.headers["X-Robots-Tag"] = TOMBSTONE_ROBOTS
+        elif decided is not Verdict.SHOWN and scope["method"] in ("GET", "HEAD"):
+            response = await self._not_found()
+        else:
+            response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        return response
+
     def file_response(self, full_path: str | os.PathLike[str], stat_result: os.stat_result, scope: Scope,
                       status_code: int = 200) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
@@ -26,3 +114,24 @@ class SiteFiles(StaticFiles):
             response.media_type = media_type
             response.headers["content-type"] = media_type
         return response
+
+    async def _not_found(self) -> Response:
+        """The site's 404 page (as StaticFiles answers a missing file), though the file exists."""
+        page = Path(self.settings.public_dir) / "404.html"
+        found, stat_result = await anyio.to_thread.run_sync(self.lookup_path, "404.html") if self.html \
+            else (str(page), None)
+        if stat_result is not None:
+            return FileResponse(found, stat_result=stat_result, status_code=404)
+        return PlainTextResponse("Not Found", status_code=404)
+
+    def _verdict(self, engine, path: str) -> tuple[Verdict, dict | None]:
+        with Session(engine) as session:
+            return verdict(session, self.settings, path)
+
+    def _tombstone_page(self, tombstone: dict) -> str:
+        """The tombstone as the build renders it (`tombstone.html`, the same data)."""
+        if self._env is None:
+            env = template_environment(self.settings, SiteUrls(self.settings.base_url))
+            env.globals["built_on"] = build_time(self.settings)
+            self._env = env
+        return self._env.get_template("tombstone.html").render(item=tombstone)

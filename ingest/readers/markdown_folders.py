@@ -53,13 +53,18 @@ def read_taxonomy(content_dir: Path) -> ReadResult:
 def markdown_reader(kind: str, folder: str, model: type[BaseModel]) -> Callable[[Path], ReadResult]:
     """A reader for one folder of Markdown files with front matter, one object per file."""
 
-    def read(content_dir: Path) -> ReadResult:
+    def read(content_dir: Path, only: list[str] | None = None) -> ReadResult:
+        """Every file of the folder, or `only` these file names in it (`ingest.source_stats`:
+        the files whose stat changed since the last ingest)."""
         result = ReadResult()
         directory = content_dir / folder
         # Names and display paths as plain strings: pathlib's sorting and relative_to were a
         # tenth of the reading time at 100,000 files.
-        names = sorted(entry.name for entry in os.scandir(directory) if entry.name.endswith(".md")) \
-            if directory.is_dir() else []
+        if only is not None:
+            names = sorted(only)
+        else:
+            names = sorted(entry.name for entry in os.scandir(directory) if entry.name.endswith(".md")) \
+                if directory.is_dir() else []
         prefix = f"{content_dir.name}/{folder}/"
         for name in names:
             tick()

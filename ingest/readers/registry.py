@@ -24,11 +24,16 @@ def read_narratives(content_dir: Path) -> ReadResult:
     return read_narrative_files(content_dir, markdown_reader("narrative", "narratives", NarrativeSource))
 
 
+# Markdown records: the kind that grows to 100,000 files, so an ingest may read only those whose
+# stat changed (`ingest.changed_files`).
+RECORDS_FOLDER = "records"
+read_records = markdown_reader("record", RECORDS_FOLDER, RecordSource)
+
 # The registry: every format the pipeline reads, in the order objects depend on each other.
 READERS: list[Callable[[Path], ReadResult]] = [
     read_agents,
     read_taxonomy,
-    markdown_reader("record", "records", RecordSource),
+    read_records,
     read_csv_catalogs,
     read_narratives,
     markdown_reader("harm", "harms", HarmSource),

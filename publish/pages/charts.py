@@ -12,6 +12,7 @@ web/api/charts.py) and its tables as CSV under `downloads/charts/`.
 from __future__ import annotations
 
 import json
+import marshal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -68,11 +69,15 @@ class SiteCharts:
 
     def page_data(self, path: str) -> dict:
         """What the page at `path` shows of the charts (nothing for most pages)."""
+        return self.contexts().get(path, {})
+
+    def contexts(self) -> dict[str, dict]:
+        """Every page's chart data, by the page's path (once drawn)."""
         if self._context is None:
             figures = self._figures()
             self._context = {path: {"charts": {p.key: figures[id(p)] for p in on_page}}
                              for path, on_page in self.placed.items()} | self.more
-        return self._context.get(path, {})
+        return self._context
 
     def _figures(self) -> dict[int, Figure]:
         """Each chart with both drawings (the same chart on two pages is drawn once); a chart
@@ -90,6 +95,21 @@ class SiteCharts:
                                       for t in p.tables],
                               "drawn_by": by}
         return figures
+
+
+def charts_memory(charts: SiteCharts) -> str:
+    """What a patched rebuild keeps of this build's charts (`publish.patch_outputs`): every
+    page's chart data, drawings included, and the chart files' paths. Marshalled (version 0,
+    as page keys are made), so data read back keys a page as the fresh build's data does."""
+    return marshal.dumps((charts.contexts(), sorted(charts.files)), 0).hex()
+
+
+def recalled(memory: str | None) -> tuple[dict[str, dict], list[str]] | None:
+    """`charts_memory`'s pages' chart data and file paths, or None when nothing was kept."""
+    if not memory:
+        return None
+    contexts, paths = marshal.loads(bytes.fromhex(memory))
+    return contexts, paths
 
 
 def page_path(url: str) -> str:

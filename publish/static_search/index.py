@@ -22,6 +22,13 @@ with the API, three more kinds of file are shipped:
 Everything is made from the documents of the public views the build hands in
 (`search.documents.documents_of`, the same documents the engines index), so a hidden
 narrative adds no word, facet value, count or suggestion.
+
+Documents are numbered in two blocks (`meta.json` lists them): the few harms, timelines,
+narratives and their passages from 0, then the records from the first multiple of
+`ATTRS_PER_SHARD` after them (`record_base`). Facet values are numbered in the order the
+records, then the others, first use them. So a narrative withdrawn or added renumbers nothing
+of the records (100,000 postings and attributes at 100,000 records), and the patched rebuild
+(`publish.static_search.blocks`) rewrites only the first block.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
@@ -46,6 +54,7 @@ TYPE_LABELS = {"record": "Records", "narrative": "Narratives", "harm": "Harms",
                "timeline": "Timelines", "segment": "Narrative passages", "part": "Parts of records"}
 # Build order of the documents (harms first, so a tie in score lists a harm before a record).
 ORDER = ("harm", "timeline", "narrative", "record")
+SMALL = ORDER[:-1]  # the first block; records make the second
 
 
 def tokens(text: str) -> list[str]:
@@ -56,11 +65,17 @@ def tokens(text: str) -> list[str]:
     return [t for t in TOKEN.findall(folded) if len(t) > 1 and t not in STOPWORDS]
 
 
-def documents(views: dict[str, list[dict]]) -> list[dict]:
+def documents(views: dict[str, list[dict]], kinds: tuple[str, ...] = ORDER) -> list[dict]:
     """One search document per public object, plus one per transcript segment."""
     assert set(ORDER) == set(INDEXED_KINDS)
-    return [doc for kind in ORDER for view in sorted(views.get(kind, []), key=lambda v: v["id"])
+    return [doc for kind in kinds for view in sorted(views.get(kind, []), key=lambda v: v["id"])
             for doc in documents_of(kind, view)]
+
+
+def record_base(small_docs: int) -> int:
+    """The number of the first record's document: the records' block starts on an attributes
+    shard of its own, after the other kinds' documents."""
+    return -(-small_docs // ATTRS_PER_SHARD) * ATTRS_PER_SHARD
 
 
 def value_labels(views: dict[str, list[dict]]) -> dict[str, str]:
@@ -99,38 +114,87 @@ def doc_weights(doc: dict) -> dict[str, int]:
     return weights
 
 
+@dataclass
+class StaticIndex:
+    """The fallback index's files, with what a patched rebuild needs to keep them up to date
+    (kept in the build's private cache): every term's count of documents, and of those in the
+    first block (`small`)."""
+
+    files: dict[str, bytes]
+    words: dict[str, int]
+    small: dict[str, int]
+
+
 def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     """The files of the fallback index, by path under public/."""
-    docs = documents(views)
-    labels = value_labels(views)
-    shards: dict[str, dict[str, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
+    return static_index(views).files
+
+
+def static_index(views: dict[str, list[dict]]) -> StaticIndex:
+    """The fallback index, and the counts a patched rebuild keeps."""
+    small, records = documents(views, SMALL), documents(views, ("record",))
+    base = record_base(len(small))
+    numbered = list(enumerate(small)) + [(base + rank, doc) for rank, doc in enumerate(records)]
     codes: dict[tuple[str, str], int] = {}
-    attrs: list[list] = []
-    for number, doc in enumerate(docs):
+    for block in (records, small):  # the records' values first: the others' never renumber them
+        for doc in block:
+            for pair in _facet_values(doc):
+                codes.setdefault(pair, len(codes))
+        if block is records:
+            record_values = len(codes)
+    shards: dict[str, dict[str, list[list[int]]]] = defaultdict(lambda: defaultdict(list))
+    attrs: dict[int, list] = {}
+    for number, doc in numbered:
         for term, weight in doc_weights(doc).items():
             shards[term[:2]][term].append([number, weight])
-        mine = [codes.setdefault(pair, len(codes)) for pair in _facet_values(doc)]
-        dated = doc["date_lower"] != UNDATED_LOWER
-        attrs.append([doc["date_lower"] if dated else None, doc["date_upper"] if dated else None, mine])
+        attrs[number] = attributes(doc, codes)
     files: dict[str, bytes] = {}
     for prefix, terms in shards.items():
         files[f"search/terms/{prefix}.json"] = _json({t: terms[t] for t in sorted(terms)})
-    for start in range(0, len(docs), DOCS_PER_SHARD):
-        chunk = docs[start:start + DOCS_PER_SHARD]
-        files[f"search/docs/{start // DOCS_PER_SHARD}.json"] = _json(
-            [[d["type"], _display_title(d), d["url"], d["date"]] for d in chunk])
-    for start in range(0, len(attrs), ATTRS_PER_SHARD):
-        files[f"search/attrs/{start // ATTRS_PER_SHARD}.json"] = _json(attrs[start:start + ATTRS_PER_SHARD])
-    files["search/facets.json"] = _json({"facets": list(FACETS), "values": [
-        [name, value, _label(name, value, labels)] for (name, value) in codes]})
-    words = {term: len(postings) for terms in shards.values() for term, postings in terms.items()
-             if _in_vocabulary(term)}
-    common = sorted(words, key=lambda w: (-words[w], w))[:VOCAB_SIZE]
-    files["search/vocab.json"] = _json({w: words[w] for w in sorted(common)})
-    files["search/meta.json"] = _json({"docs": len(docs), "docs_per_shard": DOCS_PER_SHARD,
-                                       "attrs_per_shard": ATTRS_PER_SHARD,
-                                       "prefix_length": 2, "stopwords": sorted(STOPWORDS)})
-    return files
+    for start, block in ((0, small), (base, records)):
+        for at in range(0, len(block), DOCS_PER_SHARD):
+            files[f"search/docs/{(start + at) // DOCS_PER_SHARD}.json"] = docs_shard(block[at:at + DOCS_PER_SHARD])
+        for at in range(0, len(block), ATTRS_PER_SHARD):
+            files[f"search/attrs/{(start + at) // ATTRS_PER_SHARD}.json"] = _json(
+                [attrs[start + n] for n in range(at, min(at + ATTRS_PER_SHARD, len(block)))])
+    files["search/facets.json"] = facets_file(codes, value_labels(views))
+    words = {term: len(postings) for terms in shards.values() for term, postings in terms.items()}
+    files["search/vocab.json"] = vocab_file(words)
+    files["search/meta.json"] = meta_file(len(small), len(records), record_values)
+    in_small = {term: n for terms in shards.values() for term, postings in terms.items()
+                if (n := sum(1 for number, _ in postings if number < base))}
+    return StaticIndex(files, words, in_small)
+
+
+def attributes(doc: dict, codes: dict[tuple[str, str], int]) -> list:
+    """A document's entry in its attributes shard: date bounds and facet value numbers."""
+    dated = doc["date_lower"] != UNDATED_LOWER
+    return [doc["date_lower"] if dated else None, doc["date_upper"] if dated else None,
+            [codes[pair] for pair in _facet_values(doc)]]
+
+
+def docs_shard(docs: list[dict]) -> bytes:
+    return _json([[d["type"], _display_title(d), d["url"], d["date"]] for d in docs])
+
+
+def facets_file(codes: dict[tuple[str, str], int], labels: dict[str, str]) -> bytes:
+    return _json({"facets": list(FACETS), "values": [[name, value, _label(name, value, labels)]
+                                                      for (name, value) in codes]})
+
+
+def vocab_file(words: dict[str, int]) -> bytes:
+    """The `VOCAB_SIZE` words most documents use (of those worth suggesting), from every term's count."""
+    common = sorted((w for w in words if _in_vocabulary(w)), key=lambda w: (-words[w], w))[:VOCAB_SIZE]
+    return _json({w: words[w] for w in sorted(common)})
+
+
+def meta_file(small: int, records: int, record_values: int) -> bytes:
+    """The index's layout: its two blocks of documents, and how many facet values (numbered
+    first) the records use."""
+    base = record_base(small)
+    return _json({"docs": small + records, "blocks": [[0, small], [base, base + records]],
+                  "docs_per_shard": DOCS_PER_SHARD, "attrs_per_shard": ATTRS_PER_SHARD,
+                  "record_values": record_values, "prefix_length": 2, "stopwords": sorted(STOPWORDS)})
 
 
 def _in_vocabulary(term: str) -> bool:

@@ -13,9 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from publish.static_search.index import (
+    ATTRS_PER_SHARD,
+    DOCS_PER_SHARD,
+    UNDATED_LOWER,
     VOCAB_SIZE,
     _display_title,
     _facet_values,
@@ -27,19 +31,28 @@ from publish.static_search.index import (
 KEY = re.compile(rb'[{,]"([a-z0-9]+)":\[\[')
 
 
-def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict) -> dict[str, bytes | None] | None:
-    """The files of the index that change when document `number` changes from `old` to `new`
-    (None for a file to delete), patched from the published ones (`read(path)`).
+@dataclass
+class DocPatch:
+    files: dict[str, bytes | None]  # path → new bytes (None: the file goes)
+    totals: dict[str, int]  # each touched term's count of documents now
 
-    Only a change of the document's words is patched: None (build the index whole) when its
-    listing, dates or facet values changed, or when the published files do not hold the old
-    document as expected, or when the vocabulary's top words cannot be told without counting
-    every word."""
-    if _listing(old) != _listing(new):
+
+def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict,
+                parsed: dict[str, list] | None = None) -> DocPatch | None:
+    """The files of the index that change when document `number` (a record's) changes from
+    `old` to `new` (None for a file to delete), patched from the published ones (`read(path)`,
+    which must give what earlier patches of the same rebuild made), and each touched term's
+    count of documents now (the vocabulary is made by the caller, `vocabulary_after`).
+
+    None (build the index whole) when its facet values changed (their numbering may change),
+    or when the published files do not hold the old document as expected."""
+    if _facet_values(old) != _facet_values(new):
+        return None
+    files: dict[str, bytes | None] = {}
+    if _listing(old) != _listing(new) and not _relist(read, number, new, parsed if parsed is not None else {}):
         return None
     before, after = doc_weights(old), doc_weights(new)
     touched = sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
-    files: dict[str, bytes | None] = {}
     counts: dict[str, int] = {}
     raw = read("search/vocab.json")
     published = json.loads(raw) if raw is not None else {}  # its words' counts need no counting
@@ -52,13 +65,55 @@ def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new
                 return None  # the published index is not the one this change applies to
             shard, counts[term] = done
         files[path] = shard
-    counts = {t: c for t, c in counts.items() if _in_vocabulary(t)}
-    if counts:
-        vocab = patch_vocabulary(published, counts)
-        if vocab is None:
-            return None
-        files["search/vocab.json"] = _json({w: vocab[w] for w in sorted(vocab)})
-    return files
+    return DocPatch(files, counts)
+
+
+def _relist(read: Callable[[str], bytes | None], number: int, new: dict, parsed: dict[str, list]) -> bool:
+    """The document's line in its docs shard and its dates in its attributes shard, made again
+    (in `parsed`, the shards as lists)."""
+    docs_path = f"search/docs/{number // DOCS_PER_SHARD}.json"
+    attrs_path = f"search/attrs/{number // ATTRS_PER_SHARD}.json"
+    for path in (docs_path, attrs_path):
+        if path not in parsed:
+            raw = read(path)
+            if raw is None:
+                return False
+            parsed[path] = json.loads(raw)
+    docs, attrs = parsed[docs_path], parsed[attrs_path]
+    at_doc, at_attr = number % DOCS_PER_SHARD, number % ATTRS_PER_SHARD
+    if at_doc >= len(docs) or at_attr >= len(attrs):
+        return False
+    docs[at_doc] = [new["type"], _display_title(new), new["url"], new["date"]]
+    dated = new["date_lower"] != UNDATED_LOWER
+    attrs[at_attr] = [new["date_lower"] if dated else None, new["date_upper"] if dated else None, attrs[at_attr][2]]
+    return True
+
+
+def dump_parsed(parsed: dict[str, list]) -> dict[str, bytes]:
+    """The shards `patch_index` changed as lists, as the index writes them."""
+    return {path: _json(items) for path, items in parsed.items()}
+
+
+def vocabulary_after(published: dict[str, int], totals: dict[str, int],
+                     outside: Callable[[int, set[str]], dict[str, int]]) -> bytes:
+    """vocab.json once these terms' document counts changed: the published top words and the
+    changed ones compared, and, where a count fell, any word outside them that now ranks in
+    (`outside(at_least, known)`: words with that many documents or more, from the build
+    cache's count of every word)."""
+    candidates = {w: c for w, c in published.items() if w not in totals}
+    candidates.update({w: c for w, c in totals.items() if c > 0 and _in_vocabulary(w)})
+
+    def rank(word: str) -> tuple[int, str]:  # the order build_static_index uses
+        return (-candidates[word], word)
+
+    top = sorted(candidates, key=rank)[:VOCAB_SIZE]
+    if len(published) >= VOCAB_SIZE:  # words outside the published vocabulary exist: may one rank in?
+        least = candidates[top[-1]] if len(top) >= VOCAB_SIZE else 1
+        more = {w: c for w, c in outside(least, set(candidates) | set(totals)).items() if _in_vocabulary(w)}
+        if more:
+            candidates.update(more)
+            top = sorted(candidates, key=rank)[:VOCAB_SIZE]
+    return _json({w: candidates[w] for w in sorted(top)})
 
 
 def _listing(doc: dict) -> tuple:
@@ -156,20 +211,3 @@ def _first_after(shard: bytes, start: int, end: int, number: int) -> int:
             high = posting
         else:
             low = shard.index(b"]", posting) + 1
-
-
-def patch_vocabulary(vocab: dict[str, int], counts: dict[str, int]) -> dict[str, int] | None:
-    """The top `VOCAB_SIZE` words after these words' document counts changed, or None when a
-    word outside the published vocabulary (whose count is unknown here) might now belong."""
-    candidates = {w: c for w, c in {**vocab, **counts}.items() if c > 0}
-
-    def rank(word: str) -> tuple[int, str]:  # the order build_static_index uses
-        return (-candidates[word], word)
-
-    top = sorted(candidates, key=rank)[:VOCAB_SIZE]
-    if len(vocab) < VOCAB_SIZE:
-        return {w: candidates[w] for w in top}  # every word was in it: nothing unknown
-    boundary = max((-c, w) for w, c in vocab.items())
-    if len(top) < VOCAB_SIZE or rank(top[-1]) > boundary:
-        return None  # an unchanged word just outside the vocabulary might rank higher
-    return {w: candidates[w] for w in top}

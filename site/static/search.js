@@ -307,7 +307,9 @@
         var candidates = scores === null ? null : Object.keys(scores).map(Number);
         if (candidates === null) {  // filters or dates alone: every document is a candidate
           candidates = [];
-          for (var d = 0; d < meta.docs; d++) candidates.push(d);
+          (meta.blocks || [[0, meta.docs]]).forEach(function (block) {  // the numbered documents
+            for (var d = block[0]; d < block[1]; d++) candidates.push(d);
+          });
           scores = {};
         }
         var attrShards = {};

@@ -23,6 +23,8 @@ def assert_same_as_fresh_build(settings, tmp_path, name: str = "fresh") -> dict[
     assert report.unchanged == 0
     built, expected = site_files(settings.public_dir), site_files(fresh.public_dir)
     assert sorted(built) == sorted(expected)
+    ours_keys, their_keys = read_pages(settings.public_dir), read_pages(fresh.public_dir)
+    assert {p: k for p, k in ours_keys.items() if their_keys.get(p) != k} == {}, "keys differ"
     for path in expected:
         if path != MANIFEST:  # it also names the build (a token, the change log's position)
             assert built[path] == expected[path], path  # manifest shards too: the same keys

@@ -1,0 +1,170 @@
+"""Which content files changed since the last ingest, told from their stat as git's index does.
+
+Reading and checking 100,000 Markdown files takes most of a minute; asking the file system for
+their stat takes a fraction of a second. After each ingest the store keeps every content file's
+size, modification time, inode and change time (`archive.source_files`); the next ingest walks
+the folder, compares, and reads only what differs (`ingest.pipeline`): nothing at all when no
+file changed, only the changed record files when those are all that changed.
+
+Stat is not always proof. A file modified in the same instant it was read may change again
+without its modification time moving (the file system's clock is coarse): such a file, "racily
+clean" in git's words, has its bytes' digest kept too, and is compared by content next time.
+Everything is read afresh when the store keeps no record of the last ingest (a first ingest, a
+store restored from a bag), or when the ingest code changed since (it may read files otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select
+from sqlmodel import Session
+
+from archive.source_files import CODE_ROW, SourceFile
+
+RACY_NS = 2_000_000_000  # 2 s: a coarse file system's mtime granularity, with slack
+SKIP_FOLDERS = frozenset({".git", ".hg", ".svn"})  # version control's own files are no content
+PACKAGES = ("ingest", "archive")  # the code that reads files and writes what they hold
+LIBRARIES = ("pydantic", "PyYAML", "markdown-it-py")
+
+Stat = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+
+
+@dataclass
+class Scan:
+    """Every file under the content folder with its stat, and when the walk began."""
+
+    files: dict[str, Stat]
+    started_ns: int
+    digests: dict[str, str] = field(default_factory=dict)  # of the racily clean files, read at once
+
+    def racy(self, stat: Stat) -> bool:
+        return stat[1] >= self.started_ns - RACY_NS
+
+
+@dataclass
+class Delta:
+    """What changed since the last ingest (absolute paths)."""
+
+    added: list[str]
+    modified: list[str]
+    removed: list[str]
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.modified or self.removed)
+
+    def within(self, folder: Path, suffix: str) -> bool:
+        """Whether every changed path is a `suffix` file directly in `folder`."""
+        prefix = os.path.join(folder, "")
+        return all(p.startswith(prefix) and p.endswith(suffix) and os.sep not in p[len(prefix):]
+                   for p in self.added + self.modified + self.removed)
+
+
+def scan(content_dir: Path) -> Scan:
+    """Walk the content folder (symlinked files followed, version-control folders skipped)."""
+    found = Scan({}, time.time_ns())
+    folders = [os.fspath(content_dir)]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # unreadable: the readers report it, if it holds content
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if entry.name not in SKIP_FOLDERS:
+                        folders.append(entry.path)
+                elif entry.is_file():
+                    st = entry.stat()
+                    found.files[entry.path] = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+            except OSError:
+                continue
+    # Digests of files too new to trust their stat later, read now (before the readers read
+    # them): if a file changes after this, its digest or its stat will say so next time.
+    found.digests = {path: _digest(path) for path, stat in found.files.items() if found.racy(stat)}
+    return found
+
+
+def _digest(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def code_digest() -> str:
+    """The ingest code (every module of the packages that read and write) and the libraries
+    that parse: read afresh by anything else."""
+    digest = hashlib.blake2b(digest_size=16)
+    root = Path(__file__).resolve().parent.parent
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}={importlib.metadata.version(name)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return digest.hexdigest()
+
+
+def delta(session: Session, found: Scan) -> Delta | None:
+    """What changed since the last ingest, or None when the store cannot tell."""
+    table = SourceFile.__table__  # type: ignore[attr-defined]
+    code = session.execute(select(table.c.digest).where(table.c.path == CODE_ROW)).scalar()
+    if code is None or code != code_digest():
+        return None
+    # 100,000 rows: read through the driver's cursor (SQLAlchemy's row objects cost a second).
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT path, size, mtime_ns, ino, ctime_ns, digest FROM {table.name}")
+        kept = {row[0]: row[1:] for row in cursor.fetchall() if row[0] != CODE_ROW}
+    finally:
+        cursor.close()
+    added, modified = [], []
+    for path, stat in found.files.items():
+        row = kept.get(path)
+        if row is None:
+            added.append(path)
+        elif tuple(row[:4]) != stat:
+            modified.append(path)
+        elif row[4] and found.digests.get(path, _digest(path)) != row[4]:
+            modified.append(path)  # racily clean last time, and its bytes changed since
+    removed = [path for path in kept if path not in found.files]
+    return Delta(sorted(added), sorted(modified), sorted(removed))
+
+
+def remember(session: Session, found: Scan, known: Delta | None, whole_content: bool = True) -> None:
+    """Keep this ingest's view of the files, in its transaction: all of them after a full
+    read of a store that had none, else the rows that changed (and those no longer racy).
+    `whole_content` False (spreadsheets named on the command line were read too): the next
+    ingest reads everything, since its sources differ in ways no stat of the folder shows."""
+    table = SourceFile.__table__  # type: ignore[attr-defined]
+    if not whole_content:
+        session.execute(delete(table).where(table.c.path == CODE_ROW))
+        return
+    if known is None:
+        session.execute(delete(table))
+        paths = list(found.files)
+    else:
+        racy = {row[0] for row in session.execute(select(table.c.path).where(table.c.digest != ""))}
+        paths = sorted(set(known.added + known.modified) | (racy - set(known.removed) - {CODE_ROW}))
+        for start in range(0, len(known.removed) + len(paths), 500):
+            chunk = (known.removed + paths)[start:start + 500]
+            session.execute(delete(table).where(table.c.path.in_(chunk)))
+        paths = [p for p in paths if p in found.files]
+    rows = [{"path": path, "size": found.files[path][0], "mtime_ns": found.files[path][1],
+             "ino": found.files[path][2], "ctime_ns": found.files[path][3],
+             "digest": found.digests.get(path, "")} for path in paths]
+    if known is None:
+        rows.append({"path": CODE_ROW, "size": 0, "mtime_ns": 0, "ino": 0, "ctime_ns": 0, "digest": code_digest()})
+    for start in range(0, len(rows), 2000):
+        session.execute(insert(table), rows[start:start + 2000])

@@ -1,0 +1,162 @@
+"""Patched rebuilds beyond one record's own outputs (publish/patch_changes.py, patch_outputs.py):
+narrowing and widening access, titles and dates that move objects between list pages, records
+that come and go, the small kinds remade whole. Each must be patched, not rebuilt, and equal a
+build from scratch file for file. Lists are paginated small here, so pages shift."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from archive import redactions
+from archive.access import Role, Viewer
+from archive.db import open_engine, transaction
+from archive.models import Narrative
+from archive.store_consent import withdraw_narrative
+from ingest.pipeline import ingest
+from publish import downloads, patch_outputs
+from publish.build import build_site
+from publish.pages import listings
+from tests.helpers.content import add_records, edit
+from tests.helpers.sites import all_text, assert_same_as_fresh_build
+
+CAROL = Viewer(Role.CURATOR, "carol")
+
+
+@pytest.fixture
+def site(minimal, monkeypatch):
+    """The minimal archive with 60 more records, lists of 7 a page and downloads of 25 a part."""
+    monkeypatch.setattr(listings, "LIST_PAGE_SIZE", 7)
+    monkeypatch.setattr(downloads, "PART_SIZE", 25)
+    monkeypatch.setattr(patch_outputs, "PART_SIZE", 25)
+    add_records(minimal)
+    ingest(minimal)
+    assert not build_site(minimal).patched
+    return minimal
+
+
+def patched(settings, tmp_path, name: str = "fresh") -> str:
+    report = build_site(settings)
+    assert report.patched, report
+    return all_text(assert_same_as_fresh_build(settings, tmp_path, name))
+
+
+def write(settings, change) -> None:
+    engine = open_engine(settings)
+    try:
+        with transaction(engine) as session:
+            change(session)
+    finally:
+        engine.dispose()
+
+
+def test_a_withdrawn_narrative_is_patched_to_its_tombstone_everywhere(site, tmp_path):
+    write(site, lambda session: withdraw_narrative(session, CAROL, "nar-a", site.today()))
+    text = patched(site, tmp_path)
+    assert "I remember the apology" not in text
+    page = (site.public_dir / "narratives/nar-a/index.html").read_text()
+    assert "withdrawn at the narrator" in page
+    assert "/narratives/nar-a/" in (site.public_dir / "_redirects").read_text()
+
+
+def test_a_narrative_made_staff_only_or_embargoed_again_leaves_every_page(site, tmp_path):
+    edit(site, "narratives/nar-a.md", "date: 2019\n", "date: 2019\naccess: staff\n")
+    ingest(site)
+    text = patched(site, tmp_path, "fresh-1")
+    assert "/narratives/nar-a/" not in text and not (site.public_dir / "narratives/nar-a").exists()
+    edit(site, "narratives/nar-a.md", "access: staff\n", "access: public\n")  # widening, published by a build
+    ingest(site)
+    assert "/narratives/nar-a/" in patched(site, tmp_path, "fresh-2")
+
+
+def test_an_approved_redaction_is_patched(site, tmp_path):
+    write(site, lambda session: redactions.add_span(session, "nar-a", "carol", redactions.THIRD_PARTY,
+                                                    text="the apology"))
+    text = patched(site, tmp_path)
+    assert "I remember the apology" not in text
+
+
+def test_titles_and_dates_move_records_between_list_pages(site, tmp_path):
+    edit(site, "records/rec-gen-009.md", "title: Generated minutes 9", "title: Renamed minutes 9")
+    edit(site, "records/rec-gen-010.md", "date: 1910-05", "date: 1949-05")  # across several pages
+    ingest(site)
+    text = patched(site, tmp_path)
+    assert "Renamed minutes 9" in text and "Generated minutes 9<" not in text
+
+
+def test_records_that_come_and_go_shift_lists_parts_and_the_search_index(site, tmp_path):
+    (site.content_dir / "records" / "rec-gen-new.md").write_text(
+        "---\nid: rec-gen-new\ntitle: A newer record\ndate: 1930-01\ntype: minutes\ncreators: [agent-ama]\n"
+        "source: Test.\n---\nMinutes about quillwort.\n")
+    ingest(site)
+    assert "quillwort" in patched(site, tmp_path, "fresh-1")
+    (site.content_dir / "records" / "rec-gen-020.md").unlink()
+    ingest(site, prune=True)
+    text = patched(site, tmp_path, "fresh-2")
+    assert "rec-gen-020" not in text and "word20x" not in text
+
+
+def test_a_record_made_restricted_leaves_lists_and_an_agent_with_no_public_record_leaves_too(site, tmp_path):
+    edit(site, "records/rec-gen-030.md", "type: minutes", "type: minutes\naccess: restricted")
+    ingest(site)
+    text = patched(site, tmp_path)
+    assert "rec-gen-030" not in text and "word30x" not in text
+
+
+def test_a_harm_and_the_record_it_cites_change_together(site, tmp_path):
+    edit(site, "harms/harm-exclusion.md", "title: ", "title: Renamed ")
+    ingest(site)
+    text = patched(site, tmp_path, "fresh-1")
+    assert "Renamed " in (site.public_dir / "records/rec-2008-apology/index.html").read_text()  # its "cited by"
+    edit(site, "records/rec-2008-apology.md", "title: ", "title: Retitled ")
+    ingest(site)
+    text = patched(site, tmp_path, "fresh-2")
+    assert "Retitled " in (site.public_dir / "harms/harm-exclusion/index.html").read_text() and text
+
+
+def test_changes_to_records_and_narratives_at_once(site, tmp_path):
+    edit(site, "records/rec-gen-041.md", "word41x", "bothword")
+    edit(site, "timelines/tl-a.md", "title: ", "title: Retitled ")
+    write(site, lambda session: withdraw_narrative(session, CAROL, "nar-a", site.today()))
+    ingest(site)
+    text = patched(site, tmp_path)
+    assert "bothword" in text and "Retitled " in text
+
+
+def test_nothing_public_changed_writes_nothing(site):
+    def hide_more(session: Session) -> None:
+        row = session.get(Narrative, "nar-d")  # staff-only already: hidden before and after
+        row.summary = "Changed where no one sees it."
+
+    write(site, hide_more)
+    report = build_site(site)
+    assert report.patched and report.written == 0
+
+
+def test_the_sitemap_written_as_text_is_what_elementtree_writes():
+    from xml.etree import ElementTree as ET
+
+    from archive.urls import SiteUrls
+    from publish.feeds import SITEMAP, _xml, sitemaps
+
+    urls = SiteUrls("https://example.org/a&b/")
+    paths = sorted(["/records/x/", "/r/<y>&z/", "/ü/"] + [f"/records/rec-{i}/" for i in range(20)])
+    ET.register_namespace("", SITEMAP)
+    root = ET.Element(f"{{{SITEMAP}}}urlset")
+    for path in paths:
+        ET.SubElement(ET.SubElement(root, f"{{{SITEMAP}}}url"), f"{{{SITEMAP}}}loc").text = urls.absolute(path)
+    assert sitemaps(paths, urls)["sitemap.xml"] == _xml(root)
+
+
+def test_a_full_build_that_writes_nothing_still_leaves_the_next_change_patched(site, monkeypatch):
+    """New code (or templates) making the same files: the full comparison writes nothing, and
+    the live build's state says it is this code's, so the next change is patched again."""
+    from publish import incremental
+
+    monkeypatch.setattr(incremental, "site_code_digest", lambda: "other code")
+    monkeypatch.setattr("publish.build.build_state",
+                        lambda *a: {**incremental.build_state(*a), "code": "other code"})
+    assert build_site(site).written == 0
+    edit(site, "records/rec-gen-009.md", "word9x", "wordnine")
+    ingest(site)
+    assert build_site(site).patched
