@@ -10,6 +10,7 @@ from typing import TypedDict
 
 from archive.urls import SiteUrls
 from publish.charts.data import Chronology, Decades, Reckoning, Terms
+from publish.charts.places import Places
 
 
 class Cell(TypedDict):
@@ -81,6 +82,14 @@ def commitments_tables(chart: Reckoning) -> list[ChartTable]:
              "columns": ["Commitment", "Status", "Made", "Due"],
              "rows": [[_cell(c["title"], c["url"]), _cell(c["status_label"] + (", by rule" if c["by_rule"] else "")),
                        _cell(c["date"]["display"]), _cell(c["due"])] for c in chart["commitments"]]}]
+
+
+def places_tables(chart: Places) -> list[ChartTable]:
+    """The map as a table: each placed object on its own row, under its place's name."""
+    return [{"name": "places", "caption": "Places and the records and narratives at each",
+             "columns": ["Place", "Latitude", "Longitude", "Kind", "Title"],
+             "rows": [[_cell(p["name"]), _cell(p["latitude"]), _cell(p["longitude"]), _cell(o["kind"]),
+                       _cell(o["title"], o["url"])] for p in chart["places"] for o in p["objects"]]}]
 
 
 def csv_bytes(table: ChartTable, urls: SiteUrls) -> bytes:
