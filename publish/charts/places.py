@@ -29,6 +29,7 @@ DECIMALS = 3  # places closer than this (about 100 m) are one
 # Where the US map (Albers USA: the lower 48, Alaska and Hawaii) draws a point; elsewhere, the world.
 US_AREAS = ((24.0, 50.0, -125.5, -66.5), (51.0, 72.0, -180.0, -129.0), (18.5, 22.5, -161.0, -154.5))
 LAND, BORDER = "#f1ebe0", "#b3a58f"
+EAST = {"us": -76.0, "world": 150.0}  # east of this, a label would run off the map: it goes on the left
 TITLE = "Where the records and narratives are"
 
 
@@ -126,6 +127,16 @@ def basemap(name: str) -> dict:
     return json.loads((BASEMAPS / f"{name}.json").read_text(encoding="utf-8"))
 
 
+def _labelled(points: list[dict], basemap: str) -> list[dict]:
+    """Each place with a short label ("Chicago" for "Chicago, Illinois") and its alignment (`side`):
+    to the right of its circle, unless another place sits close to its right, where the two
+    labels would run into each other, or the place is near the map's eastern edge."""
+    def crowded(p: dict) -> bool:
+        return p["longitude"] > EAST[basemap] or any(
+            0 < q["longitude"] - p["longitude"] < 8 and abs(q["latitude"] - p["latitude"]) < 1.2 for q in points)
+    return [{**p, "label": p["name"].split(",")[0], "side": "right" if crowded(p) else "left"} for p in points]
+
+
 def places_spec(chart: Places, width: int) -> Spec | None:
     """The basemap, land then inner borders, and a circle per place sized by its objects; at a
     desktop width each place is named beside its circle (a phone's map leaves that to the list)."""
@@ -149,12 +160,13 @@ def places_spec(chart: Places, width: int) -> Spec | None:
                       "description": {"field": "describe"}}},
     ]
     if width >= 480:
-        layers.append({"data": {"values": points},
-                       "mark": {"type": "text", "align": "left", "dx": 9, "baseline": "middle", "color": INK,
-                                "fontSize": 12, "aria": False},
-                       "encoding": {**where, "text": {"field": "name"}}})
+        labels = _labelled(points, chart["basemap"])
+        layers += [{"data": {"values": [p for p in labels if p["side"] == side]},
+                    "mark": {"type": "text", "align": side, "dx": 9 if side == "left" else -9, "baseline": "middle",
+                             "color": INK, "fontSize": 12, "aria": False},
+                    "encoding": {**where, "text": {"field": "label"}}} for side in ("left", "right")]
     projection = {"type": "albersUsa"} if chart["basemap"] == "us" else {"type": "equalEarth"}
     # `_spec` drops a layer without values; the basemap's values are a topology, which it keeps.
-    return _spec(width, chart["summary"], layers, height=round(width * (0.62 if chart["basemap"] == "us" else 0.52)),
+    return _spec(width, chart["summary"], layers, height=round(width * (0.66 if chart["basemap"] == "us" else 0.52)),
                  projection=projection)
 
