@@ -38,8 +38,9 @@ def _labels(key: str) -> Callable[[dict], str]:
     return lambda v: SEP.join(x.get("label") or x.get("name") or "" for x in v.get(key, []))
 
 
-def _degrees(field: str) -> Callable[[dict], str]:
-    return lambda v: "" if v.get(field) is None else repr(v[field])
+def _degrees(field: str) -> Callable[[dict], object]:
+    # A number, not text: a negative longitude is not a formula (publish.csv_cells guards text only).
+    return lambda v: "" if v.get(field) is None else float(v[field])
 
 
 LOCATED = [
@@ -64,7 +65,7 @@ DATES = [
     ("date_lower", "Earliest day the date may mean, as YYYYMMDD (0 when open).", _date("lower")),
     ("date_upper", "Latest day the date may mean, as YYYYMMDD (99991231 when open).", _date("upper")),
 ]
-COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], str] | None]]] = {
+COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], object] | None]]] = {
     "record": COMMON + DATES + [
         ("record_type", "Kind of document (minutes, press-release, article…).", lambda v: v["record_type"]),
         ("creators", "Ids of the agents who made the record, separated by '; '.", _ids("creators")),
