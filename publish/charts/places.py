@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict
 
-from publish.charts.specs import HARM, INK, Spec, _spec
+from publish.charts.specs import HARM, INK, Spec, layered
 
 BASEMAPS = Path(__file__).resolve().parent / "basemaps"
 KINDS = {"record": "Record", "narrative": "Narrative"}
@@ -68,7 +68,8 @@ def places(placed: Iterable[Mapping[str, Any]]) -> Places:
         place = item.get("place")
         if place is None or item["type"] not in KINDS:
             continue
-        key = (round(place["latitude"], DECIMALS), round(place["longitude"], DECIMALS))
+        # + 0.0: -0.0 and 0.0 are one place, and written the same whichever object comes first
+        key = (round(place["latitude"], DECIMALS) + 0.0, round(place["longitude"], DECIMALS) + 0.0)
         groups.setdefault(key, []).append(item)
     points: list[PlacePoint] = []
     for (latitude, longitude), items in groups.items():
@@ -166,7 +167,7 @@ def places_spec(chart: Places, width: int) -> Spec | None:
                              "color": INK, "fontSize": 12, "aria": False},
                     "encoding": {**where, "text": {"field": "label"}}} for side in ("left", "right")]
     projection = {"type": "albersUsa"} if chart["basemap"] == "us" else {"type": "equalEarth"}
-    # `_spec` drops a layer without values; the basemap's values are a topology, which it keeps.
-    return _spec(width, chart["summary"], layers, height=round(width * (0.66 if chart["basemap"] == "us" else 0.52)),
+    # `layered` drops a layer without values; the basemap's values are a topology, which it keeps.
+    return layered(width, chart["summary"], layers, height=round(width * (0.66 if chart["basemap"] == "us" else 0.52)),
                  projection=projection)
 
