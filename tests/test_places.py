@@ -22,6 +22,7 @@ from publish.build import build_site
 from publish.charts.places import places, places_spec
 from publish.charts.specs import NARROW, WIDE
 from publish.charts.svg import draw_all
+from publish.charts.tables import csv_bytes, places_tables
 from server.app import create_app
 from tests.helpers.archives import TODAY
 from tests.helpers.content import edit
@@ -158,3 +159,9 @@ def test_a_hidden_place_leaves_the_map_its_list_the_data_and_the_api(many, tmp_p
         assert answer == placed(many) and "Quillhaven" not in json.dumps(answer)
         assert "Quillhaven" not in client.get("/api/records").text
     assert "Quillhaven" not in all_text(site_files(many.public_dir))
+
+
+def test_the_places_table_keeps_numbers_and_defuses_formulas():
+    chart = places([summary("rec-a", "record", "=HYPERLINK(\"http://evil.example\")", 41.8781, -87.6298)])
+    data = csv_bytes(places_tables(chart)[0], SiteUrls("http://127.0.0.1:8000/")).decode()
+    assert data.splitlines()[1].startswith('"\'=HYPERLINK') and ",41.878,-87.63,Record," in data
