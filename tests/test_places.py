@@ -19,7 +19,7 @@ from archive.errors import ContentError
 from archive.urls import SiteUrls
 from ingest.pipeline import ingest
 from publish.build import build_site
-from publish.charts.places import places, places_spec
+from publish.charts.places import listed, places, places_spec
 from publish.charts.specs import NARROW, WIDE
 from publish.charts.svg import draw_all
 from publish.charts.tables import csv_bytes, places_tables
@@ -165,3 +165,10 @@ def test_the_places_table_keeps_numbers_and_defuses_formulas():
     chart = places([summary("rec-a", "record", "=HYPERLINK(\"http://evil.example\")", 41.8781, -87.6298)])
     data = csv_bytes(places_tables(chart)[0], SiteUrls("http://127.0.0.1:8000/")).decode()
     assert data.splitlines()[1].startswith('"\'=HYPERLINK') and ",41.878,-87.63,Record," in data
+
+
+def test_a_crowded_place_lists_its_first_objects_and_how_many_more():
+    chart = places([summary(f"rec-{n:03d}", "record", "Chicago", 41.88, -87.63) for n in range(25)])
+    [shown] = listed(chart, 20)
+    assert [o["id"] for o in shown["objects"]] == [f"rec-{n:03d}" for n in range(20)] and shown["more"] == 5
+    assert len(chart["places"][0]["objects"]) == 25  # the data files keep them all

@@ -26,6 +26,7 @@ from publish.charts.specs import HARM, INK, Spec, layered
 BASEMAPS = Path(__file__).resolve().parent / "basemaps"
 KINDS = {"record": "Record", "narrative": "Narrative"}
 DECIMALS = 3  # places closer than this (about 100 m) are one
+LISTED = 20  # objects a place lists on the page; a collection of 100,000 placed records stays a page
 # Where the US map (Albers USA: the lower 48, Alaska and Hawaii) draws a point; elsewhere, the world.
 US_AREAS = ((24.0, 50.0, -125.5, -66.5), (51.0, 72.0, -180.0, -129.0), (18.5, 22.5, -161.0, -154.5))
 LAND, BORDER = "#f1ebe0", "#b3a58f"
@@ -48,6 +49,10 @@ class PlacePoint(TypedDict):
     narratives: int
     count: int
     objects: list[PlacedObject]
+
+
+class ListedPlace(PlacePoint):
+    more: int  # objects left out of `objects` on the page (the data files hold them all)
 
 
 class Places(TypedDict):
@@ -89,6 +94,12 @@ def places(placed: Iterable[Mapping[str, Any]]) -> Places:
     return {"id": "places", "title": TITLE, "facts": facts,
             "summary": " ".join(f"{fact}." for fact in facts), "basemap": "us" if in_us else "world",
             "records": records, "narratives": narratives, "places": points}
+
+
+def listed(chart: Places, most: int = LISTED) -> list[ListedPlace]:
+    """The places as the page lists them: each with its first `most` objects and how many more."""
+    return [{**p, "objects": p["objects"][:most], "more": max(0, p["count"] - most)}  # type: ignore[typeddict-item]
+            for p in chart["places"]]
 
 
 def places_facts(points: list[PlacePoint], records: int, narratives: int) -> list[str]:

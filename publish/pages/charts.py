@@ -22,7 +22,7 @@ from archive.urls import SiteUrls, chart_file_url, page_url, site_page_url
 from publish.charts import specs, tables
 from publish.charts.data import Reckoning, collection_charts
 from publish.charts.lookup import reckonings
-from publish.charts.places import PlacePoint, places, places_spec
+from publish.charts.places import ListedPlace, listed, places, places_spec
 from publish.charts.svg import Drawings, renderer
 from publish.charts.tables import ChartTable
 
@@ -44,7 +44,7 @@ class Figure(TypedDict):
     json: str
     csv: list[FileLink]
     drawn_by: str  # the renderer's version: part of the page's data, so an upgrade redraws
-    places: NotRequired[list[PlacePoint]]  # the map's places, each with its objects: the page lists them
+    places: NotRequired[list[ListedPlace]]  # the map's places, each with its objects: the page lists them
 
 
 @dataclass
@@ -96,8 +96,10 @@ class SiteCharts:
                               "csv": [{"name": t["name"], "url": chart_file_url(chart_id, t["name"])}
                                       for t in p.tables],
                               "drawn_by": by}
-            if p.key == "places":
-                figures[id(p)]["places"] = p.data["places"]
+            if p.key == "places":  # the page lists a place's first objects; the data files hold them all
+                shown = listed(p.data)  # type: ignore[arg-type]
+                figures[id(p)]["places"] = shown
+                figures[id(p)]["tables"] = tables.places_tables({**p.data, "places": shown})  # type: ignore[typeddict-item]
         return figures
 
 
