@@ -172,3 +172,10 @@ def test_a_crowded_place_lists_its_first_objects_and_how_many_more():
     [shown] = listed(chart, 20)
     assert [o["id"] for o in shown["objects"]] == [f"rec-{n:03d}" for n in range(20)] and shown["more"] == 5
     assert len(chart["places"][0]["objects"]) == 25  # the data files keep them all
+
+
+def test_an_object_page_says_where_its_place_is(sample):
+    record = (sample.public_dir / "records" / "rec-1932-usphs-syphilis-study" / "index.html").read_text()
+    assert "Macon County, Alabama <span class=\"coords\">(32.386°&nbsp;N, 85.693°&nbsp;W)</span>" in record
+    narrative = (sample.public_dir / "narratives" / "nar-composite-03" / "index.html").read_text()
+    assert "(41.8781°&nbsp;N, 87.6298°&nbsp;W)" in narrative
