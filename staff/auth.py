@@ -32,7 +32,7 @@ from staff.pages import error_page, render
 from staff.session import CSRF_FIELD, csrf_ok
 
 RANK = {Role.CONTRIBUTOR: 1, Role.CURATOR: 2, Role.ADMIN: 3}
-FORM_LIMITS = {"max_files": 1, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
+FORM_LIMITS = {"max_files": 2, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
 Handler = Callable[[Request, User], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
