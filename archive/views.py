@@ -161,6 +161,11 @@ class SegmentData(TypedDict):
     # and which recording (its number), when a public recording covers the segment's time.
     media: NotRequired[str]
     recording: NotRequired[int]
+    # A timed segment's name and stretch (`archive.passages.locate`): its title or first words,
+    # `00:12:04–00:13:10` for citations and search hits, and the end of that stretch (ms, or None).
+    label: NotRequired[str]
+    locator: NotRequired[str]
+    until_ms: NotRequired[int | None]
 
 
 class Segment(SegmentData):

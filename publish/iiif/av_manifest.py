@@ -48,7 +48,7 @@ def _ranges(view: NarrativeView, recording: RecordingView, canvas_id: str, base:
         end = min((seg.get("end_ms") or start + length) - start, later[0] if later else length, length)
         if end <= begin:
             continue
-        title = seg["title"] or " ".join(seg["text"].split()[:8]) + "…"
+        title = seg.get("label") or seg["title"]
         ranges.append(Range(id=f"{base}/range/{recording['number']}-{index + 1}",
                             label=_text([f"{seg['time']} {title}"]),
                             items=[CanvasRef(id=f"{canvas_id}#t={_seconds(begin)},{_seconds(end)}", type="Canvas")]))

@@ -159,13 +159,13 @@ def captions_vtt(view: NarrativeView, recording: RecordingView) -> str:
 
 def chapters_vtt(view: NarrativeView, recording: RecordingView) -> str:
     """Chapters: the titled segments (body sections, OHMS index points), or else every segment
-    under its first words."""
+    under its label (its first words: `archive.passages`)."""
     timed = _timed(view, recording)
     titled = [t for t in timed if t[2].get("title")]
     chosen = titled or timed
     lines = ["WEBVTT", ""]
     for index, (begin, end, seg) in enumerate(chosen):
         stop = chosen[index + 1][0] if index + 1 < len(chosen) else (recording["duration_ms"] or end)
-        title = seg.get("title") or " ".join(seg.get("text", "").split()[:8]) + "…"
+        title = seg.get("label") or seg.get("title") or seg.get("time") or ""
         lines += [f"{_stamp(begin)} --> {_stamp(max(stop, begin + 1))}", _cue_text(title), ""]
     return "\n".join(lines)
