@@ -73,10 +73,11 @@ def timeline_json_url(timeline_id: str) -> str:
     return page_url("timeline", timeline_id) + "timeline.json"
 
 
-def recording_url(narrative_id: str, number: int) -> str:
-    """A narrative's public recording (its redacted passages silenced), beside its page. Named by
-    the narrative's id and the recording's number only: never by the master's file name."""
-    return page_url("narrative", narrative_id) + f"recording-{number}.m4a"
+def recording_url(narrative_id: str, number: int, video: bool = False) -> str:
+    """A narrative's public recording (its redacted passages silenced), beside its page: sound in
+    `.m4a`, a video in `.mp4`. Named by the narrative's id and the recording's number only: never
+    by the master's file name."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.{'mp4' if video else 'm4a'}"
 
 
 def captions_url(narrative_id: str, number: int) -> str:

@@ -218,7 +218,7 @@ class RecordingView(TypedDict):
     silencing; the whole form lists every recording, with why the public does not get it."""
 
     number: int  # 1-based, in session order
-    kind: str  # what the public copy holds: audio
+    kind: str  # what the public copy holds: audio, or video (pictures and sound)
     url: str | None  # the public copy (a site path), a remote link, or None when withheld
     remote: bool
     mime: str
@@ -227,6 +227,8 @@ class RecordingView(TypedDict):
     end_ms: int | None  # where it ends on that timeline (None: not known, a remote one)
     label: str
     synthetic: bool
+    width: int | None  # a video copy's picture size (`archive.recordings.video_size`); None for sound
+    height: int | None
     captions: str | None
     chapters: str | None
     silenced: list[SilencedPassage]

@@ -25,7 +25,7 @@ from archive.recordings import Recording
 from publish.media.levels import peaks
 from server.app import create_app
 from staff.uploads import CHUNK, UploadError, receive_recording
-from tests.helpers.media import write_tone
+from tests.helpers.media import write_tone, write_video
 from tests.helpers.staff import FORM, act, csrf_of, sign_in, staff_fixtures, stored, version_of
 
 template, archive, client = staff_fixtures("recordings")
@@ -111,6 +111,23 @@ def test_an_uploaded_recording_is_kept_privately_and_published_silenced(client, 
         engine.dispose()
     assert media == [(True, "alice"), (False, "carol")]
     assert Path(row.path) == kept and row.kind == "audio" and abs(row.duration_ms - 8000) < 50
+
+
+def test_an_uploaded_video_is_kept_as_what_it_holds_and_published_as_a_video(client, archive, tmp_path):
+    webm = write_video(tmp_path / "film.webm", 6.0)
+    sign_in(client, "alice")
+    response = send(client, {"transcript_file": ("interview.vtt", VTT.encode(), "text/vtt"),
+                             "recording_file": ("film.mov", webm.read_bytes(), "video/quicktime")})
+    assert response.status_code == 200, response.text
+    sub_id = sub_id_of(response)
+    assert Path(stored(archive, sub_id).recording_path).suffix == ".webm"
+    sign_in(client, "carol")
+    assert "Published" in act(client, sub_id, "publish").text
+    page = client.get(f"/narratives/{sub_id}/").text
+    assert f'<video controls preload="metadata" src="/narratives/{sub_id}/recording-1.mp4"' in page
+    public = archive.public_dir / "narratives" / sub_id / "recording-1.mp4"
+    silent, length = peaks(public, [SILENCED])
+    assert silent == [0] and abs(length - 6000) < 100
 
 
 @pytest.mark.parametrize("name, make, expected", [
