@@ -95,6 +95,13 @@ def narrative_manifest_url(narrative_id: str) -> str:
     return page_url("narrative", narrative_id) + "manifest.json"
 
 
+# The files of a narrative's public recordings that IIIF viewers on other sites fetch (its AV
+# manifest, the silenced copies, their captions and chapters), as a path under the site's base,
+# relative: they are answered with open CORS (web.site_files, publish.host_rules). Only public
+# narratives have them in the built site; `reckon serve` checks the store first.
+OPEN_MEDIA_FILES = r"narratives/[^/]+/(manifest\.json|recording-[0-9]+\.(m4a|mp4|captions\.vtt|chapters\.vtt))"
+
+
 def citation_url(kind: str, object_id: str) -> str:
     """The CSL-JSON citation file beside an object's page."""
     return page_url(kind, object_id) + "citation.json"
