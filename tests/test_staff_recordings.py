@@ -195,3 +195,14 @@ def test_a_recording_is_copied_from_the_spool_a_chunk_at_a_time(tmp_path):
     with wav.open("rb") as handle, pytest.raises(UploadError, match=r"^'long.wav' is larger than the 8 MB"):
         asyncio.run(receive_recording(UploadFile(handle, filename="long.wav"), tmp_path / "uploads", 8))
     assert [p.name for p in (tmp_path / "uploads" / ".incoming").iterdir()] == [path.name]
+
+
+def test_a_signed_out_upload_larger_than_a_form_is_refused_unread(client, archive):
+    small = client.post("/staff/narratives/new", data=FORM | {"csrf_token": "forged"})
+    assert small.status_code == 403  # a forged form is refused first, once read
+    # A big one is refused for the missing sign-in before it is read: had it been read, its
+    # forged token would have been refused (403) first.
+    big = client.post("/staff/narratives/new", data=FORM | {"csrf_token": "forged"},
+                      files={"recording_file": ("big.wav", bytes(17 * 1024 * 1024), "audio/wav")})
+    assert big.status_code == 401 and "Sign in again" in big.text
+    assert kept_files(archive) == []
