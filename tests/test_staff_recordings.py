@@ -130,6 +130,28 @@ def test_an_uploaded_video_is_kept_as_what_it_holds_and_published_as_a_video(cli
     assert silent == [0] and abs(length - 6000) < 100
 
 
+def test_a_new_recording_replaces_the_published_one_at_once(client, archive, tmp_path):
+    sign_in(client, "alice")
+    response = send(client, {"transcript_file": ("interview.vtt", VTT.encode(), "text/vtt"),
+                             "recording_file": ("first.wav", write_tone(tmp_path / "a.wav", 8.0).read_bytes(), "audio/wav")})
+    sub_id = sub_id_of(response)
+    first = Path(stored(archive, sub_id).recording_path)
+    sign_in(client, "carol")
+    assert "Published" in act(client, sub_id, "publish").text
+    edit = client.get(f"/staff/narratives/{sub_id}/edit")
+    assert "A recording is on record: " + first.name in edit.text
+    saved = client.post(f"/staff/narratives/{sub_id}/edit",
+                        data=FORM | RECORDED | {"csrf_token": csrf_of(edit.text), "then": "save",
+                                                "version": version_of(edit.text)},
+                        files={"recording_file": ("second.flac", write_tone(tmp_path / "b.flac", 9.0).read_bytes(),
+                                                  "audio/flac")})
+    assert saved.status_code == 200 and "recording 1: public, 1 redacted passage silenced" in saved.text
+    second = Path(stored(archive, sub_id).recording_path)
+    assert second.suffix == ".flac" and second.exists() and not first.exists()
+    silent, length = peaks(archive.public_dir / "narratives" / sub_id / "recording-1.m4a", [SILENCED])
+    assert silent == [0] and abs(length - 9000) < 100  # the new one, silenced too
+
+
 @pytest.mark.parametrize("name, make, expected", [
     ("fake.mp3", lambda tmp: b"ID3 not a recording at all\n" * 400,
      "'fake.mp3': cannot be read as a recording"),
