@@ -341,7 +341,7 @@ class Catalog:
         found = publications(self.session, row, self._consent(row.id), self.today)
         recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
         link_segments(segments, recordings)
-        locate(segments, recordings)
+        locate(segments, recordings, folded=bool(shown["content_note"]))
         data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),

@@ -6,7 +6,8 @@ end, else to the start of the next timed passage, else to the end of the public 
 plays it; a passage with none of these is located by its start alone. Its **label** is its title
 (a `## [hh:mm:ss]` heading, an OHMS index point), or, for a cue that has none, the first words of
 what is said in it, read from the public text (so already redacted, a redaction token kept
-whole), never a bare time.
+whole), never a bare time. Words folded behind a content note (the narrative's, or a note on the
+passage) are not lifted out of it: such a passage is called `FOLDED` until the reader opens it.
 
 Computed once on the narrative's view (`locate`), so the page's sections list, the chapters
 track, the IIIF ranges, the passage citations and the search documents all say the same.
@@ -20,14 +21,18 @@ from archive.transcripts import format_time
 from archive.views import RecordingView, SegmentData
 
 LABEL_WORDS = 8
+FOLDED = "Passage behind a content note"
 # A word of a label: a redaction token ("[redacted: name of a third party]") counts as one.
 WORD = re.compile(r"\[redacted: [^\]]*\]\S*|\S+")
 
 
-def label_of(seg: SegmentData) -> str:
-    """The segment's title, or the first words of its text (its speaker's name left out)."""
+def label_of(seg: SegmentData, folded: bool = False) -> str:
+    """The segment's title, or the first words of its text (its speaker's name left out); for
+    an untitled segment behind a content note (`folded`, or a note on it), `FOLDED`."""
     if seg["title"]:
         return seg["title"]
+    if folded or seg.get("content_note"):
+        return FOLDED
     text = seg["text"]
     if seg["speaker"] and text.startswith(f"{seg['speaker']}: "):
         text = text[len(seg["speaker"]) + 2:]
@@ -44,8 +49,9 @@ def locator(start_ms: int, end_ms: int | None) -> str:
     return f"{start}–{end}" if end and end != start else start
 
 
-def locate(segments: list[SegmentData], recordings: list[RecordingView]) -> None:
-    """Give each timed segment its `label`, `locator` and `end` (ms; None when not known)."""
+def locate(segments: list[SegmentData], recordings: list[RecordingView], folded: bool = False) -> None:
+    """Give each timed segment its `label`, `locator` and `until_ms` (None when not known);
+    `folded`: the whole transcript is behind the narrative's content note."""
     starts = sorted({s["start_ms"] for s in segments if s["start_ms"] is not None})
     for seg in segments:
         start = seg["start_ms"]
@@ -57,6 +63,6 @@ def locate(segments: list[SegmentData], recordings: list[RecordingView]) -> None
             covering = [r["end_ms"] for r in recordings
                         if r["end_ms"] is not None and r["offset_ms"] <= start < r["end_ms"]]
             end = later[0] if later else (covering[-1] if covering else None)
-        seg["label"] = label_of(seg)
+        seg["label"] = label_of(seg, folded)
         seg["locator"] = locator(start, end)
         seg["until_ms"] = end

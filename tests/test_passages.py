@@ -14,10 +14,10 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from archive.passages import label_of, locator
+from archive.passages import FOLDED, label_of, locator
 from publish.media.levels import peaks
 from server.app import create_app
-from tests.helpers.media import make_archive
+from tests.helpers.media import NARRATIVE, make_archive
 
 TOKEN = "[redacted: name of a third party]"
 
@@ -46,6 +46,9 @@ def test_a_label_is_the_title_or_the_first_words_with_a_redaction_kept_whole():
     assert label_of({"title": "", "speaker": "", "text": "Yes."}) == "Yes."
     assert locator(4500, 8000) == "00:00:04–00:00:08" and locator(4500, None) == "00:00:04"
     assert locator(4200, 4900) == "00:00:04"  # the same second: no empty stretch
+    # Words behind a content note stay there until the reader opens it.
+    assert label_of(seg | {"content_note": {"key": "n1", "notes": ["Violence"]}}) == FOLDED
+    assert label_of(seg, folded=True) == FOLDED and label_of(seg | {"title": "Ward"}, folded=True) == "Ward"
 
 
 def test_the_sections_list_names_cues_by_their_first_words_never_a_bare_time(recorded):
@@ -65,6 +68,17 @@ def test_the_sections_list_names_cues_by_their_first_words_never_a_bare_time(rec
               for r in manifest["structures"]]
     assert labels[2] == f"00:00:02 Her name was {TOKEN}, and she ran the…"
     assert not any(re.fullmatch(r"\d\d:\d\d:\d\d\s*", label) for label in labels)
+
+
+def test_a_content_note_keeps_the_first_words_out_of_the_sections_list(tmp_path):
+    noted = NARRATIVE.replace("release: {signed: 2019-01-01}", "content_note: Describes an assault.\n"
+                                                               "release: {signed: 2019-01-01}")
+    settings, _ = make_archive(tmp_path, narrative=noted)
+    page = page_of(settings)
+    nav = page[page.index('<nav class="segments"'):page.index("</nav>", page.index('<nav class="segments"'))]
+    assert "east wing" not in nav and "one night" not in nav and nav.count(FOLDED) == 4
+    folded = page.index('<details class="content-note">')
+    assert page.index("I worked on the east wing.", folded) > folded  # the words are behind the note
 
 
 # -- citing a passage -----------------------------------------------------------------------------
