@@ -17,9 +17,11 @@ narrative's recording (`ingest.recordings.uploaded_recording_rows`) when it is p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -103,6 +105,7 @@ def has_file(upload: object) -> bool:
 
 CHUNK = 1024 * 1024  # bytes copied at a time: the most of a recording ever held in memory
 INCOMING = ".incoming"  # under the uploads folder: received and sniffed, not yet a submission's
+STALE_SECONDS = 24 * 3600  # an incoming file this old was left by a request that never finished
 # What the file chooser offers (the server judges by content, not by these).
 RECORDING_ACCEPT = "audio/*,video/mp4,video/webm,.mp3,.m4a,.aac,.ogg,.oga,.opus,.wav,.flac,.mp4,.m4v,.webm"
 
@@ -131,9 +134,19 @@ def _copy_capped(source: BinaryIO, target: Path, limit: int, name: str) -> int:
     return size
 
 
+def _sweep(folder: Path) -> None:
+    """Remove incoming files left by requests that died between receiving and keeping them."""
+    now = time.time()
+    for old in folder.glob("*.part"):
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+
+
 def _receive(source: BinaryIO, uploads: Path, limit: int, name: str) -> ReceivedRecording:
     folder = uploads / INCOMING
     folder.mkdir(parents=True, exist_ok=True)
+    _sweep(folder)
     part = folder / f"{secrets.token_hex(8)}.part"
     try:
         if not _copy_capped(source, part, limit, name):

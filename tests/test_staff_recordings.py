@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import os
 import tracemalloc
 from dataclasses import replace
 from pathlib import Path
@@ -217,6 +218,10 @@ def test_a_recording_is_copied_from_the_spool_a_chunk_at_a_time(tmp_path):
     with wav.open("rb") as handle, pytest.raises(UploadError, match=r"^'long.wav' is larger than the 8 MB"):
         asyncio.run(receive_recording(UploadFile(handle, filename="long.wav"), tmp_path / "uploads", 8))
     assert [p.name for p in (tmp_path / "uploads" / ".incoming").iterdir()] == [path.name]
+    # One left by a request that died a day ago goes with the next upload; a fresh one stays.
+    os.utime(path, (path.stat().st_atime, path.stat().st_mtime - 25 * 3600))
+    fresh = asyncio.run(receive())
+    assert not path.exists() and fresh.exists()
 
 
 def test_a_signed_out_upload_larger_than_a_form_is_refused_unread(client, archive):
