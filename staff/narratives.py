@@ -191,7 +191,7 @@ def transcript_info(sub: Submission) -> str:
 
 
 def recording_info(sub: Submission, live: Narrative | None, session: Session, settings: Settings) -> str:
-    """One line for staff: the kept recording's length and kind, and what the public gets of it."""
+    """One line for staff: the kept recording's name and what the public gets of it (or when it will)."""
     if not sub.recording_path:
         return ""
     name = Path(sub.recording_path).name
