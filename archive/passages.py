@@ -15,6 +15,7 @@ track, the IIIF ranges, the passage citations and the search documents all say t
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from archive.transcripts import format_time
@@ -59,10 +60,10 @@ def locate(segments: list[SegmentData], recordings: list[RecordingView], folded:
             continue
         end = seg["end_ms"]
         if end is None or end <= start:
-            later = [s for s in starts if s > start]
+            following = bisect.bisect_right(starts, start)  # a long transcript has thousands of cues
             covering = [r["end_ms"] for r in recordings
                         if r["end_ms"] is not None and r["offset_ms"] <= start < r["end_ms"]]
-            end = later[0] if later else (covering[-1] if covering else None)
+            end = starts[following] if following < len(starts) else (covering[-1] if covering else None)
         seg["label"] = label_of(seg, folded)
         seg["locator"] = locator(start, end)
         seg["until_ms"] = end
