@@ -11,6 +11,7 @@ import asyncio
 import html
 import os
 import tracemalloc
+import wave
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from archive.recordings import Recording
 from publish.media.levels import peaks
 from server.app import create_app
 from staff.uploads import CHUNK, UploadError, receive_recording
-from tests.helpers.media import write_tone, write_video
+from tests.helpers.media import tone_samples, write_tone, write_video
 from tests.helpers.staff import FORM, act, csrf_of, sign_in, staff_fixtures, stored, version_of
 
 template, archive, client = staff_fixtures("recordings")
@@ -199,7 +200,12 @@ def test_a_recording_sent_without_the_forms_csrf_token_is_refused(client, archiv
 
 def test_a_recording_is_copied_from_the_spool_a_chunk_at_a_time(tmp_path):
     """The copy out of the request's spooled file never holds the recording in memory."""
-    wav = write_tone(tmp_path / "long.wav", 240.0)  # about 10 MB
+    wav = tmp_path / "long.wav"  # about 10 MB: ten seconds of the tone, over and over
+    with wave.open(str(wav), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(22050)
+        out.writeframes(tone_samples(10.0, 22050) * 24)
     assert wav.stat().st_size > 8 * CHUNK
 
     async def receive() -> Path:
