@@ -26,6 +26,7 @@ from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
+from archive.passages import locate
 from archive.public_history import left_public
 from archive.record_parts import part_title, parts_view
 from archive.recordings import link_segments, publications, recording_views
@@ -344,6 +345,7 @@ class Catalog:
         found = publications(self.session, row, self._consent(row.id), self.today)
         recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
         link_segments(segments, recordings)
+        locate(segments, recordings, folded=bool(shown["content_note"]))
         data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),

@@ -53,6 +53,7 @@ class Hit:
     snippet: str
     parent: str | None = None   # for a narrative segment: the narrative's id
     time: str | None = None     # for a narrative segment: its timestamp, HH:MM:SS
+    locator: str | None = None  # for a narrative segment: its stretch, HH:MM:SS–HH:MM:SS (for citing it)
 
 
 @dataclass
@@ -277,7 +278,8 @@ def _hits(found: engine.EngineResult) -> list[Hit]:
     return [
         Hit(id=h.fields["id"], type=h.fields["type"], title=_title(h.fields), url=h.fields["url"],
             date=h.fields["date"] or "", score=round(h.score, 4), snippet=h.snippet,
-            parent=h.fields["parent"] or None, time=h.fields["time"] or None)
+            parent=h.fields["parent"] or None, time=h.fields["time"].partition("–")[0] or None,
+            locator=h.fields["time"] or None)
         for h in found.hits
     ]
 
@@ -294,7 +296,7 @@ def _facet_counts(found: engine.EngineResult, labels: dict[str, str]) -> dict[st
 def _title(stored: dict) -> str:
     """A segment is shown under its narrative: "Narrative title [00:07:15] Segment heading"."""
     if stored.get("context"):
-        return f"{stored['context']} [{stored['time']}] {stored['title']}"
+        return f"{stored['context']} [{stored['time'].partition('–')[0]}] {stored['title']}"
     return stored["title"]
 
 
