@@ -20,7 +20,7 @@ from archive import models as m
 from archive import passage_notes as notes
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
 from archive.body_segments import split_segments
-from archive.dates import date_data
+from archive.dates import coverage_data, date_data
 from archive.errors import Gone, NotFound
 from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
@@ -350,6 +350,7 @@ class Catalog:
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": shown["interviewer"], "date": date_data(row),
+            "coverage": coverage_data(row),
             "place": shown["place"], "latitude": located["latitude"] if located else None,
             "longitude": located["longitude"] if located else None,
             "language": row.language, "summary": shown["summary"],
@@ -493,7 +494,9 @@ class Catalog:
         summary: Summary = {
             "id": row.id, "type": kind, "title": title, "url": page_url(kind, row.id),
             "api_url": api_url(kind, row.id), "date": date_data(row) if dated else None,
-            "decade": decade_of(row.date_lower) if dated else None,
+            # A narrative is grouped by the period it is about where given (archive.dates.subject_date).
+            "decade": decade_of(row.coverage_lower if kind == "narrative" and row.coverage_date else row.date_lower)
+            if dated else None,
             "harm_types": [c.id for c in concepts if c.scheme == "harm-type"],
             "affected_groups": [c.id for c in concepts if c.scheme == "affected-group"],
             "institutions": sorted(a for a in institutions if a in self.agents),

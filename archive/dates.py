@@ -251,3 +251,19 @@ def html_datetime(text: str) -> str | None:
 def date_data(obj) -> DateData:
     """An object's date as every view shows it: the EDTF, how a reader reads it, and its bounds."""
     return {"edtf": obj.date, "display": describe(obj.date), "lower": obj.date_lower, "upper": obj.date_upper}
+
+
+def coverage_data(narrative) -> DateData | None:
+    """The period a narrative's testimony is about, as `date_data` gives a date; None when not given."""
+    if not narrative.coverage_date:
+        return None
+    return {"edtf": narrative.coverage_date, "display": describe(narrative.coverage_date),
+            "lower": narrative.coverage_lower, "upper": narrative.coverage_upper}
+
+
+def subject_date(view: dict) -> DateData | None:
+    """The date a view is filtered and grouped by: a narrative's coverage where given (what the
+    testimony is about, so a 1950–1970 search finds a 2020 interview about the 1950s), else its
+    date. Search, the static search's date range, the decade facet and the API's `decade` all
+    read it here."""
+    return view.get("coverage") or view.get("date")

@@ -98,6 +98,11 @@ class Narrative(DatedMixin, AccessMixin, SourcedMixin, table=True):
     summary: str = ""
     content_note: str = ""
     harm_types: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # The period the testimony is about (EDTF), beside the interview's `date`; "" when not given.
+    # Date filters and the decade facet use it where given (see `archive.dates.subject_bounds`).
+    coverage_date: str = ""
+    coverage_lower: int = Field(default=0, index=True)
+    coverage_upper: int = Field(default=99991231, index=True)
     release_signed: str | None = None
     release_licence: str = ""
     body: str = ""

@@ -174,6 +174,7 @@ NOT_REDACTED = {
     "name_policy": "a fixed vocabulary (full, pseudonym, anonymous)",
     "language": "a language code",
     "release_licence": "a licence name chosen from a list",
+    "coverage_date": "an EDTF date, validated as one (no words to redact)",
     "body": "covered segment by segment (body segments in narrative_fields)",
 }
 

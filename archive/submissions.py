@@ -44,6 +44,7 @@ class Submission(SQLModel, table=True):
     anonymize: bool = True
     interviewer: str = ""
     date: str = ""
+    coverage_date: str = ""  # the period the testimony is about (EDTF); "" when not given
     place: str = ""
     language: str = "en"
     summary: str = ""
@@ -72,6 +73,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "anonymize": ("Anonymize: show only the pseudonym", "bool"),
     "interviewer": ("Interviewer", "text"),
     "date": ("Date of the interview (EDTF)", "text"),
+    "coverage_date": ("Period the testimony is about (EDTF, e.g. 1950/1970; empty if not known)", "text"),
     "place": ("Place", "text"),
     "language": ("Language", "text"),
     "summary": ("Summary", "textarea"),
@@ -137,6 +139,11 @@ def validate(raw: dict) -> Checked:
             errors["date"] = str(exc)
     else:
         errors["date"] = "expected an EDTF date such as 1970, 1995-08, 1950~ or 1910/1968"
+    if v["coverage_date"]:
+        try:
+            v["coverage_date"] = parse_date(v["coverage_date"]).text
+        except DateError as exc:
+            errors["coverage_date"] = str(exc)
     if not v["language"]:
         v["language"] = "en"
     elif not _LANGUAGE.match(v["language"]):

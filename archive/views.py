@@ -250,7 +250,8 @@ class NarrativeView(TypedDict):
     narrator: str
     name_policy: str
     interviewer: str
-    date: DateData
+    date: DateData  # when the interview was recorded
+    coverage: DateData | None  # the period the testimony is about, when given
     place: str
     latitude: float | None  # where the place is; None also when the place's name is redacted
     longitude: float | None

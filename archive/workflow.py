@@ -223,10 +223,13 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
                     recordings: Sequence[Recording] | None = None) -> Narrative:
     """Write the published submission into the store as a Narrative with its consent log."""
     when = parse_date(sub.date)
+    about = parse_date(sub.coverage_date) if sub.coverage_date else None
     # The master text goes into the store, as ingest does; what the public may not read is held
     # as redactions beside it (archive/redactions.py), the one path every output reads through.
     values = {
         "title": sub.title, "date": when.text, "date_lower": when.lower, "date_upper": when.upper,
+        "coverage_date": about.text if about else "", "coverage_lower": about.lower if about else 0,
+        "coverage_upper": about.upper if about else 99991231,
         "narrator_name": sub.narrator_name, "narrator_display": sub.narrator_display,
         "name_policy": "pseudonym" if sub.anonymize else "full",
         "interviewer": sub.interviewer, "place": sub.place, "language": sub.language, "summary": sub.summary,

@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 from archive import media
 from archive import models as m
-from archive.dates import parse_date
+from archive.dates import OPEN_UPPER, parse_date
 from archive.media import Media
 from archive.passage_notes import PassageNote
 from archive.recordings import Recording
@@ -63,8 +63,10 @@ def main_fields(obj: Parsed) -> dict:
                        **(_dated(part.date) if part.date else {"date": "", "date_lower": 0, "date_upper": 0})}
                       for part in s.parts]}
     if obj.kind == "narrative":
+        coverage = _dated(s.coverage_date) if s.coverage_date else {"date": "", "date_lower": 0, "date_upper": OPEN_UPPER}
         return common | _dated(s.date) | {
-            "fictional": s.fictional, "narrator_name": s.narrator.name,
+            "coverage_date": coverage["date"], "coverage_lower": coverage["date_lower"],
+            "coverage_upper": coverage["date_upper"], "fictional": s.fictional, "narrator_name": s.narrator.name,
             "narrator_display": s.narrator.display_name, "name_policy": s.narrator.name_policy,
             "interviewer": s.interviewer, "place": s.place, "latitude": s.latitude, "longitude": s.longitude,
             "language": s.language,

@@ -312,7 +312,8 @@ class NarrativeSource(Located, Accessible):
     fictional: bool = False
     narrator: NarratorSource
     interviewer: Text = ""
-    date: EDTF
+    date: EDTF  # when the interview was recorded
+    coverage_date: EDTF | None = None  # the period the testimony is about, e.g. 1950/1970
     place: Text = ""  # its coordinates, if any, are `latitude` and `longitude` (Located)
     language: str = "en"
     summary: Text = ""

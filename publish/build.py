@@ -40,7 +40,7 @@ from archive import change_log
 from archive import urls as U
 from archive.access import PUBLIC
 from archive.catalog import STATUS_LABELS, Catalog
-from archive.dates import html_datetime
+from archive.dates import describe, html_datetime
 from archive.db import store_transaction
 from archive.files import staged_directory
 from archive.media import Media
@@ -108,7 +108,8 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
                        status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
                        timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
-                       facet_titles=FACET_TITLES, base_url=urls.base_url, html_datetime=html_datetime)
+                       facet_titles=FACET_TITLES, base_url=urls.base_url, html_datetime=html_datetime,
+                       describe_date=describe)
     # The links every page's frame (base.html) carries, made once rather than on every page.
     frame = {**{name: U.site_page_url(name) for name in U.SITE_PAGES}, **{kind: page_url(kind) for kind in SECTIONS},
              "/institutions/": "/institutions/", "/commitments/": "/commitments/",

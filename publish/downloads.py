@@ -81,6 +81,12 @@ COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], object] | None]]] = {
     ],
     "narrative": COMMON + DATES + [
         ("narrator", "The narrator as published: a pseudonym, or no name at all, when the narrator chose so.", lambda v: v["narrator"]),
+        ("coverage_edtf", "The period the testimony is about (EDTF), when given; date filters and the decade use it.",
+         lambda v: (v.get("coverage") or {}).get("edtf", "")),
+        ("coverage_lower", "Earliest day of that period, as YYYYMMDD; empty when no period is given.",
+         lambda v: str((v.get("coverage") or {}).get("lower", ""))),
+        ("coverage_upper", "Latest day of that period, as YYYYMMDD; empty when no period is given.",
+         lambda v: str((v.get("coverage") or {}).get("upper", ""))),
         ("interviewer", "Who conducted the interview.", lambda v: v["interviewer"]),
         ("place", "Where the interview took place.", lambda v: v["place"]),
         *LOCATED,
@@ -177,7 +183,7 @@ def data_dictionary(counts: dict[str, int] | None = None) -> list[dict]:
 
 
 # Table Schema types of the CSV columns that are not strings.
-FIELD_TYPES = {"date_lower": "integer", "date_upper": "integer", "entries": "integer", "fictional": "boolean",
+FIELD_TYPES = {"date_lower": "integer", "date_upper": "integer", "coverage_lower": "integer", "coverage_upper": "integer", "entries": "integer", "fictional": "boolean",
                "latitude": "number", "longitude": "number"}
 JSONL_MEDIA_TYPE = "application/jsonl"
 # Where each kind keeps its rights statement (the only columns licences are read from).

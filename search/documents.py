@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from archive.catalog import Catalog
-from archive.dates import OPEN_LOWER, OPEN_UPPER
+from archive.dates import OPEN_LOWER, OPEN_UPPER, subject_date
 from archive.urls import page_url
 from search.language import TOKEN
 
@@ -43,7 +43,8 @@ def _ids(refs: Iterable[dict]) -> list[str]:
 
 
 def _dates(view: dict) -> dict:
-    date = view.get("date")
+    # A narrative is found by the period it is about where given, not by when it was recorded.
+    date = subject_date(view)
     unknown = date and int(date["lower"]) <= OPEN_LOWER and int(date["upper"]) >= OPEN_UPPER
     if not date or not date.get("edtf") or unknown:  # "XXXX" (n.d.) says nothing about when
         return {"date": "", "date_lower": UNDATED_LOWER, "date_upper": UNDATED_UPPER, "decade": []}

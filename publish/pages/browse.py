@@ -10,13 +10,14 @@ appears only when some public object refers to it. Facet names are the shared on
 from __future__ import annotations
 
 from archive.catalog import place_of
+from archive.dates import subject_date
 
 FACET_TITLES = {"harm_type": "Harm type", "affected_group": "Affected group",
                 "institution": "Institution", "decade": "Decade"}
 
 
 def decade_of(view: dict) -> int | None:
-    lower = (view.get("date") or {}).get("lower") or 0
+    lower = (subject_date(view) or {}).get("lower") or 0
     return (lower // 10000) // 10 * 10 if lower else None
 
 

@@ -47,6 +47,8 @@ def narrative_elements(view: dict) -> list[Element]:
         *_concepts(view, "harm_types"), ("description", view["summary"]),
         ("description", "Fictional composite narrative." if view["fictional"] else ""),
         *_date(view), ("type", "Text"), ("type", "oral history"), ("coverage", view["place"]),
+        # The period the testimony is about (EDTF), beside the place: DC's coverage is both.
+        ("coverage", (view.get("coverage") or {}).get("edtf", "")),
         ("language", view["language"]), ("rights", view["credit"]),
     ]
 
