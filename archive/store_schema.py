@@ -204,6 +204,7 @@ def _addable(table_name: str, column: Column) -> Column:
     copy = column._copy()
     copy.constraints = set()  # a foreign key added in place cannot be enforced on SQLite anyway
     copy.foreign_keys = set()
+    copy.index = None  # its index is its own difference (`add_index`), made after the column
     if column.server_default is None:
         found, value = _model_default(table_name, column)
         if found:
