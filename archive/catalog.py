@@ -350,7 +350,7 @@ class Catalog:
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": shown["interviewer"], "date": date_data(row),
-            "coverage": coverage_data(row),
+            "coverage_date": coverage_data(row),
             "place": shown["place"], "latitude": located["latitude"] if located else None,
             "longitude": located["longitude"] if located else None,
             "language": row.language, "summary": shown["summary"],

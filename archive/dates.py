@@ -265,5 +265,7 @@ def subject_date(view: dict) -> DateData | None:
     """The date a view is filtered and grouped by: a narrative's coverage where given (what the
     testimony is about, so a 1950–1970 search finds a 2020 interview about the 1950s), else its
     date. Search, the static search's date range, the decade facet and the API's `decade` all
-    read it here."""
-    return view.get("coverage") or view.get("date")
+    read it here. (A record's `coverage` is its place or period as free text, not a date.)"""
+    if view.get("type") == "narrative" and view.get("coverage_date"):
+        return view["coverage_date"]
+    return view.get("date")

@@ -251,7 +251,7 @@ class NarrativeView(TypedDict):
     name_policy: str
     interviewer: str
     date: DateData  # when the interview was recorded
-    coverage: DateData | None  # the period the testimony is about, when given
+    coverage_date: DateData | None  # the period the testimony is about, when given
     place: str
     latitude: float | None  # where the place is; None also when the place's name is redacted
     longitude: float | None

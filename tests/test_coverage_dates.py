@@ -131,7 +131,7 @@ def test_the_page_api_downloads_and_dublin_core_carry_the_coverage(archive):
         view = client.get("/api/narratives/nar-a").json()
         oai = client.get("/oai", params={"verb": "GetRecord", "metadataPrefix": "oai_dc",
                                          "identifier": f"oai:{archive.oai_repository_id}:nar-a"})
-    assert view["coverage"] == {"edtf": ABOUT, "display": "1950–1970", "lower": 19500101, "upper": 19701231}
+    assert view["coverage_date"] == {"edtf": ABOUT, "display": "1950–1970", "lower": 19500101, "upper": 19701231}
     assert view["date"]["edtf"] == "2019"
     coverage = etree.fromstring(oai.content).findall(".//{http://purl.org/dc/elements/1.1/}coverage")
     assert ABOUT in [c.text for c in coverage]
@@ -157,7 +157,7 @@ def test_an_older_store_gains_empty_coverage_columns(archive, caplog):
     caplog.set_level(logging.WARNING, logger="reckoning")
     with TestClient(create_app(archive)) as client:
         view = client.get("/api/narratives/nar-a").json()
-    assert view["coverage"] is None and view["date"]["edtf"] == "2019"
+    assert view["coverage_date"] is None and view["date"]["edtf"] == "2019"
     for column in ("coverage_date", "coverage_lower", "coverage_upper"):
         assert f"added column narrative.{column}" in caplog.text
     ingest(archive)  # the next ingest (new code: it reads everything) fills them from the files

@@ -48,7 +48,7 @@ def narrative_elements(view: dict) -> list[Element]:
         ("description", "Fictional composite narrative." if view["fictional"] else ""),
         *_date(view), ("type", "Text"), ("type", "oral history"), ("coverage", view["place"]),
         # The period the testimony is about (EDTF), beside the place: DC's coverage is both.
-        ("coverage", (view.get("coverage") or {}).get("edtf", "")),
+        ("coverage", (view.get("coverage_date") or {}).get("edtf", "")),
         ("language", view["language"]), ("rights", view["credit"]),
     ]
 
