@@ -97,9 +97,12 @@ def test_the_decade_facet_follows_coverage_and_a_hidden_coverage_is_never_counte
         recorded = client.get("/api/narratives", params={"decade": "2010"}).json()
         everything = [("type", t) for t in ("record", "narrative", "segment", "harm", "timeline")]
         facets = client.get("/api/search", params=everything).json()["facets"]
+        chart = client.get("/api/charts/decades").json()
     assert [n["id"] for n in fifties["items"]] == ["nar-a"]
     assert seventies["items"] == [] and "nar-a" not in [n["id"] for n in recorded["items"]]
     assert {e["value"] for e in facets["decade"]} >= {"1950"} and "1770" not in {e["value"] for e in facets["decade"]}
+    by_decade = {item["decade"]: item["narratives"] for item in chart["items"]}
+    assert by_decade.get(1950) == 1 and 1770 not in by_decade and by_decade.get(2010, 0) == 0
     public = archive.public_dir
     assert (public / "browse" / "decades" / "1950").is_dir()
     assert not (public / "browse" / "decades" / "1770").exists()

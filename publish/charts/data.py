@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, TypedDict
 
 from archive.catalog import decade_of
-from archive.dates import OPEN_LOWER, OPEN_UPPER, parse_date
+from archive.dates import OPEN_LOWER, OPEN_UPPER, parse_date, subject_date
 from archive.errors import DateError
 from archive.ledger import ATTRIBUTION, COMMITMENT_STATUSES
 from archive.urls import browse_url
@@ -339,7 +339,8 @@ def decades(records: Iterable[View], narratives: Iterable[View]) -> Decades:
     for kind, views in (("records", records), ("narratives", narratives)):
         for view in views:
             totals[kind] += 1
-            decade = decade_of((view.get("date") or {}).get("lower", 0))
+            # A summary carries its decade (a narrative's from its coverage where given); a view its dates.
+            decade = view["decade"] if "decade" in view else decade_of((subject_date(view) or {}).get("lower", 0))
             if decade is None:
                 undated += 1
                 continue
