@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from archive.dates import parse_date
@@ -61,6 +62,9 @@ class Submission(SQLModel, table=True):
     upload_path: str = ""  # a stored transcript file (WebVTT, SRT, OHMS XML): segments
     media_consent: bool = False  # the narrator consents to publishing the recording
     recording_path: str = ""  # a stored recording (audio or video), sniffed when uploaded
+    # Titles a curator gave cues of the uploaded transcript, by the cue's start (ms, as text):
+    # used instead of the cue's first words (archive/passages.py), redacted like every title.
+    cue_titles: dict = Field(default_factory=dict, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -112,7 +112,7 @@ def _cue_view(cue: TranscriptSegment, redact: Callable[[str], str]) -> dict:
     """A cue outside every index point: a segment of its own, one speaker turn."""
     speaker, text = redact(cue.speaker), redact(cue.text)
     return {
-        "kind": cue.kind, "time": format_time(cue.start_ms), "title": "", "speaker": speaker,
+        "kind": cue.kind, "time": format_time(cue.start_ms), "title": redact(cue.title), "speaker": speaker,
         "start_ms": cue.start_ms, "end_ms": cue.end_ms, "synopsis": "", "keywords": [],
         "html": _turn_html(speaker, text), "text": " ".join(f"{speaker}: {text}".split()) if speaker else text}
 

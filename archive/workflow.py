@@ -218,6 +218,35 @@ def _access(sub: Submission) -> str:
     return "embargoed" if sub.embargo_until else "public"
 
 
+MAX_CUE_TITLE = 200  # characters: a heading, not a passage
+
+
+def title_cues(session: Session, viewer: Viewer, sub_id: str, version: int, titles: dict[str, str],
+               segments: Sequence[TranscriptSegment | TranscriptSource] | None = None) -> Submission:
+    """Give cues of the uploaded transcript titles (by start in ms; an empty title removes one),
+    made from `version`: a curator's act, recorded as a revision. A live narrative's segments
+    (`segments`, made with these titles) are written again, through the one redaction path."""
+    sub = get(session, viewer, sub_id)
+    if not viewer.is_curator or not can_edit(viewer, sub):
+        raise Forbidden(f"only a curator may title the passages of '{sub.title}', and only while it can be edited")
+    cleaned = {}
+    for start, title in titles.items():
+        title = " ".join(title.split())
+        if len(title) > MAX_CUE_TITLE:
+            raise WorkflowError(f"a passage title is at most {MAX_CUE_TITLE} characters; "
+                                  f"the one at {start} ms has {len(title)}")
+        if title:
+            cleaned[start] = title
+    before = snapshot(sub)
+    _claim_version(session, sub, version)
+    sub.cue_titles = cleaned
+    record_write(session, sub, object_type="submission", action="update", actor=viewer.username, before=before)
+    if sub.state == "published":
+        _sync_narrative(session, sub, viewer.username, None, segments)
+    session.flush()
+    return sub
+
+
 def _sync_narrative(session: Session, sub: Submission, actor: str, today: date | None,
                     segments: Sequence[TranscriptSegment | TranscriptSource] | None,
                     recordings: Sequence[Recording] | None = None) -> Narrative:

@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 from archive.errors import ContentError, ContentProblem
-from archive.transcripts import TranscriptSegment, TranscriptSource
+from archive.passages import label_of
+from archive.transcripts import CUE, TranscriptSegment, TranscriptSource, format_time
 from ingest.readers.narrative_files import read_transcript
 from ingest.readers.transcripts import Transcript, transcript_rows
 
@@ -92,9 +93,11 @@ def describe(transcript: Transcript) -> str:
     return f"{transcript.format}: " + "; ".join(parts)
 
 
-def segment_rows(narrative_id: str, path: Path | None) -> list[TranscriptSegment | TranscriptSource]:
+def segment_rows(narrative_id: str, path: Path | None,
+                 cue_titles: dict[str, str] | None = None) -> list[TranscriptSegment | TranscriptSource]:
     """The store rows of a staff narrative's uploaded transcript file (none without a file),
-    for `archive.workflow.act` to keep as the narrative's segments when it is published."""
+    for `archive.workflow.act` to keep as the narrative's segments when it is published; a cue
+    whose start a curator titled (`cue_titles`, by start in ms) carries that title."""
     if path is None:
         return []
     transcript = read_kept(path)
@@ -102,7 +105,20 @@ def segment_rows(narrative_id: str, path: Path | None) -> list[TranscriptSegment
         # Second-language twins are outside the redaction's field list: keep them out entirely.
         segment.alt = {}
     transcript.meta = {k: v for k, v in transcript.meta.items() if k in ("version", "duration", "fmt")}
-    return list(transcript_rows(narrative_id, transcript))
+    rows = list(transcript_rows(narrative_id, transcript))
+    for row in rows:
+        if isinstance(row, TranscriptSegment) and row.kind == CUE and str(row.start_ms) in (cue_titles or {}):
+            row.title = cue_titles[str(row.start_ms)]
+    return rows
+
+
+def cue_preview(path: Path) -> list[dict]:
+    """The cues of a kept transcript as the staff page previews them: start (ms and as shown),
+    speaker and the first words (the label a cue gets without a title). Staff see the master
+    text here; the public only ever sees it through the redactor."""
+    return [{"start_ms": s.start_ms, "time": format_time(s.start_ms), "speaker": s.speaker,
+             "words": label_of({"title": "", "text": s.text, "speaker": "", "content_note": ""})}
+            for s in read_kept(path).segments if s.kind == CUE and s.start_ms is not None]
 
 
 def describe_kept(path: Path) -> str:

@@ -22,6 +22,7 @@ from staff import (
     admin,
     api,
     auth,
+    cue_titles,
     harms,
     narratives,
     redaction_review,
@@ -58,6 +59,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     staff = [
         *auth.ROUTES,
         *narratives.routes(settings),
+        *cue_titles.ROUTES,  # curators' titles for an uploaded transcript's cues
         *admin.ROUTES,
         *store_narratives.ROUTES,  # withdrawal of content-file narratives
         *harms.ROUTES,  # curators' evidence links and accountability events

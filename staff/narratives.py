@@ -24,6 +24,7 @@ from archive.users import viewer_of
 from ingest.recordings import uploaded_recording_rows
 from ingest.uploaded_transcripts import (
     TranscriptFileError,
+    cue_preview,
     describe_kept,
     read_uploaded,
     segment_rows,
@@ -155,7 +156,7 @@ async def edit(request: Request, user: User) -> Response:
     try:
         with transaction(request.app.state.engine) as session:
             path = str(keep(transcript, upload_folder(request, sub.id))) if transcript else None
-            segments = segment_rows(sub.id, Path(path)) if path else None  # read by the ingest readers
+            segments = segment_rows(sub.id, Path(path), sub.cue_titles) if path else None  # by the ingest readers
             saved = workflow.save(session, viewer, sub.id, version, checked.values, upload_path=path,
                                   segments=segments, recording_path=sound,
                                   recordings=rows)
@@ -181,6 +182,9 @@ async def edit(request: Request, user: User) -> Response:
 
 # -- a narrative's page and what is done from it ----------------------------------------------
 
+FIELD = "cue-"  # a cue title field's name on the page: `cue-<start in ms>` (staff/cue_titles.py)
+
+
 def transcript_info(sub: Submission) -> str:
     if not sub.upload_path:
         return ""
@@ -188,6 +192,18 @@ def transcript_info(sub: Submission) -> str:
         return describe_kept(Path(sub.upload_path))
     except (OSError, TranscriptFileError) as exc:
         return f"cannot be read: {exc}"
+
+
+def cues_of(sub: Submission) -> list[dict]:
+    """The kept transcript's cues with the titles given so far; none without a readable file."""
+    if not sub.upload_path:
+        return []
+    try:
+        cues = cue_preview(Path(sub.upload_path))
+    except (OSError, TranscriptFileError):
+        return []  # the page says why beside the file's name (staff.narratives.transcript_info)
+    return [{**cue, "field": f"{FIELD}{cue['start_ms']}", "title": sub.cue_titles.get(str(cue["start_ms"]), "")}
+            for cue in cues]
 
 
 def recording_info(sub: Submission, live: Narrative | None, session: Session, settings: Settings) -> str:
@@ -218,7 +234,8 @@ def view_page(request: Request, user: User, sub_id: str, status: int = 200, erro
                   # Withdrawal answers a narrator taking back consent for what was published.
                   can_withdraw=(sub.state == "published" or live) and sub.state != "withdrawn"
                   and (viewer.is_curator or sub.owner == user.username),
-                  error=error, transcript_info=transcript_info(sub), recording_info=recording)
+                  error=error, transcript_info=transcript_info(sub), recording_info=recording,
+                  cues=cues_of(sub) if viewer.is_curator else [], cue_field=FIELD)
 
 
 def review_steps(sub: Submission, allowed: list[str]) -> dict[str, list[str]]:
@@ -273,7 +290,7 @@ async def act(request: Request, user: User) -> Response:
             segments = None
             if action == "publish":  # the uploaded transcript, read by the ingest readers
                 sub = workflow.get(session, viewer_of(user), sub_id)
-                segments = segment_rows(sub_id, Path(sub.upload_path) if sub.upload_path else None)
+                segments = segment_rows(sub_id, Path(sub.upload_path) if sub.upload_path else None, sub.cue_titles)
             sub = workflow.act(session, viewer_of(user), sub_id, action, version,
                                comment=str(form.get("comment", "")), today=request.app.state.settings.today(),
                                segments=segments, recordings=recordings)
