@@ -84,6 +84,21 @@ def test_titles_and_dates_move_records_between_list_pages(site, tmp_path):
     assert "Renamed minutes 9" in text and "Generated minutes 9<" not in text
 
 
+def test_a_narrative_given_a_coverage_date_moves_decades_and_is_patched_like_a_fresh_build(site, tmp_path):
+    edit(site, "narratives/nar-a.md", "date: 2019\n", 'date: 2019\ncoverage_date: "1950/1970"\n')
+    ingest(site)
+    patched(site, tmp_path)
+    def decade(year: int) -> str:  # every page of a decade's list
+        return "".join(p.read_text() for p in sorted((site.public_dir / f"browse/decades/{year}").rglob("*.html")))
+
+    assert "/narratives/nar-a/" in decade(1950)
+    assert "About</dt>" in (site.public_dir / "narratives/nar-a/index.html").read_text()
+    edit(site, "narratives/nar-a.md", 'coverage_date: "1950/1970"\n', 'coverage_date: "1771/1774"\n')
+    ingest(site)
+    patched(site, tmp_path, "fresh-again")  # out of the 1950s, into a decade of its own
+    assert "/narratives/nar-a/" in decade(1770) and "/narratives/nar-a/" not in decade(1950)
+
+
 def test_records_that_come_and_go_shift_lists_parts_and_the_search_index(site, tmp_path):
     (site.content_dir / "records" / "rec-gen-new.md").write_text(
         "---\nid: rec-gen-new\ntitle: A newer record\ndate: 1930-01\ntype: minutes\ncreators: [agent-ama]\n"

@@ -62,7 +62,7 @@ FILTER_DOCS = {
     "harm_type": ("string", "Harm type concept id (`ht-…`); repeat for any of several."),
     "affected_group": ("string", "Affected group concept id (`ag-…`); repeat for any of several."),
     "institution": ("string", "Agent id of a record's creator or a harm's responsible body; repeatable."),
-    "decade": ("integer", "Decade of the date's lower bound, e.g. 1870; repeatable."),
+    "decade": ("integer", "Decade of the date's lower bound (a narrative's coverage date where given), e.g. 1870; repeatable."),
     "record_type": ("string", "The record's type as catalogued, e.g. `press-release`; repeatable."),
     "kind": ("string", "Agent kind, e.g. `institution` or `person`; repeatable."),
     "scheme": ("string", "Concept scheme: `harm-type` or `affected-group`; repeatable."),
