@@ -22,7 +22,7 @@ from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
 from archive.body_segments import split_segments
 from archive.dates import date_data
 from archive.errors import Gone, NotFound
-from archive.ledger import RELIABILITY
+from archive.ledger import RELIABILITY, AttributionStage, Commitment, ProgressEntry, Response
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
@@ -115,9 +115,10 @@ class RecordBulk(_BulkMarkup):
 
 def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dict[str, list[str]]:
     """Record id -> ids of the objects that cite it (sorted): harms quoting it as evidence or
-    naming it as the source of an accountability event, and timelines with an entry on it. The
-    record's page links back to each (the ones the viewer may see); `record_ids` narrows the
-    answer to those records."""
+    naming it as the source of an accountability event or of what a body admitted, timelines
+    with an entry on it, commitments made in it or whose progress it shows, and rights of reply
+    citing it for or against a claim. The record's page links back to each (the ones the viewer
+    may see); `record_ids` narrows the answer to those records."""
     queries = [select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None)),
                select(m.AccountabilityEvent.source_record_id, m.AccountabilityEvent.harm_id)
                .where(m.AccountabilityEvent.source_record_id.is_not(None)),
@@ -129,7 +130,28 @@ def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dic
             query = query.where(record_column.in_(list(record_ids)))
         for record_id, object_id in session.exec(query):
             cited.setdefault(record_id, set()).add(object_id)
+    wanted = set(record_ids) if record_ids is not None else None
+    for record_id, object_id in ledger_citations(session):
+        if wanted is None or record_id in wanted:
+            cited.setdefault(record_id, set()).add(object_id)
     return {k: sorted(v) for k, v in cited.items()}
+
+
+def ledger_citations(session: Session) -> set[tuple[str, str]]:
+    """(record id, citing object id) for the ledger's links to records: a commitment's source
+    and its progress entries' evidence, a harm's attribution stages, a response's claims. The
+    ledger is small (a few hundred rows), and its evidence lists are JSON, so they are read whole."""
+    pairs = set(session.exec(select(AttributionStage.source_record_id, AttributionStage.harm_id)
+                             .where(AttributionStage.source_record_id.is_not(None))))
+    pairs |= set(session.exec(select(Commitment.source_record_id, Commitment.id)
+                              .where(Commitment.source_record_id.is_not(None))))
+    for commitment_id, evidence in session.exec(select(ProgressEntry.commitment_id, ProgressEntry.evidence)):
+        pairs |= {(link["record"], commitment_id) for link in evidence or [] if link.get("record")}
+    for response_id, claims in session.exec(select(Response.id, Response.claims)):
+        pairs |= {(link["record"], response_id) for claim in claims or []
+                  for link in [*claim.get("evidence_for", []), *claim.get("evidence_against", [])]
+                  if link.get("record")}
+    return pairs
 
 
 class Catalog:
