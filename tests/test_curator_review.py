@@ -132,6 +132,31 @@ def test_curators_judge_tag_suggestions_in_place_with_the_same_decide_as_the_cli
     assert f"{record.id:>5}  accepted  ht-exclusion" in capsys.readouterr().out
 
 
+def test_several_suggestions_are_decided_by_one_post_with_its_token_or_none_is(archive, client):
+    sign_in(client, "carol")
+    page = client.get("/staff/tags")
+    ids = sorted(r.id for r in rows(archive, TagSuggestion))
+    assert len(ids) == 2
+    for i in ids:  # each row has a box ticking it into the one bulk form
+        assert f'name="ids" value="{i}" form="bulk"' in page.text
+    assert '<form method="post" action="/staff/tags/decide" id="bulk"' in page.text
+    token = csrf_of(page.text)
+    forged = client.post("/staff/tags/decide", data={"ids": [str(i) for i in ids], "decision": "accept"})
+    assert forged.status_code == 403  # no CSRF token
+    unknown = client.post("/staff/tags/decide", data={"csrf_token": token, "ids": [str(ids[0]), "9999"],
+                                                      "decision": "accept"})
+    assert unknown.status_code == 404
+    assert {r.status for r in rows(archive, TagSuggestion)} == {"suggested"}  # all or none
+    none = client.post("/staff/tags/decide", data={"csrf_token": token, "decision": "accept"})
+    assert none.status_code == 400 and "tick the suggestions to decide first" in none.text
+    done = client.post("/staff/tags/decide", data={"csrf_token": token, "ids": [str(i) for i in ids],
+                                                   "decision": "reject", "status": "suggested"})
+    assert done.status_code == 200 and f"2 suggestions rejected ({ids[0]}, {ids[1]})" in done.text
+    assert "Nothing to review with these filters." in done.text
+    assert {(r.status, r.decided_by) for r in rows(archive, TagSuggestion)} == {("rejected", "carol")}
+    assert len(rows(archive, AuditEvent, action="rejected")) == 2  # one line each, as one by one
+
+
 def test_curators_decide_add_and_reclass_redactions_and_the_api_follows(archive, client):
     sign_in(client, "carol")
     spans = {r.text: r for r in rows(archive, Redaction, narrative_id="nar-a")}

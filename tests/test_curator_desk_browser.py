@@ -1,0 +1,92 @@
+"""The curator's desk in headless Chromium against `reckon serve`, at a desktop's and a phone's
+size: tag suggestions decided several at a time, revisions compared, redactions proposed by
+selecting words. axe-core checks each page (in a context that bypasses the page's CSP only to
+inject axe; the tests of the pages' own script run under the CSP the staff app sends).
+
+Same set-up as tests/test_curator_browser.py (Debian's chromium driven by Playwright, skipped
+with the reason where it is not installed: tests/helpers/browser.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from tests.helpers.archives import MINIMAL
+from tests.helpers.browser import (
+    AXE,
+    PASSWORD,
+    STAFF_CHROMIUM,
+    STAFF_FLAGS,
+    WCAG_TAGS,
+    sign_in,
+    staff_marks,
+)
+from tests.helpers.content import with_phrases_and_contact_details
+from tests.helpers.servers import reckon_serve
+
+pytestmark = staff_marks()
+
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[str]:
+    shutil.copytree(MINIMAL, tmp_path / "content")
+    with_phrases_and_contact_details(tmp_path / "content")
+    with reckon_serve(tmp_path, {"ana": "contributor", "cora": "curator"}, PASSWORD) as base:
+        yield base
+
+
+@contextmanager
+def desk(size: dict, *, for_axe: bool) -> Iterator:
+    """A page of headless Chromium at `size`; `for_axe` bypasses the page's CSP (to inject axe)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=STAFF_CHROMIUM, args=STAFF_FLAGS)
+        try:
+            yield browser.new_context(viewport=size, bypass_csp=for_axe).new_page()
+        finally:
+            browser.close()
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    return [f"{v['id']}: {v['help']} ({', '.join(str(n['target'][0]) for n in v['nodes'][:3])})"
+            for v in result["violations"]]
+
+
+def fits(page, size: dict) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+
+
+def phone_labels(page) -> list:
+    """Each collapsed cell's label and its column's heading (they must agree on a phone)."""
+    return page.locator("table.ledger tbody td:not(:empty)").evaluate_all(
+        "cells => cells.map(c => [getComputedStyle(c, '::before').content, "
+        "c.closest('table').tHead.rows[0].cells[c.cellIndex].textContent.trim()])")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_several_tag_suggestions_are_ticked_and_decided_at_once(server, size):
+    with desk(SIZES[size], for_axe=True) as page:
+        sign_in(page, server, "cora")
+        page.goto(server + "/staff/tags")
+        rows = page.locator("#suggestions tbody tr")
+        assert rows.count() == 2
+        assert axe_violations(page) == [] and fits(page, SIZES[size])
+        if size == "phone":
+            labels = phone_labels(page)
+            assert labels and all(before == f'"{head}: "' for before, head in labels), labels
+        page.check("#suggestions tbody tr >> nth=0 >> input[type=checkbox]")
+        page.check("#suggestions tbody tr >> nth=1 >> input[type=checkbox]")
+        page.click("#accept-selected")
+        assert "2 suggestions accepted" in page.inner_text("p.notice")
+        assert "Nothing to review with these filters." in page.inner_text("main")
+        page.goto(server + "/staff/tags?status=accepted")
+        assert page.locator("#suggestions tbody tr").count() == 2
+        assert axe_violations(page) == []
