@@ -90,3 +90,57 @@ def test_several_tag_suggestions_are_ticked_and_decided_at_once(server, size):
         page.goto(server + "/staff/tags?status=accepted")
         assert page.locator("#suggestions tbody tr").count() == 2
         assert axe_violations(page) == []
+
+
+def write_narrative(page, base: str) -> str:
+    """A contributor's draft, saved, then edited once: the narrative's staff page address."""
+    sign_in(page, base, "ana")
+    page.goto(base + "/staff/narratives/new")
+    page.fill("#title", "Quarry Lane memories")
+    page.fill("#narrator_display", "Q. L.")
+    page.fill("#date", "1962~")
+    page.fill("#place", "Richmond")
+    page.fill("#body", "## [00:00:00] Arrival\nThe quarry road, the clinic and the long wait.")
+    page.check("#release_signed")
+    page.fill("#release_date", "2024-05-01")
+    page.click("button[name=then][value=save]")
+    narrative = page.url
+    page.goto(narrative + "/edit")
+    page.fill("#place", "Petersburg")
+    page.fill("#embargo_until", "2031-01-01")
+    page.uncheck("#release_signed")
+    page.click("button[name=then][value=save]")
+    page.goto(narrative + "/edit")
+    page.fill("#date", "1963")
+    page.click("button[name=then][value=save]")
+    page.click("button:has-text('Sign out')")
+    return narrative
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_curator_compares_any_two_revisions_read_as_people_read_them(server, size):
+    with desk(SIZES[size], for_axe=True) as page:
+        narrative = write_narrative(page, server)
+        sign_in(page, server, "cora")
+        page.goto(narrative)
+        options = page.locator("#compare-from option")
+        assert options.count() == 3
+        assert axe_violations(page) == [] and fits(page, SIZES[size])
+        # The first revision and the last: not neighbours.
+        page.select_option("#compare-from", index=0)
+        page.select_option("#compare-to", index=2)
+        page.click("#compare-go")
+        page.wait_for_url("**/diff?**")
+        changes = {page.locator("section.change h3").nth(i).inner_text(): page.locator("section.change dl").nth(i)
+                   .inner_text().split("\n") for i in range(page.locator("section.change dl").count())}
+        assert changes["Release signed"] == ["Before", "Yes", "After", "No"]
+        assert changes["Embargo until (YYYY-MM-DD, empty for none)"] == [
+            "Before", "none", "After", "1 January 2031 (as written: 2031-01-01)"]
+        assert changes["Date of the interview (EDTF)"][1] == "circa 1962 (as written: 1962~)"
+        assert changes["Place"] == ["Before", "Richmond", "After", "Petersburg"]
+        assert page.locator("#between tbody tr").count() == 2  # who changed it, and when
+        assert "True" not in page.inner_text("main") and "False" not in page.inner_text("main")
+        assert axe_violations(page) == [] and fits(page, SIZES[size])
+        if size == "phone":
+            labels = phone_labels(page)
+            assert labels and all(before == f'"{head}: "' for before, head in labels), labels
