@@ -144,3 +144,83 @@ def test_a_curator_compares_any_two_revisions_read_as_people_read_them(server, s
         if size == "phone":
             labels = phone_labels(page)
             assert labels and all(before == f'"{head}: "' for before, head in labels), labels
+
+
+SELECT_WORDS = """([field, words, from, to]) => {
+  const p = document.querySelector(`.red-text[data-field="${field}"]`);
+  const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode()) && !node.data.includes(words)) {}
+  const at = node.data.indexOf(words);
+  p.scrollIntoView();  // as a reader selecting it would see it
+  const range = document.createRange();
+  range.setStart(node, at + from);
+  range.setEnd(node, at + to);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+  document.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+}"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_curator_proposes_a_redaction_by_selecting_words_under_the_staff_csp(server, size):
+    with desk(SIZES[size], for_axe=False) as page:  # the page's own CSP applies: its script must load
+        sign_in(page, server, "cora")
+        page.goto(server + "/staff/redactions/nar-a")
+        assert not page.locator("#propose-selection").is_visible()  # nothing selected yet
+        # "ur dele" of "our delegation": the page widens it to whole words and counts the offsets.
+        page.evaluate(SELECT_WORDS, ["body segment 0", "our delegation", 1, 8])
+        panel = page.locator("#propose-selection")
+        panel.wait_for(state="visible")
+        assert page.inner_text("#selected-words") == "our delegation"
+        assert "body segment 0" in page.inner_text("#selection-status")
+        start = int(panel.locator("input[name=start]").input_value())
+        end = int(panel.locator("input[name=end]").input_value())
+        assert end - start == len("our delegation")
+        box = panel.locator("#propose-selected").bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= SIZES[size]["height"]  # in view beside the text
+        page.click("#propose-selected")
+        assert "Proposed redaction" in page.inner_text("p.notice")
+        row = page.locator("#spans tr", has_text="our delegation")
+        assert "pending (hidden until rejected)" in row.inner_text() and "curator" in row.inner_text()
+        narrative = page.request.get(server + "/api/narratives/nar-a").text()
+        assert "our delegation" not in narrative  # hidden at once, pending a decision
+        row.locator("button:has-text('Approve')").click()
+        assert "approved (hidden)" in page.locator("#spans tr", has_text="our delegation").inner_text()
+        # A selection across two fields is refused before anything is sent.
+        page.evaluate("""() => {
+          const a = document.querySelector('.red-text[data-field="title"]').firstChild;
+          const b = document.querySelector('.red-text[data-field="body segment 0"]').lastChild;
+          const r = document.createRange(); r.setStart(a, 0); r.setEnd(b, 1);
+          getSelection().removeAllRanges(); getSelection().addRange(r);
+          document.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+        }""")
+        assert "within one field" in page.inner_text("#selection-status")
+        assert not page.locator("#propose-selected").is_visible()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_redaction_page_passes_axe_with_a_selection_and_works_without_script(server, size):
+    with desk(SIZES[size], for_axe=True) as page:
+        sign_in(page, server, "cora")
+        page.goto(server + "/staff/redactions/nar-a")
+        page.evaluate(SELECT_WORDS, ["body segment 0", "our delegation", 0, 3])
+        page.locator("#propose-selection").wait_for(state="visible")
+        assert axe_violations(page) == [] and fits(page, SIZES[size])
+        if size == "phone":
+            labels = phone_labels(page)
+            assert labels and all(before == f'"{head}: "' for before, head in labels), labels
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:  # without JavaScript: the exact words instead
+        browser = playwright.chromium.launch(executable_path=STAFF_CHROMIUM, args=STAFF_FLAGS)
+        try:
+            page = browser.new_context(viewport=SIZES[size], java_script_enabled=False).new_page()
+            sign_in(page, server, "cora")
+            page.goto(server + "/staff/redactions/nar-a")
+            assert not page.locator("#propose-selection").is_visible()
+            page.fill("#text", "our delegation")
+            page.click("#add")
+            assert "Proposed redaction" in page.inner_text("p.notice")
+            assert "pending" in page.locator("#spans tr", has_text="our delegation").inner_text()
+        finally:
+            browser.close()
