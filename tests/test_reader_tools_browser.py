@@ -8,6 +8,8 @@ The same static host and axe-core check as tests/test_browser.py.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers.browser import axe_marks, axe_violations
@@ -65,4 +67,57 @@ def test_without_script_the_narrative_page_has_no_find_box(browser, static_host)
     assert page.locator("form.find").count() == 0
     page.click("details.content-note > summary")
     assert page.locator("section.segment").count() >= 4
+    page.close()
+
+
+SCANNED = "/records/rec-2007-morris-nma-founding-thesis/"  # one image, published with IIIF level-0 tiles
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_record_image_opens_in_a_zoomable_viewer_from_the_sites_own_files(browser, static_host, size):
+    page = browser.new_page()
+    page.set_viewport_size(SIZES[size])
+    requests, failures = [], []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("response", lambda response: failures.append(response.url) if response.status >= 400 else None)
+    page.goto(static_host + SCANNED)
+    figure = page.locator("figure.scan")
+    alt = figure.locator("a > img").get_attribute("alt")
+    assert alt.startswith("the publication “Morris, ") and "Image 1" not in page.inner_text("main")
+    assert page.locator("script[src*='openseadragon']").count() == 0  # loaded only when asked for
+    figure.locator("button:has-text('Zoom in on this image')").click()
+    viewer = figure.locator(".zoom-viewer")
+    viewer.wait_for(state="visible")
+    assert viewer.get_attribute("aria-label") == f"Zoomable view: {alt}"
+    page.wait_for_function("document.querySelector('.zoom-viewer canvas') !== null")
+    page.wait_for_function("performance.getEntriesByType('resource').some(e => /default\\.jpg$/.test(e.name))")
+    tiles = [url for url in requests if url.endswith("/default.jpg")]
+    assert tiles and all(url.startswith(static_host + "/iiif/rec-2007-morris-nma-founding-thesis-1/") for url in tiles)
+    assert any(url.endswith("/static/openseadragon/openseadragon.min.js") for url in requests)
+    assert all(url.startswith(static_host) for url in requests), [u for u in requests if not u.startswith(static_host)]
+    assert failures == []
+    # Zooming in asks for the full-resolution tiles the build wrote (a region read at its own size).
+    page.click(".zoom-viewer [title='Zoom in']")
+    page.click(".zoom-viewer [title='Zoom in']")
+    finest = re.compile(r"/(\d+),(\d+),(\d+),(\d+)/\3,\4/0/default\.jpg$")
+    for _ in range(100):
+        if any(finest.search(url) for url in requests):
+            break
+        page.wait_for_timeout(200)
+    assert any(finest.search(url) for url in requests), [u for u in requests if u.endswith(".jpg")]
+    assert failures == []
+    assert figure.locator("a > img").is_visible()  # the plain image stays
+    assert axe_violations(page) == [] and fits(page, SIZES[size])
+    figure.locator("button:has-text('Close the viewer')").click()
+    assert not viewer.is_visible()
+    page.close()
+
+
+def test_without_script_a_record_shows_its_plain_image(browser, static_host):
+    page = browser.new_page()
+    page.route("**/*.js", lambda route: route.abort())
+    page.goto(static_host + SCANNED)
+    assert page.locator("figure.scan img").is_visible()
+    assert page.locator("figure.scan button").count() == 0
+    assert page.locator("figure.scan a:has-text('Open it full size')").count() == 1
     page.close()
