@@ -213,6 +213,8 @@ def test_embargoed_narrative_stays_out_of_every_public_output_until_its_date(cli
     sign_in(client, "carol")
     published = act(client, sub_id, "publish")
     assert published.status_code == 200 and "Published “Glimmerwick testimony”" in published.text
+    # Its staff page leads to its redactions, where words are selected to propose one.
+    assert f'<p id="redaction-link"><a href="/staff/redactions/{sub_id}">' in published.text
 
     # Published in the store, yet before the embargo date nothing public shows it.
     assert "Glimmerwick" not in site_text(archive)
