@@ -343,7 +343,7 @@ class Catalog:
         images: list[Image] = [
             {"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
              "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
-             "info": iiif_url(r.id, "info.json"),
+             "info": iiif_url(r.id, "info.json"), "alt": r.alt,
              "label": part_title(parts[r.part - 1], r.part) if r.part and r.part <= len(parts) else f"Image {n}"}
             for n, r in enumerate(rows, 1)]
         return images, {r.id: r.part for r in rows}

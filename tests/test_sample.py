@@ -145,5 +145,5 @@ def test_a_harms_history_says_how_its_status_was_reached(sample):
 def test_a_scan_has_alt_text_naming_its_record_and_a_caption(sample):
     page = html.unescape((sample.public_dir / "records" / "rec-2007-morris-nma-founding-thesis" / "index.html").read_text())
     alt = re.search(r'<figure class="scan"[^>]*>.*?alt="([^"]+)"', page, re.DOTALL).group(1)
-    assert alt.startswith("the publication “Morris, ") and "Image 1" not in page
+    assert alt.startswith("An illustration drawn for this sample collection, not a scan: ") and "Image 1" not in page
     assert "Open it full size" in page and "info.json\">image information" not in page  # no raw link
