@@ -104,7 +104,7 @@ class ViewCache:
         self.max_entries = max_entries
         self._state: tuple = ()
         self._entries: dict[Hashable, Representation] = {}
-        self._shared: dict[Hashable, object] = {}
+        self._shared: dict = {}
         self.last_modified: datetime | None = None
 
     def _check(self) -> tuple:
@@ -121,32 +121,29 @@ class ViewCache:
             self.last_modified = min(max(candidates), datetime.now(UTC))
         return state
 
-    def shared(self) -> dict[Hashable, object]:
-        """What every answer of the current (store generation, today) may reuse (the agents and
-        concepts, say): emptied, like the answers, when either changes. Take it before reading
-        the store, so what is read into it is never older than the generation it is kept for."""
-        self._check()
-        return self._shared
-
-    async def get(self, key: Hashable, build: Callable[[datetime | None], Representation],
+    async def get(self, key: Hashable, build: Callable[[datetime | None, dict], Representation],
                   inline: bool = False) -> Representation:
-        """The kept answer for `key`, or `build(last_modified)` run in the thread pool, or on
-        the event loop itself when `inline` (a store on local disk: see below).
+        """The kept answer for `key`, or `build(last_modified, shared)` run in the thread pool,
+        or on the event loop itself when `inline` (a store on local disk: see below).
 
-        `build` may raise a domain error (NotFound, Gone): errors are not kept.
+        `shared` is what every answer of this (store generation, today) may reuse (the agents
+        and concepts, say), emptied like the answers when either changes. It is taken before
+        `build` reads the store, so what is read into it is never older than the generation it
+        is kept for. `build` may raise a domain error (NotFound, Gone): errors are not kept.
         """
         state = self._check()
         found = self._entries.get(key)
         if found is not None:
             return found
+        shared = self._shared
         if inline:
             # SQLite in WAL mode: a reader never waits for a writer, and a record view is a
             # fraction of a millisecond of Python, which holds the GIL either way. Handing it
             # to a worker thread cost more than the view (the hop, and 32 threads taking turns
             # on the GIL with the event loop), so it runs here.
-            rep = build(self.last_modified)
+            rep = build(self.last_modified, shared)
         else:
-            rep = await run_in_threadpool(build, self.last_modified)
+            rep = await run_in_threadpool(build, self.last_modified, shared)
         if self._check() == state:  # the store did not change while we were building
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))

@@ -186,10 +186,8 @@ def routes(settings: Settings) -> list[Route]:
         table (a collection, an agent's records) goes to the thread pool."""
         if request.method == "OPTIONS":
             return preflight()
-        views = cache(request)
-        shared = views.shared()
 
-        def render(last_modified: datetime | None) -> Representation:
+        def render(last_modified: datetime | None, shared: dict) -> Representation:
             cat = catalog(request, shared)
             try:
                 return Representation(json_bytes(build(cat)), last_modified=last_modified)
@@ -197,7 +195,8 @@ def routes(settings: Settings) -> list[Route]:
                 cat.session.close()
 
         try:
-            return respond(request, await views.get(key, render, inline=quick and settings.sqlite_path is not None))
+            inline = quick and settings.sqlite_path is not None
+            return respond(request, await cache(request).get(key, render, inline=inline))
         except ReckoningError as exc:
             return await error_response(request, exc)
 
