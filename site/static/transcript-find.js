@@ -27,11 +27,9 @@
   var current = -1;
   var searched = null; // the words the marks are for
 
-  function folded(node) { // inside a passage (or transcript) the reader has not opened
-    for (var el = node.parentElement; el && el !== document.body; el = el.parentElement) {
-      if (el.tagName === "DETAILS" && !el.open && !(el.firstElementChild && el.firstElementChild.contains(node))) return true;
-    }
-    return false;
+  function folded(node) { // inside a passage (or transcript) folded behind a content note, not opened
+    var fold = node.parentElement.closest("details.passage-note:not([open]), details.content-note:not([open])");
+    return fold !== null;
   }
 
   function clear() {
@@ -53,7 +51,8 @@
     var needle = words.toLocaleLowerCase();
     var walker = document.createTreeWalker(transcript, NodeFilter.SHOW_TEXT, {
       acceptNode: function (node) {
-        return node.parentNode.closest("summary, script, style") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+        // The transcript's words only: not a note's summary, nor a passage's citation box.
+        return node.parentNode.closest("summary, script, style, details.cite-passage") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
       }
     });
     var nodes = [];
@@ -119,5 +118,7 @@
   next.addEventListener("click", function () { go(current + 1); });
   prev.addEventListener("click", function () { go(current - 1); });
   // Opening (or closing) a folded passage changes what is searched.
-  transcript.parentNode.addEventListener("toggle", function () { if (input.value.trim()) find(); }, true);
+  transcript.parentNode.addEventListener("toggle", function (event) {
+    if (input.value.trim() && !event.target.matches("details.cite-passage")) find();
+  }, true);
 })();

@@ -44,6 +44,8 @@ POSTGRES_MODULES = (
     "test_search_incremental.py",
     "test_publish.py",
     "test_api.py",
+    "test_record_reads.py",
+    "test_view_cache.py",
     "test_oai.py",
     "test_oai_deletes.py",
     "test_staff.py",
@@ -57,6 +59,10 @@ POSTGRES_MODULES = (
     "test_signin_store.py",
     "test_session_cookie.py",
     "test_staff_ledger.py",
+    "test_patch_changes.py",
+    "test_consent_propagation.py",
+    "test_ingest_changed_files.py",
+    "test_places.py",
 )
 SUPERUSER = "reckon"
 UNCLOSED = ".*was deleted while still open"  # psycopg's warning of a connection collected open
