@@ -23,7 +23,7 @@ from archive.authorities import Authorities, read_authorities
 from archive.body_segments import split_segments
 from archive.dates import date_data
 from archive.errors import Gone, NotFound
-from archive.ledger import RELIABILITY, AttributionStage, Commitment, ProgressEntry, Response
+from archive.ledger import RELIABILITY, ledger_citations
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
@@ -139,23 +139,6 @@ def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dic
         if wanted is None or record_id in wanted:
             cited.setdefault(record_id, set()).add(object_id)
     return {k: sorted(v) for k, v in cited.items()}
-
-
-def ledger_citations(session: Session) -> set[tuple[str, str]]:
-    """(record id, citing object id) for the ledger's links to records: a commitment's source
-    and its progress entries' evidence, a harm's attribution stages, a response's claims. The
-    ledger is small (a few hundred rows), and its evidence lists are JSON, so they are read whole."""
-    pairs = set(session.exec(select(AttributionStage.source_record_id, AttributionStage.harm_id)
-                             .where(AttributionStage.source_record_id.is_not(None))))
-    pairs |= set(session.exec(select(Commitment.source_record_id, Commitment.id)
-                              .where(Commitment.source_record_id.is_not(None))))
-    for commitment_id, evidence in session.exec(select(ProgressEntry.commitment_id, ProgressEntry.evidence)):
-        pairs |= {(link["record"], commitment_id) for link in evidence or [] if link.get("record")}
-    for response_id, claims in session.exec(select(Response.id, Response.claims)):
-        pairs |= {(link["record"], response_id) for claim in claims or []
-                  for link in [*claim.get("evidence_for", []), *claim.get("evidence_against", [])]
-                  if link.get("record")}
-    return pairs
 
 
 class Catalog:

@@ -42,14 +42,15 @@ from sqlmodel import select
 
 from archive import models as m
 from archive.access import visibility
-from archive.catalog import Catalog, citing_ids, ledger_citations
+from archive.catalog import Catalog, citing_ids
 from archive.code_digest import code_digest
+from archive.ledger import ledger_citations
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
 from archive.views import Ref
 from publish.pages.site_index import Entry, Member, SiteIndex, dump_members, load_members
 
-CACHE_VERSION = "record-views-6"  # change when a record view's shape or the key's recipe changes
+CACHE_VERSION = "record-views-7"  # change when a record view's shape or the key's recipe changes
 
 
 def _digest(*parts: object) -> str:
