@@ -180,7 +180,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     folder = staff_index_dir(settings) if args.staff else settings.index_dir
-    ix = open_index(folder)
+    ix = open_index(folder, settings.database_url)
     filters = {name: getattr(args, name) for name in FACETS if getattr(args, name)}
     results = search(ix, args.query, args.limit, page=args.page, date_from=args.date_from,
                      date_to=args.date_to, filters=filters, sort=args.sort)

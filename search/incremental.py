@@ -61,13 +61,16 @@ from search.indexer import (
     make_manifest,
     object_of,
     read_manifest,
+    store_url,
     touched_objects,
     update_index,
     write_manifest,
 )
 
 log = logging.getLogger(__name__)
-PAIR_FILES = {"whoosh": "whoosh-pairs.json", "tantivy": "common-stems.txt"}
+# What an index needs beside its manifest and state: the word-pair record, or the postgres
+# engine's pointer to its table.
+PAIR_FILES = {"whoosh": "whoosh-pairs.json", "tantivy": "common-stems.txt", "postgres": "postgres-index.json"}
 CHUNK = 500
 NO_INDEX = "there is no index yet"
 
@@ -194,13 +197,13 @@ def _apply(catalog: Catalog, index_dir: Path, engine_name: str, state: IndexStat
     added = [d for d in docs if object_of(d["id"]) in touched]
     manifest = read_manifest(index_dir)
     assert manifest is not None
-    reader = engine.open_reader(engine_name, index_dir)
+    reader = engine.open_reader(engine_name, index_dir, store_url(catalog))
     try:
         before = reader.texts(sorted(removed))
     finally:
         reader.close()
     state.set_meta(applying=True)  # cleared with the results below; still set means "repair"
-    writer = engine.open_writer(engine_name, index_dir)
+    writer = engine.open_writer(engine_name, index_dir, store_url(catalog))
     writer.delete(sorted(touched))
     writer.add(added)
     writer.commit()

@@ -60,6 +60,7 @@ async def publish_change(request: Request, actor: str = "") -> Outcome:
 
 def _reopen(request: Request) -> None:
     try:
-        request.app.state.index = open_index(request.app.state.settings.index_dir)
+        settings = request.app.state.settings
+        request.app.state.index = open_index(settings.index_dir, settings.database_url)
     except NotBuilt:
         request.app.state.index = None

@@ -125,7 +125,7 @@ class Indexes:
         with self._lock:
             if which not in self._open:
                 try:
-                    self._open[which] = open_index(self.folder(which))
+                    self._open[which] = open_index(self.folder(which), self.settings.database_url)
                 except NotBuilt:
                     raise NotBuilt(f"the {which} search index has not been built: run 'reckon build'") from None
             return self._open[which]

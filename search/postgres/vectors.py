@@ -1,0 +1,80 @@
+"""A document's words as a PostgreSQL `tsvector`, analysed here exactly as the other engines do.
+
+Why not `to_tsvector('english', …)`: PostgreSQL's parser splits text its own way (an e-mail
+address or `co-operation` is one token and its parts), and its English configuration drops
+stop words, so "the color bar" and a search for "the" would answer differently than on whoosh
+and tantivy. Here the words are the language's tokens (`search.language.TOKEN`, lowercased,
+longer than 40 letters dropped), stemmed by the same Snowball English (Porter2) stemmer the
+whoosh engine uses, and written as a tsvector literal with their positions, so every engine
+finds the same documents.
+
+One vector holds the three searched fields, told apart by weight (title `A`, people `B`, text
+`D`), so a field query is a weight-restricted lexeme (`'apolog':A`) on the one GIN index; a
+position is left empty between fields so a phrase never runs from one field into the next.
+Each word as written is also there once per field, marked `=` (`=segregation`), for prefixes:
+`segregati*` must find "segregation", whose stem is "segreg" (`search.language.UNSTEMMED`).
+
+PostgreSQL's limits: positions above 16,383 are all 16,383 and a lexeme keeps at most 256 of
+them, so a phrase deep inside a very long text (past ~16,000 words, a long PDF) can be missed
+or found where its words merely occur near the end. Whole words always match.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from whoosh.lang.snowball.english import EnglishStemmer
+
+from search.language import TOKEN
+
+WEIGHTS = {"title": "A", "people": "B", "text": "D"}
+FIELD_ORDER = ("title", "people", "text")
+WORD_MARK = "="
+MAX_WORD = 40
+MAX_POSITION = 16_383
+MAX_POSITIONS = 256
+_WORD = re.compile(TOKEN)
+_stemmer = EnglishStemmer()
+
+
+@functools.lru_cache(maxsize=500_000)
+def stem(word: str) -> str:
+    return _stemmer.stem(word)
+
+
+def words(text: str) -> list[str]:
+    """The text's words, lowercased, as the engines index them (longer than 40 letters dropped)."""
+    return [w for w in _WORD.findall(text.lower()) if len(w) <= MAX_WORD]
+
+
+def stems(text: str) -> list[str]:
+    """The stems of a query's or a text's words: what the index holds and queries look up."""
+    return [stem(w) for w in words(text)]
+
+
+def quote(lexeme: str) -> str:
+    """A lexeme as tsvector and tsquery literals write it."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def vector(doc: dict) -> tuple[str, set[str]]:
+    """The document's tsvector literal, and its stems (for the fuzzy-term table)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for field in FIELD_ORDER:
+        weight = WEIGHTS[field]
+        label = "" if weight == "D" else weight
+        seen: set[str] = set()
+        for word in words(doc.get(field) or ""):
+            position += 1
+            at = f"{min(position, MAX_POSITION)}{label}"
+            found = positions.setdefault(stem(word), [])
+            if len(found) < MAX_POSITIONS:
+                found.append(at)
+            if word not in seen:  # the word as written: once per field, for prefixes
+                seen.add(word)
+                positions.setdefault(WORD_MARK + word, []).append(at)
+        position += 1  # an empty position between fields: no phrase spans two
+    literal = " ".join(f"{quote(lexeme)}:{','.join(dict.fromkeys(at))}" for lexeme, at in positions.items())
+    return literal, {lexeme for lexeme in positions if not lexeme.startswith(WORD_MARK)}
