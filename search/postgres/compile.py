@@ -31,7 +31,7 @@ from search.language import (
     Prefix,
     Word,
 )
-from search.postgres.vectors import WEIGHTS, WORD_MARK, quote, stems
+from search.postgres.vectors import WEIGHTS, quote, stems
 
 # ts_rank's weights, in its order {D, C, B, A}: text, (unused), people, title.
 RANK_WEIGHTS = "{0.5, 0, 0.5, 1.0}"
@@ -46,6 +46,7 @@ class Part:
     sql: str | None = None
     params: list = field(default_factory=list)
     ranked: list[str] = field(default_factory=list)  # tsqueries of its positive text leaves
+    ranked_words: list[str] = field(default_factory=list)  # ...and of its positive prefixes
 
     def condition(self) -> tuple[str, list]:
         if self.ts is not None:
@@ -111,8 +112,8 @@ class Compiler:
 
     def prefix(self, name: str | None, text: str) -> Part:
         if name in (None, *TEXT_FIELDS):
-            ts = _lexeme(WORD_MARK + text, _weights(name), prefix=True)
-            return Part(ts=ts, ranked=[ts])
+            ts = _lexeme(text, _weights(name), prefix=True)
+            return Part(sql="words @@ %s::tsquery", params=[ts], ranked_words=[ts])
         like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         if name in FACETS:
             return Part(sql="EXISTS (SELECT 1 FROM unnest(facets) f WHERE f LIKE %s)",
@@ -139,6 +140,7 @@ class Compiler:
 
     def combine(self, parts: list[Part], ts_operator: str, sql_operator: str) -> Part:
         ranked = [r for p in parts for r in p.ranked]
+        words = [r for p in parts for r in p.ranked_words]
         if all(p.ts is not None for p in parts):
             return Part(ts="(" + ts_operator.join(p.ts for p in parts) + ")", ranked=ranked)  # type: ignore[misc]
         texts = [p.ts for p in parts if p.ts is not None]
@@ -150,7 +152,7 @@ class Compiler:
             if part.ts is None:
                 conditions.append(f"({part.sql})")
                 params.extend(part.params)
-        return Part(sql=sql_operator.join(conditions), params=params, ranked=ranked)
+        return Part(sql=sql_operator.join(conditions), params=params, ranked=ranked, ranked_words=words)
 
     def negate(self, part: Part) -> Part:
         if part.ts is not None:
@@ -158,6 +160,8 @@ class Compiler:
         return Part(sql=f"NOT ({part.sql})", params=part.params)
 
 
-def rank_query(part: Part) -> str | None:
-    """The tsquery a hit is ranked by: any of the positive text leaves."""
-    return " | ".join(part.ranked) if part.ranked else None
+def rank_queries(part: Part) -> tuple[str | None, str | None]:
+    """The tsqueries a hit is ranked by, on the stems' vector and on the words' (prefixes):
+    any of the positive text leaves."""
+    return (" | ".join(part.ranked) if part.ranked else None,
+            " | ".join(part.ranked_words) if part.ranked_words else None)

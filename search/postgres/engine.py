@@ -29,7 +29,7 @@ from search.documents import count_words, vocabulary_of
 from search.engine import STORED_FIELDS, EngineHit, EngineResult, Reader, Request, Writer
 from search.language import FACETS, TEXT_FIELDS
 from search.postgres import fuzzy
-from search.postgres.compile import RANK_WEIGHTS, Compiler, facet_value, rank_query
+from search.postgres.compile import RANK_WEIGHTS, Compiler, facet_value, rank_queries
 from search.postgres.store import (
     Connections,
     new_table_name,
@@ -44,7 +44,7 @@ from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
 IN_STORE = True  # keeps its documents in the store's database: search.engine hands it DATABASE_URL
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
 COLUMNS = ("id", "type", "parent", "url", "title", "text", "people", "date", "time", "context", "language",
-           "collection", "date_lower", "date_upper", "facets", "doc")
+           "collection", "date_lower", "date_upper", "facets", "doc", "words")
 DOCUMENT_FIELDS = (*STORED_FIELDS, "text", "people", "language", "collection", "date_lower", "date_upper")
 SUGGEST_PREFIX = 1  # "did you mean" keeps a word's first letter, as whoosh's corrector does
 log = logging.getLogger(__name__)
@@ -54,14 +54,23 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
-def _table_sql(table: str) -> list[str]:
+def _table_sql(table: str, lz4: bool) -> list[str]:
+    # lz4 where the server has it: a ranked match's vector is decompressed for every query that
+    # finds it, and lz4 does that several times faster than PostgreSQL's own pglz.
+    packed = " COMPRESSION lz4" if lz4 else ""
     return [
         f"""CREATE TABLE {table} (
             id text PRIMARY KEY, type text NOT NULL, parent text NOT NULL, url text NOT NULL,
             title text NOT NULL, "text" text NOT NULL, people text NOT NULL, "date" text NOT NULL,
             "time" text NOT NULL, context text NOT NULL, language text NOT NULL, collection text NOT NULL,
             date_lower integer NOT NULL, date_upper integer NOT NULL, facets text[] NOT NULL,
-            doc tsvector NOT NULL)""",
+            doc tsvector{packed} NOT NULL, words tsvector{packed} NOT NULL)""",
+        # The stems' vector inline in the row (compressed, up to a page), not in the TOAST table:
+        # a ranked match then costs a decompression, not three more index and page reads. The
+        # text, read only for a page's hits, goes out of line to keep rows small.
+        f"ALTER TABLE {table} SET (toast_tuple_target = 8160)",
+        f"ALTER TABLE {table} ALTER COLUMN doc SET STORAGE MAIN",
+        f'ALTER TABLE {table} ALTER COLUMN "text" SET STORAGE EXTERNAL',
         f"CREATE TABLE {table}_terms (stem text PRIMARY KEY)",
         f"CREATE TABLE {table}_vocab (word text PRIMARY KEY, n integer NOT NULL)",
     ]
@@ -70,6 +79,7 @@ def _table_sql(table: str) -> list[str]:
 def _index_sql(table: str) -> list[str]:
     return [
         f"CREATE INDEX {table}_doc ON {table} USING gin (doc)",
+        f"CREATE INDEX {table}_words ON {table} USING gin (words)",
         f"CREATE INDEX {table}_facets ON {table} USING gin (facets)",
         f"CREATE INDEX {table}_parent ON {table} (parent) WHERE parent <> ''",
         f"CREATE INDEX {table}_lower ON {table} (date_lower, id)",
@@ -80,7 +90,7 @@ def _index_sql(table: str) -> list[str]:
 
 
 def _row(doc: dict) -> tuple[tuple, set[str]]:
-    literal, found = vector(doc)
+    literal, written, found = vector(doc)
     facets = [facet_value("type", doc.get("type") or "")] if doc.get("type") else []
     for name in LIST_FIELDS:
         value = doc.get(name) or []
@@ -88,7 +98,8 @@ def _row(doc: dict) -> tuple[tuple, set[str]]:
     row = (doc["id"], (doc.get("type") or "").lower(), doc.get("parent") or "", doc.get("url") or "",
            doc.get("title") or "", doc.get("text") or "", doc.get("people") or "", doc.get("date") or "",
            doc.get("time") or "", doc.get("context") or "", (doc.get("language") or "").lower(),
-           (doc.get("collection") or "").lower(), int(doc["date_lower"]), int(doc["date_upper"]), facets, literal)
+           (doc.get("collection") or "").lower(), int(doc["date_lower"]), int(doc["date_upper"]), facets, literal,
+           written)
     return row, found
 
 
@@ -112,7 +123,9 @@ class PostgresWriter(Writer):
         if fresh:
             # pg_trgm is a trusted extension: the store's owner may make it (once per database).
             self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-            for statement in _table_sql(table):
+            lz4 = self.conn.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                                    "WHERE name = 'default_toast_compression'").fetchone()
+            for statement in _table_sql(table, bool(lz4 and lz4[0])):
                 self.conn.execute(statement)
             register(self.conn, table, folder or Path("."))
 
@@ -274,8 +287,10 @@ class PostgresReader(Reader):
         part = self.compiler.compile(request.node)
         where, params = part.condition()
         filters, filter_params = _filters(request)
-        rank = rank_query(part)
-        score = f"ts_rank('{RANK_WEIGHTS}', doc, %s::tsquery)" if rank and request.sort == "relevance" else "0"
+        ranks = [(column, q) for column, q in zip(("doc", "words"), rank_queries(part), strict=True) if q]
+        if request.sort != "relevance":
+            ranks = []
+        score = " + ".join(f"ts_rank('{RANK_WEIGHTS}', {column}, %s::tsquery)" for column, _ in ranks) or "0"
         order = {"relevance": "r DESC, id", "date": "date_lower, id", "-date": "date_upper DESC, id"}[request.sort]
         counted = ("SELECT coalesce(json_agg(json_build_array(f, n)), '[]') FROM "
                    "(SELECT f, count(*) AS n FROM m, unnest(m.facets) f GROUP BY f) x") if request.facets else "NULL"
@@ -287,7 +302,7 @@ class PostgresReader(Reader):
                    (SELECT coalesce(json_agg(json_build_array(id, r) ORDER BY k), '[]') FROM
                       (SELECT id, r, row_number() OVER (ORDER BY {order}) AS k FROM m
                        ORDER BY {order} LIMIT %s OFFSET %s) top)"""
-        values = ([rank] if score != "0" else []) + params + filter_params + [request.limit, request.offset]
+        values = [q for _, q in ranks] + params + filter_params + [request.limit, request.offset]
         with self.connections.connection() as conn:
             total, facet_rows, top = conn.execute(sql, values).fetchone()
             stored = self._stored(conn, [i for i, _ in top])

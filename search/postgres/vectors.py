@@ -11,8 +11,10 @@ finds the same documents.
 One vector holds the three searched fields, told apart by weight (title `A`, people `B`, text
 `D`), so a field query is a weight-restricted lexeme (`'apolog':A`) on the one GIN index; a
 position is left empty between fields so a phrase never runs from one field into the next.
-Each word as written is also there once per field, marked `=` (`=segregation`), for prefixes:
-`segregati*` must find "segregation", whose stem is "segreg" (`search.language.UNSTEMMED`).
+A second, smaller vector holds each word as written once per field (its first position, for
+the weight), for prefixes: `segregati*` must find "segregation", whose stem is "segreg"
+(`search.language.UNSTEMMED`). Kept apart so the stems' vector, which every ranked match is
+read for, stays half the size.
 
 PostgreSQL's limits: positions above 16,383 are all 16,383 and a lexeme keeps at most 256 of
 them, so a phrase deep inside a very long text (past ~16,000 words, a long PDF) can be missed
@@ -30,7 +32,6 @@ from search.language import TOKEN
 
 WEIGHTS = {"title": "A", "people": "B", "text": "D"}
 FIELD_ORDER = ("title", "people", "text")
-WORD_MARK = "="
 MAX_WORD = 40
 MAX_POSITION = 16_383
 MAX_POSITIONS = 256
@@ -58,9 +59,11 @@ def quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def vector(doc: dict) -> tuple[str, set[str]]:
-    """The document's tsvector literal, and its stems (for the fuzzy-term table)."""
+def vector(doc: dict) -> tuple[str, str, set[str]]:
+    """The document's tsvector literals, of its stems and of its words as written, and its
+    stems (for the fuzzy-term table)."""
     positions: dict[str, list[str]] = {}
+    written: dict[str, list[str]] = {}
     position = 0
     for field in FIELD_ORDER:
         weight = WEIGHTS[field]
@@ -74,7 +77,10 @@ def vector(doc: dict) -> tuple[str, set[str]]:
                 found.append(at)
             if word not in seen:  # the word as written: once per field, for prefixes
                 seen.add(word)
-                positions.setdefault(WORD_MARK + word, []).append(at)
+                written.setdefault(word, []).append(at)
         position += 1  # an empty position between fields: no phrase spans two
-    literal = " ".join(f"{quote(lexeme)}:{','.join(dict.fromkeys(at))}" for lexeme, at in positions.items())
-    return literal, {lexeme for lexeme in positions if not lexeme.startswith(WORD_MARK)}
+    return _literal(positions), _literal(written), set(positions)
+
+
+def _literal(positions: dict[str, list[str]]) -> str:
+    return " ".join(f"{quote(lexeme)}:{','.join(dict.fromkeys(at))}" for lexeme, at in positions.items())
