@@ -6,7 +6,7 @@ folder per machine, and its replicas are the database's own.
 
 Each index (the public one, the staff one) is its own pair of tables, named at random when a
 full build makes it (`reckon_search_<hex>` for the documents, `<name>_terms` for the stems
-fuzzy terms are matched against), so the public index is a document set of its own that never
+fuzzy terms are matched against, `<name>_vocab` for "did you mean"), so the public index is a document set of its own that never
 holds what only the staff index may. The index folder keeps, beside the manifest and the state
 file every engine has, `postgres-index.json` naming its table. A full build makes new tables
 and the folder that names them is swapped into place, so readers move to the new tables when
@@ -133,8 +133,8 @@ def release(connections: Connections, folder: Path) -> list[str]:
                             (str(Path(folder).resolve()), keep or "")).fetchall()
         for (name,) in rows:
             with conn.transaction():
-                conn.execute(f"DROP TABLE IF EXISTS {name}_terms")
-                conn.execute(f"DROP TABLE IF EXISTS {name}")
+                for table in (f"{name}_terms", f"{name}_vocab", name):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
                 conn.execute(f"DELETE FROM {REGISTRY} WHERE name = %s", (name,))
             dropped.append(name)
     return dropped

@@ -45,6 +45,7 @@ POSTGRES_MODULES = (
     "test_search.py",  # the known-answer suite: with the postgres search engine, whose index is in the store
     "test_search_leak.py",
     "test_search_snippets.py",
+    "test_search_postgres.py",
     "test_publish.py",
     "test_api.py",
     "test_oai.py",
