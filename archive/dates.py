@@ -89,6 +89,20 @@ def _plain_bounds(text: str) -> EDTFDate | None:
     return EDTFDate(text, number, number)
 
 
+def _plain_interval(text: str) -> EDTFDate | None:
+    """`1934/1960`, `1870-05-03/1870-05-06`: an interval between two plain dates, bounded by
+    the first's earliest day and the second's latest, as the grammar bounds it (tests/
+    test_dates_fast.py checks every shape against it). The shared benchmark's 100,000 records
+    hold ~7,000 distinct intervals; through the grammar each cost ~30 ms of CPU."""
+    start, slash, end = text.partition("/")
+    if not slash:
+        return None
+    first, last = _plain_bounds(start), _plain_bounds(end)
+    if first is None or last is None or first.lower > last.upper:
+        return None  # anything else, and an interval ending before it begins, as the grammar has it
+    return EDTFDate(text, first.lower, last.upper)
+
+
 # The two ways EDTF leaves an end of an interval open: `..` (open: it runs on, as far as is
 # known, to this day or from time immemorial) and nothing at all (unknown: it ended, or began,
 # at some time no one recorded).
@@ -113,7 +127,7 @@ def _open_interval(text: str) -> EDTFDate | None:
 
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> EDTFDate:
-    plain = _plain_bounds(text)
+    plain = _plain_bounds(text) or _plain_interval(text)
     if plain is not None:
         return plain
     try:
