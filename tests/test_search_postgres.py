@@ -108,3 +108,17 @@ def test_the_app_answers_each_viewer_from_its_own_table(archive):
     assert public["index"] == "public" and public["total"] == 0 and public["hits"] == []
     assert staff["index"] == "staff" and staff["total"] >= 1
     assert fuzzy["suggestion"] is None  # not even suggested to the public
+
+
+HOSTILE = ["apolog\x00*", "o'brien*", "a\\*", "type:\x00", "id:rec\x00", "ap\x00ology", "apology~\x00",
+           "'quoted' \"phrase\x00 here\"", "harm_type:ht*", "language:e*", "\x00", "title:o'b*"]
+
+
+def test_hostile_queries_are_answers_or_query_errors_never_server_errors(archive):
+    with TestClient(create_app(archive), raise_server_exceptions=False) as client:
+        for text in HOSTILE:
+            for filters in ({}, {"harm_type": ["x\x00"]}, {"harm_type": ["x\x00", "ht-exclusion"]}):
+                answer = client.get("/api/search", params={"q": text, **filters})
+                assert answer.status_code in (200, 400), (text, filters, answer.text)
+        only_nul = client.get("/api/search", params={"q": "*:*", "harm_type": ["x\x00"]}).json()
+    assert only_nul["total"] == 0  # a filter whose only value cannot match matches nothing

@@ -15,12 +15,14 @@ order of near-equal hits may differ from whoosh's and tantivy's, never the hits 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from search.language import (
     FACETS,
     TEXT_FIELDS,
+    TOKEN,
     And,
     Everything,
     Fuzzy,
@@ -35,6 +37,7 @@ from search.postgres.vectors import WEIGHTS, quote, stems
 
 # ts_rank's weights, in its order {D, C, B, A}: text, (unused), people, title.
 RANK_WEIGHTS = "{0.5, 0, 0.5, 1.0}"
+_WHOLE_TOKEN = re.compile(TOKEN)
 SCALAR_KEYWORDS = {"id": "id", "parent": "parent", "language": "language", "collection": "collection"}
 
 
@@ -111,7 +114,11 @@ class Compiler:
         return Part(ts=ts, ranked=[ts])
 
     def prefix(self, name: str | None, text: str) -> Part:
+        if "\0" in text:
+            return NOTHING  # no stored value holds a NUL (and PostgreSQL refuses one in text)
         if name in (None, *TEXT_FIELDS):
+            if not _WHOLE_TOKEN.fullmatch(text):
+                return NOTHING  # words are tokens: a prefix with another character begins none
             ts = _lexeme(text, _weights(name), prefix=True)
             return Part(sql="words @@ %s::tsquery", params=[ts], ranked_words=[ts])
         like = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -121,7 +128,7 @@ class Compiler:
         return Part(sql=f"{SCALAR_KEYWORDS[name]} LIKE %s", params=[like])
 
     def fuzzy(self, name: str | None, text: str, distance: int) -> Part:
-        matches = self.expand_fuzzy(name, text, distance)
+        matches = self.expand_fuzzy(name, text, distance) if "\0" not in text else []
         if not matches:
             return NOTHING
         if name in (None, *TEXT_FIELDS):
@@ -132,6 +139,8 @@ class Compiler:
         return Part(sql=f"{SCALAR_KEYWORDS[name]} = ANY(%s)", params=[matches])
 
     def exact(self, name: str, value: str) -> Part:
+        if "\0" in value:
+            return NOTHING
         if name in FACETS:
             return Part(sql="facets @> %s::text[]", params=[[facet_value(name, value)]])
         return Part(sql=f"{SCALAR_KEYWORDS[name]} = %s", params=[value])

@@ -261,6 +261,8 @@ class PostgresReader(Reader):
     def corrections(self, word: str, distance: int = 2) -> list[tuple[int, str]]:
         """The vocabulary's words within `distance` edits of `word`, first letter kept
         (Levenshtein, as whoosh's ListCorrector), as (-distance, word): "did you mean"."""
+        if "\0" in word:
+            return []  # no word holds a NUL (and PostgreSQL refuses one in text)
         with self.connections.connection() as conn:
             found = fuzzy.within(conn, f"{self.table}_vocab", "word", word, distance, transpositions=False,
                                  prefix=SUGGEST_PREFIX)
@@ -353,7 +355,9 @@ def _filters(request: Request) -> tuple[str, list]:
         params.append(request.date_from)
     for name, values in sorted(request.filters.items()):
         clauses.append("facets && %s::text[]")  # any value of one facet, every facet
-        params.append(sorted({facet_value(name, v) for v in values}))
+        # A value with a NUL matches nothing (PostgreSQL text cannot hold one): left out, and a
+        # facet left with no value then matches nothing, as an unknown value does.
+        params.append(sorted({facet_value(name, v) for v in values if "\0" not in v}))
     return "".join(f" AND {c}" for c in clauses), params
 
 
