@@ -20,6 +20,7 @@ from publish.pipeline import index_all
 from search import engine
 from search.engine import Request
 from search.language import parse
+from search.postgres.compile import Compiler
 from search.postgres.store import PREFIX, conninfo, read_pointer
 from search.query import open_index, search
 from server.app import create_app
@@ -122,3 +123,22 @@ def test_hostile_queries_are_answers_or_query_errors_never_server_errors(archive
                 assert answer.status_code in (200, 400), (text, filters, answer.text)
         only_nul = client.get("/api/search", params={"q": "*:*", "harm_type": ["x\x00"]}).json()
     assert only_nul["total"] == 0  # a filter whose only value cannot match matches nothing
+
+
+def test_phrases_found_through_pair_lexemes_are_the_phrases_found_by_positions(archive):
+    reader = engine.open_reader("postgres", archive.index_dir, archive.database_url)
+    try:
+        paired = reader.compiler
+        assert {"the", "of"} <= paired.common  # chosen from the index's first documents
+        phrases = ['"of the"', '"the ama"', '"i remember the"', '"the"', 'title:"the ama"', '"of the" OR apology',
+                   '"the story of" NOT apology', '"remember the apology"', '"the the"']
+        with_pairs = {p: reader.search(Request(parse(p), limit=100)) for p in phrases}
+        reader.compiler = Compiler(reader.expand_fuzzy)  # phrases checked by position alone
+        for phrase, found in with_pairs.items():
+            plain = reader.search(Request(parse(phrase), limit=100))
+            assert (found.total, {h.fields["id"] for h in found.hits}) == \
+                   (plain.total, {h.fields["id"] for h in plain.hits}), phrase
+        assert with_pairs['"the ama"'].total > 0 and with_pairs['"remember the apology"'].total > 0
+        assert paired.compile(parse('"the ama"')).ts == "'the ama'"  # one lexeme: no position check
+    finally:
+        reader.close()

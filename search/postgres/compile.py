@@ -15,6 +15,7 @@ order of near-equal hits may differ from whoosh's and tantivy's, never the hits 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from search.language import (
     Prefix,
     Word,
 )
-from search.postgres.vectors import WEIGHTS, quote, stems
+from search.postgres.vectors import WEIGHTS, pair, quote, stems
 
 # ts_rank's weights, in its order {D, C, B, A}: text, (unused), people, title.
 RANK_WEIGHTS = "{0.5, 0, 0.5, 1.0}"
@@ -79,8 +80,10 @@ class Compiler:
     """Compiles trees for one index; `expand_fuzzy(field, text, distance)` gives a fuzzy term's
     matching values (stems for text fields, stored values for exact fields)."""
 
-    def __init__(self, expand_fuzzy: Callable[[str | None, str, int], list[str]]):
+    def __init__(self, expand_fuzzy: Callable[[str | None, str, int], list[str]],
+                 common: frozenset[str] = frozenset()):
         self.expand_fuzzy = expand_fuzzy
+        self.common = common  # the index's common stems, whose neighbours are pair lexemes
 
     def compile(self, node: Node | None) -> Part:
         if node is None or isinstance(node, Everything):
@@ -111,6 +114,12 @@ class Compiler:
         weights = _weights(name)
         ts = " <-> ".join(_lexeme(s, weights) for s in found)
         ts = f"({ts})" if len(found) > 1 else ts
+        pairs = [_lexeme(pair(a, b), weights) for a, b in itertools.pairwise(found)
+                 if a in self.common and b in self.common]
+        if len(found) == 2 and pairs:
+            return Part(ts=pairs[0], ranked=[ts])  # the pair lexeme is the phrase, exactly
+        if pairs:  # positions are checked only where every pair occurs
+            return Part(ts=f"({ts} & {' & '.join(pairs)})", ranked=[ts])
         return Part(ts=ts, ranked=[ts])
 
     def prefix(self, name: str | None, text: str) -> Part:

@@ -33,13 +33,15 @@ from search.postgres.compile import RANK_WEIGHTS, Compiler, facet_value, rank_qu
 from search.postgres.store import (
     Connections,
     new_table_name,
+    read_common,
     read_pointer,
     register,
     write_pointer,
 )
 from search.postgres.store import release as release_tables
-from search.postgres.vectors import stems, vector
+from search.postgres.vectors import stem, stems, vector
 from search.snippets import SNIPPET_CHARS, Highlighter, query_terms
+from search.whoosh.pairs import choose_common
 
 IN_STORE = True  # keeps its documents in the store's database: search.engine hands it DATABASE_URL
 LIST_FIELDS = ("harm_type", "affected_group", "institution", "decade")
@@ -89,8 +91,8 @@ def _index_sql(table: str) -> list[str]:
     ]
 
 
-def _row(doc: dict) -> tuple[tuple, set[str]]:
-    literal, written, found = vector(doc)
+def _row(doc: dict, common: frozenset[str]) -> tuple[tuple, set[str]]:
+    literal, written, found = vector(doc, common)
     facets = [facet_value("type", doc.get("type") or "")] if doc.get("type") else []
     for name in LIST_FIELDS:
         value = doc.get(name) or []
@@ -108,11 +110,16 @@ class PostgresWriter(Writer):
     indexes at that commit, after its rows. The "did you mean" vocabulary (each word's document
     count) is adjusted by the words of the documents deleted and added, as the manifest's is."""
 
-    def __init__(self, connections: Connections, table: str, fresh: bool = False,
+    def __init__(self, connections: Connections, table: str, path: Path, fresh: bool = False,
                  folder: Path | None = None):
         self.connections = connections
         self.table = table
+        self.path = path
         self.fresh = fresh
+        # A fresh index's common stems are chosen from its first documents (as the other
+        # engines choose theirs) and kept for good in the folder's pointer.
+        self.common = frozenset() if fresh else read_common(path)
+        self.choose = fresh
         self.stems: set[str] = set()
         self.added: Counter = Counter()
         self.removed: Counter = Counter()
@@ -131,9 +138,13 @@ class PostgresWriter(Writer):
 
     def add(self, docs: Iterable[dict]) -> None:
         docs = list(docs)
+        if self.choose and docs:
+            chosen = choose_common(docs, stem)
+            self.common, self.choose = frozenset(chosen), False
+            write_pointer(self.path, self.table, chosen)
         rows = []
         for doc in docs:
-            row, found = _row(doc)
+            row, found = _row(doc, self.common)
             rows.append(row)
             self.stems |= found
         if not rows:
@@ -188,7 +199,7 @@ def create(path: Path, database_url: str | None = None, folder: Path | None = No
     `folder` is where it will be swapped in, under which name its tables are registered)."""
     path.mkdir(parents=True, exist_ok=True)
     table = new_table_name()
-    writer = PostgresWriter(Connections(database_url), table, fresh=True, folder=folder or path)
+    writer = PostgresWriter(Connections(database_url), table, path, fresh=True, folder=folder or path)
     write_pointer(path, table)
     return writer
 
@@ -201,7 +212,7 @@ def _table(path: Path) -> str:
 
 
 def open_writer(path: Path, database_url: str | None = None) -> Writer:
-    return PostgresWriter(Connections(database_url), _table(path))
+    return PostgresWriter(Connections(database_url), _table(path), path)
 
 
 def open_reader(path: Path, database_url: str | None = None) -> Reader:
@@ -224,7 +235,7 @@ class PostgresReader(Reader):
         self.connections = connections
         self.table = table
         self.folder = folder
-        self.compiler = Compiler(self.expand_fuzzy)
+        self.compiler = Compiler(self.expand_fuzzy, read_common(folder) if folder is not None else frozenset())
         self.highlighter = Highlighter(stems)
         with connections.connection() as conn:
             if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
@@ -283,6 +294,7 @@ class PostgresReader(Reader):
                 raise NotBuilt(f"the search index's table {self.table} is not in this store: "
                                "run 'reckon index --rebuild'") from None
             self.table = table
+            self.compiler = Compiler(self.expand_fuzzy, read_common(self.folder))
             return self._search(request)
 
     def _search(self, request: Request) -> EngineResult:

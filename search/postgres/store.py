@@ -100,17 +100,29 @@ def new_table_name() -> str:
 
 def read_pointer(folder: Path) -> str | None:
     """The documents table the index folder names, or None when it names none."""
-    try:
-        table = json.loads((Path(folder) / POINTER).read_text(encoding="utf-8"))["table"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    table = _read(folder).get("table")
     return table if isinstance(table, str) and table.startswith(PREFIX) and table[len(PREFIX):].isalnum() else None
 
 
-def write_pointer(folder: Path, table: str) -> None:
+def read_common(folder: Path) -> frozenset[str]:
+    """The index's common stems (search.postgres.vectors: their neighbours are pair lexemes);
+    none for an index made before them, whose phrases are answered without pairs."""
+    common = _read(folder).get("common")
+    return frozenset(common) if isinstance(common, list) else frozenset()
+
+
+def _read(folder: Path) -> dict:
+    try:
+        found = json.loads((Path(folder) / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def write_pointer(folder: Path, table: str, common: list[str] | None = None) -> None:
     path = Path(folder) / POINTER
     tmp = path.with_name(f".{POINTER}.tmp")
-    tmp.write_text(json.dumps({"table": table}), encoding="utf-8")
+    tmp.write_text(json.dumps({"table": table, "common": common or []}), encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -16,6 +16,12 @@ the weight), for prefixes: `segregati*` must find "segregation", whose stem is "
 (`search.language.UNSTEMMED`). Kept apart so the stems' vector, which every ranked match is
 read for, stays half the size.
 
+Two neighbouring common stems of one field (`search.whoosh.pairs.choose_common`: the stems in
+a good share of the first documents, fixed when the index is made) are also one lexeme, "a b"
+(stems hold no space), at the first one's position: a phrase of common words is then found
+from the GIN index by its pairs instead of checking the positions of every document holding
+both words (the other engines' word-pair fields do the same).
+
 PostgreSQL's limits: positions above 16,383 are all 16,383 and a lexeme keeps at most 256 of
 them, so a phrase deep inside a very long text (past ~16,000 words, a long PDF) can be missed
 or found where its words merely occur near the end. Whole words always match.
@@ -59,9 +65,14 @@ def quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def vector(doc: dict) -> tuple[str, str, set[str]]:
-    """The document's tsvector literals, of its stems and of its words as written, and its
-    stems (for the fuzzy-term table)."""
+def pair(first: str, second: str) -> str:
+    """The lexeme of two neighbouring common stems."""
+    return f"{first} {second}"
+
+
+def vector(doc: dict, common: frozenset[str] = frozenset()) -> tuple[str, str, set[str]]:
+    """The document's tsvector literals, of its stems (with the pairs of neighbouring `common`
+    stems) and of its words as written, and its stems (for the fuzzy-term table)."""
     positions: dict[str, list[str]] = {}
     written: dict[str, list[str]] = {}
     position = 0
@@ -69,17 +80,24 @@ def vector(doc: dict) -> tuple[str, str, set[str]]:
         weight = WEIGHTS[field]
         label = "" if weight == "D" else weight
         seen: set[str] = set()
+        before: tuple[str, str] | None = None  # the previous word's stem and position
         for word in words(doc.get(field) or ""):
             position += 1
             at = f"{min(position, MAX_POSITION)}{label}"
-            found = positions.setdefault(stem(word), [])
+            stemmed = stem(word)
+            found = positions.setdefault(stemmed, [])
             if len(found) < MAX_POSITIONS:
                 found.append(at)
+            if before is not None and before[0] in common and stemmed in common:
+                paired = positions.setdefault(pair(before[0], stemmed), [])
+                if len(paired) < MAX_POSITIONS:
+                    paired.append(before[1])
+            before = (stemmed, at)
             if word not in seen:  # the word as written: once per field, for prefixes
                 seen.add(word)
                 written.setdefault(word, []).append(at)
         position += 1  # an empty position between fields: no phrase spans two
-    return _literal(positions), _literal(written), set(positions)
+    return _literal(positions), _literal(written), {s for s in positions if " " not in s}
 
 
 def _literal(positions: dict[str, list[str]]) -> str:
