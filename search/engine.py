@@ -152,3 +152,12 @@ def release(name: str, folder: Path, database_url: str | None = None) -> None:
     module = engine_module(name)
     if hasattr(module, "release"):
         module.release(Path(folder), **_store(module, database_url))
+
+
+def missing(name: str, folder: Path, database_url: str | None = None) -> str | None:
+    """Why the index at `folder` lacks what it keeps outside the folder (the postgres engine's
+    tables: a store restored from a bag has none), or None. Such an index is rebuilt."""
+    module = engine_module(name)
+    if not hasattr(module, "missing"):
+        return None
+    return module.missing(Path(folder), **_store(module, database_url))

@@ -93,8 +93,9 @@ def state_meta(catalog: Catalog, engine_name: str) -> dict:
             "engine": engine_name}
 
 
-def rebuild_reason(index_dir: Path, engine_name: str) -> str | None:
-    """Why the index at `index_dir` must be rebuilt rather than updated, or None."""
+def rebuild_reason(index_dir: Path, engine_name: str, database_url: str | None = None) -> str | None:
+    """Why the index at `index_dir` must be rebuilt rather than updated, or None
+    (`database_url`: the store's, where the postgres engine keeps its tables)."""
     folder = Path(index_dir)
     if not (folder / MANIFEST).exists():
         return NO_INDEX
@@ -116,14 +117,14 @@ def rebuild_reason(index_dir: Path, engine_name: str) -> str | None:
     pairs = PAIR_FILES.get(engine_name)
     if pairs and documents and not (folder / pairs).exists():
         return f"it lacks {pairs}"
-    return None
+    return engine.missing(engine_name, folder, database_url)
 
 
 def bring_up_to_date(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
                      progress: Progress | None = None) -> IndexReport:
     """Update the index at `index_dir` to what `catalog` shows, by the cheapest sure path."""
     meta = state_meta(catalog, engine_name)  # first: the log's place before any row is read
-    reason = rebuild_reason(index_dir, engine_name)
+    reason = rebuild_reason(index_dir, engine_name, store_url(catalog))
     if reason is not None:
         # A first build is no news; rebuilding an existing index is worth a line on stderr.
         log.log(logging.INFO if reason == NO_INDEX else logging.WARNING,

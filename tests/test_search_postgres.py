@@ -9,6 +9,7 @@ across a rebuild keeps answering; the app answers each viewer from the right tab
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import psycopg
 import pytest
@@ -42,7 +43,8 @@ def archive(published_copy):
 
 def query(settings, sql: str, *args) -> list[tuple]:
     with psycopg.connect(conninfo(settings.database_url)) as conn:
-        return conn.execute(sql, args).fetchall()
+        cursor = conn.execute(sql, args)
+        return cursor.fetchall() if cursor.description else []
 
 
 def tables(settings) -> set[str]:
@@ -142,3 +144,18 @@ def test_phrases_found_through_pair_lexemes_are_the_phrases_found_by_positions(a
         assert paired.compile(parse('"the ama"')).ts == "'the ama'"  # one lexeme: no position check
     finally:
         reader.close()
+
+
+def test_an_index_whose_tables_are_gone_from_the_store_is_rebuilt_by_the_next_update(archive, caplog):
+    # As after a store restored from a bag (which holds no search tables) into the same database.
+    table = read_pointer(archive.index_dir)
+    query(archive, f"DROP TABLE {table}, {table}_terms, {table}_vocab")
+    with caplog.at_level(logging.WARNING, logger="search.incremental"):
+        public, staff = index_all(archive)
+    assert public.rebuilt and not staff.rebuilt
+    assert any(f"its table {table} is not in the store" in r.getMessage() for r in caplog.records)
+    ix = open_index(archive.index_dir, archive.database_url)
+    try:
+        assert search(ix, "apology").total >= 1
+    finally:
+        ix.close()

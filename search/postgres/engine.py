@@ -219,6 +219,22 @@ def open_reader(path: Path, database_url: str | None = None) -> Reader:
     return PostgresReader(Connections(database_url), _table(path), path)
 
 
+def missing(path: Path, database_url: str | None = None) -> str | None:
+    """Why the index at `path` cannot be updated in place: it names no table, or its table is
+    not in this store (a store restored from a bag, or another store's folder)."""
+    table = read_pointer(path)
+    if table is None:
+        return "its postgres-index.json names no table"
+    connections = Connections(database_url)
+    try:
+        with connections.connection() as conn:
+            found = conn.execute("SELECT to_regclass(%s), to_regclass(%s), to_regclass(%s)",
+                                 (table, f"{table}_terms", f"{table}_vocab")).fetchone()
+    finally:
+        connections.close()
+    return None if all(found) else f"its table {table} is not in the store"
+
+
 def release(folder: Path, database_url: str | None = None) -> None:
     """After a full build swapped `folder` into place: drop the tables it no longer names."""
     connections = Connections(database_url)
