@@ -54,6 +54,7 @@ from archive.views import (
     Image,
     NarrativeView,
     ObjectView,
+    Place,
     RecordView,
     Ref,
     Segment,
@@ -307,7 +308,8 @@ class Catalog:
             "rights": row.rights, "body_html": body_html, "text": text,
             "cited_by": [r for r in refs if r],
             "date_as_written": row.date_as_written, "keywords": row.keywords,
-            "coverage": row.coverage, "format": row.format, "images": images,
+            "coverage": row.coverage, "latitude": row.latitude, "longitude": row.longitude,
+            "format": row.format, "images": images,
             "iiif_manifest": iiif_manifest_url(row.id) if images else None,
             "parts": parts_view(row.parts or [], images, image_parts),
         }
@@ -336,6 +338,8 @@ class Catalog:
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
         shown = {name: red(getattr(row, name)) for name in REDACTED_FIELDS}  # each text field, redacted
+        # A redacted place keeps its coordinates to itself: they would say what the redaction hides.
+        located = place_of(shown["place"], row.latitude, row.longitude) if shown["place"] == row.place else None
         # What the public may hear (the access rule and the silence plan), whoever is viewing.
         found = publications(self.session, row, self._consent(row.id), self.today)
         recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
@@ -344,7 +348,9 @@ class Catalog:
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": shown["interviewer"], "date": date_data(row),
-            "place": shown["place"], "language": row.language, "summary": shown["summary"],
+            "place": shown["place"], "latitude": located["latitude"] if located else None,
+            "longitude": located["longitude"] if located else None,
+            "language": row.language, "summary": shown["summary"],
             "content_note": shown["content_note"], "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
             "licence": row.release_licence, "segments": marked, "recordings": recordings,
@@ -492,6 +498,14 @@ class Catalog:
         }
         if kind == "record":
             summary["record_type"] = row.type
+            located = place_of(row.coverage, row.latitude, row.longitude)
+        elif kind == "narrative":
+            name = self.redactor(row)(row.place)  # a redacted place is not placed (as `narrative` says)
+            located = place_of(name, row.latitude, row.longitude) if name == row.place else None
+        else:
+            located = None
+        if located is not None:
+            summary["place"] = located
         return summary
 
     def _harm_links(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -601,6 +615,13 @@ class Catalog:
 def decade_of(date_lower: int) -> int | None:
     """The decade facet: from the date's lower bound; None for an undated or open start."""
     return None if date_lower <= 0 else date_lower // 10000 // 10 * 10
+
+
+def place_of(name: str, latitude: float | None, longitude: float | None) -> Place | None:
+    """An object's place on the map (its coverage or place, with coordinates), or None without them."""
+    if latitude is None or longitude is None:
+        return None
+    return {"name": name, "latitude": latitude, "longitude": longitude}
 
 
 def summary_key(summary: Summary) -> tuple[int, str]:

@@ -8,23 +8,23 @@ preservation bags (a store restored from one has no rows: its first ingest reads
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-# The row whose `digest` names the ingest code that made the others: a name no absolute path
-# has. (It was "\0code", which PostgreSQL refuses: text there cannot hold a NUL byte.)
-CODE_ROW = "(ingest code)"
+# The row whose `digest` names the ingest code that made the others: never a file's path (those
+# are absolute), and no NUL byte (PostgreSQL's text refuses it).
+CODE_ROW = "<ingest code>"
 
 
 class SourceFile(SQLModel, table=True):
     __tablename__ = "sourcefile"
     __table_args__ = {"info": {"preserve": False}}
     path: str = Field(primary_key=True)  # absolute
-    # 64-bit: nanosecond times and inode numbers overflow PostgreSQL's 32-bit integer.
-    size: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    mtime_ns: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    ino: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    ctime_ns: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # 64-bit: nanosecond times and inode numbers overflow PostgreSQL's 32-bit INTEGER.
+    size: int = Field(default=0, sa_type=BigInteger)
+    mtime_ns: int = Field(default=0, sa_type=BigInteger)
+    ino: int = Field(default=0, sa_type=BigInteger)
+    ctime_ns: int = Field(default=0, sa_type=BigInteger)
     # blake2b of the bytes when the file was modified too close to the moment it was read for
     # its stat to prove it unchanged later (git's "racily clean"); empty otherwise.
     digest: str = ""

@@ -122,6 +122,8 @@ class RecordView(TypedDict):
     date_as_written: str
     keywords: list[str]
     coverage: str
+    latitude: float | None  # where the coverage place is (decimal degrees), for the map
+    longitude: float | None
     format: str
     images: list[Image]  # the record's own, then each part's, in order
     iiif_manifest: str | None  # None for a record without images
@@ -243,6 +245,8 @@ class NarrativeView(TypedDict):
     interviewer: str
     date: DateData
     place: str
+    latitude: float | None  # where the place is; None also when the place's name is redacted
+    longitude: float | None
     language: str
     summary: str
     content_note: str
@@ -440,6 +444,14 @@ class TimelineView(TypedDict):
 # -- listings, agents and concepts ---------------------------------------------------------------
 
 
+class Place(TypedDict):
+    """Where an object is on the map: its coverage place (records) or place (narratives)."""
+
+    name: str
+    latitude: float
+    longitude: float
+
+
 class Summary(TypedDict):
     """An object in brief, as collections list it (`Catalog.summaries`), with the facet values
     their filters match on. Agents and concepts are listed without a page URL (`url` is None)
@@ -456,6 +468,7 @@ class Summary(TypedDict):
     affected_groups: NotRequired[list[str]]
     institutions: NotRequired[list[str]]
     record_type: NotRequired[str]
+    place: NotRequired[Place]  # records and narratives with coordinates
     agent_kind: NotRequired[str]
     scheme: NotRequired[str]
     notation: NotRequired[str]

@@ -79,7 +79,7 @@ from publish.outputs import (
 from publish.page import Page, PageKeys, write_pages
 from publish.pages.browse import FACET_TITLES
 from publish.pages.charts import charts_memory, site_charts
-from publish.pages.site_index import SiteIndex, entry_of
+from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
 from publish.static_search.index import static_index as static_search_index
@@ -359,7 +359,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     index = kept["index"] = SiteIndex.of([entry_of(view, added[view["id"]]) for view in everything])
     small = {kind: views[kind] for kind in SMALL_KINDS}
     tombstones = catalog.tombstones()
-    charts = site_charts(views, catalog, urls)  # the charts' data and files; their drawings start
+    charts = site_charts(views, placed_summaries(index), catalog, urls)  # the charts' data and files; drawing starts
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
         state["records"] = len(views["record"])

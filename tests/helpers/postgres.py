@@ -61,6 +61,10 @@ POSTGRES_MODULES = (
     "test_signin_store.py",
     "test_session_cookie.py",
     "test_staff_ledger.py",
+    "test_patch_changes.py",
+    "test_consent_propagation.py",
+    "test_ingest_changed_files.py",
+    "test_places.py",
 )
 SUPERUSER = "reckon"
 UNCLOSED = ".*was deleted while still open"  # psycopg's warning of a connection collected open

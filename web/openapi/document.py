@@ -189,6 +189,13 @@ def _paths() -> dict:
             {"verb": OAI_VERB}, {arg: STR for arg in oai_args})}}},
         "responses": OAI_RESPONSES,
     }}
+    paths["/healthz"] = {"get": {
+        "operationId": "healthz",
+        "summary": "Whether this process can answer (for a load balancer): 200, or 503 when the store does not.",
+        "responses": {"200": {"description": "The process and its store answer.", "content": {"application/json": {
+            "schema": _obj({"status": {"type": "string", "enum": ["ok"]}}, {})}}},
+            "503": _json("Error", "The store does not answer: send requests to another process meanwhile.")},
+    }}
     paths.update(ledger_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
     paths.update(chart_paths(_json, _errors, CACHE_HEADERS, NOT_MODIFIED))
     return paths
