@@ -146,12 +146,20 @@ def open_reader(name: str, path: Path, database_url: str | None = None) -> Reade
     return module.open_reader(Path(path), **_store(module, database_url))
 
 
-def release(name: str, folder: Path, database_url: str | None = None) -> None:
-    """After a full build swapped a new index into `folder`: free what the index it replaced
-    kept outside the folder (the postgres engine's tables). Nothing for the other engines."""
-    module = engine_module(name)
-    if hasattr(module, "release"):
-        module.release(Path(folder), **_store(module, database_url))
+def release(folder: Path, database_url: str | None = None) -> None:
+    """After a full build swapped a new index into `folder`: free what the indexes it replaced
+    kept outside the folder, whichever engine made them or the new one (the tables of the
+    engines keeping their documents in a PostgreSQL store: an index switched to whoosh leaves
+    none behind). Nothing to do on any other store."""
+    if not (database_url or "").startswith("postgresql"):
+        return
+    for name in ENGINES:
+        try:
+            module = engine_module(name)
+        except EngineError:  # not installed (tantivy): it kept nothing anywhere
+            continue
+        if getattr(module, "IN_STORE", False):
+            module.release(Path(folder), database_url=database_url)
 
 
 def missing(name: str, folder: Path, database_url: str | None = None) -> str | None:

@@ -125,7 +125,7 @@ def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
         _write(writer, docs, progress, manifest)
         IndexState.create(staging, manifest.docs, state_meta or {})
         write_manifest(staging, manifest.manifest(engine_name, all_labels or {}))
-    engine.release(engine_name, Path(index_dir), database_url)
+    engine.release(Path(index_dir), database_url)
     return len(docs)
 
 

@@ -159,3 +159,10 @@ def test_an_index_whose_tables_are_gone_from_the_store_is_rebuilt_by_the_next_up
         assert search(ix, "apology").total >= 1
     finally:
         ix.close()
+
+
+def test_an_index_switched_to_another_engine_leaves_no_table_behind(archive):
+    old = read_pointer(archive.index_dir)
+    index_all(dataclasses.replace(archive, search_engine="whoosh"))  # both indexes rebuilt by whoosh
+    assert not {t for t in tables(archive) if t.startswith(old)}
+    assert tables(archive) == set()  # the staff index's tables went too
