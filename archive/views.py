@@ -163,6 +163,11 @@ class SegmentData(TypedDict):
     # and which recording (its number), when a public recording covers the segment's time.
     media: NotRequired[str]
     recording: NotRequired[int]
+    # A timed segment's name and stretch (`archive.passages.locate`): its title or first words,
+    # `00:12:04–00:13:10` for citations and search hits, and the end of that stretch (ms, or None).
+    label: NotRequired[str]
+    locator: NotRequired[str]
+    until_ms: NotRequired[int | None]
 
 
 class Segment(SegmentData):
@@ -215,7 +220,7 @@ class RecordingView(TypedDict):
     silencing; the whole form lists every recording, with why the public does not get it."""
 
     number: int  # 1-based, in session order
-    kind: str  # what the public copy holds: audio
+    kind: str  # what the public copy holds: audio, or video (pictures and sound)
     url: str | None  # the public copy (a site path), a remote link, or None when withheld
     remote: bool
     mime: str
@@ -224,6 +229,8 @@ class RecordingView(TypedDict):
     end_ms: int | None  # where it ends on that timeline (None: not known, a remote one)
     label: str
     synthetic: bool
+    width: int | None  # a video copy's picture size (`archive.recordings.video_size`); None for sound
+    height: int | None
     captions: str | None
     chapters: str | None
     silenced: list[SilencedPassage]

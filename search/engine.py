@@ -66,6 +66,10 @@ class EngineResult:
 class Reader(ABC):
     """An open index: queries run here. Safe to share between threads."""
 
+    # Whether a query is answered within this process (from files it has open), so a first
+    # page costs about a millisecond of CPU; False when it waits on a database server.
+    in_process = True
+
     @abstractmethod
     def search(self, request: Request) -> EngineResult: ...
 

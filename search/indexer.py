@@ -17,11 +17,12 @@ not rewrite them all; a format-1 manifest (fingerprints inside) is still read.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,17 +98,26 @@ def make_manifest(engine_name: str, used: set[str], all_labels: dict[str, str], 
     }
 
 
-def _write(writer: engine.Writer, docs: list[dict], progress: Progress | None,
-           manifest: _ManifestMaker | None = None) -> None:
-    total = len(docs)
-    for start in range(0, total, BATCH):
-        batch = docs[start:start + BATCH]
+def _write(writer: engine.Writer, docs: Iterable[dict], progress: Progress | None,
+           manifest: _ManifestMaker | None = None, total: int | None = None) -> int:
+    """Write the documents batch by batch as they come (never all of them in memory at once);
+    the number written."""
+    done = 0
+    for batch in _batches(docs):
         writer.add(batch)
         if manifest is not None:
             manifest.add(batch)
+        done += len(batch)
         if progress:
-            progress(min(start + BATCH, total), total)
+            progress(done, total if total is not None else done)
     writer.commit()
+    return done
+
+
+def _batches(docs: Iterable[dict]) -> Iterator[list[dict]]:
+    it = iter(docs)
+    while batch := list(itertools.islice(it, BATCH)):
+        yield batch
 
 
 def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
@@ -115,18 +125,20 @@ def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
                 state_meta: dict | None = None, database_url: str | None = None, **engine_options) -> int:
     """Write `docs` into a fresh index swapped into place at `index_dir`; return the count.
 
+    `docs` may be a generator: they are written as they come (`catalog_documents` makes the
+    views a few hundred at a time), so a rebuild's memory does not grow with the archive.
     `state_meta` (the change log's mark and the stamp, from search.incremental) is kept in
     the index's state file, so the next update can start from the log. `database_url` is the
     store's, for an engine that keeps its documents there (search.engine)."""
-    docs = list(docs)
+    total = len(docs) if isinstance(docs, list) else None
     with staged_directory(Path(index_dir)) as staging:
         writer = engine.create(engine_name, staging, database_url, Path(index_dir), **engine_options)
         manifest = _ManifestMaker()
-        _write(writer, docs, progress, manifest)
+        count = _write(writer, docs, progress, manifest, total)
         IndexState.create(staging, manifest.docs, state_meta or {})
         write_manifest(staging, manifest.manifest(engine_name, all_labels or {}))
     engine.release(Path(index_dir), database_url)
-    return len(docs)
+    return count
 
 
 def store_url(catalog: Catalog) -> str:
@@ -185,7 +197,7 @@ def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
         if touched:
             writer = engine.open_writer(engine_name, index_dir, store_url(catalog))
             writer.delete(sorted(touched))
-            _write(writer, readd, progress)
+            _write(writer, readd, progress, total=len(readd))
         maker = _ManifestMaker()
         maker.add(docs, entries)
         write_manifest(index_dir, maker.manifest(engine_name, labels(catalog)))

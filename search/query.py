@@ -19,7 +19,7 @@ import math
 import os
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.spelling import ListCorrector
@@ -53,6 +53,13 @@ class Hit:
     snippet: str
     parent: str | None = None   # for a narrative segment: the narrative's id
     time: str | None = None     # for a narrative segment: its timestamp, HH:MM:SS
+    locator: str | None = None  # for a narrative segment: its stretch, HH:MM:SS–HH:MM:SS (for citing it)
+
+    def as_dict(self) -> dict:
+        # What `dataclasses.asdict` gives, in field order, without its recursive deep copy
+        # (a third of a search's Python time for 20 hits).
+        return {"id": self.id, "type": self.type, "title": self.title, "url": self.url, "date": self.date,
+                "score": self.score, "snippet": self.snippet, "parent": self.parent, "time": self.time}
 
 
 @dataclass
@@ -76,7 +83,7 @@ class Results:
     def as_dict(self) -> dict:
         return {"query": self.query, "total": self.total, "page": self.page, "per_page": self.per_page,
                 "pages": self.pages, "sort": self.sort, "from": self.date_from, "to": self.date_to,
-                "filters": self.filters, "hits": [asdict(h) for h in self.hits],
+                "filters": self.filters, "hits": [h.as_dict() for h in self.hits],
                 "facets": self.facets, "suggestion": self.suggestion}
 
 
@@ -126,6 +133,11 @@ class SearchIndex:
     @property
     def engine_name(self) -> str:
         return self._current()[1]["engine"]
+
+    @property
+    def in_process(self) -> bool:
+        """Whether this index answers within this process (not waiting on a database server)."""
+        return self._current()[0].in_process
 
     def run(self, request: Request) -> engine.EngineResult:
         reader, _ = self._current()
@@ -284,7 +296,8 @@ def _hits(found: engine.EngineResult) -> list[Hit]:
     return [
         Hit(id=h.fields["id"], type=h.fields["type"], title=_title(h.fields), url=h.fields["url"],
             date=h.fields["date"] or "", score=round(h.score, 4), snippet=h.snippet,
-            parent=h.fields["parent"] or None, time=h.fields["time"] or None)
+            parent=h.fields["parent"] or None, time=h.fields["time"].partition("–")[0] or None,
+            locator=h.fields["time"] or None)
         for h in found.hits
     ]
 
@@ -301,7 +314,7 @@ def _facet_counts(found: engine.EngineResult, labels: dict[str, str]) -> dict[st
 def _title(stored: dict) -> str:
     """A segment is shown under its narrative: "Narrative title [00:07:15] Segment heading"."""
     if stored.get("context"):
-        return f"{stored['context']} [{stored['time']}] {stored['title']}"
+        return f"{stored['context']} [{stored['time'].partition('–')[0]}] {stored['title']}"
     return stored["title"]
 
 

@@ -10,6 +10,7 @@ agree query by query (hits, totals, facets, suggestions; not scores, which are e
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 
@@ -233,3 +234,9 @@ def test_a_prefix_past_the_stem_finds_every_word_it_begins(ix, corpus, prefix):
 def test_a_prefix_on_one_field_looks_at_that_field_s_words(ix, corpus):
     expected = words_starting(corpus, "apologiz", ("title",))  # "apologizes", stem "apolog"
     assert expected and all_ids(ix, "title:apologiz*") == expected
+
+
+def test_a_hit_as_a_dict_is_dataclasses_asdict_in_field_order(ix):
+    hits = search(ix, "apology", 5).hits
+    assert hits and [h.as_dict() for h in hits] == [dataclasses.asdict(h) for h in hits]
+    assert all(list(h.as_dict()) == [f.name for f in dataclasses.fields(h)] for h in hits)

@@ -87,6 +87,7 @@ def test_a_reader_open_across_a_rebuild_keeps_answering(archive):
     try:
         expected = search(handle, "apology").total
         assert expected >= 1
+        assert not handle.in_process  # its queries wait on the server: the API makes them off the event loop
         index_all(archive, rebuild=True)  # drops the table both were opened on
         assert search(handle, "apology").total == expected  # the handle follows the manifest
         # The engine's reader finds the new table through the folder when its own is gone.

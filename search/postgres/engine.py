@@ -247,6 +247,8 @@ def release(folder: Path, database_url: str | None = None) -> None:
 
 
 class PostgresReader(Reader):
+    in_process = False  # every query waits on the store's server: never made on an event loop
+
     def __init__(self, connections: Connections, table: str, folder: Path | None = None):
         self.connections = connections
         self.table = table

@@ -48,6 +48,8 @@ POSTGRES_MODULES = (
     "test_search_postgres.py",
     "test_publish.py",
     "test_api.py",
+    "test_record_reads.py",
+    "test_view_cache.py",
     "test_oai.py",
     "test_oai_deletes.py",
     "test_staff.py",
