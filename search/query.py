@@ -59,7 +59,8 @@ class Hit:
         # What `dataclasses.asdict` gives, in field order, without its recursive deep copy
         # (a third of a search's Python time for 20 hits).
         return {"id": self.id, "type": self.type, "title": self.title, "url": self.url, "date": self.date,
-                "score": self.score, "snippet": self.snippet, "parent": self.parent, "time": self.time}
+                "score": self.score, "snippet": self.snippet, "parent": self.parent, "time": self.time,
+                "locator": self.locator}
 
 
 @dataclass
