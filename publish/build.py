@@ -223,7 +223,7 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else pages
     return BuildReport(pages=pages, public_dir=public, written=written, unchanged=pages - written,
                        seconds=time.perf_counter() - started, records_made=record_cache.made, applied=applied,
-                       changed=changed)
+                       changed=changed, whole=serving is None)
 
 
 def _changed_files(serving: dict, manifest: dict) -> list[str]:

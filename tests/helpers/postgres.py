@@ -42,6 +42,10 @@ POSTGRES_MODULES = (
     "test_build_changes.py",
     "test_build_incremental.py",
     "test_search_incremental.py",
+    "test_search.py",  # the known-answer suite: with the postgres search engine, whose index is in the store
+    "test_search_leak.py",
+    "test_search_snippets.py",
+    "test_search_postgres.py",
     "test_publish.py",
     "test_api.py",
     "test_record_reads.py",

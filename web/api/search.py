@@ -132,7 +132,7 @@ class Indexes:
         with self._lock:
             if which not in self._open:
                 try:
-                    self._open[which] = open_index(self.folder(which))
+                    self._open[which] = open_index(self.folder(which), self.settings.database_url)
                 except NotBuilt:
                     raise NotBuilt(f"the {which} search index has not been built: run 'reckon build'") from None
             return self._open[which]
@@ -186,11 +186,12 @@ def endpoint(settings: Settings, *, session_role: Callable[[Request], Role | Non
             cache = indexes.answers[which]
             body = cache.get(key)
             if body is None:
-                if params.page * params.limit <= INLINE_DEPTH:
+                if params.page * params.limit <= INLINE_DEPTH and ix.in_process:
                     # A first page costs about a millisecond, most of it Python holding the GIL:
                     # made on the event loop, without the thread pool's hop (which doubled it).
                     body = render(ix, params, which)
-                else:  # a deep page may take tantivy much longer: not on the event loop
+                else:  # a deep page may take tantivy much longer, and the postgres engine waits
+                    # on its server: not on the event loop
                     body = await run_in_threadpool(render, ix, params, which)
                 cache.put(key, body)
         except BadParameter as exc:
