@@ -19,16 +19,18 @@ from sqlmodel import Session, select
 from archive import models as m
 from archive import passage_notes as notes
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
+from archive.authorities import Authorities, read_authorities
 from archive.body_segments import split_segments
 from archive.dates import coverage_data, date_data
 from archive.errors import Gone, NotFound
-from archive.ledger import RELIABILITY
+from archive.ledger import RELIABILITY, ledger_citations
 from archive.ledger_views import harm_ledger
 from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
 from archive.media import Media
 from archive.passages import locate
 from archive.public_history import left_public
 from archive.record_parts import part_title, parts_view
+from archive.record_reads import ImageRow, RecordLinks, record_links, record_row
 from archive.recordings import link_segments, publications, recording_views
 from archive.redactions import REDACTED_FIELDS, Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
@@ -111,15 +113,16 @@ class RecordBulk(_BulkMarkup):
 
     cited_by: dict[str, list[str]]  # record id -> ids of the harms and timelines citing it (`citing_ids`)
     tags: dict[str, list[str]]  # record id -> accepted tag suggestions
-    images: dict[str, list[Media]]
+    images: dict[str, list[Media]]  # record id -> its images, in order
     refs: dict[str, Ref | None]  # harm id -> its link as this viewer sees it, filled in as met
 
 
 def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dict[str, list[str]]:
     """Record id -> ids of the objects that cite it (sorted): harms quoting it as evidence or
-    naming it as the source of an accountability event, and timelines with an entry on it. The
-    record's page links back to each (the ones the viewer may see); `record_ids` narrows the
-    answer to those records."""
+    naming it as the source of an accountability event or of what a body admitted, timelines
+    with an entry on it, commitments made in it or whose progress it shows, and rights of reply
+    citing it for or against a claim. The record's page links back to each (the ones the viewer
+    may see); `record_ids` narrows the answer to those records."""
     queries = [select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None)),
                select(m.AccountabilityEvent.source_record_id, m.AccountabilityEvent.harm_id)
                .where(m.AccountabilityEvent.source_record_id.is_not(None)),
@@ -131,6 +134,10 @@ def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dic
             query = query.where(record_column.in_(list(record_ids)))
         for record_id, object_id in session.exec(query):
             cited.setdefault(record_id, set()).add(object_id)
+    wanted = set(record_ids) if record_ids is not None else None
+    for record_id, object_id in ledger_citations(session):
+        if wanted is None or record_id in wanted:
+            cited.setdefault(record_id, set()).add(object_id)
     return {k: sorted(v) for k, v in cited.items()}
 
 
@@ -141,19 +148,28 @@ class Catalog:
     # Markdown on two cores (`archive.markup.to_html_and_text_many` forks).
     bulk_markup = False
 
-    def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None):
+    def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None,
+                 authorities: Authorities | None = None):
+        """`authorities`: the agents and concepts as this session's store holds them, when the
+        caller already read them (a server, once per store generation); else read on first use."""
         self.session = session
         self.viewer = viewer
         self.today = today or date.today()
+        if authorities is not None:
+            self.__dict__["authorities"] = authorities
 
     # -- lookups of small tables --------------------------------------------------------
     @cached_property
-    def agents(self) -> dict[str, m.Agent]:
-        return {a.id: a for a in self.session.exec(select(m.Agent).where(m.Agent.deleted == False))}
+    def authorities(self) -> Authorities:
+        return read_authorities(self.session)
 
-    @cached_property
+    @property
+    def agents(self) -> dict[str, m.Agent]:
+        return self.authorities.agents
+
+    @property
     def concepts(self) -> dict[str, m.Concept]:
-        return {c.id: c for c in self.session.exec(select(m.Concept).where(m.Concept.deleted == False))}
+        return self.authorities.concepts
 
     def agent_refs(self, ids: Sequence[str | None]) -> list[AgentRef]:
         return [{"id": a, "name": self.agents[a].name, "kind": self.agents[a].kind} for a in ids if a in self.agents]
@@ -205,9 +221,7 @@ class Catalog:
 
     def with_accepted_tags(self, kind: str, object_id: str, curated: list[str]) -> list[str]:
         """Curated tags plus the tagger's suggestions a curator accepted (never unreviewed ones)."""
-        bulk = self.__dict__.get("_record_bulk") if kind == "record" else None
-        accepted = bulk["tags"].get(object_id, []) if bulk is not None else accepted_concepts(self.session, kind, object_id)
-        return curated + [c for c in accepted if c not in curated]
+        return _with_accepted(curated, accepted_concepts(self.session, kind, object_id))
 
     def visible_ids(self, kind: str) -> list[str]:
         table = m.OBJECT_TYPES[kind]
@@ -250,6 +264,18 @@ class Catalog:
         rows = self.session.exec(select(table).order_by(table.id)).all()
         return self._views(kind, [r for r in rows if self.visibility_of(r).visible])
 
+    def each(self, kind: str, chunk: int = 500) -> Iterator[ObjectView]:
+        """The views `all` gives, in the same order, made and handed out `chunk` objects at a
+        time, so a caller that uses each view once (the search indexer) never holds 100,000 of
+        them, nor their rows, at once."""
+        table = m.OBJECT_TYPES[kind]
+        ids = list(self.session.exec(select(table.id).order_by(table.id)))
+        bulk = self._record_bulk() if kind == "record" and len(ids) >= 50 else None
+        for start in range(0, len(ids), chunk):
+            rows = self.session.exec(select(table).where(table.id.in_(ids[start:start + chunk]))
+                                     .order_by(table.id)).all()
+            yield from self._views(kind, [r for r in rows if self.visibility_of(r).visible], bulk)
+
     def views(self, kind: str, ids: list[str]) -> list[ObjectView]:
         """The views of these objects (in this order) that this viewer may see; hidden or
         missing ones are left out. Records are made in bulk: what each record's view takes
@@ -260,10 +286,10 @@ class Catalog:
             if len(wanted) < 500 else {r.id: r for r in self.session.exec(select(table)).all() if r.id in wanted}
         return self._views(kind, [rows[i] for i in ids if i in rows and self.visibility_of(rows[i]).visible])
 
-    def _views(self, kind: str, rows: list) -> list[ObjectView]:
-        if kind != "record" or len(rows) < 50:
+    def _views(self, kind: str, rows: list, bulk: RecordBulk | None = None) -> list[ObjectView]:
+        if kind != "record" or (len(rows) < 50 and bulk is None):
             return [self.get(kind, r.id) for r in rows]
-        self.__dict__["_record_bulk"] = self._record_bulk()
+        self.__dict__["_record_bulk"] = bulk if bulk is not None else self._record_bulk()
         if self.bulk_markup:  # the site build: every body's Markdown at once, on two cores
             self.__dict__["_record_bulk"]["markup"] = dict(zip([r.id for r in rows], to_html_and_text_many([r.body for r in rows])))
         try:  # the rows are at hand: no lookup by id, the access rule applied to each as in `get`
@@ -285,26 +311,38 @@ class Catalog:
                 "tags": {k: sorted(v) for k, v in tags.items()}, "images": images, "refs": {}}
 
     def record(self, object_id: str) -> RecordView:
-        row, _ = self._row("record", object_id)
-        return self._record(row)
+        # Read without the ORM (archive/record_reads.py): two statements, no objects made. The
+        # session's pending changes are written first, as an ORM query would (autoflush).
+        if self.session.autoflush:
+            self.session.flush()
+        row = record_row(self.session, object_id)
+        if row is None:
+            raise NotFound(f"no record '{object_id}'")
+        self._seen("record", row)
+        return self._record(row, record_links(self.session, row.id))
 
-    def _record(self, row: m.Record) -> RecordView:
+    def _record(self, row: m.Record, links: RecordLinks | None = None) -> RecordView:
+        """The view of a record row the access rule let through; what it takes from other tables
+        comes from `links` (one record) or the bulk read of `_views` (many)."""
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
-            refs = [self.ref(h) for h in citing_ids(self.session, [row.id]).get(row.id, [])]
+            links = links or record_links(self.session, row.id)
+            refs = [self.ref(h) for h in links.cited_by]
+            accepted, image_rows = links.tags, links.images
         else:
             known = bulk["refs"]
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
                     for h in bulk["cited_by"].get(row.id, [])]
+            accepted, image_rows = bulk["tags"].get(row.id, []), bulk["images"].get(row.id, [])
         made = bulk.get("markup") if bulk is not None else None
         body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
-        images, image_parts = self.images_and_parts(row.id, row.parts)
+        images, image_parts = self.images_and_parts(image_rows, row.parts)
         text = body_text + "\n\n" + row.attachment_text if row.attachment_text else body_text
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
             "date": date_data(row), "record_type": row.type,
             "creators": self.agent_refs(row.creators),
-            "subjects": self.concept_refs(self.with_accepted_tags("record", row.id, row.subjects)),
+            "subjects": self.concept_refs(_with_accepted(row.subjects, accepted)),
             "language": row.language, "source": row.source, "source_url": row.source_url,
             "rights": row.rights, "body_html": body_html, "text": text,
             "cited_by": [r for r in refs if r],
@@ -315,16 +353,14 @@ class Catalog:
             "parts": parts_view(row.parts or [], images, image_parts),
         }
 
-    def images_and_parts(self, record_id: str, parts: list[dict]) -> tuple[list[Image], dict[str, int | None]]:
-        """The record's images, each labelled by the part it shows ("Image 3" if none), and
-        which part each shows (image id → part number or None)."""
-        bulk = self.__dict__.get("_record_bulk")
-        rows = bulk["images"].get(record_id, []) if bulk is not None else self.session.exec(
-            select(Media).where(Media.record_id == record_id).order_by(Media.position)).all()
+    @staticmethod
+    def images_and_parts(rows: Sequence[Media | ImageRow], parts: list[dict]) -> tuple[list[Image], dict[str, int | None]]:
+        """The record's images (in order), each labelled by the part it shows ("Image 3" if
+        none), and which part each shows (image id → part number or None)."""
         images: list[Image] = [
             {"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
              "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
-             "info": iiif_url(r.id, "info.json"),
+             "info": iiif_url(r.id, "info.json"), "alt": r.alt,
              "label": part_title(parts[r.part - 1], r.part) if r.part and r.part <= len(parts) else f"Image {n}"}
             for n, r in enumerate(rows, 1)]
         return images, {r.id: r.part for r in rows}
@@ -615,6 +651,11 @@ class Catalog:
         return {"id": agent.id, "type": "agent", "url": agent_url(agent.id), "name": agent.name,
                 "title": agent.name, "kind": agent.kind, "description": agent.description,
                 "parent": {"id": parent.id, "name": parent.name, "url": agent_url(parent.id)} if parent else None}
+
+
+def _with_accepted(curated: list[str], accepted: list[str]) -> list[str]:
+    """Curated tags plus the accepted suggestions not among them, in that order."""
+    return curated + [c for c in accepted if c not in curated]
 
 
 def decade_of(date_lower: int) -> int | None:

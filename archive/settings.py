@@ -35,7 +35,9 @@ class Settings:
     today_override: date | None = None
     source_date_epoch: int | None = None
     secret_key: str | None = None  # signs staff session cookies; see staff/session.py
-    search_engine: str = "whoosh"  # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections
+    # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections, or "postgres" (the
+    # indexes in the store's own PostgreSQL database: only with a PostgreSQL database_url)
+    search_engine: str = "whoosh"
     # Who the archive is to harvesters (OAI-PMH Identify, Dublin Core publisher, identifiers).
     archive_name: str = "Reckoning archive"
     admin_email: str = "archive@example.org"
@@ -114,7 +116,7 @@ def load_settings(
 
     Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
     preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions),
-    RECKON_SEARCH_ENGINE (whoosh | tantivy), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
+    RECKON_SEARCH_ENGINE (whoosh | tantivy | postgres), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
     RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace),
     RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed), RECKON_BASE_URL (where
     the site lives; without it, the served address, `served_url(host, port)`), RECKON_CSV_BOM

@@ -226,8 +226,12 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
         if "/iiif/" in text:
             site_texts.append(text)
 
-    for stored in open_index(settings.index_dir).stored_documents():
-        scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
+    index = open_index(settings.index_dir, settings.database_url)
+    try:
+        for stored in index.stored_documents():
+            scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
+    finally:
+        index.close()  # the postgres engine's connections to the store
 
     app = app or create_app(settings)
     search_words = sorted({f.text for f in prints if " " not in f.text})

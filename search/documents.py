@@ -126,7 +126,7 @@ def _narrative_documents(doc: dict, view: dict) -> list[dict]:
 def catalog_documents(catalog: Catalog) -> Iterator[dict]:
     """Every document this Catalog's viewer may see, in a stable order."""
     for kind in INDEXED_KINDS:
-        for view in catalog.all(kind):
+        for view in catalog.each(kind):  # a few hundred views at a time: memory stays flat
             yield from documents_of(kind, view)
 
 
