@@ -67,6 +67,7 @@ POSTGRES_MODULES = (
     "test_consent_propagation.py",
     "test_ingest_changed_files.py",
     "test_places.py",
+    "test_coverage_dates.py",
 )
 SUPERUSER = "reckon"
 UNCLOSED = ".*was deleted while still open"  # psycopg's warning of a connection collected open
