@@ -16,6 +16,7 @@ from typing import TypedDict, cast
 
 from sqlmodel import Session, select
 
+from archive import ledger_views
 from archive import models as m
 from archive import passage_notes as notes
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
@@ -210,6 +211,8 @@ class Catalog:
         row = self.session.get(m.OBJECT_TYPES[kind], object_id)
         if row is None or not self.visibility_of(row).visible:
             return None
+        if kind == "response" and ledger_views.response_or_none(self, row.id) is None:
+            return None  # a reply is shown only with what it answers and cites (ledger_views)
         link: Ref = {"id": row.id, "type": kind, "title": self.redactor(row)(row.title), "url": page_url(kind, row.id)}
         return link
 

@@ -61,16 +61,21 @@ def write_narrative(settings, notes: str) -> None:
 
 
 def sections(page: str) -> list[tuple[str, str]]:
-    """(passage-note key or "", segment id) for every segment, in page order."""
-    found, inside = [], ""
-    for match in re.finditer(r'<details class="passage-note" data-note="([^"]+)">|</details>|'
+    """(passage-note key or "", segment id) for every segment, in page order. Other
+    `<details>` (a passage's "Cite this passage" box) nest inside a note: only a note's own
+    closing tag ends it."""
+    found, opened = [], []  # the open <details>, each its note key or None
+    for match in re.finditer(r'<details class="passage-note" data-note="([^"]+)">|<details[ >]|</details>|'
                              r'<section class="segment" id="([^"]+)"', page):
         if match.group(1):
-            inside = match.group(1)
+            opened.append(match.group(1))
         elif match.group(2):
-            found.append((inside, match.group(2)))
+            found.append((next((k for k in reversed(opened) if k), ""), match.group(2)))
+        elif match.group(0).startswith("</"):
+            if opened:
+                opened.pop()
         else:
-            inside = ""
+            opened.append(None)
     return found
 
 
