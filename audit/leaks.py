@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,12 +25,12 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
-from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses, more_hidden, store_ids
+from audit.fingerprints import ADDRESS, hidden_addresses, more_hidden, store_ids
+from audit.matcher import WORD, Matcher, slugged, words
 from audit.public_answers import Walker
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
 
-WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 MIN_LENGTH = 7  # shorter words are too common to tell hidden text from public text
 PER_OBJECT = 60  # enough fingerprints per object to catch any real leak, few enough to stay fast
 AUDITED_KINDS = ("record", "narrative", "harm", "timeline")
@@ -68,10 +67,6 @@ class AuditReport:
     leaks: list[Leak] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # answers the audit could not read (a 5xx, a loop)
     where: list[str] = field(default_factory=list)  # every place scanned, in order
-
-
-def words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text)}
 
 
 def _view_text(view) -> str:
@@ -166,22 +161,24 @@ def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
     return spans
 
 
-def _slugged(text: str) -> str:
-    """Text as ids and URLs spell it: lower case, every run of other characters one hyphen."""
-    return "-" + re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") + "-"
+def find_in(text: str, prints: list[Fingerprint]) -> list[Fingerprint]:
+    """The fingerprints (words and addresses) present in `text`, as `find_in_slowly` and
+    `find_addresses` find them; build a `Matcher` once to look in many texts."""
+    return Matcher(prints).find(text)
 
 
-def find_in(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
-    """Fingerprints present in `text` as whole words (or, for names, as a phrase), or spelled
+def find_in_slowly(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
+    """What a finding is, one fingerprint at a time (the reference `Matcher` is tested against):
+    fingerprints present in `text` as whole words (or, for names, as a phrase), or spelled
     inside an id, a URL or a file name (`nar-private-personname-3f9a` holds "Private Personname")."""
     text = html.unescape(text).lower()
     present = words(text)
-    slugged = _slugged(text)
+    text_slug = slugged(text)
     for f in prints:
         needle = f.text.lower()
         phrase = " " in needle and needle in " ".join(text.split())
         token = " " not in needle and not WORD.fullmatch(needle) and needle in text  # an e-mail, a number
-        spelled = f.spelled and len(slug := _slugged(needle)) > 2 and slug in slugged
+        spelled = f.spelled and len(slug := slugged(needle)) > 2 and slug in text_slug
         if phrase or token or needle in present or spelled:
             yield f
 
@@ -211,10 +208,12 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
     if not report.fingerprints:
         return report
 
+    matcher = Matcher(report.fingerprints)  # words first, then addresses, as they are reported
+
     def scan(where: str, text: str) -> None:
         report.places += 1
         report.where.append(where)
-        report.leaks.extend(Leak(where, f) for f in [*find_in(text, prints), *find_addresses(text, addresses)])
+        report.leaks.extend(Leak(where, f) for f in matcher.find(text))
 
     site_texts = []
     for path in public_files(settings.public_dir):
