@@ -24,7 +24,14 @@ from archive.dates import date_data
 from archive.errors import Gone, NotFound
 from archive.ledger import RELIABILITY
 from archive.ledger_views import harm_ledger
-from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
+from archive.markup import (
+    collapse_whitespace,
+    is_plain_prose,
+    to_html,
+    to_html_and_text,
+    to_html_and_text_many,
+    to_plain_text,
+)
 from archive.media import Media
 from archive.public_history import left_public
 from archive.record_parts import part_title, parts_view
@@ -138,6 +145,10 @@ class Catalog:
     # Set by the site build (one process, no threads): record views made in bulk parse their
     # Markdown on two cores (`archive.markup.to_html_and_text_many` forks).
     bulk_markup = False
+    # The audit's vocabulary (audit/leaks.py): a record body with no Markdown markup at all is
+    # given as its text in place of its HTML (the same words, its paragraph tags aside), so
+    # 100,000 plain bodies are not rendered only for their words. Never set for a page.
+    prose_as_html = False
 
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None):
         self.session = session
@@ -248,6 +259,23 @@ class Catalog:
         rows = self.session.exec(select(table).order_by(table.id)).all()
         return self._views(kind, [r for r in rows if self.visibility_of(r).visible])
 
+    def each(self, kind: str, rows: list) -> Iterator[ObjectView | None]:
+        """The view of each row in turn, None where this viewer may not see it (hidden, or a
+        tombstone): for a caller going through a whole table (the audit) one view at a time,
+        records taking what they need from other tables read once, as in `all`."""
+        bulk = kind == "record" and len(rows) >= 50
+        if bulk:
+            self.__dict__["_record_bulk"] = self._record_bulk()
+        try:
+            for row in rows:
+                if not self.visibility_of(row).visible:
+                    yield None
+                else:
+                    yield self._record(row) if bulk else self.get(kind, row.id)
+        finally:
+            if bulk:
+                self.__dict__.pop("_record_bulk", None)
+
     def views(self, kind: str, ids: list[str]) -> list[ObjectView]:
         """The views of these objects (in this order) that this viewer may see; hidden or
         missing ones are left out. Records are made in bulk: what each record's view takes
@@ -295,7 +323,12 @@ class Catalog:
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
                     for h in bulk["cited_by"].get(row.id, [])]
         made = bulk.get("markup") if bulk is not None else None
-        body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
+        if made and row.id in made:
+            body_html, body_text = made.pop(row.id)
+        elif self.prose_as_html and is_plain_prose(row.body or ""):
+            body_html = body_text = collapse_whitespace(row.body or "")
+        else:
+            body_html, body_text = to_html_and_text(row.body)
         images, image_parts = self.images_and_parts(row.id, row.parts)
         text = body_text + "\n\n" + row.attachment_text if row.attachment_text else body_text
         return {

@@ -25,7 +25,7 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
-from audit.fingerprints import ADDRESS, hidden_addresses, more_hidden, store_ids
+from audit.fingerprints import ADDRESS, LEDGER_KINDS, hidden_addresses, more_hidden, store_ids
 from audit.matcher import WORD, Matcher, slugged, words
 from audit.public_answers import Walker
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
@@ -106,29 +106,65 @@ def _own_words(view: dict, row) -> dict:
     return own
 
 
+def _differing_words(staff: dict, seen: dict) -> set[str]:
+    """Words of the staff view's fields whose value the public view does not have as is."""
+    return set().union(*(words(_view_text(v)) for k, v in staff.items() if seen.get(k) != v))
+
+
 def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerprint], int]:
-    """Fingerprints of all material the public may not see, and the number of hidden objects."""
+    """Fingerprints of all material the public may not see, and the number of hidden objects.
+
+    The public vocabulary (words counted public, never fingerprints) is every word of every
+    visible object's public view, made as the site makes it, generated phrasing included
+    (dates in words, labels, credits), so a hidden object's generated words are not taken for
+    its own. At 100,000 records making each view by itself cost minutes, so each table is
+    gone through once (`Catalog.each`: what record views take from other tables read once),
+    its public and staff views side by side, and a record body with no Markdown markup at
+    all (`archive.markup.is_plain_prose`: no `\\`*_[]<&`, no line opening a block) is
+    taken as its text instead of rendered HTML (`Catalog.prose_as_html`). That is sound: such
+    a body's HTML is its text with white space collapsed in `<p>` tags, and the renderer escapes
+    none of its characters but `"` and `>` (as `&quot;`, `&gt;`), so the only words the HTML
+    has and the text lacks are `p`, `quot` and `gt`, shorter than any fingerprint; a word is
+    never counted public that the public view does not show. A body with any markup is
+    rendered, as before.
+
+    The hidden part of a visible object (what its staff view holds and its public view does
+    not: a redacted span, a reference to a hidden object) is taken from the staff view's
+    fields whose value differs from the public view's: a field equal in both holds only words
+    of the public view, which are public and could never be fingerprints."""
     public = Catalog(session, PUBLIC, today)
     admin = Catalog(session, ADMIN, today)
+    public.prose_as_html = admin.prose_as_html = True
     public_words: set[str] = theme_words(site_dir)
     hidden: list[tuple[str, str, str]] = []  # (object id, why, text)
+    parts: list[tuple[str, str, str]] = []
     spans = redacted_spans(session)
     span_views: set[str] = set()  # words of the public views of narratives with redacted spans
     for kind in AUDITED_KINDS:
-        for row in session.exec(select(m.OBJECT_TYPES[kind]).order_by(m.OBJECT_TYPES[kind].id)):
-            vis = public.visibility_of(row)
-            if vis.visible:
-                view_words = words(_view_text(public.get(kind, row.id)))
+        table = m.OBJECT_TYPES[kind]
+        rows = session.exec(select(table).order_by(table.id)).all()
+        for row, seen, staff in zip(rows, public.each(kind, rows), admin.each(kind, rows), strict=True):
+            if seen is not None:
+                view_words = words(_view_text(seen))
                 if kind == "narrative" and row.id in spans:
                     span_views |= view_words  # kept apart: the spans are checked against other objects
                 else:
                     public_words |= view_words
-            else:
-                why = f"{kind} not public: {vis.reason or vis.form.value}"
-                hidden.append((row.id, why, _view_text(_own_words(admin.get(kind, row.id), row))))
-                if vis.form.value == "tombstone":
-                    public_words |= words(_view_text(Catalog.tombstone(row, vis)))
-    hidden += more_hidden(session, public, admin, public_words, words, lambda v, r: _view_text(_own_words(v, r)))
+                if staff is not None:
+                    part = _differing_words(_own_words(staff, row), _own_words(seen, row)) - view_words
+                    if part:
+                        parts.append((row.id, f"{kind} part not public (redacted, or resting on a hidden source)",
+                                      " ".join(sorted(part))))
+                continue
+            vis = public.visibility_of(row)
+            why = f"{kind} not public: {vis.reason or vis.form.value}"
+            staff = staff if staff is not None else admin.get(kind, row.id)
+            hidden.append((row.id, why, _view_text(_own_words(staff, row))))
+            if vis.form.value == "tombstone":
+                public_words |= words(_view_text(Catalog.tombstone(row, vis)))
+    hidden += parts
+    hidden += more_hidden(session, public, admin, public_words, words, lambda v, r: _view_text(_own_words(v, r)),
+                          kinds=LEDGER_KINDS)
     for concept in session.exec(select(m.Concept)):
         public_words |= words(f"{concept.label} {concept.definition} {' '.join(concept.alt_labels)}")
     for agent in session.exec(select(m.Agent)):
