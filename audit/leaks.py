@@ -23,6 +23,7 @@ from archive import models as m
 from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import store_transaction
+from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from audit.fingerprints import ADDRESS, LEDGER_KINDS, hidden_addresses, more_hidden, store_ids
@@ -223,7 +224,23 @@ def public_files(public_dir: Path) -> Iterable[Path]:
     return sorted(p for p in public_dir.rglob("*") if p.is_file())
 
 
-def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
+def visible_ids(session: Session, today) -> set[str]:
+    """Ids of the objects the access rule shows the public, of every kind in the store, and
+    of the images of public records."""
+    public = Catalog(session, PUBLIC, today)
+    found: set[str] = set()
+    for table in m.OBJECT_TYPES.values():
+        found |= {row.id for row in session.exec(select(table)) if public.visibility_of(row).visible}
+    found |= {media_id for media_id, record_id in session.exec(select(Media.id, Media.record_id)) if record_id in found}
+    return found
+
+
+def hidden_ids(ids: dict[str, list[str]], public_ids: set[str]) -> set[str]:
+    """Ids in the store (images included) that are not among the public ones."""
+    return {i for found in ids.values() for i in found if i not in public_ids}
+
+
+def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None) -> AuditReport:
     """Scan every public surface for fingerprints of hidden material: each file of the built
     site (pages, JSON, feeds, sitemap, downloads, static search shards, IIIF files), the public
     index, and every answer `app` (by default `create_app(settings)`) gives an anonymous caller,
@@ -236,6 +253,7 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
         addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
                      in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
         ids = store_ids(session)
+        public_ids = visible_ids(session, settings.today())
         heard, listened = audit_recordings(session, settings)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
     report.where += listened
@@ -267,8 +285,11 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
     app = app or create_app(settings)
     search_words = sorted({f.text for f in prints if " " not in f.text})
     with TestClient(app, raise_server_exceptions=False) as client:
+        # Every hidden id, and every visible object with a hidden part, on every route taking an
+        # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
+        suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
         walker = Walker(client, ids, search_words, settings.oai_repository_id,
-                        site_dirs=[settings.public_dir])
+                        site_dirs=[settings.public_dir], always=suspects, seed=seed)
         walker.routes(app)
         walker.iiif(site_texts + [text for _, text in walker.walk.answers])
     for where, text in walker.walk.answers:

@@ -122,13 +122,10 @@ def main() -> None:
             print(f"{step[0]}: {time.perf_counter() - start:.1f} s (rc {done.returncode})", flush=True)
             if done.returncode:
                 sys.exit(done.stdout + done.stderr)
-        (home / "public").rename(work / "public.clean")
         marker.write_text(json.dumps(planted))
     if args.build_only:
         return
     planted = json.loads(marker.read_text())
-    shutil.rmtree(home / "public", ignore_errors=True)
-    shutil.copytree(work / "public.clean", home / "public", symlinks=True)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"{args.n} records, {args.hidden} hidden, load before {load}", flush=True)
 
@@ -138,7 +135,8 @@ def main() -> None:
 
     # 1. a hidden record's word in a public page
     page = home / "public" / "records" / "rec-bench-000001" / "index.html"
-    page.write_text(page.read_text() + f"<p>{planted['word']}</p>")
+    page_text = page.read_text()
+    page.write_text(page_text + f"<p>{planted['word']}</p>")
     # 2. a narrator's private name in a stored document of the public index
     index = home / "index"
     moved = index.with_name("index.clean")
@@ -156,6 +154,7 @@ def main() -> None:
         db.commit()
         shutil.rmtree(index)
         moved.rename(index)
+        page.write_text(page_text)
     print(f"planted: {wall2:.1f} s wall, {cpu2:.1f} s CPU, exit {rc2}")
     for what, where in ((planted["word"].lower(), "public/records/rec-bench-000001/index.html"),
                         (planted["name"], "public search index"), (planted["api_word"].lower(), "API /api/")):
