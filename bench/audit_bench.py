@@ -6,11 +6,10 @@ Generates N records of ~400 words of Zipf prose (`bench/corpus.py`'s vocabulary,
 the shared script's records) into DIR/content, of which `--hidden` objects are hidden: a third
 restricted records, a third embargoed records (until 2045), a third narratives (half withdrawn,
 half staff-only, each with a pseudonymized narrator), every hidden object with two words of its
-own. Ingests and builds once (kept in DIR between runs), then plants three leaks, each from a
-different hidden object, in three places: a hidden record's own word in a public page, a
-narrator's private name in the public search index (a stored document rewritten), and, in a
-second run, a hidden word served by the API (a public record's row edited in the store, as a
-broken access rule would serve it; the site is not rebuilt, so only the API shows it). Times
+own. Ingests and builds once (kept in DIR between runs), then times a clean audit and one
+with two leaks planted: a hidden record's own word in a public page, and a narrator's private
+name in the public search index (a stored document rewritten). A leak served by the app is
+planted at scale in tests/test_audit_scale.py (a route serving staff views). Times
 `reckon audit --full` in a child process (wall clock, and the child's CPU time from
 `resource`), checks each planted leak is named, and prints the load average.
 """
@@ -24,7 +23,6 @@ import os
 import random
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -142,22 +140,15 @@ def main() -> None:
     moved = index.with_name("index.clean")
     shutil.copytree(index, moved, dirs_exist_ok=True)
     plant_in_index(home, planted["name"])
-    # 3. a hidden word served by the API: a public record's row edited in the store
-    db = sqlite3.connect(home / "reckon.db")
-    before_body = db.execute("SELECT body FROM record WHERE id = 'rec-bench-000002'").fetchone()[0]
-    db.execute("UPDATE record SET body = body || ? WHERE id = 'rec-bench-000002'", (f" {planted['api_word']}",))
-    db.commit()
     try:
         wall2, cpu2, rc2, out2 = timed_audit(home)
     finally:
-        db.execute("UPDATE record SET body = ? WHERE id = 'rec-bench-000002'", (before_body,))
-        db.commit()
         shutil.rmtree(index)
         moved.rename(index)
         page.write_text(page_text)
     print(f"planted: {wall2:.1f} s wall, {cpu2:.1f} s CPU, exit {rc2}")
     for what, where in ((planted["word"].lower(), "public/records/rec-bench-000001/index.html"),
-                        (planted["name"], "public search index"), (planted["api_word"].lower(), "API /api/")):
+                        (planted["name"], "public search index")):
         found = [line for line in out2.splitlines() if f"'{what}'" in line and where in line]
         print(f"  {'found' if found else 'MISSED'}: '{what}' in {where}" + (f" ({len(found)} places)" if found else ""))
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
