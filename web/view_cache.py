@@ -104,6 +104,7 @@ class ViewCache:
         self.max_entries = max_entries
         self._state: tuple = ()
         self._entries: dict[Hashable, Representation] = {}
+        self._made: dict[Hashable, object] = {}
         self.last_modified: datetime | None = None
 
     def _check(self) -> tuple:
@@ -111,6 +112,7 @@ class ViewCache:
         state = (generation, today)
         if state != self._state:
             self._entries.clear()
+            self._made.clear()
             self._state = state
             # Answers change when the store does, and when the day turns (embargoes lift):
             # whichever is later, but never a moment in the future.
@@ -134,3 +136,15 @@ class ViewCache:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[key] = rep
         return rep
+
+    def made_once(self, key: Hashable, make: Callable[[], object]) -> object:
+        """What many answers are made from (a collection's summaries, for every page of it),
+        made once and kept like the answers: until the store or the day changes. Without it,
+        each page of a 100,000-record collection judged and summarised every record again."""
+        state = self._check()
+        if key in self._made:
+            return self._made[key]
+        value = make()
+        if self._check() == state:
+            self._made[key] = value
+        return value

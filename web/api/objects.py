@@ -206,7 +206,9 @@ def routes(settings: Settings) -> list[Route]:
                 query = ListQuery.parse(kind, request)
             except BadRequest as exc:
                 return bad_request(exc)
-            return await answer(request, ("list", kind, query), lambda cat: page_of(kind, summaries_of(cat, kind), query))
+            kept = cache(request)
+            return await answer(request, ("list", kind, query), lambda cat: page_of(
+                kind, kept.made_once(("summaries", kind), lambda: summaries_of(cat, kind)), query))
         list_objects.__name__ = f"list_{kind}s"
         return list_objects
 
