@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from archive import models as m
 from archive import passage_notes as notes
 from archive.access import PUBLIC, Form, Viewer, Visibility, visibility
+from archive.authorities import Authorities, read_authorities
 from archive.body_segments import split_segments
 from archive.dates import date_data
 from archive.errors import Gone, NotFound
@@ -33,8 +34,10 @@ from archive.markup import (
     to_plain_text,
 )
 from archive.media import Media
+from archive.passages import locate
 from archive.public_history import left_public
 from archive.record_parts import part_title, parts_view
+from archive.record_reads import ImageRow, RecordLinks, record_links, record_row
 from archive.recordings import link_segments, publications, recording_views
 from archive.redactions import REDACTED_FIELDS, Redactor, redactor_for
 from archive.tag_suggestions import ACCEPTED, TagSuggestion, accepted_concepts
@@ -61,6 +64,7 @@ from archive.views import (
     Image,
     NarrativeView,
     ObjectView,
+    Place,
     RecordView,
     Ref,
     Segment,
@@ -116,7 +120,7 @@ class RecordBulk(_BulkMarkup):
 
     cited_by: dict[str, list[str]]  # record id -> ids of the harms and timelines citing it (`citing_ids`)
     tags: dict[str, list[str]]  # record id -> accepted tag suggestions
-    images: dict[str, list[Media]]
+    images: dict[str, list[Media]]  # record id -> its images, in order
     refs: dict[str, Ref | None]  # harm id -> its link as this viewer sees it, filled in as met
 
 
@@ -150,19 +154,28 @@ class Catalog:
     # 100,000 plain bodies are not rendered only for their words. Never set for a page.
     prose_as_html = False
 
-    def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None):
+    def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None,
+                 authorities: Authorities | None = None):
+        """`authorities`: the agents and concepts as this session's store holds them, when the
+        caller already read them (a server, once per store generation); else read on first use."""
         self.session = session
         self.viewer = viewer
         self.today = today or date.today()
+        if authorities is not None:
+            self.__dict__["authorities"] = authorities
 
     # -- lookups of small tables --------------------------------------------------------
     @cached_property
-    def agents(self) -> dict[str, m.Agent]:
-        return {a.id: a for a in self.session.exec(select(m.Agent).where(m.Agent.deleted == False))}
+    def authorities(self) -> Authorities:
+        return read_authorities(self.session)
 
-    @cached_property
+    @property
+    def agents(self) -> dict[str, m.Agent]:
+        return self.authorities.agents
+
+    @property
     def concepts(self) -> dict[str, m.Concept]:
-        return {c.id: c for c in self.session.exec(select(m.Concept).where(m.Concept.deleted == False))}
+        return self.authorities.concepts
 
     def agent_refs(self, ids: Sequence[str | None]) -> list[AgentRef]:
         return [{"id": a, "name": self.agents[a].name, "kind": self.agents[a].kind} for a in ids if a in self.agents]
@@ -214,9 +227,7 @@ class Catalog:
 
     def with_accepted_tags(self, kind: str, object_id: str, curated: list[str]) -> list[str]:
         """Curated tags plus the tagger's suggestions a curator accepted (never unreviewed ones)."""
-        bulk = self.__dict__.get("_record_bulk") if kind == "record" else None
-        accepted = bulk["tags"].get(object_id, []) if bulk is not None else accepted_concepts(self.session, kind, object_id)
-        return curated + [c for c in accepted if c not in curated]
+        return _with_accepted(curated, accepted_concepts(self.session, kind, object_id))
 
     def visible_ids(self, kind: str) -> list[str]:
         table = m.OBJECT_TYPES[kind]
@@ -259,22 +270,17 @@ class Catalog:
         rows = self.session.exec(select(table).order_by(table.id)).all()
         return self._views(kind, [r for r in rows if self.visibility_of(r).visible])
 
-    def each(self, kind: str, rows: list) -> Iterator[ObjectView | None]:
-        """The view of each row in turn, None where this viewer may not see it (hidden, or a
-        tombstone): for a caller going through a whole table (the audit) one view at a time,
-        records taking what they need from other tables read once, as in `all`."""
-        bulk = kind == "record" and len(rows) >= 50
-        if bulk:
-            self.__dict__["_record_bulk"] = self._record_bulk()
-        try:
-            for row in rows:
-                if not self.visibility_of(row).visible:
-                    yield None
-                else:
-                    yield self._record(row) if bulk else self.get(kind, row.id)
-        finally:
-            if bulk:
-                self.__dict__.pop("_record_bulk", None)
+    def each(self, kind: str, chunk: int = 500) -> Iterator[ObjectView]:
+        """The views `all` gives, in the same order, made and handed out `chunk` objects at a
+        time, so a caller that uses each view once (the search indexer) never holds 100,000 of
+        them, nor their rows, at once."""
+        table = m.OBJECT_TYPES[kind]
+        ids = list(self.session.exec(select(table.id).order_by(table.id)))
+        bulk = self._record_bulk() if kind == "record" and len(ids) >= 50 else None
+        for start in range(0, len(ids), chunk):
+            rows = self.session.exec(select(table).where(table.id.in_(ids[start:start + chunk]))
+                                     .order_by(table.id)).all()
+            yield from self._views(kind, [r for r in rows if self.visibility_of(r).visible], bulk)
 
     def views(self, kind: str, ids: list[str]) -> list[ObjectView]:
         """The views of these objects (in this order) that this viewer may see; hidden or
@@ -286,10 +292,10 @@ class Catalog:
             if len(wanted) < 500 else {r.id: r for r in self.session.exec(select(table)).all() if r.id in wanted}
         return self._views(kind, [rows[i] for i in ids if i in rows and self.visibility_of(rows[i]).visible])
 
-    def _views(self, kind: str, rows: list) -> list[ObjectView]:
-        if kind != "record" or len(rows) < 50:
+    def _views(self, kind: str, rows: list, bulk: RecordBulk | None = None) -> list[ObjectView]:
+        if kind != "record" or (len(rows) < 50 and bulk is None):
             return [self.get(kind, r.id) for r in rows]
-        self.__dict__["_record_bulk"] = self._record_bulk()
+        self.__dict__["_record_bulk"] = bulk if bulk is not None else self._record_bulk()
         if self.bulk_markup:  # the site build: every body's Markdown at once, on two cores
             self.__dict__["_record_bulk"]["markup"] = dict(zip([r.id for r in rows], to_html_and_text_many([r.body for r in rows])))
         try:  # the rows are at hand: no lookup by id, the access rule applied to each as in `get`
@@ -311,17 +317,29 @@ class Catalog:
                 "tags": {k: sorted(v) for k, v in tags.items()}, "images": images, "refs": {}}
 
     def record(self, object_id: str) -> RecordView:
-        row, _ = self._row("record", object_id)
-        return self._record(row)
+        # Read without the ORM (archive/record_reads.py): two statements, no objects made. The
+        # session's pending changes are written first, as an ORM query would (autoflush).
+        if self.session.autoflush:
+            self.session.flush()
+        row = record_row(self.session, object_id)
+        if row is None:
+            raise NotFound(f"no record '{object_id}'")
+        self._seen("record", row)
+        return self._record(row, record_links(self.session, row.id))
 
-    def _record(self, row: m.Record) -> RecordView:
+    def _record(self, row: m.Record, links: RecordLinks | None = None) -> RecordView:
+        """The view of a record row the access rule let through; what it takes from other tables
+        comes from `links` (one record) or the bulk read of `_views` (many)."""
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
-            refs = [self.ref(h) for h in citing_ids(self.session, [row.id]).get(row.id, [])]
+            links = links or record_links(self.session, row.id)
+            refs = [self.ref(h) for h in links.cited_by]
+            accepted, image_rows = links.tags, links.images
         else:
             known = bulk["refs"]
             refs = [known[h] if h in known else known.setdefault(h, self.ref(h))
                     for h in bulk["cited_by"].get(row.id, [])]
+            accepted, image_rows = bulk["tags"].get(row.id, []), bulk["images"].get(row.id, [])
         made = bulk.get("markup") if bulk is not None else None
         if made and row.id in made:
             body_html, body_text = made.pop(row.id)
@@ -329,28 +347,27 @@ class Catalog:
             body_html = body_text = collapse_whitespace(row.body or "")
         else:
             body_html, body_text = to_html_and_text(row.body)
-        images, image_parts = self.images_and_parts(row.id, row.parts)
+        images, image_parts = self.images_and_parts(image_rows, row.parts)
         text = body_text + "\n\n" + row.attachment_text if row.attachment_text else body_text
         return {
             "id": row.id, "type": "record", "url": page_url("record", row.id), "title": row.title,
             "date": date_data(row), "record_type": row.type,
             "creators": self.agent_refs(row.creators),
-            "subjects": self.concept_refs(self.with_accepted_tags("record", row.id, row.subjects)),
+            "subjects": self.concept_refs(_with_accepted(row.subjects, accepted)),
             "language": row.language, "source": row.source, "source_url": row.source_url,
             "rights": row.rights, "body_html": body_html, "text": text,
             "cited_by": [r for r in refs if r],
             "date_as_written": row.date_as_written, "keywords": row.keywords,
-            "coverage": row.coverage, "format": row.format, "images": images,
+            "coverage": row.coverage, "latitude": row.latitude, "longitude": row.longitude,
+            "format": row.format, "images": images,
             "iiif_manifest": iiif_manifest_url(row.id) if images else None,
             "parts": parts_view(row.parts or [], images, image_parts),
         }
 
-    def images_and_parts(self, record_id: str, parts: list[dict]) -> tuple[list[Image], dict[str, int | None]]:
-        """The record's images, each labelled by the part it shows ("Image 3" if none), and
-        which part each shows (image id → part number or None)."""
-        bulk = self.__dict__.get("_record_bulk")
-        rows = bulk["images"].get(record_id, []) if bulk is not None else self.session.exec(
-            select(Media).where(Media.record_id == record_id).order_by(Media.position)).all()
+    @staticmethod
+    def images_and_parts(rows: Sequence[Media | ImageRow], parts: list[dict]) -> tuple[list[Image], dict[str, int | None]]:
+        """The record's images (in order), each labelled by the part it shows ("Image 3" if
+        none), and which part each shows (image id → part number or None)."""
         images: list[Image] = [
             {"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
              "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
@@ -369,15 +386,20 @@ class Catalog:
         passage_notes = notes.apply_passage_notes(segments, notes.notes_of(self.session, row.id), red)
         marked = cast(list[Segment], segments)  # apply_passage_notes gave each its content_note
         shown = {name: red(getattr(row, name)) for name in REDACTED_FIELDS}  # each text field, redacted
+        # A redacted place keeps its coordinates to itself: they would say what the redaction hides.
+        located = place_of(shown["place"], row.latitude, row.longitude) if shown["place"] == row.place else None
         # What the public may hear (the access rule and the silence plan), whoever is viewing.
         found = publications(self.session, row, self._consent(row.id), self.today)
         recordings = recording_views(row.id, found, whole=vis.form is Form.WHOLE, redact=red)
         link_segments(segments, recordings)
+        locate(segments, recordings, folded=bool(shown["content_note"]))
         data: NarrativeView = {
             "id": row.id, "type": "narrative", "url": page_url("narrative", row.id), "title": shown["title"],
             "fictional": row.fictional, "narrator": narrator_label(row, vis.form),
             "name_policy": row.name_policy, "interviewer": shown["interviewer"], "date": date_data(row),
-            "place": shown["place"], "language": row.language, "summary": shown["summary"],
+            "place": shown["place"], "latitude": located["latitude"] if located else None,
+            "longitude": located["longitude"] if located else None,
+            "language": row.language, "summary": shown["summary"],
             "content_note": shown["content_note"], "passage_notes": passage_notes,
             "harm_types": self.concept_refs(self.with_accepted_tags("narrative", row.id, row.harm_types)),
             "licence": row.release_licence, "segments": marked, "recordings": recordings,
@@ -525,6 +547,14 @@ class Catalog:
         }
         if kind == "record":
             summary["record_type"] = row.type
+            located = place_of(row.coverage, row.latitude, row.longitude)
+        elif kind == "narrative":
+            name = self.redactor(row)(row.place)  # a redacted place is not placed (as `narrative` says)
+            located = place_of(name, row.latitude, row.longitude) if name == row.place else None
+        else:
+            located = None
+        if located is not None:
+            summary["place"] = located
         return summary
 
     def _harm_links(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -631,9 +661,21 @@ class Catalog:
                 "parent": {"id": parent.id, "name": parent.name, "url": agent_url(parent.id)} if parent else None}
 
 
+def _with_accepted(curated: list[str], accepted: list[str]) -> list[str]:
+    """Curated tags plus the accepted suggestions not among them, in that order."""
+    return curated + [c for c in accepted if c not in curated]
+
+
 def decade_of(date_lower: int) -> int | None:
     """The decade facet: from the date's lower bound; None for an undated or open start."""
     return None if date_lower <= 0 else date_lower // 10000 // 10 * 10
+
+
+def place_of(name: str, latitude: float | None, longitude: float | None) -> Place | None:
+    """An object's place on the map (its coverage or place, with coordinates), or None without them."""
+    if latitude is None or longitude is None:
+        return None
+    return {"name": name, "latitude": latitude, "longitude": longitude}
 
 
 def summary_key(summary: Summary) -> tuple[int, str]:

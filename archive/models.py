@@ -73,6 +73,9 @@ class Record(DatedMixin, AccessMixin, SourcedMixin, table=True):
     date_as_written: str = ""  # the date as the source spreadsheet wrote it, before EDTF
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # free-text subjects
     coverage: str = ""
+    # Where the coverage place is (decimal degrees, WGS 84), for the map; None when not given.
+    latitude: float | None = None
+    longitude: float | None = None
     format: str = ""
     attachment_text: str = ""  # text extracted from an attached PDF, searchable
     # A multi-part record's parts, in order (archive/record_parts.py): each {"id", "title",
@@ -89,6 +92,8 @@ class Narrative(DatedMixin, AccessMixin, SourcedMixin, table=True):
     name_policy: str = "anonymous"
     interviewer: str = ""
     place: str = ""
+    latitude: float | None = None  # where the place is (decimal degrees), for the map
+    longitude: float | None = None
     language: str = "en"
     summary: str = ""
     content_note: str = ""

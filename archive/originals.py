@@ -4,8 +4,9 @@ The store holds their paths (and, for images and PDFs, their SHA-256), not their
 preservation bag that held only the tables would lose them. This module lists every
 original by the row that points to it, copies each into a bag (checking it is still the
 file that was catalogued), and restores them into a new working folder, giving the rows
-their new paths. Audio and video originals are not in the store yet; a table that adds a
-file path joins them by one line in `KINDS`.
+their new paths. A table that adds a file path joins them by one line in `KINDS`. A recording
+uploaded in the staff app is pointed to twice (its submission and, once published, the
+narrative's recording row): the bag holds it for each, and each row gets its own copy back.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlmodel import SQLModel
 
 from archive.errors import ReckoningError
 from archive.media import Attachment, Media
+from archive.recordings import Recording
 from archive.submissions import Submission
 from archive.transcripts import TranscriptSource
 
@@ -46,7 +48,10 @@ KINDS = (
     Kind("attachments", Attachment, ("record_id", "kind"), "path", "sha256"),
     Kind("transcripts", TranscriptSource, ("narrative_id",), "path"),
     Kind("uploads", Submission, ("id",), "upload_path"),
+    Kind("recordings", Recording, ("narrative_id", "position"), "path", "sha256"),  # masters, never their copies
+    Kind("recording-uploads", Submission, ("id",), "recording_path"),
 )
+UPLOADS = ("uploads", "recording-uploads")  # restored where the staff app keeps its uploads
 
 
 class OriginalError(ReckoningError):
@@ -125,8 +130,8 @@ def restore_originals(data: Path, home: Path) -> dict[tuple[str, tuple[str, ...]
         if data.resolve() not in source.parents:
             raise OriginalError(f"{index}: path {entry['path']!r} leaves the bag")
         relative = Path(entry["path"]).relative_to(FOLDER)
-        target = home / ("uploads" if entry["kind"] == "uploads" else FOLDER) / (
-            relative.relative_to("uploads") if entry["kind"] == "uploads" else relative)
+        upload = entry["kind"] in UPLOADS
+        target = home / ("uploads" if upload else FOLDER) / (relative.relative_to(entry["kind"]) if upload else relative)
         if target.exists() and sha256_file(target) != entry["sha256"]:
             raise OriginalError(f"{target} already exists with other content; restore into an empty folder")
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ from archive.urls import captions_url, chapters_url, recording_url
 from archive.views import RecordingView, SegmentData
 
 AUDIO, VIDEO = "audio", "video"
+VIDEO_HEIGHT = 720  # lines at most in a video's public copy: an interview needs no more, phones stream it
 GUARD_MS = 250  # around word-timed spans: a word's tag marks its start, speech runs a little past
 # The AAC encoder spreads each frame's quantisation noise over ~25 ms either side of an edit,
 # so the derivative silences this much more than planned: the planned range is then exact zeros.
@@ -62,6 +63,20 @@ class Recording(SQLModel, table=True):
     offset_ms: int = 0  # where it starts on the narrative's transcript timeline
     label: str = ""
     synthetic: bool = False  # made by a machine (e.g. a speech synthesiser), labelled so on the page
+
+
+def video_size(recording: Recording) -> tuple[int, int] | None:
+    """The picture size of a video recording's public copy (its master's, at most VIDEO_HEIGHT
+    lines, each side even as 4:2:0 needs); None for a recording of sound only."""
+    if recording.kind != VIDEO:
+        return None
+    pictures = [s for s in recording.streams if s.get("type") == "video" and s.get("width") and s.get("height")]
+    if not pictures:
+        return None
+    width, height = pictures[0]["width"], pictures[0]["height"]
+    if height > VIDEO_HEIGHT:
+        width, height = width * VIDEO_HEIGHT // height, VIDEO_HEIGHT
+    return max(2, width - width % 2), max(2, height - height % 2)
 
 
 def recordings_of(session: Session, narrative_id: str) -> list[Recording]:
@@ -261,11 +276,14 @@ def recording_views(narrative_id: str, found: list[Publication], whole: bool,
             continue
         row, number = pub.recording, pub.recording.position + 1
         local = bool(row.path)
-        url = (recording_url(narrative_id, number) if local else row.url) if pub.public else None
+        size = video_size(row) if local else None
+        url = (recording_url(narrative_id, number, size is not None) if local else row.url) if pub.public else None
         silenced = pub.plan.within(row) if local else []
         view: RecordingView = {
-            "number": number, "kind": "audio", "url": url, "remote": not local,
-            "mime": "audio/mp4" if local else "", "duration_ms": row.duration_ms, "offset_ms": row.offset_ms,
+            "number": number, "kind": VIDEO if size else AUDIO, "url": url, "remote": not local,
+            "mime": ("video/mp4" if size else "audio/mp4") if local else "",
+            "width": size[0] if size else None, "height": size[1] if size else None,
+            "duration_ms": row.duration_ms, "offset_ms": row.offset_ms,
             "end_ms": row.offset_ms + row.duration_ms if row.duration_ms is not None else None,
             "label": redact(row.label) or f"Recording {number}", "synthetic": row.synthetic,
             "captions": captions_url(narrative_id, number) if local and pub.public else None,

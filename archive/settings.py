@@ -35,7 +35,9 @@ class Settings:
     today_override: date | None = None
     source_date_epoch: int | None = None
     secret_key: str | None = None  # signs staff session cookies; see staff/session.py
-    search_engine: str = "whoosh"  # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections
+    # or "tantivy" (pip install 'reckoning[tantivy]'), for big collections, or "postgres" (the
+    # indexes in the store's own PostgreSQL database: only with a PostgreSQL database_url)
+    search_engine: str = "whoosh"
     # Who the archive is to harvesters (OAI-PMH Identify, Dublin Core publisher, identifiers).
     archive_name: str = "Reckoning archive"
     admin_email: str = "archive@example.org"
@@ -56,6 +58,9 @@ class Settings:
     # A command run after each publish with the changed public URLs as its arguments (a CDN's
     # purge, e.g. "purge-cdn --zone archive"), so no cache keeps a page the archive changed.
     purge_command: str | None = None
+    # The largest recording (audio or video) staff may upload with a narrative, in megabytes:
+    # an hour of CD-quality WAV is about 600 MB, of MP3 or M4A well under 100 MB.
+    recording_upload_mb: int = 1024
 
     def today(self) -> date:
         """The date the access rule judges embargoes by (fixed in tests, real otherwise)."""
@@ -111,12 +116,13 @@ def load_settings(
 
     Environment: RECKON_HOME, RECKON_CONTENT, DATABASE_URL, RECKON_TODAY (YYYY-MM-DD, to
     preview embargoes), SOURCE_DATE_EPOCH, RECKON_SECRET_KEY (signs staff sessions),
-    RECKON_SEARCH_ENGINE (whoosh | tantivy), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
+    RECKON_SEARCH_ENGINE (whoosh | tantivy | postgres), RECKON_ARCHIVE_NAME, RECKON_ADMIN_EMAIL and
     RECKON_OAI_ID (the archive's name, contact and OAI identifier namespace),
     RECKON_TRUSTED_PROXIES (proxies whose X-Forwarded-Proto is believed), RECKON_BASE_URL (where
     the site lives; without it, the served address, `served_url(host, port)`), RECKON_CSV_BOM
     (1: CSV downloads start with a UTF-8 byte order mark, for spreadsheets), RECKON_PURGE_COMMAND
-    (run with the changed URLs after each publish). Overrides win over the environment.
+    (run with the changed URLs after each publish), RECKON_RECORDING_UPLOAD_MB (the largest
+    recording staff may upload, in MB). Overrides win over the environment.
     """
     env = dict(os.environ if environ is None else environ)
     home_path = Path(home or env.get("RECKON_HOME") or Path.cwd()).resolve()
@@ -142,6 +148,7 @@ def load_settings(
         trusted_proxies=env.get("RECKON_TRUSTED_PROXIES") or Settings.trusted_proxies,
         csv_bom=(env.get("RECKON_CSV_BOM") or "").strip().lower() in ("1", "true", "yes", "on"),
         purge_command=env.get("RECKON_PURGE_COMMAND") or None,
+        recording_upload_mb=_megabytes(env.get("RECKON_RECORDING_UPLOAD_MB"), Settings.recording_upload_mb),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     for key in ("content_dir", "index_dir", "public_dir", "site_dir"):
@@ -153,6 +160,18 @@ def load_settings(
     if not settings.base_url_set:
         return replace(settings, base_url=served_url(settings.host, settings.port))
     return settings
+
+
+def _megabytes(text: str | None, default: int) -> int:
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"RECKON_RECORDING_UPLOAD_MB: expected a whole number of megabytes (1 or more), got {text!r}")
+    return value
 
 
 def settings_to_json(settings: Settings) -> str:

@@ -58,6 +58,8 @@ class Submission(SQLModel, table=True):
     embargo_until: str = ""
     narrator_review: str = "pending"
     upload_path: str = ""  # a stored transcript file (WebVTT, SRT, OHMS XML): segments
+    media_consent: bool = False  # the narrator consents to publishing the recording
+    recording_path: str = ""  # a stored recording (audio or video), sniffed when uploaded
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -78,6 +80,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "passage_notes": ("Content notes on passages (one a line)", "textarea"),
     "redact_names": ("Third-party names to redact (one a line)", "textarea"),
     "release_signed": ("Release signed", "bool"),
+    "media_consent": ("The narrator consents to publishing the recording", "bool"),
     "release_date": ("Release signed on (YYYY-MM-DD)", "text"),
     "release_licence": ("Licence", "text"),
     "scope": ("Who may see it", "choice"),

@@ -73,10 +73,11 @@ def timeline_json_url(timeline_id: str) -> str:
     return page_url("timeline", timeline_id) + "timeline.json"
 
 
-def recording_url(narrative_id: str, number: int) -> str:
-    """A narrative's public recording (its redacted passages silenced), beside its page. Named by
-    the narrative's id and the recording's number only: never by the master's file name."""
-    return page_url("narrative", narrative_id) + f"recording-{number}.m4a"
+def recording_url(narrative_id: str, number: int, video: bool = False) -> str:
+    """A narrative's public recording (its redacted passages silenced), beside its page: sound in
+    `.m4a`, a video in `.mp4`. Named by the narrative's id and the recording's number only: never
+    by the master's file name."""
+    return page_url("narrative", narrative_id) + f"recording-{number}.{'mp4' if video else 'm4a'}"
 
 
 def captions_url(narrative_id: str, number: int) -> str:
@@ -92,6 +93,13 @@ def chapters_url(narrative_id: str, number: int) -> str:
 def narrative_manifest_url(narrative_id: str) -> str:
     """The IIIF Presentation 3 manifest of a narrative with a public recording (AV IIIF)."""
     return page_url("narrative", narrative_id) + "manifest.json"
+
+
+# The files of a narrative's public recordings that IIIF viewers on other sites fetch (its AV
+# manifest, the silenced copies, their captions and chapters), as a path under the site's base,
+# relative: they are answered with open CORS (web.site_files, publish.host_rules). Only public
+# narratives have them in the built site; `reckon serve` checks the store first.
+OPEN_MEDIA_FILES = r"narratives/[^/]+/(manifest\.json|recording-[0-9]+\.(m4a|mp4|captions\.vtt|chapters\.vtt))"
 
 
 def citation_url(kind: str, object_id: str) -> str:

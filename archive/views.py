@@ -122,6 +122,8 @@ class RecordView(TypedDict):
     date_as_written: str
     keywords: list[str]
     coverage: str
+    latitude: float | None  # where the coverage place is (decimal degrees), for the map
+    longitude: float | None
     format: str
     images: list[Image]  # the record's own, then each part's, in order
     iiif_manifest: str | None  # None for a record without images
@@ -161,6 +163,11 @@ class SegmentData(TypedDict):
     # and which recording (its number), when a public recording covers the segment's time.
     media: NotRequired[str]
     recording: NotRequired[int]
+    # A timed segment's name and stretch (`archive.passages.locate`): its title or first words,
+    # `00:12:04–00:13:10` for citations and search hits, and the end of that stretch (ms, or None).
+    label: NotRequired[str]
+    locator: NotRequired[str]
+    until_ms: NotRequired[int | None]
 
 
 class Segment(SegmentData):
@@ -213,7 +220,7 @@ class RecordingView(TypedDict):
     silencing; the whole form lists every recording, with why the public does not get it."""
 
     number: int  # 1-based, in session order
-    kind: str  # what the public copy holds: audio
+    kind: str  # what the public copy holds: audio, or video (pictures and sound)
     url: str | None  # the public copy (a site path), a remote link, or None when withheld
     remote: bool
     mime: str
@@ -222,6 +229,8 @@ class RecordingView(TypedDict):
     end_ms: int | None  # where it ends on that timeline (None: not known, a remote one)
     label: str
     synthetic: bool
+    width: int | None  # a video copy's picture size (`archive.recordings.video_size`); None for sound
+    height: int | None
     captions: str | None
     chapters: str | None
     silenced: list[SilencedPassage]
@@ -243,6 +252,8 @@ class NarrativeView(TypedDict):
     interviewer: str
     date: DateData
     place: str
+    latitude: float | None  # where the place is; None also when the place's name is redacted
+    longitude: float | None
     language: str
     summary: str
     content_note: str
@@ -440,6 +451,14 @@ class TimelineView(TypedDict):
 # -- listings, agents and concepts ---------------------------------------------------------------
 
 
+class Place(TypedDict):
+    """Where an object is on the map: its coverage place (records) or place (narratives)."""
+
+    name: str
+    latitude: float
+    longitude: float
+
+
 class Summary(TypedDict):
     """An object in brief, as collections list it (`Catalog.summaries`), with the facet values
     their filters match on. Agents and concepts are listed without a page URL (`url` is None)
@@ -456,6 +475,7 @@ class Summary(TypedDict):
     affected_groups: NotRequired[list[str]]
     institutions: NotRequired[list[str]]
     record_type: NotRequired[str]
+    place: NotRequired[Place]  # records and narratives with coordinates
     agent_kind: NotRequired[str]
     scheme: NotRequired[str]
     notation: NotRequired[str]

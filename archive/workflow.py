@@ -18,12 +18,13 @@ from datetime import date
 from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
-from archive.access import PUBLISH_TEXT, Viewer, consent_decision
+from archive.access import PUBLISH_MEDIA, PUBLISH_TEXT, Viewer, consent_decision
 from archive.catalog import narrative_segments
 from archive.dates import parse_date
 from archive.errors import Forbidden, NotFound, StaleEdit, WorkflowError
 from archive.models import AuditEvent, ConsentEntry, Narrative, Revision
 from archive.passage_notes import PassageNote, parse_note_lines, uncovered
+from archive.recordings import Recording
 from archive.redaction_detection import Listed, detect, refresh_narrative
 from archive.redactions import STAFF_FORM, Redactor, narrator_spans, redactor_for, token
 from archive.revisions import record_write, snapshot
@@ -114,12 +115,13 @@ def _id_spells_withheld_text(session: Session, row: Narrative) -> bool:
 
 
 def create(session: Session, viewer: Viewer, values: dict, upload_path: str = "",
-           sub_id: str | None = None) -> Submission:
+           sub_id: str | None = None, recording_path: str = "") -> Submission:
     """A new draft owned by `viewer`, from values already checked by `submissions.validate`."""
     if not viewer.is_staff:
         raise Forbidden("only staff may submit narratives")
     sub = Submission(id=sub_id or new_id(session, values), owner=viewer.username, **values)
     sub.upload_path = upload_path
+    sub.recording_path = recording_path
     record_write(session, sub, object_type="submission", action="create", actor=viewer.username, before=None)
     session.flush()
     return sub
@@ -143,10 +145,12 @@ def _claim_version(session: Session, sub: Submission, expected: int) -> None:
 
 def save(session: Session, viewer: Viewer, sub_id: str, version: int, values: dict,
          upload_path: str | None = None,
-         segments: Sequence[TranscriptSegment | TranscriptSource] | None = None) -> Submission:
+         segments: Sequence[TranscriptSegment | TranscriptSource] | None = None,
+         recording_path: str | None = None, recordings: Sequence[Recording] | None = None) -> Submission:
     """Write an edit made from `version`; refuses stale edits and edits the viewer may not make.
 
     `segments`: the rows of a newly uploaded transcript (see `act`); None keeps the stored ones.
+    `recording_path` and `recordings`: a newly uploaded recording and its row, likewise.
     """
     sub = get(session, viewer, sub_id)
     if not can_edit(viewer, sub):
@@ -157,21 +161,26 @@ def save(session: Session, viewer: Viewer, sub_id: str, version: int, values: di
         setattr(sub, name, values[name])
     if upload_path:
         sub.upload_path = upload_path
+    if recording_path:
+        sub.recording_path = recording_path
     record_write(session, sub, object_type="submission", action="update", actor=viewer.username, before=before)
-    if sub.state == "published":
-        _sync_narrative(session, sub, viewer.username, None, segments)  # a curator's edit of a live narrative
+    if sub.state == "published":  # a curator's edit of a live narrative
+        _sync_narrative(session, sub, viewer.username, None, segments, recordings)
     session.flush()
     return sub
 
 
 def act(session: Session, viewer: Viewer, sub_id: str, action: str, version: int,
         comment: str = "", today: date | None = None,
-        segments: Sequence[TranscriptSegment | TranscriptSource] | None = None) -> Submission:
+        segments: Sequence[TranscriptSegment | TranscriptSource] | None = None,
+        recordings: Sequence[Recording] | None = None) -> Submission:
     """Move a submission through review: submit, start_review, return, reject, publish.
 
     On publish, `segments` are the rows of the submission's uploaded transcript, read by the
     caller with the ingest readers (`ingest.uploaded_transcripts.segment_rows`): the store
     keeps rows, it does not read files of formats it does not know. None keeps the stored rows.
+    `recordings` likewise: the row of its uploaded recording, probed by the caller
+    (`ingest.recordings.uploaded_recording_rows`).
     """
     if action not in TRANSITIONS:
         raise WorkflowError(f"unknown action '{action}'")
@@ -198,7 +207,7 @@ def act(session: Session, viewer: Viewer, sub_id: str, action: str, version: int
     record_write(session, sub, object_type="submission", action=action, actor=viewer.username,
                  before=before, detail=f"now {target}")
     if action == "publish":
-        _sync_narrative(session, sub, viewer.username, today, segments)
+        _sync_narrative(session, sub, viewer.username, today, segments, recordings)
     session.flush()
     return sub
 
@@ -210,7 +219,8 @@ def _access(sub: Submission) -> str:
 
 
 def _sync_narrative(session: Session, sub: Submission, actor: str, today: date | None,
-                    segments: Sequence[TranscriptSegment | TranscriptSource] | None) -> Narrative:
+                    segments: Sequence[TranscriptSegment | TranscriptSource] | None,
+                    recordings: Sequence[Recording] | None = None) -> Narrative:
     """Write the published submission into the store as a Narrative with its consent log."""
     when = parse_date(sub.date)
     # The master text goes into the store, as ingest does; what the public may not read is held
@@ -241,6 +251,9 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
     # names approved, found e-mails, phones, addresses proposed (and hidden until rejected).
     if segments is not None:
         replace_segments(session, sub.id, segments)
+    if recordings is not None:  # the uploaded recording: its public copy is made at the next build
+        session.execute(delete(Recording).where(Recording.narrative_id == sub.id))
+        session.add_all(recordings)
     _store_passage_notes(session, sub)
     refresh_narrative(session, row, [Listed(n) for n in sub.redact_names.splitlines() if n.strip()], STAFF_FORM)
     session.flush()
@@ -250,11 +263,22 @@ def _sync_narrative(session: Session, sub: Submission, actor: str, today: date |
     consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == sub.id)))
     # Staff-only scope is an access level, not a refusal: appending a refusal here would read
     # as a withdrawal. So the log only ever gains a grant, when the scope is public.
+    day = sub.release_date or (today or date.today()).isoformat()
     if sub.scope == "public" and consent_decision(consent, PUBLISH_TEXT) is not True:
+        consent.append(ConsentEntry(narrative_id=sub.id, position=len(consent), date=day, use=PUBLISH_TEXT,
+                                    granted=True, recorded_by=sub.owner, note="recorded with the staff submission"))
+        session.add(consent[-1])
+    # The recording's own use: granted with the box ticked (for a public narrative); a box
+    # unticked after a grant is the narrator's refusal, appended like every decision.
+    media = consent_decision(consent, PUBLISH_MEDIA)
+    if sub.media_consent and sub.scope == "public" and media is not True:
+        session.add(ConsentEntry(narrative_id=sub.id, position=len(consent), date=day, use=PUBLISH_MEDIA,
+                                 granted=True, recorded_by=sub.owner, note="recorded with the staff submission"))
+    elif not sub.media_consent and media is True:
         session.add(ConsentEntry(narrative_id=sub.id, position=len(consent),
-                                 date=sub.release_date or (today or date.today()).isoformat(),
-                                 use=PUBLISH_TEXT, granted=True, recorded_by=sub.owner,
-                                 note="recorded with the staff submission"))
+                                 date=(today or date.today()).isoformat(), use=PUBLISH_MEDIA, granted=False,
+                                 recorded_by=actor, note="the staff submission no longer records consent "
+                                                         "to publishing the recording"))
     return row
 
 

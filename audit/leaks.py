@@ -107,6 +107,17 @@ def _own_words(view: dict, row) -> dict:
     return own
 
 
+def _per_row(rows: list, views: Iterator[dict]) -> Iterator[dict | None]:
+    """For each row (in id order), its view from `views` (the visible ones, in id order), or None."""
+    view = next(views, None)
+    for row in rows:
+        if view is not None and view["id"] == row.id:
+            yield view
+            view = next(views, None)
+        else:
+            yield None
+
+
 def _differing_words(staff: dict, seen: dict) -> set[str]:
     """Words of the staff view's fields whose value the public view does not have as is."""
     return set().union(*(words(_view_text(v)) for k, v in staff.items() if seen.get(k) != v))
@@ -144,7 +155,8 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     for kind in AUDITED_KINDS:
         table = m.OBJECT_TYPES[kind]
         rows = session.exec(select(table).order_by(table.id)).all()
-        for row, seen, staff in zip(rows, public.each(kind, rows), admin.each(kind, rows), strict=True):
+        for row, seen, staff in zip(rows, _per_row(rows, public.each(kind)), _per_row(rows, admin.each(kind)),
+                                    strict=True):
             if seen is not None:
                 view_words = words(_view_text(seen))
                 if kind == "narrative" and row.id in spans:
@@ -279,8 +291,12 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
         if "/iiif/" in text:
             site_texts.append(text)
 
-    for stored in open_index(settings.index_dir).stored_documents():
-        scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
+    index = open_index(settings.index_dir, settings.database_url)
+    try:
+        for stored in index.stored_documents():
+            scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
+    finally:
+        index.close()  # the postgres engine's connections to the store
 
     app = app or create_app(settings)
     search_words = sorted({f.text for f in prints if " " not in f.text})

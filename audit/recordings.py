@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.models import ConsentEntry, Narrative
-from archive.recordings import narratives_with_recordings, publications
+from archive.recordings import narratives_with_recordings, publications, video_size
 from archive.settings import Settings
 from archive.transcripts import format_time
 from archive.urls import recording_url
@@ -52,7 +52,8 @@ def audit_recordings(session: Session, settings: Settings, written: set[str] | N
         consent = list(session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == narrative_id)))
         for pub in publications(session, row, consent, catalog.today):
             if pub.public and pub.recording.path:
-                path = recording_url(narrative_id, pub.recording.position + 1).lstrip("/")
+                path = recording_url(narrative_id, pub.recording.position + 1,
+                                     video_size(pub.recording) is not None).lstrip("/")
                 silences = [(p.start_ms, p.end_ms) for p in pub.plan.within(pub.recording)]
                 expected[path] = (narrative_id, silences, pub.recording.duration_ms)
     findings: list[RecordingFinding] = []

@@ -106,7 +106,7 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
             data = (f"/{relative}\n".encode() + file.read_bytes()).lower()
             if any(needle in data for needle in needles):  # then as the full audit matches them
                 scan(str(file.relative_to(public.parent)), data.decode("utf-8", "replace"), newly)
-        index = open_index(settings.index_dir)
+        index = open_index(settings.index_dir, settings.database_url)
         try:
             for stored in index.stored_documents():
                 text = json.dumps(stored, ensure_ascii=False)

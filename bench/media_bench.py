@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/media_bench.py                     # 60 min, MP3 128 kbit/s stereo 44.1 kHz
     .venv/bin/python bench/media_bench.py --minutes 60 --format wav
+    .venv/bin/python bench/media_bench.py --minutes 2 --video 720    # H.264 720p25 with AAC sound
 
 Makes a master once (a warbling tone, never silent, encoded with PyAV; kept in the temp folder
 for the next run), then times `publish.media.derivative.write_public_audio`, the whole of what a
@@ -9,7 +10,10 @@ build does for a recording it has not made before: decode, silence, encode AAC, 
 The plan silences 40 word-timed names (2.5 s each) and 5 whole cues (30 s each). Prints wall and
 CPU seconds of this process and the ratio to real time (the target is at least 20x on one core:
 the work is one thread), then decodes the copy to check the silences (`publish.media.levels`)
-and times that too (what `reckon audit` does per recording). Not a test.
+and times that too (what `reckon audit` does per recording). With `--video HEIGHT` the master
+is a video (H.264 and AAC, 16:9, 25 frames a second, pictures changing every frame) and
+`write_public_video` is timed: the same sound, and every picture decoded and encoded again as
+H.264. Not a test.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from av.audio.fifo import AudioFifo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from publish.media.derivative import write_public_audio
+from archive.recordings import VIDEO_HEIGHT
+from publish.media.derivative import write_public_audio, write_public_video
 from publish.media.levels import peaks
-from tests.helpers.media import tone_samples
+from tests.helpers.media import tone_samples, write_video
 
 CODECS = {"mp3": ("mp3", "libmp3lame", 128000, "stereo", 44100), "wav": ("wav", "pcm_s16le", 0, "stereo", 48000),
           "flac": ("flac", "flac", 0, "mono", 48000), "m4a": ("mp4", "aac", 128000, "stereo", 44100)}
@@ -78,27 +83,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=int, default=60)
     parser.add_argument("--format", choices=sorted(CODECS), default="mp3")
+    parser.add_argument("--video", type=int, metavar="HEIGHT", help="a video master this many lines high")
     args = parser.parse_args()
-    master = Path(tempfile.gettempdir()) / f"reckoning-media-bench-{args.minutes}min.{args.format}"
+    kind = f"{args.video}p.mp4" if args.video else args.format
+    master = Path(tempfile.gettempdir()) / f"reckoning-media-bench-{args.minutes}min.{kind}"
     if not master.exists():
         started = time.perf_counter()
-        make_master(master, args.minutes, args.format)
+        if args.video:
+            write_video(master, args.minutes * 60, size=(args.video * 16 // 9 // 2 * 2, args.video), fps=25)
+        else:
+            make_master(master, args.minutes, args.format)
         print(f"made the master {master} in {time.perf_counter() - started:.1f} s")
     passages = plan(args.minutes)
     real = args.minutes * 60
     with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / "public.m4a"
+        target = Path(folder) / ("public.mp4" if args.video else "public.m4a")
         wall, cpu = time.perf_counter(), time.process_time()
-        write_public_audio(master, target, passages)
+        if args.video:
+            height = min(args.video, VIDEO_HEIGHT)
+            write_public_video(master, target, passages, (height * 16 // 9 // 2 * 2, height))
+        else:
+            write_public_audio(master, target, passages)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         size = target.stat().st_size
         check_wall = time.perf_counter()
         loudest, length = peaks(target, passages)
         check_wall = time.perf_counter() - check_wall
-    print(f"master: {args.minutes} min {args.format} ({master.stat().st_size / 1e6:.1f} MB); "
+    print(f"master: {args.minutes} min {kind} ({master.stat().st_size / 1e6:.1f} MB); "
           f"{len(passages)} passages silenced ({sum(b - a for a, b in passages) / 1000:.0f} s)")
     print(f"public copy: {wall:.1f} s wall, {cpu:.1f} s CPU = {real / cpu:.0f}x real time on one core "
-          f"({real / wall:.0f}x by the wall clock); {size / 1e6:.1f} MB AAC, {length / 1000:.1f} s long")
+          f"({real / wall:.0f}x by the wall clock); {size / 1e6:.1f} MB, {length / 1000:.1f} s long")
     print(f"check by decoding: {check_wall:.1f} s; every passage silent: {not any(loudest)}; "
           f"load average {os.getloadavg()[0]:.2f}")
 

@@ -3,11 +3,17 @@
     python -m bench.search_bench --engine whoosh --n 10000
     python -m bench.search_bench --engine tantivy --n 100000
     python -m bench.search_bench --engine fts5 --n 100000      # SQLite FTS5, the baseline
+    python -m bench.search_bench --engine postgres --n 100000  # PostgreSQL FTS, in a throwaway cluster
 
 The engines run through the archive's own `search/` code (write_index, open_index, search),
 so the figures include what users get: the manifest and "did you mean" vocabulary at
 build time, snippets and facet counts at query time. FTS5 is driven directly with SQL over
 the same documents as a yardstick. Prints one Markdown table row per query kind.
+
+The postgres engine runs against `--database-url`, or else a throwaway cluster started here
+(tests/helpers/postgres.py: a Unix socket, fsync off, 64 MB shared buffers). Its work is done
+by the server, so its CPU figures add the server process's CPU time (read from /proc for the
+connection's backend) to this process's; its index size is the tables' and indexes' on disk.
 """
 
 from __future__ import annotations
@@ -82,21 +88,69 @@ class Clock:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
+class ServerClock(Clock):
+    """This process's CPU time plus that of the PostgreSQL backends serving `pids`."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        super().__init__()
+        self.server = _server_cpu(pids)
+
+    def stop(self) -> tuple[float, float]:
+        wall, cpu = super().stop()
+        return wall, cpu + _server_cpu(self.pids) - self.server
+
+
+def _server_cpu(pids: list[int]) -> float:
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def run_engine(name: str, docs: list[dict], folder: Path, queries, options: dict, reuse: bool = False,
-               warm: list | None = None):
+               warm: list | None = None, database_url: str | None = None):
     clock = Clock()
     if not (reuse and (folder / "index").exists()):
-        write_index(docs, folder / "index", name, {}, None, **options)
+        write_index(docs, folder / "index", name, {}, None, database_url=database_url, **options)
     build = clock.stop()
-    ix = open_index(folder / "index")
+    ix = open_index(folder / "index", database_url)
     for _, query, opts in (queries[:10] if warm is None else warm):  # warm the caches, as a running server would be
         search(ix, query, 20, **opts)
+    pids = _backends(ix)
     timings: dict[str, list[tuple[float, float]]] = {k: [] for k in KINDS}
     for kind, query, opts in queries:
-        clock = Clock()
+        clock = ServerClock(pids) if pids else Clock()
         search(ix, query, 20, **opts)
         timings[kind].append(clock.stop())
-    return build, folder_size(folder / "index"), timings
+    size = folder_size(folder / "index") + (_tables_size(ix) if pids else 0)
+    ix.close()
+    return build, size, timings
+
+
+def _backends(ix) -> list[int]:
+    """The server processes answering the postgres engine's queries (one here: queries run one
+    at a time, so the reader's pool holds one connection)."""
+    reader, _ = ix._current()
+    connections = getattr(reader, "connections", None)
+    return [conn.info.backend_pid for conn in connections._all] if connections is not None else []
+
+
+def _tables_size(ix) -> int:
+    reader, _ = ix._current()
+    with reader.connections.connection() as conn:
+        return sum(conn.execute("SELECT pg_total_relation_size(%s)", (name,)).fetchone()[0]
+                   for name in (reader.table, f"{reader.table}_terms", f"{reader.table}_vocab"))
+
+
+def throwaway_database() -> str:
+    """A new database in a PostgreSQL cluster started for this run (stopped when it ends)."""
+    from tests.helpers.postgres import Cluster
+
+    cluster = Cluster.start()
+    cluster.create("bench")
+    return cluster.url("bench")
 
 
 # -- SQLite FTS5, the baseline ----------------------------------------------------------------
@@ -159,7 +213,8 @@ def run_fts5(docs: list[dict], folder: Path, queries):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engine", choices=("whoosh", "tantivy", "fts5"), required=True)
+    parser.add_argument("--engine", choices=("whoosh", "tantivy", "postgres", "fts5"), required=True)
+    parser.add_argument("--database-url", help="postgres: the store to index into (default: a throwaway cluster)")
     parser.add_argument("--n", type=int, default=10_000, help="records in the corpus")
     parser.add_argument("--queries", type=int, default=210, help="queries in the mix (30 per kind)")
     parser.add_argument("--procs", type=int, default=1, help="whoosh writer processes")
@@ -183,9 +238,10 @@ def main() -> None:
         if args.engine == "fts5":
             build, size, timings = run_fts5(docs, folder, queries)
         else:
-            options = {"procs": args.procs} if args.engine == "whoosh" else {"threads": args.threads}
+            options = {"whoosh": {"procs": args.procs}, "tantivy": {"threads": args.threads}}.get(args.engine, {})
+            url = args.database_url or (throwaway_database() if args.engine == "postgres" else None)
             build, size, timings = run_engine(args.engine, docs, folder, queries, options, args.keep is not None,
-                                              warm)
+                                              warm, url)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

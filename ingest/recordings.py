@@ -14,9 +14,10 @@ from pathlib import Path
 
 from archive.body_segments import SEGMENT_HEADING
 from archive.errors import ContentProblem
+from archive.recordings import Recording
 from archive.transcripts import format_time
 from ingest.attachments import outside_reason
-from ingest.readers.media import MediaProblem, probe
+from ingest.readers.media import MediaInfo, MediaProblem, probe
 from ingest.readers.parsed import Parsed
 
 
@@ -98,3 +99,15 @@ def _past_the_end(obj: Parsed, rows: list[dict]) -> list[ContentProblem]:
 
 def _heading_times(body: str) -> list[str]:
     return [m.group(1) for line in body.splitlines() if (m := SEGMENT_HEADING.match(line))]
+
+
+def uploaded_recording_rows(narrative_id: str, path: Path | None, info: MediaInfo | None = None) -> list[Recording]:
+    """The store row of a staff narrative's uploaded recording (none without one), for
+    `archive.workflow` to keep when it is published: from `info` when it was just sniffed, else
+    probed again as ingest probes a content file (a MediaProblem when it no longer reads)."""
+    if path is None:
+        return []
+    info = info or probe(path, path.name)
+    return [Recording(narrative_id=narrative_id, position=0, path=str(path.resolve()), source_path=path.name,
+                      sha256=info.sha256, bytes=info.bytes, kind=info.kind, container=info.container,
+                      codec=info.codec, streams=info.streams, duration_ms=info.duration_ms)]

@@ -56,6 +56,7 @@ def main_fields(obj: Parsed) -> dict:
             "language": s.language, "source": s.source, "source_url": s.source_url,
             "rights": s.rights, "body": obj.body, "date_as_written": s.date_as_written,
             "keywords": list(s.keywords), "coverage": s.coverage, "format": s.format,
+            "latitude": s.latitude, "longitude": s.longitude,
             "attachment_text": obj.attachments.get("pdf", {}).get("text", ""),
             "parts": [{"id": part.id, "title": part.title, "description": part.description, "format": part.format,
                        "date_as_written": part.date_as_written,
@@ -65,7 +66,8 @@ def main_fields(obj: Parsed) -> dict:
         return common | _dated(s.date) | {
             "fictional": s.fictional, "narrator_name": s.narrator.name,
             "narrator_display": s.narrator.display_name, "name_policy": s.narrator.name_policy,
-            "interviewer": s.interviewer, "place": s.place, "language": s.language,
+            "interviewer": s.interviewer, "place": s.place, "latitude": s.latitude, "longitude": s.longitude,
+            "language": s.language,
             "summary": s.summary, "content_note": s.content_note, "harm_types": list(s.harm_types),
             "release_signed": s.release.signed if s.release else None,
             "release_licence": s.release.licence if s.release else "", "body": obj.body}

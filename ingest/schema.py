@@ -7,6 +7,7 @@ silently publish an embargoed narrative.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Annotated, Literal
@@ -43,9 +44,28 @@ def _text(value: object) -> object:
     return "" if value is None else value
 
 
+def _degrees(limit: int):
+    """A coordinate in decimal degrees within ±`limit`: a YAML number, or text as a CSV cell has it."""
+    def check(value: object) -> float:
+        number: float | None = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = float(value)
+        elif isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                pass
+        if number is None or not math.isfinite(number) or not -limit <= number <= limit:
+            raise ValueError(f"expected decimal degrees, a number from -{limit} to {limit}; got '{value}'")
+        return number
+    return check
+
+
 EDTF = Annotated[str, BeforeValidator(_edtf)]
 Day = Annotated[str, BeforeValidator(_iso_day)]
 Text = Annotated[str, BeforeValidator(_text)]
+Latitude = Annotated[float, BeforeValidator(_degrees(90))]
+Longitude = Annotated[float, BeforeValidator(_degrees(180))]
 AccessLevel = Literal["public", "staff", "restricted", "embargoed", "withdrawn"]
 
 
@@ -65,6 +85,20 @@ class Accessible(Strict):
     def _embargo_needs_date(self):
         if self.access == Level.EMBARGOED and not self.embargo_until:
             raise ValueError("access 'embargoed' needs embargo_until: YYYY-MM-DD (embargoes are never open-ended)")
+        return self
+
+
+class Located(Strict):
+    """Where a record's coverage or a narrative's place is, in decimal degrees (WGS 84): both or neither."""
+
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self):
+        if (self.latitude is None) != (self.longitude is None):
+            given, missing = ("latitude", "longitude") if self.longitude is None else ("longitude", "latitude")
+            raise ValueError(f"{given} needs {missing} too: a place is on the map with both or neither")
         return self
 
 
@@ -112,7 +146,7 @@ class PartSource(Strict):
     images: list[str] = Field(default_factory=list)
 
 
-class RecordSource(Accessible):
+class RecordSource(Located, Accessible):
     id: str = Field(pattern=_id_pattern("rec"))
     title: str = Field(min_length=1)
     date: EDTF
@@ -126,7 +160,7 @@ class RecordSource(Accessible):
     # Catalogue imports and attachments (files are relative to the record's own file).
     date_as_written: Text = ""
     keywords: list[str] = Field(default_factory=list)
-    coverage: Text = ""
+    coverage: Text = ""  # its place's coordinates, if any, are `latitude` and `longitude` (Located)
     format: Text = ""
     images: list[str] = Field(default_factory=list)
     pdf: str | None = None
@@ -272,14 +306,14 @@ class MediaSource(Strict):
         return self
 
 
-class NarrativeSource(Accessible):
+class NarrativeSource(Located, Accessible):
     id: str = Field(pattern=_id_pattern("nar"))
     title: str = Field(min_length=1)
     fictional: bool = False
     narrator: NarratorSource
     interviewer: Text = ""
     date: EDTF
-    place: Text = ""
+    place: Text = ""  # its coordinates, if any, are `latitude` and `longitude` (Located)
     language: str = "en"
     summary: Text = ""
     content_note: Text = ""

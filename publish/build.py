@@ -79,7 +79,7 @@ from publish.outputs import (
 from publish.page import Page, PageKeys, write_pages
 from publish.pages.browse import FACET_TITLES
 from publish.pages.charts import charts_memory, site_charts
-from publish.pages.site_index import SiteIndex, entry_of
+from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
 from publish.static_search.index import static_index as static_search_index
@@ -223,7 +223,7 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else pages
     return BuildReport(pages=pages, public_dir=public, written=written, unchanged=pages - written,
                        seconds=time.perf_counter() - started, records_made=record_cache.made, applied=applied,
-                       changed=changed)
+                       changed=changed, whole=serving is None)
 
 
 def _changed_files(serving: dict, manifest: dict) -> list[str]:
@@ -359,7 +359,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     index = kept["index"] = SiteIndex.of([entry_of(view, added[view["id"]]) for view in everything])
     small = {kind: views[kind] for kind in SMALL_KINDS}
     tombstones = catalog.tombstones()
-    charts = site_charts(views, catalog, urls)  # the charts' data and files; their drawings start
+    charts = site_charts(views, placed_summaries(index), catalog, urls)  # the charts' data and files; drawing starts
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
         state["records"] = len(views["record"])

@@ -23,3 +23,7 @@ class BuildReport:
     # The files this build changed in the served site (written anew or removed; an image's
     # files as `iiif/<id>/`): what a CDN must drop (publish.purge). Empty for a first build.
     changed: list[str] = field(default_factory=list)
+    # True when no site was served before this build (a first build): every file is new, and
+    # `changed` is empty (nothing a CDN holds changed). `reckon build --changed-list` then
+    # lists every file (publish.changed_list).
+    whole: bool = False

@@ -38,6 +38,18 @@ def _labels(key: str) -> Callable[[dict], str]:
     return lambda v: SEP.join(x.get("label") or x.get("name") or "" for x in v.get(key, []))
 
 
+def _degrees(field: str) -> Callable[[dict], object]:
+    # A number, not text: a negative longitude is not a formula (publish.csv_cells guards text only).
+    return lambda v: "" if v.get(field) is None else float(v[field])
+
+
+LOCATED = [
+    ("latitude", "Where the place is: latitude in decimal degrees (WGS 84), when known; the map shows it.",
+     _degrees("latitude")),
+    ("longitude", "Longitude in decimal degrees (WGS 84), when known.", _degrees("longitude")),
+]
+
+
 def _date(part: str) -> Callable[[dict], str]:
     return lambda v: str((v.get("date") or {}).get(part, ""))
 
@@ -53,7 +65,7 @@ DATES = [
     ("date_lower", "Earliest day the date may mean, as YYYYMMDD (0 when open).", _date("lower")),
     ("date_upper", "Latest day the date may mean, as YYYYMMDD (99991231 when open).", _date("upper")),
 ]
-COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], str] | None]]] = {
+COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], object] | None]]] = {
     "record": COMMON + DATES + [
         ("record_type", "Kind of document (minutes, press-release, article…).", lambda v: v["record_type"]),
         ("creators", "Ids of the agents who made the record, separated by '; '.", _ids("creators")),
@@ -63,12 +75,15 @@ COLUMNS: dict[str, list[tuple[str, str, Callable[[dict], str] | None]]] = {
         ("source", "Where the original is held or was published.", lambda v: v["source"]),
         ("source_url", "Link to the original, when one exists.", lambda v: v["source_url"]),
         ("rights", "Rights statement for the record.", lambda v: v["rights"]),
+        ("coverage", "The place or period the record covers.", lambda v: v["coverage"]),
+        *LOCATED,
         ("text", "The archive's description and transcription, as plain text.", lambda v: v["text"]),
     ],
     "narrative": COMMON + DATES + [
         ("narrator", "The narrator as published: a pseudonym, or no name at all, when the narrator chose so.", lambda v: v["narrator"]),
         ("interviewer", "Who conducted the interview.", lambda v: v["interviewer"]),
         ("place", "Where the interview took place.", lambda v: v["place"]),
+        *LOCATED,
         ("fictional", "true for fictional composites written for demonstration.", lambda v: str(v["fictional"]).lower()),
         ("harm_types", "Ids of harm types the narrative describes.", _ids("harm_types")),
         ("licence", "Licence the narrator's release grants.", lambda v: v["licence"]),
@@ -162,7 +177,8 @@ def data_dictionary(counts: dict[str, int] | None = None) -> list[dict]:
 
 
 # Table Schema types of the CSV columns that are not strings.
-FIELD_TYPES = {"date_lower": "integer", "date_upper": "integer", "entries": "integer", "fictional": "boolean"}
+FIELD_TYPES = {"date_lower": "integer", "date_upper": "integer", "entries": "integer", "fictional": "boolean",
+               "latitude": "number", "longitude": "number"}
 JSONL_MEDIA_TYPE = "application/jsonl"
 # Where each kind keeps its rights statement (the only columns licences are read from).
 RIGHTS_COLUMNS = {"record": "rights", "narrative": "licence"}

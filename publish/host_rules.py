@@ -10,6 +10,9 @@ writes the same two rules in the files hosts read, at the root of the published 
 2. **Withdrawn testimony is gone (410)**, with the tombstone page as the body, both at
    `/narratives/<id>/` and at `/narratives/<id>/index.html`; search engines are told not to
    index the tombstone.
+3. **Recordings are open to other sites' viewers**: a narrative's AV manifest and recording
+   files (`archive.urls.OPEN_MEDIA_FILES`) carry `Access-Control-Allow-Origin: *`. A rule by
+   pattern is enough: a build leaves such files only in public narratives' folders.
 
 The files (each says where it applies in its first lines):
 
@@ -30,13 +33,14 @@ from __future__ import annotations
 
 import re
 
-from archive.urls import SiteUrls
+from archive.urls import OPEN_MEDIA_FILES, SiteUrls
 
 HEADERS_FILE, REDIRECTS_FILE, HTACCESS_FILE, NGINX_FILE = "_headers", "_redirects", ".htaccess", "reckon-nginx.conf"
 FILES = (HEADERS_FILE, REDIRECTS_FILE, HTACCESS_FILE, NGINX_FILE)
 CACHE_CONTROL = "no-cache"  # the same value `reckon serve` sends (web.site_files)
 TOMBSTONE_ROBOTS = "noindex"
 INTERNAL = "/reckon-tombstone"  # nginx: an internal prefix the tombstones' bodies are read through
+OPEN_ORIGIN = "*"  # Access-Control-Allow-Origin of the recording files (as `reckon serve`: web.site_files)
 
 
 def host_rules(tombstone_pages: list[str], urls: SiteUrls) -> dict[str, bytes]:
@@ -55,6 +59,8 @@ def _forms(page: str, urls: SiteUrls) -> tuple[str, str]:
 def _headers(pages: list[str], urls: SiteUrls) -> bytes:
     lines = ["# Netlify, Cloudflare Pages: written by `reckon build` (publish/host_rules.py).",
              urls.link("/*"), f"  Cache-Control: {CACHE_CONTROL}"]
+    for path in ("/narratives/:id/manifest.json", "/narratives/:id/recording-*"):
+        lines += [urls.link(path), f"  Access-Control-Allow-Origin: {OPEN_ORIGIN}"]
     for page in pages:
         for path in _forms(page, urls):
             lines += [path, f"  X-Robots-Tag: {TOMBSTONE_ROBOTS}"]
@@ -74,6 +80,9 @@ def _htaccess(pages: list[str], urls: SiteUrls) -> bytes:
              "# and AllowOverride FileInfo for this folder.",
              "<IfModule mod_headers.c>",
              f'  Header always set Cache-Control "{CACHE_CONTROL}"',
+             f'  <If "%{{REQUEST_URI}} =~ m#^{re.escape(urls.link("/"))}{OPEN_MEDIA_FILES}$#">',
+             f'    Header always set Access-Control-Allow-Origin "{OPEN_ORIGIN}"',
+             "  </If>",
              "</IfModule>"]
     if pages:
         lines += ["RewriteEngine On"]
@@ -93,7 +102,12 @@ def _htaccess(pages: list[str], urls: SiteUrls) -> bytes:
 def _nginx(pages: list[str], urls: SiteUrls) -> bytes:
     lines = ["# nginx: include in the server { } block serving the site; written by `reckon build`",
              "# (publish/host_rules.py). `root` must map the base URL's path onto the published folder.",
-             f'add_header Cache-Control "{CACHE_CONTROL}" always;']
+             f'add_header Cache-Control "{CACHE_CONTROL}" always;',
+             # A location's add_header replaces the server's: Cache-Control is said again.
+             f"location ~ ^{re.escape(urls.link('/'))}{OPEN_MEDIA_FILES}$ {{",
+             f'    add_header Cache-Control "{CACHE_CONTROL}" always;',
+             f'    add_header Access-Control-Allow-Origin "{OPEN_ORIGIN}" always;',
+             "}"]
     if pages:
         for page in pages:
             index = urls.link("/" + page)

@@ -45,7 +45,15 @@ from publish.outputs import RECENT_ON_HOME, SMALL_KINDS, front_pages, object_out
 from publish.page import Page
 from publish.pages import listings
 from publish.pages.charts import charts_memory, recalled, site_charts
-from publish.pages.site_index import BROWSE, Entry, browse_list, browse_parts, section_list
+from publish.pages.site_index import (
+    BROWSE,
+    PLACED,
+    Entry,
+    browse_list,
+    browse_parts,
+    placed_summaries,
+    section_list,
+)
 from publish.patch_changes import ChangeSet, RecordChange
 from publish.static_search.blocks import patch_first_block
 from publish.static_search.index import SMALL, record_base, static_index
@@ -339,18 +347,19 @@ def _data_package(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[st
 # -- the charts ------------------------------------------------------------------------------------
 def _charts(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[str, list[dict]] | None) -> None:
     """The charts made again when what they count may have changed (the small kinds and the
-    ledger; a decade's records, or the records' count), with every page showing them; the
-    pages this patch made otherwise get the charts the live build drew (kept in the cache)."""
+    ledger; a decade's records, or the records' count; an object on the map, or one that came
+    onto it or left it: its entry in the placed list changed), with every page showing them;
+    the pages this patch made otherwise get the charts the live build drew (kept in the cache)."""
     kept = recalled(ctx.store.meta("charts"))
     if kept is None:
         raise Unpatchable("the cache keeps no charts (made by an older version)")
     contexts, paths = kept
     counted = section_list("record")
-    if small is not None or any(name == counted or name.startswith(browse_list("decade", ""))
-                                for name in changes.sizes_before):
+    if small is not None or PLACED in changes.lists or any(
+            name == counted or name.startswith(browse_list("decade", "")) for name in changes.sizes_before):
         views = small if small is not None else {kind: ctx.catalog.all(kind) for kind in SMALL_KINDS}
         dates = [{"date": {"lower": lower}} for lower, _, _ in ctx.index.members(counted)]
-        charts = site_charts({**views, "record": dates}, ctx.catalog, ctx.urls)
+        charts = site_charts({**views, "record": dates}, placed_summaries(ctx.index), ctx.catalog, ctx.urls)
         contexts = charts.contexts()
         out.files.update(charts.files)
         out.gone |= set(paths) - set(charts.files)

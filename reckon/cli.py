@@ -130,13 +130,19 @@ def cmd_redactions(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from publish.changed_list import check_target, write_changed_list
     from publish.pipeline import publish
 
     settings = _settings(args)
+    # Checked before publishing: the changes are reported once, by this build.
+    target = check_target(args.changed_list, settings.public_dir) if args.changed_list else None
     report = publish(settings)
     site = report.site
     print(f"indexed {report.indexed} public objects; published {site.pages} files to {site.public_dir} "
           f"({site.written} written, {site.unchanged} unchanged) in {site.seconds:.1f} s")
+    if target is not None:
+        lines = write_changed_list(site, target)
+        print(f"listed {lines} changed files in {target}")
     print(_base_url_line(settings))
     return 0
 
@@ -174,7 +180,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     folder = staff_index_dir(settings) if args.staff else settings.index_dir
-    ix = open_index(folder)
+    ix = open_index(folder, settings.database_url)
     filters = {name: getattr(args, name) for name in FACETS if getattr(args, name)}
     results = search(ix, args.query, args.limit, page=args.page, date_from=args.date_from,
                      date_to=args.date_to, filters=filters, sort=args.sort)
@@ -320,7 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--csv", action="append", metavar="PATH", help="also check this CSV catalogue (repeatable)")
     p.add_argument("--mapping", metavar="NAME|FILE", help="column mapping for --csv (see `reckon ingest --help`)")
-    add("build", cmd_build, "Publish: bring both search indexes up to date and render the static site into public/.")
+    p = add("build", cmd_build, "Publish: bring both search indexes up to date and render the static site into public/.")
+    p.add_argument("--changed-list", metavar="FILE",
+                   help="also write the site paths this build wrote or removed (removed ones as '- PATH'), "
+                        "one a line, for an upload tool such as rclone")
     p = add("tags", cmd_tags, "List the harm tagger's suggestions, or accept or reject one (unpublished until accepted).")
     p.add_argument("action", nargs="?", default="list", choices=["list", "accept", "reject"])
     p.add_argument("id", nargs="?", type=int, help="the suggestion's number, for accept and reject")

@@ -111,10 +111,12 @@ def _narrative_documents(doc: dict, view: dict) -> list[dict]:
         docs.append({
             **doc, "id": f"{view['id']}#{anchor}", "type": "segment", "parent": view["id"],
             "url": page_url("narrative", view["id"]) + "#" + anchor,
-            # Only the segment's own heading is searched as its title; the narrative's title is
-            # kept for display, else every segment would match every word of it.
-            "title": seg["title"] or seg["time"], "context": view["title"],
-            "text": seg["text"], "time": seg["time"],
+            # Only the segment's own heading (or, for a cue, its label: its first words) is
+            # searched as its title; the narrative's title is kept for display, else every
+            # segment would match every word of it. `time` holds the passage's locator
+            # (`00:12:04–00:13:10`, archive.passages), which a hit carries for citing it.
+            "title": seg.get("label") or seg["title"] or seg["time"], "context": view["title"],
+            "text": seg["text"], "time": seg.get("locator") or seg["time"],
             "people": " ".join(filter(None, [seg.get("speaker") or "", view["narrator"]])),
         })
     return docs
@@ -123,7 +125,7 @@ def _narrative_documents(doc: dict, view: dict) -> list[dict]:
 def catalog_documents(catalog: Catalog) -> Iterator[dict]:
     """Every document this Catalog's viewer may see, in a stable order."""
     for kind in INDEXED_KINDS:
-        for view in catalog.all(kind):
+        for view in catalog.each(kind):  # a few hundred views at a time: memory stays flat
             yield from documents_of(kind, view)
 
 

@@ -3,9 +3,14 @@
 Nothing above `search/` knows which engine runs: the indexer hands an engine plain
 documents (search.documents), the query side hands it a parsed query tree
 (search.language) plus filters, and gets back ids, scores, stored fields, snippets and
-facet counts. Two engines implement it: whoosh (pure Python, the default, fine for a few
-thousand objects) and tantivy (a Rust core, for 100,000 and more; `pip install
-'reckoning[tantivy]'`).
+facet counts. Three engines implement it: whoosh (pure Python, the default, fine for a few
+thousand objects), tantivy (a Rust core, for 100,000 and more; `pip install
+'reckoning[tantivy]'`) and postgres (PostgreSQL's full-text search in the store's own
+database, for archives whose store is PostgreSQL).
+
+An engine keeps its index in the folder it is given. One that keeps its documents in the
+store's database instead (its module says `IN_STORE = True`) is also handed the store's
+DATABASE_URL, which the callers pass down from the settings; the others never see it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from pathlib import Path
 from archive.errors import ReckoningError
 from search.language import Node
 
-ENGINES = {"whoosh": "search.whoosh.engine", "tantivy": "search.tantivy.engine"}
+ENGINES = {"whoosh": "search.whoosh.engine", "tantivy": "search.tantivy.engine",
+           "postgres": "search.postgres.engine"}
 SORTS = ("relevance", "date", "-date")
 # Stored with every document and handed back with each hit.
 STORED_FIELDS = ("id", "type", "parent", "url", "title", "date", "time", "context")
@@ -60,6 +66,10 @@ class EngineResult:
 class Reader(ABC):
     """An open index: queries run here. Safe to share between threads."""
 
+    # Whether a query is answered within this process (from files it has open), so a first
+    # page costs about a millisecond of CPU; False when it waits on a database server.
+    in_process = True
+
     @abstractmethod
     def search(self, request: Request) -> EngineResult: ...
 
@@ -74,6 +84,12 @@ class Reader(ABC):
         wanted = set(ids)
         fields = ("id", "title", "text", "people")
         return [{f: _first(d.get(f)) for f in fields} for d in self.stored_documents() if _first(d.get("id")) in wanted]
+
+    def corrections(self, word: str, distance: int = 2) -> list[tuple[int, str]] | None:
+        """The indexed words within `distance` edits of `word` (first letter kept), as
+        (-distance, word), for "did you mean"; None where the engine leaves it to the manifest's
+        vocabulary (search.query.SearchIndex.suggest)."""
+        return None
 
     def close(self) -> None:
         pass
@@ -109,13 +125,51 @@ def engine_module(name: str):
                           f"pip install 'reckoning[{name}]' ({exc})") from exc
 
 
-def create(name: str, path: Path) -> Writer:
-    return engine_module(name).create(Path(path))
+def _store(module, database_url: str | None) -> dict:
+    """The store's URL as an engine's keyword argument, for an engine that keeps its documents there."""
+    return {"database_url": database_url} if getattr(module, "IN_STORE", False) else {}
 
 
-def open_writer(name: str, path: Path) -> Writer:
-    return engine_module(name).open_writer(Path(path))
+def create(name: str, path: Path, database_url: str | None = None, folder: Path | None = None,
+           **options) -> Writer:
+    """A writer for a fresh index in `path` (a staging folder to be swapped in at `folder`)."""
+    module = engine_module(name)
+    store = _store(module, database_url)
+    if store:
+        store["folder"] = Path(folder or path)
+    return module.create(Path(path), **options, **store)
 
 
-def open_reader(name: str, path: Path) -> Reader:
-    return engine_module(name).open_reader(Path(path))
+def open_writer(name: str, path: Path, database_url: str | None = None) -> Writer:
+    module = engine_module(name)
+    return module.open_writer(Path(path), **_store(module, database_url))
+
+
+def open_reader(name: str, path: Path, database_url: str | None = None) -> Reader:
+    module = engine_module(name)
+    return module.open_reader(Path(path), **_store(module, database_url))
+
+
+def release(folder: Path, database_url: str | None = None) -> None:
+    """After a full build swapped a new index into `folder`: free what the indexes it replaced
+    kept outside the folder, whichever engine made them or the new one (the tables of the
+    engines keeping their documents in a PostgreSQL store: an index switched to whoosh leaves
+    none behind). Nothing to do on any other store."""
+    if not (database_url or "").startswith("postgresql"):
+        return
+    for name in ENGINES:
+        try:
+            module = engine_module(name)
+        except EngineError:  # not installed (tantivy): it kept nothing anywhere
+            continue
+        if getattr(module, "IN_STORE", False):
+            module.release(Path(folder), database_url=database_url)
+
+
+def missing(name: str, folder: Path, database_url: str | None = None) -> str | None:
+    """Why the index at `folder` lacks what it keeps outside the folder (the postgres engine's
+    tables: a store restored from a bag has none), or None. Such an index is rebuilt."""
+    module = engine_module(name)
+    if not hasattr(module, "missing"):
+        return None
+    return module.missing(Path(folder), **_store(module, database_url))

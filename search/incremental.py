@@ -61,13 +61,16 @@ from search.indexer import (
     make_manifest,
     object_of,
     read_manifest,
+    store_url,
     touched_objects,
     update_index,
     write_manifest,
 )
 
 log = logging.getLogger(__name__)
-PAIR_FILES = {"whoosh": "whoosh-pairs.json", "tantivy": "common-stems.txt"}
+# What an index needs beside its manifest and state: the word-pair record, or the postgres
+# engine's pointer to its table.
+PAIR_FILES = {"whoosh": "whoosh-pairs.json", "tantivy": "common-stems.txt", "postgres": "postgres-index.json"}
 CHUNK = 500
 NO_INDEX = "there is no index yet"
 
@@ -90,8 +93,9 @@ def state_meta(catalog: Catalog, engine_name: str) -> dict:
             "engine": engine_name}
 
 
-def rebuild_reason(index_dir: Path, engine_name: str) -> str | None:
-    """Why the index at `index_dir` must be rebuilt rather than updated, or None."""
+def rebuild_reason(index_dir: Path, engine_name: str, database_url: str | None = None) -> str | None:
+    """Why the index at `index_dir` must be rebuilt rather than updated, or None
+    (`database_url`: the store's, where the postgres engine keeps its tables)."""
     folder = Path(index_dir)
     if not (folder / MANIFEST).exists():
         return NO_INDEX
@@ -113,14 +117,14 @@ def rebuild_reason(index_dir: Path, engine_name: str) -> str | None:
     pairs = PAIR_FILES.get(engine_name)
     if pairs and documents and not (folder / pairs).exists():
         return f"it lacks {pairs}"
-    return None
+    return engine.missing(engine_name, folder, database_url)
 
 
 def bring_up_to_date(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
                      progress: Progress | None = None) -> IndexReport:
     """Update the index at `index_dir` to what `catalog` shows, by the cheapest sure path."""
     meta = state_meta(catalog, engine_name)  # first: the log's place before any row is read
-    reason = rebuild_reason(index_dir, engine_name)
+    reason = rebuild_reason(index_dir, engine_name, store_url(catalog))
     if reason is not None:
         # A first build is no news; rebuilding an existing index is worth a line on stderr.
         log.log(logging.INFO if reason == NO_INDEX else logging.WARNING,
@@ -194,13 +198,13 @@ def _apply(catalog: Catalog, index_dir: Path, engine_name: str, state: IndexStat
     added = [d for d in docs if object_of(d["id"]) in touched]
     manifest = read_manifest(index_dir)
     assert manifest is not None
-    reader = engine.open_reader(engine_name, index_dir)
+    reader = engine.open_reader(engine_name, index_dir, store_url(catalog))
     try:
         before = reader.texts(sorted(removed))
     finally:
         reader.close()
     state.set_meta(applying=True)  # cleared with the results below; still set means "repair"
-    writer = engine.open_writer(engine_name, index_dir)
+    writer = engine.open_writer(engine_name, index_dir, store_url(catalog))
     writer.delete(sorted(touched))
     writer.add(added)
     writer.commit()

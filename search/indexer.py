@@ -17,11 +17,12 @@ not rewrite them all; a format-1 manifest (fingerprints inside) is still read.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,41 +98,60 @@ def make_manifest(engine_name: str, used: set[str], all_labels: dict[str, str], 
     }
 
 
-def _write(writer: engine.Writer, docs: list[dict], progress: Progress | None,
-           manifest: _ManifestMaker | None = None) -> None:
-    total = len(docs)
-    for start in range(0, total, BATCH):
-        batch = docs[start:start + BATCH]
+def _write(writer: engine.Writer, docs: Iterable[dict], progress: Progress | None,
+           manifest: _ManifestMaker | None = None, total: int | None = None) -> int:
+    """Write the documents batch by batch as they come (never all of them in memory at once);
+    the number written."""
+    done = 0
+    for batch in _batches(docs):
         writer.add(batch)
         if manifest is not None:
             manifest.add(batch)
+        done += len(batch)
         if progress:
-            progress(min(start + BATCH, total), total)
+            progress(done, total if total is not None else done)
     writer.commit()
+    return done
+
+
+def _batches(docs: Iterable[dict]) -> Iterator[list[dict]]:
+    it = iter(docs)
+    while batch := list(itertools.islice(it, BATCH)):
+        yield batch
 
 
 def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
                 all_labels: dict[str, str] | None = None, progress: Progress | None = None,
-                state_meta: dict | None = None, **engine_options) -> int:
+                state_meta: dict | None = None, database_url: str | None = None, **engine_options) -> int:
     """Write `docs` into a fresh index swapped into place at `index_dir`; return the count.
 
+    `docs` may be a generator: they are written as they come (`catalog_documents` makes the
+    views a few hundred at a time), so a rebuild's memory does not grow with the archive.
     `state_meta` (the change log's mark and the stamp, from search.incremental) is kept in
-    the index's state file, so the next update can start from the log."""
-    docs = list(docs)
+    the index's state file, so the next update can start from the log. `database_url` is the
+    store's, for an engine that keeps its documents there (search.engine)."""
+    total = len(docs) if isinstance(docs, list) else None
     with staged_directory(Path(index_dir)) as staging:
-        writer = engine.engine_module(engine_name).create(staging, **engine_options)
+        writer = engine.create(engine_name, staging, database_url, Path(index_dir), **engine_options)
         manifest = _ManifestMaker()
-        _write(writer, docs, progress, manifest)
+        count = _write(writer, docs, progress, manifest, total)
         IndexState.create(staging, manifest.docs, state_meta or {})
         write_manifest(staging, manifest.manifest(engine_name, all_labels or {}))
-    return len(docs)
+    engine.release(Path(index_dir), database_url)
+    return count
+
+
+def store_url(catalog: Catalog) -> str:
+    """The URL of the store `catalog` reads (password included, never written anywhere): an
+    engine that keeps its documents in the store (postgres) writes them there."""
+    return catalog.session.get_bind().url.render_as_string(hide_password=False)
 
 
 def build_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
                 progress: Progress | None = None, state_meta: dict | None = None) -> int:
     """(Re)build the index at `index_dir` from everything `catalog` shows; return its size."""
     return write_index(catalog_documents(catalog), index_dir, engine_name, labels(catalog), progress,
-                       state_meta)
+                       state_meta, store_url(catalog))
 
 
 def object_of(doc_id: str) -> str:
@@ -159,7 +179,7 @@ def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
     manifest = read_manifest(index_dir)
     state = IndexState.open(index_dir) if manifest is not None else None
     if manifest is None or manifest.get("engine") != engine_name or state is None:
-        count = write_index(docs, index_dir, engine_name, labels(catalog), progress, state_meta)
+        count = write_index(docs, index_dir, engine_name, labels(catalog), progress, state_meta, store_url(catalog))
         return IndexReport(count, count, 0, rebuilt=True)
     old = state.fingerprints()
     try:
@@ -175,9 +195,9 @@ def update_index(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
             return IndexReport(len(docs), 0, 0, rebuilt=False)
         state.set_meta(applying=True)  # stopped before the end: the next update compares all again
         if touched:
-            writer = engine.open_writer(engine_name, index_dir)
+            writer = engine.open_writer(engine_name, index_dir, store_url(catalog))
             writer.delete(sorted(touched))
-            _write(writer, readd, progress)
+            _write(writer, readd, progress, total=len(readd))
         maker = _ManifestMaker()
         maker.add(docs, entries)
         write_manifest(index_dir, maker.manifest(engine_name, labels(catalog)))

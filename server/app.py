@@ -38,7 +38,7 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette):
         app.state.engine = open_engine(settings)
         try:
-            app.state.index = open_index(settings.index_dir)
+            app.state.index = open_index(settings.index_dir, settings.database_url)
         except NotBuilt:
             app.state.index = None
         yield

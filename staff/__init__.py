@@ -33,7 +33,7 @@ from staff.pages import Pages, error_page
 from staff.session import StaffSessions, secret_key
 from web.api import search as search_api
 
-MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload
+MAX_BODY = 16 * 1024 * 1024  # a typed transcript plus one capped upload (the narrative form takes more)
 
 
 def configure(state: State, settings: Settings) -> None:
@@ -57,7 +57,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     """/staff and everything under it; the app must also call `configure` on its state."""
     staff = [
         *auth.ROUTES,
-        *narratives.ROUTES,
+        *narratives.routes(settings),
         *admin.ROUTES,
         *store_narratives.ROUTES,  # withdrawal of content-file narratives
         *harms.ROUTES,  # curators' evidence links and accountability events

@@ -2,7 +2,8 @@
 
 Every staff page goes through `guard`: it loads the user from the store on each request (so
 a role change or a disabled account takes effect at once), refuses a POST whose CSRF token
-is missing or wrong before anything else happens, and checks the role the page needs.
+is missing or wrong before anything else happens (a body larger than a form without a recording
+is not even read unless someone is signed in), and checks the role the page needs.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from staff.pages import error_page, render
 from staff.session import CSRF_FIELD, csrf_ok
 
 RANK = {Role.CONTRIBUTOR: 1, Role.CURATOR: 2, Role.ADMIN: 3}
-FORM_LIMITS = {"max_files": 1, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
+SMALL_BODY = 16 * 1024 * 1024  # a form with a transcript: larger ones carry a recording
+FORM_LIMITS = {"max_files": 2, "max_fields": 200, "max_part_size": 8 * 1024 * 1024}
 Handler = Callable[[Request, User], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -81,8 +83,18 @@ def guard(role: Role) -> Callable[[Handler], Endpoint]:
     return decorate
 
 
+def _beyond_a_form(request: Request) -> bool:
+    """Whether a request's body may be larger than a form without a recording (its length is
+    not said, or is more than SMALL_BODY): only a signed-in user's is read at all."""
+    length = request.headers.get("content-length", "")
+    return not length.isdigit() or int(length) > SMALL_BODY
+
+
 async def _guarded(request: Request, role: Role, handler: Handler) -> Response:
     if request.method == "POST":
+        if _beyond_a_form(request) and signed_in_user(request) is None:
+            # A recording's upload may be a gigabyte: nobody signed out gets one spooled to disk.
+            return error_page(request, 401, "Signed out", "Sign in again to continue.")
         form = await request.form(**FORM_LIMITS)
         request.state.form = form
         if not csrf_ok(request, form.get(CSRF_FIELD)):

@@ -16,9 +16,12 @@ from archive.db import transaction
 from archive.errors import NotFound, ReckoningError
 from archive.models import Narrative, User
 from archive.numbers import whole_number
+from archive.recordings import public_status
+from archive.settings import Settings
 from archive.submissions import Checked, Submission, publish_checklist, publish_problems, validate
 from archive.urls import page_url
 from archive.users import viewer_of
+from ingest.recordings import uploaded_recording_rows
 from ingest.uploaded_transcripts import (
     TranscriptFileError,
     describe_kept,
@@ -29,9 +32,22 @@ from staff.auth import guard
 from staff.errors import Again, refused
 from staff.pages import LOST_VERSION, flash, form_version, render
 from staff.refresh import publish_change
-from staff.uploads import Transcript, UploadError, has_file, keep, read_upload
+from staff.uploads import (
+    RECORDING_ACCEPT,
+    ReceivedRecording,
+    Transcript,
+    UploadError,
+    discard,
+    has_file,
+    keep,
+    keep_recording,
+    read_upload,
+    receive_recording,
+)
 
 UPLOAD_FIELD = "transcript_file"
+RECORDING_FIELD = "recording_file"
+FORM_BODY = 16 * 1024 * 1024  # the form's other fields and a transcript, beyond the recording
 ACTION_LABELS = {"submit": "Submit for review", "start_review": "Start review",
                  "return": "Return to contributor", "reject": "Reject", "publish": "Publish"}
 # The step a narrative in each state is waiting for: the review desk's main action.
@@ -45,12 +61,15 @@ def form_page(request: Request, user: User, checked: Checked, sub: Submission | 
               version: int | None, status: int = 200, stale: str = "") -> Response:
     action = f"/staff/narratives/{sub.id}/edit" if sub else "/staff/narratives/new"
     return render(request, "form.html", status=status, user=user, values=checked.values,
-                  errors=checked.errors, sub=sub, version=version, action=action, stale=stale)
+                  errors=checked.errors, sub=sub, version=version, action=action, stale=stale,
+                  recording_mb=request.app.state.settings.recording_upload_mb, recording_accept=RECORDING_ACCEPT)
 
 
-async def checked_form(request: Request) -> tuple[Checked, Transcript | None]:
+async def checked_form(request: Request) -> tuple[Checked, Transcript | None, ReceivedRecording | None]:
+    """The form's values checked, its transcript read and its recording received and sniffed
+    (the caller keeps or `discard`s it)."""
     form = request.state.form
-    checked = validate({k: form.get(k) for k in form if k != UPLOAD_FIELD})
+    checked = validate({k: form.get(k) for k in form if k not in (UPLOAD_FIELD, RECORDING_FIELD)})
     transcript = None
     upload = form.get(UPLOAD_FIELD)
     if has_file(upload):
@@ -63,7 +82,18 @@ async def checked_form(request: Request) -> tuple[Checked, Transcript | None]:
         except TranscriptFileError as exc:
             checked.errors[UPLOAD_FIELD] = "; ".join(str(p) for p in exc.problems)
             transcript = None
-    return checked, transcript
+    recording = None
+    upload = form.get(RECORDING_FIELD)
+    if has_file(upload):
+        settings = request.app.state.settings
+        try:
+            recording = await receive_recording(upload, settings.uploads_dir, settings.recording_upload_mb)
+        except UploadError as exc:
+            checked.errors[RECORDING_FIELD] = str(exc)
+    if not checked.ok:
+        discard(recording)
+        recording = None
+    return checked, transcript, recording
 
 
 def blocked_notice(sub: Submission) -> str:
@@ -80,13 +110,15 @@ def upload_folder(request: Request, sub_id: str) -> Path:
 async def new(request: Request, user: User) -> Response:
     if request.method == "GET":
         return form_page(request, user, Checked(values=Submission(id="", owner="").model_dump()), None, None)
-    checked, transcript = await checked_form(request)
+    checked, transcript, recording = await checked_form(request)
     if not checked.ok:
         return form_page(request, user, checked, None, None, status=400)
     with transaction(request.app.state.engine) as session:
         sub_id = workflow.new_id(session, checked.values)
         path = str(keep(transcript, upload_folder(request, sub_id))) if transcript else ""
-        sub = workflow.create(session, viewer_of(user), checked.values, upload_path=path, sub_id=sub_id)
+        sound = str(keep_recording(recording, upload_folder(request, sub_id))) if recording else ""
+        sub = workflow.create(session, viewer_of(user), checked.values, upload_path=path, sub_id=sub_id,
+                              recording_path=sound)
         if request.state.form.get("then") == "submit":
             workflow.act(session, viewer_of(user), sub.id, "submit", sub.version)
     flash(request, f"Saved “{sub.title}”" + (" and submitted for review." if sub.state == "submitted" else
@@ -103,12 +135,13 @@ async def edit(request: Request, user: User) -> Response:
         raise workflow.Forbidden(f"“{sub.title}” is {sub.state.replace('_', ' ')}: you may not edit it now")
     if request.method == "GET":
         return form_page(request, user, Checked(values=sub.model_dump()), sub, sub.version)
-    checked, transcript = await checked_form(request)
+    checked, transcript, recording = await checked_form(request)
     version = form_version(request)
     if version is None:
         checked.errors["version"] = LOST_VERSION
         version = sub.version
     if not checked.ok:
+        discard(recording)
         return form_page(request, user, checked, sub, version, status=400)
 
     def again(status: int, exc: ReckoningError) -> Response:
@@ -117,19 +150,26 @@ async def edit(request: Request, user: User) -> Response:
         checked.errors["then"] = str(exc)  # beside the choice to save or submit
         return form_page(request, user, checked, sub, version, status=status)
 
+    sound = str(keep_recording(recording, upload_folder(request, sub.id))) if recording else None
+    rows = uploaded_recording_rows(sub.id, Path(sound), recording.info) if recording and sound else None
     try:
         with transaction(request.app.state.engine) as session:
             path = str(keep(transcript, upload_folder(request, sub.id))) if transcript else None
             segments = segment_rows(sub.id, Path(path)) if path else None  # read by the ingest readers
             saved = workflow.save(session, viewer, sub.id, version, checked.values, upload_path=path,
-                                  segments=segments)
+                                  segments=segments, recording_path=sound,
+                                  recordings=rows)
             live = saved.state == "published"  # the public copies show it: they follow at once
             if live:
                 site_lag.note(session, f"edited {sub.id}", user.username)
             if request.state.form.get("then") == "submit":
                 workflow.act(session, viewer, sub.id, "submit", saved.version)
     except ReckoningError as exc:
+        if sound and sound != sub.recording_path:
+            Path(sound).unlink(missing_ok=True)
         return refused(request, user, exc, again)
+    if sound and sub.recording_path and sub.recording_path != sound:  # replaced: the old one goes
+        Path(sub.recording_path).unlink(missing_ok=True)
     notice = f"Saved “{saved.title}”." + blocked_notice(saved)
     if live:
         outcome = await publish_change(request, user.username)
@@ -150,12 +190,25 @@ def transcript_info(sub: Submission) -> str:
         return f"cannot be read: {exc}"
 
 
+def recording_info(sub: Submission, live: Narrative | None, session: Session, settings: Settings) -> str:
+    """One line for staff: the kept recording's name and what the public gets of it (or when it will)."""
+    if not sub.recording_path:
+        return ""
+    name = Path(sub.recording_path).name
+    if live is None:
+        return f"{name}; it becomes the narrative's recording when the narrative is published"
+    status = public_status(session, live, settings.today())
+    return f"{name}; {status}" if status else f"{name}; not yet the narrative's recording (publish again)"
+
+
 def view_page(request: Request, user: User, sub_id: str, status: int = 200, error: str = "") -> Response:
     viewer = viewer_of(user)
     with Session(request.app.state.engine) as session:
         sub = workflow.get(session, viewer, sub_id)
         revisions = workflow.history(session, sub_id)
-        live = session.get(Narrative, sub_id) is not None
+        row = session.get(Narrative, sub_id)
+        live = row is not None
+        recording = recording_info(sub, row, session, request.app.state.settings)
     allowed = [a for a, (starts, _target, curators) in workflow.TRANSITIONS.items()
                if sub.state in starts and (viewer.is_curator or (not curators and sub.owner == user.username))]
     return render(request, "narrative.html", status=status, user=user, sub=sub, revisions=revisions,
@@ -165,7 +218,7 @@ def view_page(request: Request, user: User, sub_id: str, status: int = 200, erro
                   # Withdrawal answers a narrator taking back consent for what was published.
                   can_withdraw=(sub.state == "published" or live) and sub.state != "withdrawn"
                   and (viewer.is_curator or sub.owner == user.username),
-                  error=error, transcript_info=transcript_info(sub))
+                  error=error, transcript_info=transcript_info(sub), recording_info=recording)
 
 
 def review_steps(sub: Submission, allowed: list[str]) -> dict[str, list[str]]:
@@ -210,14 +263,20 @@ async def act(request: Request, user: User) -> Response:
         return view_page(request, user, sub_id, 400, f"tick the box to confirm: {ACTION_LABELS[action].lower()} "
                                                      "cannot be undone from this page")
     try:
+        recordings = None
+        if action == "publish":  # the uploaded recording, probed again (reading it whole) off the event loop
+            with Session(request.app.state.engine) as session:
+                kept = workflow.get(session, viewer_of(user), sub_id).recording_path
+            if kept:
+                recordings = await run_in_threadpool(uploaded_recording_rows, sub_id, Path(kept))
         with transaction(request.app.state.engine) as session:
             segments = None
-            if action == "publish":  # the uploaded file, read by the ingest readers
+            if action == "publish":  # the uploaded transcript, read by the ingest readers
                 sub = workflow.get(session, viewer_of(user), sub_id)
                 segments = segment_rows(sub_id, Path(sub.upload_path) if sub.upload_path else None)
             sub = workflow.act(session, viewer_of(user), sub_id, action, version,
                                comment=str(form.get("comment", "")), today=request.app.state.settings.today(),
-                               segments=segments)
+                               segments=segments, recordings=recordings)
             if action == "publish":
                 site_lag.note(session, f"published {sub_id}", user.username)
     except ReckoningError as exc:
@@ -269,11 +328,19 @@ async def publish_site(request: Request, user: User) -> Response:
     return RedirectResponse("/staff/", 303)
 
 
+def routes(settings: Settings) -> list[Route]:
+    """The narrative pages; the form's two take a body as large as a recording may be."""
+    body = settings.recording_upload_mb * 1024 * 1024 + FORM_BODY
+    return [
+        Route("/narratives/new", new, methods=["GET", "POST"], max_body_size=body),
+        Route("/narratives/{id}/edit", edit, methods=["GET", "POST"], max_body_size=body),
+        *ROUTES,
+    ]
+
+
 ROUTES = [
     Route("/", dashboard),
-    Route("/narratives/new", new, methods=["GET", "POST"]),
     Route("/narratives/{id}", show),
-    Route("/narratives/{id}/edit", edit, methods=["GET", "POST"]),
     Route("/narratives/{id}/act", act, methods=["POST"]),
     Route("/narratives/{id}/withdraw", withdraw, methods=["POST"]),
     Route("/narratives/{id}/diff", diff),

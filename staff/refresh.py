@@ -59,7 +59,14 @@ async def publish_change(request: Request, actor: str = "") -> Outcome:
 
 
 def _reopen(request: Request) -> None:
+    """The live index made to answer from what was just published. An open one already does:
+    it checks the index's manifest before every query and reopens when it changed; replacing it
+    here would leave the old one's readers open (on the postgres engine, its connections to the
+    store, one set per publish). An app started before the first build opens it now."""
+    if getattr(request.app.state, "index", None) is not None:
+        return
     try:
-        request.app.state.index = open_index(request.app.state.settings.index_dir)
+        settings = request.app.state.settings
+        request.app.state.index = open_index(settings.index_dir, settings.database_url)
     except NotBuilt:
         request.app.state.index = None

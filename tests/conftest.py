@@ -42,7 +42,7 @@ from tests.helpers.archives import (
 )
 from tests.helpers.content import add_records
 from tests.helpers.oai import load_oai_schema
-from tests.helpers.search_corpus import ENGINES, build_corpus
+from tests.helpers.search_corpus import ENGINES, build_corpus, skip_unless_available
 from tests.helpers.servers import reckon_serve
 from tests.helpers.staff import add_users
 
@@ -148,8 +148,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 @pytest.fixture(scope="session", params=ENGINES)
 def ix(request: pytest.FixtureRequest, corpus: dict):
-    """The corpus's index, opened, once per engine: each test that takes it runs on both."""
-    return open_index(corpus["home"] / f"index-{request.param}")
+    """The corpus's index, opened, once per engine: each test that takes it runs on every one
+    (postgres under --postgres only, skipped otherwise)."""
+    skip_unless_available(request.param)
+    index = open_index(corpus["home"] / f"index-{request.param}", corpus["settings"].database_url)
+    yield index
+    index.close()
 
 
 # -- protocols, servers and browsers ------------------------------------------------------------

@@ -96,7 +96,21 @@ def test_collection_numbers_match_the_downloads(sample):
         assert {t["id"]: t["count"] for t in terms["items"]} == counted
         assert terms["harms"] == len(harms)
     browse = (sample.public_dir / "browse" / "index.html").read_text()
-    assert len(FIGURE.findall(browse)) == 3
+    assert len(FIGURE.findall(browse)) == 4
+
+
+def test_the_map_places_what_the_downloads_place_and_nothing_hidden(sample):
+    mapped = chart_file(sample, "places.json")
+    on_map = {(o["id"], p["name"]) for p in mapped["places"] for o in p["objects"]}
+    downloaded = {(r["id"], r.get("coverage") or r.get("place")) for kind in ("records", "narratives")
+                  for r in rows(sample, f"downloads/{kind}.csv") if r["latitude"]}
+    assert on_map == downloaded and len(on_map) == mapped["records"] + mapped["narratives"] == 10
+    assert "Chicago, Illinois" in mapped["facts"][1] and mapped["basemap"] == "us"
+    browse = (sample.public_dir / "browse" / "index.html").read_text()
+    assert 'aria-label="Washington, D.C.: 2 records"' in browse  # on the drawing, for a screen reader
+    # The sample's hidden narratives carry coordinates too (embargoed, staff, restricted, withdrawn).
+    for hidden in ("Montgomery", "Nashville", "Savannah", "Columbia, South", "32.3668", "36.1627", "32.0809", "34.0007"):
+        assert hidden not in json.dumps(mapped) and hidden not in browse, hidden
 
 
 def test_an_institutions_reckoning_matches_its_ledger(sample):
@@ -138,6 +152,8 @@ fictional: true
 narrator: {name: Legal Hushwillow, display_name: Hushwillow}
 date: 1931
 place: "Hushwillow, Ohio"
+latitude: 40.1234
+longitude: -82.5678
 access: restricted
 harm_types: [ht-exclusion-from-membership]
 consent:
@@ -206,6 +222,9 @@ subjects: [ht-exclusion-from-membership]
 language: en
 source: "Hushwillow archive."
 rights: "Hushwillow."
+coverage: "Hushwillow Falls, Ohio"
+latitude: 39.4321
+longitude: -83.8765
 access: restricted
 ---
 Hushwillow record.

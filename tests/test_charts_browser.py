@@ -72,3 +72,21 @@ def test_charts_show_their_data_and_links_without_javascript(browser, static_hos
     page.click("#chart-decades details.chart-data > summary")
     assert page.locator("#chart-decades table.chart-table tbody tr").count() >= 5
     page.close()
+
+
+def test_the_map_lists_each_place_with_its_links_on_a_phone(browser, static_host):
+    page = browser.new_page()
+    page.route("**/*.js", lambda route: route.abort())
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(static_host + "/browse/")
+    figure = page.locator("#chart-places")
+    assert "8 places on the map" in figure.locator("ul.chart-facts").inner_text()
+    points = figure.locator(".chart-narrow svg [aria-label]").all()
+    assert any(p.get_attribute("aria-label") == "Chicago, Illinois: 1 record and 1 narrative" for p in points)
+    places = figure.locator("section.chart-places > ul > li")
+    assert places.count() == 8 and "Macon County, Alabama" in places.nth(4).inner_text()
+    box = figure.locator(".chart-narrow svg").bounding_box()
+    assert box is not None and box["width"] <= 390
+    figure.get_by_role("link", name="Twelve Black physicians found the National Medical Association in Atlanta").click()
+    page.wait_for_url("**/records/rec-1895-nma-founded/")
+    page.close()

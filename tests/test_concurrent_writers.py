@@ -23,7 +23,6 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from archive.change_log import WRITERS_LOCK
 from tests.helpers.archives import RECKON, copy_home
 from tests.helpers.servers import free_port
 from tests.helpers.staff import FORM, PASSWORD, csrf_of, submissions, version_of
@@ -153,14 +152,15 @@ def test_simultaneous_stale_edits_one_wins_the_others_are_refused(servers):
 
 
 def write_lock_held(settings):
-    """A connection of another process holding the store's write lock, as another writer does:
-    SQLite's, or on PostgreSQL the writers' turn the change log's triggers take."""
+    """A connection of another process holding what a submission's save must wait for: SQLite's
+    write lock, or on PostgreSQL a lock on the submissions' table (staff submissions are not in
+    the change log, so a save does not wait for the writers' turn its triggers take)."""
     if settings.sqlite_path is not None:
         holder = sqlite3.connect(settings.sqlite_path, timeout=30, check_same_thread=False)
         holder.execute("BEGIN IMMEDIATE")
         return holder
     holder = create_engine(settings.database_url, poolclass=NullPool).connect()
-    holder.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": WRITERS_LOCK})
+    holder.execute(text("LOCK TABLE submission IN EXCLUSIVE MODE"))
     return holder
 
 

@@ -168,3 +168,24 @@ def test_the_player_fits_a_phone_screen(browser, host):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.evaluate(f"{AUDIO}.getBoundingClientRect().width") > 250
     page.close()
+
+
+def test_arriving_at_a_passage_offers_its_citation_at_the_same_moment(browser, host):
+    page = browser.new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(host + PAGE + "#t-00-32-31")
+    at(page, 89)
+    box = page.locator("#t-00-32-31 details.cite-passage")
+    page.wait_for_function("document.querySelector('#t-00-32-31 details.cite-passage').open")
+    summary = box.locator("summary").inner_text()
+    assert summary.startswith("Cite this passage (00:32:31–")
+    locator = summary[len("Cite this passage ("):-1]
+    assert f", {locator}." in box.locator("p.chicago").inner_text()
+    assert box.locator("a.permalink").get_attribute("href").endswith("/narratives/nar-composite-02/#t-00-32-31")
+    media = box.locator("a[href*='recording-1.m4a#t=']").get_attribute("href")
+    assert media.split("#t=")[1].split(",")[0] == "89"  # the moment the permalink set the recording to
+    assert box.locator("button.copy").count() == 3  # Chicago, BibTeX, CSL-JSON
+    assert page.locator("details.cite-passage[open]").count() == 1  # only the passage arrived at
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert axe_violations(page) == []
+    page.close()

@@ -18,11 +18,14 @@ from reckon.cli import main
 from server.app import create_app
 from tests.helpers.archives import REPO, make_settings
 from tests.helpers.content import attach, make_pdf
+from tests.helpers.media import write_tone
 from tests.helpers.staff import FORM, add_users, csrf_of, sign_in
 
 IMAGE = REPO / "content" / "catalog" / "images" / "illustration-nma-founding-title-page.png"
 VTT = REPO / "content" / "narratives" / "nar-composite-02.vtt"
-PATH_COLUMNS = {kind.table.__tablename__: kind.path for kind in KINDS}
+PATH_COLUMNS: dict[str, list[str]] = {}
+for _kind in KINDS:
+    PATH_COLUMNS.setdefault(_kind.table.__tablename__, []).append(_kind.path)
 
 
 def sha(path) -> str:
@@ -37,21 +40,23 @@ def originals_of(settings) -> dict[tuple[str, str], bytes]:
     finally:
         engine.dispose()
     found = {}
-    for table, column in PATH_COLUMNS.items():
-        for row in tables[table]:
-            if row[column]:
-                key = json.dumps({k: v for k, v in row.items() if k != column}, sort_keys=True, default=str)
-                found[(table, key)] = (settings.content_dir.parent / row[column]).read_bytes()
+    for table, columns in PATH_COLUMNS.items():
+        for column in columns:
+            for row in tables[table]:
+                if row[column]:
+                    key = json.dumps({k: v for k, v in row.items() if k not in columns} | {"file": column},
+                                     sort_keys=True, default=str)
+                    found[(table, key)] = (settings.content_dir.parent / row[column]).read_bytes()
     return found
 
 
 def without_paths(tables: dict) -> dict:
-    return {name: [{k: v for k, v in row.items() if k != PATH_COLUMNS.get(name)} for row in rows]
+    return {name: [{k: v for k, v in row.items() if k not in PATH_COLUMNS.get(name, [])} for row in rows]
             for name, rows in tables.items()}
 
 
 @pytest.fixture
-def with_originals(minimal):
+def with_originals(minimal, tmp_path):
     """The minimal archive with a scanned image and a PDF on a record, a WebVTT transcript on a
     narrative, and a transcript uploaded through the staff app."""
     records = minimal.content_dir / "records"
@@ -60,14 +65,17 @@ def with_originals(minimal):
     attach(minimal, "images: [scan.png]\npdf: policy.pdf")
     shutil.copy(VTT, minimal.content_dir / "narratives" / "nar-e.vtt")
     narrative = minimal.content_dir / "narratives" / "nar-e.md"
-    narrative.write_text(narrative.read_text().replace("\n---\n", "\ntranscript: nar-e.vtt\n---\n", 1))
+    narrative.write_text(narrative.read_text().replace("\n---\n", "\ntranscript: nar-e.vtt\nmedia: [nar-e.wav]\n---\n", 1))
+    write_tone(minimal.content_dir / "narratives" / "nar-e.wav", 2.0)
     ingest(minimal)
     add_users(minimal)
     with TestClient(create_app(minimal)) as client:
         sign_in(client, "alice")
         page = client.get("/staff/narratives/new")
         answer = client.post("/staff/narratives/new", data=FORM | {"csrf_token": csrf_of(page.text), "then": "save"},
-                             files={"transcript_file": ("interview.vtt", VTT.read_bytes(), "text/vtt")})
+                             files={"transcript_file": ("interview.vtt", VTT.read_bytes(), "text/vtt"),
+                                    "recording_file": ("session.wav", write_tone(tmp_path / "session.wav", 1.5)
+                                                       .read_bytes(), "audio/wav")})
         assert answer.status_code == 200, answer.text
     return minimal
 
@@ -75,10 +83,11 @@ def with_originals(minimal):
 def test_the_bag_holds_every_original_and_the_round_trip_gives_back_every_byte(with_originals, tmp_path,
                                                                              monkeypatch):
     before = originals_of(with_originals)
-    assert {table for table, _ in before} == {"media", "attachment", "transcriptsource", "submission"}
+    assert {table for table, _ in before} == {"media", "attachment", "transcriptsource", "submission", "recording"}
     bag = export_bag(with_originals, tmp_path / "bag")
     index = [json.loads(line) for line in (bag / "data" / "originals.jsonl").read_text().splitlines()]
-    assert len(index) == 4
+    assert sorted(e["kind"] for e in index) == ["attachments", "images", "recording-uploads", "recordings",
+                                                "transcripts", "uploads"]
     manifest = (bag / "manifest-sha256.txt").read_text()
     for entry in index:  # each original sits in the bag under the bag's own SHA-256 manifest
         assert f"{entry['sha256']}  data/{entry['path']}" in manifest
@@ -98,10 +107,11 @@ def test_the_bag_holds_every_original_and_the_round_trip_gives_back_every_byte(w
         engine_a.dispose()
         engine_b.dispose()
     assert without_paths(new) == without_paths(old)
-    for table, column in PATH_COLUMNS.items():  # the rows point into the new working folder
+    for table, columns in PATH_COLUMNS.items():  # the rows point into the new working folder
         for row in new[table]:
-            if row[column]:
-                assert row[column].startswith(str(restored.home)), row[column]
+            for column in columns:
+                if row[column]:
+                    assert row[column].startswith(str(restored.home)), row[column]
 
 
 def dump_tables_names(settings) -> list[str]:

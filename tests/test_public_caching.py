@@ -7,15 +7,7 @@ of every changed URL."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
@@ -32,6 +24,7 @@ from publish.pipeline import publish
 from publish.purge import PENDING
 from server.app import create_app
 from tests.helpers.archives import copy_home
+from tests.helpers.servers import APACHE, NGINX, apache_site, http_get, nginx_site
 
 CAROL = Viewer(Role.CURATOR, "carol")
 
@@ -112,39 +105,15 @@ def test_the_build_writes_the_same_rules_for_static_hosts(archive):
     assert "nar-c" not in nginx and "nar-d" not in nginx  # only tombstones are named, never hidden ones
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, dict, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return answer.status, dict(answer.headers), answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read().decode()
-
-
-def _wait_for(url: str) -> None:
-    for _ in range(100):
-        try:
-            _get(url)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"{url} never answered")
-
-
 def _check_host(base: str) -> None:
-    status, headers, body = _get(base + "/records/")
+    status, headers, body = http_get(base + "/records/")
     assert status == 200 and headers["Cache-Control"] == "no-cache"
     for path in ("/narratives/nar-a/", "/narratives/nar-a/index.html"):
-        status, headers, body = _get(base + path)
+        status, headers, body = http_get(base + path)
         assert status == 410, path
         assert "Testimony withdrawn" in body and headers["Cache-Control"] == "no-cache", path
         assert headers["X-Robots-Tag"] == "noindex", path
-    assert _get(base + "/records/rec-2008-apology/")[0] == 200
+    assert http_get(base + "/records/rec-2008-apology/")[0] == 200
 
 
 @pytest.fixture
@@ -154,61 +123,16 @@ def withdrawn_site(archive):
     return archive.public_dir.resolve()
 
 
-@pytest.mark.skipif(not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists(), reason="nginx not installed")
+@pytest.mark.skipif(NGINX is None, reason="nginx not installed")
 def test_nginx_with_the_snippet_answers_as_reckon_serve_does(withdrawn_site, tmp_path):
-    port = _free_port()
-    conf = tmp_path / "nginx.conf"
-    user = "user root;" if os.geteuid() == 0 else ""  # workers must read the test's private folder
-    conf.write_text(f"""{user} daemon off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;
-events {{}}
-http {{
-  access_log off; client_body_temp_path {tmp_path}; proxy_temp_path {tmp_path}; fastcgi_temp_path {tmp_path};
-  uwsgi_temp_path {tmp_path}; scgi_temp_path {tmp_path};
-  server {{ listen 127.0.0.1:{port}; root {withdrawn_site}; include {withdrawn_site / NGINX_FILE}; }}
-}}
-""")
-    server = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/")
-        _check_host(f"http://127.0.0.1:{port}")
-    finally:
-        server.terminate()
-        server.wait()
+    with nginx_site(withdrawn_site, withdrawn_site / NGINX_FILE, tmp_path) as base:
+        _check_host(base)
 
 
-@pytest.mark.skipif(not Path("/usr/sbin/apache2").exists() or sys.platform != "linux", reason="Apache not installed")
+@pytest.mark.skipif(APACHE is None or sys.platform != "linux", reason="Apache not installed")
 def test_apache_with_the_htaccess_answers_as_reckon_serve_does(withdrawn_site, tmp_path):
-    port = _free_port()
-    modules = "/usr/lib/apache2/modules"
-    conf = tmp_path / "apache.conf"
-    conf.write_text(f"""ServerRoot {tmp_path}
-PidFile {tmp_path}/apache.pid
-ErrorLog {tmp_path}/error.log
-Listen 127.0.0.1:{port}
-ServerName localhost
-LoadModule mpm_event_module {modules}/mod_mpm_event.so
-LoadModule authz_core_module {modules}/mod_authz_core.so
-LoadModule dir_module {modules}/mod_dir.so
-LoadModule mime_module {modules}/mod_mime.so
-LoadModule headers_module {modules}/mod_headers.so
-LoadModule rewrite_module {modules}/mod_rewrite.so
-TypesConfig /etc/mime.types
-DocumentRoot {withdrawn_site}
-DirectoryIndex index.html
-<Directory {withdrawn_site}>
-  AllowOverride FileInfo
-  Require all granted
-</Directory>
-""")
-    server = subprocess.Popen(["/usr/sbin/apache2", "-X", "-f", str(conf)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/")
-        _check_host(f"http://127.0.0.1:{port}")
-    finally:
-        server.terminate()
-        server.wait()
+    with apache_site(withdrawn_site, tmp_path) as base:
+        _check_host(base)
 
 
 def test_the_purge_command_hears_every_changed_url_and_a_failed_one_is_retried(published_template, tmp_path):

@@ -31,60 +31,13 @@ from publish.media.levels import peaks
 from publish.pipeline import publish
 from reckon.cli import main
 from tests.helpers.archives import MINIMAL, SAMPLE, TODAY, make_settings
-from tests.helpers.media import write_tone
+from tests.helpers.media import NARRATIVE, VTT, make_archive, recorded_content, write_tone
 
-NARRATIVE = """---
-id: nar-rec
-title: Recorded story
-fictional: true
-narrator: {name: Secret Legalname, display_name: Dr. Q, name_policy: pseudonym}
-date: 2019
-consent:
-  - {date: 2019-01-01, use: publish-text, granted: true}
-  - {date: 2019-01-01, use: publish-media, granted: true}
-release: {signed: 2019-01-01}
-transcript: nar-rec.vtt
-media: [{file: nar-rec.wav, label: "Talking about Harriet Coyle"}]
-redact:
-  - {text: Harriet Coyle, category: name of a third party}
----
-"""
-# Cue 2 has cue timing only: the whole cue is silenced. Cue 3 has word timings: only the two
-# words, with a guard band. Nothing else may be silent.
-VTT = """WEBVTT
-
-00:00:00.000 --> 00:00:02.000
-<v Narrator>I worked on the east wing.
-
-00:00:02.000 --> 00:00:04.500
-<v Narrator>Her name was Harriet Coyle, and she ran the floor.
-
-00:00:04.500 --> 00:00:08.000
-<v Narrator>Then <00:00:05.000>one <00:00:05.400>night <00:00:05.800>Harriet <00:00:06.300>Coyle <00:00:06.800>called me <00:00:07.300>by name.
-
-00:00:08.000 --> 00:00:10.000
-<v Narrator>That is all.
-"""
 WHOLE_CUE = (2000, 4500)
 WORDS = (5800 - GUARD_MS, 6800 + GUARD_MS)
 AUDIBLE = [(0, 1850), (4650, WORDS[0] - 150), (WORDS[1] + 150, 9900)]
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "iiif_3_0.json").read_text(encoding="utf-8"))
 PUBLIC_FILE = Path("narratives/nar-rec/recording-1.m4a")
-
-
-def recorded_content(content: Path, narrative: str = NARRATIVE, vtt: str = VTT, seconds: float = 10.0) -> None:
-    (content / "narratives" / "nar-rec.md").write_text(narrative + "## [00:00:00] Start\nA recorded story.\n")
-    (content / "narratives" / "nar-rec.vtt").write_text(vtt)
-    write_tone(content / "narratives" / "nar-rec.wav", seconds)
-
-
-def make_archive(home: Path, **changes):
-    shutil.copytree(MINIMAL, home / "content")
-    recorded_content(home / "content", **changes)
-    settings = make_settings(home, home / "content")
-    report = ingest(settings)
-    publish(settings)
-    return settings, report
 
 
 @pytest.fixture(scope="module")

@@ -1,21 +1,23 @@
 """Known answers on the sample collection, asked of both engines.
 
 The sample in content/ is copied with extra records that pin the date-overlap promise
-(one dated `1910/1968`, one `191X`), ingested once, and indexed by whoosh and by tantivy
-(tests/helpers/search_corpus.py; the `corpus` and `ix` fixtures are in tests/conftest.py).
-Every test runs on both; expected answers come from the content itself (the Catalog), not
-from either engine, and a parity test checks the two engines agree query by query.
+(one dated `1910/1968`, one `191X`), ingested once, and indexed by whoosh, by tantivy and (under
+`pytest --postgres`) by the postgres engine (tests/helpers/search_corpus.py; the `corpus` and
+`ix` fixtures are in tests/conftest.py). Every test runs on each; expected answers come from
+the content itself (the Catalog), not from any engine, and a parity test checks the engines
+agree query by query (hits, totals, facets, suggestions; not scores, which are each engine's).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 
 import pytest
 
 from search.query import QueryError, open_index, search
-from tests.helpers.search_corpus import ENGINES
+from tests.helpers.search_corpus import built_engines
 
 
 def ids(results) -> list[str]:
@@ -193,17 +195,24 @@ PARITY = ["apology", '"color bar"', "hospital NOT Greensboro", "title:medical", 
           "physicians OR nurses", "type:segment", "exclusion", "harm_type:ht-exclusion-from-membership"]
 
 
+def opened(corpus, name: str):
+    return open_index(corpus["home"] / f"index-{name}", corpus["settings"].database_url)
+
+
 @pytest.mark.parametrize("query", PARITY)
-def test_both_engines_find_the_same_objects_and_counts(corpus, query):
-    answers = [search(open_index(corpus["home"] / f"index-{name}"), query, 100) for name in ENGINES]
-    assert {h.id for h in answers[0].hits} == {h.id for h in answers[1].hits}
-    assert answers[0].total == answers[1].total
-    assert answers[0].facets == answers[1].facets
+def test_every_engine_finds_the_same_objects_and_counts(corpus, query):
+    answers = {name: search(opened(corpus, name), query, 100) for name in built_engines()}
+    first = answers["whoosh"]
+    for name, answer in answers.items():
+        assert {h.id for h in answer.hits} == {h.id for h in first.hits}, name
+        assert answer.total == first.total, name
+        assert answer.facets == first.facets, name
+        assert answer.suggestion == first.suggestion, name
 
 
 def test_the_engine_is_read_from_the_index_not_the_caller(corpus, tmp_path):
-    for name in ENGINES:
-        assert open_index(corpus["home"] / f"index-{name}").engine_name == name
+    for name in built_engines():
+        assert opened(corpus, name).engine_name == name
 
 
 # -- prefixes against the words as written (issue 17) ---------------------------------------
@@ -225,3 +234,9 @@ def test_a_prefix_past_the_stem_finds_every_word_it_begins(ix, corpus, prefix):
 def test_a_prefix_on_one_field_looks_at_that_field_s_words(ix, corpus):
     expected = words_starting(corpus, "apologiz", ("title",))  # "apologizes", stem "apolog"
     assert expected and all_ids(ix, "title:apologiz*") == expected
+
+
+def test_a_hit_as_a_dict_is_dataclasses_asdict_in_field_order(ix):
+    hits = search(ix, "apology", 5).hits
+    assert hits and [h.as_dict() for h in hits] == [dataclasses.asdict(h) for h in hits]
+    assert all(list(h.as_dict()) == [f.name for f in dataclasses.fields(h)] for h in hits)

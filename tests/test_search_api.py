@@ -133,3 +133,15 @@ def test_the_engine_is_a_setting_and_an_unknown_one_is_a_clear_error(minimal, ca
                           content_dir=minimal.content_dir)
     with pytest.raises(EngineError, match="unknown search engine 'lucene': expected one of whoosh, tantivy"):
         index_all(wrong)
+
+
+def test_the_postgres_engine_on_a_sqlite_store_is_one_line_naming_the_settings(minimal, monkeypatch, capsys):
+    ingest(minimal)
+    monkeypatch.setenv("RECKON_SEARCH_ENGINE", "postgres")
+    monkeypatch.setenv("DATABASE_URL", minimal.database_url)  # the SQLite file
+    monkeypatch.setenv("RECKON_CONTENT", str(minimal.content_dir))
+    assert main(["--home", str(minimal.home), "index"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+    assert "RECKON_SEARCH_ENGINE=postgres" in err and "DATABASE_URL is a sqlite store" in err
+    assert minimal.database_url not in err  # a URL is never printed (it may hold a password)

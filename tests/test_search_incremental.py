@@ -23,12 +23,13 @@ from archive.catalog import Catalog
 from archive.db import open_engine
 from publish.pipeline import STAFF, index_all, publish
 from reckon.cli import main
+from search.incremental import PAIR_FILES
 from search.index_state import STATE_FILE, IndexState
 from search.indexer import MANIFEST, build_index, read_manifest
 from search.query import open_index, search
 from tests.helpers.archives import REPO, copy_home, published_minimal
+from tests.helpers.search_corpus import ENGINES, skip_unless_available
 
-ENGINES = ["whoosh", "tantivy"]
 RECORDS = {
     "rec-edit": ("Minutes of the Pellbrook committee", "public", None,
                  "The Pellbrook committee met and recorded its exclusion of physicians."),
@@ -57,7 +58,9 @@ def _prepare(content: Path) -> None:
 
 @pytest.fixture(scope="module", params=ENGINES)
 def template(request, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The minimal archive plus four records and a timeline, published once per engine."""
+    """The minimal archive plus four records and a timeline, published once per engine
+    (postgres under --postgres only)."""
+    skip_unless_available(request.param)
     home = tmp_path_factory.mktemp(f"incremental-{request.param}")
     settings = published_minimal(home, _prepare)
     if request.param != "whoosh":
@@ -101,7 +104,7 @@ def _fresh(settings, viewer, tmp_path: Path) -> Path:
     return folder
 
 
-def _answers(folder: Path) -> list:
+def _answers(folder: Path, database_url: str) -> list:
     """What a user sees for the known questions: hits (id, title, url, snippet, date), totals,
     facets with labels and counts, suggestions, in date order as given. Relevance scores (and
     so the order of hits by relevance) are not compared: both engines keep a deleted or
@@ -109,7 +112,7 @@ def _answers(folder: Path) -> list:
     segment is merged away, so BM25 scores after an update differ slightly from a fresh
     build's, and two near-equal hits can swap places (seen here: "apology OR minutes" on
     whoosh after a record was deleted). The hits themselves are the same."""
-    ix = open_index(folder)
+    ix = open_index(folder, database_url)
     try:
         found = []
         for query in QUERIES:
@@ -127,12 +130,12 @@ def _answers(folder: Path) -> list:
 def _same_as_fresh(settings, tmp_path: Path) -> None:
     for viewer, folder in ((PUBLIC, settings.index_dir), (STAFF, settings.home / "staff-index")):
         fresh = _fresh(settings, viewer, tmp_path)
-        assert _answers(folder) == _answers(fresh)
+        assert _answers(folder, settings.database_url) == _answers(fresh, settings.database_url)
         assert read_manifest(folder)["vocabulary"] == read_manifest(fresh)["vocabulary"]
 
 
 def _public_ids(settings) -> set[str]:
-    ix = open_index(settings.index_dir)
+    ix = open_index(settings.index_dir, settings.database_url)
     try:
         return {str(d["id"][0] if isinstance(d["id"], list) else d["id"]) for d in ix.stored_documents()}
     finally:
@@ -149,7 +152,7 @@ def test_an_edited_record_is_rewritten_alone_and_answers_equal_a_fresh_build(arc
     assert (public.added, public.deleted, staff.added) == (1, 0, 1)
     assert not [r for r in caplog.records if r.name == LOG], "the change log path said it could not tell"
     assert archive.index_dir.stat().st_ino == folder_before  # updated in place, not swapped
-    ix = open_index(archive.index_dir)
+    ix = open_index(archive.index_dir, archive.database_url)
     try:
         assert [h.id for h in search(ix, "board pellbrook").hits] == ["rec-edit"]
         assert search(ix, "committee pellbrook").total == 0
@@ -166,7 +169,7 @@ def test_a_record_made_restricted_leaves_the_public_index_only(archive, tmp_path
     assert not [r for r in caplog.records if r.name == LOG]
     assert (public.added, public.deleted) == (1, 1)  # the record gone; the timeline remade without its entry
     assert "rec-hide" not in _public_ids(archive)
-    ix = open_index(archive.index_dir)
+    ix = open_index(archive.index_dir, archive.database_url)
     try:
         assert search(ix, "quorndash").total == 0
         assert search(ix, "quorndesh").suggestion is None  # the word left the vocabulary too
@@ -176,7 +179,7 @@ def test_a_record_made_restricted_leaves_the_public_index_only(archive, tmp_path
         assert "Quorndash" not in str(search(ix, "letters").as_dict())
     finally:
         ix.close()
-    staff_ix = open_index(archive.home / "staff-index")
+    staff_ix = open_index(archive.home / "staff-index", archive.database_url)
     try:
         assert [h.id for h in search(staff_ix, "quorndash", facets=()).hits] == ["rec-hide", "tl-b"]
     finally:
@@ -241,7 +244,7 @@ def test_other_tables_written_take_the_full_comparison(archive, tmp_path, caplog
     with caplog.at_level(logging.INFO, logger=LOG):
         index_all(archive)
     assert any("agent" in r.getMessage() for r in caplog.records if r.name == LOG)
-    ix = open_index(archive.index_dir)
+    ix = open_index(archive.index_dir, archive.database_url)
     try:
         assert "American Medical Association (renamed)" in ix.labels().values()
     finally:
@@ -261,7 +264,7 @@ def test_publish_updates_instead_of_rebuilding(archive, tmp_path, caplog):
 
 @pytest.mark.parametrize("damage", ["state", "pairs", "manifest"])
 def test_an_index_lacking_what_updates_need_is_rebuilt_with_a_reason(archive, tmp_path, caplog, damage):
-    pairs = "whoosh-pairs.json" if archive.search_engine == "whoosh" else "common-stems.txt"
+    pairs = PAIR_FILES[archive.search_engine]
     if damage == "state":  # an index made before the state file existed
         (archive.index_dir / STATE_FILE).unlink()
         expected = STATE_FILE
@@ -285,7 +288,7 @@ def test_a_format_1_manifest_is_still_read_and_then_rebuilt(archive, tmp_path):
     old = {**manifest, "format": 1, "documents": {"rec-edit": "0" * 16}}
     (archive.index_dir / MANIFEST).write_text(__import__("json").dumps(old), encoding="utf-8")
     (archive.index_dir / STATE_FILE).unlink()
-    ix = open_index(archive.index_dir)
+    ix = open_index(archive.index_dir, archive.database_url)
     try:
         assert search(ix, "pellbrook").total == 1  # an old index still answers
     finally:
@@ -322,7 +325,7 @@ def test_an_update_killed_half_way_leaves_an_answering_index_that_the_next_updat
     state = IndexState.open(archive.index_dir)
     assert state is not None and state.meta()["applying"] is True
     state.close()
-    ix = open_index(archive.index_dir)
+    ix = open_index(archive.index_dir, archive.database_url)
     try:
         assert search(ix, "quorndash").total == 0  # the engine's commit was done: still answering
     finally:

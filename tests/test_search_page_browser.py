@@ -161,6 +161,10 @@ def test_the_same_page_with_the_api(browser, sample):
         assert total(status) == facet_counts(page, "type")["record"] > 0
         assert parse_qs(urlsplit(page.url).query) == {"q": ["hospital"], "type": ["record"]}
         assert page.locator("#results .snippet mark").count() > 0
+        # A passage of a transcript is listed with the stretch its citation names.
+        page.goto(base + "/search/?q=ward&type=segment")
+        assert total(wait_for_results(page)) > 0
+        assert re.search(r" · \d\d:\d\d:\d\d–\d\d:\d\d:\d\d$", page.inner_text("#results li .kind"))
         # (axe runs on the static copies above: the app's CSP refuses the injected script.)
         page.close()
 

@@ -110,3 +110,18 @@ def test_a_table_no_longer_logged_loses_its_change_log_triggers_at_the_next_open
     with engine.connect() as conn:
         assert not [name for name in change_log.installed(conn) if "staffsession" in name]
     engine.dispose()
+
+
+def test_a_store_from_before_the_map_gains_its_coordinates_empty(archive, caplog):
+    make_older(archive, ("record", "latitude"), ("record", "longitude"), ("narrative", "latitude"),
+               ("narrative", "longitude"))
+    caplog.set_level(logging.WARNING, logger="reckoning")
+    with TestClient(create_app(archive)) as client:
+        answer = client.get("/api/records/rec-2008-apology")
+        charts = client.get("/api/charts/places")
+    assert answer.status_code == 200 and (answer.json()["latitude"], answer.json()["longitude"]) == (None, None)
+    assert charts.json()["places"] == []
+    for column in ("record.latitude", "record.longitude", "narrative.latitude", "narrative.longitude"):
+        assert f"added column {column}" in caplog.text
+    [stored] = sql(archive, "SELECT latitude, longitude FROM record")
+    assert stored and all(row == (None, None) for row in stored)

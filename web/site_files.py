@@ -10,7 +10,10 @@ only while the access rule lets the public see that object today:
   404 with the site's 404 page, though its files are still on disk.
 
 So narrowing access takes effect in the served site the moment it is committed, and the
-publish that follows (`staff.refresh`) only brings the files in line. Every answer carries
+publish that follows (`staff.refresh`) only brings the files in line. A public narrative's
+recording files and AV manifest (`archive.urls.OPEN_MEDIA_FILES`) carry open CORS, as the image
+files under /iiif/ do, so IIIF viewers on other sites can play them; a hidden or withdrawn one's
+404 or 410 carries none. Every answer carries
 `Cache-Control: no-cache` with the file's ETag and Last-Modified (StaticFiles), so a browser
 revalidates before it shows a kept copy; `publish.host_rules` writes the same rules for hosts.
 
@@ -23,6 +26,7 @@ serving the site should be told the same mapping (docs: operations).
 from __future__ import annotations
 
 import os
+import re
 from enum import Enum
 from pathlib import Path
 
@@ -39,7 +43,7 @@ from archive.access import PUBLIC, Form
 from archive.catalog import Catalog
 from archive.media import Media
 from archive.settings import Settings
-from archive.urls import LEDGER_SECTIONS, SECTIONS, SiteUrls
+from archive.urls import LEDGER_SECTIONS, OPEN_MEDIA_FILES, SECTIONS, SiteUrls
 from publish.build import build_time, template_environment
 from publish.host_rules import CACHE_CONTROL, TOMBSTONE_ROBOTS
 
@@ -49,6 +53,10 @@ OBJECT_FOLDERS = {section: kind for kind, section in {**SECTIONS, **LEDGER_SECTI
 
 
 MEDIA_TYPES = {".jsonl": "application/jsonl"}
+OPEN_MEDIA = re.compile(OPEN_MEDIA_FILES)
+# A viewer seeking in a recording reads its ranges' headers: those are exposed too.
+MEDIA_CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
+                      "Access-Control-Expose-Headers": "Accept-Ranges, Content-Length, Content-Range, ETag, Last-Modified"}
 
 
 class Verdict(Enum):
@@ -103,6 +111,8 @@ class SiteFiles(StaticFiles):
             response = await self._not_found()
         else:
             response = await super().get_response(path, scope)
+            if decided is Verdict.SHOWN and response.status_code < 400 and OPEN_MEDIA.fullmatch(relative):
+                response.headers.update(MEDIA_CORS_HEADERS)
         response.headers["Cache-Control"] = CACHE_CONTROL
         return response
 

@@ -104,7 +104,7 @@ class ViewCache:
         self.max_entries = max_entries
         self._state: tuple = ()
         self._entries: dict[Hashable, Representation] = {}
-        self._made: dict[Hashable, object] = {}
+        self._shared: dict = {}
         self.last_modified: datetime | None = None
 
     def _check(self) -> tuple:
@@ -112,7 +112,7 @@ class ViewCache:
         state = (generation, today)
         if state != self._state:
             self._entries.clear()
-            self._made.clear()
+            self._shared = {}  # a new dict: a build of the old state still holds the old one
             self._state = state
             # Answers change when the store does, and when the day turns (embargoes lift):
             # whichever is later, but never a moment in the future.
@@ -121,30 +121,31 @@ class ViewCache:
             self.last_modified = min(max(candidates), datetime.now(UTC))
         return state
 
-    async def get(self, key: Hashable, build: Callable[[datetime | None], Representation]) -> Representation:
-        """The kept answer for `key`, or `build(last_modified)` run in the thread pool.
+    async def get(self, key: Hashable, build: Callable[[datetime | None, dict], Representation],
+                  inline: bool = False) -> Representation:
+        """The kept answer for `key`, or `build(last_modified, shared)` run in the thread pool,
+        or on the event loop itself when `inline` (a store on local disk: see below).
 
-        `build` may raise a domain error (NotFound, Gone): errors are not kept.
+        `shared` is what every answer of this (store generation, today) may reuse (the agents
+        and concepts, say), emptied like the answers when either changes. It is taken before
+        `build` reads the store, so what is read into it is never older than the generation it
+        is kept for. `build` may raise a domain error (NotFound, Gone): errors are not kept.
         """
         state = self._check()
         found = self._entries.get(key)
         if found is not None:
             return found
-        rep = await run_in_threadpool(build, self.last_modified)
+        shared = self._shared
+        if inline:
+            # SQLite in WAL mode: a reader never waits for a writer, and a record view is a
+            # fraction of a millisecond of Python, which holds the GIL either way. Handing it
+            # to a worker thread cost more than the view (the hop, and 32 threads taking turns
+            # on the GIL with the event loop), so it runs here.
+            rep = build(self.last_modified, shared)
+        else:
+            rep = await run_in_threadpool(build, self.last_modified, shared)
         if self._check() == state:  # the store did not change while we were building
             if len(self._entries) >= self.max_entries:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[key] = rep
         return rep
-
-    def made_once(self, key: Hashable, make: Callable[[], object]) -> object:
-        """What many answers are made from (a collection's summaries, for every page of it),
-        made once and kept like the answers: until the store or the day changes. Without it,
-        each page of a 100,000-record collection judged and summarised every record again."""
-        state = self._check()
-        if key in self._made:
-            return self._made[key]
-        value = make()
-        if self._check() == state:
-            self._made[key] = value
-        return value

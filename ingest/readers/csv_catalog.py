@@ -45,7 +45,7 @@ FIELD_NAMES = {"identifier": "id", "creator": "creators", "subject": "subjects",
 MULTI_VALUED = ("creator", "subject", "images")
 KNOWN_FIELDS = ("identifier", "title", "date", "creator", "description", "subject", "type", "format",
                 "source", "source_url", "rights", "language", "coverage", "access", "embargo_until",
-                "images", "pdf", "parent")
+                "images", "pdf", "parent", "latitude", "longitude")
 # DCMI Type vocabulary and common catalogue words → the archive's record types.
 TYPE_WORDS = {"text": "other", "still image": "image", "stillimage": "image", "image": "image",
               "photograph": "image", "textual record": "other", "article": "article",
@@ -420,7 +420,7 @@ def _with_unmapped(body: str, row: dict[str, str], sheet: _Sheet) -> str:
 
 def _add_optional_fields(data: dict, values: dict[str, str], separator: str) -> None:
     """Add the fields a record may leave out, only when the row has a value for them."""
-    for name in ("source_url", "rights", "coverage", "format", "embargo_until", "pdf"):
+    for name in ("source_url", "rights", "coverage", "format", "embargo_until", "pdf", "latitude", "longitude"):
         if values.get(name):
             data[name] = values[name]
     if values.get("access"):

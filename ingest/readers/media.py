@@ -1,10 +1,16 @@
 """Recording files (audio and video) of narratives: what they hold, checked before ingest.
 
 Read with PyAV, which ships FFmpeg's libraries in its wheels, so no binary the machine may lack
-is run. A file is sniffed by its content (the container FFmpeg recognises must be one of the
-formats its extension names), every packet is read (a file cut short ends well before the
-duration its header claims) and the start of each audio stream is decoded (a fake file with a
-right header decodes to nothing). Each failure is one line naming the file and what to do.
+is run. A file is sniffed by its content: its first bytes must be those of one of the containers
+Reckoning takes (`container_of`), and FFmpeg is then told to read it as that container, never
+left to guess (its guesses include playlists and concatenation scripts, which open other files
+and URLs). Every packet is read (a file cut short ends well before the duration its header
+claims) and the start of each audio stream is decoded (a fake file with a right header decodes
+to nothing). Each failure is one line naming the file and what to do.
+
+`probe` checks a file named in the content against the kind its extension names; `sniff`
+checks a staff upload by its content alone, whatever its name says, and says which extension
+it should be kept under.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import av
 import av.error
 
 from archive.checksums import sha256_of
+from archive.errors import ReckoningError
 
 # Extension -> the FFmpeg demuxer names a file of that kind may be sniffed as.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -33,11 +40,16 @@ FORMATS: dict[str, tuple[str, ...]] = {
     ".webm": ("matroska", "webm"),
 }
 EXPECTED = "MP3, M4A/AAC, Ogg/Opus, WAV, FLAC, MP4 or WebM"
+# The extension a sniffed upload is kept under, by the container its first bytes name.
+KEPT_SUFFIX = {"mp3": ".mp3", "aac": ".aac", "mov": ".m4a", "ogg": ".ogg", "wav": ".wav", "flac": ".flac",
+               "matroska": ".webm"}
+MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")  # what an MP4 or QuickTime file opens with
+ID3_SCAN = 4096  # bytes after an ID3 tag searched for the first frame (some taggers pad after the tag)
 TRUNCATED_SLACK_MS = 1000  # a header may round its duration; more missing than this is a cut file
 DECODE_CHECK = 8  # audio packets decoded to show the stream is what it claims
 
 
-class MediaProblem(Exception):
+class MediaProblem(ReckoningError):
     """A recording that cannot be used: the message names the file and the fix."""
 
 
@@ -72,15 +84,78 @@ def _is_picture(stream: av.stream.Stream) -> bool:
     return stream.type == "video" and bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
+def _mpeg_audio(head: bytes) -> str | None:
+    """'aac' for an ADTS frame header, 'mp3' for an MPEG audio one, else None."""
+    if len(head) < 2 or head[0] != 0xFF:
+        return None
+    if head[1] & 0xF6 == 0xF0:  # 12 sync bits, layer 00: ADTS
+        return "aac"
+    if head[1] & 0xE0 == 0xE0 and head[1] & 0x06:  # 11 sync bits and a layer
+        return "mp3"
+    return None
+
+
+def container_of(path: Path) -> str | None:
+    """The FFmpeg demuxer a file's first bytes name (mp3, aac, mov, ogg, wav, flac, matroska),
+    or None when they are those of none of them."""
+    with path.open("rb") as handle:
+        head = handle.read(64)
+        if head[:3] == b"ID3" and len(head) >= 10:  # a tag before MP3, AAC or FLAC: look past it
+            size = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+            handle.seek(size + (10 if head[5] & 0x10 else 0))
+            after = handle.read(ID3_SCAN).lstrip(b"\0")
+            if after.startswith(b"fLaC"):
+                return "flac"
+            return _mpeg_audio(after) or None
+    if head[:4] == b"fLaC":
+        return "flac"
+    if head[:4] == b"OggS":
+        return "ogg"
+    if head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE":
+        return "wav"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "matroska"
+    if head[4:8] in MP4_BOXES:
+        return "mov"
+    return _mpeg_audio(head)
+
+
 def probe(path: Path, display: str) -> MediaInfo:
-    """What `path` holds (duration, streams, codec) and its SHA-256; MediaProblem when unusable."""
+    """What `path` holds (duration, streams, codec) and its SHA-256; MediaProblem when unusable
+    or when its content is not the kind its extension names."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise MediaProblem(f"{display}: not a recording format Reckoning reads (expected {EXPECTED})")
     if not path.is_file():
         raise MediaProblem(f"{display}: no such file (expected it next to the narrative's file)")
+    demuxer = _sniffed(path, display)
+    if not _container_ok(demuxer, suffix):
+        raise MediaProblem(f"{display}: the file holds {demuxer!r}, not what its name {suffix} says "
+                           f"(expected {EXPECTED}; rename it or convert it)")
+    return _open(path, display, demuxer, suffix)
+
+
+def sniff(path: Path, display: str) -> tuple[MediaInfo, str]:
+    """What an uploaded file holds, judged by its content alone (`display`, the name it came
+    under, only names it in messages), and the extension to keep it under; MediaProblem when it
+    is not a whole recording of a kind Reckoning takes."""
+    demuxer = _sniffed(path, display)
+    info = _open(path, display, demuxer, KEPT_SUFFIX[demuxer])
+    suffix = ".mp4" if demuxer == "mov" and info.kind == "video" else KEPT_SUFFIX[demuxer]
+    return info, suffix
+
+
+def _sniffed(path: Path, display: str) -> str:
+    demuxer = container_of(path)
+    if demuxer is None:
+        raise MediaProblem(f"{display}: cannot be read as a recording (its first bytes are those of no "
+                           f"{EXPECTED} file); expected a whole {EXPECTED} file")
+    return demuxer
+
+
+def _open(path: Path, display: str, demuxer: str, suffix: str) -> MediaInfo:
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with av.open(str(path), format=demuxer, metadata_errors="ignore") as container:
             return _read(container, path, display, suffix)
     except av.error.FFmpegError as exc:
         raise MediaProblem(f"{display}: cannot be read as a recording ({exc.strerror or exc}); "

@@ -22,15 +22,18 @@ from publish.charts.data import (
     collection_charts,
     reckoning,
 )
+from publish.charts.places import TITLE as PLACES_TITLE
+from publish.charts.places import Places, places
 
 # A collection chart's id (its URL and file name) and its key among `collection_charts`.
 COLLECTION = {"chronology": "chronology", "decades": "decades", "harm-types": "harm_types",
               "affected-groups": "affected_groups"}
-SHOWN_ON = {"chronology": site_page_url("home"), "decades": site_page_url("browse"),
+PLACES = "places"  # the map: its input is the objects with a place, not the views the others read
+SHOWN_ON = {"chronology": site_page_url("home"), "decades": site_page_url("browse"), PLACES: site_page_url("browse"),
             "harm-types": site_page_url("browse"), "affected-groups": site_page_url("browse")}
 RECKONING = "reckoning-"
 
-Chart = Chronology | Decades | Terms | Reckoning
+Chart = Chronology | Decades | Terms | Reckoning | Places
 
 
 class ChartEntry(TypedDict):
@@ -46,6 +49,11 @@ def collection(catalog: Catalog) -> CollectionCharts:
                              catalog.summaries("narrative"))
 
 
+def mapped(catalog: Catalog) -> Places:
+    """The map, from the Catalog's summaries of public records and narratives (their `place`)."""
+    return places([*catalog.summaries("record"), *catalog.summaries("narrative")])
+
+
 def reckonings(catalog: Catalog) -> list[Reckoning]:
     """The reckoning of every institution whose ledger holds a position or a commitment, by name."""
     found = (reckoning(institution_ledger(catalog, body["id"])) for body in institutions(catalog))
@@ -56,6 +64,8 @@ def chart(catalog: Catalog, chart_id: str) -> Chart:
     """One chart's data; NotFound for an unknown id or an institution with no public ledger."""
     if chart_id in COLLECTION:
         return collection(catalog)[COLLECTION[chart_id]]
+    if chart_id == PLACES:
+        return mapped(catalog)
     if chart_id.startswith(RECKONING):
         try:
             found = reckoning(institution_ledger(catalog, chart_id.removeprefix(RECKONING)))
@@ -71,6 +81,8 @@ def chart_index(catalog: Catalog) -> dict:
     whole = collection(catalog)
     items: list[ChartEntry] = [{"id": i, "title": whole[key]["title"], "api_url": chart_api_url(i),
                                 "page": SHOWN_ON[i], "download": chart_file_url(i)} for i, key in COLLECTION.items()]
+    items.insert(2, {"id": PLACES, "title": PLACES_TITLE, "api_url": chart_api_url(PLACES),
+                     "page": SHOWN_ON[PLACES], "download": chart_file_url(PLACES)})
     items += [{"id": r["id"], "title": r["title"], "api_url": chart_api_url(r["id"]),
                "page": page_url("institution", r["institution"]["id"]), "download": chart_file_url(r["id"])}
               for r in reckonings(catalog)]

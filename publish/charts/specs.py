@@ -55,7 +55,7 @@ CONFIG: Spec = {
 }
 
 
-def _spec(width: int, description: str, layers: list[Spec], **more: Any) -> Spec | None:
+def layered(width: int, description: str, layers: list[Spec], **more: Any) -> Spec | None:
     """A layered chart, or None when there is nothing to draw (the facts say so). Layers with
     nothing to draw are left out: Vega gives an empty layer an unnamed ARIA symbol, which a
     screen reader would announce as an empty graphic."""
@@ -105,7 +105,7 @@ def chronology_spec(chart: Chronology, width: int) -> Spec | None:
     as bands behind them and the apologies as rules: made in two steps, the rows' data
     (`_chronology_rows`), then the layers that draw them (`_chronology_layers`)."""
     rows = _chronology_rows(chart, width)
-    return _spec(width, chart["summary"], _chronology_layers(chart, rows, width), height={"step": rows["step"]})
+    return layered(width, chart["summary"], _chronology_layers(chart, rows, width), height={"step": rows["step"]})
 
 
 def _chronology_rows(chart: Chronology, width: int) -> dict:
@@ -196,7 +196,7 @@ def decades_spec(chart: Decades, width: int) -> Spec | None:
     last = max((d["decade"] for d in chart["items"]), default=2000)
     every = 20 if width >= WIDE else 50  # labelled decades: as many as the width holds
     decades = list(range(first, last + 10, 10))
-    return _spec(width, chart["summary"], [{
+    return layered(width, chart["summary"], [{
         "data": {"values": values},
         "mark": {"type": "bar"},
         "encoding": {
@@ -219,7 +219,7 @@ def terms_spec(chart: Terms, width: int) -> Spec | None:
     y = {"field": "row", "type": "ordinal", "axis": None, "scale": {"domain": [t["row"] for t in items],
                                                                       "paddingInner": 0, "paddingOuter": 0}}
     bar_width = width - 28  # room for the count after the longest bar
-    return _spec(width, chart["summary"], [
+    return layered(width, chart["summary"], [
         {"mark": {"type": "text", "align": "left", "baseline": "middle", "yOffset": -6, "limit": width - 4},
          "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "label"}, "href": {"field": "url"},
                       "description": {"field": "describe"}}},
@@ -250,7 +250,7 @@ def reckoning_spec(chart: Reckoning, width: int) -> Spec | None:
     colour["legend"] = shape["legend"] = None  # each rung is named on the chart
     steps = {r["label"]: r["count"] for r in chart["stages"]}
     names = [{"label": label, "text": f"{label}: {_count(steps.get(label, 0), 'step')}"} for label in rungs]
-    return _spec(width, chart["summary"], [
+    return layered(width, chart["summary"], [
         {"data": {"values": names},
          "mark": {"type": "rule", "color": "#e3ddd2", "aria": False},
          "encoding": {"y": {**y, "bandPosition": 1}}},
@@ -283,7 +283,7 @@ def commitments_spec(chart: Reckoning, width: int) -> Spec | None:
     most = max((s["count"] for s in chart["status_counts"]), default=1)
     y = {"field": "row", "type": "ordinal", "axis": None, "scale": {"domain": rows, "paddingInner": 0,
                                                                    "paddingOuter": 0}}
-    return _spec(width, chart["commitments_summary"], [
+    return layered(width, chart["commitments_summary"], [
         {"data": {"values": labels},
          "mark": {"type": "text", "align": "left", "baseline": "middle", "yOffset": -7},
          "encoding": {"x": {"value": 0}, "y": y, "text": {"field": "text"}}},

@@ -4,12 +4,12 @@ for readers who prefer numbers) and the downloads carry them as CSV, so the two 
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import TypedDict
 
 from archive.urls import SiteUrls
 from publish.charts.data import Chronology, Decades, Reckoning, Terms
+from publish.charts.places import Places
+from publish.csv_cells import csv_line
 
 
 class Cell(TypedDict):
@@ -83,12 +83,19 @@ def commitments_tables(chart: Reckoning) -> list[ChartTable]:
                        _cell(c["date"]["display"]), _cell(c["due"])] for c in chart["commitments"]]}]
 
 
+def places_tables(chart: Places) -> list[ChartTable]:
+    """The map as a table: each placed object on its own row, under its place's name."""
+    return [{"name": "places", "caption": "Places and the records and narratives at each",
+             "columns": ["Place", "Latitude", "Longitude", "Kind", "Title"],
+             "rows": [[_cell(p["name"]), _cell(p["latitude"]), _cell(p["longitude"]), _cell(o["kind"]),
+                       _cell(o["title"], o["url"])] for p in chart["places"] for o in p["objects"]]}]
+
+
 def csv_bytes(table: ChartTable, urls: SiteUrls) -> bytes:
-    """A table as CSV, each column with links followed by a column of their absolute URLs."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    """A table as CSV, each column with links followed by a column of their absolute URLs; its
+    cells made safe for spreadsheets as every CSV download's are (`publish.csv_cells`)."""
     linked = [i for i in range(len(table["columns"])) if any(row[i]["url"] for row in table["rows"])]
-    writer.writerow(table["columns"] + [f"{table['columns'][i]} URL" for i in linked])
-    for row in table["rows"]:
-        writer.writerow([c["text"] for c in row] + [urls.absolute(row[i]["url"] or "") for i in linked])
-    return out.getvalue().encode("utf-8")
+    lines = [csv_line(table["columns"] + [f"{table['columns'][i]} URL" for i in linked])]
+    lines += [csv_line([c["text"] for c in row] + [urls.absolute(row[i]["url"] or "") for i in linked])
+              for row in table["rows"]]
+    return "".join(lines).encode("utf-8")

@@ -1,7 +1,8 @@
 """IIIF Presentation 3 manifests for narratives with a public recording (audiovisual IIIF).
 
-One canvas per public recording, with its `duration`; the painting annotation is the public,
-silenced copy (`publish/media/`), never the master; the captions made from the public transcript
+One canvas per public recording, with its `duration` (and a video's `width` and `height`); the
+painting annotation is the public, silenced copy (`publish/media/`: `Sound`, or `Video` with its
+pictures), never the master; the captions made from the public transcript
 are a `supplementing` annotation (WebVTT), as AV viewers (Universal Viewer, Aviary, Clover) read
 them; and each timed segment of the transcript is a `structures` range pointing at its stretch of
 the canvas (`…/canvas/1#t=18.5,63`), so a viewer lists the interview's passages as a table of
@@ -48,7 +49,7 @@ def _ranges(view: NarrativeView, recording: RecordingView, canvas_id: str, base:
         end = min((seg.get("end_ms") or start + length) - start, later[0] if later else length, length)
         if end <= begin:
             continue
-        title = seg["title"] or " ".join(seg["text"].split()[:8]) + "…"
+        title = seg.get("label") or seg["title"]
         ranges.append(Range(id=f"{base}/range/{recording['number']}-{index + 1}",
                             label=_text([f"{seg['time']} {title}"]),
                             items=[CanvasRef(id=f"{canvas_id}#t={_seconds(begin)},{_seconds(end)}", type="Canvas")]))
@@ -69,14 +70,17 @@ def narrative_manifest(view: NarrativeView, urls: SiteUrls, archive_name: str) -
         number = rec["number"]
         canvas_id = f"{base}/canvas/{number}"
         duration = _seconds(rec["duration_ms"] or 0)
-        sound = AnnotationBody(id=absolute(rec["url"] or ""), type="Sound", format=rec["mime"], duration=duration)
-        painting = Annotation(id=f"{base}/annotation/{number}", motivation="painting", body=sound, target=canvas_id)
+        # A video's pictures give the canvas its size; sound alone has only a duration.
+        size = {"width": rec["width"], "height": rec["height"]} if rec["kind"] == "video" and rec["width"] else {}
+        media = AnnotationBody(id=absolute(rec["url"] or ""), type="Video" if size else "Sound", format=rec["mime"],
+                               duration=duration, **size)
+        painting = Annotation(id=f"{base}/annotation/{number}", motivation="painting", body=media, target=canvas_id)
         captions = AnnotationBody(id=absolute(rec["captions"] or ""), type="Text", format="text/vtt",
                                   language=view.get("language") or "none",
                                   label=_text(["Captions: the public transcript, redactions applied"]))
         supplementing = Annotation(id=f"{base}/annotation/{number}-captions", motivation="supplementing",
                                    body=captions, target=canvas_id)
-        canvases.append(Canvas(id=canvas_id, label=_text([rec["label"]]), duration=duration,
+        canvases.append(Canvas(id=canvas_id, label=_text([rec["label"]]), duration=duration, **size,
                                items=[AnnotationPage(id=f"{base}/page/{number}", items=[painting])],
                                annotations=[AnnotationPage(id=f"{base}/page/{number}-captions",
                                                            items=[supplementing])]))

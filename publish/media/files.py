@@ -24,10 +24,10 @@ from archive.catalog import Catalog
 from archive.checksums import sha256_of
 from archive.errors import ReckoningError
 from archive.models import ConsentEntry, Narrative
-from archive.recordings import Publication, narratives_with_recordings, publications
+from archive.recordings import Publication, narratives_with_recordings, publications, video_size
 from archive.settings import Settings
 from archive.transcripts import format_time
-from archive.urls import SiteUrls, captions_url, chapters_url, narrative_manifest_url, recording_url
+from archive.urls import SiteUrls, captions_url, chapters_url, narrative_manifest_url
 from archive.views import NarrativeView, RecordingView
 
 CAPTION_WORDS = 32  # a long passage (a section of the body) is shown a few lines at a time
@@ -46,15 +46,18 @@ class OutputFile:
 def copy_key(pub: Publication) -> str:
     # PyAV (and iiif-prezi3 below) are imported only when a recording is published: a build
     # with none (or a patched rebuild, publish.incremental) need not pay for loading them.
-    from publish.media.derivative import ENCODER
+    from publish.media.derivative import ENCODER, VIDEO_ENCODER
 
-    return hashlib.sha256(f"{ENCODER}\0{pub.plan.digest(pub.recording)}".encode()).hexdigest()[:40]
+    size = video_size(pub.recording)
+    encoder = f"{VIDEO_ENCODER}/{size[0]}x{size[1]}" if size else ENCODER
+    return hashlib.sha256(f"{encoder}\0{pub.plan.digest(pub.recording)}".encode()).hexdigest()[:40]
 
 
 def cached_copy(pub: Publication, settings: Settings) -> Path:
     """The public copy of a recording, made now unless the cache already holds it."""
     folder = settings.media_cache_dir / "recordings"
-    target = folder / f"{copy_key(pub)}.m4a"
+    size = video_size(pub.recording)
+    target = folder / f"{copy_key(pub)}.{'mp4' if size else 'm4a'}"
     if target.is_file():
         return target
     row = pub.recording
@@ -62,10 +65,17 @@ def cached_copy(pub: Publication, settings: Settings) -> Path:
     if not master.is_file() or sha256_of(master) != row.sha256:
         raise ReckoningError(f"{row.source_path}: the recording of {row.narrative_id} changed or moved since it "
                              "was ingested; run `reckon ingest` again")
-    from publish.media.derivative import write_public_audio  # (PyAV: see copy_key)
+    from publish.media.derivative import (  # (PyAV: see copy_key)
+        write_public_audio,
+        write_public_video,
+    )
 
     folder.mkdir(parents=True, exist_ok=True)
-    write_public_audio(master, target, [(p.start_ms, p.end_ms) for p in pub.plan.within(row)])
+    passages = [(p.start_ms, p.end_ms) for p in pub.plan.within(row)]
+    if size:
+        write_public_video(master, target, passages, size)
+    else:
+        write_public_audio(master, target, passages)
     return target
 
 
@@ -105,7 +115,7 @@ def recording_files(catalog: Catalog, settings: Settings) -> list[OutputFile]:
             if shown is None:  # (the view and this list ask the same rule; never expected)
                 continue
             copy = cached_copy(pub, settings)
-            files.append(OutputFile(recording_url(narrative.id, number).lstrip("/"), digest=copy.stem,
+            files.append(OutputFile((shown["url"] or "").lstrip("/"), digest=copy.stem,
                                     make=lambda copy=copy: copy.read_bytes()))
             files.append(OutputFile(captions_url(narrative.id, number).lstrip("/"),
                                     content=captions_vtt(view, shown).encode("utf-8")))
@@ -159,13 +169,13 @@ def captions_vtt(view: NarrativeView, recording: RecordingView) -> str:
 
 def chapters_vtt(view: NarrativeView, recording: RecordingView) -> str:
     """Chapters: the titled segments (body sections, OHMS index points), or else every segment
-    under its first words."""
+    under its label (its first words: `archive.passages`)."""
     timed = _timed(view, recording)
     titled = [t for t in timed if t[2].get("title")]
     chosen = titled or timed
     lines = ["WEBVTT", ""]
     for index, (begin, end, seg) in enumerate(chosen):
         stop = chosen[index + 1][0] if index + 1 < len(chosen) else (recording["duration_ms"] or end)
-        title = seg.get("title") or " ".join(seg.get("text", "").split()[:8]) + "…"
+        title = seg.get("label") or seg.get("title") or seg.get("time") or ""
         lines += [f"{_stamp(begin)} --> {_stamp(max(stop, begin + 1))}", _cue_text(title), ""]
     return "\n".join(lines)

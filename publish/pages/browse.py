@@ -9,6 +9,8 @@ appears only when some public object refers to it. Facet names are the shared on
 
 from __future__ import annotations
 
+from archive.catalog import place_of
+
 FACET_TITLES = {"harm_type": "Harm type", "affected_group": "Affected group",
                 "institution": "Institution", "decade": "Decade"}
 
@@ -36,7 +38,12 @@ def facets_of(view: dict) -> dict[str, list]:
 
 
 def summary(view: dict) -> dict:
-    """What a listing shows of an object: small, so browse pages stay small."""
+    """What a listing shows of an object: small, so browse pages stay small. A record or
+    narrative with coordinates also carries its `place` (`archive.catalog.place_of`), for the map."""
     date = view.get("date") or {}
-    return {"id": view["id"], "type": view["type"], "title": view["title"], "url": view["url"],
-            "date": date.get("display", ""), "lower": date.get("lower", 0)}
+    brief = {"id": view["id"], "type": view["type"], "title": view["title"], "url": view["url"],
+             "date": date.get("display", ""), "lower": date.get("lower", 0)}
+    place = place_of(view.get("coverage") or view.get("place") or "", view.get("latitude"), view.get("longitude"))
+    if place is not None:
+        brief["place"] = place
+    return brief

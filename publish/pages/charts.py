@@ -15,13 +15,14 @@ import json
 import marshal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from archive.catalog import Catalog
 from archive.urls import SiteUrls, chart_file_url, page_url, site_page_url
 from publish.charts import specs, tables
 from publish.charts.data import Reckoning, collection_charts
 from publish.charts.lookup import reckonings
+from publish.charts.places import ListedPlace, listed, places, places_spec
 from publish.charts.svg import Drawings, renderer
 from publish.charts.tables import ChartTable
 
@@ -43,6 +44,7 @@ class Figure(TypedDict):
     json: str
     csv: list[FileLink]
     drawn_by: str  # the renderer's version: part of the page's data, so an upgrade redraws
+    places: NotRequired[list[ListedPlace]]  # the map's places, each with its objects: the page lists them
 
 
 @dataclass
@@ -94,6 +96,10 @@ class SiteCharts:
                               "csv": [{"name": t["name"], "url": chart_file_url(chart_id, t["name"])}
                                       for t in p.tables],
                               "drawn_by": by}
+            if p.key == "places":  # the page lists a place's first objects; the data files hold them all
+                shown = listed(p.data)  # type: ignore[arg-type]
+                figures[id(p)]["places"] = shown
+                figures[id(p)]["tables"] = tables.places_tables({**p.data, "places": shown})  # type: ignore[typeddict-item]
         return figures
 
 
@@ -116,8 +122,11 @@ def page_path(url: str) -> str:
     return url.lstrip("/") + "index.html"
 
 
-def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], catalog: Catalog, urls: SiteUrls) -> SiteCharts:
-    """Every chart of the site, made from the build's public views and drawn."""
+def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], placed: Sequence[Mapping[str, Any]],
+                catalog: Catalog, urls: SiteUrls) -> SiteCharts:
+    """Every chart of the site, made from the build's public views and drawn; the map from
+    `placed`, the site index's summaries of the public objects with a place
+    (`publish.pages.site_index.placed_summaries`)."""
     whole = collection_charts(views["harm"], views["timeline"], views["record"], views["narrative"])
     chronology = _Planned("chronology", whole["chronology"], whole["chronology"]["title"],
                           whole["chronology"]["facts"], specs.chronology_spec,
@@ -126,6 +135,9 @@ def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], catalog: Catal
               for key, spec, make in (("decades", specs.decades_spec, tables.decades_tables),
                                       ("harm_types", specs.terms_spec, tables.terms_tables),
                                       ("affected_groups", specs.terms_spec, tables.terms_tables))]
+    mapped = places(placed)
+    glance.insert(1, _Planned("places", mapped, mapped["title"], mapped["facts"], places_spec,
+                              tables.places_tables(mapped)))
     placed: dict[str, list[_Planned]] = {
         page_path(site_page_url("home")): [chronology],
         page_path(page_url("harm")): [chronology],

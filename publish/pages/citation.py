@@ -17,7 +17,7 @@ read, so no shape claims an access date: the Chicago entry says when the page wa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup, escape
 
@@ -123,8 +123,9 @@ def _names(authors: list[str]) -> str:
     return ", ".join(authors[:-1]) + ", and " + authors[-1]
 
 
-def chicago(c: CitationData) -> str:
-    """A Chicago (17th ed.) bibliography entry for an archival item found online."""
+def chicago(c: CitationData, locator: str = "") -> str:
+    """A Chicago (17th ed.) bibliography entry for an archival item found online; `locator`, a
+    passage of an interview, follows its date ("Interview by …, 2019, 00:12:04–00:13:10.")."""
     parts = []
     if c.authors:
         parts.append(_names(c.authors).rstrip(".") + ".")
@@ -137,6 +138,8 @@ def chicago(c: CitationData) -> str:
     when = chicago_date(c.coverage if c.kind in ("harm", "timeline") else c.date)
     if when:
         detail.append(when)
+    if locator:
+        detail.append(locator)
     if detail:
         parts.append(", ".join(detail) + ".")
     if c.note:
@@ -152,8 +155,9 @@ def _bibtex_escape(text: str) -> str:
     return BIBTEX_PATTERN.sub(lambda m: BIBTEX_SPECIAL[m.group(0)], text)
 
 
-def bibtex(c: CitationData) -> str:
-    """A BibTeX entry (biblatex's `date` field keeps the EDTF; classic `year` the words)."""
+def bibtex(c: CitationData, locator: str = "") -> str:
+    """A BibTeX entry (biblatex's `date` field keeps the EDTF; classic `year` the words); a
+    passage's `locator` goes in its `note`."""
     fields = [("title", "{" + _bibtex_escape(c.title) + "}")]
     if c.authors:
         fields.append(("author", " and ".join("{" + _bibtex_escape(a) + "}" for a in c.authors)))
@@ -168,8 +172,9 @@ def bibtex(c: CitationData) -> str:
             fields.append(("date", _bibtex_escape(c.date.edtf.replace("..", ""))))
     if c.genre:
         fields.append(("type", _bibtex_escape(c.genre)))
-    if c.note:
-        fields.append(("note", _bibtex_escape(c.note)))
+    note = "; ".join(filter(None, [c.note, locator]))
+    if note:
+        fields.append(("note", _bibtex_escape(note)))
     fields += [("howpublished", _bibtex_escape(c.archive)), ("url", c.url)]
     key = re.sub(r"[^A-Za-z0-9]", "_", c.id)
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
@@ -268,8 +273,38 @@ def json_ld(c: CitationData) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def passage_citation(c: CitationData, seg: dict, urls: SiteUrls) -> dict:
+    """The citation of one timed passage of a narrative: the narrative's, with the passage's
+    locator (`00:12:04–00:13:10`, `archive.passages`) and a URL to that moment, its permalink
+    (`…/#t-00-12-04`); `media`, where a public recording plays it, opens the recording at that
+    stretch (a media fragment, `…/recording-1.m4a#t=724,790`)."""
+    where = seg["locator"]
+    url = f"{c.url}#{seg['anchor']}"
+    passage = replace(c, url=url, id=f"{c.id}-{seg['anchor']}")
+    csl = csl_json(passage)
+    media = None
+    if seg.get("media"):
+        start = (seg["start_ms"] - _recording_offset(seg)) / 1000
+        media = urls.absolute(seg["media"].split("#", 1)[0]) + f"#t={start:g}"
+        if seg.get("until_ms") is not None:
+            media += f",{(seg['until_ms'] - _recording_offset(seg)) / 1000:g}"
+    return {"locator": where, "url": url, "media": media, "chicago": chicago(passage, where),
+            "bibtex": bibtex(passage, where),
+            # CSL keeps a locator on the citation, not the item: both, as citeproc-js takes them.
+            "csl": {"item": csl, "locator": where, "label": "timestamp"}}
+
+
+def _recording_offset(seg: dict) -> int:
+    """Where the recording playing `seg` starts on the transcript's timeline, from its link."""
+    fragment = seg["media"].rsplit("#t=", 1)[1]
+    return seg["start_ms"] - round(float(fragment) * 1000)
+
+
 def citation_context(view: dict, urls: SiteUrls, built_on: str) -> dict:
-    """Everything a template needs for the "Cite this" box and the page head."""
+    """Everything a template needs for the "Cite this" box and the page head, and for a
+    narrative the citation of each timed passage, by its anchor."""
     c = citation_data(view, urls, built_on)
+    passages = {seg["anchor"]: passage_citation(c, seg, urls) for seg in view.get("segments", [])
+                if view["type"] == "narrative" and seg.get("anchor") and seg.get("locator")}
     return {"chicago": chicago(c), "bibtex": bibtex(c), "meta": meta_tags(c), "json_ld": json_ld(c),
-            "csl": csl_json(c)}
+            "csl": csl_json(c), "passages": passages}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from publish.pages.browse import facets_of, summary
 
 SECTION, BROWSE = "s", "b"
+PLACED = "m\0placed"  # the objects with a place on the map (`publish.charts.places`): no page lists them
 Member = tuple[int, str, str]  # (date's lower bound, id, kind): a list's order is (lower, id)
 
 
@@ -78,11 +79,19 @@ def entry_of(view: dict, added: str) -> Entry:
     facets = facets_of(view)
     lists = [browse_list(facet, value) for facet, values in facets.items() for value in values]
     listing = None
+    if "place" in brief:
+        lists.append(PLACED)
     if kind in LISTED_KINDS:
         lists.append(section_list(kind))
         listing = {k: view[k] for k in ("id", "url", "title", "date", "record_type")}
     return Entry(view["id"], kind, brief["lower"] or 0, added, brief, listing, tuple(sorted(lists)),
                  tuple((facet, tuple(values)) for facet, values in facets.items()))
+
+
+def placed_summaries(index: SiteIndex) -> list[dict]:
+    """The summaries of the objects with a place on the map, in the list's order (date, id)."""
+    found = index.entries([object_id for _, object_id, _ in index.members(PLACED)])
+    return [found[object_id].summary for _, object_id, _ in index.members(PLACED) if object_id in found]
 
 
 class SiteIndex:

@@ -99,7 +99,7 @@ def _facet_values(doc: dict) -> list[tuple[str, str]]:
 
 def _display_title(doc: dict) -> str:
     if doc["type"] == "segment":
-        return f"{doc['context']} [{doc['time']}] {doc['title']}"
+        return f"{doc['context']} [{doc['time'].partition('–')[0]}] {doc['title']}"  # the locator's start
     if doc["type"] == "part":
         return f"{doc['context']}: {doc['title']}"
     return doc["title"]

@@ -14,7 +14,8 @@
   var pattern = new RegExp("(^|[^\\p{L}\\p{N}])((?:" + escaped.join("|") + ")[\\p{L}\\p{N}]*)", "giu");
   var walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT, {
     acceptNode: function (node) {
-      return node.parentNode.closest("mark, script, style, summary, .redacted") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+      // A passage's citation is not what was said: its words are not marked.
+      return node.parentNode.closest("mark, script, style, summary, .redacted, .cite-passage") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
     }
   });
   var nodes = [];

@@ -4,7 +4,7 @@
 // begins only when the reader presses play or a "Play from" link.
 (function () {
   "use strict";
-  var players = Array.prototype.slice.call(document.querySelectorAll("audio[data-player]"));
+  var players = Array.prototype.slice.call(document.querySelectorAll("audio[data-player], video[data-player]"));
   if (!players.length) return;
   var byNumber = {};
   players.forEach(function (player) { byNumber[player.getAttribute("data-number")] = player; });

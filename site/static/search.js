@@ -125,7 +125,9 @@
       var li = el("li");
       li.appendChild(el("a", {href: withWords(hit.url)}, hit.title));
       var kind = TYPE_LABELS[hit.type] || hit.type;
-      li.appendChild(el("span", {"class": "kind"}, " " + kind + (hit.date ? " · " + hit.date : "")));
+      // A passage of a transcript: the stretch it covers, as its "Cite this passage" names it.
+      li.appendChild(el("span", {"class": "kind"}, " " + kind + (hit.date ? " · " + hit.date : "") +
+                                                   (hit.locator ? " · " + hit.locator : "")));
       if (hit.snippet) {
         var snip = el("p", {"class": "snippet"});
         snip.innerHTML = hit.snippet;  // the server escapes the text and adds only <mark>

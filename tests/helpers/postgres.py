@@ -42,8 +42,14 @@ POSTGRES_MODULES = (
     "test_build_changes.py",
     "test_build_incremental.py",
     "test_search_incremental.py",
+    "test_search.py",  # the known-answer suite: with the postgres search engine, whose index is in the store
+    "test_search_leak.py",
+    "test_search_snippets.py",
+    "test_search_postgres.py",
     "test_publish.py",
     "test_api.py",
+    "test_record_reads.py",
+    "test_view_cache.py",
     "test_oai.py",
     "test_oai_deletes.py",
     "test_staff.py",
@@ -57,6 +63,10 @@ POSTGRES_MODULES = (
     "test_signin_store.py",
     "test_session_cookie.py",
     "test_staff_ledger.py",
+    "test_patch_changes.py",
+    "test_consent_propagation.py",
+    "test_ingest_changed_files.py",
+    "test_places.py",
 )
 SUPERUSER = "reckon"
 UNCLOSED = ".*was deleted while still open"  # psycopg's warning of a connection collected open

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlmodel import Session
 
 from archive.access import PUBLIC
@@ -15,9 +16,25 @@ from archive.db import open_engine
 from ingest.pipeline import ingest
 from search.documents import catalog_documents
 from search.indexer import build_index
+from tests.helpers import postgres
 from tests.helpers.archives import SAMPLE, make_settings
 
-ENGINES = ["whoosh", "tantivy"]
+ENGINES = ["whoosh", "tantivy", "postgres"]
+IN_STORE = {"postgres"}  # engines whose index lives in a PostgreSQL store
+
+
+def available(name: str) -> bool:
+    """Whether this run can build the engine's index (postgres: only under --postgres)."""
+    return name not in IN_STORE or postgres.in_use()
+
+
+def skip_unless_available(name: str) -> None:
+    if not available(name):
+        pytest.skip(f"the {name} search engine needs a PostgreSQL store: run pytest --postgres")
+
+
+def built_engines() -> list[str]:
+    return [name for name in ENGINES if available(name)]
 EXTRA = {
     "rec-1910-interval-test": ("1910/1968", "Interval record for the overlap test"),
     "rec-191x-decade-test": ("191X", "Unspecified year record for the overlap test"),
@@ -52,7 +69,7 @@ def build_corpus(home: Path) -> dict:
     with Session(engine) as session:
         catalog = Catalog(session, PUBLIC, settings.today())
         docs = list(catalog_documents(catalog))
-        for name in ENGINES:
+        for name in built_engines():
             build_index(catalog, home / f"index-{name}", name)
     engine.dispose()
     return {"home": home, "settings": settings, "docs": {d["id"]: d for d in docs}}

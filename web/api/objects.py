@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from archive.access import PUBLIC
+from archive.authorities import read_authorities
 from archive.catalog import Catalog, summary_key
 from archive.errors import ReckoningError
 from archive.settings import Settings
@@ -171,22 +172,40 @@ def routes(settings: Settings) -> list[Route]:
             state["cache"] = ViewCache(StoreClock(engine, settings), settings.today)
         return state["cache"]
 
-    def catalog(request: Request) -> Catalog:
-        return Catalog(Session(request.app.state.engine), PUBLIC, settings.today())
+    def catalog(request: Request, shared: dict) -> Catalog:
+        session = Session(request.app.state.engine)
+        authorities = shared.get("authorities")
+        if authorities is None:  # read once per store generation, not once per answer
+            authorities = shared["authorities"] = read_authorities(session)
+        cat = Catalog(session, PUBLIC, settings.today(), authorities)
+        # A collection's summaries, made once per store generation and day for all its pages:
+        # each page of a 100,000-record collection judged and summarised every record again.
+        def shared_summaries(kind: str) -> list[Summary]:
+            if ("summaries", kind) not in shared:
+                shared["summaries", kind] = summaries_of(cat, kind)
+            return shared["summaries", kind]
 
-    async def answer(request: Request, key: tuple, build: Callable[[Catalog], object]) -> Response:
+        cat.shared_summaries = shared_summaries
+        return cat
+
+    async def answer(request: Request, key: tuple, build: Callable[[Catalog], object],
+                     quick: bool = False) -> Response:
+        """`quick`: the answer is made in well under a millisecond (one record's view), so on
+        SQLite it is made on the event loop (`ViewCache.get`); anything that may read a whole
+        table (a collection, an agent's records) goes to the thread pool."""
         if request.method == "OPTIONS":
             return preflight()
 
-        def render(last_modified: datetime | None) -> Representation:
-            cat = catalog(request)
+        def render(last_modified: datetime | None, shared: dict) -> Representation:
+            cat = catalog(request, shared)
             try:
                 return Representation(json_bytes(build(cat)), last_modified=last_modified)
             finally:
                 cat.session.close()
 
         try:
-            return respond(request, await cache(request).get(key, render))
+            inline = quick and settings.sqlite_path is not None
+            return respond(request, await cache(request).get(key, render, inline=inline))
         except ReckoningError as exc:
             return await error_response(request, exc)
 
@@ -196,7 +215,8 @@ def routes(settings: Settings) -> list[Route]:
             if request.query_params:
                 return bad_request(BadRequest(
                     f"{api_url(kind, object_id)} takes no query parameters; got '{next(iter(request.query_params))}'"))
-            return await answer(request, ("item", kind, object_id), lambda cat: cat.get(kind, object_id))
+            return await answer(request, ("item", kind, object_id), lambda cat: cat.get(kind, object_id),
+                                quick=kind == "record")
         get_object.__name__ = f"get_{kind}"
         return get_object
 
@@ -206,9 +226,8 @@ def routes(settings: Settings) -> list[Route]:
                 query = ListQuery.parse(kind, request)
             except BadRequest as exc:
                 return bad_request(exc)
-            kept = cache(request)
             return await answer(request, ("list", kind, query), lambda cat: page_of(
-                kind, kept.made_once(("summaries", kind), lambda: summaries_of(cat, kind)), query))
+                kind, cat.shared_summaries(kind), query))
         list_objects.__name__ = f"list_{kind}s"
         return list_objects
 

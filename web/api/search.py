@@ -43,7 +43,11 @@ from web.http_cache import CORS_HEADERS, Representation, error_response, preflig
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000  # deeper than any reader pages; bounds the work an anonymous query can ask for
-CACHED_ANSWERS = 512
+INLINE_DEPTH = 1_000  # answers reaching no deeper than this many hits are made on the event loop
+# Rendered answers kept per index (~10 KB each at 20 hits): 32 MB holds a few thousand distinct
+# searches, so a query asked again within minutes costs a dictionary lookup. Keys hold the
+# index's generation, so an answer from before a rebuild or an update is never served.
+CACHED_BYTES = 32 * 2**20
 PUBLIC_INDEX, STAFF_INDEX = "public", "staff"
 STAFF_ROLES = (Role.CURATOR, Role.ADMIN)
 PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "Vary": "Authorization, Cookie"}
@@ -83,11 +87,13 @@ class BadParameter(ReckoningError):
 
 
 class AnswerCache:
-    """Rendered search answers, least recently used dropped first; safe across threads."""
+    """Rendered search answers up to a total size in bytes, least recently used dropped first;
+    safe across threads."""
 
-    def __init__(self, size: int = CACHED_ANSWERS):
+    def __init__(self, size: int = CACHED_BYTES):
         self.size = size
-        self._items: OrderedDict = OrderedDict()
+        self.used = 0
+        self._items: OrderedDict[tuple, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> bytes | None:
@@ -99,10 +105,11 @@ class AnswerCache:
 
     def put(self, key: tuple, body: bytes) -> None:
         with self._lock:
+            old = self._items.pop(key, None)
+            self.used += len(body) - (len(old) if old is not None else 0)
             self._items[key] = body
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            while self.used > self.size and self._items:
+                self.used -= len(self._items.popitem(last=False)[1])
 
 
 class Indexes:
@@ -125,7 +132,7 @@ class Indexes:
         with self._lock:
             if which not in self._open:
                 try:
-                    self._open[which] = open_index(self.folder(which))
+                    self._open[which] = open_index(self.folder(which), self.settings.database_url)
                 except NotBuilt:
                     raise NotBuilt(f"the {which} search index has not been built: run 'reckon build'") from None
             return self._open[which]
@@ -179,7 +186,13 @@ def endpoint(settings: Settings, *, session_role: Callable[[Request], Role | Non
             cache = indexes.answers[which]
             body = cache.get(key)
             if body is None:
-                body = await run_in_threadpool(render, ix, params, which)
+                if params.page * params.limit <= INLINE_DEPTH and ix.in_process:
+                    # A first page costs about a millisecond, most of it Python holding the GIL:
+                    # made on the event loop, without the thread pool's hop (which doubled it).
+                    body = render(ix, params, which)
+                else:  # a deep page may take tantivy much longer, and the postgres engine waits
+                    # on its server: not on the event loop
+                    body = await run_in_threadpool(render, ix, params, which)
                 cache.put(key, body)
         except BadParameter as exc:
             return _with_headers(error(400, "bad_request", str(exc)), role=None)

@@ -1,4 +1,4 @@
-"""The OpenAPI description of the charts' data (web/api/charts.py, publish/charts/data.py).
+"""The OpenAPI description of the charts' data (web/api/charts.py, publish/charts/data.py, publish/charts/places.py).
 
 Kept beside web/openapi/document.py, which merges these schemas and paths into its document,
 as web/openapi/ledger.py is. Schemas require the fields every answer has and allow more; the
@@ -62,7 +62,13 @@ CHART_SCHEMAS = {
                                                   "at": YEAR, "due": STR})),
                        "status_counts": _list(_obj({"status": STR, "label": STR, "count": INT})),
                        "commitments_facts": _list(STR), "commitments_summary": STR}),
-    "Chart": {"anyOf": [_ref("Chronology"), _ref("Decades"), _ref("Terms"), _ref("Reckoning")]},
+    "Places": _obj({**COMMON, "basemap": {"type": "string", "enum": ["us", "world"]}, "records": INT,
+                    "narratives": INT,
+                    "places": _list(_obj({"name": STR, "latitude": NUM, "longitude": NUM, "records": INT,
+                                          "narratives": INT, "count": INT,
+                                          "objects": _list(_obj({"id": STR, "kind": STR, "title": STR,
+                                                                 "url": STR}))}))}),
+    "Chart": {"anyOf": [_ref("Chronology"), _ref("Decades"), _ref("Terms"), _ref("Reckoning"), _ref("Places")]},
 }
 
 

@@ -50,7 +50,8 @@ SCHEMAS = {
                   "next_cursor": _nullable(STR), "next": _nullable(STR)}),
     "SearchResults": _obj({"query": STR, "total": INT, "index": STR, "hits": _list(_obj(
         {"id": STR, "type": STR, "title": STR, "url": STR},
-        {"date": STR, "score": {"type": "number"}, "snippet": STR, "parent": _nullable(STR), "time": _nullable(STR)}))},
+        {"date": STR, "score": {"type": "number"}, "snippet": STR, "parent": _nullable(STR), "time": _nullable(STR),
+         "locator": _nullable(STR)}))},
         {"page": INT, "per_page": INT, "pages": INT, "sort": STR, "from": _nullable(STR), "to": _nullable(STR),
          "filters": {"type": "object", "additionalProperties": STRS}, "suggestion": _nullable(STR),
          "facets": {"type": "object", "additionalProperties": _list(_obj({"value": STR, "count": INT},

@@ -1,0 +1,27 @@
+"""The agents and concepts every view names: two small tables, read whole.
+
+A Catalog made for one request (an API GET that missed its answer cache) used to read both
+tables again for each view it made; a server reads them once per store generation and hands
+the same `Authorities` to every Catalog of that generation (web/view_cache.py). The rows are
+read-only here: nothing may change one in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from archive import models as m
+
+
+@dataclass(frozen=True)
+class Authorities:
+    agents: dict[str, m.Agent]  # id -> agent, deleted ones left out
+    concepts: dict[str, m.Concept]  # id -> concept, deleted ones left out
+
+
+def read_authorities(session: Session) -> Authorities:
+    agents = {a.id: a for a in session.exec(select(m.Agent).where(m.Agent.deleted == False))}
+    concepts = {c.id: c for c in session.exec(select(m.Concept).where(m.Concept.deleted == False))}
+    return Authorities(agents, concepts)

@@ -1,0 +1,1 @@
+"""The postgres engine: PostgreSQL's own full-text search, in the store's database."""
