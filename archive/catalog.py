@@ -23,7 +23,7 @@ from archive.authorities import Authorities, read_authorities
 from archive.body_segments import split_segments
 from archive.dates import date_data
 from archive.errors import Gone, NotFound
-from archive.ledger import RELIABILITY
+from archive.ledger import RELIABILITY, ledger_citations
 from archive.ledger_views import harm_ledger
 from archive.markup import (
     collapse_whitespace,
@@ -126,9 +126,10 @@ class RecordBulk(_BulkMarkup):
 
 def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dict[str, list[str]]:
     """Record id -> ids of the objects that cite it (sorted): harms quoting it as evidence or
-    naming it as the source of an accountability event, and timelines with an entry on it. The
-    record's page links back to each (the ones the viewer may see); `record_ids` narrows the
-    answer to those records."""
+    naming it as the source of an accountability event or of what a body admitted, timelines
+    with an entry on it, commitments made in it or whose progress it shows, and rights of reply
+    citing it for or against a claim. The record's page links back to each (the ones the viewer
+    may see); `record_ids` narrows the answer to those records."""
     queries = [select(m.Evidence.record_id, m.Evidence.harm_id).where(m.Evidence.record_id.is_not(None)),
                select(m.AccountabilityEvent.source_record_id, m.AccountabilityEvent.harm_id)
                .where(m.AccountabilityEvent.source_record_id.is_not(None)),
@@ -139,6 +140,10 @@ def citing_ids(session: Session, record_ids: Sequence[str] | None = None) -> dic
         if record_ids is not None:
             query = query.where(record_column.in_(list(record_ids)))
         for record_id, object_id in session.exec(query):
+            cited.setdefault(record_id, set()).add(object_id)
+    wanted = set(record_ids) if record_ids is not None else None
+    for record_id, object_id in ledger_citations(session):
+        if wanted is None or record_id in wanted:
             cited.setdefault(record_id, set()).add(object_id)
     return {k: sorted(v) for k, v in cited.items()}
 
@@ -371,7 +376,7 @@ class Catalog:
         images: list[Image] = [
             {"id": r.id, "width": r.width, "height": r.height, "sha256": r.sha256,
              "thumbnail": iiif_url(r.id, "thumbnail.jpg"), "web": iiif_url(r.id, "web.jpg"),
-             "info": iiif_url(r.id, "info.json"),
+             "info": iiif_url(r.id, "info.json"), "alt": r.alt,
              "label": part_title(parts[r.part - 1], r.part) if r.part and r.part <= len(parts) else f"Image {n}"}
             for n, r in enumerate(rows, 1)]
         return images, {r.id: r.part for r in rows}

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import JSON, Column
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, String
+from sqlmodel import Field, Session, SQLModel, select
 
 from archive.models import OBJECT_TYPES, AccessMixin, DatedMixin, SourcedMixin
 
@@ -187,3 +187,29 @@ def commitment_state(declared: str, due_upper: int | None, progress_days: list[i
         return CommitmentState("lapsed", True, overdue)
     return CommitmentState(declared, False, overdue)
 
+
+
+# -- links to records -----------------------------------------------------------------------
+def ledger_citations(session: Session, record_id: str | None = None) -> set[tuple[str, str]]:
+    """(record id, citing object id) for the ledger's links to records: a commitment's source
+    and its progress entries' evidence, a harm's attribution stages, a response's claims (all of
+    them, or those of one record). The evidence lists are JSON: for one record they are narrowed
+    in SQL by the id's text, then read exactly."""
+    stage, made = AttributionStage.source_record_id, Commitment.source_record_id
+    pairs = set(session.exec(select(stage, AttributionStage.harm_id).where(
+        stage == record_id if record_id is not None else stage.is_not(None))))
+    pairs |= set(session.exec(select(made, Commitment.id).where(
+        made == record_id if record_id is not None else made.is_not(None))))
+    progress = select(ProgressEntry.commitment_id, ProgressEntry.evidence)
+    replies = select(Response.id, Response.claims)
+    if record_id is not None:
+        mention = f'%"{record_id}"%'
+        progress = progress.where(ProgressEntry.evidence.cast(String).like(mention))
+        replies = replies.where(Response.claims.cast(String).like(mention))
+    for commitment_id, evidence in session.exec(progress):
+        pairs |= {(link["record"], commitment_id) for link in evidence or [] if link.get("record")}
+    for response_id, claims in session.exec(replies):
+        pairs |= {(link["record"], response_id) for claim in claims or []
+                  for link in [*claim.get("evidence_for", []), *claim.get("evidence_against", [])]
+                  if link.get("record")}
+    return {pair for pair in pairs if record_id is None or pair[0] == record_id}

@@ -22,6 +22,7 @@ class Media(SQLModel, table=True):
     width: int = 0
     height: int = 0
     bytes: int = 0
+    alt: str = ""  # what the image shows, as the record's content says (its alt text and caption)
     part: int | None = None  # the number (from 1) of the record's part the image shows, if any
 
 

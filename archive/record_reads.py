@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from archive import models as m
+from archive.ledger import ledger_citations
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
 
@@ -35,10 +36,11 @@ class ImageRow(NamedTuple):
     height: int
     sha256: str
     part: int | None
+    alt: str = ""
 
 
 class RecordLinks(NamedTuple):
-    cited_by: list[str]  # ids of the harms and timelines citing the record, sorted
+    cited_by: list[str]  # ids of the objects citing the record, sorted (`archive.catalog.citing_ids`)
     tags: list[str]  # accepted tag suggestions' concept ids, sorted
     images: list[ImageRow]  # in their order on the record
 
@@ -55,7 +57,7 @@ def _links_statement():
     ts, me = TagSuggestion.__table__, Media.__table__
     wanted = bindparam("id", type_=String)
     blank = (null().cast(Integer), null().cast(Integer), null().cast(String), null().cast(Integer),
-             literal(0, Integer))
+             literal(0, Integer), null().cast(String))
 
     def linked(what: str, ref, where) -> Select:
         return select(literal(what, String).label("what"), ref.label("ref"), *blank).where(where)
@@ -66,7 +68,8 @@ def _links_statement():
         linked(CITED, te.c.timeline_id, te.c.ref == wanted),
         linked(TAG, ts.c.concept_id, (ts.c.object_type == "record") & (ts.c.object_id == wanted)
                & (ts.c.status == ACCEPTED)),
-        select(literal(IMAGE, String), me.c.id, me.c.width, me.c.height, me.c.sha256, me.c.part, me.c.position)
+        select(literal(IMAGE, String), me.c.id, me.c.width, me.c.height, me.c.sha256, me.c.part, me.c.position,
+               me.c.alt)
         .where(me.c.record_id == wanted),
     )
 
@@ -81,12 +84,13 @@ def record_links(session: Session, record_id: str) -> RecordLinks:
     cited: set[str] = set()
     tags: set[str] = set()
     images: list[tuple[int, ImageRow]] = []
-    for what, ref, width, height, sha256, part, position in session.connection().execute(
+    for what, ref, width, height, sha256, part, position, alt in session.connection().execute(
             _links_statement(), {"id": record_id}):
         if what == CITED:
             cited.add(ref)
         elif what == TAG:
             tags.add(ref)
         else:
-            images.append((position, ImageRow(ref, width, height, sha256, part)))
+            images.append((position, ImageRow(ref, width, height, sha256, part, alt or "")))
+    cited |= {object_id for _, object_id in ledger_citations(session, record_id)}  # the ledger's links
     return RecordLinks(sorted(cited), sorted(tags), [image for _, image in sorted(images, key=lambda i: i[0])])

@@ -2,7 +2,7 @@
 
 Detection only proposes (shared/CONSENT.md): e-mail addresses, phone numbers, street
 addresses, identity numbers, dates of birth, and the names on the narrative's own list where
-they appear in part (a surname alone). Staff decide; the spans a narrative's list names are
+they appear in part (a surname alone: not the parts of the name where it is written whole). Staff decide; the spans a narrative's list names are
 approved as written, and so are street addresses, other people's health details and a
 pseudonymous narrator's own name. Proposals are kept beside the master text with their
 offsets; the master is never edited. Until a curator decides, a proposal is hidden from the
@@ -90,10 +90,12 @@ def detect(fields: dict[str, str], redact: list, narrator: list[tuple[str, str]]
     """
     found: dict[tuple[str, str], Proposal] = {}
 
-    def add(text: str, category: str, origin: str, status: str, replacement: str = "") -> None:
+    def add(text: str, category: str, origin: str, status: str, replacement: str = "",
+            locations: list[dict] | None = None) -> None:
         key = (" ".join(text.split()), category)
         if key[0] and key not in found:
-            found[key] = Proposal(key[0], category, origin, status, replacement, locate(fields, key[0], times))
+            found[key] = Proposal(key[0], category, origin, status, replacement,
+                                  locate(fields, key[0], times) if locations is None else locations)
 
     for entry in redact:
         add(entry.text, entry.category, origin, APPROVED)
@@ -106,13 +108,20 @@ def detect(fields: dict[str, str], redact: list, narrator: list[tuple[str, str]]
                 span = hit.group("span") if "span" in regex.groupindex and hit.group("span") else hit.group(0)
                 add(span, category, "detected", APPROVED if category in APPROVED_BY_DEFAULT else PROPOSED)
     listed = {" ".join(e.text.split()).casefold() for e in redact}
+    # Where a listed name is written whole, the whole name hides it: its parts are proposed only
+    # where they stand alone ("Coyle said"), never again inside the name itself.
+    whole = [(loc["field"], loc["start"], loc["end"]) for e in redact for loc in locate(fields, e.text)]
     for entry in redact:
         if "name" not in entry.category:
             continue
         for part in re.split(r"[\s]+", entry.text):
             part = part.strip(".,")
-            if len(part) >= 3 and part[:1].isupper() and part.casefold() not in listed and locate(fields, part):
-                add(part, entry.category, "detected", PROPOSED)
+            if len(part) < 3 or not part[:1].isupper() or part.casefold() in listed:
+                continue
+            alone = [loc for loc in locate(fields, part, times)
+                     if not any(f == loc["field"] and s <= loc["start"] and loc["end"] <= e for f, s, e in whole)]
+            if alone:
+                add(part, entry.category, "detected", PROPOSED, locations=alone)
     return list(found.values())
 
 
@@ -130,7 +139,8 @@ def refresh_narrative(session: Session, row: m.Narrative, listed: list, origin: 
     stored = {(r.text, r.category): r for r in session.exec(select(Redaction).where(Redaction.narrative_id == row.id))}
     decided_texts = {text for (text, _c), r in stored.items() if r.decided_by}
     for key, old in stored.items():
-        if key not in proposals and (not old.decided_by or old.origin in LISTED_ORIGINS):
+        # A curator's own proposal stays until a curator decides it, whatever detection finds.
+        if key not in proposals and old.origin != CURATOR and (not old.decided_by or old.origin in LISTED_ORIGINS):
             session.delete(old)
             changed += 1
     for key, new in proposals.items():
@@ -145,7 +155,7 @@ def refresh_narrative(session: Session, row: m.Narrative, listed: list, origin: 
             continue
         decided = old.decided_by and new.origin == "detected"
         values = {"status": old.status if decided else new.status,
-                  "origin": old.origin if decided and old.origin == CURATOR else new.origin,
+                  "origin": old.origin if old.origin == CURATOR and new.origin == "detected" else new.origin,
                   "replacement": new.replacement, "locations": new.locations}
         if any(getattr(old, k) != v for k, v in values.items()):
             for k, v in values.items():

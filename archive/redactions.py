@@ -4,7 +4,8 @@ The master text (the narrative's body and transcript) is never edited. A redacti
 the words, why (its category), where they were found (field and offsets) and a decision:
 `proposed` by detection, `approved` or `rejected` by staff. Spans the narrative's own file
 (or the staff submission form) lists, home addresses and other people's health details are
-approved from the start; a curator may add a span by hand (approved).
+approved from the start; a curator may propose a span by hand (the words, or selected on the
+staff page), decided like a detected one.
 
 The public form replaces every occurrence of a span that is not rejected, in every field,
 with `[redacted: <category>]`, a token no editor would write as an editorial bracket. A
@@ -214,10 +215,12 @@ def check_category(category: str) -> str:
 
 def add_span(session: Session, narrative_id: str, actor: str, category: str, text: str = "",
              field: str = "", start: int | None = None, end: int | None = None) -> Redaction:
-    """A curator's own redaction: the exact words, or a field and character offsets within it.
+    """A curator's proposal: the exact words, or a field and character offsets within it (both,
+    when the words were selected on the page: the offsets must pick exactly those words).
 
-    The span must be found in the narrative's master text; it is approved at once (a curator
-    chose it) and hidden, like every redaction, wherever the words occur.
+    The span must be whole words of the narrative's master text. It goes through the same
+    workflow as a detected one: proposed (so hidden, like every span not rejected, wherever the
+    words occur) until a curator approves or rejects it.
     """
     row = session.get(Narrative, narrative_id)
     if row is None:
@@ -230,6 +233,12 @@ def add_span(session: Session, narrative_id: str, actor: str, category: str, tex
         value = fields[field]
         if start is None or end is None or not 0 <= start < end <= len(value):
             raise ReckoningError(f"offsets {start}–{end} in {field!r}: expected 0 ≤ start < end ≤ {len(value)}")
+        if text and " ".join(text.split()) != " ".join(value[start:end].split()):
+            raise ReckoningError(f"offsets {start}–{end} in {field!r} hold {value[start:end]!r}, not {text!r}: the "
+                                 "text changed since the page was loaded; reload it and select the words again")
+        if _inside_word(value, start) or _inside_word(value, end):
+            raise ReckoningError(f"offsets {start}–{end} in {field!r} cut a word ({value[start:end]!r}): select "
+                                 "whole words")
         text = value[start:end]
     text = " ".join(text.split())
     if len(text) < 2:
@@ -238,13 +247,26 @@ def add_span(session: Session, narrative_id: str, actor: str, category: str, tex
     if not locations:
         raise ReckoningError(f"{text!r} does not occur in narrative '{narrative_id}' (title, summary, content "
                              f"note or transcript); copy the words exactly")
+    whole = re.compile(_pattern(text), re.IGNORECASE)
+    if not any(whole.search(value) for value in fields.values()):
+        # The public redactor hides whole words only: a piece of a word would hide nothing.
+        raise ReckoningError(f"{text!r} occurs only inside longer words; give whole words")
     existing = session.exec(select(Redaction).where(Redaction.narrative_id == narrative_id, Redaction.text == text,
                                                     Redaction.category == category)).first()
     span = existing or Redaction(narrative_id=narrative_id, text=text, category=category, origin=CURATOR)
-    decisions.record_change(session, span, "redaction", _about(span), actor, "redaction-added",
-                            f"redaction ({category}) added by hand", status=APPROVED, locations=locations,
-                            decided_by=actor, decided_at=utcnow())
+    decided = {} if span.status == APPROVED else {"status": PROPOSED, "decided_by": "", "decided_at": None}
+    decisions.record_change(session, span, "redaction", _about(span), actor, "redaction-proposed",
+                            f"redaction ({category}) proposed by hand", locations=locations, **decided)
     return span
+
+
+def _inside_word(value: str, at: int) -> bool:
+    """Whether offset `at` falls between two characters of one word."""
+    return 0 < at < len(value) and _is_word(value[at - 1]) and _is_word(value[at])
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def set_category(session: Session, redaction_id: int, category: str, actor: str) -> Redaction:

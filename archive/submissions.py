@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from archive.dates import parse_date
+from archive.dates import describe, parse_date
 from archive.errors import DateError
 from archive.models import utcnow
 from archive.passage_notes import parse_note_lines
@@ -89,6 +89,29 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 CHOICES = {"scope": {"public": "Public", "staff": "Researchers and staff only"},
            "narrator_review": {"pending": "Pending", "done": "Done"}}
+DATE_FIELDS = ("date", "release_date", "embargo_until")  # EDTF, or a day as YYYY-MM-DD
+
+
+def readable(name: str, value: object) -> str:
+    """A field's value as a person reads it in a list of changes: Yes or No, a choice by its
+    label, a date in words with what was typed beside it, nothing as "none"."""
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool) or FIELDS.get(name, ("", ""))[1] == "bool":
+        return "Yes" if value is True or str(value).lower() in ("1", "on", "true", "yes") else "No"
+    if name in CHOICES:
+        return CHOICES[name].get(str(value), str(value))
+    if name == "state":
+        return STATE_LABELS.get(str(value), str(value))
+    if name in DATE_FIELDS:
+        try:
+            words = describe(parse_date(str(value)).text)
+        except DateError:
+            return str(value)
+        return words if words == value else f"{words} (as written: {value})"
+    return str(value)
+
+
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 

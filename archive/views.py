@@ -87,6 +87,7 @@ class Image(TypedDict):
     web: str
     info: str
     label: str  # "Image 2", or the title of the part it shows (archive/record_parts.py)
+    alt: str  # what it shows, as the content describes it ("" when it does not)
 
 
 class PartView(TypedDict):

@@ -28,7 +28,7 @@ from archive.recordings import Recording
 from archive.redaction_detection import Listed, detect, refresh_narrative
 from archive.redactions import STAFF_FORM, Redactor, narrator_spans, redactor_for, token
 from archive.revisions import record_write, snapshot
-from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems
+from archive.submissions import FIELDS, STATE_LABELS, Submission, publish_problems, readable
 from archive.transcripts import TranscriptSegment, TranscriptSource, replace_segments
 
 EDITABLE_BY_OWNER = ("draft", "returned")
@@ -343,16 +343,23 @@ def state_at(revisions: list[Revision], revision_id: int) -> dict:
 
 
 def diff_revisions(session: Session, sub_id: str, old_id: int, new_id: int) -> list[dict]:
-    """Field by field, what changed between two revisions; long text as a unified diff."""
+    """Field by field, what changed between two revisions (any two, in either order): the
+    values as people read them (`submissions.readable`), long text as a unified diff, and who
+    changed the field when, revision by revision, in between."""
     revisions = history(session, sub_id)
+    if old_id > new_id:
+        old_id, new_id = new_id, old_id
     old, new = state_at(revisions, old_id), state_at(revisions, new_id)
+    between = [r for r in revisions if old_id < r.id <= new_id]
     changes = []
     for name in FIELDS | {"state": None, "comment": None}:
         a, b = old.get(name), new.get(name)
         if a == b:
             continue
         entry = {"field": name, "label": FIELDS.get(name, (name.capitalize(), ""))[0],
-                 "old": a, "new": b, "lines": []}
+                 "old": a, "new": b, "old_text": readable(name, a), "new_text": readable(name, b), "lines": [],
+                 "by": [{"id": r.id, "action": r.action, "actor": r.actor, "at": r.at}
+                        for r in between if name in r.changes]}
         if isinstance(a, str) and isinstance(b, str) and ("\n" in a or "\n" in b):
             entry["lines"] = list(difflib.unified_diff(a.splitlines(), b.splitlines(), "before", "after",
                                                        lineterm="", n=2))

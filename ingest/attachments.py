@@ -44,6 +44,7 @@ def read_attachments(objects: list[Parsed], roots: list[Path]) -> list[ContentPr
         named = [(("images", i), name, None) for i, name in enumerate(obj.source.images)]
         named += [(("parts", p, "images", i), name, p + 1)
                   for p, part in enumerate(obj.source.parts) for i, name in enumerate(part.images)]
+        alts = obj.source.image_alt
         for index, (where, name, part) in enumerate(named):
             path = (base / name).resolve()
             if why := outside_reason(name, path, roots):
@@ -56,7 +57,8 @@ def read_attachments(objects: list[Parsed], roots: list[Path]) -> list[ContentPr
                 continue
             images.append({"id": f"{obj.id}-{index + 1}", "position": index, "path": str(path),
                            "source_path": name, "sha256": info.sha256, "format": info.format,
-                           "width": info.width, "height": info.height, "bytes": info.bytes, "part": part})
+                           "width": info.width, "height": info.height, "bytes": info.bytes, "part": part,
+                           "alt": alts[index] if part is None and index < len(alts) else ""})
         if images:
             obj.attachments["images"] = images
         if obj.source.pdf:

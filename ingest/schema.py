@@ -163,8 +163,17 @@ class RecordSource(Located, Accessible):
     coverage: Text = ""  # its place's coordinates, if any, are `latitude` and `longitude` (Located)
     format: Text = ""
     images: list[str] = Field(default_factory=list)
+    # What each of `images` shows, in the same order: its alt text and caption on the record's page.
+    image_alt: list[Text] = Field(default_factory=list)
     pdf: str | None = None
     parts: list[PartSource] = Field(default_factory=list)  # in order; their images follow the record's own
+
+    @model_validator(mode="after")
+    def _alt_text_per_image(self):
+        if len(self.image_alt) > len(self.images):
+            raise ValueError(f"image_alt has {len(self.image_alt)} entries for {len(self.images)} image(s): "
+                             "give one description per image, in the order of images")
+        return self
 
 
 class EvidenceSource(Strict):

@@ -28,6 +28,9 @@ from ingest.readers.parsed import Parsed
 
 HARM_TYPE = "harm-type"
 PASSAGE_CHARS = 240
+# How passages are cut: a new value re-tags every object at the next ingest, so passages stored
+# by an older tagger (2: cut between words, with an ellipsis) are made again.
+PASSAGES = 2
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -129,14 +132,36 @@ class Lexicon:
 
 
 def passage(text: str, start: int, end: int) -> str:
-    """The sentence holding text[start:end], cut to a readable length around the match."""
+    """The sentence holding text[start:end], cut to a readable length around the match.
+
+    A cut falls between words, never inside one, and is shown by an ellipsis, so a curator
+    reads whole words and sees where the passage was shortened."""
     left = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
     right_match = SENTENCE_END.search(text, end)
     right = right_match.start() if right_match else len(text)
+    before = after = ""
     if right - left > PASSAGE_CHARS:
-        left = max(left, start - PASSAGE_CHARS // 2)
-        right = min(right, end + PASSAGE_CHARS // 2)
-    return collapse_whitespace(text[left:right])
+        if start - PASSAGE_CHARS // 2 > left:
+            left, before = _word_start(text, start - PASSAGE_CHARS // 2, start), "… "
+        if end + PASSAGE_CHARS // 2 < right:
+            right, after = _word_end(text, end + PASSAGE_CHARS // 2, end), " …"
+    return before + collapse_whitespace(text[left:right]) + after
+
+
+def _word_start(text: str, at: int, limit: int) -> int:
+    """`at`, or the start of the next word after it when `at` falls inside one (not past `limit`)."""
+    if text[at - 1].isspace():
+        return at
+    space = next((i for i in range(at, limit) if text[i].isspace()), limit)
+    return next((i for i in range(space, limit) if not text[i].isspace()), limit)
+
+
+def _word_end(text: str, at: int, limit: int) -> int:
+    """`at`, or the end of the word before it when `at` falls inside one (not before `limit`)."""
+    if text[at].isspace():
+        return at
+    space = next((i for i in range(at, limit, -1) if text[i - 1].isspace()), limit)
+    return next((i for i in range(space, limit, -1) if not text[i - 1].isspace()), limit)
 
 
 def _targets(session: Session, obj: Parsed) -> tuple[list[tuple[str, str]], set[str]]:
@@ -170,7 +195,7 @@ def suggest_tags(session: Session, objects: list[Parsed]) -> int:
     for obj in objects:
         if obj.kind not in ("record", "narrative"):
             continue
-        digest = hashlib.sha256(f"{hashes.get((obj.kind, obj.id), '')}\n{lexicon.digest}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{hashes.get((obj.kind, obj.id), '')}\n{lexicon.digest}\n{PASSAGES}".encode()).hexdigest()
         known = states.get((obj.kind, obj.id))
         if known == digest:
             continue

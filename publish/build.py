@@ -58,7 +58,7 @@ from publish.buffers import (
     staging,
     standby_buffer,
 )
-from publish.build_cache import RecordViews, WholeIndex
+from publish.build_cache import RecordViews, WholeIndex, ledger_links
 from publish.build_report import BuildReport
 from publish.downloads import data_package, export_files, no_memo, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
@@ -387,7 +387,8 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     counts = {kind: len(items) for kind, items in views.items()}
     files["downloads/datapackage.json"] = data_package(counts, rights_statements(views), urls)
     rights = Counter(v.get("rights") or "" for v in views["record"])
-    kept["extra"] = {"rights": json.dumps(dict(sorted(rights.items()))), "charts": charts_memory(charts)}
+    kept["extra"] = {"rights": json.dumps(dict(sorted(rights.items()))), "charts": charts_memory(charts),
+                     "ledger_links": json.dumps(ledger_links(catalog), sort_keys=True)}
     files.update(_static_files(static_dir))
     for page in pages:  # last: the charts are drawn meanwhile in a forked process
         page.data.update(charts.page_data(page.path))

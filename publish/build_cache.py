@@ -44,11 +44,13 @@ from archive import models as m
 from archive.access import visibility
 from archive.catalog import Catalog, citing_ids
 from archive.code_digest import code_digest
+from archive.ledger import ledger_citations
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
+from archive.views import Ref
 from publish.pages.site_index import Entry, Member, SiteIndex, dump_members, load_members
 
-CACHE_VERSION = "record-views-6"  # change when a record view's shape or the key's recipe changes
+CACHE_VERSION = "record-views-7"  # change when a record view's shape or the key's recipe changes
 
 
 def _digest(*parts: object) -> str:
@@ -78,6 +80,19 @@ def context_of(catalog: Catalog, bulk: dict, record_id: str, refs: dict) -> tupl
         return None
     return ([refs[h] if h in refs else refs.setdefault(h, catalog.ref(h)) for h in cited or []],
             tags, [(i.id, i.width, i.height, i.sha256) for i in images or []])
+
+
+def ledger_links(catalog: Catalog) -> dict[str, list[list]]:
+    """Record id -> the ledger's objects citing it as the viewer sees them today ([id, title],
+    the title None when hidden). The ledger's tables are logged by name only (archive/change_log.py),
+    so a patched rebuild compares this with the live build's (kept in the cache's meta) to find
+    the record pages whose "cited by" changed."""
+    refs: dict[str, Ref | None] = {}
+    links: dict[str, list[list]] = {}
+    for record_id, object_id in sorted(ledger_citations(catalog.session)):
+        ref = refs[object_id] if object_id in refs else refs.setdefault(object_id, catalog.ref(object_id))
+        links.setdefault(record_id, []).append([object_id, ref["title"] if ref else None])
+    return links
 
 
 def record_key(gen: str, content_hash, updated_at, access, embargo, context) -> str:

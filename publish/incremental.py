@@ -114,7 +114,7 @@ def _rebuild(run: _Run) -> BuildReport:
                                              for c in found.records if c.view is not None},
                            {c.id for c in found.records if c.view is None}, index, made.small_paths,
                            made.words, made.small_words, whole_words=made.state.get("whole_words", False),
-                           extra=made.extra)
+                           extra={**made.extra, **found.meta})
     pages_now = plan.state["pages"] if plan.changed else site.state["pages"]
     return _report(run, pages_now, written=len(plan.changed), records_made=found.made,
                    applied=len(plan.todo) + len(plan.lacking), changed=sorted(plan.changed))

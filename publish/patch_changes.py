@@ -10,7 +10,9 @@ Two kinds of objects, two ways:
   when any of them changed, every one of their views is made again (a few hundred objects), and
   their entries compared with those the index holds. A record whose title or visibility changed
   and that one of them cites (evidence, an event, a timeline entry, a ledger source) makes them
-  change too; a harm whose title or visibility changed changes the records it cites.
+  change too; a harm whose title or visibility changed changes the records it cites, and so
+  does any change to the ledger's links to records (a commitment's source, its progress's
+  evidence, a harm's attribution stages, a reply's claims), compared with the live build's.
 
 Every entry that differs is put into the index, and each list it was or is in notes the pages
 (`publish.pages.listings`) that hold a different member now: the one it stands on, or, when it
@@ -20,6 +22,7 @@ what this does not follow (images: IIIF files; agents, terms or the code making 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -35,6 +38,7 @@ from publish.build_cache import (
     StoredIndex,
     ViewStore,
     context_of,
+    ledger_links,
     record_bulk_for,
     record_key,
 )
@@ -86,6 +90,7 @@ class ChangeSet:
     sizes_before: dict[str, int] = field(default_factory=dict)  # of the lists whose size changed
     entries_changed: set[str] = field(default_factory=set)  # objects whose index entry changed
     made: int = 0  # record views made through the Catalog
+    meta: dict[str, str] = field(default_factory=dict)  # the cache's meta values to keep (`ledger_links`)
 
 
 def added_text(created_at: datetime) -> str:
@@ -106,7 +111,9 @@ def collect(catalog: Catalog, store: ViewStore, index: StoredIndex, changes: cha
         small_changed = True
     if small_changed:
         result.small = _remake_small(catalog)
-        more = _records_citing(catalog, _small_refs_changed(index, result.small)) - {c.id for c in records}
+        more = _records_citing(catalog, _small_refs_changed(index, result.small))
+        more |= _ledger_links_changed(catalog, store, result)
+        more -= {c.id for c in records}
         records += _record_changes(catalog, store, sorted(more), gen, result)
         _index_small(index, result)
     result.records = records
@@ -216,6 +223,18 @@ def _records_citing(catalog: Catalog, objects: set[str]) -> set[str]:
                select(m.AccountabilityEvent.source_record_id).where(m.AccountabilityEvent.harm_id.in_(wanted)),
                select(m.TimelineEntry.ref).where(m.TimelineEntry.timeline_id.in_(wanted))]
     return {r for query in queries for r in catalog.session.exec(query) if r is not None}
+
+
+def _ledger_links_changed(catalog: Catalog, store: ViewStore, result: ChangeSet) -> set[str]:
+    """The records whose links from the ledger (commitments, progress, attribution, replies)
+    differ from the live build's: the ledger's tables are logged by name only, so the links are
+    compared whole (they are few)."""
+    kept = store.meta("ledger_links")
+    if kept is None:
+        raise Unpatchable("the cache does not hold the ledger's links to records (made by an older build)")
+    before, now = json.loads(kept), ledger_links(catalog)
+    result.meta["ledger_links"] = json.dumps(now, sort_keys=True)
+    return {r for r in before.keys() | now.keys() if before.get(r) != now.get(r)}
 
 
 def _index_small(index: StoredIndex, result: ChangeSet) -> None:

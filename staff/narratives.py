@@ -311,10 +311,13 @@ async def diff(request: Request, user: User) -> Response:
     old, new = (whole_number(request.query_params.get(k, "")) for k in ("from", "to"))
     if old is None or new is None:
         raise NotFound("choose two revisions to compare")
+    old, new = min(old, new), max(old, new)
     with Session(request.app.state.engine) as session:
         sub = workflow.get(session, viewer_of(user), sub_id)
         changes = workflow.diff_revisions(session, sub_id, old, new)
-    return render(request, "diff.html", user=user, sub=sub, changes=changes, old=old, new=new)
+        revisions = workflow.history(session, sub_id)
+    return render(request, "diff.html", user=user, sub=sub, changes=changes, old=old, new=new,
+                  revisions=revisions, between=[r for r in revisions if old < r.id <= new])
 
 
 @guard(Role.CURATOR)

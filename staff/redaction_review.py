@@ -3,8 +3,10 @@
 A curator sees the narrative's master text (title, summary, content note, each transcript
 segment) with every redaction marked in place: approved, pending (hidden from the public
 until a curator rejects it) or rejected (shown to the public). From there they approve or
-reject each span, change the reason class the public reads in `[redacted: …]`, or add a
-span by its exact words or by a field and character offsets. All of it goes through
+reject each span, change the reason class the public reads in `[redacted: …]`, or propose a
+span: by selecting words in the text (site/static/redact-select.js fills in the field and the
+offsets), or by its exact words, or by a field and character offsets. A proposal is decided
+like a detected one. All of it goes through
 `archive/redactions.py`, the same functions as `reckon redactions`. Each change is published
 in the same request (`staff.refresh.publish_change`): both search indexes and the static site
 show it at once, so no copy keeps words just hidden.
@@ -149,10 +151,6 @@ async def add(request: Request, user: User) -> Response:
         return narrative_page(request, user, narrative_id, 400,
                               f"offsets: expected whole numbers, got '{typed['start']}' and '{typed['end']}'",
                               typed)
-    if typed["text"] and any(o is not None for o in offsets):
-        return narrative_page(request, user, narrative_id, 400,
-                              "give either the exact words or a field with start and end offsets, not both",
-                              typed)
     try:
         with transaction(request.app.state.engine) as session:
             row = red.add_span(session, narrative_id, user.username, typed["category"], text=typed["text"],
@@ -161,8 +159,11 @@ async def add(request: Request, user: User) -> Response:
     except ReckoningError as exc:
         return refused(request, user, exc, narrative_again(request, user, narrative_id, typed))
     outcome = await publish_change(request, user.username)
-    flash(request, outcome.said(f"Added redaction {row.id}: found {len(row.locations)} time(s), hidden as "
-                                f"[redacted: {row.category}]."))
+    flash(request, outcome.said(f"Proposed redaction {row.id}: found {len(row.locations)} time(s), hidden as "
+                                f"[redacted: {row.category}] while it waits for a curator's decision "
+                                "(approve or reject it in the list)."
+                                if row.status == red.PROPOSED else
+                                f"Redaction {row.id} already hides these words ({row.status})."))
     return RedirectResponse(f"/staff/redactions/{narrative_id}#r{row.id}", 303)
 
 

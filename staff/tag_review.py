@@ -99,7 +99,31 @@ async def decide_one(request: Request, user: m.User) -> Response:
     return RedirectResponse(f"/staff/tags?{urlencode(filters)}#s{row.id}", 303)
 
 
+@guard(Role.CURATOR)
+async def decide_many(request: Request, user: m.User) -> Response:
+    """Several suggestions, ticked on the list, accepted or rejected by one POST: all of them
+    or, if one cannot be decided, none (the list comes back saying which)."""
+    form = request.state.form
+    filters = _filters(form)
+    choice = DECISIONS.get(str(form.get("decision", "")))
+    ids = [whole_number(str(v)) for v in form.getlist("ids")]
+    if choice is None:
+        return listing(request, user, filters, 400, "choose accept or reject")
+    if not ids or any(i is None for i in ids):
+        return listing(request, user, filters, 400, "tick the suggestions to decide first")
+    try:
+        with transaction(request.app.state.engine) as session:
+            rows = [decide(session, i, choice, user.username) for i in sorted(set(ids))]
+    except ReckoningError as exc:
+        return refused(request, user, exc, lambda status, err: listing(request, user, filters, status, str(err)))
+    flash(request, f"{len(rows)} suggestion{'' if len(rows) == 1 else 's'} {choice} "
+                   f"({', '.join(str(r.id) for r in rows)}). The API shows them now; the site and search at "
+                   "the next publish.")
+    return RedirectResponse(f"/staff/tags?{urlencode(filters)}", 303)
+
+
 ROUTES = [
     Route("/tags", show),
+    Route("/tags/decide", decide_many, methods=["POST"]),
     Route("/tags/{id:int}", decide_one, methods=["POST"]),
 ]

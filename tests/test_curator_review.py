@@ -132,6 +132,31 @@ def test_curators_judge_tag_suggestions_in_place_with_the_same_decide_as_the_cli
     assert f"{record.id:>5}  accepted  ht-exclusion" in capsys.readouterr().out
 
 
+def test_several_suggestions_are_decided_by_one_post_with_its_token_or_none_is(archive, client):
+    sign_in(client, "carol")
+    page = client.get("/staff/tags")
+    ids = sorted(r.id for r in rows(archive, TagSuggestion))
+    assert len(ids) == 2
+    for i in ids:  # each row has a box ticking it into the one bulk form
+        assert f'name="ids" value="{i}" form="bulk"' in page.text
+    assert '<form method="post" action="/staff/tags/decide" id="bulk"' in page.text
+    token = csrf_of(page.text)
+    forged = client.post("/staff/tags/decide", data={"ids": [str(i) for i in ids], "decision": "accept"})
+    assert forged.status_code == 403  # no CSRF token
+    unknown = client.post("/staff/tags/decide", data={"csrf_token": token, "ids": [str(ids[0]), "9999"],
+                                                      "decision": "accept"})
+    assert unknown.status_code == 404
+    assert {r.status for r in rows(archive, TagSuggestion)} == {"suggested"}  # all or none
+    none = client.post("/staff/tags/decide", data={"csrf_token": token, "decision": "accept"})
+    assert none.status_code == 400 and "tick the suggestions to decide first" in none.text
+    done = client.post("/staff/tags/decide", data={"csrf_token": token, "ids": [str(i) for i in ids],
+                                                   "decision": "reject", "status": "suggested"})
+    assert done.status_code == 200 and f"2 suggestions rejected ({ids[0]}, {ids[1]})" in done.text
+    assert "Nothing to review with these filters." in done.text
+    assert {(r.status, r.decided_by) for r in rows(archive, TagSuggestion)} == {("rejected", "carol")}
+    assert len(rows(archive, AuditEvent, action="rejected")) == 2  # one line each, as one by one
+
+
 def test_curators_decide_add_and_reclass_redactions_and_the_api_follows(archive, client):
     sign_in(client, "carol")
     spans = {r.text: r for r in rows(archive, Redaction, narrative_id="nar-a")}
@@ -178,11 +203,41 @@ def test_curators_decide_add_and_reclass_redactions_and_the_api_follows(archive,
     path.write_text(path.read_text() + "\nA closing line.\n")
     ingest(archive)
     kept = {(r.text, r.category, r.status) for r in rows(archive, Redaction, narrative_id="nar-a")}
-    assert {("our delegation", "name of a third party", "approved"), ("Public", "other", "approved"),
+    assert {("our delegation", "name of a third party", "proposed"), ("Public", "other", "proposed"),
             (EMAIL, "contact detail", "approved"), (PHONE, "phone number", "rejected")} <= kept
     assert [r.category for r in rows(archive, Redaction, text=EMAIL)] == ["contact detail"]
     view = client.get("/api/narratives/nar-a").text
     assert "[redacted: contact detail]" in view and "A closing line." in view and PHONE in view
+
+
+def test_selected_words_are_proposed_and_wait_for_a_curator_like_a_detected_span(archive, client):
+    sign_in(client, "carol")
+    page = client.get("/staff/redactions/nar-a")
+    assert '<p class="red-text" data-field="title">' in page.text  # where the script counts offsets
+    assert '<script src="/static/redact-select.js" defer></script>' in page.text
+    assert '<form method="post" action="/staff/redactions/nar-a/add" id="propose-selection"' in page.text
+    token = csrf_of(page.text)
+    # As the script sends a selection: the field, the offsets and the words, checked together.
+    title = client.get("/api/narratives/nar-a").json()["title"]
+    assert title == "Public story"
+    proposed = client.post("/staff/redactions/nar-a/add", data={
+        "csrf_token": token, "field": "title", "start": "7", "end": "12", "text": "story",
+        "category": "name of a third party"})
+    assert proposed.status_code == 200 and "Proposed redaction" in proposed.text
+    [row] = rows(archive, Redaction, text="story")
+    assert (row.status, row.origin, row.decided_by) == ("proposed", "curator", "")
+    assert client.get("/api/narratives/nar-a").json()["title"] == "Public [redacted: name of a third party]"
+    assert f'<button type="submit" name="decision" value="approve" id="approve-{row.id}">' in proposed.text
+    [revision] = rows(archive, Revision, object_type="redaction", object_id=str(row.id))
+    assert (revision.action, revision.actor) == ("redaction-proposed", "carol")
+    ingest(archive)  # undecided, it stays: detection never drops a curator's proposal
+    assert rows(archive, Redaction, text="story")[0].status == "proposed"
+    client.post(f"/staff/redactions/nar-a/{row.id}/decide", data={"csrf_token": token, "decision": "approve"})
+    assert (rows(archive, Redaction, text="story")[0].status, rows(archive, Redaction, text="story")[0].decided_by) == (
+        "approved", "carol")
+    forged = client.post("/staff/redactions/nar-a/add", data={"field": "title", "start": "0", "end": "6",
+                                                              "text": "Public", "category": "other"})
+    assert forged.status_code == 403  # no CSRF token
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -190,7 +245,10 @@ def test_curators_decide_add_and_reclass_redactions_and_the_api_follows(archive,
     ({"field": "title", "start": "3", "end": "99", "category": "other"}, "expected 0 ≤ start < end ≤ 12"),
     ({"field": "colophon", "start": "0", "end": "2", "category": "other"}, "field 'colophon': expected one of title"),
     ({"field": "title", "start": "one", "end": "2", "category": "other"}, "expected whole numbers"),
-    ({"text": "Public", "field": "title", "start": "0", "end": "2", "category": "other"}, "not both"),
+    ({"text": "Public", "field": "title", "start": "0", "end": "3", "category": "other"},
+     "the text changed since the page was loaded"),
+    ({"field": "title", "start": "1", "end": "6", "category": "other"}, "cut a word ('ublic')"),
+    ({"text": "ubli", "category": "other"}, "'ubli' occurs only inside longer words"),
     ({"text": "Public", "category": "[x]"}, "reason class '[x]': expected 2 to 60 letters"),
     ({"text": "P", "category": "other"}, "expected at least 2 characters"),
 ])

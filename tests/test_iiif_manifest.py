@@ -9,6 +9,7 @@ tests/schemas/ (see tests/schemas/README.md for where it came from).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from jsonschema import Draft7Validator
 from PIL import Image
 from starlette.testclient import TestClient
 
+from archive.errors import ContentError
 from ingest.pipeline import ingest
 from publish.iiif.manifest import licence_of, summary_of
 from publish.pipeline import publish
@@ -76,6 +78,7 @@ def archive(tmp_path_factory):
     apology.write_text(apology.read_text().replace(
         "type: press-release\n",
         "type: press-release\nimages: [scan.jpg, scan2.png]\n"
+        "image_alt: [\"The press release's first page, stamped received\"]\n"
         "rights: \"Press release (c) AMA; scan https://creativecommons.org/publicdomain/zero/1.0/\"\n"), encoding="utf-8")
     (records / f"{HIDDEN}.md").write_text(HIDDEN_RECORD, encoding="utf-8")
     settings = make_settings(home, content)
@@ -211,3 +214,17 @@ def test_an_archive_without_images_answers_404_under_iiif_not_a_server_error(pub
         for path in ("/iiif/0/info.json", "/iiif/anything/full/max/0/default.jpg"):
             answer = client.get(path)
             assert answer.status_code == 404, (path, answer.status_code)
+
+
+def test_an_image_is_described_by_its_alt_text_on_the_record_page(archive, tmp_path):
+    page = (archive.public_dir / "records" / RECORD / "index.html").read_text()
+    described, plain = re.findall(r'<img src="[^"]+" alt="([^"]+)"', page)
+    assert described == "The press release&#39;s first page, stamped received"  # as the content says
+    assert "stamped received, 300 × 700 pixels." in page  # and its caption
+    assert plain.startswith("the ") and "(image 2 of 2)" in plain  # none given: what it belongs to
+    too_many = tmp_path / "content"
+    shutil.copytree(MINIMAL, too_many)
+    record = too_many / "records" / f"{RECORD}.md"
+    record.write_text(record.read_text().replace("type: press-release\n", "type: press-release\nimage_alt: [A page]\n"))
+    with pytest.raises(ContentError, match="image_alt has 1 entries for 0 image"):
+        ingest(make_settings(tmp_path, too_many))

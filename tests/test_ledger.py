@@ -139,6 +139,20 @@ def test_right_of_reply_is_shown_beside_the_commitment_and_never_edits_it(ledger
     assert 'href="/commitments/com-progressing/"' in own and "Fictional example" in own
 
 
+def test_a_record_links_back_to_the_commitments_progress_stages_and_replies_citing_it(ledger_site):
+    cited = page(ledger_site, "/records/rec-2008-apology/")
+    section = cited[cited.index('id="cited-h"'):]
+    assert '<a href="/commitments/com-lapsing/">' in section  # the promise was made in it
+    assert '<a href="/commitments/com-progressing/">' in section  # evidence of its progress
+    assert '<a href="/responses/resp-descendants/">' in section  # cited in a reply's claims
+    assert "<h3>Commitments</h3>" in section and "<h3>Rights of reply</h3>" in section
+    denial = page(ledger_site, "/records/rec-1950-denial/")  # the source of an attribution stage only
+    assert '<a href="/harms/harm-exclusion/">' in denial[denial.index('id="cited-h"'):]
+    with TestClient(create_app(ledger_site)) as client:
+        api = client.get("/api/records/rec-2008-apology").json()
+    assert {"com-lapsing", "com-progressing", "resp-descendants"} <= {r["id"] for r in api["cited_by"]}
+
+
 def test_nothing_hidden_reaches_the_ledger_pages(ledger_site):
     public = ledger_site.public_dir
     site = "\n".join(p.read_text(errors="replace") for p in public.rglob("*") if p.is_file())

@@ -160,3 +160,42 @@ def test_a_full_build_that_writes_nothing_still_leaves_the_next_change_patched(s
     edit(site, "records/rec-gen-009.md", "word9x", "wordnine")
     ingest(site)
     assert build_site(site).patched
+
+
+COMMITMENT = """---
+id: com-scholarships
+title: Fund scholarships
+promise: "We will fund scholarships."
+made_by: agent-ama
+date: 2008-07-10
+source: rec-gen-010
+status: in-progress
+progress:
+  - date: "2009"
+    text: "The first scholarships were awarded."
+    evidence:
+      - record: rec-gen-020
+        reliability: primary
+---
+Scholarships.
+"""
+
+
+def test_records_link_back_to_the_commitments_citing_them_and_stop_when_they_no_longer_do(site, tmp_path):
+    link = '<a href="/commitments/com-scholarships/">Fund scholarships</a>'
+    (site.content_dir / "commitments").mkdir()
+    (site.content_dir / "commitments/com-scholarships.md").write_text(COMMITMENT)
+    ingest(site)
+    patched(site, tmp_path, "fresh-1")
+    for record in ("rec-gen-010", "rec-gen-020"):  # made in it, and evidence of its progress
+        assert link in (site.public_dir / f"records/{record}/index.html").read_text(), record
+    assert link not in (site.public_dir / "records/rec-gen-030/index.html").read_text()
+    edit(site, "commitments/com-scholarships.md", "record: rec-gen-020", "record: rec-gen-030")
+    ingest(site)
+    patched(site, tmp_path, "fresh-2")  # the progress's evidence moved: both records follow
+    assert link not in (site.public_dir / "records/rec-gen-020/index.html").read_text()
+    assert link in (site.public_dir / "records/rec-gen-030/index.html").read_text()
+    edit(site, "commitments/com-scholarships.md", "status: in-progress", "status: in-progress\naccess: staff")
+    ingest(site)
+    text = patched(site, tmp_path, "fresh-3")  # hidden: no record links to it any more
+    assert "com-scholarships" not in text and "Fund scholarships" not in text

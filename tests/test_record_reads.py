@@ -1,6 +1,6 @@
 """A record read by id (archive/record_reads.py: its row and one UNION ALL, no ORM objects) is
 the same view the site build makes in bulk from ORM rows, on the sample collection with images,
-records cited by harms and timelines, and accepted tag suggestions."""
+records cited by harms, timelines and the ledger, and accepted tag suggestions."""
 
 from __future__ import annotations
 
@@ -35,5 +35,7 @@ def test_a_record_read_by_id_is_the_view_made_in_bulk(sample, tmp_path):
     assert by_id == in_bulk
     # Every branch of the UNION ALL had rows to read.
     assert any(view["images"] for view in by_id.values())
-    assert {ref["type"] for view in by_id.values() for ref in view["cited_by"]} == {"harm", "timeline"}
+    # Cited by harms and timelines, and by the ledger: commitments made in a record or showing progress.
+    assert {"harm", "timeline", "commitment"} <= {ref["type"] for view in by_id.values() for ref in view["cited_by"]}
+    assert any(image["alt"] for view in by_id.values() for image in view["images"])  # as the content says
     assert tagged and all(concept in [c["id"] for c in by_id[record]["subjects"]] for record, concept in tagged)

@@ -19,7 +19,7 @@ from archive import models as m
 from archive.access import Role, Viewer
 from archive.catalog import Catalog
 from archive.errors import ContentError
-from archive.redaction_detection import detect
+from archive.redaction_detection import Listed, detect
 from archive.redactions import Redaction, Redactor
 from ingest.pipeline import ingest
 from publish.pipeline import publish
@@ -108,6 +108,17 @@ def test_detection_proposes_and_defaults_follow_the_consent_rules():
     assert email.locations == [{"field": "body", "start": start, "end": start + len("ada.q@example.org")}]
 
 
+def test_a_listed_name_is_proposed_whole_and_its_parts_only_where_they_stand_alone():
+    listed = [Listed("Harriet Coyle")]
+    whole = {"body": "The head nurse, Harriet Coyle, sent me home."}
+    assert {(p.text, p.status) for p in detect(whole, listed, [])} == {("Harriet Coyle", "approved")}
+    alone = {"body": "The head nurse, Harriet Coyle, sent me home. Coyle never spoke to me again."}
+    [part] = [p for p in detect(alone, listed, []) if p.text != "Harriet Coyle"]
+    start = alone["body"].index("Coyle never")
+    assert (part.text, part.status, part.locations) == (
+        "Coyle", "proposed", [{"field": "body", "start": start, "end": start + 5}])
+
+
 def test_other_peoples_health_is_found_and_redacted_by_default():
     text = "My sister had a stroke in 1961. Our neighbor's long fight with tuberculosis. I had cancer."
     found = {p.text: p.status for p in detect({"body": text}, [], [])}
@@ -151,8 +162,9 @@ def test_staff_decide_proposals_and_the_next_build_applies_them(archive, session
     assert "ada.q@example.org" not in text and "[redacted: e-mail address]" in text
     with session_for(archive) as session:
         ids = {r.text: r.id for r in session.exec(select(Redaction).where(Redaction.status == "proposed"))}
-    # Parts of a listed name are proposed where they stand alone: the same person, most likely.
-    assert set(ids) == {"ada.q@example.org", "(804) 555-0142", "123-45-6789", "March 3, 1931", "Harriet", "Coyle"}
+    # Parts of a listed name are proposed where they stand alone ("Coyle never spoke"): the same
+    # person, most likely. Not where the whole name is written: "Harriet" stands nowhere alone.
+    assert set(ids) == {"ada.q@example.org", "(804) 555-0142", "123-45-6789", "March 3, 1931", "Coyle"}
     assert "Coyle never spoke to me again" not in text
     home = ["--home", str(archive.home)]
     assert main([*home, "redactions", "approve", str(ids["Coyle"])]) == 0
@@ -208,6 +220,7 @@ def test_the_sample_shows_a_transcript_and_a_redaction_without_leaking(sample):
 def test_a_span_in_the_transcript_keeps_its_media_time_range(archive, session_for):
     with session_for(archive) as session:
         row = session.exec(select(Redaction).where(Redaction.text == "Coyle")).one()
-    assert [loc["field"] for loc in row.locations] == ["title", "body segment 0", "transcript segment 0 text"]
+    # Only where it stands alone: the title and the body write the whole name, hidden as a whole.
+    assert [loc["field"] for loc in row.locations] == ["transcript segment 0 text"]
     assert row.locations[-1] == {"field": "transcript segment 0 text", "start": 0, "end": 5,
                                  "start_ms": 300000, "end_ms": 309000}

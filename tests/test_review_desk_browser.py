@@ -1,8 +1,8 @@
 """The archivist at the review desk, in headless Chromium against `reckon serve`, at a desktop's
 and a phone's size: the next allowed step as the main action, what blocks publishing as a
 checklist, destructive actions set apart behind a confirmation, and focus on the error summary
-after a failed save. axe-core checks each staff page kind changed here (staff pages run no
-script, so the page's own CSP is bypassed to inject axe).
+after a failed save. axe-core checks each staff page kind changed here (the staff CSP allows
+only the site's own script files, so it is bypassed to inject axe).
 
 Same set-up as tests/test_staff_browser.py (Debian's chromium driven by playwright).
 """

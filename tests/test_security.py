@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.testclient import TestClient
 
 from ingest.pipeline import ingest
 from publish.pipeline import publish
 from server.app import create_app
+from tests.helpers.archives import REPO
 
 HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>[x](javascript:alert(3))'
 
@@ -33,3 +36,20 @@ def test_hostile_markup_in_every_text_field_is_inert(minimal):
         html = page.read_text()
         assert "<script>alert" not in html and "<img src=x" not in html, page
         assert 'href="javascript:' not in html, page
+
+
+def test_staff_pages_run_only_script_files_of_the_site_itself(published_copy):
+    """The staff CSP allows `script-src 'self'` (site/static/redact-select.js): safe because no
+    staff template holds an inline script or event handler, and none loads another origin's code."""
+    for template in sorted((REPO / "site/templates/staff").glob("*.html")):
+        text = template.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            assert re.fullmatch(r'<script src="/static/[\w.-]+\.js"( defer)?>', tag), (template.name, tag)
+        assert not re.search(r"<script\b[^>]*>\s*[^<\s]", text), template.name  # nothing inline
+        assert not re.search(r"\son[a-z]+\s*=", text), template.name  # no event handler attributes
+        assert "javascript:" not in text, template.name
+    with TestClient(create_app(published_copy)) as client:
+        policy = client.get("/staff/signin").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'" and directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'" and directives["form-action"] == "'self'"

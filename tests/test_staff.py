@@ -7,6 +7,7 @@ is checked by looking for that word in the built site, the public index and the 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -212,6 +213,8 @@ def test_embargoed_narrative_stays_out_of_every_public_output_until_its_date(cli
     sign_in(client, "carol")
     published = act(client, sub_id, "publish")
     assert published.status_code == 200 and "Published “Glimmerwick testimony”" in published.text
+    # Its staff page leads to its redactions, where words are selected to propose one.
+    assert f'<p id="redaction-link"><a href="/staff/redactions/{sub_id}">' in published.text
 
     # Published in the store, yet before the embargo date nothing public shows it.
     assert "Glimmerwick" not in site_text(archive)
@@ -370,7 +373,38 @@ def test_every_change_is_a_revision_and_curators_see_a_diff(client, archive):
     diff_link = html.unescape(view.split('href="/staff/narratives/' + sub_id + '/diff?')[1].split('"')[0])
     diff = html.unescape(client.get(f"/staff/narratives/{sub_id}/diff?{diff_link}").text)
     assert "+Then the ward closed in 1968." in diff
-    assert "− Chicago" in diff and "+ Evanston" in diff
+    assert '<dt>Before</dt><dd class="del">Chicago</dd>' in diff and '<dd class="ins">Evanston</dd>' in diff
+    assert "Changed by alice (update, " in diff
+
+
+def test_curators_compare_any_two_revisions_with_values_as_people_read_them(client, archive):
+    sign_in(client, "alice")
+    sub_id = submit(client, then="save")
+    for change in ({"place": "Evanston"},
+                   {"place": "Evanston", "release_signed": "", "embargo_until": "2031-01-01", "date": "1962~",
+                    "interviewer": ""}):
+        page = client.get(f"/staff/narratives/{sub_id}/edit").text
+        client.post(f"/staff/narratives/{sub_id}/edit", data=FORM | change | {
+            "csrf_token": csrf_of(page), "version": version_of(page), "then": "save"})
+    sign_in(client, "carol")
+    view = client.get(f"/staff/narratives/{sub_id}").text
+    assert '<form method="get" action="/staff/narratives/' + sub_id + '/diff" class="compare"' in view
+    ids = [int(i) for i in re.findall(r'<option value="(\d+)"', view.split('id="compare-from"')[1].split("</select>")[0])]
+    assert len(ids) == 3
+    # The first and the last, not neighbours; given in either order.
+    for query in (f"from={ids[0]}&to={ids[2]}", f"from={ids[2]}&to={ids[0]}"):
+        diff = html.unescape(client.get(f"/staff/narratives/{sub_id}/diff?{query}").text)
+        assert f"From revision {ids[0]} to revision {ids[2]}" in diff
+        values = {f: (a, b) for f, a, b in re.findall(
+            r'<h3 id="change-(\w+)">.*?<dt>Before</dt><dd class="del">(.*?)</dd>\s*<dt>After</dt>'
+            r'<dd class="ins">(.*?)</dd>', diff, re.DOTALL)}
+        assert values["release_signed"] == ("Yes", "No")  # not True and False
+        assert values["embargo_until"] == ("none", "1 January 2031 (as written: 2031-01-01)")
+        assert values["date"] == ("14 March 2019 (as written: 2019-03-14)", "circa 1962 (as written: 1962~)")
+        assert values["interviewer"] == ("J. Interviewer", "none")
+        assert values["place"] == ("Chicago", "Evanston")
+        assert "True" not in diff and "False" not in diff
+        assert diff.count('<td data-label="Who">alice</td>') == 2  # who changed it, and when
 
 
 def test_ingest_leaves_staff_narratives_in_place(client, archive):

@@ -52,6 +52,17 @@ def test_phrases_match_inflections_and_keep_their_passage():
     assert lexicon.tag("The society admitted everyone.") == []
 
 
+def test_a_long_sentence_is_cut_between_words_and_says_so():
+    lexicon = Lexicon([("ht-x", "barred from membership")])
+    words = " ".join(f"word{i}" for i in range(60))
+    text = f"Intro. {words} barred from membership {words} end."
+    [match] = lexicon.tag(text)
+    assert match.passage.startswith("… ") and match.passage.endswith(" …")  # cut at both ends
+    kept = match.passage.removeprefix("… ").removesuffix(" …").split()
+    assert "barred" in kept and all(w in {"barred", "from", "membership"} or w in words.split() for w in kept)
+    assert len(match.passage) <= 270
+
+
 def _with_phrases(settings) -> None:
     taxonomy = settings.content_dir / "taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace(
@@ -76,6 +87,7 @@ def test_suggestions_wait_for_a_curator_and_publish_once_accepted(minimal, sessi
         ("record", "rec-2008-apology", "", "ht-exclusion", "suggested"),
     ]
     assert rows[1].passage.endswith("and barred from membership anyone who objected.")
+    assert rows[1].passage.startswith("… ")  # cut before a whole word, and marked
     assert len(rows[1].passage) <= 260  # a long run-on sentence is cut around the match
     assert rows[0].passage == "They refused to seat our delegation."
     record_id, narrative_id = rows[1].id, rows[0].id

@@ -161,6 +161,6 @@ def test_an_undeclared_missing_or_mistyped_key_is_caught(catalogs) -> None:
     assert list(problems(view | {"date": view["date"] | {"lower": "1870"}}, RecordView)) == [
         "view.date.lower: expected int, got str '1870'"]
     assert next(problems(view | {"images": [{"id": "x"}]}, RecordView)).startswith(
-        "view.images[0]: Image requires 'height'")
+        "view.images[0]: Image requires 'alt'")
     del view["rights"]
     assert list(problems(view, RecordView)) == ["view: RecordView requires 'rights', missing"]

@@ -42,10 +42,10 @@ MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 DEFAULT_MAPPING = "dublin-core"
 # Dublin Core field → RecordSource field (the others keep their own name).
 FIELD_NAMES = {"identifier": "id", "creator": "creators", "subject": "subjects", "description": "body"}
-MULTI_VALUED = ("creator", "subject", "images")
+MULTI_VALUED = ("creator", "subject", "images", "image_alt")
 KNOWN_FIELDS = ("identifier", "title", "date", "creator", "description", "subject", "type", "format",
                 "source", "source_url", "rights", "language", "coverage", "access", "embargo_until",
-                "images", "pdf", "parent", "latitude", "longitude")
+                "images", "image_alt", "pdf", "parent", "latitude", "longitude")
 # DCMI Type vocabulary and common catalogue words → the archive's record types.
 TYPE_WORDS = {"text": "other", "still image": "image", "stillimage": "image", "image": "image",
               "photograph": "image", "textual record": "other", "article": "article",
@@ -382,6 +382,8 @@ def _row_to_record(sheet: _Sheet, row_number: int, line: int, row: dict[str, str
                                            for name in _split(values.get("creator", ""), mapping.separator)]))
     _add_subjects(data, values, mapping.separator, sheet.lookups)
     data["images"] = _split(values.get("images", ""), mapping.separator)
+    if values.get("image_alt"):
+        data["image_alt"] = _split(values["image_alt"], mapping.separator)
     if record_parts:
         data["parts"] = record_parts
     doc.data = data
