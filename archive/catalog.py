@@ -26,7 +26,14 @@ from archive.dates import coverage_data, date_data
 from archive.errors import Gone, NotFound
 from archive.ledger import RELIABILITY, ledger_citations
 from archive.ledger_views import harm_ledger
-from archive.markup import to_html, to_html_and_text, to_html_and_text_many, to_plain_text
+from archive.markup import (
+    collapse_whitespace,
+    is_plain_prose,
+    to_html,
+    to_html_and_text,
+    to_html_and_text_many,
+    to_plain_text,
+)
 from archive.media import Media
 from archive.passages import locate
 from archive.public_history import left_public
@@ -148,6 +155,10 @@ class Catalog:
     # Set by the site build (one process, no threads): record views made in bulk parse their
     # Markdown on two cores (`archive.markup.to_html_and_text_many` forks).
     bulk_markup = False
+    # The audit's vocabulary (audit/leaks.py): a record body with no Markdown markup at all is
+    # given as its text in place of its HTML (the same words, its paragraph tags aside), so
+    # 100,000 plain bodies are not rendered only for their words. Never set for a page.
+    prose_as_html = False
 
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None,
                  authorities: Authorities | None = None):
@@ -338,7 +349,12 @@ class Catalog:
                     for h in bulk["cited_by"].get(row.id, [])]
             accepted, image_rows = bulk["tags"].get(row.id, []), bulk["images"].get(row.id, [])
         made = bulk.get("markup") if bulk is not None else None
-        body_html, body_text = made.pop(row.id) if made and row.id in made else to_html_and_text(row.body)
+        if made and row.id in made:
+            body_html, body_text = made.pop(row.id)
+        elif self.prose_as_html and is_plain_prose(row.body or ""):
+            body_html = body_text = collapse_whitespace(row.body or "")
+        else:
+            body_html, body_text = to_html_and_text(row.body)
         images, image_parts = self.images_and_parts(image_rows, row.parts)
         text = body_text + "\n\n" + row.attachment_text if row.attachment_text else body_text
         return {

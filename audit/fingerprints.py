@@ -63,13 +63,15 @@ def software_words(words: Callable[[str], set[str]]) -> set[str]:
 
 
 def more_hidden(session: Session, public: Catalog, admin: Catalog, public_words: set[str],
-                words: Callable[[str], set[str]], text_of: Callable[[dict, object], str]) -> list[tuple[str, str, str]]:
+                words: Callable[[str], set[str]], text_of: Callable[[dict, object], str],
+                kinds: tuple[str, ...] = PAGE_KINDS) -> list[tuple[str, str, str]]:
     """(object id, why, text) for hidden ledger objects and for the hidden parts of visible
-    objects; adds the public ledger views' words, and every id, to `public_words`."""
+    objects of `kinds`; adds the public ledger views' words, and every id, to `public_words`.
+    (`audit.leaks.fingerprints` finds the parts of the other kinds in its own pass.)"""
     public_words |= {i.lower() for found in store_ids(session).values() for i in found}
     public_words |= software_words(words)
     hidden = []
-    for kind in PAGE_KINDS:
+    for kind in kinds:
         table = m.OBJECT_TYPES[kind]
         for row in session.exec(select(table).order_by(table.id)):
             seen = view_of(public, kind, row.id)
@@ -92,14 +94,18 @@ def more_hidden(session: Session, public: Catalog, admin: Catalog, public_words:
 
 def hidden_addresses(session: Session, public: Catalog) -> list[tuple[str, str, str]]:
     """(address, object id, why) of every hidden object's page and every hidden record's image.
-    Tombstones of withdrawn narratives are public pages, so theirs are not hidden."""
+    Tombstones of withdrawn narratives are public pages, so theirs are not hidden. An object
+    of the catalog's kinds has a public view exactly when the access rule says it is visible
+    (`Catalog.get` refuses the others), so no view is made for them; ledger objects can rest
+    on hidden sources, so theirs are made."""
     found = []
     hidden_records: dict[str, str] = {}
     for kind in PAGE_KINDS:
         table = m.OBJECT_TYPES[kind]
         for row in session.exec(select(table).order_by(table.id)):
             vis = public.visibility_of(row)
-            if vis.form.value == "tombstone" or view_of(public, kind, row.id) is not None:
+            if vis.form.value == "tombstone" or vis.visible and (
+                    kind not in LEDGER_KINDS or view_of(public, kind, row.id) is not None):
                 continue
             why = f"address of a hidden {kind}: {vis.reason or vis.form.value}"
             found.append((page_url(kind, row.id), row.id, why))

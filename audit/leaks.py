@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,14 +23,15 @@ from archive import models as m
 from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import store_transaction
+from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
-from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses, more_hidden, store_ids
+from audit.fingerprints import ADDRESS, LEDGER_KINDS, hidden_addresses, more_hidden, store_ids
+from audit.matcher import WORD, Matcher, slugged, words
 from audit.public_answers import Walker
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
 
-WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 MIN_LENGTH = 7  # shorter words are too common to tell hidden text from public text
 PER_OBJECT = 60  # enough fingerprints per object to catch any real leak, few enough to stay fast
 AUDITED_KINDS = ("record", "narrative", "harm", "timeline")
@@ -68,10 +68,6 @@ class AuditReport:
     leaks: list[Leak] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # answers the audit could not read (a 5xx, a loop)
     where: list[str] = field(default_factory=list)  # every place scanned, in order
-
-
-def words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text)}
 
 
 def _view_text(view) -> str:
@@ -111,29 +107,77 @@ def _own_words(view: dict, row) -> dict:
     return own
 
 
+def _per_row(rows: list, views: Iterator[dict]) -> Iterator[dict | None]:
+    """For each row (in id order), its view from `views` (the visible ones, in id order), or None."""
+    view = next(views, None)
+    for row in rows:
+        if view is not None and view["id"] == row.id:
+            yield view
+            view = next(views, None)
+        else:
+            yield None
+
+
+def _differing_words(staff: dict, seen: dict) -> set[str]:
+    """Words of the staff view's fields whose value the public view does not have as is."""
+    return set().union(*(words(_view_text(v)) for k, v in staff.items() if seen.get(k) != v))
+
+
 def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerprint], int]:
-    """Fingerprints of all material the public may not see, and the number of hidden objects."""
+    """Fingerprints of all material the public may not see, and the number of hidden objects.
+
+    The public vocabulary (words counted public, never fingerprints) is every word of every
+    visible object's public view, made as the site makes it, generated phrasing included
+    (dates in words, labels, credits), so a hidden object's generated words are not taken for
+    its own. At 100,000 records making each view by itself cost minutes, so each table is
+    gone through once (`Catalog.each`: what record views take from other tables read once),
+    its public and staff views side by side, and a record body with no Markdown markup at
+    all (`archive.markup.is_plain_prose`: no `\\`*_[]<&`, no line opening a block) is
+    taken as its text instead of rendered HTML (`Catalog.prose_as_html`). That is sound: such
+    a body's HTML is its text with white space collapsed in `<p>` tags, and the renderer escapes
+    none of its characters but `"` and `>` (as `&quot;`, `&gt;`), so the only words the HTML
+    has and the text lacks are `p`, `quot` and `gt`, shorter than any fingerprint; a word is
+    never counted public that the public view does not show. A body with any markup is
+    rendered, as before.
+
+    The hidden part of a visible object (what its staff view holds and its public view does
+    not: a redacted span, a reference to a hidden object) is taken from the staff view's
+    fields whose value differs from the public view's: a field equal in both holds only words
+    of the public view, which are public and could never be fingerprints."""
     public = Catalog(session, PUBLIC, today)
     admin = Catalog(session, ADMIN, today)
+    public.prose_as_html = admin.prose_as_html = True
     public_words: set[str] = theme_words(site_dir)
     hidden: list[tuple[str, str, str]] = []  # (object id, why, text)
+    parts: list[tuple[str, str, str]] = []
     spans = redacted_spans(session)
     span_views: set[str] = set()  # words of the public views of narratives with redacted spans
     for kind in AUDITED_KINDS:
-        for row in session.exec(select(m.OBJECT_TYPES[kind]).order_by(m.OBJECT_TYPES[kind].id)):
-            vis = public.visibility_of(row)
-            if vis.visible:
-                view_words = words(_view_text(public.get(kind, row.id)))
+        table = m.OBJECT_TYPES[kind]
+        rows = session.exec(select(table).order_by(table.id)).all()
+        for row, seen, staff in zip(rows, _per_row(rows, public.each(kind)), _per_row(rows, admin.each(kind)),
+                                    strict=True):
+            if seen is not None:
+                view_words = words(_view_text(seen))
                 if kind == "narrative" and row.id in spans:
                     span_views |= view_words  # kept apart: the spans are checked against other objects
                 else:
                     public_words |= view_words
-            else:
-                why = f"{kind} not public: {vis.reason or vis.form.value}"
-                hidden.append((row.id, why, _view_text(_own_words(admin.get(kind, row.id), row))))
-                if vis.form.value == "tombstone":
-                    public_words |= words(_view_text(Catalog.tombstone(row, vis)))
-    hidden += more_hidden(session, public, admin, public_words, words, lambda v, r: _view_text(_own_words(v, r)))
+                if staff is not None:
+                    part = _differing_words(_own_words(staff, row), _own_words(seen, row)) - view_words
+                    if part:
+                        parts.append((row.id, f"{kind} part not public (redacted, or resting on a hidden source)",
+                                      " ".join(sorted(part))))
+                continue
+            vis = public.visibility_of(row)
+            why = f"{kind} not public: {vis.reason or vis.form.value}"
+            staff = staff if staff is not None else admin.get(kind, row.id)
+            hidden.append((row.id, why, _view_text(_own_words(staff, row))))
+            if vis.form.value == "tombstone":
+                public_words |= words(_view_text(Catalog.tombstone(row, vis)))
+    hidden += parts
+    hidden += more_hidden(session, public, admin, public_words, words, lambda v, r: _view_text(_own_words(v, r)),
+                          kinds=LEDGER_KINDS)
     for concept in session.exec(select(m.Concept)):
         public_words |= words(f"{concept.label} {concept.definition} {' '.join(concept.alt_labels)}")
     for agent in session.exec(select(m.Agent)):
@@ -166,22 +210,24 @@ def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
     return spans
 
 
-def _slugged(text: str) -> str:
-    """Text as ids and URLs spell it: lower case, every run of other characters one hyphen."""
-    return "-" + re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") + "-"
+def find_in(text: str, prints: list[Fingerprint]) -> list[Fingerprint]:
+    """The fingerprints (words and addresses) present in `text`, as `find_in_slowly` and
+    `find_addresses` find them; build a `Matcher` once to look in many texts."""
+    return Matcher(prints).find(text)
 
 
-def find_in(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
-    """Fingerprints present in `text` as whole words (or, for names, as a phrase), or spelled
+def find_in_slowly(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint]:
+    """What a finding is, one fingerprint at a time (the reference `Matcher` is tested against):
+    fingerprints present in `text` as whole words (or, for names, as a phrase), or spelled
     inside an id, a URL or a file name (`nar-private-personname-3f9a` holds "Private Personname")."""
     text = html.unescape(text).lower()
     present = words(text)
-    slugged = _slugged(text)
+    text_slug = slugged(text)
     for f in prints:
         needle = f.text.lower()
         phrase = " " in needle and needle in " ".join(text.split())
         token = " " not in needle and not WORD.fullmatch(needle) and needle in text  # an e-mail, a number
-        spelled = f.spelled and len(slug := _slugged(needle)) > 2 and slug in slugged
+        spelled = f.spelled and len(slug := slugged(needle)) > 2 and slug in text_slug
         if phrase or token or needle in present or spelled:
             yield f
 
@@ -190,7 +236,23 @@ def public_files(public_dir: Path) -> Iterable[Path]:
     return sorted(p for p in public_dir.rglob("*") if p.is_file())
 
 
-def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
+def visible_ids(session: Session, today) -> set[str]:
+    """Ids of the objects the access rule shows the public, of every kind in the store, and
+    of the images of public records."""
+    public = Catalog(session, PUBLIC, today)
+    found: set[str] = set()
+    for table in m.OBJECT_TYPES.values():
+        found |= {row.id for row in session.exec(select(table)) if public.visibility_of(row).visible}
+    found |= {media_id for media_id, record_id in session.exec(select(Media.id, Media.record_id)) if record_id in found}
+    return found
+
+
+def hidden_ids(ids: dict[str, list[str]], public_ids: set[str]) -> set[str]:
+    """Ids in the store (images included) that are not among the public ones."""
+    return {i for found in ids.values() for i in found if i not in public_ids}
+
+
+def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None) -> AuditReport:
     """Scan every public surface for fingerprints of hidden material: each file of the built
     site (pages, JSON, feeds, sitemap, downloads, static search shards, IIIF files), the public
     index, and every answer `app` (by default `create_app(settings)`) gives an anonymous caller,
@@ -203,6 +265,7 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
         addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
                      in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
         ids = store_ids(session)
+        public_ids = visible_ids(session, settings.today())
         heard, listened = audit_recordings(session, settings)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
     report.where += listened
@@ -211,10 +274,12 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
     if not report.fingerprints:
         return report
 
+    matcher = Matcher(report.fingerprints)  # words first, then addresses, as they are reported
+
     def scan(where: str, text: str) -> None:
         report.places += 1
         report.where.append(where)
-        report.leaks.extend(Leak(where, f) for f in [*find_in(text, prints), *find_addresses(text, addresses)])
+        report.leaks.extend(Leak(where, f) for f in matcher.find(text))
 
     site_texts = []
     for path in public_files(settings.public_dir):
@@ -236,8 +301,11 @@ def audit(settings: Settings, app: Starlette | None = None) -> AuditReport:
     app = app or create_app(settings)
     search_words = sorted({f.text for f in prints if " " not in f.text})
     with TestClient(app, raise_server_exceptions=False) as client:
+        # Every hidden id, and every visible object with a hidden part, on every route taking an
+        # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
+        suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
         walker = Walker(client, ids, search_words, settings.oai_repository_id,
-                        site_dirs=[settings.public_dir])
+                        site_dirs=[settings.public_dir], always=suspects, seed=seed)
         walker.routes(app)
         walker.iiif(site_texts + [text for _, text in walker.walk.answers])
     for where, text in walker.walk.answers:

@@ -30,8 +30,9 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
-from audit.fingerprints import ADDRESS, find_addresses, hidden_addresses
-from audit.leaks import AuditReport, Fingerprint, Leak, audit, find_in, fingerprints, public_files
+from audit.fingerprints import ADDRESS, hidden_addresses
+from audit.leaks import AuditReport, Fingerprint, Leak, audit, fingerprints, public_files
+from audit.matcher import Matcher
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
 
@@ -72,10 +73,13 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
     new = [f for f in report.fingerprints if _digest(f) not in seen]
     public = settings.public_dir
 
-    def scan(where: str, text: str, words: list[Fingerprint], places: list[Fingerprint]) -> None:
+    every = Matcher(report.fingerprints)
+    newly = Matcher([*(f for f in new if f.kind != ADDRESS), *(f for f in new if f.kind == ADDRESS)])
+
+    def scan(where: str, text: str, matcher: Matcher) -> None:
         report.places += 1
         report.where.append(where)
-        report.leaks.extend(Leak(where, f) for f in [*find_in(text, words), *find_addresses(text, places)])
+        report.leaks.extend(Leak(where, f) for f in matcher.find(text))
 
     since = state.get("at", 0) - SLACK_NS
     written = set()
@@ -87,7 +91,7 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
             if file.suffix.lower() in MEDIA_SUFFIXES:
                 continue  # sound: decoded below, not searched as text
             scan(str(file.relative_to(public.parent)),
-                 f"/{relative}\n" + file.read_text(encoding="utf-8", errors="replace"), prints, addresses)
+                 f"/{relative}\n" + file.read_text(encoding="utf-8", errors="replace"), every)
     with store_transaction(settings) as session:  # the recordings written since, decoded
         heard, listened = audit_recordings(session, settings, written)
     report.where += listened
@@ -95,21 +99,19 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
     report.leaks += [Leak(f.where, Fingerprint(f.text, f.object_id or "the site", f.why, "recording")) for f in heard]
     if new:
         needles = [f.text.lower().encode() for f in new]
-        new_words = [f for f in new if f.kind != ADDRESS]
-        new_places = [f for f in new if f.kind == ADDRESS]
         for file in public_files(public):
             relative = file.relative_to(public).as_posix()
             if relative in written or file.suffix.lower() in MEDIA_SUFFIXES:
                 continue
             data = (f"/{relative}\n".encode() + file.read_bytes()).lower()
             if any(needle in data for needle in needles):  # then as the full audit matches them
-                scan(str(file.relative_to(public.parent)), data.decode("utf-8", "replace"), new_words, new_places)
+                scan(str(file.relative_to(public.parent)), data.decode("utf-8", "replace"), newly)
         index = open_index(settings.index_dir, settings.database_url)
         try:
             for stored in index.stored_documents():
                 text = json.dumps(stored, ensure_ascii=False)
                 if any(needle.decode() in text.lower() for needle in needles):
-                    scan(f"public search index, document {stored.get('id')}", text, new_words, new_places)
+                    scan(f"public search index, document {stored.get('id')}", text, newly)
         finally:
             index.close()
     _remember(state_path, report, started)

@@ -177,7 +177,16 @@ def routes(settings: Settings) -> list[Route]:
         authorities = shared.get("authorities")
         if authorities is None:  # read once per store generation, not once per answer
             authorities = shared["authorities"] = read_authorities(session)
-        return Catalog(session, PUBLIC, settings.today(), authorities)
+        cat = Catalog(session, PUBLIC, settings.today(), authorities)
+        # A collection's summaries, made once per store generation and day for all its pages:
+        # each page of a 100,000-record collection judged and summarised every record again.
+        def shared_summaries(kind: str) -> list[Summary]:
+            if ("summaries", kind) not in shared:
+                shared["summaries", kind] = summaries_of(cat, kind)
+            return shared["summaries", kind]
+
+        cat.shared_summaries = shared_summaries
+        return cat
 
     async def answer(request: Request, key: tuple, build: Callable[[Catalog], object],
                      quick: bool = False) -> Response:
@@ -217,7 +226,8 @@ def routes(settings: Settings) -> list[Route]:
                 query = ListQuery.parse(kind, request)
             except BadRequest as exc:
                 return bad_request(exc)
-            return await answer(request, ("list", kind, query), lambda cat: page_of(kind, summaries_of(cat, kind), query))
+            return await answer(request, ("list", kind, query), lambda cat: page_of(
+                kind, cat.shared_summaries(kind), query))
         list_objects.__name__ = f"list_{kind}s"
         return list_objects
 

@@ -1,0 +1,55 @@
+"""The audit's one-pass matcher finds exactly what the fingerprint-at-a-time rule finds."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audit.fingerprints import ADDRESS, find_addresses
+from audit.leaks import Fingerprint, find_in_slowly
+from audit.matcher import Matcher
+
+# Pieces that sit on the rules' edges: word characters, apostrophes, hyphens, digits, entities,
+# white space of several kinds, letters whose lower case differs, path punctuation.
+PIECES = ["morvendale", "Morvendale", "secret", "legalname", "Secret Legalname", "secret  legalname",
+          "a.b@example.org", "1962", "x1962", "nar-secret-legalname-3f9a", "/records/rec-a/", "/records/rec-ab",
+          "rec-a", "&amp;", "&lt;", "&#39;", "&quot;", "'", "’", "-", "_", " ", "  ", "\n", "\t", "é", "É",
+          "İ", "ß", "ǅ", "0", "9", "/", ".", "<p>", "</p>", "o'neil", "O’Neil", "morvendales", "premorvendale"]
+TEXTS = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), max_size=14).map("".join)
+NEEDLES = st.one_of(st.sampled_from(PIECES), TEXTS.filter(lambda t: len(t) < 12))
+
+
+@st.composite
+def fingerprints(draw):
+    found = []
+    for n, text in enumerate(draw(st.lists(NEEDLES, min_size=1, max_size=8))):
+        if draw(st.booleans()) and draw(st.booleans()):
+            found.append(Fingerprint(text, f"obj-{n}", "address", ADDRESS))
+        else:
+            found.append(Fingerprint(text, f"obj-{n}", "why", spelled=draw(st.booleans())))
+    return found
+
+
+def slowly(text: str, prints: list[Fingerprint]) -> list[Fingerprint]:
+    words = [f for f in prints if f.kind != ADDRESS]
+    places = [f for f in prints if f.kind == ADDRESS]
+    return [*find_in_slowly(text, words), *find_addresses(text, places)]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=TEXTS, prints=fingerprints())
+def test_the_matcher_finds_what_the_slow_rule_finds(text, prints):
+    ordered = [f for f in prints if f.kind != ADDRESS] + [f for f in prints if f.kind == ADDRESS]
+    assert Matcher(ordered).find(text) == slowly(text, ordered)
+
+
+def test_examples_on_each_rule():
+    prints = [Fingerprint("Morvendale", "nar-d", "w"), Fingerprint("Secret Legalname", "nar-a", "n", spelled=True),
+              Fingerprint("a.b@example.org", "nar-a", "e"), Fingerprint("/records/rec-a/", "rec-a", "p", ADDRESS)]
+    matcher = Matcher(prints)
+    for text, expected in [("premorvendale morvendales", []), ("<p>MORVENDALE</p>", [0]),
+                           ("secret\n  legalname", [1]), ("/narratives/nar-secret-legalname-3f9a/", [1]),
+                           ("secretlegalname", []), ("mail a.b@example.org.", [2]),
+                           ("see /records/rec-a/ and", [3]), ("/records/rec-ab/", []), ("/RECORDS/REC-A/", [])]:
+        assert matcher.find(text) == [prints[n] for n in expected], text
+        assert slowly(text, prints) == [prints[n] for n in expected], text
