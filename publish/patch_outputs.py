@@ -340,7 +340,8 @@ def _data_package(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[st
     out.extra["rights"] = json.dumps(dict(sorted(rights.items())))
     narratives = small["narrative"] if small is not None else ctx.catalog.all("narrative")
     statements = set(rights) | rights_statements({"narrative": narratives})
-    counts = {kind: ctx.index.counts().get(kind, 0) for kind in SECTIONS}
+    found = ctx.index.counts()  # one query over the index's entries, not one per kind
+    counts = {kind: found.get(kind, 0) for kind in SECTIONS}
     out.files["downloads/datapackage.json"] = data_package(counts, statements, ctx.urls)
 
 
