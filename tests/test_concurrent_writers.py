@@ -25,7 +25,13 @@ from sqlalchemy.pool import NullPool
 
 from tests.helpers.archives import RECKON, copy_home
 from tests.helpers.servers import free_port
-from tests.helpers.staff import FORM, PASSWORD, csrf_of, submissions, version_of
+from tests.helpers.staff import (
+    FORM,
+    csrf_of,
+    signed_in_over_http,
+    submissions,
+    version_of,
+)
 
 WRITERS = 12
 EACH = 4
@@ -78,12 +84,7 @@ def servers(staff_template, tmp_path_factory):
 
 
 def signed_in(base: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
-    page = client.get("/staff/signin")
-    answer = client.post("/staff/signin", data={"csrf_token": csrf_of(page.text), "username": username,
-                                                "password": PASSWORD})
-    assert answer.status_code == 200 and "Signed in as" in answer.text, answer.text
-    return client
+    return signed_in_over_http(base, username, timeout=30)
 
 
 

@@ -24,7 +24,13 @@ from tests.helpers import postgres
 from tests.helpers.archives import RECKON, copy_home
 from tests.helpers.front_door import nginx_in_front, served, wait_until_answering
 from tests.helpers.servers import free_port
-from tests.helpers.staff import FORM, PASSWORD, csrf_of, submissions, version_of
+from tests.helpers.staff import (
+    FORM,
+    csrf_of,
+    signed_in_over_http,
+    submissions,
+    version_of,
+)
 from web.security import HEADERS
 
 pytestmark = [pytest.mark.skipif(not postgres.in_use(), reason="runs with `pytest --postgres`"),
@@ -61,12 +67,7 @@ def front_door(staff_template, tmp_path_factory):
 
 
 def signed_in(base: str, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=60, follow_redirects=True)
-    page = client.get("/staff/signin")
-    answer = client.post("/staff/signin", data={"csrf_token": csrf_of(page.text), "username": username,
-                                                "password": PASSWORD})
-    assert answer.status_code == 200 and "Signed in as" in answer.text, answer.text
-    return client
+    return signed_in_over_http(base, username, timeout=60)
 
 
 def test_the_site_comes_from_disk_with_the_apps_headers_and_the_app_from_both_processes(front_door):

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
@@ -121,3 +122,14 @@ def staff_fixtures(name: str, prepare: Callable[[Path], None] | None = None):
             yield test_client
 
     return template, archive, client
+
+
+def signed_in_over_http(base: str, username: str, timeout: float = 30) -> httpx.Client:
+    """An HTTP client signed in to the staff app of a running server at `base` (a real
+    `reckon serve`, or nginx in front of several), as `username`."""
+    client = httpx.Client(base_url=base, timeout=timeout, follow_redirects=True)
+    page = client.get("/staff/signin")
+    answer = client.post("/staff/signin", data={"csrf_token": csrf_of(page.text), "username": username,
+                                                "password": PASSWORD})
+    assert answer.status_code == 200 and "Signed in as" in answer.text, answer.text
+    return client
