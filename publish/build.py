@@ -63,6 +63,7 @@ from publish.build_report import BuildReport
 from publish.downloads import data_package, export_files, no_memo, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
+from publish.iiif.derivatives import thumbnail_size
 from publish.iiif.files import public_media, write_iiif
 from publish.incremental import build_state, patched_rebuild
 from publish.jinja.dicts import DictViewEnvironment
@@ -109,7 +110,7 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
                        timeline_json_url=U.timeline_json_url, quote_url=U.quote_url, citation_url=U.citation_url,
                        facet_titles=FACET_TITLES, base_url=urls.base_url, html_datetime=html_datetime,
-                       describe_date=describe)
+                       describe_date=describe, thumbnail_size=thumbnail_size)
     # The links every page's frame (base.html) carries, made once rather than on every page.
     frame = {**{name: U.site_page_url(name) for name in U.SITE_PAGES}, **{kind: page_url(kind) for kind in SECTIONS},
              "/institutions/": "/institutions/", "/commitments/": "/commitments/",

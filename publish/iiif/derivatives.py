@@ -41,6 +41,16 @@ def _scaled(image: Image.Image, longest: int) -> Image.Image:
     return copy
 
 
+def thumbnail_size(width: int | None, height: int | None) -> tuple[int, int] | None:
+    """The thumbnail's size for an image of `width` × `height` (None if unknown), so a page can
+    give its <img> width and height: the browser then holds the image's place before it loads
+    (a lazy image below the fold is otherwise 0 × 0 until scrolled to, and the page jumps)."""
+    if not width or not height:
+        return None
+    scale = min(1.0, THUMBNAIL / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def write_derivatives(original: Path, out: Path) -> dict:
     """Thumbnail, web copy and IIIF level-0 tiles of `original` into `out`; returns the parts of
     `info.json` that do not depend on where the image is published (see `info_json`)."""
