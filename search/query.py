@@ -93,6 +93,7 @@ class SearchIndex:
 
     def __init__(self, index_dir: Path, database_url: str | None = None):
         self.index_dir = Path(index_dir)
+        self._manifest_path = os.fspath(self.index_dir / MANIFEST)  # stat'ed before every query
         self.database_url = database_url  # the store's, for an engine keeping its documents there
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
@@ -104,7 +105,7 @@ class SearchIndex:
 
     def _identity(self) -> tuple:
         try:
-            stat = os.stat(self.index_dir / MANIFEST)
+            stat = os.stat(self._manifest_path)
         except FileNotFoundError:
             raise NotBuilt(f"no search index at {self.index_dir}: run 'reckon build' first "
                            "(or 'reckon index')") from None

@@ -87,29 +87,29 @@ class BadParameter(ReckoningError):
 
 
 class AnswerCache:
-    """Rendered search answers up to a total size in bytes, least recently used dropped first;
-    safe across threads."""
+    """Rendered search answers (with their ETags, hashed once) up to a total size in bytes,
+    least recently used dropped first; safe across threads."""
 
     def __init__(self, size: int = CACHED_BYTES):
         self.size = size
         self.used = 0
-        self._items: OrderedDict[tuple, bytes] = OrderedDict()
+        self._items: OrderedDict[tuple, Representation] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> bytes | None:
+    def get(self, key: tuple) -> Representation | None:
         with self._lock:
-            body = self._items.get(key)
-            if body is not None:
+            answer = self._items.get(key)
+            if answer is not None:
                 self._items.move_to_end(key)
-            return body
+            return answer
 
-    def put(self, key: tuple, body: bytes) -> None:
+    def put(self, key: tuple, answer: Representation) -> None:
         with self._lock:
             old = self._items.pop(key, None)
-            self.used += len(body) - (len(old) if old is not None else 0)
-            self._items[key] = body
+            self.used += len(answer.body) - (len(old.body) if old is not None else 0)
+            self._items[key] = answer
             while self.used > self.size and self._items:
-                self.used -= len(self._items.popitem(last=False)[1])
+                self.used -= len(self._items.popitem(last=False)[1].body)
 
 
 class Indexes:
@@ -184,8 +184,8 @@ def endpoint(settings: Settings, *, session_role: Callable[[Request], Role | Non
             ix = indexes.get(which, request)
             key = (ix.generation(), params)
             cache = indexes.answers[which]
-            body = cache.get(key)
-            if body is None:
+            answer = cache.get(key)
+            if answer is None:
                 if params.page * params.limit <= INLINE_DEPTH and ix.in_process:
                     # A first page costs about a millisecond, most of it Python holding the GIL:
                     # made on the event loop, without the thread pool's hop (which doubled it).
@@ -193,7 +193,8 @@ def endpoint(settings: Settings, *, session_role: Callable[[Request], Role | Non
                 else:  # a deep page may take tantivy much longer, and the postgres engine waits
                     # on its server: not on the event loop
                     body = await run_in_threadpool(render, ix, params, which)
-                cache.put(key, body)
+                answer = Representation(body)
+                cache.put(key, answer)
         except BadParameter as exc:
             return _with_headers(error(400, "bad_request", str(exc)), role=None)
         except Unauthorized as exc:
@@ -202,7 +203,7 @@ def endpoint(settings: Settings, *, session_role: Callable[[Request], Role | Non
             return _with_headers(response, role=None)
         except ReckoningError as exc:
             return await error_response(request, exc)
-        return _with_headers(respond(request, Representation(body)), role=role if which == STAFF_INDEX else None)
+        return _with_headers(respond(request, answer), role=role if which == STAFF_INDEX else None)
 
     return api_search
 
