@@ -10,6 +10,7 @@ must keep its rules (three letters or more, lowercased, not all digits, any scri
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from bench.corpus import HARM_TYPES, documents
 from search.documents import vocabulary
 from search.engine import Request
 from search.language import FACETS, TEXT_FIELDS, parse
+from search.tantivy import engine
 from search.tantivy.engine import (
     FAST,
     KEYWORDS,
@@ -87,6 +89,18 @@ def test_new_and_old_indexes_give_the_same_hits_totals_and_counts(indexes, optio
     # The total from the type counts is tantivy's own count of the matches.
     assert got.total == new.search(Request(**{**options, "facets": ()})).total
     assert got.facets.get("type", {}) == {} or sum(got.facets["type"].values()) == got.total
+
+
+def test_facets_are_counted_on_another_thread_beside_the_top_hits(indexes, monkeypatch):
+    # The aggregation (tantivy releases the GIL for it) overlaps the collection of the hits,
+    # their stored fields and snippets; the counts are those made on the caller's thread.
+    reader = open_reader(indexes["new"])
+    counted_on, count = [], engine.count_facets
+    monkeypatch.setattr(engine, "count_facets", lambda *a: counted_on.append(threading.current_thread()) or count(*a))
+    found = reader.search(Request(node=parse("the"), facets=FACETS))
+    assert counted_on and counted_on[0] is not threading.current_thread()
+    assert (found.facets, found.total) == count(reader.searcher, reader.compiler.compile(parse("the")), FACETS)
+    reader.close()
 
 
 def test_an_old_index_has_no_pair_file_and_updates_stay_in_its_format(indexes):
