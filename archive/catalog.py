@@ -294,6 +294,8 @@ class Catalog:
         """The views of these objects (in this order) that this viewer may see; hidden or
         missing ones are left out. Records are made in bulk: what each record's view takes
         from other tables (cited by, accepted tags, images) is read in one query per table."""
+        if not ids:  # no query: compiling one costs a fresh process more than its answer
+            return []
         table = m.OBJECT_TYPES[kind]
         wanted = set(ids)
         rows = {r.id: r for r in self.session.exec(select(table).where(table.id.in_(wanted))).all()} \

@@ -9,9 +9,7 @@ behind, and every write still gets its revision (with the previous values) and a
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, select
@@ -37,21 +35,6 @@ def _plain(value: object) -> object:
 def snapshot_values(values: dict) -> dict:
     """What a revision keeps of a row given as a dict (the same shape as revisions.snapshot)."""
     return {k: _plain(v) for k, v in values.items() if k not in BOOKKEEPING}
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Let the cyclic garbage collector run rarely while a run builds many objects.
-
-    Ingest keeps tens of thousands of parsed objects alive at once; with the default
-    thresholds Python re-scans all of them over and over, which cost about 40% of the run.
-    Almost nothing made here is cyclic, so collecting every 100,000 allocations is plenty."""
-    old = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 50)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def _defaults(table: type[SQLModel]) -> dict:

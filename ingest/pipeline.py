@@ -12,26 +12,22 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, func, select
 
-from archive import ledger_edits, store_consent
 from archive import models as m
 from archive.db import open_engine, transaction
 from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
-from ingest.attachments import read_attachments
-from ingest.bulk import BulkWriter, fewer_collections
 from ingest.changed_files import Delta, Scan, delta, remember, scan
+from ingest.gc_pause import fewer_collections
 from ingest.progress import Progress, reading
-from ingest.readers.csv_catalog import read_csv_argument
-from ingest.readers.markdown_folders import read_agents, read_taxonomy
-from ingest.readers.parsed import Parsed, ReadResult, display_path
-from ingest.readers.registry import RECORDS_FOLDER, read_content, read_records
-from ingest.recordings import read_recordings
-from ingest.redaction import refresh_redactions
-from ingest.references import check_references
-from ingest.tagging import suggest_tags
+
+# The readers and the write path are imported by the functions using them, once something
+# changed: an ingest that finds no file changed (the common case) never loads them.
+if TYPE_CHECKING:
+    from ingest.readers.parsed import Parsed, ReadResult
 
 ACTOR = "ingest"
 # Write order: what is referenced is written (and flushed) before what refers to it.
@@ -71,6 +67,12 @@ def read_and_check(settings: Settings, csv_sources: Sequence[CsvSource] = (),
     """Read and validate all content without touching the store. Raises ContentError.
 
     Every problem of the run is collected before raising, so one run lists them all."""
+    from ingest.attachments import read_attachments
+    from ingest.readers.csv_catalog import read_csv_argument
+    from ingest.readers.registry import read_content
+    from ingest.recordings import read_recordings
+    from ingest.references import check_references
+
     with reading(progress):
         result = read_content(settings.content_dir)
     for path, mapping in csv_sources:
@@ -118,37 +120,49 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
             trusted = known is not None and not (strict or prune or csv_sources)
             if trusted and known.unchanged:
                 return _nothing_changed(engine, found, settings.content_dir)
-            changed = _read_changed_records(settings, engine, known) if trusted and \
-                known.within(settings.content_dir / RECORDS_FOLDER, ".md") else None
+            changed = _read_changed_records(settings, engine, known) if trusted else None
             result = changed.result if changed is not None else _read_everything(settings, strict, csv_sources,
                                                                                 progress)
-            report = IngestReport(warnings=result.warnings)
-            report.skipped["record"] = result.skipped
-            with transaction(engine) as session:
-                writer = BulkWriter(session, report, prune=prune, progress=progress,
-                                    order=_parents_first, before_update=_before_update)
-                for kind in KIND_ORDER:
-                    if changed is not None and kind not in PARTIAL_KINDS:
-                        continue  # not read: its files did not change
-                    writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind],
-                                       partial=changed is not None and kind == "record")
-                if writer.problems:  # found against the store (e.g. an edited consent log): roll back
-                    raise ContentError(writer.problems, result.warnings)
-                # Proposals for curators, stored apart from the content; both skip what is unchanged.
-                refresh_redactions(session, result.objects)
-                report.suggestions = suggest_tags(session, result.objects)
-                # Decisions and edits made in the staff app outrank the files: kept, and reported.
-                report.warnings += store_consent.reapply(session)
-                report.warnings += ledger_edits.reconcile(session)
-                if changed is not None:
-                    kinds = [k for k in KIND_ORDER if k not in PARTIAL_KINDS] + ["record"]
-                    _report_missing(session, report, found, settings.content_dir, kinds, changed.missing)
-                    _count_unchanged(session, report, kinds)
-                remember(session, found, known, whole_content=not csv_sources)  # for the next ingest
+            report = _write(engine, result, changed, found, known, settings, prune, csv_sources, progress)
         finally:
             engine.dispose()
             if progress is not None:
                 progress.finish()
+    return report
+
+
+def _write(engine, result: ReadResult, changed: ChangedRecords | None, found: Scan, known: Delta | None,
+           settings: Settings, prune: bool, csv_sources: Sequence[CsvSource], progress: Progress | None) -> IngestReport:
+    """Write what was read, in one transaction (the rows, the proposals for curators, the
+    staff's decisions reapplied, the files' stats for the next ingest)."""
+    from archive import ledger_edits, store_consent
+    from ingest.bulk import BulkWriter
+    from ingest.redaction import refresh_redactions
+    from ingest.tagging import suggest_tags
+
+    report = IngestReport(warnings=result.warnings)
+    report.skipped["record"] = result.skipped
+    with transaction(engine) as session:
+        writer = BulkWriter(session, report, prune=prune, progress=progress,
+                            order=_parents_first, before_update=_before_update)
+        for kind in KIND_ORDER:
+            if changed is not None and kind not in PARTIAL_KINDS:
+                continue  # not read: its files did not change
+            writer.upsert_kind(kind, [o for o in result.objects if o.kind == kind],
+                               partial=changed is not None and kind == "record")
+        if writer.problems:  # found against the store (e.g. an edited consent log): roll back
+            raise ContentError(writer.problems, result.warnings)
+        # Proposals for curators, stored apart from the content; both skip what is unchanged.
+        refresh_redactions(session, result.objects)
+        report.suggestions = suggest_tags(session, result.objects)
+        # Decisions and edits made in the staff app outrank the files: kept, and reported.
+        report.warnings += store_consent.reapply(session)
+        report.warnings += ledger_edits.reconcile(session)
+        if changed is not None:
+            kinds = [k for k in KIND_ORDER if k not in PARTIAL_KINDS] + ["record"]
+            _report_missing(session, report, found, settings.content_dir, kinds, changed.missing)
+            _count_unchanged(session, report, kinds)
+        remember(session, found, known, whole_content=not csv_sources)  # for the next ingest
     return report
 
 
@@ -180,7 +194,15 @@ def _read_changed_records(settings: Settings, engine, known: Delta) -> ChangedRe
     """Read and check only the record files that changed (with the agents and taxonomy they
     refer to), or None when that cannot be decided without reading everything: a record
     another object cites (its quotation must be found again), or an id held elsewhere."""
+    from ingest.attachments import read_attachments
+    from ingest.readers.markdown_folders import read_agents, read_taxonomy
+    from ingest.readers.parsed import ReadResult, display_path
+    from ingest.readers.registry import RECORDS_FOLDER, read_records
+    from ingest.references import check_references
+
     content = settings.content_dir
+    if not known.within(content / RECORDS_FOLDER, ".md"):
+        return None  # other files changed too
     names = [os.path.basename(path) for path in known.added + known.modified]
     result = ReadResult()
     for part in (read_agents(content), read_taxonomy(content), read_records(content, only=names)):
@@ -295,6 +317,8 @@ def _parents_first(objects: list[Parsed]) -> list[Parsed]:
 
 def _check_consent_is_appended(session: Session, obj: Parsed) -> None:
     """Consent is an append-only log: a past decision may never be edited or removed."""
+    from archive import store_consent
+
     stored = session.exec(
         select(m.ConsentEntry).where(m.ConsentEntry.narrative_id == obj.id).order_by(m.ConsentEntry.position)
     ).all()

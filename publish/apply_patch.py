@@ -5,7 +5,7 @@ this build's changed files plus what it lacked of the live build (its manifest's
 hard-linked from the live buffer: files are only ever replaced, never written through), then
 the symlink flips, then the retired buffer drops what changed. Only the manifest shards holding
 a changed path are read and written (`publish.site_manifest`; the whole map of 200,000 keys is
-18 MB). Every manifest write is preceded by an "applying" mark, so a kill at any moment leaves
+20 MB). Every manifest write is preceded by an "applying" mark, so a kill at any moment leaves
 the live site whole and makes the next build remake the standby.
 """
 

@@ -63,8 +63,8 @@ from publish.build_report import BuildReport
 from publish.downloads import data_package, export_files, no_memo, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
-from publish.iiif.derivatives import thumbnail_size
 from publish.iiif.files import public_media, write_iiif
+from publish.iiif.sizes import thumbnail_size
 from publish.incremental import build_state, patched_rebuild
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks

@@ -57,7 +57,12 @@ from publish.pages.site_index import (
 from publish.patch_changes import ChangeSet, RecordChange
 from publish.static_search.blocks import patch_first_block
 from publish.static_search.index import SMALL, record_base, static_index
-from publish.static_search.patch import dump_parsed, patch_index, vocabulary_after
+from publish.static_search.patch import (
+    dump_parsed,
+    patch_index,
+    published_vocabulary,
+    vocabulary_after,
+)
 from search.documents import documents_of
 
 LOC = re.compile(rb"<loc>([^<]*)</loc>")
@@ -399,15 +404,20 @@ def _static_search(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[s
         meta = json.loads(read("search/meta.json") or b"{}")
         base = meta["blocks"][1][0] if meta.get("blocks") else record_base(ctx.state["docs"] - ctx.state["records"])
         parsed: dict[str, list] = {}
+        # Each term's count of documents before the next record's change: the published
+        # vocabulary's (parsed once, not once per record), then what the first block's patch
+        # and each record patched before it left.
+        counts = {**published_vocabulary(read), **totals}
         for change in changes.records:
             assert change.old is not None and change.view is not None
             doc = patch_index(read, base + ctx.store.rank(change.id), documents_of("record", change.old.view)[0],
-                              documents_of("record", change.view)[0], parsed)
+                              documents_of("record", change.view)[0], parsed, counts)
             if doc is None:
                 whole = True
                 break
             patched.update(doc.files)
             totals.update(doc.totals)
+            counts.update(doc.totals)
         patched.update(dump_parsed(parsed))
     if whole:
         _whole_static_search(ctx, changes, out, small)

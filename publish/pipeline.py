@@ -21,7 +21,6 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
 from archive.urls import SiteUrls, site_page_url
-from publish.build import build_site
 from publish.build_report import BuildReport
 from publish.feeds import base_url_of_robots
 from publish.purge import purge
@@ -82,6 +81,10 @@ def publish(settings: Settings, actor: str = "") -> PublishReport:
             upto = site_lag.mark(session)  # before the indexes and the site read the store
         try:
             public, _ = index_all(settings)
+            # Here, not at the top: `reckon ingest` brings the indexes up to date through this
+            # module and never renders, so it does not load the site's code.
+            from publish.build import build_site
+
             report = PublishReport(indexed=public.documents, site=build_site(settings))
             report.purged = purge(settings, report.site.changed)  # a CDN's copies of what changed
         except Exception as exc:

@@ -1,5 +1,5 @@
 """A site buffer's manifest: what each published file's key is, kept in small shards so a
-one-record rebuild reads and writes kilobytes, not the whole 18 MB map of 200,000 keys.
+rebuild of a few records reads and writes kilobytes, not the whole 20 MB map of 200,000 keys.
 
 Every buffer (`.public.a`, `.public.b`, see `publish.buffers`) holds:
 
@@ -7,7 +7,7 @@ Every buffer (`.public.a`, `.public.b`, see `publish.buffers`) holds:
   retired buffer the `base` build it is a subset of and the files it is `missing`). Written
   last: while it says `"applying": true` the buffer is being changed and nothing else in it
   (files or shards) is trusted, so a build killed at any moment is repaired by the next one.
-- `.manifest/<xx>.json`: the `pages` map (path → key), split by the folder a file is in
+- `.manifest/<xxx>.json`: the `pages` map (path → key), split by the folder a file is in
   (a CRC of the folder names one of `SHARDS` shards), so a record's page and its citation
   share a shard, the search index's term shards share one, and a change to one record
   touches a handful of shards. Each shard is compact JSON with sorted keys; a shard with no
@@ -28,14 +28,16 @@ from pathlib import Path
 
 MANIFEST = ".manifest.json"
 PAGES_DIR = ".manifest"
-MANIFEST_VERSION = 6  # 6: pages in shards under .manifest/ (5: one file, pages on a line of their own)
-SHARDS = 256
+# 7: 4,096 shards (6: 256 shards, 80 KB each at 100,000 records, so 100 changed records, whose
+# pages stand in ~470 folders, rewrote most of the 20 MB map in both buffers; 5: one file).
+MANIFEST_VERSION = 7
+SHARDS = 4096
 
 
 def shard_of(path: str) -> str:
     """The shard holding a file's key: by its folder, so a folder's files stay together."""
     folder = path.rpartition("/")[0]
-    return f"{zlib.crc32(folder.encode()) % SHARDS:02x}"
+    return f"{zlib.crc32(folder.encode()) % SHARDS:03x}"
 
 
 def is_manifest(path: str) -> bool:

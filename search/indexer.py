@@ -62,7 +62,9 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
     """Replace the manifest atomically: readers reopen the index when its identity changes."""
     handle, tmp = tempfile.mkstemp(prefix=".manifest-", dir=index_dir)
     with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(manifest, out, sort_keys=True)
+        # dumps, not dump: json.dump encodes in Python, chunk by chunk; dumps in C, the same text
+        # (its vocabulary is 600 KB at 100,000 records, rewritten by every update).
+        out.write(json.dumps(manifest, sort_keys=True))
     os.replace(tmp, Path(index_dir) / MANIFEST)
 
 

@@ -21,7 +21,7 @@ from publish import patch_outputs
 from publish.buffers import buffers, live_buffer
 from publish.build import MANIFEST, build_site
 from publish.patch_outputs import splice_lines
-from publish.site_manifest import is_manifest, read_pages, shard_of, write
+from publish.site_manifest import MANIFEST_VERSION, SHARDS, is_manifest, read_pages, shard_of, write
 from publish.site_manifest import read as read_manifest
 from publish.static_search import index as static_search
 from publish.static_search.patch import set_posting
@@ -141,20 +141,20 @@ def test_downloads_in_parts_are_patched_one_part_at_a_time(many_ingested, tmp_pa
 def test_a_manifest_is_kept_in_shards_by_folder_and_read_back_whole(tmp_path):
     pages = {f"records/rec-{n}/{name}": f"k{n}{name}" for n in range(300) for name in ("index.html", "citation.json")}
     pages.update({"index.html": "home", "search/terms/ab.json": "t1", "search/terms/cd.json": "t2"})
-    write(tmp_path, {"version": 6, "state": {"token": "x"}, "pages": pages})
-    assert read_manifest(tmp_path) == {"version": 6, "state": {"token": "x"}, "pages": pages}
+    write(tmp_path, {"version": MANIFEST_VERSION, "state": {"token": "x"}, "pages": pages})
+    assert read_manifest(tmp_path) == {"version": MANIFEST_VERSION, "state": {"token": "x"}, "pages": pages}
     assert shard_of("records/rec-7/index.html") == shard_of("records/rec-7/citation.json")
     assert shard_of("search/terms/ab.json") == shard_of("search/terms/cd.json")
     shards = sorted(p.name for p in (tmp_path / ".manifest").iterdir())
-    assert 100 < len(shards) <= 256 and all(is_manifest(f".manifest/{name}") for name in shards)
+    assert 100 < len(shards) <= SHARDS and all(is_manifest(f".manifest/{name}") for name in shards)
     assert b'"pages"' not in (tmp_path / MANIFEST).read_bytes()  # the header stays small
-    write(tmp_path, {"version": 6, "pages": {"index.html": "home"}})  # shards no longer used are removed
+    write(tmp_path, {"version": MANIFEST_VERSION, "pages": {"index.html": "home"}})  # shards no longer used are removed
     assert read_pages(tmp_path) == {"index.html": "home"} and len(list((tmp_path / ".manifest").iterdir())) == 1
     (tmp_path / ".manifest" / f"{shard_of('index.html')}.json").write_text("{not json")
     assert read_manifest(tmp_path) is None  # an unreadable shard: the buffer is written afresh
     shutil.rmtree(tmp_path / ".manifest")
     assert read_manifest(tmp_path) is None  # a header without its shards: the same
-    write(tmp_path, {"version": 6, "applying": True, "pages": {}})
+    write(tmp_path, {"version": MANIFEST_VERSION, "applying": True, "pages": {}})
     assert read_manifest(tmp_path) is None
 
 

@@ -19,7 +19,7 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import open_engine
 from audit.leaks import audit
-from publish import pipeline
+from publish import build as site_build
 from publish.pipeline import STAFF
 from search.incremental import bring_up_to_date
 from search.indexer import staff_index_dir
@@ -174,7 +174,7 @@ def test_a_failed_publish_is_loud_and_stays_on_the_dashboard_until_one_succeeds(
         sign_in(client, "carol")
         page = client.get("/staff/store/narratives")
         with monkeypatch.context() as patched:
-            patched.setattr(pipeline, "build_site", broken)
+            patched.setattr(site_build, "build_site", broken)
             done = client.post("/staff/store/narratives/nar-a/withdraw",
                                data={"csrf_token": csrf_of(page.text), "confirm": "yes"})
         assert done.status_code == 200

@@ -84,6 +84,15 @@ def test_titles_and_dates_move_records_between_list_pages(site, tmp_path):
     assert "Renamed minutes 9" in text and "Generated minutes 9<" not in text
 
 
+def test_records_losing_the_same_common_word_in_one_rebuild_count_it_as_a_fresh_build_does(site, tmp_path):
+    """The static search index is patched record by record: the second record's change to a
+    word of the vocabulary must start from the count the first left, not the published one."""
+    for n in (3, 4, 5):
+        edit(site, f"records/rec-gen-{n:03d}.md", "*membership*", "*fellowship*")
+    ingest(site)
+    patched(site, tmp_path)
+
+
 def test_a_narrative_given_a_coverage_date_moves_decades_and_is_patched_like_a_fresh_build(site, tmp_path):
     edit(site, "narratives/nar-a.md", "date: 2019\n", 'date: 2019\ncoverage_date: "1950/1970"\n')
     ingest(site)

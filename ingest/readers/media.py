@@ -18,12 +18,13 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import av
-import av.error
+from typing import TYPE_CHECKING
 
 from archive.checksums import sha256_of
 from archive.errors import ReckoningError
+
+if TYPE_CHECKING:  # PyAV (FFmpeg) is imported where a recording is read: an ingest without one never pays for it
+    import av
 
 # Extension -> the FFmpeg demuxer names a file of that kind may be sniffed as.
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -81,6 +82,8 @@ def _stream_info(stream: av.stream.Stream) -> dict:
 
 def _is_picture(stream: av.stream.Stream) -> bool:
     """Cover art (an MP3's or M4A's attached picture) is a video stream of one frame, not video."""
+    import av
+
     return stream.type == "video" and bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
@@ -154,6 +157,9 @@ def _sniffed(path: Path, display: str) -> str:
 
 
 def _open(path: Path, display: str, demuxer: str, suffix: str) -> MediaInfo:
+    import av
+    import av.error
+
     try:
         with av.open(str(path), format=demuxer, metadata_errors="ignore") as container:
             return _read(container, path, display, suffix)
@@ -171,6 +177,8 @@ def _read(container: av.container.InputContainer, path: Path, display: str, suff
     video = [s for s in container.streams if s.type == "video" and not _is_picture(s)]
     if not audio:
         raise MediaProblem(f"{display}: has no audio stream (expected a recording with sound)")
+    import av
+
     claimed = container.duration * 1000 // av.time_base if container.duration else None
     first = audio[0]
     end_ms, decoded = _sound_end(container, first)

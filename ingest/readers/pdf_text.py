@@ -9,9 +9,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from archive.checksums import sha256_of
 
 MAX_CHARS = 2_000_000  # a generous ceiling so one huge PDF cannot swamp the store or the index
@@ -28,6 +25,9 @@ def extract_text(path: Path) -> dict:
     with path.open("rb") as handle:
         if handle.read(5) != b"%PDF-":
             raise PdfProblem(f"'{path.name}' is not a PDF (it does not start with '%PDF-')")
+    from pypdf import PdfReader  # here, not at the top: an ingest without PDFs never imports it
+    from pypdf.errors import PdfReadError
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf logs recoverable quirks as warnings
     try:
         reader = PdfReader(path)

@@ -13,8 +13,8 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from archive.images import ImageProblem, open_checked  # noqa: F401 (files.py takes it from here with Pillow)
+from publish.iiif.sizes import THUMBNAIL
 
-THUMBNAIL = 240
 WEB = 1200
 TILE = 512
 QUALITY = 85
@@ -39,16 +39,6 @@ def _scaled(image: Image.Image, longest: int) -> Image.Image:
     copy = image.copy()
     copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
     return copy
-
-
-def thumbnail_size(width: int | None, height: int | None) -> tuple[int, int] | None:
-    """The thumbnail's size for an image of `width` × `height` (None if unknown), so a page can
-    give its <img> width and height: the browser then holds the image's place before it loads
-    (a lazy image below the fold is otherwise 0 × 0 until scrolled to, and the page jumps)."""
-    if not width or not height:
-        return None
-    scale = min(1.0, THUMBNAIL / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def write_derivatives(original: Path, out: Path) -> dict:
