@@ -12,6 +12,7 @@ it, for a before. Not a test.
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
@@ -28,7 +29,7 @@ def main() -> None:
         main_cpu = time.thread_time() - main_thread
         other = time.process_time() - cpu - main_cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        load = open("/proc/loadavg").read().split()[0]
+        load = os.getloadavg()[0]
         print(f"{public.documents} public + {staff.documents} staff documents: {time.perf_counter() - wall:.1f} s wall, "
               f"{main_cpu:.1f} s main-thread CPU + {other:.1f} s other threads, peak {peak} MB, load {load}")
 
