@@ -83,11 +83,15 @@ def build_together(leader: Target, follower: Target, engine_name: str,
     if engine.in_store(engine_name):
         return (build_index(leader.catalog, leader.index_dir, engine_name, progress, leader.state_meta),
                 build_index(follower.catalog, follower.index_dir, engine_name, progress, follower.state_meta))
+    # Two writers are open at once: an engine with a memory budget (tantivy's arena, which at
+    # 100,000 records grows to hundreds of MB) gives each half, so the pass holds what one build held.
+    heap = getattr(engine.engine_module(engine_name), "HEAP", None)
+    options = {"heap": heap // 2} if heap else {}
     with ExitStack() as stack:
         lead, follow = (
             _Stream(catalog_documents(t.catalog),
                     FreshIndex(stack.enter_context(staged_directory(Path(t.index_dir))), t.index_dir, engine_name,
-                               labels(t.catalog), t.state_meta, store_url(t.catalog)))
+                               labels(t.catalog), t.state_meta, store_url(t.catalog), **options))
             for t in (leader, follower))
         _write_together(lead, follow, progress)
         counts = lead.fresh.finish(), follow.fresh.finish()

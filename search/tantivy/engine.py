@@ -121,8 +121,8 @@ def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = Fals
 
 
 class TantivyWriter(Writer):
-    def __init__(self, ix: tantivy.Index, path: Path, threads: int = 1):
-        self.writer = ix.writer(HEAP, threads)
+    def __init__(self, ix: tantivy.Index, path: Path, threads: int = 1, heap: int = HEAP):
+        self.writer = ix.writer(heap, threads)
         self.path = path
         self.pairs = None
         self.all_facets = _has_field(ix.schema, ALL_FACETS)
@@ -163,9 +163,11 @@ class TantivyWriter(Writer):
         self.writer.wait_merging_threads()
 
 
-def create(path: Path, threads: int = 1) -> Writer:
+def create(path: Path, threads: int = 1, heap: int = HEAP) -> Writer:
+    """A writer for a fresh index; `heap`, its memory budget (search.shared_build opens two
+    writers at once and gives each half)."""
     path.mkdir(parents=True, exist_ok=True)
-    return TantivyWriter(_open(tantivy.Index(schema(), path=str(path), reuse=False)), path, threads)
+    return TantivyWriter(_open(tantivy.Index(schema(), path=str(path), reuse=False)), path, threads, heap)
 
 
 def open_writer(path: Path) -> Writer:
