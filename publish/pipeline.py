@@ -24,8 +24,9 @@ from archive.urls import SiteUrls, site_page_url
 from publish.build_report import BuildReport
 from publish.feeds import base_url_of_robots
 from publish.purge import purge
-from search.incremental import bring_up_to_date, state_meta
+from search.incremental import bring_up_to_date, log_rebuild, rebuild_reason, state_meta
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir
+from search.shared_build import Target, build_together
 
 STAFF = Viewer(Role.CURATOR, "reckon-index")
 
@@ -62,11 +63,40 @@ def index_staff(settings: Settings, rebuild: bool = True, progress: Progress | N
 
 def index_all(settings: Settings, rebuild: bool = False,
               progress: Progress | None = None) -> tuple[IndexReport, IndexReport]:
-    """Bring both indexes up to date (incrementally unless `rebuild`): (public, staff)."""
+    """Bring both indexes up to date (incrementally unless `rebuild`): (public, staff).
+
+    When both are to be made afresh (`rebuild`, a first ingest), they are built in one pass
+    (search.shared_build), from one read of the store."""
     with publishing(settings):
+        if rebuild or _both_rebuilt(settings):
+            return _rebuild_both(settings, progress)
         public = _index(settings, PUBLIC, settings.index_dir, rebuild, progress)
         staff = _index(settings, STAFF, staff_index_dir(settings), rebuild, progress)
     return public, staff
+
+
+def _both_rebuilt(settings: Settings) -> bool:
+    """Whether neither index can be updated (none yet, another engine...), each reason logged."""
+    folders = (settings.index_dir, staff_index_dir(settings))
+    reasons = [rebuild_reason(folder, settings.search_engine, settings.database_url) for folder in folders]
+    if None in reasons:
+        return False
+    for folder, reason in zip(folders, reasons, strict=True):
+        log_rebuild(folder, reason)
+    return True
+
+
+def _rebuild_both(settings: Settings, progress: Progress | None) -> tuple[IndexReport, IndexReport]:
+    with store_transaction(settings) as session:
+        public, staff = (Catalog(session, viewer, settings.today()) for viewer in (PUBLIC, STAFF))
+        # Each index's place in the change log, read before any row.
+        public_meta, staff_meta = (state_meta(c, settings.search_engine) for c in (public, staff))
+        # The staff index leads: it holds nearly every public document as the public sees it.
+        staff_count, public_count = build_together(
+            Target(staff, staff_index_dir(settings), staff_meta), Target(public, settings.index_dir, public_meta),
+            settings.search_engine, progress)
+    return (IndexReport(public_count, public_count, 0, rebuilt=True),
+            IndexReport(staff_count, staff_count, 0, rebuilt=True))
 
 
 def publish(settings: Settings, actor: str = "") -> PublishReport:

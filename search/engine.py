@@ -101,6 +101,21 @@ class Writer(ABC):
     @abstractmethod
     def add(self, docs: Iterable[dict]) -> None: ...
 
+    def prepare(self, docs: list[dict]) -> list:
+        """The documents in the engine's own form, for `add_prepared`: an engine that converts
+        them (tantivy) does it here, so one conversion can be added to two indexes
+        (search.shared_build). Called first with the first documents an index is given."""
+        return docs
+
+    def add_prepared(self, items: list) -> None:
+        """Add documents `prepare` made (by this writer, or by one of the same `form`)."""
+        self.add(items)
+
+    def form(self) -> object:
+        """What the prepared form of a document depends on besides the document: two writers
+        of equal form may add each other's prepared documents. None while it is not yet fixed."""
+        return type(self)
+
     @abstractmethod
     def delete(self, ids: Iterable[str]) -> None:
         """Delete these objects and every document whose parent they are (segments)."""
@@ -123,6 +138,11 @@ def engine_module(name: str):
     except ImportError as exc:
         raise EngineError(f"the {name} search engine is not installed: "
                           f"pip install 'reckoning[{name}]' ({exc})") from exc
+
+
+def in_store(name: str) -> bool:
+    """Whether engine `name` keeps its documents in the store's database (postgres)."""
+    return bool(getattr(engine_module(name), "IN_STORE", False))
 
 
 def _store(module, database_url: str | None) -> dict:

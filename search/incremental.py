@@ -120,15 +120,20 @@ def rebuild_reason(index_dir: Path, engine_name: str, database_url: str | None =
     return engine.missing(engine_name, folder, database_url)
 
 
+def log_rebuild(index_dir: Path, reason: str) -> None:
+    """Say why the index is rebuilt: a first build is no news; rebuilding an existing index is
+    worth a line on stderr."""
+    log.log(logging.INFO if reason == NO_INDEX else logging.WARNING,
+            "rebuilding the search index at %s: %s", index_dir, reason)
+
+
 def bring_up_to_date(catalog: Catalog, index_dir: Path, engine_name: str = "whoosh",
                      progress: Progress | None = None) -> IndexReport:
     """Update the index at `index_dir` to what `catalog` shows, by the cheapest sure path."""
     meta = state_meta(catalog, engine_name)  # first: the log's place before any row is read
     reason = rebuild_reason(index_dir, engine_name, store_url(catalog))
     if reason is not None:
-        # A first build is no news; rebuilding an existing index is worth a line on stderr.
-        log.log(logging.INFO if reason == NO_INDEX else logging.WARNING,
-                "rebuilding the search index at %s: %s", index_dir, reason)
+        log_rebuild(index_dir, reason)
         count = build_index(catalog, index_dir, engine_name, progress, meta)
         return IndexReport(count, count, 0, rebuilt=True)
     state = IndexState.open(index_dir)

@@ -70,7 +70,12 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
 
 def entry_of(docs: list[dict]) -> dict[str, tuple[str, list[str]]]:
     """Each document's fingerprint and facet values, by id: what the state file keeps."""
-    return {d["id"]: (fingerprint(d), facet_values(d)) for d in docs}
+    return {d["id"]: document_entry(d) for d in docs}
+
+
+def document_entry(doc: dict) -> tuple[str, list[str]]:
+    """One document's fingerprint and facet values."""
+    return fingerprint(doc), facet_values(doc)
 
 
 class _ManifestMaker:
@@ -81,10 +86,16 @@ class _ManifestMaker:
         self.docs: dict[str, tuple[str, list[str]]] = {}  # id → (fingerprint, facet values)
         self.words: Counter = Counter()
 
-    def add(self, docs: list[dict], entries: dict[str, tuple[str, list[str]]] | None = None) -> None:
-        """Add `docs`; `entries` are their (fingerprint, facet values) when already made."""
+    def add(self, docs: list[dict], entries: dict[str, tuple[str, list[str]]] | None = None,
+            words: Iterable[set[bytes]] | None = None) -> None:
+        """Add `docs`; `entries` are their (fingerprint, facet values) and `words` their word
+        sets (`words_of`), when already made."""
         self.docs.update(entries if entries is not None else entry_of(docs))
-        count_words(docs, self.words)
+        if words is None:
+            count_words(docs, self.words)
+        else:
+            for found in words:
+                self.words.update(found)
 
     def manifest(self, engine_name: str, all_labels: dict[str, str]) -> dict:
         used = {v for _, values in self.docs.values() for v in values}
@@ -100,15 +111,11 @@ def make_manifest(engine_name: str, used: set[str], all_labels: dict[str, str], 
     }
 
 
-def _write(writer: engine.Writer, docs: Iterable[dict], progress: Progress | None,
-           manifest: _ManifestMaker | None = None, total: int | None = None) -> int:
-    """Write the documents batch by batch as they come (never all of them in memory at once);
-    the number written."""
+def _write(writer: engine.Writer, docs: Iterable[dict], progress: Progress | None, total: int | None = None) -> int:
+    """Write the documents batch by batch and commit; the number written."""
     done = 0
-    for batch in _batches(docs):
+    for batch in batches(docs):
         writer.add(batch)
-        if manifest is not None:
-            manifest.add(batch)
         done += len(batch)
         if progress:
             progress(done, total if total is not None else done)
@@ -116,10 +123,44 @@ def _write(writer: engine.Writer, docs: Iterable[dict], progress: Progress | Non
     return done
 
 
-def _batches(docs: Iterable[dict]) -> Iterator[list[dict]]:
+def batches(docs: Iterable[dict]) -> Iterator[list[dict]]:
+    """The documents in lists of BATCH: the first list an index is given fixes what an engine
+    chooses from its first documents (tantivy's common stems)."""
     it = iter(docs)
     while batch := list(itertools.islice(it, BATCH)):
         yield batch
+
+
+class FreshIndex:
+    """An index being written from scratch into `staging` (a staging folder swapped in at
+    `index_dir` by the caller): batches in, then `finish` commits and writes its state file
+    and manifest."""
+
+    def __init__(self, staging: Path, index_dir: Path, engine_name: str, all_labels: dict[str, str] | None = None,
+                 state_meta: dict | None = None, database_url: str | None = None, **engine_options):
+        self.staging, self.engine_name = staging, engine_name
+        self.labels, self.state_meta = all_labels or {}, state_meta or {}
+        self.writer = engine.create(engine_name, staging, database_url, Path(index_dir), **engine_options)
+        self.manifest = _ManifestMaker()
+        self.count = 0
+
+    def add(self, batch: list[dict]) -> None:
+        self.writer.add(batch)
+        self.manifest.add(batch)
+        self.count += len(batch)
+
+    def add_made(self, batch: list[dict], entries: dict[str, tuple[str, list[str]]],
+                 words: list[set[bytes]], prepared: list) -> None:
+        """Add a batch whose entries, word sets and engine form (`Writer.prepare`) are made."""
+        self.writer.add_prepared(prepared)
+        self.manifest.add(batch, entries, words)
+        self.count += len(batch)
+
+    def finish(self) -> int:
+        self.writer.commit()
+        IndexState.create(self.staging, self.manifest.docs, self.state_meta)
+        write_manifest(self.staging, self.manifest.manifest(self.engine_name, self.labels))
+        return self.count
 
 
 def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
@@ -134,11 +175,12 @@ def write_index(docs: Iterable[dict], index_dir: Path, engine_name: str,
     store's, for an engine that keeps its documents there (search.engine)."""
     total = len(docs) if isinstance(docs, list) else None
     with staged_directory(Path(index_dir)) as staging:
-        writer = engine.create(engine_name, staging, database_url, Path(index_dir), **engine_options)
-        manifest = _ManifestMaker()
-        count = _write(writer, docs, progress, manifest, total)
-        IndexState.create(staging, manifest.docs, state_meta or {})
-        write_manifest(staging, manifest.manifest(engine_name, all_labels or {}))
+        fresh = FreshIndex(staging, index_dir, engine_name, all_labels, state_meta, database_url, **engine_options)
+        for batch in batches(docs):
+            fresh.add(batch)
+            if progress:
+                progress(fresh.count, total if total is not None else fresh.count)
+        count = fresh.finish()
     engine.release(Path(index_dir), database_url)
     return count
 

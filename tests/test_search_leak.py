@@ -25,8 +25,9 @@ from archive.catalog import Catalog
 from archive.db import open_engine
 from ingest.pipeline import ingest
 from publish.pipeline import STAFF, publish
-from search.indexer import build_index
+from search.incremental import state_meta
 from search.query import open_index, search
+from search.shared_build import Target, build_together
 from server.app import create_app
 from tests.helpers.archives import make_settings
 from tests.helpers.search_corpus import ENGINES, built_engines, skip_unless_available
@@ -82,8 +83,11 @@ def archives(corpus, tmp_path_factory):
     engine = open_engine(lured)
     with Session(engine) as session:
         for name in built_engines():
-            build_index(Catalog(session, PUBLIC, lured.today()), home / f"index-{name}", name)
-            build_index(Catalog(session, STAFF, lured.today()), home / f"staff-{name}", name)
+            # Both in one pass, as a first ingest builds them (search.shared_build): the staff
+            # index leads, and nothing of its documents may reach the public one.
+            public, staff = Catalog(session, PUBLIC, lured.today()), Catalog(session, STAFF, lured.today())
+            build_together(Target(staff, home / f"staff-{name}", state_meta(staff, name)),
+                           Target(public, home / f"index-{name}", state_meta(public, name)), name)
     engine.dispose()
     return original, lured, hidden
 

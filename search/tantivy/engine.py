@@ -124,8 +124,8 @@ def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = Fals
 
 
 class TantivyWriter(Writer):
-    def __init__(self, ix: tantivy.Index, path: Path, threads: int = 1):
-        self.writer = ix.writer(HEAP, threads)
+    def __init__(self, ix: tantivy.Index, path: Path, threads: int = 1, heap: int = HEAP):
+        self.writer = ix.writer(heap, threads)
         self.path = path
         self.pairs = None
         self.all_facets = _has_field(ix.schema, ALL_FACETS)
@@ -136,14 +136,25 @@ class TantivyWriter(Writer):
             self.choose = common is None
 
     def add(self, docs: Iterable[dict]) -> None:
-        docs = list(docs)
+        self.add_prepared(self.prepare(list(docs)))
+
+    def prepare(self, docs: list[dict]) -> list[tantivy.Document]:
         if self.pairs is not None and self.choose and docs:
             # The first documents written fix the index's common stems for good.
             self.pairs.set_common(self.pairs.choose_common([d.get("text") or "" for d in docs]))
             write_common(self.path, self.pairs.common)
             self.choose = False
-        for doc in docs:
-            self.writer.add_document(_document(doc, self.pairs, self.all_facets, self.unstemmed))
+        return [_document(doc, self.pairs, self.all_facets, self.unstemmed) for doc in docs]
+
+    def add_prepared(self, items: list[tantivy.Document]) -> None:
+        for item in items:
+            self.writer.add_document(item)
+
+    def form(self) -> object:
+        # A prepared document holds the pair field made with this index's common stems.
+        if self.pairs is not None and self.choose:
+            return None
+        return (self.all_facets, self.unstemmed, tuple(self.pairs.common) if self.pairs is not None else None)
 
     def delete(self, ids: Iterable[str]) -> None:
         for object_id in ids:
@@ -155,9 +166,11 @@ class TantivyWriter(Writer):
         self.writer.wait_merging_threads()
 
 
-def create(path: Path, threads: int = 1) -> Writer:
+def create(path: Path, threads: int = 1, heap: int = HEAP) -> Writer:
+    """A writer for a fresh index; `heap`, its memory budget (search.shared_build opens two
+    writers at once and gives each half)."""
     path.mkdir(parents=True, exist_ok=True)
-    return TantivyWriter(_open(tantivy.Index(schema(), path=str(path), reuse=False)), path, threads)
+    return TantivyWriter(_open(tantivy.Index(schema(), path=str(path), reuse=False)), path, threads, heap)
 
 
 def open_writer(path: Path) -> Writer:
