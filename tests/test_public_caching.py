@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 
 import pytest
 from sqlmodel import Session
@@ -170,3 +171,14 @@ def test_the_purge_command_is_a_setting_read_from_the_environment():
 
     assert load_settings(environ={"RECKON_PURGE_COMMAND": "purge-cdn --zone a"}).purge_command == "purge-cdn --zone a"
     assert load_settings(environ={}).purge_command is None
+
+
+def test_an_oai_answer_made_a_second_later_still_revalidates(archive):
+    # Its only difference is the responseDate, so a harvester's kept copy is still good (a weak ETag).
+    with TestClient(create_app(archive)) as client:
+        first = client.get("/oai?verb=Identify")
+        time.sleep(1.1)
+        later = client.get("/oai?verb=Identify", headers={"If-None-Match": first.headers["etag"]})
+        assert first.headers["etag"].startswith('W/"') and later.status_code == 304
+        changed = client.get("/oai?verb=ListSets", headers={"If-None-Match": first.headers["etag"]})
+        assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]

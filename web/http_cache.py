@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,9 @@ from web.errors import HANDLERS
 # Kept, but revalidated before every use: a narrative withdrawn a minute ago must not be shown
 # from a cache (a 304 costs the client a header). The static site answers the same way.
 CACHE_CONTROL = "no-cache"
+# An OAI-PMH answer carries the moment it was made; two answers that differ only there say the
+# same thing, so their (weak) ETag leaves it out and a harvester's kept copy revalidates.
+RESPONSE_DATE = re.compile(rb"<responseDate>[^<]*</responseDate>")
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Link",
@@ -65,7 +69,15 @@ def _etag_matches(header: str, etag: str) -> bool:
     if header.strip() == "*":
         return True
     candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag in candidates
+    return etag.removeprefix("W/") in candidates
+
+
+def _body_etag(body: bytes) -> str:
+    """A strong ETag of the bytes sent, or a weak one of the bytes without their OAI-PMH
+    responseDate (the same answer made a second later is the same answer)."""
+    timeless, dated = RESPONSE_DATE.subn(b"", body, count=1)
+    digest = hashlib.blake2b(timeless, digest_size=16).hexdigest()
+    return f'W/"{digest}"' if dated else f'"{digest}"'
 
 
 def _not_modified_since(header: str, last_modified: datetime) -> bool:
@@ -179,7 +191,7 @@ class Revalidate:
             if message.get("more_body"):
                 return
             body = b"".join(chunks)
-            etag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+            etag = _body_etag(body)
             headers = [(n, v) for n, v in start["headers"]] + [(b"etag", etag.encode())]
             wanted = {n.lower(): v for n, v in scope.get("headers", [])}.get(b"if-none-match")
             if wanted is not None and _etag_matches(wanted.decode("latin-1"), etag):
