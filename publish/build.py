@@ -60,7 +60,7 @@ from publish.buffers import (
 )
 from publish.build_cache import RecordViews, WholeIndex, ledger_links
 from publish.build_report import BuildReport
-from publish.downloads import data_package, export_files, no_memo, rights_statements, with_bom
+from publish.downloads import data_package, export_makers, no_memo, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
 from publish.iiif.derivatives import thumbnail_size
@@ -77,7 +77,7 @@ from publish.outputs import (
     small_group,
     tombstone_pages,
 )
-from publish.page import Page, PageKeys, write_pages
+from publish.page import Page, PageKeys, let_go, write_pages
 from publish.pages.browse import FACET_TITLES
 from publish.pages.charts import charts_memory, site_charts
 from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
@@ -265,7 +265,7 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         pages += recordings
         kept["small_paths"] = sorted(kept["small_paths"] + [page.path for page in recordings])
         if settings.csv_bom:  # for spreadsheet users (publish.downloads.with_bom)
-            pages = [replace(p, content=with_bom(p.path, p.content)) if p.content is not None else p for p in pages]
+            pages = [_marked(p) for p in pages]
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
@@ -377,7 +377,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
-    files.update(export_files(views, urls, memo or no_memo, kinds=("record",)))
+    downloads = _record_downloads(views, urls, memo)
     found = static_index.result()
     files.update(found.files)
     kept["words"] = (found.words, found.small)
@@ -394,7 +394,26 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     files.update(_static_files(static_dir))
     for page in pages:  # last: the charts are drawn meanwhile in a forked process
         page.data.update(charts.page_data(page.path))
-    return pages + [Page(path, content=content) for path, content in files.items()]
+    return pages + [Page(path, content=content) for path, content in files.items()] + downloads
+
+
+def _record_downloads(views: dict[str, list[dict]], urls: SiteUrls, memo) -> list[Page]:
+    """The records' download parts. With the view cache's memo (which keeps every record's
+    lines for the next build anyway) each part is keyed and let go, made again when written."""
+    makers = export_makers(views, urls, memo or no_memo, kinds=("record",))
+    if memo is None:
+        return [Page(path, content=make()) for path, make in makers.items()]
+    return [let_go(path, make(), make) for path, make in makers.items()]
+
+
+def _marked(page: Page) -> Page:
+    """The page with a byte order mark when it is a CSV download (`publish.downloads.with_bom`)."""
+    if page.content is not None:
+        return replace(page, content=with_bom(page.path, page.content))
+    if page.key is not None and page.make is not None:  # let go once keyed: keyed again, marked
+        make = page.make
+        return let_go(page.path, with_bom(page.path, make()), lambda: with_bom(page.path, make()))
+    return page
 
 
 def _static_files(static_dir: Path | None) -> dict[str, bytes]:
