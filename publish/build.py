@@ -60,7 +60,7 @@ from publish.buffers import (
 )
 from publish.build_cache import RecordViews, WholeIndex, ledger_links
 from publish.build_report import BuildReport
-from publish.downloads import data_package, export_makers, no_memo, rights_statements, with_bom
+from publish.downloads import data_package, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
 from publish.iiif.derivatives import thumbnail_size
@@ -77,10 +77,11 @@ from publish.outputs import (
     small_group,
     tombstone_pages,
 )
-from publish.page import Page, PageKeys, let_go, write_pages
+from publish.page import Page, PageKeys, write_pages
 from publish.pages.browse import FACET_TITLES
 from publish.pages.charts import charts_memory, site_charts
 from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
+from publish.record_downloads import RecordDownloads
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
 from publish.static_search.index import static_index as static_search_index
@@ -255,8 +256,10 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
             early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
                         f".{settings.public_dir.name}.prerender-")
         kept: dict = {}
+        # Record downloads already marked (a byte order mark), let go once keyed (publish.record_downloads).
+        downloads = RecordDownloads(record_cache, early, bom=settings.csv_bom)
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
-                              memo=record_cache.memo, state=state, kept=kept)
+                              record_downloads=downloads, state=state, kept=kept)
         # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like the
         # small kinds' (publish/media/files.py), so a narrative that stops being public loses them
         # with its page, in a full build or a patched one (publish.patch_outputs).
@@ -265,7 +268,7 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         pages += recordings
         kept["small_paths"] = sorted(kept["small_paths"] + [page.path for page in recordings])
         if settings.csv_bom:  # for spreadsheet users (publish.downloads.with_bom)
-            pages = [_marked(p) for p in pages]
+            pages = [replace(p, content=with_bom(p.path, p.content)) if p.content is not None else p for p in pages]
         media = public_media(catalog)
         manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
         pages += [Page(path, content=body) for path, body in manifests.items()]
@@ -329,12 +332,14 @@ def update_in_place(settings: Settings, env: Environment, standby: Path, outputs
 
 # -- the outputs -----------------------------------------------------------------------------
 def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
-                  records: tuple[list[dict], dict[str, str]] | None = None, memo=None,
+                  records: tuple[list[dict], dict[str, str]] | None = None,
+                  record_downloads: RecordDownloads | None = None,
                   state: dict | None = None, kept: dict | None = None) -> list[Page]:
     """Every output of the site. Templates get data, never queries.
 
     `records`, when given, are the public record views and each one's key (from the build's
-    view cache, `publish.build_cache`), in place of asking the Catalog for all of them. `state`,
+    view cache, `publish.build_cache`), in place of asking the Catalog for all of them;
+    `record_downloads` makes their download parts (`publish.record_downloads`). `state`,
     when given, receives what a later one-record rebuild needs to patch the aggregate outputs
     (`publish.incremental`): the feed's entries and the search index's document count; `kept`,
     when given, receives what the build's private cache keeps for it (the site index)."""
@@ -343,7 +348,7 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     # one makes the rest (publish.side_process), when there are enough records to pay for a fork.
     static_index = SideResult(lambda: static_search_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
     try:
-        return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, memo, state,
+        return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, record_downloads, state,
                               kept if kept is not None else {})
     finally:
         static_index.close()
@@ -351,7 +356,8 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
 
 def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[str, list[dict]],
                    static_index: SideResult, static_dir: Path | None,
-                   records: tuple[list[dict], dict[str, str]] | None, memo, state: dict | None,
+                   records: tuple[list[dict], dict[str, str]] | None, record_downloads: RecordDownloads | None,
+                   state: dict | None,
                    kept: dict) -> list[Page]:
     digests = records[1] if records is not None else {}
     added: dict[str, str] = {}
@@ -377,7 +383,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
-    downloads = _record_downloads(views, urls, memo)
+    downloads = (record_downloads or RecordDownloads()).pages(views["record"], urls)
     found = static_index.result()
     files.update(found.files)
     kept["words"] = (found.words, found.small)
@@ -395,25 +401,6 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     for page in pages:  # last: the charts are drawn meanwhile in a forked process
         page.data.update(charts.page_data(page.path))
     return pages + [Page(path, content=content) for path, content in files.items()] + downloads
-
-
-def _record_downloads(views: dict[str, list[dict]], urls: SiteUrls, memo) -> list[Page]:
-    """The records' download parts. With the view cache's memo (which keeps every record's
-    lines for the next build anyway) each part is keyed and let go, made again when written."""
-    makers = export_makers(views, urls, memo or no_memo, kinds=("record",))
-    if memo is None:
-        return [Page(path, content=make()) for path, make in makers.items()]
-    return [let_go(path, make(), make) for path, make in makers.items()]
-
-
-def _marked(page: Page) -> Page:
-    """The page with a byte order mark when it is a CSV download (`publish.downloads.with_bom`)."""
-    if page.content is not None:
-        return replace(page, content=with_bom(page.path, page.content))
-    if page.key is not None and page.make is not None:  # let go once keyed: keyed again, marked
-        make = page.make
-        return let_go(page.path, with_bom(page.path, make()), lambda: with_bom(page.path, make()))
-    return page
 
 
 def _static_files(static_dir: Path | None) -> dict[str, bytes]:

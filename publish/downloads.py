@@ -164,22 +164,14 @@ def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = no_m
                  kinds: Iterable[str] = tuple(KIND_FILES)) -> dict[str, bytes]:
     """downloads/<kind>.jsonl and downloads/<kind>.csv for every kind (or `kinds`), or their
     parts (the data package describing them all is `data_package`'s)."""
-    return {path: make() for path, make in export_makers(views, urls, memo, kinds).items()}
-
-
-def export_makers(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = no_memo,
-                  kinds: Iterable[str] = tuple(KIND_FILES)) -> dict[str, Callable[[], bytes]]:
-    """`export_files`, each file as a function making its bytes: with a memo that keeps each
-    view's lines (the build's view cache), making a file again is a join, so the build need
-    not hold every download from the moment it is made until it is written."""
-    makers: dict[str, Callable[[], bytes]] = {}
+    files = {}
     for kind in kinds:
         items = sorted(views.get(kind, []), key=lambda v: v["id"])
         for number, name in enumerate(part_names(kind, len(items))):
             chunk = items[number * PART_SIZE:(number + 1) * PART_SIZE] if len(items) > PART_SIZE else items
-            makers[f"downloads/{name}.jsonl"] = lambda chunk=chunk: jsonl(chunk, urls, memo)
-            makers[f"downloads/{name}.csv"] = lambda chunk=chunk, kind=kind: csv_file(kind, chunk, urls, memo)
-    return makers
+            files[f"downloads/{name}.jsonl"] = jsonl(chunk, urls, memo)
+            files[f"downloads/{name}.csv"] = csv_file(kind, chunk, urls, memo)
+    return files
 
 
 def data_dictionary(counts: dict[str, int] | None = None) -> list[dict]:
