@@ -77,13 +77,14 @@ from publish.outputs import (
     small_group,
     tombstone_pages,
 )
-from publish.page import Page, PageKeys, write_pages
+from publish.page import Page, PageKeys, content_key, write_pages, written_early
 from publish.pages.browse import FACET_TITLES
 from publish.pages.charts import charts_memory, site_charts
 from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
 from publish.record_downloads import RecordDownloads
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
+from publish.static_search.index import StaticIndex
 from publish.static_search.index import static_index as static_search_index
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
@@ -346,7 +347,8 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
     # The search fallback index is made from the views alone: in a forked process while this
     # one makes the rest (publish.side_process), when there are enough records to pay for a fork.
-    static_index = SideResult(lambda: static_search_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
+    early = record_downloads.early if record_downloads is not None else None
+    static_index = SideResult(lambda: _search_files(views, early), fork=len(views["record"]) >= SIDE_INDEX_FROM)
     try:
         return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, record_downloads, state,
                               kept if kept is not None else {})
@@ -384,8 +386,11 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
     downloads = (record_downloads or RecordDownloads()).pages(views["record"], urls)
-    found = static_index.result()
+    found, written = static_index.result()
     files.update(found.files)
+    if written:  # by the side process, beside the early record pages: only their keys came back
+        record_downloads.early.paths.update(written)
+        downloads += [written_early(path, key) for path, key in written.items()]
     kept["words"] = (found.words, found.small)
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
@@ -401,6 +406,19 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     for page in pages:  # last: the charts are drawn meanwhile in a forked process
         page.data.update(charts.page_data(page.path))
     return pages + [Page(path, content=content) for path, content in files.items()] + downloads
+
+
+def _search_files(views: dict[str, list[dict]], early: EarlyRecords | None) -> tuple[StaticIndex, dict[str, str]]:
+    """The static search index; while early workers run, its files (~300 MB at 100,000 records)
+    are written beside their pages by the process making them, and only their keys are kept
+    (`meta.json`, which the build reads, is kept whole)."""
+    found = static_search_index(views)
+    written: dict[str, str] = {}
+    for path, content in list(found.files.items()):
+        if path != "search/meta.json" and early is not None and early.write(path, content):
+            written[path] = content_key(path, content)
+            del found.files[path]
+    return found, written
 
 
 def _static_files(static_dir: Path | None) -> dict[str, bytes]:

@@ -40,7 +40,19 @@ def let_go(path: str, content: bytes, make: Callable[[], bytes]) -> Page:
     record downloads are ~900 MB; a build holding them from the moment they are made until the
     last file is written needs that much more memory, while making them again from the lines
     the view cache keeps anyway is a join."""
-    return Page(path, make=make, key=page_key(Page(path, content=content), ""))
+    return Page(path, make=make, key=content_key(path, content))
+
+
+def written_early(path: str, key: str) -> Page:
+    """A page already written into the buffer being made (`EarlyRecords.write`), by its key."""
+    def made() -> bytes:
+        raise RuntimeError(f"{path} was written early and is not held: it cannot be written again")
+    return Page(path, make=made, key=key)
+
+
+def content_key(path: str, content: bytes) -> str:
+    """The key of a file given as bytes: the same as `page_key(Page(path, content=content), …)`."""
+    return page_key(Page(path, content=content), "")
 
 
 def page_key(page: Page, fingerprint: str) -> str:
