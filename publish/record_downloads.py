@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from archive.urls import SiteUrls
 from publish.build_cache import RecordViews
-from publish.downloads import PART_SIZE, csv_file, jsonl, no_memo, part_names, with_bom
+from publish.downloads import csv_file, jsonl, no_memo, parts_of, with_bom
 from publish.page import Page, let_go
 from publish.render_workers import EarlyRecords
 
@@ -32,10 +32,8 @@ class RecordDownloads:
 
     def pages(self, views: list[dict], urls: SiteUrls) -> list[Page]:
         memo = self.cache.memo if self.cache is not None else no_memo
-        items = sorted(views, key=lambda v: v["id"])
         pages = []
-        for number, name in enumerate(part_names("record", len(items))):
-            chunk = items[number * PART_SIZE:(number + 1) * PART_SIZE] if len(items) > PART_SIZE else items
+        for name, chunk in parts_of("record", views):
             parts = {f"downloads/{name}.jsonl": lambda chunk=chunk: jsonl(chunk, urls, memo),
                      f"downloads/{name}.csv": lambda chunk=chunk: csv_file("record", chunk, urls, memo)}
             written = True
