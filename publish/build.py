@@ -60,7 +60,7 @@ from publish.buffers import (
 )
 from publish.build_cache import RecordViews, WholeIndex, ledger_links
 from publish.build_report import BuildReport
-from publish.downloads import data_package, export_files, no_memo, rights_statements, with_bom
+from publish.downloads import data_package, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
 from publish.iiif.files import public_media, write_iiif
@@ -77,12 +77,14 @@ from publish.outputs import (
     small_group,
     tombstone_pages,
 )
-from publish.page import Page, PageKeys, write_pages
+from publish.page import Page, PageKeys, content_key, write_pages, written_early
 from publish.pages.browse import FACET_TITLES
 from publish.pages.charts import charts_memory, site_charts
 from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
+from publish.record_downloads import RecordDownloads
 from publish.render_workers import EarlyRecords
 from publish.side_process import SideResult
+from publish.static_search.index import StaticIndex
 from publish.static_search.index import static_index as static_search_index
 
 SECTION_TITLES = {"record": "Records", "narrative": "Narratives", "harm": "Harm ledger", "timeline": "Timelines"}
@@ -255,8 +257,10 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
             early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
                         f".{settings.public_dir.name}.prerender-")
         kept: dict = {}
+        # Record downloads already marked (a byte order mark), let go once keyed (publish.record_downloads).
+        downloads = RecordDownloads(record_cache, early, bom=settings.csv_bom)
         pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
-                              memo=record_cache.memo, state=state, kept=kept)
+                              record_downloads=downloads, state=state, kept=kept)
         # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like the
         # small kinds' (publish/media/files.py), so a narrative that stops being public loses them
         # with its page, in a full build or a patched one (publish.patch_outputs).
@@ -329,21 +333,24 @@ def update_in_place(settings: Settings, env: Environment, standby: Path, outputs
 
 # -- the outputs -----------------------------------------------------------------------------
 def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
-                  records: tuple[list[dict], dict[str, str]] | None = None, memo=None,
+                  records: tuple[list[dict], dict[str, str]] | None = None,
+                  record_downloads: RecordDownloads | None = None,
                   state: dict | None = None, kept: dict | None = None) -> list[Page]:
     """Every output of the site. Templates get data, never queries.
 
     `records`, when given, are the public record views and each one's key (from the build's
-    view cache, `publish.build_cache`), in place of asking the Catalog for all of them. `state`,
+    view cache, `publish.build_cache`), in place of asking the Catalog for all of them;
+    `record_downloads` makes their download parts (`publish.record_downloads`). `state`,
     when given, receives what a later one-record rebuild needs to patch the aggregate outputs
     (`publish.incremental`): the feed's entries and the search index's document count; `kept`,
     when given, receives what the build's private cache keeps for it (the site index)."""
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
     # The search fallback index is made from the views alone: in a forked process while this
     # one makes the rest (publish.side_process), when there are enough records to pay for a fork.
-    static_index = SideResult(lambda: static_search_index(views), fork=len(views["record"]) >= SIDE_INDEX_FROM)
+    early = record_downloads.early if record_downloads is not None else None
+    static_index = SideResult(lambda: _search_files(views, early), fork=len(views["record"]) >= SIDE_INDEX_FROM)
     try:
-        return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, memo, state,
+        return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, record_downloads, state,
                               kept if kept is not None else {})
     finally:
         static_index.close()
@@ -351,7 +358,8 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
 
 def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[str, list[dict]],
                    static_index: SideResult, static_dir: Path | None,
-                   records: tuple[list[dict], dict[str, str]] | None, memo, state: dict | None,
+                   records: tuple[list[dict], dict[str, str]] | None, record_downloads: RecordDownloads | None,
+                   state: dict | None,
                    kept: dict) -> list[Page]:
     digests = records[1] if records is not None else {}
     added: dict[str, str] = {}
@@ -377,9 +385,12 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     files = {U.site_page_url("feed").lstrip("/"): atom_feed(everything, added, urls, built_on + "T00:00:00Z"),
              U.site_page_url("robots").lstrip("/"): robots_txt(urls)}
     files.update(sitemaps(html_urls, urls))
-    files.update(export_files(views, urls, memo or no_memo, kinds=("record",)))
-    found = static_index.result()
+    downloads = (record_downloads or RecordDownloads()).pages(views["record"], urls)
+    found, written = static_index.result()
     files.update(found.files)
+    if written:  # by the side process, beside the early record pages: only their keys came back
+        record_downloads.early.paths.update(written)
+        downloads += [written_early(path, key) for path, key in written.items()]
     kept["words"] = (found.words, found.small)
     if state is not None:
         state["docs"] = json.loads(files["search/meta.json"])["docs"]
@@ -394,7 +405,20 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     files.update(_static_files(static_dir))
     for page in pages:  # last: the charts are drawn meanwhile in a forked process
         page.data.update(charts.page_data(page.path))
-    return pages + [Page(path, content=content) for path, content in files.items()]
+    return pages + [Page(path, content=content) for path, content in files.items()] + downloads
+
+
+def _search_files(views: dict[str, list[dict]], early: EarlyRecords | None) -> tuple[StaticIndex, dict[str, str]]:
+    """The static search index; while early workers run, its files (~300 MB at 100,000 records)
+    are written beside their pages by the process making them, and only their keys are kept
+    (`meta.json`, which the build reads, is kept whole)."""
+    found = static_search_index(views)
+    written: dict[str, str] = {}
+    for path, content in list(found.files.items()):
+        if path != "search/meta.json" and early is not None and early.write(path, content):
+            written[path] = content_key(path, content)
+            del found.files[path]
+    return found, written
 
 
 def _static_files(static_dir: Path | None) -> dict[str, bytes]:

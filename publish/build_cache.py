@@ -151,6 +151,7 @@ class ViewStore:
     def __init__(self, cache_dir: Path):
         self.path = cache_dir / "views.sqlite"
         self._db: sqlite3.Connection | None = None
+        self._new: sqlite3.Connection | None = None  # the file made whole, while rows go in (`spool`)
 
     def db(self) -> sqlite3.Connection:
         if self._db is None:
@@ -298,26 +299,38 @@ class ViewStore:
             db.executemany("UPDATE words SET small = ? WHERE term = ?", ((n, t) for t, n in small.items()))
         db.execute("DELETE FROM words WHERE n <= 0")
 
+    def spool(self, rows: dict[str, CachedView]) -> None:
+        """Put these rows into a new cache file now, before the rest of it is written whole
+        (`write`, with `everything` or another generation; nothing is read from it until then)."""
+        _insert_rows(self._new_file(), rows)
+
+    def _new_file(self) -> sqlite3.Connection:
+        if self._new is None:
+            temp = self.path.with_name(self.path.name + ".new")
+            temp.parent.mkdir(parents=True, exist_ok=True)
+            temp.unlink(missing_ok=True)  # a build that failed before renaming it left it
+            self._new = sqlite3.connect(temp, isolation_level=None)
+            self._new.execute("PRAGMA journal_mode=OFF")  # a file no one reads until it is renamed into place
+            self._new.execute("PRAGMA synchronous=OFF")
+            _create(self._new)
+            self._new.execute("BEGIN")
+        return self._new
+
     def _write_new(self, gen: str, token: str | None, put: dict[str, CachedView], mark: list | None,
                    whole: WholeIndex | None) -> None:
         self.close()  # the last connection to close checkpoints and removes the old file's WAL
-        temp = self.path.with_name(self.path.name + ".new")
-        temp.unlink(missing_ok=True)
-        db = sqlite3.connect(temp, isolation_level=None)
+        db = self._new_file()
         try:
-            db.execute("PRAGMA journal_mode=OFF")  # a file no one reads until it is renamed into place
-            db.execute("PRAGMA synchronous=OFF")
-            _create(db)
-            db.execute("BEGIN")
             _insert(db, gen, token, put, mark)
             if whole is not None:
                 _put_whole(db, whole)
             db.execute("COMMIT")
         finally:
             db.close()
+            self._new = None
         for suffix in ("-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-        os.replace(temp, self.path)
+        os.replace(self.path.with_name(self.path.name + ".new"), self.path)
 
 
 @dataclass
@@ -459,13 +472,17 @@ def _create(db: sqlite3.Connection) -> None:
 
 def _insert(db: sqlite3.Connection, gen: str, token: str | None, put: dict[str, CachedView],
             mark: list | None) -> None:
-    db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts, base, jsonl, csv) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   ((i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), *_columns(parts))
-                    for i, (key, view, parts) in sorted(put.items())))
+    _insert_rows(db, put)
     # `mark`: the build's place in the store's change log (archive/change_log.py). Kept here, in
     # the private cache, not in the published manifest: it may name a record since hidden.
     db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                    [("gen", gen), ("token", token or ""), ("mark", json.dumps(mark))])
+
+
+def _insert_rows(db: sqlite3.Connection, put: dict[str, CachedView]) -> None:
+    db.executemany("INSERT OR REPLACE INTO records (id, key, view, parts, base, jsonl, csv) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   ((i, key, pickle.dumps(view, pickle.HIGHEST_PROTOCOL), *_columns(parts))
+                    for i, (key, view, parts) in sorted(put.items())))
 
 
 class RecordViews:
@@ -535,6 +552,19 @@ class RecordViews:
             parts[name] = make()
             self._dirty.add(view["id"])
         return parts[name]
+
+    def spill(self, ids: list[str]) -> None:
+        """Write these records' rows into the cache file being made whole, and let go of their
+        download lines (`publish.record_downloads`: at 100,000 records, ~1 GB held until the
+        build ends otherwise). Only when this build writes the cache whole (its first build, or
+        new code); otherwise the rows stay for `save`."""
+        if not self._everything:
+            return
+        rows = {i: self.fresh[i] for i in ids if i in self._dirty and i in self.fresh}
+        self.store.spool(rows)
+        self._dirty -= rows.keys()
+        for key, view, parts in rows.values():
+            parts.clear()  # written with the row; a later `memo` would make them again, and write them with `save`
 
     def save(self, token: str | None, mark: list | None = None, whole: WholeIndex | None = None) -> None:
         """Keep this build's views for the next one: only the records that changed are

@@ -166,12 +166,17 @@ def export_files(views: dict[str, list[dict]], urls: SiteUrls, memo: Memo = no_m
     parts (the data package describing them all is `data_package`'s)."""
     files = {}
     for kind in kinds:
-        items = sorted(views.get(kind, []), key=lambda v: v["id"])
-        for number, name in enumerate(part_names(kind, len(items))):
-            chunk = items[number * PART_SIZE:(number + 1) * PART_SIZE] if len(items) > PART_SIZE else items
+        for name, chunk in parts_of(kind, views.get(kind, [])):
             files[f"downloads/{name}.jsonl"] = jsonl(chunk, urls, memo)
             files[f"downloads/{name}.csv"] = csv_file(kind, chunk, urls, memo)
     return files
+
+
+def parts_of(kind: str, views: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Each download file of one kind (without extension) and the views it holds, in id order."""
+    items = sorted(views, key=lambda v: v["id"])
+    return [(name, items[number * PART_SIZE:(number + 1) * PART_SIZE] if len(items) > PART_SIZE else items)
+            for number, name in enumerate(part_names(kind, len(items)))]
 
 
 def data_dictionary(counts: dict[str, int] | None = None) -> list[dict]:

@@ -31,11 +31,35 @@ class Page:
     extra: Callable[[dict], dict] | None = None  # context computed only when really rendered
     digest: str | None = None  # stands for `data` (or `make`'s bytes) in the page's key when known
     make: Callable[[], bytes] | None = None  # content made only when really written (needs `digest`)
+    key: str | None = None  # the key of bytes let go once keyed, which `make` makes again (`let_go`)
+
+
+def let_go(path: str, content: bytes, make: Callable[[], bytes]) -> Page:
+    """A page keyed by `content` (the same key as `Page(path, content=content)`) that does not
+    hold it: `make` makes the same bytes again when the page is written. At 100,000 records the
+    record downloads are ~900 MB; a build holding them from the moment they are made until the
+    last file is written needs that much more memory, while making them again from the lines
+    the view cache keeps anyway is a join."""
+    return Page(path, make=make, key=content_key(path, content))
+
+
+def written_early(path: str, key: str) -> Page:
+    """A page already written into the buffer being made (`EarlyRecords.write`), by its key."""
+    def made() -> bytes:
+        raise RuntimeError(f"{path} was written early and is not held: it cannot be written again")
+    return Page(path, make=made, key=key)
+
+
+def content_key(path: str, content: bytes) -> str:
+    """The key of a file given as bytes: the same as `page_key(Page(path, content=content), …)`."""
+    return page_key(Page(path, content=content), "")
 
 
 def page_key(page: Page, fingerprint: str) -> str:
     """The page's key: its path and what its bytes are made from (`fingerprint`: the templates
     and settings every rendered page shares, `publish.fingerprints.site_fingerprint`)."""
+    if page.key is not None:
+        return page.key
     digest = hashlib.blake2b(page.path.encode() + b"\0", digest_size=20)
     if page.content is not None:
         digest.update(page.content)
@@ -56,7 +80,7 @@ class PageKeys:
         self.prefixes: dict[str, str] = {}
 
     def key(self, page: Page) -> str:
-        if page.digest is None:
+        if page.digest is None:  # keyed by its data or its bytes (or already keyed: `let_go`)
             return page_key(page, self.fingerprint)
         kind = "made" if page.make is not None else page.template
         prefix = self.prefixes.get(kind)

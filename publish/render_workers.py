@@ -155,6 +155,17 @@ class EarlyRecords:
         self.paths = {page.path for page in pages}
         self.rendering = Rendering(env, pages, self.folder, workers)
 
+    def write(self, path: str, content: bytes) -> bool:
+        """Write a file of the buffer being made now, beside the workers' pages, if they run
+        (`publish.record_downloads`: what need not be held until the buffer is written)."""
+        if self.folder is None:
+            return False
+        target = self.folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_file(os.fspath(target), content)
+        self.paths.add(path)
+        return True
+
     def take(self, out: Path) -> None:
         """Wait for the workers and move what they wrote into `out`, beside what this process
         wrote there meanwhile (other paths: a folder both wrote to is merged)."""

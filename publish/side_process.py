@@ -44,13 +44,13 @@ class SideResult(Generic[T]):
             code = 0
             try:
                 os.close(read)
-                try:
-                    payload = pickle.dumps((True, make()), pickle.HIGHEST_PROTOCOL)
-                except BaseException:  # noqa: BLE001 - every failure is reported to the parent
-                    payload = pickle.dumps((False, traceback.format_exc()), pickle.HIGHEST_PROTOCOL)
-                    code = 1
                 with os.fdopen(write, "wb") as pipe:
-                    pipe.write(payload)
+                    try:
+                        value = (True, make())
+                    except BaseException:  # noqa: BLE001 - every failure is reported to the parent
+                        value, code = (False, traceback.format_exc()), 1
+                    # Pickled into the pipe as it goes: no second copy of a result of hundreds of MB.
+                    pickle.dump(value, pipe, pickle.HIGHEST_PROTOCOL)
             except BaseException:  # noqa: BLE001 - the parent is gone (EPIPE) or the pipe broke
                 code = 2
             finally:
@@ -64,12 +64,15 @@ class SideResult(Generic[T]):
             assert self._fd is not None and self.pid is not None
             with os.fdopen(self._fd, "rb") as pipe:
                 self._fd = None
-                payload = pipe.read()
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = None
-            if not payload:
-                raise SideError(f"the forked process ended without a result (wait status {status})")
-            ok, value = pickle.loads(payload)
+                try:  # read as it is unpickled: the result without a copy of its pickle beside it
+                    ok, value = pickle.load(pipe)
+                except (EOFError, pickle.UnpicklingError, ValueError) as error:
+                    ok, value = None, error
+                finally:
+                    _, status = os.waitpid(self.pid, 0)
+                    self.pid = None
+            if ok is None:
+                raise SideError(f"the forked process ended without a result (wait status {status}): {value}")
             if not ok:
                 raise SideError(f"the forked process failed:\n{value}")
             self._value = (value,)

@@ -1,5 +1,5 @@
 """The API's JSON is byte for byte the standard library's compact UTF-8 encoding, whichever
-encoder made it (web/api/encoding.py), for any JSON-shaped data: floats of every size, text
+encoder made it (publish/json_compact.py), for any JSON-shaped data: floats of every size, text
 with every kind of character, integer keys, and integers past 64 bits."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from web.api.encoding import json_bytes
+from publish.json_compact import json_bytes
 
 
 def standard(data: object) -> bytes:

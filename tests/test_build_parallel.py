@@ -8,6 +8,7 @@ those tuning constants, so a small archive takes the path a big one takes."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -17,6 +18,7 @@ from archive import markup
 from ingest.pipeline import ingest
 from publish import render_workers
 from publish.build import build_site
+from publish.build_cache import RecordViews
 from tests.helpers.content import edit
 from tests.helpers.sites import assert_same_as_fresh_build, site_files
 
@@ -49,6 +51,28 @@ def test_early_workers_build_the_same_site_as_one_process(many_ingested, tmp_pat
     build_site(many_ingested)
     assert_same_as_fresh_build(many_ingested, tmp_path, "fresh-2")
     assert leftovers(many_ingested) == []
+
+
+def test_a_whole_build_lets_go_of_the_record_downloads_as_it_makes_them(many_ingested, monkeypatch):
+    """With early workers, each download part is written at once and its records' lines go into
+    the cache file being made (publish/record_downloads.py): by the end of the build no record
+    still holds its lines in memory, and the cache holds every one of them."""
+    held: dict[str, dict] = {}
+    save = RecordViews.save
+
+    def saving(self, *args, **kwargs):
+        held.update({record_id: dict(entry.parts) for record_id, entry in self.fresh.items()})
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(RecordViews, "save", saving)
+    monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)
+    build_site(many_ingested)
+    assert held and not any(held.values())
+    with sqlite3.connect(many_ingested.build_cache_dir / "views.sqlite") as db:
+        lines = db.execute("SELECT COUNT(*) FROM records WHERE jsonl LIKE '{%' AND csv LIKE 'rec-%'").fetchone()[0]
+    assert lines == len(held)
+    part = (many_ingested.public_dir / "downloads" / "records.jsonl").read_text()
+    assert part.count("\n") == len(held)
 
 
 def test_a_failing_worker_fails_the_build_and_leaves_the_previous_site(many_ingested, monkeypatch):

@@ -34,10 +34,10 @@ from archive.errors import ReckoningError
 from archive.settings import Settings
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS, api_url
 from archive.views import Summary
+from publish.json_compact import json_bytes
 from web.api import charts as charts_api
 from web.api import ledger as ledger_api
 from web.api import search as search_api
-from web.api.encoding import json_bytes
 from web.collection_filters import FILTERS
 from web.errors import error
 from web.http_cache import (

@@ -34,10 +34,10 @@ from archive.errors import NotBuilt, ReckoningError
 from archive.numbers import whole_number
 from archive.settings import Settings
 from archive.users import user_for_token
+from publish.json_compact import json_bytes
 from search.indexer import staff_index_dir
 from search.language import FACETS
 from search.query import SearchIndex, open_index, search
-from web.api.encoding import json_bytes
 from web.errors import error
 from web.http_cache import CORS_HEADERS, Representation, error_response, preflight, respond
 

@@ -1,4 +1,5 @@
-"""One JSON encoding for the whole API: compact, UTF-8, and no NaN a strict parser would refuse.
+"""Compact JSON, UTF-8, and no NaN a strict parser would refuse: every answer of the API, and
+the static search index's shards (`publish.static_search.index`, ~40 MB at 100,000 records).
 
 The bytes are the standard library's `json.dumps(..., ensure_ascii=False, allow_nan=False,
 separators=(",", ":"))`, made by orjson (a tenth of the time: a twentieth of a record GET's
