@@ -9,9 +9,15 @@ site, the stored fields of the public search index, and the anonymous API's answ
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
-from collections.abc import Iterable, Iterator
+import multiprocessing
+import random
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +34,7 @@ from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from audit.fingerprints import ADDRESS, LEDGER_KINDS, hidden_addresses, more_hidden, store_ids
 from audit.matcher import WORD, Matcher, slugged, words
-from audit.public_answers import Walker
+from audit.public_answers import Walker, references
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
 
@@ -68,6 +74,7 @@ class AuditReport:
     leaks: list[Leak] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # answers the audit could not read (a 5xx, a loop)
     where: list[str] = field(default_factory=list)  # every place scanned, in order
+    seed: int | None = None  # drew the sample of public ids walked (`audit(seed=...)` walks it again)
 
 
 def _view_text(view) -> str:
@@ -252,14 +259,54 @@ def hidden_ids(ids: dict[str, list[str]], public_ids: set[str]) -> set[str]:
     return {i for found in ids.values() for i in found if i not in public_ids}
 
 
-def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None) -> AuditReport:
+OAI_RECORD = re.compile(r"<record>.*?</record>", re.S)
+
+
+class Scanner:
+    """Scans texts into a report. An OAI-PMH answer is scanned as its `<record>` elements and
+    what is left around them: a record is listed whole, then in each set it belongs to, and
+    again by GetRecord, the same bytes each time, so each distinct element is matched once
+    (known by a 128-bit digest) and its findings given to every answer holding it. No
+    fingerprint can run from one piece into another: every piece begins and ends with the
+    element's tag, and no word, name, span or address holds `<record>` or `</record>`."""
+
+    def __init__(self, matcher: Matcher, report: AuditReport):
+        self.matcher = matcher
+        self.report = report
+        self.records: dict[bytes, list[int]] = {}
+
+    def __call__(self, where: str, text: str) -> None:
+        self.report.places += 1
+        self.report.where.append(where)
+        if where.startswith("OAI-PMH") and "<record>" in text:
+            found: set[int] = set()
+
+            def record(match: re.Match) -> str:
+                key = hashlib.blake2b(match.group(0).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                hits = self.records.get(key)
+                if hits is None:
+                    hits = self.records[key] = self.matcher.indices(match.group(0))
+                found.update(hits)
+                return "\n"
+
+            found.update(self.matcher.indices(OAI_RECORD.sub(record, text)))
+            indices = sorted(found)
+        else:
+            indices = self.matcher.indices(text)
+        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in indices)
+
+
+def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None,
+          parallel: bool = True) -> AuditReport:
     """Scan every public surface for fingerprints of hidden material: each file of the built
     site (pages, JSON, feeds, sitemap, downloads, static search shards, IIIF files), the public
     index, and every answer `app` (by default `create_app(settings)`) gives an anonymous caller,
     its routes walked by `audit.public_answers` (API, ledger API, OAI-PMH, IIIF); a public route it
-    cannot walk raises `UnwalkableRoute`, naming it."""
-    from server.app import create_app
+    cannot walk raises `UnwalkableRoute`, naming it. `seed` draws the sample of public ids the
+    walk asks for in large kinds (a new one each audit when not given; the report keeps it).
 
+    With `parallel` (and fork, and no other thread running), the app is walked in a child
+    process while this one reads the files and the index: two cores, the same findings."""
     with store_transaction(settings) as session:
         prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
         addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
@@ -268,6 +315,7 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
         public_ids = visible_ids(session, settings.today())
         heard, listened = audit_recordings(session, settings)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
+    report.seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
     report.where += listened
     report.places += len(listened)
     report.leaks += [Leak(f.where, Fingerprint(f.text, f.object_id or "the site", f.why, "recording")) for f in heard]
@@ -275,13 +323,14 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
         return report
 
     matcher = Matcher(report.fingerprints)  # words first, then addresses, as they are reported
+    scan = Scanner(matcher, report)
+    # Every hidden id, and every visible object with a hidden part, on every route taking an
+    # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
+    suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
+    walk = _walk_answers(settings, app, ids, suspects, sorted({f.text for f in prints if " " not in f.text}),
+                         report.seed, matcher, parallel)
 
-    def scan(where: str, text: str) -> None:
-        report.places += 1
-        report.where.append(where)
-        report.leaks.extend(Leak(where, f) for f in matcher.find(text))
-
-    site_texts = []
+    mentioned: set[str] = set()  # IIIF addresses the site's files mention, walked with the app
     for path in public_files(settings.public_dir):
         if path.suffix.lower() in MEDIA_SUFFIXES:
             continue  # sound, checked by decoding it (above): its bytes are no text to search
@@ -289,7 +338,7 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
         site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
         scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")
         if "/iiif/" in text:
-            site_texts.append(text)
+            mentioned |= references(text)
 
     index = open_index(settings.index_dir, settings.database_url)
     try:
@@ -298,17 +347,73 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
     finally:
         index.close()  # the postgres engine's connections to the store
 
-    app = app or create_app(settings)
-    search_words = sorted({f.text for f in prints if " " not in f.text})
-    with TestClient(app, raise_server_exceptions=False) as client:
-        # Every hidden id, and every visible object with a hidden part, on every route taking an
-        # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
-        suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
-        walker = Walker(client, ids, search_words, settings.oai_repository_id,
-                        site_dirs=[settings.public_dir], always=suspects, seed=seed)
-        walker.routes(app)
-        walker.iiif(site_texts + [text for _, text in walker.walk.answers])
-    for where, text in walker.walk.answers:
-        scan(where, text)
-    report.failures = walker.walk.failures
+    answers = walk(mentioned)
+    report.places += answers.places
+    report.where += answers.where
+    report.leaks += answers.leaks
+    report.failures = answers.failures
     return report
+
+
+def _walk(settings: Settings, app: Starlette | None, ids: dict[str, list[str]], suspects: set[str],
+          search_words: list[str], seed: int, matcher: Matcher, mentioned: Callable[[], set[str]]) -> AuditReport:
+    """Every answer of the app to an anonymous caller, scanned as it comes; `mentioned()` gives
+    the IIIF addresses the site's files mention, asked for once the routes are walked."""
+    from server.app import create_app
+
+    answers = AuditReport(matcher.prints, 0)
+    app = app or create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        walker = Walker(client, ids, search_words, settings.oai_repository_id, site_dirs=[settings.public_dir],
+                        always=suspects, seed=seed, answer=Scanner(matcher, answers))
+        walker.routes(app)
+        walker.iiif(mentioned=mentioned())
+    answers.failures = walker.walk.failures
+    return answers
+
+
+def _walk_answers(settings, app, ids, suspects, search_words, seed, matcher, parallel
+                  ) -> Callable[[set[str]], AuditReport]:
+    """Start walking the app; returns the function that, given the IIIF addresses the site
+    mentions, finishes the walk and gives what it found. In a child process when it can be
+    forked safely (no other thread, whose locks the child would inherit held), else here."""
+    args = (settings, app, ids, suspects, search_words, seed, matcher)
+    if not parallel or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return lambda mentioned: _walk(*args, mentioned=lambda: mentioned)
+    sys.stdout.flush()  # what is buffered would be written again by the child
+    sys.stderr.flush()
+    ours, theirs = multiprocessing.get_context("fork").Pipe()
+    child = multiprocessing.get_context("fork").Process(target=_walk_in_child, args=(theirs, args), daemon=True)
+    child.start()
+    theirs.close()
+
+    def finish(mentioned: set[str]) -> AuditReport:
+        try:
+            try:
+                ours.send(mentioned)
+            except OSError:
+                pass  # the child stopped early: what it sent says why
+            outcome, found = ours.recv()
+        except (EOFError, OSError):
+            outcome, found = "error", RuntimeError(f"the audit's walk of the app died (exit code {child.exitcode})")
+        finally:
+            child.join()
+        if outcome == "error":
+            raise found
+        return found
+
+    return finish
+
+
+def _walk_in_child(conn, args) -> None:
+    try:
+        found = _walk(*args, mentioned=conn.recv)
+        found.fingerprints = []  # the parent has them; the leaks carry their own
+        conn.send(("done", found))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        try:
+            conn.send(("error", exc))
+        except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+            conn.send(("error", RuntimeError(repr(exc))))
+    finally:
+        conn.close()

@@ -12,7 +12,10 @@ those few candidates are then confirmed as the slow rule does:
   holding a letter before it) and ends where that word ends;
 - a token (no space, not a word: an e-mail address, a number): any occurrence;
 - a phrase (a space inside): an occurrence in the text with every run of white space made one
-  space (a second automaton, over that text);
+  space (a second automaton, over that text). That text is made only when the longest run of
+  other characters of some phrase is in the lower-cased text (a needle of the first automaton):
+  making white space one space changes no other character, so a phrase present there has every
+  such run present here;
 - a spelled name or span (`spelled`): its slug (`-private-personname-`) in the text's slug. A
   slug's first run of letters and digits is a substring of the lower-cased text, so it is a
   needle of the first automaton, and the text's slug is made only when one is present;
@@ -76,6 +79,7 @@ class Matcher:
         phrase: dict[str, list] = {}
         raw: dict[str, list] = {}
         self.always: list[int] = []  # an empty needle is in every text (`"" in text`)
+        self.phrase_always = False
         self.slugs: dict[int, str] = {}
         for n, f in enumerate(self.prints):
             if f.kind == "address":
@@ -88,6 +92,11 @@ class Matcher:
             needle = f.text.lower()
             if " " in needle:
                 phrase.setdefault(needle, []).append(("phrase", n))
+                runs = needle.split()
+                if runs:
+                    low.setdefault(max(runs, key=len), []).append(("phrase", n))
+                else:
+                    self.phrase_always = True  # white space alone: any text may hold it
             elif not needle:
                 self.always.append(n)
             elif WORD.fullmatch(needle):
@@ -101,7 +110,12 @@ class Matcher:
         self.low, self.phrase, self.raw = _automaton(low), _automaton(phrase), _automaton(raw)
 
     def find(self, text: str) -> list:
+        return [self.prints[n] for n in self.indices(text)]
+
+    def indices(self, text: str) -> list[int]:
+        """`find`, as the fingerprints' places in the list given, in order."""
         found: set[int] = set(self.always)
+        phrases = self.phrase_always
         if self.raw is not None:
             for end, (needle, entries) in self.raw.iter(text):
                 if end + 1 == len(text) or not ADDRESS_END.match(text, end + 1):
@@ -116,6 +130,8 @@ class Matcher:
                         found.add(n)
                     elif rule == "slug":
                         slug_candidates.append(n)
+                    elif rule == "phrase":
+                        phrases = True
                     else:  # a word
                         if whole is None:
                             start = end - len(needle) + 1
@@ -123,10 +139,10 @@ class Matcher:
                                      and _starts_word(lowered, start))
                         if whole:
                             found.add(n)
-        if self.phrase is not None:
+        if self.phrase is not None and phrases:
             for _, (_, entries) in self.phrase.iter(" ".join(lowered.split())):
                 found.update(n for _, n in entries)
         if slug_candidates and any(n not in found for n in slug_candidates):
             text_slug = slugged(lowered)
             found.update(n for n in slug_candidates if self.slugs[n] in text_slug)
-        return [self.prints[n] for n in sorted(found)]
+        return sorted(found)

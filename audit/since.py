@@ -52,8 +52,9 @@ def _digest(f: Fingerprint) -> str:
     return hashlib.blake2b(f"{f.kind}\0{f.object_id}\0{f.text}".encode(), digest_size=12).hexdigest()
 
 
-def audit_since(settings: Settings, full: bool = False) -> Since:
-    """Check what changed since the last audit (a full audit when there was none, or `full`)."""
+def audit_since(settings: Settings, full: bool = False, seed: int | None = None) -> Since:
+    """Check what changed since the last audit (a full audit when there was none, or `full`;
+    `seed` draws its sample of public ids, `audit.leaks.audit`)."""
     state_path = Path(settings.build_cache_dir) / STATE
     try:
         state = json.loads(state_path.read_text()) if not full else None
@@ -61,7 +62,7 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
         state = None
     started = time.time_ns()
     if state is None:
-        report = audit(settings)
+        report = audit(settings, seed=seed)
         _remember(state_path, report, started)
         return Since(report, full=True, new=len(report.fingerprints))
     with store_transaction(settings) as session:
