@@ -78,12 +78,23 @@ class AuditReport:
 
 
 def _view_text(view) -> str:
-    """The text a view holds: its values, not its field names (which every API answer shares)."""
+    """The text a view holds: its values, not its field names (which every API answer shares),
+    each distinct value once (a plain record body is both its `body_html` and its `text`; the
+    words of values joined by spaces are the words of each, so nothing is lost)."""
+    values: dict[str, None] = {}
+    _leaves(view, values)
+    return " ".join(values)
+
+
+def _leaves(view, into: dict[str, None]) -> None:
     if isinstance(view, dict):
-        return " ".join(_view_text(v) for v in view.values())
-    if isinstance(view, list):
-        return " ".join(_view_text(v) for v in view)
-    return "" if view is None else str(view)
+        for v in view.values():
+            _leaves(v, into)
+    elif isinstance(view, list):
+        for v in view:
+            _leaves(v, into)
+    elif view is not None:
+        into[str(view)] = None
 
 
 def theme_words(site_dir: Path) -> set[str]:
@@ -170,7 +181,7 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
                     span_views |= view_words  # kept apart: the spans are checked against other objects
                 else:
                     public_words |= view_words
-                if staff is not None:
+                if staff is not None and staff != seen:  # equal views: no field differs, nothing hidden
                     part = _differing_words(_own_words(staff, row), _own_words(seen, row)) - view_words
                     if part:
                         parts.append((row.id, f"{kind} part not public (redacted, or resting on a hidden source)",

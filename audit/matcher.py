@@ -38,7 +38,9 @@ ADDRESS_END = re.compile(r"[\w-]")
 
 
 def words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text)}
+    if text.isascii():  # lower case first, at once: in ASCII it moves no word's edges
+        return set(WORD.findall(text.lower()))
+    return {w.lower() for w in set(WORD.findall(text))}
 
 
 def slugged(text: str) -> str:

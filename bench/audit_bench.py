@@ -1,6 +1,8 @@
 """How long `reckon audit --full` takes on a generated archive with a few hundred hidden objects.
 
     .venv/bin/python bench/audit_bench.py 10000 [--work DIR] [--hidden 300]
+    .venv/bin/python bench/audit_bench.py --home H --plant WORD   # an archive ingested and built already
+
 
 Generates N records of ~400 words of Zipf prose (`bench/corpus.py`'s vocabulary, the shape of
 the shared script's records) into DIR/content, of which `--hidden` objects are hidden: a third
@@ -11,7 +13,10 @@ with two leaks planted: a hidden record's own word in a public page, and a narra
 name in the public search index (a stored document rewritten). A leak served by the app is
 planted at scale in tests/test_audit_scale.py (a route serving staff views). Times
 `reckon audit --full` in a child process (wall clock, and the child's CPU time from
-`resource`), checks each planted leak is named, and prints the load average.
+`resource`, which counts the child the audit forks to walk the app), checks each planted
+leak is named, and prints the load average. With `--home`, an archive already ingested and
+built (say 100,000 records of `bench/corpus.py` with a few hundred made restricted) is audited
+as it is, then with `--plant`, a hidden record's word, written into a public page.
 """
 
 from __future__ import annotations
@@ -105,7 +110,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--hidden", type=int, default=300)
     parser.add_argument("--build-only", action="store_true", help="generate, ingest and build, then stop")
+    parser.add_argument("--home", type=Path, default=None, help="audit this archive (ingested and built) instead")
+    parser.add_argument("--plant", default=None, help="with --home: a hidden record's word to plant in a page")
     args = parser.parse_args()
+    if args.home is not None:
+        audit_home(args.home, args.plant)
+        return
     work = args.work or ROOT / "bench" / f".audit-{args.n}"
     home = work / "home"
     marker = work / "built.json"
@@ -151,6 +161,27 @@ def main() -> None:
                         (planted["name"], "public search index")):
         found = [line for line in out2.splitlines() if f"'{what}'" in line and where in line]
         print(f"  {'found' if found else 'MISSED'}: '{what}' in {where}" + (f" ({len(found)} places)" if found else ""))
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"load after {load}")
+
+
+def audit_home(home: Path, word: str | None) -> None:
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"{home}: load before {load}", flush=True)
+    wall, cpu, rc, out = timed_audit(home)
+    print(f"clean:   {wall:.1f} s wall, {cpu:.1f} s CPU, exit {rc}; {out.strip().splitlines()[-1] if out.strip() else ''}")
+    if word:
+        page = next((home / "public" / "records").glob("*/index.html"))
+        text = page.read_text()
+        page.write_text(text + f"<p>{word}</p>")
+        try:
+            wall, cpu, rc, out = timed_audit(home)
+        finally:
+            page.write_text(text)
+        where = str(page.relative_to(home))
+        found = [line for line in out.splitlines() if f"'{word.lower()}'" in line and where in line]
+        print(f"planted: {wall:.1f} s wall, {cpu:.1f} s CPU, exit {rc}; {'found' if found else 'MISSED'}: "
+              f"'{word}' in {where}")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"load after {load}")
 
