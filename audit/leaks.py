@@ -270,7 +270,7 @@ def hidden_ids(ids: dict[str, list[str]], public_ids: set[str]) -> set[str]:
     return {i for found in ids.values() for i in found if i not in public_ids}
 
 
-OAI_RECORD = re.compile(r"<record>.*?</record>", re.S)
+OAI_RECORD = re.compile(r"<record>.*?</record>", re.DOTALL)
 
 
 class Scanner:

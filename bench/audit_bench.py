@@ -1,6 +1,7 @@
 """How long `reckon audit --full` takes on a generated archive with a few hundred hidden objects.
 
     .venv/bin/python bench/audit_bench.py 10000 [--work DIR] [--hidden 300]
+    .venv/bin/python bench/audit_bench.py 100000 --corpus /work/bench100k/corpus --work DIR [--hidden 300]
     .venv/bin/python bench/audit_bench.py --home H --plant WORD   # an archive ingested and built already
 
 
@@ -16,7 +17,10 @@ planted at scale in tests/test_audit_scale.py (a route serving staff views). Tim
 `resource`, which counts the child the audit forks to walk the app), checks each planted
 leak is named, and prints the load average. With `--home`, an archive already ingested and
 built (say 100,000 records of `bench/corpus.py` with a few hundred made restricted) is audited
-as it is, then with `--plant`, a hidden record's word, written into a public page.
+as it is, then with `--plant`, a hidden record's word, written into a public page. With
+`--corpus`, a corpus of public records already written (the shared script's, `bench/corpus.py`)
+is copied into DIR and `--hidden` of its records made restricted, each with two words of its
+own, instead of generating one.
 """
 
 from __future__ import annotations
@@ -90,6 +94,20 @@ def generate(content: Path, n: int, hidden: int) -> dict[str, str]:
             "api_word": own_word(sorted(hidden_ids)[1], "sec")}
 
 
+def restrict(corpus: Path, content: Path, hidden: int) -> dict[str, str]:
+    """Copy a corpus of public records, making `hidden` of them (spread evenly) restricted, each
+    with two words of its own; returns the planted words, as `generate` does."""
+    shutil.copytree(corpus, content)
+    records = sorted((content / "records").glob("*.md"))
+    step = max(1, len(records) // max(1, hidden))
+    chosen = records[::step][:hidden]
+    for n, path in enumerate(chosen):
+        text = path.read_text().replace("\naccess: public\n", "\naccess: restricted\n", 1)
+        path.write_text(text.rstrip("\n") + f" {own_word(n, 'rec')} {own_word(n, 'sec')}.\n")
+    return {"record": chosen[0].stem, "word": own_word(0, "rec"), "name": "",
+            "api_word": own_word(1, "sec")}
+
+
 def reckon(home: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([RECKON, "--home", str(home), *args], check=False, capture_output=True, text=True)
 
@@ -111,6 +129,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=300)
     parser.add_argument("--build-only", action="store_true", help="generate, ingest and build, then stop")
     parser.add_argument("--home", type=Path, default=None, help="audit this archive (ingested and built) instead")
+    parser.add_argument("--corpus", type=Path, default=None, help="copy these records (all public) and hide some")
     parser.add_argument("--plant", default=None, help="with --home: a hidden record's word to plant in a page")
     args = parser.parse_args()
     if args.home is not None:
@@ -123,7 +142,8 @@ def main() -> None:
     if not marker.exists():
         shutil.rmtree(work, ignore_errors=True)
         home.mkdir(parents=True)
-        planted = generate(home / "content", args.n, args.hidden)
+        planted = (restrict(args.corpus, home / "content", args.hidden) if args.corpus
+                   else generate(home / "content", args.n, args.hidden))
         for step in (("ingest",), ("build",)):
             start = time.perf_counter()
             done = reckon(home, *step)
@@ -149,7 +169,8 @@ def main() -> None:
     index = home / "index"
     moved = index.with_name("index.clean")
     shutil.copytree(index, moved, dirs_exist_ok=True)
-    plant_in_index(home, planted["name"])
+    secret = planted["name"] or planted["api_word"]  # a corpus copied (--corpus) has no narrators
+    plant_in_index(home, secret)
     try:
         wall2, cpu2, rc2, out2 = timed_audit(home)
     finally:
@@ -158,7 +179,7 @@ def main() -> None:
         page.write_text(page_text)
     print(f"planted: {wall2:.1f} s wall, {cpu2:.1f} s CPU, exit {rc2}")
     for what, where in ((planted["word"].lower(), "public/records/rec-bench-000001/index.html"),
-                        (planted["name"], "public search index")):
+                        (secret, "public search index")):
         found = [line for line in out2.splitlines() if f"'{what}'" in line and where in line]
         print(f"  {'found' if found else 'MISSED'}: '{what}' in {where}" + (f" ({len(found)} places)" if found else ""))
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
