@@ -220,7 +220,8 @@ def plant_in_index(home: Path, name: str) -> None:
         doc = next(d for d in index.stored_documents() if d.get("id") in ("rec-bench-000003", ["rec-bench-000003"]))
     finally:
         index.close()
-    doc = {k: (v[0] if isinstance(v, list) and len(v) == 1 and k in ("id", "text", "title") else v) for k, v in doc.items()}
+    doc = {k: (v[0] if isinstance(v, list) and len(v) == 1 and k in ("id", "text", "title", "date_lower", "date_upper")
+               else v) for k, v in doc.items()}
     doc["text"] = f"{doc.get('text') or ''} {name}"
     writer = open_writer(engine_name, index_dir)
     writer.delete([doc["id"]])
