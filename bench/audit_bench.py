@@ -164,14 +164,14 @@ def main() -> None:
     # 1. a hidden record's word in a public page
     page = home / "public" / "records" / "rec-bench-000001" / "index.html"
     page_text = page.read_text()
-    page.write_text(page_text + f"<p>{planted['word']}</p>")
     # 2. a narrator's private name in a stored document of the public index
     index = home / "index"
     moved = index.with_name("index.clean")
     shutil.copytree(index, moved, dirs_exist_ok=True)
     secret = planted["name"] or planted["api_word"]  # a corpus copied (--corpus) has no narrators
-    plant_in_index(home, secret)
-    try:
+    try:  # both put back whatever happens, so the next run starts clean
+        page.write_text(page_text + f"<p>{planted['word']}</p>")
+        plant_in_index(home, secret)
         wall2, cpu2, rc2, out2 = timed_audit(home)
     finally:
         shutil.rmtree(index)
