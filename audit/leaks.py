@@ -17,7 +17,7 @@ import random
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from archive.db import store_transaction
 from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
+from audit.files import public_files, read_public
 from audit.fingerprints import ADDRESS, LEDGER_KINDS, hidden_addresses, more_hidden, store_ids
 from audit.matcher import WORD, Matcher, slugged, words
 from audit.public_answers import Walker, references
@@ -173,8 +174,8 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     for kind in AUDITED_KINDS:
         table = m.OBJECT_TYPES[kind]
         rows = session.exec(select(table).order_by(table.id)).all()
-        for row, seen, staff in zip(rows, _per_row(rows, public.each(kind)), _per_row(rows, admin.each(kind)),
-                                    strict=True):
+        for row, seen, staff in zip(rows, _per_row(rows, public.each_of(kind, rows)),
+                                    _per_row(rows, admin.each_of(kind, rows)), strict=True):
             if seen is not None:
                 view_words = words(_view_text(seen))
                 if kind == "narrative" and row.id in spans:
@@ -250,10 +251,6 @@ def find_in_slowly(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint
             yield f
 
 
-def public_files(public_dir: Path) -> Iterable[Path]:
-    return sorted(p for p in public_dir.rglob("*") if p.is_file())
-
-
 def visible_ids(session: Session, today) -> set[str]:
     """Ids of the objects the access rule shows the public, of every kind in the store, and
     of the images of public records."""
@@ -324,7 +321,8 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
                      in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
         ids = store_ids(session)
         public_ids = visible_ids(session, settings.today())
-        heard, listened = audit_recordings(session, settings)  # every public recording, decoded
+        files = public_files(settings.public_dir)
+        heard, listened = audit_recordings(session, settings, files=files)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
     report.seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
     report.where += listened
@@ -342,10 +340,10 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
                          report.seed, matcher, parallel)
 
     mentioned: set[str] = set()  # IIIF addresses the site's files mention, walked with the app
-    for path in public_files(settings.public_dir):
+    for path in files:
         if path.suffix.lower() in MEDIA_SUFFIXES:
             continue  # sound, checked by decoding it (above): its bytes are no text to search
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_public(path)
         site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
         scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")
         if "/iiif/" in text:

@@ -31,7 +31,15 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
 from audit.fingerprints import ADDRESS, hidden_addresses
-from audit.leaks import AuditReport, Fingerprint, Leak, audit, fingerprints, public_files
+from audit.leaks import (
+    AuditReport,
+    Fingerprint,
+    Leak,
+    audit,
+    fingerprints,
+    public_files,
+    read_public,
+)
 from audit.matcher import Matcher
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
@@ -92,7 +100,7 @@ def audit_since(settings: Settings, full: bool = False, seed: int | None = None)
             if file.suffix.lower() in MEDIA_SUFFIXES:
                 continue  # sound: decoded below, not searched as text
             scan(str(file.relative_to(public.parent)),
-                 f"/{relative}\n" + file.read_text(encoding="utf-8", errors="replace"), every)
+                 f"/{relative}\n" + read_public(file), every)
     with store_transaction(settings) as session:  # the recordings written since, decoded
         heard, listened = audit_recordings(session, settings, written)
     report.where += listened

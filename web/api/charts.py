@@ -8,7 +8,6 @@ take the one shape of `web.errors`; an unknown id is a 404.
 
 from __future__ import annotations
 
-import threading
 from functools import partial
 
 from sqlmodel import Session
@@ -22,47 +21,30 @@ from archive.settings import Settings
 from archive.urls import chart_api_url
 from publish.charts.lookup import chart, chart_index
 from web.http_cache import http_cached
-from web.view_cache import StoreClock
+from web.view_cache import public_summaries
 
 METHODS = ["GET", "HEAD", "OPTIONS"]
 
 
-class Summaries:
-    """The Catalog's summaries of each kind, kept for one (store generation, today): every chart
-    reads every public record's, and made each time they were most of an answer's cost."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.kept: dict = {}
-        self.lock = threading.Lock()  # answers are made in the thread pool
-
-    def catalog(self, request: Request, session: Session) -> Catalog:
-        engine = request.app.state.engine
-        with self.lock:
-            if self.kept.get("engine") is not engine:
-                self.kept = {"engine": engine, "clock": StoreClock(engine, self.settings)}
-            # The state is read before the store is, so what is kept is never older than its key.
-            state = (self.kept["clock"].current()[0], self.settings.today())
-            if self.kept.get("state") != state:
-                self.kept.update(state=state, summaries={})
-            summaries = self.kept["summaries"]
-        return Catalog(session, PUBLIC, state[1], summaries=summaries)
+def catalog(request: Request, session: Session, settings: Settings) -> Catalog:
+    # Every chart reads every public record's summary: made once per store generation and day,
+    # and shared with the API's other answers and OAI-PMH (web.view_cache.PerGeneration).
+    return Catalog(session, PUBLIC, settings.today(), summaries=public_summaries(request.app.state, settings))
 
 
-def list_charts(request: Request, summaries: Summaries) -> JSONResponse:
+def list_charts(request: Request, settings: Settings) -> JSONResponse:
     with Session(request.app.state.engine) as session:
-        return JSONResponse(chart_index(summaries.catalog(request, session)))
+        return JSONResponse(chart_index(catalog(request, session, settings)))
 
 
-def get_chart(request: Request, summaries: Summaries) -> JSONResponse:
+def get_chart(request: Request, settings: Settings) -> JSONResponse:
     with Session(request.app.state.engine) as session:
-        return JSONResponse(chart(summaries.catalog(request, session), request.path_params["id"]))
+        return JSONResponse(chart(catalog(request, session, settings), request.path_params["id"]))
 
 
 def routes(settings: Settings) -> list[Route]:
     # The same validators, CORS and error shape as every other API GET (web/http_cache.py).
-    summaries = Summaries(settings)
     return [
-        Route(chart_api_url(), http_cached(partial(list_charts, summaries=summaries)), methods=METHODS),
-        Route(chart_api_url("{id}"), http_cached(partial(get_chart, summaries=summaries)), methods=METHODS),
+        Route(chart_api_url(), http_cached(partial(list_charts, settings=settings)), methods=METHODS),
+        Route(chart_api_url("{id}"), http_cached(partial(get_chart, settings=settings)), methods=METHODS),
     ]

@@ -48,7 +48,7 @@ from web.http_cache import (
     respond,
 )
 from web.openapi.document import openapi_document
-from web.view_cache import StoreClock, ViewCache
+from web.view_cache import StoreClock, ViewCache, public_summaries
 
 API_KINDS = {section: kind for kind, section in API_SECTIONS.items()}
 MAX_LIMIT = 100
@@ -189,7 +189,7 @@ def routes(settings: Settings) -> list[Route]:
         authorities = shared.get("authorities")
         if authorities is None:  # read once per store generation, not once per answer
             authorities = shared["authorities"] = read_authorities(session)
-        cat = Catalog(session, PUBLIC, settings.today(), authorities, summaries=shared.setdefault("by kind", {}))
+        cat = Catalog(session, PUBLIC, settings.today(), authorities, summaries=public_summaries(request.app.state, settings))
         # A collection's summaries, made once per store generation and day for all its pages:
         # each page of a 100,000-record collection judged and summarised every record again.
         def shared_summaries(kind: str) -> list[Summary]:

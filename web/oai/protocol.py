@@ -36,7 +36,7 @@ from archive.catalog import Catalog
 from archive.settings import Settings
 from archive.urls import SiteUrls
 from web.oai.dublin_core import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
-from web.view_cache import StoreClock
+from web.view_cache import StoreClock, public_summaries
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -479,10 +479,12 @@ def routes(settings: Settings) -> list[Route]:
         if kept.get("state") != state:
             kept.update(state=state, shared=Kept())
         shared: Kept = kept["shared"]
+        summaries = public_summaries(request.app.state, settings)  # shared with the API's answers
 
         def answer() -> bytes:
             with Session(engine) as session:
-                repo = Repository(Catalog(session, PUBLIC, state[1]), settings, base_url, site_root, shared)
+                repo = Repository(Catalog(session, PUBLIC, state[1], summaries=summaries), settings, base_url,
+                                  site_root, shared)
                 body = respond_xml(params, repo)
                 if shared.headers is None and "headers" in repo.__dict__:
                     shared.headers = repo.headers
