@@ -336,8 +336,9 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
     # Every hidden id, and every visible object with a hidden part, on every route taking an
     # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
     suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
-    walk = _walk_answers(settings, app, ids, suspects, sorted({f.text for f in prints if " " not in f.text}),
-                         report.seed, matcher, parallel)
+    walk = _Walk(settings, app, ids, suspects, sorted({f.text for f in prints if " " not in f.text}),
+                 report.seed, matcher)
+    child = walk.start_oai_child() if parallel else None
 
     mentioned: set[str] = set()  # IIIF addresses the site's files mention, walked with the app
     for path in files:
@@ -356,73 +357,98 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
     finally:
         index.close()  # the postgres engine's connections to the store
 
-    answers = walk(mentioned)
-    report.places += answers.places
-    report.where += answers.where
-    report.leaks += answers.leaks
-    report.failures = answers.failures
+    for answers in walk.finish(child, mentioned):
+        report.places += answers.places
+        report.where += answers.where
+        report.leaks += answers.leaks
+        report.failures += answers.failures
     return report
 
 
-def _walk(settings: Settings, app: Starlette | None, ids: dict[str, list[str]], suspects: set[str],
-          search_words: list[str], seed: int, matcher: Matcher, mentioned: Callable[[], set[str]]) -> AuditReport:
-    """Every answer of the app to an anonymous caller, scanned as it comes; `mentioned()` gives
-    the IIIF addresses the site's files mention, asked for once the routes are walked."""
-    from server.app import create_app
-
-    answers = AuditReport(matcher.prints, 0)
-    app = app or create_app(settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        walker = Walker(client, ids, search_words, settings.oai_repository_id, site_dirs=[settings.public_dir],
-                        always=suspects, seed=seed, answer=Scanner(matcher, answers))
-        walker.routes(app)
-        walker.iiif(mentioned=mentioned())
-    answers.failures = walker.walk.failures
-    return answers
+OAI = "/oai"
 
 
-def _walk_answers(settings, app, ids, suspects, search_words, seed, matcher, parallel
-                  ) -> Callable[[set[str]], AuditReport]:
-    """Start walking the app; returns the function that, given the IIIF addresses the site
-    mentions, finishes the walk and gives what it found. In a child process when it can be
-    forked safely (no other thread, whose locks the child would inherit held), else here."""
-    args = (settings, app, ids, suspects, search_words, seed, matcher)
-    if not parallel or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return lambda mentioned: _walk(*args, mentioned=lambda: mentioned)
-    sys.stdout.flush()  # what is buffered would be written again by the child
-    sys.stderr.flush()
-    ours, theirs = multiprocessing.get_context("fork").Pipe()
-    child = multiprocessing.get_context("fork").Process(target=_walk_in_child, args=(theirs, args), daemon=True)
-    child.start()
-    theirs.close()
+class _Walk:
+    """Every answer of the app to an anonymous caller (`audit.public_answers.Walker`), each
+    scanned as it comes. OAI-PMH, the largest part (every record listed about six times), may
+    be walked in a child process forked when the files' scan begins (`start_oai_child`: no other
+    thread may be running, whose locks the child would inherit held); every other route, and
+    then every IIIF address anything mentions, is walked here once the files are scanned. Each
+    process makes the app's per-generation data (summaries) it needs itself."""
 
-    def finish(mentioned: set[str]) -> AuditReport:
+    def __init__(self, settings: Settings, app: Starlette | None, ids: dict[str, list[str]], suspects: set[str],
+                 search_words: list[str], seed: int, matcher: Matcher):
+        self.settings, self.app, self.ids, self.suspects = settings, app, ids, suspects
+        self.search_words, self.seed, self.matcher = search_words, seed, matcher
+
+    def walk(self, include: Callable[[str], bool], mentioned: Callable[[], set[str]] | None
+             ) -> tuple[AuditReport, set[str]]:
+        """The routes `include` accepts; then, when `mentioned` is given, the IIIF addresses it
+        gives and those the answers mention. Returns the findings and the addresses mentioned."""
+        from server.app import create_app
+
+        answers = AuditReport(self.matcher.prints, 0)
+        app = self.app or create_app(self.settings)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            walker = Walker(client, self.ids, self.search_words, self.settings.oai_repository_id,
+                            site_dirs=[self.settings.public_dir], always=self.suspects, seed=self.seed,
+                            answer=Scanner(self.matcher, answers))
+            walker.routes(app, include)
+            if mentioned is not None:
+                walker.iiif(mentioned=mentioned())
+        answers.failures = walker.walk.failures
+        return answers, walker.walk.references
+
+    def start_oai_child(self):
+        if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        sys.stdout.flush()  # what is buffered would be written again by the child
+        sys.stderr.flush()
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe(duplex=False)
+        child = context.Process(target=self._in_child, args=(theirs,), daemon=True)
+        child.start()
+        theirs.close()
+        return child, ours
+
+    def _in_child(self, conn) -> None:
         try:
+            found, mentioned = self.walk(lambda template: template == OAI, None)
+            found.fingerprints = []  # the parent has them; the leaks carry their own
+            conn.send(("done", (found, mentioned)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
             try:
-                ours.send(mentioned)
-            except OSError:
-                pass  # the child stopped early: what it sent says why
-            outcome, found = ours.recv()
-        except (EOFError, OSError):
-            outcome, found = "error", RuntimeError(f"the audit's walk of the app died (exit code {child.exitcode})")
+                conn.send(("error", exc))
+            except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+                conn.send(("error", RuntimeError(repr(exc))))
         finally:
-            child.join()
-        if outcome == "error":
-            raise found
-        return found
+            conn.close()
 
-    return finish
+    def finish(self, child, mentioned: set[str]) -> list[AuditReport]:
+        """Walk what is left here (everything, when no child was started) and gather the child's."""
+        if child is None:
+            return [self.walk(lambda template: True, lambda: mentioned)[0]]
+        process, conn = child
+        received: dict = {}
 
+        def oai_answers() -> set[str]:  # the child's findings, once this process's routes are walked
+            try:
+                outcome, found = conn.recv()
+            except (EOFError, OSError):
+                outcome, found = "error", RuntimeError(
+                    f"the audit's walk of OAI-PMH died (exit code {process.exitcode})")
+            finally:
+                process.join()
+                conn.close()
+            if outcome == "error":
+                raise found
+            received["oai"], theirs = found
+            return mentioned | theirs
 
-def _walk_in_child(conn, args) -> None:
-    try:
-        found = _walk(*args, mentioned=conn.recv)
-        found.fingerprints = []  # the parent has them; the leaks carry their own
-        conn.send(("done", found))
-    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
         try:
-            conn.send(("error", exc))
-        except Exception:  # noqa: BLE001 - an exception that cannot be pickled
-            conn.send(("error", RuntimeError(repr(exc))))
-    finally:
-        conn.close()
+            here, _ = self.walk(lambda template: template != OAI, oai_answers)
+        finally:
+            if process.is_alive():  # this walk stopped early (an unwalkable route): so does the child
+                process.terminate()
+                process.join()
+        return [received["oai"], here]

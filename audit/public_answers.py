@@ -133,11 +133,15 @@ class Walker:
         return response
 
     # -- choosing a way to walk each route --------------------------------------------------
-    def routes(self, app) -> None:
+    def routes(self, app, include: Callable[[str], bool] | None = None) -> None:
+        """Every public GET route of `app` (those `include` accepts, given their templates: the
+        audit walks OAI-PMH in a process of its own), and the private areas' sign-in pages."""
         for template, route in get_routes(app.routes):
             if not answers_get(route):
                 continue
             if template.startswith(PRIVATE_PREFIXES):
+                continue
+            if include is not None and not include(template):
                 continue
             if isinstance(route, Mount):
                 if self.serves_built_files(route.app):
@@ -149,7 +153,8 @@ class Walker:
                 continue
             self.route(template, route)
         for prefix in PRIVATE_PREFIXES:  # anonymous callers see only the sign-in page
-            self.fetch("staff", prefix + "/")
+            if include is None or include(prefix + "/"):
+                self.fetch("staff", prefix + "/")
 
     def route(self, template: str, route: BaseRoute) -> None:
         params = list(getattr(route, "param_convertors", {}))
