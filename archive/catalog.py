@@ -162,14 +162,19 @@ class Catalog:
     prose_as_html = False
 
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None,
-                 authorities: Authorities | None = None):
+                 authorities: Authorities | None = None, summaries: dict[str, list[Summary]] | None = None):
         """`authorities`: the agents and concepts as this session's store holds them, when the
-        caller already read them (a server, once per store generation); else read on first use."""
+        caller already read them (a server, once per store generation); else read on first use.
+        `summaries`: where `summaries()` keeps each kind's, shared by a server between the
+        answers of one store generation, day and viewer (an agent's or a concept's view, and
+        each chart, reads every record's)."""
         self.session = session
         self.viewer = viewer
         self.today = today or date.today()
         if authorities is not None:
             self.__dict__["authorities"] = authorities
+        if summaries is not None:
+            self.__dict__["_summaries"] = summaries
 
     # -- lookups of small tables --------------------------------------------------------
     @cached_property
@@ -300,17 +305,27 @@ class Catalog:
                 rows = self.session.exec(select(table).where(table.id.in_(wanted)).order_by(table.id)).all()
             yield from self._views(kind, [r for r in rows if self.visibility_of(r).visible], bulk)
 
-    def views(self, kind: str, ids: list[str]) -> list[ObjectView]:
+    def each_of(self, kind: str, rows: Sequence, chunk: int = 500) -> Iterator[ObjectView]:
+        """`each`, over rows of one kind the caller has read already (in id order): the views of
+        those this viewer may see, made `chunk` at a time, without reading the rows again."""
+        bulk = self._record_bulk() if kind == "record" and len(rows) >= 50 else None
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            yield from self._views(kind, [r for r in part if self.visibility_of(r).visible], bulk)
+
+    def views(self, kind: str, ids: list[str], bulk: RecordBulk | None = None) -> list[ObjectView]:
         """The views of these objects (in this order) that this viewer may see; hidden or
         missing ones are left out. Records are made in bulk: what each record's view takes
-        from other tables (cited by, accepted tags, images) is read in one query per table."""
+        from other tables (cited by, accepted tags, images) is read in one query per table,
+        or taken from `bulk` (`record_bulk()` of this viewer and store state, kept by a caller
+        making many pages of views, OAI-PMH)."""
         if not ids:  # no query: compiling one costs a fresh process more than its answer
             return []
         table = m.OBJECT_TYPES[kind]
         wanted = set(ids)
         rows = {r.id: r for r in self.session.exec(select(table).where(table.id.in_(wanted))).all()} \
             if len(wanted) < 500 else {r.id: r for r in self.session.exec(select(table)).all() if r.id in wanted}
-        return self._views(kind, [rows[i] for i in ids if i in rows and self.visibility_of(rows[i]).visible])
+        return self._views(kind, [rows[i] for i in ids if i in rows and self.visibility_of(rows[i]).visible], bulk)
 
     def _views(self, kind: str, rows: list, bulk: RecordBulk | None = None) -> list[ObjectView]:
         if kind != "record" or (len(rows) < 50 and bulk is None):
@@ -322,6 +337,10 @@ class Catalog:
             return [self._record(r) for r in rows if self._seen(kind, r).visible]
         finally:
             del self.__dict__["_record_bulk"]
+
+    def record_bulk(self) -> RecordBulk:
+        """What record views take from other tables, read once for every record (`views`)."""
+        return self._record_bulk()
 
     def _record_bulk(self) -> RecordBulk:
         """What `record()` would otherwise query once per record, read once for all of them."""

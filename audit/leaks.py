@@ -9,9 +9,15 @@ site, the stored fields of the public search index, and the anonymous API's answ
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
-from collections.abc import Iterable, Iterator
+import multiprocessing
+import random
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +32,10 @@ from archive.db import store_transaction
 from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
+from audit.files import public_files, read_public
 from audit.fingerprints import ADDRESS, LEDGER_KINDS, hidden_addresses, more_hidden, store_ids
 from audit.matcher import WORD, Matcher, slugged, words
-from audit.public_answers import Walker
+from audit.public_answers import Walker, references
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
 
@@ -68,15 +75,27 @@ class AuditReport:
     leaks: list[Leak] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # answers the audit could not read (a 5xx, a loop)
     where: list[str] = field(default_factory=list)  # every place scanned, in order
+    seed: int | None = None  # drew the sample of public ids walked (`audit(seed=...)` walks it again)
 
 
 def _view_text(view) -> str:
-    """The text a view holds: its values, not its field names (which every API answer shares)."""
+    """The text a view holds: its values, not its field names (which every API answer shares),
+    each distinct value once (a plain record body is both its `body_html` and its `text`; the
+    words of values joined by spaces are the words of each, so nothing is lost)."""
+    values: dict[str, None] = {}
+    _leaves(view, values)
+    return " ".join(values)
+
+
+def _leaves(view, into: dict[str, None]) -> None:
     if isinstance(view, dict):
-        return " ".join(_view_text(v) for v in view.values())
-    if isinstance(view, list):
-        return " ".join(_view_text(v) for v in view)
-    return "" if view is None else str(view)
+        for v in view.values():
+            _leaves(v, into)
+    elif isinstance(view, list):
+        for v in view:
+            _leaves(v, into)
+    elif view is not None:
+        into[str(view)] = None
 
 
 def theme_words(site_dir: Path) -> set[str]:
@@ -155,15 +174,15 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     for kind in AUDITED_KINDS:
         table = m.OBJECT_TYPES[kind]
         rows = session.exec(select(table).order_by(table.id)).all()
-        for row, seen, staff in zip(rows, _per_row(rows, public.each(kind)), _per_row(rows, admin.each(kind)),
-                                    strict=True):
+        for row, seen, staff in zip(rows, _per_row(rows, public.each_of(kind, rows)),
+                                    _per_row(rows, admin.each_of(kind, rows)), strict=True):
             if seen is not None:
                 view_words = words(_view_text(seen))
                 if kind == "narrative" and row.id in spans:
                     span_views |= view_words  # kept apart: the spans are checked against other objects
                 else:
                     public_words |= view_words
-                if staff is not None:
+                if staff is not None and staff != seen:  # equal views: no field differs, nothing hidden
                     part = _differing_words(_own_words(staff, row), _own_words(seen, row)) - view_words
                     if part:
                         parts.append((row.id, f"{kind} part not public (redacted, or resting on a hidden source)",
@@ -232,10 +251,6 @@ def find_in_slowly(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint
             yield f
 
 
-def public_files(public_dir: Path) -> Iterable[Path]:
-    return sorted(p for p in public_dir.rglob("*") if p.is_file())
-
-
 def visible_ids(session: Session, today) -> set[str]:
     """Ids of the objects the access rule shows the public, of every kind in the store, and
     of the images of public records."""
@@ -252,22 +267,64 @@ def hidden_ids(ids: dict[str, list[str]], public_ids: set[str]) -> set[str]:
     return {i for found in ids.values() for i in found if i not in public_ids}
 
 
-def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None) -> AuditReport:
+OAI_RECORD = re.compile(r"<record>.*?</record>", re.DOTALL)
+
+
+class Scanner:
+    """Scans texts into a report. An OAI-PMH answer is scanned as its `<record>` elements and
+    what is left around them: a record is listed whole, then in each set it belongs to, and
+    again by GetRecord, the same bytes each time, so each distinct element is matched once
+    (known by a 128-bit digest) and its findings given to every answer holding it. No
+    fingerprint can run from one piece into another: every piece begins and ends with the
+    element's tag, and no word, name, span or address holds `<record>` or `</record>`."""
+
+    def __init__(self, matcher: Matcher, report: AuditReport):
+        self.matcher = matcher
+        self.report = report
+        self.records: dict[bytes, list[int]] = {}
+
+    def __call__(self, where: str, text: str) -> None:
+        self.report.places += 1
+        self.report.where.append(where)
+        if where.startswith("OAI-PMH") and "<record>" in text:
+            found: set[int] = set()
+
+            def record(match: re.Match) -> str:
+                key = hashlib.blake2b(match.group(0).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                hits = self.records.get(key)
+                if hits is None:
+                    hits = self.records[key] = self.matcher.indices(match.group(0))
+                found.update(hits)
+                return "\n"
+
+            found.update(self.matcher.indices(OAI_RECORD.sub(record, text)))
+            indices = sorted(found)
+        else:
+            indices = self.matcher.indices(text)
+        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in indices)
+
+
+def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None,
+          parallel: bool = True) -> AuditReport:
     """Scan every public surface for fingerprints of hidden material: each file of the built
     site (pages, JSON, feeds, sitemap, downloads, static search shards, IIIF files), the public
     index, and every answer `app` (by default `create_app(settings)`) gives an anonymous caller,
     its routes walked by `audit.public_answers` (API, ledger API, OAI-PMH, IIIF); a public route it
-    cannot walk raises `UnwalkableRoute`, naming it."""
-    from server.app import create_app
+    cannot walk raises `UnwalkableRoute`, naming it. `seed` draws the sample of public ids the
+    walk asks for in large kinds (a new one each audit when not given; the report keeps it).
 
+    With `parallel` (and fork, and no other thread running), the app is walked in a child
+    process while this one reads the files and the index: two cores, the same findings."""
     with store_transaction(settings) as session:
         prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
         addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
                      in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
         ids = store_ids(session)
         public_ids = visible_ids(session, settings.today())
-        heard, listened = audit_recordings(session, settings)  # every public recording, decoded
+        files = public_files(settings.public_dir)
+        heard, listened = audit_recordings(session, settings, files=files)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
+    report.seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
     report.where += listened
     report.places += len(listened)
     report.leaks += [Leak(f.where, Fingerprint(f.text, f.object_id or "the site", f.why, "recording")) for f in heard]
@@ -275,21 +332,23 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
         return report
 
     matcher = Matcher(report.fingerprints)  # words first, then addresses, as they are reported
+    scan = Scanner(matcher, report)
+    # Every hidden id, and every visible object with a hidden part, on every route taking an
+    # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
+    suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
+    walk = _Walk(settings, app, ids, suspects, sorted({f.text for f in prints if " " not in f.text}),
+                 report.seed, matcher)
+    child = walk.start_oai_child() if parallel else None
 
-    def scan(where: str, text: str) -> None:
-        report.places += 1
-        report.where.append(where)
-        report.leaks.extend(Leak(where, f) for f in matcher.find(text))
-
-    site_texts = []
-    for path in public_files(settings.public_dir):
+    mentioned: set[str] = set()  # IIIF addresses the site's files mention, walked with the app
+    for path in files:
         if path.suffix.lower() in MEDIA_SUFFIXES:
             continue  # sound, checked by decoding it (above): its bytes are no text to search
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_public(path)
         site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
         scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")
         if "/iiif/" in text:
-            site_texts.append(text)
+            mentioned |= references(text)
 
     index = open_index(settings.index_dir, settings.database_url)
     try:
@@ -298,17 +357,98 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
     finally:
         index.close()  # the postgres engine's connections to the store
 
-    app = app or create_app(settings)
-    search_words = sorted({f.text for f in prints if " " not in f.text})
-    with TestClient(app, raise_server_exceptions=False) as client:
-        # Every hidden id, and every visible object with a hidden part, on every route taking an
-        # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
-        suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
-        walker = Walker(client, ids, search_words, settings.oai_repository_id,
-                        site_dirs=[settings.public_dir], always=suspects, seed=seed)
-        walker.routes(app)
-        walker.iiif(site_texts + [text for _, text in walker.walk.answers])
-    for where, text in walker.walk.answers:
-        scan(where, text)
-    report.failures = walker.walk.failures
+    for answers in walk.finish(child, mentioned):
+        report.places += answers.places
+        report.where += answers.where
+        report.leaks += answers.leaks
+        report.failures += answers.failures
     return report
+
+
+OAI = "/oai"
+
+
+class _Walk:
+    """Every answer of the app to an anonymous caller (`audit.public_answers.Walker`), each
+    scanned as it comes. OAI-PMH, the largest part (every record listed about six times), may
+    be walked in a child process forked when the files' scan begins (`start_oai_child`: no other
+    thread may be running, whose locks the child would inherit held); every other route, and
+    then every IIIF address anything mentions, is walked here once the files are scanned. Each
+    process makes the app's per-generation data (summaries) it needs itself."""
+
+    def __init__(self, settings: Settings, app: Starlette | None, ids: dict[str, list[str]], suspects: set[str],
+                 search_words: list[str], seed: int, matcher: Matcher):
+        self.settings, self.app, self.ids, self.suspects = settings, app, ids, suspects
+        self.search_words, self.seed, self.matcher = search_words, seed, matcher
+
+    def walk(self, include: Callable[[str], bool], mentioned: Callable[[], set[str]] | None
+             ) -> tuple[AuditReport, set[str]]:
+        """The routes `include` accepts; then, when `mentioned` is given, the IIIF addresses it
+        gives and those the answers mention. Returns the findings and the addresses mentioned."""
+        from server.app import create_app
+
+        answers = AuditReport(self.matcher.prints, 0)
+        app = self.app or create_app(self.settings)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            walker = Walker(client, self.ids, self.search_words, self.settings.oai_repository_id,
+                            site_dirs=[self.settings.public_dir], always=self.suspects, seed=self.seed,
+                            answer=Scanner(self.matcher, answers))
+            walker.routes(app, include)
+            if mentioned is not None:
+                walker.iiif(mentioned=mentioned())
+        answers.failures = walker.walk.failures
+        return answers, walker.walk.references
+
+    def start_oai_child(self):
+        if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        sys.stdout.flush()  # what is buffered would be written again by the child
+        sys.stderr.flush()
+        context = multiprocessing.get_context("fork")
+        ours, theirs = context.Pipe(duplex=False)
+        child = context.Process(target=self._in_child, args=(theirs,), daemon=True)
+        child.start()
+        theirs.close()
+        return child, ours
+
+    def _in_child(self, conn) -> None:
+        try:
+            found, mentioned = self.walk(lambda template: template == OAI, None)
+            found.fingerprints = []  # the parent has them; the leaks carry their own
+            conn.send(("done", (found, mentioned)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+            try:
+                conn.send(("error", exc))
+            except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+                conn.send(("error", RuntimeError(repr(exc))))
+        finally:
+            conn.close()
+
+    def finish(self, child, mentioned: set[str]) -> list[AuditReport]:
+        """Walk what is left here (everything, when no child was started) and gather the child's."""
+        if child is None:
+            return [self.walk(lambda template: True, lambda: mentioned)[0]]
+        process, conn = child
+        received: dict = {}
+
+        def oai_answers() -> set[str]:  # the child's findings, once this process's routes are walked
+            try:
+                outcome, found = conn.recv()
+            except (EOFError, OSError):
+                outcome, found = "error", RuntimeError(
+                    f"the audit's walk of OAI-PMH died (exit code {process.exitcode})")
+            finally:
+                process.join()
+                conn.close()
+            if outcome == "error":
+                raise found
+            received["oai"], theirs = found
+            return mentioned | theirs
+
+        try:
+            here, _ = self.walk(lambda template: template != OAI, oai_answers)
+        finally:
+            if process.is_alive():  # this walk stopped early (an unwalkable route): so does the child
+                process.terminate()
+                process.join()
+        return [received["oai"], here]

@@ -12,10 +12,16 @@ those few candidates are then confirmed as the slow rule does:
   holding a letter before it) and ends where that word ends;
 - a token (no space, not a word: an e-mail address, a number): any occurrence;
 - a phrase (a space inside): an occurrence in the text with every run of white space made one
-  space (a second automaton, over that text);
-- a spelled name or span (`spelled`): its slug (`-private-personname-`) in the text's slug. A
-  slug's first run of letters and digits is a substring of the lower-cased text, so it is a
-  needle of the first automaton, and the text's slug is made only when one is present;
+  space (a second automaton, over that text). That text is made only when the longest run of
+  other characters of some phrase is in the lower-cased text (a needle of the first automaton):
+  making white space one space changes no other character, so a phrase present there has every
+  such run present here;
+- a spelled name or span (`spelled`): its slug (`-private-personname-`) in the text's slug.
+  Every run of letters and digits of a slug found there is a whole run of the lower-cased
+  text, so its longest run (`personname`, rarer than `private`) is a needle of the first
+  automaton, and the text's slug is made, and each slug looked for once, only when one is
+  present (each name was looked for at every occurrence of its first run: a 9 MB download
+  holding "private" thousands of times took minutes);
 - an address (a hidden object's page or image, `kind == "address"`): the path, case as written,
   in the raw text, not followed by a word character or hyphen (a third automaton).
 """
@@ -35,7 +41,9 @@ ADDRESS_END = re.compile(r"[\w-]")
 
 
 def words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(text)}
+    if text.isascii():  # lower case first, at once: in ASCII it moves no word's edges
+        return set(WORD.findall(text.lower()))
+    return {w.lower() for w in set(WORD.findall(text))}
 
 
 def slugged(text: str) -> str:
@@ -76,6 +84,7 @@ class Matcher:
         phrase: dict[str, list] = {}
         raw: dict[str, list] = {}
         self.always: list[int] = []  # an empty needle is in every text (`"" in text`)
+        self.phrase_always = False
         self.slugs: dict[int, str] = {}
         for n, f in enumerate(self.prints):
             if f.kind == "address":
@@ -88,6 +97,11 @@ class Matcher:
             needle = f.text.lower()
             if " " in needle:
                 phrase.setdefault(needle, []).append(("phrase", n))
+                runs = needle.split()
+                if runs:
+                    low.setdefault(max(runs, key=len), []).append(("phrase", n))
+                else:
+                    self.phrase_always = True  # white space alone: any text may hold it
             elif not needle:
                 self.always.append(n)
             elif WORD.fullmatch(needle):
@@ -96,18 +110,23 @@ class Matcher:
                 low.setdefault(needle, []).append(("token", n))
             if f.spelled and len(slug := slugged(needle)) > 2:
                 self.slugs[n] = slug
-                first = slug.strip("-").split("-", 1)[0]
-                low.setdefault(first, []).append(("slug", n))
+                longest = max(slug.strip("-").split("-"), key=len)
+                low.setdefault(longest, []).append(("slug", n))
         self.low, self.phrase, self.raw = _automaton(low), _automaton(phrase), _automaton(raw)
 
     def find(self, text: str) -> list:
+        return [self.prints[n] for n in self.indices(text)]
+
+    def indices(self, text: str) -> list[int]:
+        """`find`, as the fingerprints' places in the list given, in order."""
         found: set[int] = set(self.always)
+        phrases = self.phrase_always
         if self.raw is not None:
             for end, (needle, entries) in self.raw.iter(text):
                 if end + 1 == len(text) or not ADDRESS_END.match(text, end + 1):
                     found.update(n for _, n in entries)
         lowered = html.unescape(text).lower()
-        slug_candidates: list[int] = []
+        slug_candidates: set[int] = set()  # each once, however often its run occurs
         if self.low is not None:
             for end, (needle, entries) in self.low.iter(lowered):
                 whole = None
@@ -115,7 +134,9 @@ class Matcher:
                     if rule == "token":
                         found.add(n)
                     elif rule == "slug":
-                        slug_candidates.append(n)
+                        slug_candidates.add(n)
+                    elif rule == "phrase":
+                        phrases = True
                     else:  # a word
                         if whole is None:
                             start = end - len(needle) + 1
@@ -123,10 +144,10 @@ class Matcher:
                                      and _starts_word(lowered, start))
                         if whole:
                             found.add(n)
-        if self.phrase is not None:
+        if self.phrase is not None and phrases:
             for _, (_, entries) in self.phrase.iter(" ".join(lowered.split())):
                 found.update(n for _, n in entries)
         if slug_candidates and any(n not in found for n in slug_candidates):
             text_slug = slugged(lowered)
             found.update(n for n in slug_candidates if self.slugs[n] in text_slug)
-        return [self.prints[n] for n in sorted(found)]
+        return sorted(found)

@@ -12,10 +12,11 @@ the site or an answer mentions is fetched, served or static, and what it mention
 
 from __future__ import annotations
 
+import heapq
 import json
 import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,11 +54,13 @@ class UnwalkableRoute(ReckoningError):
 
 @dataclass
 class Walk:
-    """What the walk fetched: (where, text) answers, and failures (a 5xx, a loop)."""
+    """What the walk fetched: (where, text) answers (kept only when no one takes them as they
+    come), failures (a 5xx, a loop), and the IIIF addresses the answers mention."""
 
     answers: list[tuple[str, str]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     fetched: set[str] = field(default_factory=set)
+    references: set[str] = field(default_factory=set)
 
 
 def get_routes(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
@@ -83,18 +86,31 @@ class Walker:
     """Walks one app through a TestClient; ids: every id in the store by kind, hidden ones too."""
 
     def __init__(self, client: TestClient, ids: dict[str, list[str]], words: list[str], oai_namespace: str,
-                 site_dirs: Iterable[Path] = (), always: Iterable[str] | None = None, seed: int | None = None):
+                 site_dirs: Iterable[Path] = (), always: Iterable[str] | None = None, seed: int | None = None,
+                 answer: Callable[[str, str], None] | None = None):
         """`always`: ids asked for on every route that takes them (every hidden id, and every
         visible object with a hidden part); the others of a kind with more than `ALL_IDS_UP_TO`
-        are asked for as a sample of `SAMPLE` drawn with `seed`. None: every id, always."""
+        are asked for as a sample of `SAMPLE` drawn with `seed` (the same seed, the same
+        sample). None: every id, always. `answer(where, text)` is given each answer as it
+        comes (at 100,000 records the OAI-PMH lists alone are gigabytes); without it they are
+        kept in `walk.answers`."""
         self.client = client
         self.ids = ids
         self.always = None if always is None else set(always)
-        self.rng = random.Random(seed)
+        self.seed = seed
         self.words = words
         self.oai_namespace = oai_namespace
         self.walk = Walk()
         self.site_dirs = [Path(d).resolve() for d in site_dirs]
+        self._answer = answer
+
+    def answered(self, where: str, text: str) -> None:
+        if "/iiif/" in text:
+            self.walk.references |= references(text)
+        if self._answer is None:
+            self.walk.answers.append((where, text))
+        else:
+            self._answer(where, text)
 
     def serves_built_files(self, app) -> bool:
         """A mount serving files of the built site (directly or wrapped, e.g. to add headers):
@@ -113,15 +129,19 @@ class Walker:
             self.walk.failures.append(f"{label} {url} answered {response.status_code}")
         text = _text(response)
         if scan and text is not None:
-            self.walk.answers.append((f"{label} {url}", text))
+            self.answered(f"{label} {url}", text)
         return response
 
     # -- choosing a way to walk each route --------------------------------------------------
-    def routes(self, app) -> None:
+    def routes(self, app, include: Callable[[str], bool] | None = None) -> None:
+        """Every public GET route of `app` (those `include` accepts, given their templates: the
+        audit walks OAI-PMH in a process of its own), and the private areas' sign-in pages."""
         for template, route in get_routes(app.routes):
             if not answers_get(route):
                 continue
             if template.startswith(PRIVATE_PREFIXES):
+                continue
+            if include is not None and not include(template):
                 continue
             if isinstance(route, Mount):
                 if self.serves_built_files(route.app):
@@ -133,7 +153,8 @@ class Walker:
                 continue
             self.route(template, route)
         for prefix in PRIVATE_PREFIXES:  # anonymous callers see only the sign-in page
-            self.fetch("staff", prefix + "/")
+            if include is None or include(prefix + "/"):
+                self.fetch("staff", prefix + "/")
 
     def route(self, template: str, route: BaseRoute) -> None:
         params = list(getattr(route, "param_convertors", {}))
@@ -164,7 +185,10 @@ class Walker:
         if self.always is None or len(ids) <= ALL_IDS_UP_TO:
             return ids
         others = [i for i in ids if i not in self.always]
-        picked = set(self.rng.sample(others, min(SAMPLE, len(others))))
+        # A generator of its own for each list, seeded by the seed and the list: a route's
+        # sample does not depend on which routes were walked before it.
+        rng = random.Random() if self.seed is None else random.Random(f"{self.seed}\0{len(ids)}\0{ids[0]}\0{ids[-1]}")
+        picked = set(rng.sample(others, min(SAMPLE, len(others))))
         return [i for i in ids if i in self.always or i in picked]
 
     # -- the ways -------------------------------------------------------------------------
@@ -197,12 +221,12 @@ class Walker:
                 asked = set(re.findall(r"\w+", word.casefold()))
                 found["suggestion"] = " ".join(w for w in re.findall(r"\w+", found["suggestion"])
                                                if w.casefold() not in asked)
-            self.walk.answers.append((f"API {template}?q={word}", json.dumps(found, ensure_ascii=False)))
+            self.answered(f"API {template}?q={word}", json.dumps(found, ensure_ascii=False))
 
     def oai_request(self, template: str, **args: str) -> etree._Element | None:
         query = "&".join(f"{k}={v}" for k, v in args.items())
         response = self.fetch("OAI-PMH", template, scan=False, params=args)
-        self.walk.answers.append((f"OAI-PMH {template}?{query}", response.text))
+        self.answered(f"OAI-PMH {template}?{query}", response.text)
         try:
             return etree.fromstring(response.content)
         except etree.XMLSyntaxError as exc:
@@ -225,6 +249,32 @@ class Walker:
             root = self.oai_request(template, verb=verb, resumptionToken=token)
         return pages
 
+    def oai_lists(self, template: str, verb: str, lists: list[dict[str, str]]) -> set[str]:
+        """Every page of each list (following resumption tokens), the lists walked side by side:
+        the next page asked for is always one of the list furthest behind in identifier order,
+        so the pages of every set's list that hold a record are asked for close together (the
+        repository keeps the records it made last, `web.oai.protocol.KEPT_ELEMENTS`, and makes
+        each about once). Returns every identifier listed."""
+        identifiers: set[str] = set()
+        queue = [("", n, args) for n, args in enumerate(lists)]
+        tokens: list[set[str]] = [set() for _ in lists]
+        while queue:
+            behind, n, args = heapq.heappop(queue)
+            root = self.oai_request(template, verb=verb, **args)
+            if root is None:
+                continue
+            listed = root.xpath(".//oai:header/oai:identifier/text()", namespaces=OAI_NS)
+            identifiers.update(listed)
+            token = root.findtext(f".//oai:{verb}/oai:resumptionToken", namespaces=OAI_NS)
+            if not token or len(tokens[n]) + 1 >= MAX_PAGES:
+                continue
+            if token in tokens[n]:
+                self.walk.failures.append(f"OAI-PMH {verb}: resumption token {token!r} repeats")
+                continue
+            tokens[n].add(token)
+            heapq.heappush(queue, (max([behind, *listed]), n, {"resumptionToken": token}))
+        return identifiers
+
     def oai(self, template: str) -> None:
         """Identify; every metadata format and set; ListRecords and ListIdentifiers for each
         prefix, whole and per set; GetRecord for every identifier listed and every id in the
@@ -237,11 +287,10 @@ class Walker:
                 for spec in page.xpath(".//oai:setSpec/text()", namespaces=OAI_NS)]
         identifiers: set[str] = set()
         for prefix in prefixes:
-            for chosen in [None, *sorted(set(sets))]:
-                extra = {"set": chosen} if chosen else {}
-                for verb in ("ListRecords", "ListIdentifiers"):
-                    for page in self.oai_list(template, verb, metadataPrefix=prefix, **extra):
-                        identifiers.update(page.xpath(".//oai:header/oai:identifier/text()", namespaces=OAI_NS))
+            lists = [{"metadataPrefix": prefix, **({"set": chosen} if chosen else {})}
+                     for chosen in [None, *sorted(set(sets))]]
+            for verb in ("ListRecords", "ListIdentifiers"):
+                identifiers |= self.oai_lists(template, verb, lists)
         ours = f"oai:{self.oai_namespace}:"
         every = {ours + i for found in self.ids.values() for i in found} | identifiers
         keep = set(self.chosen(sorted(i.removeprefix(ours) for i in every)))
@@ -249,9 +298,10 @@ class Walker:
             for prefix in prefixes:
                 self.oai_request(template, verb="GetRecord", identifier=identifier, metadataPrefix=prefix)
 
-    def iiif(self, texts: Iterable[str]) -> None:
-        """Every `/iiif/...` address mentioned anywhere public, and what those answers mention."""
-        queue = sorted({ref for text in texts for ref in references(text)})
+    def iiif(self, texts: Iterable[str] = (), mentioned: Iterable[str] = ()) -> None:
+        """Every `/iiif/...` address mentioned anywhere public (in `texts`, in `mentioned`, in
+        the answers walked so far), and what those answers mention."""
+        queue = sorted({ref for text in texts for ref in references(text)} | set(mentioned) | self.walk.references)
         queue += [iiif_url(i, "info.json") for i in self.chosen(self.ids.get("media", []))]  # hidden images too
         seen: set[str] = set()
         while queue:

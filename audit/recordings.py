@@ -22,6 +22,7 @@ from archive.recordings import narratives_with_recordings, publications, video_s
 from archive.settings import Settings
 from archive.transcripts import format_time
 from archive.urls import recording_url
+from audit.files import public_files
 from publish.media.levels import peaks
 
 MEDIA_SUFFIXES = {".m4a", ".mp3", ".mp4", ".m4v", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".webm", ".mov"}
@@ -36,11 +37,12 @@ class RecordingFinding:
     why: str
 
 
-def audit_recordings(session: Session, settings: Settings, written: set[str] | None = None
-                     ) -> tuple[list[RecordingFinding], list[str]]:
+def audit_recordings(session: Session, settings: Settings, written: set[str] | None = None,
+                     files: list[Path] | None = None) -> tuple[list[RecordingFinding], list[str]]:
     """Findings over every sound or video file of the public site, and the places checked.
     With `written` (site paths written since the last audit, `audit.since`), only those are
-    decoded again; every other file is still checked to be a public recording."""
+    decoded again; every other file is still checked to be a public recording. `files`: the
+    site's files, when the caller listed them already (`audit.files.public_files`)."""
     catalog = Catalog(session, PUBLIC, settings.today())
     public = settings.public_dir
     expected: dict[str, tuple[str, list[tuple[int, int]], int | None]] = {}
@@ -58,7 +60,7 @@ def audit_recordings(session: Session, settings: Settings, written: set[str] | N
                 expected[path] = (narrative_id, silences, pub.recording.duration_ms)
     findings: list[RecordingFinding] = []
     checked: list[str] = []
-    for file in sorted(p for p in public.rglob("*") if p.is_file() and p.suffix.lower() in MEDIA_SUFFIXES):
+    for file in (p for p in (files if files is not None else public_files(public)) if p.suffix.lower() in MEDIA_SUFFIXES):
         relative = file.relative_to(public).as_posix()
         where = str(Path(public.name) / relative)
         checked.append(f"recording {where}")

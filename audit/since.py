@@ -31,7 +31,15 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
 from audit.fingerprints import ADDRESS, hidden_addresses
-from audit.leaks import AuditReport, Fingerprint, Leak, audit, fingerprints, public_files
+from audit.leaks import (
+    AuditReport,
+    Fingerprint,
+    Leak,
+    audit,
+    fingerprints,
+    public_files,
+    read_public,
+)
 from audit.matcher import Matcher
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
 from search.query import open_index
@@ -52,8 +60,9 @@ def _digest(f: Fingerprint) -> str:
     return hashlib.blake2b(f"{f.kind}\0{f.object_id}\0{f.text}".encode(), digest_size=12).hexdigest()
 
 
-def audit_since(settings: Settings, full: bool = False) -> Since:
-    """Check what changed since the last audit (a full audit when there was none, or `full`)."""
+def audit_since(settings: Settings, full: bool = False, seed: int | None = None) -> Since:
+    """Check what changed since the last audit (a full audit when there was none, or `full`;
+    `seed` draws its sample of public ids, `audit.leaks.audit`)."""
     state_path = Path(settings.build_cache_dir) / STATE
     try:
         state = json.loads(state_path.read_text()) if not full else None
@@ -61,7 +70,7 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
         state = None
     started = time.time_ns()
     if state is None:
-        report = audit(settings)
+        report = audit(settings, seed=seed)
         _remember(state_path, report, started)
         return Since(report, full=True, new=len(report.fingerprints))
     with store_transaction(settings) as session:
@@ -91,7 +100,7 @@ def audit_since(settings: Settings, full: bool = False) -> Since:
             if file.suffix.lower() in MEDIA_SUFFIXES:
                 continue  # sound: decoded below, not searched as text
             scan(str(file.relative_to(public.parent)),
-                 f"/{relative}\n" + file.read_text(encoding="utf-8", errors="replace"), every)
+                 f"/{relative}\n" + read_public(file), every)
     with store_transaction(settings) as session:  # the recordings written since, decoded
         heard, listened = audit_recordings(session, settings, written)
     report.where += listened

@@ -1,6 +1,9 @@
 """How long `reckon audit --full` takes on a generated archive with a few hundred hidden objects.
 
     .venv/bin/python bench/audit_bench.py 10000 [--work DIR] [--hidden 300]
+    .venv/bin/python bench/audit_bench.py 100000 --corpus /work/bench100k/corpus --work DIR [--hidden 300]
+    .venv/bin/python bench/audit_bench.py --home H --plant WORD   # an archive ingested and built already
+
 
 Generates N records of ~400 words of Zipf prose (`bench/corpus.py`'s vocabulary, the shape of
 the shared script's records) into DIR/content, of which `--hidden` objects are hidden: a third
@@ -11,7 +14,13 @@ with two leaks planted: a hidden record's own word in a public page, and a narra
 name in the public search index (a stored document rewritten). A leak served by the app is
 planted at scale in tests/test_audit_scale.py (a route serving staff views). Times
 `reckon audit --full` in a child process (wall clock, and the child's CPU time from
-`resource`), checks each planted leak is named, and prints the load average.
+`resource`, which counts the child the audit forks to walk the app), checks each planted
+leak is named, and prints the load average. With `--home`, an archive already ingested and
+built (say 100,000 records of `bench/corpus.py` with a few hundred made restricted) is audited
+as it is, then with `--plant`, a hidden record's word, written into a public page. With
+`--corpus`, a corpus of public records already written (the shared script's, `bench/corpus.py`)
+is copied into DIR and `--hidden` of its records made restricted, each with two words of its
+own, instead of generating one.
 """
 
 from __future__ import annotations
@@ -85,6 +94,20 @@ def generate(content: Path, n: int, hidden: int) -> dict[str, str]:
             "api_word": own_word(sorted(hidden_ids)[1], "sec")}
 
 
+def restrict(corpus: Path, content: Path, hidden: int) -> dict[str, str]:
+    """Copy a corpus of public records, making `hidden` of them (spread evenly) restricted, each
+    with two words of its own; returns the planted words, as `generate` does."""
+    shutil.copytree(corpus, content)
+    records = sorted((content / "records").glob("*.md"))
+    step = max(1, len(records) // max(1, hidden))
+    chosen = records[::step][:hidden]
+    for n, path in enumerate(chosen):
+        text = path.read_text().replace("\naccess: public\n", "\naccess: restricted\n", 1)
+        path.write_text(text.rstrip("\n") + f" {own_word(n, 'rec')} {own_word(n, 'sec')}.\n")
+    return {"record": chosen[0].stem, "word": own_word(0, "rec"), "name": "",
+            "api_word": own_word(1, "sec")}
+
+
 def reckon(home: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([RECKON, "--home", str(home), *args], check=False, capture_output=True, text=True)
 
@@ -105,7 +128,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--hidden", type=int, default=300)
     parser.add_argument("--build-only", action="store_true", help="generate, ingest and build, then stop")
+    parser.add_argument("--home", type=Path, default=None, help="audit this archive (ingested and built) instead")
+    parser.add_argument("--corpus", type=Path, default=None, help="copy these records (all public) and hide some")
+    parser.add_argument("--plant", default=None, help="with --home: a hidden record's word to plant in a page")
     args = parser.parse_args()
+    if args.home is not None:
+        audit_home(args.home, args.plant)
+        return
     work = args.work or ROOT / "bench" / f".audit-{args.n}"
     home = work / "home"
     marker = work / "built.json"
@@ -113,7 +142,8 @@ def main() -> None:
     if not marker.exists():
         shutil.rmtree(work, ignore_errors=True)
         home.mkdir(parents=True)
-        planted = generate(home / "content", args.n, args.hidden)
+        planted = (restrict(args.corpus, home / "content", args.hidden) if args.corpus
+                   else generate(home / "content", args.n, args.hidden))
         for step in (("ingest",), ("build",)):
             start = time.perf_counter()
             done = reckon(home, *step)
@@ -134,13 +164,14 @@ def main() -> None:
     # 1. a hidden record's word in a public page
     page = home / "public" / "records" / "rec-bench-000001" / "index.html"
     page_text = page.read_text()
-    page.write_text(page_text + f"<p>{planted['word']}</p>")
     # 2. a narrator's private name in a stored document of the public index
     index = home / "index"
     moved = index.with_name("index.clean")
     shutil.copytree(index, moved, dirs_exist_ok=True)
-    plant_in_index(home, planted["name"])
-    try:
+    secret = planted["name"] or planted["api_word"]  # a corpus copied (--corpus) has no narrators
+    try:  # both put back whatever happens, so the next run starts clean
+        page.write_text(page_text + f"<p>{planted['word']}</p>")
+        plant_in_index(home, secret)
         wall2, cpu2, rc2, out2 = timed_audit(home)
     finally:
         shutil.rmtree(index)
@@ -148,9 +179,30 @@ def main() -> None:
         page.write_text(page_text)
     print(f"planted: {wall2:.1f} s wall, {cpu2:.1f} s CPU, exit {rc2}")
     for what, where in ((planted["word"].lower(), "public/records/rec-bench-000001/index.html"),
-                        (planted["name"], "public search index")):
+                        (secret, "public search index")):
         found = [line for line in out2.splitlines() if f"'{what}'" in line and where in line]
         print(f"  {'found' if found else 'MISSED'}: '{what}' in {where}" + (f" ({len(found)} places)" if found else ""))
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"load after {load}")
+
+
+def audit_home(home: Path, word: str | None) -> None:
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"{home}: load before {load}", flush=True)
+    wall, cpu, rc, out = timed_audit(home)
+    print(f"clean:   {wall:.1f} s wall, {cpu:.1f} s CPU, exit {rc}; {out.strip().splitlines()[-1] if out.strip() else ''}")
+    if word:
+        page = next((home / "public" / "records").glob("*/index.html"))
+        text = page.read_text()
+        page.write_text(text + f"<p>{word}</p>")
+        try:
+            wall, cpu, rc, out = timed_audit(home)
+        finally:
+            page.write_text(text)
+        where = str(page.relative_to(home))
+        found = [line for line in out.splitlines() if f"'{word.lower()}'" in line and where in line]
+        print(f"planted: {wall:.1f} s wall, {cpu:.1f} s CPU, exit {rc}; {'found' if found else 'MISSED'}: "
+              f"'{word}' in {where}")
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     print(f"load after {load}")
 
@@ -168,7 +220,8 @@ def plant_in_index(home: Path, name: str) -> None:
         doc = next(d for d in index.stored_documents() if d.get("id") in ("rec-bench-000003", ["rec-bench-000003"]))
     finally:
         index.close()
-    doc = {k: (v[0] if isinstance(v, list) and len(v) == 1 and k in ("id", "text", "title") else v) for k, v in doc.items()}
+    doc = {k: (v[0] if isinstance(v, list) and len(v) == 1 and k in ("id", "text", "title", "date_lower", "date_upper")
+               else v) for k, v in doc.items()}
     doc["text"] = f"{doc.get('text') or ''} {name}"
     writer = open_writer(engine_name, index_dir)
     writer.delete([doc["id"]])

@@ -260,7 +260,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from audit.since import audit_since
 
     settings = _settings(args)
-    done = audit_since(settings, full=args.full)
+    done = audit_since(settings, full=args.full or args.seed is not None, seed=args.seed)
     report = done.report
     for leak in report.leaks:
         print(leak)
@@ -268,8 +268,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print(f"UNREADABLE: {failure}")
     scope = "everything" if done.full else (f"{done.files} files published since the last audit, and "
                                            f"{done.new} new fingerprints everywhere")
+    sample = f"; public ids sampled with --seed {report.seed}" if report.seed is not None else ""
     print(f"audit ({scope}): {len(report.fingerprints)} fingerprints of {report.hidden_objects} hidden objects "
-          f"checked in {report.places} public places: {len(report.leaks)} leaks")
+          f"checked in {report.places} public places{sample}: {len(report.leaks)} leaks")
     return 1 if report.leaks or report.failures else 0
 
 
@@ -376,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
             "of hidden material; exits 1 and names each leak. After a first full audit, only what the "
             "publishes since changed and the material hidden since are checked.")
     p.add_argument("--full", action="store_true", help="check everything, as the first audit does")
+    p.add_argument("--seed", type=int, default=None, metavar="N",
+                   help="a full audit asking the API for the same sample of public ids as the audit that "
+                        "printed this seed (each full audit draws a new sample and prints its seed)")
     p = add("export", cmd_export, "Write the whole archive (every table, revisions included) as a BagIt bag.")
     p.add_argument("--bag", required=True, type=Path, help="new folder to write the bag into")
     p = add("verify", cmd_verify, "Check a bag's fixity against its SHA-256 manifests.")

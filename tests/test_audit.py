@@ -36,6 +36,7 @@ def test_a_planted_leak_is_named_with_its_file_and_source(published_copy, capsys
     minimal = published_copy  # the minimal archive, ingested and published
     monkeypatch.setenv("DATABASE_URL", minimal.database_url)
     assert main(["--home", str(minimal.home), "audit"]) == 0
+    assert "public ids sampled with --seed " in capsys.readouterr().out  # the first audit is a full one
     page = minimal.public_dir / "records" / "rec-2008-apology" / "index.html"
     page.write_text(page.read_text() + "<p>Morvendale</p><p>Secret Legalname</p>")
     capsys.readouterr()

@@ -75,6 +75,7 @@ def staff_app(settings):
 @pytest.mark.slow
 def test_a_clean_archive_past_the_sample_size_has_no_leaks_and_every_hidden_id_is_asked(scaled):
     report = audit(scaled, seed=1)
+    assert report.seed == 1  # the sample of public ids is this seed's (tests/test_audit_sampling.py)
     assert report.leaks == [], [str(leak) for leak in report.leaks[:5]]
     assert report.failures == []
     asked = {w.split()[1] for w in report.where if w.startswith("API /api/records/rec-scale-")}

@@ -256,3 +256,23 @@ def test_the_archive_names_itself_from_settings(archive, oai_schema):
         doc = oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc",
                   identifier="oai:archive.county.example:rec-2008-apology")
         assert doc.findtext(".//dc:publisher", namespaces=NS) == "County Medical Archive"
+
+
+def test_a_record_kept_from_one_list_is_the_record_every_other_list_and_get_record_give(sample, oai_schema):
+    """Records are made once per store generation and kept (web.oai.protocol.Kept): the copy a
+    set's list or GetRecord gives is the record the whole list made, byte for byte, and a
+    repository keeping none makes the same."""
+    def records(doc) -> dict[str, bytes]:
+        return {r.findtext("o:header/o:identifier", namespaces=NS): etree.tostring(r, with_tail=False)
+                for r in doc.findall(".//o:record", NS)}
+
+    with TestClient(create_app(sample)) as client:
+        whole = records(oai(client, oai_schema, verb="ListRecords", metadataPrefix="oai_dc"))
+        harms = records(oai(client, oai_schema, verb="ListRecords", metadataPrefix="oai_dc", set="type:harm"))
+        assert harms and all(whole.get(i, b"") == r for i, r in harms.items() if i in whole)
+        first = next(iter(whole))
+        again = records(oai(client, oai_schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=first))
+        assert again == {first: whole[first]}
+    with TestClient(create_app(sample)) as fresh:  # nothing kept yet: made one by one
+        alone = records(oai(fresh, oai_schema, verb="GetRecord", metadataPrefix="oai_dc", identifier=first))
+        assert alone == {first: whole[first]}

@@ -149,3 +149,36 @@ class ViewCache:
                 self._entries.pop(next(iter(self._entries)))
             self._entries[key] = rep
         return rep
+
+
+class PerGeneration:
+    """What every public answer of one (store generation, today) may share, whichever part of
+    the app makes it: the Catalog's public summaries of each kind, which an API collection, an
+    agent's or a concept's answer, every chart and OAI-PMH's headers all read (at 100,000
+    records each made them again, three times over). A new dict when either changes; it is
+    taken before the store is read, so what is put in it is never older than its key."""
+
+    def __init__(self, engine: Engine, settings: Settings):
+        self.engine = engine
+        self.clock = StoreClock(engine, settings)
+        self.today = settings.today
+        self._lock = threading.Lock()  # asked from the event loop and the thread pool
+        self._state: tuple = ()
+        self._data: dict = {}
+
+    def current(self) -> dict:
+        with self._lock:
+            state = (self.clock.current()[0], self.today())
+            if state != self._state:
+                self._state, self._data = state, {}
+            return self._data
+
+
+def public_summaries(app_state, settings: Settings) -> dict:
+    """The public summaries kept for the app's current store generation and day, by kind
+    (`Catalog(summaries=...)`); `app_state` is the app's `state`, holding its engine."""
+    engine = app_state.engine
+    shared = getattr(app_state, "per_generation", None)
+    if shared is None or shared.engine is not engine:  # one per app lifespan
+        shared = app_state.per_generation = PerGeneration(engine, settings)
+    return shared.current().setdefault("public summaries", {})

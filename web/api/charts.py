@@ -21,18 +21,25 @@ from archive.settings import Settings
 from archive.urls import chart_api_url
 from publish.charts.lookup import chart, chart_index
 from web.http_cache import http_cached
+from web.view_cache import public_summaries
 
 METHODS = ["GET", "HEAD", "OPTIONS"]
 
 
+def catalog(request: Request, session: Session, settings: Settings) -> Catalog:
+    # Every chart reads every public record's summary: made once per store generation and day,
+    # and shared with the API's other answers and OAI-PMH (web.view_cache.PerGeneration).
+    return Catalog(session, PUBLIC, settings.today(), summaries=public_summaries(request.app.state, settings))
+
+
 def list_charts(request: Request, settings: Settings) -> JSONResponse:
     with Session(request.app.state.engine) as session:
-        return JSONResponse(chart_index(Catalog(session, PUBLIC, settings.today())))
+        return JSONResponse(chart_index(catalog(request, session, settings)))
 
 
 def get_chart(request: Request, settings: Settings) -> JSONResponse:
     with Session(request.app.state.engine) as session:
-        return JSONResponse(chart(Catalog(session, PUBLIC, settings.today()), request.path_params["id"]))
+        return JSONResponse(chart(catalog(request, session, settings), request.path_params["id"]))
 
 
 def routes(settings: Settings) -> list[Route]:

@@ -48,7 +48,7 @@ from web.http_cache import (
     respond,
 )
 from web.openapi.document import openapi_document
-from web.view_cache import StoreClock, ViewCache
+from web.view_cache import StoreClock, ViewCache, public_summaries
 
 API_KINDS = {section: kind for kind, section in API_SECTIONS.items()}
 MAX_LIMIT = 100
@@ -147,9 +147,21 @@ def summaries_of(catalog: Catalog, kind: str) -> list[Summary]:
     return sorted((s for k in PUBLIC_KINDS for s in catalog.summaries(k)), key=summary_key)
 
 
-def page_of(kind: str, summaries: list[Summary], query: ListQuery) -> dict:
-    chosen = [s for s in summaries if query.matches(s)]
-    start = bisect.bisect_right([summary_key(s) for s in chosen], query.cursor) if query.cursor else 0
+def page_of(kind: str, summaries: list[Summary], query: ListQuery,
+            kept: dict | None = None) -> dict:
+    """One page of a collection. `kept`: where the summaries matching the filters, and their
+    sort keys, are kept for every page of one store generation (paging through 100,000 records
+    filtered and keyed all of them again for each of its 2,000 pages)."""
+    found = kept.get((kind, query.filters)) if kept is not None else None
+    if found is None:
+        chosen = [s for s in summaries if query.matches(s)]
+        found = (chosen, [summary_key(s) for s in chosen])
+        if kept is not None:
+            if len(kept) >= 256:  # as many filter combinations as callers care to send: bounded
+                kept.clear()
+            kept[kind, query.filters] = found
+    chosen, keys = found
+    start = bisect.bisect_right(keys, query.cursor) if query.cursor else 0
     items = chosen[start:start + query.limit]
     more = start + query.limit < len(chosen)
     next_cursor = encode_cursor(summary_key(items[-1])) if more else None
@@ -177,7 +189,7 @@ def routes(settings: Settings) -> list[Route]:
         authorities = shared.get("authorities")
         if authorities is None:  # read once per store generation, not once per answer
             authorities = shared["authorities"] = read_authorities(session)
-        cat = Catalog(session, PUBLIC, settings.today(), authorities)
+        cat = Catalog(session, PUBLIC, settings.today(), authorities, summaries=public_summaries(request.app.state, settings))
         # A collection's summaries, made once per store generation and day for all its pages:
         # each page of a 100,000-record collection judged and summarised every record again.
         def shared_summaries(kind: str) -> list[Summary]:
@@ -186,6 +198,7 @@ def routes(settings: Settings) -> list[Route]:
             return shared["summaries", kind]
 
         cat.shared_summaries = shared_summaries
+        cat.shared_pages = shared.setdefault("pages", {})
         return cat
 
     async def answer(request: Request, key: tuple, build: Callable[[Catalog], object],
@@ -227,7 +240,7 @@ def routes(settings: Settings) -> list[Route]:
             except BadRequest as exc:
                 return bad_request(exc)
             return await answer(request, ("list", kind, query), lambda cat: page_of(
-                kind, cat.shared_summaries(kind), query))
+                kind, cat.shared_summaries(kind), query, cat.shared_pages))
         list_objects.__name__ = f"list_{kind}s"
         return list_objects
 

@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import copy
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cached_property
@@ -32,7 +36,7 @@ from archive.catalog import Catalog
 from archive.settings import Settings
 from archive.urls import SiteUrls
 from web.oai.dublin_core import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
-from web.view_cache import StoreClock
+from web.view_cache import StoreClock, public_summaries
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -41,6 +45,10 @@ KIND_NAMES = {"record": "Records", "narrative": "Oral-history narratives", "harm
               "timeline": "Timelines"}
 FORMATS = {"oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS)}
 PAGE_SIZE = 50
+# Record elements kept for one (store generation, today), most recently used first: a harvester
+# (or `reckon audit`, which walks every set's list side by side in identifier order) asking for
+# the same record in several sets' lists has it made once. A few thousand is a few MB.
+KEPT_ELEMENTS = 4_096
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -120,11 +128,16 @@ def parse_stamp(text: str, name: str, end_of_day: bool = False) -> datetime:
 class Repository:
     """The public archive as one harvest request sees it."""
 
-    def __init__(self, catalog: Catalog, settings: Settings, base_url: str, site_root: str):
+    def __init__(self, catalog: Catalog, settings: Settings, base_url: str, site_root: str,
+                 kept: Kept | None = None):
+        """`kept`: what every request of this (store generation, today) may reuse (`Kept`)."""
         self.catalog = catalog
         self.settings = settings
         self.base_url = base_url
         self.site_root = site_root.rstrip("/")
+        self.kept = kept if kept is not None else Kept()
+        if self.kept.headers is not None:
+            self.__dict__["headers"] = self.kept.headers
 
     def identifier(self, object_id: str) -> str:
         return f"oai:{self.settings.oai_repository_id}:{object_id}"
@@ -158,10 +171,27 @@ class Repository:
     def header_for(self, identifier: str) -> Header:
         prefix = f"oai:{self.settings.oai_repository_id}:"
         object_id = identifier.removeprefix(prefix) if identifier.startswith(prefix) else None
-        for header in self.headers:
-            if header.object_id == object_id:
-                return header
-        raise OAIError("idDoesNotExist", f"no item {identifier!r} in this repository")
+        if self.kept.by_id is None:
+            self.kept.by_id = {h.object_id: h for h in self.headers}
+        header = self.kept.by_id.get(object_id)  # type: ignore[arg-type]
+        if header is None:
+            raise OAIError("idDoesNotExist", f"no item {identifier!r} in this repository")
+        return header
+
+    def matching(self, set_spec: str | None, start: datetime | None, end: datetime | None
+                 ) -> tuple[list[Header], list[str]]:
+        """`_matching`'s headers and their identifiers, made once per (set, window) for all the
+        pages of a list: each page filtered the whole archive again (a harvest of 100,000
+        records was 2,000 passes over 100,000 headers)."""
+        key = (set_spec, start, end)
+        found = self.kept.lists.get(key)
+        if found is None:
+            matched = _matching(self, set_spec, start, end)
+            found = (matched, [self.identifier(h.object_id) for h in matched])
+            if len(self.kept.lists) >= 64:
+                self.kept.lists.pop(next(iter(self.kept.lists)))
+            self.kept.lists[key] = found
+        return found
 
     # -- elements ---------------------------------------------------------------------
     def header_element(self, header: Header) -> etree._Element:
@@ -174,13 +204,67 @@ class Repository:
             sub(element, "setSpec", spec)
         return element
 
-    def record_element(self, header: Header) -> etree._Element:
+    def record_element(self, header: Header, view: dict | None = None) -> etree._Element:
         element = etree.Element(q("record"))
         element.append(self.header_element(header))
         if not header.deleted:
-            view = self.catalog.get(header.kind, header.object_id)
+            view = view if view is not None else self.catalog.get(header.kind, header.object_id)
             etree.SubElement(element, q("metadata")).append(oai_dc(view, self.absolute, self.settings.archive_name))
         return element
+
+    def record_elements(self, headers: list[Header]) -> list[etree._Element]:
+        """The `<record>` of each header, as `record_element` makes it: those kept for this store
+        generation are copied, the others made with their views read in bulk (one query per
+        table for a page of records, not several per record), then kept."""
+        made = self.kept.elements_for([h.object_id for h in headers])
+        missing: dict[str, list[str]] = {}
+        for header in headers:
+            if header.object_id not in made and not header.deleted:
+                missing.setdefault(header.kind, []).append(header.object_id)
+        views: dict[str, dict] = {}
+        for kind, ids in missing.items():
+            if kind == "record" and self.kept.record_bulk is None:
+                self.kept.record_bulk = self.catalog.record_bulk()
+            views.update((v["id"], v) for v in self.catalog.views(
+                kind, ids, bulk=self.kept.record_bulk if kind == "record" else None))
+        found = []
+        for header in headers:
+            element = made.get(header.object_id)
+            if element is None:
+                view = views.get(header.object_id)
+                if view is None and not header.deleted:  # the store changed under us: as before
+                    view = self.catalog.get(header.kind, header.object_id)
+                element = self.record_element(header, view)
+                self.kept.keep(header.object_id, element)
+            found.append(copy.deepcopy(element))
+        return found
+
+
+class Kept:
+    """What the requests of one (store generation, today) share: the headers, each list's
+    headers by (set, window), the headers by id, the bulk reads record views take from other
+    tables, and the most recently made `<record>` elements (`KEPT_ELEMENTS`)."""
+
+    def __init__(self) -> None:
+        self.headers: list[Header] | None = None
+        self.by_id: dict[str, Header] | None = None
+        self.lists: dict[tuple, tuple[list[Header], list[str]]] = {}
+        self.record_bulk: dict | None = None
+        self._elements: OrderedDict[str, etree._Element] = OrderedDict()
+        self._lock = threading.Lock()  # requests are answered in the thread pool
+
+    def elements_for(self, object_ids: list[str]) -> dict[str, etree._Element]:
+        with self._lock:
+            found = {i: self._elements[i] for i in object_ids if i in self._elements}
+            for i in found:
+                self._elements.move_to_end(i)
+            return found
+
+    def keep(self, object_id: str, element: etree._Element) -> None:
+        with self._lock:
+            self._elements[object_id] = element
+            while len(self._elements) > KEPT_ELEMENTS:
+                self._elements.popitem(last=False)
 
 
 def q(name: str) -> str:
@@ -250,15 +334,16 @@ def _list(repo: Repository, args: dict, verb: str) -> etree._Element:
         state = ListState(args["metadataPrefix"], args.get("set"), args.get("from"), args.get("until"))
     check_prefix(state.prefix)
     start, end = _date_window(state)
-    matched = _matching(repo, state.set_spec, start, end)
-    ids = [repo.identifier(h.object_id) for h in matched]
-    cursor = sum(1 for i in ids if i <= state.after) if state.after else 0
+    matched, ids = repo.matching(state.set_spec, start, end)
+    cursor = bisect.bisect_right(ids, state.after) if state.after else 0  # ids are sorted
     page = matched[cursor:cursor + PAGE_SIZE]
     if not page:
         raise OAIError("badResumptionToken", "this resumption token is past the end of the list")
     element = etree.Element(q(verb))
-    for header in page:
-        element.append(repo.header_element(header) if verb == "ListIdentifiers" else repo.record_element(header))
+    if verb == "ListIdentifiers":
+        element.extend(repo.header_element(header) for header in page)
+    else:
+        element.extend(repo.record_elements(page))
     remaining = cursor + len(page) < len(matched)
     if remaining or token is not None:
         next_token = state.token(ids[cursor + len(page) - 1]) if remaining else None
@@ -365,7 +450,8 @@ def serialise(root: etree._Element) -> bytes:
 
 def routes(settings: Settings) -> list[Route]:
     # The list of headers is the whole archive's worth of bulk queries; it is kept for one
-    # (store generation, today), like the API's answers, so a harvest of many pages pays once.
+    # (store generation, today), like the API's answers, so a harvest of many pages pays once;
+    # so are each list's headers and recently made record elements (`Kept`).
     kept: dict = {}
 
     urls = SiteUrls(settings.base_url)
@@ -390,15 +476,18 @@ def routes(settings: Settings) -> list[Route]:
             kept.clear()
             kept.update(engine=engine, clock=StoreClock(engine, settings))
         state = (kept["clock"].current()[0], settings.today())
+        if kept.get("state") != state:
+            kept.update(state=state, shared=Kept())
+        shared: Kept = kept["shared"]
+        summaries = public_summaries(request.app.state, settings)  # shared with the API's answers
 
         def answer() -> bytes:
             with Session(engine) as session:
-                repo = Repository(Catalog(session, PUBLIC, state[1]), settings, base_url, site_root)
-                if kept.get("state") == state:
-                    repo.__dict__["headers"] = kept["headers"]
+                repo = Repository(Catalog(session, PUBLIC, state[1], summaries=summaries), settings, base_url,
+                                  site_root, shared)
                 body = respond_xml(params, repo)
-                if "headers" in repo.__dict__:
-                    kept.update(state=state, headers=repo.headers)
+                if shared.headers is None and "headers" in repo.__dict__:
+                    shared.headers = repo.headers
                 return body
 
         body = await run_in_threadpool(answer)
