@@ -95,6 +95,8 @@ def build_together(leader: Target, follower: Target, engine_name: str,
             for t in (leader, follower))
         _write_together(lead, follow, progress)
         counts = lead.fresh.finish(), follow.fresh.finish()
+    for t in (leader, follower):  # as `write_index` does: what the replaced indexes kept elsewhere goes
+        engine.release(Path(t.index_dir), store_url(t.catalog))
     return counts
 
 
