@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from archive import redactions
 from archive.access import Role, Viewer
-from archive.db import open_engine, transaction
+from archive.db import store_transaction
 from archive.models import Narrative
 from archive.store_consent import withdraw_narrative
 from ingest.pipeline import ingest
@@ -42,12 +42,8 @@ def patched(settings, tmp_path, name: str = "fresh") -> str:
 
 
 def write(settings, change) -> None:
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            change(session)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        change(session)
 
 
 def test_a_withdrawn_narrative_is_patched_to_its_tombstone_everywhere(site, tmp_path):

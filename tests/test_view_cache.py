@@ -7,20 +7,15 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from archive import models as m
-from archive.db import open_engine
-from archive.transaction import transaction
+from archive.db import store_transaction
 from server.app import create_app
 
 RECORD = "/api/records/rec-2008-apology"
 
 
 def write(settings, change) -> None:
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            change(session)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        change(session)
 
 
 def test_a_record_answer_follows_writes_to_the_record_and_to_the_agents_it_names(published_copy):
