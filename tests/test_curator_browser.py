@@ -45,6 +45,7 @@ def test_a_curator_accepts_a_tag_and_rejects_a_redaction_and_the_api_shows_both(
         page.click("text=Tag suggestions")
         page.select_option("#object", "rec-2008-apology")
         page.click("button:has-text('Show')")
+        page.wait_for_url("**object=rec-2008-apology**")  # the filtered page, loaded: not the one before
         row = page.locator("#suggestions tbody tr")
         assert row.count() == 1 and "barred from membership" in row.locator("mark").inner_text()
         row.locator("button:has-text('Accept')").click()

@@ -9,6 +9,7 @@ with the reason where it is not installed: tests/helpers/browser.py).
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,6 +105,7 @@ def write_narrative(page, base: str) -> str:
     page.check("#release_signed")
     page.fill("#release_date", "2024-05-01")
     page.click("button[name=then][value=save]")
+    page.wait_for_url(re.compile(r".*/staff/narratives/(?!new$)[^/?]+$"))  # the saved draft's page
     narrative = page.url
     page.goto(narrative + "/edit")
     page.fill("#place", "Petersburg")
