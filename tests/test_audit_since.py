@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import time
 
-from sqlmodel import Session
-
 from archive.access import Role, Viewer
-from archive.db import open_engine, transaction
+from archive.db import store_transaction
 from archive.store_consent import withdraw_narrative
 from audit.leaks import fingerprints
 from audit.since import audit_since
@@ -19,12 +17,8 @@ CAROL = Viewer(Role.CURATOR, "carol")
 
 
 def withdraw(settings) -> None:
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            withdraw_narrative(session, CAROL, "nar-a", settings.today())
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        withdraw_narrative(session, CAROL, "nar-a", settings.today())
 
 
 def test_the_first_audit_is_full_then_only_what_changed_is_checked(published_copy):
@@ -42,12 +36,8 @@ def test_the_first_audit_is_full_then_only_what_changed_is_checked(published_cop
 
 
 def hidden_word(settings, object_id: str) -> str:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            prints, _ = fingerprints(session, settings.today(), settings.site_dir)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        prints, _ = fingerprints(session, settings.today(), settings.site_dir)
     return next(f.text for f in prints if f.kind == "word" and f.object_id == object_id)
 
 

@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from archive import site_lag
 from archive.access import PUBLIC
 from archive.catalog import Catalog
-from archive.db import open_engine
+from archive.db import store_transaction
 from audit.leaks import audit
 from publish import build as site_build
 from publish.pipeline import STAFF
@@ -63,25 +62,17 @@ def public_files(settings) -> dict[str, str]:
 
 def indexes_current(settings) -> bool:
     """Both search indexes already show the store as it is (an update finds nothing to write)."""
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            public = bring_up_to_date(Catalog(session, PUBLIC, settings.today()), settings.index_dir,
-                                      settings.search_engine)
-            staff = bring_up_to_date(Catalog(session, STAFF, settings.today()), staff_index_dir(settings),
-                                     settings.search_engine)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        public = bring_up_to_date(Catalog(session, PUBLIC, settings.today()), settings.index_dir,
+                                  settings.search_engine)
+        staff = bring_up_to_date(Catalog(session, STAFF, settings.today()), staff_index_dir(settings),
+                                 settings.search_engine)
     return not (public.added or public.deleted or public.rebuilt or staff.added or staff.deleted or staff.rebuilt)
 
 
 def lag_rows(settings) -> list:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            return site_lag.current(session).pending
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        return site_lag.current(session).pending
 
 
 def assert_everywhere_gone(client, settings, narrative_id: str, word: str, tombstone: bool) -> None:

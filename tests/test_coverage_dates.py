@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from archive import models as m
 from archive import workflow
 from archive.access import Role, Viewer
-from archive.db import open_engine, transaction
+from archive.db import open_engine, store_transaction, transaction
 from archive.errors import ContentError
 from archive.source_files import CODE_ROW
 from archive.submissions import validate
@@ -56,13 +56,9 @@ def archive(template: Path, tmp_path: Path):
 
 
 def test_ingest_stores_the_coverage_and_its_bounds_beside_the_interview_date(archive):
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            row = session.get(m.Narrative, "nar-a")
-            other = session.get(m.Narrative, "nar-g")
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        row = session.get(m.Narrative, "nar-a")
+        other = session.get(m.Narrative, "nar-g")
     assert (row.date, row.coverage_date, row.coverage_lower, row.coverage_upper) == ("2019", ABOUT, 19500101, 19701231)
     assert (other.coverage_date, other.coverage_lower, other.coverage_upper) == ("", 0, 99991231)
 
@@ -164,12 +160,8 @@ def test_an_older_store_gains_empty_coverage_columns(archive, caplog):
     for column in ("coverage_date", "coverage_lower", "coverage_upper"):
         assert f"added column narrative.{column}" in caplog.text
     ingest(archive)  # the next ingest (new code: it reads everything) fills them from the files
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            assert session.get(m.Narrative, "nar-a").coverage_lower == 19500101
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        assert session.get(m.Narrative, "nar-a").coverage_lower == 19500101
 
 
 def test_the_staff_form_takes_a_coverage_date_and_says_when_it_is_not_edtf(archive):

@@ -12,9 +12,9 @@ import html
 import json
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.models import AuditEvent, Revision
 from archive.redactions import Redaction
 from archive.tag_suggestions import TagSuggestion
@@ -37,15 +37,11 @@ template, archive, client = staff_fixtures("curator", with_phrases_and_contact_d
 
 
 def rows(settings, table, **where):
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            query = select(table)
-            for name, value in where.items():
-                query = query.where(getattr(table, name) == value)
-            return session.exec(query).all()
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        query = select(table)
+        for name, value in where.items():
+            query = query.where(getattr(table, name) == value)
+        return session.exec(query).all()
 
 
 def public_outputs(settings, client) -> str:

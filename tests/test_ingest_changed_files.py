@@ -8,10 +8,10 @@ import os
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from archive import models as m
-from archive.db import open_engine, transaction
+from archive.db import open_engine, store_transaction, transaction
 from archive.errors import ContentError
 from archive.source_files import CODE_ROW, SourceFile
 from ingest import pipeline
@@ -53,12 +53,8 @@ def reads(monkeypatch):
 
 
 def stored(settings, record_id: str) -> m.Record:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            return session.get(m.Record, record_id)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        return session.get(m.Record, record_id)
 
 
 def test_an_unchanged_tree_reads_nothing_and_reports_every_object_unchanged(archive, reads):
@@ -133,12 +129,8 @@ def test_a_file_whose_stat_cannot_be_trusted_is_compared_by_its_bytes(archive, r
 
 
 def test_other_ingest_code_or_a_store_without_the_record_reads_everything(archive, reads, tmp_path):
-    engine = open_engine(archive)
-    try:
-        with transaction(engine) as session:
-            session.exec(update(SourceFile).where(SourceFile.path == CODE_ROW).values(digest="older code"))
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        session.exec(update(SourceFile).where(SourceFile.path == CODE_ROW).values(digest="older code"))
     pipeline.ingest(archive)
     assert len(reads) > 30
     reads.clear()
@@ -147,9 +139,5 @@ def test_other_ingest_code_or_a_store_without_the_record_reads_everything(archiv
     fresh = make_settings(tmp_path / "other", archive.content_dir)  # another store, same files
     pipeline.ingest(fresh)
     assert len(reads) > 30
-    engine = open_engine(fresh)
-    try:
-        with Session(engine) as session:
-            assert session.exec(select(SourceFile).where(SourceFile.path == CODE_ROW)).first() is not None
-    finally:
-        engine.dispose()
+    with store_transaction(fresh) as session:
+        assert session.exec(select(SourceFile).where(SourceFile.path == CODE_ROW)).first() is not None

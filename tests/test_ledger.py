@@ -13,13 +13,13 @@ import re
 from datetime import date
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 from starlette.testclient import TestClient
 
 from archive.access import Role, Viewer
 from archive.catalog import Catalog
 from archive.dates import parse_date
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.errors import ContentError
 from archive.ledger import Commitment, commitment_state
 from archive.ledger_views import commitment, institution_ledger
@@ -77,14 +77,10 @@ def text_of(markup: str) -> str:
 
 
 def test_the_lapsed_rule_is_computed_against_today_not_stored(ledger_site):
-    engine = open_engine(ledger_site)
-    try:
-        with Session(engine) as session:
-            assert session.get(Commitment, "com-lapsing").status == "announced"  # as written
-            now = commitment(Catalog(session, today=TODAY), "com-lapsing")
-            then = commitment(Catalog(session, today=date(2009, 6, 1)), "com-lapsing")
-    finally:
-        engine.dispose()
+    with store_transaction(ledger_site) as session:
+        assert session.get(Commitment, "com-lapsing").status == "announced"  # as written
+        now = commitment(Catalog(session, today=TODAY), "com-lapsing")
+        then = commitment(Catalog(session, today=date(2009, 6, 1)), "com-lapsing")
     assert (now["status"], now["by_rule"], now["declared_status"]) == ("lapsed", True, "announced")
     assert now["lateness"] == "Lapsed by rule: due 2010, and this archive holds no evidence of progress."
     assert (then["status"], then["by_rule"], then["lateness"]) == ("announced", False, "")
@@ -94,13 +90,9 @@ def test_the_lapsed_rule_is_computed_against_today_not_stored(ledger_site):
 
 
 def test_progress_resting_only_on_hidden_evidence_does_not_count_for_the_public(ledger_site):
-    engine = open_engine(ledger_site)
-    try:
-        with Session(engine) as session:
-            public = commitment(Catalog(session, today=TODAY), "com-hidden-progress")
-            staff = commitment(Catalog(session, Viewer(Role.CURATOR), TODAY), "com-hidden-progress")
-    finally:
-        engine.dispose()
+    with store_transaction(ledger_site) as session:
+        public = commitment(Catalog(session, today=TODAY), "com-hidden-progress")
+        staff = commitment(Catalog(session, Viewer(Role.CURATOR), TODAY), "com-hidden-progress")
     assert public["progress"] == [] and public["status"] == "lapsed"
     assert [p["text"] for p in staff["progress"]] == ["Glimmerfrost names were gathered."]
     assert staff["status"] == "in-progress" and not staff["by_rule"]
@@ -196,12 +188,8 @@ def test_ledger_api_answers_as_the_pages_do(ledger_site):
 
 
 def test_institution_page_gathers_the_bodies_nested_under_it(ledger_site):
-    engine = open_engine(ledger_site)
-    try:
-        with Session(engine) as session:
-            county = institution_ledger(Catalog(session, today=TODAY), "agent-county-society")
-    finally:
-        engine.dispose()
+    with store_transaction(ledger_site) as session:
+        county = institution_ledger(Catalog(session, today=TODAY), "agent-county-society")
     assert [p["id"] for p in county["parents"]] == ["agent-ama"]
     assert [c["id"] for c in county["commitments"]] == ["com-hidden-progress", "com-lapsing"]  # made or owned
     text = text_of(page(ledger_site, "/institutions/agent-ama/"))
@@ -210,13 +198,9 @@ def test_institution_page_gathers_the_bodies_nested_under_it(ledger_site):
 
 # -- ingest refuses bad ledger files, naming file, line and field ---------------------------
 def counts(settings) -> tuple[int, int]:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            return (session.exec(select(func.count()).select_from(Commitment)).one(),
-                    session.exec(select(func.count()).select_from(Commitment).where(Commitment.deleted)).one())
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        return (session.exec(select(func.count()).select_from(Commitment)).one(),
+                session.exec(select(func.count()).select_from(Commitment).where(Commitment.deleted)).one())
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, SQLModel
+from sqlmodel import SQLModel
 
-from archive.db import open_engine
+from archive.db import open_engine, store_transaction
 from archive.preservation import BagError, dump_tables, export_bag, import_bag, verify_bag
 from archive.signin_limits import SignInFailure
 from ingest.pipeline import ingest
@@ -54,13 +54,9 @@ def test_restore_refuses_an_archive_that_is_not_empty(minimal, tmp_path):
 
 def test_the_bag_carries_no_sign_in_attempts(minimal, tmp_path):
     ingest(minimal)
-    engine = open_engine(minimal)
-    try:
-        with Session(engine) as session:
-            session.add(SignInFailure(username="somebody", client="203.0.113.9", at=1.0))
-            session.commit()
-    finally:
-        engine.dispose()
+    with store_transaction(minimal) as session:
+        session.add(SignInFailure(username="somebody", client="203.0.113.9", at=1.0))
+        session.commit()
     bag = export_bag(minimal, tmp_path / "bag")
     words = "".join(p.read_text(encoding="utf-8", errors="replace") for p in bag.rglob("*") if p.is_file())
     assert "203.0.113.9" not in words and "somebody" not in words

@@ -8,12 +8,11 @@ import json
 
 import pytest
 from sqlalchemy import String
-from sqlmodel import Session
 
 from archive import workflow
 from archive.access import Role, Viewer
 from archive.catalog import Catalog
-from archive.db import open_engine, transaction
+from archive.db import open_engine, store_transaction, transaction
 from archive.errors import WorkflowError
 from archive.models import Narrative
 from archive.redactions import NOT_REDACTED, REDACTED_FIELDS
@@ -28,15 +27,11 @@ PRIVATE = "Private Personname"  # FORM's narrator, shown under the pseudonym "R.
 
 
 def publish_submission(settings, **changes) -> str:
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            sub = workflow.create(session, ALICE, validate(FORM | changes).values)
-            workflow.act(session, ALICE, sub.id, "submit", 1)
-            workflow.act(session, CAROL, sub.id, "publish", 2)
-            return sub.id
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        sub = workflow.create(session, ALICE, validate(FORM | changes).values)
+        workflow.act(session, ALICE, sub.id, "submit", 1)
+        workflow.act(session, CAROL, sub.id, "publish", 2)
+        return sub.id
 
 
 def public_text(settings) -> str:
@@ -60,26 +55,18 @@ def test_the_interviewer_field_is_redacted_everywhere_the_public_reads(minimal):
     assert narrative_id in site  # published, and read below
     for secret in ("Personname", "Quillfeather"):
         assert secret not in site
-    engine = open_engine(minimal)
-    try:
-        with Session(engine) as session:
-            view = Catalog(session, today=minimal.today()).narrative(narrative_id)
-    finally:
-        engine.dispose()
+    with store_transaction(minimal) as session:
+        view = Catalog(session, today=minimal.today()).narrative(narrative_id)
     assert "Personname" not in json.dumps(view) and "Quillfeather" not in json.dumps(view)
     assert view["interviewer"].startswith("R. M. and ")
 
 
 def test_a_submission_titled_with_a_private_name_gets_an_id_of_public_words(minimal):
-    engine = open_engine(minimal)
-    try:
-        with transaction(engine) as session:
-            ids = {workflow.new_id(session, validate(FORM | {"title": f"{PRIVATE} remembers"}).values)
-                   for _ in range(5)}
-            listed = workflow.new_id(session, validate(FORM | {"title": "Visiting Bo Quillfeather",
-                                                               "redact_names": "Bo Quillfeather"}).values)
-    finally:
-        engine.dispose()
+    with store_transaction(minimal) as session:
+        ids = {workflow.new_id(session, validate(FORM | {"title": f"{PRIVATE} remembers"}).values)
+               for _ in range(5)}
+        listed = workflow.new_id(session, validate(FORM | {"title": "Visiting Bo Quillfeather",
+                                                           "redact_names": "Bo Quillfeather"}).values)
     assert all(i.startswith("nar-r-m-remembers-") for i in ids), ids
     assert len(ids) == 5  # a random ending every time: an id says nothing of other narratives
     assert "quillfeather" not in listed

@@ -11,12 +11,11 @@ import sys
 import time
 
 import pytest
-from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from archive import site_lag
 from archive.access import Role, Viewer
-from archive.db import open_engine, transaction
+from archive.db import store_transaction
 from archive.models import Record
 from archive.store_consent import withdraw_narrative
 from publish import pipeline
@@ -36,21 +35,13 @@ def archive(published_copy):
 
 
 def withdraw(settings, narrative_id: str = "nar-a") -> None:
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            withdraw_narrative(session, CAROL, narrative_id, settings.today())
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        withdraw_narrative(session, CAROL, narrative_id, settings.today())
 
 
 def set_access(settings, record_id: str, access: str) -> None:
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            session.get(Record, record_id).access = access
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        session.get(Record, record_id).access = access
 
 
 def test_every_public_answer_is_revalidated_and_carries_its_etag(archive):
@@ -150,12 +141,8 @@ def test_the_purge_command_hears_every_changed_url_and_a_failed_one_is_retried(p
     withdraw(settings)
     with pytest.raises(Exception, match="CDN says no"):
         publish(settings)
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            [row] = site_lag.current(session).pending
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        [row] = site_lag.current(session).pending
     assert "purge command" in row.failure and "CDN says no" in row.failure
     assert "http://127.0.0.1:8000/narratives/nar-a/" in (settings.build_cache_dir / PENDING).read_text()
     (tmp_path / "fail").unlink()

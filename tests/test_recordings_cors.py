@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from archive.access import Role, Viewer
-from archive.db import open_engine, transaction
+from archive.db import store_transaction
 from archive.models import Narrative
 from archive.store_consent import withdraw_narrative
 from publish.host_rules import HEADERS_FILE, NGINX_FILE
@@ -38,15 +38,11 @@ def recorded(template, tmp_path):
 
 def change_access(settings, access: str) -> None:
     """Narrow access in the store only: the built files stay on disk until the next publish."""
-    engine = open_engine(settings)
-    try:
-        with transaction(engine) as session:
-            if access == "withdrawn":
-                withdraw_narrative(session, Viewer(Role.CURATOR, "carol"), "nar-rec", settings.today())
-            else:
-                session.get(Narrative, "nar-rec").access = access
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        if access == "withdrawn":
+            withdraw_narrative(session, Viewer(Role.CURATOR, "carol"), "nar-rec", settings.today())
+        else:
+            session.get(Narrative, "nar-rec").access = access
 
 
 def test_reckon_serve_opens_a_public_recording_to_other_sites(recorded):

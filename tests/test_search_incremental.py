@@ -15,12 +15,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 
 from archive import models as m
 from archive.access import PUBLIC
 from archive.catalog import Catalog
-from archive.db import open_engine
+from archive.db import store_transaction
 from publish.pipeline import STAFF, index_all, publish
 from reckon.cli import main
 from search.incremental import PAIR_FILES
@@ -75,13 +74,9 @@ def archive(template, tmp_path):
 
 
 def _write(settings, change) -> None:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            change(session)
-            session.commit()
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        change(session)
+        session.commit()
 
 
 def _set(settings, record_id: str, **values) -> None:
@@ -95,12 +90,8 @@ def _set(settings, record_id: str, **values) -> None:
 
 def _fresh(settings, viewer, tmp_path: Path) -> Path:
     folder = tmp_path / f"fresh-{viewer.role}"
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            build_index(Catalog(session, viewer, settings.today()), folder, settings.search_engine)
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        build_index(Catalog(session, viewer, settings.today()), folder, settings.search_engine)
     return folder
 
 

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from archive.db import open_engine, transaction
+from archive.db import store_transaction
 from archive.users import create_user, issue_token
 from publish.pipeline import index_all
 from search import engine
@@ -98,12 +98,8 @@ def test_a_reader_open_across_a_rebuild_keeps_answering(archive):
 
 
 def test_the_app_answers_each_viewer_from_its_own_table(archive):
-    db = open_engine(archive)
-    try:
-        with transaction(db) as session:
-            token = issue_token(session, create_user(session, "pg-curator", PASSWORD, "curator"), "search", "test")
-    finally:
-        db.dispose()
+    with store_transaction(archive) as session:
+        token = issue_token(session, create_user(session, "pg-curator", PASSWORD, "curator"), "search", "test")
     hidden = HIDDEN_WORDS["nar-d"]  # staff only
     with TestClient(create_app(archive)) as client:
         public = client.get("/api/search", params={"q": hidden}).json()

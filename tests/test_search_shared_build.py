@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 
 from archive.access import PUBLIC
 from archive.catalog import Catalog
-from archive.db import open_engine
+from archive.db import store_transaction
 from publish.pipeline import STAFF
 from search import engine as engines
 from search import shared_build
@@ -51,17 +50,13 @@ def test_one_pass_builds_what_two_builds_make(corpus, tmp_path, monkeypatch, nam
     # Batches of 7 and a leader at most 10 documents ahead: the pass takes many turns.
     monkeypatch.setattr("search.indexer.BATCH", 7)
     monkeypatch.setattr(shared_build, "AHEAD", 10)
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            public, staff = Catalog(session, PUBLIC, settings.today()), Catalog(session, STAFF, settings.today())
-            metas = {c.viewer: state_meta(c, name) for c in (public, staff)}
-            counts = build_together(Target(staff, tmp_path / "staff-together", metas[staff.viewer]),
-                                    Target(public, tmp_path / "public-together", metas[public.viewer]), name)
-            for catalog, folder in ((public, "public-alone"), (staff, "staff-alone")):
-                build_index(catalog, tmp_path / folder, name, state_meta=metas[catalog.viewer])
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        public, staff = Catalog(session, PUBLIC, settings.today()), Catalog(session, STAFF, settings.today())
+        metas = {c.viewer: state_meta(c, name) for c in (public, staff)}
+        counts = build_together(Target(staff, tmp_path / "staff-together", metas[staff.viewer]),
+                                Target(public, tmp_path / "public-together", metas[public.viewer]), name)
+        for catalog, folder in ((public, "public-alone"), (staff, "staff-alone")):
+            build_index(catalog, tmp_path / folder, name, state_meta=metas[catalog.viewer])
     url = settings.database_url
     public_alone = contents(tmp_path / "public-alone", name, url)
     staff_alone = contents(tmp_path / "staff-alone", name, url)

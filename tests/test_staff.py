@@ -14,7 +14,7 @@ from datetime import date
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
-from archive.db import open_engine
+from archive.db import open_engine, store_transaction
 from archive.models import AuditEvent, ConsentEntry, Narrative, User
 from archive.users import ApiToken
 from ingest.pipeline import ingest
@@ -47,12 +47,8 @@ def index_hits(settings, word: str) -> int:
 
 
 def audit_lines(settings) -> list[AuditEvent]:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))
 
 
 # -- accounts and sessions ------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.models import Revision
 from tests.helpers.staff import FORM, act, csrf_of, sign_in, staff_fixtures, version_of
 
@@ -57,13 +57,9 @@ def test_a_curator_titles_a_previewed_cue_and_the_public_passage_is_called_by_it
     assert "Quillfeather" not in str(view)
     html = (archive.public_dir / "narratives" / sub_id / "index.html").read_text()
     assert "Turned away by Mercy and" in html and "Quillfeather" not in html
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            revisions = list(session.exec(select(Revision).where(Revision.object_id == sub_id,
-                                                                 Revision.actor == "carol")))
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        revisions = list(session.exec(select(Revision).where(Revision.object_id == sub_id,
+                                                             Revision.actor == "carol")))
     assert any("cue_titles" in r.changes for r in revisions)
 
 

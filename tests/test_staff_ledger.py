@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.ledger_edits import IN_FILE, LedgerEdit
 from archive.models import AuditEvent, Evidence, Revision
 from ingest.pipeline import ingest
@@ -45,13 +45,9 @@ def post(client, what: str, page: str | None = None, **values):
 
 
 def stored_evidence(settings) -> list[tuple]:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            rows = session.exec(select(Evidence).where(Evidence.harm_id == "harm-exclusion").order_by(Evidence.position))
-            return [(r.record_id or r.narrative_id, r.quote, r.locator) for r in rows]
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        rows = session.exec(select(Evidence).where(Evidence.harm_id == "harm-exclusion").order_by(Evidence.position))
+        return [(r.record_id or r.narrative_id, r.quote, r.locator) for r in rows]
 
 
 def test_a_curator_links_a_narrative_as_evidence_and_the_harm_shows_it(client, archive):
@@ -63,15 +59,11 @@ def test_a_curator_links_a_narrative_as_evidence_and_the_harm_shows_it(client, a
     assert evidence[-1]["reliability"] == "secondary"
     assert "added here by carol" in linked.text
 
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            revision = session.exec(select(Revision).where(Revision.object_id == "harm-exclusion")
-                                    .order_by(Revision.id.desc())).first()
-            audit = session.exec(select(AuditEvent).where(AuditEvent.object_id == "harm-exclusion")
-                                 .order_by(AuditEvent.id.desc())).first()
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        revision = session.exec(select(Revision).where(Revision.object_id == "harm-exclusion")
+                                .order_by(Revision.id.desc())).first()
+        audit = session.exec(select(AuditEvent).where(AuditEvent.object_id == "harm-exclusion")
+                             .order_by(AuditEvent.id.desc())).first()
     assert (revision.action, revision.actor) == ("link-evidence", "carol")
     assert revision.changes["evidence"][1]["quote"] == NARRATIVE_QUOTE
     assert (audit.action, audit.actor, audit.detail) == ("link-evidence", "carol", "evidence from narrative nar-a")
@@ -217,10 +209,6 @@ def test_a_web_edit_and_the_next_ingest_of_the_harms_file(client, archive):
     notes = [w for w in report.warnings if "staff app" in w.message]
     assert [w.field for w in notes] == ["accountability"]  # the event is still only in the app
     assert [e for e in stored_evidence(archive) if e[0] == "nar-a"] == [("nar-a", NARRATIVE_QUOTE, "")]
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            states = {e.kind: e.state for e in session.exec(select(LedgerEdit))}
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        states = {e.kind: e.state for e in session.exec(select(LedgerEdit))}
     assert states == {"evidence": IN_FILE, "event": "active"}

@@ -16,12 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 from starlette.datastructures import UploadFile
 from starlette.testclient import TestClient
 
 from archive.access import PUBLISH_MEDIA
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.models import ConsentEntry
 from archive.recordings import Recording
 from publish.media.levels import peaks
@@ -102,15 +102,11 @@ def test_an_uploaded_recording_is_kept_privately_and_published_silenced(client, 
     assert "withheld from the public: consent does not cover publishing the recording" in saved.text
     assert client.get(f"/narratives/{sub_id}/recording-1.m4a").status_code in (404, 410)
     assert not public.exists() and "<audio" not in client.get(f"/narratives/{sub_id}/").text
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            media = [(c.granted, c.recorded_by) for c in session.exec(
-                select(ConsentEntry).where(ConsentEntry.narrative_id == sub_id, ConsentEntry.use == PUBLISH_MEDIA)
-                .order_by(ConsentEntry.position))]
-            [row] = session.exec(select(Recording).where(Recording.narrative_id == sub_id))
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        media = [(c.granted, c.recorded_by) for c in session.exec(
+            select(ConsentEntry).where(ConsentEntry.narrative_id == sub_id, ConsentEntry.use == PUBLISH_MEDIA)
+            .order_by(ConsentEntry.position))]
+        [row] = session.exec(select(Recording).where(Recording.narrative_id == sub_id))
     assert media == [(True, "alice"), (False, "carol")]
     assert Path(row.path) == kept and row.kind == "audio" and abs(row.duration_ms - 8000) < 50
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.redactions import Redaction
 from archive.transcripts import TranscriptSegment
 from audit.leaks import audit
@@ -93,13 +93,9 @@ def test_an_uploaded_srt_is_redacted_like_typed_text(client, archive):
     assert "[redacted: name of a third party]" in texts[1][1]
     assert [s["start_ms"] for s in narrative["segments"]] == [1000, 4500]
     assert [s["end_ms"] for s in narrative["segments"]] == [4000, 9000]
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            stored = list(session.exec(select(TranscriptSegment).where(TranscriptSegment.narrative_id == sub_id)))
-            spans = list(session.exec(select(Redaction).where(Redaction.narrative_id == sub_id)))
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        stored = list(session.exec(select(TranscriptSegment).where(TranscriptSegment.narrative_id == sub_id)))
+        spans = list(session.exec(select(Redaction).where(Redaction.narrative_id == sub_id)))
     # The store keeps the master words (for staff, as CONSENT.md asks); the approved span stands
     # beside them and every output applies it.
     assert any("Quillfeather" in row.text for row in stored)

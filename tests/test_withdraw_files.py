@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 from starlette.testclient import TestClient
 
-from archive.db import open_engine
+from archive.db import store_transaction
 from archive.models import AuditEvent, ConsentEntry, Narrative
 from audit.leaks import audit
 from ingest.pipeline import ingest
@@ -40,14 +40,10 @@ def archive(template, tmp_path):
 
 
 def consent_log(settings) -> list[tuple]:
-    engine = open_engine(settings)
-    try:
-        with Session(engine) as session:
-            rows = session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == "nar-a")
-                                .order_by(ConsentEntry.position))
-            return [(c.date, c.use, c.granted) for c in rows]
-    finally:
-        engine.dispose()
+    with store_transaction(settings) as session:
+        rows = session.exec(select(ConsentEntry).where(ConsentEntry.narrative_id == "nar-a")
+                            .order_by(ConsentEntry.position))
+        return [(c.date, c.use, c.granted) for c in rows]
 
 
 def withdraw(client, confirm: bool = True):
@@ -126,15 +122,11 @@ def test_a_withdrawn_file_narrative_never_comes_back_through_ingest(archive):
     assert WORD not in site
     assert audit(archive).leaks == []  # the site, the public index and the anonymous API
 
-    engine = open_engine(archive)
-    try:
-        with Session(engine) as session:
-            row = session.get(Narrative, "nar-a")
-            assert row.access == "withdrawn"
-            withdrawals = [e for e in session.exec(select(AuditEvent).where(AuditEvent.object_id == "nar-a"))
-                     if e.action == "withdraw"]
-    finally:
-        engine.dispose()
+    with store_transaction(archive) as session:
+        row = session.get(Narrative, "nar-a")
+        assert row.access == "withdrawn"
+        withdrawals = [e for e in session.exec(select(AuditEvent).where(AuditEvent.object_id == "nar-a"))
+                 if e.action == "withdraw"]
     assert [(e.actor, e.detail) for e in withdrawals] == [("carol", "consent withdrawn")]  # who and when, no content
 
 
