@@ -39,8 +39,9 @@ from bench.api_bench import DISTINCT_SEARCHES, free_port, run_wrk, search_words
 from bench.corpus import documents
 from ingest.pipeline import ingest
 from publish.pipeline import index_all
-from tests.helpers.front_door import nginx_in_front, wait_until_answering
+from tests.helpers.front_door import nginx_in_front
 from tests.helpers.postgres import Cluster
+from tests.helpers.servers import wait_until_answering
 
 RECKON = str(Path(sys.executable).parent / "reckon")
 

@@ -14,9 +14,7 @@ import re
 import sqlite3
 import subprocess
 import threading
-import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -24,13 +22,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from tests.helpers.archives import RECKON, copy_home
-from tests.helpers.servers import free_port
+from tests.helpers.racing import save_stale_edits_at_once, submit_at_once
+from tests.helpers.servers import free_port, wait_until_answering
 from tests.helpers.staff import (
     FORM,
     csrf_of,
     signed_in_over_http,
     submissions,
-    version_of,
 )
 
 WRITERS = 12
@@ -48,20 +46,6 @@ def start_server(settings, port: int) -> subprocess.Popen:
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for(process: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/staff/signin", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"reckon serve did not start: {process.stderr.read()}")
-        time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def servers(staff_template, tmp_path_factory):
     """Two `reckon serve` processes on one store (as README advises, with one secret key), so
@@ -72,7 +56,7 @@ def servers(staff_template, tmp_path_factory):
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for process, base in zip(processes, bases):
-            wait_for(process, base)
+            wait_until_answering(base + "/staff/signin", process, "reckon serve")
         yield minimal, bases
     finally:
         logs = []
@@ -91,28 +75,9 @@ def signed_in(base: str, username: str) -> httpx.Client:
 @pytest.mark.slow
 def test_simultaneous_submissions_are_all_kept_exactly_once(servers):
     settings, bases = servers
-    statuses: list[int] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(WRITERS)
-
-    def writer(n: int) -> list[str]:
-        client = signed_in(bases[n % 2], "alice" if n % 4 < 2 else "bob")
-        titles = []
-        forms = [csrf_of(client.get("/staff/narratives/new").text) for _ in range(EACH)]
-        barrier.wait()  # everyone posts at the same moment
-        for i, token in enumerate(forms):
-            title = f"Concurrent testimony {n}-{i}"
-            answer = client.post("/staff/narratives/new", data=FORM | {
-                "title": title, "csrf_token": token, "then": "submit" if i % 2 else "save"})
-            with lock:
-                statuses.append(answer.status_code)
-            titles.append(title)
-        client.close()
-        return titles
-
-    with ThreadPoolExecutor(WRITERS) as pool:
-        sent = [t for titles in pool.map(writer, range(WRITERS)) for t in titles]
-    assert Counter(statuses) == Counter({200: WRITERS * EACH}), statuses
+    sent, statuses = submit_at_once(lambda n: signed_in(bases[n % 2], "alice" if n % 4 < 2 else "bob"),
+                                    WRITERS, EACH, "Concurrent testimony")
+    assert statuses == Counter({200: WRITERS * EACH}), statuses
     kept = Counter(sub.title for sub in submissions(settings))
     assert {t: kept[t] for t in sent} == {t: 1 for t in sent}  # every one, each exactly once
     assert len({sub.id for sub in submissions(settings)}) == len(sent)
@@ -121,24 +86,8 @@ def test_simultaneous_submissions_are_all_kept_exactly_once(servers):
 @pytest.mark.slow
 def test_simultaneous_stale_edits_one_wins_the_others_are_refused(servers):
     settings, bases = servers
-    owner = signed_in(bases[0], "alice")
-    page = owner.get("/staff/narratives/new")
-    created = owner.post("/staff/narratives/new", data=FORM | {"csrf_token": csrf_of(page.text), "then": "save"})
-    sub_id = str(created.url).rstrip("/").rsplit("/", 1)[-1]
-    editors = [owner] + [signed_in(bases[n % 2], "carol") for n in range(1, STALE_EDITORS)]
-    # Every editor opens the edit form at the same version, then all save at once.
-    forms = [client.get(f"/staff/narratives/{sub_id}/edit").text for client in editors]
-    assert len({version_of(form) for form in forms}) == 1
-    barrier = threading.Barrier(STALE_EDITORS)
-
-    def save(n: int) -> httpx.Response:
-        barrier.wait()
-        return editors[n].post(f"/staff/narratives/{sub_id}/edit", data=FORM | {
-            "title": f"Edited by editor {n}", "csrf_token": csrf_of(forms[n]), "version": version_of(forms[n]),
-            "then": "save"})
-
-    with ThreadPoolExecutor(STALE_EDITORS) as pool:
-        answers = list(pool.map(save, range(STALE_EDITORS)))
+    editors = [signed_in(bases[0], "alice")] + [signed_in(bases[n % 2], "carol") for n in range(1, STALE_EDITORS)]
+    sub_id, answers = save_stale_edits_at_once(editors, "Edited by editor")
     statuses = Counter(a.status_code for a in answers)
     assert statuses == Counter({200: 1, 409: STALE_EDITORS - 1}), statuses
     winner = next(n for n, a in enumerate(answers) if a.status_code == 200)

@@ -13,23 +13,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from tests.helpers import postgres
 from tests.helpers.archives import RECKON, copy_home
-from tests.helpers.front_door import nginx_in_front, served, wait_until_answering
-from tests.helpers.servers import free_port
+from tests.helpers.front_door import nginx_in_front, served
+from tests.helpers.racing import save_stale_edits_at_once, submit_at_once
+from tests.helpers.servers import free_port, wait_until_answering
 from tests.helpers.staff import (
-    FORM,
-    csrf_of,
     signed_in_over_http,
     submissions,
-    version_of,
 )
 from web.security import HEADERS
 
@@ -103,28 +99,9 @@ def test_forwarded_headers_are_nginxs_not_the_clients(front_door):
 
 def test_simultaneous_submissions_through_nginx_are_all_kept_exactly_once(front_door):
     archive, base, prefix, _ = front_door
-    statuses: list[int] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(WRITERS)
-
-    def writer(n: int) -> list[str]:
-        client = signed_in(base, "alice" if n % 2 else "bob")
-        forms = [csrf_of(client.get("/staff/narratives/new").text) for _ in range(EACH)]
-        barrier.wait()  # everyone posts at the same moment
-        titles = []
-        for i, token in enumerate(forms):
-            title = f"Front door testimony {n}-{i}"
-            answer = client.post("/staff/narratives/new", data=FORM | {
-                "title": title, "csrf_token": token, "then": "submit" if i % 2 else "save"})
-            with lock:
-                statuses.append(answer.status_code)
-            titles.append(title)
-        client.close()
-        return titles
-
-    with ThreadPoolExecutor(WRITERS) as pool:
-        sent = [t for titles in pool.map(writer, range(WRITERS)) for t in titles]
-    assert Counter(statuses) == Counter({200: WRITERS * EACH}), statuses
+    sent, statuses = submit_at_once(lambda n: signed_in(base, "alice" if n % 2 else "bob"),
+                                    WRITERS, EACH, "Front door testimony")
+    assert statuses == Counter({200: WRITERS * EACH}), statuses
     kept = Counter(sub.title for sub in submissions(archive))
     assert {t: kept[t] for t in sent} == {t: 1 for t in sent}  # every one, each exactly once
     assert not [status for status, _ in served(prefix) if status >= 500]
@@ -132,23 +109,8 @@ def test_simultaneous_submissions_through_nginx_are_all_kept_exactly_once(front_
 
 def test_simultaneous_stale_edits_through_nginx_one_wins_the_others_get_409(front_door):
     archive, base, prefix, _ = front_door
-    owner = signed_in(base, "alice")
-    page = owner.get("/staff/narratives/new")
-    created = owner.post("/staff/narratives/new", data=FORM | {"csrf_token": csrf_of(page.text), "then": "save"})
-    sub_id = str(created.url).rstrip("/").rsplit("/", 1)[-1]
-    editors = [owner] + [signed_in(base, "carol") for _ in range(1, STALE_EDITORS)]
-    forms = [client.get(f"/staff/narratives/{sub_id}/edit").text for client in editors]
-    assert len({version_of(form) for form in forms}) == 1
-    barrier = threading.Barrier(STALE_EDITORS)
-
-    def save(n: int) -> httpx.Response:
-        barrier.wait()
-        return editors[n].post(f"/staff/narratives/{sub_id}/edit", data=FORM | {
-            "title": f"Edited at the front door by {n}", "csrf_token": csrf_of(forms[n]),
-            "version": version_of(forms[n]), "then": "save"})
-
-    with ThreadPoolExecutor(STALE_EDITORS) as pool:
-        answers = list(pool.map(save, range(STALE_EDITORS)))
+    editors = [signed_in(base, "alice")] + [signed_in(base, "carol") for _ in range(1, STALE_EDITORS)]
+    sub_id, answers = save_stale_edits_at_once(editors, "Edited at the front door by")
     assert Counter(a.status_code for a in answers) == Counter({200: 1, 409: STALE_EDITORS - 1})
     winner = next(n for n, a in enumerate(answers) if a.status_code == 200)
     (stored,) = [s for s in submissions(archive) if s.id == sub_id]

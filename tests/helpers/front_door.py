@@ -8,12 +8,11 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from tests.helpers.servers import wait_until_answering
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "operations.md"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -49,20 +48,6 @@ http {{
 {block}
 }}
 """
-
-
-def wait_until_answering(url: str, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"{what} did not start: {process.communicate()}")
-        time.sleep(0.1)
 
 
 @contextmanager

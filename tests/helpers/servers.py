@@ -165,3 +165,19 @@ DirectoryIndex index.html
 """)
     with _running([APACHE or "apache2", "-X", "-f", str(conf)], f"http://127.0.0.1:{port}") as base:
         yield base
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, what: str, seconds: float = 60) -> None:
+    """Wait for a started server process to answer `url` with 200; kill it and raise with its output if it
+    exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"{what} did not start: {process.communicate()}")
+        time.sleep(0.1)
