@@ -8,9 +8,7 @@ every staff page until a publish succeeds. Real store, indexes, site and staff a
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-import pytest
 from starlette.testclient import TestClient
 
 from archive import site_lag
@@ -23,13 +21,13 @@ from publish.pipeline import STAFF
 from search.incremental import bring_up_to_date
 from search.indexer import staff_index_dir
 from server.app import create_app
-from tests.helpers.archives import copy_home
+from tests.helpers.content import sentence_in_nar_a
 from tests.helpers.staff import (
     FORM,
     act,
     csrf_of,
     sign_in,
-    staff_archive_template,
+    staff_fixtures,
     submit,
     version_of,
 )
@@ -39,18 +37,7 @@ SUB_WORD = "Zaraquindle"  # in the staff submission's transcript only
 TEXT_SUFFIXES = (".html", ".json", ".xml", ".csv", ".jsonl", ".txt")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    def add_sentence(content: Path) -> None:
-        path = content / "narratives" / "nar-a.md"
-        path.write_text(path.read_text() + f"\nThe {WORD} ward was closed in 1962.\n")
-
-    return staff_archive_template(tmp_path_factory.mktemp("propagation-template"), add_sentence)
-
-
-@pytest.fixture
-def archive(template, tmp_path):
-    return copy_home(template, tmp_path)
+template, archive, _ = staff_fixtures("propagation", sentence_in_nar_a(WORD))
 
 
 def public_files(settings) -> dict[str, str]:

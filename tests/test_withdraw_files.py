@@ -7,9 +7,6 @@ never re-publishes the narrative. Real SQLite store, index, built site, app and 
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -18,25 +15,14 @@ from archive.models import AuditEvent, ConsentEntry, Narrative
 from audit.leaks import audit
 from ingest.pipeline import ingest
 from server.app import create_app
-from tests.helpers.archives import copy_home
-from tests.helpers.staff import csrf_of, sign_in, staff_archive_template
+from tests.helpers.content import sentence_in_nar_a
+from tests.helpers.staff import csrf_of, sign_in, staff_fixtures
 
 WORD = "Plovdivquench"  # in nar-a's text only
 OAI = "/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:reckoning.example.org:nar-a"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    def add_sentence(content: Path) -> None:
-        path = content / "narratives" / "nar-a.md"
-        path.write_text(path.read_text() + f"\nThe {WORD} ward was closed in 1962.\n")
-
-    return staff_archive_template(tmp_path_factory.mktemp("withdraw-template"), add_sentence)
-
-
-@pytest.fixture
-def archive(template, tmp_path):
-    return copy_home(template, tmp_path)
+template, archive, _ = staff_fixtures("withdraw", sentence_in_nar_a(WORD))
 
 
 def consent_log(settings) -> list[tuple]:

@@ -3,6 +3,7 @@ files attached to a record, and the phrases and contact details the curator scre
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 MANY = 60  # above the Catalog's bulk threshold, so the bulk path and the build cache are both used
@@ -75,3 +76,13 @@ def with_phrases_and_contact_details(content: Path) -> None:
     narrative = content / "narratives/nar-a.md"
     narrative.write_text(narrative.read_text() + f"\nThey refused to seat our delegation. We lived at {ADDRESS}; "
                          f"write to {EMAIL} or call {PHONE}. Signed, Secret Legalname.\n")
+
+
+def sentence_in_nar_a(word: str) -> Callable[[Path], None]:
+    """A content step (`prepare`) adding one sentence that holds `word` to nar-a's transcript: a
+    word found nowhere else, to look for in every public copy after nar-a is hidden."""
+    def add_sentence(content: Path) -> None:
+        path = content / "narratives" / "nar-a.md"
+        path.write_text(path.read_text() + f"\nThe {word} ward was closed in 1962.\n")
+
+    return add_sentence
