@@ -12,17 +12,16 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from tests.helpers.archives import MINIMAL
 from tests.helpers.browser import (
-    AXE,
     PASSWORD,
-    STAFF_CHROMIUM,
-    STAFF_FLAGS,
-    WCAG_TAGS,
+    SIZES,
+    axe_violations,
+    chromium_page,
+    fits,
     sign_in,
     staff_marks,
 )
@@ -31,38 +30,12 @@ from tests.helpers.servers import reckon_serve
 
 pytestmark = staff_marks()
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
 @pytest.fixture
 def server(tmp_path) -> Iterator[str]:
     shutil.copytree(MINIMAL, tmp_path / "content")
     with_phrases_and_contact_details(tmp_path / "content")
     with reckon_serve(tmp_path, {"ana": "contributor", "cora": "curator"}, PASSWORD) as base:
         yield base
-
-
-@contextmanager
-def desk(size: dict, *, for_axe: bool) -> Iterator:
-    """A page of headless Chromium at `size`; `for_axe` bypasses the page's CSP (to inject axe)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=STAFF_CHROMIUM, args=STAFF_FLAGS)
-        try:
-            yield browser.new_context(viewport=size, bypass_csp=for_axe).new_page()
-        finally:
-            browser.close()
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [f"{v['id']}: {v['help']} ({', '.join(str(n['target'][0]) for n in v['nodes'][:3])})"
-            for v in result["violations"]]
-
-
-def fits(page, size: dict) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= size["width"]
 
 
 def phone_labels(page) -> list:
@@ -74,7 +47,7 @@ def phone_labels(page) -> list:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_several_tag_suggestions_are_ticked_and_decided_at_once(server, size):
-    with desk(SIZES[size], for_axe=True) as page:
+    with chromium_page(SIZES[size], bypass_csp=True) as page:
         sign_in(page, server, "cora")
         page.goto(server + "/staff/tags")
         rows = page.locator("#suggestions tbody tr")
@@ -121,7 +94,7 @@ def write_narrative(page, base: str) -> str:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_curator_compares_any_two_revisions_read_as_people_read_them(server, size):
-    with desk(SIZES[size], for_axe=True) as page:
+    with chromium_page(SIZES[size], bypass_csp=True) as page:
         narrative = write_narrative(page, server)
         sign_in(page, server, "cora")
         page.goto(narrative)
@@ -166,7 +139,7 @@ SELECT_WORDS = """([field, words, from, to]) => {
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_curator_proposes_a_redaction_by_selecting_words_under_the_staff_csp(server, size):
-    with desk(SIZES[size], for_axe=False) as page:  # the page's own CSP applies: its script must load
+    with chromium_page(SIZES[size]) as page:  # the page's own CSP applies: its script must load
         sign_in(page, server, "cora")
         page.goto(server + "/staff/redactions/nar-a")
         assert not page.locator("#propose-selection").is_visible()  # nothing selected yet
@@ -203,7 +176,7 @@ def test_a_curator_proposes_a_redaction_by_selecting_words_under_the_staff_csp(s
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_redaction_page_passes_axe_with_a_selection_and_works_without_script(server, size):
-    with desk(SIZES[size], for_axe=True) as page:
+    with chromium_page(SIZES[size], bypass_csp=True) as page:
         sign_in(page, server, "cora")
         page.goto(server + "/staff/redactions/nar-a")
         page.evaluate(SELECT_WORDS, ["body segment 0", "our delegation", 0, 3])
@@ -212,17 +185,11 @@ def test_the_redaction_page_passes_axe_with_a_selection_and_works_without_script
         if size == "phone":
             labels = phone_labels(page)
             assert labels and all(before == f'"{head}: "' for before, head in labels), labels
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:  # without JavaScript: the exact words instead
-        browser = playwright.chromium.launch(executable_path=STAFF_CHROMIUM, args=STAFF_FLAGS)
-        try:
-            page = browser.new_context(viewport=SIZES[size], java_script_enabled=False).new_page()
-            sign_in(page, server, "cora")
-            page.goto(server + "/staff/redactions/nar-a")
-            assert not page.locator("#propose-selection").is_visible()
-            page.fill("#text", "our delegation")
-            page.click("#add")
-            assert "Proposed redaction" in page.inner_text("p.notice")
-            assert "pending" in page.locator("#spans tr", has_text="our delegation").inner_text()
-        finally:
-            browser.close()
+    with chromium_page(SIZES[size], java_script=False) as page:  # without JavaScript: the exact words instead
+        sign_in(page, server, "cora")
+        page.goto(server + "/staff/redactions/nar-a")
+        assert not page.locator("#propose-selection").is_visible()
+        page.fill("#text", "our delegation")
+        page.click("#add")
+        assert "Proposed redaction" in page.inner_text("p.notice")
+        assert "pending" in page.locator("#spans tr", has_text="our delegation").inner_text()

@@ -18,30 +18,16 @@ import re
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from tests.helpers.archives import REPO
+from tests.helpers.browser import CHROMIUM, CHROMIUM_FLAGS, axe_marks, axe_violations
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                  "--autoplay-policy=user-gesture-required"]  # as a reader's browser: no sound unasked
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PLAYER_FLAGS = [*CHROMIUM_FLAGS, "--autoplay-policy=user-gesture-required"]  # as a reader's browser: no sound unasked
 PAGE = "/narratives/nar-composite-02/"
 AUDIO = "document.querySelector('audio[data-player]')"
 
-missing = [str(p) for p in (CHROMIUM, AXE) if not p.exists()]
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - playwright is a test extra
-    missing.append("playwright")
-if missing and os.environ.get("CI"):
-    raise RuntimeError(f"browser tests need {', '.join(missing)}: .ci/run installs them")
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(bool(missing), reason=f"not installed: {', '.join(missing)}")]
+pytestmark = axe_marks()
 
 
 class RangeHandler(SimpleHTTPRequestHandler):
@@ -86,18 +72,12 @@ def host(sample, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=PLAYER_FLAGS)
         yield context
         context.close()
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
-            for v in result["violations"]]
 
 
 def at(page, seconds: float) -> None:

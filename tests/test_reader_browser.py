@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.browser import axe_marks, axe_violations
+from tests.helpers.browser import SIZES, axe_marks, axe_violations
 
 pytestmark = axe_marks()
 
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
-SIZES = {"desktop": DESKTOP, "phone": PHONE}
+DESKTOP, PHONE = SIZES["desktop"], SIZES["phone"]
 
 
 def pages_with(sample, marker: str) -> list[str]:

@@ -12,16 +12,11 @@ import re
 
 import pytest
 
-from tests.helpers.browser import axe_marks, axe_violations
+from tests.helpers.browser import SIZES, axe_marks, axe_violations, fits
 
 pytestmark = axe_marks()
 
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 NARRATIVE = "/narratives/nar-composite-02/"  # its transcript behind a content note, one passage folded too
-
-
-def fits(page, size: dict) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth") <= size["width"]
 
 
 @pytest.mark.parametrize("size", list(SIZES))

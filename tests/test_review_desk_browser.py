@@ -9,39 +9,20 @@ Same set-up as tests/test_staff_browser.py (Debian's chromium driven by playwrig
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 
 from tests.helpers.archives import copy_home
-from tests.helpers.browser import AXE, PASSWORD, WCAG_TAGS, sign_in, staff_marks
-from tests.helpers.browser import STAFF_CHROMIUM as CHROMIUM
-from tests.helpers.browser import STAFF_FLAGS as FLAGS
+from tests.helpers.browser import (
+    PASSWORD,
+    SIZES,
+    axe_violations,
+    chromium_page,
+    sign_in,
+    staff_marks,
+)
 from tests.helpers.servers import reckon_serve
 
 pytestmark = staff_marks()
-
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-
-
-@contextmanager
-def desk_page(size: dict):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            context = browser.new_context(viewport=size, bypass_csp=True)
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [f"{v['id']}: {v['help']} ({', '.join(str(n['target'][0]) for n in v['nodes'][:3])})"
-            for v in result["violations"]]
-
 
 def focused_on(page, element_id: str) -> None:
     """Wait (a few seconds at most) for focus to reach the element: autofocus takes effect at
@@ -62,7 +43,7 @@ def fill_narrative(page, *, reviewed: bool) -> None:
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_failed_save_puts_focus_on_an_error_summary_that_links_to_each_field(staff_server, size):
     base, _home = staff_server
-    with desk_page(SIZES[size]) as page:
+    with chromium_page(SIZES[size], bypass_csp=True) as page:
         sign_in(page, base, "ana")
         page.goto(base + "/staff/narratives/new")
         assert axe_violations(page) == []
@@ -84,7 +65,7 @@ def test_a_refused_upload_is_marked_invalid_and_listed(staff_server, tmp_path):
     base, _home = staff_server
     bad = tmp_path / "notes.vtt"
     bad.write_text("this is not WebVTT\n")
-    with desk_page(SIZES["desktop"]) as page:
+    with chromium_page(SIZES["desktop"], bypass_csp=True) as page:
         sign_in(page, base, "ana")
         page.goto(base + "/staff/narratives/new")
         fill_narrative(page, reviewed=True)
@@ -98,7 +79,7 @@ def test_a_refused_upload_is_marked_invalid_and_listed(staff_server, tmp_path):
 @pytest.mark.parametrize("size", list(SIZES))
 def test_the_desk_offers_the_next_step_and_lists_what_blocks_publishing(staff_server, size):
     base, _home = staff_server
-    with desk_page(SIZES[size]) as page:
+    with chromium_page(SIZES[size], bypass_csp=True) as page:
         sign_in(page, base, "ana")
         page.goto(base + "/staff/narratives/new")
         fill_narrative(page, reviewed=False)  # the narrator has not reviewed it yet
@@ -154,7 +135,7 @@ STAFF_PAGES = ["/staff/", "/staff/narratives/new", "/staff/harms/", "/staff/harm
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_staff_page_kind_passes_axe_and_labels_its_collapsed_tables(staffed, size):
-    with desk_page(SIZES[size]) as page:
+    with chromium_page(SIZES[size], bypass_csp=True) as page:
         sign_in(page, staffed, "dina")
         for path in STAFF_PAGES:
             assert page.goto(staffed + path).status == 200, path

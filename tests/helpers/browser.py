@@ -27,6 +27,8 @@ AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# The two windows the pages are checked at: a laptop, and a phone held upright.
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 STAFF_CHROMIUM = os.environ.get("RECKON_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "a long passphrase"  # of the staff accounts the browser tests sign in with
@@ -62,21 +64,28 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the page as it is now, one line each (rule, help, where)."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+    return [f"{v['id']}: {v['help']} ({', '.join(str(n['target'][0]) for n in v['nodes'][:3])})"
             for v in result["violations"]]
 
 
+def fits(page, size: dict) -> bool:
+    """Whether the page is no wider than the window (nothing to scroll sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+
+
 @contextmanager
-def chromium_page() -> Iterator:
-    """A page of headless Chromium (Playwright driving the system browser), closed afterwards;
-    skips the test, saying why, where the playwright package is missing."""
+def chromium_page(size: dict | None = None, *, bypass_csp: bool = False, java_script: bool = True) -> Iterator:
+    """A page of headless Chromium (Playwright driving the system browser) at `size` (one of
+    `SIZES`, or Playwright's default), closed afterwards; `bypass_csp` only to inject axe into a
+    page whose CSP would refuse it; `java_script=False` to see the page as it is without script. Skips the test, saying why, where playwright is missing."""
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=STAFF_CHROMIUM, args=STAFF_FLAGS)
         try:
-            yield browser.new_page()
+            yield browser.new_context(viewport=size, bypass_csp=bypass_csp, java_script_enabled=java_script).new_page()
         finally:
             browser.close()
 
