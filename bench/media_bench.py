@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import av
-from av.audio.fifo import AudioFifo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from archive.recordings import VIDEO_HEIGHT
 from publish.media.derivative import write_public_audio, write_public_video
 from publish.media.levels import peaks
-from tests.helpers.media import tone_samples, write_video
+from tests.helpers.media import SoundEncoder, tone_samples, write_video
 
 CODECS = {"mp3": ("mp3", "libmp3lame", 128000, "stereo", 44100), "wav": ("wav", "pcm_s16le", 0, "stereo", 48000),
           "flac": ("flac", "flac", 0, "mono", 48000), "m4a": ("mp4", "aac", 128000, "stereo", 44100)}
@@ -50,26 +49,10 @@ def make_master(path: Path, minutes: int, kind: str) -> None:
         stream = out.add_stream(codec, rate=rate, layout=layout)
         if bitrate:
             stream.bit_rate = bitrate
-        wanted = stream.codec_context.format.name
-        resampler = av.AudioResampler(format=wanted, layout=layout, rate=rate)
-        fifo = AudioFifo()
-        size = stream.codec_context.frame_size or 1152
+        sound = SoundEncoder(out, stream, layout, fallback_frame_size=1152)
         for _ in range(minutes * 6):
-            frame = av.AudioFrame(format="s16", layout=layout, samples=len(second) // (2 * channels))
-            frame.rate = rate
-            frame.planes[0].update(second)
-            for converted in resampler.resample(frame):
-                converted.pts = None
-                fifo.write(converted)
-                while fifo.samples >= size:
-                    for packet in stream.encode(fifo.read(size)):
-                        out.mux(packet)
-        rest = fifo.read()
-        if rest is not None:
-            for packet in stream.encode(rest):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+            sound.write(second)
+        sound.finish()
 
 
 def plan(minutes: int) -> list[tuple[int, int]]:

@@ -28,6 +28,43 @@ def tone_samples(seconds: float, rate: int) -> bytes:
     return samples.tobytes()
 
 
+class SoundEncoder:
+    """PCM handed to an audio stream's encoder in the frame size it takes (a FIFO between the
+    two), converted to its sample format first, and muxed as it comes: the loop every recording
+    generated here shares. `finish` flushes what is left."""
+
+    def __init__(self, out: av.container.OutputContainer, stream: av.audio.stream.AudioStream,
+                 layout: str = "mono", fallback_frame_size: int = 1024) -> None:
+        self.out, self.stream = out, stream
+        rate = stream.codec_context.sample_rate
+        self.resampler = av.AudioResampler(format=stream.codec_context.format.name, layout=layout, rate=rate)
+        self.fifo = AudioFifo()
+        self.size = stream.codec_context.frame_size or fallback_frame_size
+        self.rate, self.layout = rate, layout
+
+    def write(self, pcm: bytes) -> None:
+        """Signed 16-bit samples in `layout` at the stream's rate."""
+        frame = av.AudioFrame(format="s16", layout=self.layout,
+                              samples=len(pcm) // (2 * (2 if self.layout == "stereo" else 1)))
+        frame.rate = self.rate
+        frame.planes[0].update(pcm)
+        for converted in self.resampler.resample(frame):
+            converted.pts = None
+            self.fifo.write(converted)
+        while self.fifo.samples >= self.size:
+            self._encode(self.fifo.read(self.size))
+
+    def finish(self) -> None:
+        rest = self.fifo.read()
+        if rest is not None:
+            self._encode(rest)
+        self._encode(None)
+
+    def _encode(self, frame: av.AudioFrame | None) -> None:
+        for packet in self.stream.encode(frame):
+            self.out.mux(packet)
+
+
 def write_tone(path: Path, seconds: float, rate: int = 22050) -> Path:
     """A mono recording of `seconds` at `path`, encoded as its extension says."""
     fmt, codec = CODECS[path.suffix]
@@ -35,28 +72,11 @@ def write_tone(path: Path, seconds: float, rate: int = 22050) -> Path:
         rate = 48000
     pcm = tone_samples(seconds, rate)
     with av.open(str(path), "w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=rate, layout="mono")
-        sample_format = "s16" if codec in ("pcm_s16le", "flac", "libopus") else stream.codec_context.format.name
-        fifo = AudioFifo()
-        size = stream.codec_context.frame_size or 1024
-        step = rate // 10
-        for start in range(0, len(pcm) // 2, step):
-            frame = av.AudioFrame(format="s16", layout="mono", samples=min(step, len(pcm) // 2 - start))
-            frame.rate = rate
-            frame.planes[0].update(pcm[start * 2:(start + frame.samples) * 2])
-            if sample_format != "s16":
-                frame = av.AudioResampler(format=sample_format, layout="mono", rate=rate).resample(frame)[0]
-            frame.pts = None
-            fifo.write(frame)
-            while fifo.samples >= size:
-                for packet in stream.encode(fifo.read(size)):
-                    out.mux(packet)
-        rest = fifo.read()
-        if rest is not None:
-            for packet in stream.encode(rest):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
+        sound = SoundEncoder(out, out.add_stream(codec, rate=rate, layout="mono"))
+        step = rate // 10 * 2  # a tenth of a second of 16-bit samples at a time
+        for start in range(0, len(pcm), step):
+            sound.write(pcm[start:start + step])
+        sound.finish()
     return path
 
 
@@ -73,11 +93,7 @@ def write_video(path: Path, seconds: float, size: tuple[int, int] = (160, 120), 
     with av.open(str(path), "w", format=fmt) as out:
         video = out.add_stream(vcodec, rate=fps)
         video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
-        audio = out.add_stream(acodec, rate=rate, layout="mono")
-        sample_format = audio.codec_context.format.name
-        resampler = av.AudioResampler(format=sample_format, layout="mono", rate=rate)
-        fifo = AudioFifo()
-        size_a = audio.codec_context.frame_size or 1024
+        sound = SoundEncoder(out, out.add_stream(acodec, rate=rate, layout="mono"))
         step = rate // fps
         for index in range(int(seconds * fps)):
             shade = (index * 7) % 256
@@ -87,21 +103,10 @@ def write_video(path: Path, seconds: float, size: tuple[int, int] = (160, 120), 
             frame.pts = index
             for packet in video.encode(frame):
                 out.mux(packet)
-            chunk = av.AudioFrame(format="s16", layout="mono", samples=step)
-            chunk.rate = rate
-            chunk.planes[0].update(pcm[index * step * 2:(index + 1) * step * 2])
-            for converted in resampler.resample(chunk):
-                converted.pts = None
-                fifo.write(converted)
-            while fifo.samples >= size_a:
-                for packet in audio.encode(fifo.read(size_a)):
-                    out.mux(packet)
-        rest = fifo.read()
-        for packet in (audio.encode(rest) if rest is not None else []):
+            sound.write(pcm[index * step * 2:(index + 1) * step * 2])
+        sound.finish()
+        for packet in video.encode(None):
             out.mux(packet)
-        for stream in (video, audio):
-            for packet in stream.encode(None):
-                out.mux(packet)
     return path
 
 NARRATIVE = """---
