@@ -17,6 +17,9 @@ files under /iiif/ do, so IIIF viewers on other sites can play them; a hidden or
 `Cache-Control: no-cache` with the file's ETag and Last-Modified (StaticFiles), so a browser
 revalidates before it shows a kept copy; `publish.host_rules` writes the same rules for hosts.
 
+A site built for another address than the one served (another `--port`) is answered with
+the served address in its absolute links (web/site_base.py), not rebuilt.
+
 Python's `mimetypes` (which StaticFiles asks) knows no type for `.jsonl`, so the downloads'
 JSON Lines files would go out as `application/octet-stream` or `text/plain`; they are served as
 `application/jsonl` (the type the data package names, publish/downloads.py). A static host
