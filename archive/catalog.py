@@ -9,7 +9,7 @@ its JSON are the same data rendered twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cached_property
 from typing import TypedDict, cast
@@ -162,13 +162,18 @@ class Catalog:
     prose_as_html = False
 
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None,
-                 authorities: Authorities | None = None, summaries: dict[str, list[Summary]] | None = None):
+                 authorities: Authorities | None = None, summaries: dict[str, list[Summary]] | None = None,
+                 ledger_citing: Mapping[str, Sequence[str]] | None = None):
         """`authorities`: the agents and concepts as this session's store holds them, when the
         caller already read them (a server, once per store generation); else read on first use.
         `summaries`: where `summaries()` keeps each kind's, shared by a server between the
         answers of one store generation, day and viewer (an agent's or a concept's view, and
-        each chart, reads every record's)."""
+        each chart, reads every record's).
+        `ledger_citing`: the ledger's links to records (`archive.record_reads.ledger_citing`),
+        read once per store generation by a server, so a record asked for by id costs one
+        statement for what it takes from other tables, not five."""
         self.session = session
+        self.ledger_citing = ledger_citing
         self.viewer = viewer
         self.today = today or date.today()
         if authorities is not None:
@@ -364,14 +369,14 @@ class Catalog:
         if row is None:
             raise NotFound(f"no record '{object_id}'")
         self._seen("record", row)
-        return self._record(row, record_links(self.session, row.id))
+        return self._record(row, record_links(self.session, row.id, self.ledger_citing))
 
     def _record(self, row: m.Record, links: RecordLinks | None = None) -> RecordView:
         """The view of a record row the access rule let through; what it takes from other tables
         comes from `links` (one record) or the bulk read of `_views` (many)."""
         bulk = self.__dict__.get("_record_bulk")
         if bulk is None:
-            links = links or record_links(self.session, row.id)
+            links = links or record_links(self.session, row.id, self.ledger_citing)
             refs = [self.ref(h) for h in links.cited_by]
             accepted, image_rows = links.tags, links.images
         else:

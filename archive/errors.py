@@ -37,6 +37,9 @@ class ContentError(ReckoningError):
         self.warnings = list(warnings or [])
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):  # raised in `reckon serve`'s child process (server/prepare.py) and sent back whole
+        return type(self), (self.problems, self.warnings)
+
 
 class DateError(ReckoningError, ValueError):
     """A date that is not valid EDTF."""

@@ -13,6 +13,7 @@ is public: the Catalog applies the access rule to the row and to each object cit
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import Integer, String, bindparam, literal, null, select, union_all
@@ -79,8 +80,12 @@ def record_row(session: Session, record_id: str) -> Row | None:
     return session.connection().execute(_row_statement(), {"id": record_id}).first()
 
 
-def record_links(session: Session, record_id: str) -> RecordLinks:
-    """What the record's view takes from other tables, in one statement."""
+def record_links(session: Session, record_id: str,
+                 ledger_citing: Mapping[str, Sequence[str]] | None = None) -> RecordLinks:
+    """What the record's view takes from other tables, in one statement. `ledger_citing`: the
+    ledger's links to records (`ledger_citing`), when the caller read them once for many views
+    (a server, once per store generation); otherwise this record's are read (four statements,
+    which were half the time of an API GET at 100,000 records)."""
     cited: set[str] = set()
     tags: set[str] = set()
     images: list[tuple[int, ImageRow]] = []
@@ -92,5 +97,17 @@ def record_links(session: Session, record_id: str) -> RecordLinks:
             tags.add(ref)
         else:
             images.append((position, ImageRow(ref, width, height, sha256, part, alt or "")))
-    cited |= {object_id for _, object_id in ledger_citations(session, record_id)}  # the ledger's links
+    if ledger_citing is None:
+        cited |= {object_id for _, object_id in ledger_citations(session, record_id)}  # the ledger's links
+    else:
+        cited.update(ledger_citing.get(record_id, ()))
     return RecordLinks(sorted(cited), sorted(tags), [image for _, image in sorted(images, key=lambda i: i[0])])
+
+
+def ledger_citing(session: Session) -> dict[str, tuple[str, ...]]:
+    """Record id -> the ledger objects citing it (commitments, attribution stages' harms,
+    responses), for all records in one read of the ledger's few rows."""
+    citing: dict[str, set[str]] = {}
+    for record_id, object_id in ledger_citations(session):
+        citing.setdefault(record_id, set()).add(object_id)
+    return {record_id: tuple(sorted(ids)) for record_id, ids in citing.items()}

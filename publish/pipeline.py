@@ -13,7 +13,8 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from archive import site_lag
 from archive.access import PUBLIC, Role, Viewer
@@ -168,8 +169,31 @@ def built_for(settings: Settings) -> str | None:
 
 
 def outputs_missing(settings: Settings) -> bool:
-    """Whether the site or the index is missing, or the site links to another base URL than
-    these settings' (served on another port, say): then `reckon serve` publishes first."""
+    """Whether the site or the index is missing, or the site must be published again for its
+    base URL: one set with RECKON_BASE_URL that the site was not built for, or one under
+    another path (root-relative links carry it). Then `reckon serve` publishes first. A site
+    built for another local address (another --port) is served as it is, its absolute links
+    answered with the served address (`web.site_base`)."""
     if not ((settings.public_dir / "index.html").exists() and settings.index_dir.is_dir()):
         return True
-    return built_for(settings) != SiteUrls(settings.base_url).base_url
+    built, wanted = built_for(settings), SiteUrls(settings.base_url).base_url
+    if built == wanted:
+        return False
+    return settings.base_url_set or not same_path(built, wanted)
+
+
+def same_path(built: str | None, wanted: str) -> bool:
+    """Whether a site built for `built` can be served at `wanted` by exchanging the two
+    addresses in its files: the same path, so its root-relative links hold."""
+    return built is not None and urlsplit(built).path == urlsplit(wanted).path
+
+
+def publishing_settings(settings: Settings) -> Settings:
+    """The settings `reckon serve` publishes with before serving: without RECKON_BASE_URL, the
+    base URL the live site was built for, whatever port it is served on now, so a changed
+    record is patched in (a new base URL is a new key for every page: a full build). The
+    served answers name the served address all the same (`web.site_base`)."""
+    built = built_for(settings)
+    if settings.base_url_set or not same_path(built, SiteUrls(settings.base_url).base_url):
+        return settings
+    return replace(settings, base_url=built)  # type: ignore[arg-type]

@@ -228,21 +228,19 @@ def cmd_user(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ingest.pipeline import ingest
-    from publish.pipeline import outputs_missing, publish
     from server.app import serve
+    from server.prepare import prepare
 
     settings = _settings(args)
-    # Ingest first (a no-op when nothing changed), and publish when the content changed, the
-    # outputs are missing or link to another address (a new --port), so `reckon serve` on a
-    # fresh checkout shows the sample at once and every copied link works.
+    # Ingest first (a no-op when nothing changed), and publish when the content changed or the
+    # outputs are missing, so `reckon serve` on a fresh checkout shows the sample at once; in a
+    # process of its own, so the server does not keep what they read (server/prepare.py).
     # --no-ingest: only serve (production, where `reckon ingest` and `reckon build` run apart).
     if not args.no_ingest:
-        report = ingest(settings)
-        _print_warnings(report.warnings)
-        if args.rebuild or report.changed or outputs_missing(settings):
-            print(f"ingested {settings.content_dir} ({report.summary()}); building the site…")
-            publish(settings)
+        prepared = prepare(settings, rebuild=args.rebuild)
+        _print_warnings(prepared.warnings)
+        if prepared.published:
+            print(f"ingested {settings.content_dir} ({prepared.summary}); built the site")
     print(_base_url_line(settings))
     workers = f" with {args.workers} processes" if args.workers > 1 else ""
     print(f"serving the archive at http://{settings.host}:{settings.port}/{workers}")

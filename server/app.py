@@ -12,6 +12,7 @@ starts by import string: the command hands its settings over in the environment.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 
 import uvicorn
@@ -33,7 +34,12 @@ from web.security import SecurityHeaders, server_options
 from web.site_files import SiteFiles
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, freeze_heap: bool = False) -> Starlette:
+    """The app. `freeze_heap`: a serving process's own (`serve`), never a test's: once started,
+    every object alive is moved out of the collector's sight (`gc.freeze`), so a full
+    collection under load walks only what requests made since, not the ~140,000 objects of
+    the modules, the models and the open index (100-570 ms of wall time each on a loaded
+    machine, during which every connection waits; 6 ms of CPU frozen)."""
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         app.state.engine = open_engine(settings)
@@ -41,6 +47,9 @@ def create_app(settings: Settings) -> Starlette:
             app.state.index = open_index(settings.index_dir, settings.database_url)
         except NotBuilt:
             app.state.index = None
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
         yield
         app.state.engine.dispose()
 
@@ -74,7 +83,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 def worker_app() -> Starlette:
     """The app of one worker process: the settings the command loaded (`worker_environment`),
     not read again from files and variables that might have changed meanwhile."""
-    return create_app(settings_from_json(os.environ[WORKER_SETTINGS]))
+    return create_app(settings_from_json(os.environ[WORKER_SETTINGS]), freeze_heap=True)
 
 
 GRACE_SECONDS = 30  # on SIGTERM: requests under way get this long to finish
@@ -87,7 +96,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
     options = {"host": settings.host, "port": settings.port, "log_level": "warning",
                "timeout_graceful_shutdown": GRACE_SECONDS, **server_options(settings)}
     if workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_app(settings, freeze_heap=True), **options)
         return
     os.environ.update(worker_environment(settings))  # uvicorn's workers start with this environment
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)

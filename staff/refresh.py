@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from archive.errors import NotBuilt
-from publish.pipeline import PublishReport, publish
+from publish.pipeline import PublishReport, publish, publishing_settings
 from search.query import open_index
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,9 @@ class Outcome:
 
 async def publish_change(request: Request, actor: str = "") -> Outcome:
     """Both search indexes and the static site made to show the store as it is now."""
-    settings = request.app.state.settings
+    # The address the live site was built for, when none is set: served on another port, its
+    # links are answered with the served one (web/site_base.py), and a patch stays a patch.
+    settings = publishing_settings(request.app.state.settings)
     try:
         report = await run_in_threadpool(publish, settings, actor)
     except Exception as exc:  # any failure is reported, never a half-told 500

@@ -74,14 +74,19 @@ def test_serve_builds_a_fresh_checkout_then_answers(tmp_path):
         said = stop(server)
     assert f"absolute links use the base URL {base}/ (the served address" in said
 
-    # Served again on another port, nothing else changed: the site is rebuilt for that address.
+    # Served again on another port, nothing else changed: the site is not rebuilt for that
+    # address (every page's key holds the base URL), its links are answered with it (web/site_base.py).
+    page = tmp_path / "public" / "records" / "rec-2008-apology" / "index.html"
+    built = page.read_bytes()
     other = free_port()
     server = serve(tmp_path, other)
     try:
         wait_for(server, f"http://127.0.0.1:{other}")
         assert_links_use(f"http://127.0.0.1:{other}")
     finally:
-        stop(server)
+        said = stop(server)
+    assert "built the site" not in said
+    assert page.read_bytes() == built and f"{base}/records/rec-2008-apology/".encode() in built
 
 
 def test_the_base_url_is_the_served_address_unless_one_is_set(tmp_path):

@@ -17,6 +17,9 @@ files under /iiif/ do, so IIIF viewers on other sites can play them; a hidden or
 `Cache-Control: no-cache` with the file's ETag and Last-Modified (StaticFiles), so a browser
 revalidates before it shows a kept copy; `publish.host_rules` writes the same rules for hosts.
 
+A site built for another address than the one served (another `--port`) is answered with
+the served address in its absolute links (web/site_base.py), not rebuilt.
+
 Python's `mimetypes` (which StaticFiles asks) knows no type for `.jsonl`, so the downloads'
 JSON Lines files would go out as `application/octet-stream` or `text/plain`; they are served as
 `application/jsonl` (the type the data package names, publish/downloads.py). A static host
@@ -46,6 +49,7 @@ from archive.settings import Settings
 from archive.urls import LEDGER_SECTIONS, OPEN_MEDIA_FILES, SECTIONS, SiteUrls
 from publish.build import build_time, template_environment
 from publish.host_rules import CACHE_CONTROL, TOMBSTONE_ROBOTS
+from web.site_base import BaseSwap, swapped, unconditional
 
 # The folders holding one object's files, by their first path segment: `records` → record.
 OBJECT_FOLDERS = {section: kind for kind, section in {**SECTIONS, **LEDGER_SECTIONS}.items()
@@ -98,6 +102,7 @@ class SiteFiles(StaticFiles):
         super().__init__(directory=settings.public_dir / under, html=not under, check_dir=False)
         self.settings = settings
         self.under = under
+        self.base_swap = BaseSwap(settings)
         self._env: Environment | None = None
 
     async def get_response(self, path: str, scope: Scope) -> Response:
@@ -110,7 +115,13 @@ class SiteFiles(StaticFiles):
         elif decided is not Verdict.SHOWN and scope["method"] in ("GET", "HEAD"):
             response = await self._not_found()
         else:
-            response = await super().get_response(path, scope)
+            swap = self.base_swap.current()
+            if swap is None:
+                response = await super().get_response(path, scope)
+            else:  # served on another address than the site was built for (web.site_base)
+                response = await super().get_response(path, unconditional(scope, relative))
+                if isinstance(response, FileResponse):
+                    response = await run_in_threadpool(swapped, response, swap)
             if decided is Verdict.SHOWN and response.status_code < 400 and OPEN_MEDIA.fullmatch(relative):
                 response.headers.update(MEDIA_CORS_HEADERS)
         response.headers["Cache-Control"] = CACHE_CONTROL
@@ -131,7 +142,9 @@ class SiteFiles(StaticFiles):
         found, stat_result = await anyio.to_thread.run_sync(self.lookup_path, "404.html") if self.html \
             else (str(page), None)
         if stat_result is not None:
-            return FileResponse(found, stat_result=stat_result, status_code=404)
+            response = FileResponse(found, stat_result=stat_result, status_code=404)
+            swap = self.base_swap.current()
+            return response if swap is None else await run_in_threadpool(swapped, response, swap)
         return PlainTextResponse("Not Found", status_code=404)
 
     def _verdict(self, engine, path: str) -> tuple[Verdict, dict | None]:

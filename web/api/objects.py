@@ -31,6 +31,7 @@ from archive.access import PUBLIC
 from archive.authorities import read_authorities
 from archive.catalog import Catalog, summary_key
 from archive.errors import ReckoningError
+from archive.record_reads import ledger_citing
 from archive.settings import Settings
 from archive.urls import API_ALL_OBJECTS, API_SECTIONS, api_url
 from archive.views import Summary
@@ -188,8 +189,10 @@ def routes(settings: Settings) -> list[Route]:
         session = Session(request.app.state.engine)
         authorities = shared.get("authorities")
         if authorities is None:  # read once per store generation, not once per answer
+            shared["ledger citing"] = ledger_citing(session)  # first: "authorities" says both are there
             authorities = shared["authorities"] = read_authorities(session)
-        cat = Catalog(session, PUBLIC, settings.today(), authorities, summaries=public_summaries(request.app.state, settings))
+        cat = Catalog(session, PUBLIC, settings.today(), authorities,
+                      summaries=public_summaries(request.app.state, settings), ledger_citing=shared["ledger citing"])
         # A collection's summaries, made once per store generation and day for all its pages:
         # each page of a 100,000-record collection judged and summarised every record again.
         def shared_summaries(kind: str) -> list[Summary]:
