@@ -122,24 +122,39 @@ def delta(session: Session, found: Scan) -> Delta | None:
     code = session.execute(select(table.c.digest).where(table.c.path == CODE_ROW)).scalar()
     if code is None or code != code_digest():
         return None
-    # 100,000 rows: read through the driver's cursor (SQLAlchemy's row objects cost a second).
+    # 100,000 rows: read through the driver's cursor (SQLAlchemy's row objects cost a second),
+    # each compared as it comes, with no dictionary of them made first.
+    files = found.files
+    modified, removed, matched = [], [], 0
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(f"SELECT path, size, mtime_ns, ino, ctime_ns, digest FROM {table.name}")
-        kept = {row[0]: row[1:] for row in cursor.fetchall() if row[0] != CODE_ROW}
+        for path, size, mtime_ns, ino, ctime_ns, digest in cursor:
+            stat = files.get(path)
+            if stat is None:
+                if path != CODE_ROW:
+                    removed.append(path)
+                continue
+            matched += 1
+            if stat != (size, mtime_ns, ino, ctime_ns):
+                modified.append(path)
+            elif digest and found.digests.get(path, _digest(path)) != digest:
+                modified.append(path)  # racily clean last time, and its bytes changed since
     finally:
         cursor.close()
-    added, modified = [], []
-    for path, stat in found.files.items():
-        row = kept.get(path)
-        if row is None:
-            added.append(path)
-        elif tuple(row[:4]) != stat:
-            modified.append(path)
-        elif row[4] and found.digests.get(path, _digest(path)) != row[4]:
-            modified.append(path)  # racily clean last time, and its bytes changed since
-    removed = [path for path in kept if path not in found.files]
+    added = _added(session, table.name, files) if matched < len(files) else []
     return Delta(sorted(added), sorted(modified), sorted(removed))
+
+
+def _added(session: Session, table_name: str, files: dict[str, Stat]) -> list[str]:
+    """The files the store keeps no row of (new since the last ingest)."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT path FROM {table_name}")
+        kept = {path for (path,) in cursor}
+    finally:
+        cursor.close()
+    return [path for path in files if path not in kept]
 
 
 def remember(session: Session, found: Scan, known: Delta | None, whole_content: bool = True) -> None:

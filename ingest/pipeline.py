@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from archive import models as m
 from archive.db import open_engine, transaction
 from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
+from archive.source_files import SourceFile
 from ingest.changed_files import Delta, Scan, delta, remember, scan
 from ingest.gc_pause import fewer_collections
 from ingest.progress import Progress, reading
@@ -119,7 +121,7 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
                 known = delta(session, found)
             trusted = known is not None and not (strict or prune or csv_sources)
             if trusted and known.unchanged:
-                return _nothing_changed(engine, found, settings.content_dir)
+                return _nothing_changed(engine, settings.content_dir)
             changed = _read_changed_records(settings, engine, known) if trusted else None
             result = changed.result if changed is not None else _read_everything(settings, strict, csv_sources,
                                                                                 progress)
@@ -158,11 +160,11 @@ def _write(engine, result: ReadResult, changed: ChangedRecords | None, found: Sc
         # Decisions and edits made in the staff app outrank the files: kept, and reported.
         report.warnings += store_consent.reapply(session)
         report.warnings += ledger_edits.reconcile(session)
-        if changed is not None:
-            kinds = [k for k in KIND_ORDER if k not in PARTIAL_KINDS] + ["record"]
-            _report_missing(session, report, found, settings.content_dir, kinds, changed.missing)
-            _count_unchanged(session, report, kinds)
         remember(session, found, known, whole_content=not csv_sources)  # for the next ingest
+        if changed is not None:  # after `remember`: the missing are told from the files it keeps
+            kinds = [k for k in KIND_ORDER if k not in PARTIAL_KINDS] + ["record"]
+            _report_missing(session, report, settings.content_dir, kinds, changed.missing)
+            _count_unchanged(session, report, kinds)
     return report
 
 
@@ -250,29 +252,36 @@ def _cited(session: Session, ids: list[str]) -> bool:
     return False
 
 
-def _nothing_changed(engine, found: Scan, content: Path) -> IngestReport:
+def _nothing_changed(engine, content: Path) -> IngestReport:
     """No content file changed since the last ingest: nothing is read, nothing written."""
     report = IngestReport()
     with Session(engine) as session:
-        _report_missing(session, report, found, content, list(KIND_ORDER))
+        _report_missing(session, report, content, list(KIND_ORDER))
         _count_unchanged(session, report, list(KIND_ORDER))
     return report
 
 
-def _report_missing(session: Session, report: IngestReport, found: Scan, content: Path, kinds: list[str],
+def _report_missing(session: Session, report: IngestReport, content: Path, kinds: list[str],
                     also: Sequence[tuple[str, str]] = ()) -> None:
-    """Stored objects of these kinds whose file is no longer there (as a full read reports them)."""
+    """Stored objects of these kinds whose file is no longer there (as a full read reports them).
+
+    Told by the store itself, against the files the last ingest kept (`ingest.changed_files`;
+    call once they are this ingest's, that is with nothing changed or after `remember`): a
+    stored `source_path` is the content folder's name and the file's path under it, and the
+    file is there when the kept files hold that path under the content folder. One query per
+    kind, each of 100,000 records looked up in the store's own index, instead of reading
+    every row and every path into Python (0.2 s of a one-record ingest at 100,000 records)."""
     root = os.path.join(os.fspath(content), "")
-    there = {content.name + "/" + path[len(root):].replace(os.sep, "/") for path in found.files if path.startswith(root)}
+    prefix = content.name + "/"
+    files = SourceFile.__table__.name  # type: ignore[attr-defined]
     for kind in kinds:
         table = m.OBJECT_TYPES[kind].__table__  # type: ignore[attr-defined]
-        cursor = session.connection().connection.cursor()  # 100,000 rows: the driver's own cursor
-        try:
-            cursor.execute(f"SELECT id, source_path FROM {table.name} WHERE NOT deleted "
-                           "AND source_path NOT LIKE 'staff:%'")
-            gone = {(row_id, path) for row_id, path in cursor.fetchall() if path not in there}
-        finally:
-            cursor.close()
+        rows = session.execute(text(
+            f"SELECT id, source_path FROM {table.name} WHERE NOT deleted AND source_path NOT LIKE 'staff:%' "
+            f"AND NOT (substr(source_path, 1, CAST(:length AS INTEGER)) = CAST(:prefix AS VARCHAR) AND EXISTS "
+            f"(SELECT 1 FROM {files} WHERE path = CAST(:root AS VARCHAR) || substr(source_path, CAST(:after AS INTEGER))))"),
+            {"length": len(prefix), "prefix": prefix, "root": root, "after": len(prefix) + 1})
+        gone = {(row_id, path) for row_id, path in rows}
         gone |= set(also) if kind == "record" else set()
         if gone:
             report.missing[kind] = sorted(gone)

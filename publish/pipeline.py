@@ -79,9 +79,12 @@ def index_all(settings: Settings, rebuild: bool = False,
 def _both_rebuilt(settings: Settings) -> bool:
     """Whether neither index can be updated (none yet, another engine...), each reason logged."""
     folders = (settings.index_dir, staff_index_dir(settings))
-    reasons = [rebuild_reason(folder, settings.search_engine, settings.database_url) for folder in folders]
-    if None in reasons:
-        return False
+    reasons = []
+    for folder in folders:  # the first that can be updated answers: its manifest is read once, in the update
+        reason = rebuild_reason(folder, settings.search_engine, settings.database_url)
+        if reason is None:
+            return False
+        reasons.append(reason)
     for folder, reason in zip(folders, reasons, strict=True):
         log_rebuild(folder, reason)
     return True

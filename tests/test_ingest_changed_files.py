@@ -80,6 +80,23 @@ def test_one_changed_record_file_is_all_that_is_read(archive, reads):
     assert report.unchanged["record"] == 30
 
 
+
+def test_a_file_removed_earlier_is_still_reported_missing_whatever_is_read(archive, reads):
+    """Missing objects are told from the files the ingest keeps, in the store: an unchanged tree,
+    a changed record and a full read report the same ones."""
+    (archive.content_dir / "records" / "rec-stat-004.md").unlink()
+    (archive.content_dir / "narratives" / "nar-a.md").unlink()
+    gone = {"record": [("rec-stat-004", "content/records/rec-stat-004.md")],
+            "narrative": [("nar-a", "content/narratives/nar-a.md")]}
+    assert pipeline.ingest(archive).missing == gone  # a narrative went: everything read
+    reads.clear()
+    assert pipeline.ingest(archive).missing == gone and reads == []  # nothing changed: nothing read
+    path = archive.content_dir / "records" / "rec-stat-005.md"
+    path.write_text(path.read_text().replace("meeting 5", "meeting five"))
+    report = pipeline.ingest(archive)
+    assert reads == ["rec-stat-005.md"] and report.missing == gone
+    assert (report.updated["record"], report.unchanged["record"], report.unchanged["narrative"]) == (1, 29, 6)
+
 def test_a_changed_record_still_gets_every_check_against_what_it_refers_to(archive, reads):
     path = archive.content_dir / "records" / "rec-stat-008.md"
     path.write_text(path.read_text().replace("creators: [agent-ama]", "creators: [agent-nobody]"))

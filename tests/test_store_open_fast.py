@@ -97,6 +97,20 @@ def test_a_store_with_a_matching_fingerprint_gains_the_cheap_key_then_skips_the_
     assert not [s for s in opened_statements(settings) if s.lstrip().upper().startswith(("CREATE", "ALTER"))]
 
 
+
+def test_the_schema_key_rewritten_by_another_install_is_no_change_a_build_must_follow(settings):
+    """The same code opened from another folder writes its own cheap key; the change log does not
+    name it, so the indexes and the site are still patched rather than compared whole."""
+    with sqlite3.connect(settings.sqlite_path) as db:
+        db.execute("UPDATE store_schema SET fingerprint = 'another install' WHERE key = ?", (SOURCE_KEY,))
+        logged = db.execute("SELECT count(*) FROM buildchange").fetchone()
+    open_engine(settings).dispose()
+    with sqlite3.connect(settings.sqlite_path) as db:
+        assert db.execute("SELECT fingerprint FROM store_schema WHERE key = ?", (SOURCE_KEY,)).fetchone() \
+            != ("another install",)
+        assert db.execute("SELECT count(*) FROM buildchange").fetchone() == logged
+        assert db.execute("SELECT count(*) FROM buildchange WHERE tbl = 'store_schema'").fetchone() == (0,)
+
 def test_the_build_command_imports_neither_whoosh_nor_edtf_nor_alembic():
     """What `reckon build` loads in a fresh process (whoosh comes with the whoosh engine only)."""
     probe = ("import sys, reckon.cli, publish.pipeline; "
