@@ -39,6 +39,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from publish.json_compact import json_bytes
+from publish.side_process import SideResult
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
 
@@ -56,6 +57,7 @@ TYPE_LABELS = {"record": "Records", "narrative": "Narratives", "harm": "Harms",
 # Build order of the documents (harms first, so a tie in score lists a harm before a record).
 ORDER = ("harm", "timeline", "narrative", "record")
 SMALL = ORDER[:-1]  # the first block; records make the second
+SPLIT_FROM = 20000  # records from which the later half's postings are made in a forked process
 
 
 def tokens(text: str) -> list[str]:
@@ -155,14 +157,22 @@ def static_index(views: dict[str, list[dict]]) -> StaticIndex:
     # Each term's postings flat (number, weight, number, weight…), paired only as a shard is
     # written: 20 million postings at 100,000 records, 16 bytes each rather than a list's 80.
     # One dict of terms (a shard's terms are gathered at the end): one lookup per posting.
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    for number, doc in enumerate(small):
-        for term, weight in doc_weights(doc).items():
-            postings[term] += (number, weight)
+    postings = _postings(small, 0)
     in_small = {term: len(flat) // 2 for term, flat in postings.items()}  # the first block's, counted before the records'
-    for number, doc in enumerate(records, base):
-        for term, weight in doc_weights(doc).items():
-            postings[term] += (number, weight)
+    # The later half of the records' postings in a forked process meanwhile (a third of a full
+    # build's CPU at 100,000 records was this one loop, on one core): each term's postings are
+    # its list from the earlier half followed by the later half's, as one loop would make them.
+    half = len(records) // 2
+    later = SideResult(lambda: dict(_postings(records[half:], base + half)), fork=len(records) >= SPLIT_FROM)
+    try:
+        earlier = _postings(records[:half], base)
+        for term, flat in earlier.items():
+            postings[term] += flat
+        del earlier
+        for term, flat in later.result().items():
+            postings[term] += flat
+    finally:
+        later.close()
     shards: dict[str, list[str]] = {}
     for term in postings:
         shards.setdefault(term[:2], []).append(term)
@@ -180,6 +190,15 @@ def static_index(views: dict[str, list[dict]]) -> StaticIndex:
     files["search/vocab.json"] = vocab_file(words)
     files["search/meta.json"] = meta_file(len(small), len(records), record_values)
     return StaticIndex(files, words, in_small)
+
+
+def _postings(docs: list[dict], first: int) -> defaultdict[str, list[int]]:
+    """Each term's postings in these documents, numbered from `first`: flat (number, weight, …)."""
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    for number, doc in enumerate(docs, first):
+        for term, weight in doc_weights(doc).items():
+            postings[term] += (number, weight)
+    return postings
 
 
 def _pairs(flat: list[int]) -> list[tuple[int, int]]:
