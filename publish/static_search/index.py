@@ -35,8 +35,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from publish.json_compact import json_bytes
 from publish.side_process import SideResult
@@ -162,23 +165,23 @@ def static_index(views: dict[str, list[dict]]) -> StaticIndex:
     # The later half of the records' postings in a forked process meanwhile (a third of a full
     # build's CPU at 100,000 records was this one loop, on one core): each term's postings are
     # its list from the earlier half followed by the later half's, as one loop would make them.
+    # The later half comes back as arrays of C ints (a tenth of the memory of lists of ints,
+    # which pickling would make anew), read as each shard is written.
     half = len(records) // 2
-    later = SideResult(lambda: dict(_postings(records[half:], base + half)), fork=len(records) >= SPLIT_FROM)
+    side = SideResult(lambda: _packed(_postings(records[half:], base + half)), fork=len(records) >= SPLIT_FROM)
     try:
-        earlier = _postings(records[:half], base)
-        for term, flat in earlier.items():
+        for term, flat in _postings(records[:half], base).items():
             postings[term] += flat
-        del earlier
-        for term, flat in later.result().items():
-            postings[term] += flat
+        later = side.result()
     finally:
-        later.close()
+        side.close()
     shards: dict[str, list[str]] = {}
-    for term in postings:
+    for term in [*postings, *(t for t in later if t not in postings)]:
         shards.setdefault(term[:2], []).append(term)
     files: dict[str, bytes] = {}
     for prefix, terms in shards.items():
-        files[f"search/terms/{prefix}.json"] = _json({t: _pairs(postings[t]) for t in sorted(terms)})
+        files[f"search/terms/{prefix}.json"] = _json({t: _pairs(postings.get(t, ()), later.get(t, ()))
+                                                     for t in sorted(terms)})
     for start, block in ((0, small), (base, records)):
         for at in range(0, len(block), DOCS_PER_SHARD):
             files[f"search/docs/{(start + at) // DOCS_PER_SHARD}.json"] = docs_shard(block[at:at + DOCS_PER_SHARD])
@@ -186,7 +189,8 @@ def static_index(views: dict[str, list[dict]]) -> StaticIndex:
             files[f"search/attrs/{(start + at) // ATTRS_PER_SHARD}.json"] = _json(
                 [_attributes(doc, values[id(doc)], codes) for doc in block[at:at + ATTRS_PER_SHARD]])
     files["search/facets.json"] = facets_file(codes, value_labels(views))
-    words = {term: len(flat) // 2 for term, flat in postings.items()}
+    words = {term: (len(postings.get(term, ())) + len(later.get(term, ()))) // 2
+             for terms in shards.values() for term in terms}
     files["search/vocab.json"] = vocab_file(words)
     files["search/meta.json"] = meta_file(len(small), len(records), record_values)
     return StaticIndex(files, words, in_small)
@@ -201,9 +205,14 @@ def _postings(docs: list[dict], first: int) -> defaultdict[str, list[int]]:
     return postings
 
 
-def _pairs(flat: list[int]) -> list[tuple[int, int]]:
-    """[number, weight, …] as [(number, weight), …], which JSON writes as [[number,weight],…]."""
-    values = iter(flat)
+def _packed(postings: dict[str, list[int]]) -> dict[str, array]:
+    return {term: array("i", flat) for term, flat in postings.items()}
+
+
+def _pairs(*flat: Iterable[int]) -> list[tuple[int, int]]:
+    """[number, weight, …] (in one or more pieces) as [(number, weight), …], which JSON writes
+    as [[number,weight],…]."""
+    values = chain(*flat)
     return list(zip(values, values))
 
 
