@@ -257,10 +257,13 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
             early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
                         f".{settings.public_dir.name}.prerender-")
         kept: dict = {}
-        # Record downloads already marked (a byte order mark), let go once keyed (publish.record_downloads).
+        # Record downloads already marked (a byte order mark), let go once keyed, or made in a
+        # forked process while the rest is made here (publish.record_downloads).
         downloads = RecordDownloads(record_cache, early, bom=settings.csv_bom)
-        pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
-                              record_downloads=downloads, state=state, kept=kept)
+        with closing(downloads):
+            downloads.start(records[0], urls)
+            pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
+                                  record_downloads=downloads, state=state, kept=kept)
         # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like the
         # small kinds' (publish/media/files.py), so a narrative that stops being public loses them
         # with its page, in a full build or a patched one (publish.patch_outputs).

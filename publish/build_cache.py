@@ -152,6 +152,7 @@ class ViewStore:
         self.path = cache_dir / "views.sqlite"
         self._db: sqlite3.Connection | None = None
         self._new: sqlite3.Connection | None = None  # the file made whole, while rows go in (`spool`)
+        self._adopted = False  # that file was begun by a forked process (`finish_spool`, `adopt_spool`)
 
     def db(self) -> sqlite3.Connection:
         if self._db is None:
@@ -304,11 +305,24 @@ class ViewStore:
         (`write`, with `everything` or another generation; nothing is read from it until then)."""
         _insert_rows(self._new_file(), rows)
 
+    def finish_spool(self) -> None:
+        """Commit and close the rows spooled so far (in a forked process: `adopt_spool` in its
+        parent then goes on writing the same file)."""
+        if self._new is not None:
+            self._new.execute("COMMIT")
+            self._new.close()
+            self._new = None
+
+    def adopt_spool(self) -> None:
+        """The new cache file was begun by another process (`finish_spool`): keep its rows."""
+        self._adopted = True
+
     def _new_file(self) -> sqlite3.Connection:
         if self._new is None:
             temp = self.path.with_name(self.path.name + ".new")
             temp.parent.mkdir(parents=True, exist_ok=True)
-            temp.unlink(missing_ok=True)  # a build that failed before renaming it left it
+            if not self._adopted:
+                temp.unlink(missing_ok=True)  # a build that failed before renaming it left it
             self._new = sqlite3.connect(temp, isolation_level=None)
             self._new.execute("PRAGMA journal_mode=OFF")  # a file no one reads until it is renamed into place
             self._new.execute("PRAGMA synchronous=OFF")
@@ -565,6 +579,18 @@ class RecordViews:
         self._dirty -= rows.keys()
         for key, view, parts in rows.values():
             parts.clear()  # written with the row; a later `memo` would make them again, and write them with `save`
+
+    @property
+    def written_whole(self) -> bool:
+        """This build writes the cache file whole (its first build, or new code): rows may be
+        spooled into it as they are made (`spill`)."""
+        return self._everything
+
+    def spilled_elsewhere(self, ids: set[str]) -> None:
+        """These records' rows were spilled by a forked process into the cache file being made
+        (`ViewStore.finish_spool`): this process's copies of them need not be written."""
+        self._dirty -= ids
+        self.store.adopt_spool()
 
     def save(self, token: str | None, mark: list | None = None, whole: WholeIndex | None = None) -> None:
         """Keep this build's views for the next one: only the records that changed are

@@ -102,6 +102,8 @@ class Rendering:
     def __init__(self, env: Environment, pages: list[Any], out: Path, workers: int):
         global _JOB
         self.pages = sorted(pages, key=lambda p: p.path)
+        for name in sorted({page.template for page in self.pages if page.template is not None}):
+            env.get_template(name)  # compiled once here, not once in every worker
         _JOB = (env, self.pages, out, workers, os.getpid())
         try:  # the workers are forked here, each with the views and pages as they are now
             self.pool = multiprocessing.get_context("fork").Pool(workers)

@@ -1,7 +1,7 @@
 """What the full build does to go faster changes nothing it outputs.
 
-- the static search index made in a forked process (publish/side_process.py) is the one made in
-  the build's own process, carries nothing hidden, and a failure there fails the build and
+- the static search index made in a forked process (publish/side_process.py), its records'
+  later half in another, is the one made in the build's own process, carries nothing hidden, and a failure there fails the build and
   leaves the previous site whole;
 - the templates' dict-first attribute lookup (publish/jinja/dicts.py) renders what Jinja's own
   lookup renders, including its errors.
@@ -34,6 +34,7 @@ def test_forked_search_index_builds_the_same_site_with_nothing_hidden(many_inges
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 10**9)
     build_site(serial)  # the index made in this process
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 1)
+    monkeypatch.setattr(static_search, "SPLIT_FROM", 1)  # its records' later half in a process of its own
     monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)  # and record pages by early workers
     build_site(many_ingested)
     built, expected = site_files(many_ingested.public_dir), site_files(serial.public_dir)
