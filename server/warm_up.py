@@ -52,5 +52,13 @@ async def get(app: ASGIApp, path_and_query: str) -> int:
 
 
 async def warm_up(app: ASGIApp, engine) -> list[tuple[str, int]]:
-    """Ask each of `warm_paths` once; what was asked and how it was answered."""
-    return [(path, await get(app, path)) for path in warm_paths(engine)]
+    """Ask each of `warm_paths` once; what was asked and how it was answered. A warm-up that
+    fails (500) does not stop the server from starting: the same request from a caller will
+    answer the same way, and the log has it."""
+    answered = []
+    for path in warm_paths(engine):
+        try:
+            answered.append((path, await get(app, path)))
+        except Exception:  # noqa: BLE001 (the app's own error handler has logged it)
+            answered.append((path, 500))
+    return answered
