@@ -25,6 +25,7 @@ from archive.db import open_engine
 from archive.errors import NotBuilt
 from archive.settings import Settings, settings_from_json, settings_to_json
 from search.query import open_index
+from server.warm_up import warm_up
 from web import health, iiif
 from web.api import objects as api
 from web.errors import HANDLERS, unknown_endpoint
@@ -34,9 +35,11 @@ from web.security import SecurityHeaders, server_options
 from web.site_files import SiteFiles
 
 
-def create_app(settings: Settings, freeze_heap: bool = False) -> Starlette:
-    """The app. `freeze_heap`: a serving process's own (`serve`), never a test's: once started,
-    every object alive is moved out of the collector's sight (`gc.freeze`), so a full
+def create_app(settings: Settings, serving: bool = False) -> Starlette:
+    """The app. `serving`: a serving process's own (`serve`), never a test's: before it takes
+    connections it answers a record GET and a search to itself (`server.warm_up`: the first of
+    each cost ~200 ms, during which every connection waited), then every object alive is moved
+    out of the collector's sight (`gc.freeze`), so a full
     collection under load walks only what requests made since, not the ~140,000 objects of
     the modules, the models and the open index (100-570 ms of wall time each on a loaded
     machine, during which every connection waits; 6 ms of CPU frozen)."""
@@ -47,7 +50,8 @@ def create_app(settings: Settings, freeze_heap: bool = False) -> Starlette:
             app.state.index = open_index(settings.index_dir, settings.database_url)
         except NotBuilt:
             app.state.index = None
-        if freeze_heap:
+        if serving:
+            await warm_up(app, app.state.engine)
             gc.collect()
             gc.freeze()
         yield
@@ -83,7 +87,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 def worker_app() -> Starlette:
     """The app of one worker process: the settings the command loaded (`worker_environment`),
     not read again from files and variables that might have changed meanwhile."""
-    return create_app(settings_from_json(os.environ[WORKER_SETTINGS]), freeze_heap=True)
+    return create_app(settings_from_json(os.environ[WORKER_SETTINGS]), serving=True)
 
 
 GRACE_SECONDS = 30  # on SIGTERM: requests under way get this long to finish
@@ -96,7 +100,7 @@ def serve(settings: Settings, workers: int = 1) -> None:
     options = {"host": settings.host, "port": settings.port, "log_level": "warning",
                "timeout_graceful_shutdown": GRACE_SECONDS, **server_options(settings)}
     if workers == 1:
-        uvicorn.run(create_app(settings, freeze_heap=True), **options)
+        uvicorn.run(create_app(settings, serving=True), **options)
         return
     os.environ.update(worker_environment(settings))  # uvicorn's workers start with this environment
     uvicorn.run(f"{__name__}:worker_app", factory=True, workers=workers, **options)
