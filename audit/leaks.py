@@ -23,7 +23,6 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from archive import models as m
 from archive.access import PUBLIC, Role, Viewer
@@ -32,6 +31,7 @@ from archive.db import store_transaction
 from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
+from audit.app_client import AppClient
 from audit.files import public_files, read_public
 from audit.fingerprints import (
     ADDRESS,
@@ -474,7 +474,7 @@ class _Walk:
         given = self.given
         answers = AuditReport(given.prints if given else [], 0)
         app = self.app or create_app(self.settings)
-        with TestClient(app, raise_server_exceptions=False) as client:
+        with AppClient(app) as client:
             if held is None:
                 assert given is not None and self.matcher is not None
                 walker = Walker(client, given.ids, given.search_words, self.settings.oai_repository_id,

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 from lxml import etree
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.testclient import TestClient
 
 from archive.errors import ReckoningError
 from archive.urls import API_SECTIONS, LEDGER_SECTIONS, api_url, chart_api_url, iiif_url
+from audit.app_client import AppClient
 from publish.charts.lookup import COLLECTION, RECKONING
 from web.errors import unknown_endpoint
 
@@ -83,9 +83,9 @@ def _text(response) -> str | None:
 
 
 class Walker:
-    """Walks one app through a TestClient; ids: every id in the store by kind, hidden ones too."""
+    """Walks one app through a client (`audit.app_client`); ids: every id in the store by kind, hidden ones too."""
 
-    def __init__(self, client: TestClient, ids: dict[str, list[str]], words: list[str], oai_namespace: str,
+    def __init__(self, client: AppClient, ids: dict[str, list[str]], words: list[str], oai_namespace: str,
                  site_dirs: Iterable[Path] = (), always: Iterable[str] | None = None, seed: int | None = None,
                  answer: Callable[[str, str], None] | None = None):
         """`always`: ids asked for on every route that takes them (every hidden id, and every
