@@ -17,7 +17,7 @@ import random
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,8 +184,7 @@ def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities 
     spans = redacted_spans(session)
     span_views: set[str] = set()  # words of the public views of narratives with redacted spans
     for kind in AUDITED_KINDS:
-        table = m.OBJECT_TYPES[kind]
-        rows = session.exec(select(table).order_by(table.id)).all()
+        rows = _rows(session, kind)
         if seen_by is not None:
             seen_by[kind] = {row.id: public.visibility_of(row) for row in rows}
         for row, seen, staff in zip(rows, _per_row(rows, public.each_of(kind, rows)),
@@ -233,6 +232,16 @@ def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities 
             if " " in text or not WORD.fullmatch(text) or text.lower() not in elsewhere:
                 found.append(Fingerprint(text, narrative.id, f"redacted span ({category})", spelled=True))
     return found, len(hidden)
+
+
+def _rows(session: Session, kind: str) -> Sequence:
+    """Every row of a kind, in id order; records through Core (`Catalog.each` reads them so,
+    as `Record`'s fields, without making 100,000 ORM objects: half the cost)."""
+    table = m.OBJECT_TYPES[kind]
+    if kind != "record":
+        return session.exec(select(table).order_by(table.id)).all()
+    columns = table.__table__
+    return session.connection().execute(select(columns).order_by(columns.c.id)).all()
 
 
 def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
@@ -294,32 +303,59 @@ class Scanner:
     again by GetRecord, the same bytes each time, so each distinct element is matched once
     (known by a 128-bit digest) and its findings given to every answer holding it. No
     fingerprint can run from one piece into another: every piece begins and ends with the
-    element's tag, and no word, name, span or address holds `<record>` or `</record>`."""
+    element's tag, and no word, name, span or address holds `<record>` or `</record>`.
 
-    def __init__(self, matcher: Matcher, report: AuditReport):
+    Made without a matcher (the audit's OAI-PMH child, before the fingerprints come), it holds
+    what it is given in that form, each distinct record once (`held_chars` says how much), and
+    scans it all, in the order given, when `start` gives it one."""
+
+    def __init__(self, matcher: Matcher | None, report: AuditReport):
         self.matcher = matcher
         self.report = report
-        self.records: dict[bytes, list[int]] = {}
+        self.records: dict[bytes, list[int]] = {}  # a record's digest -> its findings
+        self.pending: dict[bytes, str] = {}  # records held, not matched yet
+        self.held: list[tuple[str, str, list[bytes]]] = []  # (where, the rest, its records' digests)
+        self.held_chars = 0
 
     def __call__(self, where: str, text: str) -> None:
         self.report.places += 1
         self.report.where.append(where)
+        keys: list[bytes] = []
         if where.startswith("OAI-PMH") and "<record>" in text:
-            found: set[int] = set()
-
             def record(match: re.Match) -> str:
-                key = hashlib.blake2b(match.group(0).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-                hits = self.records.get(key)
-                if hits is None:
-                    hits = self.records[key] = self.matcher.indices(match.group(0))
-                found.update(hits)
+                element = match.group(0)
+                key = hashlib.blake2b(element.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                keys.append(key)
+                if key not in self.records and key not in self.pending:
+                    if self.matcher is None:
+                        self.pending[key] = element
+                        self.held_chars += len(element)
+                    else:
+                        self.records[key] = self.matcher.indices(element)
                 return "\n"
 
-            found.update(self.matcher.indices(OAI_RECORD.sub(record, text)))
-            indices = sorted(found)
+            text = OAI_RECORD.sub(record, text)
+        if self.matcher is None:
+            self.held.append((where, text, keys))
+            self.held_chars += len(text)
         else:
-            indices = self.matcher.indices(text)
-        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in indices)
+            self._report(where, text, keys)
+
+    def start(self, matcher: Matcher) -> None:
+        """Scan what was held with `matcher`, and each text given from now on as it comes."""
+        self.matcher = matcher
+        for key, element in self.pending.items():
+            self.records[key] = matcher.indices(element)
+        for where, rest, keys in self.held:
+            self._report(where, rest, keys)
+        self.pending, self.held, self.held_chars = {}, [], 0
+
+    def _report(self, where: str, rest: str, keys: list[bytes]) -> None:
+        assert self.matcher is not None
+        found = self.matcher.indices(rest)
+        if keys:
+            found = sorted({*found, *(n for key in keys for n in self.records[key])})
+        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in found)
 
 
 def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None,
@@ -411,41 +447,33 @@ class Brief:
     search_words: list[str]
 
 
-HELD_CHARS = 100_000_000  # answers a child holds before it waits for its brief (a few hundred MB)
+HELD_CHARS = 150_000_000  # what a child holds (distinct records once) before it waits for its brief
 
 
 class _Held:
-    """The OAI child's scanner: the answers it is given before the parent's brief arrives are
-    held (up to `HELD_CHARS`), then scanned in the order they came once it does; from then on
-    each is scanned as it comes. `receive` also gives the walker the ids it asks for."""
+    """The OAI child's scanner: what it is answered before the parent's brief comes is held
+    (`Scanner` without a matcher, up to `HELD_CHARS`), then scanned in the order it came once
+    the brief is there; from then on each answer is scanned as it comes. `receive` also gives
+    the walker the ids it asks for."""
 
     def __init__(self, conn, answers: AuditReport):
-        self.conn, self.answers = conn, answers
-        self.held: list[tuple[str, str]] = []
-        self.size = 0
-        self.scan: Scanner | None = None
+        self.conn = conn
+        self.scan = Scanner(None, answers)
         self.walker: Walker | None = None
 
     def __call__(self, where: str, text: str) -> None:
-        if self.scan is None and (self.size > HELD_CHARS or self.conn.poll()):
+        if self.scan.matcher is None and (self.scan.held_chars > HELD_CHARS or self.conn.poll()):
             self.receive()
-        if self.scan is None:
-            self.held.append((where, text))
-            self.size += len(text)
-        else:
-            self.scan(where, text)
+        self.scan(where, text)
 
     def receive(self) -> None:
         """Wait for the brief (if it has not come yet), then scan what was held."""
-        if self.scan is not None:
+        if self.scan.matcher is not None:
             return
         brief: Brief = self.conn.recv()
-        self.scan = Scanner(Matcher(brief.prints), self.answers)
         if self.walker is not None:
             self.walker.ids, self.walker.always = brief.ids, set(brief.suspects)
-        for where, text in self.held:
-            self.scan(where, text)
-        self.held, self.size = [], 0
+        self.scan.start(Matcher(brief.prints))
 
 
 class _Walk:
@@ -465,14 +493,15 @@ class _Walk:
         self.matcher: Matcher | None = None
 
     def walk(self, include: Callable[[str], bool], mentioned: Callable[[], set[str]] | None,
-             held: _Held | None = None) -> tuple[AuditReport, set[str]]:
+             conn=None) -> tuple[AuditReport, set[str]]:
         """The routes `include` accepts; then, when `mentioned` is given, the IIIF addresses it
         gives and those the answers mention. Returns the findings and the addresses mentioned.
-        `held`: in the child, the scanner holding answers until the brief comes."""
+        `conn`: in the child, where the brief will come from (the answers are held till then)."""
         from server.app import create_app
 
         given = self.given
         answers = AuditReport(given.prints if given else [], 0)
+        held = _Held(conn, answers) if conn is not None else None
         app = self.app or create_app(self.settings)
         with AppClient(app) as client:
             if held is None:
@@ -481,7 +510,6 @@ class _Walk:
                                 site_dirs=[self.settings.public_dir], always=given.suspects, seed=self.seed,
                                 answer=Scanner(self.matcher, answers))
             else:
-                held.answers = answers
                 walker = held.walker = Walker(client, {}, [], self.settings.oai_repository_id,
                                               site_dirs=[self.settings.public_dir], always=set(), seed=self.seed,
                                               answer=held)
@@ -514,7 +542,7 @@ class _Walk:
 
     def _in_child(self, conn) -> None:
         try:
-            found, mentioned = self.walk(lambda template: template == OAI, None, _Held(conn, AuditReport([], 0)))
+            found, mentioned = self.walk(lambda template: template == OAI, None, conn)
             found.fingerprints = []  # the parent has them; the leaks carry their own
             conn.send(("done", (found, mentioned)))
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
