@@ -54,6 +54,8 @@ class AppClient:
         self._lifespan: asyncio.Task | None = None
         self._to_app: asyncio.Queue | None = None
         self._from_app: asyncio.Queue | None = None
+        self._requests: asyncio.Queue | None = None
+        self._driver: asyncio.Task | None = None
 
     def __enter__(self) -> Self:
         self.loop = asyncio.new_event_loop()
@@ -70,6 +72,11 @@ class AppClient:
 
     # -- lifespan ---------------------------------------------------------------------------
     async def _start(self) -> None:
+        self._requests = asyncio.Queue()
+        # Every request is answered inside this one task: anyio takes the task a call runs in
+        # as the root of its worker threads and ends them when it ends, so a task per request
+        # started a thread for each answer the app gives from its thread pool.
+        self._driver = asyncio.ensure_future(self._drive())
         self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": self.state}
         self._lifespan = asyncio.ensure_future(self.app(scope, self._to_app.get, self._from_app.put))
@@ -77,7 +84,8 @@ class AppClient:
         await self._lifespan_says("startup")
 
     async def _stop(self) -> None:
-        assert self._to_app is not None
+        assert self._to_app is not None and self._driver is not None
+        self._driver.cancel()
         await self._to_app.put({"type": "lifespan.shutdown"})
         await self._lifespan_says("shutdown")
 
@@ -100,7 +108,7 @@ class AppClient:
     def request(self, method: str, url: str, params: dict | None = None) -> Answer:
         assert self.loop is not None, "use the client in a with block"
         for _ in range(MAX_REDIRECTS):
-            answer = self.loop.run_until_complete(self._call(method, url, params))
+            answer = self.loop.run_until_complete(self._ask(method, url, params))
             location = answer.headers.get("location")
             if answer.status_code not in (301, 302, 303, 307, 308) or not location:
                 return answer
@@ -112,6 +120,21 @@ class AppClient:
             if answer.status_code == 303 or answer.status_code in (301, 302) and method != "HEAD":
                 method = "GET"
         return answer
+
+    def _ask(self, method: str, url: str, params: dict | None) -> asyncio.Future:
+        assert self.loop is not None and self._requests is not None
+        answered = self.loop.create_future()
+        self._requests.put_nowait((method, url, params, answered))
+        return answered
+
+    async def _drive(self) -> None:
+        assert self._requests is not None
+        while True:
+            method, url, params, answered = await self._requests.get()
+            try:
+                answered.set_result(await self._call(method, url, params))
+            except Exception as exc:  # noqa: BLE001 - raised where the request was made
+                answered.set_exception(exc)
 
     async def _call(self, method: str, url: str, params: dict | None) -> Answer:
         parts = urlsplit(url)
