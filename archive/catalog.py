@@ -155,10 +155,10 @@ class Catalog:
     # Set by the site build (one process, no threads): record views made in bulk parse their
     # Markdown on two cores (`archive.markup.to_html_and_text_many` forks).
     bulk_markup = False
-    # The audit's vocabulary (audit/leaks.py) and the search documents (search.documents): a
-    # record body with no Markdown markup at all is given as its text in place of its HTML (the
-    # same words, its paragraph tags aside), so 100,000 plain bodies are not rendered only for
-    # their words. Never set for a page.
+    # The audit's vocabulary (audit/leaks.py), the search documents (search.documents) and
+    # OAI-PMH's Dublin Core (which takes the text alone): a record body with no Markdown markup
+    # at all is given as its text in place of its HTML (the same words, its paragraph tags
+    # aside), so 100,000 plain bodies are not rendered only for their words. Never set for a page.
     prose_as_html = False
 
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None,

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from sqlmodel import Session, select
 
 from archive import models as m
+from archive.access import Visibility
 from archive.catalog import Catalog
 from archive.errors import Gone, NotFound
 from archive.media import Media
@@ -32,6 +33,7 @@ from archive.urls import iiif_url, kind_of, page_url
 LEDGER_KINDS = ("commitment", "response")
 PAGE_KINDS = ("record", "narrative", "harm", "timeline", *LEDGER_KINDS)
 ADDRESS = "address"  # Fingerprint.kind of a hidden object's address
+Visibilities = dict[str, dict[str, Visibility]]  # kind -> object id -> its visibility to the public
 
 
 def view_of(catalog: Catalog, kind: str, object_id: str) -> dict | None:
@@ -92,29 +94,40 @@ def more_hidden(session: Session, public: Catalog, admin: Catalog, public_words:
     return hidden
 
 
-def hidden_addresses(session: Session, public: Catalog) -> list[tuple[str, str, str]]:
+def hidden_addresses(session: Session, public: Catalog, seen_by: Visibilities | None = None
+                     ) -> list[tuple[str, str, str]]:
     """(address, object id, why) of every hidden object's page and every hidden record's image.
     Tombstones of withdrawn narratives are public pages, so theirs are not hidden. An object
     of the catalog's kinds has a public view exactly when the access rule says it is visible
     (`Catalog.get` refuses the others), so no view is made for them; ledger objects can rest
-    on hidden sources, so theirs are made."""
+    on hidden sources, so theirs are made. `seen_by`: the public visibility of each row of
+    the kinds it holds, judged already (`audit.leaks.fingerprints`); the others are read."""
     found = []
     hidden_records: dict[str, str] = {}
     for kind in PAGE_KINDS:
-        table = m.OBJECT_TYPES[kind]
-        for row in session.exec(select(table).order_by(table.id)):
-            vis = public.visibility_of(row)
+        for object_id, vis in _visibilities(session, public, kind, seen_by):
             if vis.form.value == "tombstone" or vis.visible and (
-                    kind not in LEDGER_KINDS or view_of(public, kind, row.id) is not None):
+                    kind not in LEDGER_KINDS or view_of(public, kind, object_id) is not None):
                 continue
             why = f"address of a hidden {kind}: {vis.reason or vis.form.value}"
-            found.append((page_url(kind, row.id), row.id, why))
+            found.append((page_url(kind, object_id), object_id, why))
             if kind == "record":
-                hidden_records[row.id] = why
+                hidden_records[object_id] = why
     for media in session.exec(select(Media).order_by(Media.id)):
         if media.record_id in hidden_records:
             found.append((iiif_url(media.id), media.record_id, f"image of a hidden record ({media.id})"))
     return [(address, object_id, why) for address, object_id, why in found if kind_of(object_id)]
+
+
+def _visibilities(session: Session, public: Catalog, kind: str, seen_by: Visibilities | None
+                  ) -> Iterator[tuple[str, Visibility]]:
+    """(id, public visibility) of every object of a kind, in id order."""
+    if seen_by is not None and kind in seen_by:
+        yield from seen_by[kind].items()  # filled in id order
+        return
+    table = m.OBJECT_TYPES[kind]
+    for row in session.exec(select(table).order_by(table.id)):
+        yield row.id, public.visibility_of(row)
 
 
 def find_addresses(text: str, prints: list) -> Iterator:

@@ -17,13 +17,12 @@ import random
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlmodel import Session, select
 from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from archive import models as m
 from archive.access import PUBLIC, Role, Viewer
@@ -32,8 +31,16 @@ from archive.db import store_transaction
 from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
+from audit.app_client import AppClient
 from audit.files import public_files, read_public
-from audit.fingerprints import ADDRESS, LEDGER_KINDS, hidden_addresses, more_hidden, store_ids
+from audit.fingerprints import (
+    ADDRESS,
+    LEDGER_KINDS,
+    Visibilities,
+    hidden_addresses,
+    more_hidden,
+    store_ids,
+)
 from audit.matcher import WORD, Matcher, slugged, words
 from audit.public_answers import Walker, references
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings
@@ -142,7 +149,8 @@ def _differing_words(staff: dict, seen: dict) -> set[str]:
     return set().union(*(words(_view_text(v)) for k, v in staff.items() if seen.get(k) != v))
 
 
-def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerprint], int]:
+def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities | None = None
+                 ) -> tuple[list[Fingerprint], int]:
     """Fingerprints of all material the public may not see, and the number of hidden objects.
 
     The public vocabulary (words counted public, never fingerprints) is every word of every
@@ -162,7 +170,11 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     The hidden part of a visible object (what its staff view holds and its public view does
     not: a redacted span, a reference to a hidden object) is taken from the staff view's
     fields whose value differs from the public view's: a field equal in both holds only words
-    of the public view, which are public and could never be fingerprints."""
+    of the public view, which are public and could never be fingerprints.
+
+    `seen_by`, when given, is filled with each row's visibility to the public, by kind and id,
+    so that the hidden addresses and the visible ids are judged without reading 100,000 rows
+    again (`audit.fingerprints.hidden_addresses`, `visible_ids`)."""
     public = Catalog(session, PUBLIC, today)
     admin = Catalog(session, ADMIN, today)
     public.prose_as_html = admin.prose_as_html = True
@@ -172,8 +184,9 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     spans = redacted_spans(session)
     span_views: set[str] = set()  # words of the public views of narratives with redacted spans
     for kind in AUDITED_KINDS:
-        table = m.OBJECT_TYPES[kind]
-        rows = session.exec(select(table).order_by(table.id)).all()
+        rows = _rows(session, kind)
+        if seen_by is not None:
+            seen_by[kind] = {row.id: public.visibility_of(row) for row in rows}
         for row, seen, staff in zip(rows, _per_row(rows, public.each_of(kind, rows)),
                                     _per_row(rows, admin.each_of(kind, rows)), strict=True):
             if seen is not None:
@@ -221,6 +234,16 @@ def fingerprints(session: Session, today, site_dir: Path) -> tuple[list[Fingerpr
     return found, len(hidden)
 
 
+def _rows(session: Session, kind: str) -> Sequence:
+    """Every row of a kind, in id order; records through Core (`Catalog.each` reads them so,
+    as `Record`'s fields, without making 100,000 ORM objects: half the cost)."""
+    table = m.OBJECT_TYPES[kind]
+    if kind != "record":
+        return session.exec(select(table).order_by(table.id)).all()
+    columns = table.__table__
+    return session.connection().execute(select(columns).order_by(columns.c.id)).all()
+
+
 def redacted_spans(session: Session) -> dict[str, list[tuple[str, str]]]:
     """Spans the public form of each narrative hides (not rejected; the narrator's name apart)."""
     spans: dict[str, list[tuple[str, str]]] = {}
@@ -251,13 +274,17 @@ def find_in_slowly(text: str, prints: list[Fingerprint]) -> Iterator[Fingerprint
             yield f
 
 
-def visible_ids(session: Session, today) -> set[str]:
+def visible_ids(session: Session, today, seen_by: Visibilities | None = None) -> set[str]:
     """Ids of the objects the access rule shows the public, of every kind in the store, and
-    of the images of public records."""
+    of the images of public records (the kinds in `seen_by` judged there, `fingerprints`)."""
     public = Catalog(session, PUBLIC, today)
+    seen_by = seen_by or {}
     found: set[str] = set()
-    for table in m.OBJECT_TYPES.values():
-        found |= {row.id for row in session.exec(select(table)) if public.visibility_of(row).visible}
+    for kind, table in m.OBJECT_TYPES.items():
+        if kind in seen_by:
+            found |= {i for i, vis in seen_by[kind].items() if vis.visible}
+        else:
+            found |= {row.id for row in session.exec(select(table)) if public.visibility_of(row).visible}
     found |= {media_id for media_id, record_id in session.exec(select(Media.id, Media.record_id)) if record_id in found}
     return found
 
@@ -276,32 +303,59 @@ class Scanner:
     again by GetRecord, the same bytes each time, so each distinct element is matched once
     (known by a 128-bit digest) and its findings given to every answer holding it. No
     fingerprint can run from one piece into another: every piece begins and ends with the
-    element's tag, and no word, name, span or address holds `<record>` or `</record>`."""
+    element's tag, and no word, name, span or address holds `<record>` or `</record>`.
 
-    def __init__(self, matcher: Matcher, report: AuditReport):
+    Made without a matcher (the audit's OAI-PMH child, before the fingerprints come), it holds
+    what it is given in that form, each distinct record once (`held_chars` says how much), and
+    scans it all, in the order given, when `start` gives it one."""
+
+    def __init__(self, matcher: Matcher | None, report: AuditReport):
         self.matcher = matcher
         self.report = report
-        self.records: dict[bytes, list[int]] = {}
+        self.records: dict[bytes, list[int]] = {}  # a record's digest -> its findings
+        self.pending: dict[bytes, str] = {}  # records held, not matched yet
+        self.held: list[tuple[str, str, list[bytes]]] = []  # (where, the rest, its records' digests)
+        self.held_chars = 0
 
     def __call__(self, where: str, text: str) -> None:
         self.report.places += 1
         self.report.where.append(where)
+        keys: list[bytes] = []
         if where.startswith("OAI-PMH") and "<record>" in text:
-            found: set[int] = set()
-
             def record(match: re.Match) -> str:
-                key = hashlib.blake2b(match.group(0).encode("utf-8", "surrogatepass"), digest_size=16).digest()
-                hits = self.records.get(key)
-                if hits is None:
-                    hits = self.records[key] = self.matcher.indices(match.group(0))
-                found.update(hits)
+                element = match.group(0)
+                key = hashlib.blake2b(element.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                keys.append(key)
+                if key not in self.records and key not in self.pending:
+                    if self.matcher is None:
+                        self.pending[key] = element
+                        self.held_chars += len(element)
+                    else:
+                        self.records[key] = self.matcher.indices(element)
                 return "\n"
 
-            found.update(self.matcher.indices(OAI_RECORD.sub(record, text)))
-            indices = sorted(found)
+            text = OAI_RECORD.sub(record, text)
+        if self.matcher is None:
+            self.held.append((where, text, keys))
+            self.held_chars += len(text)
         else:
-            indices = self.matcher.indices(text)
-        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in indices)
+            self._report(where, text, keys)
+
+    def start(self, matcher: Matcher) -> None:
+        """Scan what was held with `matcher`, and each text given from now on as it comes."""
+        self.matcher = matcher
+        for key, element in self.pending.items():
+            self.records[key] = matcher.indices(element)
+        for where, rest, keys in self.held:
+            self._report(where, rest, keys)
+        self.pending, self.held, self.held_chars = {}, [], 0
+
+    def _report(self, where: str, rest: str, keys: list[bytes]) -> None:
+        assert self.matcher is not None
+        found = self.matcher.indices(rest)
+        if keys:
+            found = sorted({*found, *(n for key in keys for n in self.records[key])})
+        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in found)
 
 
 def audit(settings: Settings, app: Starlette | None = None, seed: int | None = None,
@@ -313,18 +367,33 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
     cannot walk raises `UnwalkableRoute`, naming it. `seed` draws the sample of public ids the
     walk asks for in large kinds (a new one each audit when not given; the report keeps it).
 
-    With `parallel` (and fork, and no other thread running), the app is walked in a child
-    process while this one reads the files and the index: two cores, the same findings."""
+    With `parallel` (and fork, and no other thread running), OAI-PMH is walked in a child
+    process forked before anything else: it asks while this one takes the fingerprints, and
+    scans what it was answered once they are sent to it (`_Walk`); this one then reads the
+    files and the index and walks every other route. Two cores, the same findings."""
+    seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
+    walk = _Walk(settings, app, seed)
+    if parallel:
+        walk.start_oai_child()
+    try:
+        return _audit(settings, walk)
+    finally:
+        walk.stop()
+
+
+def _audit(settings: Settings, walk: _Walk) -> AuditReport:
+    today = settings.today()
     with store_transaction(settings) as session:
-        prints, hidden_count = fingerprints(session, settings.today(), settings.site_dir)
+        seen_by: Visibilities = {}  # each row's public visibility, judged once
+        prints, hidden_count = fingerprints(session, today, settings.site_dir, seen_by)
         addresses = [Fingerprint(text, object_id, why, ADDRESS) for text, object_id, why
-                     in hidden_addresses(session, Catalog(session, PUBLIC, settings.today()))]
+                     in hidden_addresses(session, Catalog(session, PUBLIC, today), seen_by)]
         ids = store_ids(session)
-        public_ids = visible_ids(session, settings.today())
+        public_ids = visible_ids(session, today, seen_by)
         files = public_files(settings.public_dir)
         heard, listened = audit_recordings(session, settings, files=files)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
-    report.seed = seed if seed is not None else random.SystemRandom().randrange(1_000_000)
+    report.seed = walk.seed
     report.where += listened
     report.places += len(listened)
     report.leaks += [Leak(f.where, Fingerprint(f.text, f.object_id or "the site", f.why, "recording")) for f in heard]
@@ -336,9 +405,8 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
     # Every hidden id, and every visible object with a hidden part, on every route taking an
     # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
     suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
-    walk = _Walk(settings, app, ids, suspects, sorted({f.text for f in prints if " " not in f.text}),
-                 report.seed, matcher)
-    child = walk.start_oai_child() if parallel else None
+    walk.brief(Brief(report.fingerprints, ids, suspects, sorted({f.text for f in prints if " " not in f.text})),
+               matcher)
 
     mentioned: set[str] = set()  # IIIF addresses the site's files mention, walked with the app
     for path in files:
@@ -357,7 +425,7 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
     finally:
         index.close()  # the postgres engine's connections to the store
 
-    for answers in walk.finish(child, mentioned):
+    for answers in walk.finish(mentioned):
         report.places += answers.places
         report.where += answers.where
         report.leaks += answers.leaks
@@ -368,52 +436,113 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
 OAI = "/oai"
 
 
+@dataclass(frozen=True)
+class Brief:
+    """What the walk needs from the store: the fingerprints, every id by kind, the ids asked
+    for on every route (`Walker(always=...)`), and the words asked of `/api/search`."""
+
+    prints: list[Fingerprint]
+    ids: dict[str, list[str]]
+    suspects: set[str]
+    search_words: list[str]
+
+
+HELD_CHARS = 150_000_000  # what a child holds (distinct records once) before it waits for its brief
+
+
+class _Held:
+    """The OAI child's scanner: what it is answered before the parent's brief comes is held
+    (`Scanner` without a matcher, up to `HELD_CHARS`), then scanned in the order it came once
+    the brief is there; from then on each answer is scanned as it comes. `receive` also gives
+    the walker the ids it asks for."""
+
+    def __init__(self, conn, answers: AuditReport):
+        self.conn = conn
+        self.scan = Scanner(None, answers)
+        self.walker: Walker | None = None
+
+    def __call__(self, where: str, text: str) -> None:
+        if self.scan.matcher is None and (self.scan.held_chars > HELD_CHARS or self.conn.poll()):
+            self.receive()
+        self.scan(where, text)
+
+    def receive(self) -> None:
+        """Wait for the brief (if it has not come yet), then scan what was held."""
+        if self.scan.matcher is not None:
+            return
+        brief: Brief = self.conn.recv()
+        if self.walker is not None:
+            self.walker.ids, self.walker.always = brief.ids, set(brief.suspects)
+        self.scan.start(Matcher(brief.prints))
+
+
 class _Walk:
     """Every answer of the app to an anonymous caller (`audit.public_answers.Walker`), each
     scanned as it comes. OAI-PMH, the largest part (every record listed about six times), may
-    be walked in a child process forked when the files' scan begins (`start_oai_child`: no other
-    thread may be running, whose locks the child would inherit held); every other route, and
-    then every IIIF address anything mentions, is walked here once the files are scanned. Each
-    process makes the app's per-generation data (summaries) it needs itself."""
+    be walked in a child process forked before the store is read (`start_oai_child`: no other
+    thread may be running, whose locks the child would inherit held): it makes the app's
+    per-generation data (OAI headers, summaries) and asks for the lists while the parent
+    takes the fingerprints, holding the answers until the parent's `brief` comes (`_Held`).
+    Every other route, and then every IIIF address anything mentions, is walked in the parent
+    once the files are scanned. Each process makes the per-generation data it needs itself."""
 
-    def __init__(self, settings: Settings, app: Starlette | None, ids: dict[str, list[str]], suspects: set[str],
-                 search_words: list[str], seed: int, matcher: Matcher):
-        self.settings, self.app, self.ids, self.suspects = settings, app, ids, suspects
-        self.search_words, self.seed, self.matcher = search_words, seed, matcher
+    def __init__(self, settings: Settings, app: Starlette | None, seed: int):
+        self.settings, self.app, self.seed = settings, app, seed
+        self.child = None  # (process, connection) while a child walks OAI-PMH
+        self.given: Brief | None = None
+        self.matcher: Matcher | None = None
 
-    def walk(self, include: Callable[[str], bool], mentioned: Callable[[], set[str]] | None
-             ) -> tuple[AuditReport, set[str]]:
+    def walk(self, include: Callable[[str], bool], mentioned: Callable[[], set[str]] | None,
+             conn=None) -> tuple[AuditReport, set[str]]:
         """The routes `include` accepts; then, when `mentioned` is given, the IIIF addresses it
-        gives and those the answers mention. Returns the findings and the addresses mentioned."""
+        gives and those the answers mention. Returns the findings and the addresses mentioned.
+        `conn`: in the child, where the brief will come from (the answers are held till then)."""
         from server.app import create_app
 
-        answers = AuditReport(self.matcher.prints, 0)
+        given = self.given
+        answers = AuditReport(given.prints if given else [], 0)
+        held = _Held(conn, answers) if conn is not None else None
         app = self.app or create_app(self.settings)
-        with TestClient(app, raise_server_exceptions=False) as client:
-            walker = Walker(client, self.ids, self.search_words, self.settings.oai_repository_id,
-                            site_dirs=[self.settings.public_dir], always=self.suspects, seed=self.seed,
-                            answer=Scanner(self.matcher, answers))
+        with AppClient(app) as client:
+            if held is None:
+                assert given is not None and self.matcher is not None
+                walker = Walker(client, given.ids, given.search_words, self.settings.oai_repository_id,
+                                site_dirs=[self.settings.public_dir], always=given.suspects, seed=self.seed,
+                                answer=Scanner(self.matcher, answers))
+            else:
+                walker = held.walker = Walker(client, {}, [], self.settings.oai_repository_id,
+                                              site_dirs=[self.settings.public_dir], always=set(), seed=self.seed,
+                                              answer=held)
+                walker.await_ids = held.receive
             walker.routes(app, include)
+            if held is not None:
+                held.receive()  # every answer scanned, even if none needed the ids
             if mentioned is not None:
                 walker.iiif(mentioned=mentioned())
         answers.failures = walker.walk.failures
         return answers, walker.walk.references
 
-    def start_oai_child(self):
+    def start_oai_child(self) -> None:
         if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-            return None
+            return
         sys.stdout.flush()  # what is buffered would be written again by the child
         sys.stderr.flush()
         context = multiprocessing.get_context("fork")
-        ours, theirs = context.Pipe(duplex=False)
-        child = context.Process(target=self._in_child, args=(theirs,), daemon=True)
-        child.start()
+        ours, theirs = context.Pipe()
+        process = context.Process(target=self._in_child, args=(theirs,), daemon=True)
+        process.start()
         theirs.close()
-        return child, ours
+        self.child = process, ours
+
+    def brief(self, given: Brief, matcher: Matcher) -> None:
+        """What the store holds, for the walk: sent to the child at once, kept for this process."""
+        self.given, self.matcher = given, matcher
+        if self.child is not None:
+            self.child[1].send(given)
 
     def _in_child(self, conn) -> None:
         try:
-            found, mentioned = self.walk(lambda template: template == OAI, None)
+            found, mentioned = self.walk(lambda template: template == OAI, None, conn)
             found.fingerprints = []  # the parent has them; the leaks carry their own
             conn.send(("done", (found, mentioned)))
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
@@ -424,11 +553,11 @@ class _Walk:
         finally:
             conn.close()
 
-    def finish(self, child, mentioned: set[str]) -> list[AuditReport]:
+    def finish(self, mentioned: set[str]) -> list[AuditReport]:
         """Walk what is left here (everything, when no child was started) and gather the child's."""
-        if child is None:
+        if self.child is None:
             return [self.walk(lambda template: True, lambda: mentioned)[0]]
-        process, conn = child
+        process, conn = self.child
         received: dict = {}
 
         def oai_answers() -> set[str]:  # the child's findings, once this process's routes are walked
@@ -440,15 +569,22 @@ class _Walk:
             finally:
                 process.join()
                 conn.close()
+                self.child = None
             if outcome == "error":
                 raise found
             received["oai"], theirs = found
             return mentioned | theirs
 
-        try:
-            here, _ = self.walk(lambda template: template != OAI, oai_answers)
-        finally:
-            if process.is_alive():  # this walk stopped early (an unwalkable route): so does the child
-                process.terminate()
-                process.join()
+        here, _ = self.walk(lambda template: template != OAI, oai_answers)
         return [received["oai"], here]
+
+    def stop(self) -> None:
+        """End the child if it still walks (this process stopped early: an unwalkable route,
+        no fingerprints at all, an error)."""
+        if self.child is not None:
+            process, conn = self.child
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            conn.close()
+            self.child = None

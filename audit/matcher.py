@@ -23,7 +23,13 @@ those few candidates are then confirmed as the slow rule does:
   present (each name was looked for at every occurrence of its first run: a 9 MB download
   holding "private" thousands of times took minutes);
 - an address (a hidden object's page or image, `kind == "address"`): the path, case as written,
-  in the raw text, not followed by a word character or hyphen (a third automaton).
+  in the raw text, not followed by a word character or hyphen. A path that begins with `/` and
+  holds no `&` (every page and image address) is a needle of the first automaton, in lower
+  case, and confirmed in the raw text only where it occurs there: decoding entities keeps such
+  a path whole (no entity name holds `/`, so none reaches into it) and lower-casing a text
+  lower-cases each of its substrings, so a path in the raw text is, lower-cased, in the text
+  the first automaton reads. Other paths are looked for in the raw text (a third automaton).
+  One pass over each text fewer: a tenth of the audit's matching at 100,000 records.
 """
 
 from __future__ import annotations
@@ -86,10 +92,14 @@ class Matcher:
         self.always: list[int] = []  # an empty needle is in every text (`"" in text`)
         self.phrase_always = False
         self.slugs: dict[int, str] = {}
+        self.addresses: dict[int, re.Pattern] = {}  # confirmed in the raw text where found lower-cased
         for n, f in enumerate(self.prints):
             if f.kind == "address":
                 path = f.text.rstrip("/")
-                if path:
+                if path.startswith("/") and "&" not in path:
+                    low.setdefault(path.lower(), []).append(("address", n))
+                    self.addresses[n] = re.compile(re.escape(path) + r"(?![\w-])")
+                elif path:
                     raw.setdefault(path, []).append(("address", n))
                 else:
                     self.always.append(n)  # an empty path is in every text, and so is its end
@@ -127,6 +137,7 @@ class Matcher:
                     found.update(n for _, n in entries)
         lowered = html.unescape(text).lower()
         slug_candidates: set[int] = set()  # each once, however often its run occurs
+        address_candidates: set[int] = set()
         if self.low is not None:
             for end, (needle, entries) in self.low.iter(lowered):
                 whole = None
@@ -135,6 +146,8 @@ class Matcher:
                         found.add(n)
                     elif rule == "slug":
                         slug_candidates.add(n)
+                    elif rule == "address":
+                        address_candidates.add(n)
                     elif rule == "phrase":
                         phrases = True
                     else:  # a word
@@ -147,6 +160,7 @@ class Matcher:
         if self.phrase is not None and phrases:
             for _, (_, entries) in self.phrase.iter(" ".join(lowered.split())):
                 found.update(n for _, n in entries)
+        found.update(n for n in address_candidates if n not in found and self.addresses[n].search(text))
         if slug_candidates and any(n not in found for n in slug_candidates):
             text_slug = slugged(lowered)
             found.update(n for n in slug_candidates if self.slugs[n] in text_slug)

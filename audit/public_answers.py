@@ -24,10 +24,10 @@ from urllib.parse import urlsplit
 from lxml import etree
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.testclient import TestClient
 
 from archive.errors import ReckoningError
 from archive.urls import API_SECTIONS, LEDGER_SECTIONS, api_url, chart_api_url, iiif_url
+from audit.app_client import AppClient
 from publish.charts.lookup import COLLECTION, RECKONING
 from web.errors import unknown_endpoint
 
@@ -83,9 +83,9 @@ def _text(response) -> str | None:
 
 
 class Walker:
-    """Walks one app through a TestClient; ids: every id in the store by kind, hidden ones too."""
+    """Walks one app through a client (`audit.app_client`); ids: every id in the store by kind, hidden ones too."""
 
-    def __init__(self, client: TestClient, ids: dict[str, list[str]], words: list[str], oai_namespace: str,
+    def __init__(self, client: AppClient, ids: dict[str, list[str]], words: list[str], oai_namespace: str,
                  site_dirs: Iterable[Path] = (), always: Iterable[str] | None = None, seed: int | None = None,
                  answer: Callable[[str, str], None] | None = None):
         """`always`: ids asked for on every route that takes them (every hidden id, and every
@@ -103,6 +103,9 @@ class Walker:
         self.walk = Walk()
         self.site_dirs = [Path(d).resolve() for d in site_dirs]
         self._answer = answer
+        # Called before `ids` and `always` are read: a walk that starts before the store is read
+        # (the audit's OAI-PMH child, `audit.leaks._Walk`) sets them then.
+        self.await_ids: Callable[[], None] = lambda: None
 
     def answered(self, where: str, text: str) -> None:
         if "/iiif/" in text:
@@ -172,6 +175,7 @@ class Walker:
                                   f"(parameters {', '.join(params)}): add it to audit/public_answers.py")
 
     def candidates(self, template: str) -> list[str]:
+        self.await_ids()
         if template == chart_api_url("{id}"):  # the collection's charts, and every agent's reckoning
             return [*COLLECTION, *(RECKONING + i for i in self.chosen(sorted(self.ids.get("agent", []))))]
         for prefix, kinds in KINDS_BY_PREFIX.items():
@@ -292,6 +296,7 @@ class Walker:
             for verb in ("ListRecords", "ListIdentifiers"):
                 identifiers |= self.oai_lists(template, verb, lists)
         ours = f"oai:{self.oai_namespace}:"
+        self.await_ids()
         every = {ours + i for found in self.ids.values() for i in found} | identifiers
         keep = set(self.chosen(sorted(i.removeprefix(ours) for i in every)))
         for identifier in sorted(i for i in every if i.removeprefix(ours) in keep):
@@ -301,6 +306,7 @@ class Walker:
     def iiif(self, texts: Iterable[str] = (), mentioned: Iterable[str] = ()) -> None:
         """Every `/iiif/...` address mentioned anywhere public (in `texts`, in `mentioned`, in
         the answers walked so far), and what those answers mention."""
+        self.await_ids()
         queue = sorted({ref for text in texts for ref in references(text)} | set(mentioned) | self.walk.references)
         queue += [iiif_url(i, "info.json") for i in self.chosen(self.ids.get("media", []))]  # hidden images too
         seen: set[str] = set()

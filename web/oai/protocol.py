@@ -32,6 +32,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from archive.access import PUBLIC
+from archive.authorities import Authorities, read_authorities
 from archive.catalog import Catalog
 from archive.settings import Settings
 from archive.urls import SiteUrls
@@ -242,11 +243,13 @@ class Repository:
 
 class Kept:
     """What the requests of one (store generation, today) share: the headers, each list's
-    headers by (set, window), the headers by id, the bulk reads record views take from other
-    tables, and the most recently made `<record>` elements (`KEPT_ELEMENTS`)."""
+    headers by (set, window), the headers by id, the agents and concepts, the bulk reads record
+    views take from other tables, and the most recently made `<record>` elements
+    (`KEPT_ELEMENTS`)."""
 
     def __init__(self) -> None:
         self.headers: list[Header] | None = None
+        self.authorities: Authorities | None = None
         self.by_id: dict[str, Header] | None = None
         self.lists: dict[tuple, tuple[list[Header], list[str]]] = {}
         self.record_bulk: dict | None = None
@@ -483,8 +486,13 @@ def routes(settings: Settings) -> list[Route]:
 
         def answer() -> bytes:
             with Session(engine) as session:
-                repo = Repository(Catalog(session, PUBLIC, state[1], summaries=summaries), settings, base_url,
-                                  site_root, shared)
+                if shared.authorities is None:  # read once per store generation, not once per page
+                    shared.authorities = read_authorities(session)
+                catalog = Catalog(session, PUBLIC, state[1], shared.authorities, summaries=summaries)
+                # Dublin Core takes a record's plain text, never its HTML: a body without markup
+                # is not rendered only to be dropped (`Catalog.prose_as_html`; the text is the same).
+                catalog.prose_as_html = True
+                repo = Repository(catalog, settings, base_url, site_root, shared)
                 body = respond_xml(params, repo)
                 if shared.headers is None and "headers" in repo.__dict__:
                     shared.headers = repo.headers
