@@ -20,15 +20,13 @@ narratives get a tombstone page and nothing else.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import marshal
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +41,7 @@ from archive.catalog import STATUS_LABELS, Catalog
 from archive.dates import describe, html_datetime
 from archive.db import store_transaction
 from archive.files import staged_directory
+from archive.gc_paused import gc_paused
 from archive.media import Media
 from archive.settings import Settings
 from archive.urls import SECTIONS, SiteUrls, page_url
@@ -155,23 +154,11 @@ def build_site(settings: Settings) -> BuildReport:
     env = template_environment(settings, urls)
     env.globals["built_on"] = built_on
     env.freeze_globals()  # all set: each template copies them once, not on every page
-    with _collections_paused(), closing(EarlyRecords()) as early:
+    with gc_paused(), closing(EarlyRecords()) as early:
         report = patched_rebuild(settings, urls, built_on, env, started)
         if report is None:
             report = _full_build(settings, urls, built_on, env, started, early)
     return report
-
-
-@contextmanager
-def _collections_paused() -> Iterator[None]:
-    """Millions of long-lived objects and no cycles to speak of: garbage collections only cost time."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 @dataclass

@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
 from archive.errors import ContentError, ReckoningError
+from archive.gc_paused import gc_paused
 from archive.settings import Settings, load_settings
 
 
@@ -29,27 +29,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
-@contextmanager
-def _importing() -> Iterator[None]:
-    """No cyclic garbage collection while a command imports its code: the ORM, pydantic and the
-    templates make hundreds of thousands of long-lived objects and no garbage, and the passes
-    over them cost ~0.05 s of CPU a command, of the ~1 s budget of publishing one record."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def _print_warnings(warnings) -> None:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    with _importing():
+    with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
         from ingest.pipeline import ingest
         from ingest.progress import Progress
         from ingest.summary import summary_table
@@ -146,7 +132,7 @@ def cmd_redactions(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    with _importing():
+    with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
         from publish.build import build_site  # noqa: F401  (imported by `publish` itself: here, without collections)
         from publish.changed_list import check_target, write_changed_list
         from publish.pipeline import publish

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from starlette.testclient import TestClient
 from ingest.pipeline import ingest
 from server.app import create_app
 from tests.helpers.archives import RECKON, copy_home
-from tests.helpers.servers import free_port
+from tests.helpers.servers import free_port, wait_until_answering
 
 RECORD = "/api/records/rec-2008-apology"
 
@@ -31,17 +30,8 @@ def start(settings, *options: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([RECKON, "--home", str(settings.home), "serve", "--no-ingest", "--port", str(port),
                                 *options], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"reckon serve did not start: {process.communicate()}")
-        time.sleep(0.1)
+    wait_until_answering(base + "/healthz", process, "reckon serve")
+    return process, base
 
 
 def stop(process: subprocess.Popen) -> str:
