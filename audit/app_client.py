@@ -13,35 +13,13 @@ within the app, and a server error answered as a 500 rather than raised.
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass
 from typing import Self
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
+
+from web.asgi_call import Answer, call
 
 ORIGIN = "http://testserver"
 MAX_REDIRECTS = 20
-
-
-@dataclass
-class Answer:
-    """What the app answered: the status, the headers (names in lower case) and the body."""
-
-    status_code: int
-    headers: dict[str, str]
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        kind = self.headers.get("content-type", "")
-        charset = next((p.split("=", 1)[1].strip().strip('"') for p in kind.split(";")[1:]
-                        if p.strip().lower().startswith("charset=")), "utf-8")
-        try:
-            return self.content.decode(charset, errors="replace")
-        except LookupError:  # a charset Python does not know
-            return self.content.decode("utf-8", errors="replace")
-
-    def json(self):
-        return json.loads(self.content)
 
 
 class AppClient:
@@ -132,54 +110,15 @@ class AppClient:
         while True:
             method, url, params, answered = await self._requests.get()
             try:
-                answered.set_result(await self._call(method, url, params))
+                answered.set_result(await call(self.app, method, _with_params(url, params), user_agent="reckon-audit",
+                                                state=self.state))
             except Exception as exc:  # noqa: BLE001 - raised where the request was made
                 answered.set_exception(exc)
 
-    async def _call(self, method: str, url: str, params: dict | None) -> Answer:
-        parts = urlsplit(url)
-        query = parts.query
-        if params:
-            query = "&".join(q for q in (query, urlencode(params)) if q)
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-            "scheme": "http", "path": unquote(parts.path), "raw_path": parts.path.encode(),
-            "query_string": query.encode(), "root_path": "",
-            "headers": [(b"host", b"testserver"), (b"accept", b"*/*"), (b"user-agent", b"reckon-audit")],
-            "client": ("127.0.0.1", 50000), "server": ("testserver", 80), "state": dict(self.state),
-        }
-        done = asyncio.Event()
-        sent_request = False
 
-        async def receive() -> dict:
-            nonlocal sent_request
-            if not sent_request:
-                sent_request = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await done.wait()  # a streaming answer listens for the client leaving: not before the end
-            return {"type": "http.disconnect"}
-
-        status, headers, body = 500, {}, []
-
-        async def send(message: dict) -> None:
-            nonlocal status, headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = {}
-                for name, value in message.get("headers", []):
-                    key = name.decode("latin-1").lower()
-                    text = value.decode("latin-1")
-                    headers[key] = f"{headers[key]}, {text}" if key in headers else text
-            elif message["type"] == "http.response.body":
-                body.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    done.set()
-
-        try:
-            await self.app(scope, receive, send)
-        except Exception:  # noqa: BLE001 - a server error: answered as the 500 a server gives
-            if not done.is_set() and not body:
-                return Answer(500, {"content-type": "text/plain"}, b"Internal Server Error")
-        finally:
-            done.set()
-        return Answer(status, headers, b"".join(body))
+def _with_params(url: str, params: dict | None) -> str:
+    """`url` with `params` added to its query."""
+    if not params:
+        return url
+    path, _, query = url.partition("?")
+    return path + "?" + "&".join(q for q in (query, urlencode(params)) if q)

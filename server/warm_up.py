@@ -17,7 +17,9 @@ in the store is taken without judging it: nothing read here leaves the process.
 from __future__ import annotations
 
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message
+from starlette.types import ASGIApp
+
+from web.asgi_call import call
 
 FIRST_RECORD = "SELECT id FROM record ORDER BY id LIMIT 1"
 WARM_SEARCH = "/api/search?q=archive"
@@ -30,35 +32,8 @@ def warm_paths(engine) -> list[str]:
     return ([f"/api/records/{first}"] if first else []) + [WARM_SEARCH]
 
 
-async def get(app: ASGIApp, path_and_query: str) -> int:
-    """GET `path_and_query` from `app` in-process, as an anonymous local caller; its status."""
-    path, _, query = path_and_query.partition("?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
-             "query_string": query.encode(), "headers": [(b"host", b"127.0.0.1")],
-             "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0), "state": {}}
-    status = 0
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
-
-
 async def warm_up(app: ASGIApp, engine) -> list[tuple[str, int]]:
     """Ask each of `warm_paths` once; what was asked and how it was answered. A warm-up that
     fails (500) does not stop the server from starting: the same request from a caller will
-    answer the same way, and the log has it."""
-    answered = []
-    for path in warm_paths(engine):
-        try:
-            answered.append((path, await get(app, path)))
-        except Exception:  # noqa: BLE001 (the app's own error handler has logged it)
-            answered.append((path, 500))
-    return answered
+    answer the same way, and the log has it (`web.asgi_call` answers an error as a 500)."""
+    return [(path, (await call(app, "GET", path, host="127.0.0.1")).status_code) for path in warm_paths(engine)]

@@ -5,12 +5,16 @@ imports and compilation while every other connection waits."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 from sqlalchemy import event, text
+from starlette.applications import Starlette
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from server.app import create_app
+from web.asgi_call import call
 
 
 def statements_of(client: TestClient, path: str) -> tuple[int, list[str]]:
@@ -60,3 +64,14 @@ def test_an_app_that_is_not_serving_reads_the_shared_parts_on_its_first_request(
         status, statements = statements_of(client, f"/api/records/{last_record(client)}")
         assert status == 200
         assert len(statements) > len(warmed)
+
+
+def test_an_app_that_fails_a_request_is_answered_500_in_process_not_raised():
+    """The warm-up (and the audit's client) ask through `web.asgi_call`: a route that raises is
+    the 500 a server would give, so a failing warm-up request cannot stop the server starting."""
+    def broken(request):
+        raise RuntimeError("the view failed")
+
+    app = Starlette(routes=[Route("/broken", broken)])
+    answer = asyncio.run(call(app, "GET", "/broken?x=1"))
+    assert answer.status_code == 500
