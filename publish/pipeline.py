@@ -179,10 +179,8 @@ def outputs_missing(settings: Settings) -> bool:
     answered with the served address (`web.site_base`)."""
     if not ((settings.public_dir / "index.html").exists() and settings.index_dir.is_dir()):
         return True
-    built, wanted = built_for(settings), SiteUrls(settings.base_url).base_url
-    if built == wanted:
-        return False
-    return settings.base_url_set or not same_path(built, wanted)
+    built = built_for(settings)
+    return built != SiteUrls(settings.base_url).base_url and _exchangeable(settings, built) is None
 
 
 def same_path(built: str | None, wanted: str) -> bool:
@@ -196,7 +194,14 @@ def publishing_settings(settings: Settings) -> Settings:
     base URL the live site was built for, whatever port it is served on now, so a changed
     record is patched in (a new base URL is a new key for every page: a full build). The
     served answers name the served address all the same (`web.site_base`)."""
-    built = built_for(settings)
+    built = _exchangeable(settings, built_for(settings))
+    return settings if built is None else replace(settings, base_url=built)
+
+
+def _exchangeable(settings: Settings, built: str | None) -> str | None:
+    """`built` (the base URL the live site was made for) when the site may be served with these
+    settings by exchanging the two addresses: no RECKON_BASE_URL asking for another, and the
+    same path. None when it must be published afresh for these settings' address."""
     if settings.base_url_set or not same_path(built, SiteUrls(settings.base_url).base_url):
-        return settings
-    return replace(settings, base_url=built)  # type: ignore[arg-type]
+        return None
+    return built
