@@ -9,6 +9,8 @@ staff app over HTTP (signed in as a curator; the app's lifespan runs as under `r
 
 1. withdraws a narrative (`/staff/store/narratives/<id>/withdraw`);
 2. approves a redaction of a word in another narrative (`/staff/redactions/<id>/add`);
+3. submits and publishes a staff narrative (not timed), then makes it staff-only by editing it
+   (`/staff/narratives/<id>/edit`, scope "staff"): the restriction;
 
 timing each request from its POST to its answer, the moment every copy is already updated:
 then it checks the static page (tombstone), feed, sitemap, downloads, static search shards,
@@ -54,6 +56,14 @@ release: {{signed: 2019-01-01}}
 ## [00:00:00] Start
 **Narrator:** The ward{n}marker ward closed in 1962, and quorbicle{n} was its word.
 """
+SUBMISSION = {
+    "title": "Bench night ward", "narrator_display": "R. M.", "narrator_name": "Private Benchperson",
+    "anonymize": "1", "interviewer": "J. Interviewer", "date": "2019-03-14", "place": "Chicago",
+    "language": "en", "summary": "A nurse remembers the segregated night ward.",
+    "body": "## [00:00:00] Beginning\n**Narrator:** The {word} ward closed in 1962.\n",
+    "content_note": "", "release_signed": "1", "release_date": "2019-03-14",
+    "release_licence": "CC BY-NC 4.0", "scope": "public", "embargo_until": "", "narrator_review": "done",
+}
 
 
 def add_narratives(settings, count: int) -> None:
@@ -92,6 +102,22 @@ def public_narratives(settings) -> list[str]:
 
 def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def version(html: str) -> str:
+    return re.search(r'name="version" value="(\d+)"', html).group(1)
+
+
+def published_submission(client, word: str) -> str:
+    """A staff submission holding `word`, submitted and published through the app: its id."""
+    page = client.get("/staff/narratives/new")
+    made = client.post("/staff/narratives/new", data=SUBMISSION | {"body": SUBMISSION["body"].format(word=word),
+                                                                  "csrf_token": csrf(page.text), "then": "submit"})
+    sub_id = str(made.url).rstrip("/").rsplit("/", 1)[-1]
+    page = client.get(f"/staff/narratives/{sub_id}")
+    client.post(f"/staff/narratives/{sub_id}/act", data={"csrf_token": csrf(page.text), "version": version(page.text),
+                                                         "action": "publish"})
+    return sub_id
 
 
 def leaks(settings, word: str, gone: str | None, client) -> list[str]:
@@ -157,6 +183,24 @@ def main() -> int:
         ok = done.status_code == 200 and "COULD NOT" not in done.text
         print(f"redact a word of {redacted}: {seconds:.2f} s to every copy; published ok: {ok}; "
               f"still showing the word: {leaks(settings, word, None, client) or 'nothing'}")
+        word = f"zorvantle{time.time_ns() % 10**9}"
+        restricted = published_submission(client, word)
+        if not (settings.public_dir / "narratives" / restricted / "index.html").exists():
+            print(f"the staff submission {restricted} did not publish")
+            return 1
+        form = client.get(f"/staff/narratives/{restricted}/edit")
+        started = time.perf_counter()
+        done = client.post(f"/staff/narratives/{restricted}/edit",
+                           data=SUBMISSION | {"body": SUBMISSION["body"].format(word=word), "scope": "staff",
+                                              "csrf_token": csrf(form.text), "version": version(form.text),
+                                              "then": "save"})
+        seconds = time.perf_counter() - started
+        ok = done.status_code == 200 and "COULD NOT" not in done.text
+        still = leaks(settings, word, restricted, client)
+        if (settings.public_dir / "narratives" / restricted / "index.html").exists():
+            still.append(f"narratives/{restricted}/index.html")
+        print(f"make {restricted} staff-only: {seconds:.2f} s to every copy; published ok: {ok}; "
+              f"still showing it: {still or 'nothing'}")
     return 0
 
 
