@@ -10,7 +10,8 @@ the same rows `Catalog._record_bulk` reads for many records at once. Nothing her
 is public: the Catalog applies the access rule to the row and to each object citing it.
 
 On SQLite both statements are compiled once and run on the session's own DBAPI connection
-(`_run`), in its transaction, with the column types' result processors applied as Core would:
+(`_run`), in its transaction, with the column types' result processors (their public
+`TypeEngine.result_processor`, for the dialect's implementation) applied as Core would:
 of the ~150 us an API record GET spent reading at 100,000 records, ~90 were Core's execution
 machinery around ~30 us of SQLite.
 """
@@ -93,8 +94,8 @@ def _compiled(statement: Callable[[], Select], dialect: Dialect) -> _Compiled:
     """`statement()` compiled for `dialect`, with how to bind its one parameter, `id`, and how to
     make its rows: what Core does for every execution, done once."""
     compiled = statement().compile(dialect=dialect)
-    if compiled._bind_processors:  # none for these String and Integer binds: if one comes, say so
-        raise TypeError(f"{statement.__name__}: bind processors are not applied here")
+    if any(b.type.dialect_impl(dialect).bind_processor(dialect) for b in compiled.binds.values()):
+        raise TypeError(f"{statement.__name__}: bind processors are not applied here")  # none for String, Integer
     fixed = compiled.construct_params({"id": ""})
     if compiled.positional:
         order = tuple(compiled.positiontup)
@@ -105,7 +106,7 @@ def _compiled(statement: Callable[[], Select], dialect: Dialect) -> _Compiled:
         def parameters(record_id: str):
             return {**fixed, "id": record_id}
     columns = list(statement().selected_columns)
-    processors = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
+    processors = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     return _Compiled(compiled.string, parameters, processors,
                      namedtuple("RecordRow", [c.key for c in columns], rename=True)._make)
 
