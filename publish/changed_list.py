@@ -20,7 +20,7 @@ The list is written beside the site, never inside it (`ChangedListError` otherwi
 replaced atomically, so an upload script never reads half a list.
 
 `reckon ingest` publishes what it changed when the site can be patched (`publish.pipeline`
-`publish_patch`), so the build after it may find nothing to do: the paths such an ingest
+`publish_if_patchable`), so the build after it may find nothing to do: the paths such an ingest
 published are kept beside the site (`note_published`) and the next `reckon build` lists them
 with its own (`published_since_build`), then forgets them.
 """

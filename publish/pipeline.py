@@ -36,7 +36,7 @@ STAFF = Viewer(Role.CURATOR, "reckon-index")
 @dataclass
 class PublishReport:
     indexed: int
-    site: BuildReport | None  # None: the site could not be patched (`publish_patch`), left as it was
+    site: BuildReport | None  # None: the site could not be patched (`publish_if_patchable`), left as it was
     public_index: IndexReport | None = None
     purged: int = 0  # URLs handed to RECKON_PURGE_COMMAND (publish.purge)
 
@@ -117,7 +117,7 @@ def publish(settings: Settings, actor: str = "") -> PublishReport:
     return report
 
 
-def publish_patch(settings: Settings) -> PublishReport:
+def publish_if_patchable(settings: Settings) -> PublishReport:
     """As `publish`, but the site only when it can be patched at the cost of the change
     (`publish.incremental`): what `reckon ingest` does after writing, so the site follows the
     store in the same step as the indexes and `reckon build` right after finds nothing to do.

@@ -40,7 +40,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         from ingest.summary import summary_table
         from publish import up_to_date
         from publish.changed_list import note_published
-        from publish.pipeline import index_all, publish_patch
+        from publish.pipeline import index_all, publish_if_patchable
 
     settings = _settings(args)
     csv_sources = [(path, args.mapping) for path in args.csv or []]
@@ -65,7 +65,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
     site = None
     if report.changed:  # the indexes, and the site when it can be patched (else `reckon build` makes it)
-        published = publish_patch(settings)
+        published = publish_if_patchable(settings)
         public, site = published.public_index, published.site
     elif (stamp := up_to_date.current(settings)) is not None:  # nothing changed since the last publish
         print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
