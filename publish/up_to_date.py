@@ -77,7 +77,7 @@ def store_mark(settings: Settings) -> list | None:
     if path is None or not path.is_file():
         return None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)  # read only: never a write
     except sqlite3.Error:
         return None
     try:

@@ -55,6 +55,14 @@ def test_a_publish_leaves_a_stamp_at_the_stores_place_in_its_log(published_copy)
     assert stamp.pages == len(site_manifest.read_pages(published_copy.public_dir.resolve()))
 
 
+def test_the_store_is_read_where_its_path_has_characters_a_uri_reserves(published_copy, tmp_path):
+    odd = tmp_path / "a b#c?d%"
+    odd.mkdir()
+    shutil.copy(published_copy.sqlite_path, odd / published_copy.sqlite_path.name)
+    moved = dataclasses.replace(published_copy, database_url=f"sqlite:///{odd / published_copy.sqlite_path.name}")
+    assert up_to_date.store_mark(moved) == up_to_date.store_mark(published_copy) is not None
+
+
 def test_a_write_to_the_store_ends_it(published_copy):
     publish(published_copy)
     edit(published_copy, "records/rec-2008-apology.md", "The AMA apologized.", "The AMA apologized, in writing.")
