@@ -36,8 +36,7 @@ STAFF = Viewer(Role.CURATOR, "reckon-index")
 @dataclass
 class PublishReport:
     indexed: int
-    site: BuildReport | None  # None: the site could not be patched (`publish_if_patchable`), left as it was
-    public_index: IndexReport | None = None
+    site: BuildReport
     purged: int = 0  # URLs handed to RECKON_PURGE_COMMAND (publish.purge)
 
 
@@ -112,20 +111,25 @@ def publish(settings: Settings, actor: str = "") -> PublishReport:
     The changes noted as not yet public (`archive.site_lag`) before it read the store are
     settled when it succeeds; when it fails, they say why, and the staff pages show "public
     site out of date" until a later publish succeeds. The error is raised again."""
-    report = _publish(settings, actor, patch_only=False)
-    assert report.site is not None
-    return report
+    public, site, purged = _publish(settings, actor, patch_only=False)
+    assert site is not None
+    return PublishReport(indexed=public.documents, site=site, purged=purged)
 
 
-def publish_if_patchable(settings: Settings) -> PublishReport:
+def publish_if_patchable(settings: Settings) -> tuple[IndexReport, BuildReport | None]:
     """As `publish`, but the site only when it can be patched at the cost of the change
     (`publish.incremental`): what `reckon ingest` does after writing, so the site follows the
     store in the same step as the indexes and `reckon build` right after finds nothing to do.
-    A change the patch cannot follow leaves the site (`site` None) to `reckon build`."""
-    return _publish(settings, "", patch_only=True)
+    A change the patch cannot follow leaves the site (None) to `reckon build`. Answers the
+    public index's report and the site's."""
+    public, site, _ = _publish(settings, "", patch_only=True)
+    return public, site
 
 
-def _publish(settings: Settings, actor: str, patch_only: bool) -> PublishReport:
+def _publish(settings: Settings, actor: str, patch_only: bool) -> tuple[IndexReport, BuildReport | None, int]:
+    """The indexes, then the site (with `patch_only`, only if it can be patched), with the
+    site's lag settled and the stamp written when the site was published; the URLs purged."""
+    purged = 0
     with publishing(settings):
         with store_transaction(settings) as session:
             upto = site_lag.mark(session)  # before the indexes and the site read the store
@@ -138,9 +142,8 @@ def _publish(settings: Settings, actor: str, patch_only: bool) -> PublishReport:
             from publish.build import build_site, patch_site
 
             site = patch_site(settings) if patch_only else build_site(settings)
-            report = PublishReport(indexed=public.documents, site=site, public_index=public)
             if site is not None:
-                report.purged = purge(settings, site.changed)  # a CDN's copies of what changed
+                purged = purge(settings, site.changed)  # a CDN's copies of what changed
         except Exception as exc:
             with store_transaction(settings) as session:
                 site_lag.failed(session, upto, f"{type(exc).__name__}: {exc}", actor)
@@ -149,7 +152,7 @@ def _publish(settings: Settings, actor: str, patch_only: bool) -> PublishReport:
             with store_transaction(settings) as session:
                 site_lag.settle(session, upto)
             up_to_date.write(settings, mark, public.documents, site.pages)
-    return report
+    return public, site, purged
 
 
 _held = threading.local()  # how deep this thread is inside `publishing`, per lock file

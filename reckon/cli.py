@@ -65,14 +65,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
     site = None
     if report.changed:  # the indexes, and the site when it can be patched (else `reckon build` makes it)
-        published = publish_if_patchable(settings)
-        public, site = published.public_index, published.site
+        public, site = publish_if_patchable(settings)
     elif (stamp := up_to_date.current(settings)) is not None:  # nothing changed since the last publish
         print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
         return 0
     else:
         public, _ = index_all(settings)
-    assert public is not None
     print(f"indexed {public.documents} public documents into {settings.index_dir} "
           f"({public.added} written, {public.deleted} removed)")
     if site is not None:
@@ -163,7 +161,6 @@ def cmd_build(args: argparse.Namespace) -> int:
             from publish.pipeline import publish
 
         report = publish(settings)
-        assert report.site is not None
         site, indexed = report.site, report.indexed
     print(f"indexed {indexed} public objects; published {site.pages} files to {site.public_dir} "
           f"({site.written} written, {site.unchanged} unchanged) in {site.seconds:.1f} s")
