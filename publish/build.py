@@ -148,6 +148,18 @@ def build_site(settings: Settings) -> BuildReport:
     """Render the site into the standby buffer and flip `public_dir` to it. When only a few
     records changed, only their outputs are patched; otherwise every output is made and only
     those changed since the standby's own build are written."""
+    report = _build(settings, whole_if_needed=True)
+    assert report is not None
+    return report
+
+
+def patch_site(settings: Settings) -> BuildReport | None:
+    """Patch the site for what changed, as `build_site` does when it can, or None (nothing
+    written) when only the full comparison could bring it up to date."""
+    return _build(settings, whole_if_needed=False)
+
+
+def _build(settings: Settings, whole_if_needed: bool) -> BuildReport | None:
     started = time.perf_counter()
     urls = SiteUrls.of(settings)
     built_on = build_time(settings)
@@ -156,7 +168,7 @@ def build_site(settings: Settings) -> BuildReport:
     env.freeze_globals()  # all set: each template copies them once, not on every page
     with gc_paused(), closing(EarlyRecords()) as early:
         report = patched_rebuild(settings, urls, built_on, env, started)
-        if report is None:
+        if report is None and whole_if_needed:
             report = _full_build(settings, urls, built_on, env, started, early)
     return report
 

@@ -18,12 +18,20 @@ every file of the site is listed. The build's own bookkeeping in the published f
 
 The list is written beside the site, never inside it (`ChangedListError` otherwise), and
 replaced atomically, so an upload script never reads half a list.
+
+`reckon ingest` publishes what it changed when the site can be patched (`publish.pipeline`
+`publish_if_patchable`), so the build after it may find nothing to do: the paths such an ingest
+published are kept beside the site (`note_published`) and the next `reckon build` lists them
+with its own (`published_since_build`), then forgets them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from archive.errors import ReckoningError
@@ -31,6 +39,7 @@ from publish.build_report import BuildReport
 from publish.site_manifest import MANIFEST, PAGES_DIR
 
 DELETED = "- "
+UNLISTED = "unlisted-changes.txt"  # in the build cache's folder: paths published since the last `reckon build`
 _BOOKKEEPING = (MANIFEST, PAGES_DIR)
 
 
@@ -98,3 +107,27 @@ def _files_under(site: Path, folder: str) -> list[str]:
         dirs.sort()
         found.extend((here / f).relative_to(site).as_posix() for f in files)
     return sorted(found)
+
+
+def note_published(cache_dir: Path, report: BuildReport) -> None:
+    """Keep the paths a publish outside `reckon build` changed, for the next build's list."""
+    if not report.changed:
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with open(cache_dir / UNLISTED, "a", encoding="utf-8") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)  # released as the file closes
+        out.writelines(path + "\n" for path in report.changed)
+
+
+@contextmanager
+def published_since_build(cache_dir: Path) -> Iterator[list[str]]:
+    """The paths published since the last `reckon build` by others (`note_published`);
+    forgotten when the block ends without an error (a list that failed to be written keeps them)."""
+    path = cache_dir / UNLISTED
+    if not path.exists():
+        yield []
+        return
+    with open(path, "r+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released as the file closes
+        yield handle.read().splitlines()
+        handle.truncate(0)

@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from archive import site_lag
+from archive import change_log, site_lag
 from archive.access import PUBLIC, Role, Viewer
 from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
 from archive.urls import SiteUrls, site_page_url
+from publish import up_to_date
 from publish.build_report import BuildReport
 from publish.feeds import base_url_of_robots
 from publish.purge import purge
@@ -110,24 +111,48 @@ def publish(settings: Settings, actor: str = "") -> PublishReport:
     The changes noted as not yet public (`archive.site_lag`) before it read the store are
     settled when it succeeds; when it fails, they say why, and the staff pages show "public
     site out of date" until a later publish succeeds. The error is raised again."""
+    public, site, purged = _publish(settings, actor, patch_only=False)
+    assert site is not None
+    return PublishReport(indexed=public.documents, site=site, purged=purged)
+
+
+def publish_if_patchable(settings: Settings) -> tuple[IndexReport, BuildReport | None]:
+    """As `publish`, but the site only when it can be patched at the cost of the change
+    (`publish.incremental`): what `reckon ingest` does after writing, so the site follows the
+    store in the same step as the indexes and `reckon build` right after finds nothing to do.
+    A change the patch cannot follow leaves the site (None) to `reckon build`. Answers the
+    public index's report and the site's."""
+    public, site, _ = _publish(settings, "", patch_only=True)
+    return public, site
+
+
+def _publish(settings: Settings, actor: str, patch_only: bool) -> tuple[IndexReport, BuildReport | None, int]:
+    """The indexes, then the site (with `patch_only`, only if it can be patched), with the
+    site's lag settled and the stamp written when the site was published; the URLs purged."""
+    purged = 0
     with publishing(settings):
         with store_transaction(settings) as session:
             upto = site_lag.mark(session)  # before the indexes and the site read the store
+            mark = change_log.latest(session)  # likewise: the place the stamp keeps
         try:
             public, _ = index_all(settings)
-            # Here, not at the top: `reckon ingest` brings the indexes up to date through this
-            # module and never renders, so it does not load the site's code.
-            from publish.build import build_site
+            # Here, not at the top: `reckon ingest` without a change to publish brings the
+            # indexes up to date through this module and never renders, so it does not load
+            # the site's code.
+            from publish.build import build_site, patch_site
 
-            report = PublishReport(indexed=public.documents, site=build_site(settings))
-            report.purged = purge(settings, report.site.changed)  # a CDN's copies of what changed
+            site = patch_site(settings) if patch_only else build_site(settings)
+            if site is not None:
+                purged = purge(settings, site.changed)  # a CDN's copies of what changed
         except Exception as exc:
             with store_transaction(settings) as session:
                 site_lag.failed(session, upto, f"{type(exc).__name__}: {exc}", actor)
             raise
-        with store_transaction(settings) as session:
-            site_lag.settle(session, upto)
-    return report
+        if site is not None:
+            with store_transaction(settings) as session:
+                site_lag.settle(session, upto)
+            up_to_date.write(settings, mark, public.documents, site.pages)
+    return public, site, purged
 
 
 _held = threading.local()  # how deep this thread is inside `publishing`, per lock file
@@ -153,6 +178,7 @@ def publishing(settings: Settings) -> Iterator[None]:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # a separate open file: excludes other threads too
         depth[path] = 1
+        up_to_date.forget(settings)  # until a publish finishes whole, `reckon build` takes the full path
         try:
             yield
         finally:

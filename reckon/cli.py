@@ -11,9 +11,8 @@ import argparse
 import gc
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-
-from sqlalchemy.exc import OperationalError
 
 from archive.errors import ContentError, ReckoningError
 from archive.gc_paused import gc_paused
@@ -39,7 +38,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         from ingest.pipeline import ingest
         from ingest.progress import Progress
         from ingest.summary import summary_table
-        from publish.pipeline import index_all
+        from publish import up_to_date
+        from publish.changed_list import note_published
+        from publish.pipeline import index_all, publish_if_patchable
 
     settings = _settings(args)
     csv_sources = [(path, args.mapping) for path in args.csv or []]
@@ -62,9 +63,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(summary_table(report))
     if report.suggestions:
         print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
-    public, _ = index_all(settings)
+    site = None
+    if report.changed:  # the indexes, and the site when it can be patched (else `reckon build` makes it)
+        public, site = publish_if_patchable(settings)
+    elif (stamp := up_to_date.current(settings)) is not None:  # nothing changed since the last publish
+        print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
+        return 0
+    else:
+        public, _ = index_all(settings)
     print(f"indexed {public.documents} public documents into {settings.index_dir} "
           f"({public.added} written, {public.deleted} removed)")
+    if site is not None:
+        note_published(settings.build_cache_dir, site)  # for the next `reckon build --changed-list`
+        print(f"published the change to {site.public_dir} ({site.written} files written) in {site.seconds:.1f} s")
     return 0
 
 
@@ -132,21 +143,31 @@ def cmd_redactions(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
-        from publish.build import build_site  # noqa: F401  (imported by `publish` itself: here, without collections)
-        from publish.changed_list import check_target, write_changed_list
-        from publish.pipeline import publish
+    from publish import up_to_date
+    from publish.build_report import BuildReport
+    from publish.changed_list import check_target, published_since_build, write_changed_list
 
     settings = _settings(args)
     # Checked before publishing: the changes are reported once, by this build.
     target = check_target(args.changed_list, settings.public_dir) if args.changed_list else None
-    report = publish(settings)
-    site = report.site
-    print(f"indexed {report.indexed} public objects; published {site.pages} files to {site.public_dir} "
+    # Nothing to do since the last publish (`reckon ingest` patched the site, or a build ran):
+    # told without loading the store's ORM or the site's code (publish.up_to_date).
+    stamp = up_to_date.current(settings)
+    if stamp is not None:
+        site, indexed = BuildReport(pages=stamp.pages, public_dir=settings.public_dir, unchanged=stamp.pages), stamp.indexed
+    else:
+        with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
+            from publish.build import build_site  # noqa: F401  (imported by `publish` itself: here, without collections)
+            from publish.pipeline import publish
+
+        report = publish(settings)
+        site, indexed = report.site, report.indexed
+    print(f"indexed {indexed} public objects; published {site.pages} files to {site.public_dir} "
           f"({site.written} written, {site.unchanged} unchanged) in {site.seconds:.1f} s")
-    if target is not None:
-        lines = write_changed_list(site, target)
-        print(f"listed {lines} changed files in {target}")
+    with published_since_build(settings.build_cache_dir) as earlier:  # by `reckon ingest`
+        if target is not None:
+            lines = write_changed_list(replace(site, changed=earlier + site.changed), target)
+            print(f"listed {lines} changed files in {target}")
     print(_base_url_line(settings))
     return 0
 
@@ -301,6 +322,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_unavailable(exc: Exception) -> bool:
+    """Whether SQLAlchemy could not write or read the store (SQLite: disk full, I/O error, a
+    read-only file). Asked only of a raised error: a command that never loaded SQLAlchemy
+    (`reckon build` with nothing to do) does not load it here either."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.OperationalError)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reckon",
@@ -407,7 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot write or read{where}: {exc.strerror or exc}; nothing was published or "
               "changed (the previous site, index and store are as they were)", file=sys.stderr)
         return 1
-    except OperationalError as exc:  # SQLite: disk full, I/O error, read-only file
+    except Exception as exc:
+        if not _store_unavailable(exc):
+            raise
         print(f"error: cannot write or read the store ({getattr(exc, 'orig', None) or exc}): is the disk full "
               "or the folder read-only? The store was rolled back; nothing was changed", file=sys.stderr)
         return 1

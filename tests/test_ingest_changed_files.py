@@ -158,3 +158,22 @@ def test_other_ingest_code_or_a_store_without_the_record_reads_everything(archiv
     assert len(reads) > 30
     with store_transaction(fresh) as session:
         assert session.exec(select(SourceFile).where(SourceFile.path == CODE_ROW)).first() is not None
+
+
+def test_a_folder_stat_on_threads_finds_every_file_with_its_own_stat(tmp_path):
+    """More files than one thread stats at a time: each path keeps its own stat, whichever
+    thread took it, and a version-control folder is still skipped."""
+    from ingest.changed_files import STAT_CHUNK, scan
+
+    count = STAT_CHUNK * 2 + 7
+    folder = tmp_path / "content" / "records"
+    folder.mkdir(parents=True)
+    for n in range(count):
+        (folder / f"r{n}.md").write_bytes(b"x" * (n % 97))
+    (tmp_path / "content" / ".git").mkdir()
+    (tmp_path / "content" / ".git" / "HEAD").write_text("ref")
+    found = scan(tmp_path / "content")
+    assert len(found.files) == count
+    for path, (size, mtime_ns, ino, ctime_ns) in found.files.items():
+        st = os.stat(path)
+        assert (size, mtime_ns, ino, ctime_ns) == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
