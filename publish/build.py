@@ -400,15 +400,17 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
 
 def _search_files(views: dict[str, list[dict]], early: EarlyRecords | None) -> tuple[StaticIndex, dict[str, str]]:
     """The static search index; while early workers run, its files (~300 MB at 100,000 records)
-    are written beside their pages by the process making them, and only their keys are kept
-    (`meta.json`, which the build reads, is kept whole)."""
-    found = static_search_index(views)
+    are written beside their pages by the process making them as each is made, and only their
+    keys are kept (`meta.json`, which the build reads, is kept whole)."""
     written: dict[str, str] = {}
-    for path, content in list(found.files.items()):
+
+    def write(path: str, content: bytes) -> bool:
         if path != "search/meta.json" and early is not None and early.write(path, content):
             written[path] = content_key(path, content)
-            del found.files[path]
-    return found, written
+            return True
+        return False
+
+    return static_search_index(views, write), written
 
 
 def _static_files(static_dir: Path | None) -> dict[str, bytes]:
