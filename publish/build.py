@@ -62,6 +62,7 @@ from publish.build_report import BuildReport
 from publish.downloads import data_package, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
+from publish.heap_trim import trim_heap
 from publish.iiif.files import public_media, write_iiif
 from publish.iiif.sizes import thumbnail_size
 from publish.incremental import build_state, patched_rebuild
@@ -241,6 +242,7 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         records = record_cache.views(catalog)
         state = build_state(settings, built_on, fingerprint, record_cache)
         if early is not None:
+            trim_heap()  # the rows read for the views: not in every forked process's memory
             early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
                         f".{settings.public_dir.name}.prerender-")
         kept: dict = {}

@@ -61,6 +61,7 @@ TYPE_LABELS = {"record": "Records", "narrative": "Narratives", "harm": "Harms",
 ORDER = ("harm", "timeline", "narrative", "record")
 SMALL = ORDER[:-1]  # the first block; records make the second
 SPLIT_FROM = 20000  # records from which the later half's postings are made in a forked process
+POSTINGS_CHUNK = 5000  # documents whose postings are gathered as lists before they are packed
 
 
 def tokens(text: str) -> list[str]:
@@ -160,21 +161,25 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
                 codes.setdefault(pair, len(codes))
         if block is records:
             record_values = len(codes)
-    # Each term's postings flat (number, weight, number, weight…), paired only as a shard is
-    # written: 20 million postings at 100,000 records, 16 bytes each rather than a list's 80.
+    # Each term's postings flat (number, weight, number, weight…) in an array of C ints,
+    # paired only as a shard is written: 27 million postings at 100,000 records, 8 bytes each.
     # One dict of terms (a shard's terms are gathered at the end): one lookup per posting.
     postings = _postings(small, 0)
     in_small = {term: len(flat) // 2 for term, flat in postings.items()}  # the first block's, counted before the records'
     # The later half of the records' postings in a forked process meanwhile (a third of a full
     # build's CPU at 100,000 records was this one loop, on one core): each term's postings are
     # its list from the earlier half followed by the later half's, as one loop would make them.
-    # The later half comes back as arrays of C ints (a tenth of the memory of lists of ints,
-    # which pickling would make anew), read as each shard is written.
+    # The later half comes back as arrays of C ints too (a tenth of the memory of lists of
+    # ints, which pickling would make anew), read as each shard is written.
     half = len(records) // 2
-    side = SideResult(lambda: _packed(_postings(records[half:], base + half)), fork=len(records) >= SPLIT_FROM)
+    side = SideResult(lambda: _postings(records[half:], base + half), fork=len(records) >= SPLIT_FROM)
     try:
         for term, flat in _postings(records[:half], base).items():
-            postings[term] += flat
+            have = postings.get(term)
+            if have is None:
+                postings[term] = flat
+            else:
+                have.extend(flat)
         later = side.result()
     finally:
         side.close()
@@ -204,20 +209,27 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
     return StaticIndex(files, words, in_small)
 
 
-def _postings(docs: list[dict], first: int) -> defaultdict[str, list[int]]:
-    """Each term's postings in these documents, numbered from `first`: flat (number, weight, …)."""
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    term_list, extend = postings.__getitem__, list.extend
-    for number, doc in enumerate(docs, first):
-        weights = doc_weights(doc)
-        # One call per document, the loop over its terms in C (27 million postings at 100,000
-        # records): each term's list extended by (number, weight).
-        deque(map(extend, map(term_list, weights), zip(repeat(number), weights.values())), maxlen=0)
+def _postings(docs: list[dict], first: int) -> dict[str, array]:
+    """Each term's postings in these documents, numbered from `first`: flat (number, weight, …)
+    arrays of C ints, terms in the order documents first use them. Made `POSTINGS_CHUNK`
+    documents at a time as lists, then packed: at 100,000 records, 27 million postings as
+    lists of Python ints took twice the memory of arrays."""
+    postings: dict[str, array] = {}
+    for start in range(0, len(docs), POSTINGS_CHUNK):
+        chunk: defaultdict[str, list[int]] = defaultdict(list)
+        term_list, extend = chunk.__getitem__, list.extend
+        for number, doc in enumerate(docs[start:start + POSTINGS_CHUNK], first + start):
+            weights = doc_weights(doc)
+            # One call per document, the loop over its terms in C: each term's list extended
+            # by (number, weight).
+            deque(map(extend, map(term_list, weights), zip(repeat(number), weights.values())), maxlen=0)
+        for term, flat in chunk.items():
+            packed = postings.get(term)
+            if packed is None:
+                postings[term] = array("i", flat)
+            else:
+                packed.fromlist(flat)
     return postings
-
-
-def _packed(postings: dict[str, list[int]]) -> dict[str, array]:
-    return {term: array("i", flat) for term, flat in postings.items()}
 
 
 def _pairs(*flat: Iterable[int]) -> list[tuple[int, int]]:
