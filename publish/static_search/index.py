@@ -195,8 +195,7 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
     words = {term: (len(postings.get(term, ())) + len(later.get(term, ()))) // 2
              for terms in shards.values() for term in terms}
     for prefix, terms in shards.items():
-        put(f"search/terms/{prefix}.json", _json({t: _pairs(postings.pop(t, ()), later.pop(t, ()))
-                                                  for t in sorted(terms)}))
+        put(f"search/terms/{prefix}.json", _term_shard(sorted(terms), postings, later))
     for start, block in ((0, small), (base, records)):
         for at in range(0, len(block), DOCS_PER_SHARD):
             put(f"search/docs/{(start + at) // DOCS_PER_SHARD}.json", docs_shard(block[at:at + DOCS_PER_SHARD]))
@@ -230,6 +229,14 @@ def _postings(docs: list[dict], first: int) -> dict[str, array]:
             else:
                 packed.fromlist(flat)
     return postings
+
+
+def _term_shard(terms: list[str], postings: dict[str, array], later: dict[str, array]) -> bytes:
+    """`_json({term: _pairs(…) for term in terms})`, one term's pairs made at a time (a shard
+    holds up to millions of postings, a list of pairs each: hundreds of MB at once), each
+    term's arrays let go once written."""
+    return b"{" + b",".join(_json(t) + b":" + _json(_pairs(postings.pop(t, ()), later.pop(t, ())))
+                            for t in terms) + b"}"
 
 
 def _pairs(*flat: Iterable[int]) -> list[tuple[int, int]]:
