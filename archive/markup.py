@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import re
 from functools import lru_cache
+from itertools import zip_longest
 
 from markdown_it import MarkdownIt
 
@@ -32,7 +33,11 @@ _BLOCK_MARKUP_LINE = re.compile(r"[\r\n][ \t]*(?:[-+=#>~]|\d{1,9}[.)])")  # ... 
 
 def to_html_and_text(text: str) -> tuple[str, str]:
     """`(to_html(text), to_plain_text(text))` from one parse: the site build makes both for
-    every record, and parsing is most of Markdown's cost."""
+    every record, and parsing is most of Markdown's cost. Prose whose lines no parse could
+    change (`_plain_paragraphs`) is not parsed: what the parser would make is written out."""
+    written = _written_out(text)
+    if written is not None:
+        return written
     parser = _parser()
     env: dict = {}
     tokens = parser.parse(text or "", env)
@@ -44,6 +49,34 @@ def is_plain_prose(text: str) -> bool:
     and its HTML those words in paragraph tags."""
     return (_INLINE_MARKUP.search(text) is None and _BLOCK_MARKUP.match(text) is None
             and _BLOCK_MARKUP_LINE.search(text) is None)
+
+
+# A line markdown-it keeps as it is, and a paragraph of such lines: no inline markup, entity
+# or escape; no white space or control character at either end (nothing to trim, no indented
+# code, no hard break); and no character that could open a block (`_BLOCK_MARKUP`) or make an
+# underline at its start.
+_PLAIN_LINE = re.compile(r"(?![-+=#>~]|\d{1,9}[.)])[^\s\\`*_\[\]<&\x00-\x1f\x7f]"
+                         r"(?:[^\\`*_\[\]<&\x00-\x1f\x7f]*[^\s\\`*_\[\]<&\x00-\x1f\x7f])?")
+_BLANK_LINES = re.compile(r"\n\n+")
+
+
+def _plain_paragraphs(text: str | None) -> list[str] | None:
+    """The paragraphs of a text made only of plain lines (`_PLAIN_LINE`), one blank line or
+    more between paragraphs and blank lines around: each becomes `<p>` and its lines as
+    written, with `&<>"` escaped. None for anything else (the parser decides)."""
+    if not text:
+        return None
+    paragraphs = _BLANK_LINES.split(text.strip("\n"))
+    for paragraph in paragraphs:
+        for line in paragraph.split("\n"):
+            if _PLAIN_LINE.fullmatch(line) is None:
+                return None
+    return paragraphs
+
+
+def _escape(text: str) -> str:
+    """markdown-it's escaping of text (`&`, `<`, `>`, `"`; a plain line holds no `&` or `<`)."""
+    return text.replace(">", "&gt;").replace('"', "&quot;") if ">" in text or '"' in text else text
 
 
 def to_plain_text(text: str) -> str:
@@ -80,16 +113,38 @@ PARALLEL_FROM = 4000  # texts before a second process pays for forking and pickl
 
 def to_html_and_text_many(texts: list[str]) -> list[tuple[str, str]]:
     """`to_html_and_text` of each text, in order. The site build makes every record's view
-    before anything else can start, and Markdown is most of that: from `PARALLEL_FROM` texts
-    a forked process parses half of them while this one parses the other half. Only strings
-    cross between the processes. Not for a server with threads: forking copies one thread."""
-    if len(texts) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [to_html_and_text(text) for text in texts]
-    half = len(texts) // 2
+    before anything else can start, and Markdown is most of that: plain prose is written out
+    here, and from `PARALLEL_FROM` texts to parse a forked process parses every other chunk
+    of them while this one parses the rest. Only strings cross between the processes, a chunk
+    at a time (one pickle of half of 100,000 records' HTML and text was ~250 MB at once). Not
+    for a server with threads: forking copies one thread."""
+    made: list[tuple[str, str] | None] = [_written_out(text) for text in texts]
+    hard = [n for n, found in enumerate(made) if found is None]
+    if len(hard) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for n in hard:
+            made[n] = to_html_and_text(texts[n])
+        return made  # type: ignore[return-value]
+    chunks = [hard[at:at + CHUNK] for at in range(0, len(hard), CHUNK)]
     with multiprocessing.get_context("fork").Pool(1) as pool:
-        theirs = pool.apply_async(_many, (texts[half:],))
-        mine = _many(texts[:half])
-        return mine + theirs.get()
+        theirs = pool.imap(_many, ([texts[n] for n in chunk] for chunk in chunks[1::2]))
+        for mine, their in zip_longest(chunks[::2], chunks[1::2]):
+            for n in mine:
+                made[n] = to_html_and_text(texts[n])
+            if their is not None:
+                for n, found in zip(their, next(theirs), strict=True):
+                    made[n] = found
+    return made  # type: ignore[return-value]
+
+
+CHUNK = 1000  # texts handed to the forked process at a time
+
+
+def _written_out(text: str) -> tuple[str, str] | None:
+    """`to_html_and_text` of plain prose (no parse needed), else None."""
+    paragraphs = _plain_paragraphs(text)
+    if paragraphs is None:
+        return None
+    return "".join(f"<p>{_escape(p)}</p>\n" for p in paragraphs), collapse_whitespace(text)
 
 
 def _many(texts: list[str]) -> list[tuple[str, str]]:

@@ -180,7 +180,12 @@ def mirror(live: Path, other: Path, live_build: dict) -> int:
         target = os.path.join(other, path)
         folder = os.path.dirname(target)
         if folder not in made:
-            os.makedirs(folder, exist_ok=True)
+            try:
+                os.mkdir(folder)  # one call: the parent folder mostly exists already
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
             made.add(folder)
         try:
             os.link(os.path.join(live, path), target)

@@ -62,6 +62,7 @@ from publish.build_report import BuildReport
 from publish.downloads import data_package, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
+from publish.heap_trim import trim_heap
 from publish.iiif.files import public_media, write_iiif
 from publish.iiif.sizes import thumbnail_size
 from publish.incremental import build_state, patched_rebuild
@@ -253,6 +254,7 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         records = record_cache.views(catalog)
         state = build_state(settings, built_on, fingerprint, record_cache)
         if early is not None:
+            trim_heap()  # the rows read for the views: not in every forked process's memory
             early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
                         f".{settings.public_dir.name}.prerender-")
         kept: dict = {}
@@ -412,15 +414,17 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
 
 def _search_files(views: dict[str, list[dict]], early: EarlyRecords | None) -> tuple[StaticIndex, dict[str, str]]:
     """The static search index; while early workers run, its files (~300 MB at 100,000 records)
-    are written beside their pages by the process making them, and only their keys are kept
-    (`meta.json`, which the build reads, is kept whole)."""
-    found = static_search_index(views)
+    are written beside their pages by the process making them as each is made, and only their
+    keys are kept (`meta.json`, which the build reads, is kept whole)."""
     written: dict[str, str] = {}
-    for path, content in list(found.files.items()):
+
+    def write(path: str, content: bytes) -> bool:
         if path != "search/meta.json" and early is not None and early.write(path, content):
             written[path] = content_key(path, content)
-            del found.files[path]
-    return found, written
+            return True
+        return False
+
+    return static_search_index(views, write), written
 
 
 def _static_files(static_dir: Path | None) -> dict[str, bytes]:

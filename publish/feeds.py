@@ -7,6 +7,7 @@ builds of the same store write the same bytes.
 
 from __future__ import annotations
 
+import heapq
 from xml.etree import ElementTree as ET
 
 from archive.urls import SiteUrls, site_page_url
@@ -20,9 +21,9 @@ KIND_LABELS = {"record": "Record", "narrative": "Narrative", "harm": "Harm", "ti
 
 def recent(views: list[dict], added: dict[str, str], limit: int) -> list[dict]:
     """The most recently added views, newest first (ties by id, so the order is stable)."""
-    dated = [v for v in views if v["id"] in added]
-    dated.sort(key=lambda v: (added[v["id"]], v["id"]), reverse=True)
-    return dated[:limit]
+    # `nlargest` is `sorted(…, reverse=True)[:limit]` (no two keys are equal: ids differ)
+    # without sorting 100,000 views for the feed's 50.
+    return heapq.nlargest(limit, (v for v in views if v["id"] in added), key=lambda v: (added[v["id"]], v["id"]))
 
 
 def _xml(root: ET.Element) -> bytes:

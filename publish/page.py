@@ -20,9 +20,10 @@ from publish import render_workers
 from publish.render_workers import EarlyRecords
 
 
-@dataclass
+@dataclass(slots=True)
 class Page:
-    """One output file: rendered from a template with `data`, or given as `content` bytes."""
+    """One output file: rendered from a template with `data`, or given as `content` bytes.
+    Slotted: a full build at 100,000 records holds 200,000 of them."""
 
     path: str
     template: str | None = None

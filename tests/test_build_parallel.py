@@ -94,5 +94,6 @@ def test_markdown_on_two_cores_gives_what_one_gives(monkeypatch):
     texts += ["", "plain words only", "# Heading\n\ntext & more"]
     expected = [markup.to_html_and_text(text) for text in texts]
     monkeypatch.setattr(markup, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(markup, "CHUNK", 2)  # chunks parsed here and in the forked process in turn
     assert markup.to_html_and_text_many(texts) == expected
     assert "<em>membership</em>" in expected[0][0] and "&lt;script&gt;" in expected[0][0]

@@ -50,7 +50,7 @@ def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(man
     build_site(many_ingested)
     before = site_files(many_ingested.public_dir)
 
-    def broken(views):
+    def broken(views, sink=None):
         raise ValueError("no shard for these views")
 
     monkeypatch.setattr(build, "SIDE_INDEX_FROM", 1)

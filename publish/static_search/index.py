@@ -36,10 +36,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 
 from publish.json_compact import json_bytes
 from publish.side_process import SideResult
@@ -61,6 +61,7 @@ TYPE_LABELS = {"record": "Records", "narrative": "Narratives", "harm": "Harms",
 ORDER = ("harm", "timeline", "narrative", "record")
 SMALL = ORDER[:-1]  # the first block; records make the second
 SPLIT_FROM = 20000  # records from which the later half's postings are made in a forked process
+POSTINGS_CHUNK = 5000  # documents whose postings are gathered as lists before they are packed
 
 
 def tokens(text: str) -> list[str]:
@@ -144,8 +145,11 @@ def build_static_index(views: dict[str, list[dict]]) -> dict[str, bytes]:
     return static_index(views).files
 
 
-def static_index(views: dict[str, list[dict]]) -> StaticIndex:
-    """The fallback index, and the counts a patched rebuild keeps."""
+def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool] | None = None) -> StaticIndex:
+    """The fallback index, and the counts a patched rebuild keeps. `sink`, when given, is
+    offered each file as it is made and keeps (writes) it by answering True: the files it keeps
+    are left out of the result (at 100,000 records the term shards are ~300 MB, which the
+    process making them need not hold all at once)."""
     small, records = documents(views, SMALL), documents(views, ("record",))
     base = record_base(len(small))
     # Each document's facet values, once: they are numbered, then listed in its attributes.
@@ -157,21 +161,25 @@ def static_index(views: dict[str, list[dict]]) -> StaticIndex:
                 codes.setdefault(pair, len(codes))
         if block is records:
             record_values = len(codes)
-    # Each term's postings flat (number, weight, number, weight…), paired only as a shard is
-    # written: 20 million postings at 100,000 records, 16 bytes each rather than a list's 80.
+    # Each term's postings flat (number, weight, number, weight…) in an array of C ints,
+    # paired only as a shard is written: 27 million postings at 100,000 records, 8 bytes each.
     # One dict of terms (a shard's terms are gathered at the end): one lookup per posting.
     postings = _postings(small, 0)
     in_small = {term: len(flat) // 2 for term, flat in postings.items()}  # the first block's, counted before the records'
     # The later half of the records' postings in a forked process meanwhile (a third of a full
     # build's CPU at 100,000 records was this one loop, on one core): each term's postings are
     # its list from the earlier half followed by the later half's, as one loop would make them.
-    # The later half comes back as arrays of C ints (a tenth of the memory of lists of ints,
-    # which pickling would make anew), read as each shard is written.
+    # The later half comes back as arrays of C ints too (a tenth of the memory of lists of
+    # ints, which pickling would make anew), read as each shard is written.
     half = len(records) // 2
-    side = SideResult(lambda: _packed(_postings(records[half:], base + half)), fork=len(records) >= SPLIT_FROM)
+    side = SideResult(lambda: _postings(records[half:], base + half), fork=len(records) >= SPLIT_FROM)
     try:
         for term, flat in _postings(records[:half], base).items():
-            postings[term] += flat
+            have = postings.get(term)
+            if have is None:
+                postings[term] = flat
+            else:
+                have.extend(flat)
         later = side.result()
     finally:
         side.close()
@@ -179,34 +187,56 @@ def static_index(views: dict[str, list[dict]]) -> StaticIndex:
     for term in [*postings, *(t for t in later if t not in postings)]:
         shards.setdefault(term[:2], []).append(term)
     files: dict[str, bytes] = {}
-    for prefix, terms in shards.items():
-        files[f"search/terms/{prefix}.json"] = _json({t: _pairs(postings.get(t, ()), later.get(t, ()))
-                                                     for t in sorted(terms)})
-    for start, block in ((0, small), (base, records)):
-        for at in range(0, len(block), DOCS_PER_SHARD):
-            files[f"search/docs/{(start + at) // DOCS_PER_SHARD}.json"] = docs_shard(block[at:at + DOCS_PER_SHARD])
-        for at in range(0, len(block), ATTRS_PER_SHARD):
-            files[f"search/attrs/{(start + at) // ATTRS_PER_SHARD}.json"] = _json(
-                [_attributes(doc, values[id(doc)], codes) for doc in block[at:at + ATTRS_PER_SHARD]])
-    files["search/facets.json"] = facets_file(codes, value_labels(views))
+
+    def put(path: str, content: bytes) -> None:
+        if sink is None or not sink(path, content):
+            files[path] = content
+
     words = {term: (len(postings.get(term, ())) + len(later.get(term, ()))) // 2
              for terms in shards.values() for term in terms}
-    files["search/vocab.json"] = vocab_file(words)
-    files["search/meta.json"] = meta_file(len(small), len(records), record_values)
+    for prefix, terms in shards.items():
+        put(f"search/terms/{prefix}.json", _term_shard(sorted(terms), postings, later))
+    for start, block in ((0, small), (base, records)):
+        for at in range(0, len(block), DOCS_PER_SHARD):
+            put(f"search/docs/{(start + at) // DOCS_PER_SHARD}.json", docs_shard(block[at:at + DOCS_PER_SHARD]))
+        for at in range(0, len(block), ATTRS_PER_SHARD):
+            put(f"search/attrs/{(start + at) // ATTRS_PER_SHARD}.json", _json(
+                [_attributes(doc, values[id(doc)], codes) for doc in block[at:at + ATTRS_PER_SHARD]]))
+    put("search/facets.json", facets_file(codes, value_labels(views)))
+    put("search/vocab.json", vocab_file(words))
+    put("search/meta.json", meta_file(len(small), len(records), record_values))
     return StaticIndex(files, words, in_small)
 
 
-def _postings(docs: list[dict], first: int) -> defaultdict[str, list[int]]:
-    """Each term's postings in these documents, numbered from `first`: flat (number, weight, …)."""
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    for number, doc in enumerate(docs, first):
-        for term, weight in doc_weights(doc).items():
-            postings[term] += (number, weight)
+def _postings(docs: list[dict], first: int) -> dict[str, array]:
+    """Each term's postings in these documents, numbered from `first`: flat (number, weight, …)
+    arrays of C ints, terms in the order documents first use them. Made `POSTINGS_CHUNK`
+    documents at a time as lists, then packed: at 100,000 records, 27 million postings as
+    lists of Python ints took twice the memory of arrays."""
+    postings: dict[str, array] = {}
+    for start in range(0, len(docs), POSTINGS_CHUNK):
+        chunk: defaultdict[str, list[int]] = defaultdict(list)
+        term_list, extend = chunk.__getitem__, list.extend
+        for number, doc in enumerate(docs[start:start + POSTINGS_CHUNK], first + start):
+            weights = doc_weights(doc)
+            # One call per document, the loop over its terms in C: each term's list extended
+            # by (number, weight).
+            deque(map(extend, map(term_list, weights), zip(repeat(number), weights.values())), maxlen=0)
+        for term, flat in chunk.items():
+            packed = postings.get(term)
+            if packed is None:
+                postings[term] = array("i", flat)
+            else:
+                packed.fromlist(flat)
     return postings
 
 
-def _packed(postings: dict[str, list[int]]) -> dict[str, array]:
-    return {term: array("i", flat) for term, flat in postings.items()}
+def _term_shard(terms: list[str], postings: dict[str, array], later: dict[str, array]) -> bytes:
+    """`_json({term: _pairs(…) for term in terms})`, one term's pairs made at a time (a shard
+    holds up to millions of postings, a list of pairs each: hundreds of MB at once), each
+    term's arrays let go once written."""
+    return b"{" + b",".join(_json(t) + b":" + _json(_pairs(postings.pop(t, ()), later.pop(t, ())))
+                            for t in terms) + b"}"
 
 
 def _pairs(*flat: Iterable[int]) -> list[tuple[int, int]]:
