@@ -257,7 +257,7 @@ class Walker:
         """Every page of each list (following resumption tokens), the lists walked side by side:
         the next page asked for is always one of the list furthest behind in identifier order,
         so the pages of every set's list that hold a record are asked for close together (the
-        repository keeps the records it made last, `web.oai.protocol.KEPT_ELEMENTS`, and makes
+        repository keeps the records it made last, `web.oai.protocol.KEPT_RECORDS`, and makes
         each about once). Returns every identifier listed."""
         identifiers: set[str] = set()
         queue = [("", n, args) for n, args in enumerate(lists)]
