@@ -28,10 +28,10 @@ ANSWERS = [
     # and ListIdentifiers' headers, each matched once however many pages list it.
     ("OAI-PMH /oai?verb=ListRecords&set=z", "<ListRecords>" + record("d", "morvendale").replace(
         "<record>", '<record xmlns="o">\n') + "</ListRecords>"),
-    ("OAI-PMH /oai?verb=ListIdentifiers", '<ListIdentifiers><header status="deleted"><identifier>oai:x:rec-h'
-     '</identifier><setSpec>morvendale</setSpec></header><header><identifier>a</identifier></header></ListIdentifiers>'),
-    ("OAI-PMH /oai?verb=ListIdentifiers&set=x", '<ListIdentifiers><header status="deleted"><identifier>oai:x:rec-h'
-     '</identifier><setSpec>morvendale</setSpec></header></ListIdentifiers>'),
+    ("OAI-PMH /oai?verb=ListIdentifiers", ('<ListIdentifiers><header status="deleted"><identifier>oai:x:rec-h'
+     '</identifier><setSpec>morvendale</setSpec></header><header><identifier>a</identifier></header></ListIdentifiers>')),
+    ("OAI-PMH /oai?verb=ListIdentifiers&set=x", ('<ListIdentifiers><header status="deleted"><identifier>oai:x:rec-h'
+     '</identifier><setSpec>morvendale</setSpec></header></ListIdentifiers>')),
 ]
 
 
