@@ -531,6 +531,24 @@ class Catalog:
             memo[kind] = sorted(self._summarise(kind), key=summary_key)
         return memo[kind]
 
+    def listing(self, kind: str, facets: str | tuple[str, ...], value: str) -> list[Summary]:
+        """The summaries of a kind (in `summaries` order) holding `value` in any of the facets
+        (`institutions`; `harm_types` and `affected_groups`): an agent's or a concept's view.
+        Each (kind, facets) is indexed by value once, beside the summaries it is made from
+        (shared by a server's answers of one store generation): each of 37 concepts' answers
+        went through 100,000 record summaries."""
+        memo = self.__dict__.setdefault("_summaries", {})
+        key = f"{kind} by {facets}"  # no kind is spelled so: beside the kinds' lists, never one
+        index = memo.get(key)
+        if index is None:
+            found: dict[str, list[Summary]] = {}
+            for summary in self.summaries(kind):
+                values = summary[facets] if isinstance(facets, str) else [v for f in facets for v in summary[f]]
+                for v in dict.fromkeys(values):
+                    found.setdefault(v, []).append(summary)
+            index = memo[key] = cast(list[Summary], found)  # the memo holds lists by kind, and these
+        return cast(dict[str, list[Summary]], index).get(value, [])
+
     def _summarise(self, kind: str) -> Iterator[Summary]:
         """The objects of one kind this viewer may see, in brief, in id order (`summaries` sorts).
 
@@ -626,14 +644,14 @@ class Catalog:
             "id": row.id, "type": "agent", "api_url": api_url("agent", row.id), "name": row.name,
             "kind": row.kind, "description": row.description,
             "parent": self.agent_refs([row.parent_id])[0] if row.parent_id in self.agents else None,
-            "records": [brief(s) for s in self.summaries("record") if row.id in s["institutions"]],
-            "harms": [brief(s) for s in self.summaries("harm") if row.id in s["institutions"]],
+            "records": [brief(s) for s in self.listing("record", "institutions", row.id)],
+            "harms": [brief(s) for s in self.listing("harm", "institutions", row.id)],
         }
 
     def concept(self, object_id: str) -> ConceptView:
         row, _ = self._row("concept", object_id)
-        tagged = [brief(s) for kind in ("record", "narrative", "harm") for s in self.summaries(kind)
-                  if row.id in s["harm_types"] or row.id in s["affected_groups"]]
+        tagged = [brief(s) for kind in ("record", "narrative", "harm")
+                  for s in self.listing(kind, ("harm_types", "affected_groups"), row.id)]
         return {
             "id": row.id, "type": "concept", "api_url": api_url("concept", row.id), "label": row.label,
             "scheme": row.scheme, "notation": row.notation, "definition": row.definition,
