@@ -179,6 +179,7 @@ def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities 
     public = Catalog(session, PUBLIC, today)
     admin = Catalog(session, ADMIN, today)
     public.prose_as_html = admin.prose_as_html = True
+    public.plain_bodies = admin.plain_bodies = {}  # each body's plain text made once for both
     public_words: set[str] = theme_words(site_dir)
     hidden: list[tuple[str, str, str]] = []  # (object id, why, text)
     parts: list[tuple[str, str, str]] = []
