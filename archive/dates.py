@@ -160,6 +160,7 @@ _DAY = re.compile(r"(\d{4})(?:-(\d{2}|XX)(?:-(\d{2}|XX))?)?")
 _QUALIFIERS = {"~": ("circa ", ""), "?": ("", " (uncertain)"), "%": ("circa ", " (uncertain)")}
 
 
+@lru_cache(maxsize=65536)  # every view of every record reads its date so: a few thousand dates
 def describe(text: str) -> str:
     """A date as people write it: `1870-05-03` → `3 May 1870`, `1950~` → `circa 1950`,
     `191X` → `the 1910s`, `1870-05-03/1870-05-06` → `3–6 May 1870`, `1932-10/1972` →

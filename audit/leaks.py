@@ -32,7 +32,7 @@ from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from audit.app_client import AppClient
-from audit.files import public_files, read_public
+from audit.files import public_files
 from audit.fingerprints import (
     ADDRESS,
     LEDGER_KINDS,
@@ -42,8 +42,9 @@ from audit.fingerprints import (
     store_ids,
 )
 from audit.matcher import WORD, Matcher, slugged, words
-from audit.public_answers import Walker, references
-from audit.recordings import MEDIA_SUFFIXES, audit_recordings
+from audit.public_answers import Walker
+from audit.recordings import audit_recordings
+from audit.site_scan import Claims, scan_files
 from search.query import open_index
 
 MIN_LENGTH = 7  # shorter words are too common to tell hidden text from public text
@@ -178,6 +179,7 @@ def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities 
     public = Catalog(session, PUBLIC, today)
     admin = Catalog(session, ADMIN, today)
     public.prose_as_html = admin.prose_as_html = True
+    public.plain_bodies = admin.plain_bodies = {}  # each body's plain text made once for both
     public_words: set[str] = theme_words(site_dir)
     hidden: list[tuple[str, str, str]] = []  # (object id, why, text)
     parts: list[tuple[str, str, str]] = []
@@ -294,16 +296,40 @@ def hidden_ids(ids: dict[str, list[str]], public_ids: set[str]) -> set[str]:
     return {i for found in ids.values() for i in found if i not in public_ids}
 
 
-OAI_RECORD = re.compile(r"<record>.*?</record>", re.DOTALL)
+OAI_PIECE = re.compile(r"<(record|header)[\s>]")  # a `<record>`, or a `<header>` outside one
+
+
+def oai_pieces(text: str) -> tuple[list[str], str]:
+    """An OAI-PMH answer's `<record>` elements (and `<header>` elements outside them: a
+    ListIdentifiers page), and the text around them with each replaced by a line break.
+    Found with `str.find` from each start tag to its end tag (a lazy `.*?` over a page of
+    250 KB was a millisecond and a half); neither element nests in itself."""
+    pieces: list[str] = []
+    rest: list[str] = []
+    at = 0
+    while (start := OAI_PIECE.search(text, at)) is not None:
+        end = text.find(f"</{start.group(1)}>", start.end())
+        if end < 0:
+            break
+        end += len(start.group(1)) + 3
+        rest.append(text[at:start.start()])
+        pieces.append(text[start.start():end])
+        at = end
+    if not pieces:
+        return [], text
+    rest.append(text[at:])
+    return pieces, "\n".join(rest)
 
 
 class Scanner:
-    """Scans texts into a report. An OAI-PMH answer is scanned as its `<record>` elements and
-    what is left around them: a record is listed whole, then in each set it belongs to, and
-    again by GetRecord, the same bytes each time, so each distinct element is matched once
-    (known by a 128-bit digest) and its findings given to every answer holding it. No
-    fingerprint can run from one piece into another: every piece begins and ends with the
-    element's tag, and no word, name, span or address holds `<record>` or `</record>`.
+    """Scans texts into a report. An OAI-PMH answer is scanned as its `<record>` elements (or
+    its `<header>` elements, listed by ListIdentifiers) and what is left around them: a record
+    is listed whole, then in each set it belongs to, and again by GetRecord, the same bytes each
+    time (the repository serialises each once, `web.oai.protocol.Spliced`), so each distinct
+    element is matched once (known by a 128-bit digest) and its findings given to every answer
+    holding it. No fingerprint can run from one piece into another: every piece begins and
+    ends with the element's tag, and no word, name, span or address holds `<record`, `<header`,
+    `</record>` or `</header>`.
 
     Made without a matcher (the audit's OAI-PMH child, before the fingerprints come), it holds
     what it is given in that form, each distinct record once (`held_chars` says how much), and
@@ -312,18 +338,18 @@ class Scanner:
     def __init__(self, matcher: Matcher | None, report: AuditReport):
         self.matcher = matcher
         self.report = report
-        self.records: dict[bytes, list[int]] = {}  # a record's digest -> its findings
-        self.pending: dict[bytes, str] = {}  # records held, not matched yet
-        self.held: list[tuple[str, str, list[bytes]]] = []  # (where, the rest, its records' digests)
+        self.records: dict[bytes, list[int]] = {}  # a piece's digest -> its findings
+        self.pending: dict[bytes, str] = {}  # pieces held, not matched yet
+        self.held: list[tuple[str, str, list[bytes]]] = []  # (where, the rest, its pieces' digests)
         self.held_chars = 0
 
     def __call__(self, where: str, text: str) -> None:
         self.report.places += 1
         self.report.where.append(where)
         keys: list[bytes] = []
-        if where.startswith("OAI-PMH") and "<record>" in text:
-            def record(match: re.Match) -> str:
-                element = match.group(0)
+        if where.startswith("OAI-PMH"):
+            pieces, text = oai_pieces(text)
+            for element in pieces:
                 key = hashlib.blake2b(element.encode("utf-8", "surrogatepass"), digest_size=16).digest()
                 keys.append(key)
                 if key not in self.records and key not in self.pending:
@@ -332,9 +358,6 @@ class Scanner:
                         self.held_chars += len(element)
                     else:
                         self.records[key] = self.matcher.indices(element)
-                return "\n"
-
-            text = OAI_RECORD.sub(record, text)
         if self.matcher is None:
             self.held.append((where, text, keys))
             self.held_chars += len(text)
@@ -405,18 +428,8 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
     # Every hidden id, and every visible object with a hidden part, on every route taking an
     # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
     suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
-    walk.brief(Brief(report.fingerprints, ids, suspects, sorted({f.text for f in prints if " " not in f.text})),
-               matcher)
-
-    mentioned: set[str] = set()  # IIIF addresses the site's files mention, walked with the app
-    for path in files:
-        if path.suffix.lower() in MEDIA_SUFFIXES:
-            continue  # sound, checked by decoding it (above): its bytes are no text to search
-        text = read_public(path)
-        site_path = "/" + path.relative_to(settings.public_dir).as_posix()  # a file at a hidden address
-        scan(str(path.relative_to(settings.public_dir.parent)), f"{site_path}\n{text}")
-        if "/iiif/" in text:
-            mentioned |= references(text)
+    walk.brief(Brief(report.fingerprints, ids, suspects, sorted({f.text for f in prints if " " not in f.text}),
+                     [str(path) for path in files]), matcher)
 
     index = open_index(settings.index_dir, settings.database_url)
     try:
@@ -425,7 +438,9 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
     finally:
         index.close()  # the postgres engine's connections to the store
 
-    for answers in walk.finish(mentioned):
+    # The site's files last, after this process's routes, in chunks shared with the OAI-PMH
+    # child once its walk is done (`audit.site_scan`): the two processes end together.
+    for answers in walk.finish(lambda: walk.scan_files(scan)):
         report.places += answers.places
         report.where += answers.where
         report.leaks += answers.leaks
@@ -439,12 +454,14 @@ OAI = "/oai"
 @dataclass(frozen=True)
 class Brief:
     """What the walk needs from the store: the fingerprints, every id by kind, the ids asked
-    for on every route (`Walker(always=...)`), and the words asked of `/api/search`."""
+    for on every route (`Walker(always=...)`), the words asked of `/api/search`, and the
+    site's files (paths), shared between the two processes (`audit.site_scan`)."""
 
     prints: list[Fingerprint]
     ids: dict[str, list[str]]
     suspects: set[str]
     search_words: list[str]
+    files: list[str] = field(default_factory=list)
 
 
 HELD_CHARS = 150_000_000  # what a child holds (distinct records once) before it waits for its brief
@@ -460,6 +477,7 @@ class _Held:
         self.conn = conn
         self.scan = Scanner(None, answers)
         self.walker: Walker | None = None
+        self.brief: Brief | None = None
 
     def __call__(self, where: str, text: str) -> None:
         if self.scan.matcher is None and (self.scan.held_chars > HELD_CHARS or self.conn.poll()):
@@ -471,6 +489,7 @@ class _Held:
         if self.scan.matcher is not None:
             return
         brief: Brief = self.conn.recv()
+        self.brief = brief
         if self.walker is not None:
             self.walker.ids, self.walker.always = brief.ids, set(brief.suspects)
         self.scan.start(Matcher(brief.prints))
@@ -483,20 +502,23 @@ class _Walk:
     thread may be running, whose locks the child would inherit held): it makes the app's
     per-generation data (OAI headers, summaries) and asks for the lists while the parent
     takes the fingerprints, holding the answers until the parent's `brief` comes (`_Held`).
-    Every other route, and then every IIIF address anything mentions, is walked in the parent
-    once the files are scanned. Each process makes the per-generation data it needs itself."""
+    Every other route is walked in the parent; then both scan the site's files, each taking
+    the next chunk while any is left (`audit.site_scan`); then the parent walks every IIIF
+    address anything mentions. Each process makes the per-generation data it needs itself."""
 
     def __init__(self, settings: Settings, app: Starlette | None, seed: int):
         self.settings, self.app, self.seed = settings, app, seed
         self.child = None  # (process, connection) while a child walks OAI-PMH
         self.given: Brief | None = None
         self.matcher: Matcher | None = None
+        self.claims: Claims | None = None  # the site's files, chunk by chunk, for both processes
 
-    def walk(self, include: Callable[[str], bool], mentioned: Callable[[], set[str]] | None,
+    def walk(self, include: Callable[[str], bool], then: Callable[[], set[str]] | None,
              conn=None) -> tuple[AuditReport, set[str]]:
-        """The routes `include` accepts; then, when `mentioned` is given, the IIIF addresses it
-        gives and those the answers mention. Returns the findings and the addresses mentioned.
-        `conn`: in the child, where the brief will come from (the answers are held till then)."""
+        """The routes `include` accepts; then, when `then` is given, the IIIF addresses it
+        gives (having done what it does) and those the answers mention. Returns the findings
+        and the addresses mentioned. `conn`: in the child, where the brief will come from (the
+        answers are held till then); the child then scans its share of the site's files."""
         from server.app import create_app
 
         given = self.given
@@ -517,10 +539,19 @@ class _Walk:
             walker.routes(app, include)
             if held is not None:
                 held.receive()  # every answer scanned, even if none needed the ids
-            if mentioned is not None:
-                walker.iiif(mentioned=mentioned())
+                self.given = held.brief
+                walker.walk.references |= self.scan_files(held.scan)
+            if then is not None:
+                walker.iiif(mentioned=then())
         answers.failures = walker.walk.failures
         return answers, walker.walk.references
+
+    def scan_files(self, scan: Scanner) -> set[str]:
+        """This process's share of the site's files (all of them, with no child), scanned."""
+        assert self.given is not None
+        if self.claims is None:
+            self.claims = Claims()
+        return scan_files(self.claims, self.given.files, self.settings.public_dir, scan)
 
     def start_oai_child(self) -> None:
         if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
@@ -528,6 +559,7 @@ class _Walk:
         sys.stdout.flush()  # what is buffered would be written again by the child
         sys.stderr.flush()
         context = multiprocessing.get_context("fork")
+        self.claims = Claims(context)
         ours, theirs = context.Pipe()
         process = context.Process(target=self._in_child, args=(theirs,), daemon=True)
         process.start()
@@ -553,14 +585,17 @@ class _Walk:
         finally:
             conn.close()
 
-    def finish(self, mentioned: set[str]) -> list[AuditReport]:
-        """Walk what is left here (everything, when no child was started) and gather the child's."""
+    def finish(self, files: Callable[[], set[str]]) -> list[AuditReport]:
+        """Walk what is left here (everything, when no child was started), scan this process's
+        share of the files (`files`, which gives the IIIF addresses they mention), and gather
+        the child's findings."""
         if self.child is None:
-            return [self.walk(lambda template: True, lambda: mentioned)[0]]
+            return [self.walk(lambda template: True, files)[0]]
         process, conn = self.child
         received: dict = {}
 
-        def oai_answers() -> set[str]:  # the child's findings, once this process's routes are walked
+        def files_and_oai_answers() -> set[str]:  # once this process's routes are walked
+            mentioned = files()
             try:
                 outcome, found = conn.recv()
             except (EOFError, OSError):
@@ -575,7 +610,7 @@ class _Walk:
             received["oai"], theirs = found
             return mentioned | theirs
 
-        here, _ = self.walk(lambda template: template != OAI, oai_answers)
+        here, _ = self.walk(lambda template: template != OAI, files_and_oai_answers)
         return [received["oai"], here]
 
     def stop(self) -> None:

@@ -46,9 +46,12 @@ WORD_CHAR = re.compile(r"[\w'’-]")
 ADDRESS_END = re.compile(r"[\w-]")
 
 
+ASCII_WORD = re.compile(r"[a-z][a-z0-9_'-]*")  # `WORD` in lower-case ASCII text, a fifth faster
+
+
 def words(text: str) -> set[str]:
     if text.isascii():  # lower case first, at once: in ASCII it moves no word's edges
-        return set(WORD.findall(text.lower()))
+        return set(ASCII_WORD.findall(text.lower()))
     return {w.lower() for w in set(WORD.findall(text))}
 
 

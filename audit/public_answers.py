@@ -13,6 +13,7 @@ the site or an answer mentions is fetched, served or static, and what it mention
 from __future__ import annotations
 
 import heapq
+import html
 import json
 import random
 import re
@@ -227,13 +228,20 @@ class Walker:
                                                if w.casefold() not in asked)
             self.answered(f"API {template}?q={word}", json.dumps(found, ensure_ascii=False))
 
-    def oai_request(self, template: str, **args: str) -> etree._Element | None:
+    def oai_answer(self, template: str, **args: str):
+        """The answer, its text scanned as every answer is."""
         query = "&".join(f"{k}={v}" for k, v in args.items())
         response = self.fetch("OAI-PMH", template, scan=False, params=args)
         self.answered(f"OAI-PMH {template}?{query}", response.text)
+        return response
+
+    def oai_request(self, template: str, **args: str) -> etree._Element | None:
+        """The answer, scanned, then parsed (None, and a failure, when it is not XML)."""
+        response = self.oai_answer(template, **args)
         try:
             return etree.fromstring(response.content)
         except etree.XMLSyntaxError as exc:
+            query = "&".join(f"{k}={v}" for k, v in args.items())
             self.walk.failures.append(f"OAI-PMH {template}?{query}: not XML ({exc})")
             return None
 
@@ -257,19 +265,15 @@ class Walker:
         """Every page of each list (following resumption tokens), the lists walked side by side:
         the next page asked for is always one of the list furthest behind in identifier order,
         so the pages of every set's list that hold a record are asked for close together (the
-        repository keeps the records it made last, `web.oai.protocol.KEPT_ELEMENTS`, and makes
+        repository keeps the records it made last, `web.oai.protocol.KEPT_RECORDS`, and makes
         each about once). Returns every identifier listed."""
         identifiers: set[str] = set()
         queue = [("", n, args) for n, args in enumerate(lists)]
         tokens: list[set[str]] = [set() for _ in lists]
         while queue:
             behind, n, args = heapq.heappop(queue)
-            root = self.oai_request(template, verb=verb, **args)
-            if root is None:
-                continue
-            listed = root.xpath(".//oai:header/oai:identifier/text()", namespaces=OAI_NS)
+            listed, token = list_page(self.oai_answer(template, verb=verb, **args).text)
             identifiers.update(listed)
-            token = root.findtext(f".//oai:{verb}/oai:resumptionToken", namespaces=OAI_NS)
             if not token or len(tokens[n]) + 1 >= MAX_PAGES:
                 continue
             if token in tokens[n]:
@@ -319,6 +323,29 @@ class Walker:
             text = _text(response)
             if text:
                 queue += [ref for ref in references(text) if ref not in seen]
+
+
+LISTED = re.compile(r"<(?:\w+:)?header\b[^>]*>\s*<(?:\w+:)?identifier\b[^>]*>([^<]*)<")
+TOKEN = re.compile(r"<(?:\w+:)?resumptionToken\b[^>]*>([^<]*)</")
+
+
+def list_page(text: str) -> tuple[list[str], str]:
+    """A list page's identifiers (each header's first child, as OAI-PMH orders it) and its
+    resumption token ("" when none or empty), found in its text: parsing a page of 50 records
+    whole (~250 KB) only to read these cost more than serving it. What cannot be read so (a
+    token in CDATA) is read from the page parsed; a page that is not XML gives what the
+    patterns find, and is scanned for leaks like any other answer."""
+    if "<![CDATA[" in text:
+        try:
+            root = etree.fromstring(text.encode())
+        except etree.XMLSyntaxError:
+            root = None
+        if root is not None:
+            return ([i.strip() for i in root.xpath(".//oai:header/oai:identifier/text()", namespaces=OAI_NS)],
+                    root.findtext(".//oai:resumptionToken", namespaces=OAI_NS) or "")
+    token = TOKEN.search(text)
+    return ([html.unescape(i).strip() for i in LISTED.findall(text)],
+            html.unescape(token.group(1)).strip() if token else "")
 
 
 def label_of(template: str) -> str:

@@ -30,6 +30,7 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import Settings
+from audit.files import public_files, read_public
 from audit.fingerprints import ADDRESS, hidden_addresses
 from audit.leaks import (
     AuditReport,
@@ -37,8 +38,6 @@ from audit.leaks import (
     Leak,
     audit,
     fingerprints,
-    public_files,
-    read_public,
 )
 from audit.matcher import Matcher
 from audit.recordings import MEDIA_SUFFIXES, audit_recordings

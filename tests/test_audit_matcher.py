@@ -53,3 +53,12 @@ def test_examples_on_each_rule():
                            ("see /records/rec-a/ and", [3]), ("/records/rec-ab/", []), ("/RECORDS/REC-A/", [])]:
         assert matcher.find(text) == [prints[n] for n in expected], text
         assert slowly(text, prints) == [prints[n] for n in expected], text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=st.one_of(TEXTS, st.text(alphabet=st.characters(max_codepoint=127), max_size=40)))
+def test_words_are_the_word_patterns_matches_lower_cased(text):
+    """`words` reads lower-case ASCII with a pattern of its own (`ASCII_WORD`): the same words."""
+    from audit.matcher import WORD, words
+
+    assert words(text) == {w.lower() for w in WORD.findall(text)}

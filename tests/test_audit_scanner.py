@@ -24,6 +24,14 @@ ANSWERS = [
     ("API /api/records/rec-h", '{"error": "no record", "see": "/records/rec-h/"}'),
     ("OAI-PMH /oai?verb=GetRecord", f"<GetRecord>{record('c', 'Secret  Legalname')}</GetRecord>"),
     ("OAI-PMH /oai?verb=ListRecords&set=y", f"<ListRecords>{record('a', 'plain')}</ListRecords> morvendale"),
+    # As the repository splices them (web.oai.protocol.Spliced): a record declaring its namespace,
+    # and ListIdentifiers' headers, each matched once however many pages list it.
+    ("OAI-PMH /oai?verb=ListRecords&set=z", "<ListRecords>" + record("d", "morvendale").replace(
+        "<record>", '<record xmlns="o">\n') + "</ListRecords>"),
+    ("OAI-PMH /oai?verb=ListIdentifiers", ('<ListIdentifiers><header status="deleted"><identifier>oai:x:rec-h'
+     '</identifier><setSpec>morvendale</setSpec></header><header><identifier>a</identifier></header></ListIdentifiers>')),
+    ("OAI-PMH /oai?verb=ListIdentifiers&set=x", ('<ListIdentifiers><header status="deleted"><identifier>oai:x:rec-h'
+     '</identifier><setSpec>morvendale</setSpec></header></ListIdentifiers>')),
 ]
 
 
@@ -49,4 +57,20 @@ def test_held_answers_give_the_leaks_matching_as_they_come_gives():
         ("API /api/records/rec-h", "/records/rec-h/"),
         ("OAI-PMH /oai?verb=GetRecord", "Secret Legalname"),
         ("OAI-PMH /oai?verb=ListRecords&set=y", "morvendale"),
+        ("OAI-PMH /oai?verb=ListRecords&set=z", "morvendale"),
+        ("OAI-PMH /oai?verb=ListIdentifiers", "morvendale"),
+        ("OAI-PMH /oai?verb=ListIdentifiers&set=x", "morvendale"),
     ]
+    assert len(now.where) == len(ANSWERS)
+
+
+def test_an_oai_answer_is_cut_into_its_records_or_headers_and_the_rest():
+    from audit.leaks import oai_pieces
+
+    page = ('<ListRecords>\n<record xmlns="o">\n<header><identifier>a</identifier></header></record>'
+            '<record><header/></record>\n<resumptionToken>t</resumptionToken></ListRecords>')
+    pieces, rest = oai_pieces(page)
+    assert pieces == ['<record xmlns="o">\n<header><identifier>a</identifier></header></record>',
+                      "<record><header/></record>"]
+    assert rest == "<ListRecords>\n\n\n\n<resumptionToken>t</resumptionToken></ListRecords>"
+    assert oai_pieces("<Identify><records>x</records></Identify>") == ([], "<Identify><records>x</records></Identify>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
 from starlette.types import ASGIApp
@@ -23,7 +24,7 @@ class Answer:
     headers: dict[str, str]
     content: bytes
 
-    @property
+    @cached_property  # the audit reads a page's text to scan it and to walk on
     def text(self) -> str:
         kind = self.headers.get("content-type", "")
         charset = next((p.split("=", 1)[1].strip().strip('"') for p in kind.split(";")[1:]

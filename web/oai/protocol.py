@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
-import copy
 import json
 import re
 import threading
@@ -46,10 +45,10 @@ KIND_NAMES = {"record": "Records", "narrative": "Oral-history narratives", "harm
               "timeline": "Timelines"}
 FORMATS = {"oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS)}
 PAGE_SIZE = 50
-# Record elements kept for one (store generation, today), most recently used first: a harvester
+# Records kept (serialised) for one (store generation, today), most recently used first: a harvester
 # (or `reckon audit`, which walks every set's list side by side in identifier order) asking for
-# the same record in several sets' lists has it made once. A few thousand is a few MB.
-KEPT_ELEMENTS = 4_096
+# the same record in several sets' lists has it made once. A few thousand is some ten MB.
+KEPT_RECORDS = 4_096
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -195,8 +194,9 @@ class Repository:
         return found
 
     # -- elements ---------------------------------------------------------------------
-    def header_element(self, header: Header) -> etree._Element:
-        element = etree.Element(q("header"))
+    def header_element(self, header: Header, alone: bool = False) -> etree._Element:
+        """`alone`: to be serialised on its own, declaring the OAI-PMH namespace (not `ns0:`)."""
+        element = etree.Element(q("header"), nsmap={None: OAI_NS} if alone else None)
         if header.deleted:
             element.set("status", "deleted")
         sub(element, "identifier", self.identifier(header.object_id))
@@ -206,18 +206,20 @@ class Repository:
         return element
 
     def record_element(self, header: Header, view: dict | None = None) -> etree._Element:
-        element = etree.Element(q("record"))
+        element = etree.Element(q("record"), nsmap={None: OAI_NS})  # serialised on its own: not `ns0:`
         element.append(self.header_element(header))
         if not header.deleted:
             view = view if view is not None else self.catalog.get(header.kind, header.object_id)
             etree.SubElement(element, q("metadata")).append(oai_dc(view, self.absolute, self.settings.archive_name))
         return element
 
-    def record_elements(self, headers: list[Header]) -> list[etree._Element]:
-        """The `<record>` of each header, as `record_element` makes it: those kept for this store
-        generation are copied, the others made with their views read in bulk (one query per
-        table for a page of records, not several per record), then kept."""
-        made = self.kept.elements_for([h.object_id for h in headers])
+    def record_bytes(self, headers: list[Header]) -> list[bytes]:
+        """The `<record>` of each header, as `record_element` makes it, serialised on its own
+        (`serialised`): those kept for this store generation as they are, the others made with
+        their views read in bulk (one query per table for a page of records, not several per
+        record), then kept. A page is these bytes joined (`Spliced`): a record listed whole,
+        in each of its sets and by GetRecord is made and serialised once."""
+        made = self.kept.made_for("record", [h.object_id for h in headers])
         missing: dict[str, list[str]] = {}
         for header in headers:
             if header.object_id not in made and not header.deleted:
@@ -230,22 +232,35 @@ class Repository:
                 kind, ids, bulk=self.kept.record_bulk if kind == "record" else None))
         found = []
         for header in headers:
-            element = made.get(header.object_id)
-            if element is None:
+            record = made.get(header.object_id)
+            if record is None:
                 view = views.get(header.object_id)
                 if view is None and not header.deleted:  # the store changed under us: as before
                     view = self.catalog.get(header.kind, header.object_id)
-                element = self.record_element(header, view)
-                self.kept.keep(header.object_id, element)
-            found.append(copy.deepcopy(element))
+                record = serialised(self.record_element(header, view))
+                self.kept.keep("record", header.object_id, record)
+            found.append(record)
+        return found
+
+    def header_bytes(self, headers: list[Header]) -> list[bytes]:
+        """Each header's `<header>`, serialised on its own, as `record_bytes` keeps records:
+        the header is the same in every list that holds it."""
+        made = self.kept.made_for("header", [h.object_id for h in headers])
+        found = []
+        for header in headers:
+            element = made.get(header.object_id)
+            if element is None:
+                element = serialised(self.header_element(header, alone=True))
+                self.kept.keep("header", header.object_id, element)
+            found.append(element)
         return found
 
 
 class Kept:
     """What the requests of one (store generation, today) share: the headers, each list's
     headers by (set, window), the headers by id, the agents and concepts, the bulk reads record
-    views take from other tables, and the most recently made `<record>` elements
-    (`KEPT_ELEMENTS`)."""
+    views take from other tables, and the most recently made `<record>` and `<header>` elements,
+    serialised (`KEPT_RECORDS` of each)."""
 
     def __init__(self) -> None:
         self.headers: list[Header] | None = None
@@ -253,21 +268,45 @@ class Kept:
         self.by_id: dict[str, Header] | None = None
         self.lists: dict[tuple, tuple[list[Header], list[str]]] = {}
         self.record_bulk: dict | None = None
-        self._elements: OrderedDict[str, etree._Element] = OrderedDict()
+        self._made: dict[str, OrderedDict[str, bytes]] = {"record": OrderedDict(), "header": OrderedDict()}
         self._lock = threading.Lock()  # requests are answered in the thread pool
 
-    def elements_for(self, object_ids: list[str]) -> dict[str, etree._Element]:
+    def made_for(self, name: str, object_ids: list[str]) -> dict[str, bytes]:
+        """The `name` elements (`record`, `header`) of those ids kept, serialised."""
+        kept = self._made[name]
         with self._lock:
-            found = {i: self._elements[i] for i in object_ids if i in self._elements}
+            found = {i: kept[i] for i in object_ids if i in kept}
             for i in found:
-                self._elements.move_to_end(i)
+                kept.move_to_end(i)
             return found
 
-    def keep(self, object_id: str, element: etree._Element) -> None:
+    def keep(self, name: str, object_id: str, element: bytes) -> None:
+        kept = self._made[name]
         with self._lock:
-            self._elements[object_id] = element
-            while len(self._elements) > KEPT_ELEMENTS:
-                self._elements.popitem(last=False)
+            kept[object_id] = element
+            while len(kept) > KEPT_RECORDS:
+                kept.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class Spliced:
+    """A verb's answer whose records (or headers) are serialised already: `element` holds the comment
+    `SPLICE` where `parts` go, joined, once the document around it is serialised. The
+    comment is the only one in the document, and cannot be spelled by any text or attribute
+    (serialising escapes their `<`), so it is replaced exactly where it was put."""
+
+    element: etree._Element
+    parts: list[bytes]
+
+
+SPLICE = "spliced records"
+SPLICED = f"<!--{SPLICE}-->".encode()
+
+
+def serialised(element: etree._Element) -> bytes:
+    """A `<record>` or `<header>` on its own, as a page splices it: it declares the OAI-PMH
+    namespace itself (the page's root declares it too, which XML allows)."""
+    return etree.tostring(element, encoding="UTF-8", pretty_print=True)
 
 
 def q(name: str) -> str:
@@ -321,15 +360,15 @@ def check_prefix(prefix: str) -> None:
         raise OAIError("cannotDisseminateFormat", f"metadataPrefix {prefix!r} is not served; use oai_dc")
 
 
-def get_record(repo: Repository, args: dict) -> etree._Element:
+def get_record(repo: Repository, args: dict) -> Spliced:
     check_prefix(args["metadataPrefix"])
     header = repo.header_for(args["identifier"])
     element = etree.Element(q("GetRecord"))
-    element.append(repo.record_element(header))
-    return element
+    element.append(etree.Comment(SPLICE))
+    return Spliced(element, repo.record_bytes([header]))
 
 
-def _list(repo: Repository, args: dict, verb: str) -> etree._Element:
+def _list(repo: Repository, args: dict, verb: str) -> Spliced:
     token = args.get("resumptionToken")
     if token is not None:
         state = ListState.from_token(token)
@@ -343,15 +382,13 @@ def _list(repo: Repository, args: dict, verb: str) -> etree._Element:
     if not page:
         raise OAIError("badResumptionToken", "this resumption token is past the end of the list")
     element = etree.Element(q(verb))
-    if verb == "ListIdentifiers":
-        element.extend(repo.header_element(header) for header in page)
-    else:
-        element.extend(repo.record_elements(page))
+    element.append(etree.Comment(SPLICE))
+    parts = repo.header_bytes(page) if verb == "ListIdentifiers" else repo.record_bytes(page)
     remaining = cursor + len(page) < len(matched)
     if remaining or token is not None:
         next_token = state.token(ids[cursor + len(page) - 1]) if remaining else None
         sub(element, "resumptionToken", next_token, completeListSize=str(len(matched)), cursor=str(cursor))
-    return element
+    return Spliced(element, parts)
 
 
 def _date_window(state: ListState) -> tuple[datetime | None, datetime | None]:
@@ -384,11 +421,11 @@ def _in_set(header: Header, spec: str | None) -> bool:
     return spec is None or any(s == spec or s.startswith(spec + ":") for s in header.sets)
 
 
-def list_identifiers(repo: Repository, args: dict) -> etree._Element:
+def list_identifiers(repo: Repository, args: dict) -> Spliced:
     return _list(repo, args, "ListIdentifiers")
 
 
-def list_records(repo: Repository, args: dict) -> etree._Element:
+def list_records(repo: Repository, args: dict) -> Spliced:
     return _list(repo, args, "ListRecords")
 
 
@@ -439,11 +476,16 @@ def respond_xml(params: list[tuple[str, str]], repo: Repository) -> bytes:
     for key, value in (("verb", verb), *args.items()):
         request_element.set(key, NOT_XML.sub("", value))
     try:
-        root.append(VERBS[verb](repo, args))
+        answer = VERBS[verb](repo, args)
     except OAIError as exc:
         if exc.code in ("badVerb", "badArgument"):
             request_element.attrib.clear()  # arguments that fail the protocol are not echoed
         sub(root, "error", str(exc), code=exc.code)
+        return serialise(root)
+    if isinstance(answer, Spliced):
+        root.append(answer.element)
+        return serialise(root).replace(SPLICED, b"".join(answer.parts), 1)
+    root.append(answer)
     return serialise(root)
 
 

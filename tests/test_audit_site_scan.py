@@ -1,0 +1,46 @@
+"""audit/site_scan.py: the two processes of a full audit share the site's files chunk by chunk;
+every file is scanned once, by whichever process claimed its chunk, and none is skipped."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from audit.site_scan import CHUNK, Claims, scan_files
+
+
+def _claim_all(claims: Claims, total: int, out) -> None:
+    taken = []
+    while (chunk := claims.claim(total)) is not None:
+        taken += list(chunk)
+    out.send(taken)
+    out.close()
+
+
+def test_two_processes_claim_every_index_exactly_once():
+    context = multiprocessing.get_context("fork")
+    total = CHUNK * 40 + 7
+    claims = Claims(context)
+    ours, theirs = context.Pipe()
+    child = context.Process(target=_claim_all, args=(claims, total, theirs))
+    child.start()
+    mine = []
+    while (chunk := claims.claim(total)) is not None:
+        mine += list(chunk)
+    theirs_taken = ours.recv()
+    child.join()
+    assert sorted(mine + theirs_taken) == list(range(total))
+    assert claims.claim(total) is None
+
+
+def test_files_are_scanned_as_their_address_and_text_and_iiif_mentions_returned(tmp_path):
+    public = tmp_path / "public"
+    (public / "records" / "rec-a").mkdir(parents=True)
+    page = public / "records" / "rec-a" / "index.html"
+    page.write_text('<a href="/iiif/rec-a-1/info.json">image</a>')
+    (public / "song.mp3").write_bytes(b"\xff\xfb not text")
+    scanned = []
+    mentioned = scan_files(Claims(), [str(page), str(public / "song.mp3")], public,
+                           lambda where, text: scanned.append((where, text)))
+    assert scanned == [("public/records/rec-a/index.html",
+                        '/records/rec-a/index.html\n<a href="/iiif/rec-a-1/info.json">image</a>')]
+    assert mentioned == {"/iiif/rec-a-1/info.json"}
