@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from publish import site_manifest
+from publish.folders import make_folder_once
 from publish.site_manifest import MANIFEST_VERSION
 
 
@@ -179,14 +180,7 @@ def mirror(live: Path, other: Path, live_build: dict) -> int:
     for path in todo:
         target = os.path.join(other, path)
         folder = os.path.dirname(target)
-        if folder not in made:
-            try:
-                os.mkdir(folder)  # one call: the parent folder mostly exists already
-            except FileExistsError:
-                pass
-            except FileNotFoundError:
-                os.makedirs(folder, exist_ok=True)
-            made.add(folder)
+        make_folder_once(folder, made)
         try:
             os.link(os.path.join(live, path), target)
         except FileExistsError:  # a stale file (`scrub_standby` removes those; be sure)

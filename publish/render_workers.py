@@ -26,6 +26,8 @@ from typing import Any
 
 from jinja2 import Environment
 
+from publish.folders import make_folder_once
+
 SHARE = 64  # pages handed to a worker at a time: a page's folder-mates mostly go to the same one
 PARALLEL_FROM = 2000  # pages to write before forking workers pays off
 MAX_WORKERS = 8
@@ -63,14 +65,7 @@ def write_share(pages: Sequence[Any], env: Environment, out: Path) -> None:
     for page in pages:
         target = os.path.join(root, page.path)
         folder = os.path.dirname(target)
-        if folder not in made:
-            try:
-                os.mkdir(folder)  # one call: the parent folder mostly exists already
-            except FileExistsError:
-                pass
-            except FileNotFoundError:
-                os.makedirs(folder, exist_ok=True)
-            made.add(folder)
+        make_folder_once(folder, made)
         write_file(target, page_bytes(env, page))
 
 
