@@ -9,7 +9,7 @@ its JSON are the same data rendered twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cached_property
 from typing import TypedDict, cast
@@ -302,17 +302,7 @@ class Catalog:
         ids = list(self.session.exec(select(table.id).order_by(table.id)))
         bulk = self._record_bulk() if kind == "record" and len(ids) >= 50 else None
         for start in range(0, len(ids), chunk):
-            wanted = ids[start:start + chunk]
-            if kind == "record":
-                # Record rows through Core, as `record` reads one (archive/record_reads.py): no ORM
-                # objects, half the cost of reading them. Pending changes are written first.
-                if self.session.autoflush:
-                    self.session.flush()
-                columns = table.__table__
-                rows = self.session.connection().execute(
-                    select(columns).where(columns.c.id.in_(wanted)).order_by(columns.c.id)).all()
-            else:
-                rows = self.session.exec(select(table).where(table.id.in_(wanted)).order_by(table.id)).all()
+            rows = self._rows(kind, ids[start:start + chunk], ordered=True)
             yield from self._views(kind, [r for r in rows if self.visibility_of(r).visible], bulk)
 
     def each_of(self, kind: str, rows: Sequence, chunk: int = 500) -> Iterator[ObjectView]:
@@ -331,17 +321,8 @@ class Catalog:
         making many pages of views, OAI-PMH)."""
         if not ids:  # no query: compiling one costs a fresh process more than its answer
             return []
-        table = m.OBJECT_TYPES[kind]
         wanted = set(ids)
-        if kind == "record":  # through Core, as `each` reads them: no ORM objects, half the cost
-            if self.session.autoflush:
-                self.session.flush()
-            columns = table.__table__
-            query = select(columns).where(columns.c.id.in_(wanted)) if len(wanted) < 500 else select(columns)
-            found = self.session.connection().execute(query).all()
-        else:
-            found = self.session.exec(select(table).where(table.id.in_(wanted)) if len(wanted) < 500
-                                      else select(table)).all()
+        found = self._rows(kind, wanted if len(wanted) < 500 else None)
         rows = {r.id: r for r in found if r.id in wanted}
         del found
         return self._views(kind, [rows[i] for i in ids if i in rows and self.visibility_of(rows[i]).visible], bulk)
@@ -575,25 +556,35 @@ class Catalog:
             index = memo[key] = cast(list[Summary], found)  # the memo holds lists by kind, and these
         return cast(dict[str, list[Summary]], index).get(value, [])
 
-    def _every_row(self, kind: str) -> Sequence:
-        """Every row of a kind, in id order, for a listing: records through Core, as `each`
-        reads them (their fields, no ORM objects: at 100,000 records OAI-PMH's headers and the
-        summaries spent most of their time making them; the access rule reads a record's
-        fields, never its class), other kinds as objects."""
+    def _rows(self, kind: str, ids: Collection[str] | None = None, ordered: bool = False) -> Sequence:
+        """The rows of a kind with these ids (every row: None), in id order when `ordered`.
+        Records are read through Core, as `record` reads one (archive/record_reads.py): their
+        fields, no ORM objects, half the cost of reading them (at 100,000 records the views,
+        OAI-PMH's headers and the summaries spent most of their time making them; the access
+        rule reads a record's fields, never its class), with the session's pending changes
+        written first, as an ORM query would (autoflush). Other kinds are read as objects."""
         table = m.OBJECT_TYPES[kind]
-        if kind != "record":
-            return self.session.exec(select(table).order_by(table.id)).all()
-        if self.session.autoflush:
-            self.session.flush()
-        columns = table.__table__
-        return self.session.connection().execute(select(columns).order_by(columns.c.id)).all()
+        if kind == "record":
+            if self.session.autoflush:
+                self.session.flush()
+            columns = table.__table__
+            query, key = select(columns), columns.c.id
+        else:
+            query, key = select(table), table.id
+        if ids is not None:
+            query = query.where(key.in_(ids))
+        if ordered:
+            query = query.order_by(key)
+        if kind == "record":
+            return self.session.connection().execute(query).all()
+        return self.session.exec(query).all()
 
     def _summarise(self, kind: str) -> Iterator[Summary]:
         """The objects of one kind this viewer may see, in brief, in id order (`summaries` sorts).
 
         Agents and concepts are authorities, listed without a page, a date or facets; the other
         kinds share one shape (`_summary`)."""
-        rows = self._every_row(kind)
+        rows = self._rows(kind, ordered=True)
         if kind in ("agent", "concept"):
             return self._authority_summaries(kind, rows)
         return self._faceted_summaries(kind, rows)
@@ -712,7 +703,7 @@ class Catalog:
         consent = self._consent_by_narrative() if kind == "narrative" else {}
         found: list[Change] = []
         hidden = []
-        for row in self._every_row(kind):
+        for row in self._rows(kind, ordered=True):
             entries = consent.get(row.id, ())
             vis = visibility(row, self.viewer, self.today, entries)
             stamp = row.updated_at.replace(tzinfo=None)
