@@ -15,7 +15,6 @@ without being our code (Markdown's rendering): callers name those, and their `__
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import importlib.util
 from collections.abc import Iterable
 from functools import cache
@@ -26,6 +25,8 @@ DISTRIBUTION = "reckoning"
 
 @cache
 def _graph():
+    import importlib.metadata  # ~20 ms: not for `reckon build`'s stamp check (publish.up_to_date)
+
     import grimp  # read once a process, and only by the commands that compare code digests
 
     top_level = importlib.metadata.distribution(DISTRIBUTION).read_text("top_level.txt") or "archive"

@@ -31,6 +31,7 @@ import sqlite3
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from archive.code_digest import modules_digest
 from archive.settings import PACKAGE_ROOT, Settings, settings_to_json
 
 STAMP = "published.json"
@@ -152,8 +153,7 @@ def _inputs(settings: Settings) -> str:
     for folder in folders:
         for path in sorted(_files_under(folder)):
             digest.update(os.fsencode(path) + b"\0" + Path(path).read_bytes())
-    for name in OUTSIDE:
-        digest.update(_outside_init(name))
+    digest.update(modules_digest(OUTSIDE).encode())
     return digest.hexdigest()
 
 
@@ -164,9 +164,3 @@ def _files_under(folder: Path) -> list[str]:
         found.extend(os.path.join(current, f) for f in files if not f.endswith(".pyc"))
     return found
 
-
-def _outside_init(name: str) -> bytes:
-    from importlib.util import find_spec
-
-    spec = find_spec(name)
-    return Path(spec.origin).read_bytes() if spec is not None and spec.origin else b""
