@@ -230,9 +230,8 @@ class Walker:
 
     def oai_answer(self, template: str, **args: str):
         """The answer, its text scanned as every answer is."""
-        query = "&".join(f"{k}={v}" for k, v in args.items())
         response = self.fetch("OAI-PMH", template, scan=False, params=args)
-        self.answered(f"OAI-PMH {template}?{query}", response.text)
+        self.answered(_oai_place(template, args), response.text)
         return response
 
     def oai_request(self, template: str, **args: str) -> etree._Element | None:
@@ -241,8 +240,7 @@ class Walker:
         try:
             return etree.fromstring(response.content)
         except etree.XMLSyntaxError as exc:
-            query = "&".join(f"{k}={v}" for k, v in args.items())
-            self.walk.failures.append(f"OAI-PMH {template}?{query}: not XML ({exc})")
+            self.walk.failures.append(f"{_oai_place(template, args)}: not XML ({exc})")
             return None
 
     def oai_list(self, template: str, verb: str, **args: str) -> list[etree._Element]:
@@ -323,6 +321,11 @@ class Walker:
             text = _text(response)
             if text:
                 queue += [ref for ref in references(text) if ref not in seen]
+
+
+def _oai_place(template: str, args: dict[str, str]) -> str:
+    """How a report names an OAI-PMH request: the route and its arguments."""
+    return f"OAI-PMH {template}?" + "&".join(f"{k}={v}" for k, v in args.items())
 
 
 LISTED = re.compile(r"<(?:\w+:)?header\b[^>]*>\s*<(?:\w+:)?identifier\b[^>]*>([^<]*)<")
