@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/consent_bench.py --home DIR --content CORPUS [--narratives 6]
 
+(with the test extras installed: the staff form is filled in as the tests fill it, tests/helpers/staff.py)
+
 DIR is a built archive (e.g. the shared script's `$BENCH_DIR/home` after its run, whose content
 is CORPUS: generated records only). The first run adds `--narratives` generated narratives to
 CORPUS (with consent and a release), ingests and publishes them; each run then, through the
@@ -21,13 +23,15 @@ withdrawn stays withdrawn: a later run takes the next one.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
 
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the tests' staff helpers
 
 from archive.access import PUBLIC
 from archive.catalog import Catalog
@@ -40,6 +44,7 @@ from publish.pipeline import STAFF, publish
 from search.incremental import bring_up_to_date
 from search.indexer import staff_index_dir
 from server.app import create_app
+from tests.helpers.staff import FORM, act, csrf_of, submit, version_of
 
 PASSWORD = "bench horse battery staple"
 NARRATIVE = """---
@@ -56,14 +61,6 @@ release: {{signed: 2019-01-01}}
 ## [00:00:00] Start
 **Narrator:** The ward{n}marker ward closed in 1962, and quorbicle{n} was its word.
 """
-SUBMISSION = {
-    "title": "Bench night ward", "narrator_display": "R. M.", "narrator_name": "Private Benchperson",
-    "anonymize": "1", "interviewer": "J. Interviewer", "date": "2019-03-14", "place": "Chicago",
-    "language": "en", "summary": "A nurse remembers the segregated night ward.",
-    "body": "## [00:00:00] Beginning\n**Narrator:** The {word} ward closed in 1962.\n",
-    "content_note": "", "release_signed": "1", "release_date": "2019-03-14",
-    "release_licence": "CC BY-NC 4.0", "scope": "public", "embargo_until": "", "narrator_review": "done",
-}
 
 
 def add_narratives(settings, count: int) -> None:
@@ -98,26 +95,6 @@ def public_narratives(settings) -> list[str]:
             return sorted(catalog.visible_among("narrative", ids))
     finally:
         engine.dispose()
-
-
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def version(html: str) -> str:
-    return re.search(r'name="version" value="(\d+)"', html).group(1)
-
-
-def published_submission(client, word: str) -> str:
-    """A staff submission holding `word`, submitted and published through the app: its id."""
-    page = client.get("/staff/narratives/new")
-    made = client.post("/staff/narratives/new", data=SUBMISSION | {"body": SUBMISSION["body"].format(word=word),
-                                                                  "csrf_token": csrf(page.text), "then": "submit"})
-    sub_id = str(made.url).rstrip("/").rsplit("/", 1)[-1]
-    page = client.get(f"/staff/narratives/{sub_id}")
-    client.post(f"/staff/narratives/{sub_id}/act", data={"csrf_token": csrf(page.text), "version": version(page.text),
-                                                         "action": "publish"})
-    return sub_id
 
 
 def leaks(settings, word: str, gone: str | None, client) -> list[str]:
@@ -163,12 +140,12 @@ def main() -> int:
     withdrawn, redacted = ids[0], ids[1]
     with TestClient(create_app(settings)) as client:
         page = client.get("/staff/signin")
-        client.post("/staff/signin", data={"csrf_token": csrf(page.text), "username": "bench-curator",
+        client.post("/staff/signin", data={"csrf_token": csrf_of(page.text), "username": "bench-curator",
                                            "password": PASSWORD})
         page = client.get("/staff/store/narratives")
         started = time.perf_counter()
         done = client.post(f"/staff/store/narratives/{withdrawn}/withdraw",
-                           data={"csrf_token": csrf(page.text), "confirm": "yes"})
+                           data={"csrf_token": csrf_of(page.text), "confirm": "yes"})
         seconds = time.perf_counter() - started
         word = f"quorbicle{int(withdrawn.rsplit('-', 1)[1])}"
         ok = done.status_code == 200 and "COULD NOT" not in done.text
@@ -178,22 +155,24 @@ def main() -> int:
         word = f"quorbicle{int(redacted.rsplit('-', 1)[1])}"
         started = time.perf_counter()
         done = client.post(f"/staff/redactions/{redacted}/add",
-                           data={"csrf_token": csrf(page.text), "text": word, "category": "name of a third party"})
+                           data={"csrf_token": csrf_of(page.text), "text": word, "category": "name of a third party"})
         seconds = time.perf_counter() - started
         ok = done.status_code == 200 and "COULD NOT" not in done.text
         print(f"redact a word of {redacted}: {seconds:.2f} s to every copy; published ok: {ok}; "
               f"still showing the word: {leaks(settings, word, None, client) or 'nothing'}")
         word = f"zorvantle{time.time_ns() % 10**9}"
-        restricted = published_submission(client, word)
+        body = f"## [00:00:00] Beginning\n**Narrator:** The {word} ward closed in 1962.\n"
+        restricted = submit(client, title="Bench night ward", body=body)  # the tests' form, as a staff member fills it in
+        act(client, restricted, "publish")
         if not (settings.public_dir / "narratives" / restricted / "index.html").exists():
             print(f"the staff submission {restricted} did not publish")
             return 1
         form = client.get(f"/staff/narratives/{restricted}/edit")
         started = time.perf_counter()
         done = client.post(f"/staff/narratives/{restricted}/edit",
-                           data=SUBMISSION | {"body": SUBMISSION["body"].format(word=word), "scope": "staff",
-                                              "csrf_token": csrf(form.text), "version": version(form.text),
-                                              "then": "save"})
+                           data=FORM | {"title": "Bench night ward", "body": body, "scope": "staff",
+                                        "csrf_token": csrf_of(form.text), "version": version_of(form.text),
+                                        "then": "save"})
         seconds = time.perf_counter() - started
         ok = done.status_code == 200 and "COULD NOT" not in done.text
         still = leaks(settings, word, restricted, client)
