@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select
 from sqlmodel import Session
 
+from archive.gc_paused import gc_paused
 from archive.source_files import CODE_ROW, SourceFile
 
 RACY_NS = 2_000_000_000  # 2 s: a coarse file system's mtime granularity, with slack
@@ -71,6 +72,11 @@ class Delta:
 
 def scan(content_dir: Path) -> Scan:
     """Walk the content folder (symlinked files followed, version-control folders skipped)."""
+    with gc_paused():  # 100,000 paths and stat tuples, no cycles: nothing for the collector to free
+        return _scan(content_dir)
+
+
+def _scan(content_dir: Path) -> Scan:
     found = Scan({}, time.time_ns())
     paths = _walk(content_dir)
     chunks = [paths[start:start + STAT_CHUNK] for start in range(0, len(paths), STAT_CHUNK)]
