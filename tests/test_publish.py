@@ -6,19 +6,28 @@ those words, nor an anonymized narrator's private name, may reach any public out
 
 from __future__ import annotations
 
+import errno
 import html
+import os
 from datetime import date
 
 import pytest
 from jinja2 import UndefinedError
 from starlette.testclient import TestClient
 
+from archive import site_lag
+from archive.db import store_transaction
 from ingest.pipeline import ingest
+from publish import pipeline, up_to_date
 from publish.build import build_site
-from publish.pipeline import publish
+from publish.pipeline import index_all as pipeline_index_all
+from publish.pipeline import publish, publish_if_patchable
+from search.indexer import staff_index_dir
 from search.query import open_index, search
 from server.app import create_app
 from tests.helpers.archives import HIDDEN_WORDS, PRIVATE_NAME, make_settings
+from tests.helpers.content import edit
+from tests.helpers.sites import assert_same_as_fresh_build
 
 
 @pytest.fixture
@@ -136,3 +145,41 @@ def test_api_errors_have_one_shape(published):
         bad = client.get("/api/search", params={"q": "apology", "limit": "many"})
         assert bad.status_code == 400 and set(bad.json()) == {"error", "detail"}
         assert client.get("/no-such-page/").status_code == 404
+
+
+def test_an_ingests_patch_is_made_while_a_forked_process_updates_both_indexes(published, tmp_path, monkeypatch):
+    publish(published)  # a whole publish: the site can be patched from here
+    where = tmp_path / "indexed-by"
+
+    def index_all_noting_its_process(settings):
+        where.write_text(str(os.getpid()))
+        return pipeline_index_all(settings)
+
+    monkeypatch.setattr(pipeline, "index_all", index_all_noting_its_process)
+    edit(published, "records/rec-2008-apology.md", "The AMA apologized.", "The AMA apologized to Quenterby.")
+    ingest(published)
+    public, site = publish_if_patchable(published)
+    assert int(where.read_text()) != os.getpid()  # another process updated the indexes
+    assert site is not None and site.patched and public.added == 1  # its report came back
+    assert "Quenterby" in (published.public_dir / "records/rec-2008-apology/index.html").read_text()
+    assert [h.id for h in search(open_index(published.index_dir), "Quenterby").hits] == ["rec-2008-apology"]
+    assert [h.id for h in search(open_index(staff_index_dir(published)), "Quenterby").hits] == ["rec-2008-apology"]
+    assert up_to_date.current(published) is not None  # both done: the stamp says so
+    assert_same_as_fresh_build(published, tmp_path)
+
+
+def test_an_index_failing_in_the_forked_process_fails_the_publish_as_itself(published, monkeypatch):
+    publish(published)
+
+    def full_disk(settings):
+        raise OSError(errno.ENOSPC, "No space left on device", str(settings.index_dir))
+
+    monkeypatch.setattr(pipeline, "index_all", full_disk)
+    edit(published, "records/rec-2008-apology.md", "The AMA apologized.", "The AMA apologized again.")
+    ingest(published)
+    with pytest.raises(OSError, match="No space left") as raised:
+        publish_if_patchable(published)
+    assert raised.value.filename == str(published.index_dir)  # the CLI names the folder
+    assert up_to_date.current(published) is None  # no stamp: `reckon build` publishes again
+    with store_transaction(published) as session:
+        assert "OSError" in site_lag.current(session).failed[0].failure  # the staff pages say so
