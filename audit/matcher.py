@@ -110,7 +110,8 @@ class _AnyOf:
     UTF-8 bytes, the needles as caseless literals, when lower-casing changes nothing outside
     ASCII (else it may). Hyperscan's bindings take each literal as a C string, ended by its
     first NUL: a needle holding one is looked for as its longest run without (present wherever
-    the needle is)."""
+    the needle is). Its one scratch space serves one scan at a time: a `Matcher` is used by one
+    thread (each audit process makes its own)."""
 
     def __init__(self, needles: Sequence[str]):
         runs = sorted({max(n.split("\0"), key=len) for n in needles})
