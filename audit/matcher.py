@@ -30,6 +30,20 @@ those few candidates are then confirmed as the slow rule does:
   lower-cases each of its substrings, so a path in the raw text is, lower-cased, in the text
   the first automaton reads. Other paths are looked for in the raw text (a third automaton).
   One pass over each text fewer: a tenth of the audit's matching at 100,000 records.
+
+Most texts hold no needle at all (a fingerprint is, by its making, in no public view), yet each
+was lower-cased (~240 MB/s for a text with any character outside ASCII: most pages, for the
+theme's typographic quotes) and walked by pyahocorasick: ~125 MB/s in all with the fingerprints
+of 100,000 records, over ~3 GB of site files and OAI-PMH records. So each text, its entities
+decoded, is first asked by Hyperscan (GB/s, over its UTF-8 bytes, stopping at the first match)
+whether it holds any needle of the first automaton, ASCII letters of either case, unless it
+holds a character outside ASCII that lower-casing changes (`É`, `İ`, the Kelvin sign;
+`_lowering_changes_beyond_ascii`), which sends it the whole way. When it holds neither,
+lower-casing it would change only ASCII letters, so a needle (lower case already) is in its
+lower-cased form exactly when Hyperscan's caseless literal is in it (UTF-8 is self-synchronising:
+a needle's bytes found start and end on characters), and none is: nothing of the first
+automaton can be found, and the text is neither lower-cased nor walked. Any match at all, and
+the text takes the whole path above, unchanged: ~3.5 times faster on the site's files.
 """
 
 from __future__ import annotations
@@ -39,6 +53,7 @@ import re
 from collections.abc import Sequence
 
 import ahocorasick
+import hyperscan
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 LETTER = re.compile(r"[^\W\d_]")
@@ -71,6 +86,59 @@ def _starts_word(text: str, i: int) -> bool:
             return False
         k -= 1
     return True
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+_ASCII = bytes(range(128))
+
+
+def _lowering_changes_beyond_ascii(data: bytes) -> bool:
+    """Whether lower-casing the text of these UTF-8 bytes changes any character outside ASCII
+    (`É`, `İ`, the Kelvin sign): those characters are what is left when every ASCII byte is
+    deleted (each is whole in UTF-8), a few per page, lower-cased by themselves."""
+    if data.isascii():
+        return False
+    rest = data.translate(None, _ASCII).decode("utf-8", "surrogatepass")
+    return rest.lower() != rest
+
+
+class _AnyOf:
+    """Whether a text may hold any of the needles in its lower-cased form: Hyperscan over its
+    UTF-8 bytes, the needles as caseless literals, when lower-casing changes nothing outside
+    ASCII (else it may). Hyperscan's bindings take each literal as a C string, ended by its
+    first NUL: a needle holding one is looked for as its longest run without (present wherever
+    the needle is). Its one scratch space serves one scan at a time: a `Matcher` is used by one
+    thread (each audit process makes its own)."""
+
+    def __init__(self, needles: Sequence[str]):
+        runs = sorted({max(n.split("\0"), key=len) for n in needles})
+        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self.db.compile(expressions=[_utf8(n) for n in runs], ids=list(range(len(runs))), elements=len(runs),
+                        flags=hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH, literal=True)
+        self.scratch = hyperscan.Scratch(self.db)
+
+    @classmethod
+    def of(cls, needles: Sequence[str]) -> _AnyOf | None:
+        """None when some needle is NULs only (it could be anywhere) or there is none."""
+        return cls(needles) if needles and all(n.strip("\0") for n in needles) else None
+
+    def __call__(self, text: str) -> bool:
+        """False only when no needle is in `text.lower()` (a needle is lower case)."""
+        data = _utf8(text)
+        if _lowering_changes_beyond_ascii(data):
+            return True
+        try:
+            self.db.scan(data, match_event_handler=_stop, scratch=self.scratch)
+        except hyperscan.ScanTerminated:  # `_stop`: a needle is there
+            return True
+        return False
+
+
+def _stop(*_) -> bool:
+    return True  # ends the scan at the first needle found
 
 
 def _automaton(needles: dict[str, list]) -> ahocorasick.Automaton | None:
@@ -126,6 +194,7 @@ class Matcher:
                 longest = max(slug.strip("-").split("-"), key=len)
                 low.setdefault(longest, []).append(("slug", n))
         self.low, self.phrase, self.raw = _automaton(low), _automaton(phrase), _automaton(raw)
+        self.any_low = _AnyOf.of(list(low))  # no needle of `low` in a text: no walk of it
 
     def find(self, text: str) -> list:
         return [self.prints[n] for n in self.indices(text)]
@@ -138,7 +207,10 @@ class Matcher:
             for end, (needle, entries) in self.raw.iter(text):
                 if end + 1 == len(text) or not ADDRESS_END.match(text, end + 1):
                     found.update(n for _, n in entries)
-        lowered = html.unescape(text).lower()
+        unescaped = html.unescape(text)
+        if self.any_low is not None and not self.phrase_always and not self.any_low(unescaped):
+            return sorted(found)  # no needle of `low` in the lower-cased text: nothing more to find
+        lowered = unescaped.lower()
         slug_candidates: set[int] = set()  # each once, however often its run occurs
         address_candidates: set[int] = set()
         if self.low is not None:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from audit.fingerprints import ADDRESS, find_addresses
 from audit.leaks import Fingerprint, find_in_slowly
-from audit.matcher import Matcher
+from audit.matcher import Matcher, _AnyOf
 
 # Pieces that sit on the rules' edges: word characters, apostrophes, hyphens, digits, entities,
 # white space of several kinds, letters whose lower case differs, path punctuation.
@@ -53,6 +53,28 @@ def test_examples_on_each_rule():
                            ("see /records/rec-a/ and", [3]), ("/records/rec-ab/", []), ("/RECORDS/REC-A/", [])]:
         assert matcher.find(text) == [prints[n] for n in expected], text
         assert slowly(text, prints) == [prints[n] for n in expected], text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=TEXTS, needles=st.lists(NEEDLES.filter(bool).map(str.lower), min_size=1, max_size=8))
+def test_the_prefilter_says_no_only_when_no_needle_is_in_the_lower_cased_text(text, needles):
+    """Hyperscan's yes-or-no spares the automaton's walk (and lower-casing) only of texts
+    whose lower-cased form holds no needle (needles are lower case, as the matcher makes them)."""
+    any_of = _AnyOf.of(needles)
+    if any_of is None:
+        assert not all(n.strip("\0") for n in needles)
+        return
+    if any(n in text.lower() for n in needles):
+        assert any_of(text)
+    assert any_of("\n".join(needles))
+
+
+def test_the_prefilter_spares_texts_without_a_needle():
+    any_of = _AnyOf.of(["morvendale", "/records/rec-a", "é\0x", "o'neil"])
+    for text in ["a page about MORVENDALE", "café\0x", "see /records/rec-ab", "O'Neil", "Élan", "\u212a"]:
+        assert any_of(text), text  # a needle, or a character lower-casing changes (É, the Kelvin sign)
+    for text in ["a page about nothing hidden, /records/rec-b/", "’quoted’ — naïve"]:
+        assert not any_of(text), text
 
 
 @settings(max_examples=2000, deadline=None)
