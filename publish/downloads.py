@@ -245,7 +245,7 @@ def data_package(counts: dict[str, int], statements: Iterable[str], urls: SiteUr
     licences = package_licences(statements)
     if licences:  # the profile wants at least one when the key is there
         package["licenses"] = licences
-    return json_indent.dumps(package).encode("utf-8")
+    return json_indent.dumps_bytes(package)
 
 
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from publish import json_indent
 
@@ -34,3 +36,19 @@ def test_same_text_as_json_dumps(data):
 def test_what_json_cannot_write_fails_as_json_does():
     with pytest.raises(TypeError, match="not JSON serializable"):
         json_indent.dumps({"when": object()})
+
+
+# Strings with runs of spaces, line breaks, tabs and float-like text: what the halving of
+# orjson's two-space indents must leave alone.
+TEXT = st.lists(st.sampled_from([" ", "  ", "a", "é", "\n", "\t", "\\", '"', "e-", "0.0000", "\u2028", "\x00"]),
+                max_size=8).map("".join)
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False) | TEXT,
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+                    max_leaves=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(JSON)
+def test_same_text_as_json_dumps_for_any_data(data):
+    assert json_indent.dumps(data) == json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    assert json_indent.dumps_bytes(data) == json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode()

@@ -47,4 +47,4 @@ def object_pages(kind: str, views: list[dict], digests: dict[str, str], urls: Si
 
 
 def _json(data) -> bytes:
-    return json_indent.dumps(data).encode("utf-8")  # json.dumps(indent=1, sort_keys=True), faster
+    return json_indent.dumps_bytes(data)  # json.dumps(indent=1, sort_keys=True) in UTF-8, faster

@@ -53,8 +53,13 @@ TITLE_WEIGHT = 10
 MAX_TF = 9
 TOKEN = re.compile(r"[a-z0-9]+")
 WORD = re.compile(r"[a-z0-9]{2,}")  # TOKEN's runs of two characters or more: one-letter runs never match
+# ASCII letters lowercased, digits kept, every other character a space: `split()` then gives
+# TOKEN's runs, one-letter ones included (dropped with the stopwords, `_DROPPED`).
+_ASCII_RUNS = str.maketrans({c: c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32
+                             for c in range(128)})
 STOPWORDS = frozenset(
     ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "had", "has", "have", "he", "her", "his", "i", "in", "is", "it", "its", "of", "on", "or", "our", "she", "that", "the", "their", "them", "there", "they", "this", "to", "was", "we", "were", "which", "who", "will", "with", "you"])
+_DROPPED = STOPWORDS | frozenset("abcdefghijklmnopqrstuvwxyz0123456789")  # what WORD does not keep of TOKEN's runs
 TYPE_LABELS = {"record": "Records", "narrative": "Narratives", "harm": "Harms",
                "timeline": "Timelines", "segment": "Narrative passages", "part": "Parts of records"}
 # Build order of the documents (harms first, so a tie in score lists a harm before a record).
@@ -119,10 +124,17 @@ def doc_weights(doc: dict) -> dict[str, int]:
     """A document's terms and their weights (capped term frequency, plus a bonus in the title).
 
     The words of `tokens`, counted in C before the stopwords are dropped (a few dozen keys
-    rather than a test per word: 40 million words at 100,000 records), then capped."""
-    counted = Counter(WORD.findall(_folded(" ".join([doc["text"], doc["people"]]))))
-    for stopword in STOPWORDS.intersection(counted):
-        del counted[stopword]
+    rather than a test per word: 40 million words at 100,000 records), then capped. ASCII
+    text (nearly all) is split by `str.translate` and `split`, a third less work than the
+    regular expression's scan, and its one-letter runs dropped with the stopwords."""
+    text = " ".join([doc["text"], doc["people"]])
+    if text.isascii():
+        counted = Counter(text.translate(_ASCII_RUNS).split())
+        dropped = _DROPPED
+    else:
+        counted, dropped = Counter(WORD.findall(_folded(text))), STOPWORDS
+    for word in dropped.intersection(counted):
+        del counted[word]
     weights = {term: count if count < MAX_TF else MAX_TF for term, count in counted.items()}  # noqa: FURB136 - no call per term
     for term in set(WORD.findall(_folded(doc["title"]))).difference(STOPWORDS):
         weights[term] = weights.get(term, 0) + TITLE_WEIGHT
