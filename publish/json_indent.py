@@ -17,8 +17,9 @@ import json
 
 import orjson
 
+from publish.json_compact import small_float_respelled
+
 _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-_DIGITS = frozenset(b"0123456789")
 
 
 def dumps(data: object) -> str:
@@ -34,25 +35,13 @@ def dumps_bytes(data: object) -> bytes:
         return _standard(data)
     # Compact, the same text less the indents: what the strings hold, told cheaply.
     flat = orjson.dumps(data)
-    if b"null" in flat or b"0.0000" in flat or _small_exponent(flat):
+    if b"null" in flat or small_float_respelled(flat):
         return _standard(data)  # a None, an infinity or NaN (orjson's null), a float below 1e-4
     if b"  " in flat:  # two spaces in a string: not every run of spaces is an indent
         return _halve_each_indent(body)
     # Every run of spaces is a line's indent (after a line break, before a value or a bracket;
     # a separator's single space is followed by a value): each pair of spaces becomes one.
     return body.replace(b"  ", b" ")
-
-
-def _small_exponent(flat: bytes) -> bool:
-    """Whether orjson wrote a negative exponent (`1e-8`, where json writes `1e-08`): an "e-"
-    after a digit. Found by `bytes.find`, not a regular expression starting with a class of
-    characters, which tries every byte ("date-parts" is in every CSL-JSON item)."""
-    at = flat.find(b"e-")
-    while at != -1:
-        if at and flat[at - 1] in _DIGITS:
-            return True
-        at = flat.find(b"e-", at + 2)
-    return False
 
 
 def _halve_each_indent(body: bytes) -> bytes:
