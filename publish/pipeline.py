@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-import pickle
 import threading
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -162,34 +160,14 @@ def _patch_beside_indexes(settings: Settings) -> tuple[IndexReport, BuildReport 
     change's size, and they overlap on two cores (~0.25 s of a one-record ingest at 100,000
     records). A full build keeps the cores for its own workers, after the indexes. Both are
     done, whatever failed, before the caller settles the lag or writes the stamp."""
-    indexes = SideResult(lambda: _indexes(settings))
+    indexes = SideResult(lambda: index_all(settings)[0])
     try:
         site = _site(settings, patch_only=True)
     except BaseException:
         with suppress(Exception):  # the site's failure is the one reported; the indexes finish
             indexes.result()
         raise
-    return _raised(indexes.result()), site
-
-
-def _indexes(settings: Settings) -> IndexReport | BaseException:
-    """The public index's report, or the failure to raise as it is where it is awaited (a full
-    disk is an OSError whichever process met it: the CLI words it for the user)."""
-    try:
-        public, _ = index_all(settings)
-    except Exception as exc:  # noqa: BLE001 - handed back whole; raised by `_raised`
-        exc.add_note(traceback.format_exc())  # where it was raised: lost with the process
-        try:
-            return pickle.loads(pickle.dumps(exc))  # as it will cross the pipe from a forked process
-        except Exception:  # noqa: BLE001 - one that does not pickle fails the child as text (SideError)
-            raise exc from None
-    return public
-
-
-def _raised(result: IndexReport | BaseException) -> IndexReport:
-    if isinstance(result, BaseException):
-        raise result
-    return result
+    return indexes.result(), site
 
 
 def _site(settings: Settings, patch_only: bool) -> BuildReport | None:

@@ -7,6 +7,12 @@ went on alone with one core idle. Forked (not spawned), the child shares the vie
 are without pickling them; only its result (bytes, a few tens of MB) comes back through a
 pipe. The computation must be pure: what the child changes in its memory is lost.
 
+A failure in the child is raised in the parent as itself (with the child's traceback as a
+note) when the exception survives pickling, as most do (an `OSError` for a full disk keeps its
+errno and file name, which the CLI words for the user); one that does not is raised as
+`SideError`, carrying the traceback as text. Either way, the same failure as when the function
+runs here.
+
 A child whose parent dies (a killed build) gets EPIPE writing its result and exits; one whose
 result is no longer wanted is killed by `close()`. Without fork (or for small inputs) the
 function simply runs in this process, with the same result.
@@ -47,8 +53,8 @@ class SideResult(Generic[T]):
                 with os.fdopen(write, "wb") as pipe:
                     try:
                         value = (True, make())
-                    except BaseException:  # noqa: BLE001 - every failure is reported to the parent
-                        value, code = (False, traceback.format_exc()), 1
+                    except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
+                        value, code = (False, _portable(exc)), 1
                     # Pickled into the pipe as it goes: no second copy of a result of hundreds of MB.
                     pickle.dump(value, pipe, pickle.HIGHEST_PROTOCOL)
             except BaseException:  # noqa: BLE001 - the parent is gone (EPIPE) or the pipe broke
@@ -59,7 +65,8 @@ class SideResult(Generic[T]):
         self.pid, self._fd = pid, read
 
     def result(self) -> T:
-        """The computation's value (waiting for the child); its failure raised as SideError."""
+        """The computation's value (waiting for the child); its failure raised as itself, or
+        as SideError when it could not cross the pipe."""
         if self._value is None:
             assert self._fd is not None and self.pid is not None
             with os.fdopen(self._fd, "rb") as pipe:
@@ -74,6 +81,8 @@ class SideResult(Generic[T]):
             if ok is None:
                 raise SideError(f"the forked process ended without a result (wait status {status}): {value}")
             if not ok:
+                if isinstance(value, BaseException):
+                    raise value
                 raise SideError(f"the forked process failed:\n{value}")
             self._value = (value,)
         return self._value[0]
@@ -90,3 +99,15 @@ class SideResult(Generic[T]):
                 pass
             os.waitpid(self.pid, 0)
             self.pid = None
+
+
+def _portable(exc: BaseException) -> BaseException | str:
+    """The child's exception as the parent will raise it: itself, with where it was raised as a
+    note (the traceback is lost with the process), when it pickles and unpickles whole; else
+    its traceback as text (`SideError`)."""
+    text = traceback.format_exc()
+    try:
+        exc.add_note(text)
+        return pickle.loads(pickle.dumps(exc, pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - any exception may fail to pickle, each in its own way
+        return text

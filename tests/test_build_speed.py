@@ -58,8 +58,9 @@ def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(man
     agents = many_ingested.content_dir / "agents.yaml"  # something the full build remakes (agents name every view)
     agents.write_text(agents.read_text().replace("name: American Medical Association", "name: The AMA"))
     ingest(many_ingested)
-    with pytest.raises(SideError, match="ValueError: no shard for these views"):
+    with pytest.raises(ValueError, match="no shard for these views") as raised:  # the child's own error
         build_site(many_ingested)
+    assert "in broken" in "".join(raised.value.__notes__)  # where the child raised it
     assert site_files(many_ingested.public_dir) == before
     leftovers = [p.name for p in many_ingested.public_dir.parent.iterdir() if "prerender" in p.name or ".stage-" in p.name]
     assert leftovers == []
@@ -77,8 +78,18 @@ def test_side_result_gives_the_childs_value_or_its_error():
     assert inline.result() == os.getpid()
 
     failing = SideResult(lambda: 1 // 0)
-    with pytest.raises(SideError, match="ZeroDivisionError"):
+    with pytest.raises(ZeroDivisionError):  # raised as itself
         failing.result()
+
+    def unpicklable():
+        raise Unpicklable(lambda: None)
+
+    with pytest.raises(SideError, match="Unpicklable"):  # one that cannot cross the pipe: as text
+        SideResult(unpicklable).result()
+
+
+class Unpicklable(Exception):
+    """An exception holding what pickle cannot carry (a lambda)."""
 
 
 def test_side_result_closed_unused_stops_the_child():
