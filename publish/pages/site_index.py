@@ -167,4 +167,6 @@ def dump_members(members: list[Member]) -> bytes:
 
 
 def load_members(data: bytes) -> list[Member]:
-    return [tuple(m) for m in marshal.loads(data)]
+    # marshal gives tuples back as tuples: no copy of each member (~10 ms for the records list
+    # of 100,000, loaded by every patch)
+    return marshal.loads(data)
