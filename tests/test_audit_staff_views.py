@@ -32,7 +32,8 @@ UNCITED = """---
 id: rec-1999-uncited
 title: A letter nothing cites
 date: 1999
-type: letter
+type: correspondence
+source: "A letter in a box."
 ---
 A letter.
 """
