@@ -382,6 +382,14 @@ class Scanner:
         else:
             self._report(where, text, keys)
 
+    def file(self, where: str, head: str, data: bytes) -> None:
+        """A file of the site: its address on the site (`head`) and its bytes, scanned as the
+        text `f"{head}\n{data.decode('utf-8', 'replace')}"` (`Matcher.indices_in_file`)."""
+        assert self.matcher is not None
+        self.report.places += 1
+        self.report.where.append(where)
+        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in self.matcher.indices_in_file(head, data))
+
     def start(self, matcher: Matcher) -> None:
         """Scan what was held with `matcher`, and each text given from now on as it comes."""
         self.matcher = matcher
