@@ -160,11 +160,6 @@ class Catalog:
     # at all is given as its text in place of its HTML (the same words, its paragraph tags
     # aside), so 100,000 plain bodies are not rendered only for their words. Never set for a page.
     prose_as_html = False
-    # Given to two catalogs of one session that view the same rows (the audit's public and staff
-    # views of every record): the first to read a body leaves its plain text (or None: it has
-    # markup) here by record id, and the second takes it away, so each body is checked and its
-    # white space collapsed once, not twice.
-    plain_bodies: dict[str, str | None] | None = None
 
     def __init__(self, session: Session, viewer: Viewer = PUBLIC, today: date | None = None,
                  authorities: Authorities | None = None, summaries: dict[str, list[Summary]] | None = None,
@@ -405,15 +400,9 @@ class Catalog:
 
     def _plain_body(self, row) -> str | None:
         """A record body's text with white space collapsed when it has no Markdown markup at
-        all (`prose_as_html`), else None; handed over through `plain_bodies` when given."""
-        shared = self.plain_bodies
-        if shared is not None and row.id in shared:
-            return shared.pop(row.id)
+        all (`prose_as_html`), else None."""
         body = row.body or ""
-        plain = collapse_whitespace(body) if is_plain_prose(body) else None
-        if shared is not None:
-            shared[row.id] = plain
-        return plain
+        return collapse_whitespace(body) if is_plain_prose(body) else None
 
     @staticmethod
     def images_and_parts(rows: Sequence[Media | ImageRow], parts: list[dict]) -> tuple[list[Image], dict[str, int | None]]:

@@ -24,4 +24,9 @@ def public_files(public_dir: Path) -> list[Path]:
 def read_public(path: Path) -> str:
     """A public file's text (UTF-8, anything else replaced), decoded at once: `read_text`'s
     incremental decoder cost four times as much."""
-    return path.read_bytes().decode("utf-8", "replace")
+    return decoded(path.read_bytes())
+
+
+def decoded(data: bytes) -> str:
+    """A public file's bytes as its text: UTF-8, anything else replaced."""
+    return data.decode("utf-8", "replace")

@@ -13,14 +13,21 @@ that dies with chunks claimed fails the whole audit, `audit.leaks._Walk.finish`)
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
-from audit.files import read_public
+from audit.files import decoded
 from audit.public_answers import references
 from audit.recordings import MEDIA_SUFFIXES
 
 CHUNK = 256  # files a claim takes: a few MB, small beside either process's other work
+
+
+class FileScan(Protocol):
+    """What scans a file (`audit.leaks.Scanner.file`): its place, its address, its bytes."""
+
+    def file(self, where: str, head: str, data: bytes) -> None: ...
 
 
 class Claims:
@@ -39,10 +46,11 @@ class Claims:
         return range(start, min(start + CHUNK, total))
 
 
-def scan_files(claims: Claims, files: Sequence[str], public_dir: Path, scan: Callable[[str, str], None]) -> set[str]:
+def scan_files(claims: Claims, files: Sequence[str], public_dir: Path, scan: FileScan) -> set[str]:
     """Scan the files of each chunk this process claims (sound and video are decoded apart,
     `audit.recordings`), each as its address on the site (a file at a hidden address is a leak)
-    and its text; returns the IIIF addresses they mention, to be walked with the app."""
+    and its text (`Scanner.file`: its bytes, as read); returns the IIIF addresses they mention,
+    to be walked with the app."""
     mentioned: set[str] = set()
     parent = public_dir.parent
     while (chunk := claims.claim(len(files))) is not None:
@@ -50,9 +58,8 @@ def scan_files(claims: Claims, files: Sequence[str], public_dir: Path, scan: Cal
             path = Path(files[n])
             if path.suffix.lower() in MEDIA_SUFFIXES:
                 continue  # sound, checked by decoding it: its bytes are no text to search
-            text = read_public(path)
-            site_path = "/" + path.relative_to(public_dir).as_posix()
-            scan(str(path.relative_to(parent)), f"{site_path}\n{text}")
-            if "/iiif/" in text:
-                mentioned |= references(text)
+            data = path.read_bytes()
+            scan.file(str(path.relative_to(parent)), "/" + path.relative_to(public_dir).as_posix(), data)
+            if b"/iiif/" in data:
+                mentioned |= references(decoded(data))
     return mentioned

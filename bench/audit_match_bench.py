@@ -4,8 +4,9 @@
 
 Takes the archive's fingerprints and hidden addresses as `reckon audit` does
 (`audit.leaks.fingerprints`, `audit.fingerprints.hidden_addresses`), then reads every public
-file (or a seeded sample of N) as `audit.site_scan` does and matches its address and text with
-one `audit.matcher.Matcher`, timing reading and matching apart (this thread's CPU). The whole
+file (or a seeded sample of N) as `audit.site_scan` does and matches its address and bytes with
+one `audit.matcher.Matcher` (`indices_in_file`; an older version's: its text decoded, then
+`indices`), timing reading and matching apart (this thread's CPU). The whole
 audit's CPU moves by ±15% with the machine's load; this is the part the matcher owns, so two
 versions of it can be compared side by side (run each from a frozen worktree with `PYTHONPATH=`).
 """
@@ -25,7 +26,7 @@ from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.settings import load_settings
-from audit.files import public_files, read_public
+from audit.files import public_files
 from audit.fingerprints import ADDRESS, hidden_addresses
 from audit.leaks import Fingerprint, fingerprints
 from audit.matcher import Matcher
@@ -50,18 +51,22 @@ def main() -> None:
         files = random.Random(args.seed).sample(files, min(args.sample, len(files)))
     matcher = Matcher(prints)
     read = match = 0.0
-    chars = found = 0
+    size = found = 0
     for path in files:
         start = time.thread_time()
-        text = read_public(path)
+        data = path.read_bytes()
         between = time.thread_time()
-        found += len(matcher.indices(f"/{path.relative_to(public).as_posix()}\n{text}"))
+        head = f"/{path.relative_to(public).as_posix()}"
+        if hasattr(matcher, "indices_in_file"):  # the bytes as read (`audit.site_scan`)
+            found += len(matcher.indices_in_file(head, data))
+        else:  # a version from before: the text decoded, then matched
+            found += len(matcher.indices(f"{head}\n{data.decode('utf-8', 'replace')}"))
         read += between - start
         match += time.thread_time() - between
-        chars += len(text)
+        size += len(data)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(f"{len(prints)} fingerprints, {len(files)} files, {chars / 1e6:.0f} M characters: "
-          f"read {read:.1f} s, match {match:.1f} s CPU ({chars / 1e6 / max(match, 1e-9):.0f} M/s), "
+    print(f"{len(prints)} fingerprints, {len(files)} files, {size / 1e6:.0f} MB: "
+          f"read {read:.1f} s, match {match:.1f} s CPU (decoding included; {size / 1e6 / max(match, 1e-9):.0f} MB/s), "
           f"{found} found; load {load}")
 
 

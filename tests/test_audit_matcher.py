@@ -84,3 +84,28 @@ def test_words_are_the_word_patterns_matches_lower_cased(text):
     from audit.matcher import WORD, words
 
     assert words(text) == {w.lower() for w in WORD.findall(text)}
+
+
+BYTES = st.lists(st.one_of(st.sampled_from([p.encode() for p in PIECES]),  # and bytes that are not UTF-8
+                           st.sampled_from([b"\xff", b"\xc3", b"\xe2\x80", b"\x80", b"\xed\xa0\x80", b"\xef\xbf\xbd"]),
+                           st.binary(max_size=3)), max_size=14).map(b"".join)
+HEADS = st.sampled_from(["/records/rec-a/index.html", "/records/rec-ab/index.html", "/a&amp;b.json", "/Morvendale",
+                         "/narratives/nar-secret-legalname-3f9a/index.html", ""])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(head=HEADS, data=BYTES, prints=fingerprints())
+def test_a_file_s_bytes_find_what_its_text_finds(head, data, prints):
+    """`indices_in_file` asks a file's bytes as read, not its text: the same findings as
+    the text `audit.files.decoded` reads, after its address on the site."""
+    matcher = Matcher(prints)
+    assert matcher.indices_in_file(head, data) == matcher.indices(f"{head}\n{data.decode('utf-8', 'replace')}")
+
+
+def test_a_file_s_bytes_are_asked_as_they_are_when_they_can_be():
+    matcher = Matcher([Fingerprint("morvendale", "nar-d", "w"), Fingerprint("/records/rec-a/", "rec-a", "p", ADDRESS)])
+    assert matcher.bytes_first
+    assert matcher.indices_in_file("/records/rec-a/index.html", "“nothing”".encode() + b"\xff") == [1]
+    assert matcher.indices_in_file("/x.html", "“MORVENDALE”".encode()) == [0]
+    assert matcher.indices_in_file("/x.html", b"morvendale\xff") == [0]
+    assert not Matcher([Fingerprint("a\nb", "nar-d", "w")]).bytes_first  # a needle across lines

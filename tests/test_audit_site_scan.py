@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import multiprocessing
 
+from audit.fingerprints import ADDRESS
+from audit.leaks import AuditReport, Fingerprint, Scanner
+from audit.matcher import Matcher
 from audit.site_scan import CHUNK, Claims, scan_files
 
 
@@ -36,11 +39,11 @@ def test_files_are_scanned_as_their_address_and_text_and_iiif_mentions_returned(
     public = tmp_path / "public"
     (public / "records" / "rec-a").mkdir(parents=True)
     page = public / "records" / "rec-a" / "index.html"
-    page.write_text('<a href="/iiif/rec-a-1/info.json">image</a>')
-    (public / "song.mp3").write_bytes(b"\xff\xfb not text")
-    scanned = []
-    mentioned = scan_files(Claims(), [str(page), str(public / "song.mp3")], public,
-                           lambda where, text: scanned.append((where, text)))
-    assert scanned == [("public/records/rec-a/index.html",
-                        '/records/rec-a/index.html\n<a href="/iiif/rec-a-1/info.json">image</a>')]
+    page.write_text('<a href="/iiif/rec-a-1/info.json">image</a> “Morvendale”')
+    (public / "song.mp3").write_bytes(b"\xff\xfb not text morvendale")
+    prints = [Fingerprint("morvendale", "nar-d", "w"), Fingerprint("/records/rec-a/", "rec-a", "p", ADDRESS)]
+    report = AuditReport(prints, 2)
+    mentioned = scan_files(Claims(), [str(page), str(public / "song.mp3")], public, Scanner(Matcher(prints), report))
+    assert report.where == ["public/records/rec-a/index.html"] and report.places == 1  # sound is decoded apart
+    assert [leak.fingerprint for leak in report.leaks] == prints  # its word, and its address on the site
     assert mentioned == {"/iiif/rec-a-1/info.json"}
