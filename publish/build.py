@@ -250,9 +250,6 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
     """Every output of the site, from one transaction. With `early` (the standby is written
     whole, so every record page will be), record pages start rendering as soon as the record
     views exist, while the rest is made."""
-    # Here, not at the top: iiif_prezi3 takes ~0.3 s to import, which a patched rebuild need not pay.
-    from publish.iiif.manifest import manifest_files
-
     with store_transaction(settings) as session:
         seq = change_log.latest(session)  # first, before any row is read
         catalog = Catalog(session, PUBLIC, settings.today())
@@ -281,10 +278,19 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         if settings.csv_bom:  # for spreadsheet users (publish.downloads.with_bom)
             pages = [replace(p, content=with_bom(p.path, p.content)) if p.content is not None else p for p in pages]
         media = public_media(catalog)
-        manifests = manifest_files(catalog, media, urls, settings.archive_name)  # IIIF, beside the tiles
-        pages += [Page(path, content=body) for path, body in manifests.items()]
+        if media:  # IIIF manifests, beside the tiles
+            pages += [Page(path, content=body) for path, body in _iiif_manifests(catalog, media, urls, settings).items()]
     return Outputs(pages, media, state, seq, WholeIndex(kept["index"], kept["small_paths"], *kept["words"],
                                                         extra=kept["extra"]))
+
+
+def _iiif_manifests(catalog: Catalog, media: list[Media], urls: SiteUrls, settings: Settings) -> dict[str, bytes]:
+    """The IIIF manifests of the public records with images. Imported here, only when there
+    are images: iiif_prezi3's pydantic models take ~0.5-1 s to import, on the one core the
+    build uses before its workers fork, which a site without images (or a patch) need not pay."""
+    from publish.iiif.manifest import manifest_files
+
+    return manifest_files(catalog, media, urls, settings.archive_name)
 
 
 def _manifest_of(outputs: Outputs, fingerprint: str, base_url: str) -> dict:

@@ -48,3 +48,13 @@ def test_what_the_fast_path_leaves_to_the_parser():
         assert to_html_and_text(text) == parsed(text)
     assert to_html_and_text("Minutes of a meeting, 1870.\n") == ("<p>Minutes of a meeting, 1870.</p>\n",
                                                                   "Minutes of a meeting, 1870.")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["word", "x", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e",
+                                 "\x1f", "\x85", "\xa0", "\u2003", "\u2028", "\u3000", "é", "\x00", "\x7f"]),
+                max_size=30).map("".join))
+def test_collapse_whitespace_is_split_and_join(text):
+    """The shortcut for a text already collapsed agrees with splitting and joining it, for
+    every kind of white space `str.split` knows, ASCII or not."""
+    assert markup.collapse_whitespace(text) == " ".join(text.split())
