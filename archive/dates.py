@@ -146,9 +146,24 @@ def _parse_text(text: str) -> EDTFDate:
         raise DateError(
             f"'{text}' is not an EDTF date (expected e.g. 1870, 1895-08, 1950~, 1910/1968, 196X)"
         ) from exc
+    finally:
+        _forget_the_parse()
     if lower > upper:
         raise DateError(f"'{text}' ends before it begins")
     return EDTFDate(text=text, lower=lower, upper=upper)
+
+
+def _forget_the_parse() -> None:
+    """Empty pyparsing's memo of the parse just made (edtf turns packrat parsing on).
+
+    The memo lives until the next parse. A failed alternative it re-raises from the memo gets a
+    traceback, whose frames reach up through every caller of `parse_date`: left there, the memo
+    kept the ingest's reader, and with it every parsed record (7.9 KB each), alive to the end of
+    the process, through the index build (bench/results/34). Emptied here, those frames are
+    garbage at once."""
+    import pyparsing
+
+    pyparsing.ParserElement.reset_cache()
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",

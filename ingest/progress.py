@@ -7,6 +7,7 @@ occasional plain line otherwise (logs of CI runs), and nothing at all for small 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ class Progress:
         self.stage = "reading"
         self.count = 0
         self.started = time.monotonic()
+        self.cpu_started = cpu_seconds()
         self._last = 0.0
         self._shown = False
         self.live = self.stream.isatty()
@@ -35,8 +37,17 @@ class Progress:
         self.interval = interval if interval is not None else (0.5 if self.live else 5.0)
 
     def set_stage(self, stage: str, total: int | None = None) -> None:
+        self._stage_done()
         self.stage, self.total, self.count = stage, total, 0
-        self.started = time.monotonic()
+        self.started, self.cpu_started = time.monotonic(), cpu_seconds()
+
+    def _stage_done(self) -> None:
+        """One line for a stage long enough to have been shown: its time and CPU time, so a
+        log says where a long run went (bench/results/34)."""
+        if self.count >= self.min_items:
+            wall, cpu = time.monotonic() - self.started, cpu_seconds() - self.cpu_started
+            print(f"{self.stage} done: {self.count} in {wall:.1f} s, {cpu:.1f} s CPU".ljust(72),
+                  file=self.stream, flush=True)
 
     def advance(self, n: int = 1) -> None:
         self.count += n
@@ -60,6 +71,14 @@ class Progress:
     def finish(self) -> None:
         if self._shown and self.live:
             print(file=self.stream, flush=True)
+        self._stage_done()
+        self.count = 0  # told once
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the children it waited for (a forked index build)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def tick(n: int = 1) -> None:

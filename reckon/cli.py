@@ -36,7 +36,7 @@ def _print_warnings(warnings) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
         from ingest.pipeline import ingest
-        from ingest.progress import Progress
+        from ingest.progress import Progress, cpu_seconds
         from ingest.summary import summary_table
         from publish import up_to_date
         from publish.changed_list import note_published
@@ -68,6 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if report.suggestions:
         print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
     site = None
+    indexing = cpu_seconds()
     if report.changed:  # the indexes, and the site when it can be patched (else `reckon build` makes it)
         public, site = publish_if_patchable(settings)
     elif (stamp := up_to_date.current(settings)) is not None:  # nothing changed since the last publish
@@ -77,6 +78,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         public, _ = index_all(settings)
     print(f"indexed {public.documents} public documents into {settings.index_dir} "
           f"({public.added} written, {public.deleted} removed)")
+    if public.rebuilt:  # a long step: its CPU time, the forked index build's included, for the log
+        print(f"indexes done: {cpu_seconds() - indexing:.1f} s CPU", file=sys.stderr)
     if site is not None:
         note_published(settings.build_cache_dir, site)  # for the next `reckon build --changed-list`
         print(f"published the change to {site.public_dir} ({site.written} files written) in {site.seconds:.1f} s")

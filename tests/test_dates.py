@@ -135,3 +135,23 @@ def test_ingest_stores_an_open_interval(minimal, session_for):
     ingest(minimal)
     row = session_for(minimal).exec(select(m.Record).where(m.Record.id == "rec-2008-apology")).one()
     assert (row.date, row.date_lower, row.date_upper) == ("1925/..", 19250101, 99991231)
+
+
+def test_a_date_read_by_the_grammar_keeps_none_of_its_callers_alive():
+    # pyparsing's memo re-raises a failed alternative with a traceback through every caller:
+    # kept until the next parse, it once held an ingest's reader and all it had read.
+    import gc
+    import weakref
+
+    class Held:
+        pass
+
+    def parse_holding(held: Held, text: str) -> None:
+        parse_date(text)
+
+    held = Held()
+    alive = weakref.ref(held)
+    parse_holding(held, "1787~")  # not a plain date: the grammar reads it
+    del held
+    gc.collect()
+    assert alive() is None

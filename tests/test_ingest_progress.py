@@ -17,6 +17,9 @@ def test_progress_reports_reading_and_writing_with_counts(minimal):
     lines = stream.getvalue().splitlines()
     assert any(line.startswith("reading ") for line in lines), lines
     assert any(line.startswith("narratives [") and "7/7" in line for line in lines), lines
+    # Each stage ends with one line of its time and CPU time: where a long run went.
+    assert any(line.startswith("reading done: ") and " s CPU" in line for line in lines), lines
+    assert any(line.startswith("narratives done: 7 in ") for line in lines), lines
 
 
 def test_small_runs_print_no_progress(minimal):
