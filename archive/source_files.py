@@ -11,10 +11,6 @@ from __future__ import annotations
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-# The row whose `digest` names the ingest code that made the others: never a file's path (those
-# are absolute), and no NUL byte (PostgreSQL's text refuses it).
-CODE_ROW = "<ingest code>"
-
 
 class SourceFile(SQLModel, table=True):
     __tablename__ = "sourcefile"

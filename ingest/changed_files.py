@@ -22,12 +22,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy import delete, insert, select
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from archive.gc_paused import gc_paused
-from archive.source_files import CODE_ROW, SourceFile
+from ingest.stored_objects import SOURCE_FILES
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+# The row whose `digest` names the ingest code that made the others: never a file's path (those
+# are absolute), and no NUL byte (PostgreSQL's text refuses it).
+CODE_ROW = "<ingest code>"
 
 RACY_NS = 2_000_000_000  # 2 s: a coarse file system's mtime granularity, with slack
 SKIP_FOLDERS = frozenset({".git", ".hg", ".svn"})  # version control's own files are no content
@@ -154,23 +159,26 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def delta(session: Session, found: Scan) -> Delta | None:
-    """What changed since the last ingest, or None when the store cannot tell."""
-    table = SourceFile.__table__  # type: ignore[attr-defined]
-    code = session.execute(select(table.c.digest).where(table.c.path == CODE_ROW)).scalar()
-    if code is None or code != code_digest():
-        return None
+def delta(connection, found: Scan) -> Delta | None:
+    """What changed since the last ingest, or None when the store cannot tell.
+
+    `connection` is a DB-API connection to the store (the standard library's `sqlite3`, or the
+    driver's connection under a SQLAlchemy session): the comparison needs none of the store's
+    code, so an ingest that finds nothing changed never loads it (`ingest.unchanged_content`)."""
     # 100,000 rows: read through the driver's cursor (SQLAlchemy's row objects cost a second),
-    # each compared as it comes, with no dictionary of them made first.
+    # each compared as it comes, with no dictionary of them made first. The code's row comes
+    # with them.
     files = found.files
-    modified, removed, matched = [], [], 0
-    cursor = session.connection().connection.cursor()
+    modified, removed, matched, code = [], [], 0, None
+    cursor = connection.cursor()
     try:
-        cursor.execute(f"SELECT path, size, mtime_ns, ino, ctime_ns, digest FROM {table.name}")
+        cursor.execute(f"SELECT path, size, mtime_ns, ino, ctime_ns, digest FROM {SOURCE_FILES}")
         for path, size, mtime_ns, ino, ctime_ns, digest in cursor:
             stat = files.get(path)
             if stat is None:
-                if path != CODE_ROW:
+                if path == CODE_ROW:
+                    code = digest
+                else:
                     removed.append(path)
                 continue
             matched += 1
@@ -180,15 +188,17 @@ def delta(session: Session, found: Scan) -> Delta | None:
                 modified.append(path)  # racily clean last time, and its bytes changed since
     finally:
         cursor.close()
-    added = _added(session, table.name, files) if matched < len(files) else []
+    if code is None or code != code_digest():
+        return None
+    added = _added(connection, files) if matched < len(files) else []
     return Delta(sorted(added), sorted(modified), sorted(removed))
 
 
-def _added(session: Session, table_name: str, files: dict[str, Stat]) -> list[str]:
+def _added(connection, files: dict[str, Stat]) -> list[str]:
     """The files the store keeps no row of (new since the last ingest)."""
-    cursor = session.connection().connection.cursor()
+    cursor = connection.cursor()
     try:
-        cursor.execute(f"SELECT path FROM {table_name}")
+        cursor.execute(f"SELECT path FROM {SOURCE_FILES}")
         kept = {path for (path,) in cursor}
     finally:
         cursor.close()
@@ -200,6 +210,10 @@ def remember(session: Session, found: Scan, known: Delta | None, whole_content: 
     read of a store that had none, else the rows that changed (and those no longer racy).
     `whole_content` False (spreadsheets named on the command line were read too): the next
     ingest reads everything, since its sources differ in ways no stat of the folder shows."""
+    from sqlalchemy import delete, insert, select  # the write path has loaded them already
+
+    from archive.source_files import SourceFile
+
     table = SourceFile.__table__  # type: ignore[attr-defined]
     if not whole_content:
         session.execute(delete(table).where(table.c.path == CODE_ROW))

@@ -8,23 +8,23 @@ re-running on unchanged content writes nothing at all (not even a revision).
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from archive import models as m
 from archive.db import open_engine, transaction
 from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
-from archive.source_files import SourceFile
 from ingest.changed_files import Delta, Scan, delta, remember, scan
 from ingest.gc_pause import fewer_collections
 from ingest.progress import Progress, reading
+from ingest.report import IngestReport
+from ingest.stored_objects import KIND_ORDER, count_unchanged, report_missing
 
 # The readers and the write path are imported by the functions using them, once something
 # changed: an ingest that finds no file changed (the common case) never loads them.
@@ -32,33 +32,6 @@ if TYPE_CHECKING:
     from ingest.readers.parsed import Parsed, ReadResult
 
 ACTOR = "ingest"
-# Write order: what is referenced is written (and flushed) before what refers to it.
-KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline", "commitment", "response")
-
-
-@dataclass
-class IngestReport:
-    created: Counter = field(default_factory=Counter)
-    updated: Counter = field(default_factory=Counter)
-    deleted: Counter = field(default_factory=Counter)
-    unchanged: Counter = field(default_factory=Counter)
-    skipped: Counter = field(default_factory=Counter)
-    warnings: list[ContentProblem] = field(default_factory=list)
-    # Stored objects whose source is gone from this run: reported, kept (unless --prune).
-    missing: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    suggestions: int = 0  # new harm-tag suggestions waiting for a curator (reckon tags)
-
-    @property
-    def changed(self) -> bool:
-        return bool(sum(self.created.values()) + sum(self.updated.values()) + sum(self.deleted.values()))
-
-    def summary(self) -> str:
-        kinds = sorted(set(self.created) | set(self.updated) | set(self.deleted) | set(self.unchanged))
-        parts = []
-        for kind in kinds:
-            parts.append(f"{kind}s: {self.created[kind]} new, {self.updated[kind]} changed, "
-                         f"{self.deleted[kind]} removed, {self.unchanged[kind]} unchanged")
-        return "; ".join(parts) or "nothing to ingest"
 
 
 CsvSource = tuple[str | Path, str | Path | None]  # (spreadsheet, mapping name or file)
@@ -103,7 +76,8 @@ def check_content(settings: Settings, csv_sources: Sequence[CsvSource] = ()
 
 
 def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
-           csv_sources: Sequence[CsvSource] = (), progress: Progress | None = None) -> IngestReport:
+           csv_sources: Sequence[CsvSource] = (), progress: Progress | None = None,
+           found: Scan | None = None) -> IngestReport:
     """Bring the store in line with the content, in one all-or-nothing transaction.
 
     A stored object whose source is gone is reported in `missing` and kept; `prune=True`
@@ -112,13 +86,14 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
     Only what changed is read (`ingest.changed_files`, from each file's stat): nothing when no
     file changed since the last ingest, only the changed record files when those are all that
     changed (and no other object cites them); everything otherwise, and always with `strict`,
-    `prune` or spreadsheets named on the command line."""
+    `prune` or spreadsheets named on the command line. `found`: the content folder's scan, when
+    the caller made it already (`reckon ingest` makes it before loading the store's code)."""
     with fewer_collections():
-        found = scan(settings.content_dir)
+        found = found if found is not None else scan(settings.content_dir)
         engine = open_engine(settings)
         try:
             with Session(engine) as session:
-                known = delta(session, found)
+                known = delta(session.connection().connection, found)
             trusted = known is not None and not (strict or prune or csv_sources)
             if trusted and known.unchanged:
                 return _nothing_changed(engine, settings.content_dir)
@@ -163,8 +138,8 @@ def _write(engine, result: ReadResult, changed: ChangedRecords | None, found: Sc
         remember(session, found, known, whole_content=not csv_sources)  # for the next ingest
         if changed is not None:  # after `remember`: the missing are told from the files it keeps
             kinds = [k for k in KIND_ORDER if k not in PARTIAL_KINDS] + ["record"]
-            _report_missing(session, report, settings.content_dir, kinds, changed.missing)
-            _count_unchanged(session, report, kinds)
+            report_missing(_executor(session), report, settings.content_dir, kinds, changed.missing)
+            count_unchanged(_executor(session), report, kinds)
     return report
 
 
@@ -256,45 +231,15 @@ def _nothing_changed(engine, content: Path) -> IngestReport:
     """No content file changed since the last ingest: nothing is read, nothing written."""
     report = IngestReport()
     with Session(engine) as session:
-        _report_missing(session, report, content, list(KIND_ORDER))
-        _count_unchanged(session, report, list(KIND_ORDER))
+        report_missing(_executor(session), report, content, KIND_ORDER)
+        count_unchanged(_executor(session), report, KIND_ORDER)
     return report
 
 
-def _report_missing(session: Session, report: IngestReport, content: Path, kinds: list[str],
-                    also: Sequence[tuple[str, str]] = ()) -> None:
-    """Stored objects of these kinds whose file is no longer there (as a full read reports them).
-
-    Told by the store itself, against the files the last ingest kept (`ingest.changed_files`;
-    call once they are this ingest's, that is with nothing changed or after `remember`): a
-    stored `source_path` is the content folder's name and the file's path under it, and the
-    file is there when the kept files hold that path under the content folder. One query per
-    kind, each of 100,000 records looked up in the store's own index, instead of reading
-    every row and every path into Python (0.2 s of a one-record ingest at 100,000 records)."""
-    root = os.path.join(os.fspath(content), "")
-    prefix = content.name + "/"
-    files = SourceFile.__table__.name  # type: ignore[attr-defined]
-    for kind in kinds:
-        table = m.OBJECT_TYPES[kind].__table__  # type: ignore[attr-defined]
-        rows = session.execute(text(
-            f"SELECT id, source_path FROM {table.name} WHERE NOT deleted AND source_path NOT LIKE 'staff:%' "
-            f"AND NOT (substr(source_path, 1, CAST(:length AS INTEGER)) = CAST(:prefix AS VARCHAR) AND EXISTS "
-            f"(SELECT 1 FROM {files} WHERE path = CAST(:root AS VARCHAR) || substr(source_path, CAST(:after AS INTEGER))))"),
-            {"length": len(prefix), "prefix": prefix, "root": root, "after": len(prefix) + 1})
-        gone = {(row_id, path) for row_id, path in rows}
-        gone |= set(also) if kind == "record" else set()
-        if gone:
-            report.missing[kind] = sorted(gone)
-
-
-def _count_unchanged(session: Session, report: IngestReport, kinds: list[str]) -> None:
-    """Count as unchanged the stored objects of these kinds read from files, not written now and
-    not missing (call after `_report_missing`)."""
-    for kind in kinds:
-        table = m.OBJECT_TYPES[kind]
-        stored = session.exec(select(func.count()).select_from(table).where(
-            table.deleted == False, table.source_path.not_like("staff:%"))).one()
-        report.unchanged[kind] = stored - report.created[kind] - report.updated[kind] - len(report.missing.get(kind, []))
+def _executor(session: Session):
+    """`ingest.stored_objects`'s statements run in this session (its named parameters are
+    SQLAlchemy's too)."""
+    return lambda sql, params: session.execute(text(sql), params)
 
 
 def _before_update(session: Session, obj: Parsed) -> None:

@@ -34,11 +34,24 @@ def _print_warnings(warnings) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.changed_files import scan
+    from ingest.progress import cpu_seconds
+    from ingest.unchanged_content import report_if_unchanged
+    from publish import up_to_date
+
+    settings = _settings(args)
+    csv_sources = [(path, args.mapping) for path in args.csv or []]
+    found = scan(settings.content_dir)
+    # Nothing changed and nothing left to publish: told without loading the store's code.
+    if not (args.strict or args.prune or csv_sources) and (stamp := up_to_date.current(settings)) is not None \
+            and (report := report_if_unchanged(settings, found)) is not None:
+        _print_ingest(settings, report)
+        print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
+        return 0
+
     with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
         from ingest.pipeline import ingest
-        from ingest.progress import Progress, cpu_seconds
-        from ingest.summary import summary_table
-        from publish import up_to_date
+        from ingest.progress import Progress
         from publish.changed_list import note_published
         from publish.pipeline import index_all, publish_if_patchable
 
@@ -46,27 +59,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         # before it runs again, so no later collection walks it (~0.1 s of a one-record ingest).
         gc.freeze()
 
-    settings = _settings(args)
-    csv_sources = [(path, args.mapping) for path in args.csv or []]
     try:
         report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
-                        progress=Progress(sys.stderr))
+                        progress=Progress(sys.stderr), found=found)
     except ContentError as exc:
+        from ingest.summary import summary_table
+
         _print_warnings(exc.warnings)
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         print(summary_table(errors=exc.problems), file=sys.stderr)
         print(f"{len(exc.problems)} errors; nothing was written", file=sys.stderr)
         return 1
-    _print_warnings(report.warnings)
-    for kind, items in sorted(report.missing.items()):
-        for object_id, source_path in items:
-            print(f"missing: {source_path}: the source of {kind} '{object_id}' is gone; kept in the "
-                  "store (run with --prune to remove it)", file=sys.stderr)
-    print(f"ingested {settings.content_dir}:")
-    print(summary_table(report))
-    if report.suggestions:
-        print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
+    _print_ingest(settings, report)
     site = None
     indexing = cpu_seconds()
     if report.changed:  # the indexes, and the site when it can be patched (else `reckon build` makes it)
@@ -84,6 +89,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         note_published(settings.build_cache_dir, site)  # for the next `reckon build --changed-list`
         print(f"published the change to {site.public_dir} ({site.written} files written) in {site.seconds:.1f} s")
     return 0
+
+
+def _print_ingest(settings: Settings, report) -> None:
+    """What an ingest found: warnings, objects whose file is gone, the summary table."""
+    from ingest.summary import summary_table
+
+    _print_warnings(report.warnings)
+    for kind, items in sorted(report.missing.items()):
+        for object_id, source_path in items:
+            print(f"missing: {source_path}: the source of {kind} '{object_id}' is gone; kept in the "
+                  "store (run with --prune to remove it)", file=sys.stderr)
+    print(f"ingested {settings.content_dir}:")
+    print(summary_table(report))
+    if report.suggestions:
+        print(f"{report.suggestions} new harm-tag suggestions wait for a curator: see 'reckon tags list'")
 
 
 def cmd_index(args: argparse.Namespace) -> int:

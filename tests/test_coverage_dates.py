@@ -25,8 +25,8 @@ from archive import workflow
 from archive.access import Role, Viewer
 from archive.db import open_engine, store_transaction, transaction
 from archive.errors import ContentError
-from archive.source_files import CODE_ROW
 from archive.submissions import validate
+from ingest.changed_files import CODE_ROW
 from ingest.pipeline import ingest
 from publish.pipeline import index_all
 from server.app import create_app

@@ -13,8 +13,9 @@ from sqlmodel import select
 from archive import models as m
 from archive.db import open_engine, store_transaction, transaction
 from archive.errors import ContentError
-from archive.source_files import CODE_ROW, SourceFile
+from archive.source_files import SourceFile
 from ingest import pipeline
+from ingest.changed_files import CODE_ROW
 from ingest.readers import markdown_folders, yaml_source
 from tests.helpers.archives import make_settings
 
