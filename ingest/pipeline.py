@@ -77,7 +77,7 @@ def check_content(settings: Settings, csv_sources: Sequence[CsvSource] = ()
 
 def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
            csv_sources: Sequence[CsvSource] = (), progress: Progress | None = None,
-           found: Scan | None = None) -> IngestReport:
+           found: Scan | None = None, known: Delta | None = None) -> IngestReport:
     """Bring the store in line with the content, in one all-or-nothing transaction.
 
     A stored object whose source is gone is reported in `missing` and kept; `prune=True`
@@ -87,13 +87,15 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
     file changed since the last ingest, only the changed record files when those are all that
     changed (and no other object cites them); everything otherwise, and always with `strict`,
     `prune` or spreadsheets named on the command line. `found`: the content folder's scan, when
-    the caller made it already (`reckon ingest` makes it before loading the store's code)."""
+    the caller made it already (`reckon ingest` makes it before loading the store's code), and
+    `known` its comparison with the store, when made (`ingest.unchanged_content.look`)."""
     with fewer_collections():
         found = found if found is not None else scan(settings.content_dir)
         engine = open_engine(settings)
         try:
-            with Session(engine) as session:
-                known = delta(session.connection().connection, found)
+            if known is None:
+                with Session(engine) as session:
+                    known = delta(session.connection().connection, found)
             trusted = known is not None and not (strict or prune or csv_sources)
             if trusted and known.unchanged:
                 return _nothing_changed(engine, settings.content_dir)

@@ -14,30 +14,31 @@ from __future__ import annotations
 import sqlite3
 
 from archive.settings import Settings
-from ingest.changed_files import Scan, delta
+from ingest.changed_files import Delta, Scan, delta
 from ingest.report import IngestReport
 from ingest.stored_objects import KIND_ORDER, count_unchanged, report_missing
 
 
-def report_if_unchanged(settings: Settings, found: Scan) -> IngestReport | None:
-    """The report of an ingest that would find nothing changed in `found`, or None when a file
-    changed or this cannot be told without the store's code."""
+def look(settings: Settings, found: Scan) -> tuple[Delta | None, IngestReport | None]:
+    """What changed in `found` since the last ingest (None when this cannot be told without the
+    store's code), and when nothing did, the ingest's report (None otherwise). The full path
+    takes the comparison as it is (`ingest.pipeline.ingest`'s `known`), not made twice."""
     path = settings.sqlite_path
     if path is None or not path.is_file():
-        return None
+        return None, None
     try:
         db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)  # read only: never a write
     except sqlite3.Error:
-        return None
+        return None, None
     try:
         known = delta(db, found)
         if known is None or not known.unchanged:
-            return None
+            return known, None
         report = IngestReport()
         report_missing(db.execute, report, settings.content_dir, KIND_ORDER)
         count_unchanged(db.execute, report, KIND_ORDER)
-        return report
+        return known, report
     except sqlite3.Error:  # an older store, without these tables: the full path knows what to do
-        return None
+        return None, None
     finally:
         db.close()

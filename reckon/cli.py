@@ -36,18 +36,19 @@ def _print_warnings(warnings) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.changed_files import scan
     from ingest.progress import cpu_seconds
-    from ingest.unchanged_content import report_if_unchanged
+    from ingest.unchanged_content import look
     from publish import up_to_date
 
     settings = _settings(args)
     csv_sources = [(path, args.mapping) for path in args.csv or []]
-    found = scan(settings.content_dir)
+    found, known = scan(settings.content_dir), None
     # Nothing changed and nothing left to publish: told without loading the store's code.
-    if not (args.strict or args.prune or csv_sources) and (stamp := up_to_date.current(settings)) is not None \
-            and (report := report_if_unchanged(settings, found)) is not None:
-        _print_ingest(settings, report)
-        print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
-        return 0
+    if not (args.strict or args.prune or csv_sources) and (stamp := up_to_date.current(settings)) is not None:
+        known, report = look(settings, found)
+        if report is not None:
+            _print_ingest(settings, report)
+            print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
+            return 0
 
     with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
         from ingest.pipeline import ingest
@@ -61,7 +62,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     try:
         report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
-                        progress=Progress(sys.stderr), found=found)
+                        progress=Progress(sys.stderr), found=found, known=known)
     except ContentError as exc:
         from ingest.summary import summary_table
 

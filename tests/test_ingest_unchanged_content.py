@@ -13,7 +13,7 @@ from archive.source_files import SourceFile
 from ingest import pipeline
 from ingest.changed_files import scan
 from ingest.stored_objects import KIND_ORDER, SOURCE_FILES, TABLES
-from ingest.unchanged_content import report_if_unchanged
+from ingest.unchanged_content import look
 from tests.helpers.archives import MINIMAL, make_settings
 
 # The command as a user runs it, in a process of its own; it then says whether SQLAlchemy was loaded.
@@ -80,16 +80,19 @@ def test_a_change_or_a_site_not_yet_published_takes_the_full_path(tmp_path):
     assert "store code loaded: False" in reckon(home, "ingest").stdout
 
 
-def test_the_report_is_the_full_paths_and_none_when_anything_differs(minimal):
+def test_the_look_is_the_full_paths_report_or_what_changed(minimal):
     pipeline.ingest(minimal)
-    quick = report_if_unchanged(minimal, scan(minimal.content_dir))
+    known, quick = look(minimal, scan(minimal.content_dir))
+    assert known is not None and known.unchanged
     assert quick is not None and quick == pipeline.ingest(minimal)
     path = minimal.content_dir / "records" / "rec-2008-apology.md"
     path.write_text(path.read_text() + "\n")
-    assert report_if_unchanged(minimal, scan(minimal.content_dir)) is None  # its stat changed
+    known, quick = look(minimal, scan(minimal.content_dir))  # its stat changed
+    assert quick is None and known is not None and known.modified == [str(path)]
     pipeline.ingest(minimal)
     (minimal.content_dir / "records" / "new.txt").write_text("not content, but a new file")
-    assert report_if_unchanged(minimal, scan(minimal.content_dir)) is None
+    known, quick = look(minimal, scan(minimal.content_dir))
+    assert quick is None and known is not None and known.added == [str(minimal.content_dir / "records" / "new.txt")]
     # A store that is not there (or not SQLite) cannot be told from here.
-    assert report_if_unchanged(make_settings(minimal.home / "elsewhere", minimal.content_dir),
-                               scan(minimal.content_dir)) is None
+    assert look(make_settings(minimal.home / "elsewhere", minimal.content_dir),
+                scan(minimal.content_dir)) == (None, None)
