@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from sickle import Sickle
 from sqlmodel import Session
@@ -152,6 +154,25 @@ def test_sets_select_by_type_and_harm_type(client, oai_schema):
     assert texts(doc, ".//o:identifier") == [ID + "harm-exclusion"]
     doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc", set="type")
     assert len(texts(doc, ".//o:identifier")) == 6
+
+
+SPEC_PART = st.text(alphabet="ab-", min_size=1, max_size=3)
+SPEC = st.lists(SPEC_PART, min_size=1, max_size=3).map(":".join)
+
+
+@given(st.lists(st.lists(SPEC, max_size=4), max_size=8), st.lists(SPEC, max_size=6))
+def test_a_set_s_headers_are_those_the_rule_finds_in_it(sets, asked):
+    """Each set's list is read from the headers indexed by set once (`by_set`), not filtered
+    from every header: for any sets (nested with `:`, prefixes of one another's parts, as
+    `a` is of `ab`), the headers indexed under a spec are, in order, those `_in_set` finds in it."""
+    from datetime import datetime
+
+    from web.oai.protocol import Header, _in_set, by_set
+
+    headers = [Header(f"o{n}", "record", datetime(2000, 1, 1), False, tuple(specs)) for n, specs in enumerate(sets)]
+    indexed = by_set(headers)
+    for spec in {*asked, *(s for specs in sets for s in specs)}:
+        assert indexed.get(spec, []) == [h for h in headers if _in_set(h, spec)]
 
 
 def test_post_is_answered_like_get(client, oai_schema):
