@@ -245,6 +245,29 @@ def test_sickle_harvests_the_whole_public_sample_over_http(sample, oai_schema):
     assert {"type:record", "type:harm"} <= sets
 
 
+def test_a_harvested_object_s_harm_types_are_its_summary_s(sample):
+    """OAI-PMH's harm-type sets come from `Catalog.changes`, read in its pass over the rows,
+    not from every summary of the kind: for every object the public sees, the same harm types
+    as its summary lists, in the same order; none for a deleted one."""
+    from web.oai.protocol import HARVESTED_KINDS
+
+    engine = open_engine(sample)
+    try:
+        with Session(engine) as session:
+            catalog = Catalog(session, PUBLIC, sample.today())
+            compared = 0
+            for kind in HARVESTED_KINDS:
+                summaries = {s["id"]: s["harm_types"] for s in catalog.summaries(kind)}
+                changes = catalog.changes(kind)
+                assert {c["id"] for c in changes if not c["deleted"]} == set(summaries)
+                for change in changes:
+                    assert change["harm_types"] == ([] if change["deleted"] else summaries[change["id"]])
+                    compared += bool(change["harm_types"])
+    finally:
+        engine.dispose()
+    assert compared  # the sample has objects with harm types, so something was compared
+
+
 def test_resumption_tokens_page_through_the_sample(sample, oai_schema):
     with TestClient(create_app(sample)) as client:
         doc = oai(client, oai_schema, verb="ListIdentifiers", metadataPrefix="oai_dc")

@@ -150,11 +150,10 @@ class Repository:
         """Every harvestable object, visible or deleted, in identifier order."""
         found = []
         for kind in HARVESTED_KINDS:
-            harm_types = {s["id"]: s["harm_types"] for s in self.catalog.summaries(kind)}
             for change in self.catalog.changes(kind):
                 sets = (f"type:{kind}",)
                 if not change["deleted"]:
-                    sets += tuple(f"harm_type:{h}" for h in harm_types.get(change["id"], []) if SET_SPEC.match(h))
+                    sets += tuple(f"harm_type:{h}" for h in change["harm_types"] if SET_SPEC.match(h))
                 found.append(Header(change["id"], kind, change["datestamp"].replace(microsecond=0),
                                     change["deleted"], sets))
         return sorted(found, key=lambda h: self.identifier(h.object_id))
