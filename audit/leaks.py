@@ -490,7 +490,11 @@ class Brief:
     files: list[str] = field(default_factory=list)
 
 
-HELD_CHARS = 150_000_000  # what a child holds (distinct records once) before it waits for its brief
+# What a child holds (distinct records once) before it waits for its brief. At 100,000 records
+# 150 M characters (~200 MB) were held by the time the parent had taken ~5/6 of its fingerprints:
+# the child then waited, one core idle (9 s at load 5, 26 s at load 7). 300 M (~400 MB) lasts
+# past the brief; the child's peak stays below the parent's (~1.3 GB, bench/results).
+HELD_CHARS = 300_000_000
 
 
 class _Held:
