@@ -491,9 +491,9 @@ class Brief:
 
 
 # What a child holds (distinct records once) before it waits for its brief. At 100,000 records
-# 150 M characters (~200 MB) were held by the time the parent had taken ~5/6 of its fingerprints:
-# the child then waited, one core idle (9 s at load 5, 26 s at load 7). 300 M (~400 MB) lasts
-# past the brief; the child's peak stays below the parent's (~1.3 GB, bench/results).
+# 150 M characters were held before the parent had its fingerprints: the child then waited, one
+# core idle (7 s at load 5, 23 s at load 7). With 300 M no run waited, and the child's peak
+# (877-947 MB) stayed below the parent's (~1.36 GB) (bench/results/36).
 HELD_CHARS = 300_000_000
 
 
