@@ -598,19 +598,16 @@ class Catalog:
         Consent entries and each harm's concepts and agents are read here in bulk, once, so the
         loop over (up to 100,000) rows makes no query of its own."""
         consent = self._consent_by_narrative() if kind == "narrative" else {}
-        concepts_of, agents_of = self._harm_links() if kind == "harm" else ({}, {})
+        links = self._harm_links() if kind == "harm" else ({}, {})
         for row in rows:
             if not visibility(row, self.viewer, self.today, consent.get(row.id, ())).visible:
                 continue
-            if kind == "record":
-                concept_ids, institutions = row.subjects or [], row.creators or []
-            elif kind == "narrative":
-                concept_ids, institutions = row.harm_types or [], []
-            elif kind == "harm":
-                concept_ids, institutions = concepts_of.get(row.id, []), agents_of.get(row.id, [])
-            else:
-                concept_ids, institutions = [], []
-            yield self._summary(kind, row, concept_ids, institutions)
+            yield self._summary(kind, row, *_facet_ids(kind, row, links))
+
+    def _harm_types(self, concept_ids: list[str]) -> list[str]:
+        """The harm types among these concept ids, as a summary lists them (`_summary`)."""
+        concepts = self.concepts
+        return [concepts[c].id for c in sorted(concept_ids) if c in concepts and concepts[c].scheme == "harm-type"]
 
     def _summary(self, kind: str, row, concept_ids: list[str], institutions: list[str]) -> Summary:
         """One object that is not an authority in brief, its facets read from these ids."""
@@ -680,7 +677,9 @@ class Catalog:
         }
 
     def changes(self, kind: str) -> list[Change]:
-        """What a harvester may know of each object of one kind: `{id, datestamp, deleted}`.
+        """What a harvester may know of each object of one kind: `{id, datestamp, deleted,
+        harm_types}` (the visible ones' harm types as their summaries list them, OAI-PMH's sets:
+        read here, in the same pass, rather than by making every summary of the kind).
 
         Visible objects are listed with the moment they last became what the public sees:
         their last write, or the day their embargo ended if that is later, so incremental
@@ -690,6 +689,7 @@ class Catalog:
         and the time). Objects the public never saw are not listed at all.
         """
         consent = self._consent_by_narrative() if kind == "narrative" else {}
+        links = self._harm_links() if kind == "harm" else ({}, {})
         found: list[Change] = []
         hidden = []
         for row in self._rows(kind, ordered=True):
@@ -700,9 +700,10 @@ class Catalog:
                 embargo = getattr(row, "embargo_until", None)
                 if getattr(row, "access", "") == "embargoed" and embargo:
                     stamp = max(stamp, datetime.fromisoformat(embargo))
-                found.append({"id": row.id, "datestamp": stamp, "deleted": False})
+                harm_types = self._harm_types(_facet_ids(kind, row, links)[0])
+                found.append({"id": row.id, "datestamp": stamp, "deleted": False, "harm_types": harm_types})
             elif vis.form is Form.TOMBSTONE:
-                found.append({"id": row.id, "datestamp": stamp, "deleted": True})
+                found.append({"id": row.id, "datestamp": stamp, "deleted": True, "harm_types": []})
             else:
                 hidden.append(row)
         # Objects hidden now that the public once saw (made restricted, staff or embargoed,
@@ -710,9 +711,10 @@ class Catalog:
         left = left_public(self.session, kind, [r.id for r in hidden], consent)
         for row in hidden:
             if row.id in left:
-                found.append({"id": row.id, "datestamp": left[row.id], "deleted": True})
+                found.append({"id": row.id, "datestamp": left[row.id], "deleted": True, "harm_types": []})
             elif row.deleted and self._was_visible(kind, row, consent.get(row.id, ())):
-                found.append({"id": row.id, "datestamp": row.updated_at.replace(tzinfo=None), "deleted": True})
+                found.append({"id": row.id, "datestamp": row.updated_at.replace(tzinfo=None), "deleted": True,
+                              "harm_types": []})
         return sorted(found, key=lambda change: change["id"])
 
     def _was_visible(self, kind: str, row, consent) -> bool:
@@ -770,3 +772,15 @@ def summary_key(summary: Summary) -> tuple[int, str]:
 def brief(summary: Summary) -> Brief:
     return {"id": summary["id"], "type": summary["type"], "title": summary["title"], "url": summary["url"],
             "api_url": summary["api_url"]}
+
+
+def _facet_ids(kind: str, row, links: tuple[dict[str, list[str]], dict[str, list[str]]]) -> tuple[list[str], list[str]]:
+    """The concept ids and the agent ids an object's facets come from (`links`: each harm's,
+    `Catalog._harm_links`, for harms)."""
+    if kind == "record":
+        return row.subjects or [], row.creators or []
+    if kind == "narrative":
+        return row.harm_types or [], []
+    if kind == "harm":
+        return links[0].get(row.id, []), links[1].get(row.id, [])
+    return [], []

@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, create_engine
 # edits, the shared sign-in rate limit, staff-made consent decisions).
 from archive import (  # noqa: F401
     change_log,
+    json_columns,
     ledger,
     ledger_edits,
     media,
@@ -55,14 +56,15 @@ def open_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite"):
         if settings.sqlite_path is not None:
             settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, json_deserializer=json_columns.loads)
         event.listen(engine, "connect", _sqlite_pragmas)
     elif url.startswith("postgresql"):
         # A write waits at most as long for a lock as SQLite's busy timeout, then fails (the API
         # answers 503, try again: web/errors.py) rather than hanging behind a long ingest.
-        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={BUSY_MS}"})
+        engine = create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={BUSY_MS}"},
+                               json_deserializer=json_columns.loads)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, json_deserializer=json_columns.loads)
     if _already_made(engine):
         return engine  # every table, trigger and column is there: `reckon build` skips ~0.2 s of DDL
     with _one_at_a_time(engine):

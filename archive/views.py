@@ -540,11 +540,13 @@ class AgentPageView(TypedDict):
 
 class Change(TypedDict):
     """What a harvester may know of an object (`Catalog.changes`): when it last changed for the
-    public, or when it left them (`deleted`)."""
+    public, or when it left them (`deleted`), and the harm types it is listed under (none
+    when deleted)."""
 
     id: str
     datestamp: datetime
     deleted: bool
+    harm_types: list[str]
 
 
 # What `Catalog.get` answers, by kind.

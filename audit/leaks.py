@@ -490,7 +490,11 @@ class Brief:
     files: list[str] = field(default_factory=list)
 
 
-HELD_CHARS = 150_000_000  # what a child holds (distinct records once) before it waits for its brief
+# What a child holds (distinct records once) before it waits for its brief. At 100,000 records
+# 150 M characters were held before the parent had its fingerprints: the child then waited, one
+# core idle (7 s at load 5, 23 s at load 7). With 300 M no run waited, and the child's peak
+# (877-947 MB) stayed below the parent's (~1.36 GB) (bench/results/36).
+HELD_CHARS = 300_000_000
 
 
 class _Held:

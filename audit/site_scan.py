@@ -13,6 +13,7 @@ that dies with chunks claimed fails the whole audit, `audit.leaks._Walk.finish`)
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -53,13 +54,23 @@ def scan_files(claims: Claims, files: Sequence[str], public_dir: Path, scan: Fil
     to be walked with the app."""
     mentioned: set[str] = set()
     parent = public_dir.parent
+    inside = str(public_dir) + os.sep  # how every listed file's path begins (`audit.files.public_files`)
+    named = public_dir.name + os.sep
     while (chunk := claims.claim(len(files))) is not None:
         for n in chunk:
-            path = Path(files[n])
-            if path.suffix.lower() in MEDIA_SUFFIXES:
+            file = files[n]
+            if os.path.splitext(file)[1].lower() in MEDIA_SUFFIXES:
                 continue  # sound, checked by decoding it: its bytes are no text to search
-            data = path.read_bytes()
-            scan.file(str(path.relative_to(parent)), "/" + path.relative_to(public_dir).as_posix(), data)
+            with open(file, "rb") as opened:
+                data = opened.read()
+            # Its place and address cut from its path as a string: `Path` objects for 200,000
+            # files (parsed, made relative twice) cost a tenth of what reading them does.
+            if file.startswith(inside) and os.sep == "/":
+                where, head = named + file[len(inside):], "/" + file[len(inside):]
+            else:
+                path = Path(file)
+                where, head = str(path.relative_to(parent)), "/" + path.relative_to(public_dir).as_posix()
+            scan.file(where, head, data)
             if b"/iiif/" in data:
                 mentioned |= references(decoded(data))
     return mentioned

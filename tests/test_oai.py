@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from sickle import Sickle
 from sqlmodel import Session
@@ -154,6 +156,25 @@ def test_sets_select_by_type_and_harm_type(client, oai_schema):
     assert len(texts(doc, ".//o:identifier")) == 6
 
 
+SPEC_PART = st.text(alphabet="ab-", min_size=1, max_size=3)
+SPEC = st.lists(SPEC_PART, min_size=1, max_size=3).map(":".join)
+
+
+@given(st.lists(st.lists(SPEC, max_size=4), max_size=8), st.lists(SPEC, max_size=6))
+def test_a_set_s_headers_are_those_the_rule_finds_in_it(sets, asked):
+    """Each set's list is read from the headers indexed by set once (`by_set`), not filtered
+    from every header: for any sets (nested with `:`, prefixes of one another's parts, as
+    `a` is of `ab`), the headers indexed under a spec are, in order, those `_in_set` finds in it."""
+    from datetime import datetime
+
+    from web.oai.protocol import Header, _in_set, by_set
+
+    headers = [Header(f"o{n}", "record", datetime(2000, 1, 1), False, tuple(specs)) for n, specs in enumerate(sets)]
+    indexed = by_set(headers)
+    for spec in {*asked, *(s for specs in sets for s in specs)}:
+        assert indexed.get(spec, []) == [h for h in headers if _in_set(h, spec)]
+
+
 def test_post_is_answered_like_get(client, oai_schema):
     response = client.post("/oai", data={"verb": "GetRecord", "metadataPrefix": "oai_dc",
                                          "identifier": ID + "rec-2008-apology"})
@@ -222,6 +243,29 @@ def test_sickle_harvests_the_whole_public_sample_over_http(sample, oai_schema):
     assert len(records) == len(identifiers) == len(set(identifiers))
     assert all(r.metadata["title"] for r in records if not r.header.deleted)
     assert {"type:record", "type:harm"} <= sets
+
+
+def test_a_harvested_object_s_harm_types_are_its_summary_s(sample):
+    """OAI-PMH's harm-type sets come from `Catalog.changes`, read in its pass over the rows,
+    not from every summary of the kind: for every object the public sees, the same harm types
+    as its summary lists, in the same order; none for a deleted one."""
+    from web.oai.protocol import HARVESTED_KINDS
+
+    engine = open_engine(sample)
+    try:
+        with Session(engine) as session:
+            catalog = Catalog(session, PUBLIC, sample.today())
+            compared = 0
+            for kind in HARVESTED_KINDS:
+                summaries = {s["id"]: s["harm_types"] for s in catalog.summaries(kind)}
+                changes = catalog.changes(kind)
+                assert {c["id"] for c in changes if not c["deleted"]} == set(summaries)
+                for change in changes:
+                    assert change["harm_types"] == ([] if change["deleted"] else summaries[change["id"]])
+                    compared += bool(change["harm_types"])
+    finally:
+        engine.dispose()
+    assert compared  # the sample has objects with harm types, so something was compared
 
 
 def test_resumption_tokens_page_through_the_sample(sample, oai_schema):

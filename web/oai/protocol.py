@@ -150,11 +150,10 @@ class Repository:
         """Every harvestable object, visible or deleted, in identifier order."""
         found = []
         for kind in HARVESTED_KINDS:
-            harm_types = {s["id"]: s["harm_types"] for s in self.catalog.summaries(kind)}
             for change in self.catalog.changes(kind):
                 sets = (f"type:{kind}",)
                 if not change["deleted"]:
-                    sets += tuple(f"harm_type:{h}" for h in harm_types.get(change["id"], []) if SET_SPEC.match(h))
+                    sets += tuple(f"harm_type:{h}" for h in change["harm_types"] if SET_SPEC.match(h))
                 found.append(Header(change["id"], kind, change["datestamp"].replace(microsecond=0),
                                     change["deleted"], sets))
         return sorted(found, key=lambda h: self.identifier(h.object_id))
@@ -177,6 +176,15 @@ class Repository:
         if header is None:
             raise OAIError("idDoesNotExist", f"no item {identifier!r} in this repository")
         return header
+
+    def in_set(self, set_spec: str | None) -> list[Header]:
+        """The headers (in identifier order) in the set or one nested in it (`_in_set`); every
+        header when no set is asked for. Indexed by set once per store generation (`Kept`)."""
+        if set_spec is None:
+            return self.headers
+        if self.kept.by_set is None:
+            self.kept.by_set = by_set(self.headers)
+        return self.kept.by_set.get(set_spec, [])
 
     def matching(self, set_spec: str | None, start: datetime | None, end: datetime | None
                  ) -> tuple[list[Header], list[str]]:
@@ -258,7 +266,7 @@ class Repository:
 
 class Kept:
     """What the requests of one (store generation, today) share: the headers, each list's
-    headers by (set, window), the headers by id, the agents and concepts, the bulk reads record
+    headers by (set, window), the headers by id and by set, the agents and concepts, the bulk reads record
     views take from other tables, and the most recently made `<record>` and `<header>` elements,
     serialised (`KEPT_RECORDS` of each)."""
 
@@ -266,6 +274,7 @@ class Kept:
         self.headers: list[Header] | None = None
         self.authorities: Authorities | None = None
         self.by_id: dict[str, Header] | None = None
+        self.by_set: dict[str, list[Header]] | None = None
         self.lists: dict[tuple, tuple[list[Header], list[str]]] = {}
         self.record_bulk: dict | None = None
         self._made: dict[str, OrderedDict[str, bytes]] = {"record": OrderedDict(), "header": OrderedDict()}
@@ -408,8 +417,8 @@ def _matching(repo: Repository, set_spec: str | None, start: datetime | None, en
     unknown set or when none match."""
     if set_spec is not None and set_spec not in {s for s, _ in repo.sets}:
         raise OAIError("noRecordsMatch", f"no set {set_spec!r} in this repository; see ListSets")
-    matched = [h for h in repo.headers
-               if _in_set(h, set_spec) and (start is None or h.datestamp >= start) and (end is None or h.datestamp <= end)]
+    matched = [h for h in repo.in_set(set_spec)
+               if (start is None or h.datestamp >= start) and (end is None or h.datestamp <= end)]
     if not matched:
         raise OAIError("noRecordsMatch", "no items match these arguments")
     return matched
@@ -417,8 +426,32 @@ def _matching(repo: Repository, set_spec: str | None, start: datetime | None, en
 
 def _in_set(header: Header, spec: str | None) -> bool:
     """True when no set is asked for, or the header is in the set or in one nested in it
-    (`type` holds `type:record`)."""
+    (`type` holds `type:record`). `sets_holding` says the same of every set at once."""
     return spec is None or any(s == spec or s.startswith(spec + ":") for s in header.sets)
+
+
+def sets_holding(header: Header) -> dict[str, None]:
+    """Every set spec `_in_set` finds the header in: each of its sets and each set it is
+    nested in (`type:record` and `type`), each once, in no meaningful order."""
+    found: dict[str, None] = {}
+    for spec in header.sets:
+        found[spec] = None
+        at = spec.find(":")
+        while at >= 0:
+            found[spec[:at]] = None
+            at = spec.find(":", at + 1)
+    return found
+
+
+def by_set(headers: list[Header]) -> dict[str, list[Header]]:
+    """The headers of each set spec (`sets_holding`), in the order given: one pass over the
+    archive for every set's list, where a list filtered every header (at 100,000 records and
+    ~40 sets, a tenth of the leak audit's CPU went to `_in_set`)."""
+    found: dict[str, list[Header]] = {}
+    for header in headers:
+        for spec in sets_holding(header):
+            found.setdefault(spec, []).append(header)
+    return found
 
 
 def list_identifiers(repo: Repository, args: dict) -> Spliced:
