@@ -43,15 +43,7 @@ from search.tantivy.facets import FIELD as ALL_FACETS
 from search.tantivy.facets import count_facets, facet_values
 from search.tantivy.pairs import FIELD as PAIRS
 from search.tantivy.pairs import TOKENIZER as PAIR_TOKENIZER
-from search.tantivy.pairs import (
-    PairMaker,
-    codes,
-    distinct_words,
-    idf,
-    read_common,
-    term,
-    write_common,
-)
+from search.tantivy.pairs import PairMaker, codes, idf, read_common, term, write_common
 from search.tantivy.pairs import tokenizer as pair_tokenizer
 
 STEM = "en_stem"
@@ -121,17 +113,12 @@ def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = Fals
             values[name] = [value] if value != "" or name in STORED_FIELDS else []
         else:
             values[name] = [v.lower() for v in value or []]
-    text = doc.get("text") or ""
-    words = pairs.split(text) if pairs is not None and text else None
     if pairs is not None:
-        values[PAIRS] = pairs.values(text, words)
+        values[PAIRS] = pairs.values(doc.get("text") or "")
     if all_facets:
         values[ALL_FACETS] = facet_values(values)
     if unstemmed:
-        values.update({copy: values[name] for name, copy in UNSTEMMED.items()})
-        if words is not None:
-            # Only which documents hold a word is kept of the copy: each word once will do.
-            values[UNSTEMMED["text"]] = [distinct_words(text, words)]
+        values.update({words: values[name] for name, words in UNSTEMMED.items()})
     values = {k: v for k, v in values.items() if v}
     return tantivy.Document(**values, date_lower=int(doc["date_lower"]), date_upper=int(doc["date_upper"]))
 

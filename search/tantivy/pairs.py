@@ -112,11 +112,9 @@ class PairMaker:
         least = max(1, math.ceil(COMMON_SHARE * len(texts)))
         return sorted(s for s, n in counts.most_common(COMMON_MAX) if n >= least)
 
-    def values(self, text: str, words: list[str] | list[bytes] | None = None) -> list[str]:
-        """The field's values: one string of word characters per run of words between gaps.
-        `words`: `split(text)`, when the caller made it."""
-        if words is None:
-            words = self.split(text)
+    def values(self, text: str) -> list[str]:
+        """The field's values: one string of word characters per run of words between gaps."""
+        words = self.split(text)
         chars = self.chars
         try:
             line = "".join(map(chars.__getitem__, words))
@@ -127,17 +125,6 @@ class PairMaker:
         if GAP in line:
             return [run + END for run in line.split(GAP) if run]
         return [line + END] if line else []
-
-
-def distinct_words(text: str, words: list[str] | list[bytes]) -> str:
-    """The words of `text` (`words`, its `PairMaker.split`) once each, for a field that keeps
-    only which documents hold a word (an unstemmed copy, for prefixes): tantivy makes the same
-    postings of it from a third fewer words (a record's 400 words are ~260 distinct ones). ASCII
-    text only, whose words are split and lowercased as tantivy's default tokenizer does; any
-    other text is given back whole."""
-    if not text.isascii():
-        return text
-    return b" ".join(set(words)).decode()  # type: ignore[arg-type]  # ASCII text: bytes
 
 
 def term(code_of: dict[str, str], first: str, second: str) -> str | None:
