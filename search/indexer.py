@@ -97,6 +97,15 @@ class _ManifestMaker:
             for found in words:
                 self.words.update(found)
 
+    def add_words_of(self, other: _ManifestMaker, less: Counter) -> None:
+        """Count the words of `other`'s documents, less `less` (the words of those of its
+        documents this index does not hold): the words of documents this index took from
+        `other` (search.shared_build) are counted once, in `other`, not once in each."""
+        self.words.update(other.words)
+        self.words.subtract(less)
+        for word in [w for w, n in self.words.items() if n <= 0]:
+            del self.words[word]
+
     def manifest(self, engine_name: str, all_labels: dict[str, str]) -> dict:
         used = {v for _, values in self.docs.values() for v in values}
         return make_manifest(engine_name, used, all_labels, vocabulary_of(self.words))
@@ -151,7 +160,8 @@ class FreshIndex:
 
     def add_made(self, batch: list[dict], entries: dict[str, tuple[str, list[str]]],
                  words: list[set[bytes]], prepared: list) -> None:
-        """Add a batch whose entries, word sets and engine form (`Writer.prepare`) are made."""
+        """Add a batch whose entries, word sets and engine form (`Writer.prepare`) are made;
+        `words`, the word sets to count (a caller counting some elsewhere leaves them out)."""
         self.writer.add_prepared(prepared)
         self.manifest.add(batch, entries, words)
         self.count += len(batch)

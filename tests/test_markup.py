@@ -3,6 +3,8 @@ markdown-it makes of it (HTML and text), since record pages, downloads and searc
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,3 +60,19 @@ def test_collapse_whitespace_is_split_and_join(text):
     """The shortcut for a text already collapsed agrees with splitting and joining it, for
     every kind of white space `str.split` knows, ASCII or not."""
     assert markup.collapse_whitespace(text) == " ".join(text.split())
+
+
+# `is_plain_prose` as first written: one class of inline characters, one class of line ends.
+_INLINE_AS_A_CLASS = re.compile(r"[\\`*_\[\]<&\x00]")
+_AT_A_LINE_START = re.compile(r"[ \t]*(?:[-+=#>~]|\d{1,9}[.)])")
+_AFTER_EITHER_LINE_END = re.compile(r"[\r\n][ \t]*(?:[-+=#>~]|\d{1,9}[.)])")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + ["\n-", "\r#", "\n  12)", "\r\n> q", "x\n", "\n"]), max_size=40).map("".join))
+def test_plain_prose_is_told_as_by_one_class_of_characters(text):
+    """The per-character scans say what the character classes said, for every piece that
+    opens inline markup or a block, after either line end or none."""
+    by_classes = (_INLINE_AS_A_CLASS.search(text) is None and _AT_A_LINE_START.match(text) is None
+                  and _AFTER_EITHER_LINE_END.search(text) is None)
+    assert markup.is_plain_prose(text) == by_classes
