@@ -38,6 +38,11 @@ RACY_NS = 2_000_000_000  # 2 s: a coarse file system's mtime granularity, with s
 SKIP_FOLDERS = frozenset({".git", ".hg", ".svn"})  # version control's own files are no content
 STAT_THREADS = 4
 STAT_CHUNK = 5_000  # files a thread stats at a time: below it, no thread is started
+# Threads only when the first chunk shows a cold cache. Warm, one thread stats ~300,000 files a
+# second (5,000 in ~17 ms); four threads took 2-3x its wall and 3-5x its CPU at 100,000 files
+# on this 2-core machine (0.6-1.0 s and 1.0-1.5 s, the kernel's share most of it), and that
+# varied with the machine's state from one hour to the next (bench/results/38).
+COLD_SECONDS = 0.1
 PACKAGES = ("ingest", "archive")  # the code that reads files and writes what they hold
 LIBRARIES = ("pydantic", "PyYAML", "markdown-it-py")
 
@@ -85,11 +90,13 @@ def _scan(content_dir: Path) -> Scan:
     found = Scan({}, time.time_ns())
     paths = _walk(content_dir)
     chunks = [paths[start:start + STAT_CHUNK] for start in range(0, len(paths), STAT_CHUNK)]
-    if len(chunks) > 1:
-        with ThreadPoolExecutor(STAT_THREADS) as pool:
-            stats = list(pool.map(_stats, chunks))
+    started = time.perf_counter()
+    stats = [_stats(chunk) for chunk in chunks[:1]]
+    if len(chunks) > 1 and time.perf_counter() - started > COLD_SECONDS:
+        with ThreadPoolExecutor(STAT_THREADS) as pool:  # the kernel reads inodes from disk: overlap the waits
+            stats += pool.map(_stats, chunks[1:])
     else:
-        stats = [_stats(chunk) for chunk in chunks]
+        stats += [_stats(chunk) for chunk in chunks[1:]]
     for chunk, got in zip(chunks, stats, strict=True):
         found.files.update((path, stat) for path, stat in zip(chunk, got, strict=True) if stat is not None)
     # Digests of files too new to trust their stat later, read now (before the readers read
@@ -121,9 +128,9 @@ def _walk(content_dir: Path) -> list[str]:
 
 
 def _stats(paths: list[str]) -> list[Stat | None]:
-    """Each file's stat (None for one gone since the walk). Run on threads: the system call
-    releases the GIL, so on a folder the kernel has not cached, their waits overlap, as git's
-    preload-index does (wall time; the CPU time is the same)."""
+    """Each file's stat (None for one gone since the walk). Run on threads when the cache is
+    cold (`_scan`): the system call releases the GIL, so while the kernel reads inodes from
+    disk, their waits overlap, as git's preload-index does."""
     found: list[Stat | None] = []
     for path in paths:
         try:

@@ -161,10 +161,15 @@ def test_other_ingest_code_or_a_store_without_the_record_reads_everything(archiv
         assert session.exec(select(SourceFile).where(SourceFile.path == CODE_ROW)).first() is not None
 
 
-def test_a_folder_stat_on_threads_finds_every_file_with_its_own_stat(tmp_path):
+@pytest.mark.parametrize("cold_seconds", [-1.0, 60.0], ids=["cold-cache-threads", "warm-cache-one-thread"])
+def test_a_folder_stat_on_threads_finds_every_file_with_its_own_stat(tmp_path, monkeypatch, cold_seconds):
     """More files than one thread stats at a time: each path keeps its own stat, whichever
-    thread took it, and a version-control folder is still skipped."""
+    thread took it (threads are used when the first chunk was slow: here forced, or never),
+    and a version-control folder is still skipped."""
+    from ingest import changed_files
     from ingest.changed_files import STAT_CHUNK, scan
+
+    monkeypatch.setattr(changed_files, "COLD_SECONDS", cold_seconds)
 
     count = STAT_CHUNK * 2 + 7
     folder = tmp_path / "content" / "records"
