@@ -41,14 +41,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     csv_sources = [(path, args.mapping) for path in args.csv or []]
-    found, known = scan(settings.content_dir), None
+    found, known, report = scan(settings.content_dir), None, None
+    if not (args.strict or args.prune or csv_sources):
+        known, report = look(settings, found)  # a report only when nothing changed
     # Nothing changed and nothing left to publish: told without loading the store's code.
-    if not (args.strict or args.prune or csv_sources) and (stamp := up_to_date.current(settings)) is not None:
-        known, report = look(settings, found)
-        if report is not None:
-            _print_ingest(settings, report)
-            print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
-            return 0
+    if report is not None and (stamp := up_to_date.current(settings)) is not None:
+        _print_ingest(settings, report)
+        print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
+        return 0
 
     with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
         from ingest.pipeline import ingest
@@ -60,18 +60,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         # before it runs again, so no later collection walks it (~0.1 s of a one-record ingest).
         gc.freeze()
 
-    try:
-        report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
-                        progress=Progress(sys.stderr), found=found, known=known)
-    except ContentError as exc:
-        from ingest.summary import summary_table
+    if report is None:  # something changed, or the look could not tell: the full path
+        try:
+            report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
+                            progress=Progress(sys.stderr), found=found, known=known)
+        except ContentError as exc:
+            from ingest.summary import summary_table
 
-        _print_warnings(exc.warnings)
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print(summary_table(errors=exc.problems), file=sys.stderr)
-        print(f"{len(exc.problems)} errors; nothing was written", file=sys.stderr)
-        return 1
+            _print_warnings(exc.warnings)
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            print(summary_table(errors=exc.problems), file=sys.stderr)
+            print(f"{len(exc.problems)} errors; nothing was written", file=sys.stderr)
+            return 1
     _print_ingest(settings, report)
     site = None
     indexing = cpu_seconds()
