@@ -15,12 +15,10 @@ from pathlib import Path
 
 from ingest.report import IngestReport
 
-# Write order: what is referenced is written (and flushed) before what refers to it.
-KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline", "commitment", "response")
-# Each kind's table, as `archive.models.OBJECT_TYPES` declares it (tests/test_ingest_unchanged_content.py
+# Write order: what is referenced is written (and flushed) before what refers to it. Each kind's
+# table is named after it (`archive.models.OBJECT_TYPES`; tests/test_ingest_unchanged_content.py
 # checks that they agree).
-TABLES = {"agent": "agent", "concept": "concept", "record": "record", "narrative": "narrative",
-          "harm": "harm", "timeline": "timeline", "commitment": "commitment", "response": "response"}
+KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline", "commitment", "response")
 SOURCE_FILES = "sourcefile"  # `archive.source_files.SourceFile`'s table (checked by the same test)
 
 # Runs one statement with named parameters and gives its rows as tuples: `sqlite3.Connection.execute`,
@@ -43,7 +41,7 @@ def report_missing(execute: Execute, report: IngestReport, content: Path, kinds:
               "after": len(prefix) + 1}
     for kind in kinds:
         gone = {(row_id, path) for row_id, path in execute(
-            f"SELECT id, source_path FROM {TABLES[kind]} WHERE NOT deleted AND source_path NOT LIKE 'staff:%' "
+            f"SELECT id, source_path FROM {kind} WHERE NOT deleted AND source_path NOT LIKE 'staff:%' "
             f"AND NOT (substr(source_path, 1, CAST(:length AS INTEGER)) = CAST(:prefix AS VARCHAR) AND EXISTS "
             f"(SELECT 1 FROM {SOURCE_FILES} WHERE path = CAST(:root AS VARCHAR) || "
             f"substr(source_path, CAST(:after AS INTEGER))))", params)}
@@ -56,6 +54,6 @@ def count_unchanged(execute: Execute, report: IngestReport, kinds: Sequence[str]
     """Count as unchanged the stored objects of these kinds read from files, not written now and
     not missing (call after `report_missing`)."""
     for kind in kinds:
-        (stored,), = execute(f"SELECT count(*) FROM {TABLES[kind]} WHERE NOT deleted "
+        (stored,), = execute(f"SELECT count(*) FROM {kind} WHERE NOT deleted "
                              "AND source_path NOT LIKE 'staff:%'", {})
         report.unchanged[kind] = stored - report.created[kind] - report.updated[kind] - len(report.missing.get(kind, []))
