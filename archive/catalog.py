@@ -621,7 +621,7 @@ class Catalog:
             # A narrative is grouped by the period it is about where given (archive.dates.subject_date).
             "decade": decade_of(row.coverage_lower if kind == "narrative" and row.coverage_date else row.date_lower)
             if dated else None,
-            "harm_types": [c.id for c in concepts if c.scheme == "harm-type"],
+            "harm_types": self._harm_types(concept_ids),
             "affected_groups": [c.id for c in concepts if c.scheme == "affected-group"],
             "institutions": sorted(a for a in institutions if a in self.agents),
         }
