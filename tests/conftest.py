@@ -10,6 +10,7 @@ other helper the test modules share, are in tests/helpers/; the fixtures are her
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import threading
 from collections import Counter
@@ -18,6 +19,11 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+# The suite's `reckon` commands run themselves: a warm process (reckon/warm_client.py) outlives
+# the command that starts it, which a test must not leave behind. tests/test_warm_process.py runs
+# commands through warm processes of its own and stops them.
+os.environ["RECKON_WARM"] = "off"
 
 # Before the helpers are imported: their asserts report the values they compared, as a test's do.
 pytest.register_assert_rewrite("tests.helpers")

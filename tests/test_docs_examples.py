@@ -173,7 +173,7 @@ def sample_home(tmp_path_factory) -> Path:
 def environment(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("RECKON_") and k not in ("DATABASE_URL", "SOURCE_DATE_EPOCH")}
-    env.update(RECKON_HOME=str(home), RECKON_TODAY=TODAY.isoformat(),
+    env.update(RECKON_HOME=str(home), RECKON_TODAY=TODAY.isoformat(), RECKON_WARM="off",  # none left behind
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")
     return env
 

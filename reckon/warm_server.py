@@ -1,0 +1,177 @@
+"""The warm process itself (the caller's side, and why, is `reckon/warm_client.py`): it loads
+the commands' code once, then forks one child per command, which takes the caller's streams,
+folder, environment and umask, runs `reckon.cli.main` and sends back its status."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+from contextlib import suppress
+from pathlib import Path
+
+from reckon.warm_client import FRAME, LENGTH, read_exactly
+
+PRELOAD = ("reckon.cli", "ingest.pipeline", "ingest.progress", "ingest.summary", "publish.pipeline", "publish.build",
+           "publish.changed_list", "search.query", "audit.since", "archive.catalog")
+"""The modules the warm commands import: loaded once, by the warm process."""
+
+IDLE_SECONDS = 900
+
+
+def serve(place: Path, idle: float) -> None:
+    """Load the code, then fork a child per command until `idle` seconds pass without one or
+    the code on disk changes. One warm process per socket: the lock file decides."""
+    import fcntl
+    import gc
+    import importlib
+    import time
+
+    lock = open(place.with_suffix(".lock"), "a+")  # noqa: SIM115 - held for the process's life
+    for _ in range(40):  # a stale warm process may still be leaving
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            time.sleep(0.05)
+    else:
+        return  # another warm process serves this socket
+    lock.truncate(0)
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    gc.disable()
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # an optional part missing: its command imports it (and fails) itself
+    gc.enable()
+    gc.freeze()  # the children never collect what they inherit
+    loaded = _code_stamp()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    bound = place.with_suffix(f".{os.getpid()}")
+    bound.unlink(missing_ok=True)
+    listener.bind(str(bound))
+    os.chmod(bound, 0o600)
+    listener.listen(16)
+    os.replace(bound, place)  # appears ready: a command never finds it bound but not listening
+    listener.settimeout(idle)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    ours = place.stat().st_ino
+    try:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                return
+            connection.settimeout(None)
+            _pid, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                         struct.calcsize("3i")))
+            if uid != os.getuid():
+                connection.close()
+                continue
+            if _code_stamp() != loaded:
+                connection.sendall(FRAME.pack(b"S", 0))
+                connection.close()
+                return
+            if os.fork() == 0:
+                listener.close()
+                lock.close()
+                _child(connection)  # never returns
+            connection.close()
+    finally:
+        if place.exists() and place.stat().st_ino == ours:
+            place.unlink()
+
+
+def _code_stamp() -> list[tuple[str, int, int]]:
+    """Every loaded module file's place, modification time and size: what a command would load."""
+    stamp = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path:
+            try:
+                info = os.stat(path)
+            except OSError:
+                stamp.append((path, -1, -1))
+            else:
+                stamp.append((path, info.st_mtime_ns, info.st_size))
+    return sorted(stamp)
+
+
+def _child(connection: socket.socket) -> None:
+    """Become the caller's command: its streams, folder, environment and umask; run it; send its
+    status; leave without the warm process's own clean-up."""
+    import atexit
+    import traceback
+
+    code = 1
+    try:
+        for signum in (signal.SIGCHLD, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        header, fds, _flags, _address = socket.recv_fds(connection, LENGTH.size, 3)
+        if len(header) != LENGTH.size or len(fds) != 3:
+            os._exit(1)
+        body = read_exactly(connection, LENGTH.unpack(header)[0])
+        if body is None:
+            os._exit(1)
+        request = json.loads(body)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.umask(request["umask"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["reckon", *request["argv"]]
+        sys.stdout.reconfigure(line_buffering=os.isatty(1))
+        connection.sendall(FRAME.pack(b"P", os.getpid()))
+        code = _run(request["argv"])
+        atexit._run_exitfuncs()  # what a process's normal end would run (logging's flush, ...)
+        if os.environ.get("RECKON_WARM_REPORT"):  # what `time` would have shown of a command run by itself
+            _report_use()
+    except BaseException:  # noqa: BLE001 - whatever happens, the caller gets a status
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(Exception):  # a closed pipe: nothing more to say
+                stream.flush()
+        try:
+            connection.sendall(FRAME.pack(b"X", code))
+        finally:
+            os._exit(code)
+
+
+def _report_use() -> None:
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    user, system = own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
+    print(f"warm process's child: {user + system:.2f} s CPU ({user:.2f} user + {system:.2f} system, its own "
+          f"children included), peak {max(own.ru_maxrss, children.ru_maxrss) // 1024} MB", file=sys.stderr)
+
+
+def _run(argv: list[str]) -> int:
+    """`reckon argv` as `main` runs it, with SystemExit's status as a plain number."""
+    from reckon.cli import main
+
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    if status is None:
+        return 0
+    if isinstance(status, int):
+        return status
+    print(status, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":  # started by `warm_client._start`: python -m reckon.warm_server SOCKET SYS_PATH
+    sys.path[:] = json.loads(sys.argv[2])
+    serve(Path(sys.argv[1]), float(os.environ.get("RECKON_WARM_IDLE", IDLE_SECONDS)))
