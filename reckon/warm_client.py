@@ -10,8 +10,8 @@ and it takes the caller's arguments, working folder, environment, umask and stan
 file descriptors themselves, passed over the socket); its exit status is the command's.
 
 What a caller cannot hand over decides *which* warm process serves it: the interpreter, its
-import path and flags, the user, the niceness, the resource limits and the cgroup are hashed into
-the socket's name, so `nice reckon build` or a command under `ulimit -f` is served by a warm
+import path and flags, the environment it read as it started (`PYTHON*`, the locale), the
+user, the niceness, the resource limits and the cgroup are hashed into the socket's name, so `nice reckon build` or a command under `ulimit -f` is served by a warm
 process started under the same conditions, never by one with other limits.
 
 - **Started by the first command that finds none**, in the background (a new session, no
@@ -115,7 +115,9 @@ def _place() -> Path:
     except OSError:
         cgroup = ""
     limits = [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource)) if name.startswith("RLIMIT_")]
-    identity = json.dumps([sys.executable, sys.path, repr(sys.flags), sys.warnoptions, os.getuid(),
+    startup = sorted((k, v) for k, v in os.environ.items()  # what the interpreter read as it started
+                     if k.startswith("PYTHON") or k in ("LANG", "LC_ALL", "LC_CTYPE"))
+    identity = json.dumps([sys.executable, sys.path, repr(sys.flags), sys.warnoptions, startup, os.getuid(),
                            os.getpriority(os.PRIO_PROCESS, 0), cgroup, limits])
     return folder / f"warm-{hashlib.sha256(identity.encode()).hexdigest()[:20]}.sock"
 
