@@ -5,6 +5,8 @@ build from scratch file for file. Lists are paginated small here, so pages shift
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlmodel import Session
 
@@ -219,3 +221,29 @@ def test_records_link_back_to_the_commitments_citing_them_and_stop_when_they_no_
     ingest(site)
     text = patched(site, tmp_path, "fresh-3")  # hidden: no record links to it any more
     assert "com-scholarships" not in text and "Fund scholarships" not in text
+
+
+def _lists(settings) -> dict[str, tuple[int, int, bytes]]:
+    """The kept site index's lists: each one's row id (a new one each time it is written), size and members."""
+    import sqlite3
+
+    with sqlite3.connect(settings.build_cache_dir / "views.sqlite") as db:
+        return {name: (rowid, size, members) for rowid, name, size, members in
+                db.execute("SELECT rowid, name, size, members FROM lists")}
+
+
+def test_a_patch_writes_back_only_the_lists_whose_members_changed_and_they_equal_a_fresh_builds(site, tmp_path):
+    before = _lists(site)
+    edit(site, "records/rec-gen-009.md", "title: Generated minutes 9", "title: Renamed minutes 9")  # keeps its places
+    ingest(site)
+    patched(site, tmp_path, "fresh-1")
+    assert _lists(site) == before  # not one list written again
+    edit(site, "records/rec-gen-010.md", "date: 1910-05", "date: 1949-05")  # a new place, a new decade
+    ingest(site)
+    patched(site, tmp_path, "fresh-2")
+    after = _lists(site)
+    rewritten = {name for name in before if after.get(name, (None,))[0] != before[name][0]}
+    assert "s\0record" in rewritten and any("decade" in name for name in rewritten)
+    assert rewritten < set(before)  # the lists the record is not in were left alone
+    fresh = _lists(replace(site, public_dir=tmp_path / "fresh-2"))
+    assert {n: v[1:] for n, v in after.items()} == {n: v[1:] for n, v in fresh.items()}
