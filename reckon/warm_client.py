@@ -68,6 +68,7 @@ def run_warm(argv: list[str]) -> int | None:
     try:
         for fd in (0, 1, 2):  # handed over as they are: a closed one cannot be
             os.fstat(fd)
+        request = _request(argv)  # the working folder may be gone
         place = _place()
         connection = _connect(place)
     except OSError as exc:
@@ -80,7 +81,13 @@ def run_warm(argv: list[str]) -> int | None:
             raise WarmUnavailable(f"no warm process answered at {place}; one is starting")
         return None
     with connection:
-        status = _hand_over(connection, argv)
+        try:
+            socket.send_fds(connection, [LENGTH.pack(len(request))], [0, 1, 2])
+            connection.sendall(request)
+        except OSError:  # it left (or refused) before a child took the command: nothing ran
+            status = None
+        else:
+            status = _wait(connection)
     if status is None and mode == "require":
         raise WarmUnavailable("the warm process refused the command (its code changed); a new one is starting")
     if status is None:
@@ -134,14 +141,16 @@ def _connect(place: Path) -> socket.socket | None:
     return connection
 
 
-def _hand_over(connection: socket.socket, argv: list[str]) -> int | None:
-    """Send the command with this process's standard streams; wait for its status, passing
-    signals on to the child. None when the warm process refused before forking."""
+def _request(argv: list[str]) -> bytes:
+    """What the child takes from this process (its streams go beside it, as descriptors)."""
     umask = os.umask(0o022)
     os.umask(umask)
-    request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}).encode()
-    socket.send_fds(connection, [LENGTH.pack(len(request))], [0, 1, 2])
-    connection.sendall(request)
+    return json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask}).encode()
+
+
+def _wait(connection: socket.socket) -> int | None:
+    """The command's status, passing signals on to the child meanwhile. None when the warm
+    process refused before forking."""
     child: list[int] = []
     passed: list[int] = []  # signals passed on (or to pass on once the child is known)
 
