@@ -51,6 +51,7 @@ WARM_COMMANDS = frozenset({"ingest", "build", "index", "check", "audit", "search
 """Commands worth a warm start: they import the store's code. `serve` runs its own long-lived
 server, `user` reads a password from the terminal, and help needs nothing loaded."""
 
+SOCKET_PATH_MAX = 100  # Linux takes 107 bytes; the warm process binds a name a few longer first
 FRAME = struct.Struct("!ci")  # one message from the warm process: a tag and a number
 LENGTH = struct.Struct("!I")
 
@@ -126,7 +127,10 @@ def _place() -> Path:
                      if k.startswith("PYTHON") or k in ("LANG", "LC_ALL", "LC_CTYPE"))
     identity = json.dumps([sys.executable, sys.path, repr(sys.flags), sys.warnoptions, startup, os.getuid(),
                            os.getpriority(os.PRIO_PROCESS, 0), cgroup, limits])
-    return folder / f"warm-{hashlib.sha256(identity.encode()).hexdigest()[:20]}.sock"
+    place = folder / f"warm-{hashlib.sha256(identity.encode()).hexdigest()[:20]}.sock"
+    if len(os.fsencode(place)) > SOCKET_PATH_MAX:  # bind would fail: do not start one that cannot listen
+        raise OSError(f"{folder} is too long a path for a socket; set XDG_RUNTIME_DIR to a shorter folder")
+    return place
 
 
 def _connect(place: Path) -> socket.socket | None:

@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,9 +26,9 @@ BAD_RECORD = "---\nid: rec-bad\ntitle: [unclosed\n---\nText.\n"
 
 @pytest.fixture
 def warm(tmp_path):
-    """An environment whose warm processes live in a folder of this test's, stopped after it."""
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
+    """An environment whose warm processes live in a folder of this test's, stopped after it (in
+    /tmp: a socket's path must be short, and xdist's temporary folders are long)."""
+    runtime = Path(tempfile.mkdtemp(prefix="rw", dir="/tmp"))
     extra = tmp_path / "extra"  # on the import path of the command and of its warm process
     extra.mkdir()
     (extra / "sitecustomize.py").write_text("# loaded by every process of this test\n")
@@ -38,6 +39,7 @@ def warm(tmp_path):
     yield env
     for lock in runtime.glob("reckon-*/*.lock"):
         _stop(lock)
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 def _stop(lock: Path) -> None:
@@ -225,3 +227,16 @@ def test_an_idle_warm_process_leaves(warm):
             return
         time.sleep(0.05)
     raise AssertionError("an idle warm process stayed past its time")
+
+
+def test_a_folder_too_long_for_a_socket_is_not_used(warm, tmp_path):
+    home = home_with(tmp_path, "home")
+    deep = Path(warm["XDG_RUNTIME_DIR"]) / ("d" * 90)
+    deep.mkdir(mode=0o700)
+    env = {**warm, "XDG_RUNTIME_DIR": str(deep)}
+    refused = reckon(env, "--home", str(home), "check", "--content", str(home / "content"), mode="require")
+    assert refused.returncode == 1 and "too long a path for a socket" in refused.stderr
+    ran = reckon(env, "--home", str(home), "check", "--content", str(home / "content"))
+    assert ran.returncode == 0
+    time.sleep(0.5)
+    assert not warm_pids(env)  # none started that could not listen
