@@ -161,17 +161,24 @@ def scrub_standby(buffer: Path, its_build: dict, live_build: dict) -> None:
         "missing_iiif": sorted(i for i, v in images.items() if its_build.get("iiif", {}).get(i) != v)})
 
 
-def mirror(live: Path, other: Path, live_build: dict) -> int:
+def mirror(live: Path, other: Path, live_build: dict, linked: tuple[Path, frozenset[str]] | None = None) -> int:
     """Make the buffer `other` the live build file for file, by hard links from `live` (no
     file is rendered, read or copied), so the next patched rebuild finds a standby that lacks
     nothing: the first publish after a full build costs what any other does. `other`'s own
     manifest (`publish.site_manifest`, as `scrub_standby` left it, or none) says which files it
-    already has as the live build has them; the rest are linked. Returns files linked."""
-    header = site_manifest.read(other) if other.is_dir() else None
+    already has as the live build has them; the rest are linked. `linked`, a folder of links
+    already made to these paths of the live build (`EarlyRecords.take_twin`: the record pages,
+    linked by the workers that wrote them), becomes `other` in their place: `other` is made
+    again from it and the rest. Returns files linked here."""
+    header = site_manifest.read(other) if other.is_dir() and linked is None else None
     has = header.get("pages", {}) if header is not None else {}
     has_images = header.get("iiif", {}) if header is not None else {}
     if header is None and other.exists():
         shutil.rmtree(other)  # untrusted: made again whole
+    if linked is not None:
+        folder, paths = linked
+        os.replace(folder, other)
+        has = {path: live_build["pages"].get(path) for path in paths}  # a path the build lacks: removed below
     other.mkdir(exist_ok=True)
     site_manifest.mark_applying(other)
     pages, images = live_build["pages"], live_build.get("iiif", {})

@@ -26,7 +26,6 @@ import marshal
 import re
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -197,8 +196,10 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     standby = standby_buffer(public, live)
     previous = site_manifest.read(standby) if live is not None else None  # None: write it whole
     fingerprint = site_fingerprint(settings, urls, built_on)
+    # With no live buffer the other one is made whole from nothing after the flip: the early
+    # workers link their pages into its start as they write them (`EarlyRecords.take_twin`).
     outputs = _read_outputs(settings, urls, built_on, env, fingerprint, record_cache,
-                           early if previous is None else None)
+                           early if previous is None else None, twin=live is None)
     manifest = _manifest_of(outputs, fingerprint, settings.base_url)
     keys = manifest["pages"]
     serving = site_manifest.read(live) if live is not None else None
@@ -212,6 +213,10 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
         record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.whole)
         return BuildReport(pages=len(outputs.pages), public_dir=public, written=0, unchanged=len(outputs.pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
+    # The view cache first, while the early workers still render (the rest of the main
+    # process's work waits for them anyway). It names this build by its token: should the build
+    # fail from here on, the live site's token differs and the next build compares in full.
+    record_cache.save(manifest["state"]["token"], outputs.seq, outputs.whole)
     if previous is None:
         applied = _write_whole(settings, env, standby, outputs, manifest, early)
     else:
@@ -220,14 +225,10 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
     if serving is not None:
         scrub_standby(live, serving, manifest)
     # The buffer just retired becomes this build too (hard links): the next publish patches
-    # a standby that lacks nothing, however much this build changed. On a thread while the
-    # view cache is saved: both are mostly system calls and SQLite's work, outside the GIL
-    # (200,000 links and the cache rows of 100,000 records: the end of the build, on one core).
-    with ThreadPoolExecutor(1) as linking:
-        linked = linking.submit(mirror, standby, live if live is not None else standby_buffer(public, standby),
-                                manifest)
-        record_cache.save(manifest["state"]["token"], outputs.seq, outputs.whole)
-        linked.result()
+    # a standby that lacks nothing, however much this build changed. After a first build its
+    # record pages are linked already, by the workers that wrote them.
+    other = live if live is not None else standby_buffer(public, standby)
+    mirror(standby, other, manifest, early.take_twin() if live is None else None)
     pages = len(outputs.pages)
     changed = _changed_files(serving, manifest) if serving is not None else []
     written = sum(serving["pages"].get(path) != key for path, key in keys.items()) if serving else pages
@@ -246,10 +247,11 @@ def _changed_files(serving: dict, manifest: dict) -> list[str]:
 
 
 def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Environment, fingerprint: str,
-                 record_cache: RecordViews, early: EarlyRecords | None) -> Outputs:
+                 record_cache: RecordViews, early: EarlyRecords | None, twin: bool = False) -> Outputs:
     """Every output of the site, from one transaction. With `early` (the standby is written
     whole, so every record page will be), record pages start rendering as soon as the record
-    views exist, while the rest is made."""
+    views exist, while the rest is made (and, with `twin`, are linked into the start of the
+    other buffer's mirror as they are written)."""
     with store_transaction(settings) as session:
         seq = change_log.latest(session)  # first, before any row is read
         catalog = Catalog(session, PUBLIC, settings.today())
@@ -259,7 +261,7 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         if early is not None:
             trim_heap()  # the rows read for the views: not in every forked process's memory
             early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
-                        f".{settings.public_dir.name}.prerender-")
+                        f".{settings.public_dir.name}.prerender-", twin=twin)
         kept: dict = {}
         # Record downloads already marked (a byte order mark), let go once keyed, or made in a
         # forked process while the rest is made here (publish.record_downloads).

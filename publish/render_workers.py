@@ -58,15 +58,20 @@ def write_file(path: str, content: bytes) -> None:
         os.close(fd)
 
 
-def write_share(pages: Sequence[Any], env: Environment, out: Path) -> None:
-    """Write these pages under `out` in this process, making their folders as needed."""
+def write_share(pages: Sequence[Any], env: Environment, out: Path, twin: Path | None = None) -> None:
+    """Write these pages under `out` in this process, making their folders as needed; with
+    `twin`, give each file a second name there too (a hard link: the same bytes, no copy)."""
     made: set[str] = set()
     root = os.fspath(out)
+    second = os.fspath(twin) if twin is not None else None
     for page in pages:
         target = os.path.join(root, page.path)
-        folder = os.path.dirname(target)
-        make_folder_once(folder, made)
+        make_folder_once(os.path.dirname(target), made)
         write_file(target, page_bytes(env, page))
+        if second is not None:
+            linked = os.path.join(second, page.path)
+            make_folder_once(os.path.dirname(linked), made)
+            os.link(target, linked)
 
 
 def workers_available() -> int:
@@ -78,28 +83,29 @@ def workers_available() -> int:
 
 
 # What forked workers render: set just before the fork, read by the children only.
-_JOB: tuple[Environment, list[Any], Path, int, int] | None = None
+_JOB: tuple[Environment, list[Any], Path, Path | None, int, int] | None = None
 
 
 def _render_share(worker: int) -> int:
-    env, todo, out, workers, parent = _JOB
+    env, todo, out, twin, workers, parent = _JOB
     mine = [p for n, p in enumerate(todo) if n // SHARE % workers == worker]
     for start in range(0, len(mine), SHARE):
         if os.getppid() != parent:
             break  # the build was killed: write nothing more into a folder nobody will use
-        write_share(mine[start:start + SHARE], env, out)
+        write_share(mine[start:start + SHARE], env, out, twin)
     return worker
 
 
 class Rendering:
-    """Pages being written by forked workers; `wait()` for them, `stop()` to give up."""
+    """Pages being written by forked workers (each file linked into `twin` too, when given);
+    `wait()` for them, `stop()` to give up."""
 
-    def __init__(self, env: Environment, pages: list[Any], out: Path, workers: int):
+    def __init__(self, env: Environment, pages: list[Any], out: Path, workers: int, twin: Path | None = None):
         global _JOB
         self.pages = sorted(pages, key=lambda p: p.path)
         for name in sorted({page.template for page in self.pages if page.template is not None}):
             env.get_template(name)  # compiled once here, not once in every worker
-        _JOB = (env, self.pages, out, workers, os.getpid())
+        _JOB = (env, self.pages, out, twin, workers, os.getpid())
         try:  # the workers are forked here, each with the views and pages as they are now
             self.pool = multiprocessing.get_context("fork").Pool(workers)
         finally:
@@ -136,21 +142,32 @@ class EarlyRecords:
 
     `start` is a no-op unless there are enough pages; `paths` are those being written (leave
     them out of what this process writes); `take` waits for the workers and moves what they
-    wrote into the buffer being made; `close` stops the workers and removes their folder
-    (always call it: a build that fails, or ends without writing, must leave nothing behind)."""
+    wrote into the buffer being made; `close` stops the workers and removes their folders
+    (always call it: a build that fails, or ends without writing, must leave nothing behind).
+
+    With `twin`, the workers also link each page they write into a second folder, which
+    `take_twin` hands over: the start of the other buffer's hard-link mirror
+    (`publish.buffers.mirror`). Made there, on every core while the rest of the build goes
+    on, the mirror's 100,000 folders and 200,000 links at 100,000 records are not left to the
+    end of the build, where only the main process runs."""
 
     def __init__(self) -> None:
         self.rendering: Rendering | None = None
         self.folder: Path | None = None
+        self.twin: Path | None = None
         self.paths: set[str] = set()
+        self.linked: frozenset[str] = frozenset()
 
-    def start(self, env: Environment, pages: list[Any], beside: Path, prefix: str) -> None:
+    def start(self, env: Environment, pages: list[Any], beside: Path, prefix: str, twin: bool = False) -> None:
         workers = workers_available()
         if len(pages) < PARALLEL_FROM or not workers:
             return
         self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=beside))
+        if twin:
+            self.twin = Path(tempfile.mkdtemp(prefix=prefix, dir=beside))
         self.paths = {page.path for page in pages}
-        self.rendering = Rendering(env, pages, self.folder, workers)
+        self.linked = frozenset(self.paths) if twin else frozenset()
+        self.rendering = Rendering(env, pages, self.folder, workers, self.twin)
 
     def write(self, path: str, content: bytes) -> bool:
         """Write a file of the buffer being made now, beside the workers' pages, if they run
@@ -169,15 +186,25 @@ class EarlyRecords:
         if self.rendering is None or self.folder is None:
             return
         self.rendering.wait()
+        self.rendering = None
         _merge(self.folder, out)
+
+    def take_twin(self) -> tuple[Path, frozenset[str]] | None:
+        """The folder the workers linked their pages into and those pages' paths, once `take`
+        has waited for them (None if there is none); the caller moves the folder away."""
+        if self.twin is None or self.rendering is not None:
+            return None
+        twin, self.twin = self.twin, None
+        return twin, self.linked
 
     def close(self) -> None:
         if self.rendering is not None:
             self.rendering.stop()
             self.rendering = None
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
+        for folder in (self.folder, self.twin):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.folder = self.twin = None
 
 
 def _merge(source: Path, target: Path) -> None:

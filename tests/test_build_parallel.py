@@ -7,6 +7,7 @@ those tuning constants, so a small archive takes the path a big one takes."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -18,9 +19,10 @@ from archive import markup
 from ingest.pipeline import ingest
 from publish import render_workers
 from publish.build import build_site
+from publish.buffers import buffers, live_buffer
 from publish.build_cache import RecordViews
 from tests.helpers.content import edit
-from tests.helpers.sites import assert_same_as_fresh_build, site_files
+from tests.helpers.sites import assert_same_as_fresh_build, site_files, tree
 
 
 def leftovers(settings) -> list[str]:
@@ -51,6 +53,29 @@ def test_early_workers_build_the_same_site_as_one_process(many_ingested, tmp_pat
     build_site(many_ingested)
     assert_same_as_fresh_build(many_ingested, tmp_path, "fresh-2")
     assert leftovers(many_ingested) == []
+
+
+def test_a_first_build_leaves_the_other_buffer_a_mirror_linked_by_the_workers(many_ingested, monkeypatch):
+    """The workers link each record page into the start of the other buffer as they write it
+    (`EarlyRecords.take_twin`); the rest is linked after the flip. The other buffer is the live
+    site file for file, every file the same inode, its manifest saying it lacks nothing, so
+    the next change is patched."""
+    monkeypatch.setattr(render_workers, "PARALLEL_FROM", 1)
+    build_site(many_ingested)
+    live = live_buffer(many_ingested.public_dir)
+    other = next(buffer for buffer in buffers(many_ingested.public_dir) if buffer != live)
+    served, mirrored = tree(live), tree(other)
+    assert "records/rec-gen-007/index.html" in served and "records/rec-gen-007/citation.json" in served
+    content = {path for path in served if not path.startswith(".manifest")}
+    assert content == {path for path in mirrored if not path.startswith(".manifest")}
+    assert all(served[path][0] == mirrored[path][0] for path in content)  # links, not copies
+    header = json.loads((other / ".manifest.json").read_text())
+    assert header["missing"] == [] and not header.get("applying")
+    assert leftovers(many_ingested) == []
+    edit(many_ingested, "records/rec-gen-007.md", "Generated minutes 7", "Renamed minutes 7")
+    ingest(many_ingested)
+    report = build_site(many_ingested)
+    assert report.patched and b"Renamed minutes 7" in (many_ingested.public_dir / "records/rec-gen-007/index.html").read_bytes()
 
 
 def test_a_whole_build_lets_go_of_the_record_downloads_as_it_makes_them(many_ingested, monkeypatch):
