@@ -18,8 +18,8 @@ from jinja2 import UndefinedError
 from archive import markup
 from ingest.pipeline import ingest
 from publish import render_workers
-from publish.build import build_site
 from publish.buffers import buffers, live_buffer
+from publish.build import build_site
 from publish.build_cache import RecordViews
 from tests.helpers.content import edit
 from tests.helpers.sites import assert_same_as_fresh_build, site_files, tree
