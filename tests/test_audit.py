@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import date
 
 import pytest
@@ -30,6 +31,16 @@ def test_the_sample_build_has_no_leaks(sample):
                     "API /api/agents/", "API /api/concepts/", "API /api/objects", "IIIF /iiif/",
                     "staff /staff/", "public/feed.xml", "public/sitemap.xml", "public search index"):
         assert surface in walked, surface
+
+
+@pytest.mark.slow
+def test_the_walk_shared_by_two_processes_reads_what_one_process_reads_alone(sample):
+    # With another thread running the audit forks no child, and both audits below walk alone.
+    assert threading.active_count() == 1
+    shared, alone = audit(sample, seed=5), audit(sample, seed=5, parallel=False)
+    assert sorted(shared.where) == sorted(alone.where) and shared.places == alone.places
+    assert any("verb=ListIdentifiers" in where for where in shared.where)
+    assert shared.leaks == alone.leaks == [] and shared.failures == alone.failures == []
 
 
 def test_a_planted_leak_is_named_with_its_file_and_source(published_copy, capsys, monkeypatch):
