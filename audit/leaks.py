@@ -42,7 +42,7 @@ from audit.fingerprints import (
     store_ids,
 )
 from audit.matcher import WORD, Matcher, slugged, words
-from audit.public_answers import Walker
+from audit.public_answers import Walk, Walker
 from audit.recordings import audit_recordings
 from audit.site_scan import Claims, scan_files
 from search.query import open_index
@@ -542,13 +542,17 @@ class _Walk:
         self.given: Brief | None = None
         self.matcher: Matcher | None = None
         self.claims: Claims | None = None  # the site's files, chunk by chunk, for both processes
+        self.listed_by_child: set[str] = set()  # the identifiers the child's OAI-PMH lists listed
 
     def walk(self, include: Callable[[str], bool], then: Callable[[], set[str]] | None,
-             conn=None) -> tuple[AuditReport, set[str]]:
-        """The routes `include` accepts; then, when `then` is given, the IIIF addresses it
-        gives (having done what it does) and those the answers mention. Returns the findings
-        and the addresses mentioned. `conn`: in the child, where the brief will come from (the
-        answers are held till then); the child then scans its share of the site's files."""
+             conn=None, oai_share: str = "all") -> tuple[AuditReport, Walk]:
+        """The routes `include` accepts (of OAI-PMH, `oai_share`: `Walker.oai`); then, when
+        `then` is given, the IIIF addresses it gives (having done what it does) and those the
+        answers mention, after GetRecord for what only this share's OAI-PMH lists listed
+        (`Walker.oai_records`, with `listed_by_child`, which `then` may fill). Returns the
+        findings and the walk (the addresses mentioned, the identifiers listed). `conn`: in
+        the child, where the brief will come from (the answers are held till then); the child
+        then scans its share of the site's files."""
         from server.app import create_app
 
         given = self.given
@@ -566,15 +570,19 @@ class _Walk:
                                               site_dirs=[self.settings.public_dir], always=set(), seed=self.seed,
                                               answer=held)
                 walker.await_ids = held.receive
+            walker.oai_share = oai_share
             walker.routes(app, include)
             if held is not None:
                 held.receive()  # every answer scanned, even if none needed the ids
                 self.given = held.brief
                 walker.walk.references |= self.scan_files(held.scan)
             if then is not None:
-                walker.iiif(mentioned=then())
+                mentioned = then()
+                if oai_share == "identifiers":
+                    walker.oai_records(OAI, self.listed_by_child)
+                walker.iiif(mentioned=mentioned)
         answers.failures = walker.walk.failures
-        return answers, walker.walk.references
+        return answers, walker.walk
 
     def scan_files(self, scan: Scanner) -> set[str]:
         """This process's share of the site's files (all of them, with no child), scanned."""
@@ -604,9 +612,9 @@ class _Walk:
 
     def _in_child(self, conn) -> None:
         try:
-            found, mentioned = self.walk(lambda template: template == OAI, None, conn)
+            found, walk = self.walk(lambda template: template == OAI, None, conn, oai_share="records")
             found.fingerprints = []  # the parent has them; the leaks carry their own
-            conn.send(("done", (found, mentioned)))
+            conn.send(("done", (found, walk.references, walk.listed)))
         except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
             try:
                 conn.send(("error", exc))
@@ -637,10 +645,10 @@ class _Walk:
                 self.child = None
             if outcome == "error":
                 raise found
-            received["oai"], theirs = found
+            received["oai"], theirs, self.listed_by_child = found
             return mentioned | theirs
 
-        here, _ = self.walk(lambda template: template != OAI, files_and_oai_answers)
+        here, _ = self.walk(lambda template: True, files_and_oai_answers, oai_share="identifiers")
         return [received["oai"], here]
 
     def stop(self) -> None:

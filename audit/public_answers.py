@@ -47,6 +47,11 @@ ALL_IDS_UP_TO = 1_000
 SAMPLE = 200
 MAX_PAGES = 10_000  # a resumption token or `next` link that never ends is itself a failure
 TEXT_TYPES = ("json", "xml", "text", "html", "javascript", "csv")
+# The list verbs a walk of OAI-PMH asks for, by its share (`Walker.oai_share`): all of it, or one
+# of the two shares the audit's two processes walk side by side (`audit.leaks._Walk`): every
+# list of records with everything else OAI-PMH answers, or the lists of identifiers alone.
+OAI_SHARES = {"all": ("ListRecords", "ListIdentifiers"), "records": ("ListRecords",),
+              "identifiers": ("ListIdentifiers",)}
 
 
 class UnwalkableRoute(ReckoningError):
@@ -62,6 +67,8 @@ class Walk:
     failures: list[str] = field(default_factory=list)
     fetched: set[str] = field(default_factory=set)
     references: set[str] = field(default_factory=set)
+    listed: set[str] = field(default_factory=set)  # OAI-PMH identifiers its lists listed
+    oai_prefixes: list[str] = field(default_factory=list)  # the metadata formats OAI-PMH serves
 
 
 def get_routes(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, BaseRoute]]:
@@ -107,6 +114,7 @@ class Walker:
         # Called before `ids` and `always` are read: a walk that starts before the store is read
         # (the audit's OAI-PMH child, `audit.leaks._Walk`) sets them then.
         self.await_ids: Callable[[], None] = lambda: None
+        self.oai_share = "all"  # a key of `OAI_SHARES`
 
     def answered(self, where: str, text: str) -> None:
         if "/iiif/" in text:
@@ -228,25 +236,27 @@ class Walker:
                                                if w.casefold() not in asked)
             self.answered(f"API {template}?q={word}", json.dumps(found, ensure_ascii=False))
 
-    def oai_answer(self, template: str, **args: str):
-        """The answer, its text scanned as every answer is."""
+    def oai_answer(self, template: str, scan: bool = True, **args: str):
+        """The answer, its text scanned as every answer is (unless `scan` is false: an answer
+        the other share of the walk scans, `oai`)."""
         response = self.fetch("OAI-PMH", template, scan=False, params=args)
-        self.answered(_oai_place(template, args), response.text)
+        if scan:
+            self.answered(_oai_place(template, args), response.text)
         return response
 
-    def oai_request(self, template: str, **args: str) -> etree._Element | None:
+    def oai_request(self, template: str, scan: bool = True, **args: str) -> etree._Element | None:
         """The answer, scanned, then parsed (None, and a failure, when it is not XML)."""
-        response = self.oai_answer(template, **args)
+        response = self.oai_answer(template, scan, **args)
         try:
             return etree.fromstring(response.content)
         except etree.XMLSyntaxError as exc:
             self.walk.failures.append(f"{_oai_place(template, args)}: not XML ({exc})")
             return None
 
-    def oai_list(self, template: str, verb: str, **args: str) -> list[etree._Element]:
+    def oai_list(self, template: str, verb: str, scan: bool = True, **args: str) -> list[etree._Element]:
         """Every page of a list verb, following resumption tokens; returns the answers."""
         pages, tokens = [], set()
-        root = self.oai_request(template, verb=verb, **args)
+        root = self.oai_request(template, scan, verb=verb, **args)
         while root is not None and len(pages) < MAX_PAGES:
             pages.append(root)
             token = root.findtext(f".//oai:{verb}/oai:resumptionToken", namespaces=OAI_NS)
@@ -256,7 +266,7 @@ class Walker:
                 self.walk.failures.append(f"OAI-PMH {verb}: resumption token {token!r} repeats")
                 break
             tokens.add(token)
-            root = self.oai_request(template, verb=verb, resumptionToken=token)
+            root = self.oai_request(template, scan, verb=verb, resumptionToken=token)
         return pages
 
     def oai_lists(self, template: str, verb: str, lists: list[dict[str, str]]) -> set[str]:
@@ -285,24 +295,47 @@ class Walker:
         """Identify; every metadata format and set; ListRecords and ListIdentifiers for each
         prefix, whole and per set; GetRecord for every identifier listed and every id in the
         store (past `ALL_IDS_UP_TO`: every hidden one, those with a hidden part, and a sample;
-        a public record's GetRecord repeats its entry in ListRecords, walked whole above)."""
-        self.oai_request(template, verb="Identify")
-        formats = self.oai_request(template, verb="ListMetadataFormats")
+        a public record's GetRecord repeats its entry in ListRecords, walked whole above).
+
+        Or one share of that (`oai_share`, `OAI_SHARES`): "records", all but ListIdentifiers;
+        "identifiers", ListIdentifiers alone, with the formats and sets it needs asked for but
+        not scanned (the records' share scans them: the same answers, counted once). Each
+        keeps what its lists listed (`walk.listed`): an identifier only ListIdentifiers lists
+        is asked for by `oai_records` once both shares are done."""
+        whole = self.oai_share != "identifiers"  # this walk asks, and scans, what is not a list
+        if whole:
+            self.oai_request(template, verb="Identify")
+        formats = self.oai_request(template, whole, verb="ListMetadataFormats")
         prefixes = formats.xpath(".//oai:metadataPrefix/text()", namespaces=OAI_NS) if formats is not None else []
-        sets = [spec for page in self.oai_list(template, "ListSets")
+        self.walk.oai_prefixes = prefixes
+        sets = [spec for page in self.oai_list(template, "ListSets", whole)
                 for spec in page.xpath(".//oai:setSpec/text()", namespaces=OAI_NS)]
-        identifiers: set[str] = set()
         for prefix in prefixes:
             lists = [{"metadataPrefix": prefix, **({"set": chosen} if chosen else {})}
                      for chosen in [None, *sorted(set(sets))]]
-            for verb in ("ListRecords", "ListIdentifiers"):
-                identifiers |= self.oai_lists(template, verb, lists)
+            for verb in OAI_SHARES[self.oai_share]:
+                self.walk.listed |= self.oai_lists(template, verb, lists)
+        if whole:
+            self.oai_records(template)
+
+    def oai_records(self, template: str, listed_elsewhere: Iterable[str] = ()) -> None:
+        """GetRecord, in every format, for every id in the store and every identifier listed
+        (here, or by the other share's lists: `listed_elsewhere`), of a large kind the hidden
+        ones, those with a hidden part and a sample (`chosen`). Asked for by the share that
+        listed records; the identifiers' share, given the records' share's `walk.listed`, asks
+        only for what its own lists listed beyond the store's ids and those: none, while the
+        store and OAI-PMH agree."""
         ours = f"oai:{self.oai_namespace}:"
         self.await_ids()
-        every = {ours + i for found in self.ids.values() for i in found} | identifiers
-        keep = set(self.chosen(sorted(i.removeprefix(ours) for i in every)))
-        for identifier in sorted(i for i in every if i.removeprefix(ours) in keep):
-            for prefix in prefixes:
+        stored = {ours + i for found in self.ids.values() for i in found}
+        if self.oai_share == "identifiers":
+            asked = sorted(self.walk.listed - set(listed_elsewhere) - stored)
+        else:
+            every = stored | self.walk.listed | set(listed_elsewhere)
+            keep = set(self.chosen(sorted(i.removeprefix(ours) for i in every)))
+            asked = sorted(i for i in every if i.removeprefix(ours) in keep)
+        for identifier in asked:
+            for prefix in self.walk.oai_prefixes:
                 self.oai_request(template, verb="GetRecord", identifier=identifier, metadataPrefix=prefix)
 
     def iiif(self, texts: Iterable[str] = (), mentioned: Iterable[str] = ()) -> None:

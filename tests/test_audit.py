@@ -14,6 +14,7 @@ from ingest.pipeline import ingest
 from publish.pipeline import publish
 from reckon.cli import main
 from tests.helpers.archives import MINIMAL, make_settings
+from tests.helpers.audits import audit_in_two_processes
 
 
 @pytest.mark.slow
@@ -30,6 +31,15 @@ def test_the_sample_build_has_no_leaks(sample):
                     "API /api/agents/", "API /api/concepts/", "API /api/objects", "IIIF /iiif/",
                     "staff /staff/", "public/feed.xml", "public/sitemap.xml", "public search index"):
         assert surface in walked, surface
+
+
+@pytest.mark.slow
+def test_the_walk_shared_by_two_processes_reads_what_one_process_reads_alone(sample):
+    where, places, leaks, failures = audit_in_two_processes(sample, seed=5)
+    alone = audit(sample, seed=5, parallel=False)
+    assert sorted(where) == sorted(alone.where) and places == alone.places
+    assert any("verb=ListIdentifiers" in place for place in where)
+    assert leaks == alone.leaks == [] and failures == alone.failures == []
 
 
 def test_a_planted_leak_is_named_with_its_file_and_source(published_copy, capsys, monkeypatch):

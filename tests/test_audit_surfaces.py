@@ -136,7 +136,8 @@ OAI = '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><{verb}>{body}</{ve
 
 def leaky_oai(request: Request) -> Response:
     """A provider whose leak sits behind a second metadata format, a set on the second page of
-    ListSets, a resumption token, and GetRecord of an identifier only a later page lists."""
+    ListSets, a resumption token, and GetRecord of an identifier only a later page lists (and
+    of one only ListIdentifiers lists: the audit's two processes share those lists)."""
     q = request.query_params
     verb, token = q.get("verb"), q.get("resumptionToken")
     body = ""
@@ -153,7 +154,9 @@ def leaky_oai(request: Request) -> Response:
             body = "<header><identifier>oai:x:two</identifier></header><resumptionToken>p3</resumptionToken>"
         elif token == "p3":
             body = "<record><metadata>Morvendale</metadata></record><resumptionToken/>"
-    elif verb == "GetRecord" and q.get("identifier") == "oai:x:two" and q.get("metadataPrefix") == "marc":
+            if verb == "ListIdentifiers":  # an identifier only this list holds
+                body = "<header><identifier>oai:x:three</identifier></header>" + body
+    elif verb == "GetRecord" and q.get("identifier") in ("oai:x:two", "oai:x:three") and q.get("metadataPrefix") == "marc":
         body = "<record><metadata>Secret Legalname</metadata></record>"
     return Response(OAI.format(verb=verb, body=body), media_type="text/xml")
 
@@ -174,8 +177,10 @@ def test_routes_added_to_the_app_are_walked_and_their_leaks_named(minimal):
     assert _named(report, "IIIF /iiif/rec-glasswing/manifest.json", "glasswing"), leaks
     # OAI-PMH: every format and set (the set on ListSets' second page), resumption tokens followed.
     assert _named(report, "OAI-PMH /oai?verb=ListRecords&resumptionToken=p3", "morvendale"), leaks
-    assert _named(report, "OAI-PMH /oai?verb=GetRecord&identifier=oai:x:two&metadataPrefix=marc",
-                  "Secret Legalname"), leaks
+    assert _named(report, "OAI-PMH /oai?verb=ListIdentifiers&resumptionToken=p3", "morvendale"), leaks
+    for identifier in ("two", "three"):
+        assert _named(report, f"OAI-PMH /oai?verb=GetRecord&identifier=oai:x:{identifier}&metadataPrefix=marc",
+                      "Secret Legalname"), leaks
     assert "API /api/broken answered 500" in report.failures
 
 
