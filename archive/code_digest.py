@@ -24,13 +24,18 @@ DISTRIBUTION = "reckoning"
 
 
 @cache
-def _graph():
+def our_packages() -> tuple[str, ...]:
+    """The installed distribution's top-level packages: whose modules count as our code."""
     import importlib.metadata  # ~20 ms: not for `reckon build`'s stamp check (publish.up_to_date)
 
+    return tuple((importlib.metadata.distribution(DISTRIBUTION).read_text("top_level.txt") or "archive").split())
+
+
+@cache
+def _graph():
     import grimp  # read once a process, and only by the commands that compare code digests
 
-    top_level = importlib.metadata.distribution(DISTRIBUTION).read_text("top_level.txt") or "archive"
-    return grimp.build_graph(*top_level.split(), cache_dir=None)
+    return grimp.build_graph(*our_packages(), cache_dir=None)
 
 
 @cache

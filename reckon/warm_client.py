@@ -11,13 +11,15 @@ file descriptors themselves, passed over the socket); its exit status is the com
 
 What a caller cannot hand over decides *which* warm process serves it: the interpreter, its
 import path and flags, the environment it read as it started (`PYTHON*`, the locale), the
-user, the niceness, the resource limits and the cgroup are hashed into the socket's name, so `nice reckon build` or a command under `ulimit -f` is served by a warm
-process started under the same conditions, never by one with other limits.
+user, the niceness, the resource limits and the cgroup are hashed into the socket's name, so
+`nice reckon build` or a command under `ulimit -f` is served by a warm process started under the
+same conditions, never by one with other limits.
 
 - **Started by the first command that finds none**, in the background (a new session, no
   terminal); that command runs itself as before, so nothing waits for the start.
-- **Never stale:** before each fork it compares the stat of every module file it loaded with what
-  it loaded; after an upgrade or an edit it refuses, exits, and the command runs itself.
+- **Never stale:** before each fork it compares the stat of every module file it loaded, and of
+  every source file of ours, with what it loaded; after an upgrade or an edit it refuses, exits,
+  and the command runs itself.
 - **Ends by itself** after `RECKON_WARM_IDLE` seconds (default 900) without a command.
 - **Private:** its socket lives in a folder only the user may enter (`$XDG_RUNTIME_DIR`, else
   `/tmp/reckon-UID`, refused if another user could write it), and it serves only callers of its

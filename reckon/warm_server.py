@@ -105,14 +105,10 @@ def _warm_up() -> None:
 
 def _our_sources() -> list[str]:
     """Every source file of our packages: the import graph is read from them all."""
-    import importlib.metadata
+    from archive.code_digest import our_packages
 
-    try:
-        packages = importlib.metadata.distribution("reckoning").read_text("top_level.txt") or ""
-    except importlib.metadata.PackageNotFoundError:
-        return []
     found = []
-    for name in packages.split():
+    for name in our_packages():
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None):
             found += [str(p) for p in Path(module.__file__).parent.rglob("*.py")]
