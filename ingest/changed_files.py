@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import os
+import stat as stat_mode
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 # The row whose `digest` names the ingest code that made the others: never a file's path (those
 # are absolute), and no NUL byte (PostgreSQL's text refuses it).
 CODE_ROW = "<ingest code>"
+# The row keeping the warm process's watch mark the other rows were statted under
+# (`ingest.watched_changes`): `digest` "generation folder", `size` the sequence number.
+WATCH_ROW = "<content watch>"
+SPECIAL_ROWS = (CODE_ROW, WATCH_ROW)
 
 RACY_NS = 2_000_000_000  # 2 s: a coarse file system's mtime granularity, with slack
 SKIP_FOLDERS = frozenset({".git", ".hg", ".svn"})  # version control's own files are no content
@@ -51,14 +56,22 @@ Stat = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 
 @dataclass
 class Scan:
-    """Every file under the content folder with its stat, and when the walk began."""
+    """Every file under the content folder with its stat, and when the walk began; or, when
+    `asked` is set, only those paths (the ones the warm process's watch named, `ingest.watched_changes`)."""
 
     files: dict[str, Stat]
     started_ns: int
     digests: dict[str, str] = field(default_factory=dict)  # of the racily clean files, read at once
+    watch: tuple[str, int, str] | None = None  # (generation, seq, folder) these stats were taken under
+    linked: bool = False  # a file has a second hard link: no watch can answer for it
+    asked: list[str] | None = None  # a partial scan's paths (those gone included); None: every file
 
     def racy(self, stat: Stat) -> bool:
         return stat[1] >= self.started_ns - RACY_NS
+
+    def digest_of(self, path: str) -> str:
+        digest = self.digests.get(path)
+        return digest if digest is not None else _digest(path)
 
 
 @dataclass
@@ -91,14 +104,15 @@ def _scan(content_dir: Path) -> Scan:
     paths = _walk(content_dir)
     chunks = [paths[start:start + STAT_CHUNK] for start in range(0, len(paths), STAT_CHUNK)]
     started = time.perf_counter()
-    stats = [_stats(chunk) for chunk in chunks[:1]]
+    stats = [stats_of(chunk) for chunk in chunks[:1]]
     if len(chunks) > 1 and time.perf_counter() - started > COLD_SECONDS:
         with ThreadPoolExecutor(STAT_THREADS) as pool:  # the kernel reads inodes from disk: overlap the waits
-            stats += pool.map(_stats, chunks[1:])
+            stats += pool.map(stats_of, chunks[1:])
     else:
-        stats += [_stats(chunk) for chunk in chunks[1:]]
-    for chunk, got in zip(chunks, stats, strict=True):
+        stats += [stats_of(chunk) for chunk in chunks[1:]]
+    for chunk, (got, linked) in zip(chunks, stats, strict=True):
         found.files.update((path, stat) for path, stat in zip(chunk, got, strict=True) if stat is not None)
+        found.linked |= linked
     # Digests of files too new to trust their stat later, read now (before the readers read
     # them): if a file changes after this, its digest or its stat will say so next time.
     found.digests = {path: _digest(path) for path, stat in found.files.items() if found.racy(stat)}
@@ -127,19 +141,25 @@ def _walk(content_dir: Path) -> list[str]:
     return paths
 
 
-def _stats(paths: list[str]) -> list[Stat | None]:
-    """Each file's stat (None for one gone since the walk). Run on threads when the cache is
-    cold (`_scan`): the system call releases the GIL, so while the kernel reads inodes from
-    disk, their waits overlap, as git's preload-index does."""
+def stats_of(paths: list[str]) -> tuple[list[Stat | None], bool]:
+    """Each file's stat (None for one gone since the walk, or no longer a file), and whether any
+    has a second hard link. Run on threads when the cache is cold (`_scan`): the system call
+    releases the GIL, so while the kernel reads inodes from disk, their waits overlap, as git's
+    preload-index does."""
     found: list[Stat | None] = []
+    linked = False
     for path in paths:
         try:
             st = os.stat(path)
         except OSError:
             found.append(None)
             continue
+        if not stat_mode.S_ISREG(st.st_mode):
+            found.append(None)
+            continue
+        linked |= st.st_nlink > 1
         found.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
-    return found
+    return found, linked
 
 
 def _digest(path: str) -> str:
@@ -185,20 +205,25 @@ def delta(connection, found: Scan) -> Delta | None:
             if stat is None:
                 if path == CODE_ROW:
                     code = digest
-                else:
+                elif path != WATCH_ROW:
                     removed.append(path)
                 continue
             matched += 1
-            if stat != (size, mtime_ns, ino, ctime_ns):
+            if compare(found, path, stat, (size, mtime_ns, ino, ctime_ns, digest)):
                 modified.append(path)
-            elif digest and found.digests.get(path, _digest(path)) != digest:
-                modified.append(path)  # racily clean last time, and its bytes changed since
     finally:
         cursor.close()
     if code is None or code != code_digest():
         return None
     added = _added(connection, files) if matched < len(files) else []
     return Delta(sorted(added), sorted(modified), sorted(removed))
+
+
+def compare(found: Scan, path: str, stat: Stat, row: tuple) -> bool:
+    """Whether the file changed since its kept row `(size, mtime_ns, ino, ctime_ns, digest)`."""
+    if stat != row[:4]:
+        return True
+    return bool(row[4]) and found.digest_of(path) != row[4]  # racily clean last time: its bytes
 
 
 def _added(connection, files: dict[str, Stat]) -> list[str]:
@@ -222,15 +247,18 @@ def remember(session: Session, found: Scan, known: Delta | None, whole_content: 
     from archive.source_files import SourceFile
 
     table = SourceFile.__table__  # type: ignore[attr-defined]
+    session.execute(delete(table).where(table.c.path == WATCH_ROW))
     if not whole_content:
         session.execute(delete(table).where(table.c.path == CODE_ROW))
         return
+    if known is None and found.asked is not None:
+        raise ValueError("a partial scan cannot replace every file's row")
     if known is None:
         session.execute(delete(table))
         paths = list(found.files)
     else:
         racy = {row[0] for row in session.execute(select(table.c.path).where(table.c.digest != ""))}
-        paths = sorted(set(known.added + known.modified) | (racy - set(known.removed) - {CODE_ROW}))
+        paths = sorted(set(known.added + known.modified) | (racy - set(known.removed) - set(SPECIAL_ROWS)))
         for start in range(0, len(known.removed) + len(paths), 500):
             chunk = (known.removed + paths)[start:start + 500]
             session.execute(delete(table).where(table.c.path.in_(chunk)))
@@ -240,5 +268,13 @@ def remember(session: Session, found: Scan, known: Delta | None, whole_content: 
              "digest": found.digests.get(path, "")} for path in paths]
     if known is None:
         rows.append({"path": CODE_ROW, "size": 0, "mtime_ns": 0, "ino": 0, "ctime_ns": 0, "digest": code_digest()})
+    if found.watch is not None:
+        rows.append(watch_row(found.watch))
     for start in range(0, len(rows), 2000):
         session.execute(insert(table), rows[start:start + 2000])
+
+
+def watch_row(watch: tuple[str, int, str]) -> dict:
+    """The row keeping a scan's watch mark (`WATCH_ROW`)."""
+    generation, seq, folder = watch
+    return {"path": WATCH_ROW, "size": seq, "mtime_ns": 0, "ino": 0, "ctime_ns": 0, "digest": f"{generation} {folder}"}

@@ -14,31 +14,40 @@ from __future__ import annotations
 import sqlite3
 
 from archive.settings import Settings
-from ingest.changed_files import Delta, Scan, delta
+from ingest import watched_changes
+from ingest.changed_files import Delta, Scan, delta, scan
 from ingest.report import IngestReport
 from ingest.stored_objects import KIND_ORDER, count_unchanged, report_missing
 
 
-def look(settings: Settings, found: Scan) -> tuple[Delta | None, IngestReport | None]:
-    """What changed in `found` since the last ingest (None when this cannot be told without the
-    store's code), and when nothing did, the ingest's report (None otherwise). The full path
-    takes the comparison as it is (`ingest.pipeline.ingest`'s `known`), not made twice."""
+def look(settings: Settings) -> tuple[Scan | None, Delta | None, IngestReport | None]:
+    """The content's scan (None when this cannot be told without the store's code: the caller
+    scans), what changed in it since the last ingest (None when the store cannot tell), and when
+    nothing did, the ingest's report (None otherwise). The full path takes the scan and the
+    comparison as they are (`ingest.pipeline.ingest`'s `found` and `known`), not made twice.
+    Run by the warm process, the scan is the watch's (`ingest.watched_changes`) when it can be."""
     path = settings.sqlite_path
     if path is None or not path.is_file():
-        return None, None
+        return None, None, None
     try:
         db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)  # read only: never a write
     except sqlite3.Error:
-        return None, None
+        return None, None, None
     try:
-        known = delta(db, found)
+        if watched_changes.watching():
+            found, known = watched_changes.look(db, settings.content_dir)
+        else:
+            found = scan(settings.content_dir)
+            known = delta(db, found)
         if known is None or not known.unchanged:
-            return known, None
+            return found, known, None
         report = IngestReport()
         report_missing(db.execute, report, settings.content_dir, KIND_ORDER)
         count_unchanged(db.execute, report, KIND_ORDER)
-        return known, report
     except sqlite3.Error:  # an older store, without these tables: the full path knows what to do
-        return None, None
+        return None, None, None
     finally:
         db.close()
+    if found.watch is not None and found.asked is None:  # statted whole under a new watch: keep its mark
+        watched_changes.keep_mark(path, found)
+    return found, known, report

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import signal
 import socket
 import struct
@@ -18,11 +19,12 @@ from reckon.warm_client import FRAME, LENGTH, read_exactly
 PRELOAD = ("reckon.cli", "ingest.pipeline", "ingest.progress", "ingest.summary", "ingest.unchanged_content",
            "ingest.readers.registry", "ingest.attachments", "ingest.bulk", "ingest.tagging", "ingest.redaction",
            "archive.images", "archive.redaction_detection", "archive.catalog", "publish.pipeline", "publish.build",
-           "publish.changed_list", "search.query", "audit.since", "sqlalchemy.dialects.sqlite", "edtf", "grimp")
+           "publish.changed_list", "search.query", "audit.since", "ingest.content_watch", "sqlalchemy.dialects.sqlite", "edtf", "grimp")
 """The modules the warm commands import (a one-record ingest and its publish, a build, an audit):
 loaded once, by the warm process. One left out is loaded by the command that needs it."""
 
 IDLE_SECONDS = 900
+MAX_WATCHES = 8  # content folders watched at once (each holds one of the user's 128 inotify instances)
 
 
 def serve(place: Path, idle: float) -> None:
@@ -62,34 +64,71 @@ def serve(place: Path, idle: float) -> None:
     os.chmod(bound, 0o600)
     listener.listen(16)
     os.replace(bound, place)  # appears ready: a command never finds it bound but not listening
-    listener.settimeout(idle)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ours = place.stat().st_ino
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    watches: dict = {}  # content folder -> ingest.content_watch.ContentWatch, made on a command's first ask
     try:
         while True:
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                return
-            connection.settimeout(None)
-            _pid, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                                         struct.calcsize("3i")))
-            if uid != os.getuid():
-                connection.close()
-                continue
-            if _code_stamp() != loaded:
-                connection.sendall(FRAME.pack(b"S", 0))
-                connection.close()
-                return
-            if os.fork() == 0:
-                listener.close()
-                lock.close()
-                _child(connection)  # never returns
-            connection.close()
+            ready = selector.select(timeout=idle)
+            if not ready and len(selector.get_map()) == 1:
+                return  # idle, and no command running asks anything
+            for key, _events in ready:
+                if key.fileobj is listener:
+                    if not _accept(listener, loaded, selector, watches, lock):
+                        return
+                else:
+                    _answer(key.fileobj, selector, watches)
     finally:
         if place.exists() and place.stat().st_ino == ours:
             place.unlink()
+
+
+def _accept(listener: socket.socket, loaded: list, selector, watches: dict, lock) -> bool:
+    """Fork a child for the command knocking, with a channel of its own back to this process
+    (`ingest.watched_changes` asks over it); False when this process must leave (its code changed)."""
+    connection, _ = listener.accept()
+    connection.settimeout(None)
+    _pid, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                 struct.calcsize("3i")))
+    if uid != os.getuid():
+        connection.close()
+        return True
+    if _code_stamp() != loaded:
+        connection.sendall(FRAME.pack(b"S", 0))
+        connection.close()
+        return False
+    ours, theirs = socket.socketpair()
+    if os.fork() == 0:
+        for key in list(selector.get_map().values()):  # nothing of the warm process's own stays open
+            key.fileobj.close()
+        selector.close()
+        for watch in watches.values():
+            watch.close()
+        lock.close()
+        ours.close()
+        _child(connection, theirs)  # never returns
+    connection.close()
+    theirs.close()
+    selector.register(ours, selectors.EVENT_READ)
+    return True
+
+
+def _answer(channel: socket.socket, selector, watches: dict) -> None:
+    """A running command asks which content files changed (`ingest.watched_changes`)."""
+    from ingest.watched_changes import answer
+
+    try:
+        more = answer(channel, watches)
+    except (OSError, ValueError, KeyError, TypeError):
+        more = False  # a command that left mid-question, or said something else: its channel closes
+    if not more:
+        selector.unregister(channel)
+        channel.close()
+    while len(watches) > MAX_WATCHES:
+        watches.pop(next(iter(watches))).close()
 
 
 def _warm_up() -> None:
@@ -131,11 +170,14 @@ def _code_stamp() -> list[tuple[str, int, int]]:
     return sorted(stamp)
 
 
-def _child(connection: socket.socket) -> None:
+def _child(connection: socket.socket, channel: socket.socket) -> None:
     """Become the caller's command: its streams, folder, environment and umask; run it; send its
-    status; leave without the warm process's own clean-up."""
+    status; leave without the warm process's own clean-up. `channel`: its way to ask this
+    process's content watch (`ingest.watched_changes`)."""
     import atexit
     import traceback
+
+    from ingest.watched_changes import connect
 
     code = 1
     try:
@@ -158,6 +200,7 @@ def _child(connection: socket.socket) -> None:
         os.environ.update(request["env"])
         sys.argv = ["reckon", *request["argv"]]
         sys.stdout.reconfigure(line_buffering=os.isatty(1))
+        connect(channel)
         connection.sendall(FRAME.pack(b"P", os.getpid()))
         code = _run(request["argv"])
         atexit._run_exitfuncs()  # what a process's normal end would run (logging's flush, ...)

@@ -51,6 +51,7 @@ from tests.helpers.oai import load_oai_schema
 from tests.helpers.search_corpus import ENGINES, build_corpus, skip_unless_available
 from tests.helpers.servers import reckon_serve
 from tests.helpers.staff import add_users
+from tests.helpers.warm import warm_environment
 
 pytest_plugins = ["tests.helpers.postgres"]  # `pytest --postgres`: the stores in PostgreSQL
 
@@ -61,6 +62,12 @@ hypothesis_settings.load_profile("reckoning")
 
 
 # -- the minimal archive (tests/fixtures/minimal) ---------------------------------------------
+
+@pytest.fixture
+def warm(tmp_path: Path) -> Iterator[dict]:
+    """An environment whose warm processes are this test's own (`tests.helpers.warm`)."""
+    yield from warm_environment(tmp_path)
+
 
 @pytest.fixture
 def minimal(tmp_path: Path) -> Settings:

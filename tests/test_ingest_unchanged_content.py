@@ -82,17 +82,17 @@ def test_a_change_or_a_site_not_yet_published_takes_the_full_path(tmp_path):
 
 def test_the_look_is_the_full_paths_report_or_what_changed(minimal):
     pipeline.ingest(minimal)
-    known, quick = look(minimal, scan(minimal.content_dir))
+    found, known, quick = look(minimal)
+    assert found is not None and set(found.files) == set(scan(minimal.content_dir).files)
     assert known is not None and known.unchanged
     assert quick is not None and quick == pipeline.ingest(minimal)
     path = minimal.content_dir / "records" / "rec-2008-apology.md"
     path.write_text(path.read_text() + "\n")
-    known, quick = look(minimal, scan(minimal.content_dir))  # its stat changed
+    _, known, quick = look(minimal)  # its stat changed
     assert quick is None and known is not None and known.modified == [str(path)]
     pipeline.ingest(minimal)
     (minimal.content_dir / "records" / "new.txt").write_text("not content, but a new file")
-    known, quick = look(minimal, scan(minimal.content_dir))
+    _, known, quick = look(minimal)
     assert quick is None and known is not None and known.added == [str(minimal.content_dir / "records" / "new.txt")]
     # A store that is not there (or not SQLite) cannot be told from here.
-    assert look(make_settings(minimal.home / "elsewhere", minimal.content_dir),
-                scan(minimal.content_dir)) == (None, None)
+    assert look(make_settings(minimal.home / "elsewhere", minimal.content_dir)) == (None, None, None)
