@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import pickle
 import sqlite3
@@ -44,6 +45,7 @@ from archive import models as m
 from archive.access import visibility
 from archive.catalog import Catalog, citing_ids
 from archive.code_digest import code_digest
+from archive.gc_paused import gc_paused
 from archive.ledger import ledger_citations
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
@@ -133,6 +135,7 @@ def _parts(rest: bytes, base: str | None, jsonl: str | None, csv: str | None) ->
 
 
 COLUMNS = ("id", "key", "view", "parts", "base", "jsonl", "csv")
+ENTRY_COLUMNS = ("id", "kind", "added", "data", "summary", "listing")
 
 
 class CachedView(NamedTuple):
@@ -163,9 +166,10 @@ class ViewStore:
             # A record made hidden, or an old version of its text, leaves no bytes behind in free pages.
             self._db.execute("PRAGMA secure_delete=ON")
             columns = [row[1] for row in self._db.execute("PRAGMA table_info(records)")]
-            if columns and columns != list(COLUMNS):  # a cache of an older layout: start afresh
-                self._db.execute("DROP TABLE records")
-                self._db.execute("DROP TABLE IF EXISTS meta")
+            entry_columns = [row[1] for row in self._db.execute("PRAGMA table_info(entries)")]
+            if (columns and columns != list(COLUMNS)) or (entry_columns and entry_columns != list(ENTRY_COLUMNS)):
+                for table in ("records", "meta", "entries", "lists", "words"):  # an older layout: start afresh
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
             _create(self._db)
         return self._db
 
@@ -374,8 +378,9 @@ def _put_whole(db: sqlite3.Connection, whole: WholeIndex) -> None:
 
 
 def _put_index(db: sqlite3.Connection, entries, lists: dict[str, list]) -> None:
-    db.executemany("INSERT OR REPLACE INTO entries (id, kind, added, data) VALUES (?, ?, ?, ?)",
-                   ((e.id, e.kind, e.added, e.dumps()) for e in entries))
+    db.executemany("INSERT OR REPLACE INTO entries (id, kind, added, data, summary, listing) VALUES (?, ?, ?, ?, ?, ?)",
+                   ((e.id, e.kind, e.added, e.dumps(), marshal.dumps(e.summary, 2), marshal.dumps(e.listing, 2))
+                    for e in entries))
     db.executemany("INSERT OR REPLACE INTO lists (name, size, members) VALUES (?, ?, ?)",
                    ((name, len(members), dump_members(members)) for name, members in sorted(lists.items()) if members))
     db.executemany("DELETE FROM lists WHERE name = ?", ((name,) for name, members in lists.items() if not members))
@@ -401,6 +406,25 @@ class StoredIndex(SiteIndex):
                                    chunk).fetchall()
             self._entries.update({i: Entry.loads(i, data) for i, data in rows})
         return super().entries(ids)
+
+    def summaries(self, ids: list[str]) -> dict[str, dict]:
+        return self._field("summary", ids, lambda entry: entry.summary)
+
+    def listings(self, ids: list[str]) -> dict[str, dict]:
+        found = self._field("listing", ids, lambda entry: entry.listing)
+        return {i: listing for i, listing in found.items() if listing is not None}
+
+    def _field(self, column: str, ids: list[str], of) -> dict:
+        """One column of the entries asked, each entry already read or put taken as it is now."""
+        found = {i: of(self._entries[i]) for i in ids if i in self._entries}
+        missing = [i for i in ids if i not in found and i not in self._dropped]
+        with gc_paused():  # thousands of small dicts, no cycles
+            for start in range(0, len(missing), 500):
+                chunk = missing[start:start + 500]
+                rows = self.db.execute(f"SELECT id, {column} FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
+                                       chunk)
+                found.update((i, marshal.loads(data)) for i, data in rows)
+        return found
 
     def members(self, name: str) -> list[Member]:
         return self._loaded(name)
@@ -484,7 +508,11 @@ def moved_lists(old: Entry | None, new: Entry | None) -> set[str]:
 def _create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
     # The site index (`publish.pages.site_index`): each public object's entry, each list's members.
-    db.execute("CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, kind TEXT, added TEXT, data BLOB)")
+    # `summary` and `listing` repeat two fields of `data`: a list page of 200 needs only one of
+    # them, and loading it alone takes a fifth of the time of the whole entry (~3 against ~15 µs;
+    # 100 changed records re-render ~500 such pages at 100,000 records).
+    db.execute("CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, kind TEXT, added TEXT, data BLOB, "
+               "summary BLOB, listing BLOB)")
     db.execute("CREATE INDEX IF NOT EXISTS entries_added ON entries (added, id)")
     # A patch counts the public objects by kind (the data package, `StoredIndex.counts`): from
     # this index, not by reading every entry's data (~5 instead of ~50 ms at 100,000 records).

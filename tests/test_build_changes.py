@@ -245,3 +245,25 @@ def test_a_patched_build_after_the_base_url_changed_links_its_pages_to_the_new_b
     page = (site.public_dir / "records/rec-gen-007/index.html").read_text()
     assert "undernewbase" in page and 'href="/moved/about/"' in page
     assert_same_as_fresh_build(moved, tmp_path, "fresh-moved")
+
+
+def test_a_view_cache_of_the_older_entries_layout_is_started_afresh(patched_site, tmp_path):
+    """A cache whose site index lacks the entries' own summary and listing columns (made before
+    they were added) is not patched from: the build starts it afresh, the same site results."""
+    import sqlite3
+
+    db = sqlite3.connect(patched_site.build_cache_dir / "views.sqlite")
+    db.execute("ALTER TABLE entries DROP COLUMN summary")
+    db.execute("ALTER TABLE entries DROP COLUMN listing")
+    db.commit()
+    db.close()
+    edit(patched_site, "records/rec-gen-007.md", "word7x", "afterthelayout")
+    ingest(patched_site)
+    report = build_site(patched_site)
+    assert not report.patched
+    assert "afterthelayout" in (patched_site.public_dir / "records/rec-gen-007/index.html").read_text()
+    assert_same_as_fresh_build(patched_site, tmp_path, "fresh")
+    edit(patched_site, "records/rec-gen-012.md", "word12x", "patchedagain")
+    ingest(patched_site)
+    assert build_site(patched_site).patched  # and the next change is patched from the new cache
+    assert_same_as_fresh_build(patched_site, tmp_path, "fresh-2")

@@ -68,9 +68,9 @@ def record_list_pages(index: SiteIndex, numbers: Iterable[int] | None = None) ->
         if number > count:
             continue
         chunk = [m[1] for m in members[(number - 1) * LIST_PAGE_SIZE:number * LIST_PAGE_SIZE]]
-        found = index.entries(chunk)
+        found = index.listings(chunk)
         pages.append(Page(page_path(base, number), "record_list.html",
-                          {"items": [found[i].listing for i in chunk], "kind": "record",
+                          {"items": [found[i] for i in chunk], "kind": "record",
                            "pager": pager(base, number, count, len(members))}))
     return pages
 
@@ -98,9 +98,9 @@ def browse_value_pages(index: SiteIndex, name: str, catalog: Catalog,
         if number > count:
             continue
         chunk = [m[1] for m in members[(number - 1) * LIST_PAGE_SIZE:number * LIST_PAGE_SIZE]]
-        found = index.entries(chunk)
+        found = index.summaries(chunk)
         pages.append(Page(page_path(entry["url"], number), "browse_value.html",
-                          {"facet": entry["facet"], "entry": {**entry, "items": [found[i].summary for i in chunk]},
+                          {"facet": entry["facet"], "entry": {**entry, "items": [found[i] for i in chunk]},
                            "pager": pager(entry["url"], number, count, len(members))}))
     return pages
 
@@ -140,10 +140,10 @@ def agent_views(index: SiteIndex, catalog: Catalog, agents: Iterable[str], publi
         if view["parent"] and view["parent"]["id"] not in public:
             view["parent"]["url"] = None  # named, but it has no public page to link to
         records = [m[1] for m in members if m[2] == "record"]
-        shown = index.entries(records[:AGENT_RECORDS] + [m[1] for m in members if m[2] == "harm"])
-        view["records"] = [shown[i].summary for i in records[:AGENT_RECORDS]]
+        shown = index.summaries(records[:AGENT_RECORDS] + [m[1] for m in members if m[2] == "harm"])
+        view["records"] = [shown[i] for i in records[:AGENT_RECORDS]]
         view["record_count"] = len(records)
-        view["harms"] = [shown[m[1]].summary for m in members if m[2] == "harm"]
+        view["harms"] = [shown[m[1]] for m in members if m[2] == "harm"]
         view["browse_url"] = browse_url("institution", agent_id)
         views.append(view)
     return views

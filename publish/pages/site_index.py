@@ -91,8 +91,8 @@ def entry_of(view: dict, added: str) -> Entry:
 
 def placed_summaries(index: SiteIndex) -> list[dict]:
     """The summaries of the objects with a place on the map, in the list's order (date, id)."""
-    found = index.entries([object_id for _, object_id, _ in index.members(PLACED)])
-    return [found[object_id].summary for _, object_id, _ in index.members(PLACED) if object_id in found]
+    found = index.summaries([object_id for _, object_id, _ in index.members(PLACED)])
+    return [found[object_id] for _, object_id, _ in index.members(PLACED) if object_id in found]
 
 
 class SiteIndex:
@@ -115,6 +115,14 @@ class SiteIndex:
     # -- reading (a stored index loads what is asked for) ------------------------------------
     def entries(self, ids: list[str]) -> dict[str, Entry]:
         return {i: self._entries[i] for i in ids if i in self._entries}
+
+    def summaries(self, ids: list[str]) -> dict[str, dict]:
+        """Each entry's summary (what browse and agent pages list), by id: all a list page needs."""
+        return {i: e.summary for i, e in self.entries(ids).items()}
+
+    def listings(self, ids: list[str]) -> dict[str, dict]:
+        """Each record entry's listing (what the records list shows), by id."""
+        return {i: e.listing for i, e in self.entries(ids).items() if e.listing is not None}
 
     def members(self, name: str) -> list[Member]:
         return self._members.get(name, [])
