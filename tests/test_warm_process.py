@@ -183,3 +183,20 @@ def test_a_folder_too_long_for_a_socket_is_not_used(warm, tmp_path):
     assert ran.returncode == 0
     time.sleep(0.5)
     assert not warm_pids(env)  # none started that could not listen
+
+
+def test_the_work_of_a_warm_command_is_reported_where_asked(warm, tmp_path):
+    """`time` sees only the caller of a warm command: its own CPU and peak are reported on
+    stderr, or into a file for a benchmark that discards the output."""
+    home = home_with(tmp_path, "home")
+    started(warm)
+    report = tmp_path / "use.txt"
+    done = reckon({**warm, "RECKON_WARM_REPORT": str(report)}, "--home", str(home), "ingest", "--content",
+                  str(home / "content"), mode="require")
+    assert done.returncode == 0 and "warm process's child" not in done.stderr
+    (line,) = report.read_text().splitlines()
+    assert re.fullmatch(r"warm process's child: [\d.]+ s CPU \(.*\), peak \d+ MB: reckon --home \S+ ingest --content \S+",
+                        line), line
+    shown = reckon({**warm, "RECKON_WARM_REPORT": "1"}, "--home", str(home), "ingest", "--content",
+                   str(home / "content"), mode="require")
+    assert re.search(r"^warm process's child: [\d.]+ s CPU .*peak \d+ MB$", shown.stderr, flags=re.MULTILINE), shown.stderr
