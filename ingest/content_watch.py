@@ -45,7 +45,11 @@ MASK = (Flags.MODIFY | Flags.ATTRIB | Flags.CLOSE_WRITE | Flags.CREATE | Flags.D
         | Flags.MOVED_TO | Flags.DELETE_SELF | Flags.MOVE_SELF | Flags.DONT_FOLLOW | Flags.ONLYDIR)
 GONE = Flags.DELETE_SELF | Flags.MOVE_SELF | Flags.UNMOUNT | Flags.IGNORED  # a watched folder went
 MADE = Flags.CREATE | Flags.MOVED_TO
-LOCAL_FILE_SYSTEMS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs", "jfs", "bcachefs", "zfs"})
+# File systems whose every change passes through this kernel. overlay (a container's own files):
+# changes made through the overlay, as a container makes them; not those made to its layers
+# from outside it.
+LOCAL_FILE_SYSTEMS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "f2fs", "jfs", "bcachefs", "zfs",
+                                "overlay"})
 MAX_CHANGED = 200_000  # paths kept between ingests; past it the watch begins again (a full scan)
 
 
