@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemBytecodeCache
@@ -148,11 +148,14 @@ def _update_standby(env: Environment, site: LiveSite, plan: Plan) -> None:
         else:
             shards[shard_of(path)][path] = key
     with staging(site.standby) as stage:
-        write_pages(env, plan.todo, stage)
-        for path in plan.lacking:
-            link_or_copy(site.live / path, stage / path)
+        # Staged under flat names: a folder made in the stage, then removed, for each file (most
+        # changed files have a folder of their own) was a tenth of publishing 100 changes.
+        names = [str(n) for n in range(len(plan.todo) + len(plan.lacking))]
+        write_pages(env, [replace(page, path=name) for page, name in zip(plan.todo, names, strict=False)], stage)
+        for path, name in zip(plan.lacking, names[len(plan.todo):], strict=True):
+            link_or_copy(site.live / path, stage / name)
         mark_applying(site.standby)
-        move_into(stage, site.standby, [page.path for page in plan.todo] + plan.lacking)
+        move_into(stage, site.standby, [page.path for page in plan.todo] + plan.lacking, names)
         remove(site.standby, [p for p, k in plan.changed.items() if k is None], [])
         write_shards(site.standby, shards)
         write_header(site.standby, {"version": MANIFEST_VERSION, "iiif": site.head.get("iiif", {}),

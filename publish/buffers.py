@@ -70,16 +70,17 @@ def staging(buffer: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def move_into(stage: Path, buffer: Path, paths: Iterable[str]) -> None:
+def move_into(stage: Path, buffer: Path, paths: Iterable[str], staged: Iterable[str] | None = None) -> None:
     """Rename these files from a staging folder over their old selves in `buffer` (a new inode
-    each: a file shared with the other buffer by a hard link is never written through)."""
+    each: a file shared with the other buffer by a hard link is never written through).
+    `staged`: each file's name in the stage, when not its path (a flat stage makes no folders)."""
     made: set[Path] = set()
-    for path in paths:
+    for path, name in zip(paths, staged if staged is not None else paths, strict=False):
         target = buffer / path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        os.replace(stage / path, target)
+        os.replace(stage / name, target)
 
 
 def link_or_copy(source: Path, target: Path) -> None:
