@@ -36,14 +36,18 @@ def watching() -> bool:
 
 
 def ask(folder: str, since: tuple[str, int] | None) -> dict:
-    """The warm process's answer (`answer`): generation, seq, changed paths (or None), reason."""
+    """The warm process's answer (`answer`): generation, seq, changed paths (or None), reason.
+    No answer is an answer too: no watch (every file statted, no mark kept)."""
     assert _channel is not None
-    _channel.sendall(json.dumps({"folder": folder, "since": since}).encode() + b"\n")
-    with _channel.makefile("rb") as reply:
-        line = reply.readline()
-    if not line:
-        raise OSError("the warm process did not answer")
-    return json.loads(line)
+    try:
+        _channel.sendall(json.dumps({"folder": folder, "since": since}).encode() + b"\n")
+        with _channel.makefile("rb") as reply:
+            line = reply.readline()
+        if not line:
+            raise OSError("it closed the channel")
+        return json.loads(line)
+    except (OSError, ValueError) as exc:
+        return {"generation": None, "seq": 0, "changed": None, "reason": f"the warm process did not answer: {exc}"}
 
 
 def answer(channel: socket.socket, watches: dict) -> bool:

@@ -122,8 +122,8 @@ def _answer(channel: socket.socket, selector, watches: dict) -> None:
 
     try:
         more = answer(channel, watches)
-    except (OSError, ValueError, KeyError, TypeError):
-        more = False  # a command that left mid-question, or said something else: its channel closes
+    except Exception:  # noqa: BLE001 - a command that left mid-question, said something else, or a
+        more = False  # watch that failed: that command gets no answer (it stats every file); this process goes on
     if not more:
         selector.unregister(channel)
         channel.close()

@@ -209,3 +209,28 @@ def test_warm_ingests_stat_what_the_watch_names_and_miss_nothing(warm, tmp_path)
     # With the watch off, the warm process stats every file, as a cold command does.
     assert ingest() != "" and reckon({**env, "RECKON_WATCH": "off"}, "--home", str(home), "ingest", "--content",
                                      str(home / "content"), mode="require").stderr.count("content watch:") == 0
+
+
+def test_an_ingest_whose_question_goes_unanswered_stats_every_file(minimal):
+    """A warm process that fails to answer (its watch broke, it is leaving) costs the ingest
+    its shortcut, never its correctness: every file statted, no mark kept."""
+    import socket
+
+    from ingest import pipeline, watched_changes
+
+    pipeline.ingest(minimal)
+    ours, theirs = socket.socketpair()
+    theirs.close()  # the warm process's end: gone
+    watched_changes.connect(ours)
+    try:
+        db = sqlite3.connect(minimal.sqlite_path)
+        try:
+            found, known = watched_changes.look(db, minimal.content_dir)
+        finally:
+            db.close()
+    finally:
+        watched_changes._channel = None
+        ours.close()
+    assert found.asked is None and found.watch is None  # a full scan, kept under no watch
+    assert set(found.files) == set(scan(minimal.content_dir).files)
+    assert known is not None and known.unchanged
