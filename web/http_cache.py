@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.errors import ReckoningError
 from web.errors import HANDLERS
+from web.in_thread import run_blocking
 
 # Kept, but revalidated before every use: a narrative withdrawn a minute ago must not be shown
 # from a cache (a 304 costs the client a header). The static site answers the same way.
@@ -142,7 +142,7 @@ def http_cached(endpoint: Callable[[Request], Response | Awaitable[Response]]) -
             if inspect.iscoroutinefunction(endpoint):
                 response = await endpoint(request)
             else:
-                response = await run_in_threadpool(endpoint, request)
+                response = await run_blocking(request.scope, endpoint, request)
         except (ReckoningError, HTTPException) as exc:
             return await error_response(request, exc)
         if response.status_code != 200:
