@@ -345,7 +345,8 @@ class Scanner:
     is listed whole, then in each set it belongs to, and again by GetRecord, the same bytes each
     time (the repository serialises each once, `web.oai.protocol.Spliced`), so each distinct
     element is matched once (known by a 128-bit digest) and its findings given to every answer
-    holding it. No fingerprint can run from one piece into another: every piece begins and
+    holding it (128 bits of SHA-256: with a CPU's SHA instructions twice blake2b's speed,
+    `web.http_cache.digest_of`). No fingerprint can run from one piece into another: every piece begins and
     ends with the element's tag, and no word, name, span or address holds `<record`, `<header`,
     `</record>` or `</header>`.
 
@@ -368,7 +369,7 @@ class Scanner:
         if where.startswith("OAI-PMH"):
             pieces, text = oai_pieces(text)
             for element in pieces:
-                key = hashlib.blake2b(element.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                key = hashlib.sha256(element.encode("utf-8", "surrogatepass")).digest()[:16]
                 keys.append(key)
                 if key not in self.records and key not in self.pending:
                     if self.matcher is None:

@@ -56,8 +56,7 @@ class Representation:
 
     def __post_init__(self) -> None:
         if not self.etag:
-            digest = hashlib.blake2b(self.body, digest_size=16).hexdigest()
-            object.__setattr__(self, "etag", f'"{digest}"')
+            object.__setattr__(self, "etag", f'"{digest_of(self.body)}"')
 
 
 def http_date(moment: datetime) -> str:
@@ -72,12 +71,26 @@ def _etag_matches(header: str, etag: str) -> bool:
     return etag.removeprefix("W/") in candidates
 
 
+def digest_of(*parts: bytes | memoryview) -> str:
+    """128 bits of the SHA-256 of the parts joined, in hex: an ETag's opaque value. SHA-256,
+    not blake2b: with the SHA instructions of most current CPUs (x86 SHA-NI, ARMv8) OpenSSL
+    hashes 250 KB in 0.16 ms against blake2b's 0.38 ms, and every OAI-PMH list page is hashed
+    (bench/results/43); without them it is about half blake2b's speed."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()[:32]
+
+
 def _body_etag(body: bytes) -> str:
     """A strong ETag of the bytes sent, or a weak one of the bytes without their OAI-PMH
-    responseDate (the same answer made a second later is the same answer)."""
-    timeless, dated = RESPONSE_DATE.subn(b"", body, count=1)
-    digest = hashlib.blake2b(timeless, digest_size=16).hexdigest()
-    return f'W/"{digest}"' if dated else f'"{digest}"'
+    responseDate (the same answer made a second later is the same answer): the bytes on
+    either side of it hashed as they are, not copied without it."""
+    dated = RESPONSE_DATE.search(body)
+    if dated is None:
+        return f'"{digest_of(body)}"'
+    view = memoryview(body)
+    return f'W/"{digest_of(view[:dated.start()], view[dated.end():])}"'
 
 
 def _not_modified_since(header: str, last_modified: datetime) -> bool:
