@@ -32,7 +32,7 @@ from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from audit.app_client import AppClient
-from audit.files import public_files
+from audit.files import public_file_names
 from audit.fingerprints import (
     ADDRESS,
     LEDGER_KINDS,
@@ -440,7 +440,7 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
                      in hidden_addresses(session, Catalog(session, PUBLIC, today), seen_by)]
         ids = store_ids(session)
         public_ids = visible_ids(session, today, seen_by)
-        files = public_files(settings.public_dir)
+        files = public_file_names(settings.public_dir)
         heard, listened = audit_recordings(session, settings, files=files)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
     report.seed = walk.seed
@@ -456,7 +456,7 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
     # id; of the other (public) ids of a large kind, a sample (docs/operations.md).
     suspects = {f.object_id for f in report.fingerprints} | hidden_ids(ids, public_ids)
     walk.brief(Brief(report.fingerprints, ids, suspects, sorted({f.text for f in prints if " " not in f.text}),
-                     [str(path) for path in files]), matcher)
+                     files), matcher)
 
     index = open_index(settings.index_dir, settings.database_url)
     try:
