@@ -344,9 +344,9 @@ class Scanner:
     its `<header>` elements, listed by ListIdentifiers) and what is left around them: a record
     is listed whole, then in each set it belongs to, and again by GetRecord, the same bytes each
     time (the repository serialises each once, `web.oai.protocol.Spliced`), so each distinct
-    element is matched once (known by a 128-bit digest) and its findings given to every answer
-    holding it (128 bits of SHA-256: with a CPU's SHA instructions twice blake2b's speed,
-    `web.http_cache.digest_of`). No fingerprint can run from one piece into another: every piece begins and
+    element is matched once (known by 128 bits of its SHA-256: with a CPU's SHA instructions
+    twice blake2b's speed, `web.http_cache.digest_of`) and its findings given to every answer
+    holding it. No fingerprint can run from one piece into another: every piece begins and
     ends with the element's tag, and no word, name, span or address holds `<record`, `<header`,
     `</record>` or `</header>`.
 

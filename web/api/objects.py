@@ -222,7 +222,7 @@ def routes(settings: Settings) -> list[Route]:
                 cat.session.close()
 
         try:
-            inline = quick and settings.sqlite_path is not None or answered_in_thread(request.scope)
+            inline = (quick and settings.sqlite_path is not None) or answered_in_thread(request.scope)
             return respond(request, await cache(request).get(key, render, inline=inline))
         except ReckoningError as exc:
             return await error_response(request, exc)
