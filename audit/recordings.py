@@ -10,6 +10,8 @@ longer public) is reported as a leak.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,11 +40,12 @@ class RecordingFinding:
 
 
 def audit_recordings(session: Session, settings: Settings, written: set[str] | None = None,
-                     files: list[Path] | None = None) -> tuple[list[RecordingFinding], list[str]]:
+                     files: Sequence[str | Path] | None = None) -> tuple[list[RecordingFinding], list[str]]:
     """Findings over every sound or video file of the public site, and the places checked.
     With `written` (site paths written since the last audit, `audit.since`), only those are
     decoded again; every other file is still checked to be a public recording. `files`: the
-    site's files, when the caller listed them already (`audit.files.public_files`)."""
+    site's files, when the caller listed them already (`audit.files.public_files`, or their
+    names, `public_file_names`)."""
     catalog = Catalog(session, PUBLIC, settings.today())
     public = settings.public_dir
     expected: dict[str, tuple[str, list[tuple[int, int]], int | None]] = {}
@@ -60,7 +63,8 @@ def audit_recordings(session: Session, settings: Settings, written: set[str] | N
                 expected[path] = (narrative_id, silences, pub.recording.duration_ms)
     findings: list[RecordingFinding] = []
     checked: list[str] = []
-    for file in (p for p in (files if files is not None else public_files(public)) if p.suffix.lower() in MEDIA_SUFFIXES):
+    listed = files if files is not None else public_files(public)
+    for file in (Path(f) for f in listed if os.path.splitext(f)[1].lower() in MEDIA_SUFFIXES):
         relative = file.relative_to(public).as_posix()
         where = str(Path(public.name) / relative)
         checked.append(f"recording {where}")

@@ -54,7 +54,7 @@ def scan_files(claims: Claims, files: Sequence[str], public_dir: Path, scan: Fil
     to be walked with the app."""
     mentioned: set[str] = set()
     parent = public_dir.parent
-    inside = str(public_dir) + os.sep  # how every listed file's path begins (`audit.files.public_files`)
+    inside = str(public_dir) + os.sep  # how every listed file's path begins (`audit.files.public_file_names`)
     named = public_dir.name + os.sep
     while (chunk := claims.claim(len(files))) is not None:
         for n in chunk:

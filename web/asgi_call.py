@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlsplit
 
 from starlette.types import ASGIApp
 
+from web.in_thread import IN_THREAD
+
 
 @dataclass
 class Answer:
@@ -39,9 +41,11 @@ class Answer:
 
 
 async def call(app: ASGIApp, method: str, url: str, *, host: str = "testserver", user_agent: str = "reckon",
-               state: dict | None = None) -> Answer:
+               state: dict | None = None, in_thread: bool = False) -> Answer:
     """`method` `url` (a path with its query) answered by `app`, asked from 127.0.0.1 with the
-    Host header `host`; `state` is the lifespan's (ASGI `scope["state"]`), copied."""
+    Host header `host`; `state` is the lifespan's (ASGI `scope["state"]`), copied. `in_thread`:
+    the caller asks one request at a time, its loop has nothing else to do, and the app may do
+    its blocking work on it rather than in its thread pool (`web.in_thread`)."""
     parts = urlsplit(url)
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
@@ -50,6 +54,8 @@ async def call(app: ASGIApp, method: str, url: str, *, host: str = "testserver",
         "headers": [(b"host", host.encode()), (b"accept", b"*/*"), (b"user-agent", user_agent.encode())],
         "client": ("127.0.0.1", 50000), "server": (host, 80), "state": dict(state or {}),
     }
+    if in_thread:
+        scope["extensions"] = {IN_THREAD: {}}
     done = asyncio.Event()
     sent_request = False
 

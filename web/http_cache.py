@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.errors import ReckoningError
 from web.errors import HANDLERS
+from web.in_thread import run_blocking
 
 # Kept, but revalidated before every use: a narrative withdrawn a minute ago must not be shown
 # from a cache (a 304 costs the client a header). The static site answers the same way.
@@ -56,8 +56,7 @@ class Representation:
 
     def __post_init__(self) -> None:
         if not self.etag:
-            digest = hashlib.blake2b(self.body, digest_size=16).hexdigest()
-            object.__setattr__(self, "etag", f'"{digest}"')
+            object.__setattr__(self, "etag", f'"{digest_of(self.body)}"')
 
 
 def http_date(moment: datetime) -> str:
@@ -72,12 +71,26 @@ def _etag_matches(header: str, etag: str) -> bool:
     return etag.removeprefix("W/") in candidates
 
 
+def digest_of(*parts: bytes | memoryview) -> str:
+    """128 bits of the SHA-256 of the parts joined, in hex: an ETag's opaque value. SHA-256,
+    not blake2b: with the SHA instructions of most current CPUs (x86 SHA-NI, ARMv8) OpenSSL
+    hashes 250 KB in 0.16 ms against blake2b's 0.38 ms, and every OAI-PMH list page is hashed
+    (bench/results/44); without them it is about half blake2b's speed."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()[:32]
+
+
 def _body_etag(body: bytes) -> str:
     """A strong ETag of the bytes sent, or a weak one of the bytes without their OAI-PMH
-    responseDate (the same answer made a second later is the same answer)."""
-    timeless, dated = RESPONSE_DATE.subn(b"", body, count=1)
-    digest = hashlib.blake2b(timeless, digest_size=16).hexdigest()
-    return f'W/"{digest}"' if dated else f'"{digest}"'
+    responseDate (the same answer made a second later is the same answer): the bytes on
+    either side of it hashed as they are, not copied without it."""
+    dated = RESPONSE_DATE.search(body)
+    if dated is None:
+        return f'"{digest_of(body)}"'
+    view = memoryview(body)
+    return f'W/"{digest_of(view[:dated.start()], view[dated.end():])}"'
 
 
 def _not_modified_since(header: str, last_modified: datetime) -> bool:
@@ -142,7 +155,7 @@ def http_cached(endpoint: Callable[[Request], Response | Awaitable[Response]]) -
             if inspect.iscoroutinefunction(endpoint):
                 response = await endpoint(request)
             else:
-                response = await run_in_threadpool(endpoint, request)
+                response = await run_blocking(request.scope, endpoint, request)
         except (ReckoningError, HTTPException) as exc:
             return await error_response(request, exc)
         if response.status_code != 200:

@@ -48,6 +48,7 @@ from web.http_cache import (
     preflight,
     respond,
 )
+from web.in_thread import answered_in_thread
 from web.openapi.document import openapi_document
 from web.view_cache import StoreClock, ViewCache, public_summaries
 
@@ -208,7 +209,8 @@ def routes(settings: Settings) -> list[Route]:
                      quick: bool = False) -> Response:
         """`quick`: the answer is made in well under a millisecond (one record's view), so on
         SQLite it is made on the event loop (`ViewCache.get`); anything that may read a whole
-        table (a collection, an agent's records) goes to the thread pool."""
+        table (a collection, an agent's records) goes to the thread pool, unless the caller
+        asks one request at a time and its loop has nothing else to do (`web.in_thread`)."""
         if request.method == "OPTIONS":
             return preflight()
 
@@ -220,7 +222,7 @@ def routes(settings: Settings) -> list[Route]:
                 cat.session.close()
 
         try:
-            inline = quick and settings.sqlite_path is not None
+            inline = (quick and settings.sqlite_path is not None) or answered_in_thread(request.scope)
             return respond(request, await cache(request).get(key, render, inline=inline))
         except ReckoningError as exc:
             return await error_response(request, exc)

@@ -24,7 +24,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -40,6 +39,7 @@ from search.language import FACETS
 from search.query import SearchIndex, open_index, search
 from web.errors import error
 from web.http_cache import CORS_HEADERS, Representation, error_response, preflight, respond
+from web.in_thread import run_blocking
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000  # deeper than any reader pages; bounds the work an anonymous query can ask for
@@ -174,9 +174,9 @@ def endpoint(settings: Settings, *, session_role: Callable[[Request], Role | Non
         try:
             role = None
             if "authorization" in request.headers:  # a store lookup only when a token is sent
-                role = await run_in_threadpool(token_role, request)
+                role = await run_blocking(request.scope, token_role, request)
             if role is None and in_staff_app:
-                role = await run_in_threadpool(session_role, request)  # type: ignore[arg-type]
+                role = await run_blocking(request.scope, session_role, request)  # type: ignore[arg-type]
             if role is None and in_staff_app:
                 raise Unauthorized("sign in to the staff app, or send an API token")
             which = STAFF_INDEX if role in STAFF_ROLES else PUBLIC_INDEX
@@ -192,7 +192,7 @@ def endpoint(settings: Settings, *, session_role: Callable[[Request], Role | Non
                     body = render(ix, params, which)
                 else:  # a deep page may take tantivy much longer, and the postgres engine waits
                     # on its server: not on the event loop
-                    body = await run_in_threadpool(render, ix, params, which)
+                    body = await run_blocking(request.scope, render, ix, params, which)
                 answer = Representation(body)
                 cache.put(key, answer)
         except BadParameter as exc:

@@ -25,7 +25,6 @@ from urllib.parse import parse_qsl
 
 from lxml import etree
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -35,6 +34,7 @@ from archive.authorities import Authorities, read_authorities
 from archive.catalog import Catalog
 from archive.settings import Settings
 from archive.urls import SiteUrls
+from web.in_thread import run_blocking
 from web.oai.dublin_core import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
 from web.view_cache import StoreClock, public_summaries
 
@@ -573,7 +573,7 @@ def routes(settings: Settings) -> list[Route]:
                     shared.headers = repo.headers
                 return body
 
-        body = await run_in_threadpool(answer)
+        body = await run_blocking(request.scope, answer)
         return Response(body, media_type="text/xml; charset=utf-8", headers={**CORS, "Cache-Control": "no-cache"})
 
     every_method = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"]
