@@ -256,15 +256,12 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         seq = change_log.latest(session)  # first, before any row is read
         catalog = Catalog(session, PUBLIC, settings.today())
         catalog.bulk_markup = True  # a build forks anyway (render workers): Markdown on two cores too
-        beside, prefix = settings.public_dir.parent, f".{settings.public_dir.name}.prerender-"
-        keys = record_cache.visible(catalog)  # no view made yet
-        if early is not None:  # the record pages' folders, made on the other core while the views are made
-            early.prepare([page_url("record", i).strip("/") for i in keys], beside, prefix, twin=twin)
-        records = record_cache.views(catalog, keys)
+        records = record_cache.views(catalog)
         state = build_state(settings, built_on, fingerprint, record_cache)
         if early is not None:
             trim_heap()  # the rows read for the views: not in every forked process's memory
-            early.start(env, object_outputs("record", *records, urls, built_on), beside, prefix, twin=twin)
+            early.start(env, object_outputs("record", *records, urls, built_on), settings.public_dir.parent,
+                        f".{settings.public_dir.name}.prerender-", twin=twin)
         kept: dict = {}
         # Record downloads already marked (a byte order mark), let go once keyed, or made in a
         # forked process while the rest is made here (publish.record_downloads).

@@ -524,7 +524,7 @@ class RecordViews:
         self.reused = 0
         self._dirty: set[str] = set()  # records to write back
         self._dropped: set[str] = set()  # records cached but no longer public
-        self.gen = ""  # the generation of the views, once `visible` has read it (a build keeps it)
+        self.gen = ""  # the generation of the views, once `views` has read them (a build keeps it)
         self._everything = False
 
     def load(self, gen: str) -> dict[str, CachedView]:
@@ -533,11 +533,9 @@ class RecordViews:
             return {}
         return self.store.all()
 
-    def visible(self, catalog: Catalog) -> dict[str, str]:
-        """The key of every record the catalog's viewer may see today, in id order, before any
-        view is made: the access rule needs only the rows' access fields (the build makes the
-        record pages' folders meanwhile, `publish.early_folders`)."""
-        gen = self.gen = generation(catalog)
+    def views(self, catalog: Catalog) -> tuple[list[dict], dict[str, str]]:
+        """Every record the catalog's viewer may see today, in id order, and each one's key."""
+        gen = generation(catalog)
         table = m.Record
         rows = catalog.session.exec(select(table.id, table.content_hash, table.updated_at, table.access,
                                            table.embargo_until, table.deleted).order_by(table.id)).all()
@@ -552,14 +550,6 @@ class RecordViews:
                 continue
             context = context_of(catalog, bulk, record_id, refs)
             keys[record_id] = record_key(gen, content_hash, updated_at, access, embargo, context)
-        return keys
-
-    def views(self, catalog: Catalog, keys: dict[str, str] | None = None) -> tuple[list[dict], dict[str, str]]:
-        """Every record the catalog's viewer may see today, in id order, and each one's key
-        (`keys`: what `visible` gave, when the caller asked it first)."""
-        if keys is None:
-            keys = self.visible(catalog)
-        gen = self.gen
         stored = self.load(gen)
         missing = {i for i, key in keys.items() if stored.get(i, ("",))[0] != key}
         made = {v["id"]: v for v in catalog.views("record", sorted(missing))} if missing else {}
@@ -577,6 +567,7 @@ class RecordViews:
         self.made, self.reused = len(made), len(views) - len(made)
         self._dirty = set(made)
         self._dropped = stored.keys() - self.fresh.keys()
+        self.gen = gen
         return views, {i: keys[i] for i in self.fresh}
 
     def memo(self, view: dict, name: str, make):

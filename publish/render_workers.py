@@ -26,7 +26,6 @@ from typing import Any
 
 from jinja2 import Environment
 
-from publish.early_folders import EarlyFolders
 from publish.folders import make_folder_once
 
 SHARE = 64  # pages handed to a worker at a time: a page's folder-mates mostly go to the same one
@@ -150,40 +149,22 @@ class EarlyRecords:
     `take_twin` hands over: the start of the other buffer's hard-link mirror
     (`publish.buffers.mirror`). Made there, on every core while the rest of the build goes
     on, the mirror's 100,000 folders and 200,000 links at 100,000 records are not left to the
-    end of the build, where only the main process runs.
-
-    `prepare`, called before the pages exist with the folders they will be written in, makes
-    the private folders at once and those folders in them on the idle core while the views
-    are still being made (`publish.early_folders`)."""
+    end of the build, where only the main process runs."""
 
     def __init__(self) -> None:
         self.rendering: Rendering | None = None
         self.folder: Path | None = None
         self.twin: Path | None = None
-        self.folders: EarlyFolders | None = None
         self.paths: set[str] = set()
         self.linked: frozenset[str] = frozenset()
 
-    def prepare(self, folders: list[str], beside: Path, prefix: str, twin: bool = False) -> None:
-        """Start making the folders the pages later given to `start` will be written in (two
-        pages in each: a record's page and its citation), if workers will write them."""
-        if 2 * len(folders) < PARALLEL_FROM or not workers_available():
+    def start(self, env: Environment, pages: list[Any], beside: Path, prefix: str, twin: bool = False) -> None:
+        workers = workers_available()
+        if len(pages) < PARALLEL_FROM or not workers:
             return
-        self._private_folders(beside, prefix, twin)
-        assert self.folder is not None
-        self.folders = EarlyFolders([self.folder] + ([self.twin] if self.twin is not None else []), folders)
-
-    def _private_folders(self, beside: Path, prefix: str, twin: bool) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=beside))
         if twin:
             self.twin = Path(tempfile.mkdtemp(prefix=prefix, dir=beside))
-
-    def start(self, env: Environment, pages: list[Any], beside: Path, prefix: str, twin: bool = False) -> None:
-        workers = workers_available()
-        if self.folder is None:  # not prepared: workers only when there are enough pages
-            if len(pages) < PARALLEL_FROM or not workers:
-                return
-            self._private_folders(beside, prefix, twin)
         self.paths = {page.path for page in pages}
         self.linked = frozenset(self.paths) if twin else frozenset()
         self.rendering = Rendering(env, pages, self.folder, workers, self.twin)
@@ -206,10 +187,6 @@ class EarlyRecords:
             return
         self.rendering.wait()
         self.rendering = None
-        if self.folders is not None:  # all made, and those holding no page removed, before the move
-            self.folders.finish()
-            self.folders.remove_unused(self.paths)
-            self.folders = None
         _merge(self.folder, out)
 
     def take_twin(self) -> tuple[Path, frozenset[str]] | None:
@@ -224,9 +201,6 @@ class EarlyRecords:
         if self.rendering is not None:
             self.rendering.stop()
             self.rendering = None
-        if self.folders is not None:
-            self.folders.close()
-            self.folders = None
         for folder in (self.folder, self.twin):
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
