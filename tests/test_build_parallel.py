@@ -8,6 +8,7 @@ those tuning constants, so a small archive takes the path a big one takes."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from dataclasses import replace
@@ -71,6 +72,11 @@ def test_a_first_build_leaves_the_other_buffer_a_mirror_linked_by_the_workers(ma
     assert all(served[path][0] == mirrored[path][0] for path in content)  # links, not copies
     header = json.loads((other / ".manifest.json").read_text())
     assert header["missing"] == [] and not header.get("applying")
+    # No folder is left empty in either buffer (an empty `records/<id>/` would still name its
+    # record), and the mirror has the live buffer's folders, no other.
+    for buffer in (live, other):
+        assert [path for path, dirs, files in os.walk(buffer) if not dirs and not files] == []
+    assert {os.path.dirname(p) for p in served} == {os.path.dirname(p) for p in mirrored}
     assert leftovers(many_ingested) == []
     edit(many_ingested, "records/rec-gen-007.md", "Generated minutes 7", "Renamed minutes 7")
     ingest(many_ingested)
