@@ -68,11 +68,11 @@ def warm_pids(env) -> set[int]:
 def started(env) -> None:
     """A warm process started (by a command that found none) and answering."""
     reckon(env, "--home", "/nonexistent-home", "check", "--content", str(MINIMAL))
-    for _ in range(200):
+    for _ in range(600):  # 30 s: a warm process imports the commands' code first (seconds on a loaded machine)
         if list(Path(env["XDG_RUNTIME_DIR"]).glob("reckon-*/*.sock")):
             return
         time.sleep(0.05)
-    raise AssertionError("no warm process started within 10 s")
+    raise AssertionError("no warm process started within 30 s")
 
 
 def home_with(tmp_path, name) -> Path:
