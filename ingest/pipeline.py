@@ -22,6 +22,7 @@ from archive.errors import ContentError, ContentProblem
 from archive.settings import Settings
 from ingest.changed_files import Delta, Scan, delta, remember, scan
 from ingest.gc_pause import fewer_collections
+from ingest.ingest_lock import ingest_lock
 from ingest.progress import Progress, reading
 from ingest.report import IngestReport
 from ingest.stored_objects import KIND_ORDER, count_unchanged, report_missing
@@ -89,7 +90,7 @@ def ingest(settings: Settings, *, strict: bool = False, prune: bool = False,
     `prune` or spreadsheets named on the command line. `found`: the content folder's scan, when
     the caller made it already (`reckon ingest` makes it before loading the store's code), and
     `known` its comparison with the store, when made (`ingest.unchanged_content.look`)."""
-    with fewer_collections():
+    with fewer_collections(), ingest_lock(settings):  # re-entrant: `reckon ingest` holds it already
         found = found if found is not None else scan(settings.content_dir)
         engine = open_engine(settings)
         try:

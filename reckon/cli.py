@@ -36,47 +36,51 @@ def _print_warnings(warnings) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest import watched_changes
     from ingest.changed_files import scan
+    from ingest.ingest_lock import ingest_lock
     from ingest.progress import cpu_seconds
     from ingest.unchanged_content import look
     from publish import up_to_date
 
     settings = _settings(args)
     csv_sources = [(path, args.mapping) for path in args.csv or []]
-    found, known, report = None, None, None
-    if not (args.strict or args.prune or csv_sources):
-        found, known, report = look(settings)  # a report only when nothing changed
-    if found is None:  # under the warm process's watch when it runs this command (`ingest.watched_changes`)
-        found = watched_changes.full_scan(settings.content_dir) if watched_changes.watching() else \
-            scan(settings.content_dir)
-    # Nothing changed and nothing left to publish: told without loading the store's code.
-    if report is not None and (stamp := up_to_date.current(settings)) is not None:
-        _print_ingest(settings, report)
-        print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
-        return 0
+    # One ingest of this store at a time, from the scan to the write (`ingest.ingest_lock`):
+    # the stats it keeps must be newer than the watch mark kept with them.
+    with ingest_lock(settings):
+        found, known, report = None, None, None
+        if not (args.strict or args.prune or csv_sources):
+            found, known, report = look(settings)  # a report only when nothing changed
+        if found is None:  # under the warm process's watch when it runs this command (`ingest.watched_changes`)
+            found = watched_changes.full_scan(settings.content_dir) if watched_changes.watching() else \
+                scan(settings.content_dir)
+        # Nothing changed and nothing left to publish: told without loading the store's code.
+        if report is not None and (stamp := up_to_date.current(settings)) is not None:
+            _print_ingest(settings, report)
+            print(f"indexed {stamp.indexed} public documents into {settings.index_dir} (0 written, 0 removed)")
+            return 0
 
-    with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
-        from ingest.pipeline import ingest
-        from ingest.progress import Progress
-        from publish.changed_list import note_published
-        from publish.pipeline import index_all, publish_if_patchable
+        with gc_paused():  # ~0.05 s of CPU a command: its imports make many objects and no garbage
+            from ingest.pipeline import ingest
+            from ingest.progress import Progress
+            from publish.changed_list import note_published
+            from publish.pipeline import index_all, publish_if_patchable
 
-        # What the imports made lives as long as the process: out of the collector's sight
-        # before it runs again, so no later collection walks it (~0.1 s of a one-record ingest).
-        gc.freeze()
+            # What the imports made lives as long as the process: out of the collector's sight
+            # before it runs again, so no later collection walks it (~0.1 s of a one-record ingest).
+            gc.freeze()
 
-    if report is None:  # something changed, or the look could not tell: the full path
-        try:
-            report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
-                            progress=Progress(sys.stderr), found=found, known=known)
-        except ContentError as exc:
-            from ingest.summary import summary_table
+        if report is None:  # something changed, or the look could not tell: the full path
+            try:
+                report = ingest(settings, strict=args.strict, prune=args.prune, csv_sources=csv_sources,
+                                progress=Progress(sys.stderr), found=found, known=known)
+            except ContentError as exc:
+                from ingest.summary import summary_table
 
-            _print_warnings(exc.warnings)
-            for problem in exc.problems:
-                print(f"error: {problem}", file=sys.stderr)
-            print(summary_table(errors=exc.problems), file=sys.stderr)
-            print(f"{len(exc.problems)} errors; nothing was written", file=sys.stderr)
-            return 1
+                _print_warnings(exc.warnings)
+                for problem in exc.problems:
+                    print(f"error: {problem}", file=sys.stderr)
+                print(summary_table(errors=exc.problems), file=sys.stderr)
+                print(f"{len(exc.problems)} errors; nothing was written", file=sys.stderr)
+                return 1
     _print_ingest(settings, report)
     site = None
     indexing = cpu_seconds()

@@ -234,3 +234,30 @@ def test_an_ingest_whose_question_goes_unanswered_stats_every_file(minimal):
     assert found.asked is None and found.watch is None  # a full scan, kept under no watch
     assert set(found.files) == set(scan(minimal.content_dir).files)
     assert known is not None and known.unchanged
+
+
+def test_ingests_of_one_store_take_turns(warm, tmp_path):
+    """An ingest waits while another of the same store runs (`ingest.ingest_lock`): else the
+    older one's stats could be kept beside the newer one's watch mark, and a change between
+    them never read."""
+    import fcntl
+    import subprocess
+    import time
+
+    from archive.settings import load_settings
+    from ingest.ingest_lock import lock_path
+    from tests.helpers.archives import RECKON
+
+    home = home_with(tmp_path, "home")
+    assert reckon(warm, "--home", str(home), "ingest", "--content", str(home / "content"), mode="off").returncode == 0
+    path = lock_path(load_settings(home=home))
+    assert path is not None
+    with open(path, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another ingest, as far as the next one can tell
+        second = subprocess.Popen([RECKON, "--home", str(home), "ingest", "--content", str(home / "content")],
+                                  env={**warm, "RECKON_WARM": "off"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(3)
+        assert second.poll() is None  # waiting for its turn
+    out, err = second.communicate(timeout=120)  # the lock released: it runs
+    assert second.returncode == 0, err
+    assert b"ingested" in out
