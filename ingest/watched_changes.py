@@ -104,8 +104,15 @@ def full_scan(content_dir, reply: dict | None = None, reason: str = "") -> Scan:
 
 
 def _report(text: str) -> None:
-    if os.environ.get("RECKON_WARM_REPORT"):
+    """Which way the ingest took, where `RECKON_WARM_REPORT` asks (stderr, or the file it names)."""
+    where = os.environ.get("RECKON_WARM_REPORT")
+    if not where:
+        return
+    if "/" not in where:
         print(f"content watch: {text}", file=sys.stderr)
+        return
+    with open(where, "a", encoding="utf-8") as out:
+        out.write(f"content watch: {text}\n")
 
 
 def keep_mark(path, found: Scan) -> None:
