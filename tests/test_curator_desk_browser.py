@@ -139,6 +139,9 @@ SELECT_WORDS = """([field, words, from, to]) => {
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_curator_proposes_a_redaction_by_selecting_words_under_the_staff_csp(server, size):
+    # Playwright's waiting assertion: the browser tests' own library (skipped without a browser).
+    from playwright.sync_api import expect
+
     with chromium_page(SIZES[size]) as page:  # the page's own CSP applies: its script must load
         sign_in(page, server, "cora")
         page.goto(server + "/staff/redactions/nar-a")
@@ -162,6 +165,7 @@ def test_a_curator_proposes_a_redaction_by_selecting_words_under_the_staff_csp(s
         assert "our delegation" not in narrative  # hidden at once, pending a decision
         row.locator("button:has-text('Approve')").click()
         assert "approved (hidden)" in page.locator("#spans tr", has_text="our delegation").inner_text()
+        page.wait_for_load_state("load")  # the page after the approval: its script listens again
         # A selection across two fields is refused before anything is sent.
         page.evaluate("""() => {
           const a = document.querySelector('.red-text[data-field="title"]').firstChild;
@@ -170,7 +174,7 @@ def test_a_curator_proposes_a_redaction_by_selecting_words_under_the_staff_csp(s
           getSelection().removeAllRanges(); getSelection().addRange(r);
           document.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
         }""")
-        assert "within one field" in page.inner_text("#selection-status")
+        expect(page.locator("#selection-status")).to_contain_text("within one field")  # waits for the page's answer
         assert not page.locator("#propose-selected").is_visible()
 
 
