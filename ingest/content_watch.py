@@ -66,9 +66,6 @@ class ContentWatch:
         self._folders: dict[int, str] = {}  # watch descriptor -> folder
         self._begin()
 
-    def fileno(self) -> int | None:
-        return self._inotify.fileno() if self._inotify is not None else None
-
     def close(self) -> None:
         if self._inotify is not None:
             self._inotify.close()

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from archive.settings import Settings
 
-_held: dict[str, int] = {}  # lock file -> how many holders in this process
+_held: set[str] = set()  # lock files this process holds
 
 
 def lock_path(settings: Settings) -> str | None:
@@ -32,21 +32,15 @@ def lock_path(settings: Settings) -> str | None:
 def ingest_lock(settings: Settings) -> Iterator[None]:
     path = lock_path(settings)
     if path is None or path in _held or not os.path.isdir(os.path.dirname(path) or "."):
-        if path in _held:
-            _held[path] += 1
-        try:
-            yield
-        finally:
-            if path in _held:
-                _held[path] -= 1
+        yield  # no SQLite store (or none yet), or this process holds the lock already
         return
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # waits for another ingest of this store to finish
-        _held[path] = 1
+        _held.add(path)
         try:
             yield
         finally:
-            del _held[path]
+            _held.discard(path)
     finally:
         os.close(fd)  # releases the lock

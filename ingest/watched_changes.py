@@ -92,7 +92,10 @@ def look(connection, content_dir) -> tuple[Scan, Delta | None]:
 
 def full_scan(content_dir, reply: dict | None = None, reason: str = "") -> Scan:
     """Every file statted, after the watch was asked (`reply`, asked here when not given): its
-    mark is kept with these stats, so the next ingest asks it instead."""
+    mark is kept with these stats, so the next ingest asks it instead. Without a warm process
+    (or with the watch off), the plain scan."""
+    if reply is None and not watching():
+        return scan(content_dir)
     folder = os.fspath(content_dir)
     if reply is None:
         reply = ask(folder, None)
@@ -104,15 +107,22 @@ def full_scan(content_dir, reply: dict | None = None, reason: str = "") -> Scan:
 
 
 def _report(text: str) -> None:
-    """Which way the ingest took, where `RECKON_WARM_REPORT` asks (stderr, or the file it names)."""
+    """Which way the ingest took, where `RECKON_WARM_REPORT` asks."""
+    report(f"content watch: {text}")
+
+
+def report(text: str, in_file: str = "") -> None:
+    """A line of a warm command's report where `RECKON_WARM_REPORT` asks: stderr ("1"), or
+    appended to the file it names (a path: with a "/"), `in_file` after it there (what a
+    benchmark discarding the output needs to tell its lines apart)."""
     where = os.environ.get("RECKON_WARM_REPORT")
     if not where:
         return
     if "/" not in where:
-        print(f"content watch: {text}", file=sys.stderr)
+        print(text, file=sys.stderr)
         return
     with open(where, "a", encoding="utf-8") as out:
-        out.write(f"content watch: {text}\n")
+        out.write(f"{text}{in_file}\n")
 
 
 def keep_mark(path, found: Scan) -> None:

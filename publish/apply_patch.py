@@ -151,7 +151,8 @@ def _update_standby(env: Environment, site: LiveSite, plan: Plan) -> None:
         # Staged under flat names: a folder made in the stage, then removed, for each file (most
         # changed files have a folder of their own) was a tenth of publishing 100 changes.
         names = [str(n) for n in range(len(plan.todo) + len(plan.lacking))]
-        write_pages(env, [replace(page, path=name) for page, name in zip(plan.todo, names, strict=False)], stage)
+        write_pages(env, [replace(page, path=name) for page, name in zip(plan.todo, names[:len(plan.todo)], strict=True)],
+                    stage)
         for path, name in zip(plan.lacking, names[len(plan.todo):], strict=True):
             link_or_copy(site.live / path, stage / name)
         mark_applying(site.standby)

@@ -74,8 +74,9 @@ def move_into(stage: Path, buffer: Path, paths: Iterable[str], staged: Iterable[
     """Rename these files from a staging folder over their old selves in `buffer` (a new inode
     each: a file shared with the other buffer by a hard link is never written through).
     `staged`: each file's name in the stage, when not its path (a flat stage makes no folders)."""
+    paths = list(paths)
     made: set[Path] = set()
-    for path, name in zip(paths, staged if staged is not None else paths, strict=False):
+    for path, name in zip(paths, list(staged) if staged is not None else paths, strict=True):
         target = buffer / path
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)

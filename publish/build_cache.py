@@ -400,11 +400,7 @@ class StoredIndex(SiteIndex):
 
     def entries(self, ids: list[str]) -> dict[str, Entry]:
         missing = [i for i in ids if i not in self._entries and i not in self._dropped]
-        for start in range(0, len(missing), 500):
-            chunk = missing[start:start + 500]
-            rows = self.db.execute(f"SELECT id, data FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
-                                   chunk).fetchall()
-            self._entries.update({i: Entry.loads(i, data) for i, data in rows})
+        self._entries.update({i: Entry.loads(i, data) for i, data in self._stored("data", missing)})
         return super().entries(ids)
 
     def summaries(self, ids: list[str]) -> dict[str, dict]:
@@ -419,12 +415,15 @@ class StoredIndex(SiteIndex):
         found = {i: of(self._entries[i]) for i in ids if i in self._entries}
         missing = [i for i in ids if i not in found and i not in self._dropped]
         with gc_paused():  # thousands of small dicts, no cycles
-            for start in range(0, len(missing), 500):
-                chunk = missing[start:start + 500]
-                rows = self.db.execute(f"SELECT id, {column} FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
-                                       chunk)
-                found.update((i, marshal.loads(data)) for i, data in rows)
+            found.update((i, marshal.loads(data)) for i, data in self._stored(column, missing))
         return found
+
+    def _stored(self, column: str, ids: list[str]):
+        """(id, `column`) of these entries as the cache keeps them, 500 ids a statement."""
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            yield from self.db.execute(f"SELECT id, {column} FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
+                                       chunk).fetchall()
 
     def members(self, name: str) -> list[Member]:
         return self._loaded(name)

@@ -35,7 +35,6 @@ def _print_warnings(warnings) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest import watched_changes
-    from ingest.changed_files import scan
     from ingest.ingest_lock import ingest_lock
     from ingest.progress import cpu_seconds
     from ingest.unchanged_content import look
@@ -49,9 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         found, known, report = None, None, None
         if not (args.strict or args.prune or csv_sources):
             found, known, report = look(settings)  # a report only when nothing changed
-        if found is None:  # under the warm process's watch when it runs this command (`ingest.watched_changes`)
-            found = watched_changes.full_scan(settings.content_dir) if watched_changes.watching() else \
-                scan(settings.content_dir)
+        if found is None:  # under the warm process's watch when it runs this command
+            found = watched_changes.full_scan(settings.content_dir)
         # Nothing changed and nothing left to publish: told without loading the store's code.
         if report is not None and (stamp := up_to_date.current(settings)) is not None:
             _print_ingest(settings, report)

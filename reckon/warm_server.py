@@ -205,7 +205,7 @@ def _child(connection: socket.socket, channel: socket.socket) -> None:
         code = _run(request["argv"])
         atexit._run_exitfuncs()  # what a process's normal end would run (logging's flush, ...)
         if os.environ.get("RECKON_WARM_REPORT"):  # what `time` would have shown of a command run by itself
-            _report_use(os.environ["RECKON_WARM_REPORT"], request["argv"])
+            _report_use(request["argv"])
     except BaseException:  # noqa: BLE001 - whatever happens, the caller gets a status
         traceback.print_exc()
     finally:
@@ -218,21 +218,18 @@ def _child(connection: socket.socket, channel: socket.socket) -> None:
             os._exit(code)
 
 
-def _report_use(where: str, argv: list[str]) -> None:
-    """The command's CPU and peak memory: on stderr (`where` "1"), or appended to the file
-    `where` names (a path: with a "/") with the command's arguments (a benchmark that discards
-    the output keeps them)."""
+def _report_use(argv: list[str]) -> None:
+    """The command's CPU and peak memory where `RECKON_WARM_REPORT` asks (`watched_changes.report`),
+    with the command's arguments in a file."""
     import resource
+
+    from ingest.watched_changes import report
 
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     user, system = own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
-    line = (f"warm process's child: {user + system:.2f} s CPU ({user:.2f} user + {system:.2f} system, its own "
-            f"children included), peak {max(own.ru_maxrss, children.ru_maxrss) // 1024} MB")
-    if "/" not in where:
-        print(line, file=sys.stderr)
-        return
-    with open(where, "a", encoding="utf-8") as out:
-        out.write(f"{line}: reckon {' '.join(argv)}\n")
+    report(f"warm process's child: {user + system:.2f} s CPU ({user:.2f} user + {system:.2f} system, its own "
+           f"children included), peak {max(own.ru_maxrss, children.ru_maxrss) // 1024} MB",
+           in_file=f": reckon {' '.join(argv)}")
 
 
 def _run(argv: list[str]) -> int:
