@@ -386,6 +386,9 @@ def _put_index(db: sqlite3.Connection, entries, lists: dict[str, list]) -> None:
     db.executemany("DELETE FROM lists WHERE name = ?", ((name,) for name, members in lists.items() if not members))
 
 
+MAPPED_BYTES = 4 << 30  # beyond any cache file (1.9 GB at 100,000 records)
+
+
 class StoredIndex(SiteIndex):
     """The site index as the last build kept it, read as asked (entries by id, a list whole),
     changed with `put`, and saved with the patched rebuild's other rows (`changes`)."""
@@ -393,6 +396,11 @@ class StoredIndex(SiteIndex):
     def __init__(self, store: ViewStore):
         super().__init__()
         self.db = store.db()
+        # A patch reads the entries of every list page it makes again (~90,000 for 100 records
+        # changed at 100,000), each a random row: through a map of the file, not a pread per
+        # page (245,000 reads were a third of the patch's time, most of it in the kernel).
+        # Only here: the full build reads the whole file, which mapped would count as resident.
+        self.db.execute(f"PRAGMA mmap_size={MAPPED_BYTES}")
         self._dropped: set[str] = set()
         self._put: set[str] = set()
         self._moved: set[str] = set()  # the lists whose members changed: only those are written back

@@ -128,10 +128,10 @@ class Rendering:
             self.pool = None
 
 
-def write_pages(env: Environment, todo: list[Any], out: Path) -> None:
+def write_pages(env: Environment, todo: list[Any], out: Path, parallel_from: int = PARALLEL_FROM) -> None:
     """Write these pages under `out`; big builds use every core (forked workers share the data)."""
     workers = workers_available()
-    if len(todo) < PARALLEL_FROM or not workers:
+    if len(todo) < parallel_from or not workers:
         write_share(sorted(todo, key=lambda p: p.path), env, out)
         return
     Rendering(env, todo, out, workers).wait()

@@ -123,6 +123,24 @@ def write_shards(folder: Path, shards: dict[str, dict[str, str]]) -> None:
             path.unlink(missing_ok=True)
 
 
+def link_shards(source: Path, target: Path, names: list[str]) -> None:
+    """These shards of `source` given to `target` too (hard links over its own; a shard with no
+    file in `source` is empty, so its file goes from `target`). For two buffers whose shards of
+    these names must hold the same keys: safe because a shard is only ever replaced, never
+    written through (`_write_file`)."""
+    (target / PAGES_DIR).mkdir(exist_ok=True)
+    for name in names:
+        shard = f"{name}.json"
+        temp = target / PAGES_DIR / f"{shard}.new"
+        temp.unlink(missing_ok=True)
+        try:
+            os.link(source / PAGES_DIR / shard, temp)
+        except FileNotFoundError:
+            (target / PAGES_DIR / shard).unlink(missing_ok=True)
+            continue
+        os.replace(temp, target / PAGES_DIR / shard)
+
+
 def read(folder: Path) -> dict | None:
     """A buffer's whole manifest (header and `pages`) if it can be trusted: this version, not
     left half-applied; None otherwise (the build then writes the buffer afresh)."""

@@ -267,3 +267,33 @@ def test_a_view_cache_of_the_older_entries_layout_is_started_afresh(patched_site
     ingest(patched_site)
     assert build_site(patched_site).patched  # and the next change is patched from the new cache
     assert_same_as_fresh_build(patched_site, tmp_path, "fresh-2")
+
+
+def test_a_patch_rendered_by_forked_workers_equals_a_fresh_build_in_both_buffers(patched_site, tmp_path, monkeypatch):
+    """A patch of many pages renders them on every core (`apply_patch.PARALLEL_FROM`), and the
+    retired buffer takes the standby's manifest shards as links: both buffers must still be the
+    build, file for file, and the next patch must start from them."""
+    from publish import apply_patch
+
+    site = patched_site
+    monkeypatch.setattr(apply_patch, "PARALLEL_FROM", 2)  # this small archive's patch: workers render it
+    for number in (3, 7, 12):
+        edit(site, f"records/rec-gen-{number:03d}.md", f"word{number}x", f"forkedworkerword{number}")
+    ingest(site)
+    report = build_site(site)
+    assert report.patched and report.records_made == 3 and report.written > 2, report
+    files = assert_same_as_fresh_build(site, tmp_path, "fresh-1")
+    assert b"forkedworkerword7" in files["records/rec-gen-007/index.html"]
+    live = live_buffer(site.public_dir)
+    retired = next(b for b in buffers(site.public_dir) if b != live)
+    live_shards, retired_shards = site_files(live / ".manifest"), site_files(retired / ".manifest")
+    assert live_shards == retired_shards  # the same keys in both, the retired one's linked
+    touched = {shard_of(p) for p in report.changed}
+    assert touched and all((live / ".manifest" / f"{n}.json").stat().st_ino == (retired / ".manifest" / f"{n}.json").stat().st_ino
+                           for n in touched if (live / ".manifest" / f"{n}.json").exists())
+    # The next patch starts from both buffers as they are: still the build, file for file.
+    edit(site, "records/rec-gen-003.md", "forkedworkerword3", "secondforkedword")
+    ingest(site)
+    again = build_site(site)
+    assert again.patched and again.records_made == 1, again
+    assert b"secondforkedword" in assert_same_as_fresh_build(site, tmp_path, "fresh-2")["records/rec-gen-003/index.html"]
