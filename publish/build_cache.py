@@ -405,6 +405,7 @@ class StoredIndex(SiteIndex):
         self._put: set[str] = set()
         self._moved: set[str] = set()  # the lists whose members changed: only those are written back
         self._sizes: dict[str, int] | None = None
+        self._columns: dict[str, dict] = {}  # stored summaries and listings read so far, by id
 
     def entries(self, ids: list[str]) -> dict[str, Entry]:
         missing = [i for i in ids if i not in self._entries and i not in self._dropped]
@@ -419,11 +420,24 @@ class StoredIndex(SiteIndex):
         return {i: listing for i, listing in found.items() if listing is not None}
 
     def _field(self, column: str, ids: list[str], of) -> dict:
-        """One column of the entries asked, each entry already read or put taken as it is now."""
-        found = {i: of(self._entries[i]) for i in ids if i in self._entries}
-        missing = [i for i in ids if i not in found and i not in self._dropped]
+        """One column of the entries asked, each entry already read or put taken as it is now.
+        A stored value read once is kept: a record stands in several lists (by date, by each
+        subject, place, kind...), so 100 changed records at 100,000 ask ~88,000 summaries for
+        their ~440 list pages, far fewer of them distinct."""
+        kept = self._columns.setdefault(column, {})
+        found = {}
+        missing = []
+        for i in ids:
+            if i in self._entries:
+                found[i] = of(self._entries[i])
+            elif i in kept:
+                found[i] = kept[i]
+            elif i not in self._dropped:
+                missing.append(i)
         with gc_paused():  # thousands of small dicts, no cycles
-            found.update((i, marshal.loads(data)) for i, data in self._stored(column, missing))
+            read = {i: marshal.loads(data) for i, data in self._stored(column, missing)}
+        kept.update(read)
+        found.update(read)
         return found
 
     def _stored(self, column: str, ids: list[str]):
