@@ -45,6 +45,7 @@ from audit.matcher import WORD, Matcher, slugged, words
 from audit.public_answers import Walk, Walker
 from audit.recordings import audit_recordings
 from audit.site_scan import Claims, scan_files
+from audit.vocabulary import public_among
 from search.query import open_index
 
 MIN_LENGTH = 7  # shorter words are too common to tell hidden text from public text
@@ -183,7 +184,11 @@ def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities 
     hidden: list[tuple[str, str, str]] = []  # (object id, why, text)
     parts: list[tuple[str, str, str]] = []
     spans = redacted_spans(session)
-    span_views: set[str] = set()  # words of the public views of narratives with redacted spans
+    # The public views' texts, asked at the end which candidates they hold (`public_among`),
+    # not cut into words one by one; those of narratives with redacted spans kept apart: the
+    # spans are checked against other objects.
+    view_texts: list[str] = []
+    span_view_texts: list[str] = []
     for kind in AUDITED_KINDS:
         rows = _rows(session, kind)
         visibilities = {row.id: public.visibility_of(row) for row in rows}
@@ -193,12 +198,10 @@ def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities 
         for row, seen, staff in zip(rows, _per_row(rows, public.each_of(kind, rows)),
                                     _per_row(rows, admin.each_of(kind, staff_rows)), strict=True):
             if seen is not None:
-                view_words = words(_view_text(seen))
-                if kind == "narrative" and row.id in spans:
-                    span_views |= view_words  # kept apart: the spans are checked against other objects
-                else:
-                    public_words |= view_words
+                view_text = _view_text(seen)
+                (span_view_texts if kind == "narrative" and row.id in spans else view_texts).append(view_text)
                 if staff is not None and staff != seen:  # equal views: no field differs, nothing hidden
+                    view_words = words(view_text)
                     part = _differing_words(_own_words(staff, row), _own_words(seen, row)) - view_words
                     if part:
                         parts.append((row.id, f"{kind} part not public (redacted, or resting on a hidden source)",
@@ -217,8 +220,14 @@ def fingerprints(session: Session, today, site_dir: Path, seen_by: Visibilities 
         public_words |= words(f"{concept.label} {concept.definition} {' '.join(concept.alt_labels)}")
     for agent in session.exec(select(m.Agent)):
         public_words |= words(f"{agent.name} {agent.description}")
+    # Of the public views' words only these are ever asked for: each hidden text's long words
+    # and each one-word span (below).
+    candidates = {w for _, _, text in hidden for w in words(text) if len(w) >= MIN_LENGTH}
+    candidates |= {text.lower() for texts in spans.values() for text, _ in texts if WORD.fullmatch(text)}
+    public_words |= public_among(candidates - public_words, view_texts)
     elsewhere = set(public_words)  # public words outside the narratives that hide spans
-    public_words |= span_views
+    public_words |= public_among(candidates - public_words, span_view_texts)
+    del view_texts, span_view_texts
 
     found: list[Fingerprint] = []
     for object_id, why, text in hidden:

@@ -110,7 +110,7 @@ def _lowering_changes_beyond_ascii(data: bytes, errors: str = "surrogatepass") -
     return rest.lower() != rest
 
 
-class _AnyOf:
+class AnyOf:
     """Whether a text may hold any of the needles in its lower-cased form: Hyperscan over its
     UTF-8 bytes, the needles as caseless literals, when lower-casing changes nothing outside
     ASCII (else it may). Hyperscan's bindings take each literal as a C string, ended by its
@@ -126,7 +126,7 @@ class _AnyOf:
         self.scratch = hyperscan.Scratch(self.db)
 
     @classmethod
-    def of(cls, needles: Sequence[str]) -> _AnyOf | None:
+    def of(cls, needles: Sequence[str]) -> AnyOf | None:
         """None when some needle is NULs only (it could be anywhere) or there is none."""
         return cls(needles) if needles and all(n.strip("\0") for n in needles) else None
 
@@ -205,7 +205,7 @@ class Matcher:
                 longest = max(slug.strip("-").split("-"), key=len)
                 low.setdefault(longest, []).append(("slug", n))
         self.low, self.phrase, self.raw = _automaton(low), _automaton(phrase), _automaton(raw)
-        self.any_low = _AnyOf.of(list(low))  # no needle of `low` in a text: no walk of it
+        self.any_low = AnyOf.of(list(low))  # no needle of `low` in a text: no walk of it
         # A file's bytes can be asked as they are read (`indices_in_file`) when nothing can be
         # found without a needle of `low` and none runs across lines or holds U+FFFD.
         self.bytes_first = (self.any_low is not None and self.raw is None and not self.always

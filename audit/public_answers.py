@@ -379,10 +379,26 @@ def list_page(text: str) -> tuple[list[str], str]:
         if root is not None:
             return ([i.strip() for i in root.xpath(".//oai:header/oai:identifier/text()", namespaces=OAI_NS)],
                     root.findtext(".//oai:resumptionToken", namespaces=OAI_NS) or "")
-    named = text.find("resumptionToken")
-    token = TOKEN.search(text, max(text.rfind("<", 0, named), 0)) if named >= 0 else None
+    token = _token(text)
     return ([html.unescape(i).strip() for i in listed_identifiers(text)],
             html.unescape(token.group(1)).strip() if token else "")
+
+
+def _token(text: str) -> re.Match | None:
+    """`TOKEN.search(text)`, trying the pattern only at the last `<` before each
+    `resumptionToken`, in order (a match is `<`, a prefix without `<`, `resumptionToken`).
+    A page after the first echoes its token in the request element at its top: searching on
+    from there tried every `<` of the page, a third of `list_page`'s time."""
+    tried = -1
+    at = text.find("resumptionToken")
+    while at >= 0:
+        start = text.rfind("<", 0, at)
+        if start >= 0 and start != tried:
+            tried = start
+            if (match := TOKEN.match(text, start)) is not None:
+                return match
+        at = text.find("resumptionToken", at + 1)
+    return None
 
 
 def listed_identifiers(text: str) -> list[str]:

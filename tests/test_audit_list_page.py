@@ -14,7 +14,8 @@ from audit.public_answers import LISTED, TOKEN, list_page
 PIECES = ["<", ">", "/", ":", " ", "\n", "a", "x:", "header", "headers", "identifier", "resumptionToken",
           "<header>", "<oai:header status='deleted'>", "</header>", "<identifier>", "<x:identifier>",
           "oai:r:rec-1", "</identifier>", "<resumptionToken cursor='0'>", "</resumptionToken>",
-          "<resumptionToken/>", "tok&amp;1", "<record>", "</record>", "<metadata>a header here</metadata>"]
+          "<resumptionToken/>", "tok&amp;1", "<record>", "</record>", "<metadata>a header here</metadata>",
+          "<request verb='ListRecords' resumptionToken='t1'>", "<x:resumptionToken>"]
 
 
 def read_whole(text: str) -> tuple[list[str], str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from sickle import Sickle
@@ -22,6 +22,7 @@ from server.app import create_app
 from tests.helpers.archives import copy_home, make_settings
 from tests.helpers.oai import ID, NS, oai, texts
 from tests.helpers.servers import live_server
+from web.oai.dublin_core import NOT_XML, xml_chars
 from web.oai.protocol import PAGE_SIZE
 
 HIDDEN_WORDS = ["Zanzibarquux", "Quillobard", "Morvendale", "Tessarine", "Plumcourt", "Vantribble", "Legalname"]
@@ -343,3 +344,15 @@ def test_dublin_core_is_the_same_whether_plain_bodies_are_rendered_or_given_as_t
     finally:
         engine.dispose()
     assert compared  # the sample has plain bodies, so the two ways were compared
+
+
+# The characters on the edges: those XML cannot carry, those it can beside them (tab, line breaks,
+# DEL, U+FFFD), and characters of two, three and four bytes in UTF-8.
+EDGES = list("\x00\x08\t\n\x0b\x0c\r\x1f a\x7f\x80é–\ufffd\ufffe\uffff\U0001f600")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(EDGES), st.characters()), max_size=30).map("".join))
+def test_a_value_loses_just_the_characters_xml_cannot_carry(value):
+    """`xml_chars` asks the value's bytes before it runs the pattern: what it gives is the pattern's."""
+    assert xml_chars(value) == NOT_XML.sub("", value)

@@ -18,6 +18,21 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 # Characters XML 1.0 cannot carry at all; a stray one in a source file must not break a harvest.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# The same characters as UTF-8: the control characters are single bytes, which no longer
+# sequence holds; U+FFFE and U+FFFF are these three bytes each.
+_CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+
+
+def xml_chars(value: str) -> str:
+    """`NOT_XML.sub("", value)`: the value without the characters XML cannot carry. Almost no
+    value holds one, and asking its UTF-8 bytes (C, GB/s) is a tenth of the pattern's scan of
+    a record's 4 KB description (18 µs), which every record of every OAI-PMH list paid."""
+    data = value.encode("utf-8", "surrogatepass")
+    if (len(data.translate(None, _CONTROL_BYTES)) == len(data)
+            and (value.isascii() or not any(n in data for n in _NONCHARACTERS))):
+        return value
+    return NOT_XML.sub("", value)
 
 Element = tuple[str, str]
 
@@ -84,7 +99,7 @@ def oai_dc(view: dict, absolute: Callable[[str], str], publisher: str) -> etree.
     for name, value in elements:
         if name == "relation" and value and value.startswith("/"):
             value = absolute(value)
-        value = NOT_XML.sub("", value or "").strip()
+        value = xml_chars(value or "").strip()
         if value:
             etree.SubElement(root, f"{{{DC_NS}}}{name}").text = value
     return root

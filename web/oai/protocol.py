@@ -35,7 +35,7 @@ from archive.catalog import Catalog
 from archive.settings import Settings
 from archive.urls import SiteUrls
 from web.in_thread import run_blocking
-from web.oai.dublin_core import NOT_XML, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
+from web.oai.dublin_core import OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc, xml_chars
 from web.view_cache import StoreClock, public_summaries
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -325,7 +325,7 @@ def q(name: str) -> str:
 def sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str) -> etree._Element:
     element = etree.SubElement(parent, q(name), **attrs)
     if text is not None:
-        element.text = NOT_XML.sub("", text)
+        element.text = xml_chars(text)
     return element
 
 
@@ -507,7 +507,7 @@ def respond_xml(params: list[tuple[str, str]], repo: Repository) -> bytes:
         sub(root, "error", str(exc), code=exc.code)
         return serialise(root)
     for key, value in (("verb", verb), *args.items()):
-        request_element.set(key, NOT_XML.sub("", value))
+        request_element.set(key, xml_chars(value))
     try:
         answer = VERBS[verb](repo, args)
     except OAIError as exc:
