@@ -59,13 +59,14 @@ def test_a_large_folder_read_on_two_processes_equals_its_halves_read_in_turn(min
     half = len(names) // 2
     both = read_records(content)
     in_turn = [read_records(content, only=part) for part in (names[:half], names[half:])]
-    objects, problems, warnings = (sum(parts, []) for parts in zip(*(shape(r) for r in in_turn), strict=True))
+    first, second = (shape(r) for r in in_turn)
+    objects, problems, warnings = (a + b for a, b in zip(first, second, strict=True))
     assert shape(both) == (objects, problems, warnings)
     assert len(both.objects) == len(names) - 2
     assert [p.split(": ", 1)[0] for p in problems] == [
         "content/records/rec-two-00005.md:4", f"content/records/rec-two-{COUNT - 7:05d}.md:4"]
-    assert warnings == [f"content/records/rec-two-{COUNT - 3:05d}.md:2: field 'id': "
-                        f"file name should be 'rec-renamed-{COUNT - 3:05d}.md'"]
+    assert warnings == [(f"content/records/rec-two-{COUNT - 3:05d}.md:2: field 'id': "
+                         f"file name should be 'rec-renamed-{COUNT - 3:05d}.md'")]
 
 
 def test_a_bad_file_in_the_childs_half_stops_the_ingest_with_nothing_written(minimal, session_for):

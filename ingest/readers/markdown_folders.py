@@ -125,7 +125,7 @@ def _read_on_two(files: _Files, names: list[str]) -> ReadResult:
     side = SideResult(lambda: files.read_quietly(second))
     try:
         result = files.read(first)
-        rest = side.result()  # ~0.1 ms an object to unpickle against ~0.19 ms to read it
+        rest = side.result()  # ~0.05 ms an object to unpickle, against ~0.25 ms to read it
     finally:
         side.close()
     tick(len(second))
