@@ -194,7 +194,7 @@ class TagsBeside:
     """The suggestions of the records never tagged before, made in a forked child while the
     caller writes the store, so `suggest_tags` finds them made.
 
-    At 100,000 records the tagger's scan was ~10 s of one core after the rows were written,
+    At 100,000 records the tagger's scan was ~8.5 s of one core after the rows were written,
     with the other core idle (bench/results/47). A record's suggestions depend on its file
     and the lexicon alone (`_record_targets`), so the child makes exactly what `suggest_tags`
     would; records tagged before are left to it (a changed one is re-tagged against the
