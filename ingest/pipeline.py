@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,11 +119,12 @@ def _write(engine, result: ReadResult, changed: ChangedRecords | None, found: Sc
     from archive import ledger_edits, store_consent
     from ingest.bulk import BulkWriter
     from ingest.redaction import refresh_redactions
-    from ingest.tagging import suggest_tags
+    from ingest.tagging import TagsBeside, suggest_tags
 
     report = IngestReport(warnings=result.warnings)
     report.skipped["record"] = result.skipped
-    with transaction(engine) as session:
+    with transaction(engine) as session, closing(TagsBeside(session, result.objects)) as tags:
+        # (the new records' tag suggestions are made on the other core while the rows are written)
         writer = BulkWriter(session, report, prune=prune, progress=progress,
                             order=_parents_first, before_update=_before_update)
         for kind in KIND_ORDER:
@@ -134,7 +136,7 @@ def _write(engine, result: ReadResult, changed: ChangedRecords | None, found: Sc
             raise ContentError(writer.problems, result.warnings)
         # Proposals for curators, stored apart from the content; both skip what is unchanged.
         refresh_redactions(session, result.objects)
-        report.suggestions = suggest_tags(session, result.objects)
+        report.suggestions = suggest_tags(session, result.objects, tags)
         # Decisions and edits made in the staff app outrank the files: kept, and reported.
         report.warnings += store_consent.reapply(session)
         report.warnings += ledger_edits.reconcile(session)

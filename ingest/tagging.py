@@ -22,6 +22,7 @@ from archive import models as m
 from archive.body_segments import split_segments
 from archive.markup import collapse_whitespace, to_plain_text
 from archive.models import utcnow
+from archive.side_process import SideResult
 from archive.tag_suggestions import SUGGESTED, TaggedState, TagSuggestion
 from archive.transcripts import format_time, segments_of
 from ingest.readers.parsed import Parsed
@@ -167,8 +168,7 @@ def _word_end(text: str, at: int, limit: int) -> int:
 def _targets(session: Session, obj: Parsed) -> tuple[list[tuple[str, str]], set[str]]:
     """(locator, text) pairs to tag for one object, and the harm types curators already gave it."""
     if obj.kind == "record":
-        s = obj.source
-        return [("", f"{s.title}. {to_plain_text(obj.body)}")], set(s.subjects)
+        return _record_targets(obj)
     targets = []
     for i, seg in enumerate(split_segments(obj.body)):
         where = f"body segment {i}" + (f" ({seg['time']})" if seg["time"] else "")
@@ -179,14 +179,65 @@ def _targets(session: Session, obj: Parsed) -> tuple[list[tuple[str, str]], set[
     return targets, set(obj.source.harm_types)
 
 
-def suggest_tags(session: Session, objects: list[Parsed]) -> int:
+def _record_targets(obj: Parsed) -> tuple[list[tuple[str, str]], set[str]]:
+    """A record's text to tag and its subjects: read from the file alone, never the store."""
+    s = obj.source
+    return [("", f"{s.title}. {to_plain_text(obj.body)}")], set(s.subjects)
+
+
+# From this many records never tagged before (a first ingest: all of them), their text is
+# scanned by a forked child while this process writes the rows (`TagsBeside`).
+SIDE_TAG_MIN = 2000
+
+
+class TagsBeside:
+    """The suggestions of the records never tagged before, made in a forked child while the
+    caller writes the store, so `suggest_tags` finds them made.
+
+    At 100,000 records the tagger's scan was ~8.5 s of one core after the rows were written,
+    with the other core idle (bench/results/48). A record's suggestions depend on its file
+    and the lexicon alone (`_record_targets`), so the child makes exactly what `suggest_tags`
+    would; records tagged before are left to it (a changed one is re-tagged against the
+    curators' decisions, an unchanged one skipped), as are narratives (their segments are
+    read from the store)."""
+
+    def __init__(self, session: Session, objects: list[Parsed]):
+        self.lexicon = Lexicon.from_concepts(objects)
+        self._side: SideResult[dict[str, dict[tuple[str, str], Match]]] | None = None
+        self._found: dict[str, dict[tuple[str, str], Match]] = {}
+        records = [o for o in objects if o.kind == "record"]
+        if len(records) < SIDE_TAG_MIN:  # an ingest of the changed files: not worth a fork, nor the read below
+            return
+        tagged = set(session.exec(select(TaggedState.object_id).where(TaggedState.object_type == "record")))
+        new = [o for o in records if o.id not in tagged]
+        if len(new) >= SIDE_TAG_MIN:
+            lexicon = self.lexicon
+            self._side = SideResult(lambda: {o.id: _record_suggestions(o, lexicon) for o in new})
+
+    def found(self, obj: Parsed) -> dict[tuple[str, str], Match] | None:
+        """The record's suggestions made beside, or None (not made here: `suggest_tags` makes them)."""
+        if obj.kind != "record":
+            return None
+        if self._side is not None:
+            self._found = self._side.result()
+            self._side = None
+        return self._found.get(obj.id)
+
+    def close(self) -> None:
+        """Stop the child when its suggestions were not taken (the write failed)."""
+        if self._side is not None:
+            self._side.close()
+
+
+def suggest_tags(session: Session, objects: list[Parsed], beside: TagsBeside | None = None) -> int:
     """Propose harm types for every changed record and narrative; returns suggestions added.
 
     Objects tagged before from the same content and lexicon are skipped. Objects seen for the
     first time are written in bulk (ingest of a large catalog would crawl through the ORM);
     re-tagging a changed object goes through the ORM so curators' decisions are kept.
+    `beside`: the new records' suggestions, made while the rows were written.
     """
-    lexicon = Lexicon.from_concepts(objects)
+    lexicon = beside.lexicon if beside is not None else Lexicon.from_concepts(objects)
     tagged = [o for o in objects if o.kind in ("record", "narrative")]
     hashes, states = _known(session, tagged)
     new_states: list[dict] = []
@@ -199,7 +250,8 @@ def suggest_tags(session: Session, objects: list[Parsed]) -> int:
         known = states.get((obj.kind, obj.id))
         if known == digest:
             continue
-        found = _suggestions(session, obj, lexicon)
+        made = beside.found(obj) if beside is not None and known is None else None
+        found = made if made is not None else _suggestions(session, obj, lexicon)
         if known is None:
             new_states.append({"object_type": obj.kind, "object_id": obj.id, "digest": digest})
             new_rows += [{"object_type": obj.kind, "object_id": obj.id, "locator": locator, "concept_id": concept,
@@ -245,7 +297,15 @@ def _known(session: Session, objects: list[Parsed]) -> tuple[dict, dict]:
 
 def _suggestions(session: Session, obj: Parsed, lexicon: Lexicon) -> dict[tuple[str, str], Match]:
     """{(locator, harm type): match} for one object, leaving out what curators already tagged."""
-    targets, curated = _targets(session, obj)
+    return _matches(*_targets(session, obj), lexicon)
+
+
+def _record_suggestions(obj: Parsed, lexicon: Lexicon) -> dict[tuple[str, str], Match]:
+    """`_suggestions` of a record, which needs no store."""
+    return _matches(*_record_targets(obj), lexicon)
+
+
+def _matches(targets: list[tuple[str, str]], curated: set[str], lexicon: Lexicon) -> dict[tuple[str, str], Match]:
     found: dict[tuple[str, str], Match] = {}
     for locator, text in targets:
         for match in lexicon.tag(text):

@@ -44,6 +44,7 @@ from archive.files import staged_directory
 from archive.gc_paused import gc_paused
 from archive.media import Media
 from archive.settings import Settings
+from archive.side_process import SideResult
 from archive.urls import SECTIONS, SiteUrls, page_url
 from publish import site_manifest
 from publish.buffers import (
@@ -83,7 +84,6 @@ from publish.pages.charts import charts_memory, site_charts
 from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
 from publish.record_downloads import RecordDownloads
 from publish.render_workers import EarlyRecords
-from publish.side_process import SideResult
 from publish.static_search.index import StaticIndex
 from publish.static_search.index import static_index as static_search_index
 
@@ -364,7 +364,7 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     when given, receives what the build's private cache keeps for it (the site index)."""
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
     # The search fallback index is made from the views alone: in a forked process while this
-    # one makes the rest (publish.side_process), when there are enough records to pay for a fork.
+    # one makes the rest (archive.side_process), when there are enough records to pay for a fork.
     early = record_downloads.early if record_downloads is not None else None
     static_index = SideResult(lambda: _search_files(views, early), fork=len(views["record"]) >= SIDE_INDEX_FROM)
     try:

@@ -22,12 +22,12 @@ from archive.catalog import Catalog
 from archive.db import store_transaction
 from archive.gc_paused import gc_paused
 from archive.settings import Settings
+from archive.side_process import SideResult
 from archive.urls import SiteUrls, site_page_url
 from publish import up_to_date
 from publish.build_report import BuildReport
 from publish.feeds import base_url_of_robots
 from publish.purge import purge
-from publish.side_process import SideResult
 from search.incremental import bring_up_to_date, log_rebuild, rebuild_reason, state_meta
 from search.indexer import IndexReport, Progress, build_index, staff_index_dir
 from search.shared_build import Target, build_together

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from archive.side_process import SideResult
 from archive.urls import SiteUrls
 from publish.build_cache import RecordViews
 from publish.downloads import csv_file, jsonl, no_memo, parts_of, with_bom
 from publish.page import Page, content_key, let_go, written_early
 from publish.render_workers import EarlyRecords
-from publish.side_process import SideResult
 
 
 class RecordDownloads:

@@ -1,6 +1,6 @@
 """What the full build does to go faster changes nothing it outputs.
 
-- the static search index made in a forked process (publish/side_process.py), its records'
+- the static search index made in a forked process (archive/side_process.py), its records'
   later half in another, is the one made in the build's own process, carries nothing hidden, and a failure there fails the build and
   leaves the previous site whole;
 - the templates' dict-first attribute lookup (publish/jinja/dicts.py) renders what Jinja's own
@@ -19,11 +19,11 @@ from types import SimpleNamespace
 import pytest
 from jinja2 import DictLoader, Environment, StrictUndefined, UndefinedError
 
+from archive.side_process import SideError, SideResult
 from ingest.pipeline import ingest
 from publish import build, render_workers
 from publish.build import build_site
 from publish.jinja.dicts import DictViewEnvironment
-from publish.side_process import SideError, SideResult
 from publish.static_search import index as static_search
 from tests.helpers.archives import HIDDEN_WORDS
 from tests.helpers.sites import site_files

@@ -4,7 +4,7 @@ vl-convert runs the real Vega-Lite and Vega (in a JavaScript engine shipped insi
 and returns the SVG a browser would draw, so a page carries a finished picture: no script,
 no external file, nothing for a static host to serve but HTML.
 
-The engine runs in a forked process (`publish.side_process`), never in the build's own: its
+The engine runs in a forked process (`archive.side_process`), never in the build's own: its
 threads would otherwise live on in the build process, which forks render workers later, and
 a forked copy of a running JavaScript engine is not safe to use. The drawing process runs
 beside the build, on the other core, until the pages need its drawings. A build's drawings
@@ -27,8 +27,8 @@ from importlib.metadata import version
 
 from lxml import etree
 
+from archive.side_process import SideResult
 from archive.urls import SiteUrls
-from publish.side_process import SideResult
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"

@@ -41,8 +41,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain, repeat
 
+from archive.side_process import SideResult
 from publish.json_compact import json_bytes
-from publish.side_process import SideResult
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
 

@@ -1,4 +1,5 @@
-"""One pure computation of the build run in a forked process beside the main one.
+"""One pure computation run in a forked process beside the main one (the build's and the
+first ingest's: ingest/readers/markdown_folders.py, ingest/tagging.py).
 
 At 100,000 records the static search index (~10 s of CPU) is made from the record views
 while two render workers write record pages and the main process makes the other aggregate
