@@ -147,9 +147,6 @@ class CachedView(NamedTuple):
     parts: dict
 
 
-MAPPED_BYTES = 4 << 30  # `ViewStore.mapped`: beyond any cache file (1.9 GB at 100,000 records)
-
-
 class ViewStore:
     """The cache file: one row per record, read and written a row at a time. It lives in the
     build's cache folder (`Settings.build_cache_dir`), beside the site, never in it."""
@@ -157,7 +154,6 @@ class ViewStore:
     def __init__(self, cache_dir: Path):
         self.path = cache_dir / "views.sqlite"
         self._db: sqlite3.Connection | None = None
-        self._mapped: sqlite3.Connection | None = None  # `mapped`
         self._new: sqlite3.Connection | None = None  # the file made whole, while rows go in (`spool`)
         self._adopted = False  # that file was begun by a forked process (`finish_spool`, `adopt_spool`)
 
@@ -177,25 +173,10 @@ class ViewStore:
             _create(self._db)
         return self._db
 
-    def mapped(self) -> sqlite3.Connection:
-        """A second, read-only connection that reads the file through a map of it: for a
-        patch's entries, random rows (the ~440 list pages of 100 changed records at 100,000
-        ask ~88,000 summaries), where a `pread` per page (245,000) was most of the patch's
-        system time. Not the store's own connection: what it reads whole (a list of 100,000
-        members, the download lines) would stay mapped and count as the process's memory,
-        and the full build reads the whole file. It sees what the last build committed, as
-        the patch reads it (the patch writes only at its end, through `db`)."""
-        if self._mapped is None:
-            self.db()  # made, or brought to this layout, first
-            self._mapped = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-            self._mapped.execute(f"PRAGMA mmap_size={MAPPED_BYTES}")
-        return self._mapped
-
     def close(self) -> None:
-        for connection in (self._db, self._mapped):
-            if connection is not None:
-                connection.close()
-        self._db = self._mapped = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def meta(self, name: str) -> str | None:
         try:
@@ -412,7 +393,6 @@ class StoredIndex(SiteIndex):
     def __init__(self, store: ViewStore):
         super().__init__()
         self.db = store.db()
-        self._rows = store.mapped()
         self._dropped: set[str] = set()
         self._put: set[str] = set()
         self._moved: set[str] = set()  # the lists whose members changed: only those are written back
@@ -456,7 +436,7 @@ class StoredIndex(SiteIndex):
         """(id, `column`) of these entries as the cache keeps them, 500 ids a statement."""
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            yield from self._rows.execute(f"SELECT id, {column} FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
+            yield from self.db.execute(f"SELECT id, {column} FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
                                        chunk).fetchall()
 
     def members(self, name: str) -> list[Member]:
