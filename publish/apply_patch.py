@@ -30,7 +30,8 @@ from publish.buffers import (
     standby_buffer,
 )
 from publish.jinja.frame_inline import compiled_with
-from publish.page import Page, write_pages
+from publish.page import Page
+from publish.render_workers import start_pages
 from publish.site_manifest import (
     MANIFEST_VERSION,
     link_shards,
@@ -38,8 +39,8 @@ from publish.site_manifest import (
     read_header,
     read_shards,
     shard_of,
+    stage_shards,
     write_header,
-    write_shards,
 )
 
 MAX_CATCH_UP = 20_000  # files the standby may lack and be copied from the live buffer
@@ -156,14 +157,20 @@ def _update_standby(env: Environment, site: LiveSite, plan: Plan) -> None:
         # Staged under flat names: a folder made in the stage, then removed, for each file (most
         # changed files have a folder of their own) was a tenth of publishing 100 changes.
         names = [str(n) for n in range(len(plan.todo) + len(plan.lacking))]
-        write_pages(env, [replace(page, path=name) for page, name in zip(plan.todo, names[:len(plan.todo)], strict=True)],
-                    stage, parallel_from=PARALLEL_FROM)
-        for path, name in zip(plan.lacking, names[len(plan.todo):], strict=True):
-            link_or_copy(site.live / path, stage / name)
+        rendering = start_pages(env, [replace(page, path=name) for page, name
+                                      in zip(plan.todo, names[:len(plan.todo)], strict=True)], stage, PARALLEL_FROM)
+        try:  # while forked workers render (from PARALLEL_FROM pages), this process stages the rest
+            for path, name in zip(plan.lacking, names[len(plan.todo):], strict=True):
+                link_or_copy(site.live / path, stage / name)
+            shard_paths, shard_names, empty_shards = stage_shards(stage, shards)
+        except BaseException:
+            rendering.stop()
+            raise
+        rendering.wait()
         mark_applying(site.standby)
-        move_into(stage, site.standby, [page.path for page in plan.todo] + plan.lacking, names)
-        remove(site.standby, [p for p, k in plan.changed.items() if k is None], [])
-        write_shards(site.standby, shards)
+        move_into(stage, site.standby, [page.path for page in plan.todo] + plan.lacking + shard_paths,
+                  names + shard_names)
+        remove(site.standby, [p for p, k in plan.changed.items() if k is None] + empty_shards, [])
         write_header(site.standby, {"version": MANIFEST_VERSION, "iiif": site.head.get("iiif", {}),
                                     "state": plan.state})
 

@@ -130,11 +130,28 @@ class Rendering:
 
 def write_pages(env: Environment, todo: list[Any], out: Path, parallel_from: int = PARALLEL_FROM) -> None:
     """Write these pages under `out`; big builds use every core (forked workers share the data)."""
+    start_pages(env, todo, out, parallel_from).wait()
+
+
+class _Written:
+    """Pages already written in this process: nothing to wait for."""
+
+    def wait(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def start_pages(env: Environment, todo: list[Any], out: Path, parallel_from: int = PARALLEL_FROM) -> Rendering | _Written:
+    """Begin writing these pages under `out`: from `parallel_from` pages on forked workers,
+    returning at once so this process can do other work meanwhile (`wait()` for them, `stop()`
+    to give up); below it, in this process before returning."""
     workers = workers_available()
     if len(todo) < parallel_from or not workers:
         write_share(sorted(todo, key=lambda p: p.path), env, out)
-        return
-    Rendering(env, todo, out, workers).wait()
+        return _Written()
+    return Rendering(env, todo, out, workers)
 
 
 class EarlyRecords:

@@ -51,12 +51,16 @@ def _encode(data: dict) -> bytes:
 
 def _write_file(path: Path, body: bytes) -> None:
     temp = path.with_name(path.name + ".new")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    _write_new(temp, body)
+    os.replace(temp, path)  # a reader sees the old shard or the new one, whole
+
+
+def _write_new(path: Path, body: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, body)
     finally:
         os.close(fd)
-    os.replace(temp, path)  # a reader sees the old shard or the new one, whole
 
 
 def read_header(folder: Path) -> dict | None:
@@ -121,6 +125,22 @@ def write_shards(folder: Path, shards: dict[str, dict[str, str]]) -> None:
             _write_file(path, _encode(pages))
         else:
             path.unlink(missing_ok=True)
+
+
+def stage_shards(stage: Path, shards: dict[str, dict[str, str]]) -> tuple[list[str], list[str], list[str]]:
+    """Write these shards into a staging folder (under flat names) to be moved into a buffer
+    with its other files (`publish.buffers.move_into`): the shards' paths in the buffer, their
+    names in the stage, and the paths of the empty ones, whose files go instead."""
+    paths, names, empty = [], [], []
+    for name, pages in sorted(shards.items()):
+        path = f"{PAGES_DIR}/{name}.json"
+        if pages:
+            paths.append(path)
+            names.append(f"shard-{name}")
+            _write_new(stage / names[-1], _encode(pages))
+        else:
+            empty.append(path)
+    return paths, names, empty
 
 
 def link_shards(source: Path, target: Path, names: list[str]) -> None:
