@@ -208,9 +208,16 @@ def _full_build(settings: Settings, urls: SiteUrls, built_on: str, env: Environm
         # still describes the live site, so it keeps the live build's token. Its header takes
         # this build's state (new code or templates that made the same files): else every
         # later build would find the inputs changed and compare everything again.
-        if serving.get("state") != manifest["state"]:
-            site_manifest.write_header(live, {k: v for k, v in manifest.items() if k != "pages"})
-        record_cache.save((serving.get("state") or {}).get("token"), outputs.seq, outputs.whole)
+        # The token stays the live build's: the retired buffer's manifest names it as its base,
+        # and a patched build's token (of the build it patched and its changes) is not the one a
+        # full build gives the same files. Given this build's, every later patch found the
+        # standby "not the live build less a few files" and compared in full (after an upgrade
+        # that changed no file, following any patch), and `reckon ingest` published nothing.
+        token = (serving.get("state") or {}).get("token") or manifest["state"]["token"]
+        state = {**manifest["state"], "token": token}
+        if serving.get("state") != state:
+            site_manifest.write_header(live, {**{k: v for k, v in manifest.items() if k != "pages"}, "state": state})
+        record_cache.save(token, outputs.seq, outputs.whole)
         return BuildReport(pages=len(outputs.pages), public_dir=public, written=0, unchanged=len(outputs.pages),
                            seconds=time.perf_counter() - started, records_made=record_cache.made)
     # The view cache first, while the early workers still render (the rest of the main

@@ -297,3 +297,21 @@ def test_a_patch_rendered_by_forked_workers_equals_a_fresh_build_in_both_buffers
     again = build_site(site)
     assert again.patched and again.records_made == 1, again
     assert b"secondforkedword" in assert_same_as_fresh_build(site, tmp_path, "fresh-2")["records/rec-gen-003/index.html"]
+
+
+def test_after_an_upgrade_that_changes_no_file_the_next_change_is_still_patched(patched_site, tmp_path):
+    """New code that makes the same files (an upgrade): the full comparison writes nothing and
+    takes the new code into the live build's state, keeping the live token the retired buffer
+    names as its base, so the next change is patched again (and `reckon ingest` publishes it)."""
+    live = live_buffer(patched_site.public_dir)
+    header = json.loads((live / MANIFEST).read_bytes())
+    header["state"]["code"] = "the code of an older release"
+    (live / MANIFEST).write_bytes(json.dumps(header).encode())
+    compared = build_site(patched_site)
+    assert not compared.patched and compared.written == 0, compared
+    edit(patched_site, "records/rec-gen-009.md", "word9x", "afteranupgradeword")
+    ingest(patched_site)
+    report = build_site(patched_site)
+    assert report.patched and report.records_made == 1, report
+    files = assert_same_as_fresh_build(patched_site, tmp_path)
+    assert b"afteranupgradeword" in files["records/rec-gen-009/index.html"]
