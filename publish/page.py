@@ -102,11 +102,10 @@ def _data_bytes(data: dict) -> bytes:
         return b"j" + json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
 
 
-def write_pages(env: Environment, todo: list[Page], out: Path, early: EarlyRecords | None = None,
-                parallel_from: int = render_workers.PARALLEL_FROM) -> None:
+def write_pages(env: Environment, todo: list[Page], out: Path, early: EarlyRecords | None = None) -> None:
     """Write these pages under `out`; big builds use every core (forked workers share the data).
     Pages `early` has already rendered are moved in rather than written again."""
     done = early.paths if early is not None else set()
-    render_workers.write_pages(env, [p for p in todo if p.path not in done] if done else todo, out, parallel_from)
+    render_workers.write_pages(env, [p for p in todo if p.path not in done] if done else todo, out)
     if early is not None:
         early.take(out)  # after writing the rest: the workers may still be rendering till now

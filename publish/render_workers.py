@@ -128,9 +128,9 @@ class Rendering:
             self.pool = None
 
 
-def write_pages(env: Environment, todo: list[Any], out: Path, parallel_from: int = PARALLEL_FROM) -> None:
+def write_pages(env: Environment, todo: list[Any], out: Path) -> None:
     """Write these pages under `out`; big builds use every core (forked workers share the data)."""
-    start_pages(env, todo, out, parallel_from).wait()
+    start_pages(env, todo, out).wait()
 
 
 class _Written:

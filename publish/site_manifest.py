@@ -40,6 +40,12 @@ def shard_of(path: str) -> str:
     return f"{zlib.crc32(folder.encode()) % SHARDS:03x}"
 
 
+def shard_path(name: str) -> str:
+    """A shard's file, relative to its buffer: moved and linked like the buffer's other files
+    (`publish.apply_patch`), which only ever replaces it, never writes through it."""
+    return f"{PAGES_DIR}/{name}.json"
+
+
 def is_manifest(path: str) -> bool:
     """Whether a path (relative to a buffer) is part of its manifest, not a published page."""
     return path == MANIFEST or path.startswith(PAGES_DIR + "/")
@@ -133,7 +139,7 @@ def stage_shards(stage: Path, shards: dict[str, dict[str, str]]) -> tuple[list[s
     names in the stage, and the paths of the empty ones, whose files go instead."""
     paths, names, empty = [], [], []
     for name, pages in sorted(shards.items()):
-        path = f"{PAGES_DIR}/{name}.json"
+        path = shard_path(name)
         if pages:
             paths.append(path)
             names.append(f"shard-{name}")
@@ -141,24 +147,6 @@ def stage_shards(stage: Path, shards: dict[str, dict[str, str]]) -> tuple[list[s
         else:
             empty.append(path)
     return paths, names, empty
-
-
-def link_shards(source: Path, target: Path, names: list[str]) -> None:
-    """These shards of `source` given to `target` too (hard links over its own; a shard with no
-    file in `source` is empty, so its file goes from `target`). For two buffers whose shards of
-    these names must hold the same keys: safe because a shard is only ever replaced, never
-    written through (`_write_file`)."""
-    (target / PAGES_DIR).mkdir(exist_ok=True)
-    for name in names:
-        shard = f"{name}.json"
-        temp = target / PAGES_DIR / f"{shard}.new"
-        temp.unlink(missing_ok=True)
-        try:
-            os.link(source / PAGES_DIR / shard, temp)
-        except FileNotFoundError:
-            (target / PAGES_DIR / shard).unlink(missing_ok=True)
-            continue
-        os.replace(temp, target / PAGES_DIR / shard)
 
 
 def read(folder: Path) -> dict | None:
