@@ -385,40 +385,32 @@ def list_page(text: str) -> tuple[list[str], str]:
 
 
 def _token(text: str) -> re.Match | None:
-    """`TOKEN.search(text)`, trying the pattern only at the last `<` before each
-    `resumptionToken`, in order (a match is `<`, a prefix without `<`, `resumptionToken`).
-    A page after the first echoes its token in the request element at its top: searching on
-    from there tried every `<` of the page, a third of `list_page`'s time."""
-    tried = -1
-    at = text.find("resumptionToken")
-    while at >= 0:
-        start = text.rfind("<", 0, at)
-        if start >= 0 and start != tried:
-            tried = start
-            if (match := TOKEN.match(text, start)) is not None:
-                return match
-        at = text.find("resumptionToken", at + 1)
-    return None
+    """`TOKEN.search(text)`. A page after the first echoes its token in the request element at
+    its top: searching on from there tried every `<` of the page, a third of `list_page`'s time."""
+    return next(_matches(TOKEN, text, "resumptionToken"), None)
 
 
 def listed_identifiers(text: str) -> list[str]:
-    """`LISTED.findall(text)`, trying the pattern only where a match can begin: at the last `<`
-    before each `header` (a match is `<`, a prefix without `<`, `header`), not at every `<`
-    of 250 KB of records (searching a page so was a twentieth of the OAI-PMH child's time,
-    bench/results/39). The token is searched from the first `resumptionToken` alike."""
-    found: list[str] = []
+    """`LISTED.findall(text)`: searching a page at every `<` of 250 KB of records was a
+    twentieth of the OAI-PMH child's time (bench/results/39)."""
+    return [match.group(1) for match in _matches(LISTED, text, "header")]
+
+
+def _matches(pattern: re.Pattern, text: str, keyword: str) -> Iterator[re.Match]:
+    """`pattern.finditer(text)` for a pattern whose match is `<`, a prefix without `<`, then
+    `keyword`: tried only where such a match can begin, at the last `<` before each `keyword`
+    (not at every `<` of the text)."""
     end, tried = 0, -1  # where the last match ended; the last `<` tried
-    at = text.find("header")
+    at = text.find(keyword)
     while at >= 0:
         start = text.rfind("<", end, at)
         if start >= 0 and start != tried:
             tried = start
-            match = LISTED.match(text, start)
+            match = pattern.match(text, start)
             if match is not None:
-                found.append(match.group(1))
+                yield match
                 end = match.end()
-        at = text.find("header", max(at + 1, end))
-    return found
+        at = text.find(keyword, max(at + 1, end))
 
 
 def label_of(template: str) -> str:
