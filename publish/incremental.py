@@ -7,8 +7,9 @@ first). It applies when, since the live buffer's build (whose `state` its manife
 - the store's change log (`archive.change_log`) names what was written: records, narratives,
   harms, timelines (each with the rows holding its parts) and the ledger's tables; a write to
   agents or terms, or to a table the log names only by table, takes the full path;
-- the build's date, the access rule's date, templates, settings, static files and the code
-  are the same (so no embargo can have ended and no object's visibility changed by itself);
+- the build's date (kept from the live build: `publish.build.edition_date`), templates,
+  settings, static files and the code are the same. A new day (the access rule's date) is a
+  change: embargoes may have ended and commitments lapsed (`publish.patch_changes.Days`);
 - no changed record has images (their IIIF files are made by the full build).
 
 What changed is found by `publish.patch_changes` (changed records one by one, the small kinds
@@ -91,9 +92,11 @@ def _rebuild(run: _Run) -> BuildReport:
     fingerprint = _same_inputs(run, site.state)
     if run.store.meta("token") != site.state["token"]:
         raise Unpatchable("the cache is not the live build's (a build stopped between the two)")
+    today = run.settings.today().isoformat()
     with store_transaction(run.settings) as session:
         seq, changes = _changed(session, run.store)
-        if not (changes.objects or changes.tables):
+        days = patch_changes.Days(site.state["today"], today) if site.state["today"] != today else None
+        if not (changes.objects or changes.tables or days):
             return _report(run, site.state["pages"])
         catalog = Catalog(session, PUBLIC, run.settings.today())
         gen = generation(catalog)
@@ -103,10 +106,11 @@ def _rebuild(run: _Run) -> BuildReport:
             raise Unpatchable("the view cache does not hold the live build's records")
         index = StoredIndex(run.store)
         recent = index.recent(FEED_SIZE)
-        found = patch_changes.collect(catalog, run.store, index, changes, gen)
+        found = patch_changes.collect(catalog, run.store, index, changes, gen, days)
         context = patch_outputs.Context(catalog, run.urls, run.built_on, site.live, run.store, index, site.state,
                                         recent, json.loads(run.store.meta("small_paths") or "[]"), run.settings)
         made = patch_outputs.make(context, found)
+        made.state["today"] = today
     pages, keys = _keyed(made, fingerprint)
     plan = publish_patch(run.settings, run.env, site, pages, keys, made.state)
     token = plan.state["token"] if plan.changed else site.state["token"]
@@ -133,14 +137,14 @@ def _keyed(made: patch_outputs.Outputs, fingerprint: str) -> tuple[list[Page], d
 
 
 def _same_inputs(run: _Run, state: dict) -> str:
-    """The site's fingerprint, once the build's date, the access rule's date, templates,
-    settings, static files and code are found to be the live build's (so no embargo can have
-    ended and no other object's visibility changed)."""
+    """The site's fingerprint, once the build's date, templates, settings, static files and
+    code are found to be the live build's. The access rule's date may differ: a new day is a
+    change like any other (`patch_changes.Days`)."""
     settings = run.settings
     fingerprint = site_fingerprint(settings, run.urls, run.built_on)
-    now = (settings.today().isoformat(), run.built_on, fingerprint, static_digest(settings), site_code_digest())
-    if now != (state["today"], state["built_on"], state["fingerprint"], state["static"], state["code"]):
-        raise Unpatchable("the date, templates, settings, static files or code changed")
+    now = (run.built_on, fingerprint, static_digest(settings), site_code_digest())
+    if now != (state["built_on"], state["fingerprint"], state["static"], state["code"]):
+        raise Unpatchable("the build's date, templates, settings, static files or code changed")
     return fingerprint
 
 

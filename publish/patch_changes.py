@@ -97,16 +97,35 @@ def added_text(created_at: datetime) -> str:
     return created_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"  # as Catalog.added_on says it
 
 
+@dataclass(frozen=True)
+class Days:
+    """The access rule's date moved since the live build (`before` → `now`, ISO days): what
+    the public may see changes by itself. Embargoes end on a day (a record's, or a small
+    kind's), and a commitment lapses or counts another overdue day (the ledger, made with
+    the small kinds); nothing else a public view shows depends on the date."""
+
+    before: str
+    now: str
+
+    def embargoes_ending(self, catalog: Catalog) -> set[str]:
+        """The records whose embargo ends between the two days (either way: a preview date,
+        `RECKON_TODAY`, may go back), so whose visibility may differ."""
+        low, high = sorted((self.before, self.now))
+        until = m.Record.embargo_until
+        return set(catalog.session.exec(select(m.Record.id).where(until > low, until <= high)))
+
+
 def collect(catalog: Catalog, store: ViewStore, index: StoredIndex, changes: change_log.Changes,
-            gen: str) -> ChangeSet:
-    """The changes to publish: record changes, the small kinds remade when any changed, and
-    the site index brought up to date with the pages each list must remake."""
+            gen: str, days: Days | None = None) -> ChangeSet:
+    """The changes to publish: record changes, the small kinds remade when any changed (or
+    the day did), and the site index brought up to date with the pages each list must remake."""
     unknown = changes.tables - LEDGER_TABLES
     if unknown:
         raise Unpatchable(f"tables the patched rebuild does not follow were written: {sorted(unknown)}")
     result = ChangeSet()
-    small_changed = bool(changes.tables or set(changes.objects) - {"record"})
-    records = _record_changes(catalog, store, sorted(changes.records), gen, result)
+    small_changed = bool(days or changes.tables or set(changes.objects) - {"record"})
+    changed_records = changes.records | (days.embargoes_ending(catalog) if days else set())
+    records = _record_changes(catalog, store, sorted(changed_records), gen, result)
     if not small_changed and _cited_and_shown_changed(catalog, index, records):
         small_changed = True
     if small_changed:

@@ -8,7 +8,7 @@ import shutil
 import signal
 import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from ingest.pipeline import ingest
 from publish.buffers import buffers, live_buffer
 from publish.build import MANIFEST_VERSION, build_site
 from publish.site_manifest import is_manifest
+from tests.helpers.archives import TODAY
 from tests.helpers.content import MANY, attach, edit
 from tests.helpers.sites import (
     all_text,
@@ -80,6 +81,29 @@ def test_an_embargo_ending_publishes_with_no_change_to_the_store(many, tmp_path)
     build_site(many)
     text = all_text(assert_same_as_fresh_build(many, tmp_path, "fresh-today"))
     assert "rec-gen-023" not in text and "Quillobard" not in text
+
+
+def test_a_new_day_is_patched_its_embargo_ends_and_other_pages_keep_the_build_date(many, tmp_path):
+    """The first build of each day used to compare in full, because the access rule's date
+    and the date every page prints had both moved: at 100,000 records the day's first edit or
+    withdrawal waited minutes. Now the day is a change like any other: the embargoes ending
+    are found, and pages keep the live build's date."""
+    next_day = TODAY + timedelta(days=1)
+    edit(many, "records/rec-gen-023.md", "type: minutes", f"type: minutes\naccess: embargoed\nembargo_until: {next_day}")
+    ingest(many)
+    build_site(many)
+    assert "rec-gen-023" not in all_text(site_files(many.public_dir))
+    untouched = (many.public_dir / "records/rec-gen-005/index.html").read_bytes()
+    assert f"Built {TODAY.isoformat()}.".encode() in untouched
+    tomorrow = replace(many, today_override=next_day)
+    report = build_site(tomorrow)
+    assert report.patched and report.records_made == 1 and 0 < report.written < report.pages // 4, report
+    files = assert_same_as_fresh_build(tomorrow, tmp_path, "fresh-tomorrow")
+    assert "records/rec-gen-023/index.html" in files and b"rec-gen-023" in files["sitemap.xml"]
+    assert files["records/rec-gen-005/index.html"] == untouched
+    # The day's later builds find nothing more to do.
+    again = build_site(tomorrow)
+    assert again.patched and (again.records_made, again.written) == (0, 0), again
 
 
 def test_a_withdrawn_record_and_a_hidden_citing_harm_leave_every_page(many, tmp_path):

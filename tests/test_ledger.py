@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -24,8 +25,10 @@ from archive.errors import ContentError
 from archive.ledger import Commitment, commitment_state
 from archive.ledger_views import commitment, institution_ledger
 from ingest.pipeline import ingest
+from publish.build import build_site
 from server.app import create_app
 from tests.helpers.archives import TODAY, copy_home
+from tests.helpers.sites import assert_same_as_fresh_build
 
 HIDDEN = "Glimmerfrost"
 
@@ -258,3 +261,19 @@ def test_bad_ledger_content_names_file_line_and_field_and_writes_nothing(
     problems = [str(p) for p in info.value.problems]
     assert any(re.search(expected, p) for p in problems), problems
     assert counts(settings) == before
+
+
+def test_the_next_day_counts_one_more_overdue_day_through_a_patch(ledger_template, tmp_path):
+    """The lapsed rule is judged on the day the site is published: the next day's first build
+    patches the ledger (an overdue day more in its table and API files) without comparing
+    the whole site, and equals a fresh build of the same edition."""
+    site = copy_home(ledger_template, tmp_path / "home")
+    before = (site.public_dir / "commitments/commitments.csv").read_text()
+    assert ",lapsed,yes,5806," in before and f"({TODAY.isoformat()})" in page(site, "/commitments/")
+    tomorrow = replace(site, today_override=TODAY + timedelta(days=1))
+    report = build_site(tomorrow)
+    assert report.patched and 0 < report.written < report.pages // 4, report
+    files = assert_same_as_fresh_build(tomorrow, tmp_path, "fresh-tomorrow")
+    assert b",lapsed,yes,5807," in files["commitments/commitments.csv"]
+    assert f"({(TODAY + timedelta(days=1)).isoformat()})".encode() in files["commitments/index.html"]
+    assert f"Built {TODAY.isoformat()}.".encode() in files["commitments/index.html"]

@@ -47,7 +47,7 @@ from archive.catalog import Catalog
 from archive.media import Media
 from archive.settings import Settings
 from archive.urls import LEDGER_SECTIONS, OPEN_MEDIA_FILES, SECTIONS, SiteUrls
-from publish.build import build_time, template_environment
+from publish.build import edition_date, template_environment
 from publish.host_rules import CACHE_CONTROL, TOMBSTONE_ROBOTS
 from web.site_base import BaseSwap, swapped, unconditional
 
@@ -154,7 +154,5 @@ class SiteFiles(StaticFiles):
     def _tombstone_page(self, tombstone: dict) -> str:
         """The tombstone as the build renders it (`tombstone.html`, the same data)."""
         if self._env is None:
-            env = template_environment(self.settings, SiteUrls(self.settings.base_url))
-            env.globals["built_on"] = build_time(self.settings)
-            self._env = env
-        return self._env.get_template("tombstone.html").render(item=tombstone)
+            self._env = template_environment(self.settings, SiteUrls(self.settings.base_url))
+        return self._env.get_template("tombstone.html").render(item=tombstone, built_on=edition_date(self.settings))

@@ -35,7 +35,7 @@ def ledger_pages(catalog: Catalog) -> list[tuple[str, str, dict]]:
         (page_path("commitment"), "commitments.html",
          {"items": promised, "statuses": COMMITMENT_STATUSES, "counts": counts,
           "bodies": sorted(bodies.values(), key=lambda b: b["name"]), "api_url": api_url("commitment"),
-          "downloads": page_url("commitment")}),
+          "downloads": page_url("commitment"), "judged_on": catalog.today.isoformat()}),
         (page_path("institution"), "institutions.html", {"items": bodies_list}),
     ]
     pages += [(page_path("commitment", c["id"]), "commitment.html", {"item": c}) for c in promised]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
-from publish.build import MANIFEST, build_site
+from publish.build import MANIFEST, build_site, edition_date
 from publish.site_manifest import read_pages
 
 
@@ -17,8 +18,12 @@ def site_files(public_dir) -> dict[str, bytes]:
 
 
 def assert_same_as_fresh_build(settings, tmp_path, name: str = "fresh") -> dict[str, bytes]:
-    """The incrementally built site equals, file by file, a full build from scratch."""
-    fresh = replace(settings, public_dir=tmp_path / name)
+    """The incrementally built site equals, file by file, a full build from scratch of the same
+    edition: printed with the live build's date, which patches keep (`edition_date`)."""
+    epoch = settings.source_date_epoch
+    if epoch is None:
+        epoch = int(datetime.fromisoformat(edition_date(settings)).replace(tzinfo=UTC).timestamp())
+    fresh = replace(settings, public_dir=tmp_path / name, source_date_epoch=epoch)
     report = build_site(fresh)
     assert report.unchanged == 0
     built, expected = site_files(settings.public_dir), site_files(fresh.public_dir)
