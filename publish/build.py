@@ -29,6 +29,7 @@ from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -69,6 +70,7 @@ from publish.iiif.sizes import thumbnail_size
 from publish.incremental import build_state, patched_rebuild
 from publish.jinja.dicts import DictViewEnvironment
 from publish.jinja.frame_inline import FrameLinks
+from publish.jinja.listing_rows import browse_rows, record_rows
 from publish.media.files import recording_files
 from publish.outputs import (
     SMALL_KINDS,
@@ -107,6 +109,8 @@ def template_environment(settings: Settings, urls: SiteUrls | None = None) -> En
     env.filters["u"] = urls.link
     env.filters["absolute"] = urls.absolute
     env.filters["mark_redactions"] = mark_redactions
+    env.filters["browse_rows"] = partial(browse_rows, urls.link)  # the long lists' rows, made in Python
+    env.filters["record_rows"] = partial(record_rows, urls.link)
     env.globals.update(page_url=page_url, section_titles=SECTION_TITLES, sections=SECTIONS,
                        status_labels=STATUS_LABELS, site=U.site_page_url, static=U.static_url,
                        browse_url=U.browse_url, agent_url=U.agent_url, anchor=U.segment_anchor,
