@@ -32,6 +32,7 @@ from sqlmodel import SQLModel, select
 from archive import change_log
 from archive import models as m
 from archive.catalog import Catalog
+from archive.embargo_days import embargoes_ending
 from publish.apply_patch import Unpatchable
 from publish.build_cache import (
     CachedView,
@@ -110,9 +111,7 @@ class Days:
     def embargoes_ending(self, catalog: Catalog) -> set[str]:
         """The records whose embargo ends between the two days (either way: a preview date,
         `RECKON_TODAY`, may go back), so whose visibility may differ."""
-        low, high = sorted((self.before, self.now))
-        until = m.Record.embargo_until
-        return set(catalog.session.exec(select(m.Record.id).where(until > low, until <= high)))
+        return embargoes_ending(catalog.session, self.before, self.now, ("record",)).get("record", set())
 
 
 def collect(catalog: Catalog, store: ViewStore, index: StoredIndex, changes: change_log.Changes,
