@@ -35,7 +35,9 @@ class SourcedMixin(SQLModel):
 
 class AccessMixin(SQLModel):
     access: str = "public"
-    embargo_until: str | None = None
+    # Indexed: a new day asks which embargoes end between two days (archive.embargo_days), and
+    # a scan of 100,000 records' rows took 0.25 s warm, 2.7 s cold, for each index and the site.
+    embargo_until: str | None = Field(default=None, index=True)
 
 
 class Agent(SourcedMixin, table=True):
