@@ -67,3 +67,13 @@ def test_browse_rows_are_the_loops_bytes(items, base):
 def test_record_rows_are_the_loops_bytes(items, base):
     env = environment(base)
     assert env.get_template("record_now").render(items=items) == env.get_template("record").render(items=items)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text() | st.none() | st.integers())
+def test_the_rows_escape_as_markupsafe_does(value):
+    from markupsafe import escape
+
+    from publish.jinja.listing_rows import _escaped
+
+    assert _escaped(value) == str(escape(value))
