@@ -46,7 +46,7 @@ from search.tantivy.pairs import TOKENIZER as PAIR_TOKENIZER
 from search.tantivy.pairs import PairMaker, codes, idf, read_common, term, write_common
 from search.tantivy.pairs import tokenizer as pair_tokenizer
 from search.tantivy.stems import TOKENIZER as STEMS_TOKENIZER
-from search.tantivy.stems import Stems
+from search.tantivy.stems import Stems, line
 from search.tantivy.stems import analyzer as _analyzer
 from search.tantivy.stems import tokenizer as stems_tokenizer
 
@@ -124,10 +124,9 @@ def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = Fals
             values[name] = [value] if value != "" or name in STORED_FIELDS else []
         else:
             values[name] = [v.lower() for v in value or []]
-    text_words = None  # the text's words, split once for the pairs and the stems
+    text_tokens = None  # the text's stems, made once for the pairs and the searched field
     if pairs is not None:
-        text_words = pairs.stems.split(doc.get("text") or "")
-        values[PAIRS] = pairs.values(text_words)
+        text_tokens, values[PAIRS] = pairs.tokens_and_values(pairs.stems.split(doc.get("text") or ""))
     if all_facets:
         values[ALL_FACETS] = facet_values(values)
     if unstemmed:
@@ -136,8 +135,8 @@ def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = Fals
         for name in TEXT_FIELDS:
             texts = values[name]
             values[STORED_TEXT[name]] = [t.encode() for t in texts]
-            values[name] = [stems.line(text_words if name == "text" and text_words is not None and len(texts) == 1
-                                       else stems.split(t)) for t in texts]
+            values[name] = [line(text_tokens if name == "text" and text_tokens is not None and len(texts) == 1
+                                 else stems.tokens(stems.split(t))) for t in texts]
     values = {k: v for k, v in values.items() if v}
     return tantivy.Document(**values, date_lower=int(doc["date_lower"]), date_upper=int(doc["date_upper"]))
 

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import tantivy
 
-from search.tantivy.stems import Stems
+from search.tantivy.stems import DROPPED, Stems
 
 FIELD = "text_pairs"
 TOKENIZER = "pairs_bigram"
@@ -71,8 +71,8 @@ def codes(common: list[str]) -> dict[str, str]:
 
 
 class PairMaker:
-    """Turns a text into the pair field's values; caches raw word → code (stems come from
-    `stems`, shared with the writer's searched fields)."""
+    """Turns a text's words into the pair field's values, and into the searched field's tokens
+    (search/tantivy/stems.py) on the way: raw word → (token, character), cached."""
 
     def __init__(self, stems: Stems, common: list[str] | None = None):
         self.stems = stems
@@ -81,13 +81,10 @@ class PairMaker:
     def set_common(self, common: list[str]) -> None:
         self.common = list(common)
         self.code_of = codes(self.common)
-        self.chars: dict[str | bytes, str] = {}
-
-    def char(self, word: str | bytes) -> str:
-        """The word's character: its common stem's code, UNCOMMON, or GAP if tantivy drops it."""
-        stem = self.stems.stem(word)
-        self.chars[word] = char = GAP if stem is None else self.code_of.get(stem, UNCOMMON)
-        return char
+        # Raw word → its token (stem, or DROPPED) and its character (a common stem's code,
+        # UNCOMMON, or GAP where tantivy drops the word): one lookup a word for both fields,
+        # in a table of every word seen (each lookup a cache miss, the cost of this loop).
+        self.both: dict[str | bytes, tuple[str, str]] = {}
 
     def choose_common(self, texts: list[str]) -> list[str]:
         """The stems in at least COMMON_SHARE of these texts (at most COMMON_MAX), sorted."""
@@ -97,19 +94,30 @@ class PairMaker:
         least = max(1, math.ceil(COMMON_SHARE * len(texts)))
         return sorted(s for s, n in counts.most_common(COMMON_MAX) if n >= least)
 
-    def values(self, words: list[str] | list[bytes]) -> list[str]:
-        """The field's values for a text's words (`Stems.split`): one string of word characters
-        per run of words between gaps."""
-        chars = self.chars
+    def tokens_and_values(self, words: list[str] | list[bytes]) -> tuple[tuple[str, ...], list[str]]:
+        """For a text's words (`Stems.split`): their tokens in the searched field (as
+        `Stems.tokens`), and the pair field's values (one string of word characters per run of
+        words between gaps)."""
+        both = self.both
         try:
-            line = "".join(map(chars.__getitem__, words))
+            found = list(map(both.__getitem__, words))
         except KeyError:
-            for word in set(words).difference(chars):
-                self.char(word)
-            line = "".join(map(chars.__getitem__, words))
-        if GAP in line:
-            return [run + END for run in line.split(GAP) if run]
-        return [line + END] if line else []
+            for word in set(words).difference(both):
+                stem = self.stems.stem(word)
+                both[word] = (DROPPED, GAP) if stem is None else (stem, self.code_of.get(stem, UNCOMMON))
+            found = list(map(both.__getitem__, words))
+        if not found:
+            return (), []
+        tokens, chars = zip(*found, strict=True)
+        return tokens, _runs("".join(chars))
+
+
+def _runs(line: str) -> list[str]:
+    """The pair field's values for a text's characters (one a word): a string per run of
+    words between gaps, each ended by END."""
+    if GAP in line:
+        return [run + END for run in line.split(GAP) if run]
+    return [line + END] if line else []
 
 
 def term(code_of: dict[str, str], first: str, second: str) -> str | None:
