@@ -2,14 +2,16 @@
 
 Optional (`pip install 'reckoning[tantivy]'`), chosen by the `search_engine` setting. It
 answers the same query trees, filters and facets as the whoosh engine: words are stemmed
-by tantivy's English stemmer (`en_stem`), facets are one terms aggregation over a combined
+by tantivy's English stemmer (`en_stem`'s chain, run once a distinct word in Python and cached,
+search/tantivy/stems.py), facets are one terms aggregation over a combined
 fast field (search/tantivy/facets.py), date sorting reads fast fields, two-word phrases of
 common words are one term of a word-pair field (search/tantivy/pairs.py), and snippets are
 cut by search/snippets.py from the stored text.
 
 An index written before the pair and combined facet fields existed lacks them; it is
 answered the old way (a phrase query, five aggregations), with the same answers, and its
-writers keep its format. `reckon index --rebuild` brings it the speed-ups.
+writers keep its format. So does one whose searched fields tantivy stemmed itself (storing
+their text): it answers the same, and `reckon index --rebuild` brings it the speed-ups.
 """
 
 from __future__ import annotations
