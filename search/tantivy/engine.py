@@ -2,14 +2,16 @@
 
 Optional (`pip install 'reckoning[tantivy]'`), chosen by the `search_engine` setting. It
 answers the same query trees, filters and facets as the whoosh engine: words are stemmed
-by tantivy's English stemmer (`en_stem`), facets are one terms aggregation over a combined
+by tantivy's English stemmer (`en_stem`'s chain, run once a distinct word in Python and cached,
+search/tantivy/stems.py), facets are one terms aggregation over a combined
 fast field (search/tantivy/facets.py), date sorting reads fast fields, two-word phrases of
 common words are one term of a word-pair field (search/tantivy/pairs.py), and snippets are
 cut by search/snippets.py from the stored text.
 
 An index written before the pair and combined facet fields existed lacks them; it is
 answered the old way (a phrase query, five aggregations), with the same answers, and its
-writers keep its format. `reckon index --rebuild` brings it the speed-ups.
+writers keep its format. So does one whose searched fields tantivy stemmed itself (storing
+their text): it answers the same, and `reckon index --rebuild` brings it the speed-ups.
 """
 
 from __future__ import annotations
@@ -45,8 +47,14 @@ from search.tantivy.pairs import FIELD as PAIRS
 from search.tantivy.pairs import TOKENIZER as PAIR_TOKENIZER
 from search.tantivy.pairs import PairMaker, codes, idf, read_common, term, write_common
 from search.tantivy.pairs import tokenizer as pair_tokenizer
+from search.tantivy.stems import TOKENIZER as STEMS_TOKENIZER
+from search.tantivy.stems import Stems, line
+from search.tantivy.stems import analyzer as _analyzer
+from search.tantivy.stems import tokenizer as stems_tokenizer
 
-STEM = "en_stem"
+# Each searched field's text as written, stored apart (bytes, not indexed): the field itself is
+# indexed from the stems made in Python (search/tantivy/stems.py) and stores nothing.
+STORED_TEXT = {name: f"{name}_stored" for name in TEXT_FIELDS}
 KEYWORDS = ("id", "type", "parent", "harm_type", "affected_group", "institution", "decade",
             "language", "collection")
 FAST = ("type", "harm_type", "affected_group", "institution", "decade")
@@ -64,7 +72,10 @@ def schema() -> tantivy.Schema:
     for name in KEYWORDS:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", fast=name in FAST)
     for name in TEXT_FIELDS:
-        builder.add_text_field(name, stored=True, tokenizer_name=STEM)
+        # The stems of the text (search/tantivy/stems.py): the same tokens and positions as
+        # tantivy's en_stem makes of it, stemmed once a word instead of once a word an index.
+        builder.add_text_field(name, stored=False, tokenizer_name=STEMS_TOKENIZER)
+        builder.add_bytes_field(STORED_TEXT[name], stored=True)
         # The same words unstemmed ("default": simple, remove_long(40), lowercase), for prefixes
         # (search.language.UNSTEMMED): documents only, no frequencies or positions.
         builder.add_text_field(UNSTEMMED[name], stored=False, tokenizer_name="default", index_option="basic")
@@ -83,28 +94,30 @@ def schema() -> tantivy.Schema:
 
 def _open(ix: tantivy.Index) -> tantivy.Index:
     ix.register_tokenizer(PAIR_TOKENIZER, pair_tokenizer())
+    ix.register_tokenizer(STEMS_TOKENIZER, stems_tokenizer())
     return ix
 
 
-def _has_field(sch: tantivy.Schema, name: str) -> bool:
-    """Whether the index has this field: indexes built before the pair and combined facet
-    fields existed lack them, and are answered without them (the same answers, slower)."""
+def _has_field(sch: tantivy.Schema, name: str, value: str | bytes = "") -> bool:
+    """Whether the index has this field (`value`: an empty one of its type): indexes built
+    before the pair and combined facet fields existed lack them, and are answered without them
+    (the same answers, slower); those built before the stems were made in Python store their
+    text in the searched fields themselves."""
     try:
-        Query.term_query(sch, name, "")
+        Query.term_query(sch, name, value)
     except ValueError:
         return False
     return True
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
-    # The same chain as tantivy's built-in en_stem, to analyse query words as the index did.
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-            .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.stemmer("english")).build())
+def _stores_text_apart(sch: tantivy.Schema) -> bool:
+    """Whether the searched fields are indexed from stems made in Python, their text stored
+    apart (STORED_TEXT); else (an index built before) tantivy's en_stem indexes and stores them."""
+    return _has_field(sch, STORED_TEXT["text"], b"")
 
 
 def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = False,
-              unstemmed: bool = False) -> tantivy.Document:
+              unstemmed: bool = False, stems: Stems | None = None) -> tantivy.Document:
     values = {}
     for name in (*KEYWORDS, *TEXT_FIELDS, "url", "date", "time", "context"):
         value = doc.get(name)
@@ -113,12 +126,19 @@ def _document(doc: dict, pairs: PairMaker | None = None, all_facets: bool = Fals
             values[name] = [value] if value != "" or name in STORED_FIELDS else []
         else:
             values[name] = [v.lower() for v in value or []]
+    text_tokens = None  # the text's stems, made once for the pairs and the searched field
     if pairs is not None:
-        values[PAIRS] = pairs.values(doc.get("text") or "")
+        text_tokens, values[PAIRS] = pairs.tokens_and_values(pairs.stems.split(doc.get("text") or ""))
     if all_facets:
         values[ALL_FACETS] = facet_values(values)
     if unstemmed:
         values.update({words: values[name] for name, words in UNSTEMMED.items()})
+    if stems is not None:  # the searched fields get the stems, the text is stored apart
+        for name in TEXT_FIELDS:
+            texts = values[name]
+            values[STORED_TEXT[name]] = [t.encode() for t in texts]
+            values[name] = [line(text_tokens if name == "text" and text_tokens is not None and len(texts) == 1
+                                 else stems.tokens(stems.split(t))) for t in texts]
     values = {k: v for k, v in values.items() if v}
     return tantivy.Document(**values, date_lower=int(doc["date_lower"]), date_upper=int(doc["date_upper"]))
 
@@ -130,9 +150,11 @@ class TantivyWriter(Writer):
         self.pairs = None
         self.all_facets = _has_field(ix.schema, ALL_FACETS)
         self.unstemmed = _has_field(ix.schema, UNSTEMMED["text"])
+        words = Stems()  # each distinct word stemmed once, for the searched fields and the pairs
+        self.stems = words if _stores_text_apart(ix.schema) else None
         if _has_field(ix.schema, PAIRS):
             common = read_common(path)
-            self.pairs = PairMaker(_analyzer(), common)
+            self.pairs = PairMaker(words, common)
             self.choose = common is None
 
     def add(self, docs: Iterable[dict]) -> None:
@@ -144,7 +166,7 @@ class TantivyWriter(Writer):
             self.pairs.set_common(self.pairs.choose_common([d.get("text") or "" for d in docs]))
             write_common(self.path, self.pairs.common)
             self.choose = False
-        return [_document(doc, self.pairs, self.all_facets, self.unstemmed) for doc in docs]
+        return [_document(doc, self.pairs, self.all_facets, self.unstemmed, self.stems) for doc in docs]
 
     def add_prepared(self, items: list[tantivy.Document]) -> None:
         for item in items:
@@ -154,7 +176,8 @@ class TantivyWriter(Writer):
         # A prepared document holds the pair field made with this index's common stems.
         if self.pairs is not None and self.choose:
             return None
-        return (self.all_facets, self.unstemmed, tuple(self.pairs.common) if self.pairs is not None else None)
+        return (self.all_facets, self.unstemmed, self.stems is not None,
+                tuple(self.pairs.common) if self.pairs is not None else None)
 
     def delete(self, ids: Iterable[str]) -> None:
         for object_id in ids:
@@ -336,6 +359,9 @@ class TantivyReader(Reader):
         self.searcher = ix.searcher()
         self.common = common
         self.all_facets = _has_field(self.schema, ALL_FACETS)
+        # Where each searched field's text is stored (STORED_TEXT, as bytes), in an index that
+        # keeps it apart; else in the field itself.
+        self.stored_apart = STORED_TEXT if _stores_text_apart(self.schema) else {}
         self.compiler = Compiler(self.schema, self.searcher, common)
         self.highlighter = Highlighter(self.compiler.stems)
         self._counter = ThreadPoolExecutor(COUNTING_THREADS, thread_name_prefix="facet-counts")
@@ -367,8 +393,8 @@ class TantivyReader(Reader):
         hits = []
         for key, address in found.hits:
             doc = self.searcher.doc(address)
-            stored = {name: (doc.get_first(name) or "") for name in STORED_FIELDS}
-            text = doc.get_first("text") or ""
+            stored = {name: self._stored(doc, name) for name in STORED_FIELDS}
+            text = self._stored(doc, "text")
             snippet = self.highlighter.snippet(text, terms) or html.escape(text[:SNIPPET_CHARS], quote=False)
             score = float(key) if request.sort == "relevance" else 0.0
             hits.append(EngineHit(stored, score, snippet))
@@ -400,6 +426,14 @@ class TantivyReader(Reader):
         return {name: {b["key"]: b["doc_count"] for b in answer[name]["buckets"] if b["key"]}
                 for name in names}
 
+    def _stored(self, doc: tantivy.Document, name: str) -> str:
+        """A stored field's first value ("" if none), read where this index stores it."""
+        apart = self.stored_apart.get(name)
+        if apart is None:
+            return doc.get_first(name) or ""
+        value = doc.get_first(apart)
+        return value.decode() if value else ""
+
     def close(self) -> None:
         self._counter.shutdown(wait=False)
 
@@ -408,9 +442,14 @@ class TantivyReader(Reader):
             return []
         found = self.searcher.search(Query.term_set_query(self.schema, "id", list(ids)), limit=len(ids), count=False)
         docs = [self.searcher.doc(address) for _, address in found.hits]
-        return [{name: doc.get_first(name) or "" for name in ("id", *TEXT_FIELDS)} for doc in docs]
+        return [{name: self._stored(doc, name) for name in ("id", *TEXT_FIELDS)} for doc in docs]
 
     def stored_documents(self) -> list[dict]:
         total = self.searcher.num_docs
         found = self.searcher.search(Query.all_query(), limit=max(total, 1), count=False)
-        return [self.searcher.doc(address).to_dict() for _, address in found.hits]
+        docs = [self.searcher.doc(address).to_dict() for _, address in found.hits]
+        for doc in docs:  # the text stored apart, under its field's name, as the index was given it
+            for name, apart in self.stored_apart.items():
+                if apart in doc:
+                    doc[name] = [value.decode() for value in doc.pop(apart)]
+        return docs

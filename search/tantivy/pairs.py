@@ -16,9 +16,9 @@ exact. At 30% (the first try), phrases pairing a word found everywhere with one 
 records were still checked position by position in up to 30,000 records of 100,000.
 
 The pairs must be exactly the phrase query's matches, scored the same way, so:
-- words and stems are tantivy's own (its `en_stem` chain, cached per raw word); only for ASCII
-  text is the split done here, with the same rule as tantivy's simple tokenizer (runs of ASCII
-  letters and digits); other text is split by tantivy's tokenizer itself;
+- words and stems are tantivy's own, as the searched field has them (search/tantivy/stems.py:
+  its `en_stem` chain, cached per raw word; only ASCII text is split here, by the same rule as
+  tantivy's simple tokenizer);
 - a word tantivy drops (40 bytes or longer) leaves a gap, and no pair spans a gap, as no
   phrase match does;
 - each document gets exactly as many pair-field tokens as its text has words, so the field
@@ -42,6 +42,8 @@ from pathlib import Path
 
 import tantivy
 
+from search.tantivy.stems import DROPPED, Stems
+
 FIELD = "text_pairs"
 TOKENIZER = "pairs_bigram"
 COMMON_FILE = "common-stems.txt"
@@ -51,10 +53,6 @@ CODE_BASE = 0xE000       # Unicode private use area: never a character of the fi
 UNCOMMON = "-"
 END = "+"
 GAP = "|"
-# Bytes of ASCII text: letters lowercased, digits kept, everything else a space, so that
-# `split()` gives tantivy's simple-tokenizer words, lowercased.
-_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32
-                    for c in range(256))
 
 
 def tokenizer() -> tantivy.TextAnalyzer:
@@ -73,58 +71,53 @@ def codes(common: list[str]) -> dict[str, str]:
 
 
 class PairMaker:
-    """Turns a text into the pair field's values; caches raw word → stem and raw word → code."""
+    """Turns a text's words into the pair field's values, and into the searched field's tokens
+    (search/tantivy/stems.py) on the way: raw word → (token, character), cached."""
 
-    def __init__(self, analyzer: tantivy.TextAnalyzer, common: list[str] | None = None):
-        self.analyzer = analyzer
-        self.words = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
-        self.stems: dict[str | bytes, str | None] = {}
+    def __init__(self, stems: Stems, common: list[str] | None = None):
+        self.stems = stems
         self.set_common(common or [])
 
     def set_common(self, common: list[str]) -> None:
         self.common = list(common)
         self.code_of = codes(self.common)
-        self.chars: dict[str | bytes, str] = {}
-
-    def stem(self, word: str | bytes) -> str | None:
-        if word in self.stems:
-            return self.stems[word]
-        found = self.analyzer.analyze(word.decode() if isinstance(word, bytes) else word)
-        self.stems[word] = stem = found[0] if found else None
-        return stem
-
-    def char(self, word: str | bytes) -> str:
-        """The word's character: its common stem's code, UNCOMMON, or GAP if tantivy drops it."""
-        stem = self.stem(word)
-        self.chars[word] = char = GAP if stem is None else self.code_of.get(stem, UNCOMMON)
-        return char
-
-    def split(self, text: str) -> list[str] | list[bytes]:
-        """The text's words as tantivy's simple tokenizer cuts them (lowercased if ASCII)."""
-        if text.isascii():
-            return text.encode().translate(_WORD_BYTES).split()
-        return self.words.analyze(text)
+        # Raw word → its token (stem, or DROPPED) and its character (a common stem's code,
+        # UNCOMMON, or GAP where tantivy drops the word): one lookup a word for both fields,
+        # in a table of every word seen (each lookup a cache miss, the cost of this loop).
+        self.both: dict[str | bytes, tuple[str, str]] = {}
 
     def choose_common(self, texts: list[str]) -> list[str]:
         """The stems in at least COMMON_SHARE of these texts (at most COMMON_MAX), sorted."""
-        counts = Counter(s for text in texts for s in {self.stem(w) for w in self.split(text)}
+        stem, split = self.stems.stem, self.stems.split
+        counts = Counter(s for text in texts for s in {stem(w) for w in split(text)}
                          if s is not None)
         least = max(1, math.ceil(COMMON_SHARE * len(texts)))
         return sorted(s for s, n in counts.most_common(COMMON_MAX) if n >= least)
 
-    def values(self, text: str) -> list[str]:
-        """The field's values: one string of word characters per run of words between gaps."""
-        words = self.split(text)
-        chars = self.chars
+    def tokens_and_values(self, words: list[str] | list[bytes]) -> tuple[tuple[str, ...], list[str]]:
+        """For a text's words (`Stems.split`): their tokens in the searched field (as
+        `Stems.tokens`), and the pair field's values (one string of word characters per run of
+        words between gaps)."""
+        both = self.both
         try:
-            line = "".join(map(chars.__getitem__, words))
+            found = list(map(both.__getitem__, words))
         except KeyError:
-            for word in set(words).difference(chars):
-                self.char(word)
-            line = "".join(map(chars.__getitem__, words))
-        if GAP in line:
-            return [run + END for run in line.split(GAP) if run]
-        return [line + END] if line else []
+            for word in set(words).difference(both):
+                stem = self.stems.stem(word)
+                both[word] = (DROPPED, GAP) if stem is None else (stem, self.code_of.get(stem, UNCOMMON))
+            found = list(map(both.__getitem__, words))
+        if not found:
+            return (), []
+        tokens, chars = zip(*found, strict=True)
+        return tokens, _runs("".join(chars))
+
+
+def _runs(line: str) -> list[str]:
+    """The pair field's values for a text's characters (one a word): a string per run of
+    words between gaps, each ended by END."""
+    if GAP in line:
+        return [run + END for run in line.split(GAP) if run]
+    return [line + END] if line else []
 
 
 def term(code_of: dict[str, str], first: str, second: str) -> str | None:
