@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import multiprocessing
 import random
 import re
@@ -41,6 +40,7 @@ from audit.fingerprints import (
     more_hidden,
     store_ids,
 )
+from audit.index_documents import document_writer
 from audit.matcher import WORD, Matcher, slugged, words
 from audit.public_answers import Walk, Walker
 from audit.recordings import audit_recordings
@@ -400,6 +400,13 @@ class Scanner:
         self.report.where.append(where)
         self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in self.matcher.indices_in_file(head, data))
 
+    def utf8(self, where: str, data: bytes) -> None:
+        """A text given as its UTF-8 bytes (`Matcher.indices_in_utf8`): no OAI-PMH answer."""
+        assert self.matcher is not None
+        self.report.places += 1
+        self.report.where.append(where)
+        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in self.matcher.indices_in_utf8(data))
+
     def start(self, matcher: Matcher) -> None:
         """Scan what was held with `matcher`, and each text given from now on as it comes."""
         self.matcher = matcher
@@ -469,8 +476,9 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
 
     index = open_index(settings.index_dir, settings.database_url)
     try:
+        written = document_writer(f.text for f in report.fingerprints)
         for stored in index.stored_documents():
-            scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
+            scan.utf8(f"public search index, document {stored.get('id')}", written(stored))
     finally:
         index.close()  # the postgres engine's connections to the store
 
