@@ -42,6 +42,7 @@ from audit.fingerprints import (
 )
 from audit.index_documents import document_writer
 from audit.matcher import WORD, Matcher, slugged, words
+from audit.prefetch import ReadAhead
 from audit.public_answers import Walk, Walker
 from audit.recordings import audit_recordings
 from audit.site_scan import Claims, scan_files
@@ -448,6 +449,17 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
 
 
 def _audit(settings: Settings, walk: _Walk) -> AuditReport:
+    # The site's files listed first, and read into the page cache meanwhile if they are not
+    # (`audit.prefetch`): both processes read them last.
+    files = public_file_names(settings.public_dir)
+    ahead = ReadAhead(files)
+    try:
+        return _audit_listed(settings, walk, files)
+    finally:
+        ahead.stop()
+
+
+def _audit_listed(settings: Settings, walk: _Walk, files: list[str]) -> AuditReport:
     today = settings.today()
     with store_transaction(settings) as session:
         seen_by: Visibilities = {}  # each row's public visibility, judged once
@@ -456,7 +468,6 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
                      in hidden_addresses(session, Catalog(session, PUBLIC, today), seen_by)]
         ids = store_ids(session)
         public_ids = visible_ids(session, today, seen_by)
-        files = public_file_names(settings.public_dir)
         heard, listened = audit_recordings(session, settings, files=files)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
     report.seed = walk.seed
