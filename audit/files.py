@@ -25,7 +25,12 @@ def public_file_names(public_dir: Path) -> list[str]:
                     folders.append(entry.path)
                 elif entry.is_file():
                     found.append(entry.path)
-    return sorted(found, key=lambda f: f.split(os.sep))
+    # In `Path` order: by each path's components, as `f.split(os.sep)` orders them, made by a
+    # key of one string each, the separator replaced by NUL (which no name holds, and which
+    # sorts before every character): at the first difference both keys compare the same two
+    # characters, or a name ended in one against more of it in the other. A list per file
+    # was nine tenths of the sort (0.97 -> 0.12 s for 207,224 files).
+    return sorted(found, key=lambda f: f.replace(os.sep, "\0"))
 
 
 def read_public(path: Path) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import multiprocessing
 import random
 import re
@@ -41,7 +40,9 @@ from audit.fingerprints import (
     more_hidden,
     store_ids,
 )
+from audit.index_documents import document_writer
 from audit.matcher import WORD, Matcher, slugged, words
+from audit.prefetch import ReadAhead
 from audit.public_answers import Walk, Walker
 from audit.recordings import audit_recordings
 from audit.site_scan import Claims, scan_files
@@ -400,6 +401,13 @@ class Scanner:
         self.report.where.append(where)
         self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in self.matcher.indices_in_file(head, data))
 
+    def utf8(self, where: str, data: bytes) -> None:
+        """A text given as its UTF-8 bytes (`Matcher.indices_in_utf8`): no OAI-PMH answer."""
+        assert self.matcher is not None
+        self.report.places += 1
+        self.report.where.append(where)
+        self.report.leaks.extend(Leak(where, self.matcher.prints[n]) for n in self.matcher.indices_in_utf8(data))
+
     def start(self, matcher: Matcher) -> None:
         """Scan what was held with `matcher`, and each text given from now on as it comes."""
         self.matcher = matcher
@@ -441,6 +449,17 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
 
 
 def _audit(settings: Settings, walk: _Walk) -> AuditReport:
+    # The site's files listed first, and read into the page cache meanwhile if they are not
+    # (`audit.prefetch`): both processes read them last.
+    files = public_file_names(settings.public_dir)
+    ahead = ReadAhead(files)
+    try:
+        return _audit_listed(settings, walk, files)
+    finally:
+        ahead.stop()
+
+
+def _audit_listed(settings: Settings, walk: _Walk, files: list[str]) -> AuditReport:
     today = settings.today()
     with store_transaction(settings) as session:
         seen_by: Visibilities = {}  # each row's public visibility, judged once
@@ -449,7 +468,6 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
                      in hidden_addresses(session, Catalog(session, PUBLIC, today), seen_by)]
         ids = store_ids(session)
         public_ids = visible_ids(session, today, seen_by)
-        files = public_file_names(settings.public_dir)
         heard, listened = audit_recordings(session, settings, files=files)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
     report.seed = walk.seed
@@ -469,8 +487,9 @@ def _audit(settings: Settings, walk: _Walk) -> AuditReport:
 
     index = open_index(settings.index_dir, settings.database_url)
     try:
+        written = document_writer(f.text for f in report.fingerprints)
         for stored in index.stored_documents():
-            scan(f"public search index, document {stored.get('id')}", json.dumps(stored, ensure_ascii=False))
+            scan.utf8(f"public search index, document {stored.get('id')}", written(stored))
     finally:
         index.close()  # the postgres engine's connections to the store
 

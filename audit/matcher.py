@@ -226,6 +226,13 @@ class Matcher:
             return []
         return self.indices(f"{head}\n{data.decode('utf-8', 'replace')}")
 
+    def indices_in_utf8(self, data: bytes) -> list[int]:
+        """`indices(data.decode())` of UTF-8 bytes (a search index's document, written so:
+        `audit.index_documents`), asked first as they are, as `indices_in_file` asks a file's."""
+        if self.bytes_first and b"&" not in data and not self.any_low.in_utf8(data):
+            return []
+        return self.indices(data.decode("utf-8", "surrogatepass"))
+
     def indices(self, text: str) -> list[int]:
         """`find`, as the fingerprints' places in the list given, in order."""
         found: set[int] = set(self.always)

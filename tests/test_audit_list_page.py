@@ -15,7 +15,9 @@ PIECES = ["<", ">", "/", ":", " ", "\n", "a", "x:", "header", "headers", "identi
           "<header>", "<oai:header status='deleted'>", "</header>", "<identifier>", "<x:identifier>",
           "oai:r:rec-1", "</identifier>", "<resumptionToken cursor='0'>", "</resumptionToken>",
           "<resumptionToken/>", "tok&amp;1", "<record>", "</record>", "<metadata>a header here</metadata>",
-          "<request verb='ListRecords' resumptionToken='t1'>", "<x:resumptionToken>"]
+          "<request verb='ListRecords' resumptionToken='t1'>", "<x:resumptionToken>",
+          # a keyword inside a prefix, or right after one that is no prefix (`_matches`)
+          "<header:header>", "header:", "xheader", "<oai:header:x>", "<a b:header>", "<:header>", "<<"]
 
 
 def read_whole(text: str) -> tuple[list[str], str]:

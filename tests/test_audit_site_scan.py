@@ -47,3 +47,22 @@ def test_files_are_scanned_as_their_address_and_text_and_iiif_mentions_returned(
     assert report.where == ["public/records/rec-a/index.html"] and report.places == 1  # sound is decoded apart
     assert [leak.fingerprint for leak in report.leaks] == prints  # its word, and its address on the site
     assert mentioned == {"/iiif/rec-a-1/info.json"}
+
+
+def test_the_site_s_files_are_listed_in_path_order(tmp_path):
+    """`public_file_names` sorts by a string key; the order must stay `Path`'s (component by
+    component), where a folder `a` comes before a file `a-b` or `a.html` though `/` sorts after
+    `-` and `.` as a character, and a deeper path only after the shorter one it extends."""
+    from pathlib import Path
+
+    from audit.files import public_file_names
+
+    public = tmp_path / "public"
+    for name in ("a-b", "a.html", "a/b-c/d", "a/b/c", "ab/c", "a b/c", "a/é", "a/z", "A/z", "a0"):
+        (public / name).parent.mkdir(parents=True, exist_ok=True)
+        (public / name).write_text(name)
+    listed = public_file_names(public)
+    assert listed == [str(p) for p in sorted(Path(f) for f in listed)]
+    assert sorted(Path(f).relative_to(public).as_posix() for f in listed) == sorted(
+        ["a-b", "a.html", "a/b-c/d", "a/b/c", "ab/c", "a b/c", "a/é", "a/z", "A/z", "a0"])
+    assert listed.index(str(public / "a" / "z")) < listed.index(str(public / "a-b"))

@@ -1,0 +1,112 @@
+"""audit/prefetch.py: the site's files are read ahead into the page cache, by a process of its
+own, only when enough of a sample of them is not cached; reading ahead changes nothing the
+audit reads."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import mmap
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from audit.prefetch import COLD_SHARE, ReadAhead, cold, read_ahead
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "RWF_NOWAIT"), reason="no RWF_NOWAIT to ask the page cache")
+
+
+def _evicted(paths: list[str]) -> None:
+    """Our own files out of the page cache (written to disk first: dirty pages stay)."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def _cached(path: str) -> bool:
+    """Every page of the file in the page cache, asked with mincore(2), which reads nothing
+    (a read with RWF_NOWAIT that misses starts the kernel's reading of the file)."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    size = os.path.getsize(path)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        pages = ctypes.create_string_buffer((size + mmap.PAGESIZE - 1) // mmap.PAGESIZE)
+        assert libc.mincore(address, size, pages) == 0
+        libc.munmap(address, size)
+    finally:
+        os.close(fd)
+    return all(b & 1 for b in pages.raw)
+
+
+def _site(tmp_path, count: int = 40) -> list[str]:
+    paths = []
+    for n in range(count):
+        path = tmp_path / "public" / f"page-{n:03}" / "index.html"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(f"<p>page {n}</p>".encode() * 2000)
+        paths.append(str(path))
+    return paths
+
+
+def _evicted_or_skip(paths: list[str]) -> None:
+    _evicted(paths)
+    if any(_cached(p) for p in paths):
+        pytest.skip("this file system keeps the pages (no eviction to test with)")
+
+
+def test_files_out_of_the_page_cache_are_read_ahead_and_then_cached(tmp_path):
+    """By a process of its own, forked only where no other thread runs (under pytest-xdist a
+    worker runs one: the reading is then asked for here, as that process would)."""
+    paths = _site(tmp_path)
+    _evicted_or_skip(paths)
+    ahead = ReadAhead(paths)
+    if threading.active_count() > 1:
+        assert ahead.process is None, "no fork while another thread runs"
+        read_ahead(paths)
+    else:
+        assert ahead.process is not None, "cold files should be read ahead"
+        ahead.process.join(timeout=30)
+    for _ in range(100):  # the kernel's reads, asked for, may still be under way
+        if all(_cached(p) for p in paths):
+            break
+        time.sleep(0.05)
+    assert all(_cached(p) for p in paths)
+    ahead.stop()
+    assert [Path(p).read_bytes() for p in paths] == [f"<p>page {n}</p>".encode() * 2000 for n in range(len(paths))]
+
+
+def test_a_site_with_a_few_files_out_of_the_cache_is_not_read_ahead(tmp_path):
+    paths = _site(tmp_path, 64)
+    for path in paths:
+        Path(path).read_bytes()
+    few = paths[: int(len(paths) * COLD_SHARE) - 1]
+    _evicted_or_skip(few)
+    assert not cold(paths, sample=len(paths))
+    ahead = ReadAhead(paths)
+    assert ahead.process is None
+    ahead.stop()
+    _evicted_or_skip(paths[: int(len(paths) * COLD_SHARE) + 1])
+    assert cold(paths, sample=len(paths))
+
+
+def test_a_missing_file_or_a_recording_is_passed_over(tmp_path):
+    paths = _site(tmp_path, 3)
+    sound = tmp_path / "public" / "media" / "a.mp3"
+    sound.parent.mkdir(parents=True)
+    sound.write_bytes(b"\0" * 100_000)
+    _evicted_or_skip([str(sound)])
+    read_ahead([str(tmp_path / "gone.html"), *paths, str(sound)])  # no error
+    time.sleep(0.2)
+    assert not _cached(str(sound))  # a recording is decoded by the audit, never read ahead
