@@ -8,10 +8,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.fingerprints import ADDRESS, find_addresses
 from audit.index_documents import compact, compact_reads_the_same, document_writer, spaced
-from audit.leaks import Fingerprint, find_in_slowly
+from audit.leaks import Fingerprint
 from audit.matcher import Matcher
+from tests.helpers.fingerprint_cases import fingerprint_lists, slowly, words_then_addresses
 
 # What sits on a separator's edges: quotes, brackets, digits, commas and colons inside values,
 # white space, entities, words that run up to a value's end.
@@ -26,27 +26,14 @@ DOCUMENTS = st.dictionaries(st.sampled_from(["id", "text", "date_lower", "people
 NEEDLES = st.one_of(st.sampled_from(PIECES), TEXTS.filter(lambda t: len(t) < 12))
 
 
-@st.composite
-def fingerprints(draw):
-    found = []
-    for n, text in enumerate(draw(st.lists(NEEDLES, min_size=1, max_size=8))):
-        if draw(st.booleans()) and draw(st.booleans()):
-            found.append(Fingerprint(text, f"obj-{n}", "address", ADDRESS))
-        else:
-            found.append(Fingerprint(text, f"obj-{n}", "why", spelled=draw(st.booleans())))
-    return found
-
-
-def slowly(text: str, prints: list[Fingerprint]) -> list[Fingerprint]:
-    words = [f for f in prints if f.kind != ADDRESS]
-    places = [f for f in prints if f.kind == ADDRESS]
-    return [*find_in_slowly(text, words), *find_addresses(text, places)]
+def fingerprints():
+    return fingerprint_lists(NEEDLES)
 
 
 @settings(max_examples=3000, deadline=None)
 @given(stored=DOCUMENTS, prints=fingerprints())
 def test_the_document_as_written_holds_what_json_dumps_text_holds(stored, prints):
-    ordered = [f for f in prints if f.kind != ADDRESS] + [f for f in prints if f.kind == ADDRESS]
+    ordered = words_then_addresses(prints)
     expected = slowly(json.dumps(stored, ensure_ascii=False), ordered)
     matcher = Matcher(ordered)
     assert [ordered[n] for n in matcher.indices_in_utf8(document_writer(f.text for f in ordered)(stored))] == expected

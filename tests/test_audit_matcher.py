@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.fingerprints import ADDRESS, find_addresses
-from audit.leaks import Fingerprint, find_in_slowly
+from audit.fingerprints import ADDRESS
+from audit.leaks import Fingerprint
 from audit.matcher import AnyOf, Matcher
+from tests.helpers.fingerprint_cases import fingerprint_lists, slowly, words_then_addresses
 
 # Pieces that sit on the rules' edges: word characters, apostrophes, hyphens, digits, entities,
 # white space of several kinds, letters whose lower case differs, path punctuation.
@@ -19,27 +20,14 @@ TEXTS = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), max_si
 NEEDLES = st.one_of(st.sampled_from(PIECES), TEXTS.filter(lambda t: len(t) < 12))
 
 
-@st.composite
-def fingerprints(draw):
-    found = []
-    for n, text in enumerate(draw(st.lists(NEEDLES, min_size=1, max_size=8))):
-        if draw(st.booleans()) and draw(st.booleans()):
-            found.append(Fingerprint(text, f"obj-{n}", "address", ADDRESS))
-        else:
-            found.append(Fingerprint(text, f"obj-{n}", "why", spelled=draw(st.booleans())))
-    return found
-
-
-def slowly(text: str, prints: list[Fingerprint]) -> list[Fingerprint]:
-    words = [f for f in prints if f.kind != ADDRESS]
-    places = [f for f in prints if f.kind == ADDRESS]
-    return [*find_in_slowly(text, words), *find_addresses(text, places)]
+def fingerprints():
+    return fingerprint_lists(NEEDLES)
 
 
 @settings(max_examples=3000, deadline=None)
 @given(text=TEXTS, prints=fingerprints())
 def test_the_matcher_finds_what_the_slow_rule_finds(text, prints):
-    ordered = [f for f in prints if f.kind != ADDRESS] + [f for f in prints if f.kind == ADDRESS]
+    ordered = words_then_addresses(prints)
     assert Matcher(ordered).find(text) == slowly(text, ordered)
 
 
