@@ -254,17 +254,18 @@ def _spliced_parts(ctx: Context, records: list[RecordChange], lines: dict) -> di
     or, failing that, by searching the part for it."""
     jsonl, csv = _line_names(ctx.urls)
     count = ctx.state["records"]
+    ranks = ctx.store.ranks([change.id for change in records])
     parts: dict[int, list[tuple[int, RecordChange]]] = {}
     for change in records:
         assert change.old is not None
         if change.old.parts.get(jsonl) is None or change.old.parts.get(csv) is None:
             return None  # lines made for another base URL (or none)
-        rank = ctx.store.rank(change.id)
+        rank = ranks[change.id]
         parts.setdefault(rank // PART_SIZE if count > PART_SIZE else 0, []).append((rank, change))
     files = {}
     for number, changed in parts.items():
         first = number * PART_SIZE if count > PART_SIZE else 0
-        lengths = ctx.store.line_lengths(first, min(count, PART_SIZE))
+        offsets = [ctx.store.offsets(change.id, rank - first) for rank, change in changed]
         name = part_names("record", count)[number]
         marked = UTF8_BOM if ctx.settings.csv_bom else b""  # as publish.downloads.with_bom wrote it
         for extension, which, column, header in (("jsonl", jsonl, 0, b""),
@@ -272,9 +273,8 @@ def _spliced_parts(ctx: Context, records: list[RecordChange], lines: dict) -> di
             path = f"downloads/{name}.{extension}"
             data = _published(ctx.live, path)
             edits = [(change.old.parts[which], lines[change.id][which]) for _, change in changed]
-            known = all(n[column] is not None for n in lengths)  # lines kept for this base URL
-            placed = _at_offsets(data, header, [sum(n[column] for n in lengths[:rank - first]) for rank, _ in changed],
-                                 edits) if known else None
+            known = all(o is not None for o in offsets)  # lines kept for this base URL
+            placed = _at_offsets(data, header, [o[column] for o in offsets if o is not None], edits) if known else None
             spliced = placed if placed is not None else splice_lines(data, header, edits)
             if spliced is None:
                 return None
@@ -408,9 +408,10 @@ def _static_search(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[s
         # vocabulary's (parsed once, not once per record), then what the first block's patch
         # and each record patched before it left.
         counts = {**published_vocabulary(read), **totals}
+        ranks = ctx.store.ranks([change.id for change in changes.records])
         for change in changes.records:
             assert change.old is not None and change.view is not None
-            doc = patch_index(read, base + ctx.store.rank(change.id), documents_of("record", change.old.view)[0],
+            doc = patch_index(read, base + ranks[change.id], documents_of("record", change.old.view)[0],
                               documents_of("record", change.view)[0], parsed, counts)
             if doc is None:
                 whole = True
