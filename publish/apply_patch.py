@@ -19,6 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemBytecodeCache
 
 from archive.settings import Settings
+from publish import spent
 from publish.buffers import (
     flip,
     link_or_copy,
@@ -110,7 +111,8 @@ def publish_patch(settings: Settings, env: Environment, site: LiveSite, pages: l
         _cache_compiled_templates(env, settings)
         _update_standby(env, site, plan)
         flip(settings.public_dir, site.standby)
-        _retire(site, plan)
+        _retire(site, plan, spent.hold(settings.public_dir))
+        spent.empty_later(settings.public_dir)
     return plan
 
 
@@ -175,11 +177,12 @@ def _update_standby(env: Environment, site: LiveSite, plan: Plan) -> None:
                                     "state": plan.state})
 
 
-def _retire(site: LiveSite, plan: Plan) -> None:
+def _retire(site: LiveSite, plan: Plan, holder: Path) -> None:
     """The buffer just retired is brought to this build too: each file this build wrote is
     linked in from the new live buffer over its old self (one rename each: a reader still
     holding the old file keeps it), each file it deleted is deleted; its manifest then says it
-    lacks nothing, so the next patched rebuild has nothing to catch up."""
+    lacks nothing, so the next patched rebuild has nothing to catch up. The old selves are
+    held in `holder` (`publish.spent`: deleted after the command answers, not freed here)."""
     written = [p for p, k in plan.changed.items() if k is not None]
     gone = [p for p, k in plan.changed.items() if k is None]
     # The standby's manifest shards of these paths hold what the retired buffer's must now:
@@ -188,7 +191,7 @@ def _retire(site: LiveSite, plan: Plan) -> None:
     shards = [shard_path(name) for name in sorted({shard_of(p) for p in plan.changed})]
     linked = [path for path in shards if (site.standby / path).exists()]
     mark_applying(site.live)
-    replace_from(site.standby, site.live, written + linked)
+    replace_from(site.standby, site.live, written + linked, holder)
     remove(site.live, gone + [path for path in shards if path not in linked], [])
     write_header(site.live, {"version": MANIFEST_VERSION, "iiif": site.head.get("iiif", {}),
                              "base": plan.state["token"], "missing": [], "missing_iiif": []})

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from publish import site_manifest
+from publish import site_manifest, spent
 from publish.folders import make_folder_once
 from publish.site_manifest import MANIFEST_VERSION
 
@@ -47,7 +47,9 @@ def standby_buffer(public_dir: Path, live: Path | None) -> Path:
 
 def clear_leftovers(public_dir: Path) -> None:
     """Remove what a killed build leaves beside the site (staging folders, a temp symlink, the
-    older layout's swap folders); none of it is ever served."""
+    older layout's swap folders, old versions a patch held and no process deleted:
+    `publish.spent`); none of it is ever served."""
+    spent.empty_now(public_dir)
     names = [f".{public_dir.name}.link-*", f".{public_dir.name}.new-*", f".{public_dir.name}.old-*",
              f".{public_dir.name}.prerender-*"]
     names += [f".{buffer.name}.stage-*" for buffer in buffers(public_dir)]
@@ -94,16 +96,20 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def replace_from(source: Path, target: Path, paths: Iterable[str]) -> None:
+def replace_from(source: Path, target: Path, paths: Iterable[str], holder: Path | None = None) -> None:
     """Each of these files of `source` linked into `target` over its old self there (linked
-    under a temporary name, then renamed: never written through, as every buffer file)."""
+    under a temporary name, then renamed: never written through, as every buffer file).
+    `holder`: a folder given a second name for each old self first (`publish.spent`), so that
+    the rename frees no inode."""
     made: set[str] = set()
-    for path in paths:
+    for number, path in enumerate(paths):
         final = os.path.join(target, path)
         folder = os.path.dirname(final)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
+        if holder is not None:
+            spent.keep(final, holder, number)
         temp = final + ".link-tmp"
         try:
             os.link(os.path.join(source, path), temp)
