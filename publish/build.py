@@ -82,7 +82,7 @@ from publish.outputs import (
 )
 from publish.page import Page, PageKeys, content_key, write_pages, written_early
 from publish.pages.browse import FACET_TITLES
-from publish.pages.charts import charts_memory, site_charts
+from publish.pages.charts import charts_memory, decade_key, decades_memory, site_charts
 from publish.pages.site_index import SiteIndex, entry_of, placed_summaries
 from publish.record_downloads import RecordDownloads
 from publish.render_workers import EarlyRecords
@@ -450,6 +450,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     files["downloads/datapackage.json"] = data_package(counts, rights_statements(views), urls)
     rights = Counter(v.get("rights") or "" for v in views["record"])
     kept["extra"] = {"rights": json.dumps(dict(sorted(rights.items()))), "charts": charts_memory(charts),
+                     "record_decades": decades_memory(Counter(decade_key(v) for v in views["record"])),
                      "ledger_links": json.dumps(ledger_links(catalog), sort_keys=True)}
     files.update(_static_files(static_dir))
     for page in pages:  # last: the charts are drawn meanwhile in a forked process

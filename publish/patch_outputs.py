@@ -44,7 +44,14 @@ from publish.media.files import recording_files
 from publish.outputs import RECENT_ON_HOME, SMALL_KINDS, front_pages, object_outputs, small_group
 from publish.page import Page
 from publish.pages import listings
-from publish.pages.charts import charts_memory, recalled, site_charts
+from publish.pages.charts import (
+    charts_memory,
+    decade_key,
+    decade_views,
+    decades_memory,
+    recalled,
+    site_charts,
+)
 from publish.pages.site_index import (
     BROWSE,
     PLACED,
@@ -357,14 +364,22 @@ def _charts(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[str, lis
     onto it or left it: its entry in the placed list changed), with every page showing them;
     the pages this patch made otherwise get the charts the live build drew (kept in the cache)."""
     kept = recalled(ctx.store.meta("charts"))
-    if kept is None:
+    decades = ctx.store.meta("record_decades")
+    if kept is None or decades is None:
         raise Unpatchable("the cache keeps no charts (made by an older version)")
     contexts, paths = kept
+    counts = Counter(json.loads(decades))
+    for change in changes.records:  # each changed record's old decade out, its new one in
+        if change.old is not None:
+            counts[decade_key(change.old.view)] -= 1
+        if change.view is not None:
+            counts[decade_key(change.view)] += 1
+    out.extra["record_decades"] = decades_memory(counts)
     counted = section_list("record")
     if small is not None or PLACED in changes.lists or any(
             name == counted or name.startswith(browse_list("decade", "")) for name in changes.sizes_before):
         views = small if small is not None else {kind: ctx.catalog.all(kind) for kind in SMALL_KINDS}
-        dates = [{"date": {"lower": lower}} for lower, _, _ in ctx.index.members(counted)]
+        dates = decade_views(out.extra["record_decades"])
         charts = site_charts({**views, "record": dates}, placed_summaries(ctx.index), ctx.catalog, ctx.urls)
         contexts = charts.contexts()
         out.files.update(charts.files)

@@ -331,6 +331,12 @@ def chronology_facts(periods: list[PeriodBand], spans: list[HarmSpan], apologies
 
 
 # -- the collection at a glance -----------------------------------------------------------------
+def view_decade(view: Mapping[str, Any]) -> int | None:
+    """The decade a view's dates begin in, None when undated. A summary carries its decade (a
+    narrative's from its coverage where given); a view its dates."""
+    return view["decade"] if "decade" in view else decade_of((subject_date(view) or {}).get("lower", 0))
+
+
 def decades(records: Iterable[View], narratives: Iterable[View]) -> Decades:
     """Records and narratives by the decade their dates begin in (as the browse pages group them)."""
     counts: dict[int, Counter] = {}
@@ -339,8 +345,7 @@ def decades(records: Iterable[View], narratives: Iterable[View]) -> Decades:
     for kind, views in (("records", records), ("narratives", narratives)):
         for view in views:
             totals[kind] += 1
-            # A summary carries its decade (a narrative's from its coverage where given); a view its dates.
-            decade = view["decade"] if "decade" in view else decade_of((subject_date(view) or {}).get("lower", 0))
+            decade = view_decade(view)
             if decade is None:
                 undated += 1
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import marshal
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NotRequired, TypedDict
@@ -20,7 +21,7 @@ from typing import Any, NotRequired, TypedDict
 from archive.catalog import Catalog
 from archive.urls import SiteUrls, chart_file_url, page_url, site_page_url
 from publish.charts import specs, tables
-from publish.charts.data import Reckoning, collection_charts
+from publish.charts.data import Reckoning, collection_charts, view_decade
 from publish.charts.lookup import reckonings
 from publish.charts.places import ListedPlace, listed, places, places_spec
 from publish.charts.svg import Drawings, renderer
@@ -116,6 +117,29 @@ def recalled(memory: str | None) -> tuple[dict[str, dict], list[str]] | None:
         return None
     contexts, paths = marshal.loads(bytes.fromhex(memory))
     return contexts, paths
+
+
+def decade_key(view: Mapping[str, Any]) -> str:
+    """A record's decade as the decades chart counts it (`publish.charts.data.decades`), as a
+    key of `decades_memory`: "" for an undated one."""
+    decade = view_decade(view)
+    return "" if decade is None else str(decade)
+
+
+def decades_memory(counts: Counter) -> str:
+    """The public records' count by decade, kept beside the charts: a patch that draws the
+    charts again (each new day does) counts the records from it and its changes, not from the
+    records' list (4 MB at 100,000 records, ~0.8 s when it must come from disk)."""
+    return json.dumps(dict(sorted((key, n) for key, n in counts.items() if n > 0)))
+
+
+def decade_views(memory: str) -> list[dict]:
+    """`decades_memory` as the views the decades chart reads (one shared view per decade, as
+    many times as it has records)."""
+    views: list[dict] = []
+    for key, n in json.loads(memory).items():
+        views += [{"decade": int(key) if key else None}] * n
+    return views
 
 
 def page_path(url: str) -> str:
