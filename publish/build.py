@@ -300,7 +300,8 @@ def _read_outputs(settings: Settings, urls: SiteUrls, built_on: str, env: Enviro
         with closing(downloads):
             downloads.start(records[0], urls)
             pages = collect_pages(catalog, urls, built_on, settings.site_dir / "static", records,
-                                  record_downloads=downloads, state=state, kept=kept)
+                                  record_downloads=downloads, state=state, kept=kept,
+                                  drawings_in=settings.build_cache_dir)
         # Public recordings (silenced copies, captions, chapters, AV manifests): outputs like the
         # small kinds' (publish/media/files.py), so a narrative that stops being public loses them
         # with its page, in a full build or a patched one (publish.patch_outputs).
@@ -384,7 +385,8 @@ def update_in_place(settings: Settings, env: Environment, standby: Path, outputs
 def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: Path | None = None,
                   records: tuple[list[dict], dict[str, str]] | None = None,
                   record_downloads: RecordDownloads | None = None,
-                  state: dict | None = None, kept: dict | None = None) -> list[Page]:
+                  state: dict | None = None, kept: dict | None = None,
+                  drawings_in: Path | None = None) -> list[Page]:
     """Every output of the site. Templates get data, never queries.
 
     `records`, when given, are the public record views and each one's key (from the build's
@@ -392,7 +394,9 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     `record_downloads` makes their download parts (`publish.record_downloads`). `state`,
     when given, receives what a later one-record rebuild needs to patch the aggregate outputs
     (`publish.incremental`): the feed's entries and the search index's document count; `kept`,
-    when given, receives what the build's private cache keeps for it (the site index)."""
+    when given, receives what the build's private cache keeps for it (the site index);
+    `drawings_in`, the cache folder where chart drawings are kept by their specs
+    (`publish.charts.drawn`)."""
     views = {kind: catalog.all(kind) if kind != "record" or records is None else records[0] for kind in SECTIONS}
     # The search fallback index is made from the views alone: in a forked process while this
     # one makes the rest (archive.side_process), when there are enough records to pay for a fork.
@@ -400,7 +404,7 @@ def collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, static_dir: P
     static_index = SideResult(lambda: _search_files(views, early), fork=len(views["record"]) >= SIDE_INDEX_FROM)
     try:
         return _collect_pages(catalog, urls, built_on, views, static_index, static_dir, records, record_downloads, state,
-                              kept if kept is not None else {})
+                              kept if kept is not None else {}, drawings_in)
     finally:
         static_index.close()
 
@@ -409,7 +413,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
                    static_index: SideResult, static_dir: Path | None,
                    records: tuple[list[dict], dict[str, str]] | None, record_downloads: RecordDownloads | None,
                    state: dict | None,
-                   kept: dict) -> list[Page]:
+                   kept: dict, drawings_in: Path | None) -> list[Page]:
     digests = records[1] if records is not None else {}
     added: dict[str, str] = {}
     for kind in SECTIONS:
@@ -418,7 +422,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     index = kept["index"] = SiteIndex.of([entry_of(view, added[view["id"]]) for view in everything])
     small = {kind: views[kind] for kind in SMALL_KINDS}
     tombstones = catalog.tombstones()
-    charts = site_charts(views, placed_summaries(index), catalog, urls)  # the charts' data and files; drawing starts
+    charts = site_charts(views, placed_summaries(index), catalog, urls, drawings_in)  # data, files; drawing starts
     if state is not None:
         state["recent"] = {v["id"]: added[v["id"]] for v in recent(everything, added, FEED_SIZE)}
         state["records"] = len(views["record"])

@@ -380,7 +380,8 @@ def _charts(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[str, lis
             name == counted or name.startswith(browse_list("decade", "")) for name in changes.sizes_before):
         views = small if small is not None else {kind: ctx.catalog.all(kind) for kind in SMALL_KINDS}
         dates = decade_views(out.extra["record_decades"])
-        charts = site_charts({**views, "record": dates}, placed_summaries(ctx.index), ctx.catalog, ctx.urls)
+        charts = site_charts({**views, "record": dates}, placed_summaries(ctx.index), ctx.catalog, ctx.urls,
+                             ctx.settings.build_cache_dir)
         contexts = charts.contexts()
         out.files.update(charts.files)
         out.gone |= set(paths) - set(charts.files)

@@ -27,9 +27,10 @@ from archive.ledger import ATTRIBUTION
 from archive.urls import SiteUrls
 from ingest.pipeline import ingest
 from publish.charts import data as charts
-from publish.charts import specs
+from publish.charts import drawn, specs
+from publish.charts import svg as svg_module
 from publish.charts.lookup import collection
-from publish.charts.svg import ChartError, checked, draw_all, linked
+from publish.charts.svg import ChartError, Drawings, checked, draw_all, linked
 from publish.pipeline import publish
 from server.app import create_app
 from tests.helpers.archives import SAMPLE, TODAY, make_settings
@@ -337,6 +338,32 @@ def test_uncertain_ends_are_kept_apart_from_the_sure_span():
     assert drawn[0]["data"]["values"] == [{"row": "harm-a", "from": 1871.0, "to": 1872.0},
                                           {"row": "harm-a", "from": 1969.0, "to": 1970.0}]
     assert charts.year_at(19681231, end=True) == 1969.0 and charts.year_at(0) is None
+
+
+def test_drawings_are_kept_by_spec_read_back_without_drawing_and_checked_again(tmp_path, monkeypatch):
+    """A patched rebuild runs in a process of its own: drawings made before from the same
+    spec come back from the cache folder (`publish.charts.drawn`), not from the engine, and a
+    kept file that is no longer a plain drawing fails as a fresh one would."""
+    urls = SiteUrls("https://example.org/")
+    one = {"width": 120, "height": 30, "data": {"values": [{"t": "kept"}]}, "mark": "text",
+           "encoding": {"text": {"field": "t"}}}
+    two = {**one, "data": {"values": [{"t": "other"}]}}
+    first = Drawings([one, two], urls, tmp_path)
+    assert first._side is not None
+    made = first.result()
+    assert len(list((tmp_path / drawn.FOLDER).glob("*.svg"))) == 2
+    monkeypatch.setattr(svg_module, "_KEPT", {})  # as in a new process
+    again = Drawings([two, one], urls, tmp_path)
+    assert again._side is None and again.result() == [made[1], made[0]]
+    three = {**one, "data": {"values": [{"t": "new"}]}}
+    monkeypatch.setattr(svg_module, "_KEPT", {})
+    mixed = Drawings([one, three], urls, tmp_path)
+    assert mixed._side is not None and mixed.result()[0] == made[0] and "new" in mixed.result()[1]
+    for path in (tmp_path / drawn.FOLDER).glob("*.svg"):
+        path.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    monkeypatch.setattr(svg_module, "_KEPT", {})
+    with pytest.raises(ChartError):
+        Drawings([one], urls, tmp_path)
 
 
 def test_a_drawing_is_plain_links_into_the_site_and_escapes_its_text():

@@ -16,6 +16,7 @@ import marshal
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from archive.catalog import Catalog
@@ -63,11 +64,11 @@ class SiteCharts:
     meanwhile, publish.charts.svg) when a page's data is asked for."""
 
     def __init__(self, placed: dict[str, list[_Planned]], more: dict[str, dict], files: dict[str, bytes],
-                 urls: SiteUrls):
+                 urls: SiteUrls, drawings_in: Path | None = None):
         self.placed, self.more, self.files = placed, more, files
         self.unique = list({id(p): p for p in (p for on_page in placed.values() for p in on_page)}.values())
         self.wanted = [p.spec(p.data, width) for p in self.unique for width in (specs.WIDE, specs.NARROW)]
-        self.drawings = Drawings([spec for spec in self.wanted if spec is not None], urls)
+        self.drawings = Drawings([spec for spec in self.wanted if spec is not None], urls, drawings_in)
         self._context: dict[str, dict] | None = None
 
     def page_data(self, path: str) -> dict:
@@ -147,10 +148,11 @@ def page_path(url: str) -> str:
 
 
 def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], placed: Sequence[Mapping[str, Any]],
-                catalog: Catalog, urls: SiteUrls) -> SiteCharts:
+                catalog: Catalog, urls: SiteUrls, drawings_in: Path | None = None) -> SiteCharts:
     """Every chart of the site, made from the build's public views and drawn; the map from
     `placed`, the site index's summaries of the public objects with a place
-    (`publish.pages.site_index.placed_summaries`)."""
+    (`publish.pages.site_index.placed_summaries`); drawings made before from the same specs
+    read back from `drawings_in` (`publish.charts.drawn`)."""
     whole = collection_charts(views["harm"], views["timeline"], views["record"], views["narrative"])
     chronology = _Planned("chronology", whole["chronology"], whole["chronology"]["title"],
                           whole["chronology"]["facts"], specs.chronology_spec,
@@ -183,7 +185,7 @@ def site_charts(views: Mapping[str, Sequence[Mapping[str, Any]]], placed: Sequen
         {"title": f["title"], "json": chart_file_url(f["id"]),
          "csv": [{"name": t["name"], "url": chart_file_url(f["id"], t["name"])} for t in f["tables"]]}
         for f in _download_list([chronology, *glance], bodies)]}}
-    return SiteCharts(placed, downloads, _files([chronology, *glance], bodies, urls), urls)
+    return SiteCharts(placed, downloads, _files([chronology, *glance], bodies, urls), urls, drawings_in)
 
 
 def _download_list(collection: list[_Planned], bodies: list[Reckoning]) -> list[dict]:
