@@ -195,11 +195,12 @@ class Catalog:
         return self.authorities.concepts
 
     def agent_refs(self, ids: Sequence[str | None]) -> list[AgentRef]:
-        return [{"id": a, "name": self.agents[a].name, "kind": self.agents[a].kind} for a in ids if a in self.agents]
+        refs = self.authorities.agent_refs  # each a copy: a view is its caller's to change
+        return [cast(AgentRef, refs[a].copy()) for a in ids if a in refs]
 
     def concept_refs(self, ids: Sequence[str | None]) -> list[ConceptRef]:
-        return [{"id": c, "label": self.concepts[c].label, "scheme": self.concepts[c].scheme,
-                 "notation": self.concepts[c].notation} for c in ids if c in self.concepts]
+        refs = self.authorities.concept_refs
+        return [cast(ConceptRef, refs[c].copy()) for c in ids if c in refs]
 
     # -- the access rule, applied ---------------------------------------------------------
     def _consent(self, narrative_id: str) -> list[m.ConsentEntry]:
@@ -573,10 +574,27 @@ class Catalog:
 
         Agents and concepts are authorities, listed without a page, a date or facets; the other
         kinds share one shape (`_summary`)."""
-        rows = self._rows(kind, ordered=True)
+        rows = self._summary_rows(kind)
         if kind in ("agent", "concept"):
             return self._authority_summaries(kind, rows)
         return self._faceted_summaries(kind, rows)
+
+    # What a record's summary (`_summary`, `_facet_ids`) and the access rule read of its row.
+    RECORD_SUMMARY_COLUMNS = ("id", "title", "type", "date", "date_lower", "date_upper", "coverage",
+                              "latitude", "longitude", "subjects", "creators", "deleted", "access", "embargo_until")
+
+    def _summary_rows(self, kind: str) -> Sequence:
+        """The rows `_summarise` reads, in id order: of records only `RECORD_SUMMARY_COLUMNS`, not
+        the bodies, attachments, keywords and parts (at 100,000 records reading and decoding
+        those was two fifths of the summaries, which an API list and the leak audit make);
+        every other kind whole. tests/test_catalog_summaries.py holds them to the whole rows'."""
+        if kind != "record":
+            return self._rows(kind, ordered=True)
+        if self.session.autoflush:
+            self.session.flush()
+        c = m.Record.__table__.c
+        query = select(*(c[name] for name in self.RECORD_SUMMARY_COLUMNS)).order_by(c.id)
+        return self.session.connection().execute(query).all()
 
     def _authority_summaries(self, kind: str, rows: Sequence) -> Iterator[Summary]:
         """Agents and concepts in brief: their kind, or their scheme and notation, instead of facets."""
@@ -706,7 +724,8 @@ class Catalog:
                 embargo = getattr(row, "embargo_until", None)
                 if getattr(row, "access", "") == "embargoed" and embargo:
                     stamp = max(stamp, datetime.fromisoformat(embargo))
-                harm_types = self._harm_types(_facet_ids(kind, row, links)[0])
+                # A record's concepts are its subjects (`_facet_ids`), its creators not read.
+                harm_types = self._harm_types(row.subjects or [] if kind == "record" else _facet_ids(kind, row, links)[0])
                 found.append({"id": row.id, "datestamp": stamp, "deleted": False, "harm_types": harm_types})
             elif vis.form is Form.TOMBSTONE:
                 found.append({"id": row.id, "datestamp": stamp, "deleted": True, "harm_types": []})
@@ -726,13 +745,14 @@ class Catalog:
     def _change_rows(self, kind: str) -> Sequence:
         """The rows `changes` reads, in id order: of records only the columns it (and the
         access rule) reads, not the bodies and every JSON column (at 100,000 records the whole
-        rows were most of OAI-PMH's headers, bench/results/39); every other kind whole."""
+        rows were most of OAI-PMH's headers, bench/results/39), nor the creators, which no
+        harvester's set is made of; every other kind whole."""
         if kind != "record":
             return self._rows(kind, ordered=True)
         if self.session.autoflush:
             self.session.flush()
         c = m.Record.__table__.c
-        query = select(c.id, c.deleted, c.access, c.embargo_until, c.updated_at, c.subjects, c.creators).order_by(c.id)
+        query = select(c.id, c.deleted, c.access, c.embargo_until, c.updated_at, c.subjects).order_by(c.id)
         return self.session.connection().execute(query).all()
 
     def _was_visible(self, kind: str, row, consent) -> bool:

@@ -31,7 +31,6 @@ from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
 from audit.app_client import AppClient
-from audit.files import public_file_names
 from audit.fingerprints import (
     ADDRESS,
     LEDGER_KINDS,
@@ -42,7 +41,7 @@ from audit.fingerprints import (
 )
 from audit.index_documents import document_writer
 from audit.matcher import WORD, Matcher, slugged, words
-from audit.prefetch import ReadAhead
+from audit.prefetch import Listing
 from audit.public_answers import Walk, Walker
 from audit.recordings import audit_recordings
 from audit.site_scan import Claims, scan_files
@@ -449,17 +448,17 @@ def audit(settings: Settings, app: Starlette | None = None, seed: int | None = N
 
 
 def _audit(settings: Settings, walk: _Walk) -> AuditReport:
-    # The site's files listed first, and read into the page cache meanwhile if they are not
-    # (`audit.prefetch`): both processes read them last.
-    files = public_file_names(settings.public_dir)
-    ahead = ReadAhead(files)
+    # The site's files listed by a process of its own while this one takes the fingerprints,
+    # and read into the page cache by it if they are not (`audit.prefetch`): both processes
+    # read them last.
+    listing = Listing(settings.public_dir)
     try:
-        return _audit_listed(settings, walk, files)
+        return _audit_listed(settings, walk, listing)
     finally:
-        ahead.stop()
+        listing.stop()
 
 
-def _audit_listed(settings: Settings, walk: _Walk, files: list[str]) -> AuditReport:
+def _audit_listed(settings: Settings, walk: _Walk, listing: Listing) -> AuditReport:
     today = settings.today()
     with store_transaction(settings) as session:
         seen_by: Visibilities = {}  # each row's public visibility, judged once
@@ -468,6 +467,7 @@ def _audit_listed(settings: Settings, walk: _Walk, files: list[str]) -> AuditRep
                      in hidden_addresses(session, Catalog(session, PUBLIC, today), seen_by)]
         ids = store_ids(session)
         public_ids = visible_ids(session, today, seen_by)
+        files = listing.files()
         heard, listened = audit_recordings(session, settings, files=files)  # every public recording, decoded
     report = AuditReport(prints + addresses, hidden_count)
     report.seed = walk.seed

@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import tempfile
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
+from audit.files import public_file_names
 from audit.recordings import MEDIA_SUFFIXES
 
 SAMPLE = 256  # files asked whether they are cached: ~1 ms
@@ -58,6 +62,12 @@ def cold(files: Sequence[str], sample: int = SAMPLE) -> bool:
     return asked > 0 and missing >= asked * COLD_SHARE
 
 
+def _can_fork() -> bool:
+    """A process may be forked: no other thread runs (whose locks the child would inherit
+    held, as `audit.leaks._Walk.start_oai_child` asks) and the system forks."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def read_ahead(files: Sequence[str]) -> None:
     """Ask the kernel to read each file (but sound and video, which the site's scan skips) into
     the page cache, in order."""
@@ -81,8 +91,7 @@ class ReadAhead:
 
     def __init__(self, files: Sequence[str]):
         self.process = None
-        if (threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-                and hasattr(os, "posix_fadvise") and cold(files)):
+        if _can_fork() and hasattr(os, "posix_fadvise") and cold(files):
             self.process = multiprocessing.get_context("fork").Process(target=read_ahead, args=(files,), daemon=True)
             self.process.start()
 
@@ -92,3 +101,71 @@ class ReadAhead:
                 self.process.terminate()
             self.process.join()
             self.process = None
+
+
+class Listing:
+    """The site's files (`public_file_names(public_dir)`), listed by a process of its own that
+    then reads them ahead when they are `cold` (as `ReadAhead`), so that the caller computes
+    meanwhile; `files()` gives the list, waiting for it if it is not there yet. The list comes
+    back through a temporary file (a pipe's buffer would hold the process until the caller
+    reads, and the reading ahead with it), a one-byte message saying when it is written.
+    Where no process can be forked, or the process ends without a list, the caller lists the
+    files itself (and reads ahead as `ReadAhead` does): the list is the same either way.
+    `stop()` ends the process if it still runs."""
+
+    def __init__(self, public_dir: Path):
+        self.public_dir = public_dir
+        self.process = None
+        self._files: list[str] | None = None
+        self._ahead: ReadAhead | None = None
+        if not _can_fork():
+            self._list_here()
+            return
+        context = multiprocessing.get_context("fork")
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed once the list is read, or in stop()
+        self._conn, theirs = context.Pipe(duplex=False)
+        self.process = context.Process(target=_list_then_read_ahead, args=(public_dir, self._out, theirs),
+                                       daemon=True)
+        self.process.start()
+        theirs.close()
+
+    def files(self) -> list[str]:
+        if self._files is None:
+            try:
+                self._conn.recv_bytes()
+            except (EOFError, OSError):  # it died before its list was written
+                self._list_here()
+            else:
+                self._out.seek(0)
+                self._files = pickle.load(self._out)
+            finally:
+                self._conn.close()
+                self._out.close()
+        return self._files
+
+    def _list_here(self) -> None:
+        self._files = public_file_names(self.public_dir)
+        self._ahead = ReadAhead(self._files)
+
+    def stop(self) -> None:
+        if self._ahead is not None:
+            self._ahead.stop()
+        if self._files is None:  # never asked for (the audit stopped early)
+            self._conn.close()
+            self._out.close()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.terminate()
+            self.process.join()
+            self.process = None
+
+
+def _list_then_read_ahead(public_dir: Path, out, conn) -> None:
+    """In the listing process: the list written to `out`, said on `conn`, then read ahead."""
+    files = public_file_names(public_dir)
+    pickle.dump(files, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+    conn.send_bytes(b"1")
+    conn.close()
+    if hasattr(os, "posix_fadvise") and cold(files):
+        read_ahead(files)

@@ -1,6 +1,6 @@
-"""audit/prefetch.py: the site's files are read ahead into the page cache, by a process of its
-own, only when enough of a sample of them is not cached; reading ahead changes nothing the
-audit reads."""
+"""audit/prefetch.py: the site's files are listed, and read ahead into the page cache only when
+enough of a sample of them is not cached, by a process of its own; reading ahead changes
+nothing the audit reads, and the list is the one the audit would make itself."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from audit.prefetch import COLD_SHARE, ReadAhead, cold, read_ahead
+from audit.files import public_file_names
+from audit.prefetch import COLD_SHARE, Listing, ReadAhead, cold, read_ahead
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "RWF_NOWAIT"), reason="no RWF_NOWAIT to ask the page cache")
 
@@ -110,3 +111,36 @@ def test_a_missing_file_or_a_recording_is_passed_over(tmp_path):
     read_ahead([str(tmp_path / "gone.html"), *paths, str(sound)])  # no error
     time.sleep(0.2)
     assert not _cached(str(sound))  # a recording is decoded by the audit, never read ahead
+
+
+def test_the_files_are_listed_by_a_process_of_its_own_which_then_reads_them_ahead(tmp_path):
+    """The list handed over is `public_file_names`' (in its order), made in another process
+    where one can be forked (under pytest-xdist a worker runs a thread: listed here then); the
+    cold files are read ahead after it."""
+    paths = _site(tmp_path)
+    _evicted_or_skip(paths)
+    listing = Listing(tmp_path / "public")
+    if threading.active_count() > 1:
+        assert listing.process is None, "no fork while another thread runs"
+    else:
+        assert listing.process is not None, "the listing is this process's work no longer"
+        listing.process.join(timeout=30)
+        assert listing.process.exitcode == 0
+    assert listing.files() == public_file_names(tmp_path / "public") == sorted(paths)
+    for _ in range(100):  # the kernel's reads, asked for, may still be under way
+        if all(_cached(p) for p in paths):
+            break
+        time.sleep(0.05)
+    assert all(_cached(p) for p in paths)
+    listing.stop()
+
+
+def test_a_listing_process_that_dies_before_its_list_leaves_the_listing_here(tmp_path):
+    paths = _site(tmp_path, 5)
+    listing = Listing(tmp_path / "public")
+    if listing.process is not None:
+        listing.process.kill()
+        listing.process.join()
+    # Killed before or after it wrote the list: the same list either way.
+    assert listing.files() == sorted(paths)
+    listing.stop()
