@@ -122,6 +122,7 @@ def test_the_files_are_listed_by_a_process_of_its_own_which_then_reads_them_ahea
     listing = Listing(tmp_path / "public")
     if threading.active_count() > 1:
         assert listing.process is None, "no fork while another thread runs"
+        read_ahead(paths)  # what its process would have asked for, asked here (as ReadAhead's test does)
     else:
         assert listing.process is not None, "the listing is this process's work no longer"
         listing.process.join(timeout=30)
