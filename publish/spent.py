@@ -58,6 +58,13 @@ def empty_later(public_dir: Path) -> None:
             os.setsid()
             if os.fork() == 0:
                 try:
+                    # Nothing of the command's: its output pipes, the warm process's socket and
+                    # files stay open in a child, and a reader waiting for their end would wait
+                    # for the deleting too.
+                    devnull = os.open(os.devnull, os.O_RDWR)
+                    for fd in (0, 1, 2):
+                        os.dup2(devnull, fd)
+                    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
                     os.nice(10)
                     empty_now(public_dir)
                 finally:
