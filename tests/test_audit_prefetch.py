@@ -61,6 +61,16 @@ def _site(tmp_path, count: int = 40) -> list[str]:
     return paths
 
 
+def _all_cached_soon(paths: list[str]) -> bool:
+    """Whether every file is in the page cache within 30 s: the kernel's reads, asked for, may
+    still be under way (slow under other jobs' reads)."""
+    for _ in range(600):
+        if all(_cached(p) for p in paths):
+            return True
+        time.sleep(0.05)
+    return all(_cached(p) for p in paths)
+
+
 def _evicted_or_skip(paths: list[str]) -> None:
     _evicted(paths)
     if any(_cached(p) for p in paths):
@@ -79,11 +89,7 @@ def test_files_out_of_the_page_cache_are_read_ahead_and_then_cached(tmp_path):
     else:
         assert ahead.process is not None, "cold files should be read ahead"
         ahead.process.join(timeout=30)
-    for _ in range(600):  # the kernel's reads, asked for, may still be under way (slow under other jobs' reads)
-        if all(_cached(p) for p in paths):
-            break
-        time.sleep(0.05)
-    assert all(_cached(p) for p in paths)
+    assert _all_cached_soon(paths)
     ahead.stop()
     assert [Path(p).read_bytes() for p in paths] == [f"<p>page {n}</p>".encode() * 2000 for n in range(len(paths))]
 
@@ -128,11 +134,7 @@ def test_the_files_are_listed_by_a_process_of_its_own_which_then_reads_them_ahea
         listing.process.join(timeout=30)
         assert listing.process.exitcode == 0
     assert listing.files() == public_file_names(tmp_path / "public") == sorted(paths)
-    for _ in range(600):  # the kernel's reads, asked for, may still be under way (slow under other jobs' reads)
-        if all(_cached(p) for p in paths):
-            break
-        time.sleep(0.05)
-    assert all(_cached(p) for p in paths)
+    assert _all_cached_soon(paths)
     listing.stop()
 
 
