@@ -76,6 +76,11 @@ class SideResult(Generic[T]):
                     ok, value = pickle.load(pipe)
                 except (EOFError, pickle.UnpicklingError, ValueError) as error:
                     ok, value = None, error
+                except BaseException:
+                    # Interrupted while reading (Ctrl-C): the child would block writing into a
+                    # pipe no one reads, and the wait below would never end.
+                    _kill(self.pid)
+                    raise
                 finally:
                     _, status = os.waitpid(self.pid, 0)
                     self.pid = None
@@ -94,12 +99,16 @@ class SideResult(Generic[T]):
             os.close(self._fd)
             self._fd = None
         if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill(self.pid)
             os.waitpid(self.pid, 0)
             self.pid = None
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _portable(exc: BaseException) -> BaseException | str:

@@ -12,8 +12,11 @@ small archive takes the path a big one takes."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -101,6 +104,37 @@ def test_side_result_closed_unused_stops_the_child():
     assert time.monotonic() - started < 30
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped: no zombie left
+
+
+
+REPO = Path(__file__).resolve().parents[1]
+INTERRUPTED_WAIT = """
+import os, signal, sys, time
+from archive.side_process import SideResult
+
+def interrupt(*_):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGALRM, interrupt)
+side = SideResult(lambda: time.sleep(1) or b"x" * 4_000_000)  # more than a pipe holds
+pid = side.pid
+signal.setitimer(signal.ITIMER_REAL, 0.3)  # Ctrl-C while waiting for the child's result
+try:
+    side.result()
+except KeyboardInterrupt:
+    pass
+try:
+    os.waitpid(pid, os.WNOHANG)
+except ChildProcessError:
+    print("reaped")
+"""
+
+
+def test_side_result_interrupted_while_waiting_ends(tmp_path):
+    """Ctrl-C while the result is awaited ends the wait: the child, writing a result larger
+    than a pipe holds to no reader, is stopped instead of waited for (a warm ingest hung so)."""
+    ran = subprocess.run([sys.executable, "-c", INTERRUPTED_WAIT], check=False, cwd=REPO, capture_output=True, text=True,
+                         timeout=30)
+    assert ran.stdout.strip() == "reaped", ran.stderr
 
 
 TEMPLATE = ("{{ d.title }}|{{ d.count }}|{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}|"

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,15 @@ def test_ctrl_c_reaches_the_command(warm, tmp_path):
     children = _children(server)
     assert children, "the command should still be running in the warm process's child"
     command.send_signal(signal.SIGINT)
-    _out, err = command.communicate(timeout=60)
+    try:
+        _out, err = command.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        for pid in children:  # leave nothing running into the next tests
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        command.kill()
+        command.communicate()
+        raise AssertionError("the command did not end within 60 s of Ctrl-C") from None
     assert command.returncode == 130, err
     for _ in range(100):
         if not [pid for pid in children if Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid)]:
