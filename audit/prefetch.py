@@ -14,7 +14,8 @@ audit reads or finds; it exits when done, and the audit ends it if it is not.
 Asking every file costs ~1-2 s of CPU (three system calls each) even when all are cached, so a
 warm site is not asked at all: `cold` reads one byte of each of `SAMPLE` files spread over the
 list with `RWF_NOWAIT`, which fails at once for a page not in the cache (and starts reading it),
-and the site is read ahead when a sixteenth of them or more fail.
+and the site is read ahead when a sixteenth of them or more fail (`archive.page_cache`, which
+`reckon serve` uses too).
 """
 
 from __future__ import annotations
@@ -27,39 +28,10 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from archive import page_cache
+from archive.page_cache import cold
 from audit.files import public_file_names
 from audit.recordings import MEDIA_SUFFIXES
-
-SAMPLE = 256  # files asked whether they are cached: ~1 ms
-# The share of the sample not cached from which the site is read ahead. Asking every file costs
-# ~1.1-1.9 s of CPU; a site with a few per cent of its pages gone (45 MB of 2.5 GB, read ahead
-# for 1.6 s of CPU in one run) costs less than that read in the scan itself.
-COLD_SHARE = 1 / 16
-
-
-def cold(files: Sequence[str], sample: int = SAMPLE) -> bool:
-    """Whether the first page of at least `COLD_SHARE` of an even sample of `files` is not in
-    the page cache (False where the system cannot say: nothing is read ahead then). Each page
-    found missing is read by the kernel from then on, as `RWF_NOWAIT` does."""
-    if not files or not hasattr(os, "RWF_NOWAIT"):
-        return False
-    byte = bytearray(1)
-    asked = missing = 0
-    for n in range(0, len(files), max(1, len(files) // sample)):
-        try:
-            fd = os.open(files[n], os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.preadv(fd, [byte], 0, os.RWF_NOWAIT)
-        except BlockingIOError:
-            missing += 1
-        except OSError:  # RWF_NOWAIT refused (an old kernel, a file system without it)
-            return False
-        finally:
-            os.close(fd)
-        asked += 1
-    return asked > 0 and missing >= asked * COLD_SHARE
 
 
 def _can_fork() -> bool:
@@ -71,17 +43,7 @@ def _can_fork() -> bool:
 def read_ahead(files: Sequence[str]) -> None:
     """Ask the kernel to read each file (but sound and video, which the site's scan skips) into
     the page cache, in order."""
-    for file in files:
-        if os.path.splitext(file)[1].lower() in MEDIA_SUFFIXES:
-            continue
-        try:
-            fd = os.open(file, os.O_RDONLY)
-        except OSError:
-            continue  # gone: the scan will say so
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        finally:
-            os.close(fd)
+    page_cache.read_ahead(files, MEDIA_SUFFIXES)
 
 
 class ReadAhead:

@@ -25,7 +25,7 @@ from archive.db import open_engine
 from archive.errors import NotBuilt
 from archive.settings import Settings, settings_from_json, settings_to_json
 from search.query import open_index
-from server.warm_up import warm_up
+from server.warm_up import read_data_ahead, warm_up
 from web import health, iiif
 from web.api import objects as api
 from web.errors import HANDLERS, unknown_endpoint
@@ -51,6 +51,7 @@ def create_app(settings: Settings, serving: bool = False) -> Starlette:
         except NotBuilt:
             app.state.index = None
         if serving:
+            read_data_ahead(settings)
             await warm_up(app, app.state.engine)
             gc.collect()
             gc.freeze()
