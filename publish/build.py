@@ -61,7 +61,7 @@ from publish.buffers import (
 )
 from publish.build_cache import RecordViews, WholeIndex, ledger_links
 from publish.build_report import BuildReport
-from publish.downloads import data_package, rights_statements, with_bom
+from publish.downloads import data_package, narrative_rights, rights_statements, with_bom
 from publish.feeds import FEED_SIZE, atom_feed, recent, robots_txt, sitemaps
 from publish.fingerprints import site_fingerprint
 from publish.heap_trim import trim_heap
@@ -454,6 +454,7 @@ def _collect_pages(catalog: Catalog, urls: SiteUrls, built_on: str, views: dict[
     files["downloads/datapackage.json"] = data_package(counts, rights_statements(views), urls)
     rights = Counter(v.get("rights") or "" for v in views["record"])
     kept["extra"] = {"rights": json.dumps(dict(sorted(rights.items()))), "charts": charts_memory(charts),
+                     "narrative_rights": narrative_rights(views["narrative"]),
                      "record_decades": decades_memory(Counter(decade_key(v) for v in views["record"])),
                      "ledger_links": json.dumps(ledger_links(catalog), sort_keys=True)}
     files.update(_static_files(static_dir))

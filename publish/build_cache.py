@@ -306,9 +306,10 @@ class ViewStore:
         """Each term's count of documents in the static search index's first block."""
         return dict(self.db().execute("SELECT term, small FROM words WHERE small > 0"))
 
-    def words_at_least(self, least: int, known: set[str]) -> dict[str, int]:
-        """Terms in `least` documents or more, but those `known` (`static_search.patch.vocabulary_after`)."""
-        return {t: n for t, n in self.db().execute("SELECT term, n FROM words WHERE n >= ?", (least,))
+    def words_between(self, least: int, most: int, known: set[str]) -> dict[str, int]:
+        """Terms in `least` to `most` documents, but those `known` (`static_search.patch.vocabulary_after`:
+        the few near the vocabulary's edge, found by the index on the counts)."""
+        return {t: n for t, n in self.db().execute("SELECT term, n FROM words WHERE n BETWEEN ? AND ?", (least, most))
                 if t not in known}
 
     def put_words(self, totals: dict[str, int], small: dict[str, int] | None) -> None:

@@ -209,6 +209,12 @@ def rights_statements(views: dict[str, list[dict]]) -> set[str]:
     return {v.get(column) or "" for kind, column in RIGHTS_COLUMNS.items() for v in views.get(kind, [])}
 
 
+def narrative_rights(narratives: list[dict]) -> str:
+    """The narratives' rights statements as the build cache keeps them (a JSON list), for a
+    patch that remade no narrative to make the data package without their views."""
+    return json.dumps(sorted(rights_statements({"narrative": narratives})))
+
+
 def package_licences(statements: Iterable[str]) -> list[dict]:
     """The open licences these rights statements name, as Data Package licences."""
     found = {url: licence_name(url) for s in statements for url in licence_urls(s)}

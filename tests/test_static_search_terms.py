@@ -4,11 +4,15 @@ the text is split (ASCII text is split by `str.translate`, the rest by the expre
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from publish.static_search import index as static_index
+from publish.static_search import patch as static_patch
 from publish.static_search.index import MAX_TF, TITLE_WEIGHT, doc_weights, tokens
 
 PIECES = ["a", "I", "the", "And", "of", "x1", "9", "42", "Word", "WORD", "word", "é", "Ünïcode", "ß", " ", "  ",
@@ -34,3 +38,25 @@ def test_doc_weights_are_the_tokens_counted_in_order(text, people, title):
     found = doc_weights(doc)
     assert found == weights
     assert list(found)[:len(body_order)] == body_order
+
+
+WORDS = st.sampled_from([f"w{a}x" for a in "abcdefg"] + ["ab", "1234"])  # few: ties and falls are common
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=st.dictionaries(WORDS, st.integers(1, 6), min_size=1),
+       changes=st.dictionaries(WORDS, st.integers(0, 7)), size=st.integers(1, 8))
+@example(before={"wax": 3, "wbx": 3}, changes={"wax": 1}, size=1)  # a word tied with the edge ranks in
+def test_a_patched_vocabulary_is_the_one_a_build_makes(before, changes, size):
+    """`vocabulary_after` (the published vocabulary, the changed terms' counts, and the words
+    near its edge asked of the cache) gives the vocabulary `vocab_file` makes of every count."""
+    after = {w: n for w, n in {**before, **changes}.items() if n > 0}
+
+    def outside(least: int, most: int, known: set[str]) -> dict[str, int]:  # as `ViewStore.words_between`
+        return {w: n for w, n in after.items() if least <= n <= most and w not in known}
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(static_patch, "VOCAB_SIZE", size)
+        patch.setattr(static_index, "VOCAB_SIZE", size)
+        published = json.loads(static_index.vocab_file(before))
+        assert static_patch.vocabulary_after(published, changes, outside) == static_index.vocab_file(after)
