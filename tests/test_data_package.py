@@ -10,9 +10,13 @@ import pytest
 from frictionless import validate
 from starlette.testclient import TestClient
 
+from ingest.pipeline import ingest
+from publish.build import build_site
 from publish.downloads import COLUMNS
 from server.app import create_app
 from tests.helpers.archives import copy_home
+from tests.helpers.content import edit
+from tests.helpers.sites import assert_same_as_fresh_build
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +78,15 @@ def test_csv_downloads_can_carry_a_bom_for_spreadsheets(built):
     assert data.startswith(b"\xef\xbb\xbfid,") and b"The AMA apologises" in data
     build_site(built)  # and off again
     assert (downloads / "records.csv").read_bytes().startswith(b"id,url,title")
+
+
+def test_a_narratives_new_licence_reaches_the_patched_package(many, tmp_path):
+    """The patch keeps the narratives' rights statements between builds that remake no
+    narrative; one whose licence changed is remade, and its licence is in the package."""
+    edit(many, "narratives/nar-a.md", "release: {signed: 2019-01-01}", 'release: {signed: 2019-01-01, licence: "CC BY-NC 4.0"}')
+    ingest(many)
+    report = build_site(many)
+    assert 0 < report.written < 100, report  # patched, not built again
+    package = json.loads((many.public_dir / "downloads" / "datapackage.json").read_text("utf-8"))
+    assert [licence["name"] for licence in package["licenses"]] == ["CC-BY-NC-4.0"]
+    assert_same_as_fresh_build(many, tmp_path)
