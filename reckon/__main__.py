@@ -1,5 +1,5 @@
 """`python -m reckon`: the same as the `reckon` command."""
 
-from reckon.cli import main
+from reckon.launch import main
 
-main()
+raise SystemExit(main())

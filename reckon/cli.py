@@ -456,16 +456,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:  # the `reckon` command: a warm process may run it (reckon/warm_client.py)
-        from reckon.warm_client import WarmUnavailable, run_warm
-
-        try:
-            status = run_warm(sys.argv[1:])
-        except WarmUnavailable as exc:
-            print(f"error: RECKON_WARM=require: {exc}", file=sys.stderr)
-            return 1
-        if status is not None:
-            return status
+    """Run the command in this process (the `reckon` command starts in `reckon.launch`, which
+    first offers it to a warm process)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -43,10 +43,10 @@ import json
 import os
 import signal
 import socket
+import stat
 import struct
 import sys
 from contextlib import suppress
-from pathlib import Path
 
 WARM_COMMANDS = frozenset({"ingest", "build", "index", "check", "audit", "search", "tags", "redactions",
                            "export", "verify", "import"})
@@ -109,19 +109,22 @@ def _command(argv: list[str]) -> str | None:
     return None
 
 
-def _place() -> Path:
+def _place() -> str:
     """The socket of the warm process that may serve this caller: in a folder only this user can
-    enter, named after everything a caller cannot hand over to it."""
+    enter, named after everything a caller cannot hand over to it. (Paths as strings: pathlib
+    was a third of this module's import time, paid by every command.)"""
     import resource
 
     base = os.environ.get("XDG_RUNTIME_DIR") or os.environ.get("TMPDIR") or "/tmp"
-    folder = Path(base) / f"reckon-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    info = folder.lstat()
-    if not folder.is_dir() or folder.is_symlink() or info.st_uid != os.getuid() or info.st_mode & 0o077:
+    folder = os.path.join(base, f"reckon-{os.getuid()}")
+    with suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise PermissionError(f"{folder} is not a folder that only this user may enter; not using a warm process")
     try:
-        cgroup = Path("/proc/self/cgroup").read_text()
+        with open("/proc/self/cgroup", encoding="utf-8") as file:
+            cgroup = file.read()
     except OSError:
         cgroup = ""
     limits = [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource)) if name.startswith("RLIMIT_")]
@@ -129,18 +132,18 @@ def _place() -> Path:
                      if k.startswith("PYTHON") or k in ("LANG", "LC_ALL", "LC_CTYPE"))
     identity = json.dumps([sys.executable, sys.path, repr(sys.flags), sys.warnoptions, startup, os.getuid(),
                            os.getpriority(os.PRIO_PROCESS, 0), cgroup, limits])
-    place = folder / f"warm-{hashlib.sha256(identity.encode()).hexdigest()[:20]}.sock"
+    place = os.path.join(folder, f"warm-{hashlib.sha256(identity.encode()).hexdigest()[:20]}.sock")
     if len(os.fsencode(place)) > SOCKET_PATH_MAX:  # bind would fail: do not start one that cannot listen
         raise OSError(f"{folder} is too long a path for a socket; set XDG_RUNTIME_DIR to a shorter folder")
     return place
 
 
-def _connect(place: Path) -> socket.socket | None:
+def _connect(place: str) -> socket.socket | None:
     if not sys.platform.startswith("linux"):
         raise OSError("a warm process needs Linux (SO_PEERCRED and descriptor passing)")
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        connection.connect(str(place))
+        connection.connect(place)
     except (FileNotFoundError, ConnectionRefusedError):
         connection.close()
         return None
@@ -203,12 +206,12 @@ def read_exactly(connection: socket.socket, size: int) -> bytes | None:
     return data
 
 
-def _start(place: Path) -> None:
+def _start(place: str) -> None:
     """A warm process for the next command, in the background, detached from this one."""
     import subprocess
 
     try:
-        subprocess.Popen([sys.executable, "-m", "reckon.warm_server", str(place), json.dumps(sys.path)],
+        subprocess.Popen([sys.executable, "-m", "reckon.warm_server", place, json.dumps(sys.path)],
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True, cwd="/")
     except OSError:

@@ -228,7 +228,8 @@ def _report_use(argv: list[str]) -> None:
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     user, system = own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
     report(f"warm process's child: {user + system:.2f} s CPU ({user:.2f} user + {system:.2f} system, its own "
-           f"children included), peak {max(own.ru_maxrss, children.ru_maxrss) // 1024} MB",
+           f"children included), peak {max(own.ru_maxrss, children.ru_maxrss) // 1024} MB, "
+           f"{own.ru_minflt + children.ru_minflt:,} page faults",
            in_file=f": reckon {' '.join(argv)}")
 
 

@@ -62,3 +62,14 @@ def test_the_command_keeps_its_bytecode_cache_where_the_environment_says_not_to(
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert result.stdout.split() == ["True", "False"]
+
+
+def test_python_dash_m_reckon_exits_with_the_commands_status(tmp_path):
+    """`python -m reckon` is the `reckon` command: a failing command's status reaches the shell
+    (it was dropped, so a script saw 0)."""
+    missing = tmp_path / "no-such-content"
+    ran = subprocess.run([sys.executable, "-m", "reckon", "--home", str(tmp_path), "check", "--content", str(missing)],
+                         check=False, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "RECKON_WARM": "off"})
+    assert ran.returncode == 1, ran.stderr
+    assert "no-such-content" in ran.stderr

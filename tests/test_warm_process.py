@@ -206,8 +206,8 @@ def test_the_work_of_a_warm_command_is_reported_where_asked(warm, tmp_path):
     lines = report.read_text().splitlines()
     assert [line for line in lines if line.startswith("content watch: every file statted")]  # which way it took
     (line,) = [line for line in lines if line.startswith("warm process's child")]
-    assert re.fullmatch(r"warm process's child: [\d.]+ s CPU \(.*\), peak \d+ MB: reckon --home \S+ ingest --content \S+",
+    assert re.fullmatch(r"warm process's child: [\d.]+ s CPU \(.*\), peak \d+ MB, [\d,]+ page faults: reckon --home \S+ ingest --content \S+",
                         line), line
     shown = reckon({**warm, "RECKON_WARM_REPORT": "1"}, "--home", str(home), "ingest", "--content",
                    str(home / "content"), mode="require")
-    assert re.search(r"^warm process's child: [\d.]+ s CPU .*peak \d+ MB$", shown.stderr, flags=re.MULTILINE), shown.stderr
+    assert re.search(r"^warm process's child: [\d.]+ s CPU .*peak \d+ MB, [\d,]+ page faults$", shown.stderr, flags=re.MULTILINE), shown.stderr
