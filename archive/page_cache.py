@@ -81,3 +81,12 @@ def available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def read_listed() -> None:
+    """`read_ahead` of the files named on standard input, one a line: for a process whose own
+    descriptors must not be opened and closed on those files (a SQLite store's user:
+    `server.warm_up.read_data_ahead`)."""
+    import sys
+
+    read_ahead(line for line in sys.stdin.read().splitlines() if line)

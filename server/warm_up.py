@@ -18,21 +18,25 @@ the search index and the store from wherever the last big job left them: after a
 100,000 records, mostly on disk. Searches over varied queries then had a p99 of 131 ms in
 their first 10 s against 31 ms with the same files cached (bench/results/57). So the serving
 process also asks the kernel to read the public index, then the SQLite store, into the page
-cache (`archive.page_cache.read_ahead`), from a thread, while it starts and answers: within a
+cache (`archive.page_cache.read_ahead`), from a process of its own, while it starts and answers: within a
 quarter of the memory the kernel says is available, the index first (an archive whose files
 exceed it has its largest part left to the disk's own caching, as before).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
+from contextlib import suppress
 from pathlib import Path
 
 from sqlalchemy import text
 from starlette.types import ASGIApp
 
-from archive.page_cache import available_memory, read_ahead
+from archive.page_cache import available_memory
 from archive.settings import Settings
 from web.asgi_call import call
 
@@ -75,9 +79,26 @@ def files_to_read_ahead(settings: Settings, budget: int | None) -> list[str]:
 
 
 def read_data_ahead(settings: Settings) -> threading.Thread:
-    """`files_to_read_ahead` read ahead by a thread of its own (started, and returned)."""
+    """`files_to_read_ahead` read ahead by a process of its own, waited for by a thread (started,
+    and returned).
+
+    Not by this process: closing any descriptor of a SQLite database in a process releases every
+    POSIX lock that process holds on the file, SQLite's own included ("How To Corrupt An SQLite
+    Database File", 2.2). Read ahead from a thread here, a server wrote while another process
+    held the store's write lock (tests/test_concurrent_writers.py caught it). The page cache is
+    the kernel's: another process's reading fills it as well."""
     memory = available_memory()
     files = files_to_read_ahead(settings, None if memory is None else memory // 4)
-    thread = threading.Thread(target=read_ahead, args=(files,), name="read-ahead", daemon=True)
+    thread = threading.Thread(target=_read_ahead_apart, args=(files,), name="read-ahead", daemon=True)
     thread.start()
     return thread
+
+
+def _read_ahead_apart(files: list[str]) -> None:
+    if not files:
+        return
+    script = "import json, sys; sys.path[:] = json.loads(sys.argv[1]); from archive.page_cache import read_listed; read_listed()"
+    with (subprocess.Popen([sys.executable, "-c", script, json.dumps(sys.path)], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True) as child,
+          suppress(BrokenPipeError)):
+        child.communicate("\n".join(files).encode())
