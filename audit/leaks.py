@@ -15,7 +15,6 @@ import multiprocessing
 import random
 import re
 import sys
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from archive import models as m
 from archive.access import PUBLIC, Role, Viewer, Visibility
 from archive.catalog import Catalog, citing_ids
 from archive.db import store_transaction
+from archive.fork_safety import can_fork
 from archive.media import Media
 from archive.redactions import NARRATOR, REJECTED, Redaction
 from archive.settings import Settings
@@ -621,7 +621,7 @@ class _Walk:
         return scan_files(self.claims, self.given.files, self.settings.public_dir, scan)
 
     def start_oai_child(self) -> None:
-        if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if not can_fork():  # another thread, Python's or native (archive.fork_safety): walk here
             return
         sys.stdout.flush()  # what is buffered would be written again by the child
         sys.stderr.flush()

@@ -24,20 +24,20 @@ import multiprocessing
 import os
 import pickle
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from archive import page_cache
+from archive.fork_safety import can_fork
 from archive.page_cache import cold
 from audit.files import public_file_names
 from audit.recordings import MEDIA_SUFFIXES
 
 
 def _can_fork() -> bool:
-    """A process may be forked: no other thread runs (whose locks the child would inherit
-    held, as `audit.leaks._Walk.start_oai_child` asks) and the system forks."""
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    """A process may be forked: no other thread runs, Python's or native (whose locks the child
+    would inherit held, `archive.fork_safety`), and the system forks."""
+    return can_fork()
 
 
 def read_ahead(files: Sequence[str]) -> None:

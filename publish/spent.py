@@ -18,8 +18,11 @@ that died leaves its folder to the next patch's, which empties every folder here
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -46,32 +49,26 @@ def keep(path: str, holder: Path, number: int) -> None:
 
 
 def empty_later(public_dir: Path) -> None:
-    """Delete every held folder in a detached, niced process (forked twice, so no one need wait
-    for it and it leaves no zombie in a long-lived server); this process waits only for the
-    first fork, which exits at once."""
+    """Delete every held folder in a detached, niced process of its own, not waited for.
+
+    Started as a new program (`subprocess`: exec right after the fork), never as a fork of this
+    one: a fork of a process with other threads (a server's; PyAV's native threads after a
+    video) can inherit a lock held and hang (a test process did, stop 27). It holds nothing of
+    the command's (its output pipes, the warm process's socket): a reader waiting for their end
+    would wait for the deleting too. One started earlier and done is reaped here; one still
+    running when the process ends is the init process's to reap."""
     folder = spent_folder(public_dir)
     if not folder.is_dir():
         return
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setsid()
-            if os.fork() == 0:
-                try:
-                    # Nothing of the command's: its output pipes, the warm process's socket and
-                    # files stay open in a child, and a reader waiting for their end would wait
-                    # for the deleting too.
-                    devnull = os.open(os.devnull, os.O_RDWR)
-                    for fd in (0, 1, 2):
-                        os.dup2(devnull, fd)
-                    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-                    os.nice(10)
-                    empty_now(public_dir)
-                finally:
-                    os._exit(0)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+    _DELETERS[:] = [process for process in _DELETERS if process.poll() is None]
+    script = ("import json, os, sys; sys.path[:] = json.loads(sys.argv[1]); os.nice(10); "
+              "from publish.spent import empty_now; from pathlib import Path; empty_now(Path(sys.argv[2]))")
+    _DELETERS.append(subprocess.Popen(
+        [sys.executable, "-c", script, json.dumps(sys.path), str(public_dir)], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True))
+
+
+_DELETERS: list[subprocess.Popen] = []  # started by this process, not yet reaped
 
 
 def empty_now(public_dir: Path) -> None:
