@@ -51,24 +51,22 @@ def keep(path: str, holder: Path, number: int) -> None:
 def empty_later(public_dir: Path) -> None:
     """Delete every held folder in a detached, niced process of its own, not waited for.
 
-    Started as a new program (`subprocess`: exec right after the fork), never as a fork of this
-    one: a fork of a process with other threads (a server's; PyAV's native threads after a
-    video) can inherit a lock held and hang (a test process did, stop 27). It holds nothing of
-    the command's (its output pipes, the warm process's socket): a reader waiting for their end
-    would wait for the deleting too. One started earlier and done is reaped here; one still
-    running when the process ends is the init process's to reap."""
+    Started as a new program (exec right after the fork, by `subprocess`), never as a fork of
+    this process: a fork of a process with other threads (a server's; PyAV's native threads
+    after a video) can inherit a lock held and hang (a test process did, stop 27). A shell
+    starts it in the background and exits at once, so this process waits only for the shell
+    (a few ms) and no child of its own is left to reap; the deleting process holds nothing of
+    the command's (its output pipes, the warm process's socket), which a reader waiting for
+    their end would otherwise wait on too."""
     folder = spent_folder(public_dir)
     if not folder.is_dir():
         return
-    _DELETERS[:] = [process for process in _DELETERS if process.poll() is None]
     script = ("import json, os, sys; sys.path[:] = json.loads(sys.argv[1]); os.nice(10); "
               "from publish.spent import empty_now; from pathlib import Path; empty_now(Path(sys.argv[2]))")
-    _DELETERS.append(subprocess.Popen(
-        [sys.executable, "-c", script, json.dumps(sys.path), str(public_dir)], stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True))
-
-
-_DELETERS: list[subprocess.Popen] = []  # started by this process, not yet reaped
+    subprocess.run(["/bin/sh", "-c", '"$0" -c "$1" "$2" "$3" </dev/null >/dev/null 2>&1 &',
+                    sys.executable, script, json.dumps(sys.path), str(public_dir)],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   close_fds=True, start_new_session=True, check=False)
 
 
 def empty_now(public_dir: Path) -> None:
