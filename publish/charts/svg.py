@@ -28,6 +28,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from archive.fork_safety import can_fork
 from archive.side_process import SideResult
 from archive.urls import SiteUrls
 from publish.charts import drawn
@@ -75,7 +76,9 @@ class Drawings:
             todo = [spec for spec, svg in zip(specs, self._known, strict=True) if svg is None]
             self._todo = todo
             if todo:
-                self._side = SideResult(lambda: [checked(_draw(spec)) for spec in todo], fork=True)
+                # Forked only where no other thread runs: a staff publish's fork hung in CI on a
+                # native thread's lock (archive.fork_safety); there they are drawn here.
+                self._side = SideResult(lambda: [checked(_draw(spec)) for spec in todo], fork=can_fork())
                 # A build that fails before asking for its drawings stops the drawing process.
                 weakref.finalize(self, self._side.close)
 
