@@ -34,12 +34,6 @@ from audit.files import public_file_names
 from audit.recordings import MEDIA_SUFFIXES
 
 
-def _can_fork() -> bool:
-    """A process may be forked: no other thread runs, Python's or native (whose locks the child
-    would inherit held, `archive.fork_safety`), and the system forks."""
-    return can_fork()
-
-
 def read_ahead(files: Sequence[str]) -> None:
     """Ask the kernel to read each file (but sound and video, which the site's scan skips) into
     the page cache, in order."""
@@ -53,7 +47,7 @@ class ReadAhead:
 
     def __init__(self, files: Sequence[str]):
         self.process = None
-        if _can_fork() and hasattr(os, "posix_fadvise") and cold(files):
+        if can_fork() and hasattr(os, "posix_fadvise") and cold(files):
             self.process = multiprocessing.get_context("fork").Process(target=read_ahead, args=(files,), daemon=True)
             self.process.start()
 
@@ -80,7 +74,7 @@ class Listing:
         self.process = None
         self._files: list[str] | None = None
         self._ahead: ReadAhead | None = None
-        if not _can_fork():
+        if not can_fork():
             self._list_here()
             return
         context = multiprocessing.get_context("fork")
