@@ -11,6 +11,7 @@ from pathlib import Path
 from ingest.pipeline import ingest
 from publish.buffers import buffers, live_buffer
 from publish.build import build_site
+from publish.spent import spent_folder
 from tests.helpers.archives import copy_home
 from tests.helpers.content import edit
 
@@ -20,8 +21,13 @@ def links(home: Path) -> dict[str, str]:
 
 
 def files(home: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the home and its size and time, but for the old versions a patch left to a
+    detached process to delete (`publish.spent`): that process empties them at its own pace,
+    whenever it runs, so they may be there in one look and gone in the next (a CI run's did)."""
+    spent = {spent_folder(home / "public").name}
     return {p.relative_to(home).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(home.rglob("*")) if p.is_file() and not p.is_symlink()}
+            for p in sorted(home.rglob("*"))
+            if p.is_file() and not p.is_symlink() and p.relative_to(home).parts[0] not in spent}
 
 
 def test_a_copied_home_links_only_into_itself_and_is_the_same_archive(published_template, published_copy):
