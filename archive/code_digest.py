@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from archive.side_process import SideResult
+
 DISTRIBUTION = "reckoning"
 
 
@@ -32,20 +34,34 @@ def our_packages() -> tuple[str, ...]:
 
 
 @cache
-def _graph():
-    import grimp  # read once a process, and only by the commands that compare code digests
-
-    return grimp.build_graph(*our_packages(), cache_dir=None)
+def code_of(*roots: str) -> tuple[str, ...]:
+    """`roots` and every module of ours they import, directly or not, sorted."""
+    imports = _imports()
+    found, todo = set(roots), list(roots)
+    while todo:
+        for name in imports.get(todo.pop(), ()):
+            if name not in found:
+                found.add(name)
+                todo.append(name)
+    return tuple(sorted(found))
 
 
 @cache
-def code_of(*roots: str) -> tuple[str, ...]:
-    """`roots` and every module of ours they import, directly or not, sorted."""
-    graph = _graph()
-    found = set(roots)
-    for root in roots:
-        found |= graph.find_upstream_modules(root)
-    return tuple(sorted(found))
+def _imports() -> dict[str, tuple[str, ...]]:
+    """Each module of ours and the modules of ours it imports directly.
+
+    Read in a forked process where forking is safe (`archive.side_process`): grimp reads the
+    graph on a Rust thread pool whose threads stay for the life of the process, and a process
+    with threads may not fork, so a build that read the graph itself would then render,
+    index and draw on one core."""
+    return SideResult(_read_imports).result()
+
+
+def _read_imports() -> dict[str, tuple[str, ...]]:
+    import grimp  # read only by the commands that compare code digests
+
+    graph = grimp.build_graph(*our_packages(), cache_dir=None)
+    return {name: tuple(sorted(graph.find_modules_directly_imported_by(name))) for name in graph.modules}
 
 
 def modules_digest(names: Iterable[str]) -> str:

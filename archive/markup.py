@@ -14,6 +14,8 @@ from itertools import zip_longest
 
 from markdown_it import MarkdownIt
 
+from archive.fork_safety import can_fork
+
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
@@ -140,7 +142,7 @@ def to_html_and_text_many(texts: list[str]) -> list[tuple[str, str]]:
     for a server with threads: forking copies one thread."""
     made: list[tuple[str, str] | None] = [_written_out(text) for text in texts]
     hard = [n for n, found in enumerate(made) if found is None]
-    if len(hard) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if len(hard) < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or not can_fork():
         for n in hard:
             made[n] = to_html_and_text(texts[n])
         return made  # type: ignore[return-value]

@@ -17,6 +17,12 @@ runs here.
 A child whose parent dies (a killed build) gets EPIPE writing its result and exits; one whose
 result is no longer wanted is killed by `close()`. Without fork (or for small inputs) the
 function simply runs in this process, with the same result.
+
+It forks only where forking is safe (`archive.fork_safety.can_fork`: no other thread in the
+process, native ones included). A fork copies only the calling thread, and a lock another
+thread held stays held in the child: a staff server (its worker threads; PyAV's after a
+recording) publishing a withdrawal would otherwise risk a child hung for good and a public
+copy never updated. There the computation runs here, on one core, with the same result.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import traceback
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from archive.fork_safety import can_fork
+
 T = TypeVar("T")
 
 
@@ -36,13 +44,13 @@ class SideError(RuntimeError):
 
 
 class SideResult(Generic[T]):
-    """`make()` computed in a forked child (when `fork` is true and possible), or here."""
+    """`make()` computed in a forked child (when `fork` is true and forking is safe), or here."""
 
     def __init__(self, make: Callable[[], T], fork: bool = True):
         self.pid: int | None = None
         self._fd: int | None = None
         self._value: tuple[T] | None = None
-        if not (fork and hasattr(os, "fork")):
+        if not (fork and can_fork()):
             self._value = (make(),)
             return
         read, write = os.pipe()

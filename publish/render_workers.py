@@ -16,7 +16,6 @@ under a `.prerender-` name that `publish.buffers.clear_leftovers` removes; it is
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -26,6 +25,8 @@ from typing import Any
 
 from jinja2 import Environment
 
+from archive.fork_safety import can_fork
+from archive.side_process import SideResult
 from publish.folders import make_folder_once
 
 SHARE = 64  # pages handed to a worker at a time: a page's folder-mates mostly go to the same one
@@ -75,19 +76,17 @@ def write_share(pages: Sequence[Any], env: Environment, out: Path, twin: Path | 
 
 
 def workers_available() -> int:
-    """How many worker processes to fork (0: write in this process)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """How many worker processes to fork (0: write in this process, as where another thread
+    runs: `archive.fork_safety`)."""
+    if not can_fork():
         return 0
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     return workers if workers >= 2 else 0
 
 
-# What forked workers render: set just before the fork, read by the children only.
-_JOB: tuple[Environment, list[Any], Path, Path | None, int, int] | None = None
-
-
-def _render_share(worker: int) -> int:
-    env, todo, out, twin, workers, parent = _JOB
+def _render_share(env: Environment, todo: list[Any], out: Path, twin: Path | None, workers: int, worker: int,
+                  parent: int) -> int:
+    """Worker `worker`'s pages of `todo` (every `workers`-th share), written in its process."""
     mine = [p for n, p in enumerate(todo) if n // SHARE % workers == worker]
     for start in range(0, len(mine), SHARE):
         if os.getppid() != parent:
@@ -98,34 +97,38 @@ def _render_share(worker: int) -> int:
 
 class Rendering:
     """Pages being written by forked workers (each file linked into `twin` too, when given);
-    `wait()` for them, `stop()` to give up."""
+    `wait()` for them, `stop()` to give up.
+
+    Each worker is a `SideResult`: a plain fork, with no thread left in this process. A
+    `multiprocessing.Pool` here kept three handler threads running beside the rest of the
+    build, and every fork made meanwhile (the static search index's, the record downloads')
+    was a fork of a process with threads, which `archive.fork_safety` refuses."""
 
     def __init__(self, env: Environment, pages: list[Any], out: Path, workers: int, twin: Path | None = None):
-        global _JOB
         self.pages = sorted(pages, key=lambda p: p.path)
         for name in sorted({page.template for page in self.pages if page.template is not None}):
             env.get_template(name)  # compiled once here, not once in every worker
-        _JOB = (env, self.pages, out, twin, workers, os.getpid())
+        parent = os.getpid()
+        self.workers: list[SideResult[int]] = []
         try:  # the workers are forked here, each with the views and pages as they are now
-            self.pool = multiprocessing.get_context("fork").Pool(workers)
-        finally:
-            _JOB = None
-        self.result = self.pool.map_async(_render_share, range(workers))
+            for worker in range(workers):
+                self.workers.append(SideResult(
+                    lambda worker=worker: _render_share(env, self.pages, out, twin, workers, worker, parent)))
+        except BaseException:
+            self.stop()
+            raise
 
     def wait(self) -> None:
         try:
-            self.result.get()  # a worker's exception is raised here
+            for worker in self.workers:
+                worker.result()  # a worker's exception is raised here
         finally:
             self.stop()
 
     def stop(self) -> None:
-        if self.pool is not None:
-            if self.result.ready():
-                self.pool.close()
-            else:
-                self.pool.terminate()
-            self.pool.join()
-            self.pool = None
+        for worker in self.workers:
+            worker.close()
+        self.workers = []
 
 
 def write_pages(env: Environment, todo: list[Any], out: Path) -> None:

@@ -14,6 +14,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from archive.fork_safety import can_fork
 from archive.settings import Settings
 from ingest.pipeline import ingest
 from publish.pipeline import outputs_missing, publish, publishing_settings
@@ -28,7 +29,10 @@ class Prepared:
 
 def prepare(settings: Settings, rebuild: bool = False) -> Prepared:
     """Ingest, then publish when the content changed, the outputs are missing or `rebuild`,
-    in a forked process that is gone when this returns. Its errors are raised here."""
+    in a forked process that is gone when this returns. Its errors are raised here. Where
+    forking is not safe (`archive.fork_safety`: another thread runs) the work is done here."""
+    if not can_fork():
+        return prepare_here(settings, rebuild)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as child:
         return child.submit(prepare_here, settings, rebuild).result()
 

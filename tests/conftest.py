@@ -33,6 +33,7 @@ from lxml import etree
 from sqlmodel import Session
 
 from archive.db import open_engine
+from archive.fork_safety import leave_out_present_threads
 from archive.settings import Settings
 from ingest.pipeline import ingest
 from publish.build import build_site
@@ -237,6 +238,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """Keep the "N passed in S s" line: pyproject's addopts already has -q, and a second -q (or
     -qq) would hide it, leaving CI logs with no count of what ran."""
     config.option.verbose = max(config.option.verbose, -1)
+    if os.path.isdir("/proc/self/task"):
+        # A pytest-xdist worker's channel thread (execnet's) runs already: the tests judge
+        # forking by the threads they start, as the commands do (archive.fork_safety).
+        leave_out_present_threads()
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:

@@ -7,6 +7,7 @@ every staff page until a publish succeeds. Real store, indexes, site and staff a
 
 from __future__ import annotations
 
+import os
 import time
 
 from starlette.testclient import TestClient
@@ -15,9 +16,12 @@ from archive import site_lag
 from archive.access import PUBLIC
 from archive.catalog import Catalog
 from archive.db import store_transaction
+from archive.fork_safety import can_fork
 from audit.leaks import audit
 from publish import build as site_build
+from publish import pipeline
 from publish.pipeline import STAFF
+from publish.pipeline import index_all as pipeline_index_all
 from search.incremental import bring_up_to_date
 from search.indexer import staff_index_dir
 from server.app import create_app
@@ -169,3 +173,24 @@ def test_a_failed_publish_is_loud_and_stays_on_the_dashboard_until_one_succeeds(
         assert published.status_code == 200 and "Public site out of date" not in published.text
         assert lag_rows(archive) == []
         assert_everywhere_gone(client, archive, "nar-a", WORD, tombstone=True)
+
+
+def test_a_withdrawal_is_published_from_the_servers_thread_without_forking_it(archive, monkeypatch):
+    """The staff server publishes on one of its worker threads: a fork there would copy one
+    thread of many, and a child hung on a lock another thread held would leave the withdrawn
+    page public. The indexes are updated in the server's own process instead."""
+    where: list[tuple[int, bool]] = []
+
+    def index_all_noting_its_process(settings):
+        where.append((os.getpid(), can_fork()))
+        return pipeline_index_all(settings)
+
+    monkeypatch.setattr(pipeline, "index_all", index_all_noting_its_process)
+    with TestClient(create_app(archive)) as client:
+        sign_in(client, "carol")
+        page = client.get("/staff/store/narratives")
+        done = client.post("/staff/store/narratives/nar-a/withdraw",
+                           data={"csrf_token": csrf_of(page.text), "confirm": "yes"})
+        assert done.status_code == 200 and "Public site out of date" not in done.text
+        assert_everywhere_gone(client, archive, "nar-a", WORD, tombstone=True)
+    assert where == [(os.getpid(), False)]

@@ -28,7 +28,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from archive.fork_safety import can_fork
 from archive.side_process import SideResult
 from archive.urls import SiteUrls
 from publish.charts import drawn
@@ -76,9 +75,8 @@ class Drawings:
             todo = [spec for spec, svg in zip(specs, self._known, strict=True) if svg is None]
             self._todo = todo
             if todo:
-                # Forked only where no other thread runs: a staff publish's fork hung in CI on a
-                # native thread's lock (archive.fork_safety); there they are drawn here.
-                self._side = SideResult(lambda: [checked(_draw(spec)) for spec in todo], fork=can_fork())
+                # Drawn in a forked process where that is safe (`SideResult`), else here.
+                self._side = SideResult(lambda: [checked(_draw(spec)) for spec in todo])
                 # A build that fails before asking for its drawings stops the drawing process.
                 weakref.finalize(self, self._side.close)
 
