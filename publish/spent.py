@@ -18,13 +18,13 @@ that died leaves its folder to the next patch's, which empties every folder here
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from archive.programs import python_running
 
 
 def spent_folder(public_dir: Path) -> Path:
@@ -61,10 +61,9 @@ def empty_later(public_dir: Path) -> None:
     folder = spent_folder(public_dir)
     if not folder.is_dir():
         return
-    script = ("import json, os, sys; sys.path[:] = json.loads(sys.argv[1]); os.nice(10); "
-              "from publish.spent import empty_now; from pathlib import Path; empty_now(Path(sys.argv[2]))")
-    subprocess.run(["/bin/sh", "-c", '"$0" -c "$1" "$2" "$3" </dev/null >/dev/null 2>&1 &',
-                    sys.executable, script, json.dumps(sys.path), str(public_dir)],
+    program = python_running("import os; os.nice(10); from pathlib import Path; "
+                             "from publish.spent import empty_now; empty_now(Path(sys.argv[2]))", str(public_dir))
+    subprocess.run(["/bin/sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "sh", *program],
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    close_fds=True, start_new_session=True, check=False)
 

@@ -25,10 +25,8 @@ exceed it has its largest part left to the disk's own caching, as before).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 import threading
 from contextlib import suppress
 from pathlib import Path
@@ -37,6 +35,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp
 
 from archive.page_cache import available_memory
+from archive.programs import python_running
 from archive.settings import Settings
 from web.asgi_call import call
 
@@ -97,8 +96,7 @@ def read_data_ahead(settings: Settings) -> threading.Thread:
 def _read_ahead_apart(files: list[str]) -> None:
     if not files:
         return
-    script = "import json, sys; sys.path[:] = json.loads(sys.argv[1]); from archive.page_cache import read_listed; read_listed()"
-    with (subprocess.Popen([sys.executable, "-c", script, json.dumps(sys.path)], stdin=subprocess.PIPE,
+    with (subprocess.Popen(python_running("from archive.page_cache import read_listed; read_listed()"), stdin=subprocess.PIPE,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True) as child,
           suppress(BrokenPipeError)):
         child.communicate("\n".join(files).encode())
