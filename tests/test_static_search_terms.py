@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from publish.static_search import index as static_index
 from publish.static_search import patch as static_patch
+from publish.static_search.blocks import _rewrite
 from publish.static_search.index import MAX_TF, TITLE_WEIGHT, doc_weights, tokens
 
 PIECES = ["a", "I", "the", "And", "of", "x1", "9", "42", "Word", "WORD", "word", "é", "Ünïcode", "ß", " ", "  ",
@@ -60,3 +61,41 @@ def test_a_patched_vocabulary_is_the_one_a_build_makes(before, changes, size):
         patch.setattr(static_index, "VOCAB_SIZE", size)
         published = json.loads(static_index.vocab_file(before))
         assert static_patch.vocabulary_after(published, changes, outside) == static_index.vocab_file(after)
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z0-9]{1,12}", fullmatch=True),
+                       st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 99)), min_size=1, max_size=5),
+                       max_size=20))
+def test_a_shards_terms_are_found_in_order_where_their_entries_begin(postings):
+    """`term_entries` finds each term of a shard as written (compact JSON, sorted keys), at the
+    place its `"term":[[` begins: what the patches splice at."""
+    shard = json.dumps(postings, sort_keys=True, separators=(",", ":")).encode()
+    found = list(static_patch.term_entries(shard))
+    assert [term for term, _ in found] == sorted(postings)
+    for term, at in found:
+        assert shard[at:].startswith(b'"%s":[[' % term.encode())
+
+
+POSTINGS = st.lists(st.tuples(st.integers(0, 60), st.integers(1, 9)), max_size=4, unique_by=lambda p: p[0]).map(sorted)
+TERMS = st.from_regex(r"[a-z]{1,3}", fullmatch=True)
+
+
+@given(st.dictionaries(TERMS, POSTINGS.filter(bool), max_size=12), st.dictionaries(TERMS, POSTINGS, max_size=6),
+       st.integers(0, 60))
+def test_a_rewritten_shard_is_the_one_its_json_would_give(shard, changes, base):
+    """The first block's rewrite of a term shard (`publish.static_search.blocks._rewrite`) is
+    what decoding it, replacing each changed term's postings below `base` and encoding it again
+    gives: runs of untouched entries are copied as slices, terms are added and dropped."""
+    def encoded(terms: dict) -> bytes:
+        return json.dumps(terms, sort_keys=True, separators=(",", ":")).encode()
+
+    expected = dict(shard)
+    for term, small in changes.items():
+        kept = [p for p in shard.get(term, []) if p[0] >= base]
+        expected[term] = [list(p) for p in small if p[0] < base] + [list(p) for p in kept]
+    expected = {term: postings for term, postings in expected.items() if postings}
+    given_changes = [(term, encoded([list(p) for p in small if p[0] < base])[1:-1]) for term, small in sorted(changes.items())]
+    totals: dict[str, int] = {}
+    rewritten = _rewrite(encoded(shard) if shard else None, given_changes, base, totals)
+    assert rewritten == (encoded(expected) if expected else None)
+    assert totals == {term: len(expected.get(term, [])) for term in changes}
