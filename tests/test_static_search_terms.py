@@ -99,3 +99,10 @@ def test_a_rewritten_shard_is_the_one_its_json_would_give(shard, changes, base):
     rewritten = _rewrite(encoded(shard) if shard else None, given_changes, base, totals)
     assert rewritten == (encoded(expected) if expected else None)
     assert totals == {term: len(expected.get(term, [])) for term in changes}
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z]{1,4}", fullmatch=True), st.integers(1, 8)), st.integers(0, 30))
+def test_the_top_words_are_those_of_the_builds_sort(counts, size):
+    """The vocabulary's top words, taken by count groups, are the build's: most documents
+    first, ties in the words' order."""
+    assert static_patch._top(counts, size) == sorted(counts, key=lambda w: (-counts[w], w))[:size]

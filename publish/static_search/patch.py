@@ -131,19 +131,37 @@ def vocabulary_after(published: dict[str, int], totals: dict[str, int],
     at 100,000 records)."""
     candidates = {w: c for w, c in published.items() if w not in totals}
     candidates.update({w: c for w, c in totals.items() if c > 0 and _in_vocabulary(w)})
-
-    def rank(word: str) -> tuple[int, str]:  # the order build_static_index uses
-        return (-candidates[word], word)
-
-    top = sorted(candidates, key=rank)[:VOCAB_SIZE]
+    top = _top(candidates, VOCAB_SIZE)
     if len(published) >= VOCAB_SIZE:  # words outside the published vocabulary exist: may one rank in?
         least = candidates[top[-1]] if len(top) >= VOCAB_SIZE else 1
         more = {w: c for w, c in outside(least, min(published.values()), set(candidates) | set(totals)).items()
                 if _in_vocabulary(w)}
         if more:
             candidates.update(more)
-            top = sorted(candidates, key=rank)[:VOCAB_SIZE]
+            top = _top(candidates, VOCAB_SIZE)
     return _json({w: candidates[w] for w in sorted(top)})
+
+
+def _top(counts: dict[str, int], size: int) -> list[str]:
+    """The `size` words of most documents, ties in the words' order: the order
+    build_static_index uses, `sorted(counts, key=lambda w: (-counts[w], w))[:size]`.
+
+    Without sorting 20,000 words by a key made for each (a third of a one-record patch's
+    vocabulary): the words are grouped by count, whole groups taken from the highest count
+    down, and only the last group's words sorted."""
+    groups: dict[int, list[str]] = {}
+    for word, count in counts.items():
+        group = groups.get(count)
+        if group is None:
+            groups[count] = [word]
+        else:
+            group.append(word)
+    top: list[str] = []
+    for count in sorted(groups, reverse=True):
+        top += sorted(groups[count])
+        if len(top) >= size:
+            return top[:size]
+    return top
 
 
 def _listing(doc: dict) -> tuple:
