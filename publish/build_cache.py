@@ -50,7 +50,8 @@ from archive.ledger import ledger_citations
 from archive.media import Media
 from archive.tag_suggestions import ACCEPTED, TagSuggestion
 from archive.views import Ref
-from publish.pages.site_index import Entry, Member, SiteIndex, dump_members, load_members
+from publish.pages.member_list import Member, dump_members, load_members
+from publish.pages.site_index import Entry, SiteIndex
 
 CACHE_VERSION = "record-views-7"  # change when a record view's shape or the key's recipe changes
 

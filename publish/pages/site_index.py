@@ -20,12 +20,11 @@ import heapq
 import marshal
 from dataclasses import dataclass
 
-from archive.gc_paused import gc_paused
 from publish.pages.browse import facets_of, summary
+from publish.pages.member_list import Member
 
 SECTION, BROWSE = "s", "b"
 PLACED = "m\0placed"  # the objects with a place on the map (`publish.charts.places`): no page lists them
-Member = tuple[int, str, str]  # (date's lower bound, id, kind): a list's order is (lower, id)
 
 
 def section_list(kind: str) -> str:
@@ -169,15 +168,3 @@ class SiteIndex:
 
     def _loaded(self, name: str) -> list[Member]:
         return self._members.setdefault(name, [])
-
-
-def dump_members(members: list[Member]) -> bytes:
-    return marshal.dumps(members, 2)
-
-
-def load_members(data: bytes) -> list[Member]:
-    # marshal gives tuples back as tuples: no copy of each member. Without collections: the
-    # records list's 100,000 new tuples set off young-generation passes that walked them
-    # (36-96 ms a list, 28 ms without; two such lists are loaded by every patch at 100,000).
-    with gc_paused():
-        return marshal.loads(data)
