@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archive.gc_paused import gc_paused
-from ingest.stored_objects import SOURCE_FILES
+from ingest.stored_objects import MISSING_ROW, SOURCE_FILES
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -37,7 +37,7 @@ CODE_ROW = "<ingest code>"
 # The row keeping the warm process's watch mark the other rows were statted under
 # (`ingest.watched_changes`): `digest` "generation folder", `size` the sequence number.
 WATCH_ROW = "<content watch>"
-SPECIAL_ROWS = (CODE_ROW, WATCH_ROW)
+SPECIAL_ROWS = (CODE_ROW, WATCH_ROW, MISSING_ROW)
 
 RACY_NS = 2_000_000_000  # 2 s: a coarse file system's mtime granularity, with slack
 SKIP_FOLDERS = frozenset({".git", ".hg", ".svn"})  # version control's own files are no content
@@ -205,7 +205,7 @@ def delta(connection, found: Scan) -> Delta | None:
             if stat is None:
                 if path == CODE_ROW:
                     code = digest
-                elif path != WATCH_ROW:
+                elif path not in SPECIAL_ROWS:
                     removed.append(path)
                 continue
             matched += 1

@@ -26,7 +26,13 @@ from ingest.gc_pause import fewer_collections
 from ingest.ingest_lock import ingest_lock
 from ingest.progress import Progress, reading
 from ingest.report import IngestReport
-from ingest.stored_objects import KIND_ORDER, count_unchanged, report_missing
+from ingest.stored_objects import (
+    KIND_ORDER,
+    count_unchanged,
+    none_missing_before,
+    note_missing,
+    report_missing,
+)
 
 # The readers and the write path are imported by the functions using them, once something
 # changed: an ingest that finds no file changed (the common case) never loads them.
@@ -141,10 +147,13 @@ def _write(engine, result: ReadResult, changed: ChangedRecords | None, found: Sc
         report.warnings += store_consent.reapply(session)
         report.warnings += ledger_edits.reconcile(session)
         remember(session, found, known, whole_content=not csv_sources)  # for the next ingest
+        execute = _executor(session)
         if changed is not None:  # after `remember`: the missing are told from the files it keeps
             kinds = [k for k in KIND_ORDER if k not in PARTIAL_KINDS] + ["record"]
-            report_missing(_executor(session), report, settings.content_dir, kinds, changed.missing)
-            count_unchanged(_executor(session), report, kinds)
+            if known is None or known.removed or changed.missing or not none_missing_before(execute):
+                report_missing(execute, report, settings.content_dir, kinds, changed.missing)
+            count_unchanged(execute, report, kinds)
+        note_missing(execute, report)  # every kind's missing are told by now (the full read tells its own)
     return report
 
 
@@ -236,7 +245,8 @@ def _nothing_changed(engine, content: Path) -> IngestReport:
     """No content file changed since the last ingest: nothing is read, nothing written."""
     report = IngestReport()
     with Session(engine) as session:
-        report_missing(_executor(session), report, content, KIND_ORDER)
+        if not none_missing_before(_executor(session)):  # nothing changed: none missing stays none
+            report_missing(_executor(session), report, content, KIND_ORDER)
         count_unchanged(_executor(session), report, KIND_ORDER)
     return report
 

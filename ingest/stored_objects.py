@@ -20,6 +20,11 @@ from ingest.report import IngestReport
 # checks that they agree).
 KIND_ORDER = ("agent", "concept", "record", "narrative", "harm", "timeline", "commitment", "response")
 SOURCE_FILES = "sourcefile"  # `archive.source_files.SourceFile`'s table (checked by the same test)
+# The row of that table noting how many stored objects the last ingest that looked found
+# missing (their file gone), in `size` (`note_missing`): none then, and no file gone since,
+# means none now, and the look (a lookup of every stored object's file) is spared. One of
+# `ingest.changed_files.SPECIAL_ROWS`: never a file's path (those are absolute).
+MISSING_ROW = "<missing objects>"
 
 # Runs one statement with named parameters and gives its rows as tuples: `sqlite3.Connection.execute`,
 # or a session's `lambda sql, params: session.execute(text(sql), params)`.
@@ -48,6 +53,24 @@ def report_missing(execute: Execute, report: IngestReport, content: Path, kinds:
         gone |= set(also) if kind == "record" else set()
         if gone:
             report.missing[kind] = sorted(gone)
+
+
+def none_missing_before(execute: Execute) -> bool:
+    """Whether the last ingest that looked for missing objects found none (its note, kept with
+    the files' rows: `ingest.changed_files.MISSING_ROW`). An ingest with no file removed and no
+    file now holding another id then has none either, and need not look: an object's file can
+    only go by being removed or by holding another id, and every object written since came from
+    a file that is there. A store without the note (older, or its rows made afresh) is looked at."""
+    rows = list(execute(f"SELECT size FROM {SOURCE_FILES} WHERE path = :path", {"path": MISSING_ROW}))
+    return bool(rows) and rows[0][0] == 0
+
+
+def note_missing(execute: Execute, report: IngestReport) -> None:
+    """Keep how many stored objects this ingest found missing, for the next (`none_missing_before`)."""
+    execute(f"DELETE FROM {SOURCE_FILES} WHERE path = :path", {"path": MISSING_ROW})
+    execute(f"INSERT INTO {SOURCE_FILES} (path, size, mtime_ns, ino, ctime_ns, digest) "
+            "VALUES (:path, :size, 0, 0, 0, '')",
+            {"path": MISSING_ROW, "size": sum(len(gone) for gone in report.missing.values())})
 
 
 def count_unchanged(execute: Execute, report: IngestReport, kinds: Sequence[str]) -> None:
