@@ -12,6 +12,8 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -33,7 +35,7 @@ from lxml import etree
 from sqlmodel import Session
 
 from archive.db import open_engine
-from archive.fork_safety import leave_out_present_threads
+from archive.fork_safety import can_fork, leave_out_present_threads
 from archive.settings import Settings
 from ingest.pipeline import ingest
 from publish.build import build_site
@@ -242,6 +244,28 @@ def pytest_configure(config: pytest.Config) -> None:
         # A pytest-xdist worker's channel thread (execnet's) runs already: the tests judge
         # forking by the threads they start, as the commands do (archive.fork_safety).
         leave_out_present_threads()
+
+
+FRESH = "RECKON_TEST_FRESH_PROCESS"  # set in the process a `forks` test was handed to
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A test marked `forks` runs where the archive may fork (archive.fork_safety): in this
+    process when no other thread runs here, else in a fresh one (`pytest -n 0` of this test
+    alone). A worker that ran other tests first keeps their threads: a staff publish drew charts
+    in-process (vl-convert's V8 and tokio threads stay for the process's life), an open index
+    keeps its facet counters. There, the archive rightly forks nothing, and a test of what it
+    forks would test nothing."""
+    if pyfuncitem.get_closest_marker("forks") is None or can_fork() or os.environ.get(FRESH):
+        return None
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", pyfuncitem.nodeid],
+                         cwd=pyfuncitem.config.rootpath, env={**os.environ, FRESH: "1"}, capture_output=True,
+                         text=True, timeout=600, check=False)
+    if ran.returncode != 0:
+        pytest.fail(f"in a fresh process (this one has other threads):\n{ran.stdout[-6000:]}{ran.stderr[-2000:]}",
+                    pytrace=False)
+    return True
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:

@@ -269,6 +269,7 @@ def test_a_view_cache_of_the_older_entries_layout_is_started_afresh(patched_site
     assert_same_as_fresh_build(patched_site, tmp_path, "fresh-2")
 
 
+@pytest.mark.forks
 def test_a_patch_rendered_by_forked_workers_equals_a_fresh_build_in_both_buffers(patched_site, tmp_path, monkeypatch):
     """A patch of many pages renders them on every core (`apply_patch.PARALLEL_FROM`), and the
     retired buffer takes the standby's manifest shards as links: both buffers must still be the

@@ -25,6 +25,8 @@ from publish.build_cache import RecordViews
 from tests.helpers.content import edit
 from tests.helpers.sites import assert_same_as_fresh_build, site_files, tree
 
+pytestmark = pytest.mark.forks  # what it checks happens where the archive forks (tests/conftest.py)
+
 
 def leftovers(settings) -> list[str]:
     return sorted(p.name for p in settings.public_dir.parent.iterdir() if "prerender" in p.name)

@@ -49,6 +49,7 @@ def test_forked_search_index_builds_the_same_site_with_nothing_hidden(many_inges
         assert word.lower().encode() not in index.lower(), word
 
 
+@pytest.mark.forks
 def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(many_ingested, monkeypatch):
     build_site(many_ingested)
     before = site_files(many_ingested.public_dir)
@@ -69,6 +70,7 @@ def test_a_failing_forked_index_fails_the_build_and_leaves_the_previous_site(man
     assert leftovers == []
 
 
+@pytest.mark.forks
 def test_side_result_gives_the_childs_value_or_its_error():
     views = {"record": [{"id": "r1", "title": "Minutes", "text": "membership society", "people": "",
                          "type": "record"}]}
@@ -95,6 +97,7 @@ class Unpicklable(Exception):
     """An exception holding what pickle cannot carry (a lambda)."""
 
 
+@pytest.mark.forks
 def test_side_result_closed_unused_stops_the_child():
     started = time.monotonic()
     slow = SideResult(lambda: time.sleep(60))

@@ -47,6 +47,7 @@ def native_thread() -> Iterator[None]:
         libc.pthread_join(thread, None)
 
 
+@pytest.mark.forks
 def test_a_side_computation_forks_alone_and_runs_here_beside_another_thread():
     """`SideResult` forks only where no other thread runs (a staff server publishing runs on
     its worker threads): beside a thread it computes in this process, with the same value."""
@@ -59,6 +60,7 @@ def test_a_side_computation_forks_alone_and_runs_here_beside_another_thread():
     assert SideResult(os.getpid).result() != os.getpid()
 
 
+@pytest.mark.forks
 def test_render_workers_leave_no_thread_that_would_stop_the_builds_other_forks(tmp_path):
     """The record pages' workers are plain forks: while they write, the build may still fork
     its other side computations (a `multiprocessing.Pool` kept three handler threads here)."""
@@ -73,6 +75,7 @@ def test_render_workers_leave_no_thread_that_would_stop_the_builds_other_forks(t
     assert (tmp_path / "p/39/index.html").read_text() == "page 39"
 
 
+@pytest.mark.forks
 def test_reading_the_code_graph_leaves_no_thread_here():
     """grimp reads the import graph on a Rust thread pool that stays for the process's life;
     read in a forked process, it leaves the build free to fork its workers after it."""

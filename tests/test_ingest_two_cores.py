@@ -23,6 +23,8 @@ from ingest.readers.markdown_folders import SIDE_READ_MIN
 from ingest.readers.registry import read_content, read_records
 from ingest.tagging import SIDE_TAG_MIN, Lexicon
 
+pytestmark = pytest.mark.forks  # what it checks happens where the archive forks (tests/conftest.py)
+
 COUNT = max(SIDE_READ_MIN, SIDE_TAG_MIN) + 10
 LABEL = "exclusion from professional membership"  # ht-exclusion's label in the minimal taxonomy
 

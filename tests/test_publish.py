@@ -148,6 +148,7 @@ def test_api_errors_have_one_shape(published):
         assert client.get("/no-such-page/").status_code == 404
 
 
+@pytest.mark.forks
 def test_an_ingests_patch_is_made_while_a_forked_process_updates_both_indexes(published, tmp_path, monkeypatch):
     publish(published)  # a whole publish: the site can be patched from here
     where = tmp_path / "indexed-by"
