@@ -31,6 +31,7 @@ from ingest.stored_objects import (
     count_unchanged,
     none_missing_before,
     note_missing,
+    nothing_changed,
     report_missing,
 )
 
@@ -243,12 +244,8 @@ def _cited(session: Session, ids: list[str]) -> bool:
 
 def _nothing_changed(engine, content: Path) -> IngestReport:
     """No content file changed since the last ingest: nothing is read, nothing written."""
-    report = IngestReport()
     with Session(engine) as session:
-        if not none_missing_before(_executor(session)):  # nothing changed: none missing stays none
-            report_missing(_executor(session), report, content, KIND_ORDER)
-        count_unchanged(_executor(session), report, KIND_ORDER)
-    return report
+        return nothing_changed(_executor(session), content)
 
 
 def _executor(session: Session):

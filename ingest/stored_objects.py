@@ -73,6 +73,17 @@ def note_missing(execute: Execute, report: IngestReport) -> None:
             {"path": MISSING_ROW, "size": sum(len(gone) for gone in report.missing.values())})
 
 
+def nothing_changed(execute: Execute, content: Path) -> IngestReport:
+    """The report of an ingest that found no content file changed: every stored object read
+    from a file is unchanged but the missing, looked for only when some were last time (none
+    then, and no file changed since, means none now)."""
+    report = IngestReport()
+    if not none_missing_before(execute):
+        report_missing(execute, report, content, KIND_ORDER)
+    count_unchanged(execute, report, KIND_ORDER)
+    return report
+
+
 def count_unchanged(execute: Execute, report: IngestReport, kinds: Sequence[str]) -> None:
     """Count as unchanged the stored objects of these kinds read from files, not written now and
     not missing (call after `report_missing`)."""

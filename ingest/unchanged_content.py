@@ -17,7 +17,7 @@ from archive.settings import Settings
 from ingest import watched_changes
 from ingest.changed_files import Delta, Scan, delta, scan
 from ingest.report import IngestReport
-from ingest.stored_objects import KIND_ORDER, count_unchanged, none_missing_before, report_missing
+from ingest.stored_objects import nothing_changed
 
 
 def look(settings: Settings) -> tuple[Scan | None, Delta | None, IngestReport | None]:
@@ -41,10 +41,7 @@ def look(settings: Settings) -> tuple[Scan | None, Delta | None, IngestReport | 
             known = delta(db, found)
         if known is None or not known.unchanged:
             return found, known, None
-        report = IngestReport()
-        if not none_missing_before(db.execute):  # nothing changed: none missing stays none
-            report_missing(db.execute, report, settings.content_dir, KIND_ORDER)
-        count_unchanged(db.execute, report, KIND_ORDER)
+        report = nothing_changed(db.execute, settings.content_dir)
     except sqlite3.Error:  # an older store, without these tables: the full path knows what to do
         return None, None, None
     finally:
