@@ -25,6 +25,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from archive.file_writing import write_file
 from archive.fork_safety import can_fork
 from archive.side_process import SideResult
 from publish.folders import make_folder_once
@@ -32,7 +33,6 @@ from publish.folders import make_folder_once
 SHARE = 64  # pages handed to a worker at a time: a page's folder-mates mostly go to the same one
 PARALLEL_FROM = 2000  # pages to write before forking workers pays off
 MAX_WORKERS = 8
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
 def page_bytes(env: Environment, page: Any) -> bytes:
@@ -45,18 +45,6 @@ def page_bytes(env: Environment, page: Any) -> bytes:
     if page.extra is not None:
         context.update(page.extra(page.data))
     return env.get_template(page.template).render(**context).encode("utf-8")
-
-
-def write_file(path: str, content: bytes) -> None:
-    """One open, one write, one close: 200,000 files at 100,000 records, where pathlib's
-    buffered text files cost a noticeable share of a record page."""
-    fd = os.open(path, _CREATE, 0o666)  # as open() does: the umask decides
-    try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
 
 
 def write_share(pages: Sequence[Any], env: Environment, out: Path, twin: Path | None = None) -> None:

@@ -26,6 +26,8 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from archive.file_writing import write_file
+
 MANIFEST = ".manifest.json"
 PAGES_DIR = ".manifest"
 # 7: 4,096 shards (6: 256 shards, 80 KB each at 100,000 records, so 100 changed records, whose
@@ -62,11 +64,7 @@ def _write_file(path: Path, body: bytes) -> None:
 
 
 def _write_new(path: Path, body: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, body)
-    finally:
-        os.close(fd)
+    write_file(path, body, 0o644)
 
 
 def read_header(folder: Path) -> dict | None:
