@@ -16,6 +16,7 @@ from archive.catalog import Catalog
 from archive.urls import SECTIONS, agent_url, browse_url
 from publish.page import Page
 from publish.pages.browse import FACET_TITLES
+from publish.pages.member_list import count_of_kind, ids_of_kind
 from publish.pages.site_index import BROWSE, SiteIndex, browse_list, browse_parts, section_list
 
 LIST_PAGE_SIZE = 200
@@ -139,11 +140,11 @@ def agent_views(index: SiteIndex, catalog: Catalog, agents: Iterable[str], publi
         view = catalog.agent_page(agent_id)
         if view["parent"] and view["parent"]["id"] not in public:
             view["parent"]["url"] = None  # named, but it has no public page to link to
-        records = [m[1] for m in members if m[2] == "record"]
-        shown = index.summaries(records[:AGENT_RECORDS] + [m[1] for m in members if m[2] == "harm"])
-        view["records"] = [shown[i] for i in records[:AGENT_RECORDS]]
-        view["record_count"] = len(records)
-        view["harms"] = [shown[m[1]] for m in members if m[2] == "harm"]
+        records, harms = ids_of_kind(members, "record", AGENT_RECORDS), ids_of_kind(members, "harm")
+        shown = index.summaries(records + harms)
+        view["records"] = [shown[i] for i in records]
+        view["record_count"] = count_of_kind(members, "record")
+        view["harms"] = [shown[i] for i in harms]
         view["browse_url"] = browse_url("institution", agent_id)
         views.append(view)
     return views

@@ -153,9 +153,15 @@ class SiteIndex:
 
     # -- changing --------------------------------------------------------------------------
     def put(self, old: Entry | None, new: Entry | None) -> None:
-        """An object's entry replaced (None: it was not, or is no longer, public)."""
+        """An object's entry replaced (None: it was not, or is no longer, public). A list it
+        stays in at the same place is left as it is: taking the member out and putting it back
+        would change nothing but make a list read from the cache split its ids
+        (`publish.pages.member_list`), the records list's 100,000 for one edited title."""
+        kept = set(old.lists) & set(new.lists) if old is not None and new is not None and old.member == new.member else set()
         if old is not None:
             for name in old.lists:
+                if name in kept:
+                    continue
                 members = self._loaded(name)
                 at = bisect.bisect_left(members, old.member)
                 if at < len(members) and members[at] == old.member:
@@ -163,7 +169,10 @@ class SiteIndex:
             self._entries.pop(old.id, None)
         if new is not None:
             for name in new.lists:
-                bisect.insort(self._loaded(name), new.member)
+                members = self._loaded(name)
+                at = bisect.bisect_left(members, new.member)
+                if at == len(members) or members[at] != new.member:
+                    members.insert(at, new.member)
             self._entries[new.id] = new
 
     def _loaded(self, name: str) -> list[Member]:
