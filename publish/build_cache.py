@@ -136,7 +136,8 @@ def _parts(rest: bytes, base: str | None, jsonl: str | None, csv: str | None) ->
 
 
 COLUMNS = ("id", "key", "view", "parts", "base", "jsonl", "csv")
-ENTRY_COLUMNS = ("id", "kind", "added", "data", "summary", "listing")
+ENTRY_COLUMNS = ("id", "kind", "added", "data")
+FIELD_TABLES = {"summary": "summaries", "listing": "listings"}  # an entry's fields a list page reads, by table
 
 
 class CachedView(NamedTuple):
@@ -169,7 +170,8 @@ class ViewStore:
             columns = [row[1] for row in self._db.execute("PRAGMA table_info(records)")]
             entry_columns = [row[1] for row in self._db.execute("PRAGMA table_info(entries)")]
             if (columns and columns != list(COLUMNS)) or (entry_columns and entry_columns != list(ENTRY_COLUMNS)):
-                for table in ("records", "lengths", "meta", "entries", "lists", "words"):  # an older layout: start afresh
+                for table in ("records", "lengths", "meta", "entries", "summaries", "listings", "lists", "words"):
+                    # an older layout: start afresh
                     self._db.execute(f"DROP TABLE IF EXISTS {table}")
             _create(self._db)
         return self._db
@@ -385,8 +387,8 @@ class WholeIndex:
 
 
 def _put_whole(db: sqlite3.Connection, whole: WholeIndex) -> None:
-    db.execute("DELETE FROM entries")
-    db.execute("DELETE FROM lists")
+    for table in ("entries", *FIELD_TABLES.values(), "lists"):
+        db.execute(f"DELETE FROM {table}")
     db.execute("DELETE FROM words")
     db.executemany("INSERT INTO words (term, n, small) VALUES (?, ?, ?)",
                    ((t, n, whole.small_words.get(t, 0)) for t, n in whole.words.items()))
@@ -398,9 +400,12 @@ def _put_whole(db: sqlite3.Connection, whole: WholeIndex) -> None:
 
 
 def _put_index(db: sqlite3.Connection, entries, lists: dict[str, list]) -> None:
-    db.executemany("INSERT OR REPLACE INTO entries (id, kind, added, data, summary, listing) VALUES (?, ?, ?, ?, ?, ?)",
-                   ((e.id, e.kind, e.added, e.dumps(), marshal.dumps(e.summary, 2), marshal.dumps(e.listing, 2))
-                    for e in entries))
+    entries = list(entries)
+    db.executemany("INSERT OR REPLACE INTO entries (id, kind, added, data) VALUES (?, ?, ?, ?)",
+                   ((e.id, e.kind, e.added, e.dumps()) for e in entries))
+    for field_name, table in FIELD_TABLES.items():
+        db.executemany(f"INSERT OR REPLACE INTO {table} (id, value) VALUES (?, ?)",
+                       ((e.id, marshal.dumps(getattr(e, field_name), 2)) for e in entries))
     db.executemany("INSERT OR REPLACE INTO lists (name, size, members) VALUES (?, ?, ?)",
                    ((name, len(members), dump_members(members)) for name, members in sorted(lists.items()) if members))
     db.executemany("DELETE FROM lists WHERE name = ?", ((name,) for name, members in lists.items() if not members))
@@ -421,7 +426,7 @@ class StoredIndex(SiteIndex):
 
     def entries(self, ids: list[str]) -> dict[str, Entry]:
         missing = [i for i in ids if i not in self._entries and i not in self._dropped]
-        self._entries.update({i: Entry.loads(i, data) for i, data in self._stored("data", missing)})
+        self._entries.update({i: Entry.loads(i, data) for i, data in self._stored("entries", "data", missing)})
         return super().entries(ids)
 
     def summaries(self, ids: list[str]) -> dict[str, dict]:
@@ -447,20 +452,20 @@ class StoredIndex(SiteIndex):
             elif i not in self._dropped:
                 missing.append(i)
         with gc_paused():  # thousands of small dicts, no cycles
-            read = {i: marshal.loads(data) for i, data in self._stored(column, missing)}
+            read = {i: marshal.loads(data) for i, data in self._stored(FIELD_TABLES[column], "value", missing)}
         kept.update(read)
         found.update(read)
         return found
 
-    def _stored(self, column: str, ids: list[str]):
-        """(id, `column`) of these entries as the cache keeps them, 500 ids a statement, asked
+    def _stored(self, table: str, column: str, ids: list[str]):
+        """(id, `column`) of these entries as the cache keeps them (in `table`), 500 ids a statement, asked
         in id order: each statement's rows then lie in neighbouring pages of the table, where
         500 ids drawn from all over it read a page each (60,000 summaries at 100,000 records:
         ~190 ms against ~400 ms)."""
         ids = sorted(ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            yield from self.db.execute(f"SELECT id, {column} FROM entries WHERE id IN ({','.join('?' * len(chunk))})",
+            yield from self.db.execute(f"SELECT id, {column} FROM {table} WHERE id IN ({','.join('?' * len(chunk))})",
                                        chunk).fetchall()
 
     def members(self, name: str) -> list[Member]:
@@ -527,7 +532,8 @@ class StoredIndex(SiteIndex):
 
     def save(self) -> None:
         """Write what changed (in the caller's transaction on the cache file)."""
-        self.db.executemany("DELETE FROM entries WHERE id = ?", ((i,) for i in sorted(self._dropped)))
+        for table in ("entries", *FIELD_TABLES.values()):
+            self.db.executemany(f"DELETE FROM {table} WHERE id = ?", ((i,) for i in sorted(self._dropped)))
         # Not every list read: the records list alone is 4 MB at 100,000, read by every patch to
         # place its record, and written back by none whose record kept its place.
         _put_index(self.db, [self._entries[i] for i in sorted(self._put)],
@@ -545,11 +551,14 @@ def moved_lists(old: Entry | None, new: Entry | None) -> set[str]:
 def _create(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
     # The site index (`publish.pages.site_index`): each public object's entry, each list's members.
-    # `summary` and `listing` repeat two fields of `data`: a list page of 200 needs only one of
+    # `summaries` and `listings` repeat two fields of `data`: a list page of 200 needs only one of
     # them, and loading it alone takes a fifth of the time of the whole entry (~3 against ~15 µs;
-    # 100 changed records re-render ~500 such pages at 100,000 records).
-    db.execute("CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, kind TEXT, added TEXT, data BLOB, "
-               "summary BLOB, listing BLOB)")
+    # 100 changed records re-render ~500 such pages at 100,000 records). Tables of their own, each
+    # row only an id and the field (no rowid: one lookup a row): 100 spread records ask ~60,000
+    # summaries, read in ~90 ms where rows beside the whole entry's data took ~160 ms.
+    db.execute("CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, kind TEXT, added TEXT, data BLOB)")
+    for table in FIELD_TABLES.values():
+        db.execute(f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID")
     db.execute("CREATE INDEX IF NOT EXISTS entries_added ON entries (added, id)")
     # A patch counts the public objects by kind (the data package, `StoredIndex.counts`): from
     # this index, not by reading every entry's data (~5 instead of ~50 ms at 100,000 records).

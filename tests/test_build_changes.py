@@ -248,13 +248,16 @@ def test_a_patched_build_after_the_base_url_changed_links_its_pages_to_the_new_b
 
 
 def test_a_view_cache_of_the_older_entries_layout_is_started_afresh(patched_site, tmp_path):
-    """A cache whose site index lacks the entries' own summary and listing columns (made before
-    they were added) is not patched from: the build starts it afresh, the same site results."""
+    """A cache whose site index keeps the entries' summary and listing beside their data (made
+    before they had tables of their own) is not patched from: the build starts it afresh, the
+    same site results."""
     import sqlite3
 
     db = sqlite3.connect(patched_site.build_cache_dir / "views.sqlite")
-    db.execute("ALTER TABLE entries DROP COLUMN summary")
-    db.execute("ALTER TABLE entries DROP COLUMN listing")
+    db.execute("ALTER TABLE entries ADD COLUMN summary BLOB")
+    db.execute("ALTER TABLE entries ADD COLUMN listing BLOB")
+    db.execute("DROP TABLE summaries")
+    db.execute("DROP TABLE listings")
     db.commit()
     db.close()
     edit(patched_site, "records/rec-gen-007.md", "word7x", "afterthelayout")
