@@ -4,8 +4,8 @@ On this project's machines (Linux 6.18 under Firecracker), one `write` of 4 MB o
 a new file took ~90 ms for 9 MB, against ~2 ms for the same bytes written a megabyte at a time
 (bench/results/59: measured for each size from 64 KB to 16 MB; the cost jumps between 2 and
 4 MB a call and does not fall again). A patch rewrites a download part of ~9 MB per format
-for one changed record, and a full build writes ~1.2 GB of such files at 100,000 records, so
-every file the site publishes is written through here. Reading has no such cost.
+for one changed record, and a full build writes ~1.1 GB of files of megabytes at 100,000
+records, so every file the site publishes is written through here. Reading has no such cost.
 """
 
 from __future__ import annotations
