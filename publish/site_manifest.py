@@ -59,12 +59,8 @@ def _encode(data: dict) -> bytes:
 
 def _write_file(path: Path, body: bytes) -> None:
     temp = path.with_name(path.name + ".new")
-    _write_new(temp, body)
+    write_file(temp, body, 0o644)
     os.replace(temp, path)  # a reader sees the old shard or the new one, whole
-
-
-def _write_new(path: Path, body: bytes) -> None:
-    write_file(path, body, 0o644)
 
 
 def read_header(folder: Path) -> dict | None:
@@ -141,7 +137,7 @@ def stage_shards(stage: Path, shards: dict[str, dict[str, str]]) -> tuple[list[s
         if pages:
             paths.append(path)
             names.append(f"shard-{name}")
-            _write_new(stage / names[-1], _encode(pages))
+            write_file(stage / names[-1], _encode(pages), 0o644)
         else:
             empty.append(path)
     return paths, names, empty

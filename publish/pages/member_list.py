@@ -10,10 +10,10 @@ and one split of the ids, and a member is made only when it is asked for: a bise
 for about seventeen.
 
 The ids are not even split when read (ML2): the joined ids are kept as bytes with where each
-ends (32-bit offsets), and an id is decoded when asked for. A patch reads the records list
+begins (32-bit offsets), and an id is decoded when asked for. A patch reads the records list
 and the institution's list (100,000 ids each) to place its records: splitting them made
 200,000 strings, ~80 ms of a one-record patch, for a bisection of some seventeen. The ids
-are split only when the list is changed or read whole (`_split`); a list whose member kept
+are split only when the list is changed or read whole (`MemberList._ids`); a list whose member kept
 its place is not changed (`publish.pages.site_index.SiteIndex.put`).
 
 `MemberList` is a sequence of `Member` tuples like the list it replaces (`len`, indexing,
