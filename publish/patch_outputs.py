@@ -63,13 +63,9 @@ from publish.pages.site_index import (
 )
 from publish.patch_changes import ChangeSet, RecordChange
 from publish.static_search.blocks import patch_first_block
-from publish.static_search.index import SMALL, record_base, static_index
-from publish.static_search.patch import (
-    dump_parsed,
-    patch_index,
-    published_vocabulary,
-    vocabulary_after,
-)
+from publish.static_search.index import SMALL, static_index
+from publish.static_search.patch import published_vocabulary, vocabulary_after
+from publish.static_search.records_patch import patch_records
 from search.documents import documents_of
 
 LOC = re.compile(rb"<loc>([^<]*)</loc>")
@@ -413,8 +409,8 @@ def _static_search(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[s
         return patched[path] if path in patched else _published(ctx.live, path)
 
     totals: dict[str, int] = {}
-    whole = any(c.old is None or c.view is None for c in changes.records)
-    if not whole and small is not None:
+    whole = False
+    if small is not None:
         block = patch_first_block(read, {k: small[k] for k in SMALL}, ctx.store.small_words())
         if block is None:
             whole = True
@@ -422,26 +418,17 @@ def _static_search(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[s
             patched.update(block.files)
             totals.update(block.totals)
             out.small_words = block.small
-    if not whole:
-        meta = json.loads(read("search/meta.json") or b"{}")
-        base = meta["blocks"][1][0] if meta.get("blocks") else record_base(ctx.state["docs"] - ctx.state["records"])
-        parsed: dict[str, list] = {}
-        # Each term's count of documents before the next record's change: the published
-        # vocabulary's (parsed once, not once per record), then what the first block's patch
-        # and each record patched before it left.
+    if not whole and changes.records:
+        # Each term's count of documents as published (the vocabulary parsed once), then as
+        # the first block's patch left it.
         counts = {**published_vocabulary(read), **totals}
-        ranks = ctx.store.ranks([change.id for change in changes.records])
-        for change in changes.records:
-            assert change.old is not None and change.view is not None
-            doc = patch_index(read, base + ranks[change.id], documents_of("record", change.old.view)[0],
-                              documents_of("record", change.view)[0], parsed, counts)
-            if doc is None:
-                whole = True
-                break
-            patched.update(doc.files)
-            totals.update(doc.totals)
-            counts.update(doc.totals)
-        patched.update(dump_parsed(parsed))
+        done = patch_records(read, [(_documents(c.old.view if c.old else None), _documents(c.view))
+                                    for c in changes.records], lambda urls: _current_documents(ctx, urls), counts)
+        if done is None:
+            whole = True
+        else:
+            patched.update(done.files)
+            totals.update(done.totals)
     if whole:
         _whole_static_search(ctx, changes, out, small)
         return
@@ -456,6 +443,22 @@ def _static_search(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[s
             out.files[path] = content
     meta = json.loads(read("search/meta.json") or b"{}")
     out.state["docs"] = meta.get("docs", ctx.state["docs"])
+
+
+def _documents(view: dict | None) -> list[dict]:
+    """A record's search documents (itself and its parts), none when it is not public."""
+    return documents_of("record", view) if view is not None else []
+
+
+def _current_documents(ctx: Context, urls: list[str]) -> dict[str, dict]:
+    """The documents, by URL, of the records these URLs belong to (`/records/<id>/`, a part's
+    with `#anchor`), from the cached views: records a change moves in the static index."""
+    ids = sorted({url.split("#", 1)[0].strip("/").rsplit("/", 1)[-1] for url in urls})
+    found: dict[str, dict] = {}
+    for start in range(0, len(ids), 500):
+        for view in ctx.store.views_of(ids[start:start + 500]).values():
+            found.update((doc["url"], doc) for doc in _documents(view))
+    return {url: found[url] for url in urls if url in found}
 
 
 def _whole_static_search(ctx: Context, changes: ChangeSet, out: Outputs, small: dict[str, list[dict]] | None) -> None:

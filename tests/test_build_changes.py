@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -23,8 +22,6 @@ from publish.build import MANIFEST, build_site
 from publish.patch_outputs import splice_lines
 from publish.site_manifest import MANIFEST_VERSION, SHARDS, is_manifest, read_pages, shard_of, write
 from publish.site_manifest import read as read_manifest
-from publish.static_search import index as static_search
-from publish.static_search.patch import set_posting
 from tests.helpers.archives import RECKON
 from tests.helpers.content import edit
 from tests.helpers.sites import (
@@ -169,33 +166,6 @@ def test_a_download_part_is_spliced_only_where_the_old_line_stands_alone():
     assert splice_lines(part + b"b,two\r\n", header, [("b,two\r\n", "b\r\n")]) is None  # twice
     assert splice_lines(part, b"other\r\n", [("b,two\r\n", "b\r\n")]) is None and splice_lines(None, b"", []) is None
     assert splice_lines(b'{"id":"a"}\n{"id":"b"}\n', b"", [('{"id":"a"}\n', '{"id":"A"}\n')]) == b'{"id":"A"}\n{"id":"b"}\n'
-
-
-def test_a_term_shard_patched_as_bytes_is_what_a_fresh_build_writes():
-    """Every case of `set_posting` (a weight changed, a posting added or removed, a term
-    added or gone, the shard emptied) against the JSON the index builder writes."""
-    rng = random.Random(5)
-    for _ in range(600):
-        size = rng.choice([40, 400])  # short lists, and lists long enough to bisect
-        terms = {f"ab{w}": sorted(rng.sample(range(size), rng.randint(1, size // 4)))
-                 for w in rng.sample("cdefgh", rng.randint(0, 4))}
-        shard = {t: [[n, rng.randint(1, 12)] for n in terms[t]] for t in sorted(terms)}  # as the builder sorts
-        term, number = f"ab{rng.choice('cdefgh')}", rng.randrange(size)
-        old = next((w for n, w in shard.get(term, []) if n == number), None)
-        new = rng.choice([None, rng.randint(1, 12)])
-        raw = static_search._json(shard) if shard else None
-        result = set_posting(raw, term, number, old, new)
-        expected = {t: [p for p in postings if p[0] != number or t != term] for t, postings in shard.items()}
-        if new is not None:
-            expected[term] = sorted([*expected.get(term, []), [number, new]])
-        expected = {t: expected[t] for t in sorted(expected) if expected[t]}
-        assert result is not None
-        assert result[0] == (static_search._json(expected) if expected else None), (shard, term, number, old, new)
-        assert result[1] == len(expected.get(term, []))
-        if term in shard:  # the count before, as the vocabulary knows it: the same answer uncounted
-            assert set_posting(raw, term, number, old, new, len(shard[term])) == result
-        if old is not None:  # a shard that does not hold the expected posting is refused
-            assert set_posting(raw, term, number, old + 1, new) is None
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ Every page checked here must have zero axe-core WCAG 2.2 AA violations. Needs De
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -240,3 +241,16 @@ def test_the_passage_a_hit_lands_on_marks_the_search_words(browser, static_host)
     note.locator("button").click()
     assert page.locator("mark.search-hit").count() == 0 and "picket line" in passage.inner_text()
     page.close()
+
+
+def test_a_facet_alone_searches_every_document_on_a_static_host(browser, static_host, sample):
+    """No words, a facet only: every document is a candidate, the empty slots of the records'
+    block (`publish.static_search.slots`) skipped, and the count is the records' count."""
+    records = sum(1 for shard in (sample.public_dir / "search" / "docs").glob("*.json")
+                  for line in json.loads(shard.read_text()) if line and line[0] == "record")
+    assert records
+    page = browser.new_page()
+    page.goto(static_host + "/search/?type=record")
+    status = wait_for_results(page)
+    assert "built-in index" in status
+    assert total(status) == records == facet_counts(page, "type")["record"]

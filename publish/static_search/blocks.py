@@ -28,6 +28,7 @@ from publish.static_search.index import (
     doc_weights,
     docs_shard,
     documents,
+    facet_codes,
     meta_file,
     record_base,
     value_labels,
@@ -53,8 +54,8 @@ def patch_first_block(read: Callable[[str], bytes | None], views: dict[str, list
         return None
     (_, old_count), (base, end) = blocks
     docs = documents(views, SMALL)
-    records = end - base
-    if records and record_base(len(docs)) != base:
+    records = meta["docs"] - old_count
+    if end > base and record_base(len(docs)) != base:
         return None  # the records' numbers would move
     files: dict[str, bytes | None] = {}
     codes = _facets(read, meta["record_values"], docs, views, files)
@@ -75,21 +76,19 @@ def patch_first_block(read: Callable[[str], bytes | None], views: dict[str, list
         path = f"search/terms/{prefix}.json"
         mine = [(t, b",".join(postings.get(t, []))) for t in terms if t[:2] == prefix]
         files[path] = _rewrite(read(path), mine, base, totals)
-    files["search/meta.json"] = meta_file(len(docs), records, meta["record_values"])
+    files["search/meta.json"] = meta_file(len(docs), records, meta["record_values"], end - base)
     return BlockPatch(files, totals, {t: len(p) for t, p in postings.items()})
 
 
 def _facets(read: Callable[[str], bytes | None], record_values: int, docs: list[dict],
             views: dict[str, list[dict]], files: dict) -> dict[tuple[str, str], int] | None:
-    """The facet values' numbers: the records' as published, then the first block's in order."""
+    """The facet values' numbers: the records' as published, then the first block's others, sorted."""
     raw = read("search/facets.json")
     if raw is None:
         return None
     published = json.loads(raw)["values"][:record_values]
-    codes = {(name, value): n for n, (name, value, _label_text) in enumerate(published)}
-    for doc in docs:
-        for pair in _facet_values(doc):
-            codes.setdefault(pair, len(codes))
+    codes = facet_codes({(name, value) for name, value, _label_text in published},
+                        {pair for doc in docs for pair in _facet_values(doc)})
     labels = value_labels(views)
     values = published + [[name, value, _label(name, value, labels)] for (name, value) in list(codes)[record_values:]]
     files["search/facets.json"] = _json({"facets": list(FACETS), "values": values})

@@ -24,11 +24,15 @@ Everything is made from the documents of the public views the build hands in
 narrative adds no word, facet value, count or suggestion.
 
 Documents are numbered in two blocks (`meta.json` lists them): the few harms, timelines,
-narratives and their passages from 0, then the records from the first multiple of
-`ATTRS_PER_SHARD` after them (`record_base`). Facet values are numbered in the order the
-records, then the others, first use them. So a narrative withdrawn or added renumbers nothing
-of the records (100,000 postings and attributes at 100,000 records), and the patched rebuild
-(`publish.static_search.blocks`) rewrites only the first block.
+narratives and their passages from 0, then the records' block from the first multiple of
+`ATTRS_PER_SHARD` after them (`record_base`). A record's document (and each of its parts')
+has the slot its URL is placed in by open addressing (`publish.static_search.slots`): the
+block is a table of slots, the empty ones `null` in the docs and attributes shards, so a
+record added or leaving the public moves only the few documents of its probe cluster
+(`publish.static_search.records_patch`). Facet values are numbered in sorted order, the
+records' values first, then the other values. So a narrative withdrawn or added renumbers
+nothing of the records (100,000 postings and attributes at 100,000 records), and the patched
+rebuild (`publish.static_search.blocks`) rewrites only the first block.
 """
 
 from __future__ import annotations
@@ -37,12 +41,13 @@ import re
 import unicodedata
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 
 from archive.side_process import SideResult
 from publish.json_compact import json_bytes
+from publish.static_search.slots import place, table_size
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
 
@@ -164,19 +169,19 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
     process making them need not hold all at once)."""
     small, records = documents(views, SMALL), documents(views, ("record",))
     base = record_base(len(small))
+    size = table_size(len(records))
+    slots = place((doc["url"] for doc in records), size)
+    records.sort(key=lambda doc: slots[doc["url"]])  # in number order: each term's postings come sorted
+    numbers = [base + slots[doc["url"]] for doc in records]
     # Each document's facet values, once: they are numbered, then listed in its attributes.
     values = {id(doc): _facet_values(doc) for doc in small + records}
-    codes: dict[tuple[str, str], int] = {}
-    for block in (records, small):  # the records' values first: the others' never renumber them
-        for doc in block:
-            for pair in values[id(doc)]:
-                codes.setdefault(pair, len(codes))
-        if block is records:
-            record_values = len(codes)
+    codes = facet_codes({pair for doc in records for pair in values[id(doc)]},
+                        {pair for doc in small for pair in values[id(doc)]})
+    record_values = len({pair for doc in records for pair in values[id(doc)]})
     # Each term's postings flat (number, weight, number, weight…) in an array of C ints,
     # paired only as a shard is written: 27 million postings at 100,000 records, 8 bytes each.
     # One dict of terms (a shard's terms are gathered at the end): one lookup per posting.
-    postings = _postings(small, 0)
+    postings = _postings(small, range(len(small)))
     in_small = {term: len(flat) // 2 for term, flat in postings.items()}  # the first block's, counted before the records'
     # The later half of the records' postings in a forked process meanwhile (a third of a full
     # build's CPU at 100,000 records was this one loop, on one core): each term's postings are
@@ -184,9 +189,9 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
     # The later half comes back as arrays of C ints too (a tenth of the memory of lists of
     # ints, which pickling would make anew), read as each shard is written.
     half = len(records) // 2
-    side = SideResult(lambda: _postings(records[half:], base + half), fork=len(records) >= SPLIT_FROM)
+    side = SideResult(lambda: _postings(records[half:], numbers[half:]), fork=len(records) >= SPLIT_FROM)
     try:
-        for term, flat in _postings(records[:half], base).items():
+        for term, flat in _postings(records[:half], numbers[:half]).items():
             have = postings.get(term)
             if have is None:
                 postings[term] = flat
@@ -208,20 +213,23 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
              for terms in shards.values() for term in terms}
     for prefix, terms in shards.items():
         put(f"search/terms/{prefix}.json", _term_shard(sorted(terms), postings, later))
-    for start, block in ((0, small), (base, records)):
+    table: list[dict | None] = [None] * (size if records else 0)  # the records' block, holes included
+    for doc in records:
+        table[slots[doc["url"]]] = doc
+    for start, block in ((0, small), (base, table)):
         for at in range(0, len(block), DOCS_PER_SHARD):
             put(f"search/docs/{(start + at) // DOCS_PER_SHARD}.json", docs_shard(block[at:at + DOCS_PER_SHARD]))
         for at in range(0, len(block), ATTRS_PER_SHARD):
             put(f"search/attrs/{(start + at) // ATTRS_PER_SHARD}.json", _json(
-                [_attributes(doc, values[id(doc)], codes) for doc in block[at:at + ATTRS_PER_SHARD]]))
+                [doc and _attributes(doc, values[id(doc)], codes) for doc in block[at:at + ATTRS_PER_SHARD]]))
     put("search/facets.json", facets_file(codes, value_labels(views)))
     put("search/vocab.json", vocab_file(words))
-    put("search/meta.json", meta_file(len(small), len(records), record_values))
+    put("search/meta.json", meta_file(len(small), len(records), record_values, len(table)))
     return StaticIndex(files, words, in_small)
 
 
-def _postings(docs: list[dict], first: int) -> dict[str, array]:
-    """Each term's postings in these documents, numbered from `first`: flat (number, weight, …)
+def _postings(docs: list[dict], numbers: Sequence[int]) -> dict[str, array]:
+    """Each term's postings in these documents, numbered `numbers` (rising): flat (number, weight, …)
     arrays of C ints, terms in the order documents first use them. Made `POSTINGS_CHUNK`
     documents at a time as lists, then packed: at 100,000 records, 27 million postings as
     lists of Python ints took twice the memory of arrays."""
@@ -229,7 +237,7 @@ def _postings(docs: list[dict], first: int) -> dict[str, array]:
     for start in range(0, len(docs), POSTINGS_CHUNK):
         chunk: defaultdict[str, list[int]] = defaultdict(list)
         term_list, extend = chunk.__getitem__, list.extend
-        for number, doc in enumerate(docs[start:start + POSTINGS_CHUNK], first + start):
+        for number, doc in zip(numbers[start:start + POSTINGS_CHUNK], docs[start:start + POSTINGS_CHUNK], strict=True):
             weights = doc_weights(doc)
             # One call per document, the loop over its terms in C: each term's list extended
             # by (number, weight).
@@ -269,8 +277,19 @@ def _attributes(doc: dict, values: list[tuple[str, str]], codes: dict[tuple[str,
             [codes[pair] for pair in values]]
 
 
-def docs_shard(docs: list[dict]) -> bytes:
-    return _json([[d["type"], _display_title(d), d["url"], d["date"]] for d in docs])
+def docs_shard(docs: Sequence[dict | None]) -> bytes:
+    """Each document's line (type, title, link, date); `null` for an empty slot."""
+    return _json([d and doc_line(d) for d in docs])
+
+
+def doc_line(doc: dict) -> list:
+    return [doc["type"], _display_title(doc), doc["url"], doc["date"]]
+
+
+def facet_codes(records: set[tuple[str, str]], others: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The facet values' numbers: those the records use in sorted order, then the others'
+    (sorted): a record coming or going renumbers nothing unless a value comes or goes with it."""
+    return {pair: n for n, pair in enumerate([*sorted(records), *sorted(others - records)])}
 
 
 def facets_file(codes: dict[tuple[str, str], int], labels: dict[str, str]) -> bytes:
@@ -284,11 +303,12 @@ def vocab_file(words: dict[str, int]) -> bytes:
     return _json({w: words[w] for w in sorted(common)})
 
 
-def meta_file(small: int, records: int, record_values: int) -> bytes:
-    """The index's layout: its two blocks of documents, and how many facet values (numbered
-    first) the records use."""
+def meta_file(small: int, records: int, record_values: int, slots: int) -> bytes:
+    """The index's layout: its two blocks of numbers (the records' a table of `slots`, some
+    empty), how many documents they hold, and how many facet values (numbered first) the
+    records use."""
     base = record_base(small)
-    return _json({"docs": small + records, "blocks": [[0, small], [base, base + records]],
+    return _json({"docs": small + records, "blocks": [[0, small], [base, base + slots]],
                   "docs_per_shard": DOCS_PER_SHARD, "attrs_per_shard": ATTRS_PER_SHARD,
                   "record_values": record_values, "prefix_length": 2, "stopwords": sorted(STOPWORDS)})
 

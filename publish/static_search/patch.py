@@ -1,11 +1,12 @@
-"""Patching the static search index (`publish.static_search.index`) for one changed document, as bytes.
+"""Patching the static search index's term shards and vocabulary (`publish.static_search.index`), as bytes.
 
 At 100,000 records a common word's postings fill a megabyte of its term shard, and a
 record's words touch a few dozen shards: parsing and re-serialising them as JSON costs more
 than the whole of a one-record rebuild may. The shards are compact JSON written in one
-shape (`{"term":[[doc,weight],…],…}`, terms and postings sorted, no spaces), so a posting
-is found, changed, added or removed in the bytes directly, and the result is byte for byte
-what `build_static_index` writes from scratch (the tests build both and compare).
+shape (`{"term":[[doc,weight],…],…}`, terms and postings sorted, no spaces), so postings
+are found, changed, added or removed in the bytes directly (`patch_terms`), and the result
+is byte for byte what `build_static_index` writes from scratch (the tests build both and
+compare). The records' block is patched with it (`publish.static_search.records_patch`).
 """
 
 from __future__ import annotations
@@ -13,23 +14,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import NamedTuple
 
-from publish.static_search.index import (
-    ATTRS_PER_SHARD,
-    DOCS_PER_SHARD,
-    UNDATED_LOWER,
-    VOCAB_SIZE,
-    _display_title,
-    _facet_values,
-    _in_vocabulary,
-    _json,
-    doc_weights,
-)
+from publish.static_search.index import VOCAB_SIZE, _in_vocabulary, _json
 
 _FIRST_KEY = re.compile(rb'\{"([a-z0-9]+)":\[\[')
 _NEXT_KEY = re.compile(rb'\]\],"([a-z0-9]+)":\[\[')
+Ops = dict[int, tuple[int | None, int | None]]  # a term's changes: number -> (weight before, after; None: absent)
+
+
+class Stale(Exception):
+    """The published shard does not hold what a change expects: the index is made whole."""
 
 
 def term_entries(shard: bytes) -> Iterator[tuple[str, int]]:
@@ -49,75 +43,9 @@ def term_entries(shard: bytes) -> Iterator[tuple[str, int]]:
         yield found.group(1).decode(), found.start() + 3
 
 
-@dataclass
-class DocPatch:
-    files: dict[str, bytes | None]  # path → new bytes (None: the file goes)
-    totals: dict[str, int]  # each touched term's count of documents now
-
-
-def patch_index(read: Callable[[str], bytes | None], number: int, old: dict, new: dict,
-                parsed: dict[str, list] | None = None, published: dict[str, int] | None = None) -> DocPatch | None:
-    """The files of the index that change when document `number` (a record's) changes from
-    `old` to `new` (None for a file to delete), patched from the published ones (`read(path)`,
-    which must give what earlier patches of the same rebuild made), and each touched term's
-    count of documents now (the vocabulary is made by the caller, `vocabulary_after`).
-    `published`: each term's count of documents before this change, when the caller keeps it
-    (the published vocabulary parsed once, then what each document patched before this one
-    left); read from search/vocab.json otherwise (360 KB at 100,000 records).
-
-    None (build the index whole) when its facet values changed (their numbering may change),
-    or when the published files do not hold the old document as expected."""
-    if _facet_values(old) != _facet_values(new):
-        return None
-    files: dict[str, bytes | None] = {}
-    if _listing(old) != _listing(new) and not _relist(read, number, new, parsed if parsed is not None else {}):
-        return None
-    before, after = doc_weights(old), doc_weights(new)
-    touched = sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
-    counts: dict[str, int] = {}
-    if published is None:  # its words' counts need no counting
-        published = published_vocabulary(read)
-    for prefix in sorted({t[:2] for t in touched}):
-        path = f"search/terms/{prefix}.json"
-        shard = read(path)
-        for term in (t for t in touched if t[:2] == prefix):
-            done = set_posting(shard, term, number, before.get(term), after.get(term), published.get(term))
-            if done is None:
-                return None  # the published index is not the one this change applies to
-            shard, counts[term] = done
-        files[path] = shard
-    return DocPatch(files, counts)
-
-
 def published_vocabulary(read: Callable[[str], bytes | None]) -> dict[str, int]:
     raw = read("search/vocab.json")
     return json.loads(raw) if raw is not None else {}
-
-
-def _relist(read: Callable[[str], bytes | None], number: int, new: dict, parsed: dict[str, list]) -> bool:
-    """The document's line in its docs shard and its dates in its attributes shard, made again
-    (in `parsed`, the shards as lists)."""
-    docs_path = f"search/docs/{number // DOCS_PER_SHARD}.json"
-    attrs_path = f"search/attrs/{number // ATTRS_PER_SHARD}.json"
-    for path in (docs_path, attrs_path):
-        if path not in parsed:
-            raw = read(path)
-            if raw is None:
-                return False
-            parsed[path] = json.loads(raw)
-    docs, attrs = parsed[docs_path], parsed[attrs_path]
-    at_doc, at_attr = number % DOCS_PER_SHARD, number % ATTRS_PER_SHARD
-    if at_doc >= len(docs) or at_attr >= len(attrs):
-        return False
-    docs[at_doc] = [new["type"], _display_title(new), new["url"], new["date"]]
-    dated = new["date_lower"] != UNDATED_LOWER
-    attrs[at_attr] = [new["date_lower"] if dated else None, new["date_upper"] if dated else None, attrs[at_attr][2]]
-    return True
-
-
-def dump_parsed(parsed: dict[str, list]) -> dict[str, bytes]:
-    """The shards `patch_index` changed as lists, as the index writes them."""
-    return {path: _json(items) for path, items in parsed.items()}
 
 
 def vocabulary_after(published: dict[str, int], totals: dict[str, int],
@@ -164,86 +92,6 @@ def _top(counts: dict[str, int], size: int) -> list[str]:
     return top
 
 
-def _listing(doc: dict) -> tuple:
-    return (_display_title(doc), doc["url"], doc["date"], doc["date_lower"], doc["date_upper"], _facet_values(doc))
-
-
-def set_posting(shard: bytes | None, term: str, number: int, old: int | None,
-                new: int | None, count: int | None = None) -> tuple[bytes | None, int] | None:
-    """`shard` with `term`'s posting for document `number` changed from weight `old` to `new`
-    (None: absent), and how many postings the term has now; None when the shard does not hold
-    the old posting. A shard left empty is None (no file), as a fresh build has it.
-
-    `count`, when known (the vocabulary says it), is the term's postings before the change: a
-    common word's list (a megabyte at 100,000 records) is then not counted. The posting is
-    found by bisecting the sorted list in place, and the shard copied once."""
-    shard = shard or b"{}"
-    key = b'"' + term.encode() + b'":['
-    at = shard.find(key)
-    if at < 0:
-        return None if old is not None else _add_term(shard, key, term, number, new)
-    if shard[at - 1:at] not in (b"{", b","):
-        return None
-    start = at + len(key)
-    entry = _Entry(at, start, shard.index(b"]]", start) + 1)
-    if count is None:
-        count = shard.count(b"],[", entry.start, entry.end) + 1
-    place = _first_after(shard, entry.start, entry.end, number - 1)  # this document's posting, or where it goes
-    if place == entry.end or not shard.startswith(b"[%d," % number, place):
-        return None if old is not None else _add_posting(shard, entry, place, number, new, count)
-    close = shard.index(b"]", place) + 1
-    if old is None or int(shard[shard.index(b",", place) + 1:close - 1]) != old:
-        return None
-    if new is not None:
-        return shard[:place] + b"[%d,%d]" % (number, new) + shard[close:], count
-    return _remove_posting(shard, entry, place, close, count)
-
-
-class _Entry(NamedTuple):
-    """Where a term's entry lies in a shard: its `"term":[` at `at`, its postings
-    (`[a,b],[c,d]`) from `start` up to `end`."""
-
-    at: int
-    start: int
-    end: int
-
-
-def _add_term(shard: bytes, key: bytes, term: str, number: int, new: int | None) -> tuple[bytes | None, int]:
-    """A term the shard lacks, with its one posting, in its sorted place (with none: no change)."""
-    if new is None:
-        return (shard if shard != b"{}" else None), 0
-    entry = key + b"[%d,%d]]" % (number, new)
-    later = next((at for other, at in term_entries(shard) if other > term), None)
-    if later is not None:
-        return shard[:later] + entry + b"," + shard[later:], 1
-    return shard[:-1] + (b"," if shard != b"{}" else b"") + entry + b"}", 1
-
-
-def _add_posting(shard: bytes, entry: _Entry, place: int, number: int, new: int | None,
-                 count: int) -> tuple[bytes, int]:
-    """A posting the term lacks, put at `place` (with none: no change)."""
-    if new is None:
-        return shard, count
-    posting = b"[%d,%d]" % (number, new)
-    if place == entry.end:
-        return shard[:entry.end] + b"," + posting + shard[entry.end:], count + 1
-    return shard[:place] + posting + b"," + shard[place:], count + 1
-
-
-def _remove_posting(shard: bytes, entry: _Entry, place: int, close: int, count: int) -> tuple[bytes | None, int]:
-    """The posting from `place` up to `close` removed, and the term's entry with it if it was its last."""
-    if count == 1:  # the term goes: its entry and one comma beside it
-        stop = entry.end + 1
-        if shard[entry.at - 1:entry.at] == b",":
-            shard = shard[:entry.at - 1] + shard[stop:]
-        else:
-            shard = shard[:entry.at] + shard[stop + 1 if shard[stop:stop + 1] == b"," else stop:]
-        return (shard if shard != b"{}" else None), 0
-    if place > entry.start:  # the posting and the comma before it
-        return shard[:place - 1] + shard[close:], count - 1
-    return shard[:place] + shard[close + 1:], count - 1  # the first: the comma after it
-
-
 def _first_after(shard: bytes, start: int, end: int, number: int) -> int:
     """Where the first posting of a document after `number` starts in `shard[start:end]` (a
     list sorted by document), or `end`: a bisection over the bytes, a few dozen steps for a
@@ -259,3 +107,60 @@ def _first_after(shard: bytes, start: int, end: int, number: int) -> int:
             high = posting
         else:
             low = shard.index(b"]", posting) + 1
+
+
+def patch_terms(shard: bytes | None, ops: dict[str, Ops], totals: dict[str, int]) -> bytes | None:
+    """`shard` with each term's postings changed as `ops` says (number -> (weight before,
+    after)), its entry added or removed as needed, and each term's count of postings after
+    into `totals`; None when left empty (no file, as a fresh build has it). The entries of
+    other terms, and the postings between the changed ones, are copied as slices."""
+    data = shard or b"{}"
+    starts = dict(term_entries(data))
+    order = list(starts)
+    entries: list[bytes] = []
+    index = 0
+    for term in sorted(ops):
+        copied = index
+        while index < len(order) and order[index] < term:
+            index += 1
+        if index > copied:
+            entries.append(data[starts[order[copied]]:starts[order[index]] - 1 if index < len(order) else len(data) - 1])
+        if index < len(order) and order[index] == term:
+            start = starts[term] + len(term) + 4  # after '"term":['
+            postings = _changed(data, start, data.index(b"]]", start) + 1, ops[term])
+            index += 1
+        else:
+            postings = _changed(data, 0, 0, ops[term])
+        totals[term] = postings.count(b"],[") + 1 if postings else 0
+        if postings:
+            entries.append(b'"' + term.encode() + b'":[' + postings + b"]")
+    if index < len(order):
+        entries.append(data[starts[order[index]]:len(data) - 1])
+    return b"{" + b",".join(entries) + b"}" if entries else None
+
+
+def _changed(data: bytes, start: int, end: int, ops: Ops) -> bytes:
+    """The postings `data[start:end]` (`[n,w],[n,w]…`, sorted) with `ops` applied."""
+    pieces: list[bytes] = []
+    cursor = start
+    for number, (was, will) in sorted(ops.items()):
+        place = _first_after(data, cursor, end, number - 1) if cursor < end else end
+        if place < end and data.startswith(b"[%d," % number, place):
+            close = data.index(b"]", place) + 1
+            if was is None or int(data[data.index(b",", place) + 1:close - 1]) != was:
+                raise Stale(number)
+        elif was is not None:
+            raise Stale(number)
+        else:
+            close = place
+        run = data[cursor:place]
+        if run.endswith(b","):
+            run = run[:-1]
+        if run:
+            pieces.append(run)
+        if will is not None:
+            pieces.append(b"[%d,%d]" % (number, will))
+        cursor = close + 1 if data[close:close + 1] == b"," and close < end else close
+    if cursor < end:
+        pieces.append(data[cursor:end])
+    return b",".join(pieces)

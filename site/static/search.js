@@ -309,7 +309,7 @@
         var candidates = scores === null ? null : Object.keys(scores).map(Number);
         if (candidates === null) {  // filters or dates alone: every document is a candidate
           candidates = [];
-          (meta.blocks || [[0, meta.docs]]).forEach(function (block) {  // the numbered documents
+          (meta.blocks || [[0, meta.docs]]).forEach(function (block) {  // the numbered slots (empty ones skipped below)
             for (var d = block[0]; d < block[1]; d++) candidates.push(d);
           });
           scores = {};
@@ -332,6 +332,7 @@
             function attrOf(d) { return attrs[Math.floor(d / meta.attrs_per_shard)][d % meta.attrs_per_shard]; }
             var kept = candidates.filter(function (d) {
               var a = attrOf(d);
+              if (!a) return false;  // an empty slot of the records' block
               if (lower !== null || upper !== null) {
                 if (a[0] === null) return false;  // undated: never in a date range
                 if (upper !== null && a[0] > upper) return false;
