@@ -90,10 +90,11 @@ ELEMENTS = {"record": record_elements, "narrative": narrative_elements, "harm": 
             "timeline": timeline_elements}
 
 
-def oai_dc(view: dict, absolute: Callable[[str], str], publisher: str) -> etree._Element:
-    """The `<oai_dc:dc>` element for one public view; `absolute` turns a site path into a URL."""
-    root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS})
-    root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
+def dc_values(view: dict, absolute: Callable[[str], str], publisher: str) -> list[Element]:
+    """The Dublin Core elements of one public view, in order, as (name, value): relations made
+    absolute (`absolute` turns a site path into a URL), characters XML cannot carry dropped,
+    values stripped, empty ones left out."""
+    found = []
     elements = ELEMENTS[view["type"]](view)
     elements += [("publisher", publisher), ("identifier", absolute(view["url"]))]
     for name, value in elements:
@@ -101,5 +102,15 @@ def oai_dc(view: dict, absolute: Callable[[str], str], publisher: str) -> etree.
             value = absolute(value)
         value = xml_chars(value or "").strip()
         if value:
-            etree.SubElement(root, f"{{{DC_NS}}}{name}").text = value
+            found.append((name, value))
+    return found
+
+
+def oai_dc(view: dict, absolute: Callable[[str], str], publisher: str) -> etree._Element:
+    """The `<oai_dc:dc>` element for one public view, built with lxml: what
+    `web.oai.record_xml` writes as text is tested against it."""
+    root = etree.Element(f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS, "xsi": XSI_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation", f"{OAI_DC_NS} {OAI_DC_SCHEMA}")
+    for name, value in dc_values(view, absolute, publisher):
+        etree.SubElement(root, f"{{{DC_NS}}}{name}").text = value
     return root
