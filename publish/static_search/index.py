@@ -47,7 +47,7 @@ from itertools import chain, repeat
 
 from archive.side_process import SideResult
 from publish.json_compact import json_bytes
-from publish.static_search.slots import place, table_size
+from publish.static_search.slots import block_slots, place
 from search.documents import INDEXED_KINDS, UNDATED_LOWER, documents_of
 from search.language import FACETS
 
@@ -169,15 +169,15 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
     process making them need not hold all at once)."""
     small, records = documents(views, SMALL), documents(views, ("record",))
     base = record_base(len(small))
-    size = table_size(len(records))
+    size = block_slots(len(records))
     slots = place((doc["url"] for doc in records), size)
     records.sort(key=lambda doc: slots[doc["url"]])  # in number order: each term's postings come sorted
     numbers = [base + slots[doc["url"]] for doc in records]
     # Each document's facet values, once: they are numbered, then listed in its attributes.
     values = {id(doc): _facet_values(doc) for doc in small + records}
-    codes = facet_codes({pair for doc in records for pair in values[id(doc)]},
-                        {pair for doc in small for pair in values[id(doc)]})
-    record_values = len({pair for doc in records for pair in values[id(doc)]})
+    record_pairs = {pair for doc in records for pair in values[id(doc)]}
+    codes = facet_codes(record_pairs, {pair for doc in small for pair in values[id(doc)]})
+    record_values = len(record_pairs)
     # Each term's postings flat (number, weight, number, weight…) in an array of C ints,
     # paired only as a shard is written: 27 million postings at 100,000 records, 8 bytes each.
     # One dict of terms (a shard's terms are gathered at the end): one lookup per posting.
@@ -213,7 +213,7 @@ def static_index(views: dict[str, list[dict]], sink: Callable[[str, bytes], bool
              for terms in shards.values() for term in terms}
     for prefix, terms in shards.items():
         put(f"search/terms/{prefix}.json", _term_shard(sorted(terms), postings, later))
-    table: list[dict | None] = [None] * (size if records else 0)  # the records' block, holes included
+    table: list[dict | None] = [None] * size  # the records' block, holes included
     for doc in records:
         table[slots[doc["url"]]] = doc
     for start, block in ((0, small), (base, table)):

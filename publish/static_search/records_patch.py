@@ -31,7 +31,7 @@ from publish.static_search.index import (
     meta_file,
 )
 from publish.static_search.patch import Ops, Stale, patch_terms
-from publish.static_search.slots import home, replace, table_size
+from publish.static_search.slots import block_slots, home, replace
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _patch(read: Callable[[str], bytes | None], changes: list[tuple[list[dict], 
         return RecordsPatch({}, {}, meta["docs"])
     leaving, coming = old.keys() - new.keys(), new.keys() - old.keys()
     now = records - len(leaving) + len(coming)
-    if (table_size(now) if now else 0) != size:
+    if block_slots(now) != size:
         return None  # the table grows or shrinks: every number changes
     record_values = meta["record_values"]
     codes = {(name, value): n for n, (name, value, _label) in enumerate(facets["values"][:record_values])}

@@ -33,6 +33,11 @@ def table_size(documents: int) -> int:
     return size
 
 
+def block_slots(documents: int) -> int:
+    """The records' block's slots for this many documents: none for none, else `table_size`."""
+    return table_size(documents) if documents else 0
+
+
 def home(url: str, size: int) -> int:
     """The slot a document's probe starts at: 64 bits of BLAKE2b of its URL, modulo the table."""
     return int.from_bytes(hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big") & (size - 1)

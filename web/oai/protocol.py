@@ -38,10 +38,9 @@ from archive.settings import Settings
 from archive.urls import SiteUrls
 from web.in_thread import run_blocking
 from web.oai.dublin_core import OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, dc_values, oai_dc, xml_chars
-from web.oai.record_xml import header_xml, record_xml
+from web.oai.record_xml import OAI_NS, header_xml, record_xml
 from web.view_cache import StoreClock, public_summaries
 
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 HARVESTED_KINDS = ("record", "narrative", "harm", "timeline")
 KIND_NAMES = {"record": "Records", "narrative": "Oral-history narratives", "harm": "Documented harms",

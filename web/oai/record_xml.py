@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from web.oai.dublin_core import DC_NS, OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, xml_chars
 
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"  # the protocol's namespace (`web.oai.protocol` takes it from here)
 _DC_OPEN = (f'    <oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" xmlns:xsi="{XSI_NS}" '
             f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}"')
 
